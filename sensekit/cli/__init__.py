@@ -1,0 +1,44 @@
+"""The ``sensekit`` command-line tool (Typer): one module per command, thin over the library."""
+
+from __future__ import annotations
+
+import typer
+
+from .. import __version__
+from ._app import new_app, setup_logging, state
+from .capture import capture
+from .devices import devices
+from .info import info
+from .replay import convert, replay
+
+__all__ = ["app", "main"]
+
+app = new_app("sensekit: capture, calibrate, run and benchmark sensing chains (gesture, eye, spatial audio, EMG).")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sensekit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks instead of one-line errors."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-vv for debug)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    state["debug"] = debug
+    setup_logging(verbose)
+
+
+app.command()(devices)
+app.command()(capture)
+app.command()(info)
+app.command()(replay)
+app.command()(convert)
+
+
+def main() -> None:
+    """Entry point of the ``sensekit`` console script."""
+    app()

@@ -1,0 +1,82 @@
+"""Shared pieces of the command-line tool: consoles, the error boundary, logging."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from contextlib import contextmanager
+
+import click
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from typer.core import TyperGroup
+
+from ..errors import SensekitError
+
+__all__ = ["new_app", "out", "err", "fail", "state", "sigterm_as_interrupt"]
+
+#: Results go to stdout; progress, live displays, warnings and errors to stderr.
+out = Console()
+err = Console(stderr=True)
+
+state = {"debug": False}
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one error line on stderr and exit with ``code``."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+class SensekitGroup(TyperGroup):
+    """Turns sensekit's errors into one line on stderr and a non-zero exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SensekitError as e:
+            if state["debug"]:
+                raise
+            fail(str(e))
+        except KeyboardInterrupt:
+            if state["debug"]:
+                raise
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+
+
+def new_app(help: str) -> typer.Typer:
+    """A Typer app with sensekit's error handling and no pretty tracebacks."""
+    return typer.Typer(help=help, cls=SensekitGroup, no_args_is_help=True, pretty_exceptions_enable=False,
+                       add_completion=False, rich_markup_mode="rich")
+
+
+def setup_logging(verbose: int) -> None:
+    """Log sensekit's warnings (and info with -v) on stderr."""
+    logger = logging.getLogger("sensekit")
+    logger.handlers[:] = [RichHandler(console=err, show_time=False, show_path=False, markup=False)]
+    logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
+
+
+@contextmanager
+def sigterm_as_interrupt():
+    """Within the block, SIGTERM raises KeyboardInterrupt, so that captures stop cleanly."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def is_tty() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,51 @@
+"""``sensekit info``: what a recording holds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ..core.recording import HDF5Recording, open_recording
+from ._app import out
+
+
+def describe(path: Path) -> list[dict]:
+    """One dict per stream: format, samples, duration, gaps and dropped blocks."""
+    rows = []
+    with open_recording(path) as rec:
+        for name, info in rec.streams.items():
+            n = rec.n_samples(name)
+            segs = rec.segments(name) if info.rate > 0 else []
+            dropped = sum(s.dropped_before for s in segs)
+            row = {"stream": name, "kind": info.kind, "rate_hz": info.rate, "shape": list(info.shape),
+                   "channels": list(info.channels), "dtype": info.dtype, "unit": info.unit, "samples": n,
+                   "duration_s": rec.duration_s(name), "gaps": sum(1 for s in segs[1:] if not s.dropped_before),
+                   "dropped_blocks": dropped}
+            if isinstance(rec, HDF5Recording):
+                row["blocks"] = int(len(rec.blocks(name)))
+            rows.append(row)
+    return rows
+
+
+def info(
+    path: Path = typer.Argument(..., help="Recording: .h5, .xdf, .wav/.flac, .csv, .edf/.bdf."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Show a recording's streams, formats, durations, gaps and dropped blocks."""
+    rows = describe(path)
+    if as_json:
+        out.print_json(json.dumps({"file": str(path), "streams": rows}))
+        return
+    table = Table(title=str(path), title_justify="left")
+    for col in ("stream", "kind", "rate", "sample", "dtype", "unit", "samples", "duration", "gaps", "drops"):
+        table.add_column(col, justify="right" if col in ("rate", "samples", "duration", "gaps", "drops") else "left")
+    for r in rows:
+        ch = r["channels"]
+        sample = f"{tuple(r['shape'])}" + (f" {', '.join(ch[:4])}{', ...' if len(ch) > 4 else ''}" if ch else "")
+        table.add_row(r["stream"], r["kind"], f"{r['rate_hz']:g} Hz" if r["rate_hz"] else "irregular", sample,
+                      r["dtype"], r["unit"] or "-", f"{r['samples']:,}", f"{r['duration_s']:.3f} s", str(r["gaps"]),
+                      str(r["dropped_blocks"]), style="red" if r["dropped_blocks"] or r["gaps"] else None)
+    out.print(table)

@@ -1,0 +1,90 @@
+"""``sensekit replay`` and ``sensekit convert``: recordings to LSL, audio, JSON lines or other files."""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from ..core.recording import RecordingWriter, open_recording
+from ..core.run import run
+from ..core.sinks import HDF5Sink, JSONLinesSink, LSLOutletSink, file_sink
+from ..core.sources import ReplaySource
+from ._app import err, fail, out, sigterm_as_interrupt
+
+
+class Target(str, Enum):
+    lsl = "lsl"
+    wav = "wav"
+    jsonl = "jsonl"
+
+
+def replay(
+    path: Path = typer.Argument(..., help="Recording to replay."),
+    to: Target = typer.Option(..., "--to", help="lsl (an outlet), wav (a file, with -o) or jsonl (stdout)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Output file for --to wav."),
+    stream: str | None = typer.Option(None, "--stream", help="Stream of a multi-stream recording."),
+    realtime: bool = typer.Option(False, "--realtime", help="Pace at the recorded rate (default: as fast as possible)."),
+    block_size: int | None = typer.Option(None, "--block-size", min=1, help="Samples per block."),
+    name: str | None = typer.Option(None, "--name", help="LSL outlet name (default: the stream's)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
+) -> None:
+    """Replay a recording to an LSL outlet, a WAV file or JSON lines on stdout."""
+    if to is Target.wav and output is None:
+        fail("--to wav needs an output file: add -o OUT.wav")
+    if to is not Target.wav and output is not None:
+        fail(f"-o is only for --to wav; --to {to.value} writes to {'the network' if to is Target.lsl else 'stdout'}")
+    src = ReplaySource(path, stream=stream, block_size=block_size, realtime=realtime)
+    if to is Target.wav:
+        sink = file_sink(output, overwrite=overwrite)
+    elif to is Target.lsl:
+        sink = LSLOutletSink(name)
+    else:
+        sink = JSONLinesSink()
+    with sigterm_as_interrupt():
+        if to is Target.lsl:
+            err.print(f"publishing {src.info.name!r} on LSL as {name or src.info.name!r}"
+                      f"{' in real time' if realtime else ''}; Ctrl-C stops")
+        report = run(src, None, sink)
+    if to is not Target.jsonl:
+        out.print(f"replayed {report.samples_in:,} samples of {src.info.name!r} in {report.wall_s:.2f} s "
+                  f"({report.realtime_factor:,.1f}x real time)", highlight=False)
+
+
+def convert(
+    source: Path = typer.Argument(..., help="Input recording (.h5, .xdf, .wav/.flac, .csv, .edf/.bdf)."),
+    dest: Path = typer.Argument(..., help="Output file (.h5, .wav/.flac, .csv)."),
+    stream: str | None = typer.Option(None, "--stream", help="Convert only this stream."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
+) -> None:
+    """Convert a recording to another format (all streams into .h5; one stream into audio or CSV)."""
+    if dest.exists() and not overwrite:
+        fail(f"{str(dest)!r} already exists; choose another name or pass --overwrite")
+    if dest.resolve() == source.resolve():
+        fail("input and output are the same file; choose another output name")
+    with open_recording(source) as rec:
+        names = [rec.stream_name(stream)] if stream else list(rec.streams)
+    is_h5 = dest.suffix.lower() in (".h5", ".hdf5")
+    if not is_h5 and len(names) > 1:
+        fail(f"{source.name} holds {len(names)} streams ({', '.join(names)}) and {dest.suffix} holds one; "
+             "pick one with --stream NAME or convert to .h5")
+    # write under a temporary name so that a failed conversion leaves no half-written file
+    tmp = dest.with_name(f".{dest.stem}.partial{dest.suffix}")
+    try:
+        if is_h5:
+            writer = RecordingWriter(tmp, overwrite=True)
+            with writer:
+                total = 0
+                for n in names:
+                    r = run(ReplaySource(source, stream=n), None, HDF5Sink(writer=writer))
+                    total += r.samples_in
+        else:
+            sink = file_sink(tmp, overwrite=True)
+            total = run(ReplaySource(source, stream=names[0]), None, sink).samples_in
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    out.print(f"converted {len(names)} stream(s), {total:,} samples: {source} -> {dest}", highlight=False)

@@ -1,0 +1,112 @@
+"""Shared validation helpers: every message names the field, the expected and the actual value."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError, StreamFormatError
+from .info import StreamInfo
+
+__all__ = ["check_scalar", "check_option", "check_stream", "check_finite"]
+
+
+def check_scalar(
+    value: Any,
+    name: str,
+    *,
+    kind: type | tuple[type, ...] = (int, float),
+    min_value: float | None = None,
+    max_value: float | None = None,
+    include_min: bool = True,
+    include_max: bool = True,
+) -> Any:
+    """Check a scalar parameter's type and range; return it unchanged.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, the allowed range and the value received.
+    """
+    if isinstance(value, bool) or not isinstance(value, kind) or (isinstance(value, float) and math.isnan(value)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ParameterError(f"{name} must be {names}, got {value!r}")
+    if min_value is not None and (value < min_value or (not include_min and value == min_value)):
+        op = ">=" if include_min else ">"
+        raise ParameterError(f"{name} must be {op} {min_value}, got {value!r}")
+    if max_value is not None and (value > max_value or (not include_max and value == max_value)):
+        op = "<=" if include_max else "<"
+        raise ParameterError(f"{name} must be {op} {max_value}, got {value!r}")
+    return value
+
+
+def check_option(value: Any, name: str, allowed: Iterable[Any]) -> Any:
+    """Check that ``value`` is one of ``allowed``; return it."""
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ParameterError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value
+
+
+def check_stream(
+    info: StreamInfo,
+    stage: str,
+    *,
+    kinds: Collection[str] | None = None,
+    regular: bool | None = None,
+    ndim: int | None = None,
+    shape: tuple[int, ...] | None = None,
+    dtype_kinds: str | None = None,
+    min_rate: float | None = None,
+) -> None:
+    """Check that a stage can take a stream; raise :class:`StreamFormatError` if not.
+
+    Parameters
+    ----------
+    info : StreamInfo
+        The input stream.
+    stage : str
+        Name of the stage doing the check (used in the message).
+    kinds : collection of str, optional
+        Accepted ``info.kind`` values.
+    regular : bool, optional
+        True: needs a nominal rate; False: needs an irregular stream.
+    ndim : int, optional
+        Required number of sample dimensions (``len(info.shape)``).
+    shape : tuple of int, optional
+        Required sample shape.
+    dtype_kinds : str, optional
+        Accepted numpy dtype kind letters, e.g. ``"fiu"`` for numeric or ``"f"``.
+    min_rate : float, optional
+        Lowest accepted rate in Hz.
+    """
+
+    def fail(field: str, expected: Any, actual: Any, fix: str | None = None) -> None:
+        raise StreamFormatError(
+            f"{stage} cannot take stream {info.name!r}: {field} expected {expected}, got {actual!r}", fix
+        )
+
+    if kinds is not None and info.kind not in kinds:
+        fail("kind", " or ".join(map(repr, kinds)), info.kind)
+    if regular is True and not info.is_regular:
+        fail("rate", "> 0 Hz (a regular stream)", info.rate, "resample or give the stream a nominal rate")
+    if regular is False and info.is_regular:
+        fail("rate", "0 (an irregular stream)", info.rate)
+    if min_rate is not None and info.rate < min_rate:
+        fail("rate", f">= {min_rate:g} Hz", info.rate)
+    if ndim is not None and len(info.shape) != ndim:
+        fail("shape", f"{ndim} sample dimension(s)", info.shape)
+    if shape is not None and info.shape != tuple(shape):
+        fail("shape", tuple(shape), info.shape)
+    if dtype_kinds is not None and np.dtype(info.dtype).kind not in dtype_kinds:
+        fail("dtype", f"one of kinds {dtype_kinds!r}", info.dtype)
+
+
+def check_finite(data: np.ndarray, what: str) -> None:
+    """Raise :class:`ParameterError` if ``data`` holds NaN or infinity."""
+    if data.dtype.kind in "fc" and not np.isfinite(data).all():
+        bad = np.argwhere(~np.isfinite(data))[0]
+        raise ParameterError(f"{what} holds NaN or infinity (first at index {tuple(int(i) for i in bad)})")

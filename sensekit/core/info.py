@@ -1,0 +1,211 @@
+"""``StreamInfo``: the immutable description of one stream."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+
+__all__ = ["StreamInfo", "IRREGULAR_RATE", "STREAM_KINDS"]
+
+#: Nominal rate of a stream without a fixed sampling rate (camera landmarks, events).
+IRREGULAR_RATE = 0.0
+
+#: Kinds of stream that sensekit knows. Other kinds are accepted (a user's own stream),
+#: but stages check against these names.
+STREAM_KINDS = (
+    "emg",
+    "eeg",
+    "exg",
+    "audio",
+    "gaze",
+    "pupil",
+    "image",
+    "landmarks",
+    "features",
+    "label",
+    "doa",
+    "orientation",
+    "signal",
+    "window",
+)
+
+
+def _freeze(value: Any) -> Any:
+    """Copy a JSON-like value, turning dicts into read-only mappings and lists into tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return _freeze(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    """Inverse of :func:`_freeze`: plain dicts and lists, ready for JSON."""
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+@dataclasses.dataclass(frozen=True, eq=True)
+class StreamInfo:
+    """Description of a stream, fixed for the stream's life.
+
+    A stream is a sequence of samples of the same shape and dtype. ``StreamInfo`` is
+    frozen: derive a changed copy with :meth:`replace`.
+
+    Parameters
+    ----------
+    name : str
+        Stream name, unique within a recording (``"emg"``, ``"mic"``).
+    kind : str
+        What the samples are: ``"emg"``, ``"audio"``, ``"gaze"``, ``"image"``, ... (see
+        :data:`STREAM_KINDS`).
+    rate : float
+        Nominal sampling rate in Hz, ``>= 0``; ``0`` (:data:`IRREGULAR_RATE`) for streams
+        without a fixed rate, whose frames carry per-sample timestamps.
+    shape : tuple of int
+        Shape of one sample: ``(8,)`` for 8-channel EMG, ``(21, 3)`` for hand landmarks,
+        ``(H, W)`` for a grey eye image. ``()`` for a scalar stream.
+    channels : tuple of str, optional
+        Names along the first axis of a sample. Defaults to ``ch0, ch1, ...`` for a
+        1-D sample and to ``()`` (unnamed) otherwise.
+    dtype : str
+        NumPy dtype name of the samples, e.g. ``"float32"``.
+    unit : str
+        Physical unit of the sample values (``"V"``, ``"uV"``, ``"px"``, ``"deg"``,
+        ``"FS"`` for full-scale audio, ``""`` for dimensionless).
+    meta : mapping
+        Extra JSON-compatible description: array geometry, screen geometry, device.
+        Stored read-only.
+    """
+
+    name: str
+    kind: str
+    rate: float
+    shape: tuple[int, ...]
+    channels: tuple[str, ...] = ()
+    dtype: str = "float64"
+    unit: str = ""
+    meta: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=True)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        if not isinstance(self.name, str) or not self.name:
+            raise ParameterError(f"StreamInfo.name must be a non-empty string, got {self.name!r}")
+        if not isinstance(self.kind, str) or not self.kind:
+            raise ParameterError(f"StreamInfo.kind must be a non-empty string, got {self.kind!r}")
+        try:
+            rate = float(self.rate)
+        except (TypeError, ValueError):
+            raise ParameterError(f"stream {self.name!r}: rate must be a number in Hz, got {self.rate!r}") from None
+        if not math.isfinite(rate) or rate < 0:
+            raise ParameterError(
+                f"stream {self.name!r}: rate must be finite and >= 0 Hz (0 for irregular), got {self.rate!r}"
+            )
+        set_(self, "rate", rate)
+        try:
+            shape = tuple(int(s) for s in self.shape)
+        except (TypeError, ValueError):
+            raise ParameterError(f"stream {self.name!r}: shape must be a tuple of ints, got {self.shape!r}") from None
+        if any(s <= 0 for s in shape):
+            raise ParameterError(f"stream {self.name!r}: every shape entry must be > 0, got {shape}")
+        set_(self, "shape", shape)
+        try:
+            dtype = np.dtype(self.dtype).name
+        except TypeError:
+            raise ParameterError(f"stream {self.name!r}: unknown dtype {self.dtype!r}") from None
+        set_(self, "dtype", dtype)
+        channels = tuple(str(c) for c in self.channels)
+        if not channels and len(shape) == 1:
+            channels = tuple(f"ch{i}" for i in range(shape[0]))
+        if channels:
+            if not shape or len(channels) != shape[0]:
+                raise ParameterError(
+                    f"stream {self.name!r}: {len(channels)} channel names for sample shape {shape}; "
+                    f"expected {shape[0] if shape else 0}"
+                )
+            if len(set(channels)) != len(channels):
+                raise ParameterError(f"stream {self.name!r}: channel names repeat: {channels}")
+        set_(self, "channels", channels)
+        set_(self, "meta", _freeze(dict(self.meta)))
+
+    # -- derived properties -------------------------------------------------------
+    @property
+    def is_regular(self) -> bool:
+        """True when the stream has a nominal rate (timestamps derived from ``t0``)."""
+        return self.rate > 0
+
+    @property
+    def n_channels(self) -> int:
+        """Length of the first sample axis (1 for a scalar stream)."""
+        return self.shape[0] if self.shape else 1
+
+    @property
+    def sample_nbytes(self) -> int:
+        """Bytes per sample."""
+        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
+
+    # -- copies and serialisation -------------------------------------------------
+    def replace(self, **changes: Any) -> StreamInfo:
+        """A copy with the given fields changed (channels reset when the shape changes)."""
+        if "shape" in changes and "channels" not in changes:
+            changes["channels"] = ()
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible dict of every field."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "rate": self.rate,
+            "shape": list(self.shape),
+            "channels": list(self.channels),
+            "dtype": self.dtype,
+            "unit": self.unit,
+            "meta": _thaw(self.meta),
+        }
+
+    def to_json(self) -> str:
+        """The dict of :meth:`to_dict` as a JSON string."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> StreamInfo:
+        """Build from a dict as written by :meth:`to_dict`; unknown keys are an error."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ParameterError(f"unknown StreamInfo fields {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**{k: (tuple(v) if k in ("shape", "channels") else v) for k, v in d.items()})
+
+    @classmethod
+    def from_json(cls, text: str) -> StreamInfo:
+        """Inverse of :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
+
+    def differences(self, other: StreamInfo, fields: Sequence[str] | None = None) -> list[str]:
+        """Fields that differ from ``other``, as ``"field: expected X, got Y"`` strings."""
+        names = fields or [f.name for f in dataclasses.fields(self)]
+        out = []
+        for f in names:
+            a, b = getattr(self, f), getattr(other, f)
+            if a != b:
+                out.append(f"{f}: expected {_thaw(a)!r}, got {_thaw(b)!r}")
+        return out
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.kind, self.rate, self.shape, self.channels, self.dtype, self.unit))

@@ -1,0 +1,72 @@
+"""Recordings: sensekit HDF5 (read and write), XDF, WAV/FLAC, CSV and EDF/BDF (read)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ...errors import RecordingError
+from .audio import AUDIO_SUFFIXES, AudioRecording
+from .base import DEFAULT_BLOCK_S, Recording, Segment
+from .csvfile import CSVRecording
+from .edf import EDFRecording
+from .hdf5 import HDF5Recording, RecordingWriter, StreamWriter
+from .xdf import XDFRecording
+
+__all__ = [
+    "open_recording",
+    "Recording",
+    "Segment",
+    "RecordingWriter",
+    "StreamWriter",
+    "HDF5Recording",
+    "AudioRecording",
+    "CSVRecording",
+    "XDFRecording",
+    "EDFRecording",
+    "RECORDING_SUFFIXES",
+    "DEFAULT_BLOCK_S",
+]
+
+_READERS = {
+    ".h5": HDF5Recording,
+    ".hdf5": HDF5Recording,
+    ".xdf": XDFRecording,
+    ".xdfz": XDFRecording,
+    ".csv": CSVRecording,
+    ".edf": EDFRecording,
+    ".bdf": EDFRecording,
+    **{s: AudioRecording for s in AUDIO_SUFFIXES},
+}
+
+#: File name endings that :func:`open_recording` reads.
+RECORDING_SUFFIXES = tuple(_READERS)
+
+
+def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
+    """Open a recording by its file name ending.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.h5``/``.hdf5`` (sensekit), ``.xdf``, ``.wav``/``.flac``/``.ogg``/``.aiff``,
+        ``.csv``, ``.edf``/``.bdf``.
+    **kwargs
+        Passed to the format's reader (e.g. ``time_column`` and ``kind`` for CSV).
+
+    Raises
+    ------
+    RecordingError
+        Unknown ending, missing file, or a file that is corrupt, truncated or not of
+        the format its name says.
+    """
+    path = Path(path)
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise RecordingError(
+            f"cannot read {str(path)!r}: unknown file type {path.suffix or '(none)'!r}",
+            f"use one of {', '.join(RECORDING_SUFFIXES)}",
+        )
+    if path.is_dir():
+        raise RecordingError(f"{str(path)!r} is a folder, not a recording")
+    return reader(path, **kwargs)

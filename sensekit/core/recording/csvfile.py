@@ -1,0 +1,108 @@
+"""CSV recordings: a header row naming the columns, one of them the time in seconds."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import RecordingError
+from ..info import StreamInfo
+from .base import Recording, Segment
+
+__all__ = ["CSVRecording", "TIME_COLUMNS"]
+
+#: Column names recognised as the time column (seconds), case-insensitive.
+TIME_COLUMNS = ("time", "timestamp", "t", "time_s", "timestamp_s", "lsl_timestamp")
+
+
+class CSVRecording(Recording):
+    """A CSV file as one stream: a header row, a time column in seconds, numeric channels.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    time_column : str, optional
+        Name of the time column; default: the first header named one of
+        :data:`TIME_COLUMNS`.
+    kind : str
+        Stream kind to give the data (``"signal"`` by default, e.g. ``"emg"``).
+    unit : str
+        Unit of the channel values.
+
+    Notes
+    -----
+    The stream is regular when the time steps agree within 1 % of their median
+    (rate = 1 / median step); otherwise irregular with per-sample times.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, time_column: str | None = None, kind: str = "signal",
+                 unit: str = "") -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise RecordingError(f"CSV file {str(self.path)!r} does not exist", "check the path")
+        try:
+            with open(self.path, newline="") as fh:
+                header = next(csv.reader(fh), None)
+        except (OSError, UnicodeDecodeError) as e:
+            raise RecordingError(f"cannot read {str(self.path)!r} as text CSV ({e})") from None
+        if not header:
+            raise RecordingError(f"CSV file {str(self.path)!r} is empty", "a header row naming the columns is needed")
+        header = [h.strip() for h in header]
+        lower = [h.lower() for h in header]
+        if time_column is None:
+            tcol = next((i for i, h in enumerate(lower) if h in TIME_COLUMNS), None)
+            if tcol is None:
+                raise RecordingError(
+                    f"CSV file {str(self.path)!r} has no time column (header: {header[:8]})",
+                    f"name one column {' or '.join(TIME_COLUMNS[:3])} (seconds) or pass time_column",
+                )
+        else:
+            if time_column.lower() not in lower:
+                raise RecordingError(f"CSV file {str(self.path)!r} has no column {time_column!r} (header: {header[:8]})")
+            tcol = lower.index(time_column.lower())
+        try:
+            table = np.loadtxt(self.path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64)
+        except ValueError as e:
+            raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row ({e})") from None
+        if table.shape[0] and table.shape[1] != len(header):
+            raise RecordingError(
+                f"CSV file {str(self.path)!r}: rows have {table.shape[1]} values, header names {len(header)}"
+            )
+        if table.shape[0] == 0:
+            table = np.empty((0, len(header)))
+        self._times = table[:, tcol].copy()
+        cols = [i for i in range(len(header)) if i != tcol]
+        self._data = np.ascontiguousarray(table[:, cols])
+        if not np.all(np.isfinite(self._times)):
+            raise RecordingError(f"CSV file {str(self.path)!r}: the time column holds empty or non-numeric values")
+        if len(self._times) > 1 and np.any(np.diff(self._times) <= 0):
+            i = int(np.argmax(np.diff(self._times) <= 0))
+            raise RecordingError(f"CSV file {str(self.path)!r}: time does not increase at data row {i + 2}")
+        rate = 0.0
+        if len(self._times) > 2:
+            d = np.diff(self._times)
+            med = float(np.median(d))
+            if np.all(np.abs(d - med) <= 0.01 * med):
+                rate = 1.0 / med
+        self._t0 = float(self._times[0]) if len(self._times) else 0.0
+        name = self.path.stem
+        self.streams = {
+            name: StreamInfo(name=name, kind=kind, rate=rate, shape=(len(cols),),
+                             channels=tuple(header[i] for i in cols), dtype="float64", unit=unit)
+        }
+
+    def n_samples(self, name: str) -> int:
+        return len(self._data)
+
+    def _read_data(self, name: str, start: int, stop: int) -> np.ndarray:
+        return self._data[start:stop]
+
+    def _read_times(self, name: str, start: int, stop: int) -> np.ndarray:
+        return self._times[start:stop]
+
+    def segments(self, name: str) -> list[Segment]:
+        return [Segment(0, len(self._data), self._t0)]

@@ -1,0 +1,191 @@
+"""``run``: drive frames from a source through a chain into sinks."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from .frame import Frame
+from .info import StreamInfo
+from .stage import Stage
+
+__all__ = ["run", "RunReport", "Sink", "SequenceMonitor"]
+
+log = logging.getLogger("sensekit")
+
+
+class Sink(Protocol):
+    """What ``run`` needs of a sink: ``open(info)``, ``write(frame)`` and ``close()``."""
+
+    def open(self, info: StreamInfo) -> None: ...
+
+    def write(self, frame: Frame) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclasses.dataclass
+class RunReport:
+    """What happened during :func:`run`.
+
+    Attributes
+    ----------
+    blocks : int
+        Blocks received from the source.
+    samples_in, samples_out : int
+        Samples received and samples written to the sinks.
+    dropped_blocks : int
+        Blocks missing according to the sequence numbers.
+    out_of_order : int
+        Blocks whose sequence number was not larger than the previous one (skipped).
+    gaps : int
+        Regular-stream blocks whose ``t0`` jumped by more than 1.5 sample periods.
+    wall_s : float
+        Wall-clock seconds spent.
+    stopped_by : str
+        ``"end"`` (source exhausted), ``"interrupt"`` (Ctrl-C, SIGTERM), ``"limit"`` or
+        the name of the error that ended the run.
+    """
+
+    blocks: int = 0
+    samples_in: int = 0
+    samples_out: int = 0
+    dropped_blocks: int = 0
+    out_of_order: int = 0
+    gaps: int = 0
+    wall_s: float = 0.0
+    stopped_by: str = "end"
+    stream_s: float = 0.0
+
+    @property
+    def realtime_factor(self) -> float:
+        """Stream seconds processed per wall-clock second."""
+        return self.stream_s / self.wall_s if self.wall_s > 0 else float("inf")
+
+
+class SequenceMonitor:
+    """Checks sequence numbers and timestamps of consecutive frames of one stream.
+
+    ``check(frame)`` returns True when the frame should be processed and False when it
+    is out of order (its sequence number is not larger than the last one). Drops and
+    timestamp gaps are counted in ``report`` and logged as warnings.
+    """
+
+    def __init__(self, report: RunReport | None = None) -> None:
+        self.report = report if report is not None else RunReport()
+        self._last_seq: int | None = None
+        self._next_t: float | None = None
+
+    def check(self, frame: Frame) -> bool:
+        seq, info, r = frame.seq, frame.info, self.report
+        last = self._last_seq
+        if last is not None:
+            if seq <= last:
+                r.out_of_order += 1
+                log.warning("stream %r: block %d arrived after block %d; skipped", info.name, seq, last)
+                return False
+            if seq != last + 1:
+                r.dropped_blocks += seq - last - 1
+                log.warning("stream %r: %d block(s) dropped before block %d", info.name, seq - last - 1, seq)
+        if info.rate > 0 and self._next_t is not None and frame.n:
+            if abs(frame.t0 - self._next_t) > 1.5 / info.rate:
+                r.gaps += 1
+                log.warning("stream %r: time jumps by %.6f s at block %d", info.name, frame.t0 - self._next_t, seq)
+        self._last_seq = seq
+        if frame.n:
+            self._next_t = frame.t_end
+        return True
+
+
+def run(
+    source: Iterable[Frame],
+    chain: Stage | None = None,
+    *sinks: Sink,
+    info: StreamInfo | None = None,
+    max_blocks: int | None = None,
+    max_duration_s: float | None = None,
+    on_block: Callable[[Frame, Frame | None, RunReport], None] | None = None,
+) -> RunReport:
+    """Feed every frame of ``source`` through ``chain`` into ``sinks``.
+
+    Parameters
+    ----------
+    source : iterable of Frame
+        A source (it has ``.info``) or any iterable of frames of one stream.
+    chain : Stage, optional
+        Opened here on the source's info; ``None`` passes frames through.
+    *sinks : Sink
+        Opened on the chain's output info, written every output frame, and closed at
+        the end - also when the run ends by Ctrl-C, SIGTERM (when the caller turns it
+        into ``KeyboardInterrupt``) or an error, so nothing received is lost.
+    info : StreamInfo, optional
+        The source's stream info when ``source`` has no ``.info`` attribute.
+    max_blocks : int, optional
+        Stop after this many blocks.
+    max_duration_s : float, optional
+        Stop once this many seconds of a regular stream (wall-clock seconds for an
+        irregular one) have been processed.
+    on_block : callable, optional
+        Called as ``on_block(frame_in, frame_out, report)`` after each block (live displays).
+
+    Returns
+    -------
+    RunReport
+        Counts of blocks, samples, drops, gaps; why the run stopped.
+    """
+    info = info if info is not None else getattr(source, "info", None)
+    report = RunReport()
+    monitor = SequenceMonitor(report)
+    opened: list[Sink] = []
+    start = time.perf_counter()
+    try:
+        if info is not None:
+            out_info = chain.open(info) if chain is not None else info
+            for s in sinks:
+                s.open(out_info)
+                opened.append(s)
+        for frame in source:
+            if not opened and sinks and info is None:
+                out_info = chain.open(frame.info) if chain is not None else frame.info
+                for s in sinks:
+                    s.open(out_info)
+                    opened.append(s)
+            elif chain is not None and info is None and chain.input_info is None:
+                chain.open(frame.info)
+            report.blocks += 1
+            if not monitor.check(frame):
+                continue
+            report.samples_in += frame.n
+            report.stream_s += frame.duration if frame.info.rate > 0 else 0.0
+            out = chain.process(frame) if chain is not None else frame
+            if out is not None and out.n:
+                report.samples_out += out.n
+                for s in opened:
+                    s.write(out)
+            if on_block is not None:
+                on_block(frame, out, report)
+            if (max_blocks is not None and report.blocks >= max_blocks) or (
+                max_duration_s is not None
+                and (report.stream_s if frame.info.rate > 0 else time.perf_counter() - start) >= max_duration_s
+            ):
+                report.stopped_by = "limit"
+                break
+    except KeyboardInterrupt:
+        report.stopped_by = "interrupt"
+    except BaseException as e:
+        report.stopped_by = type(e).__name__
+        raise
+    finally:
+        report.wall_s = time.perf_counter() - start
+        for s in opened:
+            try:
+                s.close()
+            except Exception:  # keep closing the others; the first error is already raised
+                log.exception("closing sink %r failed", s)
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+    return report

@@ -1,0 +1,7 @@
+"""Sinks: where frames go (files, LSL, JSON lines)."""
+
+from .files import AudioFileSink, CSVSink, HDF5Sink, file_sink
+from .jsonl import JSONLinesSink
+from .lsl import LSLOutletSink
+
+__all__ = ["HDF5Sink", "AudioFileSink", "CSVSink", "file_sink", "JSONLinesSink", "LSLOutletSink"]

@@ -1,0 +1,81 @@
+"""Lab Streaming Layer outlet: publish a stream to Unity, LabRecorder or any LSL app."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import DeviceError, StreamFormatError
+from ..frame import Frame
+from ..info import StreamInfo
+
+__all__ = ["LSLOutletSink", "import_pylsl"]
+
+_FORMATS = {"float32": "float32", "float64": "double64", "int8": "int8", "int16": "int16", "int32": "int32",
+            "int64": "int64", "uint8": "int16", "uint16": "int32", "bool": "int8"}
+
+
+def import_pylsl():
+    """Import pylsl, or raise a :class:`DeviceError` that says how to install it."""
+    try:
+        import pylsl
+    except (ImportError, RuntimeError, OSError) as e:
+        raise DeviceError(f"Lab Streaming Layer is not available ({e})", "pip install 'sensekit[lsl]'") from None
+    return pylsl
+
+
+class LSLOutletSink:
+    """Publish frames on an LSL outlet with the stream's name, kind, rate and channel labels.
+
+    Parameters
+    ----------
+    name : str, optional
+        Outlet name; default the stream's name.
+    source_id : str, optional
+        Unique source id, so that receivers reconnect after a restart.
+    chunk_size : int
+        Preferred chunk size for transmission (0: as pushed).
+
+    Notes
+    -----
+    Multi-dimensional samples are flattened to ``prod(shape)`` channels (C order);
+    the shape travels in the outlet's description (``desc/sensekit/shape``). Sample
+    timestamps are the frames' timestamps on the source clock.
+    """
+
+    def __init__(self, name: str | None = None, *, source_id: str | None = None, chunk_size: int = 0) -> None:
+        self.name = name
+        self.source_id = source_id
+        self.chunk_size = chunk_size
+        self.outlet = None
+
+    def open(self, info: StreamInfo) -> None:
+        pylsl = import_pylsl()
+        fmt = _FORMATS.get(info.dtype)
+        if fmt is None:
+            raise StreamFormatError(f"LSL cannot carry dtype {info.dtype} of stream {info.name!r}")
+        self._dtype = {"double64": np.float64, "float32": np.float32, "int8": np.int8, "int16": np.int16,
+                       "int32": np.int32, "int64": np.int64}[fmt]
+        self._width = int(np.prod(info.shape, dtype=np.int64)) if info.shape else 1
+        lsl_info = pylsl.StreamInfo(self.name or info.name, info.kind.upper() if info.kind == "emg" else info.kind,
+                                    self._width, info.rate, fmt, self.source_id or f"sensekit-{info.name}")
+        desc = lsl_info.desc()
+        chans = desc.append_child("channels")
+        names = info.channels if len(info.shape) == 1 else tuple(f"e{i}" for i in range(self._width))
+        for c in names or ("value",):
+            ch = chans.append_child("channel")
+            ch.append_child_value("label", c)
+            ch.append_child_value("unit", info.unit)
+            ch.append_child_value("type", info.kind)
+        sk = desc.append_child("sensekit")
+        sk.append_child_value("shape", ",".join(map(str, info.shape)))
+        sk.append_child_value("kind", info.kind)
+        self.outlet = pylsl.StreamOutlet(lsl_info, chunk_size=self.chunk_size)
+
+    def write(self, frame: Frame) -> None:
+        if frame.n == 0:
+            return
+        data = np.ascontiguousarray(frame.data.reshape(frame.n, self._width), dtype=self._dtype)
+        self.outlet.push_chunk(data, frame.times.tolist())
+
+    def close(self) -> None:
+        self.outlet = None

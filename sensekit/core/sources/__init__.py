@@ -1,0 +1,9 @@
+"""Sources: microphones, cameras, video, LSL, BrainFlow, recordings and simulators."""
+
+from .base import Source
+from .replay import ReplaySource
+from .spec import SourceSpec, open_source, parse_source
+from .synth import SYNTH_SOURCES, SynthSource, synth_source
+
+__all__ = ["Source", "ReplaySource", "SynthSource", "SYNTH_SOURCES", "synth_source", "open_source", "parse_source",
+           "SourceSpec"]

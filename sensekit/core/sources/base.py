@@ -1,0 +1,65 @@
+"""The source interface: an iterable of frames with a ``StreamInfo``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+
+from ..frame import Frame
+from ..info import StreamInfo
+
+__all__ = ["Source", "clock", "quiet_stderr"]
+
+
+def clock() -> float:
+    """sensekit's clock for device sources: monotonic seconds (``time.monotonic``)."""
+    return time.monotonic()
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence C libraries that print to file descriptor 2 (ALSA, JACK, liblsl) for a while."""
+    try:
+        fd = os.dup(2)
+    except OSError:  # pragma: no cover - no stderr
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(fd, 2)
+        os.close(fd)
+
+
+class Source:
+    """A stream of frames from a device, a file or a simulator.
+
+    Subclasses set ``self.info`` in ``__init__`` (opening the device, so that a missing
+    device is reported before any data flows) and implement ``_frames()``. Sources are
+    context managers; ``close()`` releases the device and is safe to call twice.
+    """
+
+    info: StreamInfo
+    description: str = ""
+
+    def _frames(self) -> Iterator[Frame]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Frame]:
+        return self._frames()
+
+    def close(self) -> None:
+        """Release the device or file."""
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.description or self.info.name!r})"

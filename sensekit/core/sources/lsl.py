@@ -1,0 +1,115 @@
+"""Any Lab Streaming Layer stream (EMG amplifiers, eye trackers, motion capture)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ...errors import DeviceError, DeviceLostError, SourceStringError
+from ..frame import Frame
+from ..info import StreamInfo
+from ..sinks.lsl import import_pylsl
+from .base import Source
+
+__all__ = ["LSLSource", "list_lsl_streams"]
+
+_PROPS = ("name", "type", "source_id", "hostname")
+_DTYPES = {1: "float32", 2: "float64", 4: "int32", 5: "int16", 6: "int8", 7: "int64"}
+
+
+def list_lsl_streams(wait_s: float = 1.0) -> list[dict]:
+    """Streams visible on the network: ``name``, ``type``, ``channels``, ``rate``, ``source_id``."""
+    pylsl = import_pylsl()
+    return [{"name": s.name(), "type": s.type(), "channels": s.channel_count(), "rate": s.nominal_srate(),
+             "source_id": s.source_id(), "hostname": s.hostname()} for s in pylsl.resolve_streams(wait_time=wait_s)]
+
+
+class LSLSource(Source):
+    """Pull a stream from an LSL inlet.
+
+    Parameters
+    ----------
+    prop, value : str
+        Resolve the stream whose ``prop`` (``name``, ``type``, ``source_id`` or
+        ``hostname``) equals ``value``, e.g. ``("type", "EMG")``.
+    timeout_s : float
+        How long to look for the stream.
+    kind : str, optional
+        sensekit stream kind; default the LSL type in lower case.
+    max_block : int
+        Largest number of samples pulled per frame.
+    stall_timeout_s : float
+        A stream that delivers nothing for this long is reported as lost.
+
+    Notes
+    -----
+    Timestamps are LSL's, corrected to the local clock (``time_correction``). A
+    stream with a nominal rate is regular: a frame's ``t0`` is its first sample's
+    timestamp.
+    """
+
+    def __init__(self, prop: str = "type", value: str = "EMG", *, timeout_s: float = 5.0, kind: str | None = None,
+                 max_block: int = 1024, stall_timeout_s: float = 5.0) -> None:
+        if prop not in _PROPS:
+            raise SourceStringError(f"cannot resolve LSL streams by {prop!r}", f"use one of {', '.join(_PROPS)}")
+        pylsl = self._pylsl = import_pylsl()
+        found = pylsl.resolve_byprop(prop, value, timeout=timeout_s)
+        if not found:
+            raise DeviceError(f"no LSL stream with {prop}={value!r} found within {timeout_s:g} s",
+                              "start the device's LSL app; 'sensekit devices' lists visible streams")
+        s = found[0]
+        self._inlet = pylsl.StreamInlet(s, max_buflen=60, recover=True)
+        full = self._inlet.info(timeout=timeout_s)
+        n = full.channel_count()
+        fmt = full.channel_format()
+        if fmt not in _DTYPES:
+            raise DeviceError(f"LSL stream {full.name()!r} carries strings (markers); sensekit needs numbers")
+        labels = []
+        ch = full.desc().child("channels").child("channel")
+        while not ch.empty() and len(labels) < n:
+            labels.append(ch.child_value("label") or f"ch{len(labels)}")
+            ch = ch.next_sibling()
+        if len(labels) != n or len(set(labels)) != n:
+            labels = [f"ch{i}" for i in range(n)]
+        unit = full.desc().child("channels").child("channel").child_value("unit") or ""
+        self.info = StreamInfo(name=full.name() or "lsl", kind=kind or (full.type().lower() or "signal"),
+                               rate=full.nominal_srate(), shape=(n,), channels=tuple(labels), dtype=_DTYPES[fmt],
+                               unit=unit, meta={"source_id": full.source_id(), "hostname": full.hostname()})
+        self.max_block = max_block
+        self.stall_timeout_s = stall_timeout_s
+        self.description = f"lsl:{prop}={value}"
+        self._buf = np.empty((max_block, n), dtype=self.info.dtype)
+        self._tbuf = np.empty(max_block, dtype=np.float64)
+        self._inlet.open_stream(timeout=timeout_s)
+
+    def _frames(self) -> Iterator[Frame]:
+        from .base import clock
+
+        seq = 0
+        last = clock()
+        info = self.info
+        while True:
+            try:
+                _, ts = self._inlet.pull_chunk(timeout=0.2, max_samples=self.max_block, dest_obj=self._buf)
+            except self._pylsl.LostError:
+                raise DeviceLostError(f"LSL stream {info.name!r} was lost") from None
+            n = len(ts)
+            if n == 0:
+                if clock() - last > self.stall_timeout_s:
+                    raise DeviceLostError(f"LSL stream {info.name!r} delivered nothing for {self.stall_timeout_s:g} s",
+                                          "check the sending device and its app")
+                continue
+            last = clock()
+            times = np.asarray(ts, dtype=np.float64) + self._inlet.time_correction()
+            data = self._buf[:n].copy()
+            if info.rate > 0:
+                yield Frame(info, data, t0=float(times[0]), seq=seq)
+            else:
+                yield Frame(info, data, times=times, seq=seq)
+            seq += 1
+
+    def close(self) -> None:
+        if getattr(self, "_inlet", None) is not None:
+            self._inlet.close_stream()
+            self._inlet = None

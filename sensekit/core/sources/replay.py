@@ -1,0 +1,43 @@
+"""Replay a recording as a source, as fast as possible or at its recorded pace."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from ..frame import Frame
+from ..recording import open_recording
+from .base import Source
+
+__all__ = ["ReplaySource"]
+
+
+class ReplaySource(Source):
+    """Frames of one stream of a recording (any format :func:`open_recording` reads).
+
+    Parameters
+    ----------
+    path : path-like
+        The recording.
+    stream : str, optional
+        Stream name; default the first.
+    block_size : int, optional
+        Samples per frame (default 0.5 s of a regular stream, 1 sample otherwise).
+    realtime : bool
+        Pace frames at the recorded rate.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, stream: str | None = None, block_size: int | None = None,
+                 realtime: bool = False) -> None:
+        self.recording = open_recording(path)
+        self.stream = self.recording.stream_name(stream)
+        self.info = self.recording.streams[self.stream]
+        self.block_size = block_size
+        self.realtime = realtime
+        self.description = f"{path} [{self.stream}]"
+
+    def _frames(self) -> Iterator[Frame]:
+        return self.recording.frames(self.stream, block_size=self.block_size, realtime=self.realtime)
+
+    def close(self) -> None:
+        self.recording.close()

@@ -1,0 +1,194 @@
+"""Source strings: one string names any source on the command line.
+
+===========================================  ==================================
+string                                       source
+===========================================  ==================================
+``mic``, ``mic:2``, ``mic:"ReSpeaker"``       microphone by default/index/name
+``camera:0``                                 camera by index
+``video:clip.mp4``                           video file
+``lsl:type=EMG``, ``lsl:name=MyoEMG``        LSL stream by property
+``brainflow:synthetic``                      BrainFlow board by name
+``brainflow:cyton?serial_port=/dev/ttyUSB0`` ... with BrainFlow parameters
+``synth:sine``, ``synth:noise?channels=8``   simulators
+``capture.h5``, ``rec.xdf``, ``take.wav``    replay of a recording
+===========================================  ==================================
+
+Options after ``?`` are ``key=value`` pairs joined by ``&``; the command line's
+``--channels``, ``--rate`` and ``--block-size`` fill the same fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ...errors import ParameterError, SourceStringError
+from ..recording import RECORDING_SUFFIXES
+from .base import Source
+
+__all__ = ["SourceSpec", "parse_source", "open_source", "SCHEMES"]
+
+SCHEMES = ("mic", "camera", "video", "lsl", "brainflow", "synth", "file")
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceSpec:
+    """A parsed source string: ``scheme``, ``target`` and ``options``."""
+
+    scheme: str
+    target: str
+    options: dict[str, str]
+
+
+def _number(key: str, value: Any, kind=float):
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise SourceStringError(f"source option {key}={value!r} is not a{'n integer' if kind is int else ' number'}") from None
+
+
+def parse_source(text: str) -> SourceSpec:
+    """Split a source string into scheme, target and options.
+
+    Raises
+    ------
+    SourceStringError
+        Unknown scheme, or malformed options; the message lists the valid forms.
+    """
+    text = text.strip()
+    if not text:
+        raise SourceStringError("empty source string", "e.g. mic:0, camera:0, lsl:type=EMG, synth:sine or FILE.h5")
+    scheme, sep, rest = text.partition(":")
+    if not sep or scheme not in SCHEMES:
+        if Path(text).suffix.lower() in RECORDING_SUFFIXES or Path(text).exists():
+            return SourceSpec("file", text, {})
+        if sep and len(scheme) > 1:
+            raise SourceStringError(f"unknown source type {scheme!r} in {text!r}",
+                                    f"use one of {', '.join(s + ':' for s in SCHEMES[:-1])} or a recording's path")
+        if scheme in ("mic", "camera"):
+            return SourceSpec(scheme, "", {})
+        raise SourceStringError(f"{text!r} is neither a source string nor a recording file",
+                                "e.g. mic:0, camera:0, lsl:type=EMG, synth:sine or a .h5/.xdf/.wav/.csv/.edf file")
+    target, _, query = rest.partition("?")
+    target = target.strip()
+    if len(target) >= 2 and target[0] == target[-1] and target[0] in "\"'":
+        target = target[1:-1]
+    try:
+        options = dict(parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)))
+    except ValueError:
+        raise SourceStringError(f"cannot read the options {query!r} of {text!r}", "write them as key=value&key=value") from None
+    return SourceSpec(scheme, target, options)
+
+
+def open_source(
+    text: str,
+    *,
+    channels: int | None = None,
+    rate: float | None = None,
+    block_size: int | None = None,
+    realtime: bool = False,
+    stream: str | None = None,
+    timeout_s: float = 5.0,
+) -> Source:
+    """Open the source a source string names.
+
+    Parameters
+    ----------
+    text : str
+        The source string (see the module docstring).
+    channels, rate, block_size : optional
+        Capture format where the source takes one (microphones, simulators).
+    realtime : bool
+        Pace a replayed recording at its recorded rate.
+    stream : str, optional
+        Stream of a multi-stream recording.
+    timeout_s : float
+        How long to look for an LSL stream.
+
+    Raises
+    ------
+    SourceStringError, DeviceError, RecordingError
+        With one line naming the problem and the fix.
+    """
+    spec = parse_source(text)
+    opts = dict(spec.options)
+    s = spec.scheme
+    if s == "file":
+        from .replay import ReplaySource
+
+        return ReplaySource(spec.target, stream=stream, block_size=block_size, realtime=realtime)
+    if s == "mic":
+        from .mic import MicSource
+
+        device: int | str | None = spec.target or None
+        if isinstance(device, str) and device.isdigit():
+            device = int(device)
+        ch = channels or (int(_number("channels", opts.pop("channels"), int)) if "channels" in opts else None)
+        r = rate or (_number("rate", opts.pop("rate")) if "rate" in opts else None)
+        bs = block_size or (_number("block_size", opts.pop("block_size"), int) if "block_size" in opts else 1024)
+        _no_more(opts, text)
+        return MicSource(device, channels=ch, rate=r, block_size=bs)
+    if s == "camera":
+        from .camera import CameraSource
+
+        index = _number("camera index", spec.target or "0", int)
+        kw = {k: _number(k, opts.pop(k), int) for k in ("width", "height") if k in opts}
+        if "fps" in opts:
+            kw["fps"] = _number("fps", opts.pop("fps"))
+        grey = opts.pop("grey", "0") in ("1", "true", "yes")
+        _no_more(opts, text)
+        return CameraSource(index, grey=grey, **kw)
+    if s == "video":
+        from .camera import VideoFileSource
+
+        grey = opts.pop("grey", "0") in ("1", "true", "yes")
+        _no_more(opts, text)
+        return VideoFileSource(spec.target, grey=grey)
+    if s == "lsl":
+        from .lsl import LSLSource
+
+        prop, eq, value = spec.target.partition("=")
+        if not eq or not value:
+            raise SourceStringError(f"{text!r}: an LSL source names a property, e.g. lsl:type=EMG or lsl:name=MyStream")
+        timeout = _number("timeout", opts.pop("timeout")) if "timeout" in opts else timeout_s
+        kind = opts.pop("kind", None)
+        _no_more(opts, text)
+        return LSLSource(prop.strip(), value.strip(), timeout_s=timeout, kind=kind)
+    if s == "brainflow":
+        from .brainflow import BrainFlowSource
+
+        return BrainFlowSource(spec.target or "synthetic", **opts)
+    # synth
+    from .synth import synth_source
+
+    kw: dict[str, Any] = {}
+    for key, kind in (("channels", int), ("block_size", int), ("seed", int), ("rate", float), ("duration_s", float),
+                      ("freq_hz", float), ("amplitude", float)):
+        if key in opts:
+            kw[key] = _number(key, opts.pop(key), kind)
+    if "duration" in opts:
+        kw["duration_s"] = _number("duration", opts.pop("duration"))
+    if kw.get("duration_s") == float("inf"):  # duration=inf: endless
+        kw["duration_s"] = None
+    if "realtime" in opts:
+        kw["realtime"] = opts.pop("realtime") in ("1", "true", "yes")
+    for key in ("kind", "unit"):
+        if key in opts:
+            kw[key] = opts.pop(key)
+    _no_more(opts, text)
+    if channels:
+        kw["channels"] = channels
+    if rate:
+        kw["rate"] = rate
+    if block_size:
+        kw["block_size"] = block_size
+    if realtime:
+        kw["realtime"] = True
+    return synth_source(spec.target or "sine", **kw)
+
+
+def _no_more(opts: dict, text: str) -> None:
+    if opts:
+        raise ParameterError(f"unknown option(s) {', '.join(sorted(opts))} in source {text!r}")

@@ -1,0 +1,103 @@
+"""Synthetic signals with known content: sines and noise; chains register their simulators."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from ...errors import ParameterError, SourceStringError
+from ..checks import check_option, check_scalar
+from ..frame import Frame
+from ..info import StreamInfo
+from .base import Source
+
+__all__ = ["SynthSource", "SYNTH_SOURCES", "synth_source"]
+
+
+class SynthSource(Source):
+    """Sine waves or Gaussian noise, generated block by block (deterministic for a seed).
+
+    Parameters
+    ----------
+    signal : {"sine", "noise"}
+        Sine: channel ``c`` is ``amplitude * sin(2 pi (freq_hz * (c + 1)) t)``.
+        Noise: white Gaussian noise of standard deviation ``amplitude``.
+    rate : float
+        Sampling rate in Hz.
+    channels : int
+        Number of channels.
+    block_size : int
+        Samples per frame.
+    duration_s : float or None
+        Length of the stream; ``None`` for endless.
+    freq_hz, amplitude : float
+        Sine frequency of channel 0 and amplitude.
+    kind, unit : str
+        Stream kind and unit.
+    seed : int
+        Noise seed.
+    realtime : bool
+        Deliver blocks at the stream's pace, like a device, instead of at once.
+    """
+
+    def __init__(self, signal: str = "sine", *, rate: float = 1000.0, channels: int = 1, block_size: int = 100,
+                 duration_s: float | None = 10.0, freq_hz: float = 10.0, amplitude: float = 1.0,
+                 kind: str = "signal", unit: str = "", seed: int = 0, realtime: bool = False) -> None:
+        check_option(signal, "signal", ("sine", "noise"))
+        check_scalar(rate, "rate", min_value=0, include_min=False)
+        check_scalar(channels, "channels", kind=int, min_value=1)
+        check_scalar(block_size, "block_size", kind=int, min_value=1)
+        if duration_s is not None:
+            check_scalar(duration_s, "duration_s", min_value=0)
+        self.signal, self.rate, self.block_size = signal, float(rate), block_size
+        self.duration_s, self.freq_hz, self.amplitude, self.seed = duration_s, freq_hz, amplitude, seed
+        self.realtime = realtime
+        self.info = StreamInfo(name=f"synth-{signal}", kind=kind, rate=self.rate, shape=(channels,),
+                               dtype="float64", unit=unit, meta={"synth": signal, "freq_hz": freq_hz})
+        self.description = f"synth:{signal}"
+
+    def _frames(self) -> Iterator[Frame]:
+        rng = np.random.default_rng(self.seed)
+        total = None if self.duration_s is None else int(round(self.duration_s * self.rate))
+        n_ch = self.info.shape[0]
+        freqs = self.freq_hz * np.arange(1, n_ch + 1)
+        i = seq = 0
+        wall0 = time.monotonic()
+        while total is None or i < total:
+            n = self.block_size if total is None else min(self.block_size, total - i)
+            if self.signal == "sine":
+                t = (i + np.arange(n))[:, None] / self.rate
+                data = self.amplitude * np.sin(2 * np.pi * freqs[None, :] * t)
+            else:
+                data = self.amplitude * rng.standard_normal((n, n_ch))
+            if self.realtime:
+                delay = wall0 + (i + n) / self.rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            yield Frame(self.info, data, t0=i / self.rate, seq=seq)
+            i += n
+            seq += 1
+
+
+#: ``synth:NAME`` sources: name -> "module:callable" (imported on use) or a callable.
+SYNTH_SOURCES: dict[str, str | Callable[..., Source]] = {
+    "sine": SynthSource,
+    "noise": lambda **kw: SynthSource("noise", **kw),
+}
+
+
+def synth_source(name: str, **options) -> Source:
+    """Build the ``synth:NAME`` source with keyword options (rate, channels, ...)."""
+    factory = SYNTH_SOURCES.get(name)
+    if factory is None:
+        raise SourceStringError(f"unknown simulator 'synth:{name}'", f"use one of: synth:{', synth:'.join(SYNTH_SOURCES)}")
+    if isinstance(factory, str):
+        module, _, attr = factory.partition(":")
+        factory = getattr(importlib.import_module(module), attr)
+    try:
+        return factory(**options)
+    except TypeError as e:
+        raise ParameterError(f"synth:{name}: {e}") from None

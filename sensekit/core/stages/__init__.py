@@ -1,0 +1,21 @@
+"""Stages shared by the chains: filters, windows, channel selection, resampling, scaling."""
+
+from .filters import BandPass, HighPass, IIRFilter, LowPass, Notch, SOSFilter, butter_sos
+from .normalize import Standardize
+from .resample import Resample
+from .select import SelectChannels
+from .window import Window
+
+__all__ = [
+    "SOSFilter",
+    "IIRFilter",
+    "BandPass",
+    "HighPass",
+    "LowPass",
+    "Notch",
+    "butter_sos",
+    "Window",
+    "SelectChannels",
+    "Resample",
+    "Standardize",
+]

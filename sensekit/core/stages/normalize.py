@@ -1,0 +1,66 @@
+"""Per-channel standardisation learned from calibration data."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ...errors import ParameterError
+from ..checks import check_finite, check_stream
+from ..frame import Frame
+from ..info import StreamInfo
+from ..stage import LearningStage
+
+__all__ = ["Standardize"]
+
+log = logging.getLogger("sensekit")
+
+
+class Standardize(LearningStage):
+    """Subtract a per-element mean and divide by a per-element standard deviation.
+
+    Learned attributes (after :meth:`fit` or a calibration): ``mean_`` and ``scale_``,
+    each of the stream's sample shape. An element with zero spread in the fitting data
+    (a flat channel) gets ``scale_ = 1`` and a warning naming it.
+    """
+
+    def fit(self, data: np.ndarray, info: StreamInfo | None = None) -> Standardize:
+        """Learn ``mean_`` and ``scale_`` from samples of shape ``(n, *sample_shape)``.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n, *sample_shape)
+            Calibration samples, n >= 2, finite.
+        info : StreamInfo, optional
+            The stream; used to name flat channels in the warning.
+        """
+        data = np.asarray(data, dtype=np.float64)
+        if data.ndim < 1 or data.shape[0] < 2:
+            raise ParameterError(f"Standardize.fit needs at least 2 samples, got shape {data.shape}")
+        check_finite(data, "Standardize.fit data")
+        self.mean_ = data.mean(axis=0)
+        std = data.std(axis=0)
+        flat = std == 0
+        if flat.any():
+            where = np.argwhere(flat)[:3].tolist()
+            names = [info.channels[i[0]] for i in where] if info is not None and info.channels else where
+            log.warning("Standardize: flat (zero-variance) element(s) %s in the fitting data; scale set to 1", names)
+        self.scale_ = np.where(flat, 1.0, std)
+        return self
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_stream(info, "Standardize", dtype_kinds="fiu")
+        self.check_is_fitted()
+        if self.mean_.shape != info.shape:
+            raise ParameterError(
+                f"Standardize was fitted on samples of shape {self.mean_.shape}, "
+                f"stream {info.name!r} has {info.shape}",
+                "fit again on data of this stream",
+            )
+        self._out_info = info.replace(dtype="float64", unit="", channels=info.channels)
+        return self._out_info
+
+    def _process(self, frame: Frame) -> Frame:
+        y = (frame.data - self.mean_) / self.scale_
+        return Frame._trusted(self._out_info, y, frame.t0, frame._times, frame.seq)

@@ -1,0 +1,64 @@
+"""Unit conversions used across sensekit: samples and seconds, decibels, angles.
+
+Every conversion lives here so that no module multiplies by 1000 or 20 inline.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "seconds_to_samples",
+    "samples_to_seconds",
+    "amplitude_to_db",
+    "db_to_amplitude",
+    "deg_to_rad",
+    "rad_to_deg",
+]
+
+
+def seconds_to_samples(seconds: float, rate_hz: float) -> int:
+    """Number of samples in ``seconds`` at ``rate_hz``, rounded to the nearest integer.
+
+    Parameters
+    ----------
+    seconds : float
+        Duration in seconds, >= 0.
+    rate_hz : float
+        Sampling rate in Hz, > 0.
+
+    Returns
+    -------
+    int
+        ``round(seconds * rate_hz)``.
+    """
+    return int(round(seconds * rate_hz))
+
+
+def samples_to_seconds(samples: int | float, rate_hz: float) -> float:
+    """Duration in seconds of ``samples`` samples at ``rate_hz`` (Hz, > 0)."""
+    return float(samples) / rate_hz
+
+
+def amplitude_to_db(amplitude, floor_db: float = -120.0):
+    """``20 log10(amplitude)`` in dB, clipped below at ``floor_db`` (0 amplitude allowed)."""
+    amplitude = np.abs(np.asarray(amplitude, dtype=float))
+    with np.errstate(divide="ignore"):
+        return np.maximum(20.0 * np.log10(amplitude), floor_db)
+
+
+def db_to_amplitude(db):
+    """Linear amplitude of a level in dB: ``10 ** (db / 20)``."""
+    return 10.0 ** (np.asarray(db, dtype=float) / 20.0)
+
+
+def deg_to_rad(angle_deg):
+    """Degrees to radians."""
+    return np.asarray(angle_deg, dtype=float) * (math.pi / 180.0)
+
+
+def rad_to_deg(angle_rad):
+    """Radians to degrees."""
+    return np.asarray(angle_rad, dtype=float) * (180.0 / math.pi)
