@@ -24,7 +24,7 @@ def split_frames(info: StreamInfo, data: np.ndarray, cuts: Sequence[int], *, t0:
     blocks."""
     bounds = [0, *sorted(int(c) for c in cuts), len(data)]
     frames = []
-    for seq, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+    for seq, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         if info.rate > 0:
             frames.append(Frame(info, data[a:b], t0=t0 + a / info.rate, seq=seq))
         else:
@@ -115,7 +115,8 @@ def assert_block_invariant(
         The whole-recording output, for further checks by the caller.
     """
     __tracebackhide__ = True
-    from hypothesis import HealthCheck, given, seed as hyp_seed, settings
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hyp_seed
 
     stage = stage() if callable(stage) and not isinstance(stage, Stage) else stage
     stage.open(info)

@@ -7,6 +7,7 @@ import typer
 from .. import __version__
 from ._app import new_app, setup_logging, state
 from .capture import capture
+from .demo import demo
 from .devices import devices
 from .info import info
 from .replay import convert, replay
@@ -37,6 +38,7 @@ app.command()(capture)
 app.command()(info)
 app.command()(replay)
 app.command()(convert)
+app.command()(demo)
 
 
 def main() -> None:

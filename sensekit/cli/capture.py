@@ -56,7 +56,7 @@ class CaptureDisplay:
             meters = Table.grid(padding=(0, 1))
             names = info.channels or [str(i) for i in range(len(self.levels))]
             full = 1.0 if info.unit == "FS" else max(float(np.max(self.peak)), 1e-12)
-            for name, lev in list(zip(names, self.levels))[:_MAX_METERS]:
+            for name, lev in list(zip(names, self.levels, strict=False))[:_MAX_METERS]:
                 db = float(amplitude_to_db(lev / full, floor_db=-60.0))
                 width = int(round((db + 60) / 60 * 30))
                 bar = Text("█" * width + "·" * (30 - width), style="green" if db < -6 else "yellow" if db < -1 else "red")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,7 +15,7 @@ from ..core.sources import ReplaySource
 from ._app import err, fail, out, sigterm_as_interrupt
 
 
-class Target(str, Enum):
+class Target(StrEnum):
     lsl = "lsl"
     wav = "wav"
     jsonl = "jsonl"

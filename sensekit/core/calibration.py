@@ -126,7 +126,7 @@ def save_calibration(
         "sensekit_version": __version__,
         "chain": chain,
         "device": device,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "stream": stream.to_dict(),
         "params": params,
     }

@@ -42,7 +42,8 @@ class RunReport:
     out_of_order : int
         Blocks whose sequence number was not larger than the previous one (skipped).
     gaps : int
-        Regular-stream blocks whose ``t0`` jumped by more than 1.5 sample periods.
+        Regular-stream blocks whose ``t0`` jumped by more than 1.5 sample periods
+        although no block was dropped before them.
     wall_s : float
         Wall-clock seconds spent.
     stopped_by : str
@@ -82,6 +83,7 @@ class SequenceMonitor:
     def check(self, frame: Frame) -> bool:
         seq, info, r = frame.seq, frame.info, self.report
         last = self._last_seq
+        contiguous = last is None or seq == last + 1
         if last is not None:
             if seq <= last:
                 r.out_of_order += 1
@@ -90,7 +92,7 @@ class SequenceMonitor:
             if seq != last + 1:
                 r.dropped_blocks += seq - last - 1
                 log.warning("stream %r: %d block(s) dropped before block %d", info.name, seq - last - 1, seq)
-        if info.rate > 0 and self._next_t is not None and frame.n:
+        if contiguous and info.rate > 0 and self._next_t is not None and frame.n:
             if abs(frame.t0 - self._next_t) > 1.5 / info.rate:
                 r.gaps += 1
                 log.warning("stream %r: time jumps by %.6f s at block %d", info.name, frame.t0 - self._next_t, seq)

@@ -81,7 +81,7 @@ class CSVRecording(Recording):
             raise RecordingError(f"CSV file {str(self.path)!r}: the time column holds empty or non-numeric values")
         if len(self._times) > 1 and np.any(np.diff(self._times) <= 0):
             i = int(np.argmax(np.diff(self._times) <= 0))
-            raise RecordingError(f"CSV file {str(self.path)!r}: time does not increase at data row {i + 2}")
+            raise RecordingError(f"CSV file {str(self.path)!r}: time does not increase at line {i + 3}")
         rate = 0.0
         if len(self._times) > 2:
             d = np.diff(self._times)

@@ -120,7 +120,7 @@ class RecordingWriter:
         self.file.attrs["format"] = FORMAT
         self.file.attrs["schema_version"] = SCHEMA_VERSION
         self.file.attrs["sensekit_version"] = __version__
-        self.file.attrs["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        self.file.attrs["created"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         self.flush_interval_s = flush_interval_s
         self._last_flush = time.monotonic()
         self.streams: dict[str, StreamWriter] = {}

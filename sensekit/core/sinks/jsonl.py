@@ -45,7 +45,7 @@ class JSONLinesSink:
             data = data.astype(object)
             data[bad] = None
         lines = []
-        for t, row in zip(frame.times.tolist(), data.tolist()):
+        for t, row in zip(frame.times.tolist(), data.tolist(), strict=True):
             lines.append(json.dumps({"stream": self._name, "t": t, "seq": frame.seq, "data": row}))
         self._out.write("\n".join(lines) + "\n")
         self._out.flush()

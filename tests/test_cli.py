@@ -1,0 +1,89 @@
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sensekit.cli import app
+from sensekit.core.recording import open_recording
+from sensekit.errors import SensekitError
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def rec(tmp_path):
+    path = tmp_path / "rec.h5"
+    r = runner.invoke(app, ["capture", "synth:sine?channels=3&rate=500&duration=2", "-o", str(path), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "recorded 1,000 samples" in r.stdout
+    return path
+
+
+def test_info_json(rec):
+    r = runner.invoke(app, ["info", str(rec), "--json"])
+    assert r.exit_code == 0
+    doc = json.loads(r.stdout)
+    (s,) = doc["streams"]
+    assert s["samples"] == 1000 and s["rate_hz"] == 500 and s["duration_s"] == pytest.approx(2.0)
+    assert s["gaps"] == 0 and s["dropped_blocks"] == 0
+
+
+def test_convert_roundtrip_through_csv_and_wav(rec, tmp_path):
+    for target in ("x.csv", "x.flac"):
+        r = runner.invoke(app, ["convert", str(rec), str(tmp_path / target)])
+        assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["convert", str(tmp_path / "x.csv"), str(tmp_path / "back.h5")])
+    assert r.exit_code == 0, r.output
+    with open_recording(rec) as a, open_recording(tmp_path / "back.h5") as b, open_recording(tmp_path / "x.flac") as c:
+        np.testing.assert_array_equal(a.read().data, b.read().data)
+        assert b.info().rate == pytest.approx(500.0)
+        np.testing.assert_allclose(c.read().data, a.read().data, atol=2**-22)
+    r = runner.invoke(app, ["convert", str(rec), str(tmp_path / "x.csv")])
+    assert r.exit_code == 2 and "already exists" in r.stderr
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_replay_to_jsonl_and_wav(rec, tmp_path):
+    r = runner.invoke(app, ["replay", str(rec), "--to", "jsonl"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert lines[0]["stream_info"]["rate"] == 500 and len(lines) == 1001
+    assert lines[1]["t"] == 0.0 and lines[2]["t"] == pytest.approx(0.002) and len(lines[1]["data"]) == 3
+    r = runner.invoke(app, ["replay", str(rec), "--to", "wav", "-o", str(tmp_path / "out.wav")])
+    assert r.exit_code == 0 and (tmp_path / "out.wav").exists()
+    r = runner.invoke(app, ["replay", str(rec), "--to", "wav"])
+    assert r.exit_code == 2 and "needs an output file" in r.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["info", "missing.h5"], "does not exist"),
+    (["capture", "bogus:1", "-o", "x.h5"], "unknown source type 'bogus'"),
+    (["capture", "synth:triangle", "-o", "x.h5"], "unknown simulator 'synth:triangle'"),
+    (["capture", "synth:sine?colour=red", "-o", "x.h5"], "unknown option(s) colour"),
+    (["capture", "synth:sine", "-o", "x.wav"], "capture writes sensekit HDF5"),
+])
+def test_user_mistakes_give_one_line_and_exit_2(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2
+    assert message in r.stderr and "Traceback" not in r.output
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_unknown_option_is_a_usage_error():
+    r = runner.invoke(app, ["info", "--colour"])
+    assert r.exit_code == 2 and "No such option" in r.output
+
+
+def test_debug_flag_shows_the_exception():
+    r = runner.invoke(app, ["--debug", "info", "missing.h5"])
+    assert r.exit_code != 0 and isinstance(r.exception, SensekitError)
+
+
+def test_demo_runs(tmp_path):
+    r = runner.invoke(app, ["demo", "--seconds", "2", "--keep", str(tmp_path / "w.h5")])
+    assert r.exit_code == 0, r.output
+    with open_recording(tmp_path / "w.h5") as w:
+        assert w.info().shape == (400, 8) and w.n_samples(w.stream_name(None)) == 37

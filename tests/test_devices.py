@@ -1,0 +1,134 @@
+"""Real front ends without hardware: ALSA virtual microphone, LSL on loopback, BrainFlow's
+synthetic board, and captures stopped by signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import numpy as np
+import pytest
+
+from sensekit.core import Frame, StreamInfo
+from sensekit.core.recording import open_recording
+
+CLI = [sys.executable, "-m", "sensekit"]
+
+
+def sensekit(*args, env=None, timeout=60):
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_capture_stopped_by_signal_keeps_every_sample(tmp_path, sig):
+    path = tmp_path / "cap.h5"
+    proc = subprocess.Popen(
+        [*CLI, "capture", "synth:sine?channels=2&rate=1000&freq_hz=3&realtime=1&duration=inf", "--block-size", "50",
+         "-o", str(path), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0, stderr
+    assert "stopped by interrupt" in stdout
+    n_reported = int(stdout.split("recorded ")[1].split(" samples")[0].replace(",", ""))
+    with open_recording(path) as r:
+        data = r.read().data
+    assert len(data) == n_reported > 0
+    t = np.arange(len(data)) / 1000
+    np.testing.assert_allclose(data, np.column_stack([np.sin(2 * np.pi * 3 * t), np.sin(2 * np.pi * 6 * t)]),
+                               atol=1e-12)
+
+
+def test_lsl_outlet_to_inlet_on_loopback():
+    pytest.importorskip("pylsl")
+    from sensekit.core.sinks import LSLOutletSink
+    from sensekit.core.sources.lsl import LSLSource
+
+    name = f"sensekit-test-{uuid.uuid4().hex[:8]}"
+    info = StreamInfo("emg", "emg", 200.0, (4,), channels=("a", "b", "c", "d"), dtype="float32", unit="uV")
+    sink = LSLOutletSink(name)
+    sink.open(info)
+    src = LSLSource("name", name, timeout_s=10)
+    assert src.info.channels == ("a", "b", "c", "d") and src.info.rate == 200 and src.info.kind == "emg"
+    x = np.arange(400, dtype=np.float32).reshape(100, 4)
+    time.sleep(0.5)
+    for i in range(0, 100, 20):
+        sink.write(Frame(info, x[i : i + 20], t0=50.0 + i / 200))
+    got, deadline = [], time.monotonic() + 10
+    for frame in src:
+        got.append(frame.data)
+        if sum(map(len, got)) >= 100 or time.monotonic() > deadline:
+            break
+    src.close()
+    sink.close()
+    np.testing.assert_array_equal(np.concatenate(got), x)
+
+
+def test_brainflow_synthetic_board_capture(tmp_path):
+    pytest.importorskip("brainflow")
+    r = sensekit("capture", "brainflow:synthetic", "-o", str(tmp_path / "bf.h5"), "-d", "1.5", "--quiet")
+    assert r.returncode == 0, r.stderr
+    with open_recording(tmp_path / "bf.h5") as rec:
+        info = rec.info()
+        assert info.rate == 250 and info.shape == (16,) and info.unit == "uV" and info.kind == "exg"
+        n = rec.n_samples(info.name)
+        data = rec.read().data
+    assert n >= 300 and np.std(data) > 0
+
+
+def test_unknown_brainflow_board_is_one_line():
+    pytest.importorskip("brainflow")
+    r = sensekit("capture", "brainflow:nosuchboard", "-o", "x.h5")
+    assert r.returncode == 2 and "unknown BrainFlow board 'nosuchboard'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def virtual_mic(tmp_path):
+    """An ALSA `file` PCM playing a raw 16-bit stereo file, behind a `plug` PCM."""
+    pytest.importorskip("pyaudio")
+    rng = np.random.default_rng(0)
+    raw = (rng.integers(-20000, 20000, size=(16000 * 3, 2))).astype("<i2")
+    (tmp_path / "in.raw").write_bytes(raw.tobytes())
+    (tmp_path / ".asoundrc").write_text(f"""
+pcm.sensekit_vmic_raw {{
+  type file
+  slave.pcm "null"
+  file "/dev/null"
+  infile "{tmp_path / 'in.raw'}"
+  format "raw"
+}}
+pcm.sensekit_vmic {{
+  type plug
+  slave {{ pcm "sensekit_vmic_raw"; format S16_LE; channels 2; rate 16000 }}
+}}
+""")
+    env = {**os.environ, "HOME": str(tmp_path)}
+    return raw, env
+
+
+def test_pyaudio_capture_from_virtual_microphone_equals_the_file(tmp_path, virtual_mic):
+    raw, env = virtual_mic
+    r = sensekit("devices", "--json", "--lsl-wait", "0.1", env=env)
+    assert r.returncode == 0 and "sensekit_vmic" in r.stdout
+    out = tmp_path / "mic.h5"
+    r = sensekit("capture", "mic:sensekit_vmic", "--channels", "2", "--rate", "16000", "--block-size", "800",
+                 "-d", "1", "-o", str(out), "--quiet", env=env)
+    assert r.returncode == 0, r.stderr
+    with open_recording(out) as rec:
+        info = rec.info()
+        data = rec.read().data
+    assert info.kind == "audio" and info.rate == 16000 and info.shape == (2,) and info.unit == "FS"
+    assert len(data) == 16000
+    np.testing.assert_array_equal(np.round(data * 32768).astype(np.int16), raw[:16000])
+
+
+def test_missing_microphone_is_one_line(virtual_mic, tmp_path):
+    _, env = virtual_mic
+    r = sensekit("capture", "mic:NoSuchMic", "-o", str(tmp_path / "x.h5"), env=env)
+    assert r.returncode == 2 and "no audio input device named like 'NoSuchMic'" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "x.h5").exists()

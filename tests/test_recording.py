@@ -1,0 +1,142 @@
+import numpy as np
+import pytest
+from xdf_writer import write_xdf
+
+from sensekit.core import Frame, StreamInfo, run
+from sensekit.core.recording import RecordingWriter, open_recording
+from sensekit.core.sinks import AudioFileSink, CSVSink, HDF5Sink
+from sensekit.core.sources import ReplaySource, SynthSource
+from sensekit.errors import RecordingError, StreamFormatError
+
+
+def _frames(info, data, block, t0=0.0, skip=()):
+    seq = 0
+    for i in range(0, len(data), block):
+        if seq not in skip:
+            yield Frame(info, data[i : i + block], t0=t0 + i / info.rate, seq=seq)
+        seq += 1
+
+
+def test_hdf5_roundtrip_several_streams_with_gaps_and_drops(tmp_path):
+    emg = StreamInfo("emg", "emg", 100.0, (3,), dtype="float32", unit="uV", meta={"device": "test"})
+    gaze = StreamInfo("gaze", "gaze", 0.0, (2,), unit="px")
+    x = np.random.default_rng(0).standard_normal((100, 3)).astype(np.float32)
+    g = np.arange(10.0).reshape(5, 2)
+    path = tmp_path / "rec.h5"
+    with RecordingWriter(path) as rec:
+        w = rec.add_stream(emg)
+        for f in _frames(emg, x, 10, t0=5.0, skip={3}):  # block 3 dropped
+            w.append(f)
+        w.append(Frame(emg, np.zeros((0, 3), np.float32), t0=0.0, seq=10))  # empty block
+        w.append(Frame(emg, x[:10], t0=100.0, seq=11))  # a time jump
+        rec.add_stream(gaze).append(Frame(gaze, g, times=np.array([0.1, 0.2, 0.4, 0.8, 1.6])))
+    with open_recording(path) as r:
+        assert set(r.streams) == {"emg", "gaze"} and r.streams["emg"] == emg
+        assert r.n_samples("emg") == 100
+        segs = r.segments("emg")
+        assert [(s.start, s.stop, s.dropped_before) for s in segs] == [(0, 30, 0), (30, 90, 1), (90, 100, 0)]
+        assert segs[1].t0 == pytest.approx(5.4) and segs[2].t0 == 100.0
+        frames = list(r.frames("emg", block_size=25))
+        assert [f.seq for f in frames] == [0, 1, 3, 4, 5, 6]  # the recorded drop reappears as a seq jump
+        np.testing.assert_array_equal(np.concatenate([f.data for f in frames]), np.concatenate([x[:30], x[40:], x[:10]]))
+        assert r.read("gaze").times.tolist() == [0.1, 0.2, 0.4, 0.8, 1.6]
+        np.testing.assert_array_equal(r.read("gaze").data, g)
+    report = run(ReplaySource(path, stream="emg", block_size=7), None)
+    assert report.dropped_blocks == 1 and report.gaps == 1 and report.samples_in == 100
+
+
+def test_hdf5_refuses_to_overwrite(tmp_path):
+    (tmp_path / "a.h5").write_bytes(b"")
+    with pytest.raises(RecordingError, match="already exists"):
+        RecordingWriter(tmp_path / "a.h5")
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac"])
+def test_audio_roundtrip(tmp_path, suffix):
+    src = SynthSource("sine", rate=16000.0, channels=2, duration_s=0.5, amplitude=0.5, block_size=333, kind="audio")
+    path = tmp_path / f"a{suffix}"
+    run(src, None, AudioFileSink(path))
+    with open_recording(path) as r:
+        info = r.info()
+        assert info.kind == "audio" and info.rate == 16000 and info.shape == (2,) and info.unit == "FS"
+        y = r.read().data
+    x = np.concatenate([f.data for f in SynthSource("sine", rate=16000.0, channels=2, duration_s=0.5, amplitude=0.5)])
+    np.testing.assert_allclose(y, x, atol=1e-7 if suffix == ".wav" else 2**-22)
+
+
+def test_csv_roundtrip_regular_and_irregular(tmp_path):
+    info = StreamInfo("emg", "emg", 200.0, (2,), channels=("flexor", "extensor"))
+    x = np.random.default_rng(0).standard_normal((50, 2))
+    run(_frames(info, x, 16, t0=3.0), None, CSVSink(tmp_path / "emg.csv"), info=info)
+    with open_recording(tmp_path / "emg.csv", kind="emg") as r:
+        got = r.info()
+        assert got.rate == pytest.approx(200.0) and got.channels == ("flexor", "extensor") and got.kind == "emg"
+        f = r.read()
+        np.testing.assert_array_equal(f.data, x)
+        assert f.t0 == pytest.approx(3.0)
+    (tmp_path / "ev.csv").write_text("timestamp,x\n0.0,1\n0.5,2\n0.7,3\n")
+    with open_recording(tmp_path / "ev.csv") as r:
+        assert r.info().rate == 0 and r.read().times.tolist() == [0.0, 0.5, 0.7]
+
+
+def test_edf_is_read_as_physical_values(tmp_path):
+    edfio = pytest.importorskip("edfio")
+    x = np.sin(np.linspace(0, 20, 512)) * 100
+    edf = edfio.Edf([edfio.EdfSignal(x, sampling_frequency=256, label="EMG1", physical_dimension="uV"),
+                     edfio.EdfSignal(-x, sampling_frequency=256, label="EMG2", physical_dimension="uV")])
+    edf.write(tmp_path / "rec.edf")
+    with open_recording(tmp_path / "rec.edf") as r:
+        info = r.info()
+        assert info.rate == 256 and info.channels == ("EMG1", "EMG2") and info.unit == "uV"
+        np.testing.assert_allclose(r.read().data[:, 0], x, atol=0.01)  # 16-bit quantisation
+
+
+def test_xdf_streams_are_read(tmp_path):
+    t = 100 + np.arange(50) / 250
+    data = np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32)
+    write_xdf(tmp_path / "rec.xdf", [
+        {"name": "Myo", "type": "EMG", "rate": 250, "data": data, "times": t, "labels": ["a", "b", "c"]},
+        {"name": "Markers", "type": "Gaze", "rate": 0, "data": np.array([[1.0], [2.0]]), "times": [100.1, 100.3]},
+    ])
+    with open_recording(tmp_path / "rec.xdf") as r:
+        myo = r.info("Myo")
+        assert myo.kind == "emg" and myo.rate == 250 and myo.channels == ("a", "b", "c")
+        f = r.read("Myo")
+        np.testing.assert_array_equal(f.data, data)
+        assert f.t0 == pytest.approx(100.0, abs=1e-6)
+        assert r.read("Markers").times.tolist() == pytest.approx([100.1, 100.3])
+
+
+@pytest.mark.parametrize("name, content, match", [
+    ("trunc.h5", None, "not a readable HDF5 file"),
+    ("junk.h5", b"not hdf5 at all", "not a readable HDF5 file"),
+    ("junk.wav", b"RIFF....WAVEfmt garbage", "not a readable audio file"),
+    ("junk.xdf", b"XDF:\x01\x05", "not a readable XDF file"),
+    ("junk.edf", b"0       garbage header", "not a readable EDF/BDF file"),
+    ("notime.csv", b"a,b\n1,2\n", "no time column"),
+    ("ragged.csv", b"time,a\n0,1\n1\n", "non-numeric or ragged row"),
+    ("back.csv", b"time,a\n0,1\n1,2\n0.5,3\n", "time does not increase at line 4"),
+    ("rec.mat", b"", "unknown file type '.mat'"),
+])
+def test_corrupt_files_give_one_line_errors(tmp_path, name, content, match):
+    path = tmp_path / name
+    if content is None:  # a real recording cut in half
+        info = StreamInfo("x", "emg", 100.0, (4,))
+        with RecordingWriter(tmp_path / "full.h5") as rec:
+            rec.add_stream(info).append(Frame(info, np.zeros((5000, 4)), t0=0))
+        raw = (tmp_path / "full.h5").read_bytes()
+        path.write_bytes(raw[: len(raw) // 2])
+    else:
+        path.write_bytes(content)
+    with pytest.raises(RecordingError, match=match) as e:
+        open_recording(path)
+    assert "\n" not in str(e.value)
+
+
+def test_sinks_refuse_streams_their_format_cannot_hold(tmp_path):
+    image = StreamInfo("cam", "image", 0.0, (4, 4), dtype="uint8")
+    with pytest.raises(StreamFormatError, match="audio file holds a regular stream of 1-D samples"):
+        AudioFileSink(tmp_path / "x.wav").open(image)
+    with pytest.raises(StreamFormatError, match="CSV holds 1-D samples"):
+        CSVSink(tmp_path / "x.csv").open(image)
+    HDF5Sink(tmp_path / "x.h5").open(image)  # HDF5 takes any shape
