@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 from contextlib import contextmanager
 
 import click
@@ -15,7 +16,7 @@ from typer.core import TyperGroup
 
 from ..errors import SensekitError
 
-__all__ = ["new_app", "out", "err", "fail", "state", "sigterm_as_interrupt"]
+__all__ = ["new_app", "out", "err", "fail", "state", "stop_on_signals"]
 
 #: Results go to stdout; progress, live displays, warnings and errors to stderr.
 out = Console()
@@ -62,20 +63,28 @@ def setup_logging(verbose: int) -> None:
 
 
 @contextmanager
-def sigterm_as_interrupt():
-    """Within the block, SIGTERM raises KeyboardInterrupt, so that captures stop cleanly."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt
+def stop_on_signals():
+    """Within the block, the first SIGINT (Ctrl-C) or SIGTERM sets the yielded event, so
+    that a run stops between two blocks with its files closed cleanly; a second signal
+    interrupts at once."""
+    stop = threading.Event()
 
+    def handler(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = {}
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread: no handlers, the event is never set
+        pass
     try:
-        yield
+        yield stop
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, h in previous.items():
+            signal.signal(sig, h)
 
 
 def is_tty() -> bool:

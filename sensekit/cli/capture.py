@@ -16,7 +16,7 @@ from ..core.run import RunReport, run
 from ..core.sinks import HDF5Sink
 from ..core.sources import open_source
 from ..core.units import amplitude_to_db
-from ._app import err, fail, out, sigterm_as_interrupt
+from ._app import err, fail, out, stop_on_signals
 
 _MAX_METERS = 16
 
@@ -79,18 +79,18 @@ def capture(
     if output.suffix.lower() not in (".h5", ".hdf5"):
         fail(f"capture writes sensekit HDF5: name the output *.h5, not {output.name!r} "
              "(convert it afterwards with 'sensekit convert')")
-    with sigterm_as_interrupt():
+    with stop_on_signals() as stop:
         src = open_source(source, channels=channels, rate=rate, block_size=block_size)
         sink = HDF5Sink(output, overwrite=overwrite)
         display = CaptureDisplay(src, output, duration)
         if quiet:
-            report = run(src, None, sink, max_duration_s=duration)
+            report = run(src, None, sink, max_duration_s=duration, stop=stop)
         else:
             with Live(display, console=err, refresh_per_second=8, transient=False):
-                report = run(src, None, sink, max_duration_s=duration, on_block=display.update)
-    seconds = report.samples_in / src.info.rate if src.info.rate else report.wall_s
+                report = run(src, None, sink, max_duration_s=duration, stop=stop, on_block=display.update)
+    seconds = report.samples_out / src.info.rate if src.info.rate else report.wall_s
     out.print(
-        f"recorded {report.samples_in:,} samples ({seconds:.2f} s) of stream {src.info.name!r} to {output}; "
+        f"recorded {report.samples_out:,} samples ({seconds:.2f} s) of stream {src.info.name!r} to {output}; "
         f"{report.dropped_blocks} dropped block(s), {report.gaps} gap(s); stopped by {report.stopped_by}",
         highlight=False,
     )

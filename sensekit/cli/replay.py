@@ -12,7 +12,7 @@ from ..core.recording import RecordingWriter, open_recording
 from ..core.run import run
 from ..core.sinks import HDF5Sink, JSONLinesSink, LSLOutletSink, file_sink
 from ..core.sources import ReplaySource
-from ._app import err, fail, out, sigterm_as_interrupt
+from ._app import err, fail, out, stop_on_signals
 
 
 class Target(StrEnum):
@@ -43,11 +43,11 @@ def replay(
         sink = LSLOutletSink(name)
     else:
         sink = JSONLinesSink()
-    with sigterm_as_interrupt():
+    with stop_on_signals() as stop:
         if to is Target.lsl:
             err.print(f"publishing {src.info.name!r} on LSL as {name or src.info.name!r}"
                       f"{' in real time' if realtime else ''}; Ctrl-C stops")
-        report = run(src, None, sink)
+        report = run(src, None, sink, stop=stop)
     if to is not Target.jsonl:
         out.print(f"replayed {report.samples_in:,} samples of {src.info.name!r} in {report.wall_s:.2f} s "
                   f"({report.realtime_factor:,.1f}x real time)", highlight=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
@@ -109,6 +110,7 @@ def run(
     info: StreamInfo | None = None,
     max_blocks: int | None = None,
     max_duration_s: float | None = None,
+    stop: threading.Event | None = None,
     on_block: Callable[[Frame, Frame | None, RunReport], None] | None = None,
 ) -> RunReport:
     """Feed every frame of ``source`` through ``chain`` into ``sinks``.
@@ -130,6 +132,10 @@ def run(
     max_duration_s : float, optional
         Stop once this many seconds of a regular stream (wall-clock seconds for an
         irregular one) have been processed.
+    stop : threading.Event, optional
+        Checked after every block: once set, the run ends cleanly (``stopped_by`` is
+        ``"interrupt"``). Signal handlers set it, so that a stop never lands in the
+        middle of a sink's write.
     on_block : callable, optional
         Called as ``on_block(frame_in, frame_out, report)`` after each block (live displays).
 
@@ -169,6 +175,9 @@ def run(
                     s.write(out)
             if on_block is not None:
                 on_block(frame, out, report)
+            if stop is not None and stop.is_set():
+                report.stopped_by = "interrupt"
+                break
             if (max_blocks is not None and report.blocks >= max_blocks) or (
                 max_duration_s is not None
                 and (report.stream_s if frame.info.rate > 0 else time.perf_counter() - start) >= max_duration_s

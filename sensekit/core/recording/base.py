@@ -13,10 +13,13 @@ from ...errors import ParameterError, RecordingError
 from ..frame import Frame
 from ..info import StreamInfo
 
-__all__ = ["Recording", "Segment", "DEFAULT_BLOCK_S"]
+__all__ = ["Recording", "Segment", "DEFAULT_BLOCK_S", "FAST_BLOCK_SAMPLES"]
 
-#: Default replay block length in seconds for regular streams.
+#: Default block length in seconds of a regular stream replayed at its recorded pace.
 DEFAULT_BLOCK_S = 0.5
+#: Default block size in samples of a regular stream replayed as fast as possible. The
+#: block size never changes a chain's output (block invariance), only the overhead.
+FAST_BLOCK_SAMPLES = 8192
 _READ_CHUNK_BYTES = 4 << 20
 
 
@@ -148,8 +151,9 @@ class Recording:
         name : str, optional
             Stream name (default: the first stream).
         block_size : int, optional
-            Samples per frame; default :data:`DEFAULT_BLOCK_S` seconds for a regular
-            stream, 1 sample for an irregular one.
+            Samples per frame; default for a regular stream :data:`DEFAULT_BLOCK_S`
+            seconds when ``realtime``, else :data:`FAST_BLOCK_SAMPLES`; 1 sample for an
+            irregular stream.
         realtime : bool
             Pace the frames at the recorded rate (sleep until each frame's last sample is
             due) instead of as fast as possible.
@@ -165,7 +169,10 @@ class Recording:
         name = self.stream_name(name)
         info = self.streams[name]
         if block_size is None:
-            block_size = max(1, int(round(DEFAULT_BLOCK_S * info.rate))) if info.rate > 0 else 1
+            if info.rate == 0:
+                block_size = 1
+            else:
+                block_size = max(1, int(round(DEFAULT_BLOCK_S * info.rate))) if realtime else FAST_BLOCK_SAMPLES
         if block_size < 1:
             raise ParameterError(f"block_size must be >= 1 sample, got {block_size}")
         n = self.n_samples(name)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
 from ...errors import DeviceError, StreamFormatError
@@ -14,8 +18,23 @@ _FORMATS = {"float32": "float32", "float64": "double64", "int8": "int8", "int16"
             "int64": "int64", "uint8": "int16", "uint16": "int32", "bool": "int8"}
 
 
+def _quiet_liblsl() -> None:
+    """Point liblsl at a config that logs errors only (its default logs INFO lines to
+    stderr), unless the user has a config of their own (``LSLAPICFG``)."""
+    if "LSLAPICFG" in os.environ:
+        return
+    cfg = Path(tempfile.gettempdir()) / "sensekit-lsl_api.cfg"
+    try:
+        if not cfg.exists():
+            cfg.write_text("[log]\nlevel = -2\n")
+        os.environ["LSLAPICFG"] = str(cfg)
+    except OSError:  # read-only temp: keep liblsl's default logging
+        pass
+
+
 def import_pylsl():
     """Import pylsl, or raise a :class:`DeviceError` that says how to install it."""
+    _quiet_liblsl()
     try:
         import pylsl
     except (ImportError, RuntimeError, OSError) as e:

@@ -22,7 +22,8 @@ class ReplaySource(Source):
     stream : str, optional
         Stream name; default the first.
     block_size : int, optional
-        Samples per frame (default 0.5 s of a regular stream, 1 sample otherwise).
+        Samples per frame (default: 8192 samples of a regular stream, 0.5 s when
+        ``realtime``; 1 sample of an irregular stream).
     realtime : bool
         Pace frames at the recorded rate.
     """

@@ -78,14 +78,15 @@ class SOSFilter(Stage):
         if frame.data.shape[0] == 0:
             empty = np.empty(frame.data.shape, dtype=np.float64)
             return Frame._trusted(self._out_info, empty, frame.t0, None, frame.seq)
-        x = frame.data.reshape(frame.data.shape[0], self._width).T
+        data = frame.data
+        x = data.T if data.ndim == 2 else data.reshape(data.shape[0], self._width).T
         if self.nan_policy == "zero" and x.dtype.kind == "f":
             x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
         y, zi = signal.sosfilt(self.sos_, x, axis=-1, zi=self._zi)
         if self.nan_policy == "raise" and not np.isfinite(zi).all():
             self._raise_non_finite(frame)
         self._zi = zi
-        out = y.T.reshape(frame.data.shape)
+        out = y.T if data.ndim == 2 else y.T.reshape(data.shape)
         return Frame._trusted(self._out_info, out, frame.t0, None, frame.seq)
 
     def _raise_non_finite(self, frame: Frame) -> None:

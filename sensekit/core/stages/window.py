@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from ...errors import ParameterError
 from ..checks import check_scalar, check_stream
@@ -88,15 +88,16 @@ class Window(Stage):
         if self._t_first is None:
             self._t_first = frame.t0 - self._seen / rate
         buf_start = self._seen - len(self._tail)
-        buf = np.concatenate((self._tail, frame.data), axis=0) if len(self._tail) else frame.data
+        buf = np.concatenate((self._tail, frame.data), axis=0) if len(self._tail) else np.ascontiguousarray(frame.data)
         self._seen += n
         L, hop = self.length_, self.hop_
         k = (self._seen - self._next - L) // hop + 1 if self._seen - self._next >= L else 0
         out = None
         if k > 0:
             first = self._next - buf_start
-            views = sliding_window_view(buf, L, axis=0)[first : first + (k - 1) * hop + 1 : hop]
-            windows = np.moveaxis(views, -1, 1)
+            step = buf.strides[0]
+            windows = as_strided(buf[first:], shape=(k, L, *buf.shape[1:]), strides=(hop * step, *buf.strides),
+                                 writeable=False)
             t0 = self._t_first + (self._next + L - 1) / rate
             out = Frame._trusted(self._out_info, windows, t0, None, self._seq)
             self._seq += 1
