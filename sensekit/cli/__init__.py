@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
+from . import datasets as datasets_cli
 from ._app import new_app, setup_logging, state
 from .capture import capture
 from .demo import demo
@@ -39,6 +40,7 @@ app.command()(info)
 app.command()(replay)
 app.command()(convert)
 app.command()(demo)
+app.add_typer(datasets_cli.app, name="datasets")
 
 
 def main() -> None:
