@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
+from . import bench as bench_cli
 from . import datasets as datasets_cli
 from ._app import new_app, setup_logging, state
 from .capture import capture
@@ -41,6 +42,7 @@ app.command()(replay)
 app.command()(convert)
 app.command()(demo)
 app.add_typer(datasets_cli.app, name="datasets")
+app.add_typer(bench_cli.app, name="bench")
 
 
 def main() -> None:

@@ -1,0 +1,157 @@
+"""Peer libraries measured beside sensekit, in this environment or in their own venvs.
+
+Peers whose pins conflict with sensekit's (LibEMG 2 and REMoDNaV need numpy < 2;
+REMoDNaV breaks on scipy >= 1.17) live in virtual environments that
+``sensekit bench peers install NAME`` creates under the user data folder. A task calls a
+peer through :func:`run_peer` with an *adapter*: a Python file that imports only numpy,
+the standard library and the peer, and defines ``run(inputs: dict) -> dict``. Inputs and
+outputs cross the process boundary as ``.npz`` and JSON files, so the peer sees exactly the
+data sensekit saw, within the same benchmark run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DeviceError, ParameterError
+
+__all__ = ["PeerSpec", "PEERS", "peer_python", "peer_status", "install_peer", "run_peer", "PeerUnavailable"]
+
+
+class PeerUnavailable(Exception):
+    """The peer is neither importable here nor installed in its own venv."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PeerSpec:
+    """A peer library: its import name and the pip requirements of its own venv."""
+
+    name: str
+    module: str
+    requirements: tuple[str, ...]
+    description: str
+    own_venv: bool = True
+
+
+PEERS: dict[str, PeerSpec] = {p.name: p for p in (
+    PeerSpec("scikit-learn", "sklearn", (), "scikit-learn estimators as plain baselines", own_venv=False),
+    PeerSpec("libemg", "libemg", ("libemg==2.0.*", "numpy<2", "scipy<1.17"), "LibEMG (EMG features and classifiers)"),
+    PeerSpec("remodnav", "remodnav", ("remodnav", "numpy<2", "scipy<1.17"), "REMoDNaV eye-movement event detection"),
+    PeerSpec("pyroomacoustics", "pyroomacoustics", ("pyroomacoustics",), "pyroomacoustics (DOA, room simulation)"),
+    PeerSpec("pupil-detectors", "pupil_detectors", ("pupil-detectors",), "Pupil Labs 2D pupil detector"),
+)}
+
+
+def _venv_root() -> Path:
+    env = os.environ.get("SENSEKIT_PEERS")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("sensekit")) / "peers"
+
+
+def _spec(name: str) -> PeerSpec:
+    if name not in PEERS:
+        raise ParameterError(f"unknown peer {name!r}", f"known peers: {', '.join(PEERS)}")
+    return PEERS[name]
+
+
+def peer_python(name: str) -> Path | None:
+    """The Python of the peer's own venv, if it was installed."""
+    py = _venv_root() / name / "bin" / "python"
+    return py if py.exists() else None
+
+
+def peer_status(name: str) -> str:
+    """``"here"`` (importable in sensekit's environment), ``"venv"`` or ``"missing"``."""
+    spec = _spec(name)
+    if not spec.own_venv and importlib.util.find_spec(spec.module) is not None:
+        return "here"
+    if peer_python(name) is not None:
+        return "venv"
+    if importlib.util.find_spec(spec.module) is not None:
+        return "here"
+    return "missing"
+
+
+def install_peer(name: str, *, python: str | None = None, log=None) -> Path:
+    """Create the peer's venv and pip-install its pinned requirements; return its Python.
+
+    Raises
+    ------
+    DeviceError
+        When venv creation or pip fails (the message holds pip's last line).
+    """
+    spec = _spec(name)
+    if not spec.own_venv:
+        raise ParameterError(f"peer {name!r} runs in sensekit's own environment; nothing to install")
+    root = _venv_root() / name
+    py = root / "bin" / "python"
+    steps = [[python or sys.executable, "-m", "venv", str(root)],
+             [str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"],
+             [str(py), "-m", "pip", "install", "-q", *spec.requirements]]
+    for cmd in steps:
+        if log:
+            log(" ".join(cmd))
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            last = (r.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise DeviceError(f"installing peer {name!r} failed: {last}", "check the network and Python version")
+    return py
+
+
+def run_peer(name: str, adapter: str | Path, inputs: dict[str, np.ndarray], *, timeout_s: float = 3600) -> dict:
+    """Run ``adapter.run(inputs)`` with the peer: here if it imports, else in its venv.
+
+    Parameters
+    ----------
+    name : str
+        Peer name (see :data:`PEERS`).
+    adapter : path
+        The adapter file (imports only numpy, the standard library and the peer).
+    inputs : dict of ndarray
+        Arrays handed to the adapter.
+
+    Returns
+    -------
+    dict
+        What the adapter returned (JSON-compatible).
+
+    Raises
+    ------
+    PeerUnavailable
+        The peer is not installed anywhere (tasks report it as skipped).
+    """
+    status = peer_status(name)
+    if status == "missing":
+        raise PeerUnavailable(f"not installed: sensekit bench peers install {name}")
+    if status == "here":
+        module = _load_adapter(Path(adapter))
+        return module.run(dict(inputs))
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, outp = Path(tmp) / "in.npz", Path(tmp) / "out.json"
+        np.savez(inp, **inputs)
+        runner = Path(__file__).with_name("peer_runner.py")
+        r = subprocess.run([str(peer_python(name)), str(runner), str(adapter), str(inp), str(outp)],
+                           capture_output=True, text=True, timeout=timeout_s)
+        if r.returncode != 0:
+            last = (r.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise RuntimeError(f"peer {name!r} failed: {last}")
+        return json.loads(outp.read_text())
+
+
+def _load_adapter(path: Path):
+    spec = importlib.util.spec_from_file_location(f"sensekit_peer_adapter_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

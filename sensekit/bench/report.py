@@ -1,0 +1,144 @@
+"""Benchmark output: rich tables for the terminal, a Markdown report with plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from rich.table import Table
+
+from .runner import BenchRun
+
+__all__ = ["tables", "write_json", "write_report"]
+
+_SPEED_KEYS = ("x_realtime", "latency_p50_ms", "latency_p99_ms", "peak_memory_mb")
+
+
+def _fmt(v) -> str:
+    if isinstance(v, str):
+        return v
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3g}" if a >= 0.001 or v == 0 else f"{v:.2e}"
+
+
+def tables(run: BenchRun) -> list[Table]:
+    """One table per chain: a row per task and implementation (sensekit, then each peer)."""
+    out = []
+    chains: dict[str, list[dict]] = {}
+    for r in run.results:
+        chains.setdefault(r["chain"], []).append(r)
+    for chain, results in chains.items():
+        metric_names = sorted({m for r in results for m in r["metrics"]})[:6]
+        t = Table(title=f"{chain}", title_justify="left")
+        t.add_column("task", no_wrap=True)
+        t.add_column("implementation", no_wrap=True)
+        for m in metric_names:
+            t.add_column(m, justify="right")
+        for k in _SPEED_KEYS:
+            t.add_column(k.replace("_", " "), justify="right")
+        for r in results:
+            t.add_row(r["task"], "[bold]sensekit[/]", *[_fmt(r["metrics"].get(m)) for m in metric_names],
+                      *[_fmt(r["speed"].get(k)) for k in _SPEED_KEYS])
+            for peer, p in r["peers"].items():
+                if "skipped" in p:
+                    t.add_row("", peer, f"[yellow]skipped: {p['skipped']}[/]", *[""] * (len(metric_names) + 3))
+                else:
+                    t.add_row("", peer, *[_fmt(p.get(m)) for m in metric_names], *[_fmt(p.get(k)) for k in _SPEED_KEYS])
+        out.append(t)
+    return out
+
+
+def write_json(run: BenchRun, path: Path) -> None:
+    """Write the ``--json`` document."""
+    Path(path).write_text(json.dumps(run.to_json(), indent=2))
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def write_report(run: BenchRun, folder: Path) -> Path:
+    """Write ``report.md`` with plots (PNG) into ``folder``: confusion matrices, error and
+    latency distributions, speed ratio bars. Returns the report's path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    env = run.environment
+    lines = ["# sensekit benchmark report", "",
+             f"{env['date']} on {env['cpu']} ({env['cores']} cores), Python {env['python']}, "
+             f"sensekit {env['packages'].get('sensekit', '?')} (code {env['code_version']}"
+             f"{', git ' + env['git_commit'][:10] if env.get('git_commit') else ''}), executor {env['executor']}.", ""]
+    for r in run.results:
+        slug = _slug(r["task"])
+        lines += [f"## {r['task']}", "", r["description"], "",
+                  f"Dataset: {r['dataset'] or 'simulated'}; {r['units']} unit(s).", ""]
+        names = sorted(set(r["metrics"]) | set(r["speed"]) | {m for p in r["peers"].values() for m in p if m != "skipped"})
+        lines += ["| implementation | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+        rows = [("sensekit", {**r["metrics"], **r["speed"]})] + list(r["peers"].items())
+        for impl, vals in rows:
+            if "skipped" in vals:
+                lines.append(f"| {impl} | skipped: {vals['skipped']} |" + " |" * (len(names) - 1))
+            else:
+                lines.append(f"| {impl} | " + " | ".join(_fmt(vals.get(n)) for n in names) + " |")
+        lines.append("")
+        if r.get("ratios"):
+            lines += ["Ratios (sensekit / peer): " + ", ".join(f"{k} {v:.2f}" for k, v in r["ratios"].items()), ""]
+        if r.get("confusion"):
+            c = r["confusion"]
+            m = np.asarray(c["matrix"], dtype=float)
+            fig, ax = plt.subplots(figsize=(1.2 + 0.6 * len(m), 1 + 0.6 * len(m)))
+            norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+            ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+            for (i, j), v in np.ndenumerate(m):
+                ax.text(j, i, f"{int(v)}", ha="center", va="center", color="white" if norm[i, j] > 0.5 else "black")
+            ax.set_xticks(range(len(m)), c["labels"], rotation=45, ha="right")
+            ax.set_yticks(range(len(m)), c["labels"])
+            ax.set_xlabel("predicted")
+            ax.set_ylabel("true")
+            ax.set_title(f"{r['task']}: confusion")
+            fig.tight_layout()
+            fig.savefig(folder / f"{slug}-confusion.png", dpi=100)
+            plt.close(fig)
+            lines += [f"![confusion matrix]({slug}-confusion.png)", ""]
+        for key, xlabel, title in (("errors", "error", "error distribution"),
+                                   ("latencies_ms", "latency per block (ms)", "latency distribution")):
+            if r.get(key):
+                vals = np.asarray(r[key], dtype=float)
+                fig, ax = plt.subplots(figsize=(5, 3))
+                ax.hist(vals, bins=min(50, max(5, len(vals) // 5)), color="tab:blue")
+                ax.axvline(np.median(vals), color="k", ls="--", label=f"median {np.median(vals):.3g}")
+                ax.set_xlabel(xlabel)
+                ax.set_ylabel("count")
+                ax.set_title(f"{r['task']}: {title}")
+                ax.legend()
+                fig.tight_layout()
+                name = f"{slug}-{key.split('_')[0]}.png"
+                fig.savefig(folder / name, dpi=100)
+                plt.close(fig)
+                lines += [f"![{title}]({name})", ""]
+        speeds = {"sensekit": r["speed"].get("x_realtime")}
+        speeds.update({p: v.get("x_realtime") for p, v in r["peers"].items() if "x_realtime" in v})
+        if len([v for v in speeds.values() if v]) > 1:
+            fig, ax = plt.subplots(figsize=(5, 0.6 + 0.5 * len(speeds)))
+            ax.barh(list(speeds), [v or 0 for v in speeds.values()], color=["tab:green"] + ["tab:gray"] * (len(speeds) - 1))
+            ax.set_xlabel("x real time (higher is faster)")
+            ax.set_title(f"{r['task']}: throughput")
+            fig.tight_layout()
+            fig.savefig(folder / f"{slug}-speed.png", dpi=100)
+            plt.close(fig)
+            lines += [f"![throughput]({slug}-speed.png)", ""]
+    lines += ["## Environment", "", "```json", json.dumps(env, indent=2), "```", ""]
+    path = folder / "report.md"
+    path.write_text("\n".join(lines))
+    return path

@@ -1,0 +1,171 @@
+"""Run benchmark tasks: split into units, execute locally or on a Dask cluster, cache, aggregate."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import datetime as _dt
+import importlib.metadata
+import multiprocessing as mp
+import os
+import platform
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import DeviceError, ParameterError
+from .cache import ResultCache, code_version
+from .task import Task, aggregate_units, all_tasks
+
+__all__ = ["execute_unit", "run_benchmarks", "BenchRun", "environment"]
+
+Progress = Callable[[int, int, str], None]
+
+
+def execute_unit(task_name: str, key: dict, quick: bool) -> dict:
+    """Run one unit of a task (importable, so that worker processes and Dask can call it)."""
+    task = all_tasks()[task_name]
+    result = task.run_unit(dict(key), quick)
+    result["key"] = key
+    return result
+
+
+@dataclasses.dataclass
+class BenchRun:
+    """The results of one ``sensekit bench run``: one dict per task, and the environment."""
+
+    results: list[dict]
+    environment: dict
+
+    def to_json(self) -> dict:
+        """The ``--json`` document: ``results`` (task, metrics, peers, speed, ...) and ``environment``."""
+        slim = [{k: v for k, v in r.items() if k not in ("errors", "latencies_ms")} for r in self.results]
+        return {"schema": "sensekit-bench/1", "results": slim, "environment": self.environment}
+
+
+def _git_commit() -> str:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        r = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        return r.stdout.strip() if r.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(executor: str = "local") -> dict:
+    """CPU, cores, Python, package versions, git commit, code version and date of this run."""
+    versions = {}
+    for pkg in ("sensekit", "numpy", "scipy", "scikit-learn", "h5py", "dask", "distributed", "libemg", "remodnav",
+                "pyroomacoustics", "pupil-detectors"):
+        try:
+            versions[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return {"cpu": _cpu_model(), "cores": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(), "packages": versions, "git_commit": _git_commit(),
+            "code_version": code_version(), "executor": executor,
+            "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+
+
+def _dask_client(address: str):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise DeviceError("the Dask executor needs dask.distributed", "pip install 'sensekit[cluster]'") from None
+    try:
+        return Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError) as e:
+        raise DeviceError(f"cannot reach the Dask scheduler at {address} ({e})",
+                          "start 'dask scheduler' and 'dask worker ADDRESS', or check the address") from None
+
+
+def run_benchmarks(
+    tasks: list[Task],
+    *,
+    quick: bool = False,
+    executor: str = "local",
+    jobs: int | None = None,
+    cache: ResultCache | None = None,
+    progress: Progress | None = None,
+) -> BenchRun:
+    """Run every unit of ``tasks`` and aggregate per task.
+
+    Parameters
+    ----------
+    tasks : list of Task
+        What to run (see :func:`~sensekit.bench.task.select_tasks`).
+    quick : bool
+        Small sizes (CI, smoke tests).
+    executor : str
+        ``"local"`` (processes on this machine) or ``"dask://HOST:PORT"`` (a Dask
+        distributed scheduler; ``"dask://"`` followed by any Dask address).
+    jobs : int, optional
+        Local worker processes (default: the number of cores; 1 runs in this process).
+    cache : ResultCache, optional
+        Finished units are read from and written to it (resume after an interrupt).
+    progress : callable, optional
+        ``progress(done, total, description)`` after each unit.
+    """
+    work = [(t, key) for t in tasks for key in t.units(quick)]
+    total = len(work)
+    results: dict[int, dict] = {}
+    todo = []
+    for i, (t, key) in enumerate(work):
+        cached = cache.get(cache.key(t.name, t.version, key, quick)) if cache else None
+        if cached is not None:
+            results[i] = cached
+        else:
+            todo.append(i)
+    done = len(results)
+    if progress:
+        progress(done, total, "cached" if done else "starting")
+
+    def finish(i: int, res: dict) -> None:
+        nonlocal done
+        results[i] = res
+        t, key = work[i]
+        if cache:
+            cache.put(cache.key(t.name, t.version, key, quick), res)
+        done += 1
+        if progress:
+            progress(done, total, f"{t.name} {key}")
+
+    if executor == "local":
+        jobs = jobs or os.cpu_count() or 1
+        if jobs == 1 or len(todo) <= 1:
+            for i in todo:
+                finish(i, execute_unit(work[i][0].name, work[i][1], quick))
+        else:
+            with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
+                futures = {pool.submit(execute_unit, work[i][0].name, work[i][1], quick): i for i in todo}
+                for fut in cf.as_completed(futures):
+                    finish(futures[fut], fut.result())
+    elif executor.startswith("dask://"):
+        address = executor[len("dask://"):]
+        if "://" not in address:
+            address = f"tcp://{address}"
+        from distributed import as_completed
+
+        client = _dask_client(address)
+        try:
+            futures = {client.submit(execute_unit, work[i][0].name, work[i][1], quick, pure=False): i for i in todo}
+            for fut in as_completed(list(futures), loop=client.loop):
+                finish(futures[fut], fut.result())
+        finally:
+            client.close()
+    else:
+        raise ParameterError(f"unknown executor {executor!r}", "use local or dask://HOST:PORT")
+    by_task: dict[str, list[dict]] = {}
+    for i, (t, _) in enumerate(work):
+        by_task.setdefault(t.name, []).append(results[i])
+    return BenchRun([aggregate_units(t, by_task[t.name]) for t in tasks if t.name in by_task], environment(executor))

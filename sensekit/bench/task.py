@@ -1,0 +1,158 @@
+"""Benchmark tasks: a dataset (or simulator), a protocol, a chain configuration, metrics.
+
+A task splits into independent *units* (subject x fold x configuration), each run by
+``run_unit(key, quick)`` anywhere: in this process, in a worker process, or on a Dask
+worker. A unit returns a plain dict (JSON-able)::
+
+    {"metrics": {"accuracy": 0.93, ...},               # flat name -> number
+     "speed": {"x_realtime": ..., "latency_p50_ms": ..., ...},
+     "peers": {"scikit-learn": {"accuracy": ..., "x_realtime": ...},
+               "libemg": {"skipped": "not installed: sensekit bench peers install libemg"}},
+     "confusion": {"labels": [...], "matrix": [[...]]},  # optional, summed over units
+     "errors": [...],                                    # optional per-item errors (plots)
+     "latencies_ms": [...]}                              # optional per-block latencies (plots)
+
+Chains register their tasks with :func:`register` in their ``bench`` module, listed in
+:data:`TASK_MODULES`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+
+__all__ = ["Task", "register", "all_tasks", "select_tasks", "aggregate_units", "TASK_MODULES"]
+
+log = logging.getLogger("sensekit")
+
+#: Modules that register tasks when imported (a missing one is skipped).
+TASK_MODULES = (
+    "sensekit.bench.core_tasks",
+    "sensekit.emg.bench",
+    "sensekit.eyetrack.bench",
+    "sensekit.spatial_audio.bench",
+    "sensekit.gesture.bench",
+)
+
+_REGISTRY: dict[str, Task] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    """One benchmark task.
+
+    Attributes
+    ----------
+    name : str
+        ``"<chain>.<task>"``, e.g. ``"emg.within-session"``.
+    chain : str
+        The chain it measures.
+    description : str
+        One line: dataset, protocol, configuration.
+    units : callable
+        ``units(quick) -> list of dict``: the keys of the independent units.
+    run_unit : callable
+        ``run_unit(key, quick) -> dict``: one unit's result (see the module docstring).
+    dataset : str or None
+        Dataset card name, or None for a simulator.
+    version : str
+        Bumped when the protocol changes (part of the cache key).
+    """
+
+    name: str
+    chain: str
+    description: str
+    units: Callable[[bool], list[dict]]
+    run_unit: Callable[[dict, bool], dict]
+    dataset: str | None = None
+    version: str = "1"
+
+
+def register(task: Task) -> Task:
+    """Add a task to the registry (a second registration of a name replaces the first)."""
+    _REGISTRY[task.name] = task
+    return task
+
+
+def _load_all() -> None:
+    for module in TASK_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name and module.startswith(e.name):
+                continue  # the chain is not in this version
+            raise
+
+
+def all_tasks() -> dict[str, Task]:
+    """Every registered task, by name."""
+    _load_all()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def select_tasks(selector: str) -> list[Task]:
+    """Tasks named by ``selector``: ``all``, a chain name, or a task name (comma-separated)."""
+    tasks = all_tasks()
+    chosen: dict[str, Task] = {}
+    for part in [p.strip() for p in selector.split(",") if p.strip()]:
+        if part == "all":
+            chosen.update(tasks)
+        elif part in tasks:
+            chosen[part] = tasks[part]
+        elif any(t.chain == part for t in tasks.values()):
+            chosen.update({n: t for n, t in tasks.items() if t.chain == part})
+        else:
+            chains = sorted({t.chain for t in tasks.values()})
+            raise ParameterError(f"no benchmark task or chain {part!r}",
+                                 f"use all, a chain ({', '.join(chains)}) or a task from 'sensekit bench list'")
+    return list(chosen.values())
+
+
+def _mean_flat(dicts: list[dict]) -> dict[str, float]:
+    keys = sorted({k for d in dicts for k, v in d.items() if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    return {k: float(np.mean([d[k] for d in dicts if k in d])) for k in keys}
+
+
+def aggregate_units(task: Task, units: list[dict]) -> dict[str, Any]:
+    """Combine unit results into the task's result: metrics and speed averaged over
+    units (p99 latency and memory: the maximum), confusion matrices summed, peers alike."""
+    metrics = _mean_flat([u.get("metrics", {}) for u in units])
+    speeds = [u.get("speed", {}) for u in units if u.get("speed")]
+    speed = _mean_flat(speeds)
+    for k in ("latency_p99_ms", "peak_memory_mb"):
+        vals = [s[k] for s in speeds if k in s]
+        if vals:
+            speed[k] = float(max(vals))
+    peers: dict[str, dict] = {}
+    for name in sorted({p for u in units for p in u.get("peers", {})}):
+        runs = [u["peers"][name] for u in units if name in u.get("peers", {})]
+        ok = [r for r in runs if "skipped" not in r]
+        peers[name] = _mean_flat(ok) if ok else {"skipped": runs[0]["skipped"]}
+    result = {"task": task.name, "chain": task.chain, "description": task.description, "dataset": task.dataset,
+              "units": len(units), "metrics": metrics, "speed": speed, "peers": peers,
+              "unit_results": [{"key": u.get("key"), "metrics": u.get("metrics", {})} for u in units]}
+    conf = [u["confusion"] for u in units if u.get("confusion")]
+    if conf:
+        labels = conf[0]["labels"]
+        result["confusion"] = {"labels": labels,
+                               "matrix": np.sum([c["matrix"] for c in conf if c["labels"] == labels], axis=0).tolist()}
+    for key in ("errors", "latencies_ms"):
+        vals = [v for u in units for v in u.get(key, [])]
+        if vals:
+            result[key] = vals
+    ratios = {}
+    for name, p in peers.items():
+        if "x_realtime" in p and speed.get("x_realtime"):
+            ratios[f"x_realtime_vs_{name}"] = speed["x_realtime"] / p["x_realtime"]
+        for m in metrics:
+            if m in p and p[m]:
+                ratios[f"{m}_vs_{name}"] = metrics[m] / p[m]
+    result["ratios"] = ratios
+    return result

@@ -1,0 +1,85 @@
+"""``sensekit bench``: list and run benchmark tasks; install peer libraries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..bench import ResultCache, all_tasks, run_benchmarks, select_tasks
+from ..bench.peers import PEERS, install_peer, peer_status
+from ..bench.report import tables, write_json, write_report
+from ._app import err, new_app, out
+
+app = new_app("Run benchmark tasks (accuracy and speed, beside peer libraries) and manage peers.")
+peers_app = new_app("Peer libraries measured beside sensekit.")
+app.add_typer(peers_app, name="peers")
+
+
+@app.command("list")
+def list_() -> None:
+    """Every registered task: chain, dataset and protocol."""
+    table = Table(title="benchmark tasks", title_justify="left")
+    for col in ("task", "chain", "dataset", "description"):
+        table.add_column(col, overflow="fold")
+    for t in all_tasks().values():
+        table.add_row(t.name, t.chain, t.dataset or "simulated", t.description)
+    out.print(table)
+
+
+@app.command("run")
+def run_(
+    target: str = typer.Argument("all", help="all, a chain (emg, eyetrack, ...), or task names, comma-separated."),
+    quick: bool = typer.Option(False, "--quick", help="Small sizes: a smoke run (CI)."),
+    json_path: Path | None = typer.Option(None, "--json", help="Write the results as JSON here."),
+    report: Path | None = typer.Option(None, "--report", help="Write a Markdown report with plots into this folder."),
+    executor: str = typer.Option("local", "--executor", help="local, or dask://HOST:PORT for a Dask cluster."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Local worker processes (default: all cores)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute units even if a cached result exists."),
+) -> None:
+    """Run benchmark tasks; finished units are cached so an interrupted run resumes."""
+    tasks = select_tasks(target)
+    with Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err, transient=True) as bar:
+        pid = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.update(pid, completed=done, total=total, description=what[:60])
+
+        result = run_benchmarks(tasks, quick=quick, executor=executor, jobs=jobs,
+                                cache=None if no_cache else ResultCache(), progress=progress)
+    for t in tables(result):
+        out.print(t)
+    if json_path:
+        write_json(result, json_path)
+        err.print(f"results: {json_path}")
+    if report:
+        path = write_report(result, report)
+        err.print(f"report: {path}")
+
+
+@peers_app.command("list")
+def peers_list() -> None:
+    """Peers and where they are: here (importable), venv (own environment) or missing."""
+    table = Table(title="peers", title_justify="left")
+    for col in ("peer", "status", "requirements", "description"):
+        table.add_column(col)
+    for p in PEERS.values():
+        status = peer_status(p.name)
+        table.add_row(p.name, {"missing": "[yellow]missing[/]"}.get(status, f"[green]{status}[/]"),
+                      " ".join(p.requirements) or "(sensekit's)", p.description)
+    out.print(table)
+
+
+@peers_app.command("install")
+def peers_install(name: str = typer.Argument(None, help="Peer name; default: every peer that needs its own venv.")) -> None:
+    """Create a peer's own virtual environment with its pinned requirements."""
+    names = [name] if name else [p.name for p in PEERS.values() if p.own_venv]
+    for n in names:
+        with err.status(f"installing {n}..."):
+            py = install_peer(n, log=lambda line: err.print(f"  $ {line}", highlight=False))
+        out.print(f"{n}: installed in {py.parent.parent}", highlight=False)
+
+

@@ -1,0 +1,137 @@
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sensekit.bench import ResultCache, Task, register, run_benchmarks, select_tasks
+from sensekit.bench import metrics as M
+from sensekit.bench import peers as P
+from sensekit.bench import task as task_module
+from sensekit.cli import app
+from sensekit.errors import DatasetError, ParameterError
+
+runner = CliRunner()
+
+
+def test_metrics_against_hand_computed_values():
+    y_true = ["a", "a", "a", "a", "b", "b", "c", "c", "c", "c"]
+    y_pred = ["a", "a", "a", "b", "b", "b", "c", "c", "a", "b"]
+    m, labels = M.confusion_matrix(y_true, y_pred)
+    assert labels == ["a", "b", "c"] and m.tolist() == [[3, 1, 0], [0, 2, 0], [1, 1, 2]]
+    assert M.accuracy(y_true, y_pred) == pytest.approx(0.7)
+    assert M.balanced_accuracy(y_true, y_pred) == pytest.approx((3 / 4 + 2 / 2 + 2 / 4) / 3)
+    # kappa: p_o = 0.7, p_e = (4*4 + 2*4 + 4*2) / 100 = 0.32 -> (0.7 - 0.32) / 0.68
+    assert M.cohen_kappa(y_true, y_pred) == pytest.approx(0.38 / 0.68)
+    assert M.cohen_kappa([1, 1, 2], [1, 1, 2]) == 1.0
+    assert M.angular_error_deg([1, 0, 0], [0, 1, 0]) == pytest.approx(90)
+    assert M.angular_error_deg([[1, 0, 0]], [[1, 1, 0]])[0] == pytest.approx(45)
+    np.testing.assert_allclose(M.azimuth_error_deg([350, 10, 90], [10, 350, 270]), [20, 20, 180])
+    with pytest.raises(ParameterError, match="equal length"):
+        M.accuracy([1, 2], [1])
+
+
+def test_select_tasks_by_chain_name_and_all():
+    assert {t.name for t in select_tasks("core")} >= {"core.toy-bands", "core.replay"}
+    assert [t.name for t in select_tasks("core.replay")] == ["core.replay"]
+    with pytest.raises(ParameterError, match="no benchmark task or chain 'nope'"):
+        select_tasks("nope")
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SENSEKIT_CACHE", str(tmp_path / "cache"))
+    return ResultCache(tmp_path / "cache" / "bench")
+
+
+def test_toy_task_end_to_end_through_the_cli(tmp_path, cache):
+    r = runner.invoke(app, ["bench", "run", "core.toy-bands", "--quick", "-j", "1", "--json", str(tmp_path / "r.json"),
+                            "--report", str(tmp_path / "report")])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["schema"] == "sensekit-bench/1"
+    assert {"cpu", "cores", "packages", "git_commit", "date", "python"} <= set(doc["environment"])
+    (res,) = doc["results"]
+    assert res["task"] == "core.toy-bands"
+    assert all(isinstance(v, float) for v in res["metrics"].values())
+    assert res["metrics"]["accuracy"] > 0.9  # the classes are separable by band power
+    assert {"x_realtime", "latency_p50_ms", "latency_p99_ms", "peak_memory_mb"} <= set(res["speed"])
+    assert res["peers"]["scikit-learn"]["accuracy"] > 0.8
+    assert "accuracy_vs_scikit-learn" in res["ratios"]
+    report = (tmp_path / "report" / "report.md").read_text()
+    for png in ("core_toy-bands-confusion.png", "core_toy-bands-latencies.png"):
+        assert f"]({png})" in report and (tmp_path / "report" / png).stat().st_size > 1000
+    assert "core.toy-bands" in r.stdout and "scikit-learn" in r.stdout
+
+
+def test_finished_units_are_cached_and_resumed(cache, monkeypatch):
+    calls = []
+    original = task_module.all_tasks()["core.toy-bands"]
+    counting = Task(name="test.counting", chain="test", description="counts calls", units=original.units,
+                    run_unit=lambda key, quick: calls.append(key) or original.run_unit(key, quick))
+    register(counting)
+    try:
+        first = run_benchmarks([counting], quick=True, jobs=1, cache=cache)
+        n = len(calls)
+        assert n == len(original.units(True))
+        again = run_benchmarks([counting], quick=True, jobs=1, cache=cache)
+        assert len(calls) == n  # everything came from the cache
+        assert again.results[0]["metrics"] == first.results[0]["metrics"]
+    finally:
+        task_module._REGISTRY.pop("test.counting")
+
+
+def test_dask_cluster_gives_the_local_results(cache):
+    distributed = pytest.importorskip("distributed")
+    tasks = select_tasks("core.toy-bands")
+    local = run_benchmarks(tasks, quick=True, jobs=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                                  processes=True) as cluster:
+        remote = run_benchmarks(tasks, quick=True, executor=f"dask://{cluster.scheduler_address}")
+    assert remote.results[0]["metrics"] == local.results[0]["metrics"]
+    assert remote.results[0]["confusion"] == local.results[0]["confusion"]
+    assert remote.environment["executor"].startswith("dask://")
+
+
+def test_unreachable_dask_scheduler_is_one_line(cache):
+    pytest.importorskip("distributed")
+    r = runner.invoke(app, ["bench", "run", "core.toy-bands", "--quick", "--executor", "dask://127.0.0.1:1"])
+    assert r.exit_code == 2 and "cannot reach the Dask scheduler" in r.stderr
+
+
+def test_missing_dataset_fails_the_run_with_a_clear_error(cache, monkeypatch):
+    from sensekit import datasets
+
+    monkeypatch.delenv("SENSEKIT_DATA", raising=False)
+    needs_data = Task(name="test.needs-data", chain="test", description="reads a dataset", dataset="lund2013",
+                      units=lambda quick: [{}], run_unit=lambda key, quick: {"dir": str(datasets.dataset_dir("lund2013"))})
+    register(needs_data)
+    try:
+        r = runner.invoke(app, ["bench", "run", "test.needs-data", "-j", "1", "--no-cache"])
+        assert r.exit_code == 2 and "dataset 'lund2013' is not downloaded" in r.stderr
+        with pytest.raises(DatasetError):
+            run_benchmarks([needs_data], jobs=1)
+    finally:
+        task_module._REGISTRY.pop("test.needs-data")
+
+
+def test_peer_in_its_own_venv_runs_as_a_subprocess(tmp_path, monkeypatch):
+    adapter = tmp_path / "adapter.py"
+    adapter.write_text("import numpy as np, os\n"
+                       "def run(inputs):\n    return {'sum': float(inputs['x'].sum()), 'pid': os.getpid()}\n")
+    import os
+    import sys
+    from pathlib import Path
+
+    monkeypatch.setattr(P, "peer_status", lambda name: "venv")
+    monkeypatch.setattr(P, "peer_python", lambda name: Path(sys.executable))
+    out = P.run_peer("libemg", adapter, {"x": np.arange(5.0)})
+    assert out["sum"] == 10.0 and out["pid"] != os.getpid()
+
+
+def test_missing_peer_is_reported_as_skipped(monkeypatch):
+    monkeypatch.setenv("SENSEKIT_PEERS", "/nonexistent")
+    assert P.peer_status("remodnav") in ("missing", "here")
+    if P.peer_status("remodnav") == "missing":
+        with pytest.raises(P.PeerUnavailable, match="sensekit bench peers install remodnav"):
+            P.run_peer("remodnav", "x.py", {})
