@@ -132,3 +132,29 @@ def test_missing_microphone_is_one_line(virtual_mic, tmp_path):
     r = sensekit("capture", "mic:NoSuchMic", "-o", str(tmp_path / "x.h5"), env=env)
     assert r.returncode == 2 and "no audio input device named like 'NoSuchMic'" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "x.h5").exists()
+
+
+def test_video_file_source_reads_every_frame(tmp_path):
+    cv2 = pytest.importorskip("cv2")
+    from sensekit.core.sources import open_source
+
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (64, 48))
+    for i in range(12):
+        writer.write(np.full((48, 64, 3), i * 20, dtype=np.uint8))
+    writer.release()
+    src = open_source(f"video:{path}")
+    frames = list(src)
+    src.close()
+    assert src.info.kind == "image" and src.info.rate == 25.0 and src.info.shape == (48, 64, 3)
+    assert len(frames) == 12 and [f.seq for f in frames] == list(range(12))
+    assert abs(float(frames[5].data.mean()) - 100) < 3  # MJPG is lossy
+    assert frames[5].t0 == pytest.approx(0.2)
+
+
+def test_missing_camera_and_video_are_one_line(tmp_path):
+    pytest.importorskip("cv2")
+    r = sensekit("capture", "camera:9", "-o", str(tmp_path / "x.h5"))
+    assert r.returncode == 2 and "camera 9 cannot be opened" in r.stderr
+    r = sensekit("capture", f"video:{tmp_path / 'none.mp4'}", "-o", str(tmp_path / "x.h5"))
+    assert r.returncode == 2 and "does not exist" in r.stderr
