@@ -99,3 +99,13 @@ def test_missing_dataset_says_how_to_fetch_it(mirror):
         ds.dataset_dir(card.name)
     r = runner.invoke(app, ["datasets", "verify", card.name])
     assert r.exit_code == 1 and "missing" in r.stderr
+
+
+def test_verify_finds_a_damaged_file_in_sensekit_data(mirror, tmp_path, monkeypatch):
+    card, root, _ = mirror
+    monkeypatch.setenv("SENSEKIT_DATA", str(root))
+    (root / "toy" / "data" / "a.csv").write_bytes(b"time,x\n0,9\n1,2\n")  # same size, other bytes
+    status = dict((f.path, s) for f, s in ds.verify("toy"))
+    assert status == {"LICENSE": "ok", "data/a.csv": "sha256", "data/b c.csv": "ok"}
+    r = runner.invoke(app, ["datasets", "verify", "toy"])
+    assert r.exit_code == 1 and "sha256" in r.stderr and "1 of 3 files missing or damaged" in r.stderr
