@@ -1,0 +1,236 @@
+"""EMG datasets: a common trial structure and loaders for the public sets and our recordings.
+
+Every loader returns an :class:`EMGTrials`: the stream format, the class names and one
+:class:`Trial` per contiguous repetition of one class (subject, session, repetition), so
+that protocols (within session, across sessions, learning curves) are selections.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from ..core import StreamInfo
+from ..errors import DatasetError
+
+__all__ = ["Trial", "EMGTrials", "load_myo_readings_wrist8", "load_libemg_myo_test", "load_recording_trials",
+           "load_ninapro", "MYO_WRIST8_CLASSES"]
+
+MYO_WRIST8_CLASSES = ("rest", "wrist_flexion", "wrist_extension", "radial_deviation", "ulnar_deviation",
+                      "pronation", "supination", "fist")
+LIBEMG_MYO_CLASSES = ("hand_close", "hand_open", "no_motion", "wrist_extension", "wrist_flexion")
+
+
+@dataclasses.dataclass(frozen=True)
+class Trial:
+    """One contiguous repetition of one class.
+
+    Attributes
+    ----------
+    data : ndarray, shape (n, channels)
+        Samples in the stream's unit.
+    label : int
+        Class index into :attr:`EMGTrials.classes`.
+    subject : str
+    session : int
+    rep : int
+        Repetition index within the session and class, from 0.
+    """
+
+    data: np.ndarray
+    label: int
+    subject: str
+    session: int
+    rep: int
+
+
+@dataclasses.dataclass(frozen=True)
+class EMGTrials:
+    """Trials of one dataset with their stream format and class names."""
+
+    info: StreamInfo
+    classes: tuple[str, ...]
+    trials: tuple[Trial, ...]
+
+    def select(self, *, subject=None, session=None, rep=None, label=None) -> EMGTrials:
+        """Trials whose fields equal the value, or are in the collection, given."""
+
+        def ok(value, want) -> bool:
+            if want is None:
+                return True
+            if isinstance(want, (list, tuple, set, range, frozenset)):
+                return value in want
+            return value == want
+
+        kept = tuple(t for t in self.trials if ok(t.subject, subject) and ok(t.session, session) and ok(t.rep, rep)
+                     and ok(t.label, label))
+        return dataclasses.replace(self, trials=kept)
+
+    @property
+    def subjects(self) -> list[str]:
+        return sorted({t.subject for t in self.trials})
+
+    @property
+    def sessions(self) -> list[int]:
+        return sorted({t.session for t in self.trials})
+
+    def __len__(self) -> int:
+        return len(self.trials)
+
+    def __iter__(self):
+        return iter(self.trials)
+
+
+def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
+    """Contiguous runs of equal labels: (label, start, stop)."""
+    edges = np.flatnonzero(np.diff(labels)) + 1
+    starts = np.concatenate(([0], edges))
+    stops = np.concatenate((edges, [len(labels)]))
+    return [(int(labels[a]), int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
+
+
+def _read_int_table(path: Path, columns: int) -> np.ndarray:
+    try:
+        table = np.loadtxt(path, delimiter=",", dtype=np.int16, ndmin=2)
+    except (OSError, ValueError) as e:
+        raise DatasetError(f"{path} is not a numeric CSV table ({e})") from None
+    if table.shape[1] != columns:
+        raise DatasetError(f"{path}: {table.shape[1]} columns, expected {columns}")
+    return table
+
+
+def load_myo_readings_wrist8(path: str | os.PathLike, *, subjects: Iterable[str] | None = None,
+                             sessions: Iterable[int] | None = None) -> EMGTrials:
+    """Myo readings, 8 wrist/hand classes (``myo_readings_wrist8`` card).
+
+    Gesture files ``1..7.txt`` alternate rest and gesture every ~5 s: repetition ``r`` of
+    a class is the ``r``-th contiguous run of its label (6 a file; ``45612-3/6.txt`` has
+    5). The rest file ``0.txt`` is one minute, split into 6 equal repetitions. Values are
+    raw int8 counts (unit ``"counts"``), 8 channels at 200 Hz.
+    """
+    root = Path(path)
+    base = root / "_readings_right_hand"
+    if not base.is_dir():
+        raise DatasetError(f"{root} does not hold _readings_right_hand/", "point at the myo_readings_wrist8 folder")
+    subjects = set(subjects) if subjects is not None else None
+    sessions = set(sessions) if sessions is not None else None
+    trials = []
+    for folder in sorted(base.iterdir()):
+        m = re.fullmatch(r"(\d+)-(\d+)", folder.name)
+        if not m:
+            continue
+        subject, session = m.group(1), int(m.group(2))
+        if (subjects is not None and subject not in subjects) or (sessions is not None and session not in sessions):
+            continue
+        for label in range(len(MYO_WRIST8_CLASSES)):
+            f = folder / f"{label}.txt"
+            if not f.exists():
+                raise DatasetError(f"{f} is missing", "run 'sensekit datasets verify myo_readings_wrist8'")
+            table = _read_int_table(f, 9)
+            x = table[:, :8].astype(np.float64)
+            if label == 0:
+                bounds = np.linspace(0, len(x), 7).astype(int)
+                for rep in range(6):
+                    trials.append(Trial(x[bounds[rep]:bounds[rep + 1]], 0, subject, session, rep))
+            else:
+                rep = 0
+                for lab, a, b in _runs(table[:, 8]):
+                    if lab == label:
+                        trials.append(Trial(x[a:b], label, subject, session, rep))
+                        rep += 1
+    if not trials:
+        raise DatasetError(f"no sessions found under {base}")
+    info = StreamInfo("myo", "emg", 200.0, (8,), dtype="float64", unit="counts", meta={"device": "Thalmic Myo"})
+    return EMGTrials(info, MYO_WRIST8_CLASSES, tuple(trials))
+
+
+def load_libemg_myo_test(path: str | os.PathLike) -> EMGTrials:
+    """LibEMG's Myo test set (``libemg_myo_test``): files ``R_<rep>_C_<class>_EMG.csv``,
+    5 classes x 4 reps, 8 channels at 200 Hz. Rep 3 was recorded with the band shifted
+    (an electrode-shift case). Class names follow LibEMG's OneSubjectMyoDataset."""
+    root = Path(path)
+    trials = []
+    for f in sorted(root.glob("R_*_C_*_EMG.csv")):
+        m = re.fullmatch(r"R_(\d+)_C_(\d+)_EMG\.csv", f.name)
+        if m:
+            x = _read_int_table(f, 8).astype(np.float64)
+            trials.append(Trial(x, int(m.group(2)), "S0", 1, int(m.group(1))))
+    if not trials:
+        raise DatasetError(f"no R_<rep>_C_<class>_EMG.csv files in {root}")
+    info = StreamInfo("myo", "emg", 200.0, (8,), dtype="float64", unit="counts", meta={"device": "Thalmic Myo"})
+    return EMGTrials(info, LIBEMG_MYO_CLASSES, tuple(trials))
+
+
+def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None, labels: str = "label",
+                          classes: Iterable[str] | None = None, subject: str = "S0", session: int = 1) -> EMGTrials:
+    """Trials from a sensekit HDF5 recording with an EMG stream and a label stream.
+
+    The label stream (``labels``; one integer per sample of the EMG stream, or irregular
+    class-change events) cuts the EMG stream into contiguous runs of one class; ``sensekit
+    calibrate emg`` writes such recordings.
+    """
+    from ..core.recording import open_recording
+
+    with open_recording(path) as rec:
+        name = stream or next((n for n, i in rec.streams.items() if i.kind in ("emg", "exg")), None)
+        if name is None:
+            raise DatasetError(f"{path} has no emg/exg stream", "pass stream=NAME")
+        emg = rec.read(name)
+        if labels not in rec.streams:
+            raise DatasetError(f"{path} has no label stream {labels!r}", "record with 'sensekit calibrate emg'")
+        lab = rec.read(labels)
+    t = emg.times
+    idx = np.searchsorted(lab.times, t, side="right") - 1
+    y = np.where(idx >= 0, lab.data.reshape(len(lab.data), -1)[np.clip(idx, 0, None), 0], -1).astype(int)
+    reps: dict[int, int] = {}
+    trials = []
+    for label, a, b in _runs(y):
+        if label < 0:
+            continue
+        trials.append(Trial(np.asarray(emg.data[a:b], dtype=np.float64), label, subject, session, reps.get(label, 0)))
+        reps[label] = reps.get(label, 0) + 1
+    names = tuple(classes) if classes is not None else tuple(lab.info.meta.get("classes", ())) or tuple(
+        f"class{i}" for i in range(max(reps) + 1))
+    return EMGTrials(emg.info.replace(dtype="float64"), names, tuple(trials))
+
+
+def load_ninapro(path: str | os.PathLike, *, subject: str | None = None, exercise: int | None = None) -> EMGTrials:
+    """Ninapro DB2/DB5 ``.mat`` files (``S<k>_E<e>_A1.mat``) from a user folder.
+
+    Uses the ``emg``, ``restimulus`` (or ``stimulus``) and ``rerepetition`` fields; the
+    rate is 2 kHz for DB2 (Delsys) and 200 Hz for DB5 (Myo), read from ``frequency`` when
+    present. Rest (class 0) runs are numbered as repetitions in order.
+    """
+    from scipy.io import loadmat
+
+    root = Path(path)
+    files = sorted(root.glob("S*_E*_A1.mat"))
+    if subject is not None:
+        files = [f for f in files if f.name.startswith(f"S{subject}_")]
+    if exercise is not None:
+        files = [f for f in files if f"_E{exercise}_" in f.name]
+    if not files:
+        raise DatasetError(f"no Ninapro S<k>_E<e>_A1.mat files in {root}", "download DB2/DB5 from ninapro.hevs.ch")
+    trials, rate, n_ch = [], None, None
+    for f in files:
+        try:
+            mat = loadmat(f)
+        except Exception as e:
+            raise DatasetError(f"{f} is not a readable .mat file ({e})") from None
+        emg = np.asarray(mat["emg"], dtype=np.float64)
+        stim = np.asarray(mat.get("restimulus", mat.get("stimulus"))).ravel().astype(int)
+        rate = float(np.ravel(mat.get("frequency", [2000.0 if emg.shape[1] == 12 else 200.0]))[0])
+        n_ch = emg.shape[1]
+        subj = f.name.split("_")[0][1:]
+        reps: dict[int, int] = {}
+        for label, a, b in _runs(stim):
+            trials.append(Trial(emg[a:b], label, subj, 1, reps.get(label, 0)))
+            reps[label] = reps.get(label, 0) + 1
+    classes = tuple(["rest"] + [f"movement{k}" for k in range(1, max(t.label for t in trials) + 1)])
+    info = StreamInfo("ninapro", "emg", rate, (n_ch,), dtype="float64", unit="V")
+    return EMGTrials(info, classes, tuple(trials))
