@@ -68,3 +68,12 @@ def test_concat_frames_keeps_timing():
     np.testing.assert_array_equal(c.times, [0.1, 0.3, 0.7])
     assert c.n == 3 and c.t0 == 0.1
     assert concat_frames([], info=info).n == 0
+
+
+def test_streaminfo_pickles_and_copies():
+    import copy
+    import pickle
+
+    info = StreamInfo("mic", "audio", 16000, (2,), meta={"geometry": {"xyz": [[0, 0, 0], [0.1, 0, 0]]}})
+    assert pickle.loads(pickle.dumps(info)) == info
+    assert copy.deepcopy(info) is info

@@ -207,5 +207,12 @@ class StreamInfo:
                 out.append(f"{f}: expected {_thaw(a)!r}, got {_thaw(b)!r}")
         return out
 
+    def __reduce__(self):
+        # the read-only meta mapping cannot be pickled as is: rebuild from plain values
+        return (StreamInfo.from_dict, (self.to_dict(),))
+
+    def __deepcopy__(self, memo) -> StreamInfo:
+        return self  # immutable
+
     def __hash__(self) -> int:
         return hash((self.name, self.kind, self.rate, self.shape, self.channels, self.dtype, self.unit))

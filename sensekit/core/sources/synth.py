@@ -86,6 +86,7 @@ class SynthSource(Source):
 SYNTH_SOURCES: dict[str, str | Callable[..., Source]] = {
     "sine": SynthSource,
     "noise": lambda **kw: SynthSource("noise", **kw),
+    "emg": "sensekit.emg.synth:EMGSynthSource",
 }
 
 

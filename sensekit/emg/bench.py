@@ -1,0 +1,258 @@
+"""EMG benchmark tasks: within-session, across sessions, learning curve (myo_readings_wrist8),
+feature extraction and live-decision speed against LibEMG, and the simulator's accuracy
+against SNR and electrode shift."""
+
+from __future__ import annotations
+
+import copy
+import time
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from ..bench.metrics import classification_metrics
+from ..bench.peers import PeerUnavailable, run_peer
+from ..bench.speed import measure_blocks
+from ..bench.task import Task, register
+from ..core import Frame
+from .datasets import EMGTrials, load_myo_readings_wrist8
+from .features import compute_features
+from .pipeline import EMGPipeline
+from .synth import EMGSimulator
+
+DATASET = "myo_readings_wrist8"
+_LIBEMG = Path(__file__).with_name("adapters") / "libemg_htd.py"
+
+#: The reference configuration (as LibEMG's published pipeline): 200 ms / 50 ms, Hudgins TD, LDA.
+BASELINE = {"window_ms": 200.0, "increment_ms": 50.0, "features": "HTD", "decoder": "lda"}
+#: sensekit's best configuration on myo_readings_wrist8 (see the README's EMG figures).
+BEST = {"window_ms": 250.0, "increment_ms": 50.0, "features": "TD9+LOGVAR", "decoder": "svm"}
+
+
+@cache
+def _myo() -> EMGTrials:
+    from ..datasets import dataset_dir
+
+    return load_myo_readings_wrist8(dataset_dir(DATASET))
+
+
+def _subjects(quick: bool) -> list[str]:
+    subjects = ["12345", "21547", "45612", "54321", "78945"]
+    return subjects[:1] if quick else subjects
+
+
+def _libemg(pipe: EMGPipeline, train: EMGTrials, test: EMGTrials, **extra) -> tuple[np.ndarray, dict]:
+    """LibEMG's HTD + LDA on exactly the windows of ``pipe``'s front end."""
+    w_tr, y_tr, _ = pipe.windows(train)
+    w_te, y_te, _ = pipe.windows(test)
+    out = run_peer("libemg", _LIBEMG, {"W_train": np.ascontiguousarray(w_tr.transpose(0, 2, 1)), "y_train": y_tr,
+                                       "W_test": np.ascontiguousarray(w_te.transpose(0, 2, 1)), **extra})
+    return y_te, out
+
+
+def _live_speed(pipe: EMGPipeline, test: EMGTrials, max_s: float = 30.0) -> tuple[dict, list]:
+    """Per-increment decision latency of the fitted chain on a continuous stream."""
+    info = test.info
+    x = np.concatenate([t.data for t in test.trials])[: int(max_s * info.rate)]
+    hop = int(round(pipe.increment_ms / 1000 * info.rate))
+    frames = [Frame(info, x[i : i + hop], t0=i / info.rate, seq=k) for k, i in enumerate(range(0, len(x), hop))]
+    chain = pipe.chain(info)
+    chain.open(info)
+    speed, lat = measure_blocks(chain.process, frames, len(x) / info.rate, reset=chain.reset)
+    return speed, lat.tolist()
+
+
+def _score(y_true, decisions, n_classes):
+    return classification_metrics(y_true, decisions[:, 0].astype(int), labels=list(range(n_classes)))
+
+
+def _peer_block(fn) -> dict:
+    try:
+        return fn()
+    except PeerUnavailable as e:
+        return {"skipped": str(e)}
+
+
+# -- within session ------------------------------------------------------------------------
+def _within_units(quick: bool) -> list[dict]:
+    return [{"subject": s, "session": k} for s in _subjects(quick) for k in ((1,) if quick else (1, 2, 3))]
+
+
+def _within_run(key: dict, quick: bool) -> dict:
+    data = _myo().select(subject=key["subject"], session=key["session"])
+    train, test = data.select(rep=[0, 1, 2, 3]), data.select(rep=[4, 5])
+    n_cls = len(data.classes)
+    best = EMGPipeline(**BEST).fit(train)
+    metrics, confusion = _score(*best.decide(test)[:2], n_cls)
+    base = EMGPipeline(**BASELINE).fit(train)
+    yb, db, _ = base.decide(test)
+    base_metrics, _ = _score(yb, db, n_cls)
+    metrics["accuracy_htd_lda"] = base_metrics["accuracy"]
+    speed, lat = _live_speed(base, test)
+
+    def peer():
+        y_te, out = _libemg(base, train, test, n_live=200)
+        m, _ = classification_metrics(y_te, np.asarray(out["pred"]), labels=list(range(n_cls)))
+        return {"accuracy": m["accuracy"], "balanced_accuracy": m["balanced_accuracy"], "kappa": m["kappa"],
+                "live_decision_us": out["live_decision_us"], "live_feature_us": out["live_feature_us"],
+                "live_predict_us": out["live_predict_us"], "live_vote_us": out["live_vote_us"]}
+
+    speed["live_decision_us"] = speed["latency_p50_ms"] * 1e3
+    return {"metrics": metrics, "confusion": confusion, "speed": speed, "latencies_ms": lat,
+            "peers": {"libemg": _peer_block(peer)}}
+
+
+register(Task(
+    name="emg.within-session", chain="emg", dataset=DATASET,
+    description="myo_readings_wrist8, per session: train reps 0-3, test reps 4-5; sensekit best "
+                "(250/50 ms, TD9+LogVar, RBF SVM) and HTD+LDA (200/50 ms) beside LibEMG HTD+LDA on the same windows",
+    units=_within_units, run_unit=_within_run,
+))
+
+
+# -- across sessions -----------------------------------------------------------------------
+def _cross_units(quick: bool) -> list[dict]:
+    return [{"subject": s, "test_session": k} for s in _subjects(quick) for k in (2, 3)]
+
+
+def _cross_run(key: dict, quick: bool) -> dict:
+    data = _myo().select(subject=key["subject"])
+    train, test = data.select(session=1), data.select(session=key["test_session"])
+    n_cls = len(data.classes)
+    best = EMGPipeline(**BEST).fit(train)
+    plain_metrics, _ = _score(*best.decide(test)[:2], n_cls)
+    adapted = copy.deepcopy(best).adapt(test.select(rep=0))  # unlabeled: one rep of each class
+    metrics, confusion = _score(*adapted.decide(test.select(rep=[1, 2, 3, 4, 5]))[:2], n_cls)
+    metrics["accuracy_no_adaptation"] = plain_metrics["accuracy"]
+    base = EMGPipeline(**BASELINE).fit(train)
+    base_metrics, _ = _score(*base.decide(test)[:2], n_cls)
+    metrics["accuracy_htd_lda"] = base_metrics["accuracy"]
+
+    def peer():
+        y_te, out = _libemg(base, train, test, n_live=1)
+        m, _ = classification_metrics(y_te, np.asarray(out["pred"]), labels=list(range(n_cls)))
+        return {"accuracy": m["accuracy"], "balanced_accuracy": m["balanced_accuracy"], "kappa": m["kappa"]}
+
+    return {"metrics": metrics, "confusion": confusion, "peers": {"libemg": _peer_block(peer)}}
+
+
+register(Task(
+    name="emg.cross-session", chain="emg", dataset=DATASET,
+    description="myo_readings_wrist8: train session 1, test session 2 or 3; sensekit best with unsupervised "
+                "re-standardisation on one unlabeled rep per class of the new session (tested on the other reps), "
+                "beside LibEMG HTD+LDA",
+    units=_cross_units, run_unit=_cross_run,
+))
+
+
+# -- learning curve ------------------------------------------------------------------------
+def _curve_units(quick: bool) -> list[dict]:
+    return [{"subject": s, "session": k, "train_reps": r} for s in _subjects(quick)
+            for k in ((1,) if quick else (1, 2, 3)) for r in (1, 2, 3, 4)]
+
+
+def _curve_run(key: dict, quick: bool) -> dict:
+    data = _myo().select(subject=key["subject"], session=key["session"])
+    train, test = data.select(rep=list(range(key["train_reps"]))), data.select(rep=[4, 5])
+    n_cls = len(data.classes)
+    out = {"metrics": {}, "peers": {}}
+    for name, cfg in (("best", BEST), ("htd_lda", BASELINE)):
+        m, _ = _score(*EMGPipeline(**cfg).fit(train).decide(test)[:2], n_cls)
+        out["metrics"][f"accuracy_{name}_k{key['train_reps']}"] = m["accuracy"]
+
+    def peer():
+        y_te, res = _libemg(EMGPipeline(**BASELINE), train, test, n_live=1)
+        m, _ = classification_metrics(y_te, np.asarray(res["pred"]), labels=list(range(n_cls)))
+        return {f"accuracy_htd_lda_k{key['train_reps']}": m["accuracy"]}
+
+    out["peers"]["libemg"] = _peer_block(peer)
+    return out
+
+
+register(Task(
+    name="emg.learning-curve", chain="emg", dataset=DATASET,
+    description="myo_readings_wrist8, per session: train reps 0..k-1 (k = 1..4), test reps 4-5; sensekit best and "
+                "HTD+LDA beside LibEMG HTD+LDA",
+    units=_curve_units, run_unit=_curve_run,
+))
+
+
+# -- feature and decision speed ----------------------------------------------------------------
+def _speed_units(quick: bool) -> list[dict]:
+    return [{"group": g} for g in ("HTD", "TD9")]
+
+
+def _speed_run(key: dict, quick: bool) -> dict:
+    sim = EMGSimulator(8, 5, rate=200.0, seed=3)
+    trials = sim.trials(reps=2 if quick else 10, duration_s=5.0)
+    pipe = EMGPipeline(window_ms=200, increment_ms=50, features=key["group"])
+    w, y, _ = pipe.windows(trials)
+    reps = 3
+    t = time.perf_counter()
+    for _ in range(reps):
+        ours = compute_features(w, key["group"], rate=200.0)
+    ours_s = (time.perf_counter() - t) / reps
+    metrics = {"windows": float(len(w))}
+    speed = {"feature_windows_per_s": len(w) / ours_s}
+    if key["group"] == "HTD":
+        pipe.fit(trials)
+        live, lat = _live_speed(pipe, trials, max_s=60.0)
+        speed.update(live_decision_us=live["latency_p50_ms"] * 1e3, live_decision_p99_us=live["latency_p99_ms"] * 1e3)
+
+    def peer():
+        out = run_peer("libemg", _LIBEMG, {"W_train": np.ascontiguousarray(w.transpose(0, 2, 1)), "y_train": y,
+                                           "W_test": np.ascontiguousarray(w.transpose(0, 2, 1)),
+                                           "group": np.array(key["group"] if key["group"] != "TD9" else "LS9"),
+                                           "n_live": np.array(300), "return_features": np.array(True)})
+        lib = np.column_stack([np.asarray(v).reshape(len(w), -1) for v in out["features"].values()])
+        names = list(out["features"])
+        ref = compute_features(w, names, rate=200.0, libemg_ssc=True)
+        agree = np.abs(ref - lib) <= 1e-9 * np.maximum(1, np.abs(lib))
+        metrics["features_equal_to_libemg_1e-9"] = float(np.mean(agree))
+        res = {"feature_windows_per_s": len(w) / out["features_batch_s"]}
+        if key["group"] == "HTD":
+            res.update(live_decision_us=out["live_decision_us"], live_feature_us=out["live_feature_us"],
+                       live_predict_us=out["live_predict_us"], live_vote_us=out["live_vote_us"])
+        return res
+
+    peers = {"libemg": _peer_block(peer)}
+    lib = peers["libemg"]
+    if "feature_windows_per_s" in lib:
+        metrics["feature_speedup_vs_libemg"] = speed["feature_windows_per_s"] / lib["feature_windows_per_s"]
+        if "live_decision_us" in lib:
+            metrics["live_speedup_vs_libemg"] = lib["live_decision_us"] / speed["live_decision_us"]
+    return {"metrics": metrics, "speed": speed, "peers": peers}
+
+
+register(Task(
+    name="emg.speed", chain="emg", dataset=None,
+    description="feature extraction (windows/s, batch) and one decision per increment on the live path "
+                "(features + LDA + vote, us), sensekit against LibEMG on the same 8-ch 200 Hz windows",
+    units=_speed_units, run_unit=_speed_run,
+))
+
+
+# -- simulator -----------------------------------------------------------------------------
+def _synth_units(quick: bool) -> list[dict]:
+    snrs = (0.0, 20.0) if quick else (-5.0, 0.0, 10.0, 20.0)
+    shifts = (0.0, 1.0) if quick else (0.0, 0.25, 0.5, 1.0)
+    return [{"snr_db": s, "electrode_shift": e} for s in snrs for e in shifts]
+
+
+def _synth_run(key: dict, quick: bool) -> dict:
+    train_sim = EMGSimulator(8, 5, rate=1000.0, snr_db=key["snr_db"], seed=7)
+    test_sim = EMGSimulator(8, 5, rate=1000.0, snr_db=key["snr_db"], electrode_shift=key["electrode_shift"], seed=7)
+    train = train_sim.trials(reps=4, duration_s=2.0, session=1)
+    test = test_sim.trials(reps=2, duration_s=2.0, session=2)
+    pipe = EMGPipeline(bandpass_hz=(20.0, 450.0)).fit(train)
+    m, conf = _score(*pipe.decide(test)[:2], 5)
+    return {"metrics": {f"accuracy_snr{key['snr_db']:g}_shift{key['electrode_shift']:g}": m["accuracy"]}, "peers": {}}
+
+
+register(Task(
+    name="emg.synth", chain="emg", dataset=None,
+    description="simulated 8-ch 1 kHz sEMG, 5 classes: HTD+LDA accuracy against SNR and electrode shift "
+                "(trained without shift)",
+    units=_synth_units, run_unit=_synth_run,
+))

@@ -1,0 +1,218 @@
+"""``EMGPipeline``: the whole EMG chain as one configurable, fittable, savable object.
+
+Raw EMG -> (notch) -> (band-pass) -> windows -> features -> standardise -> decoder ->
+rejection -> majority vote -> velocity. Offline evaluation and live decoding run the same
+stages (block invariance makes feeding a trial whole equal to streaming it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from typing import Any
+
+import numpy as np
+
+from ..core import Chain, Frame, StreamInfo
+from ..core.calibration import load_calibration, save_calibration
+from ..core.stages import BandPass, HighPass, Notch, Window
+from ..errors import CalibrationError, NotFittedError, ParameterError
+from .datasets import EMGTrials
+from .decoders import DECODERS, fit_decoder
+from .features import compute_features, resolve_features
+from .stages import EMGDecoder
+
+__all__ = ["EMGPipeline"]
+
+log = logging.getLogger("sensekit")
+
+
+@dataclasses.dataclass
+class EMGPipeline:
+    """Configuration and learned state of an EMG decoding chain.
+
+    Parameters
+    ----------
+    window_ms, increment_ms : float
+        Window length and hop in milliseconds.
+    features : str
+        Feature group or ``+``-joined mix (see :mod:`sensekit.emg.features`).
+    feature_params : dict
+        Thresholds (signal units) and options of the features.
+    decoder : {"lda", "svm", "mlp", "rf"}
+        Classifier.
+    decoder_options : dict
+        Passed to :func:`~sensekit.emg.decoders.fit_decoder`.
+    bandpass_hz : (float, float) or None
+        Band-pass edges; the upper edge is lowered below Nyquist for low-rate devices.
+        At rates below 250 Hz (Myo) only a high-pass at the lower edge is applied.
+    notch_hz : float or None
+        Mains frequency to notch (with harmonics), or None.
+    reject_below : float or None
+        Confidence under which a decision becomes "no motion" (-1).
+    vote : int
+        Majority vote length in decisions.
+    """
+
+    window_ms: float = 200.0
+    increment_ms: float = 50.0
+    features: str = "HTD"
+    feature_params: dict = dataclasses.field(default_factory=dict)
+    decoder: str = "lda"
+    decoder_options: dict = dataclasses.field(default_factory=dict)
+    bandpass_hz: tuple[float, float] | None = None
+    notch_hz: float | None = None
+    reject_below: float | None = None
+    vote: int = 1
+
+    def __post_init__(self) -> None:
+        if self.decoder not in DECODERS:
+            raise ParameterError(f"unknown decoder {self.decoder!r}", f"use one of {', '.join(DECODERS)}")
+        resolve_features(self.features)
+        self.learned_: dict[str, Any] | None = None
+        self.info_: StreamInfo | None = None
+        self.classes_: tuple[str, ...] = ()
+
+    # -- the stages ----------------------------------------------------------------
+    def front_end(self, info: StreamInfo) -> Chain:
+        """Filters and windowing for stream ``info`` (unfitted: nothing is learned here)."""
+        stages = []
+        if self.notch_hz:
+            stages.append(Notch(self.notch_hz, harmonics=max(1, int(info.rate / 2 // self.notch_hz) - 1) or 1))
+        if self.bandpass_hz is not None:
+            low, high = self.bandpass_hz
+            if info.rate < 250:
+                stages.append(HighPass(low, order=4))
+            else:
+                stages.append(BandPass(low, high, clip_high=True))
+        stages.append(Window(length_s=self.window_ms / 1000, hop_s=self.increment_ms / 1000))
+        return Chain(*stages)
+
+    def chain(self, info: StreamInfo | None = None) -> Chain:
+        """The full fitted chain (front end + :class:`EMGDecoder`) for live decoding."""
+        self._check_fitted()
+        info = info or self.info_
+        return Chain(*self.front_end(info).stages, EMGDecoder(self.learned_, reject_below=self.reject_below,
+                                                               vote=self.vote))
+
+    def _check_fitted(self) -> None:
+        if self.learned_ is None:
+            raise NotFittedError("EMGPipeline is not fitted", "call fit(trials) or EMGPipeline.load(calibration)")
+
+    # -- offline ---------------------------------------------------------------------
+    def windows(self, trials: EMGTrials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Windows of every trial through the front end: ``(windows (n, L, C), labels (n,), trial index (n,))``."""
+        info = trials.info
+        fe = self.front_end(info)
+        fe.open(info)
+        ws, ys, gs = [], [], []
+        for i, t in enumerate(trials.trials):
+            fe.reset()
+            out = fe.process(Frame(info, np.asarray(t.data, dtype=info.dtype), t0=0.0))
+            if out is None or out.n == 0:
+                continue
+            ws.append(np.asarray(out.data))
+            ys.append(np.full(out.n, t.label))
+            gs.append(np.full(out.n, i))
+        if not ws:
+            raise ParameterError("no trial is long enough for one window", f"use trials longer than {self.window_ms} ms")
+        return np.concatenate(ws), np.concatenate(ys), np.concatenate(gs)
+
+    def fit(self, trials: EMGTrials) -> EMGPipeline:
+        """Learn the standardisation, the decoder and the velocity levels from ``trials``."""
+        if len(trials) == 0:
+            raise ParameterError("no calibration trials")
+        w, y, _ = self.windows(trials)
+        names = resolve_features(self.features)
+        x = compute_features(w, names, rate=trials.info.rate, **self.feature_params)
+        bad = ~np.isfinite(x).all(axis=0)
+        if bad.any():
+            raise ParameterError(f"{int(bad.sum())} feature column(s) are NaN/inf on the calibration data "
+                                 "(flat or dead channel?)", "check the channels or drop the feature")
+        mean, scale = x.mean(axis=0), x.std(axis=0)
+        scale[scale == 0] = 1.0
+        dec = fit_decoder(self.decoder, (x - mean) / scale, y, **self.decoder_options)
+        mav = np.mean(np.abs(w), axis=(1, 2))
+        classes = sorted(set(y.tolist()))
+        levels = [float(np.mean(mav[y == c])) if np.any(y == c) else 1.0 for c in range(max(classes) + 1)]
+        rest = float(np.percentile(mav[y == classes[0]], 50)) if 0 in classes else float(np.min(mav))
+        self.learned_ = {"features": list(names), "feature_params": dict(self.feature_params), "mean": mean.tolist(),
+                         "scale": scale.tolist(), "decoder": dec, "rest_level": rest, "class_levels": levels,
+                         "classes": list(trials.classes)}
+        self.info_ = trials.info
+        self.classes_ = tuple(trials.classes)
+        return self
+
+    def adapt(self, trials: EMGTrials) -> EMGPipeline:
+        """Re-estimate the feature standardisation on new, unlabeled data of the same user
+        (a new session, a re-donned band), keeping the decoder: an unsupervised correction
+        of the shift of the features' mean and spread. The labels of ``trials`` are not used;
+        they should cover the classes in roughly the calibration proportions."""
+        self._check_fitted()
+        w, _, _ = self.windows(trials)
+        x = compute_features(w, self.learned_["features"], rate=trials.info.rate, **self.feature_params)
+        scale = x.std(axis=0)
+        scale[scale == 0] = 1.0
+        self.learned_ = {**self.learned_, "mean": x.mean(axis=0).tolist(), "scale": scale.tolist()}
+        return self
+
+    def decide(self, trials: EMGTrials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Decisions for every window of every trial, each trial streamed from rest state.
+
+        Returns
+        -------
+        y_true, decisions, trial_index : ndarray
+            ``decisions`` has columns ``label``, ``confidence``, ``velocity``.
+        """
+        self._check_fitted()
+        info = trials.info
+        chain = self.chain(info)
+        chain.open(info)
+        ys, ds, gs = [], [], []
+        for i, t in enumerate(trials.trials):
+            chain.reset()
+            out = chain.process(Frame(info, np.asarray(t.data, dtype=info.dtype), t0=0.0))
+            if out is None or out.n == 0:
+                continue
+            ds.append(out.data)
+            ys.append(np.full(out.n, t.label))
+            gs.append(np.full(out.n, i))
+        return np.concatenate(ys), np.concatenate(ds), np.concatenate(gs)
+
+    # -- calibration files -----------------------------------------------------------
+    def config(self) -> dict:
+        """The constructor parameters as JSON-compatible values."""
+        d = dataclasses.asdict(self)
+        d["bandpass_hz"] = list(self.bandpass_hz) if self.bandpass_hz else None
+        return d
+
+    def save(self, path: str | os.PathLike, *, device: str = "") -> os.PathLike:
+        """Write the calibration JSON (configuration, stream format, learned numbers)."""
+        self._check_fitted()
+        return save_calibration(path, chain="emg", stream=self.info_, device=device,
+                                params={"config": self.config(), "learned": self.learned_})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, *, stream: StreamInfo | None = None) -> EMGPipeline:
+        """Read a calibration; a ``stream`` of another rate, channel count or kind is refused,
+        naming the field."""
+        cal = load_calibration(path, chain="emg")
+        if stream is not None:
+            cal.check_stream(stream, fields=("kind", "rate", "shape"))
+        try:
+            cfg = dict(cal.params["config"])
+            if cfg.get("bandpass_hz"):
+                cfg["bandpass_hz"] = tuple(cfg["bandpass_hz"])
+            pipe = cls(**cfg)
+            pipe.learned_ = dict(cal.params["learned"])
+            for key in ("features", "mean", "scale", "decoder"):
+                pipe.learned_[key]
+        except (KeyError, TypeError, ParameterError) as e:
+            raise CalibrationError(f"calibration file {str(path)!r} has bad EMG parameters ({e})") from None
+        if list(resolve_features(pipe.features)) != list(pipe.learned_["features"]):
+            raise CalibrationError(f"calibration file {str(path)!r}: feature set {pipe.learned_['features']} does not match "
+                                   f"its configuration {pipe.features!r}")
+        pipe.info_ = cal.stream
+        pipe.classes_ = tuple(pipe.learned_.get("classes", ()))
+        return pipe

@@ -1,0 +1,156 @@
+"""EMG stages: features of windows, and the decoder (normalise, classify, reject, vote, velocity)."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+import numpy as np
+
+from ..core import Frame, StreamInfo
+from ..core.checks import check_scalar, check_stream
+from ..core.stage import Stage
+from ..errors import StreamFormatError
+from .decoders import CompiledDecoder
+from .features import compute_features, feature_names, resolve_features
+
+__all__ = ["EMGFeatures", "EMGDecoder", "DECISION_CHANNELS", "REJECTED"]
+
+log = logging.getLogger("sensekit")
+
+#: Channels of the decision stream.
+DECISION_CHANNELS = ("label", "confidence", "velocity")
+#: Label given to a rejected (low-confidence) decision: "no motion".
+REJECTED = -1
+
+
+def _window_channels(info: StreamInfo) -> tuple[str, ...]:
+    names = tuple(info.meta.get("channels", ()))
+    return names if len(names) == info.shape[1] else tuple(f"ch{i}" for i in range(info.shape[1]))
+
+
+class EMGFeatures(Stage):
+    """Features of each window of an EMG window stream (from :class:`~sensekit.core.stages.Window`).
+
+    Parameters
+    ----------
+    features : str or sequence of str
+        A group (``"HTD"``, ``"TD4"``, ``"TDPSD"``, ...), a ``+``-joined mix, or names.
+    **params
+        Thresholds in signal units (``zc_threshold``, ``ssc_threshold``, ``wamp_threshold``),
+        ``libemg_ssc``, ``ar_order``.
+
+    Notes
+    -----
+    Output: a ``features`` stream, one sample per window, channels named
+    ``"<FEATURE>_<channel>"``.
+    """
+
+    def __init__(self, features="HTD", **params) -> None:
+        self.features = features
+        self.params = params
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_stream(info, "EMGFeatures", regular=True, ndim=2, dtype_kinds="fiu")
+        self.names_ = resolve_features(self.features)
+        self._rate = float(info.meta.get("input_rate", info.rate * info.meta.get("window_hop", 1)))
+        cols = feature_names(self.names_, _window_channels(info), ar_order=self.params.get("ar_order", 4))
+        self._out = StreamInfo(info.name, "features", info.rate, (len(cols),), channels=cols, dtype="float64",
+                               meta={**dict(info.meta), "features": list(self.names_)})
+        return self._out
+
+    def _process(self, frame: Frame) -> Frame | None:
+        if frame.n == 0:
+            return None
+        f = compute_features(frame.data, self.names_, rate=self._rate, **self.params)
+        return Frame._trusted(self._out, f, frame.t0, None, frame.seq)
+
+
+class EMGDecoder(Stage):
+    """Windows in, decisions out: features, standardisation, decoder, rejection, majority
+    vote and a proportional velocity, fused for the live path.
+
+    Parameters
+    ----------
+    params : dict
+        Learned state (from :class:`~sensekit.emg.pipeline.EMGPipeline`): ``features``,
+        ``feature_params``, ``mean``, ``scale``, ``decoder`` (numeric decoder params),
+        ``rest_level`` and ``class_levels`` (mean MAV of rest and of each class).
+    reject_below : float or None
+        A decision whose confidence (the decoder's top score) is below this becomes
+        :data:`REJECTED` ("no motion").
+    vote : int
+        Majority vote over the last ``vote`` decisions (1: none). Ties go to the most
+        recent label among the tied.
+
+    Notes
+    -----
+    Output: a ``label`` stream with channels ``label`` (class index, or -1 for rejected),
+    ``confidence`` (0..1) and ``velocity`` (0..1: the window's mean MAV between the rest
+    level and the class's calibration level).
+    """
+
+    def __init__(self, params: dict, *, reject_below: float | None = None, vote: int = 1) -> None:
+        self.params = params
+        self.reject_below = reject_below
+        self.vote = vote
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_stream(info, "EMGDecoder", regular=True, ndim=2, dtype_kinds="fiu")
+        check_scalar(self.vote, "vote", kind=int, min_value=1)
+        p = self.params
+        self._features = tuple(p["features"])
+        self._fparams = dict(p.get("feature_params", {}))
+        self._rate = float(info.meta.get("input_rate", info.rate * info.meta.get("window_hop", 1)))
+        self._mean = np.asarray(p["mean"], dtype=np.float64)
+        self._scale = np.asarray(p["scale"], dtype=np.float64)
+        n_feat = len(feature_names(self._features, range(info.shape[1]), ar_order=self._fparams.get("ar_order", 4)))
+        if self._mean.shape != (n_feat,):
+            raise StreamFormatError(
+                f"EMGDecoder was calibrated for {self._mean.shape[0]} feature columns but stream {info.name!r} with "
+                f"{info.shape[1]} channels gives {n_feat}", "calibrate again for this device")
+        self._decoder = CompiledDecoder(p["decoder"])
+        self._rest = float(p.get("rest_level", 0.0))
+        self._levels = np.asarray(p.get("class_levels", [1.0] * len(self._decoder.classes)), dtype=np.float64)
+        self._out = StreamInfo(info.name, "label", info.rate, (3,), channels=DECISION_CHANNELS, dtype="float64",
+                               meta={"classes": list(p.get("classes", [])), "rejected_label": REJECTED})
+        return self._out
+
+    def _reset(self) -> None:
+        self._history: deque[int] = deque(maxlen=self.vote)
+
+    def _process(self, frame: Frame) -> Frame | None:
+        n = frame.n
+        if n == 0:
+            return None
+        w = np.asarray(frame.data, dtype=np.float64)
+        x = compute_features(w, self._features, rate=self._rate, **self._fparams)
+        x -= self._mean
+        x /= self._scale
+        scores = self._decoder.scores(x)
+        best = np.argmax(scores, axis=1)
+        conf = scores[np.arange(n), best]
+        labels = self._decoder.classes[best].astype(np.float64)
+        if self.reject_below is not None:
+            labels[conf < self.reject_below] = REJECTED
+        if self.vote > 1:
+            labels = self._majority(labels)
+        mav = np.mean(np.abs(w), axis=(1, 2))
+        idx = np.clip(labels.astype(int), 0, len(self._levels) - 1)
+        span = np.maximum(self._levels[idx] - self._rest, 1e-12)
+        velocity = np.clip((mav - self._rest) / span, 0.0, 1.0)
+        velocity[labels == REJECTED] = 0.0
+        out = np.column_stack([labels, conf, velocity])
+        return Frame._trusted(self._out, out, frame.t0, None, frame.seq)
+
+    def _majority(self, labels: np.ndarray) -> np.ndarray:
+        out = np.empty_like(labels)
+        hist = self._history
+        for i, lab in enumerate(labels.astype(int).tolist()):
+            hist.append(lab)
+            counts: dict[int, int] = {}
+            for h in hist:
+                counts[h] = counts.get(h, 0) + 1
+            top = max(counts.values())
+            out[i] = next(h for h in reversed(hist) if counts[h] == top)
+        return out

@@ -1,0 +1,226 @@
+import json
+import logging
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from sensekit.core import Frame, StreamInfo
+from sensekit.core.stages import Window
+from sensekit.emg.decoders import CompiledDecoder, fit_decoder
+from sensekit.emg.features import FEATURE_GROUPS, FEATURES, compute_features, feature_names, resolve_features
+from sensekit.emg.pipeline import EMGPipeline
+from sensekit.emg.stages import REJECTED, EMGDecoder, EMGFeatures
+from sensekit.emg.synth import EMGSimulator, EMGSynthSource
+from sensekit.errors import CalibrationError, ParameterError, StreamFormatError
+from sensekit.testing import assert_block_invariant
+
+
+def test_time_domain_features_on_hand_computed_values():
+    x = np.array([1.0, -2.0, 3.0, 3.0, -1.0, 0.0, 2.0])
+    w = x[None, :, None]
+    assert FEATURES["MAV"][0](w)[0, 0] == pytest.approx(12 / 7)
+    assert FEATURES["WL"][0](w)[0, 0] == pytest.approx(3 + 5 + 0 + 4 + 1 + 2)
+    assert FEATURES["ZC"][0](w)[0, 0] == 3  # 1|-2, -2|3, 3|-1 (0 is no strict crossing)
+    assert FEATURES["ZC"][0](w, zc_threshold=4.5)[0, 0] == 1  # only the 5-unit step
+    # slope sign changes at -2 (peak down), the flat 3,3 pair, -1: strict counts -2 and -1
+    assert FEATURES["SSC"][0](w)[0, 0] == 2
+    assert FEATURES["SSC"][0](w, libemg_ssc=True)[0, 0] == 4  # LibEMG also counts the flat stretch twice
+    assert FEATURES["WAMP"][0](w, wamp_threshold=3.5)[0, 0] == 2
+    assert FEATURES["VAR"][0](w)[0, 0] == pytest.approx(np.var(x))
+    assert FEATURES["RMS"][0](w)[0, 0] == pytest.approx(np.sqrt(np.mean(x**2)))
+    # L-scale of 1..5 is (sum over pairs |xi - xj|) / (2 * C(5, 2)) = 20 / 20 = 1
+    assert FEATURES["LS"][0](np.arange(1.0, 6.0)[None, :, None])[0, 0] == pytest.approx(1.0)
+
+
+def test_spectral_features_find_a_sine():
+    rate = 1000.0
+    t = np.arange(512) / rate
+    w = np.sin(2 * np.pi * 125 * t)[None, :, None]
+    assert FEATURES["MNF"][0](w, rate=rate)[0, 0] == pytest.approx(125, abs=3)
+    assert FEATURES["MDF"][0](w, rate=rate)[0, 0] == pytest.approx(125, abs=2)
+
+
+def test_ar_features_recover_an_ar2_process():
+    rng = np.random.default_rng(0)
+    e = rng.standard_normal(20000)
+    x = signal.lfilter([1], [1, -0.6, 0.3], e)  # x_t = 0.6 x_{t-1} - 0.3 x_{t-2} + e_t
+    coef = FEATURES["AR"][0](x[None, :, None], ar_order=2)[0]
+    np.testing.assert_allclose(coef, [-0.6, 0.3], atol=0.02)  # a_1, a_2 of 1 + a1 z^-1 + a2 z^-2
+
+
+def test_feature_groups_and_names():
+    assert resolve_features("HTD") == ("MAV", "ZC", "SSC", "WL")
+    assert resolve_features("HTD+LOGVAR+MAV") == ("MAV", "ZC", "SSC", "WL", "LOGVAR")
+    assert feature_names("HTD", ["a", "b"])[:3] == ("MAV_a", "MAV_b", "ZC_a")
+    assert len(feature_names("AR", ["a"])) == 4
+    with pytest.raises(ParameterError, match="unknown EMG feature or group 'XYZ'"):
+        resolve_features("HTD+XYZ")
+    w = np.random.default_rng(0).standard_normal((5, 40, 3))
+    for group in FEATURE_GROUPS:
+        f = compute_features(w, group, rate=200.0)
+        assert f.shape == (5, len(feature_names(group, range(3)))) and np.isfinite(f).all()
+
+
+def test_features_equal_libemg_when_its_venv_is_installed():
+    from sensekit.bench.peers import peer_status, run_peer
+
+    if peer_status("libemg") == "missing":
+        pytest.skip("LibEMG peer not installed (sensekit bench peers install libemg)")
+    from pathlib import Path
+
+    w = np.round(np.random.default_rng(1).standard_normal((30, 40, 8)) * 20)
+    adapter = Path(__file__).parents[1] / "sensekit" / "emg" / "adapters" / "libemg_htd.py"
+    for group, libgroup in (("HTD", "HTD"), ("TD9", "LS9"), ("TDPSD", "TDPSD")):
+        out = run_peer("libemg", adapter, {"W_train": w.transpose(0, 2, 1).copy(), "y_train": np.arange(30) % 3,
+                                           "W_test": w.transpose(0, 2, 1).copy(), "group": np.array(libgroup),
+                                           "n_live": np.array(2), "return_features": np.array(True)})
+        for name, values in out["features"].items():
+            ours = compute_features(w, [name], rate=200.0, libemg_ssc=True)
+            np.testing.assert_allclose(ours, np.asarray(values).reshape(30, -1), rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("kind", ["lda", "svm", "mlp", "rf"])
+def test_numpy_decoders_equal_scikit_learn(kind):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(400, 10, n_informative=6, n_classes=3, random_state=1)
+    params = fit_decoder(kind, X[:300], y[:300], max_iter=300)
+    json.dumps(params)  # numbers only
+    dec = CompiledDecoder(params)
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.svm import SVC
+
+    ref = {"lda": LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"), "svm": SVC(C=10.0),
+           "mlp": MLPClassifier((64, 32), alpha=1e-3, max_iter=300, random_state=0),
+           "rf": RandomForestClassifier(100, random_state=0, n_jobs=1)}[kind].fit(X[:300], y[:300])
+    np.testing.assert_array_equal(dec.predict(X[300:]), ref.predict(X[300:]))
+
+
+def _window_stream(n_ch=4):
+    info = StreamInfo("emg", "emg", 200.0, (n_ch,))
+    win = Window(length=40, hop=10)
+    return win, win.open(info), info
+
+
+def test_emg_stages_are_block_invariant():
+    sim = EMGSimulator(4, 3, rate=200.0, seed=2)
+    trials = sim.trials(reps=2, duration_s=2.0)
+    pipe = EMGPipeline(features="HTD+LOGVAR", vote=3, reject_below=0.5).fit(trials)
+    raw = np.concatenate([t.data for t in trials.trials])
+    out = assert_block_invariant(lambda: pipe.chain(trials.info), trials.info, raw, max_examples=15)
+    assert out.info.channels == ("label", "confidence", "velocity")
+    _, winfo, _ = _window_stream()
+    windows = np.lib.stride_tricks.sliding_window_view(raw[:400], 40, axis=0)[::10].transpose(0, 2, 1).copy()
+    assert_block_invariant(lambda: EMGFeatures("TD9"), winfo, windows, max_examples=15)
+
+
+def test_simulator_ground_truth_is_decodable_and_shift_hurts():
+    sim = EMGSimulator(8, 5, rate=1000.0, snr_db=20, seed=4)
+    pipe = EMGPipeline(bandpass_hz=(20, 450)).fit(sim.trials(reps=3, duration_s=2.0, session=1))
+    y, d, _ = pipe.decide(sim.trials(reps=2, duration_s=2.0, session=2))
+    clean = np.mean(d[:, 0] == y)
+    assert clean > 0.95
+    shifted = EMGSimulator(8, 5, rate=1000.0, snr_db=20, seed=4, electrode_shift=1.0)
+    y, d, _ = pipe.decide(shifted.trials(reps=2, duration_s=2.0, session=2))
+    assert np.mean(d[:, 0] == y) < clean - 0.1
+
+
+def test_simulated_mains_is_removed_by_the_notch():
+    sim = EMGSimulator(2, 2, rate=1000.0, mains_amplitude=2.0, mains_hz=60.0, seed=1)
+    x = sim.trial(0, 4.0)
+    f, p = signal.welch(x[:, 0], fs=1000.0, nperseg=1000)
+    assert p[np.argmin(abs(f - 60))] > 100 * np.median(p)
+    from sensekit.core.stages import Notch
+    from sensekit.testing import feed, split_frames
+
+    info = sim.info.replace(shape=(2,))
+    notch = Notch(60.0, harmonics=3)
+    notch.open(info)
+    y = feed(notch, split_frames(info, x, [999])).data[2000:, 0]
+    f, p = signal.welch(y, fs=1000.0, nperseg=1000)
+    assert p[np.argmin(abs(f - 60))] < 2 * np.median(p)
+
+
+def test_rejection_and_majority_vote():
+    sim = EMGSimulator(4, 3, rate=200.0, seed=5, snr_db=-5)
+    trials = sim.trials(reps=2, duration_s=2.0)
+    noisy = EMGPipeline(reject_below=0.99).fit(trials)
+    _, d, _ = noisy.decide(trials)
+    rejected = d[:, 0] == REJECTED
+    assert rejected.any() and np.all(d[rejected, 2] == 0)  # no velocity for "no motion"
+    dec = EMGDecoder(noisy.learned_, vote=3)
+    dec.open(Window(length=40, hop=10).open(trials.info))
+    assert dec._majority(np.array([1.0, 2.0, 2.0, 1.0, 1.0, 0.0])).tolist() == [1, 2, 2, 2, 1, 1]
+
+
+def test_calibration_roundtrip_and_refusal(tmp_path):
+    sim = EMGSimulator(4, 3, rate=200.0, seed=6)
+    trials = sim.trials(reps=2, duration_s=2.0)
+    pipe = EMGPipeline(features="HTD+LOGVAR", decoder="svm").fit(trials)
+    path = pipe.save(tmp_path / "cal.json", device="test band")
+    text = path.read_text()
+    assert "pickle" not in text and json.loads(text)["chain"] == "emg"
+    again = EMGPipeline.load(path, stream=trials.info)
+    np.testing.assert_array_equal(again.decide(trials)[1], pipe.decide(trials)[1])
+    with pytest.raises(CalibrationError, match=r"shape: expected \[4\], got \[8\]"):
+        EMGPipeline.load(path, stream=trials.info.replace(shape=(8,)))
+    with pytest.raises(CalibrationError, match="rate: expected 200.0, got 1000.0"):
+        EMGPipeline.load(path, stream=trials.info.replace(rate=1000.0))
+    other = EMGPipeline(features="HTD").fit(trials)
+    other.save(tmp_path / "htd.json")
+    doc = json.loads((tmp_path / "htd.json").read_text())
+    doc["params"]["config"]["features"] = "TD9"
+    (tmp_path / "htd.json").write_text(json.dumps(doc))
+    with pytest.raises(CalibrationError, match="feature set"):
+        EMGPipeline.load(tmp_path / "htd.json")
+    wrong = EMGDecoder(pipe.learned_)
+    with pytest.raises(StreamFormatError, match="calibrated for 20 feature columns"):
+        wrong.open(Window(length=40, hop=10).open(trials.info.replace(shape=(8,))))
+
+
+def test_bad_calibration_data_is_named():
+    sim = EMGSimulator(4, 3, rate=200.0, seed=6)
+    trials = sim.trials(reps=2, duration_s=2.0)
+    bad = trials.trials[0].data.copy()
+    bad[:, 2] = np.nan
+    import dataclasses
+
+    broken = dataclasses.replace(trials, trials=(dataclasses.replace(trials.trials[0], data=bad),) + trials.trials[1:])
+    with pytest.raises(ParameterError, match="NaN/inf"):
+        EMGPipeline().fit(broken)
+    with pytest.raises(ParameterError, match="unknown decoder 'knn'"):
+        EMGPipeline(decoder="knn")
+
+
+def test_synth_emg_source_labels(caplog):
+    src = EMGSynthSource(channels=4, classes=3, rate=200.0, hold_s=1.0, duration_s=3.0, block_size=64)
+    frames = list(src)
+    assert sum(f.n for f in frames) == 600
+    assert src.label_at(np.array([0.5, 1.5, 2.5, 3.5])).tolist() == [0, 1, 2, 0]
+
+
+def test_myo_loader_structure(shared_data):
+    from sensekit.emg.datasets import load_libemg_myo_test, load_myo_readings_wrist8
+
+    d = load_myo_readings_wrist8(shared_data / "myo_readings_wrist8")
+    assert len(d.subjects) == 5 and d.sessions == [1, 2, 3] and len(d.classes) == 8
+    assert len(d) == 5 * 3 * 8 * 6 - 1  # 45612-3/6.txt has 5 reps
+    assert len(d.select(subject="45612", session=3, label=6)) == 5
+    assert all(800 < len(t.data) < 1400 for t in d.select(label=3))  # ~5 s at 200 Hz
+    e = load_libemg_myo_test(shared_data / "libemg_myo_test")
+    assert len(e) == 20 and e.info.rate == 200 and {t.rep for t in e} == {0, 1, 2, 3}
+
+
+def test_within_session_benchmark_unit(shared_data, monkeypatch):
+    monkeypatch.setenv("SENSEKIT_DATA", str(shared_data))
+    from sensekit.bench.task import all_tasks
+
+    task = all_tasks()["emg.within-session"]
+    res = task.run_unit({"subject": "12345", "session": 1}, True)
+    assert res["metrics"]["accuracy"] > 0.9 and res["metrics"]["accuracy_htd_lda"] > 0.85
+    assert res["speed"]["live_decision_us"] > 0
+
+
