@@ -1,11 +1,10 @@
 import json
-import logging
 
 import numpy as np
 import pytest
 from scipy import signal
 
-from sensekit.core import Frame, StreamInfo
+from sensekit.core import StreamInfo
 from sensekit.core.stages import Window
 from sensekit.emg.decoders import CompiledDecoder, fit_decoder
 from sensekit.emg.features import FEATURE_GROUPS, FEATURES, compute_features, feature_names, resolve_features
