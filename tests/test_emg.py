@@ -70,7 +70,7 @@ def test_features_equal_libemg_when_its_venv_is_installed():
 
     w = np.round(np.random.default_rng(1).standard_normal((30, 40, 8)) * 20)
     adapter = Path(__file__).parents[1] / "sensekit" / "emg" / "adapters" / "libemg_htd.py"
-    for group, libgroup in (("HTD", "HTD"), ("TD9", "LS9"), ("TDPSD", "TDPSD")):
+    for libgroup in ("HTD", "LS9", "TDPSD"):
         out = run_peer("libemg", adapter, {"W_train": w.transpose(0, 2, 1).copy(), "y_train": np.arange(30) % 3,
                                            "W_test": w.transpose(0, 2, 1).copy(), "group": np.array(libgroup),
                                            "n_live": np.array(2), "return_features": np.array(True)})
@@ -223,3 +223,14 @@ def test_within_session_benchmark_unit(shared_data, monkeypatch):
     assert res["speed"]["live_decision_us"] > 0
 
 
+
+
+@pytest.mark.parametrize("group", ["HTD", "TD9", "HTD+LOGVAR+LD+ACT+MOB+MSR+WAMP", "TDPSD+AR"])
+def test_running_sum_batch_equals_window_by_window(group):
+    from sensekit.emg.batch import extract_continuous
+
+    x = np.round(np.random.default_rng(3).standard_normal((3000, 4)) * 20)
+    w = np.lib.stride_tricks.sliding_window_view(x, 40, axis=0)[::10].transpose(0, 2, 1)
+    np.testing.assert_allclose(extract_continuous(x, group, length=40, hop=10, rate=200.0),
+                               compute_features(w, group, rate=200.0), rtol=1e-9, atol=1e-9)
+    assert extract_continuous(x[:30], group, length=40, hop=10, rate=200.0).shape[0] == 0
