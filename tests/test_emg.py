@@ -1,4 +1,5 @@
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -188,7 +189,7 @@ def test_bad_calibration_data_is_named():
     import dataclasses
 
     broken = dataclasses.replace(trials, trials=(dataclasses.replace(trials.trials[0], data=bad),) + trials.trials[1:])
-    with pytest.raises(ParameterError, match="NaN/inf"):
+    with pytest.raises(ParameterError, match="NaN/inf samples on channel .ch2."):
         EMGPipeline().fit(broken)
     with pytest.raises(ParameterError, match="unknown decoder 'knn'"):
         EMGPipeline(decoder="knn")
@@ -234,3 +235,18 @@ def test_running_sum_batch_equals_window_by_window(group):
     np.testing.assert_allclose(extract_continuous(x, group, length=40, hop=10, rate=200.0),
                                compute_features(w, group, rate=200.0), rtol=1e-9, atol=1e-9)
     assert extract_continuous(x[:30], group, length=40, hop=10, rate=200.0).shape[0] == 0
+
+
+def test_signal_check_names_nan_and_flat_channels(caplog):
+    from sensekit.emg.stages import SignalCheck
+
+    info = StreamInfo("emg", "emg", 100.0, (3,), channels=("a", "b", "c"), meta={"full_scale": 127})
+    x = np.random.default_rng(0).standard_normal((300, 3)) * 10
+    x[50, 0] = np.nan
+    x[:, 1] = 5.0  # flat
+    x[::2, 2] = 127  # saturated
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        y = assert_block_invariant(SignalCheck, info, x, max_examples=10, rtol=0, atol=0)
+    assert np.isfinite(y.data).all() and y.data[50, 0] == 0
+    text = caplog.text
+    assert "'a' has NaN" in text and "'b' is flat" in text and "'c' is saturated" in text

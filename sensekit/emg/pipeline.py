@@ -21,7 +21,7 @@ from ..errors import CalibrationError, NotFittedError, ParameterError
 from .datasets import EMGTrials
 from .decoders import DECODERS, fit_decoder
 from .features import compute_features, resolve_features
-from .stages import EMGDecoder
+from .stages import EMGDecoder, SignalCheck
 
 __all__ = ["EMGPipeline"]
 
@@ -77,7 +77,7 @@ class EMGPipeline:
     # -- the stages ----------------------------------------------------------------
     def front_end(self, info: StreamInfo) -> Chain:
         """Filters and windowing for stream ``info`` (unfitted: nothing is learned here)."""
-        stages = []
+        stages = [SignalCheck()]
         if self.notch_hz:
             stages.append(Notch(self.notch_hz, harmonics=max(1, int(info.rate / 2 // self.notch_hz) - 1) or 1))
         if self.bandpass_hz is not None:
@@ -123,6 +123,12 @@ class EMGPipeline:
         """Learn the standardisation, the decoder and the velocity levels from ``trials``."""
         if len(trials) == 0:
             raise ParameterError("no calibration trials")
+        for t in trials.trials:
+            bad = ~np.isfinite(t.data)
+            if bad.any():
+                ch = trials.info.channels[int(np.flatnonzero(bad.any(axis=0))[0])]
+                raise ParameterError(f"calibration trial (class {t.label}, rep {t.rep}) has NaN/inf samples on channel "
+                                     f"{ch!r}", "check that electrode and record the calibration again")
         w, y, _ = self.windows(trials)
         names = resolve_features(self.features)
         x = compute_features(w, names, rate=trials.info.rate, **self.feature_params)
