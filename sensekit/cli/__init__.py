@@ -6,7 +6,9 @@ import typer
 
 from .. import __version__
 from . import bench as bench_cli
+from . import calibrate as calibrate_cli
 from . import datasets as datasets_cli
+from . import run as run_cli
 from ._app import new_app, setup_logging, state
 from .capture import capture
 from .demo import demo
@@ -43,6 +45,8 @@ app.command()(convert)
 app.command()(demo)
 app.add_typer(datasets_cli.app, name="datasets")
 app.add_typer(bench_cli.app, name="bench")
+app.add_typer(calibrate_cli.app, name="calibrate")
+app.add_typer(run_cli.app, name="run")
 
 
 def main() -> None:

@@ -138,8 +138,8 @@ class EMGSynthSource(Source):
 
     def __init__(self, *, channels: int = 8, classes: int = 5, rate: float = 1000.0, snr_db: float = 20.0,
                  mains_amplitude: float = 0.0, electrode_shift: float = 0.0, fatigue: float = 0.0, seed: int = 0,
-                 hold_s: float = 3.0, duration_s: float | None = 30.0, block_size: int = 50, realtime: bool = False,
-                 **_ignored) -> None:
+                 hold_s: float = 3.0, duration_s: float | None = 30.0, block_size: int = 50,
+                 realtime: bool = False) -> None:
         self.sim = EMGSimulator(channels, classes, rate=rate, snr_db=snr_db, mains_amplitude=mains_amplitude,
                                 electrode_shift=electrode_shift, fatigue=fatigue, seed=seed)
         self.info = self.sim.info

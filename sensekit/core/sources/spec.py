@@ -160,24 +160,14 @@ def open_source(
         from .brainflow import BrainFlowSource
 
         return BrainFlowSource(spec.target or "synthetic", **opts)
-    # synth
+    # synth: every option goes to the simulator, numbers converted
     from .synth import synth_source
 
-    kw: dict[str, Any] = {}
-    for key, kind in (("channels", int), ("block_size", int), ("seed", int), ("rate", float), ("duration_s", float),
-                      ("freq_hz", float), ("amplitude", float)):
-        if key in opts:
-            kw[key] = _number(key, opts.pop(key), kind)
-    if "duration" in opts:
-        kw["duration_s"] = _number("duration", opts.pop("duration"))
+    kw: dict[str, Any] = {key: _auto(v) for key, v in opts.items()}
+    if "duration" in kw:
+        kw["duration_s"] = kw.pop("duration")
     if kw.get("duration_s") == float("inf"):  # duration=inf: endless
         kw["duration_s"] = None
-    if "realtime" in opts:
-        kw["realtime"] = opts.pop("realtime") in ("1", "true", "yes")
-    for key in ("kind", "unit"):
-        if key in opts:
-            kw[key] = opts.pop(key)
-    _no_more(opts, text)
     if channels:
         kw["channels"] = channels
     if rate:
@@ -187,6 +177,21 @@ def open_source(
     if realtime:
         kw["realtime"] = True
     return synth_source(spec.target or "sine", **kw)
+
+
+def _auto(value: str):
+    """A source option's value as int, float, bool or str."""
+    low = value.lower()
+    if low in ("true", "yes"):
+        return True
+    if low in ("false", "no"):
+        return False
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
 
 
 def _no_more(opts: dict, text: str) -> None:

@@ -101,4 +101,8 @@ def synth_source(name: str, **options) -> Source:
     try:
         return factory(**options)
     except TypeError as e:
+        if "unexpected keyword" in str(e):
+            bad = str(e).rsplit(" ", 1)[-1]
+            raise ParameterError(f"unknown option(s) {bad.strip(chr(39))} for synth:{name}",
+                                 "see the simulator's parameters in its docstring") from None
         raise ParameterError(f"synth:{name}: {e}") from None

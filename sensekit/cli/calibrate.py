@@ -1,0 +1,141 @@
+"""``sensekit calibrate``: guided calibration sessions that write calibration files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from ..core import run
+from ..core.sources import open_source
+from ._app import err, fail, new_app, out, stop_on_signals
+
+app = new_app("Guided calibration sessions: record, fit, cross-validate, save a calibration file.")
+
+DEFAULT_EMG_CLASSES = "rest,fist,open,wrist_flexion,wrist_extension"
+
+
+def _floats(text: str | None, name: str, n: int) -> tuple[float, ...] | None:
+    if text is None:
+        return None
+    try:
+        vals = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        fail(f"{name} must be {n} numbers separated by commas, got {text!r}")
+    if len(vals) != n:
+        fail(f"{name} must be {n} numbers separated by commas, got {text!r}")
+    return vals
+
+
+@app.command("emg")
+def calibrate_emg(
+    source: str = typer.Argument(..., help="EMG source: lsl:type=EMG, brainflow:..., a recording, synth:emg."),
+    output: Path = typer.Option(..., "-o", "--output", help="Calibration file to write (.json)."),
+    classes: str = typer.Option(DEFAULT_EMG_CLASSES, "--classes", help="Class names, comma-separated, rest first."),
+    reps: int = typer.Option(3, "--reps", min=1, help="Repetitions of each class."),
+    hold: float = typer.Option(3.0, "--hold", min=0.5, help="Seconds to hold each class."),
+    pause: float = typer.Option(2.0, "--pause", min=0, help="Seconds to relax between holds (not recorded)."),
+    lead: float = typer.Option(3.0, "--lead", min=0, help="Seconds to get ready before the first prompt."),
+    trim: float = typer.Option(0.5, "--trim", min=0, help="Seconds of reaction time dropped at each hold's start."),
+    window_ms: float = typer.Option(200.0, "--window-ms", min=10, help="Window length (ms)."),
+    increment_ms: float = typer.Option(50.0, "--increment-ms", min=1, help="Decision interval (ms)."),
+    features: str = typer.Option("HTD+LOGVAR", "--features", help="Feature group(s): HTD, TD4, TD9, TDPSD, ... joined by +."),
+    decoder: str = typer.Option("lda", "--decoder", help="lda, svm, mlp or rf."),
+    bandpass: str | None = typer.Option(None, "--bandpass", help="Band-pass edges in Hz, e.g. 20,450."),
+    notch: float | None = typer.Option(None, "--notch", help="Mains frequency to notch (50 or 60 Hz)."),
+    reject: float | None = typer.Option(None, "--reject", min=0, max=1, help="Reject decisions below this confidence."),
+    vote: int = typer.Option(1, "--vote", min=1, help="Majority vote over this many decisions."),
+    record: Path | None = typer.Option(None, "--record", help="Also keep the raw session (.h5, with a label stream)."),
+    device: str = typer.Option("", "--device", help="Device description stored in the file."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
+) -> None:
+    """Guide the user through holding each class, fit the decoder, show its cross-validated
+    accuracy, and write the calibration file (JSON, numbers only)."""
+    from ..emg.calibrate import Protocol, SessionRecorder, cross_validate
+    from ..emg.pipeline import EMGPipeline
+
+    if output.exists() and not overwrite:
+        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    names = tuple(c.strip() for c in classes.split(",") if c.strip())
+    protocol = Protocol(names, reps=reps, hold_s=hold, pause_s=pause, lead_s=lead, trim_s=trim)
+    pipe = EMGPipeline(window_ms=window_ms, increment_ms=increment_ms, features=features, decoder=decoder,
+                       bandpass_hz=_floats(bandpass, "--bandpass", 2), notch_hz=notch, reject_below=reject, vote=vote)
+    with stop_on_signals() as stop:
+        src = open_source(source)
+        if src.info.kind not in ("emg", "exg", "signal") or len(src.info.shape) != 1:
+            fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; EMG calibration "
+                 "needs a 1-D emg/exg stream")
+        recorder = SessionRecorder(protocol)
+
+        def view():
+            prompt, left = protocol.prompt_at(recorder.elapsed_s)
+            head = Text()
+            if prompt is None:
+                nxt = next((p for p in protocol.prompts if p.start_s >= recorder.elapsed_s), None)
+                head.append("relax", style="bold yellow")
+                if nxt is not None:
+                    head.append(f" - next: {names[nxt.label].upper()} in {left:4.1f} s", style="yellow")
+            else:
+                head.append(f"hold {names[prompt.label].upper()}", style="bold green")
+                head.append(f"  {left:4.1f} s   (rep {prompt.rep + 1}/{reps})")
+            total = protocol.duration_s
+            bar = int(30 * min(1.0, recorder.elapsed_s / total))
+            return Group(head, Text("█" * bar + "·" * (30 - bar) + f"  {recorder.elapsed_s:5.1f} / {total:.1f} s"))
+
+        class _View:
+            def __rich__(self):
+                return view()
+
+        with Live(_View(), console=err, refresh_per_second=10, transient=True):
+            report = run(src, None, max_duration_s=protocol.duration_s, stop=stop, on_block=recorder)
+        if report.stopped_by == "interrupt":
+            fail("calibration interrupted before the last prompt; nothing was saved", 130)
+    trials = recorder.trials()
+    if record is not None:
+        _save_session(record, recorder, protocol, overwrite)
+        err.print(f"session recorded to {record}")
+    if len(trials) < len(protocol.prompts):
+        fail(f"the source ended after {recorder.elapsed_s:.1f} s, before the session's {protocol.duration_s:.1f} s")
+    if reps >= 2:
+        metrics, conf = cross_validate(pipe, trials)
+        out.print(f"leave-one-repetition-out accuracy: {metrics['accuracy']:.1%} "
+                  f"(balanced {metrics['balanced_accuracy']:.1%})", highlight=False)
+        table = Table()
+        table.add_column("class")
+        table.add_column("recall", justify="right")
+        m = np.asarray(conf["matrix"])
+        for i, name in enumerate(names):
+            table.add_row(name, f"{m[i, i] / max(1, m[i].sum()):.1%}")
+        out.print(table)
+    else:
+        err.print("[yellow]one repetition only: no cross-validated accuracy (use --reps 2 or more)[/]")
+    pipe.fit(trials)
+    pipe.save(output, device=device or source)
+    out.print(f"calibration written to {output} ({len(names)} classes, {features}, {decoder})", highlight=False)
+
+
+def _save_session(path: Path, recorder, protocol, overwrite: bool) -> None:
+    from ..core import Frame, StreamInfo
+    from ..core.recording import RecordingWriter
+
+    info = recorder.info.replace(dtype="float64")
+    x = np.concatenate(recorder.chunks)
+    labels = StreamInfo("label", "label", 0.0, (1,), channels=("class",), dtype="int32",
+                        meta={"classes": list(protocol.classes)})
+    times, values = [0.0], [-1]
+    for p in protocol.prompts:
+        times += [p.start_s + protocol.trim_s, p.start_s + p.hold_s]
+        values += [p.label, -1]
+    with RecordingWriter(path, overwrite=overwrite) as rec:
+        rec.add_stream(info).append(Frame(info, x, t0=0.0))
+        rec.add_stream(labels).append(Frame(labels, np.asarray(values, dtype=np.int32)[:, None],
+                                            times=np.asarray(times)))
+        rec.file.attrs["protocol"] = json.dumps({"classes": list(protocol.classes), "reps": protocol.reps,
+                                                 "hold_s": protocol.hold_s, "pause_s": protocol.pause_s,
+                                                 "lead_s": protocol.lead_s, "trim_s": protocol.trim_s})

@@ -1,0 +1,80 @@
+"""``sensekit run``: a calibrated chain on a live source, published to LSL and/or JSON lines."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from ..core import run as run_chain
+from ..core.sinks import JSONLinesSink, LSLOutletSink
+from ..core.sources import open_source
+from ._app import err, fail, new_app, out, stop_on_signals
+
+app = new_app("Run a calibrated chain on a live source and publish its output.")
+
+
+class DecisionView:
+    """The latest decision, its confidence and velocity, decisions per second."""
+
+    def __init__(self, classes: list[str]) -> None:
+        self.classes = classes
+        self.last = None
+        self.count = 0
+        self.start = time.monotonic()
+
+    def update(self, _frame_in, frame_out, _report) -> None:
+        if frame_out is not None and frame_out.n:
+            self.last = frame_out.data[-1]
+            self.count += frame_out.n
+
+    def __rich__(self):
+        if self.last is None:
+            return Text("waiting for the first decision...")
+        label, conf, vel = self.last
+        name = "no motion" if label < 0 else (self.classes[int(label)] if int(label) < len(self.classes) else str(int(label)))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_row("class", Text(name.upper(), style="bold green" if label >= 0 else "bold yellow"))
+        grid.add_row("confidence", Text("█" * int(conf * 30) + f" {conf:.2f}"))
+        grid.add_row("velocity", Text("█" * int(vel * 30) + f" {vel:.2f}"))
+        rate = self.count / max(1e-9, time.monotonic() - self.start)
+        return Group(grid, Text(f"{self.count} decisions, {rate:.1f}/s; Ctrl-C stops", style="dim"))
+
+
+@app.command("emg")
+def run_emg(
+    source: str = typer.Argument(..., help="EMG source: lsl:type=EMG, brainflow:..., a recording, synth:emg."),
+    calibration: Path = typer.Option(..., "--calibration", "-c", help="Calibration file from 'sensekit calibrate emg'."),
+    lsl: str | None = typer.Option(None, "--lsl", help="Publish decisions on an LSL outlet of this name."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="Print decisions as JSON lines on stdout."),
+    duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
+    realtime: bool = typer.Option(False, "--realtime", help="Pace a replayed recording at its recorded rate."),
+) -> None:
+    """Decode EMG live: labels ("no motion" = -1), confidence and velocity per increment."""
+    from ..emg.pipeline import EMGPipeline
+
+    if not calibration.exists():
+        fail(f"calibration file {str(calibration)!r} does not exist; make one with 'sensekit calibrate emg'")
+    with stop_on_signals() as stop:
+        src = open_source(source, realtime=realtime)
+        pipe = EMGPipeline.load(calibration, stream=src.info)
+        chain = pipe.chain(src.info)
+        sinks = []
+        if lsl:
+            sinks.append(LSLOutletSink(lsl))
+        if jsonl:
+            sinks.append(JSONLinesSink())
+        view = DecisionView(list(pipe.classes_))
+        if jsonl:
+            report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
+        else:
+            with Live(view, console=err, refresh_per_second=10, transient=True):
+                report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop, on_block=view.update)
+    if not jsonl:
+        out.print(f"{report.samples_out} decisions from {report.samples_in:,} samples in {report.wall_s:.1f} s; "
+                  f"latency of the chain {chain.latency_s * 1000:.0f} ms; stopped by {report.stopped_by}", highlight=False)

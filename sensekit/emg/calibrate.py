@@ -1,0 +1,126 @@
+"""A guided EMG calibration session: prompts on a timeline in stream time, segments, fit, CV.
+
+The protocol is laid out in the stream's own time (seconds since its first sample), so the
+same code drives a live band (prompts follow the real clock) and a replayed or simulated
+stream (which may run faster than real time): ``lead_s`` to get ready, then for each
+repetition and each class a hold of ``hold_s`` seconds, then ``pause_s`` of relaxation
+(not recorded). The first ``trim_s`` of each hold (reaction time) is not used.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+
+from ..bench.metrics import classification_metrics
+from ..core import Frame
+from ..errors import ParameterError
+from .datasets import EMGTrials, Trial
+from .pipeline import EMGPipeline
+
+__all__ = ["Protocol", "Prompt", "SessionRecorder", "cross_validate"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Prompt:
+    """One instruction: hold ``label`` (class index) from ``start_s`` for ``hold_s`` seconds."""
+
+    label: int
+    rep: int
+    start_s: float
+    hold_s: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Protocol:
+    """The session's timeline."""
+
+    classes: tuple[str, ...]
+    reps: int = 3
+    hold_s: float = 3.0
+    pause_s: float = 2.0
+    lead_s: float = 3.0
+    trim_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        if len(self.classes) < 2:
+            raise ParameterError(f"calibration needs at least 2 classes, got {list(self.classes)}")
+        if self.reps < 1 or self.hold_s <= self.trim_s:
+            raise ParameterError(f"need reps >= 1 and hold_s > trim_s, got reps={self.reps}, hold_s={self.hold_s}, "
+                                 f"trim_s={self.trim_s}")
+
+    @property
+    def prompts(self) -> list[Prompt]:
+        out, t = [], self.lead_s
+        for rep in range(self.reps):
+            for label in range(len(self.classes)):
+                out.append(Prompt(label, rep, t, self.hold_s))
+                t += self.hold_s + self.pause_s
+        return out
+
+    @property
+    def duration_s(self) -> float:
+        p = self.prompts[-1]
+        return p.start_s + p.hold_s
+
+    def prompt_at(self, t: float) -> tuple[Prompt | None, float]:
+        """The prompt active at stream time ``t`` (None between holds) and the seconds until
+        the next change."""
+        for p in self.prompts:
+            if t < p.start_s:
+                return None, p.start_s - t
+            if t < p.start_s + p.hold_s:
+                return p, p.start_s + p.hold_s - t
+        return None, 0.0
+
+
+class SessionRecorder:
+    """Collects the samples of each prompt from the frames of a run (``on_block``)."""
+
+    def __init__(self, protocol: Protocol) -> None:
+        self.protocol = protocol
+        self.t_first: float | None = None
+        self.chunks: list[np.ndarray] = []
+        self.n = 0
+        self.info = None
+
+    def __call__(self, frame: Frame, _out, _report) -> None:
+        if self.t_first is None:
+            self.t_first = frame.t0
+            self.info = frame.info
+        self.chunks.append(np.asarray(frame.data, dtype=np.float64))
+        self.n += frame.n
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.n / self.info.rate if self.info else 0.0
+
+    def trials(self) -> EMGTrials:
+        """One trial per completed prompt (trimmed)."""
+        if self.info is None:
+            raise ParameterError("the source delivered no samples")
+        x = np.concatenate(self.chunks) if self.chunks else np.empty((0, 1))
+        rate = self.info.rate
+        out = []
+        for p in self.protocol.prompts:
+            a = int(round((p.start_s + self.protocol.trim_s) * rate))
+            b = int(round((p.start_s + p.hold_s) * rate))
+            if b <= len(x):
+                out.append(Trial(x[a:b], p.label, "user", 1, p.rep))
+        return EMGTrials(self.info.replace(dtype="float64"), tuple(self.protocol.classes), tuple(out))
+
+
+def cross_validate(pipe: EMGPipeline, trials: EMGTrials) -> tuple[dict, dict]:
+    """Leave-one-repetition-out accuracy of ``pipe``'s configuration on ``trials``."""
+    reps = sorted({t.rep for t in trials})
+    if len(reps) < 2:
+        raise ParameterError("cross-validation needs at least 2 repetitions")
+    ys, ps = [], []
+    for r in reps:
+        fold = copy.deepcopy(pipe).fit(trials.select(rep=[k for k in reps if k != r]))
+        y, d, _ = fold.decide(trials.select(rep=r))
+        ys.append(y)
+        ps.append(d[:, 0].astype(int))
+    return classification_metrics(np.concatenate(ys), np.concatenate(ps), labels=list(range(len(trials.classes))))
