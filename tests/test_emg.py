@@ -250,3 +250,31 @@ def test_signal_check_names_nan_and_flat_channels(caplog):
     assert np.isfinite(y.data).all() and y.data[50, 0] == 0
     text = caplog.text
     assert "'a' has NaN" in text and "'b' is flat" in text and "'c' is saturated" in text
+
+
+def test_envelope_tracks_the_contraction_level():
+    from sensekit.emg.stages import Envelope
+
+    sim = EMGSimulator(2, 2, rate=1000.0, seed=1)
+    x = np.concatenate([sim.trial(1, 2.0, contraction=0.5), sim.trial(1, 2.0, contraction=1.0, seed=1)])
+    info = sim.info.replace(shape=(2,))
+    env = assert_block_invariant(lambda: Envelope(3.0), info, x, max_examples=10).data
+    low, high = env[1000:2000].mean(axis=0), env[3000:4000].mean(axis=0)
+    np.testing.assert_allclose(high / low, 2.0, rtol=0.15)
+
+
+def test_ninapro_loader_reads_mat_files(tmp_path):
+    from scipy.io import savemat
+
+    from sensekit.emg.datasets import load_ninapro
+
+    stim = np.repeat([0, 1, 0, 2, 0, 1], 100)
+    emg = np.random.default_rng(0).standard_normal((600, 12))
+    savemat(tmp_path / "S1_E1_A1.mat", {"emg": emg, "restimulus": stim[:, None], "frequency": 2000})
+    d = load_ninapro(tmp_path)
+    assert d.info.rate == 2000 and d.info.shape == (12,) and d.classes == ("rest", "movement1", "movement2")
+    assert [(t.label, t.rep) for t in d] == [(0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1)]
+    from sensekit.errors import DatasetError
+
+    with pytest.raises(DatasetError, match="no Ninapro"):
+        load_ninapro(tmp_path / "empty")

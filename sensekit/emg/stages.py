@@ -10,11 +10,12 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..core.stage import Stage
+from ..core.stages import LowPass
 from ..errors import StreamFormatError
 from .decoders import CompiledDecoder
 from .features import compute_features, feature_names, resolve_features
 
-__all__ = ["EMGFeatures", "EMGDecoder", "SignalCheck", "DECISION_CHANNELS", "REJECTED"]
+__all__ = ["EMGFeatures", "EMGDecoder", "SignalCheck", "Envelope", "DECISION_CHANNELS", "REJECTED"]
 
 log = logging.getLogger("sensekit")
 
@@ -219,3 +220,34 @@ class SignalCheck(Stage):
                 self._sat[:] = 0
                 self._seen = 0
         return Frame._trusted(self._out, x, frame.t0, None, frame.seq)
+
+
+class Envelope(Stage):
+    """Linear envelope: full-wave rectification then a Butterworth low-pass (state kept
+    across blocks), the usual amplitude estimate for proportional control and display.
+
+    Parameters
+    ----------
+    cutoff_hz : float
+        Low-pass cut-off in Hz (typically 2-10 Hz).
+    order : int
+        Butterworth order.
+    """
+
+    def __init__(self, cutoff_hz: float = 5.0, *, order: int = 2) -> None:
+        self.cutoff_hz = cutoff_hz
+        self.order = order
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_stream(info, "Envelope", regular=True, dtype_kinds="fiu")
+        self._lowpass = LowPass(self.cutoff_hz, order=self.order)
+        out = self._lowpass.open(info.replace(dtype="float64", channels=info.channels))
+        return out
+
+    def _reset(self) -> None:
+        self._lowpass.reset()
+
+    def _process(self, frame: Frame) -> Frame:
+        rect = Frame._trusted(self._lowpass.input_info, np.abs(np.asarray(frame.data, dtype=np.float64)), frame.t0,
+                              None, frame.seq)
+        return self._lowpass.process(rect)
