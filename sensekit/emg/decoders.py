@@ -110,8 +110,7 @@ class CompiledDecoder:
         X = np.asarray(X, dtype=np.float64)
         if self.kind == "lda":
             z = X @ self.coef_t + self.intercept
-            z -= z.max(axis=1, keepdims=True)
-            e = np.exp(z)
+            e = np.exp(z - z.max(axis=1, keepdims=True))
             return e / e.sum(axis=1, keepdims=True)
         if self.kind == "mlp":
             h = X

@@ -13,7 +13,7 @@ from ..core.stage import Stage
 from ..core.stages import LowPass
 from ..errors import StreamFormatError
 from .decoders import CompiledDecoder
-from .features import compute_features, feature_names, resolve_features
+from .features import FEATURES, compute_features, feature_names, resolve_features
 
 __all__ = ["EMGFeatures", "EMGDecoder", "SignalCheck", "Envelope", "DECISION_CHANNELS", "REJECTED"]
 
@@ -111,6 +111,9 @@ class EMGDecoder(Stage):
                 f"EMGDecoder was calibrated for {self._mean.shape[0]} feature columns but stream {info.name!r} with "
                 f"{info.shape[1]} channels gives {n_feat}", "calibrate again for this device")
         self._decoder = CompiledDecoder(p["decoder"])
+        self._fns = [(FEATURES[name][0], {"rate": self._rate, **self._fparams}) for name in self._features]
+        self._mav_col = self._features.index("MAV") * info.shape[1] if "MAV" in self._features else None
+        self._n_ch = info.shape[1]
         self._rest = float(p.get("rest_level", 0.0))
         self._levels = np.asarray(p.get("class_levels", [1.0] * len(self._decoder.classes)), dtype=np.float64)
         self._out = StreamInfo(info.name, "label", info.rate, (3,), channels=DECISION_CHANNELS, dtype="float64",
@@ -125,23 +128,28 @@ class EMGDecoder(Stage):
         if n == 0:
             return None
         w = np.asarray(frame.data, dtype=np.float64)
-        x = compute_features(w, self._features, rate=self._rate, **self._fparams)
-        x -= self._mean
-        x /= self._scale
+        feats = [fn(w, **kw).reshape(n, -1) for fn, kw in self._fns]
+        x = np.concatenate(feats, axis=1) if len(feats) > 1 else feats[0]
+        if self._mav_col is not None:  # the mean |x| over channels, for the velocity
+            mav = x[:, self._mav_col : self._mav_col + self._n_ch].mean(axis=1)
+        else:
+            mav = np.mean(np.abs(w), axis=(1, 2))
+        x = (x - self._mean) / self._scale
         scores = self._decoder.scores(x)
-        best = np.argmax(scores, axis=1)
+        best = scores.argmax(axis=1)
         conf = scores[np.arange(n), best]
         labels = self._decoder.classes[best].astype(np.float64)
         if self.reject_below is not None:
             labels[conf < self.reject_below] = REJECTED
         if self.vote > 1:
             labels = self._majority(labels)
-        mav = np.mean(np.abs(w), axis=(1, 2))
-        idx = np.clip(labels.astype(int), 0, len(self._levels) - 1)
-        span = np.maximum(self._levels[idx] - self._rest, 1e-12)
-        velocity = np.clip((mav - self._rest) / span, 0.0, 1.0)
+        idx = labels.astype(np.intp)
+        np.clip(idx, 0, len(self._levels) - 1, out=idx)
+        velocity = (mav - self._rest) / np.maximum(self._levels[idx] - self._rest, 1e-12)
+        np.minimum(np.maximum(velocity, 0.0, out=velocity), 1.0, out=velocity)
         velocity[labels == REJECTED] = 0.0
-        out = np.column_stack([labels, conf, velocity])
+        out = np.empty((n, 3))
+        out[:, 0], out[:, 1], out[:, 2] = labels, conf, velocity
         return Frame._trusted(self._out, out, frame.t0, None, frame.seq)
 
     def _majority(self, labels: np.ndarray) -> np.ndarray:
@@ -195,21 +203,18 @@ class SignalCheck(Stage):
         x = np.asarray(frame.data, dtype=np.float64)
         if x.shape[0] == 0:
             return Frame._trusted(self._out, x, frame.t0, None, frame.seq)
-        bad = ~np.isfinite(x)
-        if bad.any():
+        if not np.isfinite(x).all():
+            bad = ~np.isfinite(x)
             for ch in np.flatnonzero(bad.any(axis=0)):
                 self._warn("nan", int(ch), "has NaN/infinite samples: replaced by 0 (check the electrode)")
             x = np.where(bad, 0.0, x)
-        # flat: length of the run of unchanged values at the end of the block
-        prev = np.vstack([self._last[None, :], x])
-        changed = np.diff(prev, axis=0) != 0
-        any_change = changed.any(axis=0)
-        last_change = np.where(any_change, x.shape[0] - 1 - np.argmax(changed[::-1], axis=0), -1)
-        run = np.where(any_change, x.shape[0] - 1 - last_change, self._same_run + x.shape[0])
-        self._same_run = run
+        # flat: a channel whose every sample in the block equals the last one seen
+        same = (x.max(axis=0) == x.min(axis=0)) & (x[0] == self._last)
+        self._same_run = np.where(same, self._same_run + x.shape[0], 0)
         self._last = x[-1].copy()
-        for ch in np.flatnonzero(run >= self._flat_n):
-            self._warn("flat", int(ch), f"is flat (no change for {self.flat_s:g} s): dead electrode or lost contact?")
+        if (self._same_run >= self._flat_n).any():
+            for ch in np.flatnonzero(self._same_run >= self._flat_n):
+                self._warn("flat", int(ch), f"is flat (no change for {self.flat_s:g} s): dead electrode or lost contact?")
         if self._fs:
             self._sat += (np.abs(x) >= self._fs).sum(axis=0)
             self._seen += x.shape[0]
