@@ -40,6 +40,13 @@ def _window_sums(a: np.ndarray, starts: np.ndarray, span: int) -> np.ndarray:
     return cs[starts + span] - cs[starts]
 
 
+def _window_counts(hit: np.ndarray, starts: np.ndarray, span: int) -> np.ndarray:
+    """Counts of true values per window (exact integer running sums)."""
+    cs = np.zeros((hit.shape[0] + 1, hit.shape[1]), dtype=np.int32)
+    np.cumsum(hit, axis=0, dtype=np.int32, out=cs[1:])
+    return (cs[starts + span] - cs[starts]).astype(np.float64)
+
+
 def _sum_features(x: np.ndarray, starts: np.ndarray, L: int, names, params) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     need = set(names)
@@ -66,14 +73,14 @@ def _sum_features(x: np.ndarray, starts: np.ndarray, L: int, names, params) -> d
         thr = params.get("zc_threshold", 0.0)
         if thr > 0:
             z &= np.abs(x[:-1] - x[1:]) >= thr
-        out["ZC"] = _window_sums(z.astype(np.float64), starts, L - 1)
+        out["ZC"] = _window_counts(z, starts, L - 1)
     if "SSC" in need:
         prod = d[:-1] * -d[1:]
         thr = params.get("ssc_threshold", 0.0)
         hit = prod >= thr if params.get("libemg_ssc", False) else prod > thr
-        out["SSC"] = _window_sums(hit.astype(np.float64), starts, L - 2)
+        out["SSC"] = _window_counts(hit, starts, L - 2)
     if "WAMP" in need:
-        out["WAMP"] = _window_sums((np.abs(d) > params.get("wamp_threshold", 2e-3)).astype(np.float64), starts, L - 1)
+        out["WAMP"] = _window_counts(np.abs(d) > params.get("wamp_threshold", 2e-3), starts, L - 1)
     if "MSR" in need:
         root = np.sqrt(np.abs(x))
         re = _window_sums(np.where(x >= 0, root, 0.0), starts, L) / L
