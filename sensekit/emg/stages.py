@@ -88,7 +88,7 @@ class EMGDecoder(Stage):
     -----
     Output: a ``label`` stream with channels ``label`` (class index, or -1 for rejected),
     ``confidence`` (0..1) and ``velocity`` (0..1: the window's mean MAV between the rest
-    level and the class's calibration level).
+    level and the class's calibration level; 0 for rest, class 0, and for rejected).
     """
 
     def __init__(self, params: dict, *, reject_below: float | None = None, vote: int = 1) -> None:
@@ -147,7 +147,7 @@ class EMGDecoder(Stage):
         np.clip(idx, 0, len(self._levels) - 1, out=idx)
         velocity = (mav - self._rest) / np.maximum(self._levels[idx] - self._rest, 1e-12)
         np.minimum(np.maximum(velocity, 0.0, out=velocity), 1.0, out=velocity)
-        velocity[labels == REJECTED] = 0.0
+        velocity[(labels == REJECTED) | (labels == 0)] = 0.0  # no motion, and rest (class 0)
         out = np.empty((n, 3))
         out[:, 0], out[:, 1], out[:, 2] = labels, conf, velocity
         return Frame._trusted(self._out, out, frame.t0, None, frame.seq)
