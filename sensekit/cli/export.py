@@ -1,0 +1,126 @@
+"""``sensekit export``: a calibrated chain as portable C, ONNX or JSON, with golden vectors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from ._app import err, fail, new_app, out
+
+app = new_app("Export calibrated chains for firmware: C99 with golden vectors, ONNX decoders, JSON.")
+
+
+class Format(StrEnum):
+    c = "c"
+    onnx = "onnx"
+    json = "json"
+
+
+@app.command("emg")
+def export_emg(
+    calibration: Path = typer.Option(..., "--calibration", "-c", help="Calibration file from 'sensekit calibrate emg'."),
+    fmt: Format = typer.Option(Format.c, "--format", "-f", help="c (library + checker), onnx (decoder) or json."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output folder."),
+    golden: int = typer.Option(0, "--golden", min=0, help="Write golden vectors: this many seconds of input in random blocks."),
+    name: str = typer.Option("sensekit_emg", "--name", help="Base name of the C files."),
+    check: bool = typer.Option(True, "--check/--no-check", help="Compile the C with cc and run it on the golden vectors."),
+) -> None:
+    """Export an EMG calibration; prints a budget (state and table bytes, operations per
+    sample, time per block of the compiled C, latency) for the C format."""
+    from ..emg.pipeline import EMGPipeline
+    from ..emg.synth import EMGSimulator
+    from ..export import export_emg_c, write_golden
+    from ..export.golden import golden_blocks
+
+    pipe = EMGPipeline.load(calibration)
+    output.mkdir(parents=True, exist_ok=True)
+    if fmt is Format.json:
+        shutil.copyfile(calibration, output / calibration.name)
+        out.print(f"calibration copied to {output / calibration.name}", highlight=False)
+        return
+    info = pipe.info_
+    x = None
+    if golden:
+        sim = EMGSimulator(info.shape[0], max(2, len(pipe.classes_)), rate=info.rate, seed=11)
+        n = int(golden * info.rate)
+        reps = max(1, int(np.ceil(n / info.rate / (2.0 * sim.n_classes))))
+        x = np.concatenate([t.data for t in sim.trials(reps=reps, duration_s=2.0).trials])[:n]
+        scale = float(np.mean(np.abs(pipe.learned_.get("class_levels", [1.0])))) or 1.0
+        x = x * scale  # in the calibration's range
+    if fmt is Format.onnx:
+        from ..emg.features import compute_features
+        from ..export.onnx_decoder import export_decoder_onnx, run_onnx
+
+        path = export_decoder_onnx(pipe.learned_, output / "decoder.onnx")
+        w, _, _ = pipe.windows(_check_trials(pipe))
+        feats = compute_features(w, pipe.learned_["features"], rate=info.rate, **pipe.learned_.get("feature_params", {}))
+        from ..emg.decoders import CompiledDecoder
+
+        z = (feats - np.asarray(pipe.learned_["mean"])) / np.asarray(pipe.learned_["scale"])
+        ref = CompiledDecoder(pipe.learned_["decoder"]).scores(z)
+        probs, labels = run_onnx(path, feats)
+        agree = float(np.mean(labels == np.asarray(pipe.learned_["decoder"]["classes"])[ref.argmax(1)]))
+        out.print(f"decoder written to {path}; onnxruntime vs Python on {len(feats)} windows: labels agree "
+                  f"{agree:.1%}, max |probability diff| {np.max(np.abs(probs - ref)):.2g}", highlight=False)
+        return
+    report = export_emg_c(pipe, output, name=name, source=str(calibration))
+    budget = {"window_samples": report["window"], "hop_samples": report["hop"], "filter_sections": report["sections"],
+              "constant_table_bytes_float32": report["constant_values"] * 4,
+              "operations_per_sample_estimate": report["ops_per_sample_estimate"],
+              "latency_input_to_decision_s": report["latency_s"]}
+    if golden:
+        blocks = golden_blocks(pipe.chain(info), info, x, seed=0)
+        write_golden(output / "golden.bin", blocks, info.shape[0], 3)
+        budget["python_time_per_block_us"] = _python_block_time(pipe, blocks)
+        err.print(f"golden vectors: {len(blocks)} blocks of random size, {sum(len(b[0]) for b in blocks)} samples")
+        if check:
+            cc = shutil.which("cc") or shutil.which("gcc")
+            if cc is None:
+                fail("no C compiler (cc) to check the export; install one or pass --no-check")
+            for label, flags, tol in (("float32", [], "1e-3"), ("float64", ["-DSK_DOUBLE"], "1e-9")):
+                exe = output / f"check_{label}"
+                r = subprocess.run([cc, "-std=c99", "-Wall", "-Werror", "-O2", *flags, f"{name}.c", f"{name}_check.c",
+                                    "-lm", "-o", exe.name], cwd=output, capture_output=True, text=True)
+                if r.returncode != 0:
+                    fail(f"the exported C did not compile: {(r.stderr.strip().splitlines() or ['?'])[0]}")
+                r = subprocess.run([f"./{exe.name}", "golden.bin", "0.01", tol, "200"], cwd=output,
+                                   capture_output=True, text=True)
+                out.print(f"{label}: {r.stdout.strip()}", highlight=False)
+                if r.returncode != 0:
+                    fail(f"the {label} build differs from the Python chain beyond the tolerance {tol}")
+                line = r.stdout.strip().splitlines()[-1]
+                budget[f"time_per_block_us_{label}"] = float(line.split("time per block ")[1].split(" us")[0])
+                budget[f"state_bytes_{label}"] = int(line.split("state ")[1].split(" bytes")[0])
+                budget[f"python_over_c_{label}"] = round(budget["python_time_per_block_us"]
+                                                          / budget[f"time_per_block_us_{label}"], 1)
+    (output / "budget.json").write_text(json.dumps(budget, indent=2))
+    out.print(f"C library written to {output}: {', '.join(report['files'])}", highlight=False)
+    for k, v in budget.items():
+        out.print(f"  {k}: {v}", highlight=False)
+
+
+def _python_block_time(pipe, blocks) -> float:
+    """Mean microseconds per block of the Python chain on the golden blocks."""
+    from ..bench.speed import measure_blocks
+    from ..core import Frame
+
+    info = pipe.info_
+    frames = [Frame(info, b.astype(info.dtype), t0=0.0, seq=k) for k, (b, _) in enumerate(blocks)]
+    chain = pipe.chain(info)
+    chain.open(info)
+    summary, lat_ms = measure_blocks(chain.process, frames, 1.0, reset=chain.reset, memory=False)
+    return round(float(np.mean(lat_ms)) * 1e3, 3)
+
+
+def _check_trials(pipe):
+    from ..emg.synth import EMGSimulator
+
+    info = pipe.info_
+    sim = EMGSimulator(info.shape[0], max(2, len(pipe.classes_)), rate=info.rate, seed=5)
+    return sim.trials(reps=1, duration_s=2.0)

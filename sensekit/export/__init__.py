@@ -1,0 +1,7 @@
+"""Export calibrated chains for firmware: portable C99 with golden vectors, ONNX decoders,
+or the calibration JSON."""
+
+from .c_emg import export_emg_c
+from .golden import read_golden, write_golden
+
+__all__ = ["export_emg_c", "write_golden", "read_golden"]

@@ -1,0 +1,52 @@
+/* sensekit EMG decoder (exported) - C99, no dynamic allocation, libm only.
+ *
+ *   sk_emg_state st;            // SK_STATE_BYTES bytes, all the state there is
+ *   sk_emg_init(&st);
+ *   n = sk_emg_process_block(&st, samples, n_samples, decisions, max_decisions);
+ *   sk_emg_reset(&st);          // forget the stream (not the calibration)
+ *
+ * samples: n_samples x SK_N_CH interleaved values in the calibration's unit (@UNIT@),
+ * at @RATE@ Hz. Each decision: label (class index, -1 = no motion), confidence, velocity.
+ * Any block size works, zero included; the output does not depend on it.
+ * Classes: @CLASSES@
+ */
+#ifndef @GUARD@
+#define @GUARD@
+
+#ifdef SK_DOUBLE
+typedef double sk_real;
+#else
+typedef float sk_real;
+#endif
+
+#define SK_N_CH @N_CH@
+#define SK_RATE_HZ @RATE@
+#define SK_WIN @WIN@
+#define SK_HOP @HOP@
+#define SK_N_SOS @N_SOS@
+#define SK_N_CLASSES @N_CLASSES@
+#define SK_N_COLUMNS @N_COLUMNS@
+#define SK_VOTE @VOTE@
+
+typedef struct {
+    sk_real zi[SK_N_SOS > 0 ? SK_N_SOS : 1][SK_N_CH][2];
+    sk_real ring[SK_WIN][SK_N_CH];
+    long n_seen;
+    long next_start;
+    int vote_hist[SK_VOTE];
+    int vote_len;
+    int vote_pos;
+} sk_emg_state;
+
+typedef struct {
+    int label;
+    sk_real confidence;
+    sk_real velocity;
+    long sample_index; /* input sample (from 0) that completed the window */
+} sk_emg_decision;
+
+void sk_emg_init(sk_emg_state *s);
+void sk_emg_reset(sk_emg_state *s);
+int sk_emg_process_block(sk_emg_state *s, const sk_real *x, int n, sk_emg_decision *out, int max_out);
+
+#endif

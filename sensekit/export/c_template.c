@@ -1,0 +1,169 @@
+/* sensekit EMG decoder, exported by `sensekit export emg` - C99, no allocation, libm only.
+ * Generated from: @SOURCE@
+ * Mirrors the Python chain: signal check (NaN -> 0), IIR filters (second-order sections,
+ * transposed direct form II as scipy.signal.sosfilt), windows of SK_WIN samples every
+ * SK_HOP, features, standardisation, decoder, rejection, majority vote, velocity. */
+#include "@HEADER@"
+#include <math.h>
+#include <string.h>
+
+@TABLES@
+
+void sk_emg_reset(sk_emg_state *s) {
+    memset(s, 0, sizeof(*s));
+}
+
+void sk_emg_init(sk_emg_state *s) {
+    sk_emg_reset(s);
+}
+
+static sk_real sk_filter(sk_emg_state *s, int ch, sk_real x) {
+    int k;
+    for (k = 0; k < SK_N_SOS; ++k) {
+        const sk_real *c = SK_SOS[k];
+        sk_real y = c[0] * x + s->zi[k][ch][0];
+        s->zi[k][ch][0] = c[1] * x - c[4] * y + s->zi[k][ch][1];
+        s->zi[k][ch][1] = c[2] * x - c[5] * y;
+        x = y;
+    }
+    return x;
+}
+
+/* one window (oldest first) -> feature vector, feature-major */
+static void sk_features(const sk_real w[SK_WIN][SK_N_CH], sk_real *f, sk_real *mav_mean) {
+    int c, i, col = 0;
+    double mav_sum = 0.0;
+    for (int fi = 0; fi < SK_N_FEATURES; ++fi) {
+        const int kind = SK_FEATURES[fi];
+        for (c = 0; c < SK_N_CH; ++c) {
+            double acc = 0.0, acc2 = 0.0, v = 0.0;
+            switch (kind) {
+            case SK_F_MAV: case SK_F_IAV:
+                for (i = 0; i < SK_WIN; ++i) acc += fabs((double)w[i][c]);
+                v = kind == SK_F_MAV ? acc / SK_WIN : acc;
+                if (kind == SK_F_MAV) mav_sum += v;
+                break;
+            case SK_F_RMS: case SK_F_ACT:
+                for (i = 0; i < SK_WIN; ++i) acc += (double)w[i][c] * w[i][c];
+                v = kind == SK_F_RMS ? sqrt(acc / SK_WIN) : acc / SK_WIN;
+                break;
+            case SK_F_VAR: case SK_F_LOGVAR:
+                for (i = 0; i < SK_WIN; ++i) acc += w[i][c];
+                acc /= SK_WIN;
+                for (i = 0; i < SK_WIN; ++i) acc2 += ((double)w[i][c] - acc) * ((double)w[i][c] - acc);
+                v = acc2 / SK_WIN;
+                if (kind == SK_F_LOGVAR) v = log(v + 2.220446049250313e-16);
+                break;
+            case SK_F_WL: case SK_F_MFL:
+                for (i = 1; i < SK_WIN; ++i) acc += fabs((double)w[i][c] - w[i - 1][c]);
+                v = kind == SK_F_WL ? acc : log10(acc);
+                break;
+            case SK_F_DASDV: case SK_F_MOB:
+                for (i = 1; i < SK_WIN; ++i) { double d = (double)w[i][c] - w[i - 1][c]; acc += d * d; }
+                if (kind == SK_F_DASDV) { v = sqrt(acc / (SK_WIN - 1)); break; }
+                for (i = 0; i < SK_WIN; ++i) acc2 += (double)w[i][c] * w[i][c];
+                v = sqrt((acc / SK_WIN) / (acc2 / SK_WIN));
+                break;
+            case SK_F_ZC:
+                for (i = 1; i < SK_WIN; ++i) {
+                    double a = w[i - 1][c], b = w[i][c];
+                    if (a * b < 0 && (SK_ZC_THRESHOLD <= 0 || fabs(a - b) >= SK_ZC_THRESHOLD)) v += 1;
+                }
+                break;
+            case SK_F_SSC:
+                for (i = 1; i < SK_WIN - 1; ++i) {
+                    double p = ((double)w[i][c] - w[i - 1][c]) * -((double)w[i + 1][c] - w[i][c]);
+                    if (SK_LIBEMG_SSC ? p >= SK_SSC_THRESHOLD : p > SK_SSC_THRESHOLD) v += 1;
+                }
+                break;
+            case SK_F_WAMP:
+                for (i = 1; i < SK_WIN; ++i) if (fabs((double)w[i][c] - w[i - 1][c]) > SK_WAMP_THRESHOLD) v += 1;
+                break;
+            case SK_F_LD:
+                for (i = 0; i < SK_WIN; ++i) acc += log(fabs((double)w[i][c]) + 1.0);
+                v = exp(acc / SK_WIN);
+                break;
+            }
+            f[col++] = (sk_real)v;
+        }
+    }
+    if (SK_MAV_FEATURE >= 0) {
+        *mav_mean = (sk_real)(mav_sum / SK_N_CH);
+    } else {
+        double a = 0.0;
+        for (i = 0; i < SK_WIN; ++i) for (c = 0; c < SK_N_CH; ++c) a += fabs((double)w[i][c]);
+        *mav_mean = (sk_real)(a / (SK_WIN * SK_N_CH));
+    }
+}
+
+static void sk_softmax(sk_real *z, int n) {
+    sk_real m = z[0], sum = 0;
+    int k;
+    for (k = 1; k < n; ++k) if (z[k] > m) m = z[k];
+    for (k = 0; k < n; ++k) { z[k] = (sk_real)exp(z[k] - m); sum += z[k]; }
+    for (k = 0; k < n; ++k) z[k] /= sum;
+}
+
+/* standardised features -> class scores (probabilities) */
+static void sk_decode(const sk_real *x, sk_real *p) {
+@DECODE@
+}
+
+static int sk_vote(sk_emg_state *s, int label) {
+    int i, j, best = label, best_count = -1;
+    if (SK_VOTE <= 1) return label;
+    s->vote_hist[s->vote_pos] = label;
+    s->vote_pos = (s->vote_pos + 1) % SK_VOTE;
+    if (s->vote_len < SK_VOTE) s->vote_len++;
+    /* most frequent of the last SK_VOTE labels; ties go to the most recent */
+    for (i = 0; i < s->vote_len; ++i) {
+        int idx = (s->vote_pos - 1 - i + 2 * SK_VOTE) % SK_VOTE, lab = s->vote_hist[idx], count = 0;
+        for (j = 0; j < s->vote_len; ++j) if (s->vote_hist[j] == lab) count++;
+        if (count > best_count) { best_count = count; best = lab; }
+    }
+    return best;
+}
+
+static void sk_decide(sk_emg_state *s, sk_emg_decision *out) {
+    sk_real w[SK_WIN][SK_N_CH], f[SK_N_COLUMNS], p[SK_N_CLASSES], mav;
+    int i, c, best = 0, label;
+    for (i = 0; i < SK_WIN; ++i) {
+        long n = s->n_seen - SK_WIN + i;
+        for (c = 0; c < SK_N_CH; ++c) w[i][c] = s->ring[n % SK_WIN][c];
+    }
+    sk_features((const sk_real (*)[SK_N_CH])w, f, &mav);
+    for (i = 0; i < SK_N_COLUMNS; ++i) f[i] = (f[i] - SK_MEAN[i]) / SK_SCALE[i];
+    sk_decode(f, p);
+    for (i = 1; i < SK_N_CLASSES; ++i) if (p[i] > p[best]) best = i;
+    label = SK_CLASSES[best];
+    if (SK_REJECT_BELOW > 0 && p[best] < SK_REJECT_BELOW) label = -1;
+    label = sk_vote(s, label);
+    out->label = label;
+    out->confidence = p[best];
+    {
+        int idx = label < 0 ? 0 : (label >= SK_N_LEVELS ? SK_N_LEVELS - 1 : label);
+        sk_real span = SK_LEVELS[idx] - SK_REST_LEVEL;
+        sk_real v = (mav - SK_REST_LEVEL) / (span > (sk_real)1e-12 ? span : (sk_real)1e-12);
+        v = v < 0 ? 0 : (v > 1 ? 1 : v);
+        out->velocity = (label <= 0) ? 0 : v;
+    }
+    out->sample_index = s->n_seen - 1;
+}
+
+int sk_emg_process_block(sk_emg_state *s, const sk_real *x, int n, sk_emg_decision *out, int max_out) {
+    int i, c, made = 0;
+    for (i = 0; i < n; ++i) {
+        sk_real *slot = s->ring[s->n_seen % SK_WIN];
+        for (c = 0; c < SK_N_CH; ++c) {
+            sk_real v = x[i * SK_N_CH + c];
+            if (!isfinite(v)) v = 0;
+            slot[c] = sk_filter(s, c, v);
+        }
+        s->n_seen++;
+        if (s->n_seen - s->next_start == SK_WIN) {
+            if (made < max_out) sk_decide(s, &out[made++]);
+            s->next_start += SK_HOP;
+        }
+    }
+    return made;
+}

@@ -1,0 +1,97 @@
+"""Firmware export: the generated C compiled with cc and checked block by block against
+the Python chain on golden vectors of random block sizes; ONNX against numpy."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sensekit.cli import app
+from sensekit.emg.pipeline import EMGPipeline
+from sensekit.emg.synth import EMGSimulator
+from sensekit.errors import ParameterError
+from sensekit.export import export_emg_c, read_golden, write_golden
+from sensekit.export.golden import golden_blocks
+
+CC = shutil.which("cc") or shutil.which("gcc")
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return EMGSimulator(4, 3, rate=1000.0, mains_amplitude=0.3, seed=2)
+
+
+def _fit(sim, **cfg):
+    return EMGPipeline(**cfg).fit(sim.trials(reps=2, duration_s=2.0))
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+@pytest.mark.parametrize("decoder", ["lda", "mlp"])
+def test_exported_c_equals_python_block_by_block(tmp_path, sim, decoder):
+    pipe = _fit(sim, features="HTD+LOGVAR+RMS+WAMP+LD+MOB+DASDV+MFL+IAV+ACT+VAR", decoder=decoder,
+                bandpass_hz=(20, 450), notch_hz=50, vote=3, reject_below=0.6, window_ms=100, increment_ms=25)
+    export_emg_c(pipe, tmp_path)
+    x = np.concatenate([t.data for t in sim.trials(reps=1, duration_s=1.0, session=5).trials])
+    blocks = golden_blocks(pipe.chain(pipe.info_), pipe.info_, x, seed=1)
+    assert any(len(b) == 0 for b, _ in blocks) and sum(len(r) for _, r in blocks) > 50
+    write_golden(tmp_path / "golden.bin", blocks, 4, 3)
+    # float64: equal to the Python chain to 1e-9, every label; float32 (default): labels all equal
+    # here, confidence and velocity within 1e-3
+    for flags, tol in ((["-DSK_DOUBLE"], "1e-9"), ([], "1e-3")):
+        subprocess.run([CC, "-std=c99", "-Wall", "-Werror", "-O2", *flags, "sensekit_emg.c", "sensekit_emg_check.c",
+                        "-lm", "-o", "check"], cwd=tmp_path, check=True, capture_output=True)
+        r = subprocess.run(["./check", "golden.bin", "0", tol], cwd=tmp_path, capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "label mismatches 0" in r.stdout
+
+
+def test_golden_roundtrip(tmp_path):
+    blocks = [(np.arange(6.0).reshape(3, 2), np.ones((1, 3))), (np.empty((0, 2)), np.empty((0, 3)))]
+    write_golden(tmp_path / "g.bin", blocks, 2, 3)
+    ch, outs, back = read_golden(tmp_path / "g.bin")
+    assert (ch, outs, len(back)) == (2, 3, 2)
+    np.testing.assert_array_equal(back[0][0], blocks[0][0])
+    assert back[1][0].shape == (0, 2)
+
+
+def test_unexportable_stages_are_named(tmp_path, sim):
+    with pytest.raises(ParameterError, match="decoder 'svm' cannot be exported to C"):
+        export_emg_c(_fit(sim, decoder="svm"), tmp_path)
+    with pytest.raises(ParameterError, match="feature.s. MNF cannot be exported to C"):
+        export_emg_c(_fit(sim, features="HTD+MNF"), tmp_path)
+
+
+def test_onnx_decoder_equals_numpy(tmp_path, sim):
+    pytest.importorskip("onnxruntime")
+    from sensekit.emg.decoders import CompiledDecoder
+    from sensekit.emg.features import compute_features
+    from sensekit.export.onnx_decoder import export_decoder_onnx, run_onnx
+
+    for decoder in ("lda", "mlp"):
+        pipe = _fit(sim, features="HTD+LOGVAR", decoder=decoder)
+        path = export_decoder_onnx(pipe.learned_, tmp_path / f"{decoder}.onnx")
+        w, _, _ = pipe.windows(sim.trials(reps=1, duration_s=2.0, session=3))
+        f = compute_features(w, pipe.learned_["features"], rate=1000.0)
+        ref = CompiledDecoder(pipe.learned_["decoder"]).scores((f - pipe.learned_["mean"]) / pipe.learned_["scale"])
+        probs, labels = run_onnx(path, f)
+        np.testing.assert_allclose(probs, ref, atol=1e-4)
+        np.testing.assert_array_equal(labels, ref.argmax(axis=1))
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_export_cli_writes_c_golden_budget_and_json(tmp_path, sim):
+    cal = _fit(sim, features="HTD+LOGVAR", bandpass_hz=(20, 450)).save(tmp_path / "cal.json")
+    r = runner.invoke(app, ["export", "emg", "-c", str(cal), "-o", str(tmp_path / "c"), "--golden", "3"])
+    assert r.exit_code == 0, r.output
+    assert "label mismatches 0" in r.stdout and "python_over_c_float32" in r.stdout
+    import json
+
+    budget = json.loads((tmp_path / "c" / "budget.json").read_text())
+    assert budget["state_bytes_float32"] > 0 and budget["latency_input_to_decision_s"] == pytest.approx(0.199)
+    r = runner.invoke(app, ["export", "emg", "-c", str(cal), "-o", str(tmp_path / "j"), "-f", "json"])
+    assert r.exit_code == 0 and (tmp_path / "j" / "cal.json").read_text() == cal.read_text()
+    r = runner.invoke(app, ["export", "emg", "-c", str(tmp_path / "none.json"), "-o", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "does not exist" in r.stderr
