@@ -64,6 +64,16 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
+def _save(fig, folder: Path, name: str, alt: str) -> list[str]:
+    """Save a figure as PNG, close it, and return its Markdown lines."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(folder / name, dpi=100)
+    plt.close(fig)
+    return [f"![{alt}]({name})", ""]
+
+
 def write_report(run: BenchRun, folder: Path) -> Path:
     """Write ``report.md`` with plots (PNG) into ``folder``: confusion matrices, error and
     latency distributions, speed ratio bars. Returns the report's path."""
@@ -107,10 +117,7 @@ def write_report(run: BenchRun, folder: Path) -> Path:
             ax.set_xlabel("predicted")
             ax.set_ylabel("true")
             ax.set_title(f"{r['task']}: confusion")
-            fig.tight_layout()
-            fig.savefig(folder / f"{slug}-confusion.png", dpi=100)
-            plt.close(fig)
-            lines += [f"![confusion matrix]({slug}-confusion.png)", ""]
+            lines += _save(fig, folder, f"{slug}-confusion.png", "confusion matrix")
         for key, xlabel, title in (("errors", "error", "error distribution"),
                                    ("latencies_ms", "latency per block (ms)", "latency distribution")):
             if r.get(key):
@@ -122,11 +129,7 @@ def write_report(run: BenchRun, folder: Path) -> Path:
                 ax.set_ylabel("count")
                 ax.set_title(f"{r['task']}: {title}")
                 ax.legend()
-                fig.tight_layout()
-                name = f"{slug}-{key.split('_')[0]}.png"
-                fig.savefig(folder / name, dpi=100)
-                plt.close(fig)
-                lines += [f"![{title}]({name})", ""]
+                lines += _save(fig, folder, f"{slug}-{key.split('_')[0]}.png", title)
         speeds = {"sensekit": r["speed"].get("x_realtime")}
         speeds.update({p: v.get("x_realtime") for p, v in r["peers"].items() if "x_realtime" in v})
         if len([v for v in speeds.values() if v]) > 1:
@@ -134,10 +137,7 @@ def write_report(run: BenchRun, folder: Path) -> Path:
             ax.barh(list(speeds), [v or 0 for v in speeds.values()], color=["tab:green"] + ["tab:gray"] * (len(speeds) - 1))
             ax.set_xlabel("x real time (higher is faster)")
             ax.set_title(f"{r['task']}: throughput")
-            fig.tight_layout()
-            fig.savefig(folder / f"{slug}-speed.png", dpi=100)
-            plt.close(fig)
-            lines += [f"![throughput]({slug}-speed.png)", ""]
+            lines += _save(fig, folder, f"{slug}-speed.png", "throughput")
     lines += ["## Environment", "", "```json", json.dumps(env, indent=2), "```", ""]
     path = folder / "report.md"
     path.write_text("\n".join(lines))

@@ -103,18 +103,7 @@ class EMGPipeline:
     # -- offline ---------------------------------------------------------------------
     def windows(self, trials: EMGTrials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Windows of every trial through the front end: ``(windows (n, L, C), labels (n,), trial index (n,))``."""
-        info = trials.info
-        fe = self.front_end(info)
-        fe.open(info)
-        ws, ys, gs = [], [], []
-        for i, t in enumerate(trials.trials):
-            fe.reset()
-            out = fe.process(Frame(info, np.asarray(t.data, dtype=info.dtype), t0=0.0))
-            if out is None or out.n == 0:
-                continue
-            ws.append(np.asarray(out.data))
-            ys.append(np.full(out.n, t.label))
-            gs.append(np.full(out.n, i))
+        ws, ys, gs = _per_trial(self.front_end(trials.info), trials)
         if not ws:
             raise ParameterError("no trial is long enough for one window", f"use trials longer than {self.window_ms} ms")
         return np.concatenate(ws), np.concatenate(ys), np.concatenate(gs)
@@ -172,18 +161,7 @@ class EMGPipeline:
             ``decisions`` has columns ``label``, ``confidence``, ``velocity``.
         """
         self._check_fitted()
-        info = trials.info
-        chain = self.chain(info)
-        chain.open(info)
-        ys, ds, gs = [], [], []
-        for i, t in enumerate(trials.trials):
-            chain.reset()
-            out = chain.process(Frame(info, np.asarray(t.data, dtype=info.dtype), t0=0.0))
-            if out is None or out.n == 0:
-                continue
-            ds.append(out.data)
-            ys.append(np.full(out.n, t.label))
-            gs.append(np.full(out.n, i))
+        ds, ys, gs = _per_trial(self.chain(trials.info), trials)
         return np.concatenate(ys), np.concatenate(ds), np.concatenate(gs)
 
     # -- calibration files -----------------------------------------------------------
@@ -222,3 +200,20 @@ class EMGPipeline:
         pipe.info_ = cal.stream
         pipe.classes_ = tuple(pipe.learned_.get("classes", ()))
         return pipe
+
+
+def _per_trial(chain: Chain, trials: EMGTrials) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Each trial through ``chain`` from its start state: outputs, labels and trial indices
+    (one list entry per trial that produced output)."""
+    info = trials.info
+    chain.open(info)
+    outs, ys, gs = [], [], []
+    for i, t in enumerate(trials.trials):
+        chain.reset()
+        out = chain.process(Frame(info, np.asarray(t.data, dtype=info.dtype), t0=0.0))
+        if out is None or out.n == 0:
+            continue
+        outs.append(np.asarray(out.data))
+        ys.append(np.full(out.n, t.label))
+        gs.append(np.full(out.n, i))
+    return outs, ys, gs
