@@ -111,6 +111,10 @@ def test_missing_dataset_fails_the_run_with_a_clear_error(cache, monkeypatch):
         assert r.exit_code == 2 and "dataset 'lund2013' is not downloaded" in r.stderr
         with pytest.raises(DatasetError):
             run_benchmarks([needs_data], jobs=1)
+        # beside a task that can run, the one without data is skipped with the fix
+        r = runner.invoke(app, ["bench", "run", "test.needs-data,core.toy-bands", "--quick", "-j", "1", "--no-cache"])
+        assert r.exit_code == 0, r.output
+        assert "skipped test.needs-data" in r.stderr and "sensekit datasets fetch lund2013" in r.stderr
     finally:
         task_module._REGISTRY.pop("test.needs-data")
 

@@ -36,11 +36,12 @@ class BenchRun:
 
     results: list[dict]
     environment: dict
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict:
         """The ``--json`` document: ``results`` (task, metrics, peers, speed, ...) and ``environment``."""
         slim = [{k: v for k, v in r.items() if k not in ("errors", "latencies_ms")} for r in self.results]
-        return {"schema": "sensekit-bench/1", "results": slim, "environment": self.environment}
+        return {"schema": "sensekit-bench/1", "results": slim, "skipped": self.skipped, "environment": self.environment}
 
 
 def _git_commit() -> str:
@@ -116,6 +117,7 @@ def run_benchmarks(
     progress : callable, optional
         ``progress(done, total, description)`` after each unit.
     """
+    tasks, skipped = _with_data(tasks)
     work = [(t, key) for t in tasks for key in t.units(quick)]
     total = len(work)
     results: dict[int, dict] = {}
@@ -168,4 +170,27 @@ def run_benchmarks(
     by_task: dict[str, list[dict]] = {}
     for i, (t, _) in enumerate(work):
         by_task.setdefault(t.name, []).append(results[i])
-    return BenchRun([aggregate_units(t, by_task[t.name]) for t in tasks if t.name in by_task], environment(executor))
+    run = BenchRun([aggregate_units(t, by_task[t.name]) for t in tasks if t.name in by_task], environment(executor))
+    run.skipped = skipped
+    return run
+
+
+def _with_data(tasks: list[Task]) -> tuple[list[Task], dict[str, str]]:
+    """Tasks whose dataset is present; the others as name -> reason. All missing is an error."""
+    from ..datasets import dataset_dir
+    from ..errors import DatasetError
+
+    ready, skipped, first_error = [], {}, None
+    for t in tasks:
+        if t.dataset is None:
+            ready.append(t)
+            continue
+        try:
+            dataset_dir(t.dataset)
+            ready.append(t)
+        except DatasetError as e:
+            skipped[t.name] = str(e)
+            first_error = first_error or e
+    if tasks and not ready:
+        raise first_error
+    return ready, skipped

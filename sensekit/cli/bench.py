@@ -52,6 +52,8 @@ def run_(
                                 cache=None if no_cache else ResultCache(), progress=progress)
     for t in tables(result):
         out.print(t)
+    for name, why in result.skipped.items():
+        err.print(f"[yellow]skipped {name}:[/] {why}", highlight=False)
     if json_path:
         write_json(result, json_path)
         err.print(f"results: {json_path}")
