@@ -38,11 +38,11 @@ def tables(run: BenchRun) -> list[Table]:
         metric_names = sorted({m for r in results for m in r["metrics"]})[:6]
         t = Table(title=f"{chain}", title_justify="left")
         t.add_column("task", no_wrap=True)
-        t.add_column("implementation", no_wrap=True)
+        t.add_column("implementation", max_width=24, overflow="ellipsis", no_wrap=True)
         for m in metric_names:
-            t.add_column(m, justify="right")
+            t.add_column(m.replace("_", " "), justify="right", min_width=6)
         for k in _SPEED_KEYS:
-            t.add_column(k.replace("_", " "), justify="right")
+            t.add_column(k.replace("_", " "), justify="right", min_width=6)
         for r in results:
             t.add_row(r["task"], "[bold]sensekit[/]", *[_fmt(r["metrics"].get(m)) for m in metric_names],
                       *[_fmt(r["speed"].get(k)) for k in _SPEED_KEYS])

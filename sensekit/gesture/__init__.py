@@ -1,0 +1,1 @@
+"""Hand-gesture chain: camera -> hand landmarks -> static and dynamic gestures, XR output."""

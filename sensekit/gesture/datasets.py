@@ -1,0 +1,70 @@
+"""Gesture datasets: landmark keypoint tables and fingertip point histories (the CSV
+formats of kazuhito00/hand-gesture-recognition-using-mediapipe and its kinivi fork), and
+the real hand images and video of ``mediapipe-hand-images``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DatasetError
+
+__all__ = ["load_keypoints", "load_point_history", "ordered_split", "read_labels", "load_hand_images"]
+
+
+def read_labels(path: str | os.PathLike) -> list[str]:
+    """Class names, one a line; BOMs on any line and CRLF endings are stripped."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise DatasetError(f"cannot read label file {path} ({e})") from None
+    return [line.replace("\ufeff", "").strip() for line in text.splitlines() if line.strip()]
+
+
+def _table(path: Path, columns: int) -> np.ndarray:
+    try:
+        t = np.loadtxt(path, delimiter=",", ndmin=2)
+    except (OSError, ValueError) as e:
+        raise DatasetError(f"{path} is not a numeric CSV table ({e})") from None
+    if t.shape[1] != columns:
+        raise DatasetError(f"{path}: {t.shape[1]} columns, expected {columns} (label + coordinates)")
+    return t
+
+
+def load_keypoints(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Static-gesture rows: ``(points (n, 21, 2), labels (n,), class names)`` from
+    ``keypoint.csv`` and ``keypoint_classifier_label.csv`` in the folder ``path``."""
+    root = Path(path)
+    t = _table(root / "keypoint.csv", 43)
+    return t[:, 1:].reshape(-1, 21, 2), t[:, 0].astype(int), read_labels(root / "keypoint_classifier_label.csv")
+
+
+def load_point_history(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Fingertip histories: ``(trajectories (n, 16, 2), labels (n,), class names)``."""
+    root = Path(path)
+    t = _table(root / "point_history.csv", 33)
+    return t[:, 1:].reshape(-1, 16, 2), t[:, 0].astype(int), read_labels(root / "point_history_classifier_label.csv")
+
+
+def ordered_split(labels: np.ndarray, train_fraction: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
+    """For each class, the first ``train_fraction`` of its rows in file order train and the
+    rest test (neighbouring rows are near-duplicate video frames: a random split leaks)."""
+    train, test = [], []
+    for c in np.unique(labels):
+        idx = np.flatnonzero(labels == c)
+        k = int(len(idx) * train_fraction)
+        train.append(idx[:k])
+        test.append(idx[k:])
+    return np.concatenate(train), np.concatenate(test)
+
+
+def load_hand_images(path: str | os.PathLike) -> dict[str, list[Path]]:
+    """The photos and the video of ``mediapipe-hand-images``: ``{"images": [...], "video": [...]}``."""
+    root = Path(path)
+    images = sorted(root.glob("gesture_recognizer_testdata/*/*.jpg")) + sorted(
+        p for p in root.glob("mediapipe_samples/*") if p.suffix.lower() in (".jpg", ".png"))
+    if not images:
+        raise DatasetError(f"no hand images under {root}")
+    return {"images": images, "video": sorted(root.glob("mediapipe_samples/*.mp4"))}

@@ -1,0 +1,145 @@
+"""Hand landmarks from an image stream with MediaPipe's Hand Landmarker (Tasks API, video mode).
+
+Output: a ``landmarks`` stream, one sample per image, of shape ``(max_hands, 22, 6)``:
+rows 0-20 are the landmarks as ``(x_px, y_px, z, x_m, y_m, z_m)`` (image coordinates in
+pixels with MediaPipe's relative depth, then metric world coordinates centred on the hand),
+row 21 is ``(hand, hand_score, presence, 0, 0, 0)`` with ``hand`` +1 for the person's right
+hand and -1 for the left. Hands not found are NaN: a frame with no hand gives an all-NaN
+sample, never the last one seen.
+
+Handedness: MediaPipe labels hands as if the image were mirrored (a selfie view). Say
+whether your camera's images are mirrored with ``mirrored``; the output is always the
+person's true hand.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..core import Frame, StreamInfo
+from ..core.checks import check_scalar, check_stream
+from ..core.stage import Stage
+from ..errors import DeviceError
+
+__all__ = ["HandLandmarks", "find_model", "MODEL_NAME"]
+
+MODEL_NAME = "hand_landmarker.task"
+
+
+def find_model(path: str | os.PathLike | None = None) -> Path:
+    """The hand-landmarker model: ``path``, else ``$SENSEKIT_MODELS/hand_landmarker/``, else
+    the user cache's ``models/``; a clear error when none exists."""
+    candidates = []
+    if path is not None:
+        candidates.append(Path(path))
+    if os.environ.get("SENSEKIT_MODELS"):
+        candidates.append(Path(os.environ["SENSEKIT_MODELS"]) / "hand_landmarker" / MODEL_NAME)
+    from ..datasets import cache_dir
+
+    candidates.append(cache_dir() / "models" / MODEL_NAME)
+    for c in candidates:
+        if c.is_file():
+            return c
+    if path is not None:
+        raise DeviceError(f"hand landmarker model {str(path)!r} does not exist", "check the --model path")
+    raise DeviceError("no hand landmarker model found",
+                      f"pass --model PATH to a {MODEL_NAME} file or set SENSEKIT_MODELS to a folder with hand_landmarker/")
+
+
+class HandLandmarks(Stage):
+    """MediaPipe Hand Landmarker on every image of a BGR (OpenCV) image stream.
+
+    Parameters
+    ----------
+    model_path : path, optional
+        The ``hand_landmarker.task`` bundle (see :func:`find_model`).
+    max_hands : int
+        Hands per image.
+    mirrored : bool
+        True when the camera delivers mirrored (selfie) images.
+    min_detection, min_presence, min_tracking : float
+        MediaPipe's confidence thresholds.
+    """
+
+    def __init__(self, model_path: str | os.PathLike | None = None, *, max_hands: int = 2, mirrored: bool = False,
+                 min_detection: float = 0.5, min_presence: float = 0.5, min_tracking: float = 0.5) -> None:
+        self.model_path = model_path
+        self.max_hands = max_hands
+        self.mirrored = mirrored
+        self.min_detection = min_detection
+        self.min_presence = min_presence
+        self.min_tracking = min_tracking
+        self._landmarker = None
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_stream(info, "HandLandmarks", kinds=("image",), ndim=3, dtype_kinds="u")
+        if info.shape[2] != 3:
+            from ..errors import StreamFormatError
+
+            raise StreamFormatError(f"HandLandmarks needs colour images (H, W, 3), stream {info.name!r} has {info.shape}")
+        check_scalar(self.max_hands, "max_hands", kind=int, min_value=1)
+        model = find_model(self.model_path)
+        try:
+            import mediapipe as mp
+            from mediapipe.tasks.python import BaseOptions, vision
+        except ImportError:
+            raise DeviceError("hand landmarks need mediapipe", "pip install 'sensekit[gesture]'") from None
+        self._mp = mp
+        try:
+            self._options = vision.HandLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(model)), running_mode=vision.RunningMode.VIDEO,
+                num_hands=self.max_hands, min_hand_detection_confidence=self.min_detection,
+                min_hand_presence_confidence=self.min_presence, min_tracking_confidence=self.min_tracking)
+            self._vision = vision
+        except Exception as e:  # pragma: no cover - mediapipe API errors
+            raise DeviceError(f"cannot configure MediaPipe ({e})") from None
+        self._size = (info.shape[1], info.shape[0])
+        self._out = StreamInfo(info.name, "landmarks", info.rate, (self.max_hands, 22, 6), dtype="float64", unit="px",
+                               meta={"image_size": list(self._size), "mirrored": self.mirrored,
+                                     "layout": "rows 0-20: x_px, y_px, z, x_m, y_m, z_m; row 21: hand (+1 right), "
+                                               "hand score, presence"})
+        return self._out
+
+    def _reset(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+        try:
+            self._landmarker = self._vision.HandLandmarker.create_from_options(self._options)
+        except Exception as e:
+            raise DeviceError(f"the hand landmarker model {str(find_model(self.model_path))!r} cannot be loaded "
+                              f"({str(e).splitlines()[0][:120]})", "check that it is a hand_landmarker.task") from None
+        self._last_ms = -1
+
+    def detect(self, image_bgr: np.ndarray, t_s: float) -> np.ndarray:
+        """Landmarks of one image at time ``t_s`` (s): array of shape (max_hands, 22, 6)."""
+        import cv2
+
+        out = np.full((self.max_hands, 22, 6), np.nan)
+        ms = max(int(round(t_s * 1000)), self._last_ms + 1)  # MediaPipe wants increasing times
+        self._last_ms = ms
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        res = self._landmarker.detect_for_video(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), ms)
+        w, h = self._size
+        for k, (lms, world, hand) in enumerate(zip(res.hand_landmarks, res.hand_world_landmarks, res.handedness,
+                                                   strict=False)):
+            if k >= self.max_hands:
+                break
+            out[k, :21, 0] = [p.x * w for p in lms]
+            out[k, :21, 1] = [p.y * h for p in lms]
+            out[k, :21, 2] = [p.z for p in lms]
+            out[k, :21, 3] = [p.x for p in world]
+            out[k, :21, 4] = [p.y for p in world]
+            out[k, :21, 5] = [p.z for p in world]
+            label = 1.0 if hand[0].category_name == "Right" else -1.0
+            out[k, 21, :3] = [label if self.mirrored else -label, hand[0].score, 1.0]
+            out[k, 21, 3:] = 0.0
+        return out
+
+    def _process(self, frame: Frame) -> Frame:
+        times = frame.times
+        data = np.stack([self.detect(img, float(t)) for img, t in zip(frame.data, times, strict=True)]) if frame.n \
+            else np.empty((0, self.max_hands, 22, 6))
+        return Frame._trusted(self._out, data, frame.t0, frame._times, frame.seq)

@@ -1,0 +1,135 @@
+"""Static gestures: a classifier on hand-landmark features, with rejection ("none")."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..core import Frame, StreamInfo
+from ..core.calibration import load_calibration, save_calibration
+from ..core.checks import check_stream
+from ..core.stage import Stage
+from ..emg.decoders import CompiledDecoder, fit_decoder
+from ..errors import CalibrationError, NotFittedError, ParameterError
+from .normalize import hand_features, kazuhito_normalize
+
+__all__ = ["StaticGestureClassifier", "StaticGestures", "NONE"]
+
+#: Label of a pose the classifier does not know (below the confidence threshold).
+NONE = -1
+
+
+class StaticGestureClassifier:
+    """Hand pose -> gesture class.
+
+    Parameters
+    ----------
+    decoder : {"lda", "svm", "mlp", "rf"}
+        Trained with scikit-learn, run in numpy (see :mod:`sensekit.emg.decoders`).
+    reject_below : float or None
+        Confidence under which the answer is :data:`NONE`.
+    input_format : {"landmarks", "kazuhito"}
+        ``landmarks``: raw (n, 21, 2|3) points; ``kazuhito``: rows already in the keypoint
+        CSV's normalisation (wrist-relative, max-abs scaled).
+    """
+
+    def __init__(self, *, decoder: str = "lda", reject_below: float | None = None, decoder_options: dict | None = None,
+                 input_format: str = "landmarks") -> None:
+        self.decoder = decoder
+        self.reject_below = reject_below
+        self.decoder_options = decoder_options or {}
+        self.input_format = input_format
+        self.learned_: dict | None = None
+
+    def features(self, points: np.ndarray, left: np.ndarray | None = None) -> np.ndarray:
+        """Feature rows of landmark sets (n, 21, 2 or 3) or of keypoint-CSV rows (n, 42)."""
+        p = np.asarray(points, dtype=np.float64)
+        if p.ndim == 2 and p.shape[1] == 42:
+            p = p.reshape(-1, 21, 2)
+        if p.ndim != 3 or p.shape[1] != 21:
+            raise ParameterError(f"hand landmarks must have shape (n, 21, 2 or 3), got {np.shape(points)}")
+        if self.input_format == "landmarks":
+            p = kazuhito_normalize(p).reshape(-1, 21, 2)
+        return hand_features(p, left=left)
+
+    def fit(self, points: np.ndarray, labels: np.ndarray, classes: list[str] | None = None) -> StaticGestureClassifier:
+        """Learn from landmark sets and integer labels."""
+        x = self.features(points)
+        mean, scale = x.mean(axis=0), x.std(axis=0)
+        scale[scale == 0] = 1.0
+        dec = fit_decoder(self.decoder, (x - mean) / scale, np.asarray(labels), **self.decoder_options)
+        names = list(classes) if classes is not None else [str(c) for c in dec["classes"]]
+        self.learned_ = {"mean": mean.tolist(), "scale": scale.tolist(), "decoder": dec, "classes": names}
+        self._compiled = None
+        return self
+
+    def _dec(self) -> CompiledDecoder:
+        if self.learned_ is None:
+            raise NotFittedError("StaticGestureClassifier is not fitted", "call fit() or load a calibration")
+        if getattr(self, "_compiled", None) is None:
+            self._compiled = CompiledDecoder(self.learned_["decoder"])
+            self._mean = np.asarray(self.learned_["mean"])
+            self._scale = np.asarray(self.learned_["scale"])
+        return self._compiled
+
+    def predict(self, points: np.ndarray, left: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Labels (:data:`NONE` when rejected) and confidences of landmark sets."""
+        dec = self._dec()
+        scores = dec.scores((self.features(points, left) - self._mean) / self._scale)
+        best = scores.argmax(axis=1)
+        conf = scores[np.arange(len(scores)), best]
+        labels = dec.classes[best].astype(int)
+        if self.reject_below is not None:
+            labels = np.where(conf < self.reject_below, NONE, labels)
+        return labels, conf
+
+    def save(self, path: str | os.PathLike, *, device: str = "") -> os.PathLike:
+        """Write a calibration JSON (chain ``gesture``)."""
+        self._dec()
+        info = StreamInfo("hand", "landmarks", 0.0, (21, 2), dtype="float64", unit="px")
+        cfg = {"decoder": self.decoder, "reject_below": self.reject_below, "decoder_options": self.decoder_options,
+               "input_format": self.input_format}
+        return save_calibration(path, chain="gesture", stream=info, device=device,
+                                params={"config": cfg, "learned": self.learned_})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> StaticGestureClassifier:
+        """Read a calibration written by :meth:`save`."""
+        cal = load_calibration(path, chain="gesture")
+        try:
+            clf = cls(**cal.params["config"])
+            clf.learned_ = dict(cal.params["learned"])
+            clf._dec()
+        except (KeyError, TypeError, ParameterError) as e:
+            raise CalibrationError(f"calibration file {str(path)!r} has bad gesture parameters ({e})") from None
+        return clf
+
+
+class StaticGestures(Stage):
+    """Landmarks stream (from :class:`~sensekit.gesture.landmarks.HandLandmarks`) -> one
+    gesture per hand and frame: a ``label`` stream of shape (max_hands, 2) holding
+    (label, confidence), label :data:`NONE` for an unknown pose and NaN for no hand."""
+
+    def __init__(self, classifier: StaticGestureClassifier) -> None:
+        self.classifier = classifier
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_stream(info, "StaticGestures", kinds=("landmarks",), ndim=3)
+        self.classifier._dec()
+        self._out = StreamInfo(info.name, "label", info.rate, (info.shape[0], 2), dtype="float64",
+                               meta={"classes": self.classifier.learned_["classes"], "none_label": NONE})
+        return self._out
+
+    def _process(self, frame: Frame) -> Frame:
+        d = np.asarray(frame.data, dtype=np.float64)  # (n, hands, 22, 6)
+        n, hands = d.shape[:2]
+        out = np.full((n, hands, 2), np.nan)
+        pts = d[:, :, :21, :2].reshape(n * hands, 21, 2)
+        present = np.isfinite(pts).all(axis=(1, 2))
+        if present.any():
+            left = (d[:, :, 21, 0].reshape(-1) < 0)[present]
+            labels, conf = self.classifier.predict(pts[present], left=left)
+            flat = out.reshape(n * hands, 2)
+            flat[present, 0], flat[present, 1] = labels, conf
+        return Frame._trusted(self._out, out, frame.t0, frame._times, frame.seq)

@@ -1,0 +1,141 @@
+import os
+
+import numpy as np
+import pytest
+
+from sensekit.core import Frame, StreamInfo
+from sensekit.gesture.datasets import load_keypoints, load_point_history, ordered_split, read_labels
+from sensekit.gesture.filters import OneEuroFilter
+from sensekit.gesture.normalize import N_HAND_FEATURES, hand_features, kazuhito_normalize, normalize_landmarks
+from sensekit.gesture.openxr import OPENXR_JOINTS, to_openxr
+from sensekit.gesture.static import NONE, StaticGestureClassifier, StaticGestures
+from sensekit.testing import assert_block_invariant
+
+
+def _hand(rng, spread=1.0):
+    base = np.zeros((21, 2))
+    for f, ang in zip(range(5), np.linspace(-0.8, 0.8, 5), strict=True):
+        for k in range(1, 5):
+            base[1 + 4 * f + k - 1] = [np.sin(ang * spread) * k, -np.cos(ang * spread) * k]
+    return base + rng.normal(0, 0.05, base.shape)
+
+
+def test_features_are_invariant_to_position_scale_rotation_and_mirroring():
+    rng = np.random.default_rng(0)
+    h = _hand(rng)[None]
+    th = np.pi / 5
+    rot = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    moved = (h @ rot.T) * 3.5 + [100, 40]
+    np.testing.assert_allclose(hand_features(moved), hand_features(h), atol=1e-9)
+    mirrored = h * [-1, 1]
+    np.testing.assert_allclose(hand_features(mirrored, left=np.array([True])), hand_features(h), atol=1e-9)
+    assert hand_features(h).shape == (1, N_HAND_FEATURES)
+    n = normalize_landmarks(h)
+    assert np.allclose(n[0, 0], 0) and np.isclose(np.linalg.norm(n[0, 9]), 1) and n[0, 9, 1] < 0
+
+
+def test_kazuhito_normalisation_matches_the_dataset_format():
+    p = np.random.default_rng(1).normal(size=(4, 21, 2)) * 50 + 200
+    k = kazuhito_normalize(p)
+    assert np.allclose(k[:, :2], 0) and np.allclose(np.abs(k).max(axis=1), 1)
+
+
+def test_static_classifier_separates_poses_and_rejects_unknown(tmp_path):
+    rng = np.random.default_rng(2)
+    open_, closed = [_hand(rng, 1.0) for _ in range(60)], [_hand(rng, 0.1) for _ in range(60)]
+    pts = np.array(open_ + closed) * 40 + 300
+    y = np.array([0] * 60 + [1] * 60)
+    clf = StaticGestureClassifier(reject_below=0.9).fit(pts[::2], y[::2], ["open", "closed"])
+    labels, conf = clf.predict(pts[1::2])
+    assert np.mean(labels == y[1::2]) > 0.95
+    weird = rng.normal(size=(1, 21, 2)) * 40 + 300
+    clf_strict = StaticGestureClassifier(reject_below=0.999999).fit(pts, y)
+    assert clf_strict.predict(weird)[0][0] in (NONE, 0, 1)
+    path = clf.save(tmp_path / "g.json")
+    again = StaticGestureClassifier.load(path)
+    np.testing.assert_array_equal(again.predict(pts)[0], clf.predict(pts)[0])
+    # as a stage on a landmarks stream: one hand present, one absent
+    info = StreamInfo("hands", "landmarks", 0.0, (2, 22, 6))
+    frame = np.full((3, 2, 22, 6), np.nan)
+    frame[:, 0, :21, :2] = pts[[0, 70, 1]]
+    frame[:, 0, 21, :3] = [1, 0.9, 1]
+    stage = StaticGestures(clf)
+    stage.open(info)
+    out = stage.process(Frame(info, frame, times=np.array([0.0, 0.03, 0.07]))).data
+    assert out[:, 0, 0].tolist() == [0, 1, 0] and np.isnan(out[:, 1]).all()
+
+
+def test_one_euro_smooths_jitter_and_follows_motion():
+    rng = np.random.default_rng(3)
+    t = np.arange(300) / 60.0
+    still = 5 + rng.normal(0, 0.2, 300)
+    info = StreamInfo("lm", "landmarks", 0.0, (1,))
+    f = OneEuroFilter(min_cutoff_hz=1.0, beta=0.0)
+    f.open(info)
+    y = f.process(Frame(info, still[:, None], times=t)).data[:, 0]
+    assert np.std(y[60:]) < 0.3 * np.std(still[60:])
+    x = np.where(np.isfinite(still), still, 0)
+    x[100] = np.nan  # hand lost: no stale value, the filter restarts
+    assert_block_invariant(lambda: OneEuroFilter(1.0, 0.5), info, x[:, None], times=t, max_examples=10)
+    f = OneEuroFilter(1.0, 0.5)
+    f.open(info)
+    out = f.process(Frame(info, x[:, None], times=t)).data[:, 0]
+    assert np.isnan(out[100]) and out[101] == x[101]
+
+
+def test_openxr_joints():
+    p = np.arange(63, dtype=float).reshape(21, 3)
+    j = to_openxr(p)
+    assert j.shape == (26, 3) and len(OPENXR_JOINTS) == 26
+    np.testing.assert_array_equal(j[OPENXR_JOINTS.index("wrist")], p[0])
+    np.testing.assert_array_equal(j[OPENXR_JOINTS.index("index_tip")], p[8])
+    np.testing.assert_array_equal(j[OPENXR_JOINTS.index("thumb_metacarpal")], p[1])
+    np.testing.assert_allclose(j[OPENXR_JOINTS.index("palm")], (p[0] + p[9]) / 2)
+
+
+def test_keypoint_datasets(shared_data):
+    pts, y, classes = load_keypoints(shared_data / "kazuhito00-hand-keypoints")
+    assert pts.shape == (4450, 21, 2) and classes == ["Open", "Close", "Pointer"]
+    tr, te = ordered_split(y)
+    assert len(tr) + len(te) == 4450 and all(tr[y[tr] == c].max() < te[y[te] == c].min() for c in range(3))
+    traj, yh, names = load_point_history(shared_data / "kinivi-hand-keypoints")
+    assert traj.shape[1:] == (16, 2) and names == ["Stop", "Clockwise", "Counter Clockwise", "Move"]
+    assert read_labels(shared_data / "kinivi-hand-keypoints" / "keypoint_classifier_label.csv")[3] == "OK"
+    clf = StaticGestureClassifier(input_format="kazuhito").fit(pts[tr], y[tr], classes)
+    assert np.mean(clf.predict(pts[te])[0] == y[te]) > 0.9
+
+
+def test_landmarks_on_the_real_video(shared_data):
+    pytest.importorskip("mediapipe")
+    models = shared_data.parent / "models"
+    if not (models / "hand_landmarker" / "hand_landmarker.task").exists():
+        pytest.skip("no hand_landmarker model in ../shared/models")
+    os.environ.setdefault("SENSEKIT_MODELS", str(models))
+    from sensekit.core.sources.camera import VideoFileSource
+    from sensekit.gesture.landmarks import HandLandmarks
+
+    src = VideoFileSource(shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4")
+    stage = HandLandmarks(max_hands=1)
+    stage.open(src.info)
+    found = 0
+    for i, frame in enumerate(src):
+        out = stage.process(frame).data[0, 0]
+        found += bool(np.isfinite(out[0, 0]))
+        if i == 0:
+            assert out[21, 0] in (-1.0, 1.0) and 0 <= out[0, 0] <= src.info.shape[1]
+        if i >= 40:
+            break
+    src.close()
+    assert found == 41
+
+
+def test_missing_model_is_one_line(monkeypatch, tmp_path):
+    from sensekit.errors import DeviceError
+    from sensekit.gesture.landmarks import find_model
+
+    monkeypatch.delenv("SENSEKIT_MODELS", raising=False)
+    monkeypatch.setenv("SENSEKIT_CACHE", str(tmp_path))
+    with pytest.raises(DeviceError, match="no hand landmarker model found"):
+        find_model()
+    with pytest.raises(DeviceError, match="does not exist"):
+        find_model(tmp_path / "x.task")
