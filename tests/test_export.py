@@ -95,3 +95,44 @@ def test_export_cli_writes_c_golden_budget_and_json(tmp_path, sim):
     assert r.exit_code == 0 and (tmp_path / "j" / "cal.json").read_text() == cal.read_text()
     r = runner.invoke(app, ["export", "emg", "-c", str(tmp_path / "none.json"), "-o", str(tmp_path / "x")])
     assert r.exit_code == 2 and "does not exist" in r.stderr
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+@pytest.mark.parametrize("decoder, fmt", [("lda", "landmarks"), ("mlp", "kazuhito")])
+def test_exported_gesture_classifier_equals_python(tmp_path, decoder, fmt):
+    from sensekit.export import export_gesture_c
+    from sensekit.export.golden import random_splits
+    from sensekit.gesture.normalize import kazuhito_normalize
+    from sensekit.gesture.static import StaticGestureClassifier
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(3, 21, 2)) * 40
+    pts = np.concatenate([b + rng.normal(0, 6, (80, 21, 2)) for b in base]) + 300
+    y = np.repeat([0, 1, 2], 80)
+    if fmt == "kazuhito":
+        pts = kazuhito_normalize(pts).reshape(-1, 21, 2)
+    clf = StaticGestureClassifier(decoder=decoder, input_format=fmt, reject_below=0.7).fit(pts[::2], y[::2])
+    export_gesture_c(clf, tmp_path)
+    rows = pts[1::2].reshape(-1, 42)
+    labels, conf = clf.predict(rows)
+    blocks = [(rows[s], np.column_stack([labels[s], conf[s]])) for s in random_splits(len(rows), seed=2, max_block=16)]
+    write_golden(tmp_path / "golden.bin", blocks, 42, 2)
+    for flags, tol in ((["-DSK_DOUBLE"], "1e-9"), ([], "1e-3")):
+        subprocess.run([CC, "-std=c99", "-Wall", "-Werror", "-O2", *flags, "sensekit_gesture.c", "sensekit_gesture_check.c",
+                        "-lm", "-o", "check"], cwd=tmp_path, check=True, capture_output=True)
+        r = subprocess.run(["./check", "golden.bin", "0", tol, "50"], cwd=tmp_path, capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "label mismatches 0" in r.stdout
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_export_gesture_cli(tmp_path):
+    from sensekit.gesture.static import StaticGestureClassifier
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(3, 21, 2)) * 40
+    pts = np.concatenate([b + rng.normal(0, 6, (50, 21, 2)) for b in base]) + 300
+    cal = StaticGestureClassifier().fit(pts, np.repeat([0, 1, 2], 50), ["a", "b", "c"]).save(tmp_path / "g.json")
+    r = runner.invoke(app, ["export", "gesture", "-c", str(cal), "-o", str(tmp_path / "c"), "--golden", "200"])
+    assert r.exit_code == 0, r.output
+    assert "label mismatches 0" in r.stdout

@@ -124,3 +124,47 @@ def _check_trials(pipe):
     info = pipe.info_
     sim = EMGSimulator(info.shape[0], max(2, len(pipe.classes_)), rate=info.rate, seed=5)
     return sim.trials(reps=1, duration_s=2.0)
+
+
+@app.command("gesture")
+def export_gesture(
+    calibration: Path = typer.Option(..., "--calibration", "-c", help="Static-gesture calibration (JSON)."),
+    fmt: Format = typer.Option(Format.c, "--format", "-f", help="c (library + checker), onnx (decoder) or json."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output folder."),
+    golden: int = typer.Option(0, "--golden", min=0, help="Write this many golden frames (random hands) and check the C."),
+    name: str = typer.Option("sensekit_gesture", "--name", help="Base name of the C files."),
+) -> None:
+    """Export a static-gesture classifier: landmark normalisation, features, decoder, rejection."""
+    from ..export import export_gesture_c, write_golden
+    from ..export.golden import random_splits
+    from ..gesture.static import StaticGestureClassifier
+
+    if not calibration.exists():
+        fail(f"calibration file {str(calibration)!r} does not exist")
+    clf = StaticGestureClassifier.load(calibration)
+    output.mkdir(parents=True, exist_ok=True)
+    if fmt is Format.json:
+        shutil.copyfile(calibration, output / calibration.name)
+        out.print(f"calibration copied to {output / calibration.name}", highlight=False)
+        return
+    if fmt is Format.onnx:
+        fail("ONNX export of the gesture classifier is not available yet; use --format c or json")
+    report = export_gesture_c(clf, output, name=name)
+    out.print(f"C library written to {output}: {', '.join(report['files'])}", highlight=False)
+    if golden:
+        rng = np.random.default_rng(0)
+        rows = (rng.normal(size=(golden, 21, 2)) * 40 + 300).reshape(golden, 42)
+        labels, conf = clf.predict(rows)
+        blocks = [(rows[s], np.column_stack([labels[s], conf[s]])) for s in random_splits(len(rows), max_block=16)]
+        write_golden(output / "golden.bin", blocks, 42, 2)
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if cc is None:
+            fail("no C compiler (cc) to check the export")
+        r = subprocess.run([cc, "-std=c99", "-Wall", "-Werror", "-O2", f"{name}.c", f"{name}_check.c", "-lm", "-o", "check"],
+                           cwd=output, capture_output=True, text=True)
+        if r.returncode != 0:
+            fail(f"the exported C did not compile: {(r.stderr.strip().splitlines() or ['?'])[0]}")
+        r = subprocess.run(["./check", "golden.bin", "0.01", "1e-3", "100"], cwd=output, capture_output=True, text=True)
+        out.print(r.stdout.strip(), highlight=False)
+        if r.returncode != 0:
+            fail("the float32 build differs from the Python classifier beyond the tolerance 1e-3")

@@ -126,7 +126,7 @@ class EMGPipeline:
             raise ParameterError(f"{int(bad.sum())} feature column(s) are NaN/inf on the calibration data "
                                  "(flat or dead channel?)", "check the channels or drop the feature")
         mean, scale = x.mean(axis=0), x.std(axis=0)
-        scale[scale == 0] = 1.0
+        scale[scale <= 1e-9 * np.maximum(1.0, np.abs(mean))] = 1.0  # constant columns
         dec = fit_decoder(self.decoder, (x - mean) / scale, y, **self.decoder_options)
         mav = np.mean(np.abs(w), axis=(1, 2))
         classes = sorted(set(y.tolist()))
@@ -148,7 +148,7 @@ class EMGPipeline:
         w, _, _ = self.windows(trials)
         x = compute_features(w, self.learned_["features"], rate=trials.info.rate, **self.feature_params)
         scale = x.std(axis=0)
-        scale[scale == 0] = 1.0
+        scale[scale <= 1e-9 * np.maximum(1.0, np.abs(x.mean(axis=0)))] = 1.0
         self.learned_ = {**self.learned_, "mean": x.mean(axis=0).tolist(), "scale": scale.tolist()}
         return self
 

@@ -95,29 +95,8 @@ def export_emg_c(pipe: EMGPipeline, folder: str | Path, *, name: str = "sensekit
         _arr("SK_MEAN", lp["mean"]), _arr("SK_SCALE", lp["scale"]), _arr("SK_LEVELS", levels),
         _arr("SK_CLASSES", classes, "int"),
     ]
-    if dec["kind"] == "lda":
-        coef = np.asarray(dec["coef"], dtype=np.float64)  # (classes, columns)
-        tables += [_nested("SK_COEF", coef), _arr("SK_INTERCEPT", dec["intercept"])]
-        decode = ("    int k, j;\n    for (k = 0; k < SK_N_CLASSES; ++k) {\n        sk_real z = SK_INTERCEPT[k];\n"
-                  "        for (j = 0; j < SK_N_COLUMNS; ++j) z += SK_COEF[k][j] * x[j];\n        p[k] = z;\n    }\n"
-                  "    sk_softmax(p, SK_N_CLASSES);")
-    else:
-        ws = [np.asarray(w, dtype=np.float64) for w in dec["weights"]]
-        bs = [np.asarray(b, dtype=np.float64) for b in dec["biases"]]
-        width = max(w.shape[1] for w in ws)
-        lines = [f"    sk_real a[{width}], b[{width}];", "    int i, j;", "    const sk_real *in = x;", "    (void)b;"]
-        for li, (w, bias) in enumerate(zip(ws, bs, strict=True)):
-            tables += [_nested(f"SK_W{li}", w.T.copy()), _arr(f"SK_B{li}", bias)]
-            dst = "p" if li == len(ws) - 1 else ("a" if li % 2 == 0 else "b")
-            lines.append(f"    for (j = 0; j < {w.shape[1]}; ++j) {{ sk_real z = SK_B{li}[j];"
-                         f" for (i = 0; i < {w.shape[0]}; ++i) z += SK_W{li}[j][i] * in[i];"
-                         f" {dst}[j] = {'z' if dst == 'p' else 'z > 0 ? z : 0'}; }}")
-            lines.append(f"    in = {dst};")
-        if ws[-1].shape[1] == 1:
-            lines.append("    p[1] = (sk_real)(1.0 / (1.0 + exp(-p[0]))); p[0] = 1 - p[1];")
-        else:
-            lines.append("    sk_softmax(p, SK_N_CLASSES);")
-        decode = "\n".join(lines)
+    decode_tables, decode = _decode_lines(dec)
+    tables += decode_tables
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     guard = re.sub(r"\W", "_", name).upper() + "_H"
@@ -142,3 +121,32 @@ def export_emg_c(pipe: EMGPipeline, folder: str | Path, *, name: str = "sensekit
     return {"files": [f"{name}.h", f"{name}.c", f"{name}_check.c"], "window": win, "hop": hop, "sections": len(sos),
             "constant_values": int(consts), "ops_per_sample_estimate": round(5 * len(sos) * n_ch + per_window / hop, 1),
             "latency_s": (win - 1) / info.rate}
+
+
+def _decode_lines(dec: dict) -> tuple[list[str], str]:
+    """C tables and the body of ``sk_decode(x, p)`` for an LDA or MLP decoder."""
+    tables: list[str] = []
+    if dec["kind"] == "lda":
+        coef = np.asarray(dec["coef"], dtype=np.float64)  # (classes, columns)
+        tables += [_nested("SK_COEF", coef), _arr("SK_INTERCEPT", dec["intercept"])]
+        decode = ("    int k, j;\n    for (k = 0; k < SK_N_CLASSES; ++k) {\n        sk_real z = SK_INTERCEPT[k];\n"
+                  "        for (j = 0; j < SK_N_COLUMNS; ++j) z += SK_COEF[k][j] * x[j];\n        p[k] = z;\n    }\n"
+                  "    sk_softmax(p, SK_N_CLASSES);")
+    else:
+        ws = [np.asarray(w, dtype=np.float64) for w in dec["weights"]]
+        bs = [np.asarray(b, dtype=np.float64) for b in dec["biases"]]
+        width = max(w.shape[1] for w in ws)
+        lines = [f"    sk_real a[{width}], b[{width}];", "    int i, j;", "    const sk_real *in = x;", "    (void)b;"]
+        for li, (w, bias) in enumerate(zip(ws, bs, strict=True)):
+            tables += [_nested(f"SK_W{li}", w.T.copy()), _arr(f"SK_B{li}", bias)]
+            dst = "p" if li == len(ws) - 1 else ("a" if li % 2 == 0 else "b")
+            lines.append(f"    for (j = 0; j < {w.shape[1]}; ++j) {{ sk_real z = SK_B{li}[j];"
+                         f" for (i = 0; i < {w.shape[0]}; ++i) z += SK_W{li}[j][i] * in[i];"
+                         f" {dst}[j] = {'z' if dst == 'p' else 'z > 0 ? z : 0'}; }}")
+            lines.append(f"    in = {dst};")
+        if ws[-1].shape[1] == 1:
+            lines.append("    p[1] = (sk_real)(1.0 / (1.0 + exp(-p[0]))); p[0] = 1 - p[1];")
+        else:
+            lines.append("    sk_softmax(p, SK_N_CLASSES);")
+        decode = "\n".join(lines)
+    return tables, decode

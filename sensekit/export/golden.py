@@ -19,25 +19,21 @@ import numpy as np
 
 from ..core import Chain, Frame, StreamInfo
 
-__all__ = ["write_golden", "read_golden", "golden_blocks"]
+__all__ = ["write_golden", "read_golden", "golden_blocks", "random_splits"]
 
 
 def golden_blocks(chain: Chain, info: StreamInfo, x: np.ndarray, *, seed: int = 0,
                   max_block: int = 64) -> list[tuple[np.ndarray, np.ndarray]]:
     """Split ``x`` into random block sizes (1 to ``max_block``, and about one block in ten
     empty) and run ``chain`` on them."""
-    rng = np.random.default_rng(seed)
     chain.open(info)
     chain.reset()
-    blocks, i, seq = [], 0, 0
-    while i < len(x):
-        n = 0 if rng.random() < 0.1 else int(rng.integers(1, max_block + 1))
-        block = np.ascontiguousarray(x[i : i + n], dtype=np.float64)
-        out = chain.process(Frame(info, block.astype(info.dtype), t0=i / info.rate, seq=seq))
+    blocks = []
+    for seq, sl in enumerate(random_splits(len(x), seed=seed, max_block=max_block)):
+        block = np.ascontiguousarray(x[sl], dtype=np.float64)
+        out = chain.process(Frame(info, block.astype(info.dtype), t0=sl.start / info.rate, seq=seq))
         rows = np.asarray(out.data, dtype=np.float64) if out is not None else np.empty((0, 3))
         blocks.append((block, rows))
-        i += len(block)
-        seq += 1
     return blocks
 
 
@@ -70,3 +66,14 @@ def read_golden(path: str | Path) -> tuple[int, int, list[tuple[np.ndarray, np.n
         pos += 8 * m * outs
         blocks.append((x, rows))
     return ch, outs, blocks
+
+
+def random_splits(n: int, *, seed: int = 0, max_block: int = 64) -> list[slice]:
+    """Consecutive slices of random lengths (about one in ten empty) covering ``range(n)``."""
+    rng = np.random.default_rng(seed)
+    out, i = [], 0
+    while i < n:
+        k = 0 if rng.random() < 0.1 else int(rng.integers(1, max_block + 1))
+        out.append(slice(i, min(n, i + k)))
+        i += k
+    return out

@@ -57,7 +57,10 @@ class StaticGestureClassifier:
         """Learn from landmark sets and integer labels."""
         x = self.features(points)
         mean, scale = x.mean(axis=0), x.std(axis=0)
-        scale[scale == 0] = 1.0
+        # a column constant up to rounding (e.g. the middle finger's x after the rotation) must
+        # not be blown up by dividing its rounding noise by a tiny spread
+        constant = scale <= 1e-9 * np.maximum(1.0, np.abs(mean))
+        mean[constant], scale[constant] = 0.0, 1.0
         dec = fit_decoder(self.decoder, (x - mean) / scale, np.asarray(labels), **self.decoder_options)
         names = list(classes) if classes is not None else [str(c) for c in dec["classes"]]
         self.learned_ = {"mean": mean.tolist(), "scale": scale.tolist(), "decoder": dec, "classes": names}
