@@ -136,3 +136,16 @@ def test_export_gesture_cli(tmp_path):
     r = runner.invoke(app, ["export", "gesture", "-c", str(cal), "-o", str(tmp_path / "c"), "--golden", "200"])
     assert r.exit_code == 0, r.output
     assert "label mismatches 0" in r.stdout
+
+
+def test_export_gesture_onnx(tmp_path):
+    pytest.importorskip("onnxruntime")
+    from sensekit.gesture.static import StaticGestureClassifier
+
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(3, 21, 2)) * 40
+    pts = np.concatenate([b + rng.normal(0, 6, (50, 21, 2)) for b in base]) + 300
+    cal = StaticGestureClassifier().fit(pts, np.repeat([0, 1, 2], 50)).save(tmp_path / "g.json")
+    r = runner.invoke(app, ["export", "gesture", "-c", str(cal), "-o", str(tmp_path / "o"), "-f", "onnx"])
+    assert r.exit_code == 0, r.output
+    assert "labels agree 100.0%" in r.stdout and (tmp_path / "o" / "gesture_decoder.onnx").exists()

@@ -148,7 +148,19 @@ def export_gesture(
         out.print(f"calibration copied to {output / calibration.name}", highlight=False)
         return
     if fmt is Format.onnx:
-        fail("ONNX export of the gesture classifier is not available yet; use --format c or json")
+        from ..emg.decoders import CompiledDecoder
+        from ..export.onnx_decoder import export_decoder_onnx, run_onnx
+
+        path = export_decoder_onnx(clf.learned_, output / "gesture_decoder.onnx")
+        rows = (np.random.default_rng(0).normal(size=(200, 21, 2)) * 40 + 300)
+        feats = clf.features(rows)
+        ref = CompiledDecoder(clf.learned_["decoder"]).scores((feats - clf.learned_["mean"]) / clf.learned_["scale"])
+        probs, labels = run_onnx(path, feats)
+        agree = float(np.mean(labels == np.asarray(clf.learned_["decoder"]["classes"])[ref.argmax(1)]))
+        out.print(f"decoder written to {path} (input: hand features, see sensekit.gesture.normalize); onnxruntime vs "
+                  f"Python: labels agree {agree:.1%}, max |probability diff| {np.max(np.abs(probs - ref)):.2g}",
+                  highlight=False)
+        return
     report = export_gesture_c(clf, output, name=name)
     out.print(f"C library written to {output}: {', '.join(report['files'])}", highlight=False)
     if golden:
