@@ -278,3 +278,28 @@ def test_ninapro_loader_reads_mat_files(tmp_path):
 
     with pytest.raises(DatasetError, match="no Ninapro"):
         load_ninapro(tmp_path / "empty")
+
+
+def test_emg_epn612_loader_reads_user_json(tmp_path):
+    from sensekit.emg.datasets import EPN612_CLASSES, load_emg_epn612
+    from sensekit.errors import DatasetError
+
+    rng = np.random.default_rng(0)
+
+    def sample(name, n=300, gt=(51, 250)):
+        return {"gestureName": name, "groundTruthIndex": list(gt),
+                "emg": {f"ch{k}": rng.integers(-128, 128, n).tolist() for k in range(1, 9)}}
+
+    doc = {"generalInfo": {"samplingFrequencyInHertz": 200},
+           "trainingSamples": {"idx_1": sample("noGesture"), "idx_2": sample("fist"), "idx_3": sample("fist"),
+                               "idx_4": sample("waveIn")},
+           "testingSamples": {"idx_1": {"emg": {f"ch{k}": [0] * 10 for k in range(1, 9)}}}}
+    (tmp_path / "trainingJSON").mkdir()
+    (tmp_path / "trainingJSON" / "user1.json").write_text(json.dumps(doc))
+    d = load_emg_epn612(tmp_path)
+    assert d.classes == EPN612_CLASSES and d.info.rate == 200
+    assert [(t.label, t.rep, len(t.data)) for t in d] == [(0, 0, 300), (1, 0, 200), (1, 1, 200), (2, 0, 200)]
+    with pytest.raises(DatasetError, match="no labelled testing samples"):
+        load_emg_epn612(tmp_path, split="testing")
+    with pytest.raises(DatasetError, match="no EMG-EPN-612"):
+        load_emg_epn612(tmp_path / "nothing")

@@ -19,7 +19,9 @@ from ..core import StreamInfo
 from ..errors import DatasetError
 
 __all__ = ["Trial", "EMGTrials", "load_myo_readings_wrist8", "load_libemg_myo_test", "load_recording_trials",
-           "load_ninapro", "MYO_WRIST8_CLASSES"]
+           "load_ninapro", "load_emg_epn612", "MYO_WRIST8_CLASSES", "EPN612_CLASSES"]
+
+EPN612_CLASSES = ("noGesture", "fist", "waveIn", "waveOut", "open", "pinch")
 
 MYO_WRIST8_CLASSES = ("rest", "wrist_flexion", "wrist_extension", "radial_deviation", "ulnar_deviation",
                       "pronation", "supination", "fist")
@@ -234,3 +236,61 @@ def load_ninapro(path: str | os.PathLike, *, subject: str | None = None, exercis
     classes = tuple(["rest"] + [f"movement{k}" for k in range(1, max(t.label for t in trials) + 1)])
     info = StreamInfo("ninapro", "emg", rate, (n_ch,), dtype="float64", unit="V")
     return EMGTrials(info, classes, tuple(trials))
+
+
+def load_emg_epn612(path: str | os.PathLike, *, split: str = "training", users: Iterable[str] | None = None,
+                    trim: bool = True) -> EMGTrials:
+    """EMG-EPN-612 user files (``user<k>.json``, Myo 8 ch 200 Hz) from a user folder.
+
+    Parameters
+    ----------
+    path : path-like
+        Folder searched recursively for ``*.json`` user files (``trainingJSON/``,
+        ``testingJSON/``).
+    split : {"training", "testing"}
+        Which samples to read (``trainingSamples`` or ``testingSamples``; the public
+        testing samples have no labels and are skipped).
+    users : iterable of str, optional
+        File stems to read (``"user1"``).
+    trim : bool
+        Keep only the labelled gesture segment (``groundTruthIndex``, 1-based inclusive)
+        of each sample; ``noGesture`` samples are kept whole.
+    """
+    import json
+
+    if split not in ("training", "testing"):
+        raise DatasetError(f"split must be 'training' or 'testing', got {split!r}")
+    root = Path(path)
+    files = sorted(root.rglob("*.json"))
+    if users is not None:
+        wanted = set(users)
+        files = [f for f in files if f.stem in wanted]
+    if not files:
+        raise DatasetError(f"no EMG-EPN-612 user .json files under {root}",
+                           "download the dataset (https://doi.org/10.5281/zenodo.4421500) and point here")
+    index = {name.lower(): i for i, name in enumerate(EPN612_CLASSES)}
+    trials = []
+    rate = 200.0
+    for f in files:
+        try:
+            doc = json.loads(f.read_text())
+        except (OSError, ValueError) as e:
+            raise DatasetError(f"{f} is not readable JSON ({e})") from None
+        rate = float(doc.get("generalInfo", {}).get("samplingFrequencyInHertz", rate))
+        reps: dict[int, int] = {}
+        for sample in doc.get(f"{split}Samples", {}).values():
+            name = str(sample.get("gestureName", "")).lower()
+            if name not in index:
+                continue
+            emg = sample["emg"]
+            x = np.column_stack([np.asarray(emg[f"ch{k}"], dtype=np.float64) for k in range(1, 9)])
+            gt = sample.get("groundTruthIndex")
+            if trim and gt and name != "nogesture":
+                x = x[int(gt[0]) - 1 : int(gt[1])]
+            label = index[name]
+            trials.append(Trial(x, label, f.stem, 1, reps.get(label, 0)))
+            reps[label] = reps.get(label, 0) + 1
+    if not trials:
+        raise DatasetError(f"no labelled {split} samples in {len(files)} EMG-EPN-612 file(s) under {root}")
+    info = StreamInfo("myo", "emg", rate, (8,), dtype="float64", unit="counts", meta={"device": "Thalmic Myo"})
+    return EMGTrials(info, EPN612_CLASSES, tuple(trials))
