@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 import threading
 from contextlib import contextmanager
 
@@ -85,7 +84,3 @@ def stop_on_signals():
     finally:
         for sig, h in previous.items():
             signal.signal(sig, h)
-
-
-def is_tty() -> bool:
-    return sys.stderr.isatty()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from ..errors import NotFittedError, ParameterError, StreamFormatError
 from .frame import Frame
@@ -140,8 +141,6 @@ class LearningStage(Stage):
 
     def set_calibration_params(self, params: dict[str, Any]) -> None:
         """Restore learned state from :meth:`calibration_params` output."""
-        import numpy as np
-
         for k, v in params.items():
             if not k.endswith("_"):
                 raise ParameterError(f"calibration parameter {k!r} is not a learned attribute (no trailing _)")
@@ -186,8 +185,6 @@ class LearningStage(Stage):
 
 
 def _to_jsonable(v: Any) -> Any:
-    import numpy as np
-
     if isinstance(v, np.ndarray):
         return v.tolist()
     if isinstance(v, np.generic):
@@ -242,13 +239,3 @@ class Chain(Stage):
 
     def __repr__(self) -> str:
         return "Chain(" + ", ".join(map(repr, self.stages)) + ")"
-
-
-def process_all(stage: Stage, frames: Iterable[Frame]) -> list[Frame]:
-    """Feed ``frames`` through an opened stage; return the non-empty outputs."""
-    out = []
-    for f in frames:
-        y = stage.process(f)
-        if y is not None:
-            out.append(y)
-    return out

@@ -81,14 +81,12 @@ class SessionRecorder:
 
     def __init__(self, protocol: Protocol) -> None:
         self.protocol = protocol
-        self.t_first: float | None = None
         self.chunks: list[np.ndarray] = []
         self.n = 0
         self.info = None
 
     def __call__(self, frame: Frame, _out, _report) -> None:
-        if self.t_first is None:
-            self.t_first = frame.t0
+        if self.info is None:
             self.info = frame.info
         self.chunks.append(np.asarray(frame.data, dtype=np.float64))
         self.n += frame.n

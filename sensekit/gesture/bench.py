@@ -10,7 +10,6 @@ import numpy as np
 from ..bench.metrics import classification_metrics
 from ..bench.task import Task, register
 from .datasets import load_hand_images, load_keypoints, ordered_split
-from .normalize import kazuhito_normalize
 from .static import StaticGestureClassifier
 
 #: sensekit's static-gesture configuration.
@@ -122,4 +121,4 @@ register(Task(
     units=lambda quick: [{}], run_unit=_landmarks_run,
 ))
 
-__all__ = ["STATIC", "kazuhito_normalize"]
+__all__ = ["STATIC"]
