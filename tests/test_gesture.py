@@ -139,3 +139,28 @@ def test_missing_model_is_one_line(monkeypatch, tmp_path):
         find_model()
     with pytest.raises(DeviceError, match="does not exist"):
         find_model(tmp_path / "x.task")
+
+
+def test_run_gesture_on_the_video(shared_data, tmp_path):
+    pytest.importorskip("mediapipe")
+    models = shared_data.parent / "models"
+    if not (models / "hand_landmarker" / "hand_landmarker.task").exists():
+        pytest.skip("no hand_landmarker model in ../shared/models")
+    import json
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+
+    rng = np.random.default_rng(2)
+    pts = np.array([_hand(rng, 1.0) for _ in range(40)] + [_hand(rng, 0.1) for _ in range(40)]) * 40 + 300
+    cal = StaticGestureClassifier().fit(pts, np.repeat([0, 1], 40), ["open", "closed"]).save(tmp_path / "g.json")
+    video = shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4"
+    r = CliRunner().invoke(app, ["run", "gesture", f"video:{video}", "--model",
+                                 str(models / "hand_landmarker" / "hand_landmarker.task"), "-c", str(cal), "--jsonl",
+                                 "--hands", "1", "--duration", "1.0"])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in r.stdout.splitlines()[1:]]
+    assert len(rows) >= 25 and all(row["data"][0][0] in (0, 1, -1) for row in rows)
+    r = CliRunner().invoke(app, ["run", "gesture", "synth:sine", "--model", str(tmp_path / "none.task")])
+    assert r.exit_code == 2 and "colour images" in r.stderr

@@ -78,3 +78,40 @@ def run_emg(
     if not jsonl:
         out.print(f"{report.samples_out} decisions from {report.samples_in:,} samples in {report.wall_s:.1f} s; "
                   f"latency of the chain {chain.latency_s * 1000:.0f} ms; stopped by {report.stopped_by}", highlight=False)
+
+
+@app.command("gesture")
+def run_gesture(
+    source: str = typer.Argument(..., help="Image source: camera:0, video:clip.mp4, or a recording with images."),
+    calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Static-gesture calibration (JSON)."),
+    model: Path | None = typer.Option(None, "--model", help="hand_landmarker.task (default: $SENSEKIT_MODELS)."),
+    mirrored: bool = typer.Option(False, "--mirrored", help="The camera delivers mirrored (selfie) images."),
+    hands: int = typer.Option(2, "--hands", min=1, max=4, help="Hands to track."),
+    smooth: bool = typer.Option(True, "--smooth/--no-smooth", help="One-Euro filter on the landmarks."),
+    lsl: str | None = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout."),
+    duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
+) -> None:
+    """Hand landmarks (and gestures, with --calibration) from a camera or video, to LSL and/or
+    JSON lines. A camera that stops ends the run with everything so far published."""
+    from ..core import Chain
+    from ..gesture.filters import OneEuroFilter
+    from ..gesture.landmarks import HandLandmarks
+    from ..gesture.static import StaticGestureClassifier, StaticGestures
+
+    with stop_on_signals() as stop:
+        src = open_source(source)
+        if src.info.kind != "image" or len(src.info.shape) != 3:
+            fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; gestures need "
+                 "colour images (camera:N or video:FILE)")
+        stages = [HandLandmarks(model, max_hands=hands, mirrored=mirrored)]
+        if smooth:
+            stages.append(OneEuroFilter(min_cutoff_hz=1.0, beta=0.05))
+        if calibration is not None:
+            stages.append(StaticGestures(StaticGestureClassifier.load(calibration)))
+        chain = Chain(*stages)
+        sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
+        report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
+    if not jsonl:
+        out.print(f"{report.samples_out} frames processed in {report.wall_s:.1f} s; stopped by {report.stopped_by}",
+                  highlight=False)
