@@ -164,3 +164,32 @@ def test_run_gesture_on_the_video(shared_data, tmp_path):
     assert len(rows) >= 25 and all(row["data"][0][0] in (0, 1, -1) for row in rows)
     r = CliRunner().invoke(app, ["run", "gesture", "synth:sine", "--model", str(tmp_path / "none.task")])
     assert r.exit_code == 2 and "colour images" in r.stderr
+
+
+def test_dtw_and_trajectory_classifiers_on_synthetic_swipes_and_circles():
+    from sensekit.gesture.dynamic import NONE, DTWTemplates, TrajectoryClassifier, dtw_distances
+
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 1, 16)
+
+    def swipe(speed):
+        return np.column_stack([t * speed, 0 * t]) + rng.normal(0, 0.01, (16, 2))
+
+    def circle(phase):
+        return np.column_stack([np.cos(2 * np.pi * t + phase) - np.cos(phase), np.sin(2 * np.pi * t + phase)
+                                - np.sin(phase)]) * 0.3 + rng.normal(0, 0.01, (16, 2))
+
+    X = np.array([swipe(rng.uniform(0.5, 1)) for _ in range(30)] + [circle(rng.uniform(0, 0.3)) for _ in range(30)])
+    y = np.repeat([0, 1], 30)
+    assert dtw_distances(X[0], X[None, 0])[0] == 0
+    # time warping: a circle drawn with a pause is still nearest to circles
+    d = DTWTemplates(per_class=5).fit(X[::2], y[::2])
+    labels, dist = d.predict(X[1::2])
+    assert np.mean(labels == y[1::2]) == 1.0
+    zigzag = np.column_stack([np.arange(16) % 2, np.arange(16) % 3])[None] * 1.0
+    d.max_distance = 1.5 * dist.max()
+    assert d.predict(zigzag)[0][0] == NONE
+    d.add(7, np.column_stack([0 * t, t]), name="swipe up")  # a user-defined template
+    assert d.predict(np.column_stack([0 * t, t])[None])[0][0] == 7
+    clf = TrajectoryClassifier(decoder="lda", features="full").fit(X[::2], y[::2])
+    assert np.mean(clf.predict(X[1::2]) == y[1::2]) == 1.0

@@ -60,6 +60,45 @@ for _name, _ds in (("kazuhito00", "kazuhito00-hand-keypoints"), ("kinivi", "kini
     ))
 
 
+def _dynamic_run(key: dict, quick: bool) -> dict:
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.svm import SVC
+
+    from ..datasets import dataset_dir
+    from .datasets import load_point_history
+    from .dynamic import DTWTemplates, TrajectoryClassifier
+
+    traj, labels, classes = load_point_history(dataset_dir("kazuhito00-hand-keypoints"))
+    tr, te = ordered_split(labels)
+    lab = list(range(len(classes)))
+    clf = TrajectoryClassifier().fit(traj[tr], labels[tr])
+    metrics, confusion = classification_metrics(labels[te], clf.predict(traj[te]), labels=lab)
+    sub = te[:: (10 if quick else 2)]
+    dtw = DTWTemplates(per_class=10 if quick else 30).fit(traj[tr], labels[tr])
+    metrics["accuracy_dtw_templates"] = classification_metrics(labels[sub], dtw.predict(traj[sub])[0], labels=lab)[0][
+        "accuracy"]
+    n = 300
+    t = time.perf_counter()
+    for i in range(n):
+        clf.predict(traj[te[i : i + 1]])
+    speed = {"inference_us_per_frame": (time.perf_counter() - t) / n * 1e6}
+    x = traj.reshape(len(traj), -1)
+    peers = {}
+    for name, model in (("scikit-learn SVC(rbf)", SVC()),
+                        ("scikit-learn MLP(20,10)", MLPClassifier((20, 10), max_iter=1000, random_state=0))):
+        model.fit(x[tr], labels[tr])
+        peers[name] = {"accuracy": classification_metrics(labels[te], model.predict(x[te]), labels=lab)[0]["accuracy"]}
+    return {"metrics": metrics, "confusion": confusion, "speed": speed, "peers": peers}
+
+
+register(Task(
+    name="gesture.dynamic", chain="gesture", dataset="kazuhito00-hand-keypoints",
+    description="point_history (16-frame fingertip trajectories, 4 classes), ordered split; trajectory SVM and DTW "
+                "templates beside scikit-learn SVC(rbf) and MLP(20,10)",
+    units=lambda quick: [{}], run_unit=_dynamic_run,
+))
+
+
 def _landmarks_run(key: dict, quick: bool) -> dict:
     import cv2
 
