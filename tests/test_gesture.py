@@ -126,6 +126,7 @@ def test_landmarks_on_the_real_video(shared_data):
         if i >= 40:
             break
     src.close()
+    stage.close()
     assert found == 41
 
 
@@ -193,3 +194,29 @@ def test_dtw_and_trajectory_classifiers_on_synthetic_swipes_and_circles():
     assert d.predict(np.column_stack([0 * t, t])[None])[0][0] == 7
     clf = TrajectoryClassifier(decoder="lda", features="full").fit(X[::2], y[::2])
     assert np.mean(clf.predict(X[1::2]) == y[1::2]) == 1.0
+
+
+def test_calibrate_gesture_from_a_video(shared_data, tmp_path):
+    pytest.importorskip("mediapipe")
+    models = shared_data.parent / "models" / "hand_landmarker" / "hand_landmarker.task"
+    if not models.exists():
+        pytest.skip("no hand_landmarker model in ../shared/models")
+    import json
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+
+    video = shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4"
+    cal = tmp_path / "g.json"
+    r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--gestures", "first,second",
+                                 "--samples", "20", "--countdown", "0.5", "--model", str(models), "--no-window",
+                                 "-o", str(cal)])
+    assert r.exit_code == 0, r.output
+    assert "cross-validated accuracy" in r.stdout
+    doc = json.loads(cal.read_text())
+    assert doc["chain"] == "gesture" and doc["params"]["learned"]["classes"] == ["first", "second"]
+    r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--gestures", "a,b", "--samples", "150",
+                                 "--countdown", "0", "--model", str(models), "--no-window", "-o", str(tmp_path / "x.json")])
+    assert r.exit_code == 2 and "the source ended during gesture 'b'" in r.stderr
+    assert not (tmp_path / "x.json").exists()

@@ -139,3 +139,96 @@ def _save_session(path: Path, recorder, protocol, overwrite: bool) -> None:
         rec.file.attrs["protocol"] = json.dumps({"classes": list(protocol.classes), "reps": protocol.reps,
                                                  "hold_s": protocol.hold_s, "pause_s": protocol.pause_s,
                                                  "lead_s": protocol.lead_s, "trim_s": protocol.trim_s})
+
+
+@app.command("gesture")
+def calibrate_gesture(
+    source: str = typer.Argument(..., help="Image source: camera:0 or video:FILE."),
+    output: Path = typer.Option(..., "-o", "--output", help="Calibration file to write (.json)."),
+    gestures: str = typer.Option("open,fist,point", "--gestures", help="Gesture names, comma-separated."),
+    samples: int = typer.Option(30, "--samples", min=5, help="Hand samples to collect per gesture."),
+    countdown: float = typer.Option(3.0, "--countdown", min=0, help="Seconds to get ready before each gesture."),
+    model: Path | None = typer.Option(None, "--model", help="hand_landmarker.task (default: $SENSEKIT_MODELS)."),
+    mirrored: bool = typer.Option(False, "--mirrored", help="The camera delivers mirrored (selfie) images."),
+    decoder: str = typer.Option("lda", "--decoder", help="lda, svm, mlp or rf."),
+    reject: float | None = typer.Option(None, "--reject", min=0, max=1, help="Answer 'none' below this confidence."),
+    window: bool = typer.Option(True, "--window/--no-window", help="Show the camera, landmarks and countdown."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
+) -> None:
+    """Guided per-user gesture calibration: for each gesture a countdown, then hand samples
+    from the camera, then a fit, a cross-validated accuracy and a calibration file."""
+    from ..gesture.landmarks import HandLandmarks
+    from ..gesture.static import StaticGestureClassifier
+
+    if output.exists() and not overwrite:
+        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    names = [g.strip() for g in gestures.split(",") if g.strip()]
+    if len(names) < 2:
+        fail(f"calibration needs at least 2 gestures, got {names}")
+    import os
+
+    show = window and bool(os.environ.get("DISPLAY"))
+    src = open_source(source)
+    if src.info.kind != "image" or len(src.info.shape) != 3:
+        fail(f"source {source!r} gives a {src.info.kind!r} stream; gesture calibration needs colour images")
+    stage = HandLandmarks(model, max_hands=1, mirrored=mirrored)
+    stage.open(src.info)
+    points, labels = [], []
+    frames = iter(src)
+    try:
+        with stop_on_signals() as stop:
+            for g, name in enumerate(names):
+                got, t_start = 0, None
+                while got < samples:
+                    if stop.is_set():
+                        fail("calibration interrupted; nothing was saved", 130)
+                    try:
+                        frame = next(frames)
+                    except StopIteration:
+                        fail(f"the source ended during gesture {name!r} ({got}/{samples} samples)")
+                    t = float(frame.times[0])
+                    t_start = t if t_start is None else t_start
+                    lm = stage.process(frame).data[0, 0]
+                    ready = t - t_start >= countdown
+                    if ready and np.isfinite(lm[0, 0]):
+                        points.append(lm[:21, :2].copy())
+                        labels.append(g)
+                        got += 1
+                    status = (f"{name.upper()}: get ready {countdown - (t - t_start):.1f} s" if not ready
+                              else f"{name.upper()}: {got}/{samples}" + ("" if np.isfinite(lm[0, 0]) else " (no hand)"))
+                    if show:
+                        _show(frame.data[0], lm, status)
+                    else:
+                        err.print(status, end="\r", highlight=False)
+    finally:
+        src.close()
+        stage.close()
+        if show:
+            import cv2
+
+            cv2.destroyAllWindows()
+    err.print()
+    pts, y = np.asarray(points), np.asarray(labels)
+    clf = StaticGestureClassifier(decoder=decoder, reject_below=reject)
+    folds = 5
+    order = np.arange(len(y)) % folds  # interleaved folds: each holds every part of each gesture
+    correct = []
+    for k in range(folds):
+        fit = StaticGestureClassifier(decoder=decoder).fit(pts[order != k], y[order != k], names)
+        correct.append(fit.predict(pts[order == k])[0] == y[order == k])
+    accuracy = float(np.mean(np.concatenate(correct)))
+    out.print(f"{folds}-fold cross-validated accuracy: {accuracy:.1%} on {len(y)} samples", highlight=False)
+    clf.fit(pts, y, names).save(output, device=source)
+    out.print(f"calibration written to {output} ({len(names)} gestures: {', '.join(names)})", highlight=False)
+
+
+def _show(image, lm, status: str) -> None:
+    import cv2
+
+    img = image.copy()
+    if np.isfinite(lm[0, 0]):
+        for x, y in lm[:21, :2]:
+            cv2.circle(img, (int(x), int(y)), 4, (0, 255, 0), -1)
+    cv2.putText(img, status, (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 200, 255), 2)
+    cv2.imshow("sensekit calibrate gesture", img)
+    cv2.waitKey(1)

@@ -111,7 +111,10 @@ def run_gesture(
             stages.append(StaticGestures(StaticGestureClassifier.load(calibration)))
         chain = Chain(*stages)
         sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
-        report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
+        try:
+            report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
+        finally:
+            chain.close()
     if not jsonl:
         out.print(f"{report.samples_out} frames processed in {report.wall_s:.1f} s; stopped by {report.stopped_by}",
                   highlight=False)

@@ -76,6 +76,10 @@ class Stage:
         on the output (0 for memoryless stages)."""
         return 0.0
 
+    def close(self) -> None:
+        """Release outside resources (a model runtime, a device); ``open`` again to reuse.
+        Default: nothing to release."""
+
     def __call__(self, frame: Frame) -> Frame | None:
         return self.process(frame)
 
@@ -222,6 +226,11 @@ class Chain(Stage):
     def _reset(self) -> None:
         for stage in self.stages:
             stage.reset()
+
+    def close(self) -> None:
+        """Close every stage."""
+        for stage in self.stages:
+            stage.close()
 
     @property
     def latency_s(self) -> float:

@@ -139,6 +139,7 @@ def _landmarks_run(key: dict, quick: bool) -> dict:
                                   10_000 + i * 40)
         mp_found += bool(res.hand_landmarks)
     alone = (time.perf_counter() - t) / len(frames)
+    stage.close()
     metrics.update(video_frames=float(len(frames)), video_frames_with_hand=float(found))
     speed.update(ms_per_frame=ours * 1e3, overhead_vs_mediapipe_percent=(ours / alone - 1) * 100)
     peers["mediapipe alone"] = {"video_frames_with_hand": float(mp_found), "ms_per_frame": alone * 1e3}
@@ -149,6 +150,7 @@ def _landmarks_run(key: dict, quick: bool) -> dict:
         st = HandLandmarks(max_hands=1)
         st.open(StreamInfo("img", "image", 0.0, img.shape, dtype="uint8"))
         hits += bool(np.isfinite(st.detect(img, 0.0)[0, 0, 0]))
+        st.close()
     metrics.update(images=float(len(files["images"])), images_with_hand=float(hits))
     return {"metrics": metrics, "speed": speed, "peers": peers}
 

@@ -14,7 +14,9 @@ person's true hand.
 
 from __future__ import annotations
 
+import atexit
 import os
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,15 @@ from ..errors import DeviceError
 __all__ = ["HandLandmarks", "find_model", "MODEL_NAME"]
 
 MODEL_NAME = "hand_landmarker.task"
+
+# MediaPipe landmarkers left open can deadlock the interpreter's exit: close them first
+_OPEN: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for stage in list(_OPEN):
+        stage.close()
 
 
 def find_model(path: str | os.PathLike | None = None) -> Path:
@@ -103,11 +114,18 @@ class HandLandmarks(Stage):
                                                "hand score, presence"})
         return self._out
 
-    def _reset(self) -> None:
+    def close(self) -> None:
+        """Release MediaPipe's landmarker (its threads and model); ``reset`` makes a new one."""
         if self._landmarker is not None:
             self._landmarker.close()
+            self._landmarker = None
+        _OPEN.discard(self)
+
+    def _reset(self) -> None:
+        self.close()
         try:
             self._landmarker = self._vision.HandLandmarker.create_from_options(self._options)
+            _OPEN.add(self)
         except Exception as e:
             raise DeviceError(f"the hand landmarker model {str(find_model(self.model_path))!r} cannot be loaded "
                               f"({str(e).splitlines()[0][:120]})", "check that it is a hand_landmarker.task") from None
