@@ -303,3 +303,19 @@ def test_emg_epn612_loader_reads_user_json(tmp_path):
         load_emg_epn612(tmp_path, split="testing")
     with pytest.raises(DatasetError, match="no EMG-EPN-612"):
         load_emg_epn612(tmp_path / "nothing")
+
+
+def test_putemg_loader_reads_pandas_hdf(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("tables")
+    from sensekit.emg.datasets import load_putemg
+
+    gt = np.array([-1] * 10 + [0] * 20 + [1] * 30 + [-1] * 5 + [6] * 25 + [1] * 10)
+    df = pd.DataFrame({f"EMG_{k}": np.arange(len(gt)) * k for k in range(1, 25)})
+    df["TRAJ_GT"] = gt
+    df.to_hdf(tmp_path / "emg_gestures-03-repeats_long-2018-05-11-11-05-00-595.hdf5", key="data")
+    d = load_putemg(tmp_path)
+    assert d.info.rate == 5120 and d.info.shape == (24,)
+    assert [(d.classes[t.label], t.rep, len(t.data)) for t in d] == [
+        ("idle", 0, 20), ("fist", 0, 30), ("pinch_index", 0, 25), ("fist", 1, 10)]
+    assert d.trials[0].data[0, 1] == 2 * 10  # EMG_2 at sample 10

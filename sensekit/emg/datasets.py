@@ -19,9 +19,13 @@ from ..core import StreamInfo
 from ..errors import DatasetError
 
 __all__ = ["Trial", "EMGTrials", "load_myo_readings_wrist8", "load_libemg_myo_test", "load_recording_trials",
-           "load_ninapro", "load_emg_epn612", "MYO_WRIST8_CLASSES", "EPN612_CLASSES"]
+           "load_ninapro", "load_emg_epn612", "load_putemg", "MYO_WRIST8_CLASSES", "EPN612_CLASSES",
+           "PUTEMG_CLASSES"]
 
 EPN612_CLASSES = ("noGesture", "fist", "waveIn", "waveOut", "open", "pinch")
+#: putEMG gesture codes (TRAJ_GT) -> names.
+PUTEMG_CLASSES = {0: "idle", 1: "fist", 2: "flexion", 3: "extension", 6: "pinch_index", 7: "pinch_middle",
+                  8: "pinch_ring", 9: "pinch_small"}
 
 MYO_WRIST8_CLASSES = ("rest", "wrist_flexion", "wrist_extension", "radial_deviation", "ulnar_deviation",
                       "pronation", "supination", "fist")
@@ -294,3 +298,51 @@ def load_emg_epn612(path: str | os.PathLike, *, split: str = "training", users: 
         raise DatasetError(f"no labelled {split} samples in {len(files)} EMG-EPN-612 file(s) under {root}")
     info = StreamInfo("myo", "emg", rate, (8,), dtype="float64", unit="counts", meta={"device": "Thalmic Myo"})
     return EMGTrials(info, EPN612_CLASSES, tuple(trials))
+
+
+def load_putemg(path: str | os.PathLike, *, subjects: Iterable[str] | None = None) -> EMGTrials:
+    """putEMG recordings (``emg_gestures-<subject>-<trajectory>-<date>.hdf5``, 24 ch 5120 Hz)
+    from a user folder; needs pandas and PyTables (``pip install 'sensekit[datasets]'``).
+
+    Each contiguous run of the ground-truth gesture (``TRAJ_GT``; -1 = unlabelled, skipped)
+    is a trial; classes follow :data:`PUTEMG_CLASSES` in code order. The session number is
+    the file's order for its subject.
+    """
+    try:
+        import pandas as pd
+    except ImportError:
+        raise DatasetError("reading putEMG needs pandas and PyTables", "pip install 'sensekit[datasets]'") from None
+    root = Path(path)
+    files = sorted(root.rglob("emg_gestures-*.hdf5"))
+    if subjects is not None:
+        wanted = set(subjects)
+        files = [f for f in files if f.name.split("-")[1] in wanted]
+    if not files:
+        raise DatasetError(f"no putEMG emg_gestures-*.hdf5 files under {root}",
+                           "download putEMG (https://biolab.put.poznan.pl/putemg-dataset/) and point here")
+    codes = sorted(PUTEMG_CLASSES)
+    index = {c: i for i, c in enumerate(codes)}
+    trials, sessions = [], {}
+    for f in files:
+        subject = f.name.split("-")[1]
+        sessions[subject] = sessions.get(subject, 0) + 1
+        try:
+            df = pd.read_hdf(f)
+        except Exception as e:
+            raise DatasetError(f"{f} is not a readable putEMG file ({type(e).__name__}: {e})") from None
+        emg_cols = [c for c in df.columns if str(c).startswith("EMG_")]
+        if not emg_cols or "TRAJ_GT" not in df.columns:
+            raise DatasetError(f"{f} lacks EMG_* or TRAJ_GT columns")
+        emg_cols.sort(key=lambda c: int(str(c).split("_")[1]))
+        x = df[emg_cols].to_numpy(dtype=np.float64)
+        gt = df["TRAJ_GT"].to_numpy().astype(int)
+        reps: dict[int, int] = {}
+        for code, a, b in _runs(gt):
+            if code not in index:
+                continue
+            label = index[code]
+            trials.append(Trial(x[a:b], label, subject, sessions[subject], reps.get(label, 0)))
+            reps[label] = reps.get(label, 0) + 1
+    n_ch = trials[0].data.shape[1] if trials else 24
+    info = StreamInfo("putemg", "emg", 5120.0, (n_ch,), dtype="float64", unit="counts", meta={"device": "putEMG bands"})
+    return EMGTrials(info, tuple(PUTEMG_CLASSES[c] for c in codes), tuple(trials))
