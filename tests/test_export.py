@@ -136,6 +136,9 @@ def test_export_gesture_cli(tmp_path):
     r = runner.invoke(app, ["export", "gesture", "-c", str(cal), "-o", str(tmp_path / "c"), "--golden", "200"])
     assert r.exit_code == 0, r.output
     assert "label mismatches 0" in r.stdout
+    import json
+
+    assert json.loads((tmp_path / "c" / "budget.json").read_text())["time_per_frame_us_float32"] > 0
 
 
 def test_export_gesture_onnx(tmp_path):

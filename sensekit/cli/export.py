@@ -180,3 +180,13 @@ def export_gesture(
         out.print(r.stdout.strip(), highlight=False)
         if r.returncode != 0:
             fail("the float32 build differs from the Python classifier beyond the tolerance 1e-3")
+        dec = clf.learned_["decoder"]
+        consts = 2 * len(clf.learned_["mean"]) + sum(
+            np.asarray(dec[k]).size for k in ("coef", "intercept") if k in dec) + sum(
+            np.asarray(w).size for w in dec.get("weights", [])) + sum(np.asarray(b).size for b in dec.get("biases", []))
+        budget = {"state_bytes": 0, "constant_table_bytes_float32": int(consts * 4),
+                  "time_per_frame_us_float32": float(r.stdout.split("time per frame ")[1].split(" us")[0]),
+                  "latency": "one frame (stateless)"}
+        (output / "budget.json").write_text(json.dumps(budget, indent=2))
+        for k, v in budget.items():
+            out.print(f"  {k}: {v}", highlight=False)
