@@ -70,10 +70,10 @@ def test_concat_frames_keeps_timing():
     assert concat_frames([], info=info).n == 0
 
 
-def test_streaminfo_pickles_and_copies():
+def test_streaminfo_reduces_to_plain_values_and_copies():
     import copy
-    import pickle
 
     info = StreamInfo("mic", "audio", 16000, (2,), meta={"geometry": {"xyz": [[0, 0, 0], [0.1, 0, 0]]}})
-    assert pickle.loads(pickle.dumps(info)) == info
+    rebuild, args = info.__reduce__()  # what pickle (Dask, process pools) uses
+    assert rebuild(*args) == info and isinstance(args[0]["meta"], dict)
     assert copy.deepcopy(info) is info

@@ -22,11 +22,31 @@ class Format(StrEnum):
     json = "json"
 
 
+_FORMAT = typer.Option(Format.c, "--format", "-f", help="c (library + checker), onnx (decoder) or json.")
+_OUTPUT = typer.Option(..., "-o", "--output", help="Output folder.")
+
+
+def _copy_calibration(calibration: Path, output: Path) -> None:
+    shutil.copyfile(calibration, output / calibration.name)
+    out.print(f"calibration copied to {output / calibration.name}", highlight=False)
+
+
+def _compile(output: Path, sources: list[str], exe: str, flags: tuple[str, ...] = ()) -> None:
+    """Compile exported C with the system compiler (C99, every warning an error)."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        fail("no C compiler (cc) to check the export; install one or pass --no-check")
+    r = subprocess.run([cc, "-std=c99", "-Wall", "-Werror", "-O2", *flags, *sources, "-lm", "-o", exe], cwd=output,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        fail(f"the exported C did not compile: {(r.stderr.strip().splitlines() or ['?'])[0]}")
+
+
 @app.command("emg")
 def export_emg(
     calibration: Path = typer.Option(..., "--calibration", "-c", help="Calibration file from 'sensekit calibrate emg'."),
-    fmt: Format = typer.Option(Format.c, "--format", "-f", help="c (library + checker), onnx (decoder) or json."),
-    output: Path = typer.Option(..., "-o", "--output", help="Output folder."),
+    fmt: Format = _FORMAT,
+    output: Path = _OUTPUT,
     golden: int = typer.Option(0, "--golden", min=0, help="Write golden vectors: this many seconds of input in random blocks."),
     name: str = typer.Option("sensekit_emg", "--name", help="Base name of the C files."),
     check: bool = typer.Option(True, "--check/--no-check", help="Compile the C with cc and run it on the golden vectors."),
@@ -41,8 +61,7 @@ def export_emg(
     pipe = EMGPipeline.load(calibration)
     output.mkdir(parents=True, exist_ok=True)
     if fmt is Format.json:
-        shutil.copyfile(calibration, output / calibration.name)
-        out.print(f"calibration copied to {output / calibration.name}", highlight=False)
+        _copy_calibration(calibration, output)
         return
     info = pipe.info_
     x = None
@@ -80,15 +99,9 @@ def export_emg(
         budget["python_time_per_block_us"] = _python_block_time(pipe, blocks)
         err.print(f"golden vectors: {len(blocks)} blocks of random size, {sum(len(b[0]) for b in blocks)} samples")
         if check:
-            cc = shutil.which("cc") or shutil.which("gcc")
-            if cc is None:
-                fail("no C compiler (cc) to check the export; install one or pass --no-check")
-            for label, flags, tol in (("float32", [], "1e-3"), ("float64", ["-DSK_DOUBLE"], "1e-9")):
+            for label, flags, tol in (("float32", (), "1e-3"), ("float64", ("-DSK_DOUBLE",), "1e-9")):
                 exe = output / f"check_{label}"
-                r = subprocess.run([cc, "-std=c99", "-Wall", "-Werror", "-O2", *flags, f"{name}.c", f"{name}_check.c",
-                                    "-lm", "-o", exe.name], cwd=output, capture_output=True, text=True)
-                if r.returncode != 0:
-                    fail(f"the exported C did not compile: {(r.stderr.strip().splitlines() or ['?'])[0]}")
+                _compile(output, [f"{name}.c", f"{name}_check.c"], exe.name, flags)
                 r = subprocess.run([f"./{exe.name}", "golden.bin", "0.01", tol, "200"], cwd=output,
                                    capture_output=True, text=True)
                 out.print(f"{label}: {r.stdout.strip()}", highlight=False)
@@ -129,8 +142,8 @@ def _check_trials(pipe):
 @app.command("gesture")
 def export_gesture(
     calibration: Path = typer.Option(..., "--calibration", "-c", help="Static-gesture calibration (JSON)."),
-    fmt: Format = typer.Option(Format.c, "--format", "-f", help="c (library + checker), onnx (decoder) or json."),
-    output: Path = typer.Option(..., "-o", "--output", help="Output folder."),
+    fmt: Format = _FORMAT,
+    output: Path = _OUTPUT,
     golden: int = typer.Option(0, "--golden", min=0, help="Write this many golden frames (random hands) and check the C."),
     name: str = typer.Option("sensekit_gesture", "--name", help="Base name of the C files."),
 ) -> None:
@@ -144,8 +157,7 @@ def export_gesture(
     clf = StaticGestureClassifier.load(calibration)
     output.mkdir(parents=True, exist_ok=True)
     if fmt is Format.json:
-        shutil.copyfile(calibration, output / calibration.name)
-        out.print(f"calibration copied to {output / calibration.name}", highlight=False)
+        _copy_calibration(calibration, output)
         return
     if fmt is Format.onnx:
         from ..emg.decoders import CompiledDecoder
@@ -169,13 +181,7 @@ def export_gesture(
         labels, conf = clf.predict(rows)
         blocks = [(rows[s], np.column_stack([labels[s], conf[s]])) for s in random_splits(len(rows), max_block=16)]
         write_golden(output / "golden.bin", blocks, 42, 2)
-        cc = shutil.which("cc") or shutil.which("gcc")
-        if cc is None:
-            fail("no C compiler (cc) to check the export")
-        r = subprocess.run([cc, "-std=c99", "-Wall", "-Werror", "-O2", f"{name}.c", f"{name}_check.c", "-lm", "-o", "check"],
-                           cwd=output, capture_output=True, text=True)
-        if r.returncode != 0:
-            fail(f"the exported C did not compile: {(r.stderr.strip().splitlines() or ['?'])[0]}")
+        _compile(output, [f"{name}.c", f"{name}_check.c"], "check")
         r = subprocess.run(["./check", "golden.bin", "0.01", "1e-3", "100"], cwd=output, capture_output=True, text=True)
         out.print(r.stdout.strip(), highlight=False)
         if r.returncode != 0:
