@@ -41,10 +41,10 @@ def info(
         return
     table = Table(title=str(path), title_justify="left")
     for col in ("stream", "kind", "rate", "sample", "dtype", "unit", "samples", "duration", "gaps", "drops"):
-        table.add_column(col, justify="right" if col in ("rate", "samples", "duration", "gaps", "drops") else "left")
+        table.add_column(col, justify="right" if col in ("rate", "samples", "duration", "gaps", "drops") else "left",
+                         no_wrap=True)
     for r in rows:
-        ch = r["channels"]
-        sample = f"{tuple(r['shape'])}" + (f" {', '.join(ch[:4])}{', ...' if len(ch) > 4 else ''}" if ch else "")
+        sample = "x".join(map(str, r["shape"]))  # channel names: see --json
         table.add_row(r["stream"], r["kind"], f"{r['rate_hz']:g} Hz" if r["rate_hz"] else "irregular", sample,
                       r["dtype"], r["unit"] or "-", f"{r['samples']:,}", f"{r['duration_s']:.3f} s", str(r["gaps"]),
                       str(r["dropped_blocks"]), style="red" if r["dropped_blocks"] or r["gaps"] else None)
