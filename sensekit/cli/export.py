@@ -149,6 +149,7 @@ def export_gesture(
 ) -> None:
     """Export a static-gesture classifier: landmark normalisation, features, decoder, rejection."""
     from ..export import export_gesture_c, write_golden
+    from ..export.c_emg import decoder_constants
     from ..export.golden import random_splits
     from ..gesture.static import StaticGestureClassifier
 
@@ -186,11 +187,7 @@ def export_gesture(
         out.print(r.stdout.strip(), highlight=False)
         if r.returncode != 0:
             fail("the float32 build differs from the Python classifier beyond the tolerance 1e-3")
-        dec = clf.learned_["decoder"]
-        consts = 2 * len(clf.learned_["mean"]) + sum(
-            np.asarray(dec[k]).size for k in ("coef", "intercept") if k in dec) + sum(
-            np.asarray(w).size for w in dec.get("weights", [])) + sum(np.asarray(b).size for b in dec.get("biases", []))
-        budget = {"state_bytes": 0, "constant_table_bytes_float32": int(consts * 4),
+        budget = {"state_bytes": 0, "constant_table_bytes_float32": decoder_constants(clf.learned_) * 4,
                   "time_per_frame_us_float32": float(r.stdout.split("time per frame ")[1].split(" us")[0]),
                   "latency": "one frame (stateless)"}
         (output / "budget.json").write_text(json.dumps(budget, indent=2))

@@ -149,20 +149,20 @@ def run(
     monitor = SequenceMonitor(report)
     opened: list[Sink] = []
     start = time.perf_counter()
+
+    def open_all(stream: StreamInfo) -> None:
+        out_info = chain.open(stream) if chain is not None else stream
+        for s in sinks:
+            s.open(out_info)
+            opened.append(s)
+
     try:
         if info is not None:
-            out_info = chain.open(info) if chain is not None else info
-            for s in sinks:
-                s.open(out_info)
-                opened.append(s)
+            open_all(info)
         for frame in source:
-            if not opened and sinks and info is None:
-                out_info = chain.open(frame.info) if chain is not None else frame.info
-                for s in sinks:
-                    s.open(out_info)
-                    opened.append(s)
-            elif chain is not None and info is None and chain.input_info is None:
-                chain.open(frame.info)
+            if info is None:  # no info up front: the first frame's
+                info = frame.info
+                open_all(info)
             report.blocks += 1
             if not monitor.check(frame):
                 continue

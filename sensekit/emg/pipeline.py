@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core import Chain, Frame, StreamInfo
 from ..core.calibration import load_calibration, save_calibration
-from ..core.stages import BandPass, HighPass, Notch, Window
+from ..core.stages import BandPass, HighPass, Notch, Window, standardisation
 from ..errors import CalibrationError, NotFittedError, ParameterError
 from .datasets import EMGTrials
 from .decoders import DECODERS, fit_decoder
@@ -125,8 +125,7 @@ class EMGPipeline:
         if bad.any():
             raise ParameterError(f"{int(bad.sum())} feature column(s) are NaN/inf on the calibration data "
                                  "(flat or dead channel?)", "check the channels or drop the feature")
-        mean, scale = x.mean(axis=0), x.std(axis=0)
-        scale[scale <= 1e-9 * np.maximum(1.0, np.abs(mean))] = 1.0  # constant columns
+        mean, scale = standardisation(x)
         dec = fit_decoder(self.decoder, (x - mean) / scale, y, **self.decoder_options)
         mav = np.mean(np.abs(w), axis=(1, 2))
         classes = sorted(set(y.tolist()))
@@ -147,9 +146,8 @@ class EMGPipeline:
         self._check_fitted()
         w, _, _ = self.windows(trials)
         x = compute_features(w, self.learned_["features"], rate=trials.info.rate, **self.feature_params)
-        scale = x.std(axis=0)
-        scale[scale <= 1e-9 * np.maximum(1.0, np.abs(x.mean(axis=0)))] = 1.0
-        self.learned_ = {**self.learned_, "mean": x.mean(axis=0).tolist(), "scale": scale.tolist()}
+        mean, scale = standardisation(x)
+        self.learned_ = {**self.learned_, "mean": mean.tolist(), "scale": scale.tolist()}
         return self
 
     def decide(self, trials: EMGTrials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -25,6 +25,11 @@ DECISION_CHANNELS = ("label", "confidence", "velocity")
 REJECTED = -1
 
 
+def _signal_rate(info: StreamInfo) -> float:
+    """Sampling rate (Hz) of the signal a window stream was cut from."""
+    return float(info.meta.get("input_rate", info.rate * info.meta.get("window_hop", 1)))
+
+
 def _window_channels(info: StreamInfo) -> tuple[str, ...]:
     names = tuple(info.meta.get("channels", ()))
     return names if len(names) == info.shape[1] else tuple(f"ch{i}" for i in range(info.shape[1]))
@@ -54,7 +59,7 @@ class EMGFeatures(Stage):
     def _open(self, info: StreamInfo) -> StreamInfo:
         check_stream(info, "EMGFeatures", regular=True, ndim=2, dtype_kinds="fiu")
         self.names_ = resolve_features(self.features)
-        self._rate = float(info.meta.get("input_rate", info.rate * info.meta.get("window_hop", 1)))
+        self._rate = _signal_rate(info)
         cols = feature_names(self.names_, _window_channels(info), ar_order=self.params.get("ar_order", 4))
         self._out = StreamInfo(info.name, "features", info.rate, (len(cols),), channels=cols, dtype="float64",
                                meta={**dict(info.meta), "features": list(self.names_)})
@@ -102,7 +107,7 @@ class EMGDecoder(Stage):
         p = self.params
         self._features = tuple(p["features"])
         self._fparams = dict(p.get("feature_params", {}))
-        self._rate = float(info.meta.get("input_rate", info.rate * info.meta.get("window_hop", 1)))
+        self._rate = _signal_rate(info)
         self._mean = np.asarray(p["mean"], dtype=np.float64)
         self._scale = np.asarray(p["scale"], dtype=np.float64)
         n_feat = len(feature_names(self._features, range(info.shape[1]), ar_order=self._fparams.get("ar_order", 4)))

@@ -14,7 +14,7 @@ from ..emg.pipeline import EMGPipeline
 from ..emg.stages import SignalCheck
 from ..errors import ParameterError
 
-__all__ = ["export_emg_c", "C_FEATURES"]
+__all__ = ["export_emg_c", "C_FEATURES", "decoder_constants"]
 
 #: Features the C exporter implements, with their code.
 C_FEATURES = {"MAV": 0, "RMS": 1, "WL": 2, "ZC": 3, "SSC": 4, "WAMP": 5, "VAR": 6, "LOGVAR": 7, "IAV": 8, "DASDV": 9,
@@ -112,11 +112,7 @@ def export_emg_c(pipe: EMGPipeline, folder: str | Path, *, name: str = "sensekit
     (folder / f"{name}.h").write_text(header)
     (folder / f"{name}.c").write_text(body)
     (folder / f"{name}_check.c").write_text(here.joinpath("c_check.c").read_text().replace("@HEADER@", f"{name}.h"))
-    consts = sos.size + len(lp["mean"]) * 2 + len(levels) + len(classes)
-    if dec["kind"] == "lda":
-        consts += np.asarray(dec["coef"]).size + len(dec["intercept"])
-    else:
-        consts += sum(np.asarray(w).size for w in dec["weights"]) + sum(len(b) for b in dec["biases"])
+    consts = sos.size + len(levels) + len(classes) + decoder_constants(lp)
     per_window = n_ch * win * (2 * len(feats)) + len(lp["mean"]) * (2 + len(classes))
     return {"files": [f"{name}.h", f"{name}.c", f"{name}_check.c"], "window": win, "hop": hop, "sections": len(sos),
             "constant_values": int(consts), "ops_per_sample_estimate": round(5 * len(sos) * n_ch + per_window / hop, 1),
@@ -150,3 +146,12 @@ def _decode_lines(dec: dict) -> tuple[list[str], str]:
             lines.append("    sk_softmax(p, SK_N_CLASSES);")
         decode = "\n".join(lines)
     return tables, decode
+
+
+def decoder_constants(learned: dict) -> int:
+    """Numbers in the exported tables of a standardisation + LDA/MLP decoder."""
+    dec = learned["decoder"]
+    n = 2 * len(learned["mean"])
+    if dec["kind"] == "lda":
+        return n + np.asarray(dec["coef"]).size + len(dec["intercept"])
+    return n + sum(np.asarray(w).size for w in dec["weights"]) + sum(len(b) for b in dec["biases"])

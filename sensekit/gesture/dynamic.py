@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.stages import standardisation
 from ..emg.decoders import CompiledDecoder, fit_decoder
 from ..errors import NotFittedError, ParameterError
 
@@ -155,9 +156,7 @@ class TrajectoryClassifier:
 
     def fit(self, trajectories: np.ndarray, labels: np.ndarray) -> TrajectoryClassifier:
         x = self._x(trajectories)
-        mean, scale = x.mean(axis=0), x.std(axis=0)
-        constant = scale <= 1e-9 * np.maximum(1.0, np.abs(mean))
-        mean[constant], scale[constant] = 0.0, 1.0
+        mean, scale = standardisation(x)
         self.learned_ = {"mean": mean, "scale": scale, "decoder": fit_decoder(self.decoder, (x - mean) / scale, labels)}
         self._dec = CompiledDecoder(self.learned_["decoder"])
         return self

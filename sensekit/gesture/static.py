@@ -10,6 +10,7 @@ from ..core import Frame, StreamInfo
 from ..core.calibration import load_calibration, save_calibration
 from ..core.checks import check_stream
 from ..core.stage import Stage
+from ..core.stages import standardisation
 from ..emg.decoders import CompiledDecoder, fit_decoder
 from ..errors import CalibrationError, NotFittedError, ParameterError
 from .normalize import hand_features, kazuhito_normalize
@@ -56,11 +57,7 @@ class StaticGestureClassifier:
     def fit(self, points: np.ndarray, labels: np.ndarray, classes: list[str] | None = None) -> StaticGestureClassifier:
         """Learn from landmark sets and integer labels."""
         x = self.features(points)
-        mean, scale = x.mean(axis=0), x.std(axis=0)
-        # a column constant up to rounding (e.g. the middle finger's x after the rotation) must
-        # not be blown up by dividing its rounding noise by a tiny spread
-        constant = scale <= 1e-9 * np.maximum(1.0, np.abs(mean))
-        mean[constant], scale[constant] = 0.0, 1.0
+        mean, scale = standardisation(x)  # e.g. the middle finger's x is 0 after the rotation
         dec = fit_decoder(self.decoder, (x - mean) / scale, np.asarray(labels), **self.decoder_options)
         names = list(classes) if classes is not None else [str(c) for c in dec["classes"]]
         self.learned_ = {"mean": mean.tolist(), "scale": scale.tolist(), "decoder": dec, "classes": names}

@@ -1,7 +1,7 @@
 """Stages shared by the chains: filters, windows, channel selection, resampling, scaling."""
 
 from .filters import BandPass, HighPass, IIRFilter, LowPass, Notch, SOSFilter, butter_sos
-from .normalize import Standardize
+from .normalize import Standardize, standardisation
 from .resample import Resample
 from .select import SelectChannels
 from .window import Window
@@ -18,4 +18,5 @@ __all__ = [
     "SelectChannels",
     "Resample",
     "Standardize",
+    "standardisation",
 ]

@@ -101,11 +101,6 @@ class SOSFilter(Stage):
             "fix or drop the channel, or pass nan_policy='zero'",
         )
 
-    @property
-    def latency_s(self) -> float:
-        """0: an IIR filter has no fixed delay (its group delay depends on frequency)."""
-        return 0.0
-
 
 class IIRFilter(SOSFilter):
     """A Butterworth filter designed at ``open`` for the stream's rate.

@@ -12,9 +12,17 @@ from ..frame import Frame
 from ..info import StreamInfo
 from ..stage import LearningStage
 
-__all__ = ["Standardize"]
+__all__ = ["Standardize", "standardisation"]
 
 log = logging.getLogger("sensekit")
+
+
+def standardisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and spreads of feature rows ``x`` (n, columns), with spread 1 for columns
+    constant up to rounding (a spread of 1e-16 would blow rounding noise up to O(1))."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale <= 1e-9 * np.maximum(1.0, np.abs(mean))] = 1.0
+    return mean, scale
 
 
 class Standardize(LearningStage):
