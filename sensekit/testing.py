@@ -33,8 +33,12 @@ def split_frames(info: StreamInfo, data: np.ndarray, cuts: Sequence[int], *, t0:
 
 
 def feed(stage: Stage, frames: Sequence[Frame]) -> Frame:
-    """Process ``frames`` through an opened stage; return the outputs joined in one frame."""
+    """Process ``frames`` through an opened stage, then flush it; return the outputs
+    joined in one frame."""
     outs = [y for y in (stage.process(f) for f in frames) if y is not None]
+    tail = stage.flush()
+    if tail is not None:
+        outs.append(tail)
     return concat_frames(outs, info=stage.output_info)
 
 

@@ -118,3 +118,43 @@ def run_gesture(
     if not jsonl:
         out.print(f"{report.samples_out} frames processed in {report.wall_s:.1f} s; stopped by {report.stopped_by}",
                   highlight=False)
+
+
+@app.command("eyetrack")
+def run_eyetrack(
+    source: str = typer.Argument(..., help="Eye camera: camera:0, video:FILE, or synth:eye."),
+    calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Gaze calibration (JSON); without it, "
+                                            "the pupil stream is published."),
+    detector: str = typer.Option("adaptive", "--detector", help="Event detector on the gaze: adaptive, nh2010, ivt, idt."),
+    chunk: float = typer.Option(0.5, "--chunk", min=0.05, help="Event-detector chunk (s): the labels' latency."),
+    lsl: str | None = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout."),
+    duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
+) -> None:
+    """Pupil per image; with --calibration, gaze (deg) with a fixation/saccade/PSO/pursuit/
+    blink label per sample, to LSL and/or JSON lines. A camera that stops ends the run with
+    everything so far published (the detector's last chunk included)."""
+    from ..core import Chain
+    from ..eyetrack.calibrate import load_gaze_mapper
+    from ..eyetrack.pupil import PupilDetector
+    from ..eyetrack.stages import EventDetector, GazeDegrees
+
+    with stop_on_signals() as stop:
+        src = open_source(source)
+        if src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):
+            fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; eye tracking needs "
+                 "eye-camera images (camera:N, video:FILE, synth:eye)")
+        stages = [PupilDetector()]
+        if calibration is not None:
+            pupil_info = stages[0].open(src.info)
+            stages += [load_gaze_mapper(calibration, stream=pupil_info), GazeDegrees(),
+                       EventDetector(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25))]
+        chain = Chain(*stages)
+        sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
+        try:
+            report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
+        finally:
+            chain.close()
+    if not jsonl:
+        out.print(f"{report.samples_in} images, {report.samples_out} samples out in {report.wall_s:.1f} s; "
+                  f"stopped by {report.stopped_by}", highlight=False)

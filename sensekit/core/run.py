@@ -156,6 +156,16 @@ def run(
             s.open(out_info)
             opened.append(s)
 
+    def flush_into(targets: list[Sink]) -> None:
+        """End of stream (or a stop): what the chain still holds goes to the sinks too."""
+        if chain is None or chain.input_info is None:
+            return
+        tail = chain.flush()
+        if tail is not None and tail.n:
+            report.samples_out += tail.n
+            for s in targets:
+                s.write(tail)
+
     try:
         if info is not None:
             open_all(info)
@@ -184,8 +194,10 @@ def run(
             ):
                 report.stopped_by = "limit"
                 break
+        flush_into(opened)
     except KeyboardInterrupt:
         report.stopped_by = "interrupt"
+        flush_into(opened)
     except BaseException as e:
         report.stopped_by = type(e).__name__
         raise

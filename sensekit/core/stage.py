@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import NotFittedError, ParameterError, StreamFormatError
-from .frame import Frame
+from .frame import Frame, concat_frames
 from .info import StreamInfo
 
 __all__ = ["Stage", "Chain", "LearningStage"]
@@ -63,6 +63,16 @@ class Stage:
             self._check_frame_info(frame)
         return self._process(frame)
 
+    def flush(self) -> Frame | None:
+        """End of stream: return the output still held back (samples a stage with
+        look-ahead was waiting to finish), or ``None``. After ``flush`` the stage is
+        reset. Stages without look-ahead hold nothing back."""
+        if self.input_info is None:
+            raise ParameterError(f"{type(self).__name__}.flush called before open")
+        out = self._flush()
+        self._reset()
+        return out
+
     def reset(self) -> None:
         """Forget the stream's history (filter state, partial windows); keep parameters
         and anything learned by ``fit``."""
@@ -101,6 +111,10 @@ class Stage:
 
     def _reset(self) -> None:
         """Restore the documented start state; default: nothing to forget."""
+
+    def _flush(self) -> Frame | None:
+        """Output held back at the end of the stream; default: none."""
+        return None
 
     def _check_frame_info(self, frame: Frame) -> None:
         if self.input_info is None:
@@ -226,6 +240,15 @@ class Chain(Stage):
     def _reset(self) -> None:
         for stage in self.stages:
             stage.reset()
+
+    def _flush(self) -> Frame | None:
+        pending = None  # what the stages before still held, pushed through the rest
+        for stage in self.stages:
+            parts = [stage.process(pending)] if pending is not None and pending.n else []
+            parts.append(stage.flush())
+            parts = [p for p in parts if p is not None and p.n]
+            pending = concat_frames(parts) if parts else None
+        return pending
 
     def close(self) -> None:
         """Close every stage."""

@@ -87,6 +87,8 @@ SYNTH_SOURCES: dict[str, str | Callable[..., Source]] = {
     "sine": SynthSource,
     "noise": lambda **kw: SynthSource("noise", **kw),
     "emg": "sensekit.emg.synth:EMGSynthSource",
+    "eye": "sensekit.eyetrack.synth:EyeImageSource",
+    "gaze": "sensekit.eyetrack.synth:GazeSource",
 }
 
 

@@ -1,0 +1,175 @@
+"""``sensekit eyetrack``: pupils from eye images, eye-movement events from gaze files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ._app import err, fail, new_app, out, stop_on_signals
+
+app = new_app("Eye tracking: detect pupils in eye images, detect fixations/saccades/PSOs/pursuits in gaze files.")
+
+SCREEN_HELP = "Screen WIDTHxHEIGHTmm@WIDTHxHEIGHT (px), e.g. 531x299mm@1920x1080."
+
+
+def screen_option(screen: str | None, distance: float | None, *, required: bool, what: str):
+    """The --screen/--distance pair as a Screen (or None when both are absent and not required)."""
+    from ..eyetrack.geometry import Screen
+
+    if screen is None and distance is None and not required:
+        return None
+    if screen is None or distance is None:
+        fail(f"{what} needs the screen geometry: give --screen WxHmm@WxH and --distance MM (eye to screen)")
+    return Screen.parse(screen, distance)
+
+
+def _write_csv(path: Path, header, rows) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+@app.command("events")
+def events(
+    path: Path = typer.Argument(..., help="Gaze file: Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs or Tobii CSV."),
+    detector: str = typer.Option("adaptive", "--detector", help="adaptive, nh2010, ivt or idt."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Events CSV to write."),
+    labels_out: Path | None = typer.Option(None, "--labels", help="Per-sample labels CSV to write."),
+    plot: Path | None = typer.Option(None, "--plot", help="PNG of the gaze trace coloured by event."),
+    screen: str | None = typer.Option(None, "--screen", help=SCREEN_HELP),
+    distance: float | None = typer.Option(None, "--distance", min=1, help="Eye-to-screen distance (mm)."),
+    chunk: float = typer.Option(2.0, "--chunk", min=0.05, help="Detector chunk (s); labels never depend on blocks."),
+) -> None:
+    """Label every sample (fixation, saccade, PSO, pursuit, blink) and list the events;
+    with hand labels in the file (Lund, IRF), print Cohen's kappa per class against them."""
+    from ..eyetrack.datasets import load_gaze
+    from ..eyetrack.labels import LABEL_NAMES
+    from ..eyetrack.stages import EventDetector, GazeEvents
+    from ..testing import feed
+
+    rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file")).regular()
+    if len(rec) == 0 or not np.isfinite(rec.x).any():
+        fail(f"{path.name} has no valid gaze samples")
+    frame = rec.to_frame()
+    det = EventDetector(detector, chunk_s=chunk)
+    det.open(frame.info)
+    labelled = feed(det, [frame])
+    to_events = GazeEvents()
+    to_events.open(det.output_info)
+    ev = feed(to_events, [labelled]).data
+    lab = labelled.data[:, 3].astype(int)
+    table = Table(title=f"{rec.name}: {len(rec)} samples at {rec.rate:g} Hz, detector {detector}")
+    for c in ("event", "count", "mean duration (ms)", "mean amplitude (°)", "mean peak velocity (°/s)"):
+        table.add_column(c, justify="right" if c != "event" else "left")
+    for code, name in LABEL_NAMES.items():
+        rows = ev[ev[:, 0] == code]
+        if len(rows):
+            table.add_row(name, str(len(rows)), f"{1000 * rows[:, 3].mean():.0f}", f"{np.nanmean(rows[:, 4]):.2f}"
+                          if np.isfinite(rows[:, 4]).any() else "-",
+                          f"{np.nanmean(rows[:, 5]):.0f}" if np.isfinite(rows[:, 5]).any() else "-")
+    out.print(table)
+    if rec.labels:
+        from sklearn.metrics import cohen_kappa_score
+
+        kt = Table(title="Cohen's kappa against the file's hand labels (one class against the rest)")
+        kt.add_column("coder")
+        for name in ("fixation", "saccade", "pso", "pursuit"):
+            kt.add_column(name, justify="right")
+        for coder, truth in rec.labels.items():
+            cells = []
+            for code in (1, 2, 3, 4):
+                t, p = truth == code, lab == code
+                cells.append(f"{cohen_kappa_score(t, p):.3f}" if t.any() or p.any() else "-")
+            kt.add_row(coder, *cells)
+        out.print(kt)
+    if output is not None:
+        from ..eyetrack.labels import EVENT_FIELDS
+
+        _write_csv(output, EVENT_FIELDS, ([LABEL_NAMES[int(r[0])], *(f"{v:.6g}" for v in r[1:])] for r in ev))
+        out.print(f"{len(ev)} events written to {output}", highlight=False)
+    if labels_out is not None:
+        _write_csv(labels_out, ("t", "x_deg", "y_deg", "speed_deg_s", "label"),
+                   ([f"{t:.6f}", f"{r[0]:.5g}", f"{r[1]:.5g}", f"{r[2]:.5g}", LABEL_NAMES[int(r[3])]]
+                    for t, r in zip(rec.t, labelled.data, strict=True)))
+        out.print(f"{len(lab)} labels written to {labels_out}", highlight=False)
+    if plot is not None:
+        _plot_events(rec, lab, plot)
+        out.print(f"plot written to {plot}", highlight=False)
+
+
+def _plot_events(rec, lab, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..eyetrack.labels import LABEL_NAMES
+
+    colours = {0: "lightgrey", 1: "tab:blue", 2: "tab:red", 3: "tab:orange", 4: "tab:green", 5: "black"}
+    fig, ax = plt.subplots(figsize=(12, 4))
+    ax.plot(rec.t, rec.x, color="0.6", lw=0.6, label="x")
+    ax.plot(rec.t, rec.y, color="0.8", lw=0.6, label="y")
+    for code, colour in colours.items():
+        m = lab == code
+        if m.any():
+            ax.scatter(rec.t[m], rec.x[m], s=2, color=colour, label=LABEL_NAMES[code])
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("gaze (deg)")
+    ax.legend(loc="upper right", ncol=4, fontsize=8, markerscale=4)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+@app.command("pupil")
+def pupil(
+    source: str = typer.Argument(..., help="Eye images: video:eye.mp4, camera:0, synth:eye, or a recording."),
+    output: Path = typer.Option(..., "-o", "--output", help="Pupil CSV to write (t, x, y, axes, angle, diameter, confidence)."),
+    min_diameter: float = typer.Option(8.0, "--min-diameter", min=1, help="Smallest pupil (px)."),
+    max_diameter: float = typer.Option(100.0, "--max-diameter", min=2, help="Largest pupil (px)."),
+    duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to process; default all."),
+) -> None:
+    """Detect the pupil in every image; frames without a pupil (blinks) are NaN with
+    confidence 0. A camera that stops ends the run with every row so far written."""
+    from ..core import run
+    from ..core.sinks import CSVSink
+    from ..core.sources import open_source
+    from ..eyetrack.pupil import PupilDetector
+
+    if output.exists():
+        fail(f"{str(output)!r} already exists; choose another name or delete it")
+    with stop_on_signals() as stop:
+        src = open_source(source)
+        if src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):
+            fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; pupil detection "
+                 "needs eye images (camera:N, video:FILE, synth:eye)")
+        stage = PupilDetector(min_diameter=min_diameter, max_diameter=max_diameter)
+        found = [0, 0]
+
+        def count(_fin, fout, _report):
+            if fout is not None:
+                found[0] += fout.n
+                found[1] += int((fout.data[:, 6] > 0).sum())
+
+        total = None
+        if src.info.rate > 0 and getattr(src, "duration_s", None):
+            total = int(round(src.duration_s * src.info.rate))
+        with Progress(TextColumn("pupils"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                      transient=True) as bar:
+            task = bar.add_task("", total=total)
+
+            def on_block(fin, fout, report):
+                count(fin, fout, report)
+                bar.update(task, completed=found[0])
+
+            report = run(src, stage, CSVSink(output), max_duration_s=duration, stop=stop, on_block=on_block)
+    rate = found[1] / found[0] if found[0] else 0.0
+    out.print(f"{found[0]} images, pupil found in {found[1]} ({100 * rate:.1f} %), "
+              f"{1000 * report.wall_s / max(found[0], 1):.2f} ms per image; written to {output}", highlight=False)

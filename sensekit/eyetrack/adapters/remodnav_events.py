@@ -1,0 +1,43 @@
+"""REMoDNaV as a peer: per-sample labels (Lund codes) of gaze recordings.
+
+Inputs: ``x``, ``y`` (px, NaN for loss; all recordings concatenated), ``lengths`` (samples
+per recording), ``px2deg``, ``rate``. Returns ``labels`` and ``s`` (seconds spent in
+preprocessing and classification, all recordings).
+"""
+
+import time
+import warnings
+
+import numpy as np
+
+_CODES = {"FIXA": 1, "SACC": 2, "ISAC": 2, "HPSO": 3, "IHPS": 3, "LPSO": 3, "ILPS": 3, "PURS": 4}
+
+
+def run(inputs):
+    from remodnav.clf import EyegazeClassifier
+
+    x, y = np.asarray(inputs["x"], float), np.asarray(inputs["y"], float)
+    lengths = np.asarray(inputs["lengths"], int)
+    px2deg, rate = float(inputs["px2deg"]), float(inputs["rate"])
+    out = np.zeros(x.size, dtype=np.int8)
+    spent = 0.0
+    start = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import logging
+
+        logging.getLogger("remodnav").setLevel(logging.ERROR)
+        for n in lengths.tolist():
+            data = np.rec.fromarrays([x[start : start + n], y[start : start + n]], names="x,y")
+            t = time.perf_counter()
+            clf = EyegazeClassifier(px2deg=px2deg, sampling_rate=rate)
+            events = clf(clf.preproc(data))
+            spent += time.perf_counter() - t
+            lab = np.zeros(n, dtype=np.int8)
+            for ev in events:
+                code = _CODES.get(ev["label"])
+                if code:
+                    lab[int(ev["start_time"] * rate) : int(ev["end_time"] * rate)] = code
+            out[start : start + n] = lab
+            start += n
+    return {"labels": out.tolist(), "s": spent}

@@ -1,0 +1,180 @@
+"""Eye-tracking benchmark tasks.
+
+- ``eyetrack.lund2013`` — sample-by-sample Cohen's kappa per class (fixation, saccade,
+  PSO, pursuit) against coder RA, per stimulus type (img, dots, video), for every
+  sensekit detector, beside REMoDNaV (optional peer) and the second human coder (MN) on
+  the same recordings, with throughput (samples/s) measured in the same run.
+- ``eyetrack.irf`` — event-level F1 (onset and offset within 20 ms) and sample kappa
+  on IRF lookAtPoint (S3 left out: only roughly coded).
+- ``eyetrack.pupil`` — simulated eye images: centre error (median, 95th percentile),
+  detection rate, false detections in blinks, ms per image, beside Pupil Labs'
+  ``pupil-detectors`` 2D detector (optional peer).
+- ``eyetrack.calibration`` — the guided session on the simulator (rendered images, the
+  pupil detector, a 9-point poly2 map): accuracy and precision (deg) per noise level.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..bench.metrics import cohen_kappa
+from ..bench.peers import PeerUnavailable, run_peer
+from ..bench.task import Task, register
+from .detectors import DETECTORS
+from .labels import FIXATION, PSO, PURSUIT, SACCADE, event_f1
+
+_ADAPTERS = Path(__file__).with_name("adapters")
+_CLASSES = {"fixation": FIXATION, "saccade": SACCADE, "pso": PSO, "pursuit": PURSUIT}
+
+
+def _kappas(truth: np.ndarray, pred: np.ndarray, classes=_CLASSES) -> dict[str, float]:
+    return {f"kappa_{name}": cohen_kappa(truth == code, pred == code) for name, code in classes.items()}
+
+
+def _timed(fn, *args, repeat: int = 3, **kw):
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn(*args, **kw)
+        best = min(best, time.perf_counter() - t)
+    return out, best
+
+
+def _lund_run(key: dict, quick: bool) -> dict:
+    from ..datasets import dataset_dir
+    from .datasets import load_lund2013, lund2013_files
+
+    pairs = lund2013_files(dataset_dir("lund2013"), key["stimulus"])
+    if quick:
+        pairs = pairs[:3]
+    recs = [load_lund2013(ra, mn) for ra, mn in pairs]
+    ra = np.concatenate([r.labels["RA"] for r in recs])
+    n = ra.size
+    metrics, speed, peers = {}, {}, {}
+    for name, fn in DETECTORS.items():
+        fn(recs[0].x, recs[0].y, recs[0].rate)  # warm caches
+        t = time.perf_counter()
+        pred = np.concatenate([fn(r.x, r.y, r.rate) for r in recs])
+        spent = time.perf_counter() - t
+        k = _kappas(ra, pred)
+        if name == "adaptive":
+            metrics.update(k)
+            speed["samples_per_s"] = n / spent
+            speed["x_realtime"] = n / recs[0].rate / spent
+        else:
+            metrics.update({f"{name}_{m}": v for m, v in k.items()})
+    peers["human coder MN"] = _kappas(ra, np.concatenate([r.labels["MN"] for r in recs]))
+    try:
+        screen = recs[0].screen
+        px = [screen.to_pixels(r.x, r.y) for r in recs]
+        out = run_peer("remodnav", _ADAPTERS / "remodnav_events.py", {
+            "x": np.concatenate([p[0] for p in px]), "y": np.concatenate([p[1] for p in px]),
+            "lengths": np.array([len(r) for r in recs]), "px2deg": screen.deg_per_px, "rate": recs[0].rate})
+        pred = np.asarray(out["labels"])
+        peers["remodnav"] = {**_kappas(ra, pred), "samples_per_s": n / out["s"]}
+        speed["x_remodnav_speed"] = speed["samples_per_s"] / peers["remodnav"]["samples_per_s"]
+    except PeerUnavailable as e:
+        peers["remodnav"] = {"skipped": str(e)}
+    return {"metrics": metrics, "speed": speed, "peers": peers}
+
+
+register(Task(
+    name="eyetrack.lund2013", chain="eyetrack", dataset="lund2013",
+    description="Lund 2013 (article set), sample kappa per class vs coder RA, per stimulus; sensekit detectors "
+                "beside REMoDNaV and coder MN",
+    units=lambda quick: [{"stimulus": s} for s in ("img", "dots", "video")], run_unit=_lund_run,
+))
+
+
+def _irf_run(key: dict, quick: bool) -> dict:
+    from ..datasets import dataset_dir
+    from .datasets import load_irf
+
+    root = dataset_dir("irf-lookatpoint")
+    rec = load_irf(root / f"lookAtPoint_EL_{key['subject']}.npy")
+    truth = rec.labels["RZ"]
+    n = len(rec) if not quick else len(rec) // 4
+    x, y, truth = rec.x[:n], rec.y[:n], truth[:n]
+    metrics = {}
+    for name in ("adaptive", "nh2010"):
+        pred = DETECTORS[name](x, y, rec.rate)
+        prefix = "" if name == "adaptive" else f"{name}_"
+        for cls, code in (("fixation", FIXATION), ("saccade", SACCADE), ("pso", PSO)):
+            metrics[f"{prefix}f1_{cls}"] = event_f1(truth, pred, code, rec.rate, tolerance_s=0.02)["f1"]
+        # sample kappa on samples tagged fixation, saccade or PSO (as the IRF report)
+        m = np.isin(truth, (FIXATION, SACCADE, PSO))
+        metrics[f"{prefix}kappa_fix_sac_pso"] = cohen_kappa(truth[m], pred[m])
+    return {"metrics": metrics}
+
+
+register(Task(
+    name="eyetrack.irf", chain="eyetrack", dataset="irf-lookatpoint",
+    description="IRF lookAtPoint (EyeLink 1000 Hz; S3 left out): event F1 (onset/offset within 20 ms) and "
+                "sample kappa on fixation/saccade/PSO samples",
+    units=lambda quick: [{"subject": s} for s in (("S1",) if quick else ("S1", "S2", "S4", "S5", "S6"))],
+    run_unit=_irf_run,
+))
+
+
+def _pupil_run(key: dict, quick: bool) -> dict:
+    from .pupil import detect_pupil
+    from .synth import eye_sequence
+
+    n = 60 if quick else 400
+    images, truth = eye_sequence(n, rng=key["seed"], noise_sd=key["noise_sd"])
+    gt = np.array([t["centre"] for t in truth])
+    has = np.isfinite(gt[:, 0])
+    detect_pupil(images[0])
+    t = time.perf_counter()
+    res = np.array([detect_pupil(img) for img in images])
+    ms = (time.perf_counter() - t) / n * 1e3
+
+    def score(est, conf):
+        found = np.isfinite(est[:, 0]) & (conf > 0)
+        err = np.hypot(*(est[has & found] - gt[has & found]).T)
+        return {"median_error_px": float(np.median(err)) if err.size else float("nan"),
+                "p95_error_px": float(np.percentile(err, 95)) if err.size else float("nan"),
+                "detection_rate": float((has & found).sum() / max(has.sum(), 1)),
+                "false_detections_in_blinks": int((found & ~has).sum())}
+
+    metrics = score(res[:, :2], res[:, 6])
+    peers = {}
+    try:
+        out = run_peer("pupil-detectors", _ADAPTERS / "pupil_detectors_2d.py", {"images": images})
+        peers["pupil-detectors 2D"] = {**score(np.asarray(out["centre"], float), np.asarray(out["confidence"])),
+                                       "ms_per_image": out["s_per_frame"] * 1e3}
+    except PeerUnavailable as e:
+        peers["pupil-detectors 2D"] = {"skipped": str(e)}
+    return {"metrics": metrics, "speed": {"ms_per_image": ms}, "peers": peers}
+
+
+register(Task(
+    name="eyetrack.pupil", chain="eyetrack",
+    description="simulated 192x192 IR eye images (glints, lashes, partial lids, blinks): pupil centre error, "
+                "detection rate, ms/image, beside pupil-detectors 2D",
+    units=lambda quick: [{"seed": 1, "noise_sd": 4.0}, {"seed": 2, "noise_sd": 10.0}], run_unit=_pupil_run,
+))
+
+
+def _calibration_run(key: dict, quick: bool) -> dict:
+    from .calibrate import HeadlessDisplay, SimulatedEye, run_session
+    from .geometry import Screen
+    from .synth import EyeModel
+
+    screen = Screen(531.0, 299.0, 1920, 1080, 650.0)  # a 24" monitor at 65 cm
+    display = HeadlessDisplay()
+    eye = SimulatedEye(EyeModel(screen), display, rate=60.0, fixation_noise_deg=key["noise_deg"], render=True,
+                       seed=key["seed"])
+    res = run_session(eye, display, screen, targets=9, settle_s=0.0, sample_s=0.25 if quick else 0.5)
+    return {"metrics": {k: float(v) for k, v in res.overall.items()}}
+
+
+register(Task(
+    name="eyetrack.calibration", chain="eyetrack",
+    description="guided 9-point session on the simulator (rendered eye images -> pupil detector -> poly2), "
+                "5 validation targets; accuracy/precision (deg) per fixation-noise level",
+    units=lambda quick: [{"noise_deg": v, "seed": 0} for v in (0.05, 0.1, 0.2, 0.4)], run_unit=_calibration_run,
+))

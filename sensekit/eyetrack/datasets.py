@@ -1,0 +1,341 @@
+"""Gaze recordings from public datasets and eye-tracker exports.
+
+Every loader returns a :class:`GazeRecording`: times (s), gaze x/y in degrees of visual
+angle (NaN for loss), the rate, the screen geometry when known, and hand labels when the
+file has them.
+
+- :func:`load_lund2013` — Lund 2013 (Andersson et al. 2017) ``.mat`` files; lost gaze
+  stored as (0, 0) becomes NaN; coders' files are cut to a common length.
+- :func:`load_irf` — IRF lookAtPoint ``.npy`` files (degrees already; 1000 Hz).
+- :func:`load_eyelink_asc` — EyeLink ASC sample lines (``edf2asc`` output).
+- :func:`load_pupil_labs_csv` — Pupil Player's ``gaze_positions.csv``.
+- :func:`load_tobii_csv` — Tobii Pro Lab / Tobii Pro SDK tab- or comma-separated exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..core import Frame, StreamInfo
+from ..errors import DatasetError, RecordingError
+from .geometry import Screen
+
+__all__ = ["GazeRecording", "load_lund2013", "lund2013_files", "load_irf", "load_eyelink_asc",
+           "load_pupil_labs_csv", "load_tobii_csv", "load_gaze", "LUND_STIMULI"]
+
+log = logging.getLogger("sensekit")
+
+#: Stimulus folders of Lund 2013's "data used in the article".
+LUND_STIMULI = ("img", "dots", "video")
+
+
+@dataclasses.dataclass
+class GazeRecording:
+    """A gaze recording in degrees.
+
+    Attributes
+    ----------
+    t : ndarray, shape (n,)
+        Sample times (s).
+    x, y : ndarray, shape (n,)
+        Gaze (deg of visual angle from the screen centre; x right, y down); NaN for loss.
+    rate : float
+        Nominal sampling rate (Hz).
+    screen : Screen or None
+        Display geometry, when the file gives it.
+    labels : dict of str to ndarray
+        Hand labels by coder (codes of :mod:`sensekit.eyetrack.labels`).
+    name : str
+    """
+
+    t: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    rate: float
+    screen: Screen | None = None
+    labels: dict = dataclasses.field(default_factory=dict)
+    name: str = "gaze"
+
+    def __len__(self) -> int:
+        return int(self.t.size)
+
+    def regular(self) -> GazeRecording:
+        """This recording on a regular grid at :attr:`rate`: samples go to the nearest grid
+        point, and gaps in the timestamps (dropped samples, a pause) become NaN (loss),
+        logged as a warning; duplicated or backward timestamps keep the first sample."""
+        if self.t.size < 2:
+            return self
+        k = np.round((self.t - self.t[0]) * self.rate).astype(np.int64)
+        steps = np.diff(k)
+        if (steps == 1).all():
+            return self
+        n = int(k.max()) + 1
+        if n > 4 * self.t.size + 1000:
+            raise RecordingError(f"{self.name}: timestamps span {self.t[-1] - self.t[0]:.0f} s for {self.t.size} samples "
+                                 f"at {self.rate:g} Hz", "check the file's time column and the sampling rate")
+        gaps = np.flatnonzero(steps > 1)
+        if gaps.size:
+            log.warning("%s: timestamps jump %d times (largest %.3f s at %.3f s); the gaps are filled as data loss",
+                        self.name, gaps.size, float(steps[gaps].max() / self.rate), float(self.t[gaps[0]] - self.t[0]))
+        if (steps < 1).any():
+            log.warning("%s: %d samples repeat or go back in time; the first of each is kept", self.name,
+                        int((steps < 1).sum()))
+        first = np.ones(k.size, dtype=bool)
+        first[1:] = steps >= 1
+        keep = first & (k >= np.maximum.accumulate(k))
+        x = np.full(n, np.nan)
+        y = np.full(n, np.nan)
+        x[k[keep]], y[k[keep]] = self.x[keep], self.y[keep]
+        labels = {}
+        for name, lab in self.labels.items():
+            full = np.zeros(n, dtype=lab.dtype)
+            full[k[keep]] = lab[keep]
+            labels[name] = full
+        return GazeRecording(self.t[0] + np.arange(n) / self.rate, x, y, self.rate, self.screen, labels, self.name)
+
+    def stream_info(self) -> StreamInfo:
+        """A regular ``gaze`` stream (channels x, y in degrees)."""
+        meta = {"gaze_units": "deg"}
+        if self.screen is not None:
+            meta["screen"] = self.screen.to_dict()
+        return StreamInfo(self.name, "gaze", self.rate, (2,), channels=("x", "y"), dtype="float64", meta=meta)
+
+    def to_frame(self) -> Frame:
+        """The whole recording as one frame of :meth:`stream_info`."""
+        t0 = float(self.t[0]) if self.t.size else 0.0
+        return Frame(self.stream_info(), np.stack([self.x, self.y], axis=1), t0=t0)
+
+
+def _need(path: Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise RecordingError(f"gaze file {str(path)!r} does not exist", "check the path")
+    return path
+
+
+def _lund_one(path: Path):
+    from scipy.io import loadmat
+
+    try:
+        m = loadmat(str(path))
+        e = m["ETdata"]
+        pos = np.asarray(e["pos"][0, 0], dtype=np.float64)
+        fs = float(e["sampFreq"][0, 0][0, 0])
+        res = np.asarray(e["screenRes"][0, 0][0], dtype=np.float64)
+        dim = np.asarray(e["screenDim"][0, 0][0], dtype=np.float64)
+        dist = float(e["viewDist"][0, 0][0, 0])
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a corrupt file
+        raise RecordingError(f"{path.name} is not a Lund 2013 ETdata .mat file ({exc})",
+                             "point at the annotated_data/ files of the Lund 2013 set") from None
+    screen = Screen(dim[0] * 1000, dim[1] * 1000, int(res[0]), int(res[1]), dist * 1000)
+    return pos, fs, screen
+
+
+def load_lund2013(path_ra, path_mn=None) -> GazeRecording:
+    """One Lund 2013 recording: gaze from the RA file, labels of RA (and MN when given).
+
+    Gaze (0, 0) becomes NaN; pixels become degrees with the file's geometry; the two
+    coders' files are cut to the shorter length (they differ by 1–3 samples). Times are
+    sample index / rate: the files' clock column jitters around its 2 ms step.
+    """
+    pos, fs, screen = _lund_one(_need(path_ra))
+    labels = {"RA": pos[:, 5].astype(np.int8)}
+    n = len(pos)
+    if path_mn is not None:
+        pos_mn, _, _ = _lund_one(_need(path_mn))
+        n = min(n, len(pos_mn))
+        labels = {"RA": labels["RA"][:n], "MN": pos_mn[:n, 5].astype(np.int8)}
+    pos = pos[:n]
+    lost = (pos[:, 3] == 0) & (pos[:, 4] == 0)
+    px = np.where(lost, np.nan, pos[:, 3])
+    py = np.where(lost, np.nan, pos[:, 4])
+    x, y = screen.to_degrees(px, py)
+    t = np.arange(n) / fs  # the SMI clock column jitters around 2000 µs steps; samples are regular
+    return GazeRecording(t, x, y, fs, screen, labels, Path(path_ra).name.replace("_labelled_RA.mat", ""))
+
+
+def lund2013_files(root, stimulus: str) -> list[tuple[Path, Path]]:
+    """(RA, MN) file pairs of one stimulus type (``img``, ``dots`` or ``video``) in
+    ``annotated_data/data used in the article``."""
+    if stimulus not in LUND_STIMULI:
+        raise DatasetError(f"unknown Lund 2013 stimulus {stimulus!r}", f"use one of {', '.join(LUND_STIMULI)}")
+    folder = Path(root) / "annotated_data" / "data used in the article" / stimulus
+    pairs = []
+    for ra in sorted(folder.glob("*_labelled_RA.mat")):
+        mn = ra.with_name(ra.name.replace("_RA.mat", "_MN.mat"))
+        if mn.exists():
+            pairs.append((ra, mn))
+    if not pairs:
+        raise DatasetError(f"no Lund 2013 files in {str(folder)!r}", "sensekit datasets fetch lund2013")
+    return pairs
+
+
+def load_irf(path) -> GazeRecording:
+    """An IRF lookAtPoint ``.npy`` file (fields t, x, y in deg, status, evt), 1000 Hz."""
+    path = _need(path)
+    try:
+        a = np.load(path, allow_pickle=False)
+        t, x, y, status, evt = (a[k] for k in ("t", "x", "y", "status", "evt"))
+    except Exception as exc:  # noqa: BLE001
+        raise RecordingError(f"{path.name} is not an IRF structured array ({exc})",
+                             "point at a lookAtPoint_EL_S*.npy file") from None
+    x = np.where(status, x, np.nan).astype(np.float64)
+    y = np.where(status, y, np.nan).astype(np.float64)
+    screen = None
+    cfg = path.with_name("db_config.json")
+    if cfg.exists():
+        import json
+
+        g = json.loads(cfg.read_text()).get("geom", {})
+        try:
+            screen = Screen(g["screen_width"], g["screen_height"], int(g["display_width_pix"]),
+                            int(g["display_height_pix"]), g["eye_distance"])
+        except (KeyError, TypeError):
+            screen = None
+    t = np.asarray(t, dtype=np.float64)
+    rate = float(round(1.0 / np.median(np.diff(t))))
+    return GazeRecording(t, x, y, rate, screen, {"RZ": np.asarray(evt, dtype=np.int8)}, path.stem)
+
+
+def _to_deg(x, y, screen: Screen | None, units: str):
+    if units == "deg":
+        return x, y
+    if screen is None:
+        raise DatasetError("gaze is in pixels but no screen geometry was given",
+                           "pass screen=Screen(...) (or --screen/--distance)")
+    return screen.to_degrees(x, y)
+
+
+def load_eyelink_asc(path, *, screen: Screen | None = None, eye: str = "auto") -> GazeRecording:
+    """Samples of an EyeLink ASC file (``edf2asc`` output; ``.`` marks lost samples).
+
+    The screen resolution is read from ``DISPLAY_COORDS`` when present; physical size and
+    distance come from ``screen``. Binocular files give the left eye unless ``eye="R"``.
+    """
+    path = _need(path)
+    ts, xs, ys = [], [], []
+    coords = None
+    rate = None
+    binocular = False
+    with open(path, errors="replace") as f:
+        for line in f:
+            if not line or not line[0].isdigit():
+                if line.startswith("MSG") and "DISPLAY_COORDS" in line:
+                    p = line.split()
+                    coords = (int(float(p[-2])) + 1, int(float(p[-1])) + 1)
+                elif line.startswith("SAMPLES") or line.startswith("START"):
+                    p = line.split()
+                    if "RATE" in p:
+                        rate = float(p[p.index("RATE") + 1])
+                    if "LEFT" in p and "RIGHT" in p:
+                        binocular = True
+                continue
+            p = line.split()
+            col = 4 if (binocular and eye.upper() == "R") else 1
+            try:
+                ts.append(float(p[0]))
+                xs.append(float(p[col]) if p[col] != "." else np.nan)
+                ys.append(float(p[col + 1]) if p[col + 1] != "." else np.nan)
+            except (ValueError, IndexError):
+                raise RecordingError(f"{path.name}: unreadable sample line {line.strip()[:60]!r}",
+                                     "export with edf2asc -s (samples) and no extra columns") from None
+    if not ts:
+        raise RecordingError(f"{path.name} has no sample lines", "export samples with edf2asc")
+    t = (np.asarray(ts) - ts[0]) / 1000.0
+    if rate is None:
+        rate = float(round(1.0 / np.median(np.diff(t)))) if len(t) > 1 else 1.0
+    if screen is not None and coords is not None and (screen.width_px, screen.height_px) != coords:
+        raise DatasetError(f"{path.name}: DISPLAY_COORDS say {coords[0]}x{coords[1]} px but the screen given is "
+                           f"{screen.width_px}x{screen.height_px}", "give the resolution the recording used")
+    x, y = _to_deg(np.asarray(xs), np.asarray(ys), screen, "px")
+    return GazeRecording(t, x, y, rate, screen, {}, path.stem)
+
+
+def _read_table(path: Path):
+    text = path.read_text(errors="replace")
+    dialect = "excel-tab" if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",") else "excel"
+    rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
+    if not rows:
+        raise RecordingError(f"{path.name} has no data rows", "export gaze samples, not events")
+    return rows
+
+
+def _column(rows, path: Path, *names: str) -> np.ndarray:
+    for name in names:
+        if name in rows[0]:
+            return np.array([float(r[name]) if r[name] not in ("", None) else np.nan for r in rows])
+    raise RecordingError(f"{path.name} has no column {names[0]!r}", f"export it with the column {names[0]!r}")
+
+
+def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: float = 0.6) -> GazeRecording:
+    """Pupil Player ``gaze_positions.csv``: ``gaze_timestamp``, ``norm_pos_x/y`` (0..1,
+    origin bottom left), ``confidence`` (samples below ``min_confidence`` become NaN).
+    Normalised positions become pixels of ``screen`` (y flipped), then degrees."""
+    path = _need(path)
+    rows = _read_table(path)
+    t = _column(rows, path, "gaze_timestamp")
+    nx, ny = _column(rows, path, "norm_pos_x"), _column(rows, path, "norm_pos_y")
+    conf = _column(rows, path, "confidence")
+    if screen is None:
+        raise DatasetError("Pupil Labs gaze is normalised to the scene image; a screen geometry is needed for degrees",
+                           "pass screen=Screen(...) (or --screen/--distance)")
+    bad = conf < min_confidence
+    x = np.where(bad, np.nan, nx * screen.width_px)
+    y = np.where(bad, np.nan, (1.0 - ny) * screen.height_px)
+    order = np.argsort(t, kind="stable")
+    t = t[order] - t[order][0]
+    x, y = _to_deg(x[order], y[order], screen, "px")
+    rate = float(round(1.0 / np.median(np.diff(t)))) if len(t) > 1 else 1.0
+    return GazeRecording(t, x, y, rate, screen, {}, path.stem)
+
+
+def load_tobii_csv(path, *, screen: Screen | None = None) -> GazeRecording:
+    """Tobii Pro Lab export (``Recording timestamp`` in µs or ms, ``Gaze point X/Y`` in
+    px) or Tobii Pro SDK CSV (``device_time_stamp`` µs, ``left_gaze_point_on_display_area``
+    normalised)."""
+    path = _need(path)
+    rows = _read_table(path)
+    if "Gaze point X" in rows[0]:
+        t = _column(rows, path, "Recording timestamp", "Recording timestamp [μs]", "Recording timestamp [ms]")
+        scale = 1e-6 if np.nanmedian(np.diff(t)) > 100 else 1e-3
+        x, y = _column(rows, path, "Gaze point X"), _column(rows, path, "Gaze point Y")
+        t = (t - t[0]) * scale
+    else:
+        t = _column(rows, path, "device_time_stamp", "system_time_stamp")
+        t = (t - t[0]) * 1e-6
+        if screen is None:
+            raise DatasetError("Tobii SDK gaze is normalised to the display; a screen geometry is needed",
+                               "pass screen=Screen(...)")
+        x = _column(rows, path, "left_gaze_point_on_display_area_x") * screen.width_px
+        y = _column(rows, path, "left_gaze_point_on_display_area_y") * screen.height_px
+    x, y = _to_deg(x, y, screen, "px")
+    rate = float(round(1.0 / np.median(np.diff(t)))) if len(t) > 1 else 1.0
+    return GazeRecording(t, x, y, rate, screen, {}, path.stem)
+
+
+def load_gaze(path, *, screen: Screen | None = None) -> GazeRecording:
+    """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``,
+    Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv``."""
+    path = _need(path)
+    suffix = path.suffix.lower()
+    if suffix == ".mat":
+        return load_lund2013(path)
+    if suffix == ".npy":
+        return load_irf(path)
+    if suffix == ".asc":
+        return load_eyelink_asc(path, screen=screen)
+    if suffix in (".csv", ".tsv", ".txt"):
+        head = path.read_text(errors="replace").split("\n", 1)[0]
+        if "norm_pos_x" in head:
+            return load_pupil_labs_csv(path, screen=screen)
+        if "Gaze point X" in head or "gaze_point_on_display_area" in head:
+            return load_tobii_csv(path, screen=screen)
+        raise RecordingError(f"{path.name}: not a Pupil Labs or Tobii gaze export (first line {head[:60]!r})",
+                             "export gaze_positions.csv (Pupil Player) or a Tobii Pro Lab data export")
+    raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
+                         "use a Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs or Tobii CSV file")

@@ -1,0 +1,404 @@
+"""Eye-movement event detectors on whole gaze signals (deg, regular rate).
+
+Every detector is a function ``labels = detect(x, y, rate, **params)`` returning one
+code per sample (:mod:`sensekit.eyetrack.labels`); the streaming stages of
+:mod:`sensekit.eyetrack.stages` run them on fixed chunks so that results do not depend
+on how a stream is cut into blocks.
+
+- :func:`ivt` — velocity threshold (Salvucci & Goldberg 2000).
+- :func:`idt` — dispersion threshold (Salvucci & Goldberg 2000).
+- :func:`nh2010` — adaptive velocity thresholds with post-saccadic oscillations
+  (Nyström & Holmqvist 2010).
+- :func:`adaptive` — sensekit's detector: NH2010 saccades and PSOs, then fixation vs
+  smooth pursuit by the coherent (direction-averaged) velocity of the intersaccadic
+  samples, with minimum durations; data loss and its edges labelled blink.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+from ..core.checks import check_scalar
+from ..errors import ParameterError
+from .labels import BLINK, FIXATION, PSO, PURSUIT, SACCADE, UNDEFINED, label_runs
+
+__all__ = ["gaze_velocity", "adaptive_threshold", "ivt", "idt", "nh2010", "adaptive", "DETECTORS", "detect",
+           "MIN_RATE_HZ", "savgol_kernel"]
+
+#: The lowest rate at which each detector's saccade timing is meaningful (a warning below).
+MIN_RATE_HZ = {"ivt": 30.0, "idt": 30.0, "nh2010": 200.0, "adaptive": 200.0}
+
+
+def _odd_window(seconds: float, rate: float, minimum: int) -> int:
+    w = max(int(round(seconds * rate)), minimum)
+    return w + 1 - w % 2
+
+
+def _fill_nan(v: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    if ok.all() or not ok.any():
+        return np.where(ok, v, 0.0)
+    idx = np.arange(v.size)
+    return np.interp(idx, idx[ok], v[ok])
+
+
+@functools.lru_cache(maxsize=64)
+def savgol_kernel(window: int, order: int, deriv: int, rate: float) -> np.ndarray:
+    """Savitzky–Golay FIR kernel (for :func:`numpy.convolve`) of the ``deriv``-th
+    derivative per second."""
+    from scipy.signal import savgol_coeffs
+
+    return savgol_coeffs(window, order, deriv=deriv, delta=1.0 / rate, use="conv")
+
+
+def _fir_same(v: np.ndarray, k: np.ndarray) -> np.ndarray:
+    h = k.size // 2
+    return np.convolve(np.pad(v, h, mode="edge"), k, mode="valid")
+
+
+def gaze_velocity(x, y, rate: float, *, window_s: float = 0.02, order: int = 2, acceleration: bool = False):
+    """Savitzky–Golay smoothed gaze velocity (and acceleration).
+
+    Parameters
+    ----------
+    x, y : ndarray, shape (n,)
+        Gaze (deg); NaN for loss.
+    rate : float
+        Sampling rate (Hz).
+    window_s : float
+        Filter length (s); at least ``order + 2`` samples, odd.
+    order : int
+        Polynomial order.
+    acceleration : bool
+        Also return the acceleration magnitude.
+
+    Returns
+    -------
+    vx, vy, speed[, acceleration] : ndarray, shape (n,)
+        deg/s (and deg/s²); NaN within half a window of lost data. Edges are padded
+        with the first and last samples.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w = _odd_window(window_s, rate, order + 2 - order % 2)
+    ok = np.isfinite(x) & np.isfinite(y)
+    xi, yi = _fill_nan(x, ok), _fill_nan(y, ok)
+    k1 = savgol_kernel(w, order, 1, rate)
+    vx, vy = _fir_same(xi, k1), _fir_same(yi, k1)
+    out = [vx, vy, np.hypot(vx, vy)]
+    if acceleration:
+        k2 = savgol_kernel(w, order, 2, rate)
+        out.append(np.hypot(_fir_same(xi, k2), _fir_same(yi, k2)))
+    if not ok.all():
+        bad = minimum_filter1d(ok.astype(np.uint8), w, mode="nearest") == 0
+        for a in out:
+            a[bad] = np.nan
+    return tuple(out)
+
+
+def adaptive_threshold(speed: np.ndarray, *, initial: float = 100.0, peak_sd: float = 6.0, onset_sd: float = 3.0,
+                       tol: float = 1.0, floor: float = 0.0, robust: bool = False,
+                       max_iter: int = 100) -> tuple[float, float, float, float]:
+    """Nyström & Holmqvist's data-driven saccade thresholds.
+
+    Iterates ``PT = mean + peak_sd * sd`` of the speeds below the current ``PT`` until it
+    moves by less than ``tol`` (deg/s).
+
+    With ``robust``, the median and 1.4826 × the median absolute deviation replace the
+    mean and standard deviation, so that a few artefacts do not inflate the thresholds.
+
+    Returns
+    -------
+    peak, onset, mean, sd : float
+        Peak threshold, onset threshold (``mean + onset_sd * sd``) and the noise
+        statistics (deg/s); ``peak`` and ``onset`` are at least ``floor``.
+    """
+    v = np.sort(speed[np.isfinite(speed)])
+    pt, m, s = float(initial), 0.0, 0.0
+    if v.size == 0:
+        return max(pt, floor), max(pt, floor), m, s
+    c1 = np.concatenate([[0.0], np.cumsum(v)])
+    c2 = np.concatenate([[0.0], np.cumsum(v * v)])
+    for _ in range(max_iter):
+        k = int(np.searchsorted(v, pt))  # v[:k] < pt (sorted once: every step is O(log n))
+        if k < 2:
+            break
+        if robust:
+            m = 0.5 * float(v[(k - 1) // 2] + v[k // 2])
+            s = 1.4826 * _sorted_mad(v[:k], m)
+        else:
+            m = float(c1[k] / k)
+            s = float(np.sqrt(max(c2[k] / k - m * m, 0.0)))
+        new = m + peak_sd * s
+        done = abs(new - pt) < tol
+        pt = new
+        if done:
+            break
+    return max(pt, floor), max(m + onset_sd * s, floor * onset_sd / peak_sd), m, s
+
+
+def _sorted_mad(v: np.ndarray, m: float) -> float:
+    """Median of ``|v - m|`` for sorted ``v``, by bisection on the distance (to 1e-6 of
+    its range; O(log n) per step)."""
+    half = (v.size + 1) // 2
+    lo, hi = 0.0, float(max(m - v[0], v[-1] - m))
+    probe = np.empty(2)
+    for _ in range(20):
+        d = 0.5 * (lo + hi)
+        probe[0], probe[1] = m - d, m + d
+        i = v.searchsorted(probe)
+        if i[1] - i[0] >= half:
+            hi = d
+        else:
+            lo = d
+    return hi
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    d = np.diff(mask.astype(np.int8), prepend=0, append=0)
+    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+
+
+def _saccades(speed: np.ndarray, rate: float, *, peak: float, onset: float, noise_window_s: float,
+              min_duration_s: float, max_duration_s: float, pso_window_s: float, local_sd: float,
+              min_pso_s: float, offset_factor: float = 1.0):
+    """NH2010 saccade and PSO intervals: lists of (start, stop) sample indices."""
+    n = speed.size
+    finite = np.isfinite(speed)
+    sp = np.where(finite, speed, np.inf)  # lost data is never "slow"
+    starts, stops = _runs(speed > peak)
+    if starts.size == 0:
+        return [], []
+    # onset: the sample after the last one below the onset threshold (or lost) before each peak
+    last_on = np.maximum.accumulate(np.where((sp < onset) | ~finite, np.arange(n), -1))
+    # running sums for the local noise before each onset
+    z = np.where(finite, speed, 0.0)
+    c0 = np.concatenate([[0], np.cumsum(finite)])
+    c1 = np.concatenate([[0.0], np.cumsum(z)])
+    c2 = np.concatenate([[0.0], np.cumsum(z * z)])
+    below_or_lost = np.where(finite, speed, -np.inf)
+    noise_w = max(int(noise_window_s * rate), 2)
+    max_len = max(int(max_duration_s * rate), 2)
+    pso_w = max(int(pso_window_s * rate), 1)
+    min_len = max(int(round(min_duration_s * rate)), 1)
+    min_pso = max(int(round(min_pso_s * rate)), 1)
+    sacc, psos = [], []
+    end_prev = -1
+    for s, e, a in zip(starts.tolist(), stops.tolist(), last_on[starts].tolist(), strict=True):
+        if s <= end_prev or a < 0 or e >= n:
+            continue  # inside the previous saccade, or cut by the signal's start or end
+        a = max(a + 1, end_prev + 1)
+        # offset threshold: mix of the global onset threshold and the local noise before onset
+        lo = max(a - noise_w, 0)
+        k = c0[a] - c0[lo]
+        if k > 2:
+            mu = (c1[a] - c1[lo]) / k
+            local = mu + local_sd * np.sqrt(max((c2[a] - c2[lo]) / k - mu * mu, 0.0))
+        else:
+            local = onset
+        pso_thr = 0.7 * onset + 0.3 * local
+        off_thr = offset_factor * pso_thr
+        cand = below_or_lost[e : e + max_len] < off_thr
+        j = int(cand.argmax())
+        if not cand[j]:
+            continue
+        b = e + j  # first sample below the offset threshold (or lost)
+        if not finite[b]:
+            b -= 1  # a saccade into a blink ends at the last valid sample
+        if b - a < min_len:
+            continue
+        sacc.append((a, b + 1))
+        end_prev = b
+        # post-saccadic oscillation: within pso_window_s the speed is (again) above the
+        # NH2010 offset threshold; it ends when the speed falls below it for good
+        over = sp[b + 1 : b + 1 + pso_w] > pso_thr
+        if over.any():
+            k = over.size - 1 - int(over[::-1].argmax())  # last sample above
+            tc = sp[b + 1 + k : b + 1 + k + pso_w] < pso_thr
+            j = int(tc.argmax())
+            if tc[j]:
+                c = b + 1 + k + j
+                if c - b >= min_pso and finite[b + 1 : c + 1].all():
+                    psos.append((b + 1, c + 1))
+                    end_prev = c
+    return sacc, psos
+
+
+def _fill_short_gaps(mask: np.ndarray, min_len: int) -> np.ndarray:
+    """``mask`` with its False runs shorter than ``min_len`` between two True runs set True."""
+    if min_len <= 1:
+        return mask
+    starts, stops = _runs(~mask)
+    short = ((stops - starts) < min_len) & (starts > 0) & (stops < mask.size)
+    out = mask.copy()
+    for a, b in zip(starts[short].tolist(), stops[short].tolist(), strict=True):
+        out[a:b] = True
+    return out
+
+
+def _drop_short_runs(mask: np.ndarray, min_len: int) -> np.ndarray:
+    """``mask`` without its True runs shorter than ``min_len``."""
+    if min_len <= 1:
+        return mask
+    starts, stops = _runs(mask)
+    short = (stops - starts) < min_len
+    out = mask.copy()
+    for a, b in zip(starts[short].tolist(), stops[short].tolist(), strict=True):
+        out[a:b] = False
+    return out
+
+
+def _segment_means(inside: np.ndarray, vx: np.ndarray, vy: np.ndarray, half: int):
+    """Mean of (vx, vy) over ``[i - half, i + half]`` clipped to the run of ``inside``
+    samples that holds ``i`` (windows never reach across a saccade or a loss)."""
+    n = inside.size
+    idx = np.arange(n)
+    start = np.maximum.accumulate(np.where(~inside, idx + 1, 0))  # first sample of i's run
+    stop = np.minimum.accumulate(np.where(~inside, idx, n)[::-1])[::-1]  # one past its last
+    lo = np.maximum(idx - half, start)
+    hi = np.minimum(idx + half + 1, stop)
+    cx = np.concatenate([[0.0], np.cumsum(np.where(inside, vx, 0.0))])
+    cy = np.concatenate([[0.0], np.cumsum(np.where(inside, vy, 0.0))])
+    cnt = np.maximum(hi - lo, 1)
+    return (cx[hi] - cx[lo]) / cnt, (cy[hi] - cy[lo]) / cnt
+
+
+def _check(x, y, rate):
+    check_scalar(rate, "rate", min_value=1e-9)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ParameterError(f"gaze x and y must be 1-D arrays of one length, got {x.shape} and {y.shape}")
+    return x, y
+
+
+def ivt(x, y, rate: float, *, threshold: float = 30.0, window_s: float = 0.02) -> np.ndarray:
+    """I-VT: a sample faster than ``threshold`` (deg/s) is saccade, else fixation; loss is blink."""
+    x, y = _check(x, y, rate)
+    _, _, speed = gaze_velocity(x, y, rate, window_s=window_s)
+    labels = np.where(speed > threshold, SACCADE, FIXATION).astype(np.int8)
+    labels[~np.isfinite(speed)] = BLINK
+    return labels
+
+
+def idt(x, y, rate: float, *, dispersion: float = 1.0, min_duration_s: float = 0.1) -> np.ndarray:
+    """I-DT: samples covered by a window of ``min_duration_s`` whose dispersion
+    ``(max x - min x) + (max y - min y)`` is at most ``dispersion`` (deg) are fixation;
+    the rest saccade; loss is blink."""
+    x, y = _check(x, y, rate)
+    n = x.size
+    w = max(int(round(min_duration_s * rate)), 2)
+    ok = np.isfinite(x) & np.isfinite(y)
+    labels = np.full(n, SACCADE, dtype=np.int8)
+    if n >= w:
+        from numpy.lib.stride_tricks import sliding_window_view as windows
+
+        xw, yw = windows(x, w), windows(y, w)  # window i covers samples [i, i + w)
+        disp = (xw.max(axis=1) - xw.min(axis=1)) + (yw.max(axis=1) - yw.min(axis=1))  # NaN if any lost
+        good = disp <= dispersion
+        cs = np.concatenate([[0], np.cumsum(good)])
+        j = np.arange(n)
+        covered = cs[np.minimum(j + 1, good.size)] - cs[np.clip(j - w + 1, 0, good.size)] > 0
+        labels[covered] = FIXATION
+    labels[~ok] = BLINK
+    return labels
+
+
+def nh2010(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: float = 100.0, peak_sd: float = 6.0,
+           onset_sd: float = 3.0, min_saccade_s: float = 0.01, max_saccade_s: float = 0.15, pso_window_s: float = 0.04,
+           min_pso_s: float = 0.002, threshold_floor: float = 0.0, robust: bool = False) -> np.ndarray:
+    """Nyström & Holmqvist (2010): adaptive saccade thresholds, local-minimum onsets and
+    offsets, post-saccadic oscillations within ``pso_window_s`` of an offset; all other
+    valid samples fixation, loss blink."""
+    x, y = _check(x, y, rate)
+    _, _, speed = gaze_velocity(x, y, rate, window_s=window_s)
+    labels = np.full(x.size, FIXATION, dtype=np.int8)
+    _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, min_saccade_s, max_saccade_s,
+                   pso_window_s, min_pso_s, threshold_floor, robust)
+    labels[~np.isfinite(speed)] = BLINK
+    return labels
+
+
+def _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, min_saccade_s, max_saccade_s,
+                   pso_window_s, min_pso_s, threshold_floor, robust, offset_factor=1.0):
+    peak, onset, _, _ = adaptive_threshold(speed, initial=initial_threshold, peak_sd=peak_sd, onset_sd=onset_sd,
+                                           floor=threshold_floor, robust=robust)
+    sacc, psos = _saccades(speed, rate, peak=peak, onset=onset, noise_window_s=0.04, min_duration_s=min_saccade_s,
+                           max_duration_s=max_saccade_s, pso_window_s=pso_window_s, local_sd=onset_sd,
+                           min_pso_s=min_pso_s, offset_factor=offset_factor)
+    for a, b in sacc:
+        labels[a:b] = SACCADE
+    for a, b in psos:
+        labels[a:b] = PSO
+    return peak, onset
+
+
+def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: float = 100.0, peak_sd: float = 6.0,
+             onset_sd: float = 3.0, min_saccade_s: float = 0.01, max_saccade_s: float = 0.15,
+             pso_window_s: float = 0.04, min_pso_s: float = 0.002, threshold_floor: float = 40.0,
+             offset_factor: float = 2.0, pursuit_window_s: float = 0.3, pursuit_threshold: float = 2.5,
+             min_pursuit_s: float = 0.06, min_fixation_s: float = 0.06, loss_margin_s: float = 0.01,
+             robust: bool = True) -> np.ndarray:
+    """sensekit's detector: :func:`nh2010` saccades and PSOs, then fixation vs smooth
+    pursuit.
+
+    The intersaccadic velocity vectors are averaged over ``pursuit_window_s`` (saccade,
+    PSO and lost samples excluded): noise and tremor cancel, a pursuit's coherent
+    drift does not. A sample whose mean velocity exceeds ``pursuit_threshold`` (deg/s)
+    is pursuit; pursuit and fixation runs shorter than their minimum durations are
+    absorbed by their neighbours. Lost samples and ``loss_margin_s`` around them are
+    blink. ``threshold_floor`` (deg/s) keeps the adaptive peak threshold above pursuit
+    speeds in very clean data; ``robust`` estimates the noise by median and MAD.
+
+    A saccade ends where the speed falls below ``offset_factor`` × NH2010's offset
+    threshold; the PSO then lasts while the speed stays above (or returns, within
+    ``pso_window_s``, above) NH2010's offset threshold itself. Defaults were chosen on
+    Lund 2013 (coder RA): ``offset_factor`` 2 and a 0.3 s pursuit window.
+    """
+    x, y = _check(x, y, rate)
+    n = x.size
+    vx, vy, speed = gaze_velocity(x, y, rate, window_s=window_s)
+    labels = np.full(n, FIXATION, dtype=np.int8)
+    peak, _ = _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, min_saccade_s,
+                             max_saccade_s, pso_window_s, min_pso_s, threshold_floor, robust, offset_factor)
+    valid = np.isfinite(speed)
+    fast = (labels == FIXATION) & (speed > peak)  # a peak that made no saccade: an artefact
+    inter = (labels == FIXATION) & valid & ~fast
+    h = _odd_window(pursuit_window_s, rate, 3) // 2
+    mvx, mvy = _segment_means(inter, vx, vy, h)
+    coherent = np.hypot(mvx, mvy)
+    pursuit = inter & (coherent > pursuit_threshold)  # then fill short gaps, drop short pursuits
+    lf = max(int(round(min_fixation_s * rate)), 1)
+    lp = max(int(round(min_pursuit_s * rate)), 1)
+    pursuit = _drop_short_runs(_fill_short_gaps(pursuit, lf) & inter, lp)
+    labels[pursuit] = PURSUIT
+    labels[fast] = UNDEFINED
+    lost = ~valid
+    if lost.any():
+        # saccade-like runs that touch lost data are the eyelid's movement: blink
+        starts, stops, codes = label_runs(labels)
+        edge = np.zeros(n + 2, dtype=bool)
+        edge[1:-1] = lost
+        touch = (codes != FIXATION) & (codes != PURSUIT) & (edge[starts] | edge[stops + 1])
+        for a, b in zip(starts[touch].tolist(), stops[touch].tolist(), strict=True):
+            labels[a:b] = BLINK
+        m = int(round(loss_margin_s * rate))
+        if m > 0:
+            lost = maximum_filter1d(lost.astype(np.uint8), 2 * m + 1) > 0
+        labels[lost] = BLINK
+    return labels
+
+
+#: Detector name → function.
+DETECTORS = {"ivt": ivt, "idt": idt, "nh2010": nh2010, "adaptive": adaptive}
+
+
+def detect(x, y, rate: float, detector: str = "adaptive", **params) -> np.ndarray:
+    """Run the named detector (see :data:`DETECTORS`)."""
+    try:
+        fn = DETECTORS[detector]
+    except KeyError:
+        raise ParameterError(f"unknown event detector {detector!r}", f"use one of {', '.join(DETECTORS)}") from None
+    return fn(x, y, rate, **params)

@@ -1,0 +1,126 @@
+"""Eye-movement label codes and run/event tables.
+
+The codes follow the Lund 2013 and IRF datasets so that labels compare directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["UNDEFINED", "FIXATION", "SACCADE", "PSO", "PURSUIT", "BLINK", "LABEL_NAMES", "label_runs",
+           "EVENT_FIELDS", "events_table", "event_f1"]
+
+UNDEFINED, FIXATION, SACCADE, PSO, PURSUIT, BLINK = 0, 1, 2, 3, 4, 5
+#: Code → name.
+LABEL_NAMES = {UNDEFINED: "undefined", FIXATION: "fixation", SACCADE: "saccade", PSO: "pso",
+               PURSUIT: "pursuit", BLINK: "blink"}
+
+#: Columns of an event table.
+EVENT_FIELDS = ("type", "onset_s", "offset_s", "duration_s", "amplitude_deg", "peak_velocity_deg_s",
+                "mean_x", "mean_y")
+
+
+def label_runs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of equal labels: ``(start, stop, code)`` with ``labels[start:stop] == code``."""
+    labels = np.asarray(labels)
+    if labels.size == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, labels[:0]
+    change = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    stops = np.concatenate([change, [labels.size]])
+    return starts, stops, labels[starts]
+
+
+def events_table(labels, t, x, y, speed, *, rate: float | None = None) -> dict[str, np.ndarray]:
+    """Events of a labelled recording, one row per run of equal labels.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (n,)
+    t : ndarray, shape (n,)
+        Sample times (s).
+    x, y : ndarray, shape (n,)
+        Gaze (deg); NaN for loss.
+    speed : ndarray, shape (n,)
+        Gaze speed (deg/s).
+    rate : float, optional
+        Sampling rate (Hz); by default from the median time step.
+
+    Returns
+    -------
+    dict of ndarray
+        :data:`EVENT_FIELDS`: ``type`` (code), ``onset_s`` (first sample's time),
+        ``offset_s`` (last sample's time plus one sample period), ``duration_s``,
+        ``amplitude_deg`` (distance from the first to the last valid sample),
+        ``peak_velocity_deg_s``, ``mean_x`` and ``mean_y`` (deg; NaN when all lost).
+    """
+    labels = np.asarray(labels)
+    t = np.asarray(t, dtype=np.float64)
+    starts, stops, codes = label_runs(labels)
+    if starts.size == 0:
+        return {k: np.zeros(0) for k in EVENT_FIELDS}
+    dt = 1.0 / rate if rate else (float(np.median(np.diff(t))) if t.size > 1 else 0.0)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    cnt = np.add.reduceat(ok.astype(np.int64), starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx = np.add.reduceat(np.where(ok, x, 0.0), starts) / cnt
+        my = np.add.reduceat(np.where(ok, y, 0.0), starts) / cnt
+    sp = np.where(np.isfinite(speed), speed, -np.inf)
+    peak = np.maximum.reduceat(sp, starts)
+    peak[~np.isfinite(peak)] = np.nan
+    # first and last valid sample of each run
+    idx = np.arange(labels.size)
+    first = np.minimum.reduceat(np.where(ok, idx, labels.size), starts)
+    last = np.maximum.reduceat(np.where(ok, idx, -1), starts)
+    has = cnt > 0
+    amp = np.full(starts.size, np.nan)
+    f, la = first[has], last[has]
+    amp[has] = np.hypot(x[la] - x[f], y[la] - y[f])
+    onset = t[starts]
+    offset = t[stops - 1] + dt
+    return {"type": codes.astype(np.int64), "onset_s": onset, "offset_s": offset, "duration_s": offset - onset,
+            "amplitude_deg": amp, "peak_velocity_deg_s": peak, "mean_x": mx, "mean_y": my}
+
+
+def event_f1(true_labels, pred_labels, code: int, rate: float, tolerance_s: float = 0.02) -> dict[str, float]:
+    """Event-level precision, recall and F1 of one class.
+
+    A true event (a run of ``code``) is found when a predicted run of ``code`` overlaps
+    it with both onset and offset within ``tolerance_s``; each predicted run matches at
+    most one true run.
+
+    Returns
+    -------
+    dict
+        ``precision``, ``recall``, ``f1``, ``n_true``, ``n_pred``, ``n_matched``.
+    """
+    t_start, t_stop = _class_runs(np.asarray(true_labels), code)
+    p_start, p_stop = _class_runs(np.asarray(pred_labels), code)
+    tol = tolerance_s * rate
+    matched = 0
+    j = 0
+    used = np.zeros(p_start.size, dtype=bool)
+    for a, b in zip(t_start.tolist(), t_stop.tolist(), strict=True):
+        while j < p_start.size and p_stop[j] <= a:  # predicted runs wholly before this one
+            j += 1
+        k = j
+        while k < p_start.size and p_start[k] < b:  # overlapping candidates
+            if not used[k] and abs(p_start[k] - a) <= tol and abs(p_stop[k] - b) <= tol:
+                used[k] = True
+                matched += 1
+                break
+            k += 1
+    prec = matched / p_start.size if p_start.size else float("nan")
+    rec = matched / t_start.size if t_start.size else float("nan")
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec > 0 else 0.0
+    return {"precision": prec, "recall": rec, "f1": f1, "n_true": int(t_start.size), "n_pred": int(p_start.size),
+            "n_matched": matched}
+
+
+def _class_runs(labels: np.ndarray, code: int) -> tuple[np.ndarray, np.ndarray]:
+    starts, stops, codes = label_runs(labels)
+    keep = codes == code
+    return starts[keep], stops[keep]

@@ -1,0 +1,311 @@
+"""Streaming eye-tracking stages on gaze streams.
+
+- :class:`GazeDegrees` — gaze in screen pixels → degrees of visual angle (needs the
+  stream's ``meta["screen"]``).
+- :class:`GazeVelocity` — Savitzky–Golay velocity; equal to
+  :func:`~sensekit.eyetrack.detectors.gaze_velocity` on the whole recording.
+- :class:`EventDetector` — per-sample eye-movement labels by any detector of
+  :data:`~sensekit.eyetrack.detectors.DETECTORS`, run on fixed chunks (with context
+  on both sides) so that labels never depend on block boundaries.
+- :class:`GazeEvents` — labels → one event per run (type, onset, offset, duration,
+  amplitude, peak velocity, mean position).
+
+A gaze stream is regular, channels ``("x", "y")``, ``meta["gaze_units"]`` ``"deg"`` or
+``"px"``; lost samples are NaN.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ..core import Frame, StreamInfo
+from ..core.checks import check_scalar, check_stream
+from ..core.stage import Stage
+from ..errors import ParameterError, StreamFormatError
+from .detectors import DETECTORS, MIN_RATE_HZ, _odd_window, savgol_kernel
+from .geometry import screen_from_meta
+from .labels import EVENT_FIELDS, events_table, label_runs
+
+__all__ = ["GazeDegrees", "GazeVelocity", "EventDetector", "GazeEvents", "LABEL_CHANNELS", "check_gaze_stream"]
+
+log = logging.getLogger("sensekit")
+
+#: Channels of an :class:`EventDetector` output.
+LABEL_CHANNELS = ("x", "y", "speed", "label")
+
+
+def check_gaze_stream(info: StreamInfo, what: str, *, units: str | None = "deg") -> None:
+    """A regular 2-channel gaze stream (in ``units`` when given), or a one-line error."""
+    check_stream(info, what, regular=True, shape=(2,), dtype_kinds="fiu")
+    have = info.meta.get("gaze_units", "deg")
+    if units is not None and have != units:
+        raise StreamFormatError(f"{what} needs gaze in {units}, stream {info.name!r} is in {have}",
+                                "put GazeDegrees first (it needs the screen geometry in the stream's meta)")
+
+
+class GazeDegrees(Stage):
+    """Gaze in screen pixels → visual angle (deg) with the stream's screen geometry."""
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_gaze_stream(info, "GazeDegrees", units=None)
+        if info.meta.get("gaze_units", "deg") == "deg":
+            self._screen = None
+            return info
+        self._screen = screen_from_meta(info.meta, "GazeDegrees")
+        return info.replace(dtype="float64", meta={**dict(info.meta), "gaze_units": "deg"})
+
+    def _process(self, frame: Frame) -> Frame | None:
+        if self._screen is None:
+            return frame
+        x, y = self._screen.to_degrees(frame.data[:, 0], frame.data[:, 1])
+        return Frame._trusted(self.output_info, np.stack([x, y], axis=1), frame.t0, None, frame.seq)
+
+
+class GazeVelocity(Stage):
+    """Savitzky–Golay gaze velocity, streaming.
+
+    Parameters
+    ----------
+    window_s : float
+        Filter length (s), odd number of samples, at least ``order + 2``.
+    order : int
+        Polynomial order.
+
+    Notes
+    -----
+    Output channels ``x, y, vx, vy, speed`` (deg, deg/s), delayed by half a window
+    (:attr:`latency_s`); NaN within half a window of lost data. The stream's first and
+    last samples are repeated at its edges, so that the output equals
+    :func:`~sensekit.eyetrack.detectors.gaze_velocity` on the whole recording.
+    """
+
+    CHANNELS = ("x", "y", "vx", "vy", "speed")
+
+    def __init__(self, window_s: float = 0.02, order: int = 2) -> None:
+        self.window_s = window_s
+        self.order = order
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_gaze_stream(info, "GazeVelocity")
+        check_scalar(self.order, "order", kind=int, min_value=1)
+        self._w = _odd_window(self.window_s, info.rate, self.order + 2 - self.order % 2)
+        self._k = savgol_kernel(self._w, self.order, 1, float(info.rate))
+        return StreamInfo(info.name, "gaze_velocity", info.rate, (5,), channels=self.CHANNELS, dtype="float64",
+                          meta=dict(info.meta))
+
+    @property
+    def latency_s(self) -> float:
+        return (self._w // 2) / self.input_info.rate if self.input_info is not None else 0.0
+
+    def _reset(self) -> None:
+        self._buf = None  # the last w - 1 samples (x, y), or None before the first
+        self._t_next = None  # time of the next output sample
+        self._seq = 0  # seq of the last input frame
+
+    def _emit(self, xy: np.ndarray, t0: float, seq) -> Frame | None:
+        w = self._w
+        n_out = xy.shape[0] - (w - 1)
+        if n_out <= 0:
+            return None
+        vx = np.convolve(xy[:, 0], self._k, mode="valid")
+        vy = np.convolve(xy[:, 1], self._k, mode="valid")
+        h = w // 2
+        centre = xy[h : h + n_out]
+        out = np.column_stack([centre[:, 0], centre[:, 1], vx, vy, np.hypot(vx, vy)])
+        return Frame._trusted(self.output_info, out, t0, None, seq)
+
+    def _process(self, frame: Frame) -> Frame | None:
+        if frame.n == 0:
+            return None
+        xy = np.asarray(frame.data, dtype=np.float64)
+        self._seq = frame.seq
+        h = self._w // 2
+        if self._buf is None:  # pad the start with the first sample (as the whole-recording filter does)
+            self._buf = np.repeat(xy[:1], h, axis=0)
+            self._t_next = frame.t0
+        joined = np.concatenate([self._buf, xy])
+        out = self._emit(joined, self._t_next, frame.seq)
+        keep = self._w - 1
+        self._buf = joined[-keep:] if joined.shape[0] >= keep else joined
+        if out is not None:
+            self._t_next += out.n / self.input_info.rate
+        return out
+
+    def _flush(self) -> Frame | None:
+        if self._buf is None:
+            return None
+        h = self._w // 2
+        joined = np.concatenate([self._buf, np.repeat(self._buf[-1:], h, axis=0)])
+        return self._emit(joined, self._t_next, self._seq + 1)
+
+
+class EventDetector(Stage):
+    """Per-sample eye-movement labels from a gaze stream (deg).
+
+    Parameters
+    ----------
+    detector : str
+        A name of :data:`~sensekit.eyetrack.detectors.DETECTORS` (``"adaptive"``,
+        ``"nh2010"``, ``"ivt"``, ``"idt"``).
+    chunk_s : float
+        Labels are decided chunk by chunk (s); the adaptive thresholds are those of each
+        chunk plus its context.
+    context_s : float
+        Samples either side of a chunk that the detector sees but whose labels come from
+        the neighbouring chunk (s).
+    **params
+        The detector's parameters.
+
+    Notes
+    -----
+    Output channels ``x, y, speed, label`` (deg, deg/s, code of
+    :mod:`sensekit.eyetrack.labels`) at the input rate, :attr:`latency_s` =
+    ``chunk_s + context_s`` behind the input; :meth:`flush` labels the rest. Chunk
+    borders are fixed sample indices, so the labels do not depend on block sizes.
+    """
+
+    def __init__(self, detector: str = "adaptive", *, chunk_s: float = 2.0, context_s: float = 0.5, **params) -> None:
+        self.detector = detector
+        self.chunk_s = chunk_s
+        self.context_s = context_s
+        self.params = params
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_gaze_stream(info, "EventDetector")
+        if self.detector not in DETECTORS:
+            raise ParameterError(f"unknown event detector {self.detector!r}", f"use one of {', '.join(DETECTORS)}")
+        check_scalar(self.chunk_s, "chunk_s", min_value=1e-9)
+        check_scalar(self.context_s, "context_s", min_value=0.0)
+        if info.rate < MIN_RATE_HZ[self.detector]:
+            log.warning("EventDetector: %s needs >= %g Hz for reliable saccade timing; stream %r is %g Hz",
+                        self.detector, MIN_RATE_HZ[self.detector], info.name, info.rate)
+        self._fn = DETECTORS[self.detector]
+        try:  # fail now, not on the first chunk, when a parameter is unknown
+            self._fn(np.zeros(8), np.zeros(8), float(info.rate), **self.params)
+        except TypeError as e:
+            raise ParameterError(f"EventDetector({self.detector!r}): {e}") from None
+        self._chunk = max(int(round(self.chunk_s * info.rate)), 1)
+        self._ctx = int(round(self.context_s * info.rate))
+        return StreamInfo(info.name, "gaze_labels", info.rate, (4,), channels=LABEL_CHANNELS, dtype="float64",
+                          meta={**dict(info.meta), "detector": self.detector, "labels": "lund2013"})
+
+    @property
+    def latency_s(self) -> float:
+        if self.input_info is None:
+            return 0.0
+        return (self._chunk + self._ctx) / self.input_info.rate
+
+    def _reset(self) -> None:
+        self._buf = np.zeros((0, 2))  # samples from (next chunk start - context) on
+        self._buf_start = 0  # stream index of self._buf[0]
+        self._next = 0  # stream index of the next sample to label
+        self._t0 = None
+        self._seq = 0
+
+    def _label(self, xy: np.ndarray, first: int, count: int) -> np.ndarray:
+        """Labels, x, y and speed of ``xy[first:first + count]`` with all of ``xy`` as context."""
+        from .detectors import gaze_velocity
+
+        rate = float(self.input_info.rate)
+        x, y = xy[:, 0], xy[:, 1]
+        labels = self._fn(x, y, rate, **self.params)
+        speed = gaze_velocity(x, y, rate, window_s=self.params.get("window_s", 0.02))[2]
+        sl = slice(first, first + count)
+        return np.column_stack([x[sl], y[sl], speed[sl], labels[sl].astype(np.float64)])
+
+    def _chunks(self, final: bool) -> Frame | None:
+        out = []
+        n_have = self._buf_start + self._buf.shape[0]
+        while True:
+            a = self._next
+            b = a + self._chunk
+            need = b + self._ctx
+            if n_have < need and not (final and n_have > a):
+                break
+            b = min(b, n_have)
+            lo = max(a - self._ctx, 0)
+            hi = min(b + self._ctx, n_have)
+            seg = self._buf[lo - self._buf_start : hi - self._buf_start]
+            out.append(self._label(seg, a - lo, b - a))
+            self._next = b
+        if not out:
+            return None
+        drop = max(self._next - self._ctx, self._buf_start) - self._buf_start
+        self._buf = self._buf[drop:]
+        self._buf_start += drop
+        data = np.concatenate(out)
+        start = self._next - data.shape[0]
+        return Frame._trusted(self.output_info, data, self._t0 + start / self.input_info.rate, None, self._seq)
+
+    def _process(self, frame: Frame) -> Frame | None:
+        if frame.n == 0:
+            return None
+        if self._t0 is None:
+            self._t0 = frame.t0
+        self._seq = frame.seq
+        self._buf = np.concatenate([self._buf, np.asarray(frame.data, dtype=np.float64)])
+        return self._chunks(final=False)
+
+    def _flush(self) -> Frame | None:
+        if self._t0 is None:
+            return None
+        self._seq += 1
+        return self._chunks(final=True)
+
+
+class GazeEvents(Stage):
+    """Labelled gaze (:class:`EventDetector` output) → one sample per event.
+
+    Notes
+    -----
+    Output: an irregular ``gaze_events`` stream, one sample per run of equal labels,
+    time-stamped at the event's onset, emitted when the event ends (or at
+    :meth:`flush`); channels :data:`~sensekit.eyetrack.labels.EVENT_FIELDS`.
+    """
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_stream(info, "GazeEvents", regular=True, shape=(4,), dtype_kinds="f")
+        if tuple(info.channels or ()) != LABEL_CHANNELS:
+            raise StreamFormatError(f"GazeEvents needs channels {LABEL_CHANNELS}, got {info.channels}",
+                                    "put EventDetector before GazeEvents")
+        return StreamInfo(info.name, "gaze_events", 0.0, (len(EVENT_FIELDS),), channels=EVENT_FIELDS,
+                          dtype="float64", meta=dict(info.meta))
+
+    def _reset(self) -> None:
+        self._run = np.zeros((0, 4))  # samples of the event in progress
+        self._run_index = 0  # stream index of self._run[0]
+        self._t0 = None
+        self._seq = 0
+
+    def _table(self, data: np.ndarray, complete: bool) -> Frame | None:
+        labels = data[:, 3].astype(np.int64)
+        if not complete:  # keep the run in progress for the next block
+            last = int(label_runs(labels)[0][-1])
+            done, self._run = data[:last], data[last:]
+        else:
+            done, self._run = data, data[:0]
+        first = self._run_index
+        self._run_index += done.shape[0]
+        if done.shape[0] == 0:
+            return None
+        rate = self.input_info.rate
+        t = self._t0 + (first + np.arange(done.shape[0])) / rate
+        ev = events_table(labels[: done.shape[0]], t, done[:, 0], done[:, 1], done[:, 2], rate=rate)
+        rows = np.column_stack([ev[f].astype(np.float64) for f in EVENT_FIELDS])
+        return Frame._trusted(self.output_info, rows, float(ev["onset_s"][0]), ev["onset_s"].copy(), self._seq)
+
+    def _process(self, frame: Frame) -> Frame | None:
+        if frame.n == 0:
+            return None
+        if self._t0 is None:
+            self._t0 = frame.t0
+        self._seq = frame.seq
+        return self._table(np.concatenate([self._run, np.asarray(frame.data, dtype=np.float64)]), complete=False)
+
+    def _flush(self) -> Frame | None:
+        if self._run.shape[0] == 0:
+            return None
+        self._seq += 1
+        return self._table(self._run, complete=True)

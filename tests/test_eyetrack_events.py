@@ -1,0 +1,299 @@
+"""Eye-movement event detection: detectors against simulated truth and Lund 2013, the
+streaming stages (block invariance, flush), loaders and the events CLI."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sensekit.bench.metrics import cohen_kappa
+from sensekit.cli import app
+from sensekit.core import Chain, Frame, StreamInfo
+from sensekit.errors import ParameterError, RecordingError, StreamFormatError
+from sensekit.eyetrack.datasets import (
+    load_eyelink_asc,
+    load_gaze,
+    load_irf,
+    load_lund2013,
+    load_pupil_labs_csv,
+    load_tobii_csv,
+    lund2013_files,
+)
+from sensekit.eyetrack.detectors import adaptive, adaptive_threshold, detect, gaze_velocity, idt, ivt
+from sensekit.eyetrack.geometry import Screen
+from sensekit.eyetrack.labels import BLINK, FIXATION, PSO, PURSUIT, SACCADE, event_f1, events_table
+from sensekit.eyetrack.stages import EventDetector, GazeDegrees, GazeEvents, GazeVelocity
+from sensekit.eyetrack.synth import gaze_signal
+from sensekit.testing import assert_block_invariant, feed
+
+runner = CliRunner()
+GAZE = StreamInfo("g", "gaze", 500.0, (2,), channels=("x", "y"), dtype="float64", meta={"gaze_units": "deg"})
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return gaze_signal(12.0, 500.0, rng=3)
+
+
+def _kappa(truth, pred, code):
+    return cohen_kappa(truth == code, pred == code)
+
+
+def test_adaptive_detector_recovers_simulated_events(sim):
+    x, y, truth = sim
+    pred = adaptive(x, y, 500.0)
+    assert _kappa(truth, pred, FIXATION) > 0.9
+    assert _kappa(truth, pred, SACCADE) > 0.8
+    assert _kappa(truth, pred, PURSUIT) > 0.9
+    assert _kappa(truth, pred, BLINK) > 0.7
+    # lost samples are never fixation, saccade or pursuit
+    assert (pred[np.isnan(x)] == BLINK).all()
+
+
+def test_classic_detectors_find_saccades(sim):
+    x, y, truth = sim
+    assert _kappa(truth, ivt(x, y, 500.0), SACCADE) > 0.85
+    assert _kappa(truth, detect(x, y, 500.0, "nh2010"), SACCADE) > 0.85
+    lab = idt(x, y, 500.0, dispersion=1.0, min_duration_s=0.1)
+    fix = truth == FIXATION
+    # I-DT spends a saccade's slow ends on the neighbouring fixations
+    assert (lab[fix] == FIXATION).mean() > 0.95 and (lab[truth == SACCADE] == SACCADE).mean() > 0.6
+
+
+def test_adaptive_threshold_tracks_the_noise():
+    rng = np.random.default_rng(0)
+    for sd in (2.0, 8.0):
+        speed = np.abs(rng.normal(0, sd, 20000))
+        speed[::500] = 400.0  # saccade peaks
+        peak, onset, m, s = adaptive_threshold(speed)
+        assert onset < peak < 12 * sd and peak > 3 * sd
+        peak_r, *_ = adaptive_threshold(speed, robust=True)
+        assert abs(peak_r - peak) / peak < 0.5
+
+
+def test_velocity_is_exact_on_a_ramp_and_nan_near_loss():
+    t = np.arange(200) / 500.0
+    x, y = 10 * t, -4 * t
+    vx, vy, speed = gaze_velocity(x, y, 500.0)
+    assert np.allclose(vx[10:-10], 10) and np.allclose(vy[10:-10], -4) and np.allclose(speed[10:-10], np.hypot(10, 4))
+    x = x.copy()
+    x[100] = np.nan
+    _, _, speed = gaze_velocity(x, y, 500.0)
+    assert np.isnan(speed[95:106]).all() and np.isfinite(speed[:94]).all()
+
+
+def test_detectors_survive_all_nan_short_and_bad_input():
+    nan = np.full(50, np.nan)
+    assert (adaptive(nan, nan, 500.0) == BLINK).all()
+    assert adaptive(np.zeros(3), np.zeros(3), 500.0).shape == (3,)
+    with pytest.raises(ParameterError, match="unknown event detector"):
+        detect(np.zeros(10), np.zeros(10), 500.0, "magic")
+    with pytest.raises(ParameterError, match="1-D arrays of one length"):
+        adaptive(np.zeros(10), np.zeros(9), 500.0)
+
+
+def test_gaze_velocity_stage_equals_whole_recording_filter(sim):
+    x, y, _ = sim
+    data = np.stack([x, y], axis=1)[:3000]
+    out = assert_block_invariant(GazeVelocity(), GAZE, data, max_examples=15)
+    vx, vy, speed = gaze_velocity(data[:, 0], data[:, 1], 500.0)
+    assert out.n == len(data)
+    np.testing.assert_array_equal(out.data[:, 4], speed)
+    np.testing.assert_array_equal(out.data[:, :2], data)
+
+
+def test_event_detector_is_block_invariant_and_flushes_everything(sim):
+    x, y, truth = sim
+    data = np.stack([x, y], axis=1)[:4000]
+    out = assert_block_invariant(lambda: EventDetector(chunk_s=1.0, context_s=0.3), GAZE, data, max_examples=15)
+    assert out.n == len(data) and out.t0 == 0.0
+    whole = adaptive(data[:, 0], data[:, 1], 500.0)
+    assert (out.data[:, 3] == whole).mean() > 0.97  # chunked thresholds differ a little from whole-file ones
+    stage = EventDetector(chunk_s=100.0)  # one chunk: exactly the whole-recording detector
+    stage.open(GAZE)
+    np.testing.assert_array_equal(feed(stage, [Frame(GAZE, data, t0=0.0)]).data[:, 3], whole)
+
+
+def test_event_detector_latency_and_errors():
+    stage = EventDetector(chunk_s=0.5, context_s=0.1)
+    stage.open(GAZE)
+    assert stage.latency_s == pytest.approx(0.6)
+    assert stage.process(Frame(GAZE, np.zeros((200, 2)), t0=0.0)) is None  # still waiting for context
+    with pytest.raises(ParameterError, match="unknown event detector"):
+        EventDetector("magic").open(GAZE)
+    with pytest.raises(ParameterError, match="EventDetector"):
+        EventDetector("ivt", bogus=3).open(GAZE)
+    px = GAZE.replace(meta={"gaze_units": "px"})
+    with pytest.raises(StreamFormatError, match="GazeDegrees"):
+        EventDetector().open(px)
+
+
+def test_low_rate_works_with_a_warning(caplog):
+    x, y, truth = gaze_signal(20.0, 30.0, rng=1)
+    info = GAZE.replace(rate=30.0)
+    stage = EventDetector("adaptive")
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        stage.open(info)
+    assert "needs >= 200 Hz" in caplog.text
+    out = feed(stage, [Frame(info, np.stack([x, y], axis=1), t0=0.0)])
+    assert out.n == len(x) and set(np.unique(out.data[:, 3])) <= {0, 1, 2, 3, 4, 5}
+
+
+def test_gaze_events_stage_matches_the_events_table(sim):
+    x, y, _ = sim
+    data = np.stack([x, y], axis=1)[:4000]
+    det = EventDetector(chunk_s=100.0)
+    det.open(GAZE)
+    labelled = feed(det, [Frame(GAZE, data, t0=2.0)])
+    ev = assert_block_invariant(GazeEvents(), det.output_info, labelled.data, t0=2.0, max_examples=10)
+    t = 2.0 + np.arange(len(data)) / 500.0
+    ref = events_table(labelled.data[:, 3].astype(int), t, labelled.data[:, 0], labelled.data[:, 1],
+                       labelled.data[:, 2], rate=500.0)
+    np.testing.assert_array_equal(ev.data[:, 0], ref["type"])
+    np.testing.assert_allclose(ev.data[:, 1], ref["onset_s"])
+    np.testing.assert_allclose(ev.data[:, 3].sum(), len(data) / 500.0)
+    sac = ev.data[ev.data[:, 0] == SACCADE]
+    assert (sac[:, 4] > 1.0).all() and (sac[:, 5] > 50).all()  # amplitudes (deg) and peak velocities (deg/s)
+
+
+def test_chain_flush_reaches_run_sinks(sim):
+    from sensekit.core import run
+
+    x, y, _ = sim
+    data = np.stack([x, y], axis=1)[:2000]
+    frames = [Frame(GAZE, data[i : i + 100], t0=i / 500.0, seq=k) for k, i in enumerate(range(0, 2000, 100))]
+
+    class Keep:
+        def open(self, info):
+            self.rows = []
+
+        def write(self, frame):
+            self.rows.append(frame.data)
+
+        def close(self):
+            pass
+
+    sink = Keep()
+    report = run(frames, Chain(EventDetector(chunk_s=1.0)), sink)
+    assert sum(len(r) for r in sink.rows) == 2000 == report.samples_out
+
+
+def test_gaze_degrees_converts_with_the_screen():
+    screen = Screen(380.0, 300.0, 1024, 768, 670.0)
+    info = GAZE.replace(meta={"gaze_units": "px", "screen": screen.to_dict()})
+    st = GazeDegrees()
+    out = st.open(info)
+    assert out.meta["gaze_units"] == "deg"
+    f = st.process(Frame(info, np.array([[512.0, 384.0], [1024.0, 384.0]]), t0=0.0))
+    assert f.data[0] == pytest.approx([0, 0]) and f.data[1, 0] == pytest.approx(np.degrees(np.arctan2(190, 670)))
+    with pytest.raises(StreamFormatError, match="no 'screen' geometry"):
+        GazeDegrees().open(GAZE.replace(meta={"gaze_units": "px"}))
+
+
+def test_screen_geometry_round_trip_and_parse_errors():
+    s = Screen.parse("531x299mm@1920x1080", 650)
+    x, y = s.to_degrees([0, 960, 1919], [0, 540, 1079])
+    xb, yb = s.to_pixels(x, y)
+    np.testing.assert_allclose(xb, [0, 960, 1919])
+    np.testing.assert_allclose(yb, [0, 540, 1079])
+    with pytest.raises(ParameterError, match="WIDTHxHEIGHTmm"):
+        Screen.parse("24 inch", 650)
+    with pytest.raises(ParameterError, match="distance_mm"):
+        Screen(531, 299, 1920, 1080, 0)
+
+
+def test_event_f1_counts_matching_onsets_and_offsets():
+    truth = np.array([1] * 50 + [2] * 20 + [1] * 50 + [2] * 20 + [1] * 10)
+    pred = truth.copy()
+    assert event_f1(truth, pred, SACCADE, 1000.0)["f1"] == 1.0
+    pred = np.array([1] * 55 + [2] * 15 + [1] * 50 + [2] * 20 + [1] * 10)  # first onset 5 ms late
+    assert event_f1(truth, pred, SACCADE, 1000.0, tolerance_s=0.002)["f1"] == 0.5
+    assert event_f1(truth, pred, SACCADE, 1000.0, tolerance_s=0.01)["f1"] == 1.0
+
+
+# -- loaders ---------------------------------------------------------------------------
+def test_eyelink_asc_pupil_labs_and_tobii_loaders(tmp_path):
+    screen = Screen(531.0, 299.0, 1920, 1080, 650.0)
+    asc = tmp_path / "rec.asc"
+    lines = ["** CONVERTED FROM rec.edf", "MSG\t100 DISPLAY_COORDS 0 0 1919 1079",
+             "START\t1000 \tLEFT\tSAMPLES\tEVENTS", "SAMPLES\tGAZE\tLEFT\tRATE\t1000.00\tTRACKING"]
+    for i in range(100):
+        lines.append(f"{1000 + i}\t{960 + i:.1f}\t540.0\t1200.0\t..." if i != 50 else f"{1000 + i}\t.\t.\t0.0\t...")
+    asc.write_text("\n".join(lines) + "\n")
+    rec = load_eyelink_asc(asc, screen=screen)
+    assert rec.rate == 1000.0 and len(rec) == 100 and np.isnan(rec.x[50]) and rec.x[0] == pytest.approx(0.0)
+    with pytest.raises(Exception, match="screen geometry"):
+        load_eyelink_asc(asc)
+    pl = tmp_path / "gaze_positions.csv"
+    pl.write_text("gaze_timestamp,world_index,confidence,norm_pos_x,norm_pos_y\n" + "".join(
+        f"{10 + i / 200:.4f},{i},{0.9 if i != 3 else 0.1},0.5,0.5\n" for i in range(20)))
+    rec = load_pupil_labs_csv(pl, screen=screen)
+    assert rec.rate == 200.0 and np.isnan(rec.x[3]) and rec.x[0] == pytest.approx(0.0)
+    tb = tmp_path / "tobii.tsv"
+    tb.write_text("Recording timestamp\tGaze point X\tGaze point Y\n" + "".join(
+        f"{i * 8333}\t{960 if i != 2 else ''}\t540\n" for i in range(30)))
+    rec = load_tobii_csv(tb, screen=screen)
+    assert rec.rate == 120.0 and np.isnan(rec.x[2]) and load_gaze(tb, screen=screen).name == "tobii"
+    bad = tmp_path / "other.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(RecordingError, match="not a Pupil Labs or Tobii"):
+        load_gaze(bad)
+
+
+def test_regular_fills_timestamp_jumps_with_loss(caplog):
+    from sensekit.eyetrack.datasets import GazeRecording
+
+    t = np.r_[np.arange(100), np.arange(150, 200)] / 100.0
+    rec = GazeRecording(t, np.ones(150), np.ones(150), 100.0)
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        reg = rec.regular()
+    assert len(reg) == 200 and np.isnan(reg.x[100:150]).all() and "jump" in caplog.text
+
+
+def test_lund2013_loader_and_kappas(shared_data):
+    pairs = lund2013_files(shared_data / "lund2013", "img")
+    assert len(pairs) == 14
+    rec = load_lund2013(*pairs[0])
+    assert rec.rate == 500.0 and rec.screen.width_px == 1024
+    assert len(rec.labels["RA"]) == len(rec.labels["MN"]) == len(rec)
+    assert np.isnan(rec.x).any()  # (0, 0) became NaN
+    recs = [load_lund2013(*p) for p in pairs]
+    ra = np.concatenate([r.labels["RA"] for r in recs])
+    pred = np.concatenate([adaptive(r.x, r.y, r.rate) for r in recs])
+    # REMoDNaV on the same data: fixation .547, saccade .761, PSO .591 (SOURCE.md)
+    assert _kappa(ra, pred, FIXATION) > 0.55
+    assert _kappa(ra, pred, SACCADE) > 0.78
+    assert _kappa(ra, pred, PSO) > 0.6
+
+
+def test_irf_loader(shared_data):
+    rec = load_irf(shared_data / "irf-lookatpoint" / "lookAtPoint_EL_S1.npy")
+    assert rec.rate == 1000.0 and rec.screen.width_px == 1920
+    assert np.isnan(rec.x).sum() == 1862  # status False
+    pred = adaptive(rec.x, rec.y, rec.rate)
+    assert event_f1(rec.labels["RZ"], pred, SACCADE, 1000.0)["f1"] > 0.7
+
+
+def test_cli_events_on_a_lund_file_with_kappas(shared_data, tmp_path):
+    path = lund2013_files(shared_data / "lund2013", "dots")[0][0]
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "-o", str(tmp_path / "ev.csv"),
+                            "--labels", str(tmp_path / "lab.csv"), "--plot", str(tmp_path / "ev.png")])
+    assert r.exit_code == 0, r.output
+    assert "Cohen's kappa" in r.output and "RA" in r.output
+    rows = (tmp_path / "ev.csv").read_text().splitlines()
+    assert rows[0].startswith("type,onset_s") and any(row.startswith("saccade") for row in rows)
+    assert (tmp_path / "ev.png").stat().st_size > 10_000
+
+
+def test_cli_events_errors(tmp_path):
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "none.asc")])
+    assert r.exit_code != 0 and "does not exist" in r.stderr
+    asc = tmp_path / "x.asc"
+    asc.write_text("SAMPLES\tGAZE\tLEFT\tRATE\t500.00\n1000\t10\t10\t100\n")
+    r = runner.invoke(app, ["eyetrack", "events", str(asc)])
+    assert r.exit_code != 0 and "screen geometry" in r.stderr and "Traceback" not in r.output
+    r = runner.invoke(app, ["eyetrack", "events", str(asc), "--screen", "531x299mm@1920x1080"])
+    assert r.exit_code == 2 and "--distance" in r.stderr
