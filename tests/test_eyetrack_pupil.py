@@ -147,3 +147,44 @@ def test_cli_pupil_writes_every_frame(tmp_path):
     assert rows[0].startswith("time,x,y") and len(rows) == 61
     r = runner.invoke(app, ["eyetrack", "pupil", "synth:sine", "-o", str(tmp_path / "p2.csv")])
     assert r.exit_code == 2 and "eye images" in r.stderr
+
+
+def _swirski_case(folder, n=6):
+    import cv2
+
+    (folder / "frames").mkdir(parents=True)
+    lines = []
+    for i in range(n):
+        img, t = render_eye(-15 + 6 * i, 5, 2.0, rng=i)
+        cv2.imwrite(str(folder / "frames" / f"{10 + i}-eye.png"), img)
+        lines.append(f"{10 + i} | {t['centre'][0]:.4f} {t['centre'][1]:.4f} {t['axes'][0] / 2:.3f} "
+                     f"{t['axes'][1] / 2:.3f} 0.1")
+    (folder / "pupil-ellipses.txt").write_text("\n".join(lines) + "\n")
+
+
+def test_pupil_eval_on_swirski_and_lpw_layouts(tmp_path):
+    import cv2
+
+    from sensekit.eyetrack.datasets import load_lpw, load_swirski
+
+    _swirski_case(tmp_path / "p1-left")
+    data = load_swirski(tmp_path / "p1-left")
+    assert data.n == 6 and len(list(data.images)) == 6
+    r = runner.invoke(app, ["eyetrack", "pupil-eval", str(tmp_path / "p1-left"), "--no-peer"])
+    assert r.exit_code == 0, r.output
+    row = next(line for line in r.output.splitlines() if "sensekit" in line)
+    assert float(row.split("│")[2]) < 0.5  # median centre error (px)
+    # LPW: an .avi and one "x y" line per frame beside it
+    video = tmp_path / "1.avi"
+    w = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (192, 192))
+    truth = []
+    for i in range(5):
+        img, t = render_eye(5 * i, 0, 2.0, rng=i)
+        w.write(cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
+        truth.append(t["centre"])
+    w.release()
+    np.savetxt(tmp_path / "1.txt", truth)
+    data = load_lpw(video)
+    assert data.n == 5 and len(list(data.images)) == 5
+    r = runner.invoke(app, ["eyetrack", "pupil-eval", str(tmp_path / "nothing.png")])
+    assert r.exit_code != 0 and "Świrski" in r.stderr

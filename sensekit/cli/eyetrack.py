@@ -39,7 +39,7 @@ def _write_csv(path: Path, header, rows) -> None:
 @app.command("events")
 def events(
     path: Path = typer.Argument(..., help="Gaze file: Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs or Tobii CSV."),
-    detector: str = typer.Option("adaptive", "--detector", help="adaptive, nh2010, ivt or idt."),
+    detector: str = typer.Option("adaptive", "--detector", help="adaptive, adaptive-hr (1000 Hz trackers), nh2010, ivt or idt."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Events CSV to write."),
     labels_out: Path | None = typer.Option(None, "--labels", help="Per-sample labels CSV to write."),
     plot: Path | None = typer.Option(None, "--plot", help="PNG of the gaze trace coloured by event."),
@@ -173,3 +173,53 @@ def pupil(
     rate = found[1] / found[0] if found[0] else 0.0
     out.print(f"{found[0]} images, pupil found in {found[1]} ({100 * rate:.1f} %), "
               f"{1000 * report.wall_s / max(found[0], 1):.2f} ms per image; written to {output}", highlight=False)
+
+
+@app.command("pupil-eval")
+def pupil_eval(
+    path: Path = typer.Argument(..., help="Świrski case folder (p1-left, ...) or LPW video (1/1.avi with 1.txt)."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Evaluate only the first N labelled images."),
+    peer: bool = typer.Option(True, "--peer/--no-peer", help="Also run pupil-detectors 2D where installed."),
+) -> None:
+    """Pupil-centre error (median, 95th percentile, px), detection rate and ms per image on
+    a labelled public set, beside Pupil Labs' 2D detector on the same images."""
+    import time
+
+    from ..bench.peers import PeerUnavailable, run_peer
+    from ..eyetrack.bench import ADAPTERS, pupil_scores
+    from ..eyetrack.datasets import load_pupil_images
+    from ..eyetrack.pupil import detect_pupil
+
+    data = load_pupil_images(path)
+    n = min(data.n, limit or data.n)
+    images = []
+    with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("", total=n)
+        for img in data.images:
+            images.append(img)
+            bar.advance(task)
+            if len(images) >= n:
+                break
+    if not images:
+        fail(f"{path}: no labelled images could be read")
+    images = np.stack(images)
+    truth = data.centres[: len(images)]
+    t = time.perf_counter()
+    res = np.array([detect_pupil(img, max_diameter=max(images.shape[1:]) / 2) for img in images])
+    ms = (time.perf_counter() - t) / len(images) * 1e3
+    rows = {"sensekit": {**pupil_scores(res[:, :2], res[:, 6], truth), "ms_per_image": ms}}
+    if peer:
+        try:
+            outp = run_peer("pupil-detectors", ADAPTERS / "pupil_detectors_2d.py", {"images": images})
+            rows["pupil-detectors 2D"] = {**pupil_scores(np.asarray(outp["centre"], float),
+                                                         np.asarray(outp["confidence"]), truth),
+                                          "ms_per_image": outp["s_per_frame"] * 1e3}
+        except PeerUnavailable as e:
+            err.print(f"pupil-detectors skipped ({e})")
+    table = Table(title=f"{data.name}: {len(images)} labelled images")
+    for c in ("detector", "median error (px)", "95th pct (px)", "detection rate", "ms/image"):
+        table.add_column(c, justify="right" if c != "detector" else "left")
+    for name, r in rows.items():
+        table.add_row(name, f"{r['median_error_px']:.2f}", f"{r['p95_error_px']:.2f}", f"{r['detection_rate']:.3f}",
+                      f"{r['ms_per_image']:.2f}")
+    out.print(table)

@@ -125,7 +125,7 @@ def run_eyetrack(
     source: str = typer.Argument(..., help="Eye camera: camera:0, video:FILE, or synth:eye."),
     calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Gaze calibration (JSON); without it, "
                                             "the pupil stream is published."),
-    detector: str = typer.Option("adaptive", "--detector", help="Event detector on the gaze: adaptive, nh2010, ivt, idt."),
+    detector: str = typer.Option("adaptive", "--detector", help="Event detector: adaptive, adaptive-hr, nh2010, ivt, idt."),
     chunk: float = typer.Option(0.5, "--chunk", min=0.05, help="Event-detector chunk (s): the labels' latency."),
     lsl: str | None = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name."),
     jsonl: bool = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout."),

@@ -26,7 +26,8 @@ from ..bench.task import Task, register
 from .detectors import DETECTORS
 from .labels import FIXATION, PSO, PURSUIT, SACCADE, event_f1
 
-_ADAPTERS = Path(__file__).with_name("adapters")
+#: Folder of the peer adapters.
+ADAPTERS = Path(__file__).with_name("adapters")
 _CLASSES = {"fixation": FIXATION, "saccade": SACCADE, "pso": PSO, "pursuit": PURSUIT}
 
 
@@ -67,14 +68,16 @@ def _lund_run(key: dict, quick: bool) -> dict:
         else:
             metrics.update({f"{name}_{m}": v for m, v in k.items()})
     peers["human coder MN"] = _kappas(ra, np.concatenate([r.labels["MN"] for r in recs]))
+    metrics.update({f"coder_MN_{k}": v for k, v in peers["human coder MN"].items()})
     try:
         screen = recs[0].screen
         px = [screen.to_pixels(r.x, r.y) for r in recs]
-        out = run_peer("remodnav", _ADAPTERS / "remodnav_events.py", {
+        out = run_peer("remodnav", ADAPTERS / "remodnav_events.py", {
             "x": np.concatenate([p[0] for p in px]), "y": np.concatenate([p[1] for p in px]),
             "lengths": np.array([len(r) for r in recs]), "px2deg": screen.deg_per_px, "rate": recs[0].rate})
         pred = np.asarray(out["labels"])
         peers["remodnav"] = {**_kappas(ra, pred), "samples_per_s": n / out["s"]}
+        metrics.update({f"remodnav_{k}": v for k, v in _kappas(ra, pred).items()})
         speed["x_remodnav_speed"] = speed["samples_per_s"] / peers["remodnav"]["samples_per_s"]
     except PeerUnavailable as e:
         peers["remodnav"] = {"skipped": str(e)}
@@ -99,9 +102,9 @@ def _irf_run(key: dict, quick: bool) -> dict:
     n = len(rec) if not quick else len(rec) // 4
     x, y, truth = rec.x[:n], rec.y[:n], truth[:n]
     metrics = {}
-    for name in ("adaptive", "nh2010"):
+    for name in ("adaptive-hr", "adaptive", "nh2010"):
         pred = DETECTORS[name](x, y, rec.rate)
-        prefix = "" if name == "adaptive" else f"{name}_"
+        prefix = "" if name == "adaptive-hr" else f"{name}_"
         for cls, code in (("fixation", FIXATION), ("saccade", SACCADE), ("pso", PSO)):
             metrics[f"{prefix}f1_{cls}"] = event_f1(truth, pred, code, rec.rate, tolerance_s=0.02)["f1"]
         # sample kappa on samples tagged fixation, saccade or PSO (as the IRF report)
@@ -113,10 +116,23 @@ def _irf_run(key: dict, quick: bool) -> dict:
 register(Task(
     name="eyetrack.irf", chain="eyetrack", dataset="irf-lookatpoint",
     description="IRF lookAtPoint (EyeLink 1000 Hz; S3 left out): event F1 (onset/offset within 20 ms) and "
-                "sample kappa on fixation/saccade/PSO samples",
+                "sample kappa on fixation/saccade/PSO samples; adaptive-hr (the preset for such trackers), "
+                "adaptive and nh2010",
     units=lambda quick: [{"subject": s} for s in (("S1",) if quick else ("S1", "S2", "S4", "S5", "S6"))],
     run_unit=_irf_run,
 ))
+
+
+def pupil_scores(est: np.ndarray, conf: np.ndarray, truth: np.ndarray) -> dict:
+    """Centre error of found pupils (median, 95th percentile; px), detection rate on
+    labelled frames and detections in frames without a pupil (truth NaN)."""
+    has = np.isfinite(truth[:, 0])
+    found = np.isfinite(est[:, 0]) & (conf > 0)
+    err = np.hypot(*(est[has & found] - truth[has & found]).T)
+    return {"median_error_px": float(np.median(err)) if err.size else float("nan"),
+            "p95_error_px": float(np.percentile(err, 95)) if err.size else float("nan"),
+            "detection_rate": float((has & found).sum() / max(has.sum(), 1)),
+            "false_detections_in_blinks": int((found & ~has).sum())}
 
 
 def _pupil_run(key: dict, quick: bool) -> dict:
@@ -126,25 +142,16 @@ def _pupil_run(key: dict, quick: bool) -> dict:
     n = 60 if quick else 400
     images, truth = eye_sequence(n, rng=key["seed"], noise_sd=key["noise_sd"])
     gt = np.array([t["centre"] for t in truth])
-    has = np.isfinite(gt[:, 0])
     detect_pupil(images[0])
     t = time.perf_counter()
     res = np.array([detect_pupil(img) for img in images])
     ms = (time.perf_counter() - t) / n * 1e3
 
-    def score(est, conf):
-        found = np.isfinite(est[:, 0]) & (conf > 0)
-        err = np.hypot(*(est[has & found] - gt[has & found]).T)
-        return {"median_error_px": float(np.median(err)) if err.size else float("nan"),
-                "p95_error_px": float(np.percentile(err, 95)) if err.size else float("nan"),
-                "detection_rate": float((has & found).sum() / max(has.sum(), 1)),
-                "false_detections_in_blinks": int((found & ~has).sum())}
-
-    metrics = score(res[:, :2], res[:, 6])
+    metrics = pupil_scores(res[:, :2], res[:, 6], gt)
     peers = {}
     try:
-        out = run_peer("pupil-detectors", _ADAPTERS / "pupil_detectors_2d.py", {"images": images})
-        peers["pupil-detectors 2D"] = {**score(np.asarray(out["centre"], float), np.asarray(out["confidence"])),
+        out = run_peer("pupil-detectors", ADAPTERS / "pupil_detectors_2d.py", {"images": images})
+        peers["pupil-detectors 2D"] = {**pupil_scores(np.asarray(out["centre"], float), np.asarray(out["confidence"]), gt),
                                        "ms_per_image": out["s_per_frame"] * 1e3}
     except PeerUnavailable as e:
         peers["pupil-detectors 2D"] = {"skipped": str(e)}

@@ -10,6 +10,10 @@ file has them.
 - :func:`load_eyelink_asc` — EyeLink ASC sample lines (``edf2asc`` output).
 - :func:`load_pupil_labs_csv` — Pupil Player's ``gaze_positions.csv``.
 - :func:`load_tobii_csv` — Tobii Pro Lab / Tobii Pro SDK tab- or comma-separated exports.
+
+Eye images with labelled pupils, read from the user's copy (not redistributable):
+:func:`load_swirski` (Świrski et al. 2012) and :func:`load_lpw` (Labelled Pupils in the
+Wild, Tonsen et al. 2016).
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from ..errors import DatasetError, RecordingError
 from .geometry import Screen
 
 __all__ = ["GazeRecording", "load_lund2013", "lund2013_files", "load_irf", "load_eyelink_asc",
-           "load_pupil_labs_csv", "load_tobii_csv", "load_gaze", "LUND_STIMULI"]
+           "load_pupil_labs_csv", "load_tobii_csv", "load_gaze", "LUND_STIMULI", "PupilImages", "load_swirski",
+           "load_lpw", "load_pupil_images"]
 
 log = logging.getLogger("sensekit")
 
@@ -339,3 +344,95 @@ def load_gaze(path, *, screen: Screen | None = None) -> GazeRecording:
                              "export gaze_positions.csv (Pupil Player) or a Tobii Pro Lab data export")
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
                          "use a Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs or Tobii CSV file")
+
+
+# -- eye images with pupil ground truth (read from the user's copy) ----------------------
+@dataclasses.dataclass
+class PupilImages:
+    """Eye images with hand-labelled pupils.
+
+    Attributes
+    ----------
+    images : iterable of ndarray
+        Grey images (uint8), lazily read.
+    centres : ndarray, shape (n, 2)
+        Labelled pupil centres (px); NaN where the frame has no label.
+    n : int
+    name : str
+    """
+
+    images: object
+    centres: np.ndarray
+    n: int
+    name: str
+
+
+def load_swirski(folder) -> PupilImages:
+    """One case of Świrski et al. (2012) (``p1-left``, ...): ``frames/<id>-eye.png`` and
+    ``pupil-ellipses.txt`` (``id | cx cy a b angle_rad``); only labelled frames are read."""
+    import cv2
+
+    folder = Path(folder)
+    gt = folder / "pupil-ellipses.txt"
+    if not gt.is_file():
+        raise DatasetError(f"{str(folder)!r} has no pupil-ellipses.txt", "point at a Świrski case folder such as p1-left")
+    ids, centres = [], []
+    for line in gt.read_text().splitlines():
+        if not line.strip():
+            continue
+        try:
+            frame, ell = line.split("|", 1)
+            vals = [float(v) for v in ell.split()]
+            ids.append(int(frame))
+            centres.append(vals[:2])
+        except (ValueError, IndexError):
+            raise RecordingError(f"{gt.name}: unreadable line {line[:60]!r}", "expected 'id | cx cy a b angle'") from None
+
+    def images():
+        for i in ids:
+            img = cv2.imread(str(folder / "frames" / f"{i}-eye.png"), cv2.IMREAD_GRAYSCALE)
+            if img is None:
+                raise RecordingError(f"{folder.name}: frame {i}-eye.png is missing or unreadable",
+                                     "copy the whole frames/ folder of the dataset")
+            yield img
+
+    return PupilImages(images(), np.array(centres, dtype=np.float64).reshape(-1, 2), len(ids), folder.name)
+
+
+def load_lpw(video) -> PupilImages:
+    """One video of Labelled Pupils in the Wild (Tonsen et al. 2016): ``N.avi`` and the
+    ``N.txt`` beside it with one ``x y`` pupil centre per frame."""
+    import cv2
+
+    video = Path(video)
+    gt = video.with_suffix(".txt")
+    if not video.is_file() or not gt.is_file():
+        raise DatasetError(f"LPW needs {video.name} and {gt.name} side by side", "point at an LPW .avi file")
+    try:
+        centres = np.loadtxt(gt, ndmin=2)[:, :2]
+    except ValueError:
+        raise RecordingError(f"{gt.name} is not 'x y' per line", "use the LPW annotation file") from None
+
+    def images():
+        cap = cv2.VideoCapture(str(video))
+        try:
+            for _ in range(len(centres)):
+                ok, img = cap.read()
+                if not ok:
+                    return
+                yield cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        finally:
+            cap.release()
+
+    return PupilImages(images(), centres, len(centres), video.stem)
+
+
+def load_pupil_images(path) -> PupilImages:
+    """A Świrski case folder or an LPW video, by what ``path`` is."""
+    path = Path(path)
+    if path.is_dir():
+        return load_swirski(path)
+    if path.suffix.lower() in (".avi", ".mp4"):
+        return load_lpw(path)
+    raise DatasetError(f"{str(path)!r} is neither a Świrski case folder nor an LPW video",
+                       "point at e.g. swirski/p1-left or LPW/1/1.avi")

@@ -12,6 +12,7 @@ on how a stream is cut into blocks.
 - :func:`adaptive` — sensekit's detector: NH2010 saccades and PSOs, then fixation vs
   smooth pursuit by the coherent (direction-averaged) velocity of the intersaccadic
   samples, with minimum durations; data loss and its edges labelled blink.
+  :func:`adaptive_hr` is its preset for low-noise 1000 Hz trackers.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from ..errors import ParameterError
 from .labels import BLINK, FIXATION, PSO, PURSUIT, SACCADE, UNDEFINED, label_runs
 
 __all__ = ["gaze_velocity", "adaptive_threshold", "ivt", "idt", "nh2010", "adaptive", "DETECTORS", "detect",
-           "MIN_RATE_HZ", "savgol_kernel"]
+           "MIN_RATE_HZ", "savgol_kernel", "adaptive_hr"]
 
 #: The lowest rate at which each detector's saccade timing is meaningful (a warning below).
-MIN_RATE_HZ = {"ivt": 30.0, "idt": 30.0, "nh2010": 200.0, "adaptive": 200.0}
+MIN_RATE_HZ = {"ivt": 30.0, "idt": 30.0, "nh2010": 200.0, "adaptive": 200.0, "adaptive-hr": 500.0}
 
 
 def _odd_window(seconds: float, rate: float, minimum: int) -> int:
@@ -163,8 +164,12 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _saccades(speed: np.ndarray, rate: float, *, peak: float, onset: float, noise_window_s: float,
               min_duration_s: float, max_duration_s: float, pso_window_s: float, local_sd: float,
-              min_pso_s: float, offset_factor: float = 1.0):
-    """NH2010 saccade and PSO intervals: lists of (start, stop) sample indices."""
+              min_pso_s: float, offset_factor: float = 1.0, moving_peak: float = 0.0, moving_speed: float = 5.0):
+    """NH2010 saccade and PSO intervals: lists of (start, stop) sample indices.
+
+    A peak below ``moving_peak`` (deg/s) counts only when the eye was still before it
+    (mean speed over the noise window below ``moving_speed``): a slow peak on a moving
+    eye is a pursuit's wobble, not a saccade."""
     n = speed.size
     finite = np.isfinite(speed)
     sp = np.where(finite, speed, np.inf)  # lost data is never "slow"
@@ -173,31 +178,39 @@ def _saccades(speed: np.ndarray, rate: float, *, peak: float, onset: float, nois
         return [], []
     # onset: the sample after the last one below the onset threshold (or lost) before each peak
     last_on = np.maximum.accumulate(np.where((sp < onset) | ~finite, np.arange(n), -1))
-    # running sums for the local noise before each onset
-    z = np.where(finite, speed, 0.0)
-    c0 = np.concatenate([[0], np.cumsum(finite)])
-    c1 = np.concatenate([[0.0], np.cumsum(z)])
-    c2 = np.concatenate([[0.0], np.cumsum(z * z)])
     below_or_lost = np.where(finite, speed, -np.inf)
     noise_w = max(int(noise_window_s * rate), 2)
+    # the local noise (mean + local_sd * SD of the valid speeds in noise_w samples) before
+    # each peak's onset, for all peaks at once
+    first = last_on[starts] + 1
+    win = first[:, None] - noise_w + np.arange(noise_w)
+    ok = (win >= 0) & finite[np.maximum(win, 0)]
+    vals = np.where(ok, speed[np.maximum(win, 0)], 0.0)
+    cnt = ok.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = vals.sum(axis=1) / cnt
+        sd = np.sqrt(np.maximum((vals * vals).sum(axis=1) / cnt - mu * mu, 0.0))
+    local_all = np.where(cnt > 2, mu + local_sd * sd, onset)
+    if moving_peak > 0:
+        run_peak = np.maximum.reduceat(np.where(finite, speed, 0.0), starts)
+        moving = (run_peak < moving_peak) & ~(np.nan_to_num(mu, nan=np.inf) < moving_speed)
+        first = np.where(moving, -1, first)  # skipped below
+    local_all = local_all.tolist()
     max_len = max(int(max_duration_s * rate), 2)
     pso_w = max(int(pso_window_s * rate), 1)
     min_len = max(int(round(min_duration_s * rate)), 1)
     min_pso = max(int(round(min_pso_s * rate)), 1)
     sacc, psos = [], []
     end_prev = -1
-    for s, e, a in zip(starts.tolist(), stops.tolist(), last_on[starts].tolist(), strict=True):
-        if s <= end_prev or a < 0 or e >= n:
+    for s, e, a, local in zip(starts.tolist(), stops.tolist(), first.tolist(), local_all, strict=True):
+        if s <= end_prev or a <= 0 or e >= n:
             continue  # inside the previous saccade, or cut by the signal's start or end
-        a = max(a + 1, end_prev + 1)
+        if a <= end_prev:  # onset inside the previous saccade's PSO: start after it
+            a = end_prev + 1
+            pre = speed[max(a - noise_w, 0) : a]
+            pre = pre[np.isfinite(pre)]
+            local = pre.mean() + local_sd * pre.std() if pre.size > 2 else onset
         # offset threshold: mix of the global onset threshold and the local noise before onset
-        lo = max(a - noise_w, 0)
-        k = c0[a] - c0[lo]
-        if k > 2:
-            mu = (c1[a] - c1[lo]) / k
-            local = mu + local_sd * np.sqrt(max((c2[a] - c2[lo]) / k - mu * mu, 0.0))
-        else:
-            local = onset
         pso_thr = 0.7 * onset + 0.3 * local
         off_thr = offset_factor * pso_thr
         cand = below_or_lost[e : e + max_len] < off_thr
@@ -322,12 +335,12 @@ def nh2010(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: floa
 
 
 def _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, min_saccade_s, max_saccade_s,
-                   pso_window_s, min_pso_s, threshold_floor, robust, offset_factor=1.0):
+                   pso_window_s, min_pso_s, threshold_floor, robust, offset_factor=1.0, moving_peak=0.0):
     peak, onset, _, _ = adaptive_threshold(speed, initial=initial_threshold, peak_sd=peak_sd, onset_sd=onset_sd,
                                            floor=threshold_floor, robust=robust)
     sacc, psos = _saccades(speed, rate, peak=peak, onset=onset, noise_window_s=0.04, min_duration_s=min_saccade_s,
                            max_duration_s=max_saccade_s, pso_window_s=pso_window_s, local_sd=onset_sd,
-                           min_pso_s=min_pso_s, offset_factor=offset_factor)
+                           min_pso_s=min_pso_s, offset_factor=offset_factor, moving_peak=moving_peak)
     for a, b in sacc:
         labels[a:b] = SACCADE
     for a, b in psos:
@@ -338,8 +351,9 @@ def _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, mi
 def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: float = 100.0, peak_sd: float = 6.0,
              onset_sd: float = 3.0, min_saccade_s: float = 0.01, max_saccade_s: float = 0.15,
              pso_window_s: float = 0.04, min_pso_s: float = 0.002, threshold_floor: float = 40.0,
-             offset_factor: float = 2.0, pursuit_window_s: float = 0.3, pursuit_threshold: float = 2.5,
-             min_pursuit_s: float = 0.06, min_fixation_s: float = 0.06, loss_margin_s: float = 0.01,
+             moving_peak: float = 0.0, offset_factor: float = 2.0, pursuit_window_s: float = 0.2, pursuit_threshold: float = 4.0,
+             pursuit_low: float | None = 2.0, min_pursuit_s: float = 0.06, min_fixation_s: float = 0.06,
+             loss_margin_s: float = 0.01,
              robust: bool = True) -> np.ndarray:
     """sensekit's detector: :func:`nh2010` saccades and PSOs, then fixation vs smooth
     pursuit.
@@ -347,22 +361,26 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     The intersaccadic velocity vectors are averaged over ``pursuit_window_s`` (saccade,
     PSO and lost samples excluded): noise and tremor cancel, a pursuit's coherent
     drift does not. A sample whose mean velocity exceeds ``pursuit_threshold`` (deg/s)
-    is pursuit; pursuit and fixation runs shorter than their minimum durations are
-    absorbed by their neighbours. Lost samples and ``loss_margin_s`` around them are
-    blink. ``threshold_floor`` (deg/s) keeps the adaptive peak threshold above pursuit
-    speeds in very clean data; ``robust`` estimates the noise by median and MAD.
+    starts a pursuit, which goes on while it stays above ``pursuit_low`` (hysteresis;
+    ``None``: no hysteresis); pursuit and fixation runs shorter than their minimum
+    durations are absorbed by their neighbours. Lost samples and ``loss_margin_s`` around them are
+    blink. ``threshold_floor`` (deg/s) keeps the adaptive peak threshold above the
+    noise of very clean data, and a peak below ``moving_peak`` (deg/s) is a saccade only
+    when the eye was still just before it (on a moving eye it is a pursuit's unevenness);
+    ``robust`` estimates the noise by median and MAD.
 
     A saccade ends where the speed falls below ``offset_factor`` × NH2010's offset
     threshold; the PSO then lasts while the speed stays above (or returns, within
     ``pso_window_s``, above) NH2010's offset threshold itself. Defaults were chosen on
-    Lund 2013 (coder RA): ``offset_factor`` 2 and a 0.3 s pursuit window.
+    Lund 2013 (coder RA): ``offset_factor`` 2, a 0.2 s pursuit window, 4 and 2 deg/s.
     """
     x, y = _check(x, y, rate)
     n = x.size
     vx, vy, speed = gaze_velocity(x, y, rate, window_s=window_s)
     labels = np.full(n, FIXATION, dtype=np.int8)
     peak, _ = _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, min_saccade_s,
-                             max_saccade_s, pso_window_s, min_pso_s, threshold_floor, robust, offset_factor)
+                             max_saccade_s, pso_window_s, min_pso_s, threshold_floor, robust, offset_factor,
+                             moving_peak)
     valid = np.isfinite(speed)
     fast = (labels == FIXATION) & (speed > peak)  # a peak that made no saccade: an artefact
     inter = (labels == FIXATION) & valid & ~fast
@@ -370,6 +388,14 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     mvx, mvy = _segment_means(inter, vx, vy, h)
     coherent = np.hypot(mvx, mvy)
     pursuit = inter & (coherent > pursuit_threshold)  # then fill short gaps, drop short pursuits
+    if pursuit_low is not None:  # hysteresis: a pursuit goes on while above the lower threshold
+        cand = inter & (coherent > pursuit_low)
+        a, b = _runs(cand)
+        if a.size:
+            hit = np.add.reduceat(pursuit.astype(np.int64), a) > 0
+            pursuit = np.zeros_like(pursuit)
+            for i, j in zip(a[hit].tolist(), b[hit].tolist(), strict=True):
+                pursuit[i:j] = True
     lf = max(int(round(min_fixation_s * rate)), 1)
     lp = max(int(round(min_pursuit_s * rate)), 1)
     pursuit = _drop_short_runs(_fill_short_gaps(pursuit, lf) & inter, lp)
@@ -391,8 +417,15 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     return labels
 
 
+def adaptive_hr(x, y, rate: float, **params) -> np.ndarray:
+    """:func:`adaptive` for low-noise, high-rate trackers (EyeLink 1000 class): a peak
+    threshold floor of 20 deg/s finds saccades of a fraction of a degree, and peaks below
+    40 deg/s count only on a still eye (so that pursuits do not break into saccades)."""
+    return adaptive(x, y, rate, **{"threshold_floor": 20.0, "moving_peak": 40.0, **params})
+
+
 #: Detector name → function.
-DETECTORS = {"ivt": ivt, "idt": idt, "nh2010": nh2010, "adaptive": adaptive}
+DETECTORS = {"ivt": ivt, "idt": idt, "nh2010": nh2010, "adaptive": adaptive, "adaptive-hr": adaptive_hr}
 
 
 def detect(x, y, rate: float, detector: str = "adaptive", **params) -> np.ndarray:
