@@ -66,4 +66,7 @@ def list_devices(*, lsl_wait_s: float = 1.0) -> tuple[list[DeviceEntry], list[st
         problems.append(f"brainflow: {e}")
     entries.append(DeviceEntry("synth", "synth:sine", "sine waves (rate, channels, freq_hz options)"))
     entries.append(DeviceEntry("synth", "synth:noise", "white Gaussian noise"))
+    entries.append(DeviceEntry("synth", "synth:emg", "simulated EMG armband cycling through gestures"))
+    entries.append(DeviceEntry("synth", "synth:eye", "simulated IR eye camera (fixations, saccades, pursuits, blinks)"))
+    entries.append(DeviceEntry("synth", "synth:gaze", "simulated gaze in degrees with true event labels"))
     return entries, problems
