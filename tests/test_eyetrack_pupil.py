@@ -116,7 +116,7 @@ def test_calibration_file_round_trip_and_refusals(tmp_path):
         load_gaze_mapper(path, screen=Screen(531.0, 299.0, 1920, 1080, 500.0))
     # the stage: pupil in, gaze (px) with the screen in the meta out; low confidence is NaN
     m.open(eye.info)
-    rows = np.array([[96, 96, 30, 30, 0, 30, 1.0], [96, 96, 30, 30, 0, 30, 0.1]])
+    rows = np.array([[96, 96, 30, 30, 0, 30, 1.0, 96, 110], [96, 96, 30, 30, 0, 30, 0.1, 96, 110]])
     out = m.process(Frame(eye.info, rows, t0=0.0))
     assert out.info.meta["gaze_units"] == "px" and np.isfinite(out.data[0]).all() and np.isnan(out.data[1]).all()
 
@@ -188,3 +188,32 @@ def test_pupil_eval_on_swirski_and_lpw_layouts(tmp_path):
     assert data.n == 5 and len(list(data.images)) == 5
     r = runner.invoke(app, ["eyetrack", "pupil-eval", str(tmp_path / "nothing.png")])
     assert r.exit_code != 0 and "Świrski" in r.stderr
+
+
+def test_pupil_glint_vector_survives_headset_slip():
+    """A headset that slips moves pupil and glints together in the image: the pupil-glint
+    map keeps its accuracy, the pupil-only map does not."""
+    display = HeadlessDisplay()
+    eye = SimulatedEye(EyeModel(SCREEN), display, rate=60.0, fixation_noise_deg=0.05, render=False)
+    res = {f: run_session(eye, display, SCREEN, targets=9, feature=f, settle_s=0.0, sample_s=0.3)
+           for f in ("pupil", "pupil-glint")}
+    val = target_layout(9, SCREEN, validation=True)
+    for f, r in res.items():
+        rows = []
+        for tx, ty in val:
+            display.target = (tx, ty)
+            rows.append(eye.read(1)[0])
+        rows = np.array(rows)
+        rows[:, [0, 7]] += 4.0  # the camera slipped 4 px (0.5 mm) sideways
+        rows[:, [1, 8]] += 2.0
+        g = r.mapper.predict(rows)
+        acc = np.mean([accuracy_precision(g[i : i + 1], val[i], SCREEN)["accuracy_deg"] for i in range(len(val))])
+        if f == "pupil":
+            assert acc > 1.5
+        else:
+            assert acc < 0.5
+    # glints found on rendered images match the simulator's
+    img, t = render_eye(10, -5, 2.0, glints=2, rng=3)
+    r = detect_pupil(img)
+    assert np.hypot(r[7] - t["glint"][0], r[8] - t["glint"][1]) < 0.5
+    assert np.isnan(detect_pupil(render_eye(10, -5, 2.0, glints=0, rng=3)[0])[7])

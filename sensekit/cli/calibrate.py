@@ -231,6 +231,7 @@ def calibrate_eyetrack(
     distance: float | None = typer.Option(None, "--distance", min=1, help="Eye-to-screen distance (mm)."),
     targets: int = typer.Option(9, "--targets", help="Calibration targets: 5, 9 or 13 (5 more validate)."),
     method: str = typer.Option("poly2", "--method", help="poly2, poly2x (9+ targets) or homography."),
+    feature: str = typer.Option("pupil", "--feature", help="pupil, or pupil-glint (IR glints; tolerates slip)."),
     settle: float = typer.Option(0.8, "--settle", min=0, help="Seconds per target before recording."),
     sample: float = typer.Option(1.0, "--sample", min=0.1, help="Seconds recorded per target."),
     plot: Path | None = typer.Option(None, "--plot", help="PNG of the validation: targets, gaze, accuracy."),
@@ -272,8 +273,8 @@ def calibrate_eyetrack(
             bar.update(task, completed=done[0])
 
         try:
-            result = run_session(eye, display, scr, targets=targets, method=method, settle_s=settle, sample_s=sample,
-                                 progress=progress)
+            result = run_session(eye, display, scr, targets=targets, method=method, feature=feature, settle_s=settle,
+                                 sample_s=sample, progress=progress)
         finally:
             if not simulated:
                 src.close()

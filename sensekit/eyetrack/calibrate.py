@@ -63,6 +63,9 @@ class GazeMapper(LearningStage):
     outlier_deg : float
         Calibration samples whose fitted gaze is further than this from their target are
         dropped and the map refit (once).
+    feature : {"pupil", "pupil-glint"}
+        Map the pupil centre, or the pupil centre minus the corneal reflections' centre
+        (less sensitive to the headset slipping on the head; needs IR glints).
     min_confidence : float
         Pupil samples below this confidence are ignored in ``fit`` and give NaN gaze.
 
@@ -74,10 +77,11 @@ class GazeMapper(LearningStage):
     normalisation), ``image_size_`` (the eye camera's image size, checked on load).
     """
 
-    def __init__(self, screen: dict, method: str = "poly2", outlier_deg: float = 2.5,
+    def __init__(self, screen: dict, method: str = "poly2", feature: str = "pupil", outlier_deg: float = 2.5,
                  min_confidence: float = 0.6) -> None:
         self.screen = screen
         self.method = method
+        self.feature = feature
         self.outlier_deg = outlier_deg
         self.min_confidence = min_confidence
 
@@ -102,8 +106,24 @@ class GazeMapper(LearningStage):
                 d = h[:, :2] / h[:, 2:3]
         return np.column_stack(self.screen_.to_pixels(d[:, 0], d[:, 1]))
 
-    def fit(self, pupil_xy: np.ndarray, target_xy: np.ndarray, confidence: np.ndarray | None = None) -> GazeMapper:
-        """Fit from pupil centres (n, 2; image px) and the screen targets looked at (n, 2; px).
+    def features(self, rows: np.ndarray) -> np.ndarray:
+        """The mapped feature of pupil-stream rows (n, 9): pupil centre, or pupil − glint
+        (image px); NaN where the confidence is below ``min_confidence`` or no glint was
+        seen. Rows of 2 columns are taken as features already."""
+        rows = np.asarray(rows, dtype=np.float64)
+        if rows.ndim != 2 or rows.shape[1] not in (2, len(PUPIL_CHANNELS)):
+            raise ParameterError(f"GazeMapper needs pupil rows (n, {len(PUPIL_CHANNELS)}) or features (n, 2), got "
+                                 f"shape {rows.shape}")
+        if rows.shape[1] == 2:
+            return rows
+        check_option(self.feature, "feature", ("pupil", "pupil-glint"))
+        f = rows[:, :2].copy() if self.feature == "pupil" else rows[:, :2] - rows[:, 7:9]
+        f[rows[:, 6] < self.min_confidence] = np.nan
+        return f
+
+    def fit(self, pupil: np.ndarray, target_xy: np.ndarray) -> GazeMapper:
+        """Fit from pupil-stream rows (n, 9) — or features (n, 2; image px) — and the
+        screen targets looked at (n, 2; px).
 
         Raises
         ------
@@ -112,11 +132,9 @@ class GazeMapper(LearningStage):
             the screen in two dimensions.
         """
         check_option(self.method, "method", (*_POLYS, "homography"))
-        p = np.asarray(pupil_xy, dtype=np.float64)
+        p = self.features(pupil)
         t = np.asarray(target_xy, dtype=np.float64)
         ok = np.isfinite(p).all(axis=1) & np.isfinite(t).all(axis=1)
-        if confidence is not None:
-            ok &= np.asarray(confidence) >= self.min_confidence
         p, t = p[ok], t[ok]
         need = _POLYS[self.method][1] if self.method in _POLYS else 4
         min_targets = {"poly2": 5, "poly2x": 9}.get(self.method, 4)
@@ -155,10 +173,10 @@ class GazeMapper(LearningStage):
                                    "use targets spread over the screen")
         self.coef_ = h
 
-    def predict(self, pupil_xy: np.ndarray) -> np.ndarray:
-        """Screen positions (n, 2; px) of pupil centres (n, 2; image px)."""
+    def predict(self, pupil: np.ndarray) -> np.ndarray:
+        """Screen positions (n, 2; px) of pupil-stream rows (n, 9) or features (n, 2)."""
         self.check_is_fitted()
-        return self._apply(np.asarray(pupil_xy, dtype=np.float64))
+        return self._apply(self.features(pupil))
 
     def _open(self, info: StreamInfo) -> StreamInfo:
         self.check_is_fitted()
@@ -178,9 +196,7 @@ class GazeMapper(LearningStage):
     def _process(self, frame: Frame) -> Frame | None:
         if frame.n == 0:
             return None
-        d = np.asarray(frame.data, dtype=np.float64)
-        g = self._apply(d[:, :2])
-        g[d[:, 6] < self.min_confidence] = np.nan
+        g = self._apply(self.features(frame.data))
         return Frame._trusted(self.output_info, g, frame.t0, frame.times if frame.info.rate == 0 else None, frame.seq)
 
     def check_screen(self, screen: Screen) -> None:
@@ -326,7 +342,7 @@ class SimulatedEye:
     def read(self, n: int) -> np.ndarray:
         """The next ``n`` pupil rows while looking at the display's target."""
         from .pupil import detect_pupil
-        from .synth import render_eye
+        from .synth import glint_centre, pupil_ellipse, render_eye
 
         tx, ty = self.display.target
         yaw, pitch = self.model.rotation_for(tx, ty)
@@ -337,10 +353,8 @@ class SimulatedEye:
                 img, _ = render_eye(float(yaw) + jy, float(pitch) + jp, 2.0, camera=self.model.camera, rng=self.rng)
                 rows[i] = detect_pupil(img)
             else:
-                yaw_r, pitch_r = np.radians(float(yaw) + jy), np.radians(float(pitch) + jp)
-                s = self.model.camera.px_per_mm * 10.5
-                cam = self.model.camera.c
-                rows[i] = (cam[0] + s * np.sin(yaw_r) * np.cos(pitch_r), cam[1] - s * np.sin(pitch_r), 32, 30, 0, 32, 1.0)
+                ex = pupil_ellipse(float(yaw) + jy, float(pitch) + jp, 2.0, self.model.camera)
+                rows[i] = (*ex, ex[2], 1.0, *glint_centre(float(yaw) + jy, float(pitch) + jp, self.model.camera))
         self.t += n / self.rate
         return rows
 
@@ -406,7 +420,8 @@ def _collect(eye: SimulatedEye | Callable, display, targets, rate: float, settle
     return out
 
 
-def run_session(eye, display, screen: Screen, *, targets: int = 9, method: str = "poly2", rate: float | None = None,
+def run_session(eye, display, screen: Screen, *, targets: int = 9, method: str = "poly2", feature: str = "pupil",
+                rate: float | None = None,
                 settle_s: float = 0.5, sample_s: float = 1.0, image_size: Sequence[int] | None = None,
                 progress: Callable | None = None) -> SessionResult:
     """A guided calibration and validation session.
@@ -420,8 +435,8 @@ def run_session(eye, display, screen: Screen, *, targets: int = 9, method: str =
     screen : Screen
     targets : int
         5, 9 or 13 calibration targets; validation uses 5 others.
-    method : str
-        :class:`GazeMapper` method.
+    method, feature : str
+        :class:`GazeMapper` method and mapped feature.
     settle_s, sample_s : float
         Time per target to wait, then to record (s).
 
@@ -435,15 +450,14 @@ def run_session(eye, display, screen: Screen, *, targets: int = 9, method: str =
     cal = _collect(eye, display, cal_t, rate, settle_s, sample_s, progress)
     p = np.concatenate([s.pupil for s in cal])
     t = np.concatenate([np.repeat([s.target], len(s.pupil), axis=0) for s in cal])
-    mapper = GazeMapper(screen.to_dict(), method=method).fit(p[:, :2], t, p[:, 6])
+    mapper = GazeMapper(screen.to_dict(), method=method, feature=feature).fit(p, t)
     size = image_size if image_size is not None else getattr(getattr(eye, "info", None), "meta", {}).get("image_size")
     if size is not None:
         mapper.image_size_ = np.asarray(size, dtype=float)
     val = _collect(eye, display, val_t, rate, settle_s, sample_s, progress)
     per = []
     for s in val:
-        g = mapper.predict(s.pupil[:, :2])
-        g[s.pupil[:, 6] < mapper.min_confidence] = np.nan
+        g = mapper.predict(s.pupil)
         per.append({"target": list(s.target), **accuracy_precision(g, s.target, screen)})
     overall = {k: float(np.nanmean([r[k] for r in per])) for k in ("accuracy_deg", "precision_rms_deg", "sd_deg")}
     overall["fit_error_deg"] = mapper.fit_error_deg_
@@ -460,7 +474,7 @@ def plot_validation(result: SessionResult, screen: Screen, path) -> None:
 
     fig, ax = plt.subplots(figsize=(8, 8 * screen.height_px / screen.width_px))
     for s, r in zip(result.validation_samples, result.validation, strict=True):
-        g = result.mapper.predict(s.pupil[:, :2])
+        g = result.mapper.predict(s.pupil)
         ax.plot(g[:, 0], g[:, 1], ".", ms=2, alpha=0.5)
         ax.plot(*s.target, "k+", ms=14)
         ax.annotate(f"{r['accuracy_deg']:.2f}°", s.target, textcoords="offset points", xytext=(8, 8))

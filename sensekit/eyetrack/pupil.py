@@ -27,9 +27,9 @@ from ..errors import StreamFormatError
 __all__ = ["detect_pupil", "PupilDetector", "PUPIL_CHANNELS"]
 
 #: Channels of a pupil stream.
-PUPIL_CHANNELS = ("x", "y", "major", "minor", "angle", "diameter", "confidence")
+PUPIL_CHANNELS = ("x", "y", "major", "minor", "angle", "diameter", "confidence", "glint_x", "glint_y")
 
-_NAN_RESULT = (np.nan,) * 6 + (0.0,)
+_NAN_RESULT = (np.nan,) * 6 + (0.0, np.nan, np.nan)
 
 
 def _to_gray(img: np.ndarray) -> np.ndarray:
@@ -124,9 +124,10 @@ def detect_pupil(image: np.ndarray, *, min_diameter: float = 8.0, max_diameter: 
     Returns
     -------
     tuple of float
-        ``(x, y, major, minor, angle, diameter, confidence)``: centre (px), full axes
-        (px), major-axis angle (deg), diameter (the major axis, px) and confidence in
-        [0, 1]; NaN and confidence 0 when there is no pupil.
+        ``(x, y, major, minor, angle, diameter, confidence, glint_x, glint_y)``: centre
+        (px), full axes (px), major-axis angle (deg), diameter (the major axis, px),
+        confidence in [0, 1] and the mean centre of the corneal reflections near the pupil
+        (px; NaN when none is seen); NaN and confidence 0 when there is no pupil.
     """
     import cv2
 
@@ -168,7 +169,37 @@ def detect_pupil(image: np.ndarray, *, min_diameter: float = 8.0, max_diameter: 
     conf = _support(gray, (cx, cy, w, h, ang), min_contrast)
     if conf < min_confidence:
         return _NAN_RESULT
-    return float(cx), float(cy), float(major), float(minor), float(angle % 180.0), float(major), conf
+    gx, gy = _glints(gray, cx, cy, major)
+    return float(cx), float(cy), float(major), float(minor), float(angle % 180.0), float(major), conf, gx, gy
+
+
+def _glints(gray: np.ndarray, cx: float, cy: float, major: float, min_contrast: float = 50.0,
+            saturation: int = 230) -> tuple[float, float]:
+    """Mean centre of the corneal reflections — small, compact, (near) saturated spots
+    ``min_contrast`` above their surround — within 1.2 pupil diameters of the pupil
+    centre, or NaN when there is none."""
+    import cv2
+
+    r = int(1.2 * major) + 2
+    x0, y0 = max(int(cx) - r, 0), max(int(cy) - r, 0)
+    roi = gray[y0 : int(cy) + r, x0 : int(cx) + r]
+    # white top-hat: spots smaller than the kernel stand out, the sclera and skin do not;
+    # a glint lies on the dark iris or pupil, so its surround (the opening) is dark too
+    size = max(int(0.3 * major) | 1, 7)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    opened = cv2.morphologyEx(roi, cv2.MORPH_OPEN, kernel)
+    hat = roi.astype(np.int16) - opened
+    spots = (hat > min_contrast) & (roi >= saturation)  # IR glints are (near) saturated
+    n, _, stats, cents = cv2.connectedComponentsWithStats(spots.astype(np.uint8), connectivity=8)
+    if n < 2:
+        return float("nan"), float("nan")
+    area = stats[1:, cv2.CC_STAT_AREA]
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    keep = (area >= 2) & (w < size) & (h < size) & (area >= 0.4 * w * h)  # small and compact
+    if not keep.any():
+        return float("nan"), float("nan")
+    c = cents[1:][keep]
+    return float(c[:, 0].mean() + x0), float(c[:, 1].mean() + y0)
 
 
 def _fit_region(img: np.ndarray, thr: float, seed, bright: np.ndarray, min_diameter: float, max_diameter: float,

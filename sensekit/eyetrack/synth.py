@@ -19,7 +19,8 @@ from ..core.sources.base import Source
 from .geometry import Screen
 from .labels import BLINK, FIXATION, PSO, PURSUIT, SACCADE
 
-__all__ = ["EyeCamera", "EyeModel", "pupil_ellipse", "render_eye", "eye_sequence", "gaze_signal", "EyeImageSource",
+__all__ = ["EyeCamera", "EyeModel", "pupil_ellipse", "glint_centre", "render_eye", "eye_sequence", "gaze_signal",
+           "EyeImageSource",
            "GazeSource"]
 
 _SUB = 4  # OpenCV drawing sub-pixel bits: coordinates × 16
@@ -83,6 +84,20 @@ def pupil_ellipse(yaw_deg: float, pitch_deg: float, radius_mm: float, camera: Ey
 _SS = 4  # supersampling of filled shapes: area coverage without an antialiasing halo
 
 
+def _glint(yaw_deg: float, pitch_deg: float, camera: EyeCamera, k: int) -> tuple[float, float]:
+    """Image position of the k-th LED's corneal reflection (LEDs around the camera)."""
+    g = _gaze_vector(yaw_deg, pitch_deg)
+    s = camera.px_per_mm
+    ang = np.pi * (0.25 + 0.5 * k)
+    return (camera.c[0] + s * 7.0 * g[0] + 2.2 * s * np.cos(ang), camera.c[1] + s * 7.0 * g[1] + 1.5 * s * np.sin(ang))
+
+
+def glint_centre(yaw_deg: float, pitch_deg: float, camera: EyeCamera = EyeCamera(), glints: int = 2):
+    """Exact mean image position (px) of the ``glints`` corneal reflections."""
+    pts = [_glint(yaw_deg, pitch_deg, camera, k) for k in range(glints)]
+    return float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts]))
+
+
 def _ellipse(img, e, value):
     """Fill ellipse ``e`` into ``img`` (uint8) with exact area coverage (4 × 4 supersampling)."""
     import cv2
@@ -128,7 +143,8 @@ def render_eye(yaw_deg: float = 0.0, pitch_deg: float = 0.0, pupil_radius_mm: fl
     truth : dict
         ``centre`` (x, y px), ``axes`` (major, minor px), ``angle`` (deg),
         ``diameter`` (px, the major axis), ``visible`` (fraction of the pupil not
-        covered by the lids); all NaN (visible 0) in a blink.
+        covered by the lids), ``glint`` (mean centre of the reflections, px); all NaN in
+        a blink.
     """
     import cv2
 
@@ -159,13 +175,12 @@ def render_eye(yaw_deg: float = 0.0, pitch_deg: float = 0.0, pupil_radius_mm: fl
     eye = eye * (1 - a) + 22.0 * a
     img = np.where(inside, eye, img)
     # glints: corneal reflections of LEDs, near the cornea's image centre
+    glint_centres = []
     if glints and lid_open > 0:
-        gx = cx0 + s * 7.0 * _gaze_vector(yaw_deg, pitch_deg)[0]
-        gy = cy0 + s * 7.0 * _gaze_vector(yaw_deg, pitch_deg)[1]
         g = np.zeros((h, w), np.uint8)
         for k in range(glints):
-            ang = np.pi * (0.25 + 0.5 * k)
-            _ellipse(g, (gx + 2.2 * s * np.cos(ang), gy + 1.5 * s * np.sin(ang), 0.5 * s, 0.5 * s, 0), 255)
+            glint_centres.append(_glint(yaw_deg, pitch_deg, camera, k))
+            _ellipse(g, (*glint_centres[-1], 0.7 * s, 0.7 * s, 0), 255)
         img = np.where(inside & (g > 0), 255.0 * g / 255.0 + img * (1 - g / 255.0), img)
     if lashes and lid_open > 0:
         lash = np.zeros((h, w), np.uint8)
@@ -181,11 +196,13 @@ def render_eye(yaw_deg: float = 0.0, pitch_deg: float = 0.0, pupil_radius_mm: fl
     image = np.clip(np.round(img), 0, 255).astype(np.uint8)
     total = pm.astype(np.float64).sum()
     visible = float((pm * inside).sum() / total) if total > 0 else 0.0
+    nan = float("nan")
+    glint = tuple(np.mean(glint_centres, axis=0)) if glint_centres else (nan, nan)
     if lid_open < 0.15 or visible < 0.25:
-        nan = float("nan")
-        return image, {"centre": (nan, nan), "axes": (nan, nan), "angle": nan, "diameter": nan, "visible": visible}
+        return image, {"centre": (nan, nan), "axes": (nan, nan), "angle": nan, "diameter": nan, "visible": visible,
+                       "glint": (nan, nan)}
     return image, {"centre": (pupil[0], pupil[1]), "axes": (pupil[2], pupil[3]), "angle": pupil[4],
-                   "diameter": pupil[2], "visible": visible}
+                   "diameter": pupil[2], "visible": visible, "glint": glint}
 
 
 def eye_sequence(n: int, *, rng: np.random.Generator | int | None = 0, camera: EyeCamera = EyeCamera(),
