@@ -30,11 +30,16 @@ def test_every_shared_dataset_has_a_card_that_matches_its_files(shared_data):
 
 def test_cards_are_complete():
     for card in ds.cards().values():
-        assert card.title and card.licence and card.description and card.files
+        assert card.title and card.licence and card.description
+        if card.kind != "reference":
+            assert card.loader and card.citation
+        if not card.files:  # not redistributable: read from the user's copy
+            assert "SENSEKIT_" in card.description and card.homepage
+            continue
         for f in card.files:
             assert len(f.sha256) == 64 and f.size > 0
         if card.kind != "reference":
-            assert card.downloadable and card.loader and card.citation
+            assert card.downloadable
 
 
 def test_unknown_dataset_lists_the_known_ones():

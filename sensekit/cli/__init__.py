@@ -11,6 +11,7 @@ from . import datasets as datasets_cli
 from . import export as export_cli
 from . import eyetrack as eyetrack_cli
 from . import run as run_cli
+from . import spatial as spatial_cli
 from ._app import new_app, setup_logging, state
 from .capture import capture
 from .demo import demo
@@ -51,6 +52,7 @@ app.add_typer(calibrate_cli.app, name="calibrate")
 app.add_typer(run_cli.app, name="run")
 app.add_typer(export_cli.app, name="export")
 app.add_typer(eyetrack_cli.app, name="eyetrack")
+app.add_typer(spatial_cli.app, name="spatial")
 
 
 def main() -> None:

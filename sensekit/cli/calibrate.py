@@ -295,6 +295,107 @@ def calibrate_eyetrack(
         out.print(f"validation plot written to {plot}", highlight=False)
 
 
+def _play_and_record(source: str, sweep: np.ndarray, rate: int, seconds: float):
+    """Play ``sweep`` on the default audio output while recording ``seconds`` from ``source``."""
+    import threading
+
+    from ..errors import DeviceError
+
+    try:
+        import pyaudio
+    except ImportError:
+        fail("playing the sweep needs PyAudio (pip install 'sensekit[audio]'); or play 'sensekit spatial sweep' "
+             "output from another device and pass the recording")
+    pa = pyaudio.PyAudio()
+    try:
+        stream = pa.open(format=pyaudio.paFloat32, channels=1, rate=rate, output=True)
+    except Exception as e:  # noqa: BLE001 - PortAudio reports device problems as plain exceptions
+        pa.terminate()
+        raise DeviceError(f"cannot open the audio output at {rate} Hz ({e})",
+                          "check the speaker, or play the sweep elsewhere and pass the recording") from None
+    src = open_source(source)
+    if src.info.rate != rate:
+        fail(f"the microphones run at {src.info.rate:g} Hz but the sweep at {rate} Hz; pass --rate {src.info.rate:g}")
+    player = threading.Thread(target=lambda: stream.write(sweep.astype(np.float32).tobytes()), daemon=True)
+    frames = []
+    n_need = int(seconds * rate)
+    got = 0
+    player.start()
+    for frame in src:
+        frames.append(frame.data)
+        got += frame.n
+        if got >= n_need:
+            break
+    player.join()
+    stream.close()
+    pa.terminate()
+    src.close()
+    return np.concatenate(frames).astype(np.float64), src.info
+
+
+@app.command("array")
+def calibrate_array_cmd(
+    recordings: list[str] = typer.Argument(..., help="Recordings of the sweep (one per direction), or one mic:N "
+                                           "source with --play."),
+    direction: list[str] = typer.Option(..., "--direction", help="Source direction of each recording: AZ or AZ,EL "
+                                        "in degrees (array frame; repeat per recording)."),
+    array: str | None = typer.Option(None, "--array", help="Geometry (preset or .json) if the recording has none."),
+    output: Path = typer.Option(..., "-o", "--output", help="Calibration file to write (.json)."),
+    seconds: float = typer.Option(2.0, "--seconds", min=0.2, help="Sweep length (s), as written by 'spatial sweep'."),
+    f1: float = typer.Option(50.0, "--f1", help="Sweep start (Hz)."),
+    f2: float | None = typer.Option(None, "--f2", help="Sweep end (Hz; default 0.45 x rate)."),
+    play: bool = typer.Option(False, "--play", help="Play the sweep on this machine's audio output while recording."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
+) -> None:
+    """Per-channel gain, delay mismatch and polarity of a microphone array (and, from three
+    or more directions, refined positions) from recordings of a sweep; prints the table and
+    writes the calibration JSON that 'run spatial-localise -c' applies."""
+    from ..core.recording import open_recording
+    from ..spatial_audio.arrays import array_from_meta, load_array
+    from ..spatial_audio.calibrate import calibrate_array, exponential_sweep, measure_responses
+
+    if output.exists() and not overwrite:
+        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    if len(direction) != len(recordings):
+        fail(f"{len(recordings)} recording(s) but {len(direction)} --direction value(s): give one per recording")
+    dirs = []
+    for d in direction:
+        try:
+            v = [float(p) for p in d.split(",")]
+        except ValueError:
+            fail(f"--direction {d!r} is not AZ or AZ,EL in degrees")
+        if len(v) not in (1, 2):
+            fail(f"--direction {d!r} is not AZ or AZ,EL in degrees")
+        dirs.append((v[0], v[1] if len(v) == 2 else 0.0))
+    geom = load_array(array) if array is not None else None
+    responses, info = [], None
+    for path, _ in zip(recordings, dirs, strict=True):
+        if play:
+            rate = int(open_source(path).info.rate)
+            sweep = exponential_sweep(rate, seconds, f1, f2)
+            data, info = _play_and_record(path, np.r_[sweep, np.zeros(rate)], rate, seconds + 1.0)
+        else:
+            with open_recording(path) as rec:
+                whole = rec.read()
+            data, info = np.asarray(whole.data, dtype=np.float64), whole.info
+            rate = info.rate
+            sweep = exponential_sweep(rate, seconds, f1, f2)
+        if data.ndim != 2 or data.shape[1] < 2:
+            fail(f"{path}: array calibration needs a multichannel recording, got shape {data.shape}")
+        g = array_from_meta(info.meta, "calibrate array", data.shape[1], geom)
+        responses.append(measure_responses(data, sweep, rate))
+    cal = calibrate_array(responses, g, rate, dirs)
+    table = Table(title=f"array calibration: {g.name}, {len(dirs)} direction(s)")
+    for c in ("channel", "gain", "delay (µs)", "polarity", "position (mm)"):
+        table.add_column(c, justify="right")
+    for i, ch in enumerate(g.channels):
+        pos = "-" if cal.positions is None else ", ".join(f"{v * 1000:.1f}" for v in cal.positions[i])
+        table.add_row(ch, f"{cal.gains[i]:.3f}", f"{cal.delays_s[i] * 1e6:+.1f}", f"{int(cal.polarity[i]):+d}", pos)
+    out.print(table)
+    cal.save(output, info.replace(meta={**dict(info.meta), "array": g.to_dict()}), device=",".join(recordings))
+    out.print(f"calibration written to {output}", highlight=False)
+
+
 def _show(image, lm, status: str) -> None:
     import cv2
 

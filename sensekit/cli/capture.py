@@ -72,6 +72,8 @@ def capture(
     channels: int | None = typer.Option(None, "--channels", min=1, help="Channels to capture (microphones, simulators)."),
     rate: float | None = typer.Option(None, "--rate", min=0, help="Sampling rate in Hz (microphones, simulators)."),
     block_size: int | None = typer.Option(None, "--block-size", min=1, help="Samples per block."),
+    array: str | None = typer.Option(None, "--array", help="Microphone-array geometry stored with the recording: "
+                                     "a preset (respeaker4, respeaker6, uma8, headset2, linear4) or a .json file."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live display."),
 ) -> None:
@@ -81,13 +83,21 @@ def capture(
              "(convert it afterwards with 'sensekit convert')")
     with stop_on_signals() as stop:
         src = open_source(source, channels=channels, rate=rate, block_size=block_size)
+        chain = None
+        if array is not None:
+            from ..core.stages import SetMeta
+            from ..spatial_audio.arrays import load_array
+
+            geom = load_array(array)
+            geom.check_stream(src.info.shape[0] if src.info.shape else 1, f"capture --array {array}")
+            chain = SetMeta(array=geom.to_dict())
         sink = HDF5Sink(output, overwrite=overwrite)
         display = CaptureDisplay(src, output, duration)
         if quiet:
-            report = run(src, None, sink, max_duration_s=duration, stop=stop)
+            report = run(src, chain, sink, max_duration_s=duration, stop=stop)
         else:
             with Live(display, console=err, refresh_per_second=8, transient=False):
-                report = run(src, None, sink, max_duration_s=duration, stop=stop, on_block=display.update)
+                report = run(src, chain, sink, max_duration_s=duration, stop=stop, on_block=display.update)
     seconds = report.samples_out / src.info.rate if src.info.rate else report.wall_s
     out.print(
         f"recorded {report.samples_out:,} samples ({seconds:.2f} s) of stream {src.info.name!r} to {output}; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import typer
 from rich.console import Group
 from rich.live import Live
@@ -157,4 +158,87 @@ def run_eyetrack(
             chain.close()
     if not jsonl:
         out.print(f"{report.samples_in} images, {report.samples_out} samples out in {report.wall_s:.1f} s; "
+                  f"stopped by {report.stopped_by}", highlight=False)
+
+
+class _Compass:
+    """A live terminal view of tracked or estimated directions: a 36-sector ring."""
+
+    def __init__(self, k: int, tracks: bool) -> None:
+        self.k, self.tracks, self.row = k, tracks, None
+        self.count = 0
+
+    def update(self, _fin, fout, _report) -> None:
+        if fout is not None and fout.n:
+            self.row = fout.data[-1]
+            self.count += fout.n
+
+    def __rich__(self):
+        ring = ["·"] * 36
+        lines = []
+        if self.row is not None:
+            for i in range(self.k):
+                az = self.row[4 * i + 1] if self.tracks else self.row[4 * i]
+                label = (f"track {int(self.row[4 * i])}" if self.tracks and np.isfinite(self.row[4 * i])
+                         else f"source {i}")
+                conf = self.row[4 * i + 3]
+                if np.isfinite(az):
+                    ring[int(((az + 5) % 360) // 10)] = str(i)
+                    lines.append(f"{label}: azimuth {az:6.1f}°  confidence {conf:.2f}")
+        head = Text("front (0°) → left (90°) → back (180°) → right (270°)\n", style="dim")
+        body = Text("[" + "".join(ring) + "]\n", style="bold")
+        return Group(head, body, Text("\n".join(lines) or "no active source", style="cyan"),
+                     Text(f"{self.count} estimates", style="dim"))
+
+
+@app.command("spatial-localise")
+def run_spatial_localise(
+    source: str = typer.Argument(..., help="Array audio: mic:N, a recording, or synth:array."),
+    array: str | None = typer.Option(None, "--array", help="Geometry (preset or .json) if the stream carries none."),
+    method: str = typer.Option("srp-phat", "--method", help="srp-phat, gcc-phat, music or normmusic."),
+    sources: int = typer.Option(1, "--sources", min=1, max=8, help="Directions per estimate."),
+    track: bool = typer.Option(True, "--track/--no-track", help="Track sources over time (keeps identities)."),
+    calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Array calibration (JSON)."),
+    gate_db: float | None = typer.Option(6.0, "--gate-db", help="Activity gate above the noise floor (dB)."),
+    no_gate: bool = typer.Option(False, "--no-gate", help="Estimate in every frame (continuous sources)."),
+    lsl: str | None = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout."),
+    duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
+) -> None:
+    """Directions of arrival (azimuth, elevation, power, confidence; or tracks with ids)
+    every STFT hop, to LSL and/or JSON lines, with a live compass in the terminal."""
+    from ..core import Chain
+    from ..core.stages import SetMeta
+    from ..spatial_audio.arrays import load_array
+    from ..spatial_audio.stages import STFT, DOAEstimator, DOATracker
+
+    with stop_on_signals() as stop:
+        src = open_source(source)
+        if len(src.info.shape) != 1 or src.info.shape[0] < 2 or not src.info.rate:
+            fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; localisation needs "
+                 ">= 2 regular audio channels")
+        stages = []
+        if array is not None:
+            stages.append(SetMeta(array=load_array(array).to_dict()))
+        if calibration is not None:
+            from ..spatial_audio.calibrate import ArrayCorrection, load_array_calibration
+
+            stages.append(ArrayCorrection(load_array_calibration(calibration)))
+        nfft = 1024 if src.info.rate > 24000 else 512
+        stages += [STFT(nfft, nfft // 2), DOAEstimator(method, sources, gate_db=None if no_gate else gate_db)]
+        if track:
+            stages.append(DOATracker(sources))
+        chain = Chain(*stages)
+        sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
+        view = _Compass(sources, track)
+        try:
+            if jsonl:
+                report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
+            else:
+                with Live(view, console=err, refresh_per_second=8, transient=False):
+                    report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop, on_block=view.update)
+        finally:
+            chain.close()
+    if not jsonl:
+        out.print(f"{report.samples_out} estimates from {report.samples_in} samples in {report.wall_s:.1f} s; "
                   f"stopped by {report.stopped_by}", highlight=False)

@@ -146,6 +146,14 @@ def dataset_dir(name: str, *, download: bool = False, mirror: str | None = None,
     shared = _shared_dir(name)
     if shared is not None:
         return shared
+    if not card.files:  # not redistributable: the user's own copy
+        env = "SENSEKIT_" + name.upper().replace("-", "_")
+        own = os.environ.get(env)
+        if own and Path(own).is_dir():
+            return Path(own)
+        raise DatasetError(f"dataset {name!r} is not redistributable, so sensekit cannot download it",
+                           f"download it from {card.homepage} and set {env} to its folder "
+                           f"(or SENSEKIT_DATA to a folder holding {name}/)")
     folder = cache_dir() / "datasets" / name
     missing = [f for f in card.files if not (folder / f.path).is_file()]
     if missing:
@@ -193,6 +201,9 @@ def fetch(name: str, *, mirror: str | None = None, progress: Callable | None = N
         raise DatasetError(f"dataset {name!r} has no download address",
                            f"get it from its source: {card.homepage or 'see its card'}")
     folder = cache_dir() / "datasets" / name
+    if not card.files:
+        raise DatasetError(f"dataset {name!r} is not redistributable, so sensekit cannot download it",
+                           f"download it from {card.homepage} and point SENSEKIT_{name.upper().replace('-', '_')} at it")
     total = sum(f.size for f in card.files)
     done = 0
     for f in card.files:

@@ -69,4 +69,6 @@ def list_devices(*, lsl_wait_s: float = 1.0) -> tuple[list[DeviceEntry], list[st
     entries.append(DeviceEntry("synth", "synth:emg", "simulated EMG armband cycling through gestures"))
     entries.append(DeviceEntry("synth", "synth:eye", "simulated IR eye camera (fixations, saccades, pursuits, blinks)"))
     entries.append(DeviceEntry("synth", "synth:gaze", "simulated gaze in degrees with true event labels"))
+    entries.append(DeviceEntry("synth", "synth:array", "simulated microphone array in a reverberant room (sources, rt60, "
+                                                       "snr_db, array options)"))
     return entries, problems

@@ -89,6 +89,7 @@ SYNTH_SOURCES: dict[str, str | Callable[..., Source]] = {
     "emg": "sensekit.emg.synth:EMGSynthSource",
     "eye": "sensekit.eyetrack.synth:EyeImageSource",
     "gaze": "sensekit.eyetrack.synth:GazeSource",
+    "array": "sensekit.spatial_audio.synth:ArraySceneSource",
 }
 
 

@@ -3,7 +3,7 @@
 from .filters import BandPass, HighPass, IIRFilter, LowPass, Notch, SOSFilter, butter_sos
 from .normalize import Standardize, standardisation
 from .resample import Resample
-from .select import SelectChannels
+from .select import SelectChannels, SetMeta
 from .window import Window
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "butter_sos",
     "Window",
     "SelectChannels",
+    "SetMeta",
     "Resample",
     "Standardize",
     "standardisation",

@@ -12,7 +12,7 @@ from ..frame import Frame
 from ..info import StreamInfo
 from ..stage import Stage
 
-__all__ = ["SelectChannels"]
+__all__ = ["SelectChannels", "SetMeta"]
 
 
 class SelectChannels(Stage):
@@ -58,3 +58,27 @@ class SelectChannels(Stage):
     def _process(self, frame: Frame) -> Frame:
         data = np.take(frame.data, self.indices_, axis=1)
         return Frame._trusted(self._out_info, data, frame.t0, frame._times, frame.seq)
+
+
+class SetMeta(Stage):
+    """Pass samples through unchanged; add or replace entries of the stream's meta (e.g.
+    the array geometry a capture should carry).
+
+    Parameters
+    ----------
+    **meta
+        JSON-compatible values.
+    """
+
+    def __init__(self, **meta) -> None:
+        self.meta = meta
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        return info.replace(meta={**dict(info.meta), **self.meta})
+
+    def _process(self, frame: Frame) -> Frame | None:
+        if frame.n == 0:
+            return None
+        if frame.info.rate > 0:
+            return Frame._trusted(self.output_info, frame.data, frame.t0, None, frame.seq)
+        return Frame._trusted(self.output_info, frame.data, frame.t0, frame.times, frame.seq)

@@ -1,0 +1,1 @@
+"""Spatial audio: microphone arrays, room simulation, localisation (DOA) and array calibration."""

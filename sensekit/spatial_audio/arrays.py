@@ -1,0 +1,190 @@
+"""Microphone-array geometry: positions (m), channel order and presets.
+
+An :class:`ArrayGeometry` travels in a stream's meta as ``meta["array"]`` (from
+``sensekit capture --array``), so that localisation knows where each channel's
+microphone is. Coordinates: x forward, y left, z up (metres, right-handed), relative to
+the array's reference point; azimuth is measured from +x towards +y (counter-clockwise,
+as SOFA), elevation up from the horizontal plane.
+
+Presets (:data:`PRESETS`): ``respeaker4`` (ReSpeaker 4-mic, square on a 32.4 mm
+radius), ``respeaker6`` (ReSpeaker 6-mic circular, 46.3 mm radius), ``uma8`` (MiniDSP
+UMA-8: 6 on a 43 mm radius + 1 at the centre), ``headset2`` (two ear-level microphones
+16 cm apart), ``linear4`` (4 microphones, 4 cm pitch, along y).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ParameterError, StreamFormatError
+
+__all__ = ["ArrayGeometry", "PRESETS", "array_preset", "load_array", "array_from_meta", "circular_array",
+           "linear_array", "SPEED_OF_SOUND"]
+
+#: Speed of sound (m/s) at 20 °C.
+SPEED_OF_SOUND = 343.0
+
+
+@dataclasses.dataclass(frozen=True)
+class ArrayGeometry:
+    """Microphone positions of an array.
+
+    Parameters
+    ----------
+    positions : sequence of (x, y, z)
+        One position per channel, in channel order (m).
+    name : str
+    channels : sequence of str, optional
+        Channel names (default ``mic0``, ``mic1``, ...).
+    """
+
+    positions: tuple
+    name: str = "array"
+    channels: tuple = ()
+
+    def __post_init__(self) -> None:
+        p = np.asarray(self.positions, dtype=np.float64)
+        if p.ndim != 2 or p.shape[1] != 3 or p.shape[0] < 2:
+            raise ParameterError(f"array {self.name!r}: positions must be (M >= 2, 3) metres, got shape {p.shape}",
+                                 "give one [x, y, z] per microphone")
+        if not np.isfinite(p).all():
+            raise ParameterError(f"array {self.name!r}: positions contain NaN or inf")
+        object.__setattr__(self, "positions", tuple(map(tuple, p.tolist())))
+        names = tuple(self.channels) or tuple(f"mic{i}" for i in range(len(p)))
+        if len(names) != len(p):
+            raise ParameterError(f"array {self.name!r}: {len(names)} channel names for {len(p)} microphones")
+        object.__setattr__(self, "channels", names)
+        d = np.linalg.norm(p[:, None] - p[None], axis=-1) + np.eye(len(p))
+        i, j = np.unravel_index(np.argmin(d), d.shape)
+        if d[i, j] < 1e-4:
+            raise ParameterError(f"array {self.name!r}: microphones {names[i]} and {names[j]} coincide "
+                                 f"({1000 * d[i, j]:.2f} mm apart)", "check the geometry file")
+
+    @property
+    def xyz(self) -> np.ndarray:
+        """Positions as an (M, 3) array (m)."""
+        return np.asarray(self.positions)
+
+    @property
+    def n_mics(self) -> int:
+        return len(self.positions)
+
+    @property
+    def aperture(self) -> float:
+        """Largest distance between two microphones (m)."""
+        p = self.xyz
+        return float(np.linalg.norm(p[:, None] - p[None], axis=-1).max())
+
+    @property
+    def is_planar(self) -> bool:
+        """All microphones in one horizontal plane (no elevation resolution)."""
+        return bool(np.ptp(self.xyz[:, 2]) < 1e-6)
+
+    def delays(self, azimuth_deg, elevation_deg=0.0, c: float = SPEED_OF_SOUND) -> np.ndarray:
+        """Far-field arrival delays (s) of a plane wave from each direction at each
+        microphone, relative to the reference point: shape (..., M)."""
+        u = unit_vector(azimuth_deg, elevation_deg)
+        return -(u @ self.xyz.T) / c
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "channels": list(self.channels), "positions": [list(p) for p in self.positions]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> ArrayGeometry:
+        try:
+            return cls(tuple(map(tuple, d["positions"])), str(d.get("name", "array")), tuple(d.get("channels", ())))
+        except (KeyError, TypeError) as e:
+            raise ParameterError(f"array geometry lacks or mangles a field ({e})",
+                                 "write {\"name\": ..., \"positions\": [[x, y, z], ...]} in metres") from None
+
+    def save(self, path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2))
+
+    def check_stream(self, n_channels: int, what: str) -> None:
+        """Refuse a stream whose channel count differs from the array's."""
+        if n_channels != self.n_mics:
+            raise StreamFormatError(f"{what}: array {self.name!r} has {self.n_mics} microphones but the stream has "
+                                    f"{n_channels} channels", "give the geometry of the array that recorded it "
+                                    "(--array), or select its channels")
+
+
+def unit_vector(azimuth_deg, elevation_deg=0.0) -> np.ndarray:
+    """Unit direction vectors (..., 3) for azimuth/elevation in degrees."""
+    az = np.radians(np.asarray(azimuth_deg, dtype=np.float64))
+    el = np.radians(np.asarray(elevation_deg, dtype=np.float64))
+    az, el = np.broadcast_arrays(az, el)
+    return np.stack([np.cos(el) * np.cos(az), np.cos(el) * np.sin(az), np.sin(el)], axis=-1)
+
+
+def circular_array(n: int, radius: float, *, centre: bool = False, name: str = "circular",
+                   phase_deg: float = 0.0) -> ArrayGeometry:
+    """``n`` microphones on a horizontal circle (m), the first at azimuth ``phase_deg``;
+    with ``centre``, one more at the centre (last channel)."""
+    a = np.radians(phase_deg) + 2 * np.pi * np.arange(n) / n
+    p = np.column_stack([radius * np.cos(a), radius * np.sin(a), np.zeros(n)])
+    if centre:
+        p = np.vstack([p, [0.0, 0.0, 0.0]])
+    return ArrayGeometry(tuple(map(tuple, p)), name)
+
+
+def linear_array(n: int, spacing: float, *, name: str = "linear") -> ArrayGeometry:
+    """``n`` microphones along y, centred, ``spacing`` m apart (channel 0 leftmost, +y)."""
+    y = (np.arange(n) - (n - 1) / 2) * spacing
+    return ArrayGeometry(tuple((0.0, float(v), 0.0) for v in y[::-1]), name)
+
+
+#: Built-in geometries.
+PRESETS = {
+    "respeaker4": lambda: circular_array(4, 0.0324, name="respeaker4", phase_deg=45.0),
+    "respeaker6": lambda: circular_array(6, 0.0463, name="respeaker6"),
+    "uma8": lambda: circular_array(6, 0.043, centre=True, name="uma8"),
+    "headset2": lambda: ArrayGeometry(((0.0, 0.08, 0.0), (0.0, -0.08, 0.0)), "headset2", ("left", "right")),
+    "linear4": lambda: linear_array(4, 0.04, name="linear4"),
+}
+
+
+def array_preset(name: str) -> ArrayGeometry:
+    """A built-in geometry by name (see :data:`PRESETS`)."""
+    try:
+        return PRESETS[name]()
+    except KeyError:
+        raise ParameterError(f"unknown array {name!r}", f"use one of {', '.join(PRESETS)} or a geometry .json file"
+                             ) from None
+
+
+def load_array(spec: str | Path) -> ArrayGeometry:
+    """A preset name or a geometry JSON file."""
+    s = str(spec)
+    if s in PRESETS:
+        return array_preset(s)
+    path = Path(s)
+    if not path.is_file():
+        raise ParameterError(f"array {s!r} is neither a preset nor a file",
+                             f"use one of {', '.join(PRESETS)} or a geometry .json file")
+    try:
+        return ArrayGeometry.from_dict(json.loads(path.read_text()))
+    except json.JSONDecodeError as e:
+        raise ParameterError(f"{path.name} is not valid JSON ({e})") from None
+
+
+def array_from_meta(meta: Mapping, what: str, n_channels: int | None = None,
+                    override: ArrayGeometry | None = None) -> ArrayGeometry:
+    """The geometry in a stream's ``meta["array"]`` (or ``override``), checked against
+    the channel count."""
+    geom = override
+    if geom is None:
+        d = meta.get("array")
+        if not d:
+            raise StreamFormatError(f"{what}: the stream has no array geometry in its meta",
+                                    "give --array PRESET|FILE.json (or capture with --array)")
+        geom = ArrayGeometry.from_dict(d)
+    if n_channels is not None:
+        geom.check_stream(n_channels, what)
+    return geom
+
+

@@ -1,0 +1,257 @@
+"""Spatial-audio benchmark tasks (localisation).
+
+- ``spatial.doa`` — a grid of rooms (RT60 0.2 / 0.4 / 0.8 s), SNRs (0 / 10 / 30 dB) and
+  1–3 static sources around a ReSpeaker-6-like array at 16 kHz: mean and median absolute
+  azimuth error and the fraction within 10°, for each sensekit estimator, beside
+  pyroomacoustics' SRP, MUSIC, NormMUSIC and TOPS on the same signals (optional peer),
+  with ms per estimate.
+- ``spatial.streaming`` — the live chain (STFT → SRP-PHAT → tracker) on a 6-mic, 16 kHz
+  stream with a moving source: latency per hop (p50, p99), × real time on one core, and
+  the tracking error.
+- ``spatial.array-calibration`` — a simulated array with known channel gains, delays,
+  polarity and position errors: recovery errors, and the DOA error before and after.
+- ``spatial.locata`` — LOCATA recordings (your copy; SENSEKIT_LOCATA), when present.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..bench.peers import PeerUnavailable, run_peer
+from ..bench.task import Task, register
+from ..core import Frame, StreamInfo
+from ..testing import feed
+from .arrays import array_preset
+from .doa import ESTIMATORS
+from .stages import STFT, DOAEstimator, DOATracker
+from .synth import doa_scene, moving_source, random_azimuths
+
+ADAPTERS = Path(__file__).with_name("adapters")
+FS = 16000.0
+NFFT = 512
+BAND = (300.0, 3500.0)
+PRA_METHODS = {"SRP": "SRP", "MUSIC": "MUSIC", "NormMUSIC": "NormMUSIC", "TOPS": "TOPS"}
+
+
+def assignment_errors(true_az, est_az) -> np.ndarray:
+    """Absolute azimuth errors (deg) after the best one-to-one matching of estimates to
+    sources; a missing estimate counts 180°."""
+    from scipy.optimize import linear_sum_assignment
+
+    t = np.asarray(true_az, dtype=float)
+    e = np.asarray(est_az, dtype=float)
+    d = np.abs((t[:, None] - e[None, :] + 180) % 360 - 180)
+    d = np.where(np.isfinite(d), d, 180.0)
+    r, c = linear_sum_assignment(d)
+    out = np.full(t.size, 180.0)
+    out[r] = d[r, c]
+    return out
+
+
+def _summary(err: np.ndarray, prefix: str = "") -> dict:
+    return {f"{prefix}mean_error_deg": float(np.mean(err)), f"{prefix}median_error_deg": float(np.median(err)),
+            f"{prefix}within_10deg": float(np.mean(err <= 10))}
+
+
+def _stft(x: np.ndarray, geom) -> Frame:
+    info = StreamInfo("a", "audio", FS, (geom.n_mics,), dtype="float64", meta={"array": geom.to_dict()})
+    st = STFT(NFFT, NFFT // 2)
+    st.open(info)
+    return feed(st, [Frame(info, x, t0=0.0)]), st.output_info
+
+
+def _doa_run(key: dict, quick: bool) -> dict:
+    geom = array_preset("respeaker6")
+    rng = np.random.default_rng(int(key["rt60"] * 1000 + key["snr"] * 10 + key["sources"]))
+    trials = 3 if quick else 10
+    k = key["sources"]
+    truths, xs = [], []
+    for _ in range(trials):
+        az = random_azimuths(k, rng, 40.0)
+        truths.append(az)
+        xs.append(doa_scene(geom, azimuths=az, rt60=key["rt60"], snr_db=key["snr"], duration_s=1.0, fs=FS, rng=rng))
+    metrics, speed = {}, {}
+    for method in ESTIMATORS:
+        errs, times = [], []
+        for az, x in zip(truths, xs, strict=True):
+            X, sinfo = _stft(x, geom)
+            est = DOAEstimator(method, n_sources=k, window_frames=10_000, gate_db=None, freq_range=BAND)
+            est.open(sinfo)
+            est.estimate(X.data[:, est._bins, :])  # warm the steering cache
+            t = time.perf_counter()
+            row = est.estimate(X.data[:, est._bins, :])
+            times.append(time.perf_counter() - t)
+            errs.append(assignment_errors(az, row.reshape(-1, 4)[:, 0]))
+        err = np.concatenate(errs)
+        prefix = "" if method == "srp-phat" else f"{method}_"
+        metrics.update(_summary(err, prefix))
+        speed[f"{prefix}ms_per_estimate"] = float(np.median(times) * 1e3)
+    peers = {}
+    try:
+        out = run_peer("pyroomacoustics", ADAPTERS / "pyroomacoustics_doa.py", {
+            "x": np.stack(xs), "mics": geom.xyz.T, "fs": FS, "nfft": NFFT, "num_src": k, "freq_lo": BAND[0],
+            "freq_hi": BAND[1], "methods": ",".join(PRA_METHODS.values())})
+        for label, name in PRA_METHODS.items():
+            err = np.concatenate([assignment_errors(az, est) for az, est in zip(truths, out[name]["azimuths"],
+                                                                              strict=True)])
+            peers[f"pyroomacoustics {label}"] = {**_summary(err), "ms_per_estimate": out[name]["ms_per_call"]}
+    except PeerUnavailable as e:
+        peers["pyroomacoustics"] = {"skipped": str(e)}
+    return {"metrics": metrics, "speed": speed, "peers": peers}
+
+
+def _doa_units(quick: bool) -> list[dict]:
+    if quick:
+        return [{"rt60": 0.3, "snr": 10.0, "sources": 1}, {"rt60": 0.4, "snr": 10.0, "sources": 2}]
+    return [{"rt60": r, "snr": s, "sources": k} for r in (0.2, 0.4, 0.8) for s in (0.0, 10.0, 30.0) for k in (1, 2, 3)]
+
+
+register(Task(
+    name="spatial.doa", chain="spatial", description="simulated rooms (RT60 0.2-0.8 s, SNR 0-30 dB diffuse noise, "
+    "1-3 static noise sources, 1 s), ReSpeaker-6 geometry, 16 kHz; azimuth error of SRP-PHAT, GCC-PHAT, MUSIC, "
+    "NormMUSIC beside pyroomacoustics SRP, MUSIC, NormMUSIC, TOPS", units=_doa_units, run_unit=_doa_run,
+))
+
+
+def _streaming_run(key: dict, quick: bool) -> dict:
+    geom = array_preset("respeaker6")
+    dur = 2.0 if quick else 6.0
+    x, truth = moving_source(geom, speed_deg_s=45.0, duration_s=dur, rt60=0.3, snr_db=20.0, fs=FS, rng=1)
+    info = StreamInfo("a", "audio", FS, (6,), dtype="float32", meta={"array": geom.to_dict()})
+    stages = [STFT(NFFT, NFFT // 2), DOAEstimator("srp-phat", window_frames=8, gate_db=None), DOATracker(1)]
+    infos = [info]
+    for s in stages:
+        infos.append(s.open(infos[-1]))
+    hop = NFFT // 2
+    lat, outs = [], []
+    xs = x.astype(np.float32)
+    for i in range(0, len(xs) - hop + 1, hop):
+        f = Frame(info, xs[i : i + hop], t0=i / FS)
+        t = time.perf_counter()
+        for s in stages:
+            f = s.process(f) if f is not None else None
+        lat.append(time.perf_counter() - t)
+        if f is not None:
+            outs.append(f)
+    tracks = np.concatenate([o.data for o in outs])
+    t_out = np.concatenate([o.times for o in outs])
+    # an estimate stamped t (its newest frame's start) covers frames t - 7 hops .. t + nfft:
+    # compare with the truth at the window's centre
+    centre_idx = np.clip((t_out * FS + (NFFT - 7 * hop) / 2).astype(int), 0, len(truth) - 1)
+    ok = np.isfinite(tracks[:, 1])
+    err = np.abs((tracks[ok, 1] - truth[centre_idx[ok]] + 180) % 360 - 180)
+    lat_ms = np.array(lat) * 1e3
+    return {"metrics": {"tracking_mean_error_deg": float(err.mean()), "tracking_median_error_deg": float(np.median(err)),
+                        "tracked_fraction": float(ok.mean()), "track_ids": int(np.unique(tracks[ok, 0]).size)},
+            "speed": {"latency_p50_ms": float(np.median(lat_ms)), "latency_p99_ms": float(np.percentile(lat_ms, 99)),
+                      "hop_ms": hop / FS * 1e3, "x_realtime": float(hop / FS / np.mean(lat))},
+            "latencies_ms": lat_ms.tolist()}
+
+
+register(Task(
+    name="spatial.streaming", chain="spatial", description="live chain STFT(512/256) -> SRP-PHAT (8 frames) -> "
+    "tracker on a 6-mic 16 kHz stream, a source circling at 45 deg/s (RT60 0.3 s, SNR 20 dB): latency per hop, x real "
+    "time, tracking error", units=lambda quick: [{}], run_unit=_streaming_run,
+))
+
+
+def _calibration_run(key: dict, quick: bool) -> dict:
+    from .arrays import ArrayGeometry, unit_vector
+    from .calibrate import ArrayCorrection, calibrate_array, exponential_sweep, measure_responses
+    from .room import ShoeboxRoom
+
+    geom = array_preset("respeaker6")
+    rng = np.random.default_rng(7)
+    gains = rng.uniform(0.7, 1.3, 6)
+    gains[0] = 1.0
+    delays = np.r_[0.0, rng.uniform(-3, 3, 5)] / FS
+    pol = np.where(rng.random(6) < 0.2, -1.0, 1.0)
+    pol[0] = 1.0
+    pos_err = np.c_[rng.normal(0, 0.003, (6, 2)), np.zeros(6)]
+    pos_err[0] = 0
+    actual = ArrayGeometry(tuple(map(tuple, geom.xyz + pos_err)), "actual")
+    room = ShoeboxRoom((6, 5, 3), rt60=0.25)
+    centre = np.array([2.9, 2.4, 1.2])
+
+    def record(sig, az, seed):
+        src = centre + 1.5 * unit_vector(az, 0)
+        x = room.simulate(sig[None], src[None], actual.xyz + centre, FS, snr_db=30, rng=seed)
+        n = len(x)
+        f = np.fft.rfftfreq(n, 1 / FS)
+        x = np.fft.irfft(np.fft.rfft(x, axis=0) * np.exp(-2j * np.pi * f[:, None] * delays[None]), n, axis=0)
+        return x * gains * pol
+
+    sweep = exponential_sweep(FS, 1.0)
+    dirs = [(0.0, 0.0), (95.0, 0.0), (200.0, 0.0), (290.0, 0.0)]
+    resp = [measure_responses(record(np.r_[sweep, np.zeros(int(FS / 2))], az, i), sweep, FS) for i, (az, _) in
+            enumerate(dirs)]
+    cal = calibrate_array(resp, geom, FS, dirs)
+    metrics = {"gain_error_pct": float(np.max(np.abs(cal.gains * gains - 1)) * 100),
+               "delay_error_samples": float(np.max(np.abs(cal.delays_s - delays)) * FS),
+               "polarity_correct": float(np.mean(cal.polarity * pol == 1)),
+               "position_error_mm": float(np.max(np.linalg.norm(cal.positions - actual.xyz, axis=1)) * 1000)}
+    # localisation before and after
+    before, after = [], []
+    for trial in range(4 if quick else 12):
+        az = float(rng.uniform(0, 360))
+        x = record(rng.standard_normal(int(FS)), az, 100 + trial)
+        X, sinfo = _stft(x, geom)
+        est = DOAEstimator("srp-phat", window_frames=10_000, gate_db=None)
+        est.open(sinfo)
+        before.append(assignment_errors([az], [est.estimate(X.data[:, est._bins, :])[0]])[0])
+        info = StreamInfo("a", "audio", FS, (6,), dtype="float64", meta={"array": geom.to_dict()})
+        corr = ArrayCorrection(cal)
+        corr.open(info)
+        y = feed(corr, [Frame(info, x, t0=0.0)])
+        Y, yinfo = _stft(y.data, cal.corrected_geometry(geom))
+        est2 = DOAEstimator("srp-phat", window_frames=10_000, gate_db=None)
+        est2.open(yinfo)
+        after.append(assignment_errors([az], [est2.estimate(Y.data[:, est2._bins, :])[0]])[0])
+    metrics.update({"doa_error_before_deg": float(np.mean(before)), "doa_error_after_deg": float(np.mean(after))})
+    return {"metrics": metrics}
+
+
+register(Task(
+    name="spatial.array-calibration", chain="spatial", description="simulated ReSpeaker-6 with gain (+-30 %), delay "
+    "(+-3 samples), polarity and 3 mm position errors; sweeps from 4 known directions: recovery errors, SRP-PHAT "
+    "error before/after correction", units=lambda quick: [{}], run_unit=_calibration_run,
+))
+
+
+def _locata_units(quick: bool) -> list[dict]:
+    from ..datasets import dataset_dir
+    from .datasets import locata_recordings
+
+    folders = locata_recordings(dataset_dir("locata"), tasks=(1,))
+    return [{"folder": str(f)} for f in (folders[:1] if quick else folders)]
+
+
+def _locata_run(key: dict, quick: bool) -> dict:
+    from .datasets import load_locata
+
+    rec = load_locata(key["folder"])
+    if rec.geometry is None:
+        return {"metrics": {}, "errors": ["no microphone positions in the position file"]}
+    info = StreamInfo("a", "audio", rec.rate, (rec.audio.shape[1],), dtype="float32",
+                      meta={"array": rec.geometry.to_dict()})
+    st = STFT(1024, 512)
+    st.open(info)
+    X = feed(st, [Frame(info, rec.audio, t0=0.0)])
+    est = DOAEstimator("srp-phat", window_frames=16, every=8)
+    est.open(st.output_info)
+    out = feed(est, [X])
+    src = next(iter(rec.azimuths))
+    truth = np.interp(out.times, rec.times, np.unwrap(np.radians(rec.azimuths[src])))
+    ok = np.isfinite(out.data[:, 0])
+    err = np.abs((out.data[ok, 0] - np.degrees(truth[ok]) + 180) % 360 - 180)
+    return {"metrics": _summary(err)}
+
+
+register(Task(
+    name="spatial.locata", chain="spatial", dataset="locata", description="LOCATA task 1 (one static talker), "
+    "benchmark2 array, SRP-PHAT every 8 frames vs the optical ground truth (your copy: SENSEKIT_LOCATA)",
+    units=_locata_units, run_unit=_locata_run,
+))

@@ -1,0 +1,284 @@
+"""Localisation: arrays, room simulation, DOA estimators, streaming stages, tracking,
+array calibration, LOCATA loader and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sensekit.cli import app
+from sensekit.core import Frame, StreamInfo
+from sensekit.errors import CalibrationError, DatasetError, ParameterError, StreamFormatError
+from sensekit.spatial_audio.arrays import ArrayGeometry, array_preset, load_array, unit_vector
+from sensekit.spatial_audio.bench import assignment_errors
+from sensekit.spatial_audio.calibrate import (
+    ArrayCorrection,
+    calibrate_array,
+    exponential_sweep,
+    load_array_calibration,
+    measure_responses,
+)
+from sensekit.spatial_audio.doa import tdoa_gcc_phat
+from sensekit.spatial_audio.room import ShoeboxRoom
+from sensekit.spatial_audio.stages import STFT, DOAEstimator, DOATracker
+from sensekit.spatial_audio.synth import doa_scene, moving_source
+from sensekit.testing import assert_block_invariant, feed
+
+runner = CliRunner()
+FS = 16000.0
+GEOM = array_preset("respeaker6")
+CENTRE = np.array([2.9, 2.4, 1.2])
+
+
+def _audio_info(geom=GEOM, rate=FS):
+    return StreamInfo("a", "audio", rate, (geom.n_mics,), dtype="float64", meta={"array": geom.to_dict()})
+
+
+def _estimate(x, method="srp-phat", k=1, geom=GEOM, **kw):
+    st = STFT(512, 256)
+    st.open(_audio_info(geom))
+    X = feed(st, [Frame(_audio_info(geom), x, t0=0.0)])
+    est = DOAEstimator(method, k, window_frames=10_000, gate_db=None, **kw)
+    est.open(st.output_info)
+    return est.estimate(X.data[:, est._bins, :]).reshape(-1, 4)
+
+
+def test_array_geometry_checks_and_presets(tmp_path):
+    for name in ("respeaker4", "respeaker6", "uma8", "headset2", "linear4"):
+        g = array_preset(name)
+        assert g.n_mics == len(g.channels) and g.aperture > 0.05
+    with pytest.raises(ParameterError, match="mic1 and mic2 coincide"):
+        ArrayGeometry(((0, 0, 0), (0.05, 0, 0), (0.05, 0, 0)))
+    with pytest.raises(StreamFormatError, match="6 microphones but the stream has 4"):
+        GEOM.check_stream(4, "test")
+    path = tmp_path / "a.json"
+    GEOM.save(path)
+    assert load_array(str(path)) == GEOM
+    with pytest.raises(ParameterError, match="neither a preset nor a file"):
+        load_array("respeaker99")
+    # a plane wave from the left (+y) reaches the left microphone first
+    d = array_preset("headset2").delays(90.0)
+    assert d[0] < 0 < d[1] and d[1] == pytest.approx(0.08 / 343.0)
+
+
+def test_room_direct_path_rt60_and_bad_input():
+    room = ShoeboxRoom((6, 5, 3), rt60=0.4)
+    mic = CENTRE[None]
+    src = CENTRE + [1.5, 0, 0]
+    h = room.rir(src, mic, FS)[0]
+    assert abs(np.argmax(np.abs(h)) - 1.5 / 343 * FS) <= 1
+    e = np.cumsum(h[::-1] ** 2)[::-1]
+    level = 10 * np.log10(e / e[0])
+    t30 = (np.argmax(level < -35) - np.argmax(level < -5)) / FS * 2
+    assert 0.3 < t30 < 0.5
+    with pytest.raises(ParameterError, match="outside the 6x5x3 m room"):
+        room.rir([7, 1, 1], mic, FS)
+    with pytest.raises(ParameterError, match="too short"):
+        ShoeboxRoom((6, 5, 3), rt60=0.01)
+
+
+@pytest.mark.parametrize("method", ["srp-phat", "gcc-phat", "music", "normmusic"])
+def test_single_source_in_a_reverberant_room(method):
+    rng = np.random.default_rng(3)
+    errs = []
+    for az in (20.0, 145.0, 260.0):
+        x = doa_scene(GEOM, azimuths=[az], rt60=0.3, snr_db=10.0, duration_s=0.8, rng=rng)
+        errs.append(assignment_errors([az], _estimate(x, method)[:, 0])[0])
+    assert max(errs) < (8.0 if method == "music" else 4.0)
+
+
+def test_two_sources_are_both_found():
+    x = doa_scene(GEOM, azimuths=[40.0, 200.0], rt60=0.3, snr_db=20.0, duration_s=1.0, rng=5)
+    for method in ("srp-phat", "normmusic"):
+        est = _estimate(x, method, k=2)
+        assert assignment_errors([40.0, 200.0], est[:, 0]).max() < 8.0
+        assert (est[:, 3] > 0).all()
+
+
+def test_elevation_with_a_3d_array():
+    tetra = ArrayGeometry(((0.03, 0, -0.01), (-0.015, 0.026, -0.01), (-0.015, -0.026, -0.01), (0, 0, 0.03)), "tetra")
+    x = doa_scene(tetra, azimuths=[60.0], elevations=[30.0], rt60=0.2, snr_db=30.0, duration_s=0.8, rng=1)
+    est = _estimate(x, "srp-phat", geom=tetra, elevations=tuple(range(-60, 61, 5)), azimuth_step=2.0)
+    assert abs(est[0, 0] - 60) < 8 and abs(est[0, 1] - 30) < 10
+
+
+def test_gcc_phat_tdoa_is_sub_sample_exact():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(4096)
+    n = len(x)
+    f = np.fft.rfftfreq(n, 1 / FS)
+    y = np.fft.irfft(np.fft.rfft(x) * np.exp(-2j * np.pi * f * 2.25 / FS), n)
+    assert tdoa_gcc_phat(x, y, FS) * FS == pytest.approx(2.25, abs=0.1)
+
+
+def test_stft_and_doa_stages_are_block_invariant():
+    x = doa_scene(GEOM, azimuths=[75.0], rt60=0.2, snr_db=20.0, duration_s=0.5, rng=2, signal="speech")
+    info = _audio_info()
+    X = assert_block_invariant(lambda: STFT(512, 256), info, x, max_examples=10)
+    assert X.n == (len(x) - 512) // 256 + 1
+    out = assert_block_invariant(lambda: DOAEstimator(window_frames=4), X.info, X.data, max_examples=8)
+    ok = np.isfinite(out.data[:, 0])
+    assert ok.mean() > 0.3 and np.median(assignment_errors([75.0] * ok.sum(), out.data[ok, 0])) < 10
+
+
+def test_activity_gate_gives_no_direction_in_silence():
+    rng = np.random.default_rng(0)
+    x = doa_scene(GEOM, azimuths=[120.0], rt60=0.2, snr_db=30.0, duration_s=1.0, rng=rng)
+    x[: len(x) // 2] = rng.standard_normal((len(x) // 2, 6)) * 1e-4  # a quiet first half
+    info = _audio_info()
+    st = STFT(512, 256)
+    st.open(info)
+    est = DOAEstimator(window_frames=1, gate_db=10.0)
+    est.open(st.output_info)
+    out = feed(est, [feed(st, [Frame(info, x, t0=0.0)])])
+    half = out.n // 2
+    assert np.isnan(out.data[5 : half - 2, 0]).all()  # the floor's first frames are loud against nothing
+    assert np.isfinite(out.data[half + 2 :, 0]).mean() > 0.9
+
+
+def test_tracker_follows_a_moving_source_with_one_identity():
+    x, truth = moving_source(GEOM, speed_deg_s=60.0, duration_s=2.0, rt60=0.2, snr_db=20.0, rng=0)
+    info = _audio_info()
+    chain = [STFT(512, 256), DOAEstimator(window_frames=6, gate_db=None), DOATracker(2)]
+    i = info
+    for s in chain:
+        i = s.open(i)
+    f = Frame(info, x, t0=0.0)
+    for s in chain:
+        f = s.process(f)
+    ids = f.data[:, 0]
+    assert set(np.unique(ids[np.isfinite(ids)])) == {0.0}
+    t_idx = np.clip((f.times * FS + (512 - 5 * 256) / 2).astype(int), 0, len(truth) - 1)
+    err = np.abs((f.data[:, 1] - truth[t_idx] + 180) % 360 - 180)
+    assert np.median(err[10:]) < 5.0
+    with pytest.raises(StreamFormatError, match="doa stream"):
+        DOATracker().open(info)
+
+
+def _record_sweeps(actual, gains, delays, pol, dirs, sweep):
+    room = ShoeboxRoom((6, 5, 3), rt60=0.25)
+    out = []
+    for i, (az, el) in enumerate(dirs):
+        src = CENTRE + 1.5 * unit_vector(az, el)
+        x = room.simulate(np.r_[sweep, np.zeros(int(FS / 2))][None], src[None], actual.xyz + CENTRE, FS, snr_db=40,
+                          rng=i)
+        f = np.fft.rfftfreq(len(x), 1 / FS)
+        x = np.fft.irfft(np.fft.rfft(x, axis=0) * np.exp(-2j * np.pi * f[:, None] * delays[None]), len(x), axis=0)
+        out.append(x * gains * pol)
+    return out
+
+
+def test_array_calibration_recovers_channel_errors_and_positions(tmp_path):
+    gains = np.array([1.0, 0.8, 1.25, 1.0, 0.9, 1.1])
+    delays = np.array([0.0, 2.5, -1.0, 0.0, 0.5, 3.0]) / FS
+    pol = np.array([1.0, 1, -1, 1, 1, 1])
+    err = np.zeros((6, 3))
+    err[3, :2] = [0.004, -0.003]
+    actual = ArrayGeometry(tuple(map(tuple, GEOM.xyz + err)), "actual")
+    dirs = [(0.0, 0.0), (100.0, 0.0), (210.0, 0.0), (300.0, 0.0)]
+    sweep = exponential_sweep(FS, 1.0)
+    recs = _record_sweeps(actual, gains, delays, pol, dirs, sweep)
+    cal = calibrate_array([measure_responses(r, sweep, FS) for r in recs], GEOM, FS, dirs)
+    np.testing.assert_allclose(cal.gains * gains, 1.0, atol=0.03)
+    np.testing.assert_allclose(cal.delays_s * FS, delays * FS, atol=0.1)
+    assert (cal.polarity == pol).all()
+    assert np.linalg.norm(cal.positions - actual.xyz, axis=1).max() < 0.001  # 1 mm
+    # the correction stage is block invariant and improves localisation
+    info = _audio_info()
+    x = _record_sweeps(actual, gains, delays, pol, [(150.0, 0.0)], np.random.default_rng(0).standard_normal(8000))[0]
+    y = assert_block_invariant(lambda: ArrayCorrection(cal), info, x, max_examples=5, atol=1e-9)
+    before = assignment_errors([150.0], _estimate(x)[:, 0])[0]
+    after = assignment_errors([150.0], _estimate(y.data, geom=cal.corrected_geometry(GEOM))[:, 0])[0]
+    assert after < 3.0 < before
+    # one direction: gains, delays and polarity only; a dead channel is named
+    one = calibrate_array(measure_responses(recs[0], sweep, FS), GEOM, FS, dirs[0])
+    assert one.positions is None and (one.polarity == pol).all()
+    dead = recs[0].copy()
+    dead[:, 4] = 0
+    with pytest.raises(CalibrationError, match="channel mic4 shows no response"):
+        calibrate_array(measure_responses(dead, sweep, FS), GEOM, FS, dirs[0])
+    with pytest.raises(CalibrationError, match=">= 3 directions"):
+        calibrate_array([measure_responses(r, sweep, FS) for r in recs[:2]], GEOM, FS, dirs[:2],
+                        refine_positions=True)
+
+
+def test_cli_calibrate_array_and_localise(tmp_path):
+    import soundfile as sf
+
+    gains = np.array([1.0, 0.7, 1.0, 1.0, 1.0, 1.0])
+    delays = np.array([0, 0, 2.0, 0, 0, 0]) / FS
+    sweep = exponential_sweep(FS, 1.0)
+    dirs = [(0.0, 0.0), (120.0, 0.0), (240.0, 0.0)]
+    paths = []
+    for i, x in enumerate(_record_sweeps(GEOM, gains, delays, np.ones(6), dirs, sweep)):
+        p = tmp_path / f"sweep{i}.wav"
+        sf.write(str(p), (x / np.abs(x).max() * 0.5).astype(np.float32), int(FS), subtype="FLOAT")
+        paths.append(str(p))
+    cal = tmp_path / "array.json"
+    args = ["calibrate", "array", *paths, "--array", "respeaker6", "--seconds", "1", "-o", str(cal)]
+    for az, _ in dirs:
+        args += ["--direction", str(az)]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    c = load_array_calibration(cal)
+    assert c.gains[1] == pytest.approx(1 / 0.7, rel=0.05) and c.delays_s[2] * FS == pytest.approx(2.0, abs=0.2)
+    r = runner.invoke(app, ["calibrate", "array", paths[0], "--array", "respeaker6", "-o", str(tmp_path / "x.json")])
+    assert r.exit_code == 2 and "--direction" in r.stderr
+    r = runner.invoke(app, ["calibrate", "array", paths[0], "--direction", "0", "--array", "linear4", "-o",
+                            str(tmp_path / "x.json")])
+    assert r.exit_code != 0 and "4 microphones but the stream has 6" in r.stderr
+    # capture with the geometry, then localise the recording
+    rec = tmp_path / "scene.h5"
+    r = runner.invoke(app, ["capture", "synth:array?sources=1&duration_s=1&seed=4", "--array", "respeaker6",
+                            "-o", str(rec), "--quiet"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["spatial", "localise", str(rec), "-o", str(tmp_path / "doa.csv")])
+    assert r.exit_code == 0, r.output
+    from sensekit.spatial_audio.synth import ArraySceneSource
+
+    truth = ArraySceneSource(sources=1, duration_s=1, seed=4).azimuths[0]
+    rows = np.loadtxt(tmp_path / "doa.csv", delimiter=",", skiprows=1)
+    rows = rows[np.isfinite(rows[:, 1])]
+    assert np.median(assignment_errors([truth] * len(rows), rows[:, 1])) < 5
+    r = runner.invoke(app, ["run", "spatial-localise", "synth:array?sources=1&duration_s=0.5", "--jsonl", "--no-gate"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith('{"stream"')]
+    assert len(lines) > 20 and len(lines[-1]["data"]) == 4
+    r = runner.invoke(app, ["capture", "synth:sine?channels=2", "--array", "respeaker6", "-o", str(tmp_path / "b.h5"),
+                            "-d", "0.1", "--quiet"])
+    assert r.exit_code != 0 and "6 microphones but the stream has 2" in r.stderr
+
+
+def test_locata_loader_reads_a_user_copy(tmp_path, monkeypatch):
+    import soundfile as sf
+
+    from sensekit.datasets import dataset_dir
+    from sensekit.spatial_audio.datasets import load_locata, locata_recordings
+
+    monkeypatch.delenv("SENSEKIT_DATA", raising=False)
+    monkeypatch.delenv("SENSEKIT_LOCATA", raising=False)
+    with pytest.raises(DatasetError, match="not redistributable"):
+        dataset_dir("locata")
+    d = tmp_path / "dev" / "task1" / "recording1" / "benchmark2"
+    d.mkdir(parents=True)
+    x = doa_scene(GEOM, azimuths=[70.0], duration_s=0.5, rng=0)
+    sf.write(str(d / "audio_array_benchmark2.wav"), x.astype(np.float32), int(FS))
+    th = np.radians(30)
+    rot = np.array([[np.cos(th), -np.sin(th), 0], [np.sin(th), np.cos(th), 0], [0, 0, 1]])
+    mics = GEOM.xyz @ rot.T + CENTRE
+    head = ["year", "month", "day", "hour", "minute", "second", "x", "y", "z"]
+    head_a = head + [f"rotation_{i}{j}" for i in (1, 2, 3) for j in (1, 2, 3)] + [
+        f"mic{k + 1}_{a}" for k in range(6) for a in "xyz"]
+    rows = ["\t".join(map(str, [2017, 1, 1, 10, 0, s * 0.5, *CENTRE, *rot.ravel(), *mics.ravel()])) for s in range(2)]
+    (d / "position_array_benchmark2.txt").write_text("\t".join(head_a) + "\n" + "\n".join(rows) + "\n")
+    src = CENTRE + 1.5 * (rot @ unit_vector(70.0, 0.0))
+    (d / "position_source_talker1.txt").write_text("\t".join(head) + "\n" + "\n".join(
+        "\t".join(map(str, [2017, 1, 1, 10, 0, s * 0.5, *src])) for s in range(2)) + "\n")
+    monkeypatch.setenv("SENSEKIT_LOCATA", str(tmp_path))
+    folders = locata_recordings(dataset_dir("locata"))
+    rec = load_locata(folders[0])
+    np.testing.assert_allclose(rec.geometry.xyz, GEOM.xyz, atol=1e-9)
+    assert rec.azimuths["talker1"] == pytest.approx([70.0, 70.0])
