@@ -1,0 +1,127 @@
+"""Scenes: where each source is, and how the listener's head is turned, over time.
+
+A scene file is JSON::
+
+    {"sources": [{"name": "voice", "channel": 0,
+                  "keyframes": [[0.0, 30, 0, 1.5], [4.0, 150, 10, 2.0]]}],   # t (s), az, el (deg), distance (m)
+     "listener": {"keyframes": [[0.0, 0, 0, 0], [4.0, 90, 0, 0]]}}         # t (s), yaw, pitch, roll (deg)
+
+Positions are linearly interpolated between keyframes (azimuth along the shorter way)
+and held before the first and after the last. Azimuth follows SOFA (counter-clockwise
+from the front, 90° = left); yaw turns the head to the left.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ParameterError
+from .arrays import unit_vector
+
+__all__ = ["Scene", "SourceTrack", "head_rotation"]
+
+
+def _unwrap_deg(a: np.ndarray) -> np.ndarray:
+    return np.degrees(np.unwrap(np.radians(a)))
+
+
+def head_rotation(yaw_deg, pitch_deg=0.0, roll_deg=0.0) -> np.ndarray:
+    """Rotation matrices (..., 3, 3) of the head (z-y-x: yaw left, pitch up, roll right-ear-down)."""
+    y, p, r = (np.radians(np.asarray(v, dtype=float)) for v in (yaw_deg, pitch_deg, roll_deg))
+    y, p, r = np.broadcast_arrays(y, p, r)
+    cy, sy, cp, sp, cr, sr = np.cos(y), np.sin(y), np.cos(p), np.sin(p), np.cos(r), np.sin(r)
+    rz = np.stack([np.stack([cy, -sy, 0 * y], -1), np.stack([sy, cy, 0 * y], -1),
+                   np.stack([0 * y, 0 * y, 1 + 0 * y], -1)], -2)
+    ry = np.stack([np.stack([cp, 0 * p, -sp], -1), np.stack([0 * p, 1 + 0 * p, 0 * p], -1),
+                   np.stack([sp, 0 * p, cp], -1)], -2)
+    rx = np.stack([np.stack([1 + 0 * r, 0 * r, 0 * r], -1), np.stack([0 * r, cr, -sr], -1),
+                   np.stack([0 * r, sr, cr], -1)], -2)
+    return rz @ ry @ rx
+
+
+@dataclasses.dataclass
+class SourceTrack:
+    """One source: the input channel it plays and its keyframes (t, az, el, distance)."""
+
+    name: str
+    channel: int
+    keyframes: np.ndarray
+
+    def at(self, t) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        k = self.keyframes
+        t = np.asarray(t, dtype=float)
+        az = np.interp(t, k[:, 0], _unwrap_deg(k[:, 1])) % 360
+        return az, np.interp(t, k[:, 0], k[:, 2]), np.interp(t, k[:, 0], k[:, 3])
+
+
+@dataclasses.dataclass
+class Scene:
+    """Sources (one per input channel) and the listener's head orientation over time."""
+
+    sources: list
+    listener: np.ndarray | None = None  # keyframes (t, yaw, pitch, roll)
+
+    @classmethod
+    def static(cls, azimuths, elevations=None, distances=None) -> Scene:
+        az = np.atleast_1d(np.asarray(azimuths, dtype=float))
+        el = np.zeros_like(az) if elevations is None else np.broadcast_to(np.asarray(elevations, float), az.shape)
+        d = np.ones_like(az) if distances is None else np.broadcast_to(np.asarray(distances, float), az.shape)
+        return cls([SourceTrack(f"source{i}", i, np.array([[0.0, az[i], el[i], d[i]]])) for i in range(az.size)])
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> Scene:
+        src = doc.get("sources")
+        if not isinstance(src, list) or not src:
+            raise ParameterError("scene needs a non-empty 'sources' list")
+        tracks = []
+        for i, s in enumerate(src):
+            kf = np.asarray(s.get("keyframes", []), dtype=float)
+            if kf.ndim != 2 or kf.shape[1] != 4 or len(kf) == 0:
+                raise ParameterError(f"scene source {i} ('{s.get('name', i)}'): keyframes must be [[t, az, el, "
+                                     "distance], ...]")
+            if (np.diff(kf[:, 0]) < 0).any():
+                raise ParameterError(f"scene source {i}: keyframe times must increase")
+            if (kf[:, 3] <= 0).any():
+                raise ParameterError(f"scene source {i}: distance must be > 0 m")
+            tracks.append(SourceTrack(str(s.get("name", f"source{i}")), int(s.get("channel", i)), kf))
+        lis = doc.get("listener", {}).get("keyframes") if isinstance(doc.get("listener"), dict) else None
+        lk = None
+        if lis is not None:
+            lk = np.asarray(lis, dtype=float)
+            if lk.ndim != 2 or lk.shape[1] != 4:
+                raise ParameterError("scene listener keyframes must be [[t, yaw, pitch, roll], ...]")
+        return cls(tracks, lk)
+
+    @classmethod
+    def load(cls, path) -> Scene:
+        path = Path(path)
+        try:
+            return cls.from_dict(json.loads(path.read_text()))
+        except FileNotFoundError:
+            raise ParameterError(f"scene file {str(path)!r} does not exist") from None
+        except json.JSONDecodeError as e:
+            raise ParameterError(f"scene file {path.name} is not valid JSON ({e})") from None
+
+    @property
+    def channels(self) -> list[int]:
+        return [s.channel for s in self.sources]
+
+    @property
+    def is_static(self) -> bool:
+        moving = any(len(s.keyframes) > 1 for s in self.sources)
+        return not moving and (self.listener is None or len(self.listener) <= 1)
+
+    def relative(self, t: float):
+        """Source directions relative to the head at time ``t``: az, el (deg), distance (m)."""
+        az, el, d = (np.array(v) for v in zip(*(s.at(t) for s in self.sources), strict=True))
+        if self.listener is None:
+            return az, el, d
+        k = self.listener
+        yaw = np.interp(t, k[:, 0], _unwrap_deg(k[:, 1]))
+        pitch, roll = np.interp(t, k[:, 0], k[:, 2]), np.interp(t, k[:, 0], k[:, 3])
+        v = unit_vector(az, el) @ head_rotation(yaw, pitch, roll)  # world → head: R^T v
+        return np.degrees(np.arctan2(v[:, 1], v[:, 0])) % 360, np.degrees(np.arcsin(np.clip(v[:, 2], -1, 1))), d

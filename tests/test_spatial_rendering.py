@@ -1,0 +1,128 @@
+"""Binaural rendering: HRTF files and model, interpolation, the partitioned renderer
+(exactness, block invariance, moving sources without clicks), scenes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import oaconvolve
+
+from sensekit.core import Frame, StreamInfo
+from sensekit.errors import ParameterError, RecordingError, StreamFormatError
+from sensekit.spatial_audio.hrtf import HRTF, load_hrtf, spherical_head, woodworth_itd
+from sensekit.spatial_audio.renderer import BinauralRenderer
+from sensekit.spatial_audio.scene import Scene
+from sensekit.testing import assert_block_invariant, feed
+
+FS = 48000.0
+SOFA = {"mit": "hrtf-mit-kemar/MIT_KEMAR_normal_pinna.sofa", "cipic": "hrtf-cipic-003/CIPIC_subject_003_hrir_final.sofa",
+        "fhk": "hrtf-fhk-ku100/FHK_HRIR_L2354.sofa"}
+
+
+def _info(channels=1, rate=FS):
+    return StreamInfo("s", "audio", rate, (channels,), dtype="float64")
+
+
+def test_spherical_head_itd_ild_and_symmetry():
+    h = spherical_head(FS)
+    for az in (30.0, 60.0, 90.0):
+        i = int(np.argmin(np.abs(h.azimuth - az) + np.abs(h.elevation)))
+        assert h.itd()[i] == pytest.approx(woodworth_itd(az), rel=0.08)  # onset ITD vs Woodworth
+        assert h.ild_db()[i] > 3.0  # the left ear is louder for a source on the left
+    front = int(np.argmin(np.abs(h.azimuth) + np.abs(h.elevation)))
+    assert abs(h.itd()[front]) < 1e-6 and abs(h.ild_db()[front]) < 0.1
+
+
+@pytest.mark.parametrize("name", sorted(SOFA))
+def test_sofa_files_load_resample_and_interpolate(shared_data, name):
+    h = HRTF.from_sofa(shared_data / SOFA[name])
+    assert h.n_directions == {"mit": 710, "cipic": 1250, "fhk": 2354}[name]
+    h48 = h.resample(FS)
+    assert h48.rate == FS
+    # at a measured direction the interpolation gives the measurement back
+    i = h48.n_directions // 3
+    r = h48.interpolate(h48.azimuth[i], h48.elevation[i])
+    assert np.abs(r - h48.ir[i]).max() < 0.05 * np.abs(h48.ir[i]).max()
+    # a source at the left: the left ear leads and is louder; ITD near a head's
+    left = int(np.argmin(np.abs(h48.azimuth - 90) + np.abs(h48.elevation)))
+    assert 450e-6 < h48.itd()[left] < 900e-6 and h48.ild_db()[left] > 5
+    # between measured directions: no comb filter (the onset moves, the level stays)
+    a = h48.interpolate(h48.azimuth[left] - 2.5, 0.0)
+    b = h48.nearest(h48.azimuth[left] - 2.5, 0.0)
+    ea, eb = (np.abs(np.fft.rfft(v, 1024, axis=1)) ** 2 for v in (a, b))
+    band = slice(20, 400)  # ~1-19 kHz
+    ratio_db = 10 * np.log10(ea[:, band].mean(axis=1) / eb[:, band].mean(axis=1))
+    assert np.abs(ratio_db).max() < 2.0
+
+
+def test_sofa_errors(tmp_path):
+    with pytest.raises(RecordingError, match="does not exist"):
+        HRTF.from_sofa(tmp_path / "none.sofa")
+    bad = tmp_path / "bad.sofa"
+    bad.write_bytes(b"not a sofa file")
+    with pytest.raises(RecordingError, match="not a readable SOFA file"):
+        HRTF.from_sofa(bad)
+    assert load_hrtf(None, FS).name == "spherical-head"
+
+
+def test_static_render_equals_direct_convolution_and_is_block_invariant():
+    x = np.random.default_rng(0).standard_normal((9000, 2))
+    scene = Scene.static([60.0, 250.0], [0.0, 10.0], [1.0, 2.0])
+    out = assert_block_invariant(lambda: BinauralRenderer(scene, block=128), _info(2), x, max_examples=10)
+    r = BinauralRenderer(scene, block=128)
+    r.open(_info(2))
+    h = r._hrtf.interpolate(np.array([60.0, 250.0]), np.array([0.0, 10.0]))
+    ref = oaconvolve(x[:, 0][None], h[0], axes=1)[:, :9000] + 0.5 * oaconvolve(x[:, 1][None], h[1], axes=1)[:, :9000]
+    np.testing.assert_allclose(out.data, ref.T, atol=1e-10)
+    assert out.n == len(x) and r.latency_s == pytest.approx(128 / FS)
+
+
+def test_moving_source_matches_block_switched_reference_and_has_no_clicks():
+    n = 24000
+    x = np.sin(2 * np.pi * 440 * np.arange(n) / FS)[:, None]
+    scene = Scene.from_dict({"sources": [{"keyframes": [[0.0, 0, 0, 1], [n / FS, 180, 0, 1]]}]})
+    out = assert_block_invariant(lambda: BinauralRenderer(scene, block=256, update_deg=0.0), _info(), x,
+                                 max_examples=5, atol=1e-9)
+    # reference: each block convolved whole-signal with that block's filter, cross-faded
+    r = BinauralRenderer(scene, block=256, update_deg=0.0)
+    r.open(_info())
+    ref = np.zeros((n, 2))
+    fade = (np.arange(256) + 0.5) / 256
+    prev = None
+    for k in range(n // 256):
+        az, el, d = scene.relative((k + 0.5) * 256 / FS)
+        h = r._hrtf.interpolate(az, el)[0]
+        y = oaconvolve(x[:, 0][None], h, axes=1)[:, k * 256 : (k + 1) * 256].T
+        if prev is not None:
+            yp = oaconvolve(x[:, 0][None], prev, axes=1)[:, k * 256 : (k + 1) * 256].T
+            y = yp + (y - yp) * fade[:, None]
+        ref[k * 256 : (k + 1) * 256] = y
+        prev = h
+    np.testing.assert_allclose(out.data[: (n // 256) * 256], ref[: (n // 256) * 256], atol=1e-9)
+    # clicks: the error against a slowly varying reference stays small at block switches
+    hard = BinauralRenderer(scene, block=256, update_deg=0.0, crossfade=False)
+    hard.open(_info())
+    y_hard = feed(hard, [Frame(_info(), x, t0=0.0)]).data
+
+    def click_energy(y):
+        d2 = np.diff(y[:, 0], 2)  # the second difference: a sine's is small, a step's is not
+        return float(np.max(np.abs(d2[1000:-1000])))
+
+    assert click_energy(out.data) < 0.6 * click_energy(y_hard)
+
+
+def test_head_rotation_moves_the_source_and_bad_input():
+    scene = Scene.from_dict({"sources": [{"keyframes": [[0, 90, 0, 1]]}],
+                             "listener": {"keyframes": [[0, 90, 0, 0]]}})  # head turned to face the source
+    az, el, _ = scene.relative(0.0)
+    assert az[0] == pytest.approx(0.0, abs=1e-6) or az[0] == pytest.approx(360.0, abs=1e-6)
+    with pytest.raises(ParameterError, match="keyframes must be"):
+        Scene.from_dict({"sources": [{"keyframes": [[0, 1]]}]})
+    with pytest.raises(StreamFormatError, match="plays input channel 1"):
+        BinauralRenderer(Scene.static([0.0, 90.0])).open(_info(1))
+    r = BinauralRenderer(Scene.static([0.0]))
+    r.open(_info())
+    x = np.zeros((300, 1))
+    x[5] = np.nan
+    with pytest.raises(ParameterError, match="NaN"):
+        r.process(Frame(_info(), x, t0=0.0))
