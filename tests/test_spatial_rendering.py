@@ -126,3 +126,57 @@ def test_head_rotation_moves_the_source_and_bad_input():
     x[5] = np.nan
     with pytest.raises(ParameterError, match="NaN"):
         r.process(Frame(_info(), x, t0=0.0))
+
+
+def test_room_response_rt60_per_band_and_direct_sound():
+    from sensekit.spatial_audio.reverb import OCTAVE_BANDS, band_weights, binaural_room_ir, schroeder_rt60
+
+    f = np.linspace(20, 20000, 3000)
+    np.testing.assert_allclose(band_weights(f).sum(axis=0), 1.0)
+    h = spherical_head(FS)
+    rts = [0.9, 0.8, 0.7, 0.6, 0.55, 0.5, 0.4]
+    br = binaural_room_ir((8, 6, 3), (5.0, 3.0, 1.5), (2.0, 3.0, 1.5), h, rt60=rts, rng=1)
+    for band, target in zip(OCTAVE_BANDS[2:6], rts[2:6], strict=True):  # 500 Hz .. 4 kHz
+        assert schroeder_rt60(br, FS, band=band) == pytest.approx(target, rel=0.05)
+    assert schroeder_rt60(br, FS, band=250.0) == pytest.approx(rts[1], rel=0.10)
+    # the direct sound comes from the front (source straight ahead): at both ears together,
+    # 3 m away: 8.7 ms late
+    onset = [int(np.argmax(np.abs(e) > 0.3 * np.abs(br).max())) for e in br]
+    assert abs(onset[0] - 3.0 / 343 * FS) < 24 and onset[0] == onset[1]
+    with pytest.raises(ParameterError, match="outside"):
+        binaural_room_ir((8, 6, 3), (9.0, 3.0, 1.5), (2.0, 3.0, 1.5), h)
+
+
+def test_cli_render_and_hrtf_info(tmp_path, shared_data):
+    import soundfile as sf
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+
+    runner = CliRunner()
+    x = np.random.default_rng(0).standard_normal((12000, 2)) * 0.1
+    sf.write(str(tmp_path / "in.wav"), x.astype(np.float32), int(FS))
+    out = tmp_path / "out.wav"
+    r = runner.invoke(app, ["spatial", "render", str(tmp_path / "in.wav"), "-o", str(out), "--az", "90", "--az", "270"])
+    assert r.exit_code == 0, r.output
+    y, rate = sf.read(str(out))
+    assert y.shape == (12000, 2) and rate == FS
+    scene = tmp_path / "scene.json"
+    scene.write_text('{"sources": [{"channel": 0, "keyframes": [[0, 0, 0, 1], [0.25, 180, 0, 1]]}], '
+                     '"listener": {"keyframes": [[0, 0, 0, 0]]}}')
+    r = runner.invoke(app, ["spatial", "render", str(tmp_path / "in.wav"), "-o", str(tmp_path / "o2.wav"),
+                            "--scene", str(scene)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["spatial", "render", str(tmp_path / "in.wav"), "-o", str(tmp_path / "o3.wav"),
+                            "--az", "30", "--room", "6x5x3", "--rt60", "0.3"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["spatial", "render", str(tmp_path / "in.wav"), "-o", str(tmp_path / "o4.wav"),
+                            "--az", "30", "--room", "6x5"])
+    assert r.exit_code == 2 and "LENGTHxWIDTHxHEIGHT" in r.stderr
+    r = runner.invoke(app, ["spatial", "render", str(tmp_path / "in.wav"), "-o", str(tmp_path / "o5.wav"),
+                            "--az", "1", "--az", "2", "--az", "3"])
+    assert r.exit_code == 2 and "one per channel" in r.stderr
+    r = runner.invoke(app, ["spatial", "hrtf", str(shared_data / SOFA["mit"]), "--plot", str(tmp_path / "h.png")])
+    assert r.exit_code == 0 and "710" in r.output and (tmp_path / "h.png").exists()
+    r = runner.invoke(app, ["spatial", "hrtf", str(tmp_path / "in.wav")])
+    assert r.exit_code != 0 and "SOFA" in r.stderr

@@ -63,6 +63,10 @@ class BinauralRenderer(Stage):
         Attenuate with distance beyond ``min_distance``.
     min_distance : float
         Metres.
+    brirs : ndarray (S, 2, L), optional
+        Fixed binaural room responses per source (from
+        :func:`~sensekit.spatial_audio.reverb.binaural_room_ir`), used instead of HRTF
+        lookups: a static scene in a room.
 
     Notes
     -----
@@ -71,8 +75,9 @@ class BinauralRenderer(Stage):
     :meth:`flush` renders the samples still held.
     """
 
-    def __init__(self, scene: Scene, hrtf: HRTF | None = None, *, block: int = 256, update_deg: float = 0.5,
-                 crossfade: bool = True, distance_gain: bool = True, min_distance: float = 1.0) -> None:
+    def __init__(self, scene: Scene, hrtf: HRTF | None = None, *, block: int = 256, update_deg: float = 1.0,
+                 crossfade: bool = True, distance_gain: bool = True, min_distance: float = 1.0,
+                 brirs: np.ndarray | None = None) -> None:
         self.scene = scene
         self.hrtf = hrtf
         self.block = block
@@ -80,6 +85,7 @@ class BinauralRenderer(Stage):
         self.crossfade = crossfade
         self.distance_gain = distance_gain
         self.min_distance = min_distance
+        self.brirs = brirs
 
     def _open(self, info: StreamInfo) -> StreamInfo:
         check_stream(info, "BinauralRenderer", regular=True, ndim=1, dtype_kinds="fiu")
@@ -90,7 +96,14 @@ class BinauralRenderer(Stage):
                                     f"{info.shape[0]} channels", "give one input channel per scene source")
         hrtf = self.hrtf if self.hrtf is not None else spherical_head(info.rate)
         self._hrtf = hrtf.resample(info.rate)
-        self._p = int(np.ceil(self._hrtf.n_taps / self.block))
+        if self.brirs is not None:
+            b = np.asarray(self.brirs, dtype=np.float64)
+            if b.ndim != 3 or b.shape[:2] != (len(chans), 2):
+                raise ParameterError(f"brirs must be (sources={len(chans)}, 2, taps), got {b.shape}")
+            self._brir_parts = partitions(b, self.block)
+            self._p = self._brir_parts.shape[2]
+        else:
+            self._p = int(np.ceil(self._hrtf.n_taps / self.block))
         self._fade = (np.arange(self.block) + 0.5) / self.block
         self._chans = np.asarray(chans)
         return StreamInfo(info.name, "audio", info.rate, (2,), channels=("left", "right"), dtype="float64",
@@ -126,7 +139,11 @@ class BinauralRenderer(Stage):
         self._prev = src
         self._fdl = np.roll(self._fdl, 1, axis=1)
         self._fdl[:, 0] = spec
-        if self._H is None:
+        if self.brirs is not None:
+            if self._H is None:
+                self._H = self._brir_parts
+            changed = np.zeros(len(az), dtype=bool)
+        elif self._H is None:
             self._H = self._filters(az, el, dist)
             self._dirs = (az, el, dist)
             changed = np.zeros(len(az), dtype=bool)

@@ -64,6 +64,7 @@ class Scene:
 
     sources: list
     listener: np.ndarray | None = None  # keyframes (t, yaw, pitch, roll)
+    _tab: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @classmethod
     def static(cls, azimuths, elevations=None, distances=None) -> Scene:
@@ -106,6 +107,33 @@ class Scene:
         except json.JSONDecodeError as e:
             raise ParameterError(f"scene file {path.name} is not valid JSON ({e})") from None
 
+    def _tables(self):
+        """Keyframes of all sources padded to one length: times (S, K), values (S, K, 3)
+        with unwrapped azimuths (built once)."""
+        if getattr(self, "_tab", None) is None:
+            k = max(len(s.keyframes) for s in self.sources)
+            T = np.full((len(self.sources), k), np.inf)
+            V = np.zeros((len(self.sources), k, 3))
+            for i, s in enumerate(self.sources):
+                kf = s.keyframes
+                T[i, : len(kf)] = kf[:, 0]
+                V[i, : len(kf)] = np.column_stack([_unwrap_deg(kf[:, 1]), kf[:, 2], kf[:, 3]])
+                V[i, len(kf) :] = V[i, len(kf) - 1]
+            self._tab = (T, V, np.array([len(s.keyframes) for s in self.sources]))
+        return self._tab
+
+    def positions(self, t: float):
+        """All sources' azimuth, elevation (deg) and distance (m) in the world at ``t``."""
+        T, V, counts = self._tables()
+        i = np.clip((T <= t).sum(axis=1) - 1, 0, counts - 1)  # the keyframe at or before t
+        j = np.minimum(i + 1, counts - 1)
+        rows = np.arange(len(T))
+        t0, t1 = T[rows, i], T[rows, j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = np.where(t1 > t0, np.clip((t - t0) / (t1 - t0), 0, 1), 0.0)
+        v = V[rows, i] * (1 - w[:, None]) + V[rows, j] * w[:, None]
+        return v[:, 0] % 360, v[:, 1], v[:, 2]
+
     @property
     def channels(self) -> list[int]:
         return [s.channel for s in self.sources]
@@ -117,7 +145,7 @@ class Scene:
 
     def relative(self, t: float):
         """Source directions relative to the head at time ``t``: az, el (deg), distance (m)."""
-        az, el, d = (np.array(v) for v in zip(*(s.at(t) for s in self.sources), strict=True))
+        az, el, d = self.positions(t)
         if self.listener is None:
             return az, el, d
         k = self.listener
