@@ -180,3 +180,39 @@ def test_cli_render_and_hrtf_info(tmp_path, shared_data):
     assert r.exit_code == 0 and "710" in r.output and (tmp_path / "h.png").exists()
     r = runner.invoke(app, ["spatial", "hrtf", str(tmp_path / "in.wav")])
     assert r.exit_code != 0 and "SOFA" in r.stderr
+
+
+def test_ambisonics_basis_rotation_and_binaural_decoder(shared_data):
+    from sensekit.spatial_audio.ambisonics import AmbisonicRenderer, _fibonacci_grid, make_renderer, rotation_matrix, sh_matrix
+
+    az, el = _fibonacci_grid(3000)
+    Y = sh_matrix(3, az, el)
+    np.testing.assert_allclose(Y.T @ Y / len(az), np.eye(16), atol=2e-3)  # N3D: orthonormal on the sphere
+    # turning the head 90 deg left brings a source at the left to the front
+    np.testing.assert_allclose(rotation_matrix(3, 90.0) @ sh_matrix(3, 90.0, 0.0), sh_matrix(3, 0.0, 0.0), atol=1e-9)
+    h = HRTF.from_sofa(shared_data / SOFA["mit"]).resample(FS)
+    info = _info()
+    imp = np.zeros((4096, 1))
+    imp[100] = 1.0
+
+    def lf_itd(y):  # low-frequency (< 1.5 kHz) interaural cross-correlation lag (s)
+        n = 8192
+        s = np.fft.rfft(y, n, axis=1)
+        f = np.fft.rfftfreq(n, 1 / FS)
+        cc = np.fft.fftshift(np.fft.irfft(s[1] * s[0].conj() * (f < 1500), 8 * n))
+        return (np.argmax(cc) - 4 * n) / (8 * FS)
+
+    for a in (30.0, 90.0):
+        r = AmbisonicRenderer(Scene.static([a]), h, order=3)
+        r.open(info)
+        y = feed(r, [Frame(info, imp, t0=0.0)]).data.T
+        assert lf_itd(y) == pytest.approx(lf_itd(h.interpolate(a, 0.0)), abs=40e-6)
+        e = (y ** 2).sum(axis=1)
+        assert 10 * np.log10(e[0] / e[1]) > 5  # louder at the left ear
+    x = np.random.default_rng(1).standard_normal((3000, 3))
+    scene = Scene.from_dict({"sources": [{"channel": i, "keyframes": [[0, 40 * i, 0, 1], [0.05, 40 * i + 30, 0, 1]]}
+                                         for i in range(3)]})
+    assert_block_invariant(lambda: AmbisonicRenderer(scene, h, order=2), _info(3), x, max_examples=5, atol=1e-9)
+    many = Scene.static(np.linspace(0, 350, 100))
+    assert isinstance(make_renderer(many, h), AmbisonicRenderer)
+    assert isinstance(make_renderer(Scene.static([0.0]), h), BinauralRenderer)

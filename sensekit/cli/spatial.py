@@ -163,6 +163,9 @@ def render(
                                     "early reflections and late reverberation (static sources)."),
     rt60: str = typer.Option("0.5", "--rt60", help="Reverberation time (s): one value or 7 per octave 125..8k Hz."),
     block: int = typer.Option(256, "--block", min=16, help="Processing block (samples): the latency."),
+    mode: str = typer.Option("auto", "--mode", help="direct (HRTF per source), ambisonics, or auto (direct up to "
+                             "64 sources)."),
+    order: int = typer.Option(3, "--order", min=1, max=3, help="Ambisonic order (1-3)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
 ) -> None:
     """Place mono sources around the listener (HRTF), optionally moving (--scene) or in a
@@ -211,7 +214,9 @@ def render(
             brirs.append(binaural_room_ir(tuple(size), src, centre, h, rt60=rts if len(rts) == 7 else rts[0]))
         stage = BinauralRenderer(sc, h, block=block, brirs=np.stack(brirs))
     else:
-        stage = BinauralRenderer(sc, h, block=block)
+        from ..spatial_audio.ambisonics import make_renderer
+
+        stage = make_renderer(sc, h, mode=mode, order=order, block=block)
     stage.open(info)
     y = feed(stage, [whole]).data
     peak = float(np.abs(y).max()) if y.size else 0.0

@@ -276,7 +276,12 @@ def _capacity_run(key: dict, quick: bool) -> dict:
                                          for i in range(n_src)]})
     x = rng.standard_normal((int(dur * fs), n_src))
     info = StreamInfo("s", "audio", fs, (n_src,), dtype="float64")
-    r = BinauralRenderer(scene, hrtf, block=block)
+    if key.get("mode") == "ambisonics":
+        from .ambisonics import AmbisonicRenderer
+
+        r = AmbisonicRenderer(scene, hrtf, order=3, block=block)
+    else:
+        r = BinauralRenderer(scene, hrtf, block=block)
     r.open(info)
     t = time.perf_counter()
     for i in range(0, len(x), block):
@@ -293,7 +298,8 @@ def _capacity_run(key: dict, quick: bool) -> dict:
     ref = (time.perf_counter() - t) / n_blocks * (len(x) / block)
     speed = {"x_realtime": dur / spent, "ms_per_block": spent / (len(x) / block) * 1e3}
     # per-unit figures (the report's speed columns are averaged over units)
-    return {"metrics": {"sources": n_src, "x_realtime": speed["x_realtime"], "reference_x_realtime": dur / ref,
+    return {"metrics": {"sources": n_src, "ambisonics": float(key.get("mode") == "ambisonics"),
+                        "x_realtime": speed["x_realtime"], "reference_x_realtime": dur / ref,
                         "throughput_ratio": ref / spent},
             "speed": speed, "peers": {"scipy oaconvolve per source and block": {"x_realtime": dur / ref}}}
 
@@ -301,8 +307,10 @@ def _capacity_run(key: dict, quick: bool) -> dict:
 register(Task(
     name="spatial.render-capacity", chain="spatial", description="moving sources (20-60 deg/s each) through the "
     "direct-HRTF renderer, 48 kHz, 256-sample blocks, 2x256-tap HRIRs, one core: x real time per source count, beside "
-    "scipy.signal.oaconvolve per source and block", units=lambda quick: [{"sources": s} for s in (
-        (16, 64) if quick else (16, 64, 128, 256, 512))], run_unit=_capacity_run,
+    "scipy.signal.oaconvolve per source and block; and through third-order Ambisonics",
+    units=lambda quick: [{"sources": s, "mode": "direct"} for s in ((16, 64) if quick else (16, 64, 128, 256, 512))]
+    + [{"sources": s, "mode": "ambisonics"} for s in ((64,) if quick else (256, 1000, 2000))],
+    run_unit=_capacity_run,
 ))
 
 
