@@ -216,3 +216,36 @@ def test_ambisonics_basis_rotation_and_binaural_decoder(shared_data):
     many = Scene.static(np.linspace(0, 350, 100))
     assert isinstance(make_renderer(many, h), AmbisonicRenderer)
     assert isinstance(make_renderer(Scene.static([0.0]), h), BinauralRenderer)
+
+
+def test_live_head_tracking_and_missing_speaker(tmp_path):
+    import soundfile as sf
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.spatial_audio.scene import HeadTracker, quaternion_to_ypr
+
+    yaw, pitch, roll = quaternion_to_ypr((np.cos(np.radians(45)), 0, 0, np.sin(np.radians(45))))
+    assert yaw == pytest.approx(90.0) and abs(pitch) < 1e-9 and abs(roll) < 1e-9
+
+    class Poses:  # a head-orientation stream: yaw 90 deg
+        info = StreamInfo("head", "orientation", 100.0, (3,), dtype="float64")
+
+        def __iter__(self):
+            yield Frame(self.info, np.array([[90.0, 0.0, 0.0]]), t0=0.0)
+
+        def close(self):
+            pass
+
+    tracker = HeadTracker(Poses())
+    tracker._thread.join(1.0)
+    scene = Scene.static([90.0])
+    scene.head = tracker
+    az, _, _ = scene.relative(0.0)
+    assert min(az[0], 360 - az[0]) < 1e-6  # the head faces the source
+    x = np.zeros((4800, 1), np.float32)
+    sf.write(str(tmp_path / "in.wav"), x, int(FS))
+    r = CliRunner().invoke(app, ["spatial", "render", str(tmp_path / "in.wav"), "--az", "30", "--head", "lsl:type=X"])
+    assert r.exit_code == 2 and "--live" in r.stderr
+    r = CliRunner().invoke(app, ["spatial", "render", str(tmp_path / "in.wav"), "--az", "30"])
+    assert r.exit_code == 2 and "--live" in r.stderr

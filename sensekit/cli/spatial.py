@@ -153,7 +153,7 @@ def _room(text: str):
 @app.command("render")
 def render(
     path: Path = typer.Argument(..., help="Input audio (WAV/FLAC/.h5): one channel per source."),
-    output: Path = typer.Option(..., "-o", "--output", help="Binaural output (.wav/.flac)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Binaural output (.wav/.flac)."),
     az: list[float] = typer.Option(None, "--az", help="Azimuth (deg, 90 = left) per source; repeat per channel."),
     el: list[float] = typer.Option(None, "--el", help="Elevation (deg) per source."),
     distance: list[float] = typer.Option(None, "--distance", help="Distance (m) per source."),
@@ -166,6 +166,9 @@ def render(
     mode: str = typer.Option("auto", "--mode", help="direct (HRTF per source), ambisonics, or auto (direct up to "
                              "64 sources)."),
     order: int = typer.Option(3, "--order", min=1, max=3, help="Ambisonic order (1-3)."),
+    live: bool = typer.Option(False, "--live", help="Play on the audio output in real time instead of writing."),
+    head: str | None = typer.Option(None, "--head", help="Head orientation source for --live, e.g. "
+                                    "lsl:type=HeadOrientation (yaw, pitch, roll in deg, or a quaternion)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
 ) -> None:
     """Place mono sources around the listener (HRTF), optionally moving (--scene) or in a
@@ -178,8 +181,12 @@ def render(
     from ..spatial_audio.scene import Scene
     from ..testing import feed
 
-    if output.exists() and not overwrite:
+    if output is None and not live:
+        fail("give -o OUTPUT.wav, or --live to play on the audio output")
+    if output is not None and output.exists() and not overwrite:
         fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    if head is not None and not live:
+        fail("--head tracks the listener live: use it with --live (files take the scene's listener keyframes)")
     with open_recording(path) as rec:
         whole = rec.read()
     info = whole.info
@@ -217,6 +224,9 @@ def render(
         from ..spatial_audio.ambisonics import make_renderer
 
         stage = make_renderer(sc, h, mode=mode, order=order, block=block)
+    if live:
+        _play_live(path, stage, sc, head)
+        return
     stage.open(info)
     y = feed(stage, [whole]).data
     peak = float(np.abs(y).max()) if y.size else 0.0
@@ -226,6 +236,28 @@ def render(
     sf.write(str(output), y.astype(np.float32), int(info.rate))
     out.print(f"{len(y) / info.rate:.2f} s of binaural audio ({len(sc.sources)} source(s), HRTF {h.name}"
               f"{', room ' + room if room else ''}) written to {output}", highlight=False)
+
+
+def _play_live(path: Path, stage, scene, head: str | None) -> None:
+    """Replay ``path`` in real time through ``stage`` to the speakers, with live head tracking."""
+    from ..core import run
+    from ..core.sinks import SpeakerSink
+    from ..core.sources import open_source
+    from ..spatial_audio.scene import HeadTracker
+    from ._app import stop_on_signals
+
+    tracker = None
+    with stop_on_signals() as stop:
+        if head is not None:
+            tracker = HeadTracker(open_source(head))
+            scene.head = tracker
+        src = open_source(str(path), realtime=True)
+        try:
+            report = run(src, stage, SpeakerSink(), stop=stop)
+        finally:
+            if tracker is not None:
+                tracker.close()
+    out.print(f"played {report.samples_out / src.info.rate:.1f} s; stopped by {report.stopped_by}", highlight=False)
 
 
 @app.command("hrtf")

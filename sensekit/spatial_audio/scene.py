@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import ParameterError
 from .arrays import unit_vector
 
-__all__ = ["Scene", "SourceTrack", "head_rotation"]
+__all__ = ["Scene", "SourceTrack", "head_rotation", "HeadTracker", "quaternion_to_ypr"]
 
 
 def _unwrap_deg(a: np.ndarray) -> np.ndarray:
@@ -65,6 +65,7 @@ class Scene:
     sources: list
     listener: np.ndarray | None = None  # keyframes (t, yaw, pitch, roll)
     _tab: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
+    head: object = dataclasses.field(default=None, repr=False, compare=False)  # live (yaw, pitch, roll) provider
 
     @classmethod
     def static(cls, azimuths, elevations=None, distances=None) -> Scene:
@@ -146,10 +147,58 @@ class Scene:
     def relative(self, t: float):
         """Source directions relative to the head at time ``t``: az, el (deg), distance (m)."""
         az, el, d = self.positions(t)
-        if self.listener is None:
+        pose = self.head() if self.head is not None else None
+        if pose is not None:
+            yaw, pitch, roll = pose
+        elif self.listener is None:
             return az, el, d
-        k = self.listener
-        yaw = np.interp(t, k[:, 0], _unwrap_deg(k[:, 1]))
-        pitch, roll = np.interp(t, k[:, 0], k[:, 2]), np.interp(t, k[:, 0], k[:, 3])
+        else:
+            k = self.listener
+            yaw = np.interp(t, k[:, 0], _unwrap_deg(k[:, 1]))
+            pitch, roll = np.interp(t, k[:, 0], k[:, 2]), np.interp(t, k[:, 0], k[:, 3])
         v = unit_vector(az, el) @ head_rotation(yaw, pitch, roll)  # world → head: R^T v
         return np.degrees(np.arctan2(v[:, 1], v[:, 0])) % 360, np.degrees(np.arcsin(np.clip(v[:, 2], -1, 1))), d
+
+
+def quaternion_to_ypr(q) -> tuple[float, float, float]:
+    """(w, x, y, z) → yaw, pitch, roll (deg) in this module's z-y-x convention."""
+    w, x, y, z = (float(v) for v in q)
+    n = np.sqrt(w * w + x * x + y * y + z * z) or 1.0
+    w, x, y, z = w / n, x / n, y / n, z / n
+    yaw = np.degrees(np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))
+    pitch = np.degrees(np.arcsin(np.clip(2 * (w * y - z * x), -1, 1)))
+    roll = np.degrees(np.arctan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y)))
+    return yaw, -pitch, roll
+
+
+class HeadTracker:
+    """The latest head orientation from a stream (e.g. ``lsl:type=HeadOrientation``):
+    three channels yaw, pitch, roll (deg) or four, a quaternion (w, x, y, z). A background
+    thread reads the source; :meth:`__call__` returns the newest pose or None."""
+
+    def __init__(self, source) -> None:
+        import threading
+
+        n = source.info.shape[0] if source.info.shape else 0
+        if n not in (3, 4):
+            raise ParameterError(f"head orientation needs 3 (yaw, pitch, roll) or 4 (quaternion) channels, stream "
+                                 f"{source.info.name!r} has {n}")
+        self.source = source
+        self._pose = None
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            for frame in self.source:
+                last = np.asarray(frame.data[-1], dtype=float)
+                self._pose = tuple(last) if last.size == 3 else quaternion_to_ypr(last)
+        except Exception as e:  # noqa: BLE001 - reported to the caller, never a crash in the audio thread
+            self.error = e
+
+    def __call__(self):
+        return self._pose
+
+    def close(self) -> None:
+        self.source.close()
