@@ -282,3 +282,20 @@ def test_locata_loader_reads_a_user_copy(tmp_path, monkeypatch):
     rec = load_locata(folders[0])
     np.testing.assert_allclose(rec.geometry.xyz, GEOM.xyz, atol=1e-9)
     assert rec.azimuths["talker1"] == pytest.approx([70.0, 70.0])
+
+
+def test_dead_and_clipped_microphones_are_named(caplog):
+    import logging
+
+    from sensekit.core.stages import SignalCheck
+
+    x = doa_scene(GEOM, azimuths=[10.0], duration_s=1.5, rng=0)
+    x = x / np.abs(x).max() * 0.5
+    x[:, 2] = 0.0  # dead
+    x[:, 4] = np.clip(x[:, 4] * 20, -1, 1)  # clipped
+    info = StreamInfo("a", "audio", FS, (6,), channels=GEOM.channels, dtype="float64")
+    st = SignalCheck(full_scale=1.0, label="microphone")
+    st.open(info)
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        feed(st, [Frame(info, x, t0=0.0)])
+    assert "microphone 'mic2' is flat" in caplog.text and "microphone 'mic4' is saturated" in caplog.text

@@ -208,7 +208,7 @@ def run_spatial_localise(
     """Directions of arrival (azimuth, elevation, power, confidence; or tracks with ids)
     every STFT hop, to LSL and/or JSON lines, with a live compass in the terminal."""
     from ..core import Chain
-    from ..core.stages import SetMeta
+    from ..core.stages import SetMeta, SignalCheck
     from ..spatial_audio.arrays import load_array
     from ..spatial_audio.stages import STFT, DOAEstimator, DOATracker
 
@@ -217,7 +217,8 @@ def run_spatial_localise(
         if len(src.info.shape) != 1 or src.info.shape[0] < 2 or not src.info.rate:
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; localisation needs "
                  ">= 2 regular audio channels")
-        stages = []
+        full_scale = 1.0 if src.info.dtype.startswith("float") else float(np.iinfo(src.info.dtype).max)
+        stages = [SignalCheck(full_scale=src.info.meta.get("full_scale", full_scale), label="microphone")]
         if array is not None:
             stages.append(SetMeta(array=load_array(array).to_dict()))
         if calibration is not None:

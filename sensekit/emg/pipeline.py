@@ -77,7 +77,7 @@ class EMGPipeline:
     # -- the stages ----------------------------------------------------------------
     def front_end(self, info: StreamInfo) -> Chain:
         """Filters and windowing for stream ``info`` (unfitted: nothing is learned here)."""
-        stages = [SignalCheck()]
+        stages = [SignalCheck(label="EMG channel")]
         if self.notch_hz:
             stages.append(Notch(self.notch_hz, harmonics=max(1, int(info.rate / 2 // self.notch_hz) - 1) or 1))
         if self.bandpass_hz is not None:

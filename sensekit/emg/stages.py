@@ -10,7 +10,7 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..core.stage import Stage
-from ..core.stages import LowPass
+from ..core.stages import LowPass, SignalCheck
 from ..errors import StreamFormatError
 from .decoders import CompiledDecoder
 from .features import FEATURES, compute_features, feature_names, resolve_features
@@ -168,68 +168,6 @@ class EMGDecoder(Stage):
             top = max(counts.values())
             out[i] = next(h for h in reversed(hist) if counts[h] == top)
         return out
-
-
-class SignalCheck(Stage):
-    """Pass EMG through, warning once per channel about NaN, flat or saturated signal.
-
-    NaN and infinite samples are replaced by 0 (so that filters downstream keep working)
-    and named in a warning; a channel that does not change for ``flat_s`` seconds is
-    reported as flat (a dead electrode or a lost contact); one whose samples reach
-    ``full_scale`` (from the argument or ``meta["full_scale"]``) in more than 1 % of a
-    second is reported as saturated.
-    """
-
-    def __init__(self, *, flat_s: float = 1.0, full_scale: float | None = None) -> None:
-        self.flat_s = flat_s
-        self.full_scale = full_scale
-
-    def _open(self, info: StreamInfo) -> StreamInfo:
-        check_stream(info, "SignalCheck", regular=True, ndim=1, dtype_kinds="fiu")
-        self._flat_n = max(2, int(self.flat_s * info.rate))
-        self._fs = self.full_scale if self.full_scale is not None else info.meta.get("full_scale")
-        self._out = info.replace(dtype="float64", channels=info.channels)
-        return self._out
-
-    def _reset(self) -> None:
-        n = self.input_info.shape[0]
-        self._same_run = np.zeros(n, dtype=np.int64)
-        self._last = np.full(n, np.nan)
-        self._warned: set[tuple[str, int]] = set()
-        self._sat = np.zeros(n, dtype=np.int64)
-        self._seen = 0
-
-    def _warn(self, what: str, ch: int, text: str) -> None:
-        if (what, ch) not in self._warned:
-            self._warned.add((what, ch))
-            log.warning("EMG channel %r %s", self.input_info.channels[ch], text)
-
-    def _process(self, frame: Frame) -> Frame:
-        x = np.asarray(frame.data, dtype=np.float64)
-        if x.shape[0] == 0:
-            return Frame._trusted(self._out, x, frame.t0, None, frame.seq)
-        if not np.isfinite(x).all():
-            bad = ~np.isfinite(x)
-            for ch in np.flatnonzero(bad.any(axis=0)):
-                self._warn("nan", int(ch), "has NaN/infinite samples: replaced by 0 (check the electrode)")
-            x = np.where(bad, 0.0, x)
-        # flat: a channel whose every sample in the block equals the last one seen
-        same = (x.max(axis=0) == x.min(axis=0)) & (x[0] == self._last)
-        self._same_run = np.where(same, self._same_run + x.shape[0], 0)
-        self._last = x[-1].copy()
-        if (self._same_run >= self._flat_n).any():
-            for ch in np.flatnonzero(self._same_run >= self._flat_n):
-                self._warn("flat", int(ch), f"is flat (no change for {self.flat_s:g} s): dead electrode or lost contact?")
-        if self._fs:
-            self._sat += (np.abs(x) >= self._fs).sum(axis=0)
-            self._seen += x.shape[0]
-            if self._seen >= self.input_info.rate:
-                for ch in np.flatnonzero(self._sat > 0.01 * self._seen):
-                    self._warn("sat", int(ch), f"is saturated (|x| >= {self._fs:g} in {self._sat[ch] / self._seen:.0%} "
-                                               "of samples): lower the gain or move the electrode")
-                self._sat[:] = 0
-                self._seen = 0
-        return Frame._trusted(self._out, x, frame.t0, None, frame.seq)
 
 
 class Envelope(Stage):

@@ -3,7 +3,7 @@
 from .filters import BandPass, HighPass, IIRFilter, LowPass, Notch, SOSFilter, butter_sos
 from .normalize import Standardize, standardisation
 from .resample import Resample
-from .select import SelectChannels, SetMeta
+from .select import SelectChannels, SetMeta, SignalCheck
 from .window import Window
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "Window",
     "SelectChannels",
     "SetMeta",
+    "SignalCheck",
     "Resample",
     "Standardize",
     "standardisation",
