@@ -249,3 +249,24 @@ def test_live_head_tracking_and_missing_speaker(tmp_path):
     assert r.exit_code == 2 and "--live" in r.stderr
     r = CliRunner().invoke(app, ["spatial", "render", str(tmp_path / "in.wav"), "--az", "30"])
     assert r.exit_code == 2 and "--live" in r.stderr
+
+
+def test_propagation_delay_and_other_sofa_conventions(tmp_path):
+    x = np.zeros((4000, 1))
+    x[0] = 1.0
+    outs = {}
+    for delay in (False, True):
+        r = BinauralRenderer(Scene.static([0.0], [0.0], [4.43]), block=256, propagation_delay=delay)
+        r.open(_info())
+        outs[delay] = feed(r, [Frame(_info(), x, t0=0.0)]).data[:, 0]
+    lag = np.argmax(np.abs(outs[True])) - np.argmax(np.abs(outs[False]))
+    assert abs(lag - 3.43 / 343.0 * FS) <= 1  # 10 ms later for 3.43 m beyond min_distance
+    import sofar
+
+    s = sofar.Sofa("GeneralFIR")
+    s.Data_IR = np.zeros((1, 2, 8))
+    s.Data_Delay = np.zeros((1, 2))
+    path = tmp_path / "fir.sofa"
+    sofar.write_sofa(str(path), s)
+    with pytest.raises(RecordingError, match="GeneralFIR SOFA file.*SimpleFreeFieldHRIR"):
+        HRTF.from_sofa(path)

@@ -63,6 +63,10 @@ class BinauralRenderer(Stage):
         Attenuate with distance beyond ``min_distance``.
     min_distance : float
         Metres.
+    propagation_delay : bool
+        Delay each source by its distance beyond ``min_distance`` (/ 343 m/s), put into its
+        filter; a moving source's changing delay, cross-faded block by block, gives an
+        approximate Doppler shift.
     brirs : ndarray (S, 2, L), optional
         Fixed binaural room responses per source (from
         :func:`~sensekit.spatial_audio.reverb.binaural_room_ir`), used instead of HRTF
@@ -77,7 +81,7 @@ class BinauralRenderer(Stage):
 
     def __init__(self, scene: Scene, hrtf: HRTF | None = None, *, block: int = 256, update_deg: float = 1.0,
                  crossfade: bool = True, distance_gain: bool = True, min_distance: float = 1.0,
-                 brirs: np.ndarray | None = None) -> None:
+                 propagation_delay: bool = False, brirs: np.ndarray | None = None) -> None:
         self.scene = scene
         self.hrtf = hrtf
         self.block = block
@@ -85,6 +89,7 @@ class BinauralRenderer(Stage):
         self.crossfade = crossfade
         self.distance_gain = distance_gain
         self.min_distance = min_distance
+        self.propagation_delay = propagation_delay
         self.brirs = brirs
 
     def _open(self, info: StreamInfo) -> StreamInfo:
@@ -103,7 +108,11 @@ class BinauralRenderer(Stage):
             self._brir_parts = partitions(b, self.block)
             self._p = self._brir_parts.shape[2]
         else:
-            self._p = int(np.ceil(self._hrtf.n_taps / self.block))
+            self._max_delay = 0
+            if self.propagation_delay:
+                far = max(float(src.keyframes[:, 3].max()) for src in self.scene.sources)
+                self._max_delay = int(np.ceil(max(far - self.min_distance, 0.0) / 343.0 * info.rate)) + 1
+            self._p = int(np.ceil((self._hrtf.n_taps + self._max_delay) / self.block))
         self._fade = (np.arange(self.block) + 0.5) / self.block
         self._chans = np.asarray(chans)
         return StreamInfo(info.name, "audio", info.rate, (2,), channels=("left", "right"), dtype="float64",
@@ -128,6 +137,12 @@ class BinauralRenderer(Stage):
         ir = self._hrtf.interpolate(az, el)  # (S, 2, N)
         if self.distance_gain:
             ir = ir * (self.min_distance / np.maximum(dist, self.min_distance))[:, None, None]
+        if self._max_delay:
+            from .hrtf import _fractional_delay
+
+            ir = np.concatenate([ir, np.zeros((*ir.shape[:2], self._max_delay))], axis=2)
+            delay = np.maximum(dist - self.min_distance, 0.0) / 343.0 * self.input_info.rate
+            ir = _fractional_delay(ir, np.repeat(delay[:, None], 2, axis=1))
         return partitions(ir, self.block)
 
     def _render_block(self, x: np.ndarray) -> np.ndarray:
