@@ -220,3 +220,19 @@ def test_calibrate_gesture_from_a_video(shared_data, tmp_path):
                                  "--countdown", "0", "--model", str(models), "--no-window", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "the source ended during gesture 'b'" in r.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_raw_features_with_an_rbf_svm_reach_095_on_the_ordered_split(shared_data):
+    from sensekit.gesture.datasets import load_keypoints, ordered_split
+
+    pts, y, classes = load_keypoints(shared_data / "kazuhito00-hand-keypoints")
+    tr, te = ordered_split(y)
+    clf = StaticGestureClassifier(input_format="kazuhito", decoder="svm", features="raw",
+                                  decoder_options={"C": 1.0}).fit(pts[tr], y[tr], classes)
+    pred, _ = clf.predict(pts[te])
+    assert (pred == y[te]).mean() >= 0.95
+    # a left hand is the mirror image of a right one
+    right = pts[te[:5]].reshape(-1, 21, 2)
+    left = right.copy()
+    left[..., 0] *= -1
+    np.testing.assert_array_equal(clf.predict(left, left=np.ones(5, bool))[0], clf.predict(right)[0])

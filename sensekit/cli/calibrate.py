@@ -152,6 +152,8 @@ def calibrate_gesture(
     model: Path | None = typer.Option(None, "--model", help="hand_landmarker.task (default: $SENSEKIT_MODELS)."),
     mirrored: bool = typer.Option(False, "--mirrored", help="The camera delivers mirrored (selfie) images."),
     decoder: str = typer.Option("lda", "--decoder", help="lda, svm, mlp or rf."),
+    features: str = typer.Option("hand", "--features", help="hand (invariant features; exportable to C) or raw "
+                                 "(normalised coordinates; best with --decoder svm)."),
     reject: float | None = typer.Option(None, "--reject", min=0, max=1, help="Answer 'none' below this confidence."),
     window: bool = typer.Option(True, "--window/--no-window", help="Show the camera, landmarks and countdown."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
@@ -210,12 +212,12 @@ def calibrate_gesture(
             cv2.destroyAllWindows()
     err.print()
     pts, y = np.asarray(points), np.asarray(labels)
-    clf = StaticGestureClassifier(decoder=decoder, reject_below=reject)
+    clf = StaticGestureClassifier(decoder=decoder, reject_below=reject, features=features)
     folds = 5
     order = np.arange(len(y)) % folds  # interleaved folds: each holds every part of each gesture
     correct = []
     for k in range(folds):
-        fit = StaticGestureClassifier(decoder=decoder).fit(pts[order != k], y[order != k], names)
+        fit = StaticGestureClassifier(decoder=decoder, features=features).fit(pts[order != k], y[order != k], names)
         correct.append(fit.predict(pts[order == k])[0] == y[order == k])
     accuracy = float(np.mean(np.concatenate(correct)))
     out.print(f"{folds}-fold cross-validated accuracy: {accuracy:.1%} on {len(y)} samples", highlight=False)

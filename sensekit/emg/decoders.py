@@ -95,6 +95,11 @@ class CompiledDecoder:
             self.n_support = np.asarray(params["n_support"], dtype=int)
             self.gamma = float(params["gamma"])
             self.starts = np.concatenate(([0], np.cumsum(self.n_support)))
+            n_cls = len(self.n_support)
+            self.pair_i, self.pair_j = (np.array(v, dtype=int) for v in np.triu_indices(n_cls, 1))
+            # the class of each support vector, to sum kernel x dual coefficient per class block
+            self.vote_i = np.eye(n_cls)[self.pair_i]  # (pairs, K): who gets the vote when d > 0
+            self.vote_j = np.eye(n_cls)[self.pair_j]
         elif self.kind == "mlp":
             self.weights = [np.asarray(w, dtype=np.float64) for w in params["weights"]]
             self.biases = [np.asarray(b, dtype=np.float64) for b in params["biases"]]
@@ -126,16 +131,13 @@ class CompiledDecoder:
         if self.kind == "svm":
             k = np.exp(-self.gamma * (np.sum(X**2, axis=1)[:, None] + self.sv_sq[None, :] - 2 * X @ self.sv.T))
             n_cls = len(self.classes)
-            votes = np.zeros((len(X), n_cls))
-            p = 0
-            for i in range(n_cls):
-                for j in range(i + 1, n_cls):
-                    si = slice(self.starts[i], self.starts[i + 1])
-                    sj = slice(self.starts[j], self.starts[j + 1])
-                    d = k[:, si] @ self.dual[j - 1, si] + k[:, sj] @ self.dual[i, sj] + self.intercept[p]
-                    votes[:, i] += d > 0
-                    votes[:, j] += d <= 0
-                    p += 1
+            # block[r, c] = sum over class c's support vectors of kernel x dual row r: all
+            # one-vs-one decisions at once, d(i, j) = block[j-1, i] + block[i, j] + b
+            block = np.add.reduceat(k[:, None, :] * self.dual[None], self.starts[:-1], axis=2)  # (n, K-1, K)
+            i, j = self.pair_i, self.pair_j
+            d = block[:, j - 1, i] + block[:, i, j] + self.intercept[None, :]
+            win = (d > 0).astype(np.float64)
+            votes = win @ self.vote_i + (1.0 - win) @ self.vote_j
             return votes / (n_cls * (n_cls - 1) / 2)
         # random forest: mean of the leaves' class fractions
         out = np.zeros((len(X), len(self.classes)))

@@ -24,6 +24,9 @@ def export_gesture_c(clf: StaticGestureClassifier, folder: str | Path, *, name: 
     dec = lp["decoder"]
     if dec["kind"] not in ("lda", "mlp"):
         raise ParameterError(f"decoder {dec['kind']!r} cannot be exported to C", "fit the classifier with lda or mlp")
+    if getattr(clf, "feature_set", "hand") != "hand":
+        raise ParameterError(f"gesture features {clf.feature_set!r} cannot be exported to C",
+                             "calibrate with --features hand")
     tables = [f"#define SK_INPUT_RAW {int(clf.input_format == 'landmarks')}",
               f"#define SK_REJECT_BELOW {float(clf.reject_below or 0.0)!r}",
               _arr("SK_MEAN", lp["mean"]), _arr("SK_SCALE", lp["scale"]),
