@@ -47,6 +47,21 @@ class DecisionView:
         return Group(grid, Text(f"{self.count} decisions, {rate:.1f}/s; Ctrl-C stops", style="dim"))
 
 
+def _publish(src, chain, *, lsl: str | None, jsonl: bool, duration: float | None, stop, view=None,
+             transient: bool = False):
+    """Run ``chain`` on ``src`` into an LSL outlet and/or JSON lines, with ``view`` (a rich
+    renderable with ``update(frame_in, frame_out, report)``) live on stderr unless the
+    results go to stdout; the chain is closed in any case."""
+    sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
+    try:
+        if jsonl or view is None:
+            return run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
+        with Live(view, console=err, refresh_per_second=8, transient=transient):
+            return run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop, on_block=view.update)
+    finally:
+        chain.close()
+
+
 @app.command("emg")
 def run_emg(
     source: str = typer.Argument(..., help="EMG source: lsl:type=EMG, brainflow:..., a recording, synth:emg."),
@@ -65,17 +80,8 @@ def run_emg(
         src = open_source(source, realtime=realtime)
         pipe = EMGPipeline.load(calibration, stream=src.info)
         chain = pipe.chain(src.info)
-        sinks = []
-        if lsl:
-            sinks.append(LSLOutletSink(lsl))
-        if jsonl:
-            sinks.append(JSONLinesSink())
-        view = DecisionView(list(pipe.classes_))
-        if jsonl:
-            report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
-        else:
-            with Live(view, console=err, refresh_per_second=10, transient=True):
-                report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop, on_block=view.update)
+        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop,
+                          view=DecisionView(list(pipe.classes_)), transient=True)
     if not jsonl:
         out.print(f"{report.samples_out} decisions from {report.samples_in:,} samples in {report.wall_s:.1f} s; "
                   f"latency of the chain {chain.latency_s * 1000:.0f} ms; stopped by {report.stopped_by}", highlight=False)
@@ -110,12 +116,7 @@ def run_gesture(
             stages.append(OneEuroFilter(min_cutoff_hz=1.0, beta=0.05))
         if calibration is not None:
             stages.append(StaticGestures(StaticGestureClassifier.load(calibration)))
-        chain = Chain(*stages)
-        sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
-        try:
-            report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
-        finally:
-            chain.close()
+        report = _publish(src, Chain(*stages), lsl=lsl, jsonl=jsonl, duration=duration, stop=stop)
     if not jsonl:
         out.print(f"{report.samples_out} frames processed in {report.wall_s:.1f} s; stopped by {report.stopped_by}",
                   highlight=False)
@@ -150,12 +151,7 @@ def run_eyetrack(
             pupil_info = stages[0].open(src.info)
             stages += [load_gaze_mapper(calibration, stream=pupil_info), GazeDegrees(),
                        EventDetector(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25))]
-        chain = Chain(*stages)
-        sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
-        try:
-            report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
-        finally:
-            chain.close()
+        report = _publish(src, Chain(*stages), lsl=lsl, jsonl=jsonl, duration=duration, stop=stop)
     if not jsonl:
         out.print(f"{report.samples_in} images, {report.samples_out} samples out in {report.wall_s:.1f} s; "
                   f"stopped by {report.stopped_by}", highlight=False)
@@ -229,17 +225,8 @@ def run_spatial_localise(
         stages += [STFT(nfft, nfft // 2), DOAEstimator(method, sources, gate_db=None if no_gate else gate_db)]
         if track:
             stages.append(DOATracker(sources))
-        chain = Chain(*stages)
-        sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
-        view = _Compass(sources, track)
-        try:
-            if jsonl:
-                report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
-            else:
-                with Live(view, console=err, refresh_per_second=8, transient=False):
-                    report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop, on_block=view.update)
-        finally:
-            chain.close()
+        report = _publish(src, Chain(*stages), lsl=lsl, jsonl=jsonl, duration=duration, stop=stop,
+                          view=_Compass(sources, track))
     if not jsonl:
         out.print(f"{report.samples_out} estimates from {report.samples_in} samples in {report.wall_s:.1f} s; "
                   f"stopped by {report.stopped_by}", highlight=False)

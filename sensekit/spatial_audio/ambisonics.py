@@ -21,13 +21,12 @@ import math
 
 import numpy as np
 
-from ..core import Frame, StreamInfo
+from ..core import StreamInfo
 from ..core.checks import check_scalar, check_stream
-from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
 from .arrays import unit_vector
 from .hrtf import HRTF, spherical_head
-from .renderer import partitions
+from .renderer import BlockRenderer, partitions
 from .scene import Scene, head_rotation
 
 __all__ = ["sh_matrix", "rotation_matrix", "magls_decoder", "AmbisonicRenderer", "make_renderer", "DIRECT_MAX_SOURCES"]
@@ -96,7 +95,7 @@ def magls_decoder(hrtf: HRTF, order: int, *, n_taps: int | None = None, cutoff_h
     return d * np.hanning(n)[None, None, :] ** 0.5
 
 
-class AmbisonicRenderer(Stage):
+class AmbisonicRenderer(BlockRenderer):
     """Many mono sources → binaural through order-``order`` Ambisonics.
 
     Parameters
@@ -190,36 +189,6 @@ class AmbisonicRenderer(Stage):
         Y = np.einsum("qpf,qepf->ef", self._fdl, self._D)
         self._k += 1
         return np.fft.irfft(Y, 2 * self.block, axis=1)[:, self.block :].T
-
-    def _process(self, frame: Frame) -> Frame | None:
-        if frame.n == 0:
-            return None
-        if self._t0 is None:
-            self._t0 = frame.t0
-        x = np.asarray(frame.data, dtype=np.float64)
-        if not np.isfinite(x).all():
-            raise ParameterError(f"stream {self.input_info.name!r} has NaN or inf samples at t = {frame.t0:.3f} s",
-                                 "clean the input (or replace NaN by 0)")
-        self._pending = np.concatenate([self._pending, x])
-        nb = self._pending.shape[0] // self.block
-        if nb == 0:
-            return None
-        start = self._k
-        out = np.concatenate([self._render_block(self._pending[i * self.block : (i + 1) * self.block])
-                              for i in range(nb)])
-        self._pending = self._pending[nb * self.block :]
-        return Frame._trusted(self.output_info, out, self._t0 + start * self.block / self.input_info.rate, None,
-                              frame.seq)
-
-    def _flush(self) -> Frame | None:
-        held = self._pending.shape[0]
-        if self._t0 is None or held == 0:
-            return None
-        start = self._k
-        y = self._render_block(np.concatenate([self._pending, np.zeros((self.block - held, self._pending.shape[1]))]))
-        self._pending = self._pending[:0]
-        return Frame._trusted(self.output_info, y[:held], self._t0 + start * self.block / self.input_info.rate, None,
-                              start)
 
 
 #: Above this many moving sources, ``mode="auto"`` renders through Ambisonics.

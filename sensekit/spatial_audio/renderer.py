@@ -29,7 +29,7 @@ from ..errors import ParameterError, StreamFormatError
 from .hrtf import HRTF, spherical_head
 from .scene import Scene
 
-__all__ = ["BinauralRenderer", "partitions"]
+__all__ = ["BinauralRenderer", "BlockRenderer", "partitions"]
 
 
 def partitions(ir: np.ndarray, block: int) -> np.ndarray:
@@ -43,7 +43,47 @@ def partitions(ir: np.ndarray, block: int) -> np.ndarray:
     return np.fft.rfft(parts, 2 * block, axis=-1)
 
 
-class BinauralRenderer(Stage):
+class BlockRenderer(Stage):
+    """Base of the renderers: cuts the input into blocks of ``self.block`` samples at fixed
+    stream indices, refuses NaN, and renders what is held at :meth:`flush`. Subclasses set
+    ``self._t0``, ``self._k`` (blocks done) and ``self._pending`` in ``_reset`` and
+    implement ``_render_block(x (block, channels)) -> (block, 2)``."""
+
+    def _render_block(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _run(self, data: np.ndarray, seq: int) -> Frame | None:
+        self._pending = np.concatenate([self._pending, data])
+        nb = self._pending.shape[0] // self.block
+        if nb == 0:
+            return None
+        start = self._k
+        out = np.concatenate([self._render_block(self._pending[i * self.block : (i + 1) * self.block])
+                              for i in range(nb)])
+        self._pending = self._pending[nb * self.block :]
+        t0 = self._t0 + start * self.block / self.input_info.rate
+        return Frame._trusted(self.output_info, out, t0, None, seq)
+
+    def _process(self, frame: Frame) -> Frame | None:
+        if frame.n == 0:
+            return None
+        if self._t0 is None:
+            self._t0 = frame.t0
+        x = np.asarray(frame.data, dtype=np.float64)
+        if not np.isfinite(x).all():
+            raise ParameterError(f"stream {self.input_info.name!r} has NaN or inf samples at t = {frame.t0:.3f} s; "
+                                 "the renderer will not turn them into noise", "clean the input (or replace NaN by 0)")
+        return self._run(x, frame.seq)
+
+    def _flush(self) -> Frame | None:
+        held = self._pending.shape[0]
+        if self._t0 is None or held == 0:
+            return None
+        out = self._run(np.zeros((self.block - held, self.input_info.shape[0])), self._k + 1)
+        return Frame._trusted(self.output_info, out.data[:held], out.t0, None, out.seq)
+
+
+class BinauralRenderer(BlockRenderer):
     """Mono sources → binaural stereo through HRTFs.
 
     Parameters
@@ -184,33 +224,3 @@ class BinauralRenderer(Stage):
             self._dirs = (a0, e0, d0)
         self._k += 1
         return y.T
-
-    def _run(self, data: np.ndarray, seq: int) -> Frame | None:
-        self._pending = np.concatenate([self._pending, data])
-        nb = self._pending.shape[0] // self.block
-        if nb == 0:
-            return None
-        start = self._k
-        out = np.concatenate([self._render_block(self._pending[i * self.block : (i + 1) * self.block])
-                              for i in range(nb)])
-        self._pending = self._pending[nb * self.block :]
-        t0 = self._t0 + start * self.block / self.input_info.rate
-        return Frame._trusted(self.output_info, out, t0, None, seq)
-
-    def _process(self, frame: Frame) -> Frame | None:
-        if frame.n == 0:
-            return None
-        if self._t0 is None:
-            self._t0 = frame.t0
-        x = np.asarray(frame.data, dtype=np.float64)
-        if not np.isfinite(x).all():
-            raise ParameterError(f"stream {self.input_info.name!r} has NaN or inf samples at t = {frame.t0:.3f} s; "
-                                 "the renderer will not turn them into noise", "clean the input (or replace NaN by 0)")
-        return self._run(x, frame.seq)
-
-    def _flush(self) -> Frame | None:
-        held = self._pending.shape[0]
-        if self._t0 is None or held == 0:
-            return None
-        out = self._run(np.zeros((self.block - held, self.input_info.shape[0])), self._k + 1)
-        return Frame._trusted(self.output_info, out.data[:held], out.t0, None, out.seq)
