@@ -204,24 +204,12 @@ def run_spatial_localise(
     """Directions of arrival (azimuth, elevation, power, confidence; or tracks with ids)
     every STFT hop, to LSL and/or JSON lines, with a live compass in the terminal."""
     from ..core import Chain
-    from ..core.stages import SetMeta, SignalCheck
-    from ..spatial_audio.arrays import load_array
     from ..spatial_audio.stages import STFT, DOAEstimator, DOATracker
+    from .spatial import array_front
 
     with stop_on_signals() as stop:
         src = open_source(source)
-        if len(src.info.shape) != 1 or src.info.shape[0] < 2 or not src.info.rate:
-            fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; localisation needs "
-                 ">= 2 regular audio channels")
-        full_scale = 1.0 if src.info.dtype.startswith("float") else float(np.iinfo(src.info.dtype).max)
-        stages = [SignalCheck(full_scale=src.info.meta.get("full_scale", full_scale), label="microphone")]
-        if array is not None:
-            stages.append(SetMeta(array=load_array(array).to_dict()))
-        if calibration is not None:
-            from ..spatial_audio.calibrate import ArrayCorrection, load_array_calibration
-
-            stages.append(ArrayCorrection(load_array_calibration(calibration)))
-        nfft = 1024 if src.info.rate > 24000 else 512
+        stages, nfft = array_front(src.info, array, calibration)
         stages += [STFT(nfft, nfft // 2), DOAEstimator(method, sources, gate_db=None if no_gate else gate_db)]
         if track:
             stages.append(DOATracker(sources))

@@ -60,6 +60,26 @@ def sweep(
     out.print(f"{seconds:g} s sweep {f1:g}..{f2 or 0.45 * rate:g} Hz at {rate} Hz written to {output}", highlight=False)
 
 
+def array_front(info, array: str | None, calibration: Path | None) -> tuple[list, int]:
+    """The stages before localisation — dead/clipped channel warnings, the geometry
+    (``--array``), the array calibration (``-c``) — and the STFT size for the rate."""
+    from ..core.stages import SetMeta, SignalCheck
+    from ..spatial_audio.arrays import load_array
+
+    if len(info.shape) != 1 or info.shape[0] < 2 or not info.rate:
+        fail(f"stream {info.name!r} is {info.kind!r} of shape {info.shape}; localisation needs >= 2 regular audio "
+             "channels")
+    full_scale = 1.0 if info.dtype.startswith("float") else float(np.iinfo(info.dtype).max)
+    stages = [SignalCheck(full_scale=info.meta.get("full_scale", full_scale), label="microphone")]
+    if array is not None:
+        stages.append(SetMeta(array=load_array(array).to_dict()))
+    if calibration is not None:
+        from ..spatial_audio.calibrate import ArrayCorrection, load_array_calibration
+
+        stages.append(ArrayCorrection(load_array_calibration(calibration)))
+    return stages, (1024 if info.rate > 24000 else 512)
+
+
 @app.command("localise")
 def localise(
     path: Path = typer.Argument(..., help="Array recording: .h5 (with its geometry), .wav/.flac, ..."),
@@ -74,25 +94,14 @@ def localise(
     """Directions of arrival over a recording, one estimate per --window seconds."""
     from ..core.recording import open_recording
     from ..core.sinks import CSVSink
-    from ..core.stages import SetMeta
-    from ..spatial_audio.arrays import load_array
     from ..spatial_audio.stages import STFT, DOAEstimator
     from ..testing import feed
 
     with open_recording(path) as rec:
         whole = rec.read()
     info = whole.info
-    if len(info.shape) != 1 or info.shape[0] < 2:
-        fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; localisation needs >= 2 audio channels")
     frames = [whole]
-    stages = []
-    if array is not None:
-        stages.append(SetMeta(array=load_array(array).to_dict()))
-    if calibration is not None:
-        from ..spatial_audio.calibrate import ArrayCorrection, load_array_calibration
-
-        stages.append(ArrayCorrection(load_array_calibration(calibration)))
-    nfft = 1024 if info.rate > 24000 else 512
+    stages, nfft = array_front(info, array, calibration)
     hop = nfft // 2
     per = max(int(round(window * info.rate / hop)), 1)
     stages += [STFT(nfft, hop), DOAEstimator(method, sources, window_frames=per, every=per)]
