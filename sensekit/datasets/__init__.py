@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib
+import logging
 import os
 import tomllib
 from collections.abc import Callable
@@ -45,6 +46,8 @@ __all__ = [
     "cache_dir",
     "load",
 ]
+
+log = logging.getLogger("sensekit")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +120,9 @@ def cache_dir() -> Path:
 
 
 def _shared_dir(name: str) -> Path | None:
+    if name in cards() and cards()[name].kind == "model":
+        root = os.environ.get("SENSEKIT_MODELS")
+        return Path(root) / name if root and (Path(root) / name).is_dir() else None
     root = os.environ.get("SENSEKIT_DATA")
     if root and (Path(root) / name).is_dir():
         return Path(root) / name
@@ -208,7 +214,9 @@ def fetch(name: str, *, mirror: str | None = None, progress: Callable | None = N
     done = 0
     for f in card.files:
         target = folder / f.path
-        if target.is_file() and target.stat().st_size == f.size and _sha256(target) == f.sha256:
+        expected = _expected_sha256(f, target)
+        if target.is_file() and (not f.size or target.stat().st_size == f.size) and expected \
+                and _sha256(target) == expected:
             done += f.size
             if progress:
                 progress(f, done, total)
@@ -216,10 +224,15 @@ def fetch(name: str, *, mirror: str | None = None, progress: Callable | None = N
         url = f"{mirror.rstrip('/')}/{name}/{_quote(f.path)}" if mirror else f.url
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            pooch.retrieve(url, known_hash=f"sha256:{f.sha256}", fname=target.name, path=target.parent,
-                           progressbar=False)
+            pooch.retrieve(url, known_hash=f"sha256:{expected}" if expected else None, fname=target.name,
+                           path=target.parent, progressbar=False)
+            if not expected:  # the publisher gives no checksum: pin this download's
+                pin = _sha256(target)
+                _pin_path(target).write_text(pin + "\n")
+                log.warning("dataset %r: %s has no published checksum; pinned sha256 %s (later fetches and "
+                            "'sensekit datasets verify' check against it)", name, f.path, pin)
         except ValueError as e:  # pooch: hash mismatch (the download is removed)
-            if target.exists() and _sha256(target) != f.sha256:
+            if target.exists() and _sha256(target) != expected:
                 target.unlink()
             raise DatasetError(f"dataset {name!r}: {f.path} failed its sha256 check ({str(e).splitlines()[0][:120]})",
                                "the source changed or the download was damaged; try again or report it") from None
@@ -231,6 +244,19 @@ def fetch(name: str, *, mirror: str | None = None, progress: Callable | None = N
         if progress:
             progress(f, done, total)
     return folder
+
+
+def _pin_path(target: Path) -> Path:
+    return target.with_name(target.name + ".sha256")
+
+
+def _expected_sha256(f: DataFile, target: Path) -> str:
+    """The card's checksum, or the one pinned at the first download of a file whose
+    publisher gives none ("" when neither exists)."""
+    if f.sha256:
+        return f.sha256
+    pin = _pin_path(target)
+    return pin.read_text().strip() if pin.is_file() else ""
 
 
 def _quote(path: str) -> str:
@@ -260,11 +286,12 @@ def verify(name: str) -> list[tuple[DataFile, str]]:
     out = []
     for f in card.files:
         p = folder / f.path
+        expected = _expected_sha256(f, p)
         if not p.is_file():
             out.append((f, "missing"))
-        elif p.stat().st_size != f.size:
+        elif f.size and p.stat().st_size != f.size:
             out.append((f, "size"))
-        elif _sha256(p) != f.sha256:
+        elif expected and _sha256(p) != expected:
             out.append((f, "sha256"))
         else:
             out.append((f, "ok"))

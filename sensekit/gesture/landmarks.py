@@ -41,23 +41,27 @@ def _close_all() -> None:
 
 
 def find_model(path: str | os.PathLike | None = None) -> Path:
-    """The hand-landmarker model: ``path``, else ``$SENSEKIT_MODELS/hand_landmarker/``, else
-    the user cache's ``models/``; a clear error when none exists."""
+    """The hand-landmarker model: ``path`` (a file, or a folder holding it), else
+    ``$SENSEKIT_MODELS/hand_landmarker/``, else the cache where ``sensekit datasets fetch
+    hand_landmarker`` puts it (model card ``hand_landmarker``); a clear error when none
+    exists."""
     candidates = []
     if path is not None:
-        candidates.append(Path(path))
+        p = Path(path)
+        candidates.append(p / MODEL_NAME if p.is_dir() else p)
     if os.environ.get("SENSEKIT_MODELS"):
         candidates.append(Path(os.environ["SENSEKIT_MODELS"]) / "hand_landmarker" / MODEL_NAME)
     from ..datasets import cache_dir
 
-    candidates.append(cache_dir() / "models" / MODEL_NAME)
+    candidates.append(cache_dir() / "datasets" / "hand_landmarker" / MODEL_NAME)
     for c in candidates:
         if c.is_file():
             return c
     if path is not None:
         raise DeviceError(f"hand landmarker model {str(path)!r} does not exist", "check the --model path")
     raise DeviceError("no hand landmarker model found",
-                      f"pass --model PATH to a {MODEL_NAME} file or set SENSEKIT_MODELS to a folder with hand_landmarker/")
+                      "run 'sensekit datasets fetch hand_landmarker', or pass --model PATH to a "
+                      f"{MODEL_NAME} file, or set SENSEKIT_MODELS to a folder with hand_landmarker/")
 
 
 class HandLandmarks(Stage):
