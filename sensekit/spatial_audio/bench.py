@@ -345,6 +345,23 @@ def _render_quality_run(key: dict, quick: bool) -> dict:
     rel = np.abs(np.array(rel)) * 100
     for b, col in zip(OCTAVE_BANDS[1:6], rel.T, strict=True):
         metrics[f"rt60_error_pct_{int(b)}hz_max"] = float(col.max())
+    # the reverberant case beside pyroomacoustics: the same room, uniform RT60, mono "ears"
+    peers = {}
+    room, src, lis = (8.0, 6.0, 3.0), (5.0, 3.0, 1.5), (2.0, 3.0, 1.5)
+    t = time.perf_counter()
+    br = binaural_room_ir(room, src, lis, hrtf, rt60=0.6, rng=0)
+    metrics["room_ir_s"] = time.perf_counter() - t
+    metrics["room_rt60_error_pct_1000hz"] = abs(schroeder_rt60(br, fs, band=1000.0) / 0.6 - 1) * 100
+    try:
+        ears = np.array(lis)[:, None] + np.array([[0.0, 0.0], [0.0875, -0.0875], [0.0, 0.0]])
+        out = run_peer("pyroomacoustics", ADAPTERS / "pyroomacoustics_room.py",
+                       {"size": np.array(room), "rt60": 0.6, "fs": fs, "source": np.array(src), "mics": ears})
+        rir = np.asarray(out["rir"])
+        err = abs(schroeder_rt60(rir, fs, band=1000.0) / 0.6 - 1) * 100
+        peers["pyroomacoustics ShoeBox (image sources only, mono)"] = {
+            "room_ir_s": out["s"], "room_rt60_error_pct_1000hz": err, "max_order": out["max_order"]}
+    except PeerUnavailable as e:
+        peers["pyroomacoustics"] = {"skipped": str(e)}
     # clicks at filter switches: a source sweeping 180 deg/s, cross-faded vs hard-switched
     n = int(fs)
     x = np.sin(2 * np.pi * 440 * np.arange(n) / fs)[:, None]
@@ -356,11 +373,11 @@ def _render_quality_run(key: dict, quick: bool) -> dict:
         y = feed(r, [Frame(r.input_info, x, t0=0.0)]).data[:, 0]
         peaks[fade] = float(np.max(np.abs(np.diff(y, 2)[2000:-2000])))
     metrics["click_second_difference_ratio"] = peaks[True] / peaks[False]
-    return {"metrics": metrics}
+    return {"metrics": metrics, "peers": peers}
 
 
 register(Task(
     name="spatial.render-quality", chain="spatial", description="spherical-head renderer: ITD of rendered directions vs "
-    "Woodworth; room responses (8x6x3 m, RT60 0.4-0.9 s per octave): T30 error per band; click energy at filter "
-    "switches with/without crossfade", units=lambda quick: [{}], run_unit=_render_quality_run,
+    "Woodworth; room responses (8x6x3 m, RT60 0.4-0.9 s per octave): T30 error per band, and time and RT60 beside "
+    "pyroomacoustics' ShoeBox for the same room; click energy at filter switches with/without crossfade", units=lambda quick: [{}], run_unit=_render_quality_run,
 ))
