@@ -379,5 +379,6 @@ def _render_quality_run(key: dict, quick: bool) -> dict:
 register(Task(
     name="spatial.render-quality", chain="spatial", description="spherical-head renderer: ITD of rendered directions vs "
     "Woodworth; room responses (8x6x3 m, RT60 0.4-0.9 s per octave): T30 error per band, and time and RT60 beside "
-    "pyroomacoustics' ShoeBox for the same room; click energy at filter switches with/without crossfade", units=lambda quick: [{}], run_unit=_render_quality_run,
+    "pyroomacoustics' ShoeBox for the same room; click energy at filter switches with/without crossfade",
+    units=lambda quick: [{}], run_unit=_render_quality_run,
 ))
