@@ -45,9 +45,13 @@ class STFT(Stage):
     Parameters
     ----------
     nfft : int
-        Frame length (samples), Hann window.
+        Frame length (samples).
     hop : int
         Samples between frames.
+    window : str
+        A :func:`scipy.signal.get_window` name: ``"hann"`` (default; best for SRP-PHAT)
+        or ``"boxcar"`` (rectangular; better for (normalised) MUSIC with several sources
+        in reverberant rooms).
 
     Notes
     -----
@@ -57,15 +61,21 @@ class STFT(Stage):
     ``meta["audio_rate"]`` describe the transform.
     """
 
-    def __init__(self, nfft: int = 512, hop: int = 256) -> None:
+    def __init__(self, nfft: int = 512, hop: int = 256, window: str = "hann") -> None:
         self.nfft = nfft
         self.hop = hop
+        self.window = window
 
     def _open(self, info: StreamInfo) -> StreamInfo:
         check_stream(info, "STFT", regular=True, ndim=1, dtype_kinds="fiu")
         check_scalar(self.nfft, "nfft", kind=int, min_value=8)
         check_scalar(self.hop, "hop", kind=int, min_value=1, max_value=self.nfft)
-        self._win = np.hanning(self.nfft + 1)[:-1]
+        from scipy.signal import get_window
+
+        try:
+            self._win = get_window(self.window, self.nfft)
+        except ValueError:
+            raise ParameterError(f"unknown STFT window {self.window!r}", "use hann, boxcar, hamming, ...") from None
         meta = {**dict(info.meta), "nfft": self.nfft, "hop": self.hop, "audio_rate": info.rate,
                 "audio_channels": list(info.channels or ())}
         return StreamInfo(info.name, "stft", info.rate / self.hop, (self.nfft // 2 + 1, info.shape[0]),
