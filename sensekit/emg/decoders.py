@@ -90,6 +90,7 @@ class CompiledDecoder:
         elif self.kind == "svm":
             self.sv = np.asarray(params["support_vectors"], dtype=np.float64)
             self.sv_sq = np.sum(self.sv**2, axis=1)
+            self.sv_t = np.ascontiguousarray(self.sv.T)
             self.dual = np.asarray(params["dual_coef"], dtype=np.float64)
             self.intercept = np.asarray(params["intercept"], dtype=np.float64)
             self.n_support = np.asarray(params["n_support"], dtype=int)
@@ -98,8 +99,19 @@ class CompiledDecoder:
             n_cls = len(self.n_support)
             self.pair_i, self.pair_j = (np.array(v, dtype=int) for v in np.triu_indices(n_cls, 1))
             # the class of each support vector, to sum kernel x dual coefficient per class block
-            self.vote_i = np.eye(n_cls)[self.pair_i]  # (pairs, K): who gets the vote when d > 0
-            self.vote_j = np.eye(n_cls)[self.pair_j]
+            # votes = win @ (I - J) + column sums of J, with I, J (pairs, K) one-hot: the
+            # first class of a pair gets the vote when d > 0, the second otherwise
+            vote_i, vote_j = np.eye(n_cls)[self.pair_i], np.eye(n_cls)[self.pair_j]
+            self.vote_diff = (vote_i - vote_j) / len(self.pair_i)
+            self.vote_base = vote_j.sum(axis=0) / len(self.pair_i)
+            # one matrix that maps kernel values to every pair's decision value:
+            # d(i, j) = sum_{sv in i} k dual[j-1] + sum_{sv in j} k dual[i] + b
+            sv_class = np.repeat(np.arange(n_cls), self.n_support)
+            pairs = np.zeros((len(self.sv), len(self.pair_i)))
+            for p_, (i, j) in enumerate(zip(self.pair_i.tolist(), self.pair_j.tolist(), strict=True)):
+                pairs[sv_class == i, p_] = self.dual[j - 1, sv_class == i]
+                pairs[sv_class == j, p_] = self.dual[i, sv_class == j]
+            self.pair_weights = pairs
         elif self.kind == "mlp":
             self.weights = [np.asarray(w, dtype=np.float64) for w in params["weights"]]
             self.biases = [np.asarray(b, dtype=np.float64) for b in params["biases"]]
@@ -129,16 +141,14 @@ class CompiledDecoder:
             e = np.exp(z)
             return e / e.sum(axis=1, keepdims=True)
         if self.kind == "svm":
-            k = np.exp(-self.gamma * (np.sum(X**2, axis=1)[:, None] + self.sv_sq[None, :] - 2 * X @ self.sv.T))
-            n_cls = len(self.classes)
-            # block[r, c] = sum over class c's support vectors of kernel x dual row r: all
-            # one-vs-one decisions at once, d(i, j) = block[j-1, i] + block[i, j] + b
-            block = np.add.reduceat(k[:, None, :] * self.dual[None], self.starts[:-1], axis=2)  # (n, K-1, K)
-            i, j = self.pair_i, self.pair_j
-            d = block[:, j - 1, i] + block[:, i, j] + self.intercept[None, :]
-            win = (d > 0).astype(np.float64)
-            votes = win @ self.vote_i + (1.0 - win) @ self.vote_j
-            return votes / (n_cls * (n_cls - 1) / 2)
+            # exp(-gamma ||x - sv||^2), in place: x·sv terms first, then the norms
+            k = X @ self.sv_t
+            k *= 2.0 * self.gamma
+            k -= self.gamma * self.sv_sq
+            k -= (self.gamma * np.einsum("ij,ij->i", X, X))[:, None]
+            np.exp(k, out=k)
+            d = k @ self.pair_weights + self.intercept  # every one-vs-one decision at once
+            return (d > 0) @ self.vote_diff + self.vote_base  # vote shares
         # random forest: mean of the leaves' class fractions
         out = np.zeros((len(X), len(self.classes)))
         rows = np.arange(len(X))

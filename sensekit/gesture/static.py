@@ -60,9 +60,8 @@ class StaticGestureClassifier:
         if self.input_format == "landmarks":
             p = kazuhito_normalize(p).reshape(-1, 21, 2)
         if self.feature_set == "raw":
-            rows = p.reshape(len(p), 42)
+            rows = p.reshape(len(p), 42).copy()  # a copy: the caller's array stays untouched
             if left is not None and np.any(left):
-                rows = rows.copy()
                 rows[np.asarray(left, dtype=bool), 0::2] *= -1  # a left hand mirrored into a right one
             return rows
         if self.feature_set != "hand":
@@ -85,16 +84,20 @@ class StaticGestureClassifier:
         if getattr(self, "_compiled", None) is None:
             self._compiled = CompiledDecoder(self.learned_["decoder"])
             self._mean = np.asarray(self.learned_["mean"])
-            self._scale = np.asarray(self.learned_["scale"])
+            self._inv_scale = 1.0 / np.asarray(self.learned_["scale"])
+            self._labels = self._compiled.classes.astype(int)
         return self._compiled
 
     def predict(self, points: np.ndarray, left: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Labels (:data:`NONE` when rejected) and confidences of landmark sets."""
         dec = self._dec()
-        scores = dec.scores((self.features(points, left) - self._mean) / self._scale)
+        x = self.features(points, left)
+        x -= self._mean
+        x *= self._inv_scale
+        scores = dec.scores(x)
         best = scores.argmax(axis=1)
-        conf = scores[np.arange(len(scores)), best]
-        labels = dec.classes[best].astype(int)
+        conf = scores.max(axis=1)
+        labels = self._labels[best]
         if self.reject_below is not None:
             labels = np.where(conf < self.reject_below, NONE, labels)
         return labels, conf
