@@ -89,13 +89,13 @@ class CompiledDecoder:
             self.intercept = np.asarray(params["intercept"], dtype=np.float64)
         elif self.kind == "svm":
             self.sv = np.asarray(params["support_vectors"], dtype=np.float64)
-            self.sv_sq = np.sum(self.sv**2, axis=1)
-            self.sv_t = np.ascontiguousarray(self.sv.T)
+            self.gamma = float(params["gamma"])
+            # exp(-gamma ||x - sv||^2) = exp(x · 2 gamma sv - gamma ||sv||^2 - gamma ||x||^2)
+            self.sv_t2g = np.ascontiguousarray(self.sv.T) * (2.0 * self.gamma)
+            self.sv_sq_g = np.sum(self.sv**2, axis=1) * self.gamma
             self.dual = np.asarray(params["dual_coef"], dtype=np.float64)
             self.intercept = np.asarray(params["intercept"], dtype=np.float64)
             self.n_support = np.asarray(params["n_support"], dtype=int)
-            self.gamma = float(params["gamma"])
-            self.starts = np.concatenate(([0], np.cumsum(self.n_support)))
             n_cls = len(self.n_support)
             self.pair_i, self.pair_j = (np.array(v, dtype=int) for v in np.triu_indices(n_cls, 1))
             # the class of each support vector, to sum kernel x dual coefficient per class block
@@ -142,9 +142,8 @@ class CompiledDecoder:
             return e / e.sum(axis=1, keepdims=True)
         if self.kind == "svm":
             # exp(-gamma ||x - sv||^2), in place: x·sv terms first, then the norms
-            k = X @ self.sv_t
-            k *= 2.0 * self.gamma
-            k -= self.gamma * self.sv_sq
+            k = X @ self.sv_t2g
+            k -= self.sv_sq_g
             k -= (self.gamma * np.einsum("ij,ij->i", X, X))[:, None]
             np.exp(k, out=k)
             d = k @ self.pair_weights + self.intercept  # every one-vs-one decision at once
