@@ -13,7 +13,7 @@ from .datasets import load_hand_images, load_keypoints, ordered_split
 from .static import StaticGestureClassifier
 
 #: sensekit's static-gesture configuration.
-STATIC = {"decoder": "svm", "features": "raw", "decoder_options": {"C": 1.0}}
+STATIC = {"decoder": "svm", "features": "raw", "decoder_options": {"C": 2.0}}
 
 
 def _static_run(dataset: str):
