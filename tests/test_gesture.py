@@ -236,3 +236,24 @@ def test_raw_features_with_an_rbf_svm_reach_095_on_the_ordered_split(shared_data
     left = right.copy()
     left[..., 0] *= -1
     np.testing.assert_array_equal(clf.predict(left, left=np.ones(5, bool))[0], clf.predict(right)[0])
+
+
+def test_bad_model_camera_and_image_shape_are_one_line_errors(tmp_path):
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.core import StreamInfo
+    from sensekit.errors import DeviceError, StreamFormatError
+    from sensekit.gesture.landmarks import HandLandmarks
+
+    bad = tmp_path / "hand_landmarker.task"
+    bad.write_bytes(b"not a model")
+    stage = HandLandmarks(bad)
+    with pytest.raises((DeviceError, StreamFormatError)):
+        stage.open(StreamInfo("cam", "image", 30.0, (48, 64, 3), dtype="uint8"))
+        stage.process(__import__("sensekit.core", fromlist=["Frame"]).Frame(
+            stage.input_info, np.zeros((1, 48, 64, 3), np.uint8), t0=0.0))
+    with pytest.raises(StreamFormatError, match="HandLandmarks cannot take stream 'cam'"):
+        HandLandmarks(bad).open(StreamInfo("cam", "image", 30.0, (48, 64), dtype="uint8"))
+    r = CliRunner().invoke(app, ["run", "gesture", "camera:7", "--model", str(bad), "-d", "1"])
+    assert r.exit_code != 0 and "Traceback" not in r.output and "camera 7 cannot be opened" in r.stderr

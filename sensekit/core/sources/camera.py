@@ -11,7 +11,7 @@ import numpy as np
 from ...errors import DeviceError, DeviceLostError, RecordingError
 from ..frame import Frame
 from ..info import StreamInfo
-from .base import Source, clock
+from .base import Source, clock, quiet_stderr
 
 __all__ = ["CameraSource", "VideoFileSource", "list_cameras", "import_cv2"]
 
@@ -35,7 +35,8 @@ def list_cameras(max_index: int = 8) -> list[dict]:
         indices = list(range(max_index))
     found = []
     for i in indices[:max_index]:
-        cap = cv2.VideoCapture(i)
+        with quiet_stderr():  # OpenCV's backends print their probing to fd 2
+            cap = cv2.VideoCapture(i)
         if cap.isOpened():
             found.append({"index": i, "width": int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
                           "height": int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), "fps": float(cap.get(cv2.CAP_PROP_FPS))})
@@ -77,7 +78,8 @@ class CameraSource(_OpenCVSource):
                  fps: float | None = None, grey: bool = False, timeout_s: float = 2.0) -> None:
         cv2 = self._cv2 = import_cv2()
         self.index, self.grey, self.timeout_s = index, grey, timeout_s
-        self._cap = cv2.VideoCapture(index)
+        with quiet_stderr():
+            self._cap = cv2.VideoCapture(index)
         if not self._cap.isOpened():
             self._cap.release()
             self._cap = None
