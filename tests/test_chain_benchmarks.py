@@ -1,0 +1,43 @@
+"""The eye-tracking and spatial-audio benchmark tasks run end to end at quick size, and
+their figures are what the chains promise (peers are skipped when not installed)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from sensekit.cli import app
+
+runner = CliRunner()
+
+
+def _results(path):
+    return {r["task"]: r for r in json.loads(path.read_text())["results"]}
+
+
+def test_eyetrack_tasks_quick(tmp_path, shared_data, monkeypatch):
+    monkeypatch.setenv("SENSEKIT_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "eye.json"
+    r = runner.invoke(app, ["bench", "run", "eyetrack", "--quick", "-j", "1", "--no-cache", "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    res = _results(out)
+    assert res["eyetrack.lund2013"]["metrics"]["kappa_saccade"] > 0.7
+    assert res["eyetrack.irf"]["metrics"]["f1_saccade"] > 0.8
+    assert res["eyetrack.pupil"]["metrics"]["detection_rate"] > 0.97
+    assert res["eyetrack.pupil"]["metrics"]["median_error_px"] < 0.3
+    assert res["eyetrack.calibration"]["metrics"]["accuracy_deg"] < 0.6
+
+
+def test_spatial_tasks_quick(tmp_path, monkeypatch):
+    monkeypatch.setenv("SENSEKIT_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "spatial.json"
+    r = runner.invoke(app, ["bench", "run", "spatial", "--quick", "-j", "1", "--no-cache", "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    res = _results(out)
+    assert res["spatial.doa"]["metrics"]["median_error_deg"] < 5
+    assert res["spatial.streaming"]["metrics"]["tracking_median_error_deg"] < 3
+    assert res["spatial.array-calibration"]["metrics"]["doa_error_after_deg"] < 3
+    q = res["spatial.render-quality"]["metrics"]
+    assert q["rt60_error_pct_1000hz_max"] < 5 and q["itd_error_us_max"] < 60 and q["click_second_difference_ratio"] < 0.5
+    assert "spatial.render-capacity" in res
