@@ -19,10 +19,12 @@ class Stage:
     A stage's life: construct it with its parameters (stored as given, nothing
     computed), :meth:`open` it on an input :class:`StreamInfo` (checks the format,
     allocates state, returns the output info), then call :meth:`process` on each
-    :class:`Frame` in order. :meth:`reset` forgets the stream's history.
+    :class:`Frame` in order. :meth:`reset` forgets the stream's history; at the end of a
+    stream :meth:`flush` returns what a stage with look-ahead still holds.
 
-    Subclasses implement ``_open(info) -> StreamInfo``, ``_process(frame) -> Frame | None``
-    and ``_reset()``; the public methods do the bookkeeping.
+    Subclasses implement ``_open(info) -> StreamInfo``, ``_process(frame) -> Frame | None``,
+    ``_reset()`` and, when they hold samples back, ``_flush() -> Frame | None``; the public
+    methods do the bookkeeping.
 
     Attributes
     ----------

@@ -166,8 +166,7 @@ def render_eye(yaw_deg: float = 0.0, pitch_deg: float = 0.0, pupil_radius_mm: fl
     mask = np.zeros((h, w), np.uint8)
     _ellipse(mask, iris, 255)
     tex = cv2.GaussianBlur(rng.normal(0, 12, (h, w)).astype(np.float32), (0, 0), 1.5)
-    eye = np.where(mask > 0, 110 + tex - 20 * (mask / 255.0), eye) * 1.0
-    eye = eye * (1 - mask / 255.0 * 0) if False else eye
+    eye = np.where(mask > 0, 110 + tex - 20 * (mask / 255.0), eye)  # textured iris
     pupil = pupil_ellipse(yaw_deg, pitch_deg, pupil_radius_mm, camera)
     pm = np.zeros((h, w), np.uint8)
     _ellipse(pm, pupil, 255)
