@@ -107,7 +107,7 @@ def gaze_velocity(x, y, rate: float, *, window_s: float = 0.02, order: int = 2, 
 
 
 def adaptive_threshold(speed: np.ndarray, *, initial: float = 100.0, peak_sd: float = 6.0, onset_sd: float = 3.0,
-                       tol: float = 1.0, floor: float = 0.0, robust: bool = False,
+                       tol: float = 1.0, floor: float | str = 0.0, robust: bool = False,
                        max_iter: int = 100) -> tuple[float, float, float, float]:
     """Nyström & Holmqvist's data-driven saccade thresholds.
 
@@ -117,6 +117,8 @@ def adaptive_threshold(speed: np.ndarray, *, initial: float = 100.0, peak_sd: fl
     With ``robust``, the median and 1.4826 × the median absolute deviation replace the
     mean and standard deviation, so that a few artefacts do not inflate the thresholds.
 
+    ``floor="auto"`` is 8 × the median speed, within 20–40 deg/s.
+
     Returns
     -------
     peak, onset, mean, sd : float
@@ -124,6 +126,8 @@ def adaptive_threshold(speed: np.ndarray, *, initial: float = 100.0, peak_sd: fl
         statistics (deg/s); ``peak`` and ``onset`` are at least ``floor``.
     """
     v = np.sort(speed[np.isfinite(speed)])
+    if floor == "auto":
+        floor = auto_floor(v)
     pt, m, s = float(initial), 0.0, 0.0
     if v.size == 0:
         return max(pt, floor), max(pt, floor), m, s
@@ -146,6 +150,14 @@ def adaptive_threshold(speed: np.ndarray, *, initial: float = 100.0, peak_sd: fl
         if done:
             break
     return max(pt, floor), max(m + onset_sd * s, floor * onset_sd / peak_sd), m, s
+
+
+def auto_floor(sorted_speed: np.ndarray) -> float:
+    """The automatic peak-threshold floor: 8 × the median speed, within 20–40 deg/s
+    (40 for the noisier 500 Hz video trackers, 20 for quiet 1000 Hz ones)."""
+    if sorted_speed.size == 0:
+        return 40.0
+    return float(np.clip(8.0 * sorted_speed[sorted_speed.size // 2], 20.0, 40.0))
 
 
 def _sorted_mad(v: np.ndarray, m: float) -> float:
@@ -350,6 +362,8 @@ def _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, mi
                    pso_window_s, min_pso_s, threshold_floor, robust, offset_factor=1.0, moving_peak=0.0):
     peak, onset, _, _ = adaptive_threshold(speed, initial=initial_threshold, peak_sd=peak_sd, onset_sd=onset_sd,
                                            floor=threshold_floor, robust=robust)
+    if threshold_floor == "auto" and not moving_peak and peak < 40.0:
+        moving_peak = 40.0  # a low floor: slow peaks count only on a still eye
     sacc, psos = _saccades(speed, rate, peak=peak, onset=onset, noise_window_s=0.04, min_duration_s=min_saccade_s,
                            max_duration_s=max_saccade_s, pso_window_s=pso_window_s, local_sd=onset_sd,
                            min_pso_s=min_pso_s, offset_factor=offset_factor, moving_peak=moving_peak)
@@ -362,7 +376,7 @@ def _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, mi
 
 def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: float = 100.0, peak_sd: float = 6.0,
              onset_sd: float = 3.0, min_saccade_s: float = 0.01, max_saccade_s: float = 0.15,
-             pso_window_s: float = 0.04, min_pso_s: float = 0.002, threshold_floor: float = 40.0,
+             pso_window_s: float = 0.04, min_pso_s: float = 0.002, threshold_floor: float | str = "auto",
              moving_peak: float = 0.0, offset_factor: float = 2.0, pursuit_window_s: float = 0.2, pursuit_threshold: float = 4.0,
              pursuit_low: float | None = 2.0, min_pursuit_s: float = 0.06, min_fixation_s: float = 0.06,
              loss_margin_s: float = 0.01,
@@ -377,14 +391,17 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     ``None``: no hysteresis); pursuit and fixation runs shorter than their minimum
     durations are absorbed by their neighbours. Lost samples and ``loss_margin_s`` around them are
     blink. ``threshold_floor`` (deg/s) keeps the adaptive peak threshold above the
-    noise of very clean data, and a peak below ``moving_peak`` (deg/s) is a saccade only
-    when the eye was still just before it (on a moving eye it is a pursuit's unevenness);
-    ``robust`` estimates the noise by median and MAD.
+    noise of very clean data — ``"auto"``: 8 × the median speed within 20–40 deg/s, so
+    quiet 1000 Hz trackers keep their small saccades — and a peak below ``moving_peak``
+    (deg/s; 40 when the auto floor is lower) is a saccade only when the eye was still just
+    before it (on a moving eye it is a pursuit's unevenness); ``robust`` estimates the
+    noise by median and MAD.
 
     A saccade ends where the speed falls below ``offset_factor`` × NH2010's offset
     threshold; the PSO then lasts while the speed stays above (or returns, within
     ``pso_window_s``, above) NH2010's offset threshold itself. Defaults were chosen on
-    Lund 2013 (coder RA): ``offset_factor`` 2, a 0.2 s pursuit window, 4 and 2 deg/s.
+    Lund 2013 (coder RA): ``offset_factor`` 2, a 0.2 s pursuit window, 4 and 2 deg/s; the
+    auto floor was checked on IRF lookAtPoint (EyeLink 1000 Hz).
     """
     x, y = _check(x, y, rate)
     n = x.size

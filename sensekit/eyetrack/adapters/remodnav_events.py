@@ -1,8 +1,9 @@
 """REMoDNaV as a peer: per-sample labels (Lund codes) of gaze recordings.
 
 Inputs: ``x``, ``y`` (px, NaN for loss; all recordings concatenated), ``lengths`` (samples
-per recording), ``px2deg``, ``rate``. Returns ``labels`` and ``s`` (seconds spent in
-preprocessing and classification, all recordings).
+per recording), ``px2deg``, ``rate``, ``repeat`` (passes over all recordings, default 3).
+Returns ``labels`` and ``s`` (seconds spent in preprocessing and classification of all
+recordings: the best pass).
 """
 
 import time
@@ -20,24 +21,26 @@ def run(inputs):
     lengths = np.asarray(inputs["lengths"], int)
     px2deg, rate = float(inputs["px2deg"]), float(inputs["rate"])
     out = np.zeros(x.size, dtype=np.int8)
-    spent = 0.0
-    start = 0
+    best = float("inf")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import logging
 
         logging.getLogger("remodnav").setLevel(logging.ERROR)
-        for n in lengths.tolist():
-            data = np.rec.fromarrays([x[start : start + n], y[start : start + n]], names="x,y")
-            t = time.perf_counter()
-            clf = EyegazeClassifier(px2deg=px2deg, sampling_rate=rate)
-            events = clf(clf.preproc(data))
-            spent += time.perf_counter() - t
-            lab = np.zeros(n, dtype=np.int8)
-            for ev in events:
-                code = _CODES.get(ev["label"])
-                if code:
-                    lab[int(ev["start_time"] * rate) : int(ev["end_time"] * rate)] = code
-            out[start : start + n] = lab
-            start += n
-    return {"labels": out.tolist(), "s": spent}
+        for _ in range(int(inputs.get("repeat", 3))):
+            spent, start = 0.0, 0
+            for n in lengths.tolist():
+                data = np.rec.fromarrays([x[start : start + n], y[start : start + n]], names="x,y")
+                t = time.perf_counter()
+                clf = EyegazeClassifier(px2deg=px2deg, sampling_rate=rate)
+                events = clf(clf.preproc(data))
+                spent += time.perf_counter() - t
+                lab = np.zeros(n, dtype=np.int8)
+                for ev in events:
+                    code = _CODES.get(ev["label"])
+                    if code:
+                        lab[int(ev["start_time"] * rate) : int(ev["end_time"] * rate)] = code
+                out[start : start + n] = lab
+                start += n
+            best = min(best, spent)
+    return {"labels": out.tolist(), "s": best}
