@@ -59,7 +59,7 @@ class ArrayGeometry:
         if len(names) != len(p):
             raise ParameterError(f"array {self.name!r}: {len(names)} channel names for {len(p)} microphones")
         object.__setattr__(self, "channels", names)
-        d = np.linalg.norm(p[:, None] - p[None], axis=-1) + np.eye(len(p))
+        d = self._distances(p) + np.eye(len(p))
         i, j = np.unravel_index(np.argmin(d), d.shape)
         if d[i, j] < 1e-4:
             raise ParameterError(f"array {self.name!r}: microphones {names[i]} and {names[j]} coincide "
@@ -74,11 +74,21 @@ class ArrayGeometry:
     def n_mics(self) -> int:
         return len(self.positions)
 
+    @staticmethod
+    def _distances(p: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(p[:, None] - p[None], axis=-1)
+
     @property
     def aperture(self) -> float:
         """Largest distance between two microphones (m)."""
-        p = self.xyz
-        return float(np.linalg.norm(p[:, None] - p[None], axis=-1).max())
+        return float(self._distances(self.xyz).max())
+
+    @property
+    def min_spacing(self) -> float:
+        """Smallest distance between two microphones (m): spatial aliasing starts at
+        c / (2 × this)."""
+        d = self._distances(self.xyz)
+        return float(d[~np.eye(self.n_mics, dtype=bool)].min())
 
     @property
     def is_planar(self) -> bool:

@@ -69,20 +69,19 @@ def _steering(freqs: np.ndarray, array: ArrayGeometry, grid: DirectionGrid, c: f
 
 
 class _Cache:
-    """Steering vectors are reused across calls with the same array, grid and bins."""
+    """The last table built by ``make(freqs, array, grid, c)``, reused while the bins, the
+    array, the grid and the speed of sound stay the same."""
 
-    def __init__(self):
+    def __init__(self, make):
+        self.make = make
         self.key = None
         self.value = None
 
     def get(self, freqs, array, grid, c):
         key = (freqs.tobytes(), array, grid, c)
         if key != self.key:
-            self.key, self.value = key, _steering(freqs, array, grid, c)
+            self.key, self.value = key, self.make(freqs, array, grid, c)
         return self.value
-
-
-_STEER = _Cache()
 
 
 def _pair_tables(freqs, array, grid, c):
@@ -97,15 +96,8 @@ def _pair_tables(freqs, array, grid, c):
     return np.cos(table).astype(dtype), np.sin(table).astype(dtype)
 
 
-_PAIRS = _Cache()
-_PAIRS.get = lambda freqs, array, grid, c, _c=_PAIRS: _cached(_c, (freqs.tobytes(), array, grid, c),
-                                                              lambda: _pair_tables(freqs, array, grid, c))
-
-
-def _cached(cache: _Cache, key, make):
-    if key != cache.key:
-        cache.key, cache.value = key, make()
-    return cache.value
+_STEER = _Cache(_steering)  # steering vectors (F, G, M): MUSIC
+_PAIRS = _Cache(_pair_tables)  # pair phase tables: SRP-PHAT
 
 
 def srp_phat(R: np.ndarray, freqs: np.ndarray, array: ArrayGeometry, grid: DirectionGrid,

@@ -26,7 +26,7 @@ from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
-from .hrtf import HRTF, spherical_head
+from .hrtf import HRTF, _fractional_delay, spherical_head
 from .scene import Scene
 
 __all__ = ["BinauralRenderer", "BlockRenderer", "partitions"]
@@ -178,8 +178,6 @@ class BinauralRenderer(BlockRenderer):
         if self.distance_gain:
             ir = ir * (self.min_distance / np.maximum(dist, self.min_distance))[:, None, None]
         if self._max_delay:
-            from .hrtf import _fractional_delay
-
             ir = np.concatenate([ir, np.zeros((*ir.shape[:2], self._max_delay))], axis=2)
             delay = np.maximum(dist - self.min_distance, 0.0) / 343.0 * self.input_info.rate
             ir = _fractional_delay(ir, np.repeat(delay[:, None], 2, axis=1))

@@ -22,7 +22,7 @@ from ..core.checks import check_option, check_scalar, check_stream
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
 from .arrays import SPEED_OF_SOUND, ArrayGeometry, array_from_meta
-from .doa import ESTIMATORS, DirectionGrid, find_peaks, spatial_spectrum
+from .doa import ESTIMATORS, DirectionGrid, covariance, find_peaks, spatial_spectrum
 
 __all__ = ["STFT", "DOAEstimator", "DOATracker", "doa_channels", "track_channels"]
 
@@ -180,7 +180,7 @@ class DOAEstimator(Stage):
         if self._bins.size == 0:
             raise ParameterError(f"freq_range {self.freq_range} holds no STFT bin at {fs:g} Hz")
         self._freqs = freqs[self._bins]
-        spatial_alias = self.c / (2 * min_spacing(self._geom))
+        spatial_alias = self.c / (2 * self._geom.min_spacing)
         if hi > spatial_alias * 1.5:
             log.warning("DOAEstimator: %s's closest microphones alias above %.0f Hz; freq_range goes to %.0f Hz",
                         self._geom.name, spatial_alias, hi)
@@ -206,8 +206,6 @@ class DOAEstimator(Stage):
 
     def estimate(self, X: np.ndarray) -> np.ndarray:
         """One estimate from frames ``X`` (T, F_band, M): the output row (4 K,)."""
-        from .doa import covariance
-
         R = covariance(X)
         spec = spatial_spectrum(self.method, R, self._freqs, self._geom, self._grid, fs=self._fs, nfft=self._nfft,
                                 n_sources=min(self.n_sources, self._geom.n_mics - 1), c=self.c)
@@ -246,12 +244,6 @@ class DOAEstimator(Stage):
             return None
         t0 = self._t0 + (times[0]) / self.input_info.rate
         return Frame._trusted(self.output_info, np.array(rows), t0, None, frame.seq)
-
-
-def min_spacing(geom: ArrayGeometry) -> float:
-    p = geom.xyz
-    d = np.linalg.norm(p[:, None] - p[None], axis=-1) + np.eye(len(p)) * 1e9
-    return float(d.min())
 
 
 class DOATracker(Stage):
