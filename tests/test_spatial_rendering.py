@@ -213,6 +213,14 @@ def test_ambisonics_basis_rotation_and_binaural_decoder(shared_data):
     scene = Scene.from_dict({"sources": [{"channel": i, "keyframes": [[0, 40 * i, 0, 1], [0.05, 40 * i + 30, 0, 1]]}
                                          for i in range(3)]})
     assert_block_invariant(lambda: AmbisonicRenderer(scene, h, order=2), _info(3), x, max_examples=5, atol=1e-9)
+    # the head turned 90 deg left towards a source at the left hears it as a source in front
+    turned = Scene.from_dict({"sources": [{"keyframes": [[0, 90, 0, 1]]}], "listener": {"keyframes": [[0, 90, 0, 0]]}})
+    ys = []
+    for sc in (turned, Scene.static([0.0])):
+        r = AmbisonicRenderer(sc, h, order=3)
+        r.open(info)
+        ys.append(feed(r, [Frame(info, imp, t0=0.0)]).data)
+    np.testing.assert_allclose(ys[0], ys[1], atol=1e-9)
     many = Scene.static(np.linspace(0, 350, 100))
     assert isinstance(make_renderer(many, h), AmbisonicRenderer)
     assert isinstance(make_renderer(Scene.static([0.0]), h), BinauralRenderer)

@@ -154,6 +154,7 @@ class AmbisonicRenderer(BlockRenderer):
         self._fdl = np.zeros((self._q, p, f), dtype=complex)
         self._prev = np.zeros((self._q, self.block))
         self._gains = None  # (Q, S) encoding of the last block
+        self._pose = self._rotation = None  # the head pose of the last field rotation
         self._pending = np.zeros((0, self.input_info.shape[0]))
         self._k = 0
         self._t0 = None
@@ -163,12 +164,11 @@ class AmbisonicRenderer(BlockRenderer):
         g = sh_matrix(self.order, az, el).T  # (Q, S), world frame
         if self.distance_gain:
             g = g * (self.min_distance / np.maximum(dist, self.min_distance))
-        if self.scene.listener is not None:
-            k = self.scene.listener
-            from .scene import _unwrap_deg
-
-            yaw = np.interp(t, k[:, 0], _unwrap_deg(k[:, 1]))
-            g = rotation_matrix(self.order, yaw, np.interp(t, k[:, 0], k[:, 2]), np.interp(t, k[:, 0], k[:, 3])) @ g
+        pose = self.scene.head_pose(t)
+        if pose is not None:
+            if pose != self._pose:  # the field rotation is refitted only when the head turns
+                self._pose, self._rotation = pose, rotation_matrix(self.order, *pose)
+            g = self._rotation @ g
         return g
 
     def _render_block(self, x: np.ndarray) -> np.ndarray:

@@ -51,12 +51,6 @@ class SourceTrack:
     channel: int
     keyframes: np.ndarray
 
-    def at(self, t) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        k = self.keyframes
-        t = np.asarray(t, dtype=float)
-        az = np.interp(t, k[:, 0], _unwrap_deg(k[:, 1])) % 360
-        return az, np.interp(t, k[:, 0], k[:, 2]), np.interp(t, k[:, 0], k[:, 3])
-
 
 @dataclasses.dataclass
 class Scene:
@@ -144,19 +138,25 @@ class Scene:
         moving = any(len(s.keyframes) > 1 for s in self.sources)
         return not moving and (self.listener is None or len(self.listener) <= 1)
 
+    def head_pose(self, t: float) -> tuple[float, float, float] | None:
+        """The listener's (yaw, pitch, roll) in degrees at ``t``: the live ``head`` provider's
+        newest pose, else the listener keyframes, else ``None`` (facing the front)."""
+        pose = self.head() if self.head is not None else None
+        if pose is not None:
+            return pose
+        if self.listener is None:
+            return None
+        k = self.listener
+        return (float(np.interp(t, k[:, 0], _unwrap_deg(k[:, 1]))), float(np.interp(t, k[:, 0], k[:, 2])),
+                float(np.interp(t, k[:, 0], k[:, 3])))
+
     def relative(self, t: float):
         """Source directions relative to the head at time ``t``: az, el (deg), distance (m)."""
         az, el, d = self.positions(t)
-        pose = self.head() if self.head is not None else None
-        if pose is not None:
-            yaw, pitch, roll = pose
-        elif self.listener is None:
+        pose = self.head_pose(t)
+        if pose is None:
             return az, el, d
-        else:
-            k = self.listener
-            yaw = np.interp(t, k[:, 0], _unwrap_deg(k[:, 1]))
-            pitch, roll = np.interp(t, k[:, 0], k[:, 2]), np.interp(t, k[:, 0], k[:, 3])
-        v = unit_vector(az, el) @ head_rotation(yaw, pitch, roll)  # world → head: R^T v
+        v = unit_vector(az, el) @ head_rotation(*pose)  # world → head: R^T v
         return np.degrees(np.arctan2(v[:, 1], v[:, 0])) % 360, np.degrees(np.arcsin(np.clip(v[:, 2], -1, 1))), d
 
 
