@@ -64,23 +64,15 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
-def _save(fig, folder: Path, name: str, alt: str) -> list[str]:
-    """Save a figure as PNG, close it, and return its Markdown lines."""
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    fig.savefig(folder / name, dpi=100)
-    plt.close(fig)
+def _image(name: str, alt: str) -> list[str]:
+    """The Markdown lines of a PNG in the report's folder."""
     return [f"![{alt}]({name})", ""]
 
 
 def write_report(run: BenchRun, folder: Path) -> Path:
     """Write ``report.md`` with plots (PNG) into ``folder``: confusion matrices, error and
     latency distributions, speed ratio bars. Returns the report's path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..plots import png_figure
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -107,37 +99,42 @@ def write_report(run: BenchRun, folder: Path) -> Path:
         if r.get("confusion"):
             c = r["confusion"]
             m = np.asarray(c["matrix"], dtype=float)
-            fig, ax = plt.subplots(figsize=(1.2 + 0.6 * len(m), 1 + 0.6 * len(m)))
-            norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-            ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-            for (i, j), v in np.ndenumerate(m):
-                ax.text(j, i, f"{int(v)}", ha="center", va="center", color="white" if norm[i, j] > 0.5 else "black")
-            ax.set_xticks(range(len(m)), c["labels"], rotation=45, ha="right")
-            ax.set_yticks(range(len(m)), c["labels"])
-            ax.set_xlabel("predicted")
-            ax.set_ylabel("true")
-            ax.set_title(f"{r['task']}: confusion")
-            lines += _save(fig, folder, f"{slug}-confusion.png", "confusion matrix")
+            name = f"{slug}-confusion.png"
+            with png_figure(folder / name, figsize=(1.2 + 0.6 * len(m), 1 + 0.6 * len(m))) as ax:
+                norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+                ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+                for (i, j), v in np.ndenumerate(m):
+                    ax.text(j, i, f"{int(v)}", ha="center", va="center",
+                            color="white" if norm[i, j] > 0.5 else "black")
+                ax.set_xticks(range(len(m)), c["labels"], rotation=45, ha="right")
+                ax.set_yticks(range(len(m)), c["labels"])
+                ax.set_xlabel("predicted")
+                ax.set_ylabel("true")
+                ax.set_title(f"{r['task']}: confusion")
+            lines += _image(name, "confusion matrix")
         for key, xlabel, title in (("errors", "error", "error distribution"),
                                    ("latencies_ms", "latency per block (ms)", "latency distribution")):
             if r.get(key):
                 vals = np.asarray(r[key], dtype=float)
-                fig, ax = plt.subplots(figsize=(5, 3))
-                ax.hist(vals, bins=min(50, max(5, len(vals) // 5)), color="tab:blue")
-                ax.axvline(np.median(vals), color="k", ls="--", label=f"median {np.median(vals):.3g}")
-                ax.set_xlabel(xlabel)
-                ax.set_ylabel("count")
-                ax.set_title(f"{r['task']}: {title}")
-                ax.legend()
-                lines += _save(fig, folder, f"{slug}-{key.split('_')[0]}.png", title)
+                name = f"{slug}-{key.split('_')[0]}.png"
+                with png_figure(folder / name, figsize=(5, 3)) as ax:
+                    ax.hist(vals, bins=min(50, max(5, len(vals) // 5)), color="tab:blue")
+                    ax.axvline(np.median(vals), color="k", ls="--", label=f"median {np.median(vals):.3g}")
+                    ax.set_xlabel(xlabel)
+                    ax.set_ylabel("count")
+                    ax.set_title(f"{r['task']}: {title}")
+                    ax.legend()
+                lines += _image(name, title)
         speeds = {"sensekit": r["speed"].get("x_realtime")}
         speeds.update({p: v.get("x_realtime") for p, v in r["peers"].items() if "x_realtime" in v})
         if len([v for v in speeds.values() if v]) > 1:
-            fig, ax = plt.subplots(figsize=(5, 0.6 + 0.5 * len(speeds)))
-            ax.barh(list(speeds), [v or 0 for v in speeds.values()], color=["tab:green"] + ["tab:gray"] * (len(speeds) - 1))
-            ax.set_xlabel("x real time (higher is faster)")
-            ax.set_title(f"{r['task']}: throughput")
-            lines += _save(fig, folder, f"{slug}-speed.png", "throughput")
+            name = f"{slug}-speed.png"
+            with png_figure(folder / name, figsize=(5, 0.6 + 0.5 * len(speeds))) as ax:
+                ax.barh(list(speeds), [v or 0 for v in speeds.values()],
+                        color=["tab:green"] + ["tab:gray"] * (len(speeds) - 1))
+                ax.set_xlabel("x real time (higher is faster)")
+                ax.set_title(f"{r['task']}: throughput")
+            lines += _image(name, "throughput")
     lines += ["## Environment", "", "```json", json.dumps(env, indent=2), "```", ""]
     path = folder / "report.md"
     path.write_text("\n".join(lines))

@@ -105,27 +105,20 @@ def events(
 
 
 def _plot_events(rec, lab, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from ..eyetrack.labels import LABEL_NAMES
+    from ..plots import png_figure
 
     colours = {0: "lightgrey", 1: "tab:blue", 2: "tab:red", 3: "tab:orange", 4: "tab:green", 5: "black"}
-    fig, ax = plt.subplots(figsize=(12, 4))
-    ax.plot(rec.t, rec.x, color="0.6", lw=0.6, label="x")
-    ax.plot(rec.t, rec.y, color="0.8", lw=0.6, label="y")
-    for code, colour in colours.items():
-        m = lab == code
-        if m.any():
-            ax.scatter(rec.t[m], rec.x[m], s=2, color=colour, label=LABEL_NAMES[code])
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("gaze (deg)")
-    ax.legend(loc="upper right", ncol=4, fontsize=8, markerscale=4)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    with png_figure(path, figsize=(12, 4)) as ax:
+        ax.plot(rec.t, rec.x, color="0.6", lw=0.6, label="x")
+        ax.plot(rec.t, rec.y, color="0.8", lw=0.6, label="y")
+        for code, colour in colours.items():
+            m = lab == code
+            if m.any():
+                ax.scatter(rec.t[m], rec.x[m], s=2, color=colour, label=LABEL_NAMES[code])
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("gaze (deg)")
+        ax.legend(loc="upper right", ncol=4, fontsize=8, markerscale=4)
 
 
 @app.command("pupil")

@@ -130,22 +130,16 @@ def localise(
         sink.close()
         out.print(f"{res.n} estimates written to {output}", highlight=False)
     if plot is not None:
-        import matplotlib
+        from ..plots import png_figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(10, 4))
-        for k in range(sources):
-            ax.scatter(res.times, res.data[:, 4 * k], s=6 + 30 * np.nan_to_num(res.data[:, 4 * k + 3]),
-                       label=f"source {k}")
-        ax.set_ylim(0, 360)
-        ax.set_xlabel("time (s)")
-        ax.set_ylabel("azimuth (deg)")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(plot, dpi=100)
-        plt.close(fig)
+        with png_figure(plot, figsize=(10, 4)) as ax:
+            for k in range(sources):
+                ax.scatter(res.times, res.data[:, 4 * k], s=6 + 30 * np.nan_to_num(res.data[:, 4 * k + 3]),
+                           label=f"source {k}")
+            ax.set_ylim(0, 360)
+            ax.set_xlabel("time (s)")
+            ax.set_ylabel("azimuth (deg)")
+            ax.legend()
         out.print(f"plot written to {plot}", highlight=False)
 
 
@@ -292,28 +286,22 @@ def hrtf_info(
     t.add_row("max |ILD| 1-8 kHz (dB)", f"{np.abs(ild).max():.1f}")
     out.print(t)
     if plot is not None:
-        import matplotlib
+        from ..plots import png_figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4))
-        hz = np.abs(h.elevation) < 5
-        order = np.argsort(h.azimuth[hz])
-        a1.plot(h.azimuth[hz][order], 1e6 * itd[hz][order], ".-", label="measured (onsets)")
-        grid = np.arange(0, 360, 2.0)
-        a1.plot(grid, 1e6 * woodworth_itd(grid), "--", label="Woodworth, 8.75 cm sphere")
-        a1.set_xlabel("azimuth (deg)")
-        a1.set_ylabel("ITD (µs)")
-        a1.legend()
-        f = np.fft.rfftfreq(4 * h.n_taps, 1 / h.rate)
-        for a in (0, 90, 180, 270):
-            ir = h.interpolate(float(a), 0.0)
-            a2.semilogx(f[1:], 20 * np.log10(np.abs(np.fft.rfft(ir[0], 4 * h.n_taps))[1:] + 1e-12), label=f"left, az {a}")
-        a2.set_xlabel("frequency (Hz)")
-        a2.set_ylabel("magnitude (dB)")
-        a2.legend()
-        fig.tight_layout()
-        fig.savefig(plot, dpi=100)
-        plt.close(fig)
+        with png_figure(plot, ncols=2, figsize=(12, 4)) as (a1, a2):
+            hz = np.abs(h.elevation) < 5
+            order = np.argsort(h.azimuth[hz])
+            a1.plot(h.azimuth[hz][order], 1e6 * itd[hz][order], ".-", label="measured (onsets)")
+            grid = np.arange(0, 360, 2.0)
+            a1.plot(grid, 1e6 * woodworth_itd(grid), "--", label="Woodworth, 8.75 cm sphere")
+            a1.set_xlabel("azimuth (deg)")
+            a1.set_ylabel("ITD (µs)")
+            a1.legend()
+            f = np.fft.rfftfreq(4 * h.n_taps, 1 / h.rate)
+            for a in (0, 90, 180, 270):
+                spec = np.abs(np.fft.rfft(h.interpolate(float(a), 0.0)[0], 4 * h.n_taps))
+                a2.semilogx(f[1:], 20 * np.log10(spec[1:] + 1e-12), label=f"left, az {a}")
+            a2.set_xlabel("frequency (Hz)")
+            a2.set_ylabel("magnitude (dB)")
+            a2.legend()
         out.print(f"plot written to {plot}", highlight=False)

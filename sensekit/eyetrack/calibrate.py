@@ -467,28 +467,22 @@ def run_session(eye, display, screen: Screen, *, targets: int = 9, method: str =
 
 def plot_validation(result: SessionResult, screen: Screen, path) -> None:
     """Targets and validation gaze on the screen, with each target's accuracy (PNG)."""
-    import matplotlib
+    from ..plots import png_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 8 * screen.height_px / screen.width_px))
-    for s, r in zip(result.validation_samples, result.validation, strict=True):
-        g = result.mapper.predict(s.pupil)
-        ax.plot(g[:, 0], g[:, 1], ".", ms=2, alpha=0.5)
-        ax.plot(*s.target, "k+", ms=14)
-        ax.annotate(f"{r['accuracy_deg']:.2f}°", s.target, textcoords="offset points", xytext=(8, 8))
-    for s in result.calibration_samples:
-        ax.plot(*s.target, "o", mfc="none", mec="grey", ms=10)
-    ax.set_xlim(0, screen.width_px)
-    ax.set_ylim(screen.height_px, 0)
-    ax.set_xlabel("x (px)")
-    ax.set_ylabel("y (px)")
-    o = result.overall
-    ax.set_title(f"accuracy {o['accuracy_deg']:.2f}°, precision (RMS S2S) {o['precision_rms_deg']:.3f}°")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    with png_figure(path, figsize=(8, 8 * screen.height_px / screen.width_px)) as ax:
+        for s, r in zip(result.validation_samples, result.validation, strict=True):
+            g = result.mapper.predict(s.pupil)
+            ax.plot(g[:, 0], g[:, 1], ".", ms=2, alpha=0.5)
+            ax.plot(*s.target, "k+", ms=14)
+            ax.annotate(f"{r['accuracy_deg']:.2f}°", s.target, textcoords="offset points", xytext=(8, 8))
+        for s in result.calibration_samples:
+            ax.plot(*s.target, "o", mfc="none", mec="grey", ms=10)
+        ax.set_xlim(0, screen.width_px)
+        ax.set_ylim(screen.height_px, 0)
+        ax.set_xlabel("x (px)")
+        ax.set_ylabel("y (px)")
+        o = result.overall
+        ax.set_title(f"accuracy {o['accuracy_deg']:.2f}°, precision (RMS S2S) {o['precision_rms_deg']:.3f}°")
 
 
 def load_gaze_mapper(path, *, stream: StreamInfo | None = None, screen: Screen | None = None) -> GazeMapper:
