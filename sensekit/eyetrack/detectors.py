@@ -311,10 +311,15 @@ def _check(x, y, rate):
     return x, y
 
 
-def ivt(x, y, rate: float, *, threshold: float = 30.0, window_s: float = 0.02) -> np.ndarray:
-    """I-VT: a sample faster than ``threshold`` (deg/s) is saccade, else fixation; loss is blink."""
+def _velocity(x, y, rate, window_s, velocity):
+    return velocity if velocity is not None else gaze_velocity(x, y, rate, window_s=window_s)
+
+
+def ivt(x, y, rate: float, *, threshold: float = 30.0, window_s: float = 0.02, velocity=None) -> np.ndarray:
+    """I-VT: a sample faster than ``threshold`` (deg/s) is saccade, else fixation; loss is
+    blink. ``velocity``: :func:`gaze_velocity`'s output when the caller has it already."""
     x, y = _check(x, y, rate)
-    _, _, speed = gaze_velocity(x, y, rate, window_s=window_s)
+    _, _, speed = _velocity(x, y, rate, window_s, velocity)
     labels = np.where(speed > threshold, SACCADE, FIXATION).astype(np.int8)
     labels[~np.isfinite(speed)] = BLINK
     return labels
@@ -345,12 +350,13 @@ def idt(x, y, rate: float, *, dispersion: float = 1.0, min_duration_s: float = 0
 
 def nh2010(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: float = 100.0, peak_sd: float = 6.0,
            onset_sd: float = 3.0, min_saccade_s: float = 0.01, max_saccade_s: float = 0.15, pso_window_s: float = 0.04,
-           min_pso_s: float = 0.002, threshold_floor: float = 0.0, robust: bool = False) -> np.ndarray:
+           min_pso_s: float = 0.002, threshold_floor: float = 0.0, robust: bool = False,
+           velocity=None) -> np.ndarray:
     """Nyström & Holmqvist (2010): adaptive saccade thresholds, local-minimum onsets and
     offsets, post-saccadic oscillations within ``pso_window_s`` of an offset; all other
-    valid samples fixation, loss blink."""
+    valid samples fixation, loss blink. ``velocity``: as :func:`ivt`."""
     x, y = _check(x, y, rate)
-    _, _, speed = gaze_velocity(x, y, rate, window_s=window_s)
+    _, _, speed = _velocity(x, y, rate, window_s, velocity)
     labels = np.full(x.size, FIXATION, dtype=np.int8)
     _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, min_saccade_s, max_saccade_s,
                    pso_window_s, min_pso_s, threshold_floor, robust)
@@ -380,7 +386,7 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
              moving_peak: float = 0.0, offset_factor: float = 2.0, pursuit_window_s: float = 0.2, pursuit_threshold: float = 4.0,
              pursuit_low: float | None = 2.0, min_pursuit_s: float = 0.06, min_fixation_s: float = 0.06,
              loss_margin_s: float = 0.01,
-             robust: bool = True) -> np.ndarray:
+             robust: bool = True, velocity=None) -> np.ndarray:
     """sensekit's detector: :func:`nh2010` saccades and PSOs, then fixation vs smooth
     pursuit.
 
@@ -401,11 +407,12 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     threshold; the PSO then lasts while the speed stays above (or returns, within
     ``pso_window_s``, above) NH2010's offset threshold itself. Defaults were chosen on
     Lund 2013 (coder RA): ``offset_factor`` 2, a 0.2 s pursuit window, 4 and 2 deg/s; the
-    auto floor was checked on IRF lookAtPoint (EyeLink 1000 Hz).
+    auto floor was checked on IRF lookAtPoint (EyeLink 1000 Hz). ``velocity``: as
+    :func:`ivt`.
     """
     x, y = _check(x, y, rate)
     n = x.size
-    vx, vy, speed = gaze_velocity(x, y, rate, window_s=window_s)
+    vx, vy, speed = _velocity(x, y, rate, window_s, velocity)
     labels = np.full(n, FIXATION, dtype=np.int8)
     peak, _ = _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, min_saccade_s,
                              max_saccade_s, pso_window_s, min_pso_s, threshold_floor, robust, offset_factor,

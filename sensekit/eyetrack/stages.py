@@ -16,6 +16,7 @@ A gaze stream is regular, channels ``("x", "y")``, ``meta["gaze_units"]`` ``"deg
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 import numpy as np
@@ -24,7 +25,7 @@ from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
-from .detectors import DETECTORS, MIN_RATE_HZ, _odd_window, savgol_kernel
+from .detectors import DETECTORS, MIN_RATE_HZ, _odd_window, gaze_velocity, savgol_kernel
 from .geometry import screen_from_meta
 from .labels import EVENT_FIELDS, events_table, label_runs
 
@@ -182,6 +183,8 @@ class EventDetector(Stage):
             log.warning("EventDetector: %s needs >= %g Hz for reliable saccade timing; stream %r is %g Hz",
                         self.detector, MIN_RATE_HZ[self.detector], info.name, info.rate)
         self._fn = DETECTORS[self.detector]
+        sig = inspect.signature(self._fn).parameters
+        self._takes_velocity = "velocity" in sig or any(p.kind is p.VAR_KEYWORD for p in sig.values())
         try:  # fail now, not on the first chunk, when a parameter is unknown
             self._fn(np.zeros(8), np.zeros(8), float(info.rate), **self.params)
         except TypeError as e:
@@ -206,12 +209,12 @@ class EventDetector(Stage):
 
     def _label(self, xy: np.ndarray, first: int, count: int) -> np.ndarray:
         """Labels, x, y and speed of ``xy[first:first + count]`` with all of ``xy`` as context."""
-        from .detectors import gaze_velocity
-
         rate = float(self.input_info.rate)
         x, y = xy[:, 0], xy[:, 1]
-        labels = self._fn(x, y, rate, **self.params)
-        speed = gaze_velocity(x, y, rate, window_s=self.params.get("window_s", 0.02))[2]
+        window = {"window_s": self.params["window_s"]} if "window_s" in self.params else {}
+        velocity = gaze_velocity(x, y, rate, **window)  # once, for the detector and the output
+        labels = self._fn(x, y, rate, **self.params, **({"velocity": velocity} if self._takes_velocity else {}))
+        speed = velocity[2]
         sl = slice(first, first + count)
         return np.column_stack([x[sl], y[sl], speed[sl], labels[sl].astype(np.float64)])
 
