@@ -225,6 +225,23 @@ def test_cli_calibrate_array_and_localise(tmp_path):
     assert r.exit_code == 0, r.output
     c = load_array_calibration(cal)
     assert c.gains[1] == pytest.approx(1 / 0.7, rel=0.05) and c.delays_s[2] * FS == pytest.approx(2.0, abs=0.2)
+    class NoOutput:  # PyAudio on a machine without an audio output
+        paFloat32 = 1
+
+        class PyAudio:
+            def open(self, **kw):
+                raise OSError("[Errno -9996] Invalid output device (no default output device)")
+
+            def terminate(self):
+                pass
+
+    import sensekit.core.sources.mic as mic
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mic, "import_pyaudio", lambda: NoOutput)
+        r = runner.invoke(app, ["calibrate", "array", "synth:array?duration_s=0.5", "--play", "--direction", "0",
+                                "-o", str(tmp_path / "p.json")])
+    assert r.exit_code != 0 and "cannot open an audio output" in r.stderr and not (tmp_path / "p.json").exists()
     r = runner.invoke(app, ["calibrate", "array", paths[0], "--array", "respeaker6", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "--direction" in r.stderr
     r = runner.invoke(app, ["calibrate", "array", paths[0], "--direction", "0", "--array", "linear4", "-o",

@@ -297,42 +297,36 @@ def calibrate_eyetrack(
         out.print(f"validation plot written to {plot}", highlight=False)
 
 
-def _play_and_record(source: str, sweep: np.ndarray, rate: int, seconds: float):
-    """Play ``sweep`` on the default audio output while recording ``seconds`` from ``source``."""
+def _play_and_record(source: str, seconds: float, f1: float, f2: float | None, tail_s: float = 1.0):
+    """Play the calibration sweep (at the microphones' rate) on the audio output while
+    recording it, plus ``tail_s`` of decay, from ``source``: ``(data, info, sweep)``."""
     import threading
 
-    from ..errors import DeviceError
+    from ..core import Frame, StreamInfo
+    from ..core.sinks import SpeakerSink
+    from ..spatial_audio.calibrate import exponential_sweep
 
-    try:
-        import pyaudio
-    except ImportError:
-        fail("playing the sweep needs PyAudio (pip install 'sensekit[audio]'); or play 'sensekit spatial sweep' "
-             "output from another device and pass the recording")
-    pa = pyaudio.PyAudio()
-    try:
-        stream = pa.open(format=pyaudio.paFloat32, channels=1, rate=rate, output=True)
-    except Exception as e:  # noqa: BLE001 - PortAudio reports device problems as plain exceptions
-        pa.terminate()
-        raise DeviceError(f"cannot open the audio output at {rate} Hz ({e})",
-                          "check the speaker, or play the sweep elsewhere and pass the recording") from None
     src = open_source(source)
-    if src.info.rate != rate:
-        fail(f"the microphones run at {src.info.rate:g} Hz but the sweep at {rate} Hz; pass --rate {src.info.rate:g}")
-    player = threading.Thread(target=lambda: stream.write(sweep.astype(np.float32).tobytes()), daemon=True)
-    frames = []
-    n_need = int(seconds * rate)
-    got = 0
-    player.start()
-    for frame in src:
-        frames.append(frame.data)
-        got += frame.n
-        if got >= n_need:
-            break
-    player.join()
-    stream.close()
-    pa.terminate()
-    src.close()
-    return np.concatenate(frames).astype(np.float64), src.info
+    try:
+        rate = src.info.rate
+        sweep = exponential_sweep(rate, seconds, f1, f2)
+        speaker = SpeakerSink()
+        out_info = StreamInfo("sweep", "audio", rate, (1,), dtype="float64")
+        speaker.open(out_info)
+        player = threading.Thread(target=speaker.write, daemon=True,
+                                  args=(Frame(out_info, np.r_[sweep, np.zeros(int(tail_s * rate))][:, None], t0=0.0),))
+        frames, got, need = [], 0, int((seconds + tail_s) * rate)
+        player.start()
+        for frame in src:
+            frames.append(frame.data)
+            got += frame.n
+            if got >= need:
+                break
+        player.join()
+        speaker.close()
+    finally:
+        src.close()
+    return np.concatenate(frames).astype(np.float64), src.info, sweep
 
 
 @app.command("array")
@@ -373,9 +367,8 @@ def calibrate_array_cmd(
     responses, info = [], None
     for path, _ in zip(recordings, dirs, strict=True):
         if play:
-            rate = int(open_source(path).info.rate)
-            sweep = exponential_sweep(rate, seconds, f1, f2)
-            data, info = _play_and_record(path, np.r_[sweep, np.zeros(rate)], rate, seconds + 1.0)
+            data, info, sweep = _play_and_record(path, seconds, f1, f2)
+            rate = info.rate
         else:
             with open_recording(path) as rec:
                 whole = rec.read()
