@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import ParameterError
 from .arrays import SPEED_OF_SOUND, unit_vector
 
-__all__ = ["ShoeboxRoom", "sabine_absorption", "fractional_delay_add", "diffuse_noise"]
+__all__ = ["ShoeboxRoom", "sabine_absorption", "fractional_delay_add", "diffuse_noise", "add_noise"]
 
 _SINC_HALF = 16  # taps either side of a fractional delay
 
@@ -73,6 +73,16 @@ def diffuse_noise(mics: np.ndarray, n: int, fs: float, *, rng, directions: int =
     phase = np.exp(-2j * np.pi * f[None, None, :] * tau[:, :, None])  # (D, M, F)
     out = np.fft.irfft(np.einsum("df,dmf->mf", spec, phase), nfft, axis=1)[:, :n]
     return out / np.sqrt(directions)
+
+
+def add_noise(x: np.ndarray, mics: np.ndarray, fs: float, snr_db: float, *, rng, kind: str = "diffuse",
+              c: float = SPEED_OF_SOUND) -> np.ndarray:
+    """``x`` (M, n) plus ``"diffuse"`` (:func:`diffuse_noise`) or ``"white"`` sensor noise
+    at ``snr_db`` relative to the mean power of ``x``."""
+    if kind not in ("diffuse", "white"):
+        raise ParameterError(f"unknown noise {kind!r}", "use diffuse or white")
+    nz = diffuse_noise(mics, x.shape[1], fs, rng=rng, c=c) if kind == "diffuse" else rng.standard_normal(x.shape)
+    return x + nz * np.sqrt(float((x ** 2).mean()) / (nz ** 2).mean() / 10 ** (snr_db / 10))
 
 
 @dataclasses.dataclass
@@ -177,10 +187,5 @@ class ShoeboxRoom:
             h = self.rir(src, mics, fs, rng=rng)
             out += oaconvolve(sig[None, :], h, axes=1)[:, :n]
         if snr_db is not None:
-            power = float((out ** 2).mean())
-            if noise == "diffuse":
-                nz = diffuse_noise(mics, n, fs, rng=rng, c=self.c)
-            else:
-                nz = rng.standard_normal(out.shape)
-            out += nz * np.sqrt(power / (nz ** 2).mean() / 10 ** (snr_db / 10))
+            out = add_noise(out, mics, fs, snr_db, rng=rng, kind=noise, c=self.c)
         return out.T

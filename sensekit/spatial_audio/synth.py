@@ -18,7 +18,7 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.sources.base import Source
 from .arrays import ArrayGeometry, load_array, unit_vector
-from .room import ShoeboxRoom
+from .room import ShoeboxRoom, add_noise
 
 __all__ = ["speech_like", "doa_scene", "moving_source", "ArraySceneSource", "random_azimuths"]
 
@@ -90,12 +90,7 @@ def moving_source(array: ArrayGeometry, *, start_deg: float = 0.0, speed_deg_s: 
         y = oaconvolve(piece[None, :], h, axes=1)
         end = min(lo + y.shape[1], out.shape[1])
         out[:, lo:end] += y[:, : end - lo]
-    x = out[:, :n]
-    power = float((x ** 2).mean())
-    from .room import diffuse_noise
-
-    nz = diffuse_noise(mics, n, fs, rng=rng)
-    x = x + nz * np.sqrt(power / (nz ** 2).mean() / 10 ** (snr_db / 10))
+    x = add_noise(out[:, :n], mics, fs, snr_db, rng=rng)
     return x.T, truth
 
 
