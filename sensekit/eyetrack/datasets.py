@@ -116,6 +116,11 @@ class GazeRecording:
         return Frame(self.stream_info(), np.stack([self.x, self.y], axis=1), t0=t0)
 
 
+def _nominal_rate(t: np.ndarray) -> float:
+    """Sampling rate (Hz, rounded) from the median step of timestamps ``t`` (s)."""
+    return float(round(1.0 / np.median(np.diff(t)))) if len(t) > 1 else 1.0
+
+
 def _need(path: Path) -> Path:
     path = Path(path)
     if not path.is_file():
@@ -203,7 +208,7 @@ def load_irf(path) -> GazeRecording:
         except (KeyError, TypeError):
             screen = None
     t = np.asarray(t, dtype=np.float64)
-    rate = float(round(1.0 / np.median(np.diff(t))))
+    rate = _nominal_rate(t)
     return GazeRecording(t, x, y, rate, screen, {"RZ": np.asarray(evt, dtype=np.int8)}, path.stem)
 
 
@@ -253,7 +258,7 @@ def load_eyelink_asc(path, *, screen: Screen | None = None, eye: str = "auto") -
         raise RecordingError(f"{path.name} has no sample lines", "export samples with edf2asc")
     t = (np.asarray(ts) - ts[0]) / 1000.0
     if rate is None:
-        rate = float(round(1.0 / np.median(np.diff(t)))) if len(t) > 1 else 1.0
+        rate = _nominal_rate(t)
     if screen is not None and coords is not None and (screen.width_px, screen.height_px) != coords:
         raise DatasetError(f"{path.name}: DISPLAY_COORDS say {coords[0]}x{coords[1]} px but the screen given is "
                            f"{screen.width_px}x{screen.height_px}", "give the resolution the recording used")
@@ -295,7 +300,7 @@ def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: f
     order = np.argsort(t, kind="stable")
     t = t[order] - t[order][0]
     x, y = _to_deg(x[order], y[order], screen, "px")
-    rate = float(round(1.0 / np.median(np.diff(t)))) if len(t) > 1 else 1.0
+    rate = _nominal_rate(t)
     return GazeRecording(t, x, y, rate, screen, {}, path.stem)
 
 
@@ -319,7 +324,7 @@ def load_tobii_csv(path, *, screen: Screen | None = None) -> GazeRecording:
         x = _column(rows, path, "left_gaze_point_on_display_area_x") * screen.width_px
         y = _column(rows, path, "left_gaze_point_on_display_area_y") * screen.height_px
     x, y = _to_deg(x, y, screen, "px")
-    rate = float(round(1.0 / np.median(np.diff(t)))) if len(t) > 1 else 1.0
+    rate = _nominal_rate(t)
     return GazeRecording(t, x, y, rate, screen, {}, path.stem)
 
 
