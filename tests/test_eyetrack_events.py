@@ -53,6 +53,22 @@ def test_adaptive_detector_recovers_simulated_events(sim):
     assert (pred[np.isnan(x)] == BLINK).all()
 
 
+def test_slow_pursuit_is_found_by_where_the_gaze_goes():
+    """A 1.5 deg/s pursuit never reaches the velocity thresholds; the spread rule finds
+    it, while a drifting fixation of the same length stays fixation."""
+    rate, rng = 500.0, np.random.default_rng(7)
+    fix = np.cumsum(rng.normal(0, 0.004, (750, 2)), axis=0)  # 1.5 s of drift
+    t = np.arange(750) / rate
+    slow = np.stack([1.5 * t, 0.3 * np.sin(2 * np.pi * t / 1.5)], axis=1) + fix[-1]  # 1.5 deg/s, bending
+    xy = np.concatenate([fix, slow, slow[-1] + fix - fix[0]]) + rng.normal(0, 0.02, (2250, 2))
+    truth = np.repeat([FIXATION, PURSUIT, FIXATION], 750)
+    found = adaptive(xy[:, 0], xy[:, 1], rate)
+    assert (found[truth == PURSUIT] == PURSUIT).mean() > 0.8
+    assert (found[truth == FIXATION] == FIXATION).mean() > 0.9
+    without = adaptive(xy[:, 0], xy[:, 1], rate, spread_threshold=None)
+    assert (without[truth == PURSUIT] == PURSUIT).mean() < 0.3
+
+
 def test_classic_detectors_find_saccades(sim):
     x, y, truth = sim
     assert _kappa(truth, ivt(x, y, 500.0), SACCADE) > 0.85

@@ -137,7 +137,8 @@ def aggregate_units(task: Task, units: list[dict]) -> dict[str, Any]:
         peers[name] = _mean_flat(ok) if ok else {"skipped": runs[0]["skipped"]}
     result = {"task": task.name, "chain": task.chain, "description": task.description, "dataset": task.dataset,
               "units": len(units), "metrics": metrics, "speed": speed, "peers": peers,
-              "unit_results": [{"key": u.get("key"), "metrics": u.get("metrics", {})} for u in units]}
+              "unit_results": [{"key": u.get("key"), "metrics": u.get("metrics", {}),
+                                **({"speed": u["speed"]} if u.get("speed") else {})} for u in units]}
     conf = [u["confusion"] for u in units if u.get("confusion")]
     if conf:
         labels = conf[0]["labels"]
