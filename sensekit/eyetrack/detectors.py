@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
 from ..core.checks import check_scalar
 from ..errors import ParameterError
@@ -48,6 +47,15 @@ def _fill_nan(x: np.ndarray, y: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray,
     idx = np.arange(x.size)
     known = idx[ok]
     return np.interp(idx, known, x[ok]), np.interp(idx, known, y[ok])
+
+
+def _dilate(mask: np.ndarray, reach: int) -> np.ndarray:
+    """``mask`` grown by ``reach`` samples on each side."""
+    n = mask.size
+    count = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(mask, out=count[1:])
+    idx = np.arange(n)
+    return count[np.minimum(idx + reach + 1, n)] > count[np.maximum(idx - reach, 0)]
 
 
 @functools.lru_cache(maxsize=64)
@@ -105,7 +113,7 @@ def gaze_velocity(x, y, rate: float, *, window_s: float = 0.02, order: int = 2, 
         k2 = savgol_kernel(w, order, 2, rate)
         out.append(np.hypot(_fir_same(xi, k2), _fir_same(yi, k2)))
     if not ok.all():
-        bad = minimum_filter1d(ok.view(np.uint8), w, mode="nearest") == 0
+        bad = _dilate(~ok, w // 2)
         for a in out:
             a[bad] = np.nan
     return tuple(out)
@@ -176,11 +184,12 @@ def _sorted_mad(v: np.ndarray, m: float) -> float:
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Starts and stops of the True runs of a boolean array."""
-    m = np.empty(mask.size + 2, dtype=np.int8)
-    m[0] = m[-1] = 0
-    m[1:-1] = mask
-    d = m[1:] - m[:-1]
-    return (d == 1).nonzero()[0], (d == -1).nonzero()[0]
+    change = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    if mask.size and mask[0]:
+        change = np.concatenate([[0], change])
+    if mask.size and mask[-1]:
+        change = np.concatenate([change, [mask.size]])
+    return change[::2], change[1::2]
 
 
 def _saccades(speed: np.ndarray, rate: float, *, peak: float, onset: float, noise_window_s: float,
@@ -315,11 +324,11 @@ def _wandering(slow, inter, bounds, x, y, rate, window_s, threshold) -> np.ndarr
     """The ``slow`` samples around which the gaze position's standard deviation (both axes,
     deg) over ``window_s`` — clipped to the ``inter`` run that holds the sample, and only
     where that still covers half the window — exceeds ``threshold``."""
-    at = np.flatnonzero(slow)
-    if at.size == 0:
-        return at
     half = _odd_window(window_s, rate, 3) // 2
     _, start, stop = bounds
+    at = np.flatnonzero(slow & (stop - start > half))  # (in an interval that can hold half a window)
+    if at.size == 0:
+        return at
     lo = np.maximum(at - half, start[at])
     hi = np.minimum(at + half + 1, stop[at])
     pos = (x - x[at[0]]) + 1j * (y - y[at[0]])  # near 0: the running sums keep their precision
@@ -495,7 +504,7 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
             labels[a:b] = BLINK
         m = int(round(loss_margin_s * rate))
         if m > 0:
-            lost = maximum_filter1d(lost.astype(np.uint8), 2 * m + 1) > 0
+            lost = _dilate(lost, m)
         labels[lost] = BLINK
     return labels
 
