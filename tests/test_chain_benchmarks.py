@@ -24,6 +24,7 @@ def test_eyetrack_tasks_quick(tmp_path, shared_data, monkeypatch):
     res = _results(out)
     assert res["eyetrack.lund2013"]["metrics"]["kappa_saccade"] > 0.7
     assert res["eyetrack.irf"]["metrics"]["f1_saccade"] > 0.8
+    assert res["eyetrack.irf"]["metrics"]["pursuit_fraction"] < 0.05  # a fixation task
     assert res["eyetrack.pupil"]["metrics"]["detection_rate"] > 0.97
     assert res["eyetrack.pupil"]["metrics"]["median_error_px"] < 0.3
     assert res["eyetrack.calibration"]["metrics"]["accuracy_deg"] < 0.6

@@ -3,9 +3,11 @@
 - ``eyetrack.lund2013`` — sample-by-sample Cohen's kappa per class (fixation, saccade,
   PSO, pursuit) against coder RA, per stimulus type (img, dots, video), for every
   sensekit detector, beside REMoDNaV (optional peer) and the second human coder (MN) on
-  the same recordings, with throughput (samples/s) measured in the same run.
-- ``eyetrack.irf`` — event-level F1 (onset and offset within 20 ms) and sample kappa
-  on IRF lookAtPoint (S3 left out: only roughly coded).
+  the same recordings, with throughput (samples/s) measured in the same run: on the whole
+  set (``samples_per_s``, ``x_remodnav_speed``) and per stimulus (``..._img`` etc.).
+- ``eyetrack.irf`` — event-level F1 (onset and offset within 20 ms), sample kappa and the
+  fraction of samples called pursuit (the task has none) on IRF lookAtPoint (S3 left out:
+  only roughly coded), beside REMoDNaV (optional peer).
 - ``eyetrack.pupil`` — simulated eye images: centre error (median, 95th percentile),
   detection rate, false detections in blinks, ms per image, beside Pupil Labs'
   ``pupil-detectors`` 2D detector (optional peer).
@@ -47,49 +49,63 @@ def _timed(fn, *, min_repeat: int = 3, min_total_s: float = 0.5):
     return out, best
 
 
-def _lund_run(key: dict, quick: bool) -> dict:
-    from ..datasets import dataset_dir
-    from .datasets import load_lund2013, lund2013_files
+def _remodnav_labels(recs) -> dict:
+    """REMoDNaV's labels and best time (s) on ``recs`` (one call to its venv)."""
+    screen = recs[0].screen
+    px = [screen.to_pixels(r.x, r.y) for r in recs]
+    return run_peer("remodnav", ADAPTERS / "remodnav_events.py", {
+        "x": np.concatenate([p[0] for p in px]), "y": np.concatenate([p[1] for p in px]),
+        "lengths": np.array([len(r) for r in recs]), "px2deg": screen.deg_per_px, "rate": recs[0].rate})
 
-    pairs = lund2013_files(dataset_dir("lund2013"), key["stimulus"])
-    if quick:
-        pairs = pairs[:3]
+
+def _lund_run(key: dict, quick: bool) -> dict:
+    """One stimulus type: kappas of every detector, REMoDNaV and coder MN, and the speeds on
+    it (keys ending in ``_<stimulus>``); ``"all"``: the speeds on the whole set, the task's
+    headline throughput."""
+    from ..datasets import dataset_dir
+    from .datasets import LUND_STIMULI, load_lund2013, lund2013_files
+
+    stimulus = key["stimulus"]
+    stimuli = LUND_STIMULI if stimulus == "all" else (stimulus,)
+    pairs = [p for s in stimuli for p in lund2013_files(dataset_dir("lund2013"), s)[: 3 if quick else None]]
     recs = [load_lund2013(ra, mn) for ra, mn in pairs]
+    n = sum(len(r) for r in recs)
+    suffix = "" if stimulus == "all" else f"_{stimulus}"
+    adaptive = DETECTORS["adaptive"]
+    adaptive(recs[0].x, recs[0].y, recs[0].rate)  # warm caches
+    pred, spent = _timed(lambda: np.concatenate([adaptive(r.x, r.y, r.rate) for r in recs]))
+    speed = {f"samples_per_s{suffix}": n / spent, f"x_realtime{suffix}": n / recs[0].rate / spent}
+    peers: dict[str, dict] = {}
+    try:
+        out = _remodnav_labels(recs)
+        peers["remodnav"] = {f"samples_per_s{suffix}": n / out["s"]}
+        speed[f"x_remodnav_speed{suffix}"] = out["s"] / spent
+    except PeerUnavailable as e:
+        out, peers["remodnav"] = None, {"skipped": str(e)}
+    if stimulus == "all":
+        return {"speed": speed, "peers": peers}
+
     ra = np.concatenate([r.labels["RA"] for r in recs])
-    n = ra.size
-    metrics, speed, peers = {}, {}, {}
+    metrics = _kappas(ra, pred)
     for name, fn in DETECTORS.items():
-        fn(recs[0].x, recs[0].y, recs[0].rate)  # warm caches
-        pred, spent = _timed(lambda f=fn: np.concatenate([f(r.x, r.y, r.rate) for r in recs]))
-        k = _kappas(ra, pred)
-        if name == "adaptive":
-            metrics.update(k)
-            speed["samples_per_s"] = n / spent
-            speed["x_realtime"] = n / recs[0].rate / spent
-        else:
+        if name != "adaptive":
+            k = _kappas(ra, np.concatenate([fn(r.x, r.y, r.rate) for r in recs]))
             metrics.update({f"{name}_{m}": v for m, v in k.items()})
     peers["human coder MN"] = _kappas(ra, np.concatenate([r.labels["MN"] for r in recs]))
     metrics.update({f"coder_MN_{k}": v for k, v in peers["human coder MN"].items()})
-    try:
-        screen = recs[0].screen
-        px = [screen.to_pixels(r.x, r.y) for r in recs]
-        out = run_peer("remodnav", ADAPTERS / "remodnav_events.py", {
-            "x": np.concatenate([p[0] for p in px]), "y": np.concatenate([p[1] for p in px]),
-            "lengths": np.array([len(r) for r in recs]), "px2deg": screen.deg_per_px, "rate": recs[0].rate})
-        pred = np.asarray(out["labels"])
-        peers["remodnav"] = {**_kappas(ra, pred), "samples_per_s": n / out["s"]}
-        metrics.update({f"remodnav_{k}": v for k, v in _kappas(ra, pred).items()})
-        speed["x_remodnav_speed"] = speed["samples_per_s"] / peers["remodnav"]["samples_per_s"]
-    except PeerUnavailable as e:
-        peers["remodnav"] = {"skipped": str(e)}
+    if out is not None:
+        k = _kappas(ra, np.asarray(out["labels"]))
+        peers["remodnav"].update(k)
+        metrics.update({f"remodnav_{m}": v for m, v in k.items()})
     return {"metrics": metrics, "speed": speed, "peers": peers}
 
 
 register(Task(
-    name="eyetrack.lund2013", chain="eyetrack", dataset="lund2013",
+    name="eyetrack.lund2013", chain="eyetrack", dataset="lund2013", version="2",
     description="Lund 2013 (article set), sample kappa per class vs coder RA, per stimulus; sensekit detectors "
-                "beside REMoDNaV and coder MN",
-    units=lambda quick: [{"stimulus": s} for s in ("img", "dots", "video")], run_unit=_lund_run,
+                "beside REMoDNaV and coder MN; throughput of 'adaptive' and REMoDNaV on the whole set and per "
+                "stimulus",
+    units=lambda quick: [{"stimulus": s} for s in ("img", "dots", "video", "all")], run_unit=_lund_run,
 ))
 
 
@@ -102,23 +118,35 @@ def _irf_run(key: dict, quick: bool) -> dict:
     truth = rec.labels["RZ"]
     n = len(rec) if not quick else len(rec) // 4
     x, y, truth = rec.x[:n], rec.y[:n], truth[:n]
+    def scores(pred: np.ndarray) -> dict[str, float]:
+        out = {f"f1_{cls}": event_f1(truth, pred, code, rec.rate, tolerance_s=0.02)["f1"]
+               for cls, code in (("fixation", FIXATION), ("saccade", SACCADE), ("pso", PSO))}
+        m = np.isin(truth, (FIXATION, SACCADE, PSO))  # sample kappa on these samples (as the IRF report)
+        out["kappa_fix_sac_pso"] = cohen_kappa(truth[m], pred[m])
+        out["pursuit_fraction"] = float(np.mean(pred == PURSUIT))  # the task has no pursuit
+        return out
+
     metrics = {}
     for name in ("adaptive", "adaptive-hr", "nh2010"):
-        pred = DETECTORS[name](x, y, rec.rate)
         prefix = "" if name == "adaptive" else f"{name}_"
-        for cls, code in (("fixation", FIXATION), ("saccade", SACCADE), ("pso", PSO)):
-            metrics[f"{prefix}f1_{cls}"] = event_f1(truth, pred, code, rec.rate, tolerance_s=0.02)["f1"]
-        # sample kappa on samples tagged fixation, saccade or PSO (as the IRF report)
-        m = np.isin(truth, (FIXATION, SACCADE, PSO))
-        metrics[f"{prefix}kappa_fix_sac_pso"] = cohen_kappa(truth[m], pred[m])
-    return {"metrics": metrics}
+        metrics.update({prefix + k: v for k, v in scores(DETECTORS[name](x, y, rec.rate)).items()})
+    peers = {}
+    try:  # the loader gives degrees: one "pixel" per degree
+        out = run_peer("remodnav", ADAPTERS / "remodnav_events.py",
+                       {"x": x, "y": y, "lengths": np.array([n]), "px2deg": 1.0, "rate": rec.rate, "repeat": 1,
+                        "min_total_s": 0.0})
+        peers["remodnav"] = scores(np.asarray(out["labels"]))
+        metrics.update({f"remodnav_{k}": v for k, v in peers["remodnav"].items()})
+    except PeerUnavailable as e:
+        peers["remodnav"] = {"skipped": str(e)}
+    return {"metrics": metrics, "peers": peers}
 
 
 register(Task(
     name="eyetrack.irf", chain="eyetrack", dataset="irf-lookatpoint",
-    description="IRF lookAtPoint (EyeLink 1000 Hz; S3 left out): event F1 (onset/offset within 20 ms) and "
-                "sample kappa on fixation/saccade/PSO samples; adaptive, adaptive-hr (the preset for such "
-                "trackers) and nh2010",
+    description="IRF lookAtPoint (EyeLink 1000 Hz; S3 left out): event F1 (onset/offset within 20 ms), "
+                "sample kappa on fixation/saccade/PSO samples and the fraction called pursuit (none is); adaptive, "
+                "adaptive-hr (the preset for such trackers) and nh2010, beside REMoDNaV",
     units=lambda quick: [{"subject": s} for s in (("S1",) if quick else ("S1", "S2", "S4", "S5", "S6"))],
     run_unit=_irf_run,
 ))

@@ -25,7 +25,7 @@ from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
-from .detectors import DETECTORS, MIN_RATE_HZ, _odd_window, gaze_velocity, savgol_kernel
+from .detectors import DETECTORS, MIN_RATE_HZ, _odd_window, gaze_velocity, savgol_kernel, speed_of
 from .geometry import screen_from_meta
 from .labels import EVENT_FIELDS, events_table, label_runs
 
@@ -114,7 +114,7 @@ class GazeVelocity(Stage):
         vy = np.convolve(xy[:, 1], self._k, mode="valid")
         h = w // 2
         centre = xy[h : h + n_out]
-        out = np.column_stack([centre[:, 0], centre[:, 1], vx, vy, np.hypot(vx, vy)])
+        out = np.column_stack([centre[:, 0], centre[:, 1], vx, vy, speed_of(vx, vy)])
         return Frame._trusted(self.output_info, out, t0, None, seq)
 
     def _process(self, frame: Frame) -> Frame | None:
