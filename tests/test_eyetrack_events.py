@@ -302,6 +302,16 @@ def test_cli_events_on_a_lund_file_with_kappas(shared_data, tmp_path):
     rows = (tmp_path / "ev.csv").read_text().splitlines()
     assert rows[0].startswith("type,onset_s") and any(row.startswith("saccade") for row in rows)
     assert (tmp_path / "ev.png").stat().st_size > 10_000
+    # detector parameters: no pursuit at all with an unreachable threshold and the spread rule off
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--labels", str(tmp_path / "lab2.csv"),
+                            "--set", "pursuit_threshold=1000", "--set", "pursuit_low=none",
+                            "--set", "spread_threshold=none"])
+    assert r.exit_code == 0, r.output
+    assert ",pursuit" in (tmp_path / "lab.csv").read_text()
+    assert ",pursuit" not in (tmp_path / "lab2.csv").read_text()
+    for bad, message in (("pursuit_threshold", "KEY=VALUE"), ("no_such=1", "no_such")):
+        r = runner.invoke(app, ["eyetrack", "events", str(path), "--set", bad])
+        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output
 
 
 def test_cli_events_errors(tmp_path):

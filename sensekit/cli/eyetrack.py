@@ -28,6 +28,29 @@ def screen_option(screen: str | None, distance: float | None, *, required: bool,
     return Screen.parse(screen, distance)
 
 
+SET_HELP = ("A detector parameter, KEY=VALUE (repeatable; 'none' for None), e.g. --set spread_threshold=none "
+            "turns the slow-pursuit rule off for a fixation-only task.")
+
+
+def detector_params(settings: list[str] | None) -> dict:
+    """``--set KEY=VALUE`` options as detector keyword arguments (numbers as floats,
+    ``none`` as None, anything else as text); a malformed one ends the command."""
+    params: dict = {}
+    for item in settings or ():
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip().isidentifier():
+            fail(f"--set takes KEY=VALUE (a detector parameter), got {item!r}; e.g. --set pursuit_threshold=5")
+        value = value.strip()
+        if value.lower() == "none":
+            params[key.strip()] = None
+        else:
+            try:
+                params[key.strip()] = float(value)
+            except ValueError:
+                params[key.strip()] = value
+    return params
+
+
 def _write_csv(path: Path, header, rows) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as f:
@@ -46,6 +69,7 @@ def events(
     screen: str | None = typer.Option(None, "--screen", help=SCREEN_HELP),
     distance: float | None = typer.Option(None, "--distance", min=1, help="Eye-to-screen distance (mm)."),
     chunk: float = typer.Option(2.0, "--chunk", min=0.05, help="Detector chunk (s); labels never depend on blocks."),
+    settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
 ) -> None:
     """Label every sample (fixation, saccade, PSO, pursuit, blink) and list the events;
     with hand labels in the file (Lund, IRF), print Cohen's kappa per class against them."""
@@ -58,7 +82,7 @@ def events(
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
     frame = rec.to_frame()
-    det = EventDetector(detector, chunk_s=chunk)
+    det = EventDetector(detector, chunk_s=chunk, **detector_params(settings))
     det.open(frame.info)
     labelled = feed(det, [frame])
     to_events = GazeEvents()

@@ -16,6 +16,7 @@ from ..core import run as run_chain
 from ..core.sinks import JSONLinesSink, LSLOutletSink
 from ..core.sources import open_source
 from ._app import err, fail, new_app, out, stop_on_signals
+from .eyetrack import SET_HELP, detector_params
 
 app = new_app("Run a calibrated chain on a live source and publish its output.")
 
@@ -129,6 +130,7 @@ def run_eyetrack(
                                             "the pupil stream is published."),
     detector: str = typer.Option("adaptive", "--detector", help="Event detector: adaptive, adaptive-hr, nh2010, ivt, idt."),
     chunk: float = typer.Option(0.5, "--chunk", min=0.05, help="Event-detector chunk (s): the labels' latency."),
+    settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     lsl: str | None = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name."),
     jsonl: bool = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout."),
     duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
@@ -150,7 +152,8 @@ def run_eyetrack(
         if calibration is not None:
             pupil_info = stages[0].open(src.info)
             stages += [load_gaze_mapper(calibration, stream=pupil_info), GazeDegrees(),
-                       EventDetector(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25))]
+                       EventDetector(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25),
+                                     **detector_params(settings))]
         report = _publish(src, Chain(*stages), lsl=lsl, jsonl=jsonl, duration=duration, stop=stop)
     if not jsonl:
         out.print(f"{report.samples_in} images, {report.samples_out} samples out in {report.wall_s:.1f} s; "

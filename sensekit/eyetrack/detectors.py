@@ -529,6 +529,9 @@ def adaptive_hr(x, y, rate: float, **params) -> np.ndarray:
     return adaptive(x, y, rate, **{"threshold_floor": 20.0, "moving_peak": 40.0, **params})
 
 
+adaptive_hr.__wrapped__ = adaptive  # its parameters are adaptive's (inspect.signature follows this)
+
+
 #: Detector name → function.
 DETECTORS = {"ivt": ivt, "idt": idt, "nh2010": nh2010, "adaptive": adaptive, "adaptive-hr": adaptive_hr}
 

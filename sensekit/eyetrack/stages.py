@@ -188,7 +188,9 @@ class EventDetector(Stage):
         try:  # fail now, not on the first chunk, when a parameter is unknown
             self._fn(np.zeros(8), np.zeros(8), float(info.rate), **self.params)
         except TypeError as e:
-            raise ParameterError(f"EventDetector({self.detector!r}): {e}") from None
+            names = [n for n, p in sig.items() if p.kind is p.KEYWORD_ONLY and n != "velocity"]
+            raise ParameterError(f"EventDetector({self.detector!r}): {e}",
+                                 f"its parameters are {', '.join(names)}" if names else None) from None
         self._chunk = max(int(round(self.chunk_s * info.rate)), 1)
         self._ctx = int(round(self.context_s * info.rate))
         return StreamInfo(info.name, "gaze_labels", info.rate, (4,), channels=LABEL_CHANNELS, dtype="float64",
