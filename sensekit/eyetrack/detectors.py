@@ -217,12 +217,13 @@ def _saccades(speed: np.ndarray, rate: float, *, peak: float, onset: float, nois
     if starts.size == 0:
         return [], []
     # onset: the sample after the last one below the onset threshold (or lost) before each peak
-    last_on = np.maximum.accumulate(np.where((sp < onset) | ~finite, np.arange(n), -1))
     below_or_lost = np.where(finite, speed, -np.inf)
+    low = np.flatnonzero(below_or_lost < onset)
+    before = np.searchsorted(low, starts) - 1
+    first = np.where(before >= 0, low[np.maximum(before, 0)], -1) + 1 if low.size else np.zeros_like(starts)
     noise_w = max(int(noise_window_s * rate), 2)
     # the local noise (mean + local_sd * SD of the valid speeds in noise_w samples) before
     # each peak's onset, for all peaks at once
-    first = last_on[starts] + 1
     win = np.maximum(first[:, None] - noise_w + np.arange(noise_w), -1)
     vals = np.concatenate([[np.nan], speed])[win + 1]  # NaN: lost or before the start
     ok = ~np.isnan(vals)
@@ -477,9 +478,9 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     peak, _ = _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, min_saccade_s,
                              max_saccade_s, pso_window_s, min_pso_s, threshold_floor, robust, offset_factor,
                              moving_peak)
-    valid = np.isfinite(speed)
-    fast = (labels == FIXATION) & (speed > peak)  # a peak that made no saccade: an artefact
-    inter = (labels == FIXATION) & valid & ~fast
+    fix = labels == FIXATION
+    fast = fix & (speed > peak)  # a peak that made no saccade: an artefact
+    inter = fix & (speed <= peak)  # (lost samples are neither: NaN compares False)
     bounds = _run_bounds(inter)
     lo, hi = _clipped_windows(bounds, _odd_window(pursuit_window_s, rate, 3) // 2)
     velocity_sum = _running_sum(vx + 1j * vy, inter)  # velocity as x + iy: one sum for both axes
@@ -506,7 +507,7 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     pursuit = _drop_short_runs(_fill_short_gaps(pursuit, lf) & inter, lp)
     labels[pursuit] = PURSUIT
     labels[fast] = UNDEFINED
-    lost = ~valid
+    lost = np.isnan(speed)
     if lost.any():
         # saccade-like runs that touch lost data are the eyelid's movement: blink
         starts, stops, codes = label_runs(labels)
