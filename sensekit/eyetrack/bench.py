@@ -73,6 +73,7 @@ def _lund_run(key: dict, quick: bool) -> dict:
     suffix = "" if stimulus == "all" else f"_{stimulus}"
     adaptive = DETECTORS["adaptive"]
     adaptive(recs[0].x, recs[0].y, recs[0].rate)  # warm caches
+
     def label_all() -> np.ndarray:
         return np.concatenate([adaptive(r.x, r.y, r.rate) for r in recs])
 
@@ -124,6 +125,7 @@ def _irf_run(key: dict, quick: bool) -> dict:
     truth = rec.labels["RZ"]
     n = len(rec) if not quick else len(rec) // 4
     x, y, truth = rec.x[:n], rec.y[:n], truth[:n]
+
     def scores(pred: np.ndarray) -> dict[str, float]:
         out = {f"f1_{cls}": event_f1(truth, pred, code, rec.rate, tolerance_s=0.02)["f1"]
                for cls, code in (("fixation", FIXATION), ("saccade", SACCADE), ("pso", PSO))}

@@ -11,7 +11,8 @@ on how a stream is cut into blocks.
   (Nyström & Holmqvist 2010).
 - :func:`adaptive` — sensekit's detector: NH2010 saccades and PSOs, then fixation vs
   smooth pursuit by the coherent (direction-averaged) velocity of the intersaccadic
-  samples, with minimum durations; data loss and its edges labelled blink.
+  samples and, for slow pursuits, by how far the gaze spreads over a second, with minimum
+  durations; data loss and its edges labelled blink.
   :func:`adaptive_hr` is its preset for low-noise 1000 Hz trackers.
 """
 
