@@ -9,6 +9,7 @@ from scipy.signal import oaconvolve
 
 from sensekit.core import Frame, StreamInfo
 from sensekit.errors import ParameterError, RecordingError, StreamFormatError
+from sensekit.spatial_audio.ambisonics import AmbisonicRenderer
 from sensekit.spatial_audio.hrtf import HRTF, load_hrtf, spherical_head, woodworth_itd
 from sensekit.spatial_audio.renderer import BinauralRenderer
 from sensekit.spatial_audio.scene import Scene
@@ -120,6 +121,10 @@ def test_head_rotation_moves_the_source_and_bad_input():
         Scene.from_dict({"sources": [{"keyframes": [[0, 1]]}]})
     with pytest.raises(StreamFormatError, match="plays input channel 1"):
         BinauralRenderer(Scene.static([0.0, 90.0])).open(_info(1))
+    negative = Scene.from_dict({"sources": [{"channel": -1, "keyframes": [[0, 30, 0, 1]]}]})
+    for renderer in (BinauralRenderer, AmbisonicRenderer):  # both renderers share the checks
+        with pytest.raises(StreamFormatError, match="plays input channel -1"):
+            renderer(negative).open(_info(1))
     r = BinauralRenderer(Scene.static([0.0]))
     r.open(_info())
     x = np.zeros((300, 1))
@@ -183,7 +188,7 @@ def test_cli_render_and_hrtf_info(tmp_path, shared_data):
 
 
 def test_ambisonics_basis_rotation_and_binaural_decoder(shared_data):
-    from sensekit.spatial_audio.ambisonics import AmbisonicRenderer, _fibonacci_grid, make_renderer, rotation_matrix, sh_matrix
+    from sensekit.spatial_audio.ambisonics import _fibonacci_grid, make_renderer, rotation_matrix, sh_matrix
 
     az, el = _fibonacci_grid(3000)
     Y = sh_matrix(3, az, el)

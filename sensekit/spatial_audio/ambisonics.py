@@ -22,10 +22,10 @@ import math
 import numpy as np
 
 from ..core import StreamInfo
-from ..core.checks import check_scalar, check_stream
-from ..errors import ParameterError, StreamFormatError
+from ..core.checks import check_scalar
+from ..errors import ParameterError
 from .arrays import unit_vector
-from .hrtf import HRTF, spherical_head
+from .hrtf import HRTF
 from .renderer import BlockRenderer, partitions
 from .scene import Scene, head_rotation
 
@@ -126,20 +126,11 @@ class AmbisonicRenderer(BlockRenderer):
         self.min_distance = min_distance
 
     def _open(self, info: StreamInfo) -> StreamInfo:
-        check_stream(info, "AmbisonicRenderer", regular=True, ndim=1, dtype_kinds="fiu")
         check_scalar(self.order, "order", kind=int, min_value=1, max_value=3)
-        check_scalar(self.block, "block", kind=int, min_value=16)
-        chans = self.scene.channels
-        if max(chans) >= info.shape[0]:
-            raise StreamFormatError(f"the scene plays input channel {max(chans)} but stream {info.name!r} has "
-                                    f"{info.shape[0]} channels", "give one input channel per scene source")
-        hrtf = (self.hrtf if self.hrtf is not None else spherical_head(info.rate)).resample(info.rate)
-        dec = magls_decoder(hrtf, self.order)
+        dec = magls_decoder(self._open_scene(info), self.order)
         self._dec_delay = dec.shape[2] // 2
         self._D = partitions(dec, self.block)  # (Q, 2, P, F)
         self._q = dec.shape[0]
-        self._fade = (np.arange(self.block) + 0.5) / self.block
-        self._chans = np.asarray(chans)
         return StreamInfo(info.name, "audio", info.rate, (2,), channels=("left", "right"), dtype="float64",
                           unit=info.unit, meta={**dict(info.meta), "binaural": True, "ambisonic_order": self.order})
 

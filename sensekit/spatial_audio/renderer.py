@@ -52,6 +52,22 @@ class BlockRenderer(Stage):
     def _render_block(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _open_scene(self, info: StreamInfo) -> HRTF:
+        """The checks every renderer makes of its input and of ``self.block`` and
+        ``self.scene``; sets ``self._chans`` (the input channel of each source) and
+        ``self._fade`` (the cross-fade ramp over a block), and returns
+        ``self.hrtf`` (the spherical head when None) at the stream's rate."""
+        check_stream(info, type(self).__name__, regular=True, ndim=1, dtype_kinds="fiu")
+        check_scalar(self.block, "block", kind=int, min_value=16)
+        chans = self.scene.channels
+        bad = [c for c in chans if not 0 <= c < info.shape[0]]
+        if bad:
+            raise StreamFormatError(f"the scene plays input channel {bad[0]} but stream {info.name!r} has "
+                                    f"{info.shape[0]} channels", "give one input channel per scene source")
+        self._chans = np.asarray(chans)
+        self._fade = (np.arange(self.block) + 0.5) / self.block
+        return (self.hrtf if self.hrtf is not None else spherical_head(info.rate)).resample(info.rate)
+
     def _run(self, data: np.ndarray, seq: int) -> Frame | None:
         self._pending = np.concatenate([self._pending, data])
         nb = self._pending.shape[0] // self.block
@@ -133,18 +149,11 @@ class BinauralRenderer(BlockRenderer):
         self.brirs = brirs
 
     def _open(self, info: StreamInfo) -> StreamInfo:
-        check_stream(info, "BinauralRenderer", regular=True, ndim=1, dtype_kinds="fiu")
-        check_scalar(self.block, "block", kind=int, min_value=16)
-        chans = self.scene.channels
-        if max(chans) >= info.shape[0] or min(chans) < 0:
-            raise StreamFormatError(f"the scene plays input channel {max(chans)} but stream {info.name!r} has "
-                                    f"{info.shape[0]} channels", "give one input channel per scene source")
-        hrtf = self.hrtf if self.hrtf is not None else spherical_head(info.rate)
-        self._hrtf = hrtf.resample(info.rate)
+        self._hrtf = self._open_scene(info)
         if self.brirs is not None:
             b = np.asarray(self.brirs, dtype=np.float64)
-            if b.ndim != 3 or b.shape[:2] != (len(chans), 2):
-                raise ParameterError(f"brirs must be (sources={len(chans)}, 2, taps), got {b.shape}")
+            if b.ndim != 3 or b.shape[:2] != (len(self._chans), 2):
+                raise ParameterError(f"brirs must be (sources={len(self._chans)}, 2, taps), got {b.shape}")
             self._brir_parts = partitions(b, self.block)
             self._p = self._brir_parts.shape[2]
         else:
@@ -153,8 +162,6 @@ class BinauralRenderer(BlockRenderer):
                 far = max(float(src.keyframes[:, 3].max()) for src in self.scene.sources)
                 self._max_delay = int(np.ceil(max(far - self.min_distance, 0.0) / 343.0 * info.rate)) + 1
             self._p = int(np.ceil((self._hrtf.n_taps + self._max_delay) / self.block))
-        self._fade = (np.arange(self.block) + 0.5) / self.block
-        self._chans = np.asarray(chans)
         return StreamInfo(info.name, "audio", info.rate, (2,), channels=("left", "right"), dtype="float64",
                           unit=info.unit, meta={**dict(info.meta), "binaural": True})
 
