@@ -200,12 +200,8 @@ def pupil_eval(
 ) -> None:
     """Pupil-centre error (median, 95th percentile, px), detection rate and ms per image on
     a labelled public set, beside Pupil Labs' 2D detector on the same images."""
-    import time
-
-    from ..bench.peers import PeerUnavailable, run_peer
-    from ..eyetrack.bench import ADAPTERS, pupil_scores
+    from ..eyetrack.bench import compare_pupil_detectors
     from ..eyetrack.datasets import load_pupil_images
-    from ..eyetrack.pupil import detect_pupil
 
     data = load_pupil_images(path)
     n = min(data.n, limit or data.n)
@@ -220,19 +216,10 @@ def pupil_eval(
     if not images:
         fail(f"{path}: no labelled images could be read")
     images = np.stack(images)
-    truth = data.centres[: len(images)]
-    t = time.perf_counter()
-    res = np.array([detect_pupil(img, max_diameter=max(images.shape[1:]) / 2) for img in images])
-    ms = (time.perf_counter() - t) / len(images) * 1e3
-    rows = {"sensekit": {**pupil_scores(res[:, :2], res[:, 6], truth), "ms_per_image": ms}}
-    if peer:
-        try:
-            outp = run_peer("pupil-detectors", ADAPTERS / "pupil_detectors_2d.py", {"images": images})
-            rows["pupil-detectors 2D"] = {**pupil_scores(np.asarray(outp["centre"], float),
-                                                         np.asarray(outp["confidence"]), truth),
-                                          "ms_per_image": outp["s_per_frame"] * 1e3}
-        except PeerUnavailable as e:
-            err.print(f"pupil-detectors skipped ({e})")
+    rows = compare_pupil_detectors(images, data.centres[: len(images)], peer=peer,
+                                   max_diameter=max(images.shape[1:]) / 2)
+    for name in [k for k, r in rows.items() if "skipped" in r]:
+        err.print(f"{name} skipped ({rows.pop(name)['skipped']})")
     table = Table(title=f"{data.name}: {len(images)} labelled images")
     for c in ("detector", "median error (px)", "95th pct (px)", "detection rate", "ms/image"):
         table.add_column(c, justify="right" if c != "detector" else "left")

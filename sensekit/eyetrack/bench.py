@@ -172,27 +172,38 @@ def pupil_scores(est: np.ndarray, conf: np.ndarray, truth: np.ndarray) -> dict:
             "false_detections_in_blinks": int((found & ~has).sum())}
 
 
-def _pupil_run(key: dict, quick: bool) -> dict:
+def compare_pupil_detectors(images: np.ndarray, truth: np.ndarray, *, peer: bool = True,
+                            **detect_params) -> dict[str, dict]:
+    """:func:`pupil_scores` and ms per image of sensekit's detector (``detect_params`` go to
+    :func:`~sensekit.eyetrack.pupil.detect_pupil`) and, with ``peer``, of Pupil Labs'
+    ``pupil-detectors`` 2D on the same images (``{"skipped": why}`` where it is not
+    installed). ``truth``: (n, 2) centres, NaN where there is no pupil."""
     from .pupil import detect_pupil
+
+    detect_pupil(images[0], **detect_params)  # warm caches
+    t = time.perf_counter()
+    res = np.array([detect_pupil(img, **detect_params) for img in images])
+    rows = {"sensekit": {**pupil_scores(res[:, :2], res[:, 6], truth),
+                         "ms_per_image": (time.perf_counter() - t) / len(images) * 1e3}}
+    if peer:
+        try:
+            out = run_peer("pupil-detectors", ADAPTERS / "pupil_detectors_2d.py", {"images": images})
+            rows["pupil-detectors 2D"] = {**pupil_scores(np.asarray(out["centre"], float),
+                                                         np.asarray(out["confidence"]), truth),
+                                          "ms_per_image": out["s_per_frame"] * 1e3}
+        except PeerUnavailable as e:
+            rows["pupil-detectors 2D"] = {"skipped": str(e)}
+    return rows
+
+
+def _pupil_run(key: dict, quick: bool) -> dict:
     from .synth import eye_sequence
 
-    n = 60 if quick else 400
-    images, truth = eye_sequence(n, rng=key["seed"], noise_sd=key["noise_sd"])
-    gt = np.array([t["centre"] for t in truth])
-    detect_pupil(images[0])
-    t = time.perf_counter()
-    res = np.array([detect_pupil(img) for img in images])
-    ms = (time.perf_counter() - t) / n * 1e3
-
-    metrics = pupil_scores(res[:, :2], res[:, 6], gt)
-    peers = {}
-    try:
-        out = run_peer("pupil-detectors", ADAPTERS / "pupil_detectors_2d.py", {"images": images})
-        peers["pupil-detectors 2D"] = {**pupil_scores(np.asarray(out["centre"], float), np.asarray(out["confidence"]), gt),
-                                       "ms_per_image": out["s_per_frame"] * 1e3}
-    except PeerUnavailable as e:
-        peers["pupil-detectors 2D"] = {"skipped": str(e)}
-    return {"metrics": metrics, "speed": {"ms_per_image": ms}, "peers": peers}
+    images, truth = eye_sequence(60 if quick else 400, rng=key["seed"], noise_sd=key["noise_sd"])
+    rows = compare_pupil_detectors(images, np.array([t["centre"] for t in truth]))
+    ours = rows.pop("sensekit")
+    ms = ours.pop("ms_per_image")
+    return {"metrics": ours, "speed": {"ms_per_image": ms}, "peers": rows}
 
 
 register(Task(
