@@ -49,13 +49,12 @@ def _timed(fn, *, min_repeat: int = 3, min_total_s: float = 0.5):
     return out, best
 
 
-def _remodnav_labels(recs) -> dict:
-    """REMoDNaV's labels and best time (s) on ``recs`` (one call to its venv)."""
-    screen = recs[0].screen
-    px = [screen.to_pixels(r.x, r.y) for r in recs]
+def _remodnav_labels(xy: list[tuple[np.ndarray, np.ndarray]], px2deg: float, rate: float, **timing) -> dict:
+    """REMoDNaV's labels and best time (s) on the recordings ``xy`` (x, y in px; one call to
+    its venv; ``timing``: the adapter's ``repeat`` and ``min_total_s``)."""
     return run_peer("remodnav", ADAPTERS / "remodnav_events.py", {
-        "x": np.concatenate([p[0] for p in px]), "y": np.concatenate([p[1] for p in px]),
-        "lengths": np.array([len(r) for r in recs]), "px2deg": screen.deg_per_px, "rate": recs[0].rate})
+        "x": np.concatenate([x for x, _ in xy]), "y": np.concatenate([y for _, y in xy]),
+        "lengths": np.array([len(x) for x, _ in xy]), "px2deg": px2deg, "rate": rate, **timing})
 
 
 def _lund_run(key: dict, quick: bool) -> dict:
@@ -80,7 +79,8 @@ def _lund_run(key: dict, quick: bool) -> dict:
     pred, spent = _timed(label_all)
     peers: dict[str, dict] = {}
     try:
-        out = _remodnav_labels(recs)
+        screen = recs[0].screen
+        out = _remodnav_labels([screen.to_pixels(r.x, r.y) for r in recs], screen.deg_per_px, recs[0].rate)
         peers["remodnav"] = {f"samples_per_s{suffix}": n / out["s"]}
     except PeerUnavailable as e:
         out, peers["remodnav"] = None, {"skipped": str(e)}
@@ -140,9 +140,7 @@ def _irf_run(key: dict, quick: bool) -> dict:
         metrics.update({prefix + k: v for k, v in scores(DETECTORS[name](x, y, rec.rate)).items()})
     peers = {}
     try:  # the loader gives degrees: one "pixel" per degree
-        out = run_peer("remodnav", ADAPTERS / "remodnav_events.py",
-                       {"x": x, "y": y, "lengths": np.array([n]), "px2deg": 1.0, "rate": rec.rate, "repeat": 1,
-                        "min_total_s": 0.0})
+        out = _remodnav_labels([(x, y)], 1.0, rec.rate, repeat=1, min_total_s=0.0)
         peers["remodnav"] = scores(np.asarray(out["labels"]))
         metrics.update({f"remodnav_{k}": v for k, v in peers["remodnav"].items()})
     except PeerUnavailable as e:
