@@ -38,7 +38,7 @@ def test_cards_are_complete():
             continue
         for f in card.files:  # a model whose publisher gives no checksum is pinned on first download
             assert (len(f.sha256) == 64 and f.size > 0) or (card.kind == "model" and f.url.startswith("https://"))
-        if card.kind != "reference":
+        if card.kind != "reference" and "Derived" not in card.description:
             assert card.downloadable
 
 

@@ -52,3 +52,51 @@ def test_run_refuses_a_calibration_for_another_band(tmp_path):
     assert r.exit_code == 2 and "does not exist" in r.stderr
     r = runner.invoke(app, ["calibrate", "emg", SRC, "--classes", "rest", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "at least 2 classes" in r.stderr
+
+
+def _csv_of(path, x, rate, t0=0.0, jitter=0.0, seed=0):
+    """A CSV as other tools write it: time in seconds (with clock jitter), one column per channel."""
+    rng = np.random.default_rng(seed)
+    t = t0 + np.arange(len(x)) / rate + rng.uniform(-jitter, jitter, len(x))
+    header = "time," + ",".join(f"ch{i}" for i in range(x.shape[1]))
+    np.savetxt(path, np.column_stack([t, x]), delimiter=",", header=header, comments="", fmt="%.9f")
+    return path
+
+
+def test_a_calibration_from_the_simulator_runs_on_csvs_of_the_same_band(tmp_path):
+    """Issue 15: a CSV carries no kind and its rate is estimated from timestamps; a calibration of
+    the same band (4 channels, 200 Hz) runs on it, and on a CSV whose estimated rate differs
+    from the first in the 8th digit; --kind states the kind."""
+    cal = tmp_path / "cal.json"
+    r = runner.invoke(app, ["calibrate", "emg", SRC, "--classes", "rest,a,b", "--reps", "1", "--hold", "2",
+                            "--pause", "0", "--lead", "0", "-o", str(cal)])
+    assert r.exit_code == 0, r.output
+    x = np.random.default_rng(1).normal(size=(1200, 4))
+    for i, (t0, jitter) in enumerate(((0.0, 0.0), (1234.56789, 2e-5))):
+        csv = _csv_of(tmp_path / f"band{i}.csv", x, 200.0, t0=t0, jitter=jitter)
+        for extra in ([], ["--kind", "emg"]):
+            r = runner.invoke(app, ["run", "emg", str(csv), "-c", str(cal), "--jsonl", *extra])
+            assert r.exit_code == 0, r.output
+            assert len(r.stdout.splitlines()) > 100
+    # another kind stated is refused, naming it
+    r = runner.invoke(app, ["run", "emg", str(tmp_path / "band0.csv"), "-c", str(cal), "--kind", "eeg"])
+    assert r.exit_code == 2 and "kind: expected 'emg', got 'eeg'" in r.stderr
+    # a calibration made from a CSV runs on another CSV of the same device
+    from sensekit.emg.synth import EMGSimulator
+
+    sim = EMGSimulator(4, 3, rate=500.0, seed=4)
+    trials = sim.trials(reps=2, duration_s=2.0)
+    pipe = EMGPipeline().fit(trials)
+    info500 = _csv_info(_csv_of(tmp_path / "a.csv", trials.trials[0].data, 500.0000000000551))
+    pipe.info_ = info500
+    pipe.save(tmp_path / "cal500.json")
+    other = _csv_of(tmp_path / "b.csv", trials.trials[1].data, 500.00000001182343, t0=99.5)
+    r = runner.invoke(app, ["run", "emg", str(other), "-c", str(tmp_path / "cal500.json"), "--jsonl"])
+    assert r.exit_code == 0, r.output
+
+
+def _csv_info(path):
+    from sensekit.core.recording import open_recording
+
+    with open_recording(path) as rec:
+        return next(iter(rec.streams.values()))

@@ -152,3 +152,103 @@ def test_export_gesture_onnx(tmp_path):
     r = runner.invoke(app, ["export", "gesture", "-c", str(cal), "-o", str(tmp_path / "o"), "-f", "onnx"])
     assert r.exit_code == 0, r.output
     assert "labels agree 100.0%" in r.stdout and (tmp_path / "o" / "gesture_decoder.onnx").exists()
+
+
+HOSTILE = ["*/ int evil(void){return system(\"touch pwned\");} /*", "#include <stdlib.h>\n#define X", "a\\\nb",
+           "'\"quotes\"'", "µV ✓ naïve", "@TABLES@", "*/\n#error injected\n/*"]
+
+
+def _assert_inert(code: str) -> None:
+    """Hostile text may only appear inside comments it cannot close."""
+    import re
+
+    assert code.isascii()
+    outside = re.sub(r"/\*.*?\*/", "", code, flags=re.S)
+    assert "*/" not in outside and "evil" not in outside and "pwned" not in outside
+    assert "#error" not in outside and "#define X" not in outside
+
+
+def _hostile_emg_calibration(tmp_path, sim, text):
+    import json
+
+    cal = _fit(sim, features="HTD", bandpass_hz=(20, 450)).save(tmp_path / "cal.json")
+    doc = json.loads(cal.read_text())
+    doc["stream"]["unit"] = text
+    doc["stream"]["name"] = text
+    doc["device"] = text
+    doc["params"]["learned"]["classes"] = [text, "b" + text, "c"]
+    evil = tmp_path / "evil.json"
+    evil.write_text(json.dumps(doc))
+    return evil
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+@pytest.mark.parametrize("text", HOSTILE)
+def test_export_emg_takes_no_free_text_into_c(tmp_path, sim, text):
+    evil = _hostile_emg_calibration(tmp_path, sim, text)
+    r = runner.invoke(app, ["export", "emg", "-c", str(evil), "-o", str(tmp_path / "fw"), "--golden", "1"])
+    assert r.exit_code == 0, r.output
+    assert not (tmp_path / "fw" / "pwned").exists()
+    for f in (tmp_path / "fw").glob("*.[ch]"):
+        _assert_inert(f.read_text())
+    # and every file compiles pedantically
+    subprocess.run([CC, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "sensekit_emg.c"],
+                   cwd=tmp_path / "fw", check=True, capture_output=True)
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_export_refuses_a_name_that_is_not_an_identifier(tmp_path, sim):
+    cal = _fit(sim, features="HTD").save(tmp_path / "cal.json")
+    r = runner.invoke(app, ["export", "emg", "-c", str(cal), "-o", str(tmp_path / "fw"), "--name", "x */ evil"])
+    assert r.exit_code == 2 and "is not a C identifier" in r.stderr and "Traceback" not in r.output
+    assert not (tmp_path / "fw").exists()
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_export_gesture_takes_no_free_text_into_c(tmp_path):
+    from sensekit.gesture.static import StaticGestureClassifier
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(3, 21, 2)) * 40
+    pts = np.concatenate([b + rng.normal(0, 6, (50, 21, 2)) for b in base]) + 300
+    cal = StaticGestureClassifier().fit(pts, np.repeat([0, 1, 2], 50), HOSTILE[:3]).save(tmp_path / "g.json")
+    r = runner.invoke(app, ["export", "gesture", "-c", str(cal), "-o", str(tmp_path / "c"), "--golden", "50"])
+    assert r.exit_code == 0, r.output
+    assert "label mismatches 0" in r.stdout and not (tmp_path / "c" / "pwned").exists()
+    for f in (tmp_path / "c").glob("*.[ch]"):
+        _assert_inert(f.read_text())
+
+
+def _built_checker(tmp_path, sim, flags=()):
+    pipe = _fit(sim, features="HTD+LOGVAR", bandpass_hz=(20, 450), vote=3, window_ms=100, increment_ms=25)
+    export_emg_c(pipe, tmp_path)
+    x = np.concatenate([t.data for t in sim.trials(reps=1, duration_s=1.0, session=5).trials])
+    write_golden(tmp_path / "golden.bin", golden_blocks(pipe.chain(pipe.info_), pipe.info_, x, seed=3), 4, 3)
+    r = subprocess.run([CC, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g", *flags,
+                        "sensekit_emg.c", "sensekit_emg_check.c", "-lm", "-o", "check"],
+                       cwd=tmp_path, capture_output=True, text=True)
+    return r
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+@pytest.mark.parametrize("start", ["0", str(2**31 - 700), str(2**32 - 700), str(2**63 - 700)])
+def test_exported_c_survives_years_of_uptime(tmp_path, sim, start):
+    """The sample counter started near 2^31, 2^32 and 2^63 samples: the same decisions as Python,
+    every block refused whole when there is no room for its decisions (the checker tries that
+    first), sample indices in range."""
+    assert _built_checker(tmp_path, sim).returncode == 0
+    r = subprocess.run(["./check", "golden.bin", "0", "1e-3", "0", start], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "label mismatches 0" in r.stdout and "bad sample indices 0" in r.stdout
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+@pytest.mark.parametrize("flags", [("-m32",), ("-fsanitize=address,undefined", "-fno-sanitize-recover=all")])
+def test_exported_c_under_m32_and_sanitizers(tmp_path, sim, flags):
+    r = _built_checker(tmp_path, sim, flags)
+    if r.returncode != 0:
+        pytest.skip(f"the compiler cannot build with {' '.join(flags)} here: {r.stderr.strip()[:200]}")
+    probe = subprocess.run(["./check", "golden.bin", "0", "1e-3", "0", str(2**31 - 700)], cwd=tmp_path,
+                           capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stdout + probe.stderr
+    assert "runtime error" not in probe.stderr and "LeakSanitizer" not in probe.stderr

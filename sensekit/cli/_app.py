@@ -15,13 +15,23 @@ from typer.core import TyperGroup
 
 from ..errors import SensekitError
 
-__all__ = ["new_app", "out", "err", "fail", "state", "stop_on_signals"]
+__all__ = ["new_app", "out", "err", "fail", "state", "stop_on_signals", "KIND_OPTION"]
 
 #: Results go to stdout; progress, live displays, warnings and errors to stderr.
 out = Console()
 err = Console(stderr=True)
 
 state = {"debug": False}
+
+#: ``--kind``: what a file that does not say what it holds (CSV, WAV, EDF) carries.
+KIND_OPTION = typer.Option(None, "--kind", help="The source's stream kind (e.g. emg) where the file does not say "
+                           "(CSV, WAV); a file of unknown kind matches any calibration of the same shape and rate.")
+
+
+class OutputInterrupted(SensekitError):
+    """A command that writes a file was stopped before the end; nothing was written (exit 130)."""
+
+    exit_code = 130
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -39,7 +49,7 @@ class SensekitGroup(TyperGroup):
         except SensekitError as e:
             if state["debug"]:
                 raise
-            fail(str(e))
+            fail(str(e), getattr(e, "exit_code", 2))
         except KeyboardInterrupt:
             if state["debug"]:
                 raise

@@ -14,8 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core import run
+from ..core.info import UNKNOWN_KIND
 from ..core.sources import open_source
-from ._app import err, fail, new_app, out, stop_on_signals
+from ._app import KIND_OPTION, err, fail, new_app, out, stop_on_signals
 
 app = new_app("Guided calibration sessions: record, fit, cross-validate, save a calibration file.")
 
@@ -55,6 +56,7 @@ def calibrate_emg(
     record: Path | None = typer.Option(None, "--record", help="Also keep the raw session (.h5, with a label stream)."),
     device: str = typer.Option("", "--device", help="Device description stored in the file."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
+    kind: str | None = KIND_OPTION,
 ) -> None:
     """Guide the user through holding each class, fit the decoder, show its cross-validated
     accuracy, and write the calibration file (JSON, numbers only)."""
@@ -68,8 +70,8 @@ def calibrate_emg(
     pipe = EMGPipeline(window_ms=window_ms, increment_ms=increment_ms, features=features, decoder=decoder,
                        bandpass_hz=_floats(bandpass, "--bandpass", 2), notch_hz=notch, reject_below=reject, vote=vote)
     with stop_on_signals() as stop:
-        src = open_source(source)
-        if src.info.kind not in ("emg", "exg", "signal") or len(src.info.shape) != 1:
+        src = open_source(source, kind=kind)
+        if src.info.kind not in ("emg", "exg", UNKNOWN_KIND) or len(src.info.shape) != 1:
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; EMG calibration "
                  "needs a 1-D emg/exg stream")
         recorder = SessionRecorder(protocol)

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from ..core.atomic import atomic_output
+from ..export.c_text import c_identifier
 from ._app import err, fail, new_app, out
 
 app = new_app("Export calibrated chains for firmware: C99 with golden vectors, ONNX decoders, JSON.")
@@ -28,18 +30,32 @@ _OUTPUT = typer.Option(..., "-o", "--output", help="Output folder.")
 
 def _copy_calibration(calibration: Path, output: Path) -> None:
     shutil.copyfile(calibration, output / calibration.name)
-    out.print(f"calibration copied to {output / calibration.name}", highlight=False)
+    out.print(f"calibration copied: {calibration.name}", highlight=False)
 
 
-def _compile(output: Path, sources: list[str], exe: str, flags: tuple[str, ...] = ()) -> None:
-    """Compile exported C with the system compiler (C99, every warning an error)."""
+def _compile(output: Path, sources: list[str], exe: str, flags: tuple[str, ...] = ()) -> int | None:
+    """Compile exported C with the system compiler (C99, every warning an error); returns the
+    stack use in bytes of the library's functions (all frames added up: an upper bound of the
+    deepest call) where the compiler has ``-fstack-usage``, else None."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         fail("no C compiler (cc) to check the export; install one or pass --no-check")
-    r = subprocess.run([cc, "-std=c99", "-Wall", "-Werror", "-O2", *flags, *sources, "-lm", "-o", exe], cwd=output,
-                       capture_output=True, text=True)
+    base = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", *flags, *sources, "-lm", "-o", exe]
+    r = subprocess.run([*base[:1], "-fstack-usage", *base[1:]], cwd=output, capture_output=True, text=True)
+    stack = None
+    if r.returncode == 0:
+        su = output / (Path(sources[0]).stem + ".su")
+        if not su.exists():
+            su = next(output.glob(f"*{Path(sources[0]).stem}.su"), su)
+        if su.exists():
+            stack = sum(int(line.split("\t")[1]) for line in su.read_text().splitlines() if line.count("\t") >= 2)
+        for f in output.glob("*.su"):
+            f.unlink()
+    else:
+        r = subprocess.run(base, cwd=output, capture_output=True, text=True)
     if r.returncode != 0:
         fail(f"the exported C did not compile: {(r.stderr.strip().splitlines() or ['?'])[0]}")
+    return stack
 
 
 @app.command("emg")
@@ -54,12 +70,19 @@ def export_emg(
     """Export an EMG calibration; prints a budget (state and table bytes, operations per
     sample, time per block of the compiled C, latency) for the C format."""
     from ..emg.pipeline import EMGPipeline
+
+    pipe = EMGPipeline.load(calibration)
+    c_identifier(name)
+    with atomic_output(output, folder=True) as work:
+        _export_emg(pipe, calibration, fmt, work, golden, name, check)
+    out.print(f"written to {output}", highlight=False)
+
+
+def _export_emg(pipe, calibration: Path, fmt: Format, output: Path, golden: int, name: str, check: bool) -> None:
     from ..emg.synth import EMGSimulator
     from ..export import export_emg_c, write_golden
     from ..export.golden import golden_blocks
 
-    pipe = EMGPipeline.load(calibration)
-    output.mkdir(parents=True, exist_ok=True)
     if fmt is Format.json:
         _copy_calibration(calibration, output)
         return
@@ -88,7 +111,7 @@ def export_emg(
         out.print(f"decoder written to {path}; onnxruntime vs Python on {len(feats)} windows: labels agree "
                   f"{agree:.1%}, max |probability diff| {np.max(np.abs(probs - ref)):.2g}", highlight=False)
         return
-    report = export_emg_c(pipe, output, name=name, source=str(calibration))
+    report = export_emg_c(pipe, output, name=name, source=calibration.name)
     budget = {"window_samples": report["window"], "hop_samples": report["hop"], "filter_sections": report["sections"],
               "constant_table_bytes_float32": report["constant_values"] * 4,
               "operations_per_sample_estimate": report["ops_per_sample_estimate"],
@@ -101,7 +124,9 @@ def export_emg(
         if check:
             for label, flags, tol in (("float32", (), "1e-3"), ("float64", ("-DSK_DOUBLE",), "1e-9")):
                 exe = output / f"check_{label}"
-                _compile(output, [f"{name}.c", f"{name}_check.c"], exe.name, flags)
+                stack = _compile(output, [f"{name}.c", f"{name}_check.c"], exe.name, flags)
+                if stack is not None:
+                    budget[f"stack_bytes_upper_bound_{label}"] = stack
                 r = subprocess.run([f"./{exe.name}", "golden.bin", "0.01", tol, "200"], cwd=output,
                                    capture_output=True, text=True)
                 out.print(f"{label}: {r.stdout.strip()}", highlight=False)
@@ -113,7 +138,7 @@ def export_emg(
                 budget[f"python_over_c_{label}"] = round(budget["python_time_per_block_us"]
                                                           / budget[f"time_per_block_us_{label}"], 1)
     (output / "budget.json").write_text(json.dumps(budget, indent=2))
-    out.print(f"C library written to {output}: {', '.join(report['files'])}", highlight=False)
+    out.print(f"C library: {', '.join(report['files'])}", highlight=False)
     for k, v in budget.items():
         out.print(f"  {k}: {v}", highlight=False)
 
@@ -148,15 +173,22 @@ def export_gesture(
     name: str = typer.Option("sensekit_gesture", "--name", help="Base name of the C files."),
 ) -> None:
     """Export a static-gesture classifier: landmark normalisation, features, decoder, rejection."""
-    from ..export import export_gesture_c, write_golden
-    from ..export.c_emg import decoder_constants
-    from ..export.golden import random_splits
     from ..gesture.static import StaticGestureClassifier
 
     if not calibration.exists():
         fail(f"calibration file {str(calibration)!r} does not exist")
     clf = StaticGestureClassifier.load(calibration)
-    output.mkdir(parents=True, exist_ok=True)
+    c_identifier(name)
+    with atomic_output(output, folder=True) as work:
+        _export_gesture(clf, calibration, fmt, work, golden, name)
+    out.print(f"written to {output}", highlight=False)
+
+
+def _export_gesture(clf, calibration: Path, fmt: Format, output: Path, golden: int, name: str) -> None:
+    from ..export import export_gesture_c, write_golden
+    from ..export.c_emg import decoder_constants
+    from ..export.golden import random_splits
+
     if fmt is Format.json:
         _copy_calibration(calibration, output)
         return
@@ -175,7 +207,7 @@ def export_gesture(
                   highlight=False)
         return
     report = export_gesture_c(clf, output, name=name)
-    out.print(f"C library written to {output}: {', '.join(report['files'])}", highlight=False)
+    out.print(f"C library: {', '.join(report['files'])}", highlight=False)
     if golden:
         rng = np.random.default_rng(0)
         rows = (rng.normal(size=(golden, 21, 2)) * 40 + 300).reshape(golden, 42)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from ..core.atomic import atomic_output
 from ..core.recording import RecordingWriter, open_recording
 from ..core.run import run
 from ..core.sinks import HDF5Sink, JSONLinesSink, LSLOutletSink, file_sink
 from ..core.sources import ReplaySource
-from ._app import err, fail, out, stop_on_signals
+from ._app import OutputInterrupted, err, fail, out, stop_on_signals
 
 
 class Target(StrEnum):
@@ -36,21 +36,29 @@ def replay(
         fail("--to wav needs an output file: add -o OUT.wav")
     if to is not Target.wav and output is not None:
         fail(f"-o is only for --to wav; --to {to.value} writes to {'the network' if to is Target.lsl else 'stdout'}")
+    if output is not None and output.exists() and not overwrite:
+        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
     src = ReplaySource(path, stream=stream, block_size=block_size, realtime=realtime)
     if to is Target.wav:
-        sink = file_sink(output, overwrite=overwrite)
-    elif to is Target.lsl:
-        sink = LSLOutletSink(name)
+        with stop_on_signals() as stop, atomic_output(output) as tmp:
+            report = run(src, None, file_sink(tmp, overwrite=True), stop=stop)
+            _complete_or_fail(report, output)
     else:
-        sink = JSONLinesSink()
-    with stop_on_signals() as stop:
-        if to is Target.lsl:
-            err.print(f"publishing {src.info.name!r} on LSL as {name or src.info.name!r}"
-                      f"{' in real time' if realtime else ''}; Ctrl-C stops")
-        report = run(src, None, sink, stop=stop)
+        sink = LSLOutletSink(name) if to is Target.lsl else JSONLinesSink()
+        with stop_on_signals() as stop:
+            if to is Target.lsl:
+                err.print(f"publishing {src.info.name!r} on LSL as {name or src.info.name!r}"
+                          f"{' in real time' if realtime else ''}; Ctrl-C stops")
+            report = run(src, None, sink, stop=stop)
     if to is not Target.jsonl:
         out.print(f"replayed {report.samples_in:,} samples of {src.info.name!r} in {report.wall_s:.2f} s "
                   f"({report.realtime_factor:,.1f}x real time)", highlight=False)
+
+
+def _complete_or_fail(report, dest: Path) -> None:
+    """Stop with exit 130 and no output when a run was interrupted before the end."""
+    if report.stopped_by != "end":
+        raise OutputInterrupted(f"interrupted after {report.samples_in:,} samples: no output written to {str(dest)!r}")
 
 
 def convert(
@@ -70,21 +78,17 @@ def convert(
     if not is_h5 and len(names) > 1:
         fail(f"{source.name} holds {len(names)} streams ({', '.join(names)}) and {dest.suffix} holds one; "
              "pick one with --stream NAME or convert to .h5")
-    # write under a temporary name so that a failed conversion leaves no half-written file
-    tmp = dest.with_name(f".{dest.stem}.partial{dest.suffix}")
-    try:
+    # written under a temporary name: an interrupted or failed conversion leaves no file under dest
+    total = 0
+    with stop_on_signals() as stop, atomic_output(dest) as tmp:
         if is_h5:
-            writer = RecordingWriter(tmp, overwrite=True)
-            with writer:
-                total = 0
+            with RecordingWriter(tmp, overwrite=True) as writer:
                 for n in names:
-                    r = run(ReplaySource(source, stream=n), None, HDF5Sink(writer=writer))
+                    r = run(ReplaySource(source, stream=n), None, HDF5Sink(writer=writer), stop=stop)
                     total += r.samples_in
+                    _complete_or_fail(r, dest)
         else:
-            sink = file_sink(tmp, overwrite=True)
-            total = run(ReplaySource(source, stream=names[0]), None, sink).samples_in
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+            r = run(ReplaySource(source, stream=names[0]), None, file_sink(tmp, overwrite=True), stop=stop)
+            total = r.samples_in
+            _complete_or_fail(r, dest)
     out.print(f"converted {len(names)} stream(s), {total:,} samples: {source} -> {dest}", highlight=False)

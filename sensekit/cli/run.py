@@ -15,7 +15,7 @@ from rich.text import Text
 from ..core import run as run_chain
 from ..core.sinks import JSONLinesSink, LSLOutletSink
 from ..core.sources import open_source
-from ._app import err, fail, new_app, out, stop_on_signals
+from ._app import KIND_OPTION, err, fail, new_app, out, stop_on_signals
 from .eyetrack import SET_HELP, detector_params
 
 app = new_app("Run a calibrated chain on a live source and publish its output.")
@@ -71,6 +71,7 @@ def run_emg(
     jsonl: bool = typer.Option(False, "--jsonl", help="Print decisions as JSON lines on stdout."),
     duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
     realtime: bool = typer.Option(False, "--realtime", help="Pace a replayed recording at its recorded rate."),
+    kind: str | None = KIND_OPTION,
 ) -> None:
     """Decode EMG live: labels ("no motion" = -1), confidence and velocity per increment."""
     from ..emg.pipeline import EMGPipeline
@@ -78,7 +79,7 @@ def run_emg(
     if not calibration.exists():
         fail(f"calibration file {str(calibration)!r} does not exist; make one with 'sensekit calibrate emg'")
     with stop_on_signals() as stop:
-        src = open_source(source, realtime=realtime)
+        src = open_source(source, realtime=realtime, kind=kind)
         pipe = EMGPipeline.load(calibration, stream=src.info)
         chain = pipe.chain(src.info)
         report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop,

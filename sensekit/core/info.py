@@ -13,10 +13,38 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["StreamInfo", "IRREGULAR_RATE", "STREAM_KINDS"]
+__all__ = ["StreamInfo", "IRREGULAR_RATE", "STREAM_KINDS", "UNKNOWN_KIND", "RATE_RTOL", "nominal_rate", "same_rate"]
 
 #: Nominal rate of a stream without a fixed sampling rate (camera landmarks, events).
 IRREGULAR_RATE = 0.0
+
+#: The kind of a stream read from a file that does not say what it holds (CSV, WAV, EDF
+#: without a label): it matches any kind when a calibration is checked against it.
+UNKNOWN_KIND = "signal"
+
+#: Relative tolerance within which two nominal rates are the same rate (a device's rate
+#: written by different tools, or estimated from timestamps and snapped by :func:`nominal_rate`).
+RATE_RTOL = 1e-6
+
+
+def nominal_rate(estimate: float) -> float:
+    """The nominal rate behind a rate estimated from timestamps: the nearest whole number of
+    Hz where the estimate is within 0.2 % of it, else the estimate to 6 significant digits.
+
+    >>> nominal_rate(499.9731), nominal_rate(29.97003)
+    (500.0, 29.97)
+    """
+    if not math.isfinite(estimate) or estimate <= 0:
+        return 0.0
+    whole = round(estimate)
+    if whole > 0 and abs(estimate - whole) <= 2e-3 * estimate:
+        return float(whole)
+    return float(f"{estimate:.6g}")
+
+
+def same_rate(a: float, b: float) -> bool:
+    """True when two nominal rates agree within :data:`RATE_RTOL` (both 0: irregular)."""
+    return math.isclose(float(a), float(b), rel_tol=RATE_RTOL, abs_tol=0.0) or (a == b)
 
 #: Kinds of stream that sensekit knows. Other kinds are accepted (a user's own stream),
 #: but stages check against these names.
@@ -198,11 +226,19 @@ class StreamInfo:
         return cls.from_dict(json.loads(text))
 
     def differences(self, other: StreamInfo, fields: Sequence[str] | None = None) -> list[str]:
-        """Fields that differ from ``other``, as ``"field: expected X, got Y"`` strings."""
+        """Fields that differ from ``other``, as ``"field: expected X, got Y"`` strings.
+
+        Rates are the same within :data:`RATE_RTOL`; a kind of :data:`UNKNOWN_KIND` (a file
+        that does not say what it holds) matches any kind.
+        """
         names = fields or [f.name for f in dataclasses.fields(self)]
         out = []
         for f in names:
             a, b = getattr(self, f), getattr(other, f)
+            if f == "rate" and same_rate(a, b):
+                continue
+            if f == "kind" and UNKNOWN_KIND in (a, b):
+                continue
             if a != b:
                 out.append(f"{f}: expected {_thaw(a)!r}, got {_thaw(b)!r}")
         return out

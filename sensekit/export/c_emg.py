@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from importlib import resources
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from ..core.stages import BandPass, HighPass, Notch, SOSFilter, Window
 from ..emg.pipeline import EMGPipeline
 from ..emg.stages import SignalCheck
 from ..errors import ParameterError
+from .c_text import c_identifier, comment_list, comment_text
 
 __all__ = ["export_emg_c", "C_FEATURES", "decoder_constants"]
 
@@ -97,14 +96,15 @@ def export_emg_c(pipe: EMGPipeline, folder: str | Path, *, name: str = "sensekit
     ]
     decode_tables, decode = _decode_lines(dec)
     tables += decode_tables
+    name = c_identifier(name)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    guard = re.sub(r"\W", "_", name).upper() + "_H"
+    guard = name.upper() + "_H"
     subs = {"@N_CH@": str(n_ch), "@RATE@": repr(float(info.rate)), "@WIN@": str(win), "@HOP@": str(hop),
             "@N_SOS@": str(len(sos)), "@N_CLASSES@": str(len(classes)), "@N_COLUMNS@": str(len(lp["mean"])),
-            "@VOTE@": str(max(1, int(pipe.vote))), "@GUARD@": guard, "@UNIT@": info.unit or "-",
-            "@CLASSES@": json.dumps(list(lp.get("classes", []))), "@HEADER@": f"{name}.h",
-            "@SOURCE@": source or "an EMGPipeline", "@TABLES@": "\n".join(tables), "@DECODE@": decode}
+            "@VOTE@": str(max(1, int(pipe.vote))), "@GUARD@": guard, "@UNIT@": comment_text(info.unit or "-", 40),
+            "@CLASSES@": comment_list(list(lp.get("classes", []))), "@HEADER@": f"{name}.h",
+            "@SOURCE@": comment_text(source or "an EMGPipeline"), "@TABLES@": "\n".join(tables), "@DECODE@": decode}
     here = resources.files(__package__)
     header, body = here.joinpath("c_header.h").read_text(), here.joinpath("c_template.c").read_text()
     for k, v in subs.items():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from importlib import resources
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..gesture.static import StaticGestureClassifier
 from .c_emg import _arr, _decode_lines
+from .c_text import c_identifier, comment_list
 
 __all__ = ["export_gesture_c"]
 
@@ -33,11 +32,12 @@ def export_gesture_c(clf: StaticGestureClassifier, folder: str | Path, *, name: 
               _arr("SK_CLASSES", np.asarray(dec["classes"], dtype=int), "int")]
     decode_tables, decode = _decode_lines(dec)
     tables += decode_tables
+    name = c_identifier(name)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    subs = {"@HEADER@": f"{name}.h", "@GUARD@": re.sub(r"\W", "_", name).upper() + "_H",
+    subs = {"@HEADER@": f"{name}.h", "@GUARD@": name.upper() + "_H",
             "@N_COLUMNS@": str(len(lp["mean"])), "@N_CLASSES@": str(len(dec["classes"])),
-            "@CLASSES@": json.dumps(lp.get("classes", [])), "@TABLES@": "\n".join(tables), "@DECODE@": decode,
+            "@CLASSES@": comment_list(list(lp.get("classes", []))), "@TABLES@": "\n".join(tables), "@DECODE@": decode,
             "@INPUT@": "pixels (or any unit)" if clf.input_format == "landmarks" else "the keypoint-CSV normalisation"}
     here = resources.files(__package__)
     for src, dst in (("c_gesture.h", f"{name}.h"), ("c_gesture.c", f"{name}.c"), ("c_gesture_check.c", f"{name}_check.c")):

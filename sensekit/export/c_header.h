@@ -5,6 +5,11 @@
  *   n = sk_emg_process_block(&st, samples, n_samples, decisions, max_decisions);
  *   sk_emg_reset(&st);          // forget the stream (not the calibration)
  *
+ * A block yields at most SK_MAX_DECISIONS(n_samples) decisions. If max_decisions is smaller
+ * than the block needs, the block is refused whole (nothing is consumed, the state is
+ * unchanged) and the return value is minus the number of decisions it needs.
+ * No counter can overflow: indices are modular and the sample count is 64-bit.
+ *
  * samples: n_samples x SK_N_CH interleaved values in the calibration's unit (@UNIT@),
  * at @RATE@ Hz. Each decision: label (class index, -1 = no motion), confidence, velocity.
  * Any block size works, zero included; the output does not depend on it.
@@ -12,6 +17,8 @@
  */
 #ifndef @GUARD@
 #define @GUARD@
+
+#include <stdint.h>
 
 #ifdef SK_DOUBLE
 typedef double sk_real;
@@ -27,12 +34,15 @@ typedef float sk_real;
 #define SK_N_CLASSES @N_CLASSES@
 #define SK_N_COLUMNS @N_COLUMNS@
 #define SK_VOTE @VOTE@
+/* the most decisions a block of n samples can give */
+#define SK_MAX_DECISIONS(n) ((n) / SK_HOP + 1)
 
 typedef struct {
     sk_real zi[SK_N_SOS > 0 ? SK_N_SOS : 1][SK_N_CH][2];
     sk_real ring[SK_WIN][SK_N_CH];
-    long n_seen;
-    long next_start;
+    uint64_t n_seen;   /* samples seen since reset (sample_index of decisions) */
+    int ring_pos;      /* next slot of ring to write = oldest sample once full */
+    int countdown;     /* samples until the next decision */
     int vote_hist[SK_VOTE];
     int vote_len;
     int vote_pos;
@@ -42,7 +52,7 @@ typedef struct {
     int label;
     sk_real confidence;
     sk_real velocity;
-    long sample_index; /* input sample (from 0) that completed the window */
+    uint64_t sample_index; /* input sample (from 0) that completed the window */
 } sk_emg_decision;
 
 void sk_emg_init(sk_emg_state *s);

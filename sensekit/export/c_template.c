@@ -11,6 +11,7 @@
 
 void sk_emg_reset(sk_emg_state *s) {
     memset(s, 0, sizeof(*s));
+    s->countdown = SK_WIN;
 }
 
 void sk_emg_init(sk_emg_state *s) {
@@ -29,8 +30,12 @@ static sk_real sk_filter(sk_emg_state *s, int ch, sk_real x) {
     return x;
 }
 
-/* one window (oldest first) -> feature vector, feature-major */
-static void sk_features(const sk_real w[SK_WIN][SK_N_CH], sk_real *f, sk_real *mav_mean) {
+/* sample i (oldest first) of the window held in the ring, channel c: read in place, so the
+ * decision needs no copy of the window on the stack */
+#define SK_AT(i, c) ((double)ring[(start + (i)) < SK_WIN ? start + (i) : start + (i) - SK_WIN][c])
+
+/* one window -> feature vector, feature-major */
+static void sk_features(const sk_real ring[SK_WIN][SK_N_CH], int start, sk_real *f, sk_real *mav_mean) {
     int c, i, col = 0;
     double mav_sum = 0.0;
     for (int fi = 0; fi < SK_N_FEATURES; ++fi) {
@@ -39,48 +44,48 @@ static void sk_features(const sk_real w[SK_WIN][SK_N_CH], sk_real *f, sk_real *m
             double acc = 0.0, acc2 = 0.0, v = 0.0;
             switch (kind) {
             case SK_F_MAV: case SK_F_IAV:
-                for (i = 0; i < SK_WIN; ++i) acc += fabs((double)w[i][c]);
+                for (i = 0; i < SK_WIN; ++i) acc += fabs(SK_AT(i, c));
                 v = kind == SK_F_MAV ? acc / SK_WIN : acc;
                 if (kind == SK_F_MAV) mav_sum += v;
                 break;
             case SK_F_RMS: case SK_F_ACT:
-                for (i = 0; i < SK_WIN; ++i) acc += (double)w[i][c] * w[i][c];
+                for (i = 0; i < SK_WIN; ++i) acc += SK_AT(i, c) * SK_AT(i, c);
                 v = kind == SK_F_RMS ? sqrt(acc / SK_WIN) : acc / SK_WIN;
                 break;
             case SK_F_VAR: case SK_F_LOGVAR:
-                for (i = 0; i < SK_WIN; ++i) acc += w[i][c];
+                for (i = 0; i < SK_WIN; ++i) acc += SK_AT(i, c);
                 acc /= SK_WIN;
-                for (i = 0; i < SK_WIN; ++i) acc2 += ((double)w[i][c] - acc) * ((double)w[i][c] - acc);
+                for (i = 0; i < SK_WIN; ++i) acc2 += (SK_AT(i, c) - acc) * (SK_AT(i, c) - acc);
                 v = acc2 / SK_WIN;
                 if (kind == SK_F_LOGVAR) v = log(v + 2.220446049250313e-16);
                 break;
             case SK_F_WL: case SK_F_MFL:
-                for (i = 1; i < SK_WIN; ++i) acc += fabs((double)w[i][c] - w[i - 1][c]);
+                for (i = 1; i < SK_WIN; ++i) acc += fabs(SK_AT(i, c) - SK_AT(i - 1, c));
                 v = kind == SK_F_WL ? acc : log10(acc);
                 break;
             case SK_F_DASDV: case SK_F_MOB:
-                for (i = 1; i < SK_WIN; ++i) { double d = (double)w[i][c] - w[i - 1][c]; acc += d * d; }
+                for (i = 1; i < SK_WIN; ++i) { double d = SK_AT(i, c) - SK_AT(i - 1, c); acc += d * d; }
                 if (kind == SK_F_DASDV) { v = sqrt(acc / (SK_WIN - 1)); break; }
-                for (i = 0; i < SK_WIN; ++i) acc2 += (double)w[i][c] * w[i][c];
+                for (i = 0; i < SK_WIN; ++i) acc2 += SK_AT(i, c) * SK_AT(i, c);
                 v = sqrt((acc / SK_WIN) / (acc2 / SK_WIN));
                 break;
             case SK_F_ZC:
                 for (i = 1; i < SK_WIN; ++i) {
-                    double a = w[i - 1][c], b = w[i][c];
+                    double a = SK_AT(i - 1, c), b = SK_AT(i, c);
                     if (a * b < 0 && (SK_ZC_THRESHOLD <= 0 || fabs(a - b) >= SK_ZC_THRESHOLD)) v += 1;
                 }
                 break;
             case SK_F_SSC:
                 for (i = 1; i < SK_WIN - 1; ++i) {
-                    double p = ((double)w[i][c] - w[i - 1][c]) * -((double)w[i + 1][c] - w[i][c]);
+                    double p = (SK_AT(i, c) - SK_AT(i - 1, c)) * -(SK_AT(i + 1, c) - SK_AT(i, c));
                     if (SK_LIBEMG_SSC ? p >= SK_SSC_THRESHOLD : p > SK_SSC_THRESHOLD) v += 1;
                 }
                 break;
             case SK_F_WAMP:
-                for (i = 1; i < SK_WIN; ++i) if (fabs((double)w[i][c] - w[i - 1][c]) > SK_WAMP_THRESHOLD) v += 1;
+                for (i = 1; i < SK_WIN; ++i) if (fabs(SK_AT(i, c) - SK_AT(i - 1, c)) > SK_WAMP_THRESHOLD) v += 1;
                 break;
             case SK_F_LD:
-                for (i = 0; i < SK_WIN; ++i) acc += log(fabs((double)w[i][c]) + 1.0);
+                for (i = 0; i < SK_WIN; ++i) acc += log(fabs(SK_AT(i, c)) + 1.0);
                 v = exp(acc / SK_WIN);
                 break;
             }
@@ -91,7 +96,7 @@ static void sk_features(const sk_real w[SK_WIN][SK_N_CH], sk_real *f, sk_real *m
         *mav_mean = (sk_real)(mav_sum / SK_N_CH);
     } else {
         double a = 0.0;
-        for (i = 0; i < SK_WIN; ++i) for (c = 0; c < SK_N_CH; ++c) a += fabs((double)w[i][c]);
+        for (i = 0; i < SK_WIN; ++i) for (c = 0; c < SK_N_CH; ++c) a += fabs(SK_AT(i, c));
         *mav_mean = (sk_real)(a / (SK_WIN * SK_N_CH));
     }
 }
@@ -125,13 +130,9 @@ static int sk_vote(sk_emg_state *s, int label) {
 }
 
 static void sk_decide(sk_emg_state *s, sk_emg_decision *out) {
-    sk_real w[SK_WIN][SK_N_CH], f[SK_N_COLUMNS], p[SK_N_CLASSES], mav;
-    int i, c, best = 0, label;
-    for (i = 0; i < SK_WIN; ++i) {
-        long n = s->n_seen - SK_WIN + i;
-        for (c = 0; c < SK_N_CH; ++c) w[i][c] = s->ring[n % SK_WIN][c];
-    }
-    sk_features((const sk_real (*)[SK_N_CH])w, f, &mav);
+    sk_real f[SK_N_COLUMNS], p[SK_N_CLASSES], mav;
+    int i, best = 0, label;
+    sk_features((const sk_real (*)[SK_N_CH])s->ring, s->ring_pos, f, &mav);
     for (i = 0; i < SK_N_COLUMNS; ++i) f[i] = (f[i] - SK_MEAN[i]) / SK_SCALE[i];
     sk_decode(f, p);
     for (i = 1; i < SK_N_CLASSES; ++i) if (p[i] > p[best]) best = i;
@@ -151,18 +152,22 @@ static void sk_decide(sk_emg_state *s, sk_emg_decision *out) {
 }
 
 int sk_emg_process_block(sk_emg_state *s, const sk_real *x, int n, sk_emg_decision *out, int max_out) {
-    int i, c, made = 0;
+    int i, c, made = 0, needed;
+    if (n <= 0) return 0;
+    needed = n < s->countdown ? 0 : 1 + (n - s->countdown) / SK_HOP;
+    if (needed > max_out) return -needed; /* refused whole: the state is unchanged */
     for (i = 0; i < n; ++i) {
-        sk_real *slot = s->ring[s->n_seen % SK_WIN];
+        sk_real *slot = s->ring[s->ring_pos];
         for (c = 0; c < SK_N_CH; ++c) {
-            sk_real v = x[i * SK_N_CH + c];
+            sk_real v = x[(long)i * SK_N_CH + c];
             if (!isfinite(v)) v = 0;
             slot[c] = sk_filter(s, c, v);
         }
+        s->ring_pos = s->ring_pos + 1 == SK_WIN ? 0 : s->ring_pos + 1;
         s->n_seen++;
-        if (s->n_seen - s->next_start == SK_WIN) {
-            if (made < max_out) sk_decide(s, &out[made++]);
-            s->next_start += SK_HOP;
+        if (--s->countdown == 0) {
+            sk_decide(s, &out[made++]);
+            s->countdown = SK_HOP;
         }
     }
     return made;

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import DatasetError
 
-__all__ = ["load_keypoints", "load_point_history", "ordered_split", "read_labels", "load_hand_images"]
+__all__ = ["load_keypoints", "load_point_history", "load_crossperson", "ordered_split", "read_labels", "load_hand_images"]
 
 
 def read_labels(path: str | os.PathLike) -> list[str]:
@@ -39,6 +39,27 @@ def load_keypoints(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, lis
     root = Path(path)
     t = _table(root / "keypoint.csv", 43)
     return t[:, 1:].reshape(-1, 21, 2), t[:, 0].astype(int), read_labels(root / "keypoint_classifier_label.csv")
+
+
+def load_crossperson(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The keypoint rows of ``gesture-forks-crossperson`` (other people's hands):
+    ``(points (n, 21, 2), development label per row ("" for a pose none of the development
+    sets has), fork per row)``, in each fork's file order."""
+    import csv
+
+    root = Path(path)
+    mapping = {}
+    with open(root / "mapping.csv", newline="", encoding="utf-8-sig") as fh:
+        for row in csv.DictReader(fh):
+            mapping[(row["fork"], int(row["label_index"]))] = row["dev_label"].strip()
+    pts, labels, forks = [], [], []
+    for folder in sorted(p for p in root.iterdir() if (p / "keypoint.csv").exists()):
+        fork = folder.name.replace("__", "/", 1)
+        t = _table(folder / "keypoint.csv", 43)
+        pts.append(t[:, 1:].reshape(-1, 21, 2))
+        labels += [mapping.get((fork, int(i)), "") for i in t[:, 0]]
+        forks += [fork] * len(t)
+    return np.concatenate(pts), np.asarray(labels), np.asarray(forks)
 
 
 def load_point_history(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import RecordingError
-from ..info import StreamInfo
+from ..info import UNKNOWN_KIND, StreamInfo, nominal_rate
 from .base import Recording, Segment
 
 __all__ = ["CSVRecording", "TIME_COLUMNS"]
@@ -35,11 +35,12 @@ class CSVRecording(Recording):
 
     Notes
     -----
-    The stream is regular when the time steps agree within 1 % of their median
-    (rate = 1 / median step); otherwise irregular with per-sample times.
+    The stream is regular when the time steps agree within 1 % of their median (rate: the
+    nominal rate of 1 / median step, see :func:`~sensekit.core.info.nominal_rate`); otherwise
+    irregular with per-sample times.
     """
 
-    def __init__(self, path: str | os.PathLike, *, time_column: str | None = None, kind: str = "signal",
+    def __init__(self, path: str | os.PathLike, *, time_column: str | None = None, kind: str = UNKNOWN_KIND,
                  unit: str = "") -> None:
         self.path = Path(path)
         if not self.path.exists():
@@ -87,7 +88,7 @@ class CSVRecording(Recording):
             d = np.diff(self._times)
             med = float(np.median(d))
             if np.all(np.abs(d - med) <= 0.01 * med):
-                rate = 1.0 / med
+                rate = nominal_rate(1.0 / med)
         self._t0 = float(self._times[0]) if len(self._times) else 0.0
         name = self.path.stem
         self.streams = {

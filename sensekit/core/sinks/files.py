@@ -13,6 +13,7 @@ from ..frame import Frame
 from ..info import StreamInfo
 from ..recording.audio import AUDIO_SUFFIXES
 from ..recording.hdf5 import RecordingWriter
+from .safety import check_finite
 
 __all__ = ["HDF5Sink", "AudioFileSink", "CSVSink", "file_sink"]
 
@@ -68,12 +69,17 @@ class AudioFileSink:
         PCM clips outside.
     overwrite : bool
         Replace an existing file.
+    producer : str, optional
+        The stage whose output is written, named when a block holds NaN/inf (refused:
+        see :func:`~sensekit.core.sinks.safety.check_finite`).
     """
 
-    def __init__(self, path: str | os.PathLike, *, subtype: str | None = None, overwrite: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike, *, subtype: str | None = None, overwrite: bool = False,
+                 producer: str | None = None) -> None:
         self.path = Path(path)
         self.subtype = subtype
         self.overwrite = overwrite
+        self.producer = producer
         self._file = None
 
     def open(self, info: StreamInfo) -> None:
@@ -101,6 +107,7 @@ class AudioFileSink:
             raise RecordingError(f"cannot write {str(self.path)!r} ({e})") from None
 
     def write(self, frame: Frame) -> None:
+        check_finite(frame, self.producer)
         data = frame.data
         if data.dtype.kind in "iu":
             data = data / float(np.iinfo(data.dtype).max + 1)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from ..frame import Frame
 from ..info import StreamInfo
 
-__all__ = ["Source", "clock", "quiet_stderr"]
+__all__ = ["Source", "KindOverride", "clock", "quiet_stderr"]
 
 
 def clock() -> float:
@@ -63,3 +63,21 @@ class Source:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.description or self.info.name!r})"
+
+
+class KindOverride(Source):
+    """``source`` with its stream's kind stated by the user (a CSV or WAV file that does not
+    say it holds EMG, say); data, timing and sequence numbers are unchanged."""
+
+    def __init__(self, source: Source, kind: str) -> None:
+        self.source = source
+        self.info = source.info.replace(kind=kind)
+        self.description = getattr(source, "description", "")
+
+    def _frames(self) -> Iterator[Frame]:
+        info = self.info
+        for f in self.source:
+            yield Frame._trusted(info, f.data, f.t0, f._times, f.seq)
+
+    def close(self) -> None:
+        self.source.close()

@@ -91,6 +91,7 @@ def open_source(
     realtime: bool = False,
     stream: str | None = None,
     timeout_s: float = 5.0,
+    kind: str | None = None,
 ) -> Source:
     """Open the source a source string names.
 
@@ -106,12 +107,24 @@ def open_source(
         Stream of a multi-stream recording.
     timeout_s : float
         How long to look for an LSL stream.
+    kind : str, optional
+        The stream's kind, stated by the user (``emg`` for a CSV that does not say so).
 
     Raises
     ------
     SourceStringError, DeviceError, RecordingError
         With one line naming the problem and the fix.
     """
+    source = _open(text, channels=channels, rate=rate, block_size=block_size, realtime=realtime, stream=stream,
+                   timeout_s=timeout_s)
+    if kind and kind != source.info.kind:
+        from .base import KindOverride
+
+        return KindOverride(source, kind)
+    return source
+
+
+def _open(text: str, *, channels, rate, block_size, realtime, stream, timeout_s) -> Source:
     spec = parse_source(text)
     opts = dict(spec.options)
     s = spec.scheme

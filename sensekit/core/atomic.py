@@ -1,0 +1,73 @@
+"""Outputs that appear whole or not at all.
+
+A conversion, an export or a report interrupted half-way (Ctrl-C, SIGTERM, an error) must
+not leave a file under its final name that looks complete. :func:`atomic_output` hands out a
+temporary name beside the target and moves it into place only when the block ends normally.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["atomic_output", "partial_name"]
+
+
+def partial_name(dest: str | os.PathLike) -> Path:
+    """The temporary name beside ``dest`` (``out.wav`` -> ``.out.partial.wav``)."""
+    dest = Path(dest)
+    return dest.with_name(f".{dest.stem}.partial{dest.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_output(dest: str | os.PathLike, *, folder: bool = False) -> Iterator[Path]:
+    """Yield a temporary path for ``dest``; on normal exit it replaces ``dest``, on any
+    exception (KeyboardInterrupt included) it is removed and ``dest`` is left as it was.
+
+    Parameters
+    ----------
+    dest : path-like
+        The final file (or folder, with ``folder=True``).
+    folder : bool
+        ``dest`` is a folder: the temporary folder is created, and on success each entry is
+        moved into ``dest`` (created if needed; entries of the same name are replaced).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with atomic_output(d / "a.txt") as tmp:
+    ...     _ = tmp.write_text("whole")
+    >>> (d / "a.txt").read_text()
+    'whole'
+    """
+    dest = Path(dest)
+    tmp = partial_name(dest)
+    _remove(tmp)
+    if folder:
+        tmp.mkdir(parents=True)
+    try:
+        yield tmp
+    except BaseException:
+        _remove(tmp)
+        raise
+    if folder:
+        dest.mkdir(parents=True, exist_ok=True)
+        for entry in tmp.iterdir():
+            target = dest / entry.name
+            if target.is_dir() and not entry.is_dir():
+                shutil.rmtree(target)
+            os.replace(entry, target)
+        tmp.rmdir()
+    elif tmp.exists():
+        os.replace(tmp, dest)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
