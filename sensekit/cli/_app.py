@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import threading
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from typer.core import TyperGroup
 
 from ..errors import SensekitError
 
-__all__ = ["new_app", "out", "err", "fail", "state", "stop_on_signals", "KIND_OPTION"]
+__all__ = ["new_app", "out", "err", "fail", "state", "stop_on_signals", "KIND_OPTION", "checked_numbers"]
 
 #: Results go to stdout; progress, live displays, warnings and errors to stderr.
 out = Console()
@@ -55,6 +56,25 @@ class SensekitGroup(TyperGroup):
                 raise
             err.print("interrupted")
             raise typer.Exit(130) from None
+
+
+def checked_numbers(option: str, values, *, low: float | None = None, high: float | None = None,
+                    low_open: bool = False, counts: tuple[int, ...] | None = None) -> list[float]:
+    """``values`` of a repeatable number option, checked before any work: finite, within
+    ``[low, high]`` (``(low, high]`` with ``low_open``) and, with ``counts``, given one of those
+    many times. A bad one is a one-line error naming the option."""
+    values = list(values or [])
+    if counts is not None and len(values) not in counts:
+        want = " or ".join(str(c) for c in sorted(set(counts)))
+        fail(f"{option} given {len(values)} times; give it {want} time(s)")
+    for v in values:
+        if not math.isfinite(v):
+            fail(f"{option} {v} is not a finite number")
+        if low is not None and (v < low or (low_open and v == low)):
+            fail(f"{option} {v:g} is out of range: {'>' if low_open else '>='} {low:g} needed")
+        if high is not None and v > high:
+            fail(f"{option} {v:g} is out of range: <= {high:g} needed")
+    return values
 
 
 def new_app(help: str) -> typer.Typer:

@@ -8,7 +8,9 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from ._app import fail, new_app, out
+from ..core.atomic import atomic_output
+from ..core.sinks.safety import check_finite
+from ._app import checked_numbers, fail, new_app, out
 
 app = new_app("Spatial audio: array presets, calibration sweeps, sound-source localisation of recordings.")
 
@@ -150,7 +152,7 @@ def _room(text: str):
         size = ()
     if len(size) != 3:
         fail(f"--room {text!r} is not LENGTHxWIDTHxHEIGHT in metres, e.g. 6x5x3")
-    return size
+    return tuple(checked_numbers("--room", size, low=0.0, low_open=True, high=1000.0))
 
 
 @app.command("render")
@@ -191,20 +193,20 @@ def render(
     if head is not None and not live:
         fail("--head tracks the listener live: use it with --live (files take the scene's listener keyframes)")
     with open_recording(path) as rec:
+        info = rec.streams[rec.stream_name(None)]
+        if len(info.shape) != 1 or not info.rate:
+            fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; rendering needs audio channels")
+        n_ch = info.shape[0]
+        per_source = (0, 1, n_ch)  # absent, one for all, one per channel
+        az = checked_numbers("--az", az, counts=per_source) or [0.0]
+        el = checked_numbers("--el", el, low=-90, high=90, counts=per_source) or [0.0]
+        distance = checked_numbers("--distance", distance, low=0.0, low_open=True, high=1000.0, counts=per_source) or [1.0]
+        rts = checked_numbers("--rt60", _floats_of(rt60, "--rt60"), low=0.0, low_open=True, high=30.0, counts=(1, 7))
         whole = rec.read()
-    info = whole.info
-    if len(info.shape) != 1 or not info.rate:
-        fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; rendering needs audio channels")
-    n_ch = info.shape[0]
     if scene is not None:
         sc = Scene.load(scene)
     else:
-        az = list(az or [0.0])
-        if len(az) not in (1, n_ch):
-            fail(f"{len(az)} --az values for {n_ch} input channels: give one per channel")
-        az = az * n_ch if len(az) == 1 else az
-        sc = Scene.static(az, (el or [0.0]) * (n_ch if len(el or [0.0]) == 1 else 1),
-                          (distance or [1.0]) * (n_ch if len(distance or [1.0]) == 1 else 1))
+        sc = Scene.static(*(v * n_ch if len(v) == 1 else v for v in (az, el, distance)))
     h = load_hrtf(str(hrtf) if hrtf else None, info.rate)
     if room is not None:
         from ..spatial_audio.arrays import unit_vector
@@ -213,9 +215,6 @@ def render(
         if not sc.is_static:
             fail("--room renders static sources only; remove the scene's motion or the --room option")
         size = np.asarray(_room(room))
-        rts = [float(v) for v in rt60.split(",")]
-        if len(rts) not in (1, 7):
-            fail(f"--rt60 needs 1 or 7 values (125..8000 Hz octaves), got {len(rts)}")
         centre = size / 2
         a, e, d = sc.relative(0.0)
         brirs = []
@@ -231,14 +230,24 @@ def render(
         _play_live(path, stage, sc, head)
         return
     stage.open(info)
-    y = feed(stage, [whole]).data
+    rendered = feed(stage, [whole])
+    check_finite(rendered, type(stage).__name__)
+    y = rendered.data
     peak = float(np.abs(y).max()) if y.size else 0.0
     if peak > 1.0:
         y = y / peak * 0.99
         out.print(f"scaled by {0.99 / peak:.3f} to avoid clipping", highlight=False)
-    sf.write(str(output), y.astype(np.float32), int(info.rate))
+    with atomic_output(output) as tmp:
+        sf.write(str(tmp), y.astype(np.float32), int(info.rate))
     out.print(f"{len(y) / info.rate:.2f} s of binaural audio ({len(sc.sources)} source(s), HRTF {h.name}"
               f"{', room ' + room if room else ''}) written to {output}", highlight=False)
+
+
+def _floats_of(text: str, option: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        fail(f"{option} {text!r} is not a comma-separated list of numbers")
 
 
 def _play_live(path: Path, stage, scene, head: str | None) -> None:
@@ -256,7 +265,7 @@ def _play_live(path: Path, stage, scene, head: str | None) -> None:
             scene.head = tracker
         src = open_source(str(path), realtime=True)
         try:
-            report = run(src, stage, SpeakerSink(), stop=stop)
+            report = run(src, stage, SpeakerSink(producer=type(stage).__name__), stop=stop)
         finally:
             if tracker is not None:
                 tracker.close()

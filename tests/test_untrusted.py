@@ -1,0 +1,126 @@
+"""Issue 16: untrusted input never crashes, hangs, lies or reaches an ear at full scale."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import numpy as np
+import pytest
+import soundfile as sf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from sensekit.cli import app
+from sensekit.core import Frame, StreamInfo
+from sensekit.core.sinks import AudioFileSink
+from sensekit.core.sinks.safety import PeakLimiter, check_finite
+from sensekit.errors import StreamFormatError
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def noise(tmp_path):
+    path = tmp_path / "noise.wav"
+    sf.write(path, np.random.default_rng(0).normal(0, 0.1, (8000, 1)).astype("float32"), 16000)
+    return path
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--az", "nan"], "--az nan is not a finite number"),
+    (["--az", "inf"], "--az inf is not a finite number"),
+    (["--el", "100"], "--el 100 is out of range"),
+    (["--el", "-95"], "--el -95 is out of range"),
+    (["--distance", "-2"], "--distance -2 is out of range"),
+    (["--distance", "0"], "--distance 0 is out of range"),
+    (["--el", "10", "--el", "20"], "--el given 2 times"),
+    (["--distance", "1", "--distance", "2"], "--distance given 2 times"),
+    (["--room", "6x5x3", "--rt60", "nan"], "--rt60 nan is not a finite number"),
+    (["--room", "6x5x3", "--rt60", "0.5,0.4"], "--rt60 given 2 times"),
+    (["--room", "6x-5x3"], "--room -5 is out of range"),
+])
+def test_render_numbers_are_checked_before_any_work(tmp_path, noise, args, message):
+    out = tmp_path / "out.wav"
+    r = runner.invoke(app, ["spatial", "render", str(noise), "-o", str(out), *args])
+    assert r.exit_code == 2, r.output
+    assert message in r.stderr and "Traceback" not in r.output
+    assert not out.exists()
+
+
+def test_render_output_is_finite_and_below_full_scale(tmp_path, noise):
+    out = tmp_path / "out.wav"
+    r = runner.invoke(app, ["spatial", "render", str(noise), "-o", str(out), "--az", "30", "--el", "10"])
+    assert r.exit_code == 0, r.output
+    y, _ = sf.read(out)
+    assert np.isfinite(y).all() and np.abs(y).max() < 1.0 and np.abs(y).max() > 0.01
+
+
+def _frame(x, rate=16000.0):
+    x = np.asarray(x, dtype=np.float64)
+    return Frame(StreamInfo("binaural", "audio", rate, (x.shape[1],)), x, t0=0.0)
+
+
+def test_audio_sinks_refuse_non_finite_samples_naming_the_producer(tmp_path):
+    x = np.zeros((100, 2))
+    x[40, 1] = np.nan
+    with pytest.raises(StreamFormatError, match=r"BinauralRenderer produced 1 non-finite audio sample.*t = 0\.003 s"):
+        check_finite(_frame(x), "BinauralRenderer")
+    sink = AudioFileSink(tmp_path / "o.wav", producer="Gain")
+    sink.open(_frame(x).info)
+    x = np.zeros((100, 2))
+    x[40, 1] = np.inf
+    with pytest.raises(StreamFormatError, match="Gain produced"):
+        sink.write(_frame(x))
+    sink.close()
+    check_finite(_frame(np.ones((5, 2))))  # finite: no error
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 700), min_size=1, max_size=8), st.floats(0.1, 50.0), st.integers(0, 2**31 - 1))
+def test_limiter_never_passes_the_ceiling_and_is_block_invariant(cuts, gain, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 1, (1500, 2)) * gain
+    x[rng.integers(0, 1500, 5)] *= 40  # isolated spikes
+    whole = PeakLimiter(48000.0).process(x)
+    lim = PeakLimiter(48000.0)
+    edges = np.cumsum([0, *cuts])
+    edges = np.unique(np.clip(np.append(edges, len(x)), 0, len(x)))
+    parts = np.concatenate([lim.process(x[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    assert np.abs(whole).max() <= lim.ceiling
+    np.testing.assert_allclose(parts, whole, rtol=1e-12, atol=1e-12)
+
+
+def test_limiter_leaves_a_quiet_signal_alone_and_recovers_after_a_peak():
+    lim = PeakLimiter(1000.0, release_s=0.01)
+    x = np.full((200, 1), 0.5)
+    np.testing.assert_array_equal(lim.process(x), x)
+    x[50] = 10.0
+    y = lim.process(x)
+    assert y[50, 0] == pytest.approx(lim.ceiling) and y[49, 0] == 0.5
+    assert y[51, 0] < 0.5 and y[199, 0] == pytest.approx(0.5, abs=1e-3)
+
+
+@contextlib.contextmanager
+def _stopped_at_once():
+    stop = threading.Event()
+    stop.set()
+    yield stop
+
+
+def test_interrupted_convert_leaves_no_output(tmp_path, monkeypatch):
+    import sys
+
+    replay_cli = sys.modules["sensekit.cli.replay"]
+
+    src = tmp_path / "long.wav"
+    sf.write(src, np.zeros((200_000, 1), dtype="float32"), 8000)
+    monkeypatch.setattr(replay_cli, "stop_on_signals", _stopped_at_once)
+    for dest in (tmp_path / "out.csv", tmp_path / "out.h5", tmp_path / "out.flac"):
+        r = runner.invoke(app, ["convert", str(src), str(dest)])
+        assert r.exit_code == 130, r.output
+        assert "interrupted after" in r.stderr and "no output written" in r.stderr
+        assert not dest.exists() and not list(tmp_path.glob(".*partial*"))
+    r = runner.invoke(app, ["replay", str(src), "--to", "wav", "-o", str(tmp_path / "r.wav")])
+    assert r.exit_code == 130 and not (tmp_path / "r.wav").exists()
