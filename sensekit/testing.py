@@ -10,8 +10,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .core.frame import Frame, concat_frames
+from .core.frame import Frame
 from .core.info import StreamInfo
+from .core.run import feed
 from .core.stage import Stage
 
 __all__ = ["assert_block_invariant", "split_frames", "feed", "block_splits"]
@@ -30,16 +31,6 @@ def split_frames(info: StreamInfo, data: np.ndarray, cuts: Sequence[int], *, t0:
         else:
             frames.append(Frame(info, data[a:b], times=times[a:b], seq=seq))
     return frames
-
-
-def feed(stage: Stage, frames: Sequence[Frame]) -> Frame:
-    """Process ``frames`` through an opened stage, then flush it; return the outputs
-    joined in one frame."""
-    outs = [y for y in (stage.process(f) for f in frames) if y is not None]
-    tail = stage.flush()
-    if tail is not None:
-        outs.append(tail)
-    return concat_frames(outs, info=stage.output_info)
 
 
 def _assert_same(whole: Frame, split: Frame, rtol: float, atol: float, cuts) -> None:

@@ -5,11 +5,11 @@ import pytest
 from typer.testing import CliRunner
 
 from sensekit.bench import ResultCache, Task, register, run_benchmarks, select_tasks
-from sensekit.bench import metrics as M
 from sensekit.bench import peers as P
 from sensekit.bench import task as task_module
 from sensekit.cli import app
 from sensekit.errors import DatasetError, ParameterError
+from sensekit.learn import metrics as M
 
 runner = CliRunner()
 

@@ -87,3 +87,15 @@ def test_demo_runs(tmp_path):
     assert r.exit_code == 0, r.output
     with open_recording(tmp_path / "w.h5") as w:
         assert w.info().shape == (400, 8) and w.n_samples(w.stream_name(None)) == 37
+
+
+def test_help_imports_nothing_heavy():
+    """Issue 15: 'sensekit --help' and usage errors answer at once: the command line imports
+    numpy, scipy, h5py, pydantic and the chains only when a command runs."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sensekit.cli; heavy = [m for m in ('numpy', 'scipy', 'h5py', 'pydantic', 'sensekit.core', "
+            "'sensekit.emg', 'sensekit.bench') if m in sys.modules]; print(heavy)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "[]"

@@ -7,12 +7,12 @@ from scipy import signal
 
 from sensekit.core import StreamInfo
 from sensekit.core.stages import Window
-from sensekit.emg.decoders import CompiledDecoder, fit_decoder
 from sensekit.emg.features import FEATURE_GROUPS, FEATURES, compute_features, feature_names, resolve_features
 from sensekit.emg.pipeline import EMGPipeline
 from sensekit.emg.stages import REJECTED, EMGDecoder, EMGFeatures
 from sensekit.emg.synth import EMGSimulator, EMGSynthSource
 from sensekit.errors import CalibrationError, ParameterError, StreamFormatError
+from sensekit.learn.decoders import CompiledDecoder, fit_decoder
 from sensekit.testing import assert_block_invariant
 
 
@@ -174,7 +174,7 @@ def test_calibration_roundtrip_and_refusal(tmp_path):
     doc = json.loads((tmp_path / "htd.json").read_text())
     doc["params"]["config"]["features"] = "TD9"
     (tmp_path / "htd.json").write_text(json.dumps(doc))
-    with pytest.raises(CalibrationError, match="feature set"):
+    with pytest.raises(CalibrationError, match="do not match config.features .TD9."):
         EMGPipeline.load(tmp_path / "htd.json")
     wrong = EMGDecoder(pipe.learned_)
     with pytest.raises(StreamFormatError, match="calibrated for 20 feature columns"):

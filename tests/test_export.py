@@ -66,9 +66,9 @@ def test_unexportable_stages_are_named(tmp_path, sim):
 
 def test_onnx_decoder_equals_numpy(tmp_path, sim):
     pytest.importorskip("onnxruntime")
-    from sensekit.emg.decoders import CompiledDecoder
     from sensekit.emg.features import compute_features
     from sensekit.export.onnx_decoder import export_decoder_onnx, run_onnx
+    from sensekit.learn.decoders import CompiledDecoder
 
     for decoder in ("lda", "mlp"):
         pipe = _fit(sim, features="HTD+LOGVAR", decoder=decoder)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sensekit.bench.metrics import cohen_kappa
 from sensekit.cli import app
 from sensekit.core import Chain, Frame, StreamInfo
 from sensekit.errors import ParameterError, RecordingError, StreamFormatError
@@ -27,6 +26,7 @@ from sensekit.eyetrack.geometry import Screen
 from sensekit.eyetrack.labels import BLINK, FIXATION, PSO, PURSUIT, SACCADE, event_f1, events_table
 from sensekit.eyetrack.stages import EventDetector, GazeDegrees, GazeEvents, GazeVelocity
 from sensekit.eyetrack.synth import gaze_signal
+from sensekit.learn.metrics import cohen_kappa
 from sensekit.testing import assert_block_invariant, feed
 
 runner = CliRunner()
@@ -140,7 +140,7 @@ def test_event_detector_latency_and_errors():
     assert stage.process(Frame(GAZE, np.zeros((200, 2)), t0=0.0)) is None  # still waiting for context
     with pytest.raises(ParameterError, match="unknown event detector"):
         EventDetector("magic").open(GAZE)
-    with pytest.raises(ParameterError, match="EventDetector"):
+    with pytest.raises(ParameterError, match="ivt has no parameter 'bogus'.*threshold, window_s"):
         EventDetector("ivt", bogus=3).open(GAZE)
     px = GAZE.replace(meta={"gaze_units": "px"})
     with pytest.raises(StreamFormatError, match="GazeDegrees"):
@@ -309,9 +309,36 @@ def test_cli_events_on_a_lund_file_with_kappas(shared_data, tmp_path):
     assert r.exit_code == 0, r.output
     assert ",pursuit" in (tmp_path / "lab.csv").read_text()
     assert ",pursuit" not in (tmp_path / "lab2.csv").read_text()
-    for bad, message in (("pursuit_threshold", "KEY=VALUE"), ("no_such=1", "no_such")):
+    for bad, message in (("pursuit_threshold", "KEY=VALUE"), ("no_such=1", "no_such"),
+                         ("window_s=-1", "window_s must be > 0"), ("window_s=0", "window_s must be > 0"),
+                         ("peak_sd=abc", "peak_sd must be a number"), ("peak_sd=nan", "finite"),
+                         ("peak_sd=inf", "finite"), ("min_saccade_s=none", "cannot be none"),
+                         ("robust=maybe", "is a switch"), ("threshold_floor=high", "or 'auto'")):
         r = runner.invoke(app, ["eyetrack", "events", str(path), "--set", bad])
-        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output
+        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (bad, r.output)
+        assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_cli_events_equal_the_pipeline_and_the_bench_path(shared_data, tmp_path):
+    """Issue 15: the labels 'sensekit eyetrack events' writes are the EyePipeline's, which the
+    bench scores (fed block by block), and equal the detector on the whole recording."""
+    from sensekit.eyetrack.detectors import DETECTORS
+    from sensekit.eyetrack.labels import LABEL_NAMES
+    from sensekit.eyetrack.pipeline import EyePipeline
+
+    codes = {name: code for code, name in LABEL_NAMES.items()}
+    for stimulus in ("video", "dots"):
+        path = lund2013_files(shared_data / "lund2013", stimulus)[1][0]
+        rec = load_lund2013(path)
+        out = tmp_path / f"{stimulus}.csv"
+        r = runner.invoke(app, ["eyetrack", "events", str(path), "--labels", str(out)])
+        assert r.exit_code == 0, r.output
+        cli = np.array([codes[line.rsplit(",", 1)[1]] for line in out.read_text().splitlines()[1:]])
+        piped = EyePipeline().label(rec.to_frame())
+        np.testing.assert_array_equal(cli, piped)
+        np.testing.assert_array_equal(piped, DETECTORS["adaptive"](rec.x, rec.y, rec.rate))
+        # and the same in blocks of any size
+        np.testing.assert_array_equal(EyePipeline().label(rec.to_frame(), block_s=0.037), piped)
 
 
 def test_cli_events_errors(tmp_path):

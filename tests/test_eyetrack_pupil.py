@@ -105,7 +105,7 @@ def test_calibration_file_round_trip_and_refusals(tmp_path):
     res = run_session(eye, display, SCREEN, targets=5, settle_s=0.0, sample_s=0.3)
     path = tmp_path / "gaze.json"
     res.mapper.save_calibration(path, eye.info)
-    assert "pickle" not in path.read_text() and json.loads(path.read_text())["chain"] == "GazeMapper"
+    assert "pickle" not in path.read_text() and json.loads(path.read_text())["chain"] == "eyetrack"
     m = load_gaze_mapper(path, stream=eye.info, screen=SCREEN)
     p = np.array([[100.0, 90.0], [80.0, 100.0]])
     np.testing.assert_allclose(m.predict(p), res.mapper.predict(p))

@@ -316,3 +316,50 @@ def test_dead_and_clipped_microphones_are_named(caplog):
     with caplog.at_level(logging.WARNING, logger="sensekit"):
         feed(st, [Frame(info, x, t0=0.0)])
     assert "microphone 'mic2' is flat" in caplog.text and "microphone 'mic4' is saturated" in caplog.text
+
+
+def _scene_wav(tmp_path, snr_db: float, seconds: float = 2.0, az: float = 75.0):
+    import soundfile as sf
+
+    x = doa_scene(GEOM, azimuths=[az], rt60=0.3, snr_db=snr_db, duration_s=seconds, fs=FS, rng=5)
+    path = tmp_path / f"scene_{snr_db:g}.wav"
+    sf.write(str(path), (x / np.abs(x).max() * 0.5).astype(np.float32), int(FS), subtype="FLOAT")
+    return path
+
+
+def test_cli_localise_equals_the_pipeline_and_the_bench_path(tmp_path):
+    """Issue 15: 'spatial localise' writes what LocalisePipeline gives on the file, block by
+    block, and the bench task runs that pipeline (window = the whole file)."""
+    from sensekit.core.recording import open_recording
+    from sensekit.spatial_audio.pipeline import LocalisePipeline
+
+    wav = _scene_wav(tmp_path, 20.0)
+    csv = tmp_path / "doa.csv"
+    r = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6", "--window", "0.25", "--no-gate",
+                            "-o", str(csv)])
+    assert r.exit_code == 0, r.output
+    cli = np.loadtxt(csv, delimiter=",", skiprows=1)[:, 1:]
+    with open_recording(wav) as rec:
+        whole = rec.read()
+    pipe = LocalisePipeline(window_s=0.25, gate_db=None, array="respeaker6")
+    ref = pipe.localise(whole).data
+    np.testing.assert_allclose(cli, ref, rtol=1e-6, equal_nan=True)  # the CSV prints 6+ digits
+    np.testing.assert_array_equal(pipe.localise(whole, block_s=0.013).data, ref)  # any block size
+    assert np.median(np.abs((ref[:, 0] - 75.0 + 180) % 360 - 180)) < 5
+    # one estimate over the whole file: what the spatial.doa bench task scores
+    one = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6", "--window", "1.9", "--no-gate"])
+    assert one.exit_code == 0 and "1 of 1 window(s) gave a direction" in one.stdout
+
+
+def test_localise_says_how_many_windows_the_gate_left_empty(tmp_path):
+    wav = _scene_wav(tmp_path, 0.0)
+    r = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6"])
+    assert r.exit_code == 0, r.output
+    assert "0 of 7 window(s) gave a direction; 7 had no frame louder" in r.stdout
+    assert "no frame louder than 6 dB above the noise floor" in r.stdout and "--no-gate" in r.stdout
+    r2 = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6", "--no-gate"])
+    assert r2.exit_code == 0 and "7 of 7 window(s) gave a direction" in r2.stdout, r2.stdout
+    r3 = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6", "--window", "5"])
+    assert r3.exit_code == 2 and "longer than the recording" in r3.stderr
+    r4 = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6", "--gate-db", "nan"])
+    assert r4.exit_code == 2 and "not a finite number" in r4.stderr

@@ -14,7 +14,7 @@ from sensekit.core.stages import (
     Resample,
     SelectChannels,
     SOSFilter,
-    Standardize,
+    Standardise,
     Window,
 )
 from sensekit.errors import CalibrationError, NotFittedError, ParameterError, StreamFormatError
@@ -33,7 +33,7 @@ STAGES = [
     lambda: Resample(500.0),
     lambda: Resample(3000.0),
     lambda: Resample(1470.0),  # 147/200
-    lambda: Standardize().fit(np.arange(20.0).reshape(5, 4)),
+    lambda: Standardise().fit(np.arange(20.0).reshape(5, 4)),
     lambda: Chain(Notch(50), BandPass(20, 450), Window(length_s=0.1, hop_s=0.025)),
 ]
 
@@ -169,20 +169,20 @@ def test_standardize_fit_calibration_roundtrip(tmp_path, caplog):
     info = StreamInfo("x", "emg", 100.0, (3,))
     data = np.random.default_rng(0).normal(5, 2, (500, 3))
     data[:, 1] = 7.0  # a flat channel
-    with pytest.raises(NotFittedError, match="Standardize is not fitted"):
-        Standardize().open(info)
+    with pytest.raises(NotFittedError, match="Standardise is not fitted"):
+        Standardise().open(info)
     with caplog.at_level(logging.WARNING, logger="sensekit"):
-        stage = Standardize().fit(data, info)
+        stage = Standardise().fit(data, info)
     assert "flat" in caplog.text and "ch1" in caplog.text
     path = stage.save_calibration(tmp_path / "norm.json", info, device="test")
-    loaded = Standardize.from_calibration(path, stream=info)
+    loaded = Standardise.from_calibration(path, stream=info)
     np.testing.assert_array_equal(loaded.mean_, stage.mean_)
     loaded.open(info)
     y = loaded.process(Frame(info, data, t0=0)).data
     np.testing.assert_allclose(y[:, [0, 2]].std(axis=0), 1.0)
     with pytest.raises(CalibrationError, match="rate: expected 100.0, got 200.0"):
-        Standardize.from_calibration(path, stream=info.replace(rate=200.0))
+        Standardise.from_calibration(path, stream=info.replace(rate=200.0))
     with pytest.raises(CalibrationError, match="not valid JSON"):
         (tmp_path / "bad.json").write_text("{")
-        Standardize.from_calibration(tmp_path / "bad.json")
+        Standardise.from_calibration(tmp_path / "bad.json")
     assert b"pickle" not in path.read_bytes()

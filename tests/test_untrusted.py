@@ -35,7 +35,7 @@ def noise(tmp_path):
     (["--el", "-95"], "--el -95 is out of range"),
     (["--distance", "-2"], "--distance -2 is out of range"),
     (["--distance", "0"], "--distance 0 is out of range"),
-    (["--el", "10", "--el", "20"], "--el given 2 times"),
+    (["--el", "10", "--el", "20"], "--el given 2 times; give one value for every source or one per input channel (1)"),
     (["--distance", "1", "--distance", "2"], "--distance given 2 times"),
     (["--room", "6x5x3", "--rt60", "nan"], "--rt60 nan is not a finite number"),
     (["--room", "6x5x3", "--rt60", "0.5,0.4"], "--rt60 given 2 times"),

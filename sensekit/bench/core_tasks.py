@@ -14,7 +14,7 @@ from ..core import Chain, Frame, StreamInfo, run
 from ..core.recording import RecordingWriter, open_recording
 from ..core.sources import ReplaySource
 from ..core.stages import BandPass, Window
-from .metrics import classification_metrics
+from ..learn.metrics import classification_metrics
 from .peers import PeerUnavailable, run_peer
 from .speed import measure_blocks
 from .task import Task, register

@@ -13,7 +13,7 @@ worker. A unit returns a plain dict (JSON-able)::
      "latencies_ms": [...]}                              # optional per-block latencies (plots)
 
 Chains register their tasks with :func:`register` in their ``bench`` module, listed in
-:data:`TASK_MODULES`.
+:data:`CORE_TASK_MODULES` and the modules chains register (:mod:`sensekit.core.registry`).
 """
 
 from __future__ import annotations
@@ -26,20 +26,15 @@ from typing import Any
 
 import numpy as np
 
+from ..core.registry import bench_task_modules
 from ..errors import ParameterError
 
-__all__ = ["Task", "register", "all_tasks", "select_tasks", "aggregate_units", "TASK_MODULES"]
+__all__ = ["Task", "register", "all_tasks", "select_tasks", "aggregate_units", "CORE_TASK_MODULES"]
 
 log = logging.getLogger("sensekit")
 
-#: Modules that register tasks when imported (a missing one is skipped).
-TASK_MODULES = (
-    "sensekit.bench.core_tasks",
-    "sensekit.emg.bench",
-    "sensekit.eyetrack.bench",
-    "sensekit.spatial_audio.bench",
-    "sensekit.gesture.bench",
-)
+#: The core's own tasks; each chain registers its task modules (sensekit.core.registry).
+CORE_TASK_MODULES = ("sensekit.bench.core_tasks",)
 
 _REGISTRY: dict[str, Task] = {}
 
@@ -82,7 +77,7 @@ def register(task: Task) -> Task:
 
 
 def _load_all() -> None:
-    for module in TASK_MODULES:
+    for module in (*CORE_TASK_MODULES, *bench_task_modules()):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as e:

@@ -59,14 +59,14 @@ class SensekitGroup(TyperGroup):
 
 
 def checked_numbers(option: str, values, *, low: float | None = None, high: float | None = None,
-                    low_open: bool = False, counts: tuple[int, ...] | None = None) -> list[float]:
+                    low_open: bool = False, counts: tuple[int, ...] | None = None, hint: str | None = None) -> list[float]:
     """``values`` of a repeatable number option, checked before any work: finite, within
     ``[low, high]`` (``(low, high]`` with ``low_open``) and, with ``counts``, given one of those
     many times. A bad one is a one-line error naming the option."""
     values = list(values or [])
     if counts is not None and len(values) not in counts:
         want = " or ".join(str(c) for c in sorted(set(counts)))
-        fail(f"{option} given {len(values)} times; give it {want} time(s)")
+        fail(f"{option} given {len(values)} times; " + (hint or f"give it {want} time(s)"))
     for v in values:
         if not math.isfinite(v):
             fail(f"{option} {v} is not a finite number")

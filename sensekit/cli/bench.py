@@ -8,9 +8,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..bench import ResultCache, all_tasks, run_benchmarks, select_tasks
-from ..bench.peers import PEERS, install_peer, peer_status
-from ..bench.report import tables, write_json, write_report
 from ._app import err, new_app, out
 
 app = new_app("Run benchmark tasks (accuracy and speed, beside peer libraries) and manage peers.")
@@ -21,6 +18,7 @@ app.add_typer(peers_app, name="peers")
 @app.command("list")
 def list_() -> None:
     """Every registered task: chain, dataset and protocol."""
+    from ..bench import all_tasks
     table = Table(title="benchmark tasks", title_justify="left")
     for col in ("task", "chain", "dataset", "description"):
         table.add_column(col, overflow="fold")
@@ -40,6 +38,8 @@ def run_(
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute units even if a cached result exists."),
 ) -> None:
     """Run benchmark tasks; finished units are cached so an interrupted run resumes."""
+    from ..bench import ResultCache, run_benchmarks, select_tasks
+    from ..bench.report import tables, write_json, write_report
     tasks = select_tasks(target)
     with Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=err, transient=True) as bar:
@@ -65,6 +65,7 @@ def run_(
 @peers_app.command("list")
 def peers_list() -> None:
     """Peers and where they are: here (importable), venv (own environment) or missing."""
+    from ..bench.peers import PEERS, peer_status
     table = Table(title="peers", title_justify="left")
     for col in ("peer", "status", "requirements", "description"):
         table.add_column(col)
@@ -78,6 +79,7 @@ def peers_list() -> None:
 @peers_app.command("install")
 def peers_install(name: str = typer.Argument(None, help="Peer name; default: every peer that needs its own venv.")) -> None:
     """Create a peer's own virtual environment with its pinned requirements."""
+    from ..bench.peers import PEERS, install_peer
     names = [name] if name else [p.name for p in PEERS.values() if p.own_venv]
     for n in names:
         with err.status(f"installing {n}..."):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Group
 from rich.live import Live
@@ -13,10 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from ..core import run
-from ..core.info import UNKNOWN_KIND
-from ..core.sources import open_source
 from ._app import KIND_OPTION, err, fail, new_app, out, stop_on_signals
+from ._lazy import lazy
+
+np = lazy("numpy")
 
 app = new_app("Guided calibration sessions: record, fit, cross-validate, save a calibration file.")
 
@@ -60,6 +59,9 @@ def calibrate_emg(
 ) -> None:
     """Guide the user through holding each class, fit the decoder, show its cross-validated
     accuracy, and write the calibration file (JSON, numbers only)."""
+    from ..core import run
+    from ..core.info import UNKNOWN_KIND
+    from ..core.sources import open_source
     from ..emg.calibrate import Protocol, SessionRecorder, cross_validate
     from ..emg.pipeline import EMGPipeline
 
@@ -162,6 +164,7 @@ def calibrate_gesture(
 ) -> None:
     """Guided per-user gesture calibration: for each gesture a countdown, then hand samples
     from the camera, then a fit, a cross-validated accuracy and a calibration file."""
+    from ..core.sources import open_source
     from ..gesture.landmarks import HandLandmarks
     from ..gesture.static import StaticGestureClassifier
 
@@ -245,6 +248,7 @@ def calibrate_eyetrack(
 ) -> None:
     """Guided gaze calibration: full-screen targets, pupil samples at each, a pupil -> screen
     map, then validation on 5 other targets with accuracy and precision in degrees."""
+    from ..core.sources import open_source
     from ..eyetrack.calibrate import HeadlessDisplay, OpenCVTargetDisplay, SimulatedEye, SourceEye, plot_validation, run_session
     from ..eyetrack.synth import EyeCamera, EyeModel
     from .eyetrack import screen_option
@@ -306,6 +310,7 @@ def _play_and_record(source: str, seconds: float, f1: float, f2: float | None, t
 
     from ..core import Frame, StreamInfo
     from ..core.sinks import SpeakerSink
+    from ..core.sources import open_source
     from ..spatial_audio.calibrate import exponential_sweep
 
     src = open_source(source)
@@ -403,3 +408,26 @@ def _show(image, lm, status: str) -> None:
     cv2.putText(img, status, (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 200, 255), 2)
     cv2.imshow("sensekit calibrate gesture", img)
     cv2.waitKey(1)
+
+
+@app.command("check")
+def check_calibration(
+    path: Path = typer.Argument(..., help="A calibration file of any kind (emg, gesture, eyetrack, array)."),
+) -> None:
+    """Validate a calibration file against its kind's schema and describe it: kind, device,
+    stream format, classes. A damaged or tampered file is refused with one line naming the field."""
+    from ..core.calibration import load_calibration
+
+    cal = load_calibration(path)
+    s = cal.stream
+    table = Table(title=str(path), show_header=False)
+    table.add_row("kind", cal.chain)
+    table.add_row("device", cal.device or "-")
+    table.add_row("created", f"{cal.created or '-'} (sensekit {cal.sensekit_version or '?'}, schema {cal.schema_version})")
+    table.add_row("stream", f"{s.kind}, {s.rate:g} Hz, shape {list(s.shape)}" + (f", {s.unit}" if s.unit else ""))
+    learned = cal.params.get("learned", {}) if isinstance(cal.params, dict) else {}
+    classes = learned.get("classes") if isinstance(learned, dict) else None
+    if classes:
+        table.add_row("classes", ", ".join(str(c) for c in classes))
+    out.print(table)
+    out.print(f"{path}: a valid {cal.chain!r} calibration", highlight=False, soft_wrap=True)

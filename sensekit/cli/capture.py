@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import typer
 from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ..core.run import RunReport, run
-from ..core.sinks import HDF5Sink
-from ..core.sources import open_source
-from ..core.units import amplitude_to_db
 from ._app import err, fail, out, stop_on_signals
+from ._lazy import lazy
+
+if TYPE_CHECKING:
+    from ..core.run import RunReport
+
+np = lazy("numpy")
 
 _MAX_METERS = 16
 
@@ -25,6 +27,7 @@ class CaptureDisplay:
     """Samples, achieved rate, drops and per-channel level meters, refreshed live."""
 
     def __init__(self, source, path: Path, duration: float | None) -> None:
+        from ..core.run import RunReport
         self.source, self.path, self.duration = source, path, duration
         self.start = time.monotonic()
         self.levels = None
@@ -40,6 +43,7 @@ class CaptureDisplay:
             self.peak = rms if self.peak is None else np.maximum(self.peak * 0.999, rms)
 
     def __rich__(self):
+        from ..core.units import amplitude_to_db
         r = self.report
         elapsed = time.monotonic() - self.start
         info = self.source.info
@@ -78,6 +82,9 @@ def capture(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live display."),
 ) -> None:
     """Record a live source to a sensekit HDF5 file; Ctrl-C or SIGTERM stops it safely."""
+    from ..core.run import run
+    from ..core.sinks import HDF5Sink
+    from ..core.sources import open_source
     if output.suffix.lower() not in (".h5", ".hdf5"):
         fail(f"capture writes sensekit HDF5: name the output *.h5, not {output.name!r} "
              "(convert it afterwards with 'sensekit convert')")

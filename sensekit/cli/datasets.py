@@ -9,13 +9,13 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from .. import datasets as ds
 from ._app import err, fail, new_app, out
 
 app = new_app("List, describe, fetch and verify the public datasets sensekit knows.")
 
 
 def _where(name: str) -> str:
+    from .. import datasets as ds
     try:
         path = ds.dataset_dir(name)
     except Exception:
@@ -37,6 +37,7 @@ def _mb(n: int) -> str:
 @app.command("list")
 def list_() -> None:
     """Every dataset card, with its size, licence and where its files are."""
+    from .. import datasets as ds
     table = Table(title="datasets", title_justify="left")
     for col in ("name", "kind", "files", "size", "licence", "location"):
         table.add_column(col, justify="right" if col in ("files", "size") else "left", overflow="fold")
@@ -48,6 +49,7 @@ def list_() -> None:
 @app.command()
 def info(name: str = typer.Argument(..., help="Dataset name (see 'sensekit datasets list').")) -> None:
     """A dataset's card: origin, licence, citation, files, loader and location."""
+    from .. import datasets as ds
     card = ds.get_card(name)
     available = _loader_available(card.loader)
     grid = Table.grid(padding=(0, 2))
@@ -68,6 +70,7 @@ def fetch(
     mirror: str | None = typer.Option(None, "--mirror", help="Base URL of a mirror laid out as <mirror>/<name>/<path>."),
 ) -> None:
     """Download a dataset into the user cache (checksums verified; resumes where it stopped)."""
+    from .. import datasets as ds
     logging.getLogger("pooch").setLevel(logging.WARNING)
     card = ds.get_card(name)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
@@ -84,6 +87,7 @@ def fetch(
 @app.command()
 def verify(name: str = typer.Argument(..., help="Dataset name.")) -> None:
     """Check the size and sha256 of every file of a dataset; exit 1 if any is missing or damaged."""
+    from .. import datasets as ds
     results = ds.verify(name)
     bad = [(f, s) for f, s in results if s != "ok"]
     for f, s in bad[:20]:

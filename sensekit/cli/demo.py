@@ -7,13 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ..core import Chain, run
-from ..core.recording import open_recording
-from ..core.sinks import HDF5Sink
-from ..core.sources import SynthSource, open_source
-from ..core.stages import BandPass, Notch, Window
 from ._app import err, out
-from .info import info as info_command
 
 
 def demo(
@@ -22,6 +16,12 @@ def demo(
 ) -> None:
     """Record a simulated 8-channel 2 kHz stream, replay it through notch + band-pass +
     200 ms windows, and show what came out."""
+    from ..core import Chain, run
+    from ..core.recording import open_recording
+    from ..core.sinks import HDF5Sink
+    from ..core.sources import SynthSource, open_source
+    from ..core.stages import BandPass, Notch, Window
+    from .info import info as info_command
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.h5"
         processed = keep or Path(tmp) / "windows.h5"

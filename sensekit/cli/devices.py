@@ -7,7 +7,6 @@ import json
 import typer
 from rich.table import Table
 
-from ..core.sources.devices import list_devices
 from ._app import err, out
 
 
@@ -16,6 +15,7 @@ def devices(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """List audio inputs, cameras, LSL streams and BrainFlow boards, as source strings."""
+    from ..core.sources.devices import list_devices
     with err.status("looking for devices..."):
         entries, problems = list_devices(lsl_wait_s=lsl_wait)
     if as_json:

@@ -8,12 +8,12 @@ import subprocess
 from enum import StrEnum
 from pathlib import Path
 
-import numpy as np
 import typer
 
-from ..core.atomic import atomic_output
-from ..export.c_text import c_identifier
 from ._app import err, fail, new_app, out
+from ._lazy import lazy
+
+np = lazy("numpy")
 
 app = new_app("Export calibrated chains for firmware: C99 with golden vectors, ONNX decoders, JSON.")
 
@@ -69,7 +69,9 @@ def export_emg(
 ) -> None:
     """Export an EMG calibration; prints a budget (state and table bytes, operations per
     sample, time per block of the compiled C, latency) for the C format."""
+    from ..core.atomic import atomic_output
     from ..emg.pipeline import EMGPipeline
+    from ..export.c_text import c_identifier
 
     pipe = EMGPipeline.load(calibration)
     c_identifier(name)
@@ -102,7 +104,7 @@ def _export_emg(pipe, calibration: Path, fmt: Format, output: Path, golden: int,
         path = export_decoder_onnx(pipe.learned_, output / "decoder.onnx")
         w, _, _ = pipe.windows(_check_trials(pipe))
         feats = compute_features(w, pipe.learned_["features"], rate=info.rate, **pipe.learned_.get("feature_params", {}))
-        from ..emg.decoders import CompiledDecoder
+        from ..learn.decoders import CompiledDecoder
 
         z = (feats - np.asarray(pipe.learned_["mean"])) / np.asarray(pipe.learned_["scale"])
         ref = CompiledDecoder(pipe.learned_["decoder"]).scores(z)
@@ -173,6 +175,8 @@ def export_gesture(
     name: str = typer.Option("sensekit_gesture", "--name", help="Base name of the C files."),
 ) -> None:
     """Export a static-gesture classifier: landmark normalisation, features, decoder, rejection."""
+    from ..core.atomic import atomic_output
+    from ..export.c_text import c_identifier
     from ..gesture.static import StaticGestureClassifier
 
     if not calibration.exists():
@@ -193,8 +197,8 @@ def _export_gesture(clf, calibration: Path, fmt: Format, output: Path, golden: i
         _copy_calibration(calibration, output)
         return
     if fmt is Format.onnx:
-        from ..emg.decoders import CompiledDecoder
         from ..export.onnx_decoder import export_decoder_onnx, run_onnx
+        from ..learn.decoders import CompiledDecoder
 
         path = export_decoder_onnx(clf.learned_, output / "gesture_decoder.onnx")
         rows = (np.random.default_rng(0).normal(size=(200, 21, 2)) * 40 + 300)

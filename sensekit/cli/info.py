@@ -8,12 +8,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..core.recording import HDF5Recording, open_recording
 from ._app import out
 
 
 def describe(path: Path) -> list[dict]:
     """One dict per stream: format, samples, duration, gaps and dropped blocks."""
+    from ..core.recording import HDF5Recording, open_recording
     rows = []
     with open_recording(path) as rec:
         for name, info in rec.streams.items():

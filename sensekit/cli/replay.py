@@ -7,11 +7,6 @@ from pathlib import Path
 
 import typer
 
-from ..core.atomic import atomic_output
-from ..core.recording import RecordingWriter, open_recording
-from ..core.run import run
-from ..core.sinks import HDF5Sink, JSONLinesSink, LSLOutletSink, file_sink
-from ..core.sources import ReplaySource
 from ._app import OutputInterrupted, err, fail, out, stop_on_signals
 
 
@@ -32,6 +27,10 @@ def replay(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
 ) -> None:
     """Replay a recording to an LSL outlet, a WAV file or JSON lines on stdout."""
+    from ..core.atomic import atomic_output
+    from ..core.run import run
+    from ..core.sinks import JSONLinesSink, LSLOutletSink, file_sink
+    from ..core.sources import ReplaySource
     if to is Target.wav and output is None:
         fail("--to wav needs an output file: add -o OUT.wav")
     if to is not Target.wav and output is not None:
@@ -68,6 +67,11 @@ def convert(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
 ) -> None:
     """Convert a recording to another format (all streams into .h5; one stream into audio or CSV)."""
+    from ..core.atomic import atomic_output
+    from ..core.recording import RecordingWriter, open_recording
+    from ..core.run import run
+    from ..core.sinks import HDF5Sink, file_sink
+    from ..core.sources import ReplaySource
     if dest.exists() and not overwrite:
         fail(f"{str(dest)!r} already exists; choose another name or pass --overwrite")
     if dest.resolve() == source.resolve():

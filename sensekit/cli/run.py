@@ -5,18 +5,26 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ..core import run as run_chain
-from ..core.sinks import JSONLinesSink, LSLOutletSink
-from ..core.sources import open_source
-from ._app import KIND_OPTION, err, fail, new_app, out, stop_on_signals
+from ._app import KIND_OPTION, checked_numbers, err, fail, new_app, out, stop_on_signals
+from ._lazy import lazy
 from .eyetrack import SET_HELP, detector_params
+from .spatial import (
+    ARRAY_OPTION,
+    CALIBRATION_OPTION,
+    GATE_DB_OPTION,
+    METHOD_OPTION,
+    NO_GATE_OPTION,
+    SOURCES_OPTION,
+    WINDOW_OPTION,
+)
+
+np = lazy("numpy")
 
 app = new_app("Run a calibrated chain on a live source and publish its output.")
 
@@ -53,6 +61,8 @@ def _publish(src, chain, *, lsl: str | None, jsonl: bool, duration: float | None
     """Run ``chain`` on ``src`` into an LSL outlet and/or JSON lines, with ``view`` (a rich
     renderable with ``update(frame_in, frame_out, report)``) live on stderr unless the
     results go to stdout; the chain is closed in any case."""
+    from ..core import run as run_chain
+    from ..core.sinks import JSONLinesSink, LSLOutletSink
     sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
     try:
         if jsonl or view is None:
@@ -74,6 +84,7 @@ def run_emg(
     kind: str | None = KIND_OPTION,
 ) -> None:
     """Decode EMG live: labels ("no motion" = -1), confidence and velocity per increment."""
+    from ..core.sources import open_source
     from ..emg.pipeline import EMGPipeline
 
     if not calibration.exists():
@@ -104,6 +115,7 @@ def run_gesture(
     """Hand landmarks (and gestures, with --calibration) from a camera or video, to LSL and/or
     JSON lines. A camera that stops ends the run with everything so far published."""
     from ..core import Chain
+    from ..core.sources import open_source
     from ..gesture.filters import OneEuroFilter
     from ..gesture.landmarks import HandLandmarks
     from ..gesture.static import StaticGestureClassifier, StaticGestures
@@ -139,23 +151,17 @@ def run_eyetrack(
     """Pupil per image; with --calibration, gaze (deg) with a fixation/saccade/PSO/pursuit/
     blink label per sample, to LSL and/or JSON lines. A camera that stops ends the run with
     everything so far published (the detector's last chunk included)."""
-    from ..core import Chain
-    from ..eyetrack.calibrate import load_gaze_mapper
-    from ..eyetrack.pupil import PupilDetector
-    from ..eyetrack.stages import EventDetector, GazeDegrees
+    from ..core.sources import open_source
+    from ..eyetrack.pipeline import EyePipeline
 
+    pipe = EyePipeline(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25), params=detector_params(settings))
     with stop_on_signals() as stop:
         src = open_source(source)
         if src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; eye tracking needs "
                  "eye-camera images (camera:N, video:FILE, synth:eye)")
-        stages = [PupilDetector()]
-        if calibration is not None:
-            pupil_info = stages[0].open(src.info)
-            stages += [load_gaze_mapper(calibration, stream=pupil_info), GazeDegrees(),
-                       EventDetector(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25),
-                                     **detector_params(settings))]
-        report = _publish(src, Chain(*stages), lsl=lsl, jsonl=jsonl, duration=duration, stop=stop)
+        chain = pipe.camera_chain(src.info, calibration)
+        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop)
     if not jsonl:
         out.print(f"{report.samples_in} images, {report.samples_out} samples out in {report.wall_s:.1f} s; "
                   f"stopped by {report.stopped_by}", highlight=False)
@@ -194,30 +200,32 @@ class _Compass:
 @app.command("spatial-localise")
 def run_spatial_localise(
     source: str = typer.Argument(..., help="Array audio: mic:N, a recording, or synth:array."),
-    array: str | None = typer.Option(None, "--array", help="Geometry (preset or .json) if the stream carries none."),
-    method: str = typer.Option("srp-phat", "--method", help="srp-phat, gcc-phat, music or normmusic."),
-    sources: int = typer.Option(1, "--sources", min=1, max=8, help="Directions per estimate."),
+    array: str | None = ARRAY_OPTION,
+    method: str = METHOD_OPTION,
+    sources: int = SOURCES_OPTION,
+    window: float = WINDOW_OPTION,
+    every: float = typer.Option(0.0, "--every", min=0, help="Seconds between estimates (0: every STFT hop)."),
     track: bool = typer.Option(True, "--track/--no-track", help="Track sources over time (keeps identities)."),
-    calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Array calibration (JSON)."),
-    gate_db: float | None = typer.Option(6.0, "--gate-db", help="Activity gate above the noise floor (dB)."),
-    no_gate: bool = typer.Option(False, "--no-gate", help="Estimate in every frame (continuous sources)."),
+    calibration: Path | None = CALIBRATION_OPTION,
+    gate_db: float = GATE_DB_OPTION,
+    no_gate: bool = NO_GATE_OPTION,
     lsl: str | None = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name."),
     jsonl: bool = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout."),
     duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
 ) -> None:
     """Directions of arrival (azimuth, elevation, power, confidence; or tracks with ids)
-    every STFT hop, to LSL and/or JSON lines, with a live compass in the terminal."""
-    from ..core import Chain
-    from ..spatial_audio.stages import STFT, DOAEstimator, DOATracker
-    from .spatial import array_front
+    every --window seconds, to LSL and/or JSON lines, with a live compass in the terminal: the
+    chain of 'sensekit spatial localise'."""
+    from ..core.sources import open_source
+    from ..spatial_audio.pipeline import LocalisePipeline
 
+    checked_numbers("--gate-db", [gate_db])
+    pipe = LocalisePipeline(method, sources, window_s=window, every_s=every, gate_db=None if no_gate else gate_db,
+                            track=track, array=array, calibration=calibration)
     with stop_on_signals() as stop:
         src = open_source(source)
-        stages, nfft = array_front(src.info, array, calibration)
-        stages += [STFT(nfft, nfft // 2), DOAEstimator(method, sources, gate_db=None if no_gate else gate_db)]
-        if track:
-            stages.append(DOATracker(sources))
-        report = _publish(src, Chain(*stages), lsl=lsl, jsonl=jsonl, duration=duration, stop=stop,
+        chain = pipe.chain(src.info)
+        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop,
                           view=_Compass(sources, track))
     if not jsonl:
         out.print(f"{report.samples_out} estimates from {report.samples_in} samples in {report.wall_s:.1f} s; "

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from ..core.atomic import atomic_output
-from ..core.sinks.safety import check_finite
 from ._app import checked_numbers, fail, new_app, out
+from ._lazy import lazy
+
+np = lazy("numpy")
 
 app = new_app("Spatial audio: array presets, calibration sweeps, sound-source localisation of recordings.")
 
@@ -62,57 +62,48 @@ def sweep(
     out.print(f"{seconds:g} s sweep {f1:g}..{f2 or 0.45 * rate:g} Hz at {rate} Hz written to {output}", highlight=False)
 
 
-def array_front(info, array: str | None, calibration: Path | None) -> tuple[list, int]:
-    """The stages before localisation — dead/clipped channel warnings, the geometry
-    (``--array``), the array calibration (``-c``) — and the STFT size for the rate."""
-    from ..core.stages import SetMeta, SignalCheck
-    from ..spatial_audio.arrays import load_array
-
-    if len(info.shape) != 1 or info.shape[0] < 2 or not info.rate:
-        fail(f"stream {info.name!r} is {info.kind!r} of shape {info.shape}; localisation needs >= 2 regular audio "
-             "channels")
-    full_scale = 1.0 if info.dtype.startswith("float") else float(np.iinfo(info.dtype).max)
-    stages = [SignalCheck(full_scale=info.meta.get("full_scale", full_scale), label="microphone")]
-    if array is not None:
-        stages.append(SetMeta(array=load_array(array).to_dict()))
-    if calibration is not None:
-        from ..spatial_audio.calibrate import ArrayCorrection, load_array_calibration
-
-        stages.append(ArrayCorrection(load_array_calibration(calibration)))
-    return stages, (1024 if info.rate > 24000 else 512)
+GATE_DB_OPTION = typer.Option(6.0, "--gate-db", help="Activity gate: frames less than this above the noise floor "
+                              "are left out (dB).")
+NO_GATE_OPTION = typer.Option(False, "--no-gate", help="Estimate in every window (continuous sources).")
+ARRAY_OPTION = typer.Option(None, "--array", help="Geometry (preset or .json) if the stream carries none.")
+METHOD_OPTION = typer.Option("srp-phat", "--method", help="srp-phat, gcc-phat, music or normmusic.")
+SOURCES_OPTION = typer.Option(1, "--sources", min=1, max=8, help="Directions per estimate.")
+CALIBRATION_OPTION = typer.Option(None, "--calibration", "-c", help="Array calibration (JSON).")
+WINDOW_OPTION = typer.Option(0.25, "--window", min=0.01, help="Seconds of audio per estimate.")
 
 
 @app.command("localise")
 def localise(
     path: Path = typer.Argument(..., help="Array recording: .h5 (with its geometry), .wav/.flac, ..."),
-    array: str | None = typer.Option(None, "--array", help="Geometry (preset or .json) if the file has none."),
-    method: str = typer.Option("srp-phat", "--method", help="srp-phat, gcc-phat, music or normmusic."),
-    sources: int = typer.Option(1, "--sources", min=1, max=8, help="Directions per estimate."),
-    window: float = typer.Option(0.25, "--window", min=0.01, help="Seconds per estimate."),
-    calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Array calibration (JSON)."),
+    array: str | None = ARRAY_OPTION,
+    method: str = METHOD_OPTION,
+    sources: int = SOURCES_OPTION,
+    window: float = WINDOW_OPTION,
+    every: float | None = typer.Option(None, "--every", min=0, help="Seconds between estimates (0: every STFT hop); "
+                                       "default: one per window."),
+    calibration: Path | None = CALIBRATION_OPTION,
+    gate_db: float = GATE_DB_OPTION,
+    no_gate: bool = NO_GATE_OPTION,
+    track: bool = typer.Option(False, "--track/--no-track", help="Follow sources over time (identities)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="CSV of the estimates."),
     plot: Path | None = typer.Option(None, "--plot", help="PNG: azimuth over time."),
 ) -> None:
-    """Directions of arrival over a recording, one estimate per --window seconds."""
+    """Directions of arrival over a recording, one estimate per --window seconds (the chain
+    'sensekit run spatial-localise' runs live, and the spatial.doa bench task scores)."""
+    from ..core.atomic import atomic_output
     from ..core.recording import open_recording
     from ..core.sinks import CSVSink
-    from ..spatial_audio.stages import STFT, DOAEstimator
-    from ..testing import feed
+    from ..spatial_audio.pipeline import LocalisePipeline
 
+    checked_numbers("--gate-db", [gate_db])
+    pipe = LocalisePipeline(method, sources, window_s=window, every_s=every, gate_db=None if no_gate else gate_db,
+                            track=track, array=array, calibration=calibration)
     with open_recording(path) as rec:
         whole = rec.read()
-    info = whole.info
-    frames = [whole]
-    stages, nfft = array_front(info, array, calibration)
-    hop = nfft // 2
-    per = max(int(round(window * info.rate / hop)), 1)
-    stages += [STFT(nfft, hop), DOAEstimator(method, sources, window_frames=per, every=per)]
-    from ..core import Chain
-
-    chain = Chain(*stages)
-    chain.open(info)
-    res = feed(chain, frames)
+    res = pipe.localise(whole)
+    summary = pipe.summary(res)
     table = Table(title=f"{path.name}: {res.n} estimates, {method}")
+    col = 1 if track else 0  # a track row starts with its id
     table.add_column("t (s)", justify="right")
     for k in range(sources):
         table.add_column(f"azimuth {k} (°)", justify="right")
@@ -121,22 +112,24 @@ def localise(
     for t, row in list(zip(res.times, res.data, strict=True))[::step]:
         cells = []
         for k in range(sources):
-            cells += [f"{row[4 * k]:.1f}" if np.isfinite(row[4 * k]) else "-",
+            cells += [f"{row[4 * k + col]:.1f}" if np.isfinite(row[4 * k + col]) else "-",
                       f"{row[4 * k + 3]:.2f}" if np.isfinite(row[4 * k + 3]) else "-"]
         table.add_row(f"{t:.2f}", *cells)
     out.print(table)
+    out.print(summary.describe(pipe.gate_db), highlight=False, soft_wrap=True)
     if output is not None:
-        sink = CSVSink(output)
-        sink.open(res.info)
-        sink.write(res)
-        sink.close()
+        with atomic_output(output) as tmp:
+            sink = CSVSink(tmp)
+            sink.open(res.info)
+            sink.write(res)
+            sink.close()
         out.print(f"{res.n} estimates written to {output}", highlight=False)
     if plot is not None:
         from ..plots import png_figure
 
         with png_figure(plot, figsize=(10, 4)) as ax:
             for k in range(sources):
-                ax.scatter(res.times, res.data[:, 4 * k], s=6 + 30 * np.nan_to_num(res.data[:, 4 * k + 3]),
+                ax.scatter(res.times, res.data[:, 4 * k + col], s=6 + 30 * np.nan_to_num(res.data[:, 4 * k + 3]),
                            label=f"source {k}")
             ax.set_ylim(0, 360)
             ax.set_xlabel("time (s)")
@@ -180,11 +173,13 @@ def render(
     reverberant room (--room, --rt60), and write the binaural result."""
     import soundfile as sf
 
+    from ..core.atomic import atomic_output
     from ..core.recording import open_recording
+    from ..core.run import feed
+    from ..core.sinks.safety import check_finite
     from ..spatial_audio.hrtf import load_hrtf
     from ..spatial_audio.renderer import BinauralRenderer
     from ..spatial_audio.scene import Scene
-    from ..testing import feed
 
     if output is None and not live:
         fail("give -o OUTPUT.wav, or --live to play on the audio output")
@@ -197,10 +192,10 @@ def render(
         if len(info.shape) != 1 or not info.rate:
             fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; rendering needs audio channels")
         n_ch = info.shape[0]
-        per_source = (0, 1, n_ch)  # absent, one for all, one per channel
-        az = checked_numbers("--az", az, counts=per_source) or [0.0]
-        el = checked_numbers("--el", el, low=-90, high=90, counts=per_source) or [0.0]
-        distance = checked_numbers("--distance", distance, low=0.0, low_open=True, high=1000.0, counts=per_source) or [1.0]
+        per = {"counts": (0, 1, n_ch), "hint": f"give one value for every source or one per input channel ({n_ch})"}
+        az = checked_numbers("--az", az, **per) or [0.0]
+        el = checked_numbers("--el", el, low=-90, high=90, **per) or [0.0]
+        distance = checked_numbers("--distance", distance, low=0.0, low_open=True, high=1000.0, **per) or [1.0]
         rts = checked_numbers("--rt60", _floats_of(rt60, "--rt60"), low=0.0, low_open=True, high=30.0, counts=(1, 7))
         whole = rec.read()
     if scene is not None:

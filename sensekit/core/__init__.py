@@ -3,7 +3,7 @@
 from .calibration import Calibration, load_calibration, save_calibration
 from .frame import Frame, concat_frames
 from .info import IRREGULAR_RATE, StreamInfo
-from .run import RunReport, SequenceMonitor, run
+from .run import RunReport, SequenceMonitor, feed, run
 from .stage import Chain, LearningStage, Stage
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "LearningStage",
     "Chain",
     "run",
+    "feed",
     "RunReport",
     "SequenceMonitor",
     "Calibration",

@@ -46,6 +46,7 @@ def same_rate(a: float, b: float) -> bool:
     """True when two nominal rates agree within :data:`RATE_RTOL` (both 0: irregular)."""
     return math.isclose(float(a), float(b), rel_tol=RATE_RTOL, abs_tol=0.0) or (a == b)
 
+
 #: Kinds of stream that sensekit knows. Other kinds are accepted (a user's own stream),
 #: but stages check against these names.
 STREAM_KINDS = (

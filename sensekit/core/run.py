@@ -6,14 +6,14 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
-from .frame import Frame
+from .frame import Frame, concat_frames
 from .info import StreamInfo
 from .stage import Stage
 
-__all__ = ["run", "RunReport", "Sink", "SequenceMonitor"]
+__all__ = ["run", "feed", "RunReport", "Sink", "SequenceMonitor"]
 
 log = logging.getLogger("sensekit")
 
@@ -101,6 +101,16 @@ class SequenceMonitor:
         if frame.n:
             self._next_t = frame.t_end
         return True
+
+
+def feed(stage: Stage, frames: Sequence[Frame]) -> Frame:
+    """Process ``frames`` through an opened stage, then flush it; return the outputs joined in
+    one frame (offline use of a chain: the same stages, blocks and flush as live)."""
+    outs = [y for y in (stage.process(f) for f in frames) if y is not None]
+    tail = stage.flush()
+    if tail is not None:
+        outs.append(tail)
+    return concat_frames(outs, info=stage.output_info)
 
 
 def run(

@@ -136,7 +136,12 @@ class LearningStage(Stage):
     ``process`` on an unfitted stage raises :class:`NotFittedError`. Learned
     attributes end in ``_``; :meth:`calibration_params` returns them as plain numbers
     and :meth:`from_calibration_params` restores them.
+
+    ``calibration_kind`` names the registered calibration kind (and schema) its files are of
+    (:func:`~sensekit.core.registry.register_calibration`).
     """
+
+    calibration_kind: str = ""
 
     def fit(self, *args: Any, **kwargs: Any) -> LearningStage:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -182,7 +187,7 @@ class LearningStage(Stage):
 
         params = {"init": {k: _to_jsonable(v) for k, v in self.get_params().items()},
                   "learned": self.calibration_params()}
-        return save_calibration(path, chain=type(self).__name__, stream=stream, params=params, device=device)
+        return save_calibration(path, chain=self.calibration_kind, stream=stream, params=params, device=device)
 
     @classmethod
     def from_calibration(cls, path, stream: StreamInfo | None = None):
@@ -193,7 +198,7 @@ class LearningStage(Stage):
         """
         from .calibration import load_calibration
 
-        cal = load_calibration(path, chain=cls.__name__, stream=stream)
+        cal = load_calibration(path, chain=cls.calibration_kind, stream=stream)
         try:
             stage = cls(**cal.params.get("init", {}))
             stage.set_calibration_params(dict(cal.params["learned"]))

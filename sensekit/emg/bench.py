@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..bench.metrics import classification_metrics
 from ..bench.peers import PeerUnavailable, run_peer
 from ..bench.speed import measure_blocks
 from ..bench.task import Task, register
 from ..core import Frame
+from ..learn.metrics import classification_metrics
 from .batch import extract_continuous
 from .datasets import EMGTrials, load_myo_readings_wrist8
 from .features import compute_features

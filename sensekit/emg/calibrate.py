@@ -14,9 +14,9 @@ import dataclasses
 
 import numpy as np
 
-from ..bench.metrics import classification_metrics
 from ..core import Frame
 from ..errors import ParameterError
+from ..learn.metrics import classification_metrics
 from .datasets import EMGTrials, Trial
 from .pipeline import EMGPipeline
 

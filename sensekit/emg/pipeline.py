@@ -18,9 +18,9 @@ from ..core import Chain, Frame, StreamInfo
 from ..core.calibration import load_calibration, save_calibration
 from ..core.stages import BandPass, HighPass, Notch, Window, standardisation
 from ..errors import CalibrationError, NotFittedError, ParameterError
+from ..learn.decoders import DECODERS, fit_decoder
 from .datasets import EMGTrials
-from .decoders import DECODERS, fit_decoder
-from .features import compute_features, resolve_features
+from .features import compute_features, feature_names, resolve_features
 from .stages import EMGDecoder, SignalCheck
 
 __all__ = ["EMGPipeline"]
@@ -43,7 +43,7 @@ class EMGPipeline:
     decoder : {"lda", "svm", "mlp", "rf"}
         Classifier.
     decoder_options : dict
-        Passed to :func:`~sensekit.emg.decoders.fit_decoder`.
+        Passed to :func:`~sensekit.learn.decoders.fit_decoder`.
     bandpass_hz : (float, float) or None
         Band-pass edges; the upper edge is lowered below Nyquist for low-rate devices.
         At rates below 250 Hz (Myo) only a high-pass at the lower edge is applied.
@@ -182,19 +182,20 @@ class EMGPipeline:
         cal = load_calibration(path, chain="emg")
         if stream is not None:
             cal.check_stream(stream, fields=("kind", "rate", "shape"))
+        cfg = dict(cal.params["config"])
+        if cfg.get("bandpass_hz"):
+            cfg["bandpass_hz"] = tuple(cfg["bandpass_hz"])
         try:
-            cfg = dict(cal.params["config"])
-            if cfg.get("bandpass_hz"):
-                cfg["bandpass_hz"] = tuple(cfg["bandpass_hz"])
             pipe = cls(**cfg)
-            pipe.learned_ = dict(cal.params["learned"])
-            for key in ("features", "mean", "scale", "decoder"):
-                pipe.learned_[key]
-        except (KeyError, TypeError, ParameterError) as e:
+            lp = pipe.learned_ = dict(cal.params["learned"])
+            names = resolve_features(pipe.features)
+        except ParameterError as e:
             raise CalibrationError(f"calibration file {str(path)!r} has bad EMG parameters ({e})") from None
-        if list(resolve_features(pipe.features)) != list(pipe.learned_["features"]):
-            raise CalibrationError(f"calibration file {str(path)!r}: feature set {pipe.learned_['features']} does not match "
-                                   f"its configuration {pipe.features!r}")
+        columns = len(feature_names(names, cal.stream.channels or range(cal.stream.shape[0]),
+                                    ar_order=lp.get("feature_params", {}).get("ar_order", 4)))
+        if columns != len(lp["mean"]):
+            raise CalibrationError(f"calibration file {str(path)!r}: {len(lp['mean'])} learned columns, but "
+                                   f"{pipe.features} on {cal.stream.shape[0]} channels gives {columns}")
         pipe.info_ = cal.stream
         pipe.classes_ = tuple(pipe.learned_.get("classes", ()))
         return pipe

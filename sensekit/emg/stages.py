@@ -12,7 +12,7 @@ from ..core.checks import check_scalar, check_stream
 from ..core.stage import Stage
 from ..core.stages import LowPass, SignalCheck
 from ..errors import StreamFormatError
-from .decoders import CompiledDecoder
+from ..learn.decoders import CompiledDecoder
 from .features import FEATURES, compute_features, feature_names, resolve_features
 
 __all__ = ["EMGFeatures", "EMGDecoder", "SignalCheck", "Envelope", "DECISION_CHANNELS", "REJECTED"]

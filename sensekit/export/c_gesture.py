@@ -26,7 +26,7 @@ def export_gesture_c(clf: StaticGestureClassifier, folder: str | Path, *, name: 
     if getattr(clf, "feature_set", "hand") != "hand":
         raise ParameterError(f"gesture features {clf.feature_set!r} cannot be exported to C",
                              "calibrate with --features hand")
-    tables = [f"#define SK_INPUT_RAW {int(clf.input_format == 'landmarks')}",
+    tables = ["#define SK_INPUT_RAW 1  /* the keypoint normalisation is idempotent: raw or keypoint rows */",
               f"#define SK_REJECT_BELOW {float(clf.reject_below or 0.0)!r}",
               _arr("SK_MEAN", lp["mean"]), _arr("SK_SCALE", lp["scale"]),
               _arr("SK_CLASSES", np.asarray(dec["classes"], dtype=int), "int")]
@@ -38,7 +38,7 @@ def export_gesture_c(clf: StaticGestureClassifier, folder: str | Path, *, name: 
     subs = {"@HEADER@": f"{name}.h", "@GUARD@": name.upper() + "_H",
             "@N_COLUMNS@": str(len(lp["mean"])), "@N_CLASSES@": str(len(dec["classes"])),
             "@CLASSES@": comment_list(list(lp.get("classes", []))), "@TABLES@": "\n".join(tables), "@DECODE@": decode,
-            "@INPUT@": "pixels (or any unit)" if clf.input_format == "landmarks" else "the keypoint-CSV normalisation"}
+            "@INPUT@": "pixels (or any unit), or the keypoint-CSV normalisation: both give the same result"}
     here = resources.files(__package__)
     for src, dst in (("c_gesture.h", f"{name}.h"), ("c_gesture.c", f"{name}.c"), ("c_gesture_check.c", f"{name}_check.c")):
         text = here.joinpath(src).read_text()

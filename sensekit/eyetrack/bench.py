@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..bench.metrics import cohen_kappa
 from ..bench.peers import PeerUnavailable, run_peer
 from ..bench.task import Task, register
+from ..learn.metrics import cohen_kappa
 from .detectors import DETECTORS
 from .labels import FIXATION, PSO, PURSUIT, SACCADE, event_f1
+from .pipeline import EyePipeline
 
 #: Folder of the peer adapters.
 ADAPTERS = Path(__file__).with_name("adapters")
@@ -70,11 +71,12 @@ def _lund_run(key: dict, quick: bool) -> dict:
     recs = [load_lund2013(ra, mn) for ra, mn in pairs]
     n = sum(len(r) for r in recs)
     suffix = "" if stimulus == "all" else f"_{stimulus}"
-    adaptive = DETECTORS["adaptive"]
-    adaptive(recs[0].x, recs[0].y, recs[0].rate)  # warm caches
+    frames = [r.to_frame() for r in recs]
+    adaptive = EyePipeline("adaptive")  # the chain 'sensekit eyetrack events' runs, fed in blocks
+    adaptive.label(frames[0])  # warm caches
 
     def label_all() -> np.ndarray:
-        return np.concatenate([adaptive(r.x, r.y, r.rate) for r in recs])
+        return np.concatenate([adaptive.label(f) for f in frames])
 
     pred, spent = _timed(label_all)
     peers: dict[str, dict] = {}
@@ -94,9 +96,9 @@ def _lund_run(key: dict, quick: bool) -> dict:
 
     ra = np.concatenate([r.labels["RA"] for r in recs])
     metrics = _kappas(ra, pred)
-    for name, fn in DETECTORS.items():
+    for name in DETECTORS:
         if name != "adaptive":
-            k = _kappas(ra, np.concatenate([fn(r.x, r.y, r.rate) for r in recs]))
+            k = _kappas(ra, np.concatenate([EyePipeline(name).label(f) for f in frames]))
             metrics.update({f"{name}_{m}": v for m, v in k.items()})
     peers["human coder MN"] = _kappas(ra, np.concatenate([r.labels["MN"] for r in recs]))
     metrics.update({f"coder_MN_{k}": v for k, v in peers["human coder MN"].items()})
@@ -108,7 +110,7 @@ def _lund_run(key: dict, quick: bool) -> dict:
 
 
 register(Task(
-    name="eyetrack.lund2013", chain="eyetrack", dataset="lund2013", version="2",
+    name="eyetrack.lund2013", chain="eyetrack", dataset="lund2013", version="3",
     description="Lund 2013 (article set), sample kappa per class vs coder RA, per stimulus; sensekit detectors "
                 "beside REMoDNaV and coder MN; throughput of 'adaptive' and REMoDNaV on the whole set and per "
                 "stimulus",
@@ -125,6 +127,8 @@ def _irf_run(key: dict, quick: bool) -> dict:
     truth = rec.labels["RZ"]
     n = len(rec) if not quick else len(rec) // 4
     x, y, truth = rec.x[:n], rec.y[:n], truth[:n]
+    gaze = rec.to_frame()
+    gaze = gaze.with_data(gaze.data[:n])
 
     def scores(pred: np.ndarray) -> dict[str, float]:
         out = {f"f1_{cls}": event_f1(truth, pred, code, rec.rate, tolerance_s=0.02)["f1"]
@@ -137,7 +141,7 @@ def _irf_run(key: dict, quick: bool) -> dict:
     metrics = {}
     for name in ("adaptive", "adaptive-hr", "nh2010"):
         prefix = "" if name == "adaptive" else f"{name}_"
-        metrics.update({prefix + k: v for k, v in scores(DETECTORS[name](x, y, rec.rate)).items()})
+        metrics.update({prefix + k: v for k, v in scores(EyePipeline(name).label(gaze)).items()})
     peers = {}
     try:  # the loader gives degrees: one "pixel" per degree
         out = _remodnav_labels([(x, y)], 1.0, rec.rate, repeat=1, min_total_s=0.0)
@@ -149,7 +153,7 @@ def _irf_run(key: dict, quick: bool) -> dict:
 
 
 register(Task(
-    name="eyetrack.irf", chain="eyetrack", dataset="irf-lookatpoint",
+    name="eyetrack.irf", chain="eyetrack", dataset="irf-lookatpoint", version="2",
     description="IRF lookAtPoint (EyeLink 1000 Hz; S3 left out): event F1 (onset/offset within 20 ms), "
                 "sample kappa on fixation/saccade/PSO samples and the fraction called pursuit (none is); adaptive, "
                 "adaptive-hr (the preset for such trackers) and nh2010, beside REMoDNaV",

@@ -77,6 +77,8 @@ class GazeMapper(LearningStage):
     normalisation), ``image_size_`` (the eye camera's image size, checked on load).
     """
 
+    calibration_kind = "eyetrack"
+
     def __init__(self, screen: dict, method: str = "poly2", feature: str = "pupil", outlier_deg: float = 2.5,
                  min_confidence: float = 0.6) -> None:
         self.screen = screen
@@ -496,7 +498,7 @@ def load_gaze_mapper(path, *, stream: StreamInfo | None = None, screen: Screen |
     """
     from ..core.calibration import load_calibration
 
-    cal = load_calibration(path, chain="GazeMapper")
+    cal = load_calibration(path, chain="eyetrack")
     try:
         mapper = GazeMapper(**cal.params["init"])
         mapper.set_calibration_params(dict(cal.params["learned"]))

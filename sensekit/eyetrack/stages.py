@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
+import sys
 
 import numpy as np
 
@@ -142,6 +144,44 @@ class GazeVelocity(Stage):
         return self._emit(joined, self._t_next, self._seq + 1)
 
 
+def check_detector_params(detector: str, params: dict) -> dict:
+    """Detector parameters checked before any work, by the detector's signature: a known name; a
+    number parameter a finite number (> 0 for windows, >= 0 otherwise), None only where the
+    parameter takes None, a switch true/false (or 1/0), a text one its documented text.
+    Returns them with switches as bools; a bad one raises :class:`ParameterError`."""
+    fn = DETECTORS.get(detector)
+    if fn is None:
+        raise ParameterError(f"unknown event detector {detector!r}", f"use one of {', '.join(DETECTORS)}")
+    sig = inspect.signature(fn).parameters
+    names = [n for n, p in sig.items() if p.kind is p.KEYWORD_ONLY and n != "velocity"]
+    out = {}
+    for key, value in params.items():
+        if key not in names:
+            raise ParameterError(f"{detector} has no parameter {key!r}", f"its parameters are {', '.join(names)}")
+        default, ann = sig[key].default, str(sig[key].annotation)
+        if isinstance(default, bool):
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                value = value.lower() == "true"
+            elif isinstance(value, (int, float)) and value in (0, 1):
+                value = bool(value)
+            if not isinstance(value, bool):
+                raise ParameterError(f"{detector} parameter {key} is a switch: true or false, got {value!r}")
+        elif value is None:
+            if "None" not in ann:
+                raise ParameterError(f"{detector} parameter {key} cannot be none", f"give a number (default {default})")
+        elif isinstance(value, str):
+            if value != default:
+                raise ParameterError(f"{detector} parameter {key} must be a number"
+                                     + (f" or {default!r}" if isinstance(default, str) else "") + f", got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ParameterError(f"{detector} parameter {key} must be a finite number, got {value!r}")
+        elif value < 0 or (value == 0 and "window" in key):
+            raise ParameterError(f"{detector} parameter {key} must be {'> 0' if 'window' in key else '>= 0'}, "
+                                 f"got {value:g}")
+        out[key] = value
+    return out
+
+
 class EventDetector(Stage):
     """Per-sample eye-movement labels from a gaze stream (deg).
 
@@ -150,9 +190,10 @@ class EventDetector(Stage):
     detector : str
         A name of :data:`~sensekit.eyetrack.detectors.DETECTORS` (``"adaptive"``,
         ``"nh2010"``, ``"ivt"``, ``"idt"``).
-    chunk_s : float
+    chunk_s : float or None
         Labels are decided chunk by chunk (s); the adaptive thresholds are those of each
-        chunk plus its context.
+        chunk plus its context. None: one chunk, the whole stream, labelled at :meth:`flush`
+        (offline use: exactly the detector called on the whole recording).
     context_s : float
         Samples either side of a chunk that the detector sees but whose labels come from
         the neighbouring chunk (s).
@@ -167,7 +208,8 @@ class EventDetector(Stage):
     borders are fixed sample indices, so the labels do not depend on block sizes.
     """
 
-    def __init__(self, detector: str = "adaptive", *, chunk_s: float = 2.0, context_s: float = 0.5, **params) -> None:
+    def __init__(self, detector: str = "adaptive", *, chunk_s: float | None = 2.0, context_s: float = 0.5,
+                 **params) -> None:
         self.detector = detector
         self.chunk_s = chunk_s
         self.context_s = context_s
@@ -177,8 +219,10 @@ class EventDetector(Stage):
         check_gaze_stream(info, "EventDetector")
         if self.detector not in DETECTORS:
             raise ParameterError(f"unknown event detector {self.detector!r}", f"use one of {', '.join(DETECTORS)}")
-        check_scalar(self.chunk_s, "chunk_s", min_value=1e-9)
+        if self.chunk_s is not None:
+            check_scalar(self.chunk_s, "chunk_s", min_value=1e-9)
         check_scalar(self.context_s, "context_s", min_value=0.0)
+        self.params = check_detector_params(self.detector, self.params)
         if info.rate < MIN_RATE_HZ[self.detector]:
             log.warning("EventDetector: %s needs >= %g Hz for reliable saccade timing; stream %r is %g Hz",
                         self.detector, MIN_RATE_HZ[self.detector], info.name, info.rate)
@@ -191,7 +235,7 @@ class EventDetector(Stage):
             names = [n for n, p in sig.items() if p.kind is p.KEYWORD_ONLY and n != "velocity"]
             raise ParameterError(f"EventDetector({self.detector!r}): {e}",
                                  f"its parameters are {', '.join(names)}" if names else None) from None
-        self._chunk = max(int(round(self.chunk_s * info.rate)), 1)
+        self._chunk = sys.maxsize // 4 if self.chunk_s is None else max(int(round(self.chunk_s * info.rate)), 1)
         self._ctx = int(round(self.context_s * info.rate))
         return StreamInfo(info.name, "gaze_labels", info.rate, (4,), channels=LABEL_CHANNELS, dtype="float64",
                           meta={**dict(info.meta), "detector": self.detector, "labels": "lund2013"})
@@ -200,6 +244,8 @@ class EventDetector(Stage):
     def latency_s(self) -> float:
         if self.input_info is None:
             return 0.0
+        if self.chunk_s is None:
+            return float("inf")
         return (self._chunk + self._ctx) / self.input_info.rate
 
     def _reset(self) -> None:

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from ..bench.metrics import classification_metrics
 from ..bench.task import Task, register
+from ..learn.metrics import classification_metrics
 from .datasets import load_hand_images, load_keypoints, ordered_split
 from .static import StaticGestureClassifier
 

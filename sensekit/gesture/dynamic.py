@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.stages import standardisation
-from ..emg.decoders import CompiledDecoder, fit_decoder
 from ..errors import NotFittedError, ParameterError
+from ..learn.decoders import CompiledDecoder, fit_decoder
 
 __all__ = ["dtw_distances", "DTWTemplates", "TrajectoryClassifier", "trajectory_features", "NONE"]
 
@@ -135,7 +135,7 @@ class TrajectoryClassifier:
     Parameters
     ----------
     decoder : {"svm", "lda", "mlp", "rf"}
-        See :mod:`sensekit.emg.decoders`.
+        See :mod:`sensekit.learn.decoders`.
     features : {"positions", "full"}
         ``positions``: points relative to the first (best on the point-history sets);
         ``full``: :func:`trajectory_features`.

@@ -11,8 +11,8 @@ from ..core.calibration import load_calibration, save_calibration
 from ..core.checks import check_stream
 from ..core.stage import Stage
 from ..core.stages import standardisation
-from ..emg.decoders import CompiledDecoder, fit_decoder
 from ..errors import CalibrationError, NotFittedError, ParameterError
+from ..learn.decoders import CompiledDecoder, fit_decoder
 from .normalize import hand_features, kazuhito_normalize
 
 __all__ = ["StaticGestureClassifier", "StaticGestures", "NONE"]
@@ -27,12 +27,18 @@ class StaticGestureClassifier:
     Parameters
     ----------
     decoder : {"lda", "svm", "mlp", "rf"}
-        Trained with scikit-learn, run in numpy (see :mod:`sensekit.emg.decoders`).
+        Trained with scikit-learn, run in numpy (see :mod:`sensekit.learn.decoders`).
     reject_below : float or None
         Confidence under which the answer is :data:`NONE`.
     input_format : {"landmarks", "kazuhito"}
-        ``landmarks``: raw (n, 21, 2|3) points; ``kazuhito``: rows already in the keypoint
-        CSV's normalisation (wrist-relative, max-abs scaled).
+        What the training rows were: raw (n, 21, 2|3) points, or rows already in the keypoint
+        CSV's normalisation (wrist-relative, max-abs scaled). Recorded only: that normalisation
+        is applied to every input, and it leaves normalised rows unchanged, so a classifier
+        answers the same for raw landmarks and for keypoint rows of the same hands.
+    mirrored_images : bool, optional
+        The training hands were seen in mirrored (selfie) images. Default: True for
+        ``kazuhito`` rows (the keypoint recorder flips the camera image), else False. A
+        landmark stream whose ``meta["mirrored"]`` differs is mirrored to match.
     features : {"hand", "raw"}
         ``hand``: the position-, scale- and rotation-invariant features of
         :func:`~sensekit.gesture.normalize.hand_features` (exportable to C with lda/mlp);
@@ -42,7 +48,8 @@ class StaticGestureClassifier:
     """
 
     def __init__(self, *, decoder: str = "lda", reject_below: float | None = None, decoder_options: dict | None = None,
-                 input_format: str = "landmarks", features: str = "hand") -> None:
+                 input_format: str = "landmarks", features: str = "hand", mirrored_images: bool | None = None,
+                 left_hands_mirrored: bool = False) -> None:
         self.decoder = decoder
         self.reject_below = reject_below
         # C = 2 for the RBF SVM: chosen on the ordered splits of the public keypoint sets
@@ -50,17 +57,25 @@ class StaticGestureClassifier:
             {"C": 2.0} if decoder == "svm" else {})
         self.input_format = input_format
         self.feature_set = features
+        self.mirrored_images = (input_format == "kazuhito") if mirrored_images is None else bool(mirrored_images)
+        self.left_hands_mirrored = bool(left_hands_mirrored)
         self.learned_: dict | None = None
+
+    @property
+    def convention(self) -> dict:
+        """How the training landmarks were made (stored in the calibration)."""
+        return {"mirrored_images": self.mirrored_images, "left_hands_mirrored": self.left_hands_mirrored}
 
     def features(self, points: np.ndarray, left: np.ndarray | None = None) -> np.ndarray:
         """Feature rows of landmark sets (n, 21, 2 or 3) or of keypoint-CSV rows (n, 42)."""
         p = np.asarray(points, dtype=np.float64)
         if p.ndim == 2 and p.shape[1] == 42:
             p = p.reshape(-1, 21, 2)
-        if p.ndim != 3 or p.shape[1] != 21:
+        if p.ndim != 3 or p.shape[1] != 21 or p.shape[2] not in (2, 3):
             raise ParameterError(f"hand landmarks must have shape (n, 21, 2 or 3), got {np.shape(points)}")
-        if self.input_format == "landmarks":
-            p = kazuhito_normalize(p).reshape(-1, 21, 2)
+        p = kazuhito_normalize(p).reshape(-1, 21, 2)  # idempotent: keypoint rows pass unchanged
+        if not self.left_hands_mirrored:
+            left = None
         if self.feature_set == "raw":
             rows = p.reshape(len(p), 42).copy()  # a copy: the caller's array stays untouched
             if left is not None and np.any(left):
@@ -90,16 +105,24 @@ class StaticGestureClassifier:
             self._labels = self._compiled.classes.astype(int)
         return self._compiled
 
-    def predict(self, points: np.ndarray, left: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Labels (:data:`NONE` when rejected) and confidences of landmark sets."""
+    def predict(self, points: np.ndarray, left: np.ndarray | None = None, *,
+                mirrored: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Labels (:data:`NONE` when rejected, or for a hand with missing landmarks: confidence
+        0) and confidences of landmark sets. ``mirrored``: whether ``points`` come from
+        mirrored images (None: the training convention); a difference is mirrored away."""
         dec = self._dec()
-        x = self.features(points, left)
+        p = np.asarray(points, dtype=np.float64)
+        if mirrored is not None and bool(mirrored) != self.mirrored_images:
+            p = p.reshape(len(p), 21, -1).copy() if p.ndim == 2 else p.copy()
+            p[..., 0] *= -1
+        x = self.features(p, left)
         x -= self._mean
         x *= self._inv_scale
-        scores = dec.scores(x)
+        ok = np.isfinite(x).all(axis=1)
+        scores = dec.scores(np.where(ok[:, None], x, 0.0))
         best = scores.argmax(axis=1)
-        conf = scores.max(axis=1)
-        labels = self._labels[best]
+        conf = np.where(ok, scores.max(axis=1), 0.0)
+        labels = np.where(ok, self._labels[best], NONE)
         if self.reject_below is not None:
             labels = np.where(conf < self.reject_below, NONE, labels)
         return labels, conf
@@ -109,16 +132,18 @@ class StaticGestureClassifier:
         self._dec()
         info = StreamInfo("hand", "landmarks", 0.0, (21, 2), dtype="float64", unit="px")
         cfg = {"decoder": self.decoder, "reject_below": self.reject_below, "decoder_options": self.decoder_options,
-               "input_format": self.input_format, "features": self.feature_set}
+               "input_format": self.input_format, "features": self.feature_set, "convention": self.convention}
         return save_calibration(path, chain="gesture", stream=info, device=device,
                                 params={"config": cfg, "learned": self.learned_})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> StaticGestureClassifier:
         """Read a calibration written by :meth:`save`."""
-        cal = load_calibration(path, chain="gesture")
+        cal = load_calibration(path, chain="gesture")  # validated against GestureParams
+        cfg = dict(cal.params["config"])
+        convention = cfg.pop("convention", None) or {}
         try:
-            clf = cls(**{"features": "hand", **cal.params["config"]})  # files before 'features' used hand features
+            clf = cls(**cfg, **convention)
             clf.learned_ = dict(cal.params["learned"])
             clf._dec()
         except (KeyError, TypeError, ParameterError) as e:
@@ -137,6 +162,7 @@ class StaticGestures(Stage):
     def _open(self, info: StreamInfo) -> StreamInfo:
         check_stream(info, "StaticGestures", kinds=("landmarks",), ndim=3)
         self.classifier._dec()
+        self._mirrored = info.meta.get("mirrored")
         self._out = StreamInfo(info.name, "label", info.rate, (info.shape[0], 2), dtype="float64",
                                meta={"classes": self.classifier.learned_["classes"], "none_label": NONE})
         return self._out
@@ -149,7 +175,7 @@ class StaticGestures(Stage):
         present = np.isfinite(pts).all(axis=(1, 2))
         if present.any():
             left = (d[:, :, 21, 0].reshape(-1) < 0)[present]
-            labels, conf = self.classifier.predict(pts[present], left=left)
+            labels, conf = self.classifier.predict(pts[present], left=left, mirrored=self._mirrored)
             flat = out.reshape(n * hands, 2)
             flat[present, 0], flat[present, 1] = labels, conf
         return Frame._trusted(self._out, out, frame.t0, frame._times, frame.seq)

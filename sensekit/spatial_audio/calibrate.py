@@ -134,7 +134,7 @@ class ArrayCalibration:
     def save(self, path, stream: StreamInfo, *, device: str = "") -> None:
         from ..core.calibration import save_calibration
 
-        save_calibration(path, chain="ArrayCorrection", stream=stream, params=self.to_params(), device=device)
+        save_calibration(path, chain="array", stream=stream, params=self.to_params(), device=device)
 
     def corrected_geometry(self, geom: ArrayGeometry) -> ArrayGeometry:
         if self.positions is None:
@@ -217,7 +217,7 @@ def load_array_calibration(path) -> ArrayCalibration:
     """An :class:`ArrayCalibration` from its JSON file."""
     from ..core.calibration import load_calibration
 
-    cal = load_calibration(path, chain="ArrayCorrection")
+    cal = load_calibration(path, chain="array")
     try:
         return ArrayCalibration.from_params(dict(cal.params))
     except (KeyError, TypeError, ValueError) as e:

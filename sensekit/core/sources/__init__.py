@@ -3,7 +3,7 @@
 from .base import Source
 from .replay import ReplaySource
 from .spec import SourceSpec, open_source, parse_source
-from .synth import SYNTH_SOURCES, SynthSource, synth_source
+from .synth import SynthSource, synth_source
 
-__all__ = ["Source", "ReplaySource", "SynthSource", "SYNTH_SOURCES", "synth_source", "open_source", "parse_source",
+__all__ = ["Source", "ReplaySource", "SynthSource", "synth_source", "open_source", "parse_source",
            "SourceSpec"]

@@ -64,11 +64,8 @@ def list_devices(*, lsl_wait_s: float = 1.0) -> tuple[list[DeviceEntry], list[st
                                    + ", ".join(sorted(boards)[:10]) + ", ..."))
     except DeviceError as e:
         problems.append(f"brainflow: {e}")
-    entries.append(DeviceEntry("synth", "synth:sine", "sine waves (rate, channels, freq_hz options)"))
-    entries.append(DeviceEntry("synth", "synth:noise", "white Gaussian noise"))
-    entries.append(DeviceEntry("synth", "synth:emg", "simulated EMG armband cycling through gestures"))
-    entries.append(DeviceEntry("synth", "synth:eye", "simulated IR eye camera (fixations, saccades, pursuits, blinks)"))
-    entries.append(DeviceEntry("synth", "synth:gaze", "simulated gaze in degrees with true event labels"))
-    entries.append(DeviceEntry("synth", "synth:array", "simulated microphone array in a reverberant room (sources, rt60, "
-                                                       "snr_db, array options)"))
+    from ..registry import synth_entries
+
+    for entry in synth_entries().values():
+        entries.append(DeviceEntry("synth", f"synth:{entry.name}", entry.description))
     return entries, problems

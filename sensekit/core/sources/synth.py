@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -12,9 +11,10 @@ from ...errors import ParameterError, SourceStringError
 from ..checks import check_option, check_scalar
 from ..frame import Frame
 from ..info import StreamInfo
+from ..registry import register_synth, resolve, synth_entries
 from .base import Source
 
-__all__ = ["SynthSource", "SYNTH_SOURCES", "synth_source"]
+__all__ = ["SynthSource", "synth_source"]
 
 
 class SynthSource(Source):
@@ -82,25 +82,16 @@ class SynthSource(Source):
             seq += 1
 
 
-#: ``synth:NAME`` sources: name -> "module:callable" (imported on use) or a callable.
-SYNTH_SOURCES: dict[str, str | Callable[..., Source]] = {
-    "sine": SynthSource,
-    "noise": lambda **kw: SynthSource("noise", **kw),
-    "emg": "sensekit.emg.synth:EMGSynthSource",
-    "eye": "sensekit.eyetrack.synth:EyeImageSource",
-    "gaze": "sensekit.eyetrack.synth:GazeSource",
-    "array": "sensekit.spatial_audio.synth:ArraySceneSource",
-}
+register_synth("sine", SynthSource, "sine waves (rate, channels, freq_hz options)")
+register_synth("noise", lambda **kw: SynthSource("noise", **kw), "white Gaussian noise")
 
 
 def synth_source(name: str, **options) -> Source:
     """Build the ``synth:NAME`` source with keyword options (rate, channels, ...)."""
-    factory = SYNTH_SOURCES.get(name)
-    if factory is None:
-        raise SourceStringError(f"unknown simulator 'synth:{name}'", f"use one of: synth:{', synth:'.join(SYNTH_SOURCES)}")
-    if isinstance(factory, str):
-        module, _, attr = factory.partition(":")
-        factory = getattr(importlib.import_module(module), attr)
+    entries = synth_entries()
+    if name not in entries:
+        raise SourceStringError(f"unknown simulator 'synth:{name}'", f"use one of: synth:{', synth:'.join(entries)}")
+    factory = resolve(entries[name].factory)
     try:
         return factory(**options)
     except TypeError as e:

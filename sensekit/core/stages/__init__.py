@@ -1,7 +1,7 @@
 """Stages shared by the chains: filters, windows, channel selection, resampling, scaling."""
 
 from .filters import BandPass, HighPass, IIRFilter, LowPass, Notch, SOSFilter, butter_sos
-from .normalize import Standardize, standardisation
+from .normalize import Standardise, standardisation
 from .resample import Resample
 from .select import SelectChannels, SetMeta, SignalCheck
 from .window import Window
@@ -19,6 +19,6 @@ __all__ = [
     "SetMeta",
     "SignalCheck",
     "Resample",
-    "Standardize",
+    "Standardise",
     "standardisation",
 ]

@@ -1,4 +1,4 @@
-"""EMG decoders: trained with scikit-learn, run in plain numpy, stored as numbers.
+"""Decoders: trained with scikit-learn, run in plain numpy, stored as numbers.
 
 Each decoder is fitted with scikit-learn and then reduced to arrays (``params``) from
 which :func:`predict_proba` computes class scores in numpy alone, so that a calibration

@@ -1,0 +1,72 @@
+"""Schema of a static-gesture calibration (kind ``gesture``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from ..core.info import StreamInfo
+from ..core.schema import Positive, Probability, Strict, Text, Vector
+from ..emg.schema import DecoderOptions
+from ..learn.schema import Decoder, check_width
+from .normalize import N_HAND_FEATURES
+
+__all__ = ["GestureParams", "LandmarkConvention"]
+
+
+class LandmarkConvention(Strict):
+    """How the training landmarks were made, so that any landmark source is brought to it.
+
+    Attributes
+    ----------
+    mirrored_images : bool
+        The training hands were seen in mirrored (selfie) images, as the keypoint CSVs of the
+        kazuhito00/kinivi recorder are (it flips the camera image before detection).
+    left_hands_mirrored : bool
+        Left hands were mirrored into right ones before training (the camera path knows the
+        handedness; the keypoint CSVs do not).
+    """
+
+    mirrored_images: bool = False
+    left_hands_mirrored: bool = False
+
+
+class GestureConfig(Strict):
+    decoder: Literal["lda", "svm", "mlp", "rf"] = "lda"
+    reject_below: Probability | None = None
+    decoder_options: DecoderOptions = DecoderOptions()
+    input_format: Literal["landmarks", "kazuhito"] = "landmarks"
+    features: Literal["hand", "raw"] = "hand"
+    convention: LandmarkConvention = LandmarkConvention()
+
+
+class GestureLearned(Strict):
+    mean: Vector
+    scale: Annotated[list[Positive], Field(max_length=2_000_000)]
+    decoder: Decoder
+    classes: Annotated[list[Text], Field(min_length=2, max_length=1000)]
+
+
+class GestureParams(Strict):
+    """``params`` of a ``gesture`` calibration."""
+
+    config: GestureConfig
+    learned: GestureLearned
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GestureParams:
+        width = N_HAND_FEATURES if self.config.features == "hand" else 42
+        lp = self.learned
+        if len(lp.mean) != width or len(lp.scale) != width:
+            raise ValueError(f"learned.mean/scale have {len(lp.mean)}/{len(lp.scale)} columns; {self.config.features!r} "
+                             f"features have {width}")
+        check_width(lp.decoder, width)
+        if max(lp.decoder.classes) >= len(lp.classes):
+            raise ValueError(f"decoder classes {lp.decoder.classes[:10]} but {len(lp.classes)} class names")
+        return self
+
+    def check_stream(self, stream: StreamInfo) -> None:
+        if stream.kind != "landmarks" or stream.shape[-2:] not in ((21, 2), (21, 3)):
+            raise ValueError(f"stream: a gesture calibration is for 21 hand landmarks, not {stream.kind!r} "
+                             f"{list(stream.shape)}")

@@ -1,0 +1,169 @@
+"""``LocalisePipeline``: sound-source localisation as one object for the command line, the
+bench and the API.
+
+Array audio -> channel checks -> geometry (``array``) -> array calibration -> STFT ->
+:class:`~sensekit.spatial_audio.stages.DOAEstimator` (with its activity gate) -> optionally
+:class:`~sensekit.spatial_audio.stages.DOATracker`. ``sensekit spatial localise``, ``sensekit run
+spatial-localise`` and the ``spatial.doa`` bench task all build their chain here, so the gate,
+the STFT window and the band are decided in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+
+import numpy as np
+
+from ..core import Chain, Frame, StreamInfo, feed
+from ..errors import ParameterError, StreamFormatError
+from .doa import ESTIMATORS
+
+__all__ = ["LocalisePipeline", "STFT_WINDOWS", "LocaliseSummary"]
+
+log = logging.getLogger("sensekit")
+
+#: The STFT window of each estimator (chosen on the spatial.doa grid of simulated rooms).
+STFT_WINDOWS = {"srp-phat": "hann", "gcc-phat": "hann", "music": "boxcar", "normmusic": "boxcar"}
+
+
+@dataclasses.dataclass(frozen=True)
+class LocaliseSummary:
+    """What a localisation run gave: estimates made and windows left without one (and why)."""
+
+    windows: int
+    estimated: int
+    gated: int
+
+    def describe(self, gate_db: float | None) -> str:
+        text = f"{self.estimated} of {self.windows} window(s) gave a direction"
+        if self.gated:
+            text += (f"; {self.gated} had no frame louder than {gate_db:g} dB above the noise floor "
+                     "(quiet, or a continuous source: --no-gate or a lower --gate-db estimates in every window)")
+        return text
+
+
+@dataclasses.dataclass
+class LocalisePipeline:
+    """Settings of the localisation chain.
+
+    Parameters
+    ----------
+    method : str
+        ``srp-phat`` (default), ``gcc-phat``, ``music`` or ``normmusic``.
+    sources : int
+        Directions per estimate.
+    window_s : float or None
+        Seconds of audio per estimate. None: one estimate over the whole recording
+        (:meth:`localise` only).
+    every_s : float or None
+        Seconds between estimates (at least one STFT hop); None: one per window (no overlap).
+    gate_db : float or None
+        Frames less than this above the tracked noise floor are left out; a window with no
+        loud frame gives no direction (NaN). None: no gate (continuous sources).
+    track : bool
+        Follow sources over time with identities (:class:`DOATracker`).
+    array : str or None
+        Geometry (a preset or a JSON file) when the stream carries none.
+    calibration : path or None
+        Array calibration (``sensekit calibrate array``).
+    freq_range : (float, float)
+        Band used (Hz).
+
+    Examples
+    --------
+    >>> from sensekit.spatial_audio.arrays import array_preset
+    >>> from sensekit.spatial_audio.synth import doa_scene
+    >>> geom = array_preset("respeaker6")
+    >>> x = doa_scene(geom, azimuths=[60.0], rt60=0.2, snr_db=20.0, duration_s=1.0, fs=16000.0, rng=0)
+    >>> info = StreamInfo("mic", "audio", 16000.0, (6,), meta={"array": geom.to_dict()})
+    >>> est = LocalisePipeline(window_s=None, gate_db=None).localise(Frame(info, x, t0=0.0))
+    >>> abs(float(est.data[0, 0]) - 60.0) < 5
+    True
+    """
+
+    method: str = "srp-phat"
+    sources: int = 1
+    window_s: float | None = 0.25
+    every_s: float | None = None
+    gate_db: float | None = 6.0
+    track: bool = False
+    array: str | None = None
+    calibration: str | os.PathLike | None = None
+    freq_range: tuple[float, float] = (300.0, 3500.0)
+
+    def __post_init__(self) -> None:
+        if self.method not in ESTIMATORS:
+            raise ParameterError(f"unknown localisation method {self.method!r}", f"use one of {', '.join(ESTIMATORS)}")
+        if not isinstance(self.sources, int) or not 1 <= self.sources <= 8:
+            raise ParameterError(f"sources must be 1..8, got {self.sources!r}")
+        if self.window_s is not None and not (np.isfinite(self.window_s) and self.window_s > 0):
+            raise ParameterError(f"window must be a positive number of seconds, got {self.window_s!r}")
+        if self.every_s is not None and not (np.isfinite(self.every_s) and self.every_s >= 0):
+            raise ParameterError(f"every must be a number of seconds >= 0, got {self.every_s!r}")
+        if self.gate_db is not None and not np.isfinite(self.gate_db):
+            raise ParameterError(f"gate must be a finite number of dB, got {self.gate_db!r}")
+
+    @staticmethod
+    def nfft_for(rate: float) -> int:
+        """The STFT size at a sampling rate (1024 above 24 kHz, else 512)."""
+        return 1024 if rate > 24000 else 512
+
+    def chain(self, info: StreamInfo, *, n_samples: int | None = None) -> Chain:
+        """The stages for audio stream ``info``; ``n_samples`` (the recording's length) is
+        needed when ``window_s`` is None (one estimate over all of it)."""
+        from ..core.stages import SetMeta, SignalCheck
+        from .arrays import load_array
+        from .stages import STFT, DOAEstimator, DOATracker
+
+        if len(info.shape) != 1 or info.shape[0] < 2 or not info.rate:
+            raise StreamFormatError(f"stream {info.name!r} is {info.kind!r} of shape {info.shape}; localisation needs "
+                                    ">= 2 regular audio channels")
+        full_scale = 1.0 if info.dtype.startswith("float") else float(np.iinfo(info.dtype).max)
+        stages = [SignalCheck(full_scale=info.meta.get("full_scale", full_scale), label="microphone")]
+        if self.array is not None:
+            stages.append(SetMeta(array=load_array(self.array).to_dict()))
+        if self.calibration is not None:
+            from .calibrate import ArrayCorrection, load_array_calibration
+
+            stages.append(ArrayCorrection(load_array_calibration(self.calibration)))
+        nfft = self.nfft_for(info.rate)
+        hop = nfft // 2
+        if self.window_s is None:
+            if n_samples is None:
+                raise ParameterError("window_s=None (one estimate over the whole recording) needs its length")
+            per = max((n_samples - nfft) // hop + 1, 1)
+        else:
+            per = max(int(round(self.window_s * info.rate / hop)), 1)
+            if n_samples is not None and n_samples < nfft + (per - 1) * hop:
+                raise ParameterError(f"--window {self.window_s:g} s is longer than the recording "
+                                     f"({n_samples / info.rate:.3g} s): no estimate could be made",
+                                     f"use --window {max(n_samples / info.rate / 2, 0.01):.2g} or less")
+        mics = info.shape[0]
+        if self.method in ("music", "normmusic") and self.sources >= mics:
+            log.warning("%s finds at most %d source(s) with %d microphones: --sources %d is reduced to %d",
+                        self.method, mics - 1, mics, self.sources, mics - 1)
+        every = per if self.every_s is None or self.window_s is None else max(int(round(self.every_s * info.rate / hop)), 1)
+        stages += [STFT(nfft, hop, STFT_WINDOWS[self.method]),
+                   DOAEstimator(self.method, self.sources, freq_range=self.freq_range, window_frames=per, every=every,
+                                gate_db=self.gate_db)]
+        if self.track:
+            stages.append(DOATracker(self.sources))
+        return Chain(*stages)
+
+    def localise(self, audio: Frame, block_s: float = 0.5) -> Frame:
+        """Estimates of a whole recording (one frame), fed in blocks of ``block_s`` as live."""
+        chain = self.chain(audio.info, n_samples=audio.n)
+        chain.open(audio.info)
+        n = max(int(round(block_s * audio.info.rate)), 1)
+        blocks = [Frame(audio.info, audio.data[a:a + n], t0=audio.t0 + a / audio.info.rate, seq=k)
+                  for k, a in enumerate(range(0, max(audio.n, 1), n))]
+        return feed(chain, blocks)
+
+    def summary(self, estimates: Frame) -> LocaliseSummary:
+        """How many windows gave a direction (the tracker's output counts as estimated)."""
+        data = np.asarray(estimates.data)
+        found = np.isfinite(data[:, 0]) if not self.track else np.isfinite(data[:, 1])
+        return LocaliseSummary(windows=len(data), estimated=int(found.sum()),
+                               gated=int((~found).sum()) if self.gate_db is not None else 0)
