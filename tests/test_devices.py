@@ -3,6 +3,7 @@ synthetic board, and captures stopped by signals."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -23,13 +24,29 @@ def sensekit(*args, env=None, timeout=60):
     return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=timeout)
 
 
+def _wait_until_recording(path, proc, samples: int = 200, deadline_s: float = 120.0) -> int:
+    """Wait (however loaded the machine) until the capture has written samples readable by
+    another process; return how many. No fixed sleep: readiness is observed."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        assert proc.poll() is None, proc.communicate()[1]
+        if path.exists():
+            r = sensekit("info", "--json", str(path))
+            if r.returncode == 0:
+                n = json.loads(r.stdout)["streams"][0]["samples"]
+                if n >= samples:
+                    return n
+        time.sleep(0.1)
+    raise AssertionError(f"the capture wrote fewer than {samples} samples in {deadline_s} s")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_capture_stopped_by_signal_keeps_every_sample(tmp_path, sig):
     path = tmp_path / "cap.h5"
     proc = subprocess.Popen(
         [*CLI, "capture", "synth:sine?channels=2&rate=1000&freq_hz=3&realtime=1&duration=inf", "--block-size", "50",
          "-o", str(path), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3.0)
+    _wait_until_recording(path, proc)
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 0, stderr

@@ -100,3 +100,33 @@ def _csv_info(path):
 
     with open_recording(path) as rec:
         return next(iter(rec.streams.values()))
+
+
+def test_cli_run_equals_the_pipeline_and_the_bench_path(tmp_path):
+    """Issue 15: 'run emg' on a recording gives what EMGPipeline's chain gives fed in blocks,
+    and what the bench's decide() gives on the same trial (label, confidence, velocity)."""
+    from sensekit.core import Frame, run
+    from sensekit.core.sinks import HDF5Sink
+    from sensekit.emg.synth import EMGSimulator
+
+    sim = EMGSimulator(4, 3, rate=500.0, seed=9)
+    pipe = EMGPipeline(features="HTD+LOGVAR", bandpass_hz=(20, 240), notch_hz=50, vote=3).fit(
+        sim.trials(reps=2, duration_s=2.0))
+    cal = pipe.save(tmp_path / "cal.json")
+    trials = sim.trials(reps=1, duration_s=3.0, session=2)
+    trial = trials.trials[1]
+    frame = Frame(trials.info, np.asarray(trial.data, dtype=trials.info.dtype), t0=0.0)
+    rec = tmp_path / "trial.h5"
+    run(iter([frame]), None, HDF5Sink(rec), info=trials.info)
+    r = runner.invoke(app, ["run", "emg", str(rec), "-c", str(cal), "--jsonl"])
+    assert r.exit_code == 0, r.output
+    cli = np.array([json.loads(line)["data"] for line in r.stdout.splitlines() if line.startswith("{\"stream\":")])
+    _, bench, _ = pipe.decide(trials.select(rep=trial.rep, label=trial.label))
+    chain = EMGPipeline.load(cal).chain(trials.info)
+    chain.open(trials.info)
+    from sensekit.testing import feed, split_frames
+
+    piped = feed(chain, split_frames(trials.info, frame.data, [37, 400, 401, 977])).data
+    assert len(cli) > 20
+    np.testing.assert_array_equal(cli, piped)
+    np.testing.assert_array_equal(piped, bench)

@@ -257,3 +257,64 @@ def test_bad_model_camera_and_image_shape_are_one_line_errors(tmp_path):
         HandLandmarks(bad).open(StreamInfo("cam", "image", 30.0, (48, 64), dtype="uint8"))
     r = CliRunner().invoke(app, ["run", "gesture", "camera:7", "--model", str(bad), "-d", "1"])
     assert r.exit_code != 0 and "Traceback" not in r.output and "camera 7 cannot be opened" in r.stderr
+
+
+def test_a_keypoint_csv_model_answers_the_same_on_any_landmark_source(shared_data, tmp_path):
+    """Issue 15: a classifier trained on keypoint-CSV rows (--features raw --decoder svm) answered
+    "Close" on every frame of the shared video through 'run gesture' and "Open" given the
+    landmarks another way. The calibration now carries its convention: the CLI, the pipeline and
+    predict() on pixel landmarks or on keypoint rows of the same hands give the same labels."""
+    pytest.importorskip("mediapipe")
+    model = shared_data.parent / "models" / "hand_landmarker" / "hand_landmarker.task"
+    if not model.exists():
+        pytest.skip("no hand_landmarker model in ../shared/models")
+    import json
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.core import feed
+    from sensekit.core.sources.camera import VideoFileSource
+    from sensekit.gesture.datasets import load_keypoints
+    from sensekit.gesture.normalize import kazuhito_normalize
+    from sensekit.gesture.pipeline import GesturePipeline
+
+    pts, y, names = load_keypoints(shared_data / "kazuhito00-hand-keypoints")
+    clf = StaticGestureClassifier(input_format="kazuhito", features="raw", decoder="svm").fit(pts[::4], y[::4], names)
+    cal = clf.save(tmp_path / "csv_model.json")
+    video = shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4"
+    r = CliRunner().invoke(app, ["run", "gesture", f"video:{video}", "--model", str(model), "-c", str(cal), "--jsonl",
+                                 "--hands", "1", "--duration", "1.0"])
+    assert r.exit_code == 0, r.output
+    cli = np.array([json.loads(line)["data"][0][0] for line in r.stdout.splitlines()[1:]])
+    # the landmarks the same chain gives without a classifier, then the classifier two ways
+    src = VideoFileSource(video)
+    frames = [f for _, f in zip(range(len(cli)), src, strict=False)]
+    src.close()
+    chain = GesturePipeline(model=model, max_hands=1).chain(frames[0].info)
+    chain.open(frames[0].info)
+    try:
+        lm = feed(chain, frames).data[:, 0]  # (n, 22, 6)
+    finally:
+        chain.close()  # a MediaPipe landmarker left to the garbage collector can deadlock
+    present = np.isfinite(lm[:, 0, 0])
+    assert present.sum() >= 10
+    loaded = StaticGestureClassifier.load(cal)
+    raw_px, _ = loaded.predict(lm[present, :21, :2], mirrored=False)
+    rows, _ = loaded.predict(kazuhito_normalize(lm[present, :21, :2]).reshape(-1, 21, 2), mirrored=False)
+    np.testing.assert_array_equal(raw_px, rows)
+    np.testing.assert_array_equal(cli[present], raw_px)
+    # a hand seen in a mirrored image gives the same answer once the stream says so
+    flipped = lm[present, :21, :2].copy()
+    flipped[..., 0] = 1000 - flipped[..., 0]
+    np.testing.assert_array_equal(loaded.predict(flipped, mirrored=True)[0], raw_px)
+
+
+def test_nan_hands_are_none_with_zero_confidence():
+    rng = np.random.default_rng(1)
+    pts = np.array([_hand(rng, 1.0) for _ in range(30)] + [_hand(rng, 0.1) for _ in range(30)]) * 40 + 300
+    clf = StaticGestureClassifier(reject_below=None).fit(pts, np.repeat([0, 1], 30))
+    bad = pts[:3].copy()
+    bad[1, 5, 0] = np.nan
+    labels, conf = clf.predict(bad)
+    assert labels[1] == -1 and conf[1] == 0.0 and labels[0] in (0, 1)

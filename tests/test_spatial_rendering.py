@@ -180,7 +180,7 @@ def test_cli_render_and_hrtf_info(tmp_path, shared_data):
     assert r.exit_code == 2 and "LENGTHxWIDTHxHEIGHT" in r.stderr
     r = runner.invoke(app, ["spatial", "render", str(tmp_path / "in.wav"), "-o", str(tmp_path / "o5.wav"),
                             "--az", "1", "--az", "2", "--az", "3"])
-    assert r.exit_code == 2 and "one per channel" in r.stderr
+    assert r.exit_code == 2 and "one per input channel (2)" in r.stderr
     r = runner.invoke(app, ["spatial", "hrtf", str(shared_data / SOFA["mit"]), "--plot", str(tmp_path / "h.png")])
     assert r.exit_code == 0 and "710" in r.output and (tmp_path / "h.png").exists()
     r = runner.invoke(app, ["spatial", "hrtf", str(tmp_path / "in.wav")])

@@ -124,3 +124,16 @@ def test_interrupted_convert_leaves_no_output(tmp_path, monkeypatch):
         assert not dest.exists() and not list(tmp_path.glob(".*partial*"))
     r = runner.invoke(app, ["replay", str(src), "--to", "wav", "-o", str(tmp_path / "r.wav")])
     assert r.exit_code == 130 and not (tmp_path / "r.wav").exists()
+
+
+@pytest.mark.parametrize("block, duration, rate", [(101, 5.0, 2000.0), (64, 0.333, 1000.0), (7, 1.0, 44100.0)])
+def test_duration_gives_exactly_duration_times_rate_samples(tmp_path, block, duration, rate):
+    """Issue 16: 'capture --duration 5' of a 2 kHz source gave 10,100 samples."""
+    from sensekit.core.recording import open_recording
+
+    out = tmp_path / "x.h5"
+    r = runner.invoke(app, ["capture", f"synth:noise?channels=2&rate={rate:g}&block_size={block}", "-o", str(out),
+                            "--duration", str(duration)])
+    assert r.exit_code == 0, r.output
+    with open_recording(out) as rec:
+        assert rec.n_samples(next(iter(rec.streams))) == round(duration * rate)

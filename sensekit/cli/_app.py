@@ -6,6 +6,7 @@ import logging
 import math
 import signal
 import threading
+import warnings
 from contextlib import contextmanager
 
 import click
@@ -84,11 +85,17 @@ def new_app(help: str) -> typer.Typer:
 
 
 def setup_logging(verbose: int) -> None:
-    """Log sensekit's warnings (and info with -v) on stderr."""
+    """Log sensekit's warnings (and info with -v) on stderr; a library's Python warning
+    (numpy, edfio, scikit-learn) becomes one such line, not a source-code excerpt."""
     logger = logging.getLogger("sensekit")
     logger.handlers[:] = [RichHandler(console=err, show_time=False, show_path=False, markup=False)]
     logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     logger.propagate = False
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        logger.warning("%s: %s", category.__name__, message)
+
+    warnings.showwarning = show
 
 
 @contextmanager

@@ -98,7 +98,7 @@ def capture(
             geom = load_array(array)
             geom.check_stream(src.info.shape[0] if src.info.shape else 1, f"capture --array {array}")
             chain = SetMeta(array=geom.to_dict())
-        sink = HDF5Sink(output, overwrite=overwrite)
+        sink = HDF5Sink(output, overwrite=overwrite, swmr=True)  # 'sensekit info' can read it meanwhile
         display = CaptureDisplay(src, output, duration)
         if quiet:
             report = run(src, chain, sink, max_duration_s=duration, stop=stop)

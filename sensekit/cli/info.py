@@ -26,6 +26,8 @@ def describe(path: Path) -> list[dict]:
                    "dropped_blocks": dropped}
             if isinstance(rec, HDF5Recording):
                 row["blocks"] = int(len(rec.blocks(name)))
+            if getattr(rec, "truncated", False):
+                row["truncated"] = True
             rows.append(row)
     return rows
 
@@ -49,3 +51,7 @@ def info(
                       r["dtype"], r["unit"] or "-", f"{r['samples']:,}", f"{r['duration_s']:.3f} s", str(r["gaps"]),
                       str(r["dropped_blocks"]), style="red" if r["dropped_blocks"] or r["gaps"] else None)
     out.print(table)
+    for r in rows:
+        if r.get("truncated"):
+            out.print(f"[red]{r['stream']}: truncated[/] - only the {r['samples']:,} samples shown can be read",
+                      highlight=False)

@@ -114,23 +114,14 @@ def run_gesture(
 ) -> None:
     """Hand landmarks (and gestures, with --calibration) from a camera or video, to LSL and/or
     JSON lines. A camera that stops ends the run with everything so far published."""
-    from ..core import Chain
     from ..core.sources import open_source
-    from ..gesture.filters import OneEuroFilter
-    from ..gesture.landmarks import HandLandmarks
-    from ..gesture.static import StaticGestureClassifier, StaticGestures
+    from ..gesture.pipeline import GesturePipeline
 
+    pipe = GesturePipeline.load(calibration, model=model, max_hands=hands, mirrored=mirrored, smooth=smooth)
     with stop_on_signals() as stop:
         src = open_source(source)
-        if src.info.kind != "image" or len(src.info.shape) != 3:
-            fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; gestures need "
-                 "colour images (camera:N or video:FILE)")
-        stages = [HandLandmarks(model, max_hands=hands, mirrored=mirrored)]
-        if smooth:
-            stages.append(OneEuroFilter(min_cutoff_hz=1.0, beta=0.05))
-        if calibration is not None:
-            stages.append(StaticGestures(StaticGestureClassifier.load(calibration)))
-        report = _publish(src, Chain(*stages), lsl=lsl, jsonl=jsonl, duration=duration, stop=stop)
+        chain = pipe.chain(src.info)
+        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop)
     if not jsonl:
         out.print(f"{report.samples_out} frames processed in {report.wall_s:.1f} s; stopped by {report.stopped_by}",
                   highlight=False)

@@ -140,8 +140,8 @@ def run(
     max_blocks : int, optional
         Stop after this many blocks.
     max_duration_s : float, optional
-        Stop once this many seconds of a regular stream (wall-clock seconds for an
-        irregular one) have been processed.
+        Stop after exactly ``round(max_duration_s x rate)`` samples of a regular stream (the
+        last block is cut there), or this many wall-clock seconds of an irregular one.
     stop : threading.Event, optional
         Checked after every block: once set, the run ends cleanly (``stopped_by`` is
         ``"interrupt"``). Signal handlers set it, so that a stop never lands in the
@@ -186,6 +186,10 @@ def run(
             report.blocks += 1
             if not monitor.check(frame):
                 continue
+            if max_duration_s is not None and frame.info.rate > 0:  # exactly round(duration x rate) samples
+                room = round(max_duration_s * frame.info.rate) - report.samples_in
+                if frame.n > room:
+                    frame = Frame._trusted(frame.info, frame.data[:max(room, 0)], frame.t0, None, frame.seq)
             report.samples_in += frame.n
             report.stream_s += frame.duration if frame.info.rate > 0 else 0.0
             out = chain.process(frame) if chain is not None else frame
@@ -200,7 +204,8 @@ def run(
                 break
             if (max_blocks is not None and report.blocks >= max_blocks) or (
                 max_duration_s is not None
-                and (report.stream_s if frame.info.rate > 0 else time.perf_counter() - start) >= max_duration_s
+                and (report.samples_in >= round(max_duration_s * frame.info.rate) if frame.info.rate > 0
+                     else time.perf_counter() - start >= max_duration_s)
             ):
                 report.stopped_by = "limit"
                 break

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from ..core.info import StreamInfo
 from ..core.schema import Finite, Name, Positive, Probability, Strict, Text, Vector
-from ..learn.schema import Decoder, check_width
+from ..learn.schema import Decoder, DecoderOptions, check_width
 
 __all__ = ["EMGParams"]
 
@@ -24,20 +24,6 @@ class FeatureParams(Strict):
     wamp_threshold: Finite = 2e-3
     libemg_ssc: bool = False
     ar_order: Annotated[int, Field(ge=1, le=64)] = 4
-
-
-class DecoderOptions(Strict):
-    """Options of :func:`~sensekit.learn.decoders.fit_decoder` (used when fitting only)."""
-
-    C: Positive | None = None
-    gamma: Positive | Literal["scale", "auto"] | None = None
-    hidden: Annotated[list[Annotated[int, Field(ge=1, le=4096)]], Field(max_length=16)] | None = None
-    alpha: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
-    max_iter: Annotated[int, Field(ge=1, le=100_000)] | None = None
-    n_trees: Annotated[int, Field(ge=1, le=2000)] | None = None
-    max_depth: Annotated[int, Field(ge=1, le=1000)] | None = None
-    shrinkage: Probability | Literal["auto"] | None = None
-    seed: int | None = None
 
 
 class EMGConfig(Strict):

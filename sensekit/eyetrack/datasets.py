@@ -74,7 +74,7 @@ class GazeRecording:
         point, and gaps in the timestamps (dropped samples, a pause) become NaN (loss),
         logged as a warning; duplicated or backward timestamps keep the first sample."""
         if self.t.size < 2:
-            return self
+            raise RecordingError(f"{self.name}: {self.t.size} gaze sample(s); at least 2 are needed")
         k = np.round((self.t - self.t[0]) * self.rate).astype(np.int64)
         steps = np.diff(k)
         if (steps == 1).all():
@@ -87,12 +87,15 @@ class GazeRecording:
         if gaps.size:
             log.warning("%s: timestamps jump %d times (largest %.3f s at %.3f s); the gaps are filled as data loss",
                         self.name, gaps.size, float(steps[gaps].max() / self.rate), float(self.t[gaps[0]] - self.t[0]))
-        if (steps < 1).any():
-            log.warning("%s: %d samples repeat or go back in time; the first of each is kept", self.name,
-                        int((steps < 1).sum()))
         first = np.ones(k.size, dtype=bool)
         first[1:] = steps >= 1
         keep = first & (k >= np.maximum.accumulate(k))
+        if keep.sum() < 2:
+            raise RecordingError(f"{self.name}: the timestamps do not advance ({self.t.size} samples, all at or before "
+                                 f"{self.t[0]:.6g})", "check the file's time column")
+        if (~keep).any():
+            log.warning("%s: %d samples repeat or go back in time (a clock jump at %.3f s); they are dropped",
+                        self.name, int((~keep).sum()), float(self.t[int(np.argmax(~keep))] - self.t[0]))
         x = np.full(n, np.nan)
         y = np.full(n, np.nan)
         x[k[keep]], y[k[keep]] = self.x[keep], self.y[keep]

@@ -45,10 +45,13 @@ def find_model(path: str | os.PathLike | None = None) -> Path:
     ``$SENSEKIT_MODELS/hand_landmarker/``, else the cache where ``sensekit datasets fetch
     hand_landmarker`` puts it (model card ``hand_landmarker``); a clear error when none
     exists."""
-    candidates = []
-    if path is not None:
+    if path is not None:  # a path the user gave is the model or an error, never silently another one
         p = Path(path)
-        candidates.append(p / MODEL_NAME if p.is_dir() else p)
+        p = p / MODEL_NAME if p.is_dir() else p
+        if not p.is_file():
+            raise DeviceError(f"hand landmarker model {str(path)!r} does not exist", "check the --model path")
+        return p
+    candidates = []
     if os.environ.get("SENSEKIT_MODELS"):
         candidates.append(Path(os.environ["SENSEKIT_MODELS"]) / "hand_landmarker" / MODEL_NAME)
     from ..datasets import cache_dir
@@ -57,8 +60,6 @@ def find_model(path: str | os.PathLike | None = None) -> Path:
     for c in candidates:
         if c.is_file():
             return c
-    if path is not None:
-        raise DeviceError(f"hand landmarker model {str(path)!r} does not exist", "check the --model path")
     raise DeviceError("no hand landmarker model found",
                       "run 'sensekit datasets fetch hand_landmarker', or pass --model PATH to a "
                       f"{MODEL_NAME} file, or set SENSEKIT_MODELS to a folder with hand_landmarker/")

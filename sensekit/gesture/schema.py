@@ -8,8 +8,7 @@ from pydantic import Field, model_validator
 
 from ..core.info import StreamInfo
 from ..core.schema import Positive, Probability, Strict, Text, Vector
-from ..emg.schema import DecoderOptions
-from ..learn.schema import Decoder, check_width
+from ..learn.schema import Decoder, DecoderOptions, check_width
 from .normalize import N_HAND_FEATURES
 
 __all__ = ["GestureParams", "LandmarkConvention"]

@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ..core.schema import Matrix, Positive, Strict, Vector, shape_of
+from ..core.schema import Matrix, Positive, Probability, Strict, Vector, shape_of
 
-__all__ = ["Decoder", "LDAParams", "SVMParams", "MLPParams", "RFParams", "TreeParams", "decoder_inputs", "check_width"]
+__all__ = ["Decoder", "DecoderOptions", "LDAParams", "SVMParams", "MLPParams", "RFParams", "TreeParams", "decoder_inputs",
+           "check_width"]
 
 Classes = Annotated[list[Annotated[int, Field(ge=0, le=100_000)]], Field(min_length=2, max_length=1000)]
 
@@ -122,6 +123,20 @@ class RFParams(_Decoder):
             if len(tree.value[0]) != k:
                 raise ValueError(f"tree {t}: leaf values of {len(tree.value[0])} classes, not {k}")
         return self
+
+
+class DecoderOptions(Strict):
+    """Options of :func:`~sensekit.learn.decoders.fit_decoder` (used when fitting only)."""
+
+    C: Positive | None = None
+    gamma: Positive | Literal["scale", "auto"] | None = None
+    hidden: Annotated[list[Annotated[int, Field(ge=1, le=4096)]], Field(max_length=16)] | None = None
+    alpha: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    max_iter: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    n_trees: Annotated[int, Field(ge=1, le=2000)] | None = None
+    max_depth: Annotated[int, Field(ge=1, le=1000)] | None = None
+    shrinkage: Probability | Literal["auto"] | None = None
+    seed: int | None = None
 
 
 Decoder = Annotated[LDAParams | SVMParams | MLPParams | RFParams, Field(discriminator="kind")]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import logging
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,8 @@ __all__ = ["CSVRecording", "TIME_COLUMNS"]
 
 #: Column names recognised as the time column (seconds), case-insensitive.
 TIME_COLUMNS = ("time", "timestamp", "t", "time_s", "timestamp_s", "lsl_timestamp")
+
+log = logging.getLogger("sensekit")
 
 
 class CSVRecording(Recording):
@@ -66,8 +70,10 @@ class CSVRecording(Recording):
                 raise RecordingError(f"CSV file {str(self.path)!r} has no column {time_column!r} (header: {header[:8]})")
             tcol = lower.index(time_column.lower())
         try:
-            table = np.loadtxt(self.path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64)
-        except ValueError as e:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
+                table = np.loadtxt(self.path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64)
+        except (ValueError, UnicodeDecodeError) as e:
             raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row ({e})") from None
         if table.shape[0] and table.shape[1] != len(header):
             raise RecordingError(
@@ -75,6 +81,7 @@ class CSVRecording(Recording):
             )
         if table.shape[0] == 0:
             table = np.empty((0, len(header)))
+            log.warning("CSV file %s holds no samples (a header only)", str(self.path))
         self._times = table[:, tcol].copy()
         cols = [i for i in range(len(header)) if i != tcol]
         self._data = np.ascontiguousarray(table[:, cols])

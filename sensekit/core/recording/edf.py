@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,8 @@ from ..info import StreamInfo
 from .base import Recording
 
 __all__ = ["EDFRecording"]
+
+log = logging.getLogger("sensekit")
 
 
 class EDFRecording(Recording):
@@ -31,7 +35,11 @@ class EDFRecording(Recording):
         if not self.path.exists():
             raise RecordingError(f"EDF/BDF file {str(self.path)!r} does not exist", "check the path")
         try:
-            edf = edfio.read_bdf(self.path) if self.path.suffix.lower() == ".bdf" else edfio.read_edf(self.path)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                edf = edfio.read_bdf(self.path) if self.path.suffix.lower() == ".bdf" else edfio.read_edf(self.path)
+            for w in caught:  # edfio repairs damaged headers and short records: say so
+                log.warning("%s: %s", self.path.name, w.message)
             signals = [s for s in edf.signals]
             groups: dict[float, list] = {}
             for s in signals:

@@ -19,6 +19,7 @@ SIGTERM or a lost device keeps every sample received and stays readable.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import os
 import time
 from pathlib import Path
@@ -36,6 +37,8 @@ FORMAT = "sensekit-recording"
 SCHEMA_VERSION = 1
 _BLOCK_DTYPE = np.dtype([("seq", "<i8"), ("start", "<i8"), ("n", "<i8"), ("t0", "<f8")])
 _CHUNK_BYTES = 256 << 10
+
+log = logging.getLogger("sensekit")
 
 
 def _h5py():
@@ -72,6 +75,7 @@ class StreamWriter:
                 f"stream {self.info.name!r}: frame of shape {frame.info.shape} {frame.info.dtype} does not match "
                 f"the recorded {self.info.shape} {self.info.dtype}"
             )
+        self._writer._started()
         n = frame.n
         nb = self._blocks.shape[0]
         self._blocks.resize((nb + 1,))
@@ -97,6 +101,10 @@ class RecordingWriter:
         Replace an existing file.
     flush_interval_s : float
         Longest time between flushes to disk while appending.
+    swmr : bool
+        Single-writer/multiple-reader mode: from the first sample appended on, other
+        processes can open the file (``sensekit info``, ``replay``) while it is written. Every
+        stream must be added before the first sample then.
 
     Examples
     --------
@@ -106,7 +114,8 @@ class RecordingWriter:
     ...         emg.append(frame)
     """
 
-    def __init__(self, path: str | os.PathLike, *, overwrite: bool = False, flush_interval_s: float = 0.25) -> None:
+    def __init__(self, path: str | os.PathLike, *, overwrite: bool = False, flush_interval_s: float = 0.25,
+                 swmr: bool = False) -> None:
         from ... import __version__
 
         h5py = _h5py()
@@ -114,7 +123,7 @@ class RecordingWriter:
         if self.path.exists() and not overwrite:
             raise RecordingError(f"{str(self.path)!r} already exists", "choose another name or pass --overwrite")
         try:
-            self.file = h5py.File(self.path, "w")
+            self.file = h5py.File(self.path, "w", libver="latest") if swmr else h5py.File(self.path, "w")
         except OSError as e:
             raise RecordingError(f"cannot create {str(self.path)!r}: {e}") from None
         self.file.attrs["format"] = FORMAT
@@ -124,15 +133,24 @@ class RecordingWriter:
         self.flush_interval_s = flush_interval_s
         self._last_flush = time.monotonic()
         self.streams: dict[str, StreamWriter] = {}
+        self.swmr = swmr
 
     def add_stream(self, info: StreamInfo) -> StreamWriter:
         """Create a stream in the file and return its writer."""
         if info.name in self.streams:
             raise ParameterError(f"stream {info.name!r} is already in {str(self.path)!r}")
+        if self.file.swmr_mode:
+            raise ParameterError(f"{str(self.path)!r} is being written for readers (SWMR): add every stream before "
+                                 "the first sample")
         w = StreamWriter(self, info)
         self.streams[info.name] = w
         self.file.flush()
         return w
+
+    def _started(self) -> None:
+        """Called before the first sample: readers may open the file from now on."""
+        if self.swmr and not self.file.swmr_mode:
+            self.file.swmr_mode = True
 
     def _maybe_flush(self) -> None:
         now = time.monotonic()
@@ -158,6 +176,18 @@ class RecordingWriter:
         self.close()
 
 
+def _open_for_reading(h5py, path: Path):
+    """Open read-only; a file locked by a writer in SWMR mode (a capture in progress) is
+    opened as an SWMR reader."""
+    try:
+        return h5py.File(path, "r")
+    except OSError as first:
+        try:
+            return h5py.File(path, "r", swmr=True)
+        except OSError:
+            raise first from None
+
+
 class HDF5Recording(Recording):
     """Read a sensekit HDF5 recording (also while another process is writing it)."""
 
@@ -167,32 +197,98 @@ class HDF5Recording(Recording):
         if not self.path.exists():
             raise RecordingError(f"recording {str(self.path)!r} does not exist", "check the path")
         try:
-            self.file = h5py.File(self.path, "r")
+            self.file = _open_for_reading(h5py, self.path)
         except OSError as e:
             raise RecordingError(
                 f"{str(self.path)!r} is not a readable HDF5 file ({str(e).splitlines()[0]}); it may be truncated "
                 "or corrupt"
             ) from None
+        try:
+            self._check_file()
+        except BaseException:
+            self.file.close()
+            raise
+
+    def _check_file(self) -> None:
+        """Refuse a file whose structure is damaged (one line naming what); warn, saying what
+        is done about it, where the samples are intact but their block records are not."""
+        where = repr(str(self.path))
         fmt = self.file.attrs.get("format")
+        if isinstance(fmt, bytes):
+            fmt = fmt.decode("utf-8", "replace")
         if fmt != FORMAT:
-            self.file.close()
-            raise RecordingError(f"{str(self.path)!r} is HDF5 but not a sensekit recording (format={fmt!r})")
-        version = int(self.file.attrs.get("schema_version", 0))
-        if version > SCHEMA_VERSION:
-            self.file.close()
-            raise RecordingError(
-                f"{str(self.path)!r} uses recording schema {version}; this sensekit reads up to {SCHEMA_VERSION}",
-                "upgrade sensekit",
-            )
+            raise RecordingError(f"{where} is HDF5 but not a sensekit recording (format={fmt!r})")
+        version = self.file.attrs.get("schema_version", 0)
+        if isinstance(version, (bool, np.bool_)) or not isinstance(version, (int, np.integer)):
+            raise RecordingError(f"{where} has a damaged schema_version attribute ({version!r})")
+        if int(version) > SCHEMA_VERSION:
+            raise RecordingError(f"{where} uses recording schema {int(version)}; this sensekit reads up to "
+                                 f"{SCHEMA_VERSION}", "upgrade sensekit")
+        h5py = _h5py()
+        group = self.file.get("streams")
+        if not isinstance(group, h5py.Group) or not len(group):
+            raise RecordingError(f"{where} holds no stream (its 'streams' group is missing or empty)",
+                                 "the capture may have failed before its first block")
         self.streams = {}
         self._segments: dict[str, list[Segment]] = {}
+        self._blocks: dict[str, np.ndarray] = {}
+        for name, g in group.items():
+            self.streams[name] = self._check_stream(name, g, h5py)
+
+    def _check_stream(self, name: str, g, h5py) -> StreamInfo:
+        where = f"{str(self.path)!r} stream {name!r}"
+        if not isinstance(g, h5py.Group):
+            raise RecordingError(f"{where} is not a stream group: the file is damaged")
+        raw = g.attrs.get("info")
+        if raw is None:
+            raise RecordingError(f"{where} has no stream description (attribute 'info'): the file is damaged")
         try:
-            for name, g in self.file.get("streams", {}).items():
-                info = StreamInfo.from_json(g.attrs["info"])
-                self.streams[name] = info
-        except (KeyError, ValueError, OSError) as e:
-            self.file.close()
-            raise RecordingError(f"{str(self.path)!r}: damaged stream description ({e})") from None
+            info = StreamInfo.from_json(raw.decode() if isinstance(raw, bytes) else str(raw))
+        except Exception as e:  # noqa: BLE001 - any malformed description is one message
+            raise RecordingError(f"{where}: damaged stream description ({type(e).__name__}: {str(e)[:120]})") from None
+        data = g.get("data")
+        if not isinstance(data, h5py.Dataset):
+            raise RecordingError(f"{where} has no 'data' dataset: the file is damaged")
+        if data.ndim != 1 + len(info.shape) or tuple(data.shape[1:]) != info.shape:
+            raise RecordingError(f"{where}: its description says samples of shape {info.shape}, the data holds "
+                                 f"{tuple(data.shape[1:])}: the file is damaged")
+        if data.dtype != np.dtype(info.dtype):
+            raise RecordingError(f"{where}: its description says {info.dtype}, the data is {data.dtype}: the file is "
+                                 "damaged")
+        blocks = g.get("blocks")
+        if not isinstance(blocks, h5py.Dataset) or blocks.dtype.names != _BLOCK_DTYPE.names or blocks.ndim != 1:
+            raise RecordingError(f"{where} has no valid 'blocks' dataset (seq, start, n, t0): the file is damaged")
+        b = blocks[:]
+        n = int(data.shape[0])
+        if not np.isfinite(b["t0"]).all():
+            k = int(np.flatnonzero(~np.isfinite(b["t0"]))[0])
+            raise RecordingError(f"{where}: block {k} has time t0={b['t0'][k]}: the file is damaged")
+        if (b["n"] < 0).any() or (b["start"] < 0).any():
+            raise RecordingError(f"{where}: a block record has a negative start or length: the file is damaged")
+        if len(b) > 1 and (np.diff(b["seq"]) <= 0).any():
+            k = int(np.flatnonzero(np.diff(b["seq"]) <= 0)[0]) + 1
+            log.warning("%s: block sequence numbers go back at block %d; its drop count is not trusted (none "
+                        "reported before it)", where, k)
+            b = b.copy()
+            b["seq"] = np.arange(len(b)) + (b["seq"][0] if len(b) else 0)
+        past = b["start"] + b["n"] > n
+        if past.any():
+            log.warning("%s: %d block record(s) point past the %d samples stored (the capture was cut short); "
+                        "reading the %d samples stored", where, int(past.sum()), n, n)
+        if info.rate == 0:
+            times = g.get("times")
+            if not isinstance(times, h5py.Dataset) or times.shape != (n,):
+                raise RecordingError(f"{where} is irregular but has no per-sample 'times' for its {n} samples: the "
+                                     "file is damaged")
+            t = times[:]
+            if not np.isfinite(t).all():
+                raise RecordingError(f"{where}: {int((~np.isfinite(t)).sum())} sample time(s) are not finite: the file "
+                                     "is damaged")
+            if n > 1 and (np.diff(t) < 0).any():
+                raise RecordingError(f"{where}: sample times go back at sample {int(np.argmax(np.diff(t) < 0)) + 1}: "
+                                     "the file is damaged")
+        self._blocks[name] = b
+        return info
 
     def n_samples(self, name: str) -> int:
         return int(self.file["streams"][name]["data"].shape[0])
@@ -208,7 +304,7 @@ class HDF5Recording(Recording):
 
     def blocks(self, name: str) -> np.ndarray:
         """The block records of a stream: structured array with ``seq``, ``start``, ``n``, ``t0``."""
-        return self.file["streams"][self.stream_name(name)]["blocks"][:]
+        return self._blocks[self.stream_name(name)]
 
     def segments(self, name: str) -> list[Segment]:
         """Gap-free runs, from the block records (a new run at each drop or time jump)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -36,6 +37,20 @@ def _channel_labels(stream: dict, n: int) -> tuple[str, ...]:
     return tuple(f"ch{i}" for i in range(n))
 
 
+log = logging.getLogger("sensekit")
+
+
+class _Collect(logging.Handler):
+    """Gathers pyxdf's reports of a damaged file."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 class XDFRecording(Recording):
     """Every numeric stream of an XDF file (string marker streams are skipped).
 
@@ -52,10 +67,20 @@ class XDFRecording(Recording):
         self.path = Path(path)
         if not self.path.exists():
             raise RecordingError(f"XDF file {str(self.path)!r} does not exist", "check the path")
+        problems = _Collect()
+        xdf_log = logging.getLogger("pyxdf")
+        xdf_log.addHandler(problems)
+        propagate, xdf_log.propagate = xdf_log.propagate, False
         try:
             streams, _ = pyxdf.load_xdf(str(self.path), dejitter_timestamps=True)
         except Exception as e:
             raise RecordingError(f"{str(self.path)!r} is not a readable XDF file ({type(e).__name__}: {e})") from None
+        finally:
+            xdf_log.removeHandler(problems)
+            xdf_log.propagate = propagate
+        if problems.messages:
+            log.warning("%s is damaged (%s); reading what could be recovered", self.path.name,
+                        "; ".join(dict.fromkeys(problems.messages))[:300])
         self.streams = {}
         self._data: dict[str, np.ndarray] = {}
         self._times: dict[str, np.ndarray] = {}
@@ -78,6 +103,9 @@ class XDFRecording(Recording):
             )
             self._data[name] = data
             self._times[name] = np.asarray(s["time_stamps"], dtype=np.float64)
+
+        if not self.streams:
+            raise RecordingError(f"{str(self.path)!r} holds no numeric stream", "is it a complete XDF recording?")
 
     def n_samples(self, name: str) -> int:
         return len(self._data[name])

@@ -22,11 +22,12 @@ class HDF5Sink:
     """Record a stream into a sensekit HDF5 file (see :class:`RecordingWriter`).
 
     Several ``HDF5Sink`` objects may share one :class:`RecordingWriter` (pass
-    ``writer``) to record several streams into one file.
+    ``writer``) to record several streams into one file. ``swmr``: other processes can read
+    the file while it is written (see :class:`RecordingWriter`).
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, overwrite: bool = False,
-                 writer: RecordingWriter | None = None) -> None:
+                 writer: RecordingWriter | None = None, swmr: bool = False) -> None:
         if (path is None) == (writer is None):
             raise ParameterError("HDF5Sink needs exactly one of path or writer")
         self.path = Path(path) if path is not None else writer.path
@@ -34,10 +35,11 @@ class HDF5Sink:
         self._writer = writer
         self._owns = writer is None
         self._stream = None
+        self.swmr = swmr
 
     def open(self, info: StreamInfo) -> None:
         if self._writer is None:
-            self._writer = RecordingWriter(self.path, overwrite=self.overwrite)
+            self._writer = RecordingWriter(self.path, overwrite=self.overwrite, swmr=self.swmr)
         self._stream = self._writer.add_stream(info)
 
     def write(self, frame: Frame) -> None:
