@@ -121,7 +121,7 @@ def hdf5_cases(tmp: Path) -> list[tuple]:
         p = tmp / f"trunc{int(frac * 100)}.h5"
         p.write_bytes(raw[: int(len(raw) * frac)])
         cases.append((f"h5 truncated at {frac:.0%}", p, REC_CMDS, "refuse"))
-    for seed in range(4):
+    for seed in range(10):
         p = tmp / f"random{seed}.h5"
         p.write_bytes(b"\x89HDF\r\n\x1a\n" * (seed % 2) + np.random.default_rng(seed).bytes(4096))
         cases.append((f"h5 random bytes {seed}", p, REC_CMDS, "refuse"))

@@ -139,3 +139,40 @@ def test_missing_peer_is_reported_as_skipped(monkeypatch):
     if P.peer_status("remodnav") == "missing":
         with pytest.raises(P.PeerUnavailable, match="sensekit bench peers install remodnav"):
             P.run_peer("remodnav", "x.py", {})
+
+
+def test_cache_key_and_environment_follow_the_installed_peers(tmp_path, monkeypatch):
+    """Issue 16: a peer installed (or upgraded) after a run must not stay 'skipped' from cache."""
+    from sensekit.bench.runner import environment
+
+    monkeypatch.setenv("SENSEKIT_PEERS", str(tmp_path / "peers"))
+    before = ResultCache(tmp_path / "c").key("eyetrack.irf", "2", {"subject": "S1"}, True)
+    site = tmp_path / "peers" / "remodnav" / "lib" / "python3.11" / "site-packages"
+    (site / "remodnav-1.1.2.dist-info").mkdir(parents=True)
+    (site / "remodnav-1.1.2.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: remodnav\nVersion: 1.1.2\n")
+    (tmp_path / "peers" / "remodnav" / "bin").mkdir(parents=True)
+    (tmp_path / "peers" / "remodnav" / "bin" / "python").write_text("")
+    installed = ResultCache(tmp_path / "c").key("eyetrack.irf", "2", {"subject": "S1"}, True)
+    assert installed != before
+    assert environment()["peers"]["remodnav"] == {"status": "venv", "version": "1.1.2"}
+    (site / "remodnav-1.1.2.dist-info").rename(site / "remodnav-1.2.0.dist-info")
+    (site / "remodnav-1.2.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: remodnav\nVersion: 1.2.0\n")
+    assert ResultCache(tmp_path / "c").key("eyetrack.irf", "2", {"subject": "S1"}, True) not in (before, installed)
+
+
+def test_dask_without_workers_and_with_a_lost_scheduler_is_one_line(cache, tmp_path):
+    """Issue 16: with every worker gone the run waited forever; with the scheduler gone, a traceback."""
+    distributed = pytest.importorskip("distributed")
+    import threading
+
+    with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as cluster:
+        r = runner.invoke(app, ["bench", "run", "core.toy-bands", "--quick", "--no-cache", "--executor",
+                                f"dask://{cluster.scheduler_address}", "--worker-timeout", "2"])
+    assert r.exit_code == 2, r.output
+    assert "no Dask worker has been connected for 2 s" in r.stderr and "Traceback" not in r.output
+    with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as cluster:
+        threading.Timer(2.0, cluster.close).start()  # the scheduler goes away mid-run
+        r = runner.invoke(app, ["bench", "run", "core.toy-bands", "--quick", "--no-cache", "--executor",
+                                f"dask://{cluster.scheduler_address}", "--worker-timeout", "60"])
+    assert r.exit_code == 2, r.output
+    assert "lost the Dask scheduler" in r.stderr and "Traceback" not in r.output

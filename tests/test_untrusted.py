@@ -137,3 +137,34 @@ def test_duration_gives_exactly_duration_times_rate_samples(tmp_path, block, dur
     assert r.exit_code == 0, r.output
     with open_recording(out) as rec:
         assert rec.n_samples(next(iter(rec.streams))) == round(duration * rate)
+
+
+_STUCK = """
+import sys, time
+from sensekit.cli._app import stop_on_signals
+with stop_on_signals() as stop:
+    print("ready", flush=True)
+    try:
+        while True:  # a block stuck in pure Python (a loop that never checks the stop)
+            sum(range(1000))
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(130)
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_the_first_signal_stops_a_stuck_block_within_a_second(sig):
+    """Issue 16: the first SIGTERM only set a flag that a stuck block never read (748 s)."""
+    import signal as signals
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", _STUCK], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    start = time.monotonic()
+    proc.send_signal(getattr(signals, sig))
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted" in out
+    assert time.monotonic() - start < 5  # a liveness bound, not a speed figure (1 s plus a loaded machine)

@@ -23,7 +23,8 @@ def code_version() -> str:
 
 
 class ResultCache:
-    """JSON files keyed by task, task version, unit key, quick flag and code version."""
+    """JSON files keyed by task, task version, unit key, quick flag, code version and the
+    installed peers (name, status, version)."""
 
     def __init__(self, folder: Path | None = None) -> None:
         if folder is None:
@@ -31,9 +32,15 @@ class ResultCache:
 
             folder = cache_dir() / "bench"
         self.folder = Path(folder)
+        self._peers: dict | None = None  # read once per run
 
     def key(self, task_name: str, task_version: str, unit: dict, quick: bool) -> str:
-        text = json.dumps([task_name, task_version, unit, quick, code_version()], sort_keys=True, default=str)
+        from .peers import peer_versions
+
+        if self._peers is None:
+            self._peers = peer_versions()
+        text = json.dumps([task_name, task_version, unit, quick, code_version(), self._peers], sort_keys=True,
+                          default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
     def get(self, key: str) -> dict | None:

@@ -12,6 +12,7 @@ data sensekit saw, within the same benchmark run.
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -24,7 +25,8 @@ import numpy as np
 
 from ..errors import DeviceError, ParameterError
 
-__all__ = ["PeerSpec", "PEERS", "peer_python", "peer_status", "install_peer", "run_peer", "PeerUnavailable"]
+__all__ = ["peer_version", "peer_versions", "PeerSpec", "PEERS", "peer_python", "peer_status", "install_peer", "run_peer",
+           "PeerUnavailable"]
 
 
 class PeerUnavailable(Exception):
@@ -82,6 +84,32 @@ def peer_status(name: str) -> str:
     if importlib.util.find_spec(spec.module) is not None:
         return "here"
     return "missing"
+
+
+def peer_version(name: str) -> str | None:
+    """The installed version of a peer (in sensekit's environment or its own venv), or None."""
+    spec = _spec(name)
+    status = peer_status(name)
+    if status == "missing":
+        return None
+    if status == "here":
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return "unknown"
+    py = peer_python(name)
+    wanted = name.lower().replace("-", "_")
+    for site in sorted(py.parent.parent.glob("lib/python*/site-packages")):
+        for dist in importlib.metadata.distributions(path=[str(site)]):
+            if (dist.metadata["Name"] or "").lower().replace("-", "_") == wanted:
+                return dist.version
+    return "unknown" if spec else None
+
+
+def peer_versions() -> dict[str, dict]:
+    """Every peer's status and version: part of a bench unit's cache key and of the results'
+    environment, so that installing or upgrading a peer re-runs the units that use it."""
+    return {name: {"status": peer_status(name), "version": peer_version(name)} for name in PEERS}
 
 
 def install_peer(name: str, *, python: str | None = None, log=None) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from rich.table import Table
 
+from ..core.atomic import atomic_output
 from .runner import BenchRun
 
 __all__ = ["tables", "write_json", "write_report"]
@@ -56,8 +57,10 @@ def tables(run: BenchRun) -> list[Table]:
 
 
 def write_json(run: BenchRun, path: Path) -> None:
-    """Write the ``--json`` document."""
-    Path(path).write_text(json.dumps(run.to_json(), indent=2))
+    """Write the ``--json`` document (whole or not at all)."""
+    text = json.dumps(run.to_json(), indent=2)
+    with atomic_output(path) as tmp:
+        tmp.write_text(text)
 
 
 def _slug(name: str) -> str:
@@ -71,11 +74,17 @@ def _image(name: str, alt: str) -> list[str]:
 
 def write_report(run: BenchRun, folder: Path) -> Path:
     """Write ``report.md`` with plots (PNG) into ``folder``: confusion matrices, error and
-    latency distributions, speed ratio bars. Returns the report's path."""
+    latency distributions, speed ratio bars (all of it or, when interrupted, nothing).
+    Returns the report's path."""
+
+    with atomic_output(folder, folder=True) as work:
+        _write_report(run, work)
+    return Path(folder) / "report.md"
+
+
+def _write_report(run: BenchRun, folder: Path) -> None:
     from ..plots import png_figure
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     env = run.environment
     lines = ["# sensekit benchmark report", "",
              f"{env['date']} on {env['cpu']} ({env['cores']} cores), Python {env['python']}, "
@@ -136,6 +145,4 @@ def write_report(run: BenchRun, folder: Path) -> Path:
                 ax.set_title(f"{r['task']}: throughput")
             lines += _image(name, "throughput")
     lines += ["## Environment", "", "```json", json.dumps(env, indent=2), "```", ""]
-    path = folder / "report.md"
-    path.write_text("\n".join(lines))
-    return path
+    (folder / "report.md").write_text("\n".join(lines))

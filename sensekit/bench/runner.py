@@ -10,6 +10,7 @@ import multiprocessing as mp
 import os
 import platform
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,8 +73,11 @@ def environment(executor: str = "local") -> dict:
             versions[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
             pass
+    from .peers import peer_versions
+
     return {"cpu": _cpu_model(), "cores": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version(), "packages": versions, "git_commit": _git_commit(),
+            "python": platform.python_version(), "packages": versions, "peers": peer_versions(),
+            "git_commit": _git_commit(),
             "code_version": code_version(), "executor": executor,
             "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
 
@@ -98,6 +102,7 @@ def run_benchmarks(
     jobs: int | None = None,
     cache: ResultCache | None = None,
     progress: Progress | None = None,
+    worker_timeout_s: float = 60.0,
 ) -> BenchRun:
     """Run every unit of ``tasks`` and aggregate per task.
 
@@ -116,6 +121,9 @@ def run_benchmarks(
         Finished units are read from and written to it (resume after an interrupt).
     progress : callable, optional
         ``progress(done, total, description)`` after each unit.
+    worker_timeout_s : float
+        Dask: give up with one line when no worker has been connected for this long; a lost
+        scheduler is one line too. Units finished before are kept in ``cache``.
     """
     tasks, skipped = _with_data(tasks)
     work = [(t, key) for t in tasks for key in t.units(quick)]
@@ -156,15 +164,11 @@ def run_benchmarks(
         address = executor[len("dask://"):]
         if "://" not in address:
             address = f"tcp://{address}"
-        from distributed import as_completed
-
         client = _dask_client(address)
         try:
-            futures = {client.submit(execute_unit, work[i][0].name, work[i][1], quick, pure=False): i for i in todo}
-            for fut in as_completed(list(futures), loop=client.loop):
-                finish(futures[fut], fut.result())
+            _run_on_dask(client, {i: (work[i][0].name, work[i][1]) for i in todo}, quick, finish, worker_timeout_s)
         finally:
-            client.close()
+            client.close(timeout=2)
     else:
         raise ParameterError(f"unknown executor {executor!r}", "use local or dask://HOST:PORT")
     by_task: dict[str, list[dict]] = {}
@@ -173,6 +177,45 @@ def run_benchmarks(
     run = BenchRun([aggregate_units(t, by_task[t.name]) for t in tasks if t.name in by_task], environment(executor))
     run.skipped = skipped
     return run
+
+
+def _run_on_dask(client, units: dict[int, tuple[str, dict]], quick: bool, finish, worker_timeout_s: float) -> None:
+    """Submit ``units`` and hand each result to ``finish`` as it comes; watch the cluster."""
+    futures = {client.submit(execute_unit, name, key, quick, pure=False): i for i, (name, key) in units.items()}
+    pending = set(futures)
+    alone_since = None
+    try:
+        while pending:
+            done = {f for f in pending if f.done()}
+            pending -= done
+            for fut in done:
+                finish(futures[fut], fut.result())
+            if not pending:
+                break
+            if not done:
+                time.sleep(0.25)
+            workers = client.scheduler_info(n_workers=-1).get("workers", {}) if client.status == "running" else None
+            if workers is None:
+                raise DeviceError(f"lost the Dask scheduler; {len(units) - len(pending)} of {len(units)} unit(s) "
+                                  "finished and are kept in the cache", "restart the scheduler and run again (finished "
+                                  "units are not re-run)")
+            if workers:
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > worker_timeout_s:
+                raise DeviceError(f"no Dask worker has been connected for {worker_timeout_s:g} s; "
+                                  f"{len(units) - len(pending)} of {len(units)} unit(s) finished and are kept in the cache",
+                                  "start 'dask worker SCHEDULER_ADDRESS' and run again")
+    except DeviceError:
+        raise
+    except Exception as e:  # noqa: BLE001 - the scheduler's loss shows as cancelled futures or closed comms
+        if type(e).__module__.startswith(("distributed", "tornado", "asyncio", "concurrent")) or isinstance(
+                e, (OSError, TimeoutError)):
+            raise DeviceError(f"lost the Dask scheduler ({type(e).__name__}); {len(units) - len(pending)} of "
+                              f"{len(units)} unit(s) finished and are kept in the cache",
+                              "restart the scheduler and run again (finished units are not re-run)") from None
+        raise
 
 
 def _with_data(tasks: list[Task]) -> tuple[list[Task], dict[str, str]]:

@@ -98,17 +98,32 @@ def setup_logging(verbose: int) -> None:
     warnings.showwarning = show
 
 
+#: Seconds a stop request waits for the current block before the work is interrupted.
+STOP_GRACE_S = 0.7
+
+
 @contextmanager
 def stop_on_signals():
     """Within the block, the first SIGINT (Ctrl-C) or SIGTERM sets the yielded event, so
-    that a run stops between two blocks with its files closed cleanly; a second signal
-    interrupts at once."""
+    that a run stops between two blocks with its files closed cleanly. If the work has not
+    stopped :data:`STOP_GRACE_S` later (a block stuck in a long computation or a blocking
+    read), it is interrupted (``KeyboardInterrupt``): a command ends within a second of the
+    first signal. A second signal interrupts at once."""
     stop = threading.Event()
+    inside = threading.Event()
+    main = threading.main_thread().ident
+
+    def escalate() -> None:
+        if inside.is_set():
+            signal.pthread_kill(main, signal.SIGINT)  # wakes a blocking call; the handler raises
 
     def handler(signum, frame):
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
+        timer = threading.Timer(STOP_GRACE_S, escalate)
+        timer.daemon = True
+        timer.start()
 
     previous = {}
     try:
@@ -116,8 +131,10 @@ def stop_on_signals():
             previous[sig] = signal.signal(sig, handler)
     except ValueError:  # not the main thread: no handlers, the event is never set
         pass
+    inside.set()
     try:
         yield stop
     finally:
+        inside.clear()
         for sig, h in previous.items():
             signal.signal(sig, h)

@@ -34,6 +34,8 @@ def run_(
     json_path: Path | None = typer.Option(None, "--json", help="Write the results as JSON here."),
     report: Path | None = typer.Option(None, "--report", help="Write a Markdown report with plots into this folder."),
     executor: str = typer.Option("local", "--executor", help="local, or dask://HOST:PORT for a Dask cluster."),
+    worker_timeout: float = typer.Option(60.0, "--worker-timeout", min=1, help="Dask: give up after this many seconds "
+                                         "without a connected worker (finished units are kept)."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Local worker processes (default: all cores)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute units even if a cached result exists."),
 ) -> None:
@@ -48,7 +50,7 @@ def run_(
         def progress(done: int, total: int, what: str) -> None:
             bar.update(pid, completed=done, total=total, description=what[:60])
 
-        result = run_benchmarks(tasks, quick=quick, executor=executor, jobs=jobs,
+        result = run_benchmarks(tasks, quick=quick, executor=executor, jobs=jobs, worker_timeout_s=worker_timeout,
                                 cache=None if no_cache else ResultCache(), progress=progress)
     for t in tables(result):
         out.print(t)

@@ -184,7 +184,7 @@ def _open_for_reading(h5py, path: Path):
     except OSError as first:
         try:
             return h5py.File(path, "r", swmr=True)
-        except OSError:
+        except (OSError, RuntimeError, ValueError):
             raise first from None
 
 
@@ -198,7 +198,7 @@ class HDF5Recording(Recording):
             raise RecordingError(f"recording {str(self.path)!r} does not exist", "check the path")
         try:
             self.file = _open_for_reading(h5py, self.path)
-        except OSError as e:
+        except (OSError, RuntimeError, ValueError) as e:  # h5py reports a damaged superblock as any of these
             raise RecordingError(
                 f"{str(self.path)!r} is not a readable HDF5 file ({str(e).splitlines()[0]}); it may be truncated "
                 "or corrupt"
