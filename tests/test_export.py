@@ -91,6 +91,9 @@ def test_export_cli_writes_c_golden_budget_and_json(tmp_path, sim):
 
     budget = json.loads((tmp_path / "c" / "budget.json").read_text())
     assert budget["state_bytes_float32"] > 0 and budget["latency_input_to_decision_s"] == pytest.approx(0.199)
+    # the stack the library uses, measured by the compiler (gcc and clang have -fstack-usage); the
+    # decision reads the window in place, so no window-sized copy lands on the stack
+    assert 0 < budget["stack_bytes_upper_bound_float32"] < 4096
     r = runner.invoke(app, ["export", "emg", "-c", str(cal), "-o", str(tmp_path / "j"), "-f", "json"])
     assert r.exit_code == 0 and (tmp_path / "j" / "cal.json").read_text() == cal.read_text()
     r = runner.invoke(app, ["export", "emg", "-c", str(tmp_path / "none.json"), "-o", str(tmp_path / "x")])

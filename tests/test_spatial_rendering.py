@@ -283,3 +283,32 @@ def test_propagation_delay_and_other_sofa_conventions(tmp_path):
     sofar.write_sofa(str(path), s)
     with pytest.raises(RecordingError, match="GeneralFIR SOFA file.*SimpleFreeFieldHRIR"):
         HRTF.from_sofa(path)
+
+
+@pytest.mark.parametrize("extra", [[], ["--room", "5x4x3", "--rt60", "0.3"], ["--mode", "ambisonics"]])
+def test_cli_render_equals_the_render_pipeline(tmp_path, extra):
+    """Issue 15: 'spatial render' writes what RenderPipeline.render gives on the file."""
+    import soundfile as sf
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.core.recording import open_recording
+    from sensekit.spatial_audio.pipeline import RenderPipeline
+
+    src = tmp_path / "two.wav"
+    sf.write(src, np.random.default_rng(3).normal(0, 0.3, (12000, 2)).astype("float32"), 16000)
+    out = tmp_path / "bin.wav"
+    r = CliRunner().invoke(app, ["spatial", "render", str(src), "--az", "30", "--az", "250", "--el", "10",
+                                 "-o", str(out), *extra])
+    assert r.exit_code == 0, r.output
+    cli, rate = sf.read(out, dtype="float32")
+    settings = dict(azimuths=[30.0, 250.0], elevations=[10.0])
+    if "--room" in extra:
+        settings.update(room=(5.0, 4.0, 3.0), rt60=[0.3])
+    if "--mode" in extra:
+        settings.update(mode="ambisonics")
+    with open_recording(src) as rec:
+        ref, _ = RenderPipeline(**settings).render(rec.read())
+    assert rate == 16000 and cli.shape == ref.data.shape
+    np.testing.assert_array_equal(cli, ref.data.astype(np.float32))
+    assert np.isfinite(cli).all() and np.abs(cli).max() <= 0.99

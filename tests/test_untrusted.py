@@ -168,3 +168,21 @@ def test_the_first_signal_stops_a_stuck_block_within_a_second(sig):
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted" in out
     assert time.monotonic() - start < 5  # a liveness bound, not a speed figure (1 s plus a loaded machine)
+
+
+def test_info_reports_a_truncated_flac_as_truncated(tmp_path):
+    """Issue 16: a truncated FLAC was reported by 'info' as its full length."""
+    path = tmp_path / "x.flac"
+    sf.write(path, (np.sin(np.arange(96000) / 9)[:, None] * 0.5).astype("float32"), 16000)
+    raw = path.read_bytes()
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(raw[: len(raw) // 2])
+    r = runner.invoke(app, ["info", "--json", str(cut)])
+    assert r.exit_code == 0, r.output
+    import json
+
+    row = json.loads(r.stdout)["streams"][0]
+    assert row["truncated"] is True and 0 < row["samples"] < 96000
+    assert "truncated" in r.stderr and "96000" in r.stderr
+    r = runner.invoke(app, ["info", str(path)])
+    assert r.exit_code == 0 and "can be read" not in r.output and "96,000" in r.output

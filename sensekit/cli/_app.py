@@ -17,13 +17,20 @@ from typer.core import TyperGroup
 
 from ..errors import SensekitError
 
-__all__ = ["new_app", "out", "err", "fail", "state", "stop_on_signals", "KIND_OPTION", "checked_numbers"]
+__all__ = ["new_app", "out", "err", "fail", "state", "stop_on_signals", "KIND_OPTION", "checked_numbers",
+           "LSL_OPTION", "JSONL_OPTION", "DURATION_OPTION"]
 
 #: Results go to stdout; progress, live displays, warnings and errors to stderr.
 out = Console()
 err = Console(stderr=True)
 
 state = {"debug": False}
+
+#: Options every command that publishes results spells the same way.
+LSL_OPTION = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name.")
+JSONL_OPTION = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout.")
+DURATION_OPTION = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C (or the "
+                               "end of a recording).")
 
 #: ``--kind``: what a file that does not say what it holds (CSV, WAV, EDF) carries.
 KIND_OPTION = typer.Option(None, "--kind", help="The source's stream kind (e.g. emg) where the file does not say "

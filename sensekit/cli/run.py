@@ -11,7 +11,18 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ._app import KIND_OPTION, checked_numbers, err, fail, new_app, out, stop_on_signals
+from ._app import (
+    DURATION_OPTION,
+    JSONL_OPTION,
+    KIND_OPTION,
+    LSL_OPTION,
+    checked_numbers,
+    err,
+    fail,
+    new_app,
+    out,
+    stop_on_signals,
+)
 from ._lazy import lazy
 from .eyetrack import SET_HELP, detector_params
 from .spatial import (
@@ -77,9 +88,9 @@ def _publish(src, chain, *, lsl: str | None, jsonl: bool, duration: float | None
 def run_emg(
     source: str = typer.Argument(..., help="EMG source: lsl:type=EMG, brainflow:..., a recording, synth:emg."),
     calibration: Path = typer.Option(..., "--calibration", "-c", help="Calibration file from 'sensekit calibrate emg'."),
-    lsl: str | None = typer.Option(None, "--lsl", help="Publish decisions on an LSL outlet of this name."),
-    jsonl: bool = typer.Option(False, "--jsonl", help="Print decisions as JSON lines on stdout."),
-    duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
+    lsl: str | None = LSL_OPTION,
+    jsonl: bool = JSONL_OPTION,
+    duration: float | None = DURATION_OPTION,
     realtime: bool = typer.Option(False, "--realtime", help="Pace a replayed recording at its recorded rate."),
     kind: str | None = KIND_OPTION,
 ) -> None:
@@ -108,9 +119,9 @@ def run_gesture(
     mirrored: bool = typer.Option(False, "--mirrored", help="The camera delivers mirrored (selfie) images."),
     hands: int = typer.Option(2, "--hands", min=1, max=4, help="Hands to track."),
     smooth: bool = typer.Option(True, "--smooth/--no-smooth", help="One-Euro filter on the landmarks."),
-    lsl: str | None = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name."),
-    jsonl: bool = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout."),
-    duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
+    lsl: str | None = LSL_OPTION,
+    jsonl: bool = JSONL_OPTION,
+    duration: float | None = DURATION_OPTION,
 ) -> None:
     """Hand landmarks (and gestures, with --calibration) from a camera or video, to LSL and/or
     JSON lines. A camera that stops ends the run with everything so far published."""
@@ -135,9 +146,9 @@ def run_eyetrack(
     detector: str = typer.Option("adaptive", "--detector", help="Event detector: adaptive, adaptive-hr, nh2010, ivt, idt."),
     chunk: float = typer.Option(0.5, "--chunk", min=0.05, help="Event-detector chunk (s): the labels' latency."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
-    lsl: str | None = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name."),
-    jsonl: bool = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout."),
-    duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
+    lsl: str | None = LSL_OPTION,
+    jsonl: bool = JSONL_OPTION,
+    duration: float | None = DURATION_OPTION,
 ) -> None:
     """Pupil per image; with --calibration, gaze (deg) with a fixation/saccade/PSO/pursuit/
     blink label per sample, to LSL and/or JSON lines. A camera that stops ends the run with
@@ -200,9 +211,9 @@ def run_spatial_localise(
     calibration: Path | None = CALIBRATION_OPTION,
     gate_db: float = GATE_DB_OPTION,
     no_gate: bool = NO_GATE_OPTION,
-    lsl: str | None = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name."),
-    jsonl: bool = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout."),
-    duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C."),
+    lsl: str | None = LSL_OPTION,
+    jsonl: bool = JSONL_OPTION,
+    duration: float | None = DURATION_OPTION,
 ) -> None:
     """Directions of arrival (azimuth, elevation, power, confidence; or tracks with ids)
     every --window seconds, to LSL and/or JSON lines, with a live compass in the terminal: the

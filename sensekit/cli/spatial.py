@@ -175,11 +175,7 @@ def render(
 
     from ..core.atomic import atomic_output
     from ..core.recording import open_recording
-    from ..core.run import feed
-    from ..core.sinks.safety import check_finite
-    from ..spatial_audio.hrtf import load_hrtf
-    from ..spatial_audio.renderer import BinauralRenderer
-    from ..spatial_audio.scene import Scene
+    from ..spatial_audio.pipeline import RenderPipeline
 
     if output is None and not live:
         fail("give -o OUTPUT.wav, or --live to play on the audio output")
@@ -193,49 +189,24 @@ def render(
             fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; rendering needs audio channels")
         n_ch = info.shape[0]
         per = {"counts": (0, 1, n_ch), "hint": f"give one value for every source or one per input channel ({n_ch})"}
-        az = checked_numbers("--az", az, **per) or [0.0]
-        el = checked_numbers("--el", el, low=-90, high=90, **per) or [0.0]
-        distance = checked_numbers("--distance", distance, low=0.0, low_open=True, high=1000.0, **per) or [1.0]
-        rts = checked_numbers("--rt60", _floats_of(rt60, "--rt60"), low=0.0, low_open=True, high=30.0, counts=(1, 7))
+        pipe = RenderPipeline(
+            azimuths=checked_numbers("--az", az, **per) or [0.0],
+            elevations=checked_numbers("--el", el, low=-90, high=90, **per) or [0.0],
+            distances=checked_numbers("--distance", distance, low=0.0, low_open=True, high=1000.0, **per) or [1.0],
+            rt60=checked_numbers("--rt60", _floats_of(rt60, "--rt60"), low=0.0, low_open=True, high=30.0, counts=(1, 7)),
+            room=_room(room) if room is not None else None, scene=scene, hrtf=hrtf, block=block, mode=mode, order=order)
+        if live:
+            _play_live(path, pipe.stage(info), pipe.scene_, head)
+            return
         whole = rec.read()
-    if scene is not None:
-        sc = Scene.load(scene)
-    else:
-        sc = Scene.static(*(v * n_ch if len(v) == 1 else v for v in (az, el, distance)))
-    h = load_hrtf(str(hrtf) if hrtf else None, info.rate)
-    if room is not None:
-        from ..spatial_audio.arrays import unit_vector
-        from ..spatial_audio.reverb import binaural_room_ir
-
-        if not sc.is_static:
-            fail("--room renders static sources only; remove the scene's motion or the --room option")
-        size = np.asarray(_room(room))
-        centre = size / 2
-        a, e, d = sc.relative(0.0)
-        brirs = []
-        for i in range(len(a)):
-            src = centre + d[i] * unit_vector(a[i], e[i])
-            brirs.append(binaural_room_ir(tuple(size), src, centre, h, rt60=rts if len(rts) == 7 else rts[0]))
-        stage = BinauralRenderer(sc, h, block=block, brirs=np.stack(brirs))
-    else:
-        from ..spatial_audio.ambisonics import make_renderer
-
-        stage = make_renderer(sc, h, mode=mode, order=order, block=block)
-    if live:
-        _play_live(path, stage, sc, head)
-        return
-    stage.open(info)
-    rendered = feed(stage, [whole])
-    check_finite(rendered, type(stage).__name__)
-    y = rendered.data
-    peak = float(np.abs(y).max()) if y.size else 0.0
-    if peak > 1.0:
-        y = y / peak * 0.99
-        out.print(f"scaled by {0.99 / peak:.3f} to avoid clipping", highlight=False)
+    rendered, scale = pipe.render(whole)
+    if scale != 1.0:
+        out.print(f"scaled by {scale:.3f} to avoid clipping", highlight=False)
     with atomic_output(output) as tmp:
-        sf.write(str(tmp), y.astype(np.float32), int(info.rate))
-    out.print(f"{len(y) / info.rate:.2f} s of binaural audio ({len(sc.sources)} source(s), HRTF {h.name}"
-              f"{', room ' + room if room else ''}) written to {output}", highlight=False)
+        subtype = "FLOAT" if output.suffix.lower() == ".wav" else None  # a WAV keeps the rendered samples exactly
+        sf.write(str(tmp), rendered.data.astype(np.float32), int(info.rate), subtype=subtype)
+    out.print(f"{rendered.n / info.rate:.2f} s of binaural audio ({len(pipe.scene_.sources)} source(s), HRTF "
+              f"{pipe.hrtf_.name}{', room ' + room if room else ''}) written to {output}", highlight=False)
 
 
 def _floats_of(text: str, option: str) -> list[float]:

@@ -20,7 +20,7 @@ from ..core import Chain, Frame, StreamInfo, feed
 from ..errors import ParameterError, StreamFormatError
 from .doa import ESTIMATORS
 
-__all__ = ["LocalisePipeline", "STFT_WINDOWS", "LocaliseSummary"]
+__all__ = ["LocalisePipeline", "RenderPipeline", "STFT_WINDOWS", "LocaliseSummary"]
 
 log = logging.getLogger("sensekit")
 
@@ -167,3 +167,102 @@ class LocalisePipeline:
         found = np.isfinite(data[:, 0]) if not self.track else np.isfinite(data[:, 1])
         return LocaliseSummary(windows=len(data), estimated=int(found.sum()),
                                gated=int((~found).sum()) if self.gate_db is not None else 0)
+
+
+@dataclasses.dataclass
+class RenderPipeline:
+    """Settings of binaural rendering: the object ``sensekit spatial render`` builds.
+
+    Parameters
+    ----------
+    azimuths, elevations, distances : list of float
+        Static sources (one value for every input channel, or one each); ignored with ``scene``.
+    scene : path or None
+        Scene JSON (moving sources, listener keyframes).
+    hrtf : path or None
+        SOFA file; None: the spherical head.
+    room : (float, float, float) or None
+        Shoebox room (m), listener at its centre: early reflections and late reverberation.
+    rt60 : list of float
+        One reverberation time (s) or 7 per octave 125..8000 Hz.
+    block : int
+        Processing block (samples): the latency.
+    mode : str
+        ``direct``, ``ambisonics`` or ``auto``.
+    order : int
+        Ambisonic order.
+    """
+
+    azimuths: list[float] = dataclasses.field(default_factory=lambda: [0.0])
+    elevations: list[float] = dataclasses.field(default_factory=lambda: [0.0])
+    distances: list[float] = dataclasses.field(default_factory=lambda: [1.0])
+    scene: str | os.PathLike | None = None
+    hrtf: str | os.PathLike | None = None
+    room: tuple[float, float, float] | None = None
+    rt60: list[float] = dataclasses.field(default_factory=lambda: [0.5])
+    block: int = 256
+    mode: str = "auto"
+    order: int = 3
+
+    def __post_init__(self) -> None:
+        if len(self.rt60) not in (1, 7) or not all(np.isfinite(v) and 0 < v <= 30 for v in self.rt60):
+            raise ParameterError(f"rt60 needs 1 or 7 finite values in (0, 30] s, got {list(self.rt60)}")
+        if self.room is not None and (len(self.room) != 3 or not all(np.isfinite(v) and 0 < v <= 1000
+                                                                        for v in self.room)):
+            raise ParameterError(f"room needs 3 finite sizes in (0, 1000] m, got {self.room}")
+
+    def stage(self, info: StreamInfo):
+        """The renderer for an audio stream of one channel per source."""
+        from .ambisonics import make_renderer
+        from .hrtf import load_hrtf
+        from .renderer import BinauralRenderer
+        from .scene import Scene
+
+        if len(info.shape) != 1 or not info.rate:
+            raise StreamFormatError(f"stream {info.name!r} is a {info.kind!r} stream of shape {info.shape}; rendering "
+                                    "needs audio channels")
+        n = info.shape[0]
+        if self.scene is not None:
+            scene = Scene.load(self.scene)
+        else:
+            values = [v if len(v) != 1 else list(v) * n for v in (self.azimuths, self.elevations, self.distances)]
+            if any(len(v) != n for v in values):
+                raise ParameterError(f"give one azimuth, elevation and distance for every source or one per input "
+                                     f"channel ({n})")
+            scene = Scene.static(*values)
+        self.scene_ = scene
+        h = load_hrtf(str(self.hrtf) if self.hrtf else None, info.rate)
+        self.hrtf_ = h
+        if self.room is None:
+            return make_renderer(scene, h, mode=self.mode, order=self.order, block=self.block)
+        from .arrays import unit_vector
+        from .reverb import binaural_room_ir
+
+        if not scene.is_static:
+            raise ParameterError("a room renders static sources only; remove the scene's motion or the room")
+        size = np.asarray(self.room, dtype=float)
+        centre = size / 2
+        a, e, d = scene.relative(0.0)
+        rt = list(self.rt60) if len(self.rt60) == 7 else self.rt60[0]
+        brirs = [binaural_room_ir(tuple(size), centre + d[i] * unit_vector(a[i], e[i]), centre, h, rt60=rt)
+                 for i in range(len(a))]
+        return BinauralRenderer(scene, h, block=self.block, brirs=np.stack(brirs))
+
+    def render(self, audio: Frame, block_s: float = 0.5) -> tuple[Frame, float]:
+        """A whole recording rendered block by block, scaled (never up) so that no sample
+        exceeds 0.99 full scale: ``(binaural frame, scale)``. NaN or infinite output is refused
+        naming the renderer."""
+        from ..core.sinks.safety import check_finite
+
+        stage = self.stage(audio.info)
+        stage.open(audio.info)
+        n = max(int(round(block_s * audio.info.rate)), 1)
+        blocks = [Frame(audio.info, audio.data[a:a + n], t0=audio.t0 + a / audio.info.rate, seq=k)
+                  for k, a in enumerate(range(0, max(audio.n, 1), n))]
+        out = feed(stage, blocks)
+        check_finite(out, type(stage).__name__)
+        peak = float(np.abs(out.data).max()) if out.n else 0.0
+        scale = 0.99 / peak if peak > 1.0 else 1.0
+        if scale != 1.0:
+            out = out.with_data((out.data * scale).astype(out.data.dtype))
+        return out, scale

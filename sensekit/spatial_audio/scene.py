@@ -63,32 +63,58 @@ class Scene:
 
     @classmethod
     def static(cls, azimuths, elevations=None, distances=None) -> Scene:
+        """Fixed sources: azimuths (deg, any finite value), elevations (deg, -90..90) and
+        distances (m, > 0), one per input channel or one for all; a NaN, an infinity or an
+        out-of-range value is a :class:`ParameterError` (it would reach the ears as full-scale
+        noise or DC)."""
         az = np.atleast_1d(np.asarray(azimuths, dtype=float))
-        el = np.zeros_like(az) if elevations is None else np.broadcast_to(np.asarray(elevations, float), az.shape)
-        d = np.ones_like(az) if distances is None else np.broadcast_to(np.asarray(distances, float), az.shape)
+        try:
+            el = np.zeros_like(az) if elevations is None else np.broadcast_to(np.asarray(elevations, float), az.shape)
+            d = np.ones_like(az) if distances is None else np.broadcast_to(np.asarray(distances, float), az.shape)
+        except ValueError:
+            raise ParameterError(f"give one elevation and one distance for all {az.size} sources or one each") from None
+        for name, v, ok in (("azimuth", az, np.isfinite(az)), ("elevation", el, np.isfinite(el) & (np.abs(el) <= 90)),
+                            ("distance", d, np.isfinite(d) & (d > 0))):
+            if not ok.all():
+                raise ParameterError(f"source {int(np.argmin(ok))}: {name} {v[np.argmin(ok)]} is not a finite value "
+                                     "in range (elevation -90..90 deg, distance > 0 m)")
         return cls([SourceTrack(f"source{i}", i, np.array([[0.0, az[i], el[i], d[i]]])) for i in range(az.size)])
 
     @classmethod
     def from_dict(cls, doc: dict) -> Scene:
+        if not isinstance(doc, dict):
+            raise ParameterError("a scene is a JSON object with a 'sources' list")
         src = doc.get("sources")
         if not isinstance(src, list) or not src:
             raise ParameterError("scene needs a non-empty 'sources' list")
         tracks = []
         for i, s in enumerate(src):
-            kf = np.asarray(s.get("keyframes", []), dtype=float)
-            if kf.ndim != 2 or kf.shape[1] != 4 or len(kf) == 0:
+            if not isinstance(s, dict):
+                raise ParameterError(f"scene source {i} is not an object with keyframes")
+            try:
+                kf = np.asarray(s.get("keyframes", []), dtype=float)
+                channel = int(s.get("channel", i))
+            except (TypeError, ValueError):
+                raise ParameterError(f"scene source {i}: keyframes must be numbers [[t, az, el, distance], ...] and "
+                                     "channel an integer") from None
+            if kf.ndim != 2 or kf.shape[1] != 4 or len(kf) == 0 or len(kf) > 1_000_000:
                 raise ParameterError(f"scene source {i} ('{s.get('name', i)}'): keyframes must be [[t, az, el, "
                                      "distance], ...]")
             if (np.diff(kf[:, 0]) < 0).any():
                 raise ParameterError(f"scene source {i}: keyframe times must increase")
+            if not np.isfinite(kf).all() or (np.abs(kf[:, 2]) > 90).any():
+                raise ParameterError(f"scene source {i}: keyframes must be finite, elevations within -90..90 deg")
             if (kf[:, 3] <= 0).any():
                 raise ParameterError(f"scene source {i}: distance must be > 0 m")
-            tracks.append(SourceTrack(str(s.get("name", f"source{i}")), int(s.get("channel", i)), kf))
+            tracks.append(SourceTrack(str(s.get("name", f"source{i}")), channel, kf))
         lis = doc.get("listener", {}).get("keyframes") if isinstance(doc.get("listener"), dict) else None
         lk = None
         if lis is not None:
-            lk = np.asarray(lis, dtype=float)
-            if lk.ndim != 2 or lk.shape[1] != 4:
+            try:
+                lk = np.asarray(lis, dtype=float)
+            except (TypeError, ValueError):
+                lk = np.zeros((0, 0))
+            if lk.ndim != 2 or lk.shape[1] != 4 or not np.isfinite(lk).all():
                 raise ParameterError("scene listener keyframes must be [[t, yaw, pitch, roll], ...]")
         return cls(tracks, lk)
 
@@ -99,8 +125,10 @@ class Scene:
             return cls.from_dict(json.loads(path.read_text()))
         except FileNotFoundError:
             raise ParameterError(f"scene file {str(path)!r} does not exist") from None
-        except json.JSONDecodeError as e:
-            raise ParameterError(f"scene file {path.name} is not valid JSON ({e})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+            raise ParameterError(f"scene file {path.name} is not valid JSON ({str(e)[:100]})") from None
+        except IsADirectoryError:
+            raise ParameterError(f"scene file {str(path)!r} is a folder") from None
 
     def _tables(self):
         """Keyframes of all sources padded to one length: times (S, K), values (S, K, 3)

@@ -69,24 +69,27 @@ class AudioRecording(Recording):
 
     def _readable_frames(self, stated: int) -> int:
         """How many of ``stated`` samples decode: the tail is probed, and a failing tail is
-        found by reading through."""
-        f = self._file
+        found by reading through in small blocks (on separate handles: a failed seek leaves
+        libsndfile's handle unusable)."""
+        import soundfile as sf
+
         if stated == 0:
             return 0
         try:
-            f.seek(max(stated - 1024, 0))
-            if len(f.read(1024, dtype="float32")) == stated - max(stated - 1024, 0):
-                return stated
+            with sf.SoundFile(str(self.path)) as probe:
+                probe.seek(max(stated - 1024, 0))
+                if len(probe.read(1024, dtype="float32")) == stated - max(stated - 1024, 0):
+                    return stated
         except Exception:  # noqa: BLE001 - libsndfile reports a damaged tail in many ways
             pass
         count = 0
         try:
-            f.seek(0)
-            while True:
-                got = len(f.read(65536, dtype="float32"))
-                count += got
-                if got < 65536:
-                    break
+            with sf.SoundFile(str(self.path)) as probe:
+                while count < stated:
+                    got = len(probe.read(4096, dtype="float32"))
+                    count += got
+                    if got < 4096:
+                        break
         except Exception:  # noqa: BLE001
             pass
         return min(count, stated)
