@@ -39,9 +39,9 @@ typedef float sk_real;
 
 typedef struct {
     sk_real zi[SK_N_SOS > 0 ? SK_N_SOS : 1][SK_N_CH][2];
-    sk_real ring[SK_WIN][SK_N_CH];
+    sk_real ring[2 * SK_WIN][SK_N_CH]; /* each sample twice: the window is always contiguous */
     uint64_t n_seen;   /* samples seen since reset (sample_index of decisions) */
-    int ring_pos;      /* next slot of ring to write = oldest sample once full */
+    int ring_pos;      /* next slot to write (0..SK_WIN-1) = the window's oldest sample once full */
     int countdown;     /* samples until the next decision */
     int vote_hist[SK_VOTE];
     int vote_len;

@@ -30,12 +30,13 @@ static sk_real sk_filter(sk_emg_state *s, int ch, sk_real x) {
     return x;
 }
 
-/* sample i (oldest first) of the window held in the ring, channel c: read in place, so the
- * decision needs no copy of the window on the stack */
-#define SK_AT(i, c) ((double)ring[(start + (i)) < SK_WIN ? start + (i) : start + (i) - SK_WIN][c])
+/* sample i (oldest first) of the window, channel c: the ring holds every sample twice (at
+ * pos and pos + SK_WIN), so the last SK_WIN samples are always contiguous and are read in
+ * place - the decision puts no copy of the window on the stack */
+#define SK_AT(i, c) ((double)w[i][c])
 
-/* one window -> feature vector, feature-major */
-static void sk_features(const sk_real ring[SK_WIN][SK_N_CH], int start, sk_real *f, sk_real *mav_mean) {
+/* one window (oldest first) -> feature vector, feature-major */
+static void sk_features(const sk_real w[SK_WIN][SK_N_CH], sk_real *f, sk_real *mav_mean) {
     int c, i, col = 0;
     double mav_sum = 0.0;
     for (int fi = 0; fi < SK_N_FEATURES; ++fi) {
@@ -132,7 +133,7 @@ static int sk_vote(sk_emg_state *s, int label) {
 static void sk_decide(sk_emg_state *s, sk_emg_decision *out) {
     sk_real f[SK_N_COLUMNS], p[SK_N_CLASSES], mav;
     int i, best = 0, label;
-    sk_features((const sk_real (*)[SK_N_CH])s->ring, s->ring_pos, f, &mav);
+    sk_features((const sk_real (*)[SK_N_CH])s->ring[s->ring_pos], f, &mav);
     for (i = 0; i < SK_N_COLUMNS; ++i) f[i] = (f[i] - SK_MEAN[i]) / SK_SCALE[i];
     sk_decode(f, p);
     for (i = 1; i < SK_N_CLASSES; ++i) if (p[i] > p[best]) best = i;
@@ -157,11 +158,11 @@ int sk_emg_process_block(sk_emg_state *s, const sk_real *x, int n, sk_emg_decisi
     needed = n < s->countdown ? 0 : 1 + (n - s->countdown) / SK_HOP;
     if (needed > max_out) return -needed; /* refused whole: the state is unchanged */
     for (i = 0; i < n; ++i) {
-        sk_real *slot = s->ring[s->ring_pos];
+        sk_real *slot = s->ring[s->ring_pos], *twin = s->ring[s->ring_pos + SK_WIN];
         for (c = 0; c < SK_N_CH; ++c) {
             sk_real v = x[(long)i * SK_N_CH + c];
             if (!isfinite(v)) v = 0;
-            slot[c] = sk_filter(s, c, v);
+            slot[c] = twin[c] = sk_filter(s, c, v);
         }
         s->ring_pos = s->ring_pos + 1 == SK_WIN ? 0 : s->ring_pos + 1;
         s->n_seen++;
