@@ -363,3 +363,37 @@ def test_localise_says_how_many_windows_the_gate_left_empty(tmp_path):
     assert r3.exit_code == 2 and "longer than the recording" in r3.stderr
     r4 = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6", "--gate-db", "nan"])
     assert r4.exit_code == 2 and "not a finite number" in r4.stderr
+
+
+def test_a_linear_array_searches_one_side_with_az_range(tmp_path):
+    """Issue 20: on a linear array every two-source trial returned a source and its mirror image."""
+    import soundfile as sf
+
+    lin = array_preset("linear4")  # along y: a direction and its front/back mirror look alike
+    x = doa_scene(lin, azimuths=[320.0, 50.0], rt60=0.2, snr_db=20.0, duration_s=2.0, fs=FS, rng=2)
+    wav = tmp_path / "two.wav"
+    sf.write(wav, (x / np.abs(x).max() * 0.5).astype(np.float32), int(FS), subtype="FLOAT")
+    base = ["spatial", "localise", str(wav), "--array", "linear4", "--sources", "2", "--no-gate", "--window", "1.9"]
+    csv0 = tmp_path / "doa0.csv"
+    r = runner.invoke(app, [*base, "-o", str(csv0)])
+    assert r.exit_code == 0 and "linear array" in r.stderr and "--az-range" in r.stderr
+    mirrored = np.loadtxt(csv0, delimiter=",", skiprows=1, ndmin=2)[0, 1:].reshape(2, 4)[:, 0]
+    assert ((mirrored > 90) & (mirrored < 270)).any()  # a source and its mirror image, as reported
+    csv = tmp_path / "doa.csv"
+    r = runner.invoke(app, [*base, "--az-range", "front", "-o", str(csv)])
+    assert r.exit_code == 0, r.output
+    assert "linear array" not in r.stderr
+    row = np.loadtxt(csv, delimiter=",", skiprows=1, ndmin=2)[0, 1:]
+    found = row.reshape(2, 4)[:, 0]
+    assert np.max(assignment_errors([320.0, 50.0], found)) < 10  # a 12 cm, 4-mic array's resolution
+    for bad in ("10:10", "sideways", "a:b", "nan:90"):
+        r = runner.invoke(app, [*base, "--az-range", bad])
+        assert r.exit_code == 2 and "is not MIN:MAX" in r.stderr
+
+
+def test_music_warns_when_sources_exceed_what_the_array_can_find(caplog):
+    from sensekit.spatial_audio.pipeline import LocalisePipeline
+
+    info = StreamInfo("a", "audio", FS, (4,), meta={"array": array_preset("respeaker4").to_dict()})
+    LocalisePipeline("music", 4, gate_db=None).chain(info)
+    assert "finds at most 3 source(s) with 4 microphones" in caplog.text

@@ -27,6 +27,7 @@ from ._lazy import lazy
 from .eyetrack import SET_HELP, detector_params
 from .spatial import (
     ARRAY_OPTION,
+    AZ_RANGE_OPTION,
     CALIBRATION_OPTION,
     GATE_DB_OPTION,
     METHOD_OPTION,
@@ -211,6 +212,7 @@ def run_spatial_localise(
     calibration: Path | None = CALIBRATION_OPTION,
     gate_db: float = GATE_DB_OPTION,
     no_gate: bool = NO_GATE_OPTION,
+    az_range: str | None = AZ_RANGE_OPTION,
     lsl: str | None = LSL_OPTION,
     jsonl: bool = JSONL_OPTION,
     duration: float | None = DURATION_OPTION,
@@ -219,11 +221,11 @@ def run_spatial_localise(
     every --window seconds, to LSL and/or JSON lines, with a live compass in the terminal: the
     chain of 'sensekit spatial localise'."""
     from ..core.sources import open_source
-    from ..spatial_audio.pipeline import LocalisePipeline
+    from ..spatial_audio.pipeline import LocalisePipeline, parse_az_range
 
     checked_numbers("--gate-db", [gate_db])
     pipe = LocalisePipeline(method, sources, window_s=window, every_s=every, gate_db=None if no_gate else gate_db,
-                            track=track, array=array, calibration=calibration)
+                            track=track, array=array, calibration=calibration, az_range=parse_az_range(az_range))
     with stop_on_signals() as stop:
         src = open_source(source)
         chain = pipe.chain(src.info)

@@ -69,6 +69,8 @@ ARRAY_OPTION = typer.Option(None, "--array", help="Geometry (preset or .json) if
 METHOD_OPTION = typer.Option("srp-phat", "--method", help="srp-phat, gcc-phat, music or normmusic.")
 SOURCES_OPTION = typer.Option(1, "--sources", min=1, max=8, help="Directions per estimate.")
 CALIBRATION_OPTION = typer.Option(None, "--calibration", "-c", help="Array calibration (JSON).")
+AZ_RANGE_OPTION = typer.Option(None, "--az-range", help="Search only azimuths MIN:MAX (deg, counter-clockwise; "
+                               "0 = front, 90 = left) or front, back, left, right: one side of a linear array.")
 WINDOW_OPTION = typer.Option(0.25, "--window", min=0.01, help="Seconds of audio per estimate.")
 
 
@@ -84,6 +86,7 @@ def localise(
     calibration: Path | None = CALIBRATION_OPTION,
     gate_db: float = GATE_DB_OPTION,
     no_gate: bool = NO_GATE_OPTION,
+    az_range: str | None = AZ_RANGE_OPTION,
     track: bool = typer.Option(False, "--track/--no-track", help="Follow sources over time (identities)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="CSV of the estimates."),
     plot: Path | None = typer.Option(None, "--plot", help="PNG: azimuth over time."),
@@ -93,11 +96,11 @@ def localise(
     from ..core.atomic import atomic_output
     from ..core.recording import open_recording
     from ..core.sinks import CSVSink
-    from ..spatial_audio.pipeline import LocalisePipeline
+    from ..spatial_audio.pipeline import LocalisePipeline, parse_az_range
 
     checked_numbers("--gate-db", [gate_db])
     pipe = LocalisePipeline(method, sources, window_s=window, every_s=every, gate_db=None if no_gate else gate_db,
-                            track=track, array=array, calibration=calibration)
+                            track=track, array=array, calibration=calibration, az_range=parse_az_range(az_range))
     with open_recording(path) as rec:
         whole = rec.read()
     res = pipe.localise(whole)

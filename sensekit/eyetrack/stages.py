@@ -16,6 +16,7 @@ A gaze stream is regular, channels ``("x", "y")``, ``meta["gaze_units"]`` ``"deg
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import math
@@ -144,6 +145,11 @@ class GazeVelocity(Stage):
         return self._emit(joined, self._t_next, self._seq + 1)
 
 
+@functools.cache
+def _signature(detector: str):
+    return inspect.signature(DETECTORS[detector]).parameters
+
+
 def check_detector_params(detector: str, params: dict) -> dict:
     """Detector parameters checked before any work, by the detector's signature: a known name; a
     number parameter a finite number (> 0 for windows, >= 0 otherwise), None only where the
@@ -152,7 +158,7 @@ def check_detector_params(detector: str, params: dict) -> dict:
     fn = DETECTORS.get(detector)
     if fn is None:
         raise ParameterError(f"unknown event detector {detector!r}", f"use one of {', '.join(DETECTORS)}")
-    sig = inspect.signature(fn).parameters
+    sig = _signature(detector)
     names = [n for n, p in sig.items() if p.kind is p.KEYWORD_ONLY and n != "velocity"]
     out = {}
     for key, value in params.items():
@@ -227,14 +233,8 @@ class EventDetector(Stage):
             log.warning("EventDetector: %s needs >= %g Hz for reliable saccade timing; stream %r is %g Hz",
                         self.detector, MIN_RATE_HZ[self.detector], info.name, info.rate)
         self._fn = DETECTORS[self.detector]
-        sig = inspect.signature(self._fn).parameters
+        sig = _signature(self.detector)  # the parameters were checked (names, types, ranges) above
         self._takes_velocity = "velocity" in sig or any(p.kind is p.VAR_KEYWORD for p in sig.values())
-        try:  # fail now, not on the first chunk, when a parameter is unknown
-            self._fn(np.zeros(8), np.zeros(8), float(info.rate), **self.params)
-        except TypeError as e:
-            names = [n for n, p in sig.items() if p.kind is p.KEYWORD_ONLY and n != "velocity"]
-            raise ParameterError(f"EventDetector({self.detector!r}): {e}",
-                                 f"its parameters are {', '.join(names)}" if names else None) from None
         self._chunk = sys.maxsize // 4 if self.chunk_s is None else max(int(round(self.chunk_s * info.rate)), 1)
         self._ctx = int(round(self.context_s * info.rate))
         return StreamInfo(info.name, "gaze_labels", info.rate, (4,), channels=LABEL_CHANNELS, dtype="float64",

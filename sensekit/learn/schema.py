@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from ..core.schema import Matrix, Positive, Probability, Strict, Vector, shape_of
@@ -102,12 +103,14 @@ class TreeParams(Strict):
             raise ValueError(f"a tree's arrays differ in length ({n}, {len(self.right)}, {len(self.feature)}, "
                              f"{len(self.threshold)}, {len(self.value)})")
         shape_of(self.value, "value")
-        for i, (a, b, f) in enumerate(zip(self.left, self.right, self.feature, strict=True)):
-            if a == -1 and b == -1:
-                continue
-            if not (i < a < n and i < b < n) or f < 0:
-                raise ValueError(f"node {i}: children {a}, {b} and feature {f} (children must come after their "
-                                 f"parent, within the {n} nodes; -1 -1 for a leaf)")
+        left, right, feature = (np.asarray(v, dtype=np.int64) for v in (self.left, self.right, self.feature))
+        node = np.arange(n)
+        leaf = (left == -1) & (right == -1)
+        ok = leaf | ((left > node) & (left < n) & (right > node) & (right < n) & (feature >= 0))
+        if not ok.all():
+            i = int(np.argmin(ok))
+            raise ValueError(f"node {i}: children {left[i]}, {right[i]} and feature {feature[i]} (children must come "
+                             f"after their parent, within the {n} nodes; -1 -1 for a leaf)")
         return self
 
 

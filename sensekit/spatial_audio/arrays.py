@@ -95,6 +95,14 @@ class ArrayGeometry:
         """All microphones in one horizontal plane (no elevation resolution)."""
         return bool(np.ptp(self.xyz[:, 2]) < 1e-6)
 
+    @property
+    def is_linear(self) -> bool:
+        """All microphones on one line: a direction and its mirror image across that line
+        reach them alike."""
+        centred = self.xyz - self.xyz.mean(axis=0)
+        sv = np.linalg.svd(centred, compute_uv=False)
+        return bool(len(sv) < 2 or sv[1] <= 1e-6 * max(sv[0], 1e-12))
+
     def delays(self, azimuth_deg, elevation_deg=0.0, c: float = SPEED_OF_SOUND) -> np.ndarray:
         """Far-field arrival delays (s) of a plane wave from each direction at each
         microphone, relative to the reference point: shape (..., M)."""

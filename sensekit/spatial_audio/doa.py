@@ -23,8 +23,8 @@ import numpy as np
 from ..errors import ParameterError
 from .arrays import SPEED_OF_SOUND, ArrayGeometry
 
-__all__ = ["DirectionGrid", "covariance", "srp_phat", "gcc_phat_spectrum", "music", "find_peaks", "tdoa_gcc_phat",
-           "ESTIMATORS", "spatial_spectrum"]
+__all__ = ["DirectionGrid", "covariance", "srp_phat", "gcc_phat_spectrum", "music", "find_peaks", "in_azimuth_range",
+           "tdoa_gcc_phat", "ESTIMATORS", "spatial_spectrum"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,9 +165,22 @@ def spatial_spectrum(method: str, R, freqs, array, grid, *, fs: float, nfft: int
     raise ParameterError(f"unknown DOA method {method!r}", f"use one of {', '.join(ESTIMATORS)}")
 
 
-def find_peaks(spectrum: np.ndarray, grid: DirectionGrid, k: int = 1, *, min_separation_deg: float = 20.0):
+def in_azimuth_range(azimuths: np.ndarray, az_range: tuple[float, float] | None) -> np.ndarray:
+    """Which azimuths (deg) lie in ``az_range = (low, high)``, counter-clockwise from ``low``
+    to ``high`` (``(270, 90)`` is the front half-plane across 0); None: all of them."""
+    az = np.asarray(azimuths, dtype=float) % 360
+    if az_range is None:
+        return np.ones(az.shape, dtype=bool)
+    low, high = (float(v) for v in az_range)
+    width = (high - low) % 360 if abs(high - low) < 360 else 360.0
+    return (az - low) % 360 <= width
+
+
+def find_peaks(spectrum: np.ndarray, grid: DirectionGrid, k: int = 1, *, min_separation_deg: float = 20.0,
+               az_range: tuple[float, float] | None = None):
     """Up to ``k`` highest local maxima of a spatial spectrum, at least
-    ``min_separation_deg`` apart.
+    ``min_separation_deg`` apart (only those with an azimuth in ``az_range``, when given: see
+    :func:`in_azimuth_range`).
 
     Returns
     -------
@@ -184,9 +197,9 @@ def find_peaks(spectrum: np.ndarray, grid: DirectionGrid, k: int = 1, *, min_sep
         up = np.vstack([s[1:], np.full((1, na), -np.inf)])
         down = np.vstack([np.full((1, na), -np.inf), s[:-1]])
         is_max &= (s >= up) & (s >= down)
-    cand = np.flatnonzero(is_max.ravel())
-    cand = cand[np.argsort(spectrum[cand])[::-1]]
     az_all, el_all = grid.directions()
+    cand = np.flatnonzero(is_max.ravel() & in_azimuth_range(az_all, az_range))
+    cand = cand[np.argsort(spectrum[cand])[::-1]]
     out_az, out_el, out_p = [], [], []
     for c in cand:
         if len(out_az) >= k:

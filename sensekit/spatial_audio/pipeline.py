@@ -20,12 +20,38 @@ from ..core import Chain, Frame, StreamInfo, feed
 from ..errors import ParameterError, StreamFormatError
 from .doa import ESTIMATORS
 
-__all__ = ["LocalisePipeline", "RenderPipeline", "STFT_WINDOWS", "LocaliseSummary"]
+__all__ = ["LocalisePipeline", "RenderPipeline", "STFT_WINDOWS", "LocaliseSummary", "parse_az_range", "AZ_RANGES"]
 
 log = logging.getLogger("sensekit")
 
 #: The STFT window of each estimator (chosen on the spatial.doa grid of simulated rooms).
 STFT_WINDOWS = {"srp-phat": "hann", "gcc-phat": "hann", "music": "boxcar", "normmusic": "boxcar"}
+
+
+#: Named azimuth ranges (deg, counter-clockwise from the first to the second; 0 = the array's
+#: front (+x), 90 = its left).
+AZ_RANGES = {"front": (270.0, 90.0), "back": (90.0, 270.0), "left": (0.0, 180.0), "right": (180.0, 360.0)}
+
+
+def parse_az_range(text: str | None) -> tuple[float, float] | None:
+    """``"MIN:MAX"`` (deg) or a name of :data:`AZ_RANGES` as a range; None for none.
+
+    >>> parse_az_range("left"), parse_az_range("-45:45")
+    ((0.0, 180.0), (-45.0, 45.0))
+    """
+    if text is None:
+        return None
+    if text in AZ_RANGES:
+        return AZ_RANGES[text]
+    low, sep, high = text.partition(":")
+    try:
+        values = (float(low), float(high))
+    except ValueError:
+        values = ()
+    if not sep or len(values) != 2 or not all(np.isfinite(values)) or values[0] == values[1]:
+        raise ParameterError(f"azimuth range {text!r} is not MIN:MAX in degrees or one of {', '.join(AZ_RANGES)}",
+                             "e.g. --az-range 0:180 (counter-clockwise from 0 to 180) or --az-range left")
+    return values
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +96,10 @@ class LocalisePipeline:
         Array calibration (``sensekit calibrate array``).
     freq_range : (float, float)
         Band used (Hz).
+    az_range : (float, float) or None
+        Report only azimuths from the first value counter-clockwise to the second (deg); see
+        :func:`parse_az_range`. A linear array cannot tell a direction from its mirror image
+        across its axis: without a range, more than one source gives a warning.
 
     Examples
     --------
@@ -92,6 +122,7 @@ class LocalisePipeline:
     array: str | None = None
     calibration: str | os.PathLike | None = None
     freq_range: tuple[float, float] = (300.0, 3500.0)
+    az_range: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.method not in ESTIMATORS:
@@ -141,16 +172,29 @@ class LocalisePipeline:
                                      f"({n_samples / info.rate:.3g} s): no estimate could be made",
                                      f"use --window {max(n_samples / info.rate / 2, 0.01):.2g} or less")
         mics = info.shape[0]
+        self._warn_if_linear(info, stages)
         if self.method in ("music", "normmusic") and self.sources >= mics:
             log.warning("%s finds at most %d source(s) with %d microphones: --sources %d is reduced to %d",
                         self.method, mics - 1, mics, self.sources, mics - 1)
         every = per if self.every_s is None or self.window_s is None else max(int(round(self.every_s * info.rate / hop)), 1)
         stages += [STFT(nfft, hop, STFT_WINDOWS[self.method]),
                    DOAEstimator(self.method, self.sources, freq_range=self.freq_range, window_frames=per, every=every,
-                                gate_db=self.gate_db)]
+                                gate_db=self.gate_db, azimuth_range=self.az_range)]
         if self.track:
             stages.append(DOATracker(self.sources))
         return Chain(*stages)
+
+    def _warn_if_linear(self, info: StreamInfo, stages) -> None:
+        from .arrays import ArrayGeometry, load_array
+
+        try:
+            geom = load_array(self.array) if self.array is not None else ArrayGeometry.from_dict(info.meta["array"])
+        except (KeyError, TypeError, ParameterError):
+            return  # no geometry yet: the estimator names the problem
+        if geom.is_linear and self.sources > 1 and self.az_range is None:
+            log.warning("%s is a linear array: each source also appears as its mirror image across the array's "
+                        "axis, so %d sources may come out as one source and its mirror; restrict the search to one "
+                        "side (--az-range left, right, front, back or MIN:MAX)", geom.name, self.sources)
 
     def localise(self, audio: Frame, block_s: float = 0.5) -> Frame:
         """Estimates of a whole recording (one frame), fed in blocks of ``block_s`` as live."""

@@ -136,6 +136,10 @@ class DOAEstimator(Stage):
         minimum over ``floor_s``) are left out; an estimate with no loud frame is NaN.
     min_separation_deg : float
         Between reported directions.
+    azimuth_range : (float, float) or None
+        Report only directions whose azimuth lies from the first value counter-clockwise to the
+        second (deg; ``(270, 90)``: the front half-plane). A linear array cannot tell a
+        direction from its mirror image across its axis: restrict it to one side.
 
     Notes
     -----
@@ -147,7 +151,8 @@ class DOAEstimator(Stage):
     def __init__(self, method: str = "srp-phat", n_sources: int = 1, *, array: ArrayGeometry | None = None,
                  freq_range: tuple = (300.0, 3500.0), window_frames: int = 8, every: int = 1,
                  azimuth_step: float = 1.0, elevations=(0.0,), gate_db: float | None = 6.0, floor_s: float = 2.0,
-                 min_separation_deg: float = 20.0, c: float = SPEED_OF_SOUND) -> None:
+                 min_separation_deg: float = 20.0, c: float = SPEED_OF_SOUND,
+                 azimuth_range: tuple[float, float] | None = None) -> None:
         self.method = method
         self.n_sources = n_sources
         self.array = array
@@ -160,6 +165,7 @@ class DOAEstimator(Stage):
         self.floor_s = floor_s
         self.min_separation_deg = min_separation_deg
         self.c = c
+        self.azimuth_range = azimuth_range
 
     def _open(self, info: StreamInfo) -> StreamInfo:
         check_stream(info, "DOAEstimator", regular=True, ndim=2, dtype_kinds="c")
@@ -209,7 +215,8 @@ class DOAEstimator(Stage):
         R = covariance(X)
         spec = spatial_spectrum(self.method, R, self._freqs, self._geom, self._grid, fs=self._fs, nfft=self._nfft,
                                 n_sources=min(self.n_sources, self._geom.n_mics - 1), c=self.c)
-        az, el, p, conf = find_peaks(spec, self._grid, self.n_sources, min_separation_deg=self.min_separation_deg)
+        az, el, p, conf = find_peaks(spec, self._grid, self.n_sources, min_separation_deg=self.min_separation_deg,
+                                     az_range=self.azimuth_range)
         return np.column_stack([az, el, p, conf]).ravel()
 
     def _process(self, frame: Frame) -> Frame | None:
