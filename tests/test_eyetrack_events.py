@@ -255,7 +255,7 @@ def test_eyelink_asc_pupil_labs_and_tobii_loaders(tmp_path):
     assert rec.rate == 120.0 and np.isnan(rec.x[2]) and load_gaze(tb, screen=screen).name == "tobii"
     bad = tmp_path / "other.csv"
     bad.write_text("a,b\n1,2\n")
-    with pytest.raises(RecordingError, match="not a Pupil Labs or Tobii"):
+    with pytest.raises(RecordingError, match="not a Pupil Labs, Tobii or time,x,y gaze table"):
         load_gaze(bad)
 
 
@@ -350,3 +350,61 @@ def test_cli_events_errors(tmp_path):
     assert r.exit_code != 0 and "screen geometry" in r.stderr and "Traceback" not in r.output
     r = runner.invoke(app, ["eyetrack", "events", str(asc), "--screen", "531x299mm@1920x1080"])
     assert r.exit_code == 2 and "--distance" in r.stderr
+
+
+def _table(path, t, x, y, header=("time", "x", "y"), sep=","):
+    lines = [sep.join(header)] + [sep.join(f"{v:.6f}" for v in row) for row in zip(t, x, y, strict=True)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_plain_gaze_tables_with_columns_time_units_and_a_unit_check(tmp_path):
+    """Issue 17: a plain time,x,y table is read (names or --columns, --time-unit), and a file in
+    seconds read as ms (which became one 15 ms blink at '300030 Hz') gives a warning naming the unit."""
+    from sensekit.eyetrack.datasets import load_gaze
+    from sensekit.eyetrack.synth import gaze_signal
+
+    x, y, truth = gaze_signal(duration_s=4.0, rate=300.0, rng=4)
+    t = np.arange(len(x)) / 300.0
+    ok = np.isfinite(x)
+    deg = _table(tmp_path / "deg.csv", t[ok], x[ok], y[ok])
+    rec = load_gaze(deg, units="deg")
+    assert rec.rate == 300 and len(rec) == ok.sum()
+    r = runner.invoke(app, ["eyetrack", "events", str(deg), "--units", "deg"])
+    assert r.exit_code == 0, r.output
+    assert "saccade" in r.stdout and "300 Hz" in r.stdout
+    ms = _table(tmp_path / "ms.tsv", t[ok] * 1000, x[ok], y[ok], ("stamp", "gx", "gy"), "\t")
+    r = runner.invoke(app, ["eyetrack", "events", str(ms), "--units", "deg", "--columns", "stamp,gx,gy",
+                            "--time-unit", "ms"])
+    assert r.exit_code == 0 and "300 Hz" in r.stdout, r.output
+    r = runner.invoke(app, ["eyetrack", "events", str(deg), "--units", "deg", "--time-unit", "ms"])
+    assert "(--time-unit s)" in r.stderr  # seconds read as ms: the warning names the unit that fits
+    for bad_args, message in ((["--columns", "a,b"], "three names"), (["--columns", "time,x,nope"], "no column 'nope'"),
+                              (["--time-unit", "hours"], "time unit 'hours'"), ([], "needs the screen geometry")):
+        r = runner.invoke(app, ["eyetrack", "events", str(deg), *bad_args] + (["--units", "deg"] if bad_args else []))
+        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (bad_args, r.output)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "is empty"),
+    ("time,x,y\n", "no data rows"),
+    ("time,x,y\n0,1,1\n", "at least 2 are needed"),
+    ("time,x,y\n0,1,1\n0.01,abc,1\n0.02,1,1\n", "row 3, column 'x' holds 'abc'"),
+    ("time,x,y\n5,1,1\n5,1,2\n5,2,2\n", "do not advance"),
+    ("time,x,y\n0,1,1\n,1,1\n", "empty or non-numeric"),
+])
+def test_bad_gaze_tables_are_one_line(tmp_path, text, message):
+    path = tmp_path / "g.csv"
+    path.write_text(text)
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--units", "deg"])
+    assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_backward_clock_jump_counts_every_dropped_sample(tmp_path):
+    t = np.r_[np.arange(1000), np.arange(100, 1000)] / 500.0  # the clock jumps back 1.8 s at sample 1000
+    x = np.zeros_like(t)
+    path = _table(tmp_path / "jump.csv", t, x, x)
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--units", "deg"])
+    assert r.exit_code == 0, r.output
+    assert "900 samples repeat or go back in time" in r.stderr

@@ -70,6 +70,12 @@ def events(
     plot: Path | None = typer.Option(None, "--plot", help="PNG of the gaze trace coloured by event."),
     screen: str | None = typer.Option(None, "--screen", help=SCREEN_HELP),
     distance: float | None = typer.Option(None, "--distance", min=1, help="Eye-to-screen distance (mm)."),
+    columns: str | None = typer.Option(None, "--columns", help="A plain CSV/TSV's time, x and y columns, e.g. "
+                                       "--columns timestamp,gx,gy (default: the usual names)."),
+    time_unit: str | None = typer.Option(None, "--time-unit", help="A plain table's time unit: s, ms, us or ns "
+                                         "(default s; *_ms columns ms)."),
+    units: str = typer.Option("px", "--units", help="A plain table's gaze units: px (needs --screen/--distance) "
+                              "or deg."),
     chunk: float | None = typer.Option(None, "--chunk", min=0.05, help="Label chunk by chunk (s), as a live run does; "
                                        "default: the whole recording at once (what the bench scores)."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
@@ -80,7 +86,11 @@ def events(
     from ..eyetrack.labels import LABEL_NAMES
     from ..eyetrack.pipeline import EyePipeline
 
-    rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file")).regular()
+    cols = tuple(c.strip() for c in columns.split(",")) if columns else None
+    if cols is not None and len(cols) != 3:
+        fail(f"--columns takes three names TIME,X,Y, got {columns!r}")
+    rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file"),
+                    columns=cols, time_unit=time_unit, units=units).regular()
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
     pipe = EyePipeline(detector, chunk_s=chunk, params=detector_params(settings))

@@ -87,15 +87,14 @@ class GazeRecording:
         if gaps.size:
             log.warning("%s: timestamps jump %d times (largest %.3f s at %.3f s); the gaps are filled as data loss",
                         self.name, gaps.size, float(steps[gaps].max() / self.rate), float(self.t[gaps[0]] - self.t[0]))
-        first = np.ones(k.size, dtype=bool)
-        first[1:] = steps >= 1
-        keep = first & (k >= np.maximum.accumulate(k))
+        keep = k > np.r_[-1, np.maximum.accumulate(k)[:-1]]  # later than every sample before it
         if keep.sum() < 2:
             raise RecordingError(f"{self.name}: the timestamps do not advance ({self.t.size} samples, all at or before "
                                  f"{self.t[0]:.6g})", "check the file's time column")
         if (~keep).any():
-            log.warning("%s: %d samples repeat or go back in time (a clock jump at %.3f s); they are dropped",
-                        self.name, int((~keep).sum()), float(self.t[int(np.argmax(~keep))] - self.t[0]))
+            first_bad = int(np.argmax(~keep))
+            log.warning("%s: %d samples repeat or go back in time (the clock first goes back after %.3f s); they are "
+                        "dropped", self.name, int((~keep).sum()), float(self.t[max(first_bad - 1, 0)] - self.t[0]))
         x = np.full(n, np.nan)
         y = np.full(n, np.nan)
         x[k[keep]], y[k[keep]] = self.x[keep], self.y[keep]
@@ -119,9 +118,15 @@ class GazeRecording:
         return Frame(self.stream_info(), np.stack([self.x, self.y], axis=1), t0=t0)
 
 
-def _nominal_rate(t: np.ndarray) -> float:
+def _nominal_rate(t: np.ndarray, name: str = "gaze") -> float:
     """Sampling rate (Hz, rounded) from the median step of timestamps ``t`` (s)."""
-    return float(round(1.0 / np.median(np.diff(t)))) if len(t) > 1 else 1.0
+    if len(t) < 2:
+        raise RecordingError(f"{name}: {len(t)} gaze sample(s); at least 2 are needed")
+    step = float(np.median(np.diff(t)))
+    if not np.isfinite(step) or step <= 0:
+        raise RecordingError(f"{name}: the timestamps do not advance (median step {step:g} s)",
+                             "check the file's time column")
+    return float(max(round(1.0 / step), 1))
 
 
 def _need(path: Path) -> Path:
@@ -220,7 +225,7 @@ def _to_deg(x, y, screen: Screen | None, units: str):
         return x, y
     if screen is None:
         raise DatasetError("gaze is in pixels but no screen geometry was given",
-                           "pass screen=Screen(...) (or --screen/--distance)")
+                           "give --screen WxHmm@WxH and --distance MM (in Python: screen=Screen(...))")
     return screen.to_degrees(x, y)
 
 
@@ -270,19 +275,95 @@ def load_eyelink_asc(path, *, screen: Screen | None = None, eye: str = "auto") -
 
 
 def _read_table(path: Path):
-    text = path.read_text(errors="replace")
-    dialect = "excel-tab" if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",") else "excel"
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    if not text.strip():
+        raise RecordingError(f"{path.name} is empty", "export gaze samples with a header row")
+    first = text.split("\n", 1)[0]
+    dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
     rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
     if not rows:
-        raise RecordingError(f"{path.name} has no data rows", "export gaze samples, not events")
+        raise RecordingError(f"{path.name} has a header but no data rows", "export gaze samples, not events")
     return rows
 
 
 def _column(rows, path: Path, *names: str) -> np.ndarray:
     for name in names:
         if name in rows[0]:
-            return np.array([float(r[name]) if r[name] not in ("", None) else np.nan for r in rows])
+            out = np.empty(len(rows))
+            for i, r in enumerate(rows):
+                cell = (r.get(name) or "").strip()
+                try:
+                    out[i] = float(cell) if cell not in ("", ".", "NaN", "nan") else np.nan
+                except ValueError:
+                    raise RecordingError(f"{path.name}: row {i + 2}, column {name!r} holds {cell[:30]!r}, not a number",
+                                         "fix or remove that row") from None
+            return out
     raise RecordingError(f"{path.name} has no column {names[0]!r}", f"export it with the column {names[0]!r}")
+
+
+#: Seconds per unit of a time column.
+TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+_TIME_NAMES = ("t", "time", "timestamp", "time_s", "timestamp_s", "gaze_timestamp", "time_ms", "timestamp_ms")
+_X_NAMES = ("x", "gaze_x", "x_px", "x_deg", "gx", "por_x")
+_Y_NAMES = ("y", "gaze_y", "y_px", "y_deg", "gy", "por_y")
+
+
+def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_unit: str | None = None,
+                    units: str = "px", screen: Screen | None = None) -> GazeRecording:
+    """A plain CSV/TSV gaze table with a header: a time column and the gaze x and y.
+
+    Parameters
+    ----------
+    columns : (time, x, y) column names, optional
+        Default: the first of the usual names (``t``/``time``/``timestamp``..., ``x``/``gaze_x``...,
+        ``y``/``gaze_y``...).
+    time_unit : {"s", "ms", "us", "ns"}, optional
+        Default: seconds, or milliseconds for a column named ``*_ms``. Timestamps whose rate in
+        that unit is implausible for an eye tracker (under 10 or over 5,000 Hz) while another
+        unit gives a plausible one are read in the given unit with a warning naming the better one.
+    units : {"px", "deg"}
+        Gaze in screen pixels (needs ``screen``) or in degrees of visual angle.
+    """
+    path = _need(path)
+    rows = _read_table(path)
+    header = list(rows[0])
+    lower = {h.strip().lower(): h for h in header if h}
+
+    def pick(given: str | None, names: tuple[str, ...], what: str) -> str:
+        if given is not None:
+            if given not in rows[0] and given.lower() not in lower:
+                raise RecordingError(f"{path.name} has no column {given!r} (header: {header[:8]})")
+            return given if given in rows[0] else lower[given.lower()]
+        for n in names:
+            if n in lower:
+                return lower[n]
+        raise RecordingError(f"{path.name} is not a Pupil Labs, Tobii or time,x,y gaze table (no {what} column among "
+                             f"{header[:8]})", "name the columns with --columns TIME,X,Y")
+
+    tcol, xcol, ycol = (pick(c, names, what) for c, names, what in zip(
+        columns or (None, None, None), (_TIME_NAMES, _X_NAMES, _Y_NAMES), ("time", "x", "y"), strict=True))
+    unit = time_unit or ("ms" if tcol.lower().endswith("_ms") else "s")
+    if unit not in TIME_UNITS:
+        raise RecordingError(f"time unit {unit!r} is not one of {', '.join(TIME_UNITS)}")
+    raw = _column(rows, path, tcol)
+    if not np.isfinite(raw).all():
+        raise RecordingError(f"{path.name}: the time column {tcol!r} has empty or non-numeric cells")
+    t = (raw - raw[0]) * TIME_UNITS[unit]
+    rate = _nominal_rate(t, path.name)
+    if not 10 <= rate <= 5000:
+        better = [u for u in TIME_UNITS if 10 <= rate * TIME_UNITS[unit] / TIME_UNITS[u] <= 5000]
+        if better:
+            log.warning("%s: read in %s the timestamps give %g Hz, not an eye tracker's rate; in %s they would give "
+                        "%g Hz (--time-unit %s)", path.name, unit, rate, better[0],
+                        rate * TIME_UNITS[unit] / TIME_UNITS[better[0]], better[0])
+    x, y = _column(rows, path, xcol), _column(rows, path, ycol)
+    if units not in ("px", "deg"):
+        raise RecordingError(f"gaze units {units!r} are not px or deg")
+    if units == "px" and screen is None:
+        raise DatasetError(f"{path.name}: gaze in pixels needs the screen geometry for degrees",
+                           "give --screen WxHmm@WxH and --distance MM (or --units deg for gaze in degrees)")
+    x, y = _to_deg(x, y, screen, units)
+    return GazeRecording(t, x, y, rate, screen, {}, path.stem)
 
 
 def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: float = 0.6) -> GazeRecording:
@@ -296,14 +377,14 @@ def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: f
     conf = _column(rows, path, "confidence")
     if screen is None:
         raise DatasetError("Pupil Labs gaze is normalised to the scene image; a screen geometry is needed for degrees",
-                           "pass screen=Screen(...) (or --screen/--distance)")
+                           "give --screen WxHmm@WxH and --distance MM (in Python: screen=Screen(...))")
     bad = conf < min_confidence
     x = np.where(bad, np.nan, nx * screen.width_px)
     y = np.where(bad, np.nan, (1.0 - ny) * screen.height_px)
     order = np.argsort(t, kind="stable")
     t = t[order] - t[order][0]
     x, y = _to_deg(x[order], y[order], screen, "px")
-    rate = _nominal_rate(t)
+    rate = _nominal_rate(t, path.name)
     return GazeRecording(t, x, y, rate, screen, {}, path.stem)
 
 
@@ -323,7 +404,7 @@ def load_tobii_csv(path, *, screen: Screen | None = None) -> GazeRecording:
         t = (t - t[0]) * 1e-6
         if screen is None:
             raise DatasetError("Tobii SDK gaze is normalised to the display; a screen geometry is needed",
-                               "pass screen=Screen(...)")
+                               "give --screen WxHmm@WxH and --distance MM (in Python: screen=Screen(...))")
         x = _column(rows, path, "left_gaze_point_on_display_area_x") * screen.width_px
         y = _column(rows, path, "left_gaze_point_on_display_area_y") * screen.height_px
     x, y = _to_deg(x, y, screen, "px")
@@ -331,9 +412,11 @@ def load_tobii_csv(path, *, screen: Screen | None = None) -> GazeRecording:
     return GazeRecording(t, x, y, rate, screen, {}, path.stem)
 
 
-def load_gaze(path, *, screen: Screen | None = None) -> GazeRecording:
+def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, str] | None = None,
+              time_unit: str | None = None, units: str = "px") -> GazeRecording:
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``,
-    Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv``."""
+    Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv``, or a plain CSV/TSV table of
+    time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit`` and ``units`` are its)."""
     path = _need(path)
     suffix = path.suffix.lower()
     if suffix == ".mat":
@@ -344,14 +427,15 @@ def load_gaze(path, *, screen: Screen | None = None) -> GazeRecording:
         return load_eyelink_asc(path, screen=screen)
     if suffix in (".csv", ".tsv", ".txt"):
         head = path.read_text(errors="replace").split("\n", 1)[0]
+        if columns is not None:
+            return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen)
         if "norm_pos_x" in head:
             return load_pupil_labs_csv(path, screen=screen)
         if "Gaze point X" in head or "gaze_point_on_display_area" in head:
             return load_tobii_csv(path, screen=screen)
-        raise RecordingError(f"{path.name}: not a Pupil Labs or Tobii gaze export (first line {head[:60]!r})",
-                             "export gaze_positions.csv (Pupil Player) or a Tobii Pro Lab data export")
+        return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
-                         "use a Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs or Tobii CSV file")
+                         "use a Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs, Tobii or a plain time,x,y CSV/TSV file")
 
 
 # -- eye images with pupil ground truth (read from the user's copy) ----------------------
