@@ -318,3 +318,23 @@ def test_nan_hands_are_none_with_zero_confidence():
     bad[1, 5, 0] = np.nan
     labels, conf = clf.predict(bad)
     assert labels[1] == -1 and conf[1] == 0.0 and labels[0] in (0, 1)
+
+
+def test_hand_features_of_a_live_frame_equal_the_batch_path():
+    """Issue 18: one or two hands (a live frame) take a plain-Python path; it equals the array
+    path to 1e-12, and a hand with NaN or of zero size goes the array path."""
+    from sensekit.gesture.normalize import SMALL_BATCH, hand_features
+
+    rng = np.random.default_rng(8)
+    pts = rng.normal(size=(40, 21, 3)) * 50 + 200
+    left = rng.random(40) < 0.5
+    batch = hand_features(pts, left=left)
+    for k in range(0, 40, SMALL_BATCH):
+        small = hand_features(pts[k:k + SMALL_BATCH], left=left[k:k + SMALL_BATCH])
+        np.testing.assert_allclose(small, batch[k:k + SMALL_BATCH], rtol=0, atol=1e-12)
+    odd = pts[:2].copy()
+    odd[0, 3, 1] = np.nan
+    assert np.isnan(hand_features(odd)[0]).any() and np.isfinite(hand_features(odd)[1]).all()
+    flat = pts[:1].copy()
+    flat[0, 9] = flat[0, 0]  # wrist on the middle knuckle: zero palm size
+    np.testing.assert_array_equal(hand_features(flat), hand_features(np.repeat(flat, SMALL_BATCH + 1, axis=0))[:1])

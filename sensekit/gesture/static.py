@@ -73,17 +73,17 @@ class StaticGestureClassifier:
             p = p.reshape(-1, 21, 2)
         if p.ndim != 3 or p.shape[1] != 21 or p.shape[2] not in (2, 3):
             raise ParameterError(f"hand landmarks must have shape (n, 21, 2 or 3), got {np.shape(points)}")
-        p = kazuhito_normalize(p).reshape(-1, 21, 2)  # idempotent: keypoint rows pass unchanged
         if not self.left_hands_mirrored:
             left = None
+        if self.feature_set == "hand":  # invariant to position and scale: keypoint rows and pixels alike
+            return hand_features(p, left=left)
+        p = kazuhito_normalize(p).reshape(-1, 21, 2)  # idempotent: keypoint rows pass unchanged
         if self.feature_set == "raw":
             rows = p.reshape(len(p), 42).copy()  # a copy: the caller's array stays untouched
             if left is not None and np.any(left):
                 rows[np.asarray(left, dtype=bool), 0::2] *= -1  # a left hand mirrored into a right one
             return rows
-        if self.feature_set != "hand":
-            raise ParameterError(f"unknown gesture features {self.feature_set!r}", "use raw or hand")
-        return hand_features(p, left=left)
+        raise ParameterError(f"unknown gesture features {self.feature_set!r}", "use raw or hand")
 
     def fit(self, points: np.ndarray, labels: np.ndarray, classes: list[str] | None = None) -> StaticGestureClassifier:
         """Learn from landmark sets and integer labels."""
