@@ -133,6 +133,9 @@ SPECIFIC = {
         ("intercept short", ["params", "learned", "decoder", "intercept"], [0.0]),
         ("coef inf", ["params", "learned", "decoder", "coef", 0, 0], -1e999),
         ("stream not landmarks", ["stream", "shape"], [8]),
+        ("open-set temperature 0", ["params", "learned", "openset", "temperature"], 0.0),
+        ("open-set whitening ragged", ["params", "learned", "openset", "whiten", 0], [1.0]),
+        ("open-set means of 2 classes", ["params", "learned", "openset", "means"], [[0.0] * 89] * 2),
     ],
     "eyetrack": [
         ("method unknown", ["params", "init", "method"], "poly9"),

@@ -42,3 +42,19 @@ def test_spatial_tasks_quick(tmp_path, monkeypatch):
     q = res["spatial.render-quality"]["metrics"]
     assert q["rt60_error_pct_1000hz_max"] < 5 and q["itd_error_us_max"] < 60 and q["click_second_difference_ratio"] < 0.5
     assert "spatial.render-capacity" in res
+
+
+def test_gesture_crossperson_and_open_set_tasks_quick(tmp_path, shared_data, monkeypatch):
+    monkeypatch.setenv("SENSEKIT_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "gesture.json"
+    r = runner.invoke(app, ["bench", "run", "gesture.crossperson,gesture.leave-one-class-out-kazuhito00", "--quick",
+                            "-j", "1", "--no-cache", "--json", str(out), "--report", str(tmp_path / "rep")])
+    assert r.exit_code == 0, r.output
+    res = _results(out)
+    m = res["gesture.crossperson"]["metrics"]
+    # quick: a quarter of the training rows, a third of the test rows
+    assert m["crossperson_accuracy"] > 0.97 and m["unknown_rejected"] > 0.15 and m["known_rejected"] < 0.02
+    curve = next(iter(res["gesture.crossperson"]["curves"].values()))
+    assert curve["x"] == sorted(curve["x"], reverse=True)  # a lower threshold rejects more
+    assert (tmp_path / "rep" / "gesture_crossperson-curve0.png").exists()
+    assert 0 <= res["gesture.leave-one-class-out-kazuhito00"]["metrics"]["left_out_rejected"] <= 1

@@ -338,3 +338,82 @@ def test_hand_features_of_a_live_frame_equal_the_batch_path():
     flat = pts[:1].copy()
     flat[0, 9] = flat[0, 0]  # wrist on the middle knuckle: zero palm size
     np.testing.assert_array_equal(hand_features(flat), hand_features(np.repeat(flat, SMALL_BATCH + 1, axis=0))[:1])
+
+
+def _posed(rng, bends, n, noise=0.04):
+    """Hands whose five fingers are bent by ``bends`` (0 straight .. 1 folded), with noise."""
+    out = []
+    for _ in range(n):
+        base = np.zeros((21, 2))
+        for f, ang in enumerate(np.linspace(-0.6, 0.6, 5)):
+            direction, pos = ang, np.zeros(2)
+            for k in range(4):
+                direction += bends[f] * 1.1 * (k > 0)
+                pos = pos + [np.sin(direction), -np.cos(direction)]
+                base[1 + 4 * f + k] = pos
+        out.append(base + rng.normal(0, noise, base.shape))
+    return np.array(out) * 40 + 300
+
+
+@pytest.mark.parametrize("decoder", ["lda", "svm", "mlp"])
+def test_open_set_rejects_untaught_poses_and_confidence_is_calibrated(decoder):
+    """Issue 18: an untaught pose was put into a known class 100 % of the time, and the SVM's
+    confidence was a vote share capped at 2/K, so --reject 0.7 rejected every frame."""
+    rng = np.random.default_rng(5)
+    poses = {"open": [0, 0, 0, 0, 0], "fist": [1, 1, 1, 1, 1], "point": [1, 0, 1, 1, 1]}
+    train = np.concatenate([_posed(rng, b, 150) for b in poses.values()])
+    y = np.repeat([0, 1, 2], 150)
+    test = np.concatenate([_posed(rng, b, 60) for b in poses.values()])
+    yt = np.repeat([0, 1, 2], 60)
+    clf = StaticGestureClassifier(decoder=decoder).fit(train, y, list(poses))
+    labels, conf = clf.predict(test)
+    assert np.mean(labels == yt) > 0.97  # known poses kept
+    unknown = np.concatenate([_posed(rng, [1, 0, 0, 1, 1], 100), _posed(rng, [0, 1, 1, 1, 0], 100)])  # V, horns-ish
+    u_labels, u_conf = clf.predict(unknown)
+    assert np.mean(u_labels == -1) > 0.9
+    # one --reject threshold means a probability for every decoder: known frames pass it
+    clf.reject_below = 0.7
+    assert np.mean(clf.predict(test)[0] == yt) > 0.95
+    assert 0.0 <= conf.min() and conf.max() <= 1.0
+
+
+def test_calibrate_gesture_from_keypoint_rows(shared_data, tmp_path):
+    """Issue 18: 'calibrate gesture --from keypoint.csv' trains from the public CSV format and
+    reports cross-validated accuracy and rejection; bad rows are one-line errors."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+
+    runner = CliRunner()
+    src = shared_data / "kazuhito00-hand-keypoints"
+    out = tmp_path / "kp.json"
+    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(src / "keypoint.csv"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    acc = float(r.stdout.split("accuracy: ")[1].split("%")[0])
+    assert acc > 85 and "rejected as unknown" in r.stdout
+    assert StaticGestureClassifier.load(out).learned_["classes"] == ["Open", "Close", "Pointer"]
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    shutil.copy(src / "keypoint_classifier_label.csv", bad)
+    for content, message in (("", "holds no rows"), ("0,1,2\n", "3 columns, expected 43"),
+                             ("0," + ",".join(["nan"] * 42) + "\n", "NaN or infinite"),
+                             ("0.5," + ",".join(["0"] * 42) + "\n", "whole numbers")):
+        (bad / "keypoint.csv").write_text(content)
+        r = runner.invoke(app, ["calibrate", "gesture", "--from", str(bad), "-o", str(tmp_path / "x.json")])
+        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output
+    r = runner.invoke(app, ["calibrate", "gesture", "camera:0", "--decoder", "svn", "-o", str(tmp_path / "y.json")])
+    assert r.exit_code == 2 and "unknown decoder 'svn'" in r.stderr  # refused before any capture
+
+
+def test_trajectory_classifier_refuses_rows_of_the_wrong_width():
+    from sensekit.errors import ParameterError
+    from sensekit.gesture.dynamic import TrajectoryClassifier
+
+    rng = np.random.default_rng(2)
+    clf = TrajectoryClassifier().fit(rng.normal(size=(40, 16, 2)), np.repeat([0, 1], 20))
+    with pytest.raises(ParameterError, match="fitted on trajectories of 16 points, got 12"):
+        clf.predict(rng.normal(size=(3, 12, 2)))
+    with pytest.raises(ParameterError, match=r"shape \(n, points >= 3, 2\)"):
+        clf.predict(rng.normal(size=(3, 32)))

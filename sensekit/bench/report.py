@@ -134,6 +134,18 @@ def _write_report(run: BenchRun, folder: Path) -> None:
                     ax.set_title(f"{r['task']}: {title}")
                     ax.legend()
                 lines += _image(name, title)
+        for i, (title, c) in enumerate(r.get("curves", {}).items()):
+            name = f"{slug}-curve{i}.png"
+            with png_figure(folder / name, figsize=(5, 4)) as ax:
+                ax.plot(c["x"], c["y"], "o-")
+                for x, y, t in zip(c["x"], c["y"], c.get("t", [None] * len(c["x"])), strict=True):
+                    if t is not None:
+                        ax.annotate(f"{t:g}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+                ax.set_xlabel(c.get("xlabel", "x"))
+                ax.set_ylabel(c.get("ylabel", "y"))
+                ax.set_title(f"{r['task']}: {title}")
+                ax.grid(alpha=0.3)
+            lines += _image(name, title)
         speeds = {"sensekit": r["speed"].get("x_realtime")}
         speeds.update({p: v.get("x_realtime") for p, v in r["peers"].items() if "x_realtime" in v})
         if len([v for v in speeds.values() if v]) > 1:

@@ -143,6 +143,9 @@ def aggregate_units(task: Task, units: list[dict]) -> dict[str, Any]:
         vals = [v for u in units for v in u.get(key, [])]
         if vals:
             result[key] = vals
+    curves = {name: c for u in units for name, c in u.get("curves", {}).items()}
+    if curves:  # named (x, y) series, plotted in the report
+        result["curves"] = curves
     ratios = {}
     for name, p in peers.items():
         if "x_realtime" in p and speed.get("x_realtime"):

@@ -125,6 +125,29 @@ def calibrate_emg(
     out.print(f"calibration written to {output} ({len(names)} classes, {features}, {decoder})", highlight=False)
 
 
+def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, reject: float | None) -> None:
+    """Fit a static-gesture calibration from keypoint rows; print the cross-validated accuracy
+    (ordered folds) and how many held-out frames the open-set model rejected."""
+    from ..gesture.datasets import load_keypoints
+    from ..gesture.static import StaticGestureClassifier
+    from ..learn.openset import ordered_folds
+
+    points, labels, names = load_keypoints(path.parent if path.is_file() else path)
+    recipe = {"decoder": decoder, "features": features, "input_format": "kazuhito"}
+    fold = ordered_folds(labels, 5)
+    correct, rejected = [], []
+    for k in range(5):
+        clf = StaticGestureClassifier(**recipe).fit(points[fold != k], labels[fold != k], names)
+        pred, _ = clf.predict(points[fold == k])
+        correct.append(pred == labels[fold == k])
+        rejected.append(pred == -1)
+    acc, rej = float(np.mean(np.concatenate(correct))), float(np.mean(np.concatenate(rejected)))
+    out.print(f"5-fold (ordered) cross-validated accuracy: {acc:.1%} on {len(labels)} rows of {len(names)} classes "
+              f"({', '.join(names)}); {rej:.1%} of held-out known frames rejected as unknown", highlight=False)
+    StaticGestureClassifier(reject_below=reject, **recipe).fit(points, labels, names).save(output, device=str(path))
+    out.print(f"calibration written to {output} ({features} features, {decoder})", highlight=False)
+
+
 def _save_session(path: Path, recorder, protocol, overwrite: bool) -> None:
     from ..core import Frame, StreamInfo
     from ..core.recording import RecordingWriter
@@ -148,7 +171,7 @@ def _save_session(path: Path, recorder, protocol, overwrite: bool) -> None:
 
 @app.command("gesture")
 def calibrate_gesture(
-    source: str = typer.Argument(..., help="Image source: camera:0 or video:FILE."),
+    source: str | None = typer.Argument(None, help="Image source: camera:0 or video:FILE (or --from a keypoint CSV)."),
     output: Path = typer.Option(..., "-o", "--output", help="Calibration file to write (.json)."),
     gestures: str = typer.Option("open,fist,point", "--gestures", help="Gesture names, comma-separated."),
     samples: int = typer.Option(30, "--samples", min=5, help="Hand samples to collect per gesture."),
@@ -161,15 +184,28 @@ def calibrate_gesture(
     reject: float | None = typer.Option(None, "--reject", min=0, max=1, help="Answer 'none' below this confidence."),
     window: bool = typer.Option(True, "--window/--no-window", help="Show the camera, landmarks and countdown."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
+    from_csv: Path | None = typer.Option(None, "--from", help="Train from keypoint rows (keypoint.csv, or its folder "
+                                         "with keypoint_classifier_label.csv) instead of a camera."),
 ) -> None:
     """Guided per-user gesture calibration: for each gesture a countdown, then hand samples
-    from the camera, then a fit, a cross-validated accuracy and a calibration file."""
+    from the camera, then a fit, a cross-validated accuracy and a calibration file. With
+    --from, the same from recorded keypoint rows (the public keypoint CSV format)."""
     from ..core.sources import open_source
     from ..gesture.landmarks import HandLandmarks
     from ..gesture.static import StaticGestureClassifier
+    from ..learn.decoders import DECODERS
 
     if output.exists() and not overwrite:
         fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    if decoder not in DECODERS:  # checked before any capture session
+        fail(f"unknown decoder {decoder!r}; use one of {', '.join(DECODERS)}")
+    if features not in ("hand", "raw"):
+        fail(f"unknown gesture features {features!r}; use hand or raw")
+    if (source is None) == (from_csv is None):
+        fail("give an image source (camera:0, video:FILE) or --from keypoint.csv, one of the two")
+    if from_csv is not None:
+        _gesture_from_csv(from_csv, output, decoder, features, reject)
+        return
     names = [g.strip() for g in gestures.split(",") if g.strip()]
     if len(names) < 2:
         fail(f"calibration needs at least 2 gestures, got {names}")

@@ -215,7 +215,7 @@ def _export_gesture(clf, calibration: Path, fmt: Format, output: Path, golden: i
     if golden:
         rng = np.random.default_rng(0)
         rows = (rng.normal(size=(golden, 21, 2)) * 40 + 300).reshape(golden, 42)
-        labels, conf = clf.predict(rows)
+        labels, conf, _ = clf.predict_open(rows, calibrated=False)  # the C computes the decoder's own scores
         blocks = [(rows[s], np.column_stack([labels[s], conf[s]])) for s in random_splits(len(rows), max_block=16)]
         write_golden(output / "golden.bin", blocks, 42, 2)
         _compile(output, [f"{name}.c", f"{name}_check.c"], "check")

@@ -1,6 +1,8 @@
 /* sensekit static-gesture classifier (exported) - C99, libm only, stateless per frame.
  *   label = sk_gesture_classify(xy, is_left, &confidence);   // -1: unknown pose ("none")
  * xy: the 21 (x, y) hand landmarks, interleaved, in @INPUT@.
+ * The confidence is the decoder's own (the LDA/MLP softmax); the Python classifier's
+ * calibrated confidence and open-set rejection are not exported yet.
  * Classes: @CLASSES@
  */
 #ifndef @GUARD@

@@ -163,3 +163,167 @@ register(Task(
 ))
 
 __all__ = ["STATIC"]
+
+
+#: The default, exportable recipe (chosen cross-person: see the README).
+DEFAULT = {"decoder": "lda", "features": "hand"}
+#: Relative open-set distances swept for the trade-off curve (1 = the default threshold).
+OPENSET_SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5)
+
+
+def _openset_curve(raw: np.ndarray, distance: np.ndarray, truth: np.ndarray, known: np.ndarray) -> dict:
+    """Known-class accuracy and unknown-pose rejection for each relative threshold of the sweep."""
+    acc, rej = [], []
+    for q in OPENSET_SWEEP:
+        labels = np.where(distance > q, -1, raw)
+        acc.append(float(np.mean(labels[known] == truth[known])))
+        rej.append(float(np.mean(labels[~known] == -1)))
+    return {"x": rej, "y": acc, "t": list(OPENSET_SWEEP), "xlabel": "unknown-pose frames rejected",
+            "ylabel": "known-class accuracy"}
+
+
+def _crossperson_run(key: dict, quick: bool) -> dict:
+    """Train on kinivi (all rows), test on other people's rows of the forks: accuracy on the
+    mapped classes, and open-set rejection of the poses no development set has."""
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.svm import SVC
+
+    from ..datasets import dataset_dir
+    from .datasets import load_crossperson
+
+    points, labels, classes = load_keypoints(dataset_dir("kinivi-hand-keypoints"))
+    test, names, _ = load_crossperson(dataset_dir("gesture-forks-crossperson"))
+    if quick:
+        points, labels, test, names = points[::4], labels[::4], test[::3], names[::3]
+    known = names != ""
+    truth = np.array([classes.index(n) if n in classes else -2 for n in names])
+    clf = StaticGestureClassifier(input_format="kazuhito", **DEFAULT).fit(points, labels, classes)
+    pred, _, distance = clf.predict_open(test)
+    raw, _, _ = clf.predict_open(test, calibrated=False)
+    metrics = {"crossperson_accuracy": float(np.mean(raw[known] == truth[known])),
+               "crossperson_accuracy_with_rejection": float(np.mean(pred[known] == truth[known])),
+               "known_rejected": float(np.mean(pred[known] == -1)),
+               "unknown_rejected": float(np.mean(pred[~known] == -1))}
+    one = test[:1]
+    n = 300
+    t = time.perf_counter()
+    for _ in range(n):
+        clf.predict(one)
+    speed = {"inference_us_per_frame": (time.perf_counter() - t) / n * 1e6}
+    peers = {}
+    alt = StaticGestureClassifier(input_format="kazuhito", **STATIC).fit(points, labels, classes)
+    alt_raw, _, alt_dist = alt.predict_open(test, calibrated=False)
+    alt_pred, _ = alt.predict(test)
+    peers["sensekit raw+SVM"] = {"crossperson_accuracy": float(np.mean(alt_raw[known] == truth[known])),
+                                 "unknown_rejected": float(np.mean(alt_pred[~known] == -1))}
+    x, xt = points.reshape(len(points), -1), test.reshape(len(test), -1)
+    for name, model in (("scikit-learn SVC(rbf)", SVC()),
+                        ("scikit-learn MLP(20,10)", MLPClassifier((20, 10), max_iter=1000, random_state=0))):
+        model.fit(x, labels)
+        peers[name] = {"crossperson_accuracy": float(np.mean(model.predict(xt[known]) == truth[known])),
+                       "unknown_rejected": 0.0}
+    return {"metrics": metrics, "speed": speed, "peers": peers,
+            "curves": {"open-set trade-off (hand + LDA)": _openset_curve(raw, distance, truth, known)}}
+
+
+register(Task(
+    name="gesture.crossperson", chain="gesture", dataset="gesture-forks-crossperson",
+    description="train on kinivi (all 4,787 rows), test on rows recorded by other people (forks): accuracy on the "
+                "766 rows of Open/Close/Pointer, and open-set rejection of the 2,859 rows of poses no development "
+                "set has; default hand features + LDA beside raw + SVM, scikit-learn SVC and MLP",
+    units=lambda quick: [{}], run_unit=_crossperson_run,
+))
+
+
+def _loco_run(key: dict, quick: bool) -> dict:
+    """Leave one class out: train on the other classes (ordered split), count how many test frames
+    of the left-out class are rejected, and the known classes' accuracy with and without it."""
+    from ..datasets import dataset_dir
+
+    points, labels, classes = load_keypoints(dataset_dir(key["dataset"]))
+    tr, te = ordered_split(labels)
+    out = key["left_out"]
+    keep_tr = tr[labels[tr] != out]
+    clf = StaticGestureClassifier(input_format="kazuhito", **DEFAULT).fit(points[keep_tr], labels[keep_tr], classes)
+    pred, _, _ = clf.predict_open(points[te])
+    raw, _, _ = clf.predict_open(points[te], calibrated=False)
+    known = labels[te] != out
+    return {"metrics": {"left_out_rejected": float(np.mean(pred[~known] == -1)),
+                        "known_accuracy": float(np.mean(raw[known] == labels[te][known])),
+                        "known_accuracy_with_rejection": float(np.mean(pred[known] == labels[te][known]))}}
+
+
+for _name, _ds in (("kazuhito00", "kazuhito00-hand-keypoints"), ("kinivi", "kinivi-hand-keypoints")):
+    register(Task(
+        name=f"gesture.leave-one-class-out-{_name}", chain="gesture", dataset=_ds,
+        description=f"{_ds}: each class left out of training in turn (ordered split, default hand + LDA with the "
+                    "open-set model): share of its frames rejected, known-class accuracy with and without rejection",
+        units=lambda quick, _ds=_ds: [{"dataset": _ds, "left_out": c} for c in range(4 if _ds.startswith("kinivi")
+                                                                                       else 3)],
+        run_unit=_loco_run,
+    ))
+
+
+def _latency_run(key: dict, quick: bool) -> dict:
+    """The whole path from a frame's capture to its published label, on the shared video played
+    at its frame rate: GesturePipeline (landmarks, One-Euro filter, static gestures with the
+    default classifier trained on kinivi) into a JSON-lines sink; each stage timed apart."""
+    import io
+
+    import cv2
+
+    from ..core import Frame, StreamInfo
+    from ..core.sinks import JSONLinesSink
+    from ..datasets import dataset_dir
+    from .pipeline import GesturePipeline
+
+    points, labels, classes = load_keypoints(dataset_dir("kinivi-hand-keypoints"))
+    clf = StaticGestureClassifier(input_format="kazuhito", **DEFAULT).fit(points, labels, classes)
+    cap = cv2.VideoCapture(str(load_hand_images(dataset_dir("mediapipe-hand-images"))["video"][0]))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    images = []
+    while len(images) < (60 if quick else 10_000):
+        ok, img = cap.read()
+        if not ok:
+            break
+        images.append(img)
+    cap.release()
+    info = StreamInfo("video", "image", 0.0, images[0].shape, dtype="uint8")
+    chain = GesturePipeline(classifier=clf, max_hands=1).chain(info)
+    chain.open(info)
+    sink = JSONLinesSink(io.StringIO())
+    sink.open(chain.output_info)
+    names = [type(s).__name__ for s in chain.stages]
+    per_stage: dict[str, list[float]] = {n: [] for n in (*names, "publish")}
+    total = []
+    start = time.perf_counter()
+    try:
+        for i, img in enumerate(images):
+            delay = start + i / fps - time.perf_counter()  # played at its frame rate
+            if delay > 0:
+                time.sleep(delay)
+            captured = time.perf_counter()
+            x = Frame(info, img[None], times=np.array([captured]), seq=i)
+            for name, stage in zip(names, chain.stages, strict=True):
+                t = time.perf_counter()
+                x = stage.process(x)
+                per_stage[name].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            sink.write(x)
+            per_stage["publish"].append(time.perf_counter() - t)
+            total.append(time.perf_counter() - captured)
+    finally:
+        chain.close()
+    ms = np.asarray(total) * 1e3
+    speed = {"latency_p50_ms": float(np.median(ms)), "latency_p99_ms": float(np.percentile(ms, 99)),
+             **{f"{n}_p50_ms": float(np.median(v) * 1e3) for n, v in per_stage.items()}}
+    return {"metrics": {"frames": float(len(images)), "fps": float(fps)}, "speed": speed,
+            "latencies_ms": ms.tolist()}
+
+
+register(Task(
+    name="gesture.latency", chain="gesture", dataset="mediapipe-hand-images",
+    description="capture-to-published-label latency on the shared video played at its frame rate: landmarks + "
+                "One-Euro filter + static gestures (hand + LDA, open-set) + JSON lines, p50/p99 and per stage",
+    units=lambda quick: [{}], run_unit=_latency_run,
+))

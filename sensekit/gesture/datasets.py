@@ -24,12 +24,26 @@ def read_labels(path: str | os.PathLike) -> list[str]:
 
 
 def _table(path: Path, columns: int) -> np.ndarray:
+    """A numeric CSV of ``columns`` columns (label, then coordinates): an empty file, a ragged or
+    non-numeric row, NaN/inf values or labels that are not whole numbers are one-line errors."""
+    import warnings
+
     try:
-        t = np.loadtxt(path, delimiter=",", ndmin=2)
-    except (OSError, ValueError) as e:
-        raise DatasetError(f"{path} is not a numeric CSV table ({e})") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
+            t = np.loadtxt(path, delimiter=",", ndmin=2)
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise DatasetError(f"{path} is not a numeric CSV table ({str(e)[:120]})") from None
+    if t.size == 0:
+        raise DatasetError(f"{path} holds no rows", "record some samples first")
     if t.shape[1] != columns:
         raise DatasetError(f"{path}: {t.shape[1]} columns, expected {columns} (label + coordinates)")
+    bad = ~np.isfinite(t).all(axis=1)
+    if bad.any():
+        raise DatasetError(f"{path}: row {int(np.argmax(bad)) + 1} holds NaN or infinite values",
+                           "remove the rows where no hand was seen")
+    if (t[:, 0] != np.round(t[:, 0])).any() or (t[:, 0] < 0).any():
+        raise DatasetError(f"{path}: the first column (the class index) holds values that are not whole numbers >= 0")
     return t
 
 

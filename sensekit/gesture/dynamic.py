@@ -150,12 +150,18 @@ class TrajectoryClassifier:
 
     def _x(self, trajectories: np.ndarray) -> np.ndarray:
         t = np.asarray(trajectories, dtype=np.float64)
+        if t.ndim != 3 or t.shape[2] != 2 or t.shape[1] < 3:
+            raise ParameterError(f"trajectories must have shape (n, points >= 3, 2), got {t.shape}")
+        if getattr(self, "learned_", None) is not None and getattr(self, "_points", None) not in (None, t.shape[1]):
+            raise ParameterError(f"the classifier was fitted on trajectories of {self._points} points, got {t.shape[1]}")
         if self.features == "positions":
             return (t - t[:, :1]).reshape(len(t), -1)
         return trajectory_features(t)
 
     def fit(self, trajectories: np.ndarray, labels: np.ndarray) -> TrajectoryClassifier:
+        self.learned_ = None
         x = self._x(trajectories)
+        self._points = int(np.shape(trajectories)[1])
         mean, scale = standardisation(x)
         self.learned_ = {"mean": mean, "scale": scale, "decoder": fit_decoder(self.decoder, (x - mean) / scale, labels)}
         self._dec = CompiledDecoder(self.learned_["decoder"])

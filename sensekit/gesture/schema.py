@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ..core.info import StreamInfo
-from ..core.schema import Positive, Probability, Strict, Text, Vector
+from ..core.schema import Matrix, Positive, Probability, Strict, Text, Vector, shape_of
 from ..learn.schema import Decoder, DecoderOptions, check_width
 from .normalize import N_HAND_FEATURES
 
@@ -38,6 +38,18 @@ class GestureConfig(Strict):
     input_format: Literal["landmarks", "kazuhito"] = "landmarks"
     features: Literal["hand", "raw"] = "hand"
     convention: LandmarkConvention = LandmarkConvention()
+    openset: bool = True
+    openset_quantile: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.99
+
+
+class OpenSetParams(Strict):
+    """Calibrated confidence and open-set rejection (:mod:`sensekit.learn.openset`)."""
+
+    temperature: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
+    means: Matrix
+    whiten: Matrix
+    threshold: Positive
+    quantile: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.99
 
 
 class GestureLearned(Strict):
@@ -45,6 +57,7 @@ class GestureLearned(Strict):
     scale: Annotated[list[Positive], Field(max_length=2_000_000)]
     decoder: Decoder
     classes: Annotated[list[Text], Field(min_length=2, max_length=1000)]
+    openset: OpenSetParams | None = None
 
 
 class GestureParams(Strict):
@@ -63,6 +76,12 @@ class GestureParams(Strict):
         check_width(lp.decoder, width)
         if max(lp.decoder.classes) >= len(lp.classes):
             raise ValueError(f"decoder classes {lp.decoder.classes[:10]} but {len(lp.classes)} class names")
+        if lp.openset is not None:
+            k, f = shape_of(lp.openset.means, "learned.openset.means")
+            if (k, f) != (len(lp.decoder.classes), width) or shape_of(lp.openset.whiten, "learned.openset.whiten") != (
+                    width, width):
+                raise ValueError(f"learned.openset: means {k} x {f} and whitening for {len(lp.decoder.classes)} classes "
+                                 f"of {width} features do not fit")
         return self
 
     def check_stream(self, stream: StreamInfo) -> None:

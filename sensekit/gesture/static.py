@@ -13,6 +13,7 @@ from ..core.stage import Stage
 from ..core.stages import standardisation
 from ..errors import CalibrationError, NotFittedError, ParameterError
 from ..learn.decoders import CompiledDecoder, fit_decoder
+from ..learn.openset import OpenSet, class_logits, fit_openset
 from .normalize import hand_features, kazuhito_normalize
 
 __all__ = ["StaticGestureClassifier", "StaticGestures", "NONE"]
@@ -49,7 +50,7 @@ class StaticGestureClassifier:
 
     def __init__(self, *, decoder: str = "lda", reject_below: float | None = None, decoder_options: dict | None = None,
                  input_format: str = "landmarks", features: str = "hand", mirrored_images: bool | None = None,
-                 left_hands_mirrored: bool = False) -> None:
+                 left_hands_mirrored: bool = False, openset: bool = True, openset_quantile: float = 0.99) -> None:
         self.decoder = decoder
         self.reject_below = reject_below
         # C = 2 for the RBF SVM: chosen on the ordered splits of the public keypoint sets
@@ -59,6 +60,8 @@ class StaticGestureClassifier:
         self.feature_set = features
         self.mirrored_images = (input_format == "kazuhito") if mirrored_images is None else bool(mirrored_images)
         self.left_hands_mirrored = bool(left_hands_mirrored)
+        self.openset = bool(openset)
+        self.openset_quantile = float(openset_quantile)
         self.learned_: dict | None = None
 
     @property
@@ -89,9 +92,13 @@ class StaticGestureClassifier:
         """Learn from landmark sets and integer labels."""
         x = self.features(points)
         mean, scale = standardisation(x)  # e.g. the middle finger's x is 0 after the rotation
-        dec = fit_decoder(self.decoder, (x - mean) / scale, np.asarray(labels), **self.decoder_options)
+        z, y = (x - mean) / scale, np.asarray(labels)
+        dec = fit_decoder(self.decoder, z, y, **self.decoder_options)
         names = list(classes) if classes is not None else [str(c) for c in dec["classes"]]
         self.learned_ = {"mean": mean.tolist(), "scale": scale.tolist(), "decoder": dec, "classes": names}
+        if self.openset:
+            self.learned_["openset"] = fit_openset(self.decoder, z, y, quantile=self.openset_quantile,
+                                                   **self.decoder_options)
         self._compiled = None
         return self
 
@@ -103,13 +110,25 @@ class StaticGestureClassifier:
             self._mean = np.asarray(self.learned_["mean"])
             self._inv_scale = 1.0 / np.asarray(self.learned_["scale"])
             self._labels = self._compiled.classes.astype(int)
+            self._open = OpenSet(self.learned_["openset"]) if self.learned_.get("openset") else None
         return self._compiled
 
     def predict(self, points: np.ndarray, left: np.ndarray | None = None, *,
                 mirrored: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Labels (:data:`NONE` when rejected, or for a hand with missing landmarks: confidence
         0) and confidences of landmark sets. ``mirrored``: whether ``points`` come from
-        mirrored images (None: the training convention); a difference is mirrored away."""
+        mirrored images (None: the training convention); a difference is mirrored away.
+
+        With the open-set model (the default), the confidence is a calibrated probability and a
+        pose unlike every taught class (relative open-set distance > 1) is :data:`NONE` too."""
+        labels, conf, _ = self.predict_open(points, left, mirrored=mirrored)
+        return labels, conf
+
+    def predict_open(self, points: np.ndarray, left: np.ndarray | None = None, *, mirrored: bool | None = None,
+                     calibrated: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Labels, confidences and relative open-set distances (NaN without the open-set model
+        or with ``calibrated=False``, which gives the decoder's own scores and no open-set
+        rejection, as the C export computes)."""
         dec = self._dec()
         p = np.asarray(points, dtype=np.float64)
         if mirrored is not None and bool(mirrored) != self.mirrored_images:
@@ -119,20 +138,27 @@ class StaticGestureClassifier:
         x -= self._mean
         x *= self._inv_scale
         ok = np.isfinite(x).all(axis=1)
-        scores = dec.scores(np.where(ok[:, None], x, 0.0))
+        x = np.where(ok[:, None], x, 0.0)
+        scores = dec.scores(x)
         best = scores.argmax(axis=1)
-        conf = np.where(ok, scores.max(axis=1), 0.0)
+        distance = np.full(len(x), np.nan)
+        if calibrated and self._open is not None:
+            scores = self._open.probabilities(class_logits(dec, x))
+            distance = self._open.distance(x)
+        conf = np.where(ok, scores[np.arange(len(x)), best], 0.0)
         labels = np.where(ok, self._labels[best], NONE)
         if self.reject_below is not None:
             labels = np.where(conf < self.reject_below, NONE, labels)
-        return labels, conf
+        labels = np.where(distance > 1.0, NONE, labels)
+        return labels, conf, distance
 
     def save(self, path: str | os.PathLike, *, device: str = "") -> os.PathLike:
         """Write a calibration JSON (chain ``gesture``)."""
         self._dec()
         info = StreamInfo("hand", "landmarks", 0.0, (21, 2), dtype="float64", unit="px")
         cfg = {"decoder": self.decoder, "reject_below": self.reject_below, "decoder_options": self.decoder_options,
-               "input_format": self.input_format, "features": self.feature_set, "convention": self.convention}
+               "input_format": self.input_format, "features": self.feature_set, "convention": self.convention,
+               "openset": self.openset, "openset_quantile": self.openset_quantile}
         return save_calibration(path, chain="gesture", stream=info, device=device,
                                 params={"config": cfg, "learned": self.learned_})
 

@@ -1,0 +1,133 @@
+"""Calibrated confidence and open-set rejection for any decoder.
+
+Two numbers decide whether a classifier's answer is used:
+
+- a **calibrated probability**: the decoder's class scores (LDA and MLP logits, an SVM's summed
+  one-vs-one margins, a forest's log leaf fractions) through a softmax whose temperature is
+  fitted on out-of-fold predictions of the calibration data (temperature scaling, Guo et al.
+  2017). One ``--reject`` threshold then means the same for every decoder.
+- an **open-set distance**: the Mahalanobis distance to the nearest class mean, with a pooled,
+  shrunk (Ledoit-Wolf) within-class covariance, relative to a quantile of the out-of-fold
+  distances of the calibration data. A pose unlike every taught class is far from all of them
+  even when the decoder's softmax is confident: its relative distance exceeds 1.
+
+Both are fitted by :func:`fit_openset` from standardised feature rows and stored as numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ParameterError
+from .decoders import CompiledDecoder, fit_decoder
+
+__all__ = ["fit_openset", "OpenSet", "class_logits", "ordered_folds"]
+
+
+def class_logits(dec: CompiledDecoder, X: np.ndarray) -> np.ndarray:
+    """Real-valued class scores of a decoder whose softmax is its (uncalibrated) probability."""
+    X = np.asarray(X, dtype=np.float64)
+    if dec.kind == "lda":
+        return X @ dec.coef_t + dec.intercept
+    if dec.kind == "mlp":
+        h = X
+        for w, b in zip(dec.weights[:-1], dec.biases[:-1], strict=True):
+            h = np.maximum(h @ w + b, 0.0)
+        z = h @ dec.weights[-1] + dec.biases[-1]
+        return np.column_stack([np.zeros(len(z)), z[:, 0]]) if z.shape[1] == 1 else z
+    if dec.kind == "svm":
+        k = X @ dec.sv_t2g
+        k -= dec.sv_sq_g
+        k -= (dec.gamma * np.einsum("ij,ij->i", X, X))[:, None]
+        np.exp(k, out=k)
+        d = k @ dec.pair_weights + dec.intercept  # one-vs-one margins: > 0 favours the pair's first class
+        return d @ (dec.vote_diff * len(dec.pair_i))  # each class: its margins summed over its pairs
+    return np.log(dec.scores(X) + 1e-6)  # forest: leaf fractions
+
+
+def ordered_folds(labels: np.ndarray, k: int = 5) -> np.ndarray:
+    """A fold index per row: each class's rows cut into ``k`` contiguous blocks in file order
+    (neighbouring rows are near-duplicate frames: interleaved folds would leak)."""
+    labels = np.asarray(labels)
+    fold = np.zeros(len(labels), dtype=int)
+    for c in np.unique(labels):
+        idx = np.flatnonzero(labels == c)
+        fold[idx] = np.minimum((np.arange(len(idx)) * k) // max(len(idx), 1), k - 1)
+    return fold
+
+
+class OpenSet:
+    """The fitted open-set model: ``temperature``, class ``means`` and ``whiten`` (the inverse
+    Cholesky factor of the pooled covariance) in standardised-feature space, and the
+    ``threshold`` distance (a relative distance of 1)."""
+
+    def __init__(self, params: dict) -> None:
+        self.temperature = float(params["temperature"])
+        self.means = np.asarray(params["means"], dtype=np.float64)
+        self.whiten = np.asarray(params["whiten"], dtype=np.float64)
+        self.threshold = float(params["threshold"])
+        self._wm = self.means @ self.whiten.T  # whitened class means
+
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities from :func:`class_logits`."""
+        z = logits / self.temperature
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def distance(self, X: np.ndarray) -> np.ndarray:
+        """Relative open-set distance of standardised rows: > 1 is unlike every taught class."""
+        w = np.asarray(X, dtype=np.float64) @ self.whiten.T
+        d2 = (w * w).sum(1)[:, None] - 2 * w @ self._wm.T + (self._wm * self._wm).sum(1)[None, :]
+        return np.sqrt(np.maximum(d2.min(axis=1), 0.0)) / self.threshold
+
+
+def _pooled_whitening(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.covariance import LedoitWolf
+
+    classes = np.unique(y)
+    means = np.stack([X[y == c].mean(axis=0) for c in classes])
+    resid = X - means[np.searchsorted(classes, y)]
+    cov = LedoitWolf().fit(resid).covariance_
+    cov += np.eye(len(cov)) * 1e-9 * np.trace(cov) / len(cov)
+    whiten = np.linalg.inv(np.linalg.cholesky(cov))
+    return means, whiten
+
+
+def _fit_temperature(logits: np.ndarray, y_index: np.ndarray) -> float:
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_t: float) -> float:
+        z = logits / np.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(z)), y_index]))
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-6.0, 6.0), method="bounded").x))
+
+
+def fit_openset(kind: str, X: np.ndarray, y: np.ndarray, *, quantile: float = 0.99, folds: int = 5,
+                **decoder_options) -> dict:
+    """The open-set parameters for decoder ``kind`` on standardised rows ``X`` and labels ``y``:
+    out-of-fold logits and distances (``folds`` ordered folds) fix the softmax temperature and
+    the distance threshold (the ``quantile`` of the out-of-fold distances to the nearest class)."""
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    classes = np.unique(y)
+    if len(classes) < 2 or min(np.sum(y == c) for c in classes) < folds:
+        raise ParameterError(f"open-set calibration needs >= {folds} samples of each of >= 2 classes")
+    fold = ordered_folds(y, folds)
+    logits = np.zeros((len(y), len(classes)))
+    dist = np.zeros(len(y))
+    for k in range(folds):
+        tr, te = fold != k, fold == k
+        if len(np.unique(y[tr])) < len(classes):
+            raise ParameterError("every fold's training part must hold every class", "record more samples")
+        dec = CompiledDecoder(fit_decoder(kind, X[tr], y[tr], **decoder_options))
+        logits[te] = class_logits(dec, X[te])
+        means, whiten = _pooled_whitening(X[tr], y[tr])
+        w, wm = X[te] @ whiten.T, means @ whiten.T
+        dist[te] = np.sqrt(((w[:, None, :] - wm[None, :, :]) ** 2).sum(-1).min(axis=1))
+    temperature = _fit_temperature(logits, np.searchsorted(classes, y))
+    means, whiten = _pooled_whitening(X, y)
+    threshold = float(np.quantile(dist, quantile))
+    return {"temperature": temperature, "means": means.tolist(), "whiten": whiten.tolist(),
+            "threshold": max(threshold, 1e-9), "quantile": quantile}
