@@ -16,6 +16,15 @@ from .static import StaticGestureClassifier
 STATIC = {"decoder": "svm", "features": "raw", "decoder_options": {"C": 2.0}}
 
 
+def _us_per_frame(clf, one: np.ndarray, n: int = 300) -> float:
+    """Microseconds of ``clf.predict`` on one frame (the live case; a sensekit classifier or a
+    scikit-learn model), mean of ``n`` calls."""
+    t = time.perf_counter()
+    for _ in range(n):
+        clf.predict(one)
+    return (time.perf_counter() - t) / n * 1e6
+
+
 def _static_run(dataset: str):
     def run(key: dict, quick: bool) -> dict:
         from ..datasets import dataset_dir
@@ -25,12 +34,7 @@ def _static_run(dataset: str):
         clf = StaticGestureClassifier(input_format="kazuhito", **STATIC).fit(points[tr], labels[tr], classes)
         pred, _ = clf.predict(points[te])
         metrics, confusion = classification_metrics(labels[te], pred, labels=list(range(len(classes))))
-        one = points[te[:1]]
-        n = 300
-        t = time.perf_counter()
-        for _ in range(n):
-            clf.predict(one)
-        speed = {"inference_us_per_frame": (time.perf_counter() - t) / n * 1e6}
+        speed = {"inference_us_per_frame": _us_per_frame(clf, points[te[:1]])}
         peers = {}
         from sklearn.neural_network import MLPClassifier
         from sklearn.svm import SVC
@@ -40,12 +44,9 @@ def _static_run(dataset: str):
                             ("scikit-learn MLP(20,10)", MLPClassifier((20, 10), max_iter=1000, random_state=0))):
             model.fit(x[tr], labels[tr])
             p = model.predict(x[te])
-            t = time.perf_counter()
-            for _ in range(n):
-                model.predict(x[te[:1]])
             m, _ = classification_metrics(labels[te], p, labels=list(range(len(classes))))
             peers[name] = {"accuracy": m["accuracy"], "balanced_accuracy": m["balanced_accuracy"],
-                           "inference_us_per_frame": (time.perf_counter() - t) / n * 1e6}
+                           "inference_us_per_frame": _us_per_frame(model, x[te[:1]])}
         return {"metrics": metrics, "confusion": confusion, "speed": speed, "peers": peers}
 
     return run
@@ -204,15 +205,10 @@ def _crossperson_run(key: dict, quick: bool) -> dict:
                "crossperson_accuracy_with_rejection": float(np.mean(pred[known] == truth[known])),
                "known_rejected": float(np.mean(pred[known] == -1)),
                "unknown_rejected": float(np.mean(pred[~known] == -1))}
-    one = test[:1]
-    n = 300
-    t = time.perf_counter()
-    for _ in range(n):
-        clf.predict(one)
-    speed = {"inference_us_per_frame": (time.perf_counter() - t) / n * 1e6}
+    speed = {"inference_us_per_frame": _us_per_frame(clf, test[:1])}
     peers = {}
     alt = StaticGestureClassifier(input_format="kazuhito", **STATIC).fit(points, labels, classes)
-    alt_raw, _, alt_dist = alt.predict_open(test, calibrated=False)
+    alt_raw, _, _ = alt.predict_open(test, calibrated=False)
     alt_pred, _ = alt.predict(test)
     peers["sensekit raw+SVM"] = {"crossperson_accuracy": float(np.mean(alt_raw[known] == truth[known])),
                                  "unknown_rejected": float(np.mean(alt_pred[~known] == -1))}
