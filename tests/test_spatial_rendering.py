@@ -312,3 +312,48 @@ def test_cli_render_equals_the_render_pipeline(tmp_path, extra):
     assert rate == 16000 and cli.shape == ref.data.shape
     np.testing.assert_array_equal(cli, ref.data.astype(np.float32))
     assert np.isfinite(cli).all() and np.abs(cli).max() <= 0.99
+
+
+def test_ear_onsets_resist_a_far_ear_pre_ringing():
+    """Issue 20: the -20 dB onset detector fired on the far ear's pre-ringing, so ITD and ILD
+    contradicted each other. With ringing before the far ear's onset, the robust onsets keep the
+    louder ear leading, and well-behaved responses keep their threshold onsets."""
+    from sensekit.spatial_audio.hrtf import HRTF, ear_onsets, onset_times, spherical_head  # noqa: F401
+
+    head = spherical_head(48000.0)
+    lateral = np.flatnonzero((np.abs(head.elevation) < 1) & (head.azimuth > 40) & (head.azimuth < 140))
+    ir = head.ir[lateral].copy()  # left ear near, right ear far
+    np.testing.assert_array_equal(ear_onsets(ir, 48000.0), onset_times(ir, 48000.0))  # nothing to repair
+    far = ir[:, 1]
+    peak = np.abs(far).max(axis=1)
+    ring = np.sin(np.arange(7) * 2.6) * np.hanning(7)  # ringing before even the near ear's onset
+    far[:, 0:7] += 0.3 * peak[:, None] * ring
+    onsets = ear_onsets(ir, 48000.0)
+    old = onset_times(ir, 48000.0)
+    assert ((old[:, 1] - old[:, 0]) < 0).all()  # the threshold detector: the far ear "leads"
+    itd = onsets[:, 1] - onsets[:, 0]
+    assert (itd > 0).all()  # the near (louder) ear leads again
+    # HRTF.itd() (the right ear's onset minus the left's) and the interpolator use the robust onsets
+    hrtf = HRTF(ir, 48000.0, head.azimuth[lateral], head.elevation[lateral])
+    np.testing.assert_allclose(hrtf.itd(), itd)
+
+
+def test_itd_and_ild_agree_at_every_measured_direction_of_the_shared_sofa_files(shared_data):
+    """CIPIC subject 3 had 5 directions whose onset ITD pointed to the other side than their
+    ILD (the far ear's ringing crossed the threshold first); none remain in any shared file."""
+    from sensekit.spatial_audio.hrtf import HRTF, onset_times
+
+    files = sorted(shared_data.glob("hrtf-*/*.sofa"))
+    assert files
+    for path in files:
+        h = HRTF.from_sofa(path)
+        ild = 10 * np.log10((h.ir[:, 0] ** 2).sum(-1) / (h.ir[:, 1] ** 2).sum(-1))
+        itd = h.itd()  # right onset minus left: > 0 when the left (louder) ear leads
+
+        def disagree(t):
+            return int(((np.sign(t) != np.sign(ild)) & (np.abs(ild) > 1) & (np.abs(t) > 20e-6)).sum())
+
+        assert disagree(itd) == 0, path.name
+        if "cipic" in path.parent.name:
+            old = onset_times(h.ir, h.rate)
+            assert disagree(old[:, 1] - old[:, 0]) > 0  # the plain threshold detector had some

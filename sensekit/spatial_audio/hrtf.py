@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import ParameterError, RecordingError
 from .arrays import SPEED_OF_SOUND, unit_vector
 
-__all__ = ["HRTF", "spherical_head", "load_hrtf", "woodworth_itd", "onset_times"]
+__all__ = ["HRTF", "spherical_head", "load_hrtf", "woodworth_itd", "onset_times", "ear_onsets"]
 
 HEAD_RADIUS_M = 0.0875
 
@@ -39,6 +39,43 @@ def onset_times(ir: np.ndarray, rate: float, threshold_db: float = -20.0, upsamp
     a = np.abs(up)
     thr = a.max(axis=-1, keepdims=True) * 10 ** (threshold_db / 20)
     return np.argmax(a >= thr, axis=-1) / (rate * upsample)
+
+
+def ear_onsets(ir: np.ndarray, rate: float, threshold_db: float = -20.0, upsample: int = 8,
+               max_itd_s: float = 1.2e-3) -> np.ndarray:
+    """Onsets (s) of both ears of each response (D, 2, N), robust to a far ear's pre-ringing.
+
+    Each ear's onset is the first crossing of ``threshold_db`` below its peak. Where the far
+    (quieter) ear's comes before the near ear's, or more than ``max_itd_s`` after it, its
+    pre-ringing (or an echo) crossed the threshold: its onset is then the near ear's plus the
+    lag that best aligns the two ears' envelopes (never negative). So the ear that leads is
+    always the louder one: ITD and ILD cannot disagree. Well-behaved responses keep their
+    threshold onsets.
+    """
+    from scipy.signal import resample
+
+    ir = np.asarray(ir, dtype=np.float64)
+    onsets = onset_times(ir, rate, threshold_db, upsample)  # (D, 2)
+    energy = (ir ** 2).sum(axis=-1)  # (D, 2)
+    near = np.argmax(energy, axis=1)
+    far = 1 - near
+    rows = np.arange(len(ir))
+    t_near, t_far = onsets[rows, near], onsets[rows, far]
+    env = np.abs(resample(ir, ir.shape[-1] * upsample, axis=-1))
+    fs = rate * upsample
+    max_lag = int(np.ceil(max_itd_s * fs))
+    n = env.shape[-1]
+    nfft = int(2 ** np.ceil(np.log2(2 * n)))
+    a, b = env[rows, near], env[rows, far]
+    xc = np.fft.irfft(np.fft.rfft(b, nfft) * np.conj(np.fft.rfft(a, nfft)), nfft)  # lag of far vs near
+    lags = np.r_[np.arange(0, max_lag + 1), np.arange(-max_lag, 0)]
+    best = lags[np.argmax(xc[:, lags], axis=1)] if len(ir) else np.zeros(0, dtype=int)
+    lag_s = np.maximum(best, 0) / fs  # the far ear never leads
+    trusted = (t_far >= t_near) & (t_far - t_near <= max_itd_s)
+    t_far = np.where(trusted, t_far, t_near + lag_s)
+    out = np.empty_like(onsets)
+    out[rows, near], out[rows, far] = t_near, t_far
+    return out
 
 
 def woodworth_itd(azimuth_deg, elevation_deg=0.0, radius: float = HEAD_RADIUS_M, c: float = SPEED_OF_SOUND):
@@ -166,9 +203,10 @@ class HRTF:
 
     def itd(self) -> np.ndarray:
         """ITD (s; positive when the left ear leads) of every measured direction, from the
-        ears' onsets (−20 dB threshold): the high-frequency ITD that Woodworth's formula
-        describes (the low-frequency, cross-correlation ITD of a sphere is up to 1.5× it)."""
-        on = onset_times(self.ir, self.rate)
+        ears' onsets (:func:`ear_onsets`: −20 dB threshold, robust to pre-ringing): the
+        high-frequency ITD that Woodworth's formula describes (the low-frequency,
+        cross-correlation ITD of a sphere is up to 1.5× it)."""
+        on = ear_onsets(self.ir, self.rate)
         return on[:, 1] - on[:, 0]
 
     def ild_db(self, band: tuple = (1000.0, 8000.0)) -> np.ndarray:
@@ -198,7 +236,7 @@ class _Interpolator:
         eq = hull.equations  # of the joggled hull: n·x + d = 0, outward n, d < 0 (origin inside)
         self.exit = eq[:, :3] / -eq[:, 3:4]  # the ray along u leaves through argmax(exit @ u)
         self.inv = np.linalg.inv(np.transpose(pts[hull.simplices], (0, 2, 1)))  # (T, 3, 3): u → barycentric
-        self.onsets = onset_times(hrtf.ir, hrtf.rate)  # (D, 2) s
+        self.onsets = ear_onsets(hrtf.ir, hrtf.rate)  # (D, 2) s, robust to pre-ringing
         self.rate = hrtf.rate
         self.ref = float(self.onsets.min())
         self.aligned = _fractional_delay(hrtf.ir, -(self.onsets - self.ref) * hrtf.rate)
