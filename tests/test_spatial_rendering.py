@@ -359,3 +359,77 @@ def test_itd_and_ild_agree_at_every_measured_direction_of_the_shared_sofa_files(
         if "cipic" in path.parent.name:
             old = onset_times(h.ir, h.rate)
             assert _disagree(old[:, 1] - old[:, 0], ild) > 0  # the plain threshold detector had some
+
+
+def _kemar_variant(shared_data, tmp_path, name, edit):
+    import warnings
+
+    sofar = pytest.importorskip("sofar")
+    src = next((shared_data / "hrtf-mit-kemar").glob("*.sofa"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = sofar.read_sofa(str(src), verify=False, verbose=False)
+        edit(s)
+        out = tmp_path / f"{name}.sofa"
+        sofar.write_sofa(str(out), s, compression=0)
+    return out
+
+
+def test_sofa_units_listener_view_rate_and_delay_are_honoured(shared_data, tmp_path, caplog):
+    """Issue 20: radians read as degrees, a changed ListenerView ignored, no way to override a
+    doubtful rate, and a common Data.Delay kept as latency and long filters."""
+    from sensekit.spatial_audio.hrtf import HRTF
+
+    src = next((shared_data / "hrtf-mit-kemar").glob("*.sofa"))
+    ref = HRTF.from_sofa(src)
+
+    import shutil
+
+    import h5py
+
+    rad = tmp_path / "rad.sofa"  # sofar will not write radians (the convention says degrees); files do have them
+    shutil.copy(src, rad)
+    with h5py.File(rad, "r+") as f:
+        pos = f["SourcePosition"][...]
+        pos[:, :2] = np.radians(pos[:, :2])
+        f["SourcePosition"][...] = pos
+        f["SourcePosition"].attrs["Units"] = np.bytes_("radian, radian, metre")
+    h = HRTF.from_sofa(rad)
+    np.testing.assert_allclose(h.elevation, ref.elevation, atol=1e-9)
+    np.testing.assert_allclose((h.azimuth - ref.azimuth + 180) % 360 - 180, 0, atol=1e-9)
+
+    def look_left(s):  # the listener faces +y: a source at azimuth 90 is straight ahead of them
+        s.ListenerView = np.array([[0.0, 1.0, 0.0]])
+
+    h = HRTF.from_sofa(_kemar_variant(shared_data, tmp_path, "view", look_left))
+    i = int(np.argmin(np.abs((ref.azimuth - 90 + 180) % 360 - 180) + np.abs(ref.elevation)))
+    assert abs((h.azimuth[i] + 180) % 360 - 180) < 1e-6 and abs(h.elevation[i]) < 1e-6
+
+    def odd_rate(s):
+        s.Data_SamplingRate = np.array([44000.0])
+
+    odd = _kemar_variant(shared_data, tmp_path, "rate", odd_rate)
+    assert HRTF.from_sofa(odd).rate == 44000.0 and "not a usual audio rate" in caplog.text
+    assert HRTF.from_sofa(odd, rate=44100.0).rate == 44100.0
+
+    def delayed(s):  # onsets moved into Data.Delay's territory: 5 ms of common delay
+        s.Data_Delay = np.array([[240.0, 240.0]])
+
+    h = HRTF.from_sofa(_kemar_variant(shared_data, tmp_path, "delay", delayed))
+    assert h.removed_delay_s == pytest.approx(240 / 44100 + ref.removed_delay_s, abs=2 / 44100)
+    assert h.n_taps <= ref.n_taps + 2  # no 5 ms of leading zeros in every filter
+    np.testing.assert_allclose(h.itd(), ref.itd(), atol=3e-6)
+
+
+def test_spatial_hrtf_reports_spacing_smoothness_and_disagreements(shared_data):
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+
+    src = next((shared_data / "hrtf-mit-kemar").glob("*.sofa"))
+    r = CliRunner().invoke(app, ["spatial", "hrtf", str(src), "--hrtf-rate", "44100"])
+    assert r.exit_code == 0, r.output
+    assert "spacing to the nearest direction" in r.stdout and "ITD jump" in r.stdout
+    assert "directions whose ITD and ILD disagree" in r.stdout
+    r = CliRunner().invoke(app, ["spatial", "hrtf", str(src), "--hrtf-rate", "nan"])
+    assert r.exit_code == 2 and "--hrtf-rate nan is not a finite number" in r.stderr

@@ -69,6 +69,8 @@ ARRAY_OPTION = typer.Option(None, "--array", help="Geometry (preset or .json) if
 METHOD_OPTION = typer.Option("srp-phat", "--method", help="srp-phat, gcc-phat, music or normmusic.")
 SOURCES_OPTION = typer.Option(1, "--sources", min=1, max=8, help="Directions per estimate.")
 CALIBRATION_OPTION = typer.Option(None, "--calibration", "-c", help="Array calibration (JSON).")
+HRTF_RATE_OPTION = typer.Option(None, "--hrtf-rate", help="The SOFA file's true sampling rate (Hz), when its "
+                                "Data.SamplingRate is wrong.")
 AZ_RANGE_OPTION = typer.Option(None, "--az-range", help="Search only azimuths MIN:MAX (deg, counter-clockwise; "
                                "0 = front, 90 = left) or front, back, left, right: one side of a linear array.")
 WINDOW_OPTION = typer.Option(0.25, "--window", min=0.01, help="Seconds of audio per estimate.")
@@ -160,6 +162,7 @@ def render(
     distance: list[float] = typer.Option(None, "--distance", help="Distance (m) per source."),
     scene: Path | None = typer.Option(None, "--scene", help="Scene JSON: moving sources, head orientation."),
     hrtf: Path | None = typer.Option(None, "--hrtf", help="SOFA file (SimpleFreeFieldHRIR); default a spherical head."),
+    hrtf_rate: float | None = HRTF_RATE_OPTION,
     room: str | None = typer.Option(None, "--room", help="Shoebox room LxWxH (m), listener at its centre: adds "
                                     "early reflections and late reverberation (static sources)."),
     rt60: str = typer.Option("0.5", "--rt60", help="Reverberation time (s): one value or 7 per octave 125..8k Hz."),
@@ -197,7 +200,8 @@ def render(
             elevations=checked_numbers("--el", el, low=-90, high=90, **per) or [0.0],
             distances=checked_numbers("--distance", distance, low=0.0, low_open=True, high=1000.0, **per) or [1.0],
             rt60=checked_numbers("--rt60", _floats_of(rt60, "--rt60"), low=0.0, low_open=True, high=30.0, counts=(1, 7)),
-            room=_room(room) if room is not None else None, scene=scene, hrtf=hrtf, block=block, mode=mode, order=order)
+            room=_room(room) if room is not None else None, scene=scene, hrtf=hrtf, block=block, mode=mode, order=order,
+            hrtf_rate=checked_numbers("--hrtf-rate", [hrtf_rate], low=1000, high=768000)[0] if hrtf_rate else None)
         if live:
             _play_live(path, pipe.stage(info), pipe.scene_, head)
             return
@@ -245,13 +249,18 @@ def _play_live(path: Path, stage, scene, head: str | None) -> None:
 def hrtf_info(
     path: Path = typer.Argument(..., help="SOFA file (SimpleFreeFieldHRIR), or 'sphere' for the built-in model."),
     plot: Path | None = typer.Option(None, "--plot", help="PNG: ITD over azimuth and magnitude responses."),
+    hrtf_rate: float | None = HRTF_RATE_OPTION,
 ) -> None:
-    """Directions, rate, length, and ITD/ILD of an HRTF set (with a plot)."""
-    from ..spatial_audio.hrtf import HRTF, spherical_head, woodworth_itd
+    """Directions (and their spacing), rate, length, ITD/ILD of an HRTF set, how smooth the ITD
+    is between neighbouring directions, and any direction whose ITD and ILD disagree."""
+    from ..spatial_audio.hrtf import HRTF, hrtf_diagnostics, spherical_head, woodworth_itd
 
-    h = spherical_head() if str(path) == "sphere" else HRTF.from_sofa(path)
+    if hrtf_rate is not None:
+        checked_numbers("--hrtf-rate", [hrtf_rate], low=1000, high=768000)
+    h = spherical_head() if str(path) == "sphere" else HRTF.from_sofa(path, rate=hrtf_rate)
     itd = h.itd()
     ild = h.ild_db()
+    diag = hrtf_diagnostics(h, itd, ild)
     t = Table(title=f"{h.name}")
     t.add_column("field")
     t.add_column("value")
@@ -262,6 +271,13 @@ def hrtf_info(
     t.add_row("taps", f"{h.n_taps} ({1000 * h.n_taps / h.rate:.1f} ms)")
     t.add_row("max |ITD| (µs)", f"{1e6 * np.abs(itd).max():.0f}")
     t.add_row("max |ILD| 1-8 kHz (dB)", f"{np.abs(ild).max():.1f}")
+    t.add_row("spacing to the nearest direction (deg)", f"median {diag['spacing_median_deg']:.1f}, max "
+              f"{diag['spacing_max_deg']:.1f}")
+    t.add_row("ITD jump to the nearest direction (µs)", f"median {diag['itd_jump_median_us']:.0f}, max "
+              f"{diag['itd_jump_max_us']:.0f}")
+    t.add_row("directions whose ITD and ILD disagree", str(diag["itd_ild_disagree"]))
+    if h.removed_delay_s:
+        t.add_row("common delay removed (ms)", f"{1000 * h.removed_delay_s:.2f}")
     out.print(t)
     if plot is not None:
         from ..plots import png_figure

@@ -17,6 +17,7 @@ elevation up; ears are channel 0 (left) and 1 (right).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import warnings
 from pathlib import Path
 
@@ -25,9 +26,44 @@ import numpy as np
 from ..errors import ParameterError, RecordingError
 from .arrays import SPEED_OF_SOUND, unit_vector
 
-__all__ = ["HRTF", "spherical_head", "load_hrtf", "woodworth_itd", "onset_times", "ear_onsets"]
+__all__ = ["HRTF", "spherical_head", "load_hrtf", "woodworth_itd", "onset_times", "ear_onsets", "hrtf_diagnostics"]
 
 HEAD_RADIUS_M = 0.0875
+
+_USUAL_RATES = {8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 176400, 192000}
+
+log = logging.getLogger("sensekit")
+
+
+def _listener_directions(s, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Source directions (deg) relative to the listener: ``SourcePosition`` in degrees or
+    radians (its ``Units``) or cartesian, relative to ``ListenerPosition``, turned into the frame
+    of ``ListenerView`` (front) and ``ListenerUp``."""
+    pos = np.asarray(s.SourcePosition, dtype=np.float64).reshape(-1, 3)
+    units = str(getattr(s, "SourcePosition_Units", "degree")).lower()
+    if str(getattr(s, "SourcePosition_Type", "spherical")).lower() == "cartesian":
+        xyz = pos
+    else:
+        ang = pos[:, :2] if "radian" not in units else np.degrees(pos[:, :2])
+        xyz = unit_vector(ang[:, 0], ang[:, 1]) * np.where(pos[:, 2:3] > 0, pos[:, 2:3], 1.0)
+    listener = np.asarray(getattr(s, "ListenerPosition", np.zeros(3)), dtype=np.float64).reshape(-1, 3)[0]
+    view = np.asarray(getattr(s, "ListenerView", [1.0, 0.0, 0.0]), dtype=np.float64).reshape(-1, 3)[0]
+    up = np.asarray(getattr(s, "ListenerUp", [0.0, 0.0, 1.0]), dtype=np.float64).reshape(-1, 3)[0]
+    if str(getattr(s, "ListenerView_Type", "cartesian")).lower() == "spherical":
+        vunits = str(getattr(s, "ListenerView_Units", "degree")).lower()
+        a = view[:2] if "radian" not in vunits else np.degrees(view[:2])
+        view, up = unit_vector(a[0], a[1]), up if np.linalg.norm(up) > 0 else np.array([0.0, 0.0, 1.0])
+    if not (np.isfinite(pos).all() and np.isfinite(view).all() and np.isfinite(up).all()) or np.linalg.norm(view) == 0:
+        raise RecordingError(f"{name}: SourcePosition or ListenerView holds non-finite or zero values")
+    front = view / np.linalg.norm(view)
+    top = up - (up @ front) * front
+    top = top / np.linalg.norm(top) if np.linalg.norm(top) > 1e-9 else np.array([0.0, 0.0, 1.0])
+    left = np.cross(top, front)
+    rel = (xyz - (listener if str(getattr(s, "SourcePosition_Type", "")).lower() == "cartesian" else 0.0)) @ np.stack(
+        [front, left, top]).T
+    az = np.degrees(np.arctan2(rel[:, 1], rel[:, 0]))
+    el = np.degrees(np.arctan2(rel[:, 2], np.hypot(rel[:, 0], rel[:, 1])))
+    return az, el
 
 
 def onset_times(ir: np.ndarray, rate: float, threshold_db: float = -20.0, upsample: int = 8) -> np.ndarray:
@@ -116,6 +152,7 @@ class HRTF:
     azimuth: np.ndarray
     elevation: np.ndarray
     name: str = "hrtf"
+    removed_delay_s: float = 0.0
 
     def __post_init__(self) -> None:
         self.ir = np.asarray(self.ir, dtype=np.float64)
@@ -134,8 +171,17 @@ class HRTF:
         return self.ir.shape[0]
 
     @classmethod
-    def from_sofa(cls, path) -> HRTF:
-        """Read a SimpleFreeFieldHRIR SOFA file."""
+    def from_sofa(cls, path, *, rate: float | None = None, remove_common_delay: bool = True) -> HRTF:
+        """Read a SimpleFreeFieldHRIR SOFA file.
+
+        Honoured: ``SourcePosition:Units`` (degrees or radians), ``ListenerView`` and
+        ``ListenerUp`` (directions are made relative to where the listener looks), and
+        ``Data.Delay`` (added to the responses). ``rate`` overrides ``Data.SamplingRate`` (a
+        rate that is not a usual audio rate gives a warning). With ``remove_common_delay``,
+        the delay before the earliest onset of any direction and ear (less 8 samples) is cut
+        from every response: onset-free sets with a large ``Data.Delay`` render with short
+        filters and no needless latency; the cut is kept in :attr:`removed_delay_s`.
+        """
         path = Path(path)
         if not path.is_file():
             raise RecordingError(f"HRTF file {str(path)!r} does not exist", "check the path")
@@ -156,17 +202,32 @@ class HRTF:
         ir = np.asarray(s.Data_IR, dtype=np.float64)
         if ir.ndim != 3 or ir.shape[1] != 2:
             raise RecordingError(f"{path.name}: Data.IR has shape {ir.shape}; expected (M, 2, N)")
-        rate = float(np.asarray(s.Data_SamplingRate).ravel()[0])
-        pos = np.asarray(s.SourcePosition, dtype=np.float64)
-        if str(s.SourcePosition_Type).lower() == "cartesian":
-            az = np.degrees(np.arctan2(pos[:, 1], pos[:, 0]))
-            el = np.degrees(np.arctan2(pos[:, 2], np.hypot(pos[:, 0], pos[:, 1])))
-        else:
-            az, el = pos[:, 0], pos[:, 1]
+        if not np.isfinite(ir).all():
+            raise RecordingError(f"{path.name}: Data.IR holds NaN or infinite values")
+        stated = float(np.asarray(s.Data_SamplingRate).ravel()[0])
+        if rate is None:
+            rate = stated
+            if round(rate) not in _USUAL_RATES:
+                log.warning("%s states a sampling rate of %g Hz, not a usual audio rate; if it is wrong, give the "
+                            "right one (--hrtf-rate)", path.name, rate)
+        if not (np.isfinite(rate) and 1000 <= rate <= 768000):
+            raise RecordingError(f"{path.name}: sampling rate {rate!r} Hz is not plausible", "give --hrtf-rate")
+        az, el = _listener_directions(s, path.name)
         delay = np.broadcast_to(np.asarray(s.Data_Delay, dtype=np.float64).reshape(-1, 2), (ir.shape[0], 2))
+        if not np.isfinite(delay).all() or (delay < 0).any() or delay.max() > 10 * rate:
+            raise RecordingError(f"{path.name}: Data.Delay holds negative, non-finite or absurd values")
         if np.any(delay != 0):
-            ir = _fractional_delay(np.concatenate([ir, np.zeros_like(ir)], axis=2), delay)
-        return cls(ir, rate, az, el, path.stem)
+            pad = int(np.ceil(delay.max())) + 1
+            ir = _fractional_delay(np.concatenate([ir, np.zeros((*ir.shape[:2], pad))], axis=2), delay)
+        removed = 0
+        if remove_common_delay and ir.shape[2] > 16:
+            first = float(onset_times(ir, rate).min()) * rate
+            removed = max(int(np.floor(first)) - 8, 0)
+            if removed:
+                ir = ir[:, :, removed:]
+        out = cls(ir, float(rate), az, el, path.stem)
+        out.removed_delay_s = removed / float(rate)
+        return out
 
     def resample(self, rate: float) -> HRTF:
         """The same set at another sampling rate (polyphase)."""
@@ -178,7 +239,7 @@ class HRTF:
 
         fr = Fraction(float(rate) / self.rate).limit_denominator(1000)
         ir = resample_poly(self.ir, fr.numerator, fr.denominator, axis=2)
-        return HRTF(ir, float(rate), self.azimuth, self.elevation, self.name)
+        return HRTF(ir, float(rate), self.azimuth, self.elevation, self.name, self.removed_delay_s)
 
     # -- lookup --------------------------------------------------------------------
     def _interp(self) -> _Interpolator:
@@ -262,6 +323,24 @@ class _Interpolator:
         return _fractional_delay(base, (onset - self.ref) * self.rate)
 
 
+def hrtf_diagnostics(h: HRTF, itd: np.ndarray | None = None, ild: np.ndarray | None = None) -> dict:
+    """How regular a set is: the angle from each direction to its nearest neighbour, the ITD
+    change to that neighbour (a jagged ITD curve shows as large jumps), and how many directions'
+    ITD (> 20 µs) and ILD (> 1 dB) point to different sides."""
+    itd = h.itd() if itd is None else itd
+    ild = h.ild_db() if ild is None else ild
+    u = unit_vector(h.azimuth, h.elevation)
+    cos = u @ u.T
+    np.fill_diagonal(cos, -2.0)
+    nearest = np.argmax(cos, axis=1)
+    spacing = np.degrees(np.arccos(np.clip(cos[np.arange(len(u)), nearest], -1, 1)))
+    jump = np.abs(itd - itd[nearest]) * 1e6
+    disagree = int(((np.sign(itd) != np.sign(ild)) & (np.abs(ild) > 1) & (np.abs(itd) > 20e-6)).sum())
+    return {"spacing_median_deg": float(np.median(spacing)), "spacing_max_deg": float(spacing.max()),
+            "itd_jump_median_us": float(np.median(jump)), "itd_jump_max_us": float(jump.max()),
+            "itd_ild_disagree": disagree}
+
+
 def spherical_head(rate: float = 48000.0, *, radius: float = HEAD_RADIUS_M, n_taps: int = 256,
                    azimuth_step: float = 5.0, elevation_step: float = 10.0, c: float = SPEED_OF_SOUND) -> HRTF:
     """Brown & Duda's spherical-head model on a grid: per ear a one-pole/one-zero head
@@ -291,9 +370,9 @@ def spherical_head(rate: float = 48000.0, *, radius: float = HEAD_RADIUS_M, n_ta
     return HRTF(ir, float(rate), az, el, "spherical-head")
 
 
-def load_hrtf(spec: str | None, rate: float) -> HRTF:
-    """``None`` or ``"sphere"`` → :func:`spherical_head`; else a SOFA file, resampled to
-    ``rate``."""
+def load_hrtf(spec: str | None, rate: float, *, hrtf_rate: float | None = None) -> HRTF:
+    """``None`` or ``"sphere"`` → :func:`spherical_head`; else a SOFA file (its stated rate
+    overridden by ``hrtf_rate``), resampled to ``rate``."""
     if spec in (None, "", "sphere", "spherical-head"):
         return spherical_head(rate)
-    return HRTF.from_sofa(spec).resample(rate)
+    return HRTF.from_sofa(spec, rate=hrtf_rate).resample(rate)

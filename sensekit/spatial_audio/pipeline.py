@@ -225,6 +225,8 @@ class RenderPipeline:
         Scene JSON (moving sources, listener keyframes).
     hrtf : path or None
         SOFA file; None: the spherical head.
+    hrtf_rate : float or None
+        The SOFA file's true sampling rate, where its stated one is wrong.
     room : (float, float, float) or None
         Shoebox room (m), listener at its centre: early reflections and late reverberation.
     rt60 : list of float
@@ -242,6 +244,7 @@ class RenderPipeline:
     distances: list[float] = dataclasses.field(default_factory=lambda: [1.0])
     scene: str | os.PathLike | None = None
     hrtf: str | os.PathLike | None = None
+    hrtf_rate: float | None = None
     room: tuple[float, float, float] | None = None
     rt60: list[float] = dataclasses.field(default_factory=lambda: [0.5])
     block: int = 256
@@ -275,7 +278,7 @@ class RenderPipeline:
                                      f"channel ({n})")
             scene = Scene.static(*values)
         self.scene_ = scene
-        h = load_hrtf(str(self.hrtf) if self.hrtf else None, info.rate)
+        h = load_hrtf(str(self.hrtf) if self.hrtf else None, info.rate, hrtf_rate=self.hrtf_rate)
         self.hrtf_ = h
         if self.room is None:
             return make_renderer(scene, h, mode=self.mode, order=self.order, block=self.block)
