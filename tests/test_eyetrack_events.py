@@ -408,3 +408,23 @@ def test_a_backward_clock_jump_counts_every_dropped_sample(tmp_path):
     r = runner.invoke(app, ["eyetrack", "events", str(path), "--units", "deg"])
     assert r.exit_code == 0, r.output
     assert "900 samples repeat or go back in time" in r.stderr
+
+
+def test_online_saccades_are_causal_block_invariant_and_fast_to_detect():
+    """Issue 17: onsets within milliseconds, block-invariant, state that fits in a few numbers."""
+    from sensekit.eyetrack.bench import online_scores
+    from sensekit.eyetrack.online import ONSET, OnlineSaccades
+    from sensekit.eyetrack.synth import gaze_signal
+
+    x, y, truth = gaze_signal(duration_s=30.0, rate=500.0, rng=21)
+    info = StreamInfo("gaze", "gaze", 500.0, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
+    data = np.column_stack([x, y])
+    assert_block_invariant(OnlineSaccades, info, data)
+    stage = OnlineSaccades()
+    stage.open(info)
+    assert stage.latency_s == pytest.approx(0.005)
+    ev = feed(stage, [Frame(info, data, t0=0.0)]).data
+    assert (ev[:, 0] == ONSET).sum() > 20 and (ev[ev[:, 0] == ONSET, 2] > 0).all()
+    s = online_scores(x, y, 500.0, truth.astype(int))  # the simulator at 500 Hz chose k = 4
+    assert s["delay_median_ms"] <= 6.001 and s["hit_rate_ge2deg"] >= 0.95 and s["false_onsets_per_fixation_min"] < 1
+    assert s["landing_error_25pct_deg"] < 0.5 * s["landing_baseline_25pct_deg"]

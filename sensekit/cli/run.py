@@ -146,6 +146,8 @@ def run_eyetrack(
                                             "the pupil stream is published."),
     detector: str = typer.Option("adaptive", "--detector", help="Event detector: adaptive, adaptive-hr, nh2010, ivt, idt."),
     chunk: float = typer.Option(0.5, "--chunk", min=0.05, help="Event-detector chunk (s): the labels' latency."),
+    online: bool = typer.Option(False, "--online", help="Publish saccade onsets/offsets and blinks as they happen "
+                                "(a few ms behind, with each event's time and detection delay) instead of labels."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     lsl: str | None = LSL_OPTION,
     jsonl: bool = JSONL_OPTION,
@@ -157,7 +159,8 @@ def run_eyetrack(
     from ..core.sources import open_source
     from ..eyetrack.pipeline import EyePipeline
 
-    pipe = EyePipeline(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25), params=detector_params(settings))
+    pipe = EyePipeline(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25), params=detector_params(settings),
+                       online=online)
     with stop_on_signals() as stop:
         src = open_source(source)
         if src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):

@@ -41,6 +41,9 @@ class EyePipeline:
         Samples either side of a chunk the detector sees (live).
     params : dict
         The detector's parameters (checked: names, types, ranges).
+    online : bool
+        Causal saccade onsets, offsets and blinks as they happen
+        (:class:`~sensekit.eyetrack.online.OnlineSaccades`, a few ms behind) instead of labels.
 
     Examples
     --------
@@ -57,12 +60,17 @@ class EyePipeline:
     chunk_s: float | None = None
     context_s: float = 0.5
     params: dict = dataclasses.field(default_factory=dict)
+    online: bool = False
 
     def __post_init__(self) -> None:
         self.params = check_detector_params(self.detector, dict(self.params))
 
     def events_chain(self) -> Chain:
-        """Gaze (deg) -> per-sample labels (x, y, speed, label)."""
+        """Gaze (deg) -> per-sample labels (x, y, speed, label), or online events."""
+        if self.online:
+            from .online import OnlineSaccades
+
+            return Chain(OnlineSaccades())
         return Chain(EventDetector(self.detector, chunk_s=self.chunk_s, context_s=self.context_s, **self.params))
 
     def camera_chain(self, image_info: StreamInfo, calibration: str | os.PathLike | None = None) -> Chain:
