@@ -428,3 +428,21 @@ def test_online_saccades_are_causal_block_invariant_and_fast_to_detect():
     s = online_scores(x, y, 500.0, truth.astype(int))  # the simulator at 500 Hz chose k = 4
     assert s["delay_median_ms"] <= 6.001 and s["hit_rate_ge2deg"] >= 0.95 and s["false_onsets_per_fixation_min"] < 1
     assert s["landing_error_25pct_deg"] < 0.5 * s["landing_baseline_25pct_deg"]
+
+
+def test_overlap_f1_and_joined_fragments():
+    from sensekit.eyetrack.detectors import _join_fragments
+    from sensekit.eyetrack.labels import UNDEFINED, overlap_f1
+
+    truth = np.array([1] * 50 + [2] * 10 + [1] * 40)
+    split = truth.copy()
+    split[20:22] = UNDEFINED  # a 2-sample spike splits the first fixation
+    f = overlap_f1(truth, split, 1)
+    assert f["n_pred"] == 3 and f["n_matched"] == 2 and f["precision"] == pytest.approx(2 / 3)
+    _join_fragments(split, 5)
+    np.testing.assert_array_equal(split, truth)
+    assert overlap_f1(truth, split, 1)["f1"] == 1.0 and overlap_f1(truth, split, 2)["f1"] == 1.0
+    long_gap = truth.copy()
+    long_gap[20:30] = UNDEFINED  # as long as a saccade: kept
+    _join_fragments(long_gap, 5)
+    assert (long_gap[20:30] == UNDEFINED).all()

@@ -431,6 +431,21 @@ def _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, mi
     return peak, onset
 
 
+def _join_fragments(labels: np.ndarray, shortest: int) -> None:
+    """An undefined run shorter than ``shortest`` samples (too short for a saccade: a velocity
+    spike) between two runs of the same fixation or pursuit joins them, so one fixation is not
+    split in two. In place."""
+    starts, stops, codes = label_runs(labels)
+    if len(codes) < 3:
+        return
+    mid = np.arange(1, len(codes) - 1)
+    same = codes[mid - 1] == codes[mid + 1]
+    join = ((codes[mid] == UNDEFINED) & (stops[mid] - starts[mid] < shortest) & same
+            & np.isin(codes[mid - 1], (FIXATION, PURSUIT)))
+    for i in mid[join].tolist():
+        labels[starts[i]:stops[i]] = codes[i - 1]
+
+
 def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: float = 100.0, peak_sd: float = 6.0,
              onset_sd: float = 3.0, min_saccade_s: float = 0.01, max_saccade_s: float = 0.15,
              pso_window_s: float = 0.04, min_pso_s: float = 0.002, threshold_floor: float | str = "auto",
@@ -438,7 +453,7 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
              pursuit_low: float | None = 2.0, min_pursuit_s: float = 0.06, min_fixation_s: float = 0.06,
              spread_window_s: float = 1.0, spread_threshold: float | None = 0.25, spread_low: float = 1.0,
              spread_min_s: float = 0.4, loss_margin_s: float = 0.01,
-             robust: bool = True, velocity=None) -> np.ndarray:
+             robust: bool = True, join_fragments: bool = True, velocity=None) -> np.ndarray:
     """sensekit's detector: :func:`nh2010` saccades and PSOs, then fixation vs smooth
     pursuit.
 
@@ -453,7 +468,10 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     still covers half the window — exceeds ``spread_threshold`` (deg; ``None``: off), a
     stretch above ``spread_low`` (deg/s) that lasts ``spread_min_s`` is pursuit too.
     Pursuit and fixation runs shorter than their minimum durations are absorbed by their
-    neighbours. Lost samples and ``loss_margin_s`` around them are blink.
+    neighbours, and with ``join_fragments`` an undefined run shorter than ``min_saccade_s`` (a
+    velocity spike that made no saccade) between two runs of the same class joins them: a
+    fixation is not split into two events. Lost samples and ``loss_margin_s`` around them are
+    blink.
 
     ``threshold_floor`` (deg/s) keeps the adaptive peak threshold above the noise of very
     clean data — ``"auto"``: 8 × the median speed within 20–40 deg/s, so quiet 1000 Hz
@@ -508,6 +526,8 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     pursuit = _drop_short_runs(_fill_short_gaps(pursuit, lf) & inter, lp)
     labels[pursuit] = PURSUIT
     labels[fast] = UNDEFINED
+    if join_fragments:
+        _join_fragments(labels, max(int(round(min_saccade_s * rate)), 1))
     lost = np.isnan(speed)
     if lost.any():
         # saccade-like runs that touch lost data are the eyelid's movement: blink

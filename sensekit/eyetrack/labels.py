@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["UNDEFINED", "FIXATION", "SACCADE", "PSO", "PURSUIT", "BLINK", "LABEL_NAMES", "label_runs",
+__all__ = ["UNDEFINED", "FIXATION", "SACCADE", "PSO", "PURSUIT", "BLINK", "LABEL_NAMES", "label_runs", "overlap_f1",
            "EVENT_FIELDS", "events_table", "event_f1"]
 
 UNDEFINED, FIXATION, SACCADE, PSO, PURSUIT, BLINK = 0, 1, 2, 3, 4, 5
@@ -117,6 +117,38 @@ def event_f1(true_labels, pred_labels, code: int, rate: float, tolerance_s: floa
     rec = matched / t_start.size if t_start.size else float("nan")
     f1 = 2 * prec * rec / (prec + rec) if prec + rec > 0 else 0.0
     return {"precision": prec, "recall": rec, "f1": f1, "n_true": int(t_start.size), "n_pred": int(p_start.size),
+            "n_matched": matched}
+
+
+def overlap_f1(true_labels, pred_labels, code: int) -> dict[str, float]:
+    """Event-level F1 of one class by overlap matching: a true event is a hit when the predicted
+    event that overlaps it most is of the same class (each predicted event counts once).
+
+    Returns
+    -------
+    dict
+        ``precision``, ``recall``, ``f1``, ``n_true``, ``n_pred``, ``n_matched``.
+    """
+    true_labels, pred_labels = np.asarray(true_labels), np.asarray(pred_labels)
+    t_start, t_stop = _class_runs(true_labels, code)
+    p_start, p_stop, p_code = label_runs(pred_labels)
+    n_pred = int(np.sum(p_code == code))
+    matched = 0
+    used = np.zeros(len(p_start), dtype=bool)
+    for a, b in zip(t_start.tolist(), t_stop.tolist(), strict=True):
+        lo = int(np.searchsorted(p_stop, a, side="right"))
+        hi = int(np.searchsorted(p_start, b, side="left"))
+        if hi <= lo:
+            continue
+        overlap = np.minimum(p_stop[lo:hi], b) - np.maximum(p_start[lo:hi], a)
+        best = lo + int(np.argmax(overlap))
+        if p_code[best] == code and not used[best]:
+            used[best] = True
+            matched += 1
+    prec = matched / n_pred if n_pred else float("nan")
+    rec = matched / t_start.size if t_start.size else float("nan")
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec > 0 else 0.0
+    return {"precision": prec, "recall": rec, "f1": f1, "n_true": int(t_start.size), "n_pred": n_pred,
             "n_matched": matched}
 
 
