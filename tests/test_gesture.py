@@ -214,6 +214,8 @@ def test_calibrate_gesture_from_a_video(shared_data, tmp_path):
                                  "-o", str(cal)])
     assert r.exit_code == 0, r.output
     assert "cross-validated accuracy" in r.stdout
+    # stderr is not a terminal here: a line per phase, not one per frame run together with \r
+    assert "\r" not in r.stderr and r.stderr.count("FIRST: collecting 20 samples") == 1
     doc = json.loads(cal.read_text())
     assert doc["chain"] == "gesture" and doc["params"]["learned"]["classes"] == ["first", "second"]
     r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--gestures", "a,b", "--samples", "150",

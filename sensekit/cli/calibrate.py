@@ -218,6 +218,7 @@ def calibrate_gesture(
     stage = HandLandmarks(model, max_hands=1, mirrored=mirrored)
     stage.open(src.info)
     points, labels = [], []
+    last_phase = None
     frames = iter(src)
     try:
         with stop_on_signals() as stop:
@@ -243,7 +244,12 @@ def calibrate_gesture(
                     if show:
                         _show(frame.data[0], lm, status)
                     else:
-                        err.print(status, end="\r", highlight=False)
+                        if err.is_terminal:
+                            err.print(status, end="\r", highlight=False)
+                        elif (name, ready) != last_phase:  # a log, not an animation: a line per phase
+                            err.print(f"{name.upper()}: " + (f"collecting {samples} samples" if ready else
+                                                             f"get ready ({countdown:g} s)"), highlight=False)
+                            last_phase = (name, ready)
     finally:
         src.close()
         stage.close()

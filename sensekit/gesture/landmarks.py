@@ -128,8 +128,11 @@ class HandLandmarks(Stage):
 
     def _reset(self) -> None:
         self.close()
+        from ..core.sources.base import quiet_stderr
+
         try:
-            self._landmarker = self._vision.HandLandmarker.create_from_options(self._options)
+            with quiet_stderr():  # MediaPipe/LiteRT print their start-up (delegates, feedback tensors) to fd 2
+                self._landmarker = self._vision.HandLandmarker.create_from_options(self._options)
             _OPEN.add(self)
         except Exception as e:
             raise DeviceError(f"the hand landmarker model {str(find_model(self.model_path))!r} cannot be loaded "
