@@ -130,3 +130,38 @@ def test_cli_run_equals_the_pipeline_and_the_bench_path(tmp_path):
     assert len(cli) > 20
     np.testing.assert_array_equal(cli, piped)
     np.testing.assert_array_equal(piped, bench)
+
+
+def test_trials_are_checked_as_they_are_recorded(tmp_path):
+    """Issue 19: a NaN channel was reported only after the whole session (naming a
+    cross-validation fold), a flat channel warned 7 times, and an empty recording reached the
+    chain as numpy warnings."""
+    from sensekit.core import Frame, StreamInfo, run
+    from sensekit.core.sinks import HDF5Sink
+    from sensekit.emg.calibrate import trial_problems
+    from sensekit.emg.synth import EMGSimulator
+
+    rate = 500.0
+    t = np.arange(1000) / rate
+    good = np.random.default_rng(0).normal(size=1000)
+    x = np.column_stack([good, np.zeros(1000), np.sin(2 * np.pi * 50 * t) * 5 + 0.1 * good,
+                         np.clip(good * 3, -1, 1), np.where(t > 1, np.nan, good)])
+    found = dict(trial_problems(x, rate, ["ok", "flat", "hum", "clip", "nan"]))
+    assert set(found) == {"flat", "hum", "clip", "nan"}
+    assert "flat" in found["flat"] and "50 Hz" in found["hum"] and "clipped" in found["clip"] and "NaN" in found["nan"]
+    # a session recorded with a dead electrode: one warning for it, naming the trial, during the session
+    sim = EMGSimulator(4, 3, rate=rate, seed=1)
+    trials = sim.trials(reps=2, duration_s=2.0)
+    data = np.concatenate([tr.data for tr in trials.trials]).astype("float32")
+    data[:, 2] = 0.0
+    info = StreamInfo("band", "emg", rate, (4,), dtype="float32")
+    rec = tmp_path / "session.h5"
+    run(iter([Frame(info, data, t0=0.0)]), None, HDF5Sink(rec), info=info)
+    r = runner.invoke(app, ["calibrate", "emg", str(rec), "--classes", "rest,a,b", "--reps", "2", "--hold", "2",
+                            "--pause", "0", "--lead", "0", "-o", str(tmp_path / "cal.json")])
+    assert r.stderr.count("flat (a disconnected electrode?)") == 1, r.stderr
+    assert "rest (repetition 1): channel 'ch2'" in r.stderr
+    empty = tmp_path / "empty.csv"
+    empty.write_text("time,a,b,c,d\n")
+    r = runner.invoke(app, ["run", "emg", str(empty), "-c", str(tmp_path / "cal.json")])
+    assert r.exit_code == 2 and "holds no samples" in r.stderr and "Traceback" not in r.output

@@ -76,7 +76,11 @@ def calibrate_emg(
         if src.info.kind not in ("emg", "exg", UNKNOWN_KIND) or len(src.info.shape) != 1:
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; EMG calibration "
                  "needs a 1-D emg/exg stream")
-        recorder = SessionRecorder(protocol)
+        def problem(prompt, channel, what) -> None:  # said at once, while the user can still fix it
+            err.print(f"[yellow]warning:[/] {names[prompt.label]} (repetition {prompt.rep + 1}): channel "
+                      f"{channel!r} {what}", highlight=False)
+
+        recorder = SessionRecorder(protocol, on_problem=problem)
 
         def view():
             prompt, left = protocol.prompt_at(recorder.elapsed_s)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 
 import numpy as np
 
@@ -20,7 +21,44 @@ from ..learn.metrics import classification_metrics
 from .datasets import EMGTrials, Trial
 from .pipeline import EMGPipeline
 
-__all__ = ["Protocol", "Prompt", "SessionRecorder", "cross_validate"]
+__all__ = ["Protocol", "Prompt", "SessionRecorder", "cross_validate", "trial_problems"]
+
+#: Mains frequencies looked for in a trial.
+MAINS_HZ = (50.0, 60.0)
+
+
+def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, str]]:
+    """What is wrong with each channel of one recorded trial: ``(channel, problem)`` for NaN or
+    infinite samples, a flat (disconnected) channel, a clipped one (more than 1 % of the samples
+    at the channel's extreme), and one dominated by mains hum (more than half its power within
+    ±2 Hz of 50 or 60 Hz or their harmonics)."""
+    x = np.asarray(data, dtype=np.float64)
+    out = []
+    if x.ndim != 2 or not len(x):
+        return out
+    for c, name in enumerate(channels):
+        v = x[:, c]
+        if not np.isfinite(v).all():
+            out.append((name, f"{int((~np.isfinite(v)).sum())} NaN/infinite samples"))
+            continue
+        spread = float(np.std(v))
+        if spread <= 1e-12 * max(1.0, float(np.abs(v).max())):
+            out.append((name, "flat (a disconnected electrode?)"))
+            continue
+        peak = float(np.abs(v).max())
+        if np.mean(np.abs(v) >= peak * (1 - 1e-9)) > 0.01:
+            out.append((name, "clipped (the amplifier saturates)"))
+        if rate >= 200 and len(v) >= rate / 2:
+            spec = np.abs(np.fft.rfft(v - v.mean())) ** 2
+            f = np.fft.rfftfreq(len(v), 1 / rate)
+            for mains in MAINS_HZ:
+                hum = np.zeros(len(f), dtype=bool)
+                for h in np.arange(mains, rate / 2, mains):
+                    hum |= np.abs(f - h) <= 2.0
+                if spec[hum].sum() > 0.5 * spec.sum():
+                    out.append((name, f"dominated by {mains:g} Hz mains hum (notch it: --notch {mains:g})"))
+                    break
+    return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,19 +115,45 @@ class Protocol:
 
 
 class SessionRecorder:
-    """Collects the samples of each prompt from the frames of a run (``on_block``)."""
+    """Collects the samples of each prompt from the frames of a run (``on_block``), and checks
+    each trial as soon as it is complete (:func:`trial_problems`): ``on_problem(prompt, channel,
+    problem)`` is called at once, once per channel and problem in the session."""
 
-    def __init__(self, protocol: Protocol) -> None:
+    def __init__(self, protocol: Protocol, on_problem=None) -> None:
         self.protocol = protocol
         self.chunks: list[np.ndarray] = []
         self.n = 0
         self.info = None
+        self.on_problem = on_problem
+        self._checked = 0
+        self.problems: list[tuple[Prompt, str, str]] = []
+        self._reported: set[tuple[str, str]] = set()
 
     def __call__(self, frame: Frame, _out, _report) -> None:
         if self.info is None:
             self.info = frame.info
         self.chunks.append(np.asarray(frame.data, dtype=np.float64))
         self.n += frame.n
+        self._check_finished()
+
+    def _check_finished(self) -> None:
+        prompts = self.protocol.prompts
+        rate = self.info.rate
+        while self._checked < len(prompts):
+            p = prompts[self._checked]
+            b = int(round((p.start_s + p.hold_s) * rate))
+            if b > self.n:
+                return
+            a = int(round((p.start_s + self.protocol.trim_s) * rate))
+            x = np.concatenate(self.chunks)[a:b] if self.chunks else np.empty((0, 1))
+            for channel, problem in trial_problems(x, rate, self.info.channels):
+                self.problems.append((p, channel, problem))
+                key = (channel, problem.split(" (")[0])
+                if key not in self._reported:
+                    self._reported.add(key)
+                    if self.on_problem is not None:
+                        self.on_problem(p, channel, problem)
+            self._checked += 1
 
     @property
     def elapsed_s(self) -> float:
@@ -116,9 +180,15 @@ def cross_validate(pipe: EMGPipeline, trials: EMGTrials) -> tuple[dict, dict]:
     if len(reps) < 2:
         raise ParameterError("cross-validation needs at least 2 repetitions")
     ys, ps = [], []
-    for r in reps:
-        fold = copy.deepcopy(pipe).fit(trials.select(rep=[k for k in reps if k != r]))
-        y, d, _ = fold.decide(trials.select(rep=r))
-        ys.append(y)
-        ps.append(d[:, 0].astype(int))
+    log = logging.getLogger("sensekit")
+    level = log.level
+    log.setLevel(logging.ERROR)  # the channel warnings were given when the trials were recorded
+    try:
+        for r in reps:
+            fold = copy.deepcopy(pipe).fit(trials.select(rep=[k for k in reps if k != r]))
+            y, d, _ = fold.decide(trials.select(rep=r))
+            ys.append(y)
+            ps.append(d[:, 0].astype(int))
+    finally:
+        log.setLevel(level)
     return classification_metrics(np.concatenate(ys), np.concatenate(ps), labels=list(range(len(trials.classes))))

@@ -116,8 +116,9 @@ class EMGPipeline:
             bad = ~np.isfinite(t.data)
             if bad.any():
                 ch = trials.info.channels[int(np.flatnonzero(bad.any(axis=0))[0])]
-                raise ParameterError(f"calibration trial (class {t.label}, rep {t.rep}) has NaN/inf samples on channel "
-                                     f"{ch!r}", "check that electrode and record the calibration again")
+                name = trials.classes[t.label] if 0 <= t.label < len(trials.classes) else t.label
+                raise ParameterError(f"calibration trial {name!r} (repetition {t.rep + 1}) has NaN/inf samples on "
+                                     f"channel {ch!r}", "check that electrode and record the calibration again")
         w, y, _ = self.windows(trials)
         names = resolve_features(self.features)
         x = compute_features(w, names, rate=trials.info.rate, **self.feature_params)

@@ -15,10 +15,12 @@ __all__ = ["JSONLinesSink"]
 
 
 class JSONLinesSink:
-    """Write one JSON object per sample: ``{"stream", "t", "seq", "data"}``.
+    """Write one JSON object per sample: ``{"stream", "t", "seq", "block", "data"}``.
 
-    ``data`` is a number for scalar samples, else a (nested) list. Non-finite values
-    are written as ``null``. A ``{"stream_info": ...}`` line comes first.
+    ``seq`` counts the samples written (for a decoder: its decisions, 0, 1, 2, ...), ``block``
+    is the sequence number of the block that carried the sample. ``data`` is a number for
+    scalar samples, else a (nested) list. Non-finite values are written as ``null``. A
+    ``{"stream_info": ...}`` line comes first.
 
     Parameters
     ----------
@@ -35,6 +37,7 @@ class JSONLinesSink:
     def open(self, info: StreamInfo) -> None:
         self._out = self.out if self.out is not None else sys.stdout
         self._name = info.name
+        self._count = 0
         if self.header:
             self._out.write(json.dumps({"stream_info": info.to_dict()}) + "\n")
 
@@ -46,7 +49,8 @@ class JSONLinesSink:
             data[bad] = None
         lines = []
         for t, row in zip(frame.times.tolist(), data.tolist(), strict=True):
-            lines.append(json.dumps({"stream": self._name, "t": t, "seq": frame.seq, "data": row}))
+            lines.append(json.dumps({"stream": self._name, "t": t, "seq": self._count, "block": frame.seq, "data": row}))
+            self._count += 1
         self._out.write("\n".join(lines) + "\n")
         self._out.flush()
 

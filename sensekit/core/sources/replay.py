@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+from ...errors import RecordingError
 from ..frame import Frame
 from ..recording import open_recording
 from .base import Source
@@ -33,6 +34,9 @@ class ReplaySource(Source):
         self.recording = open_recording(path)
         self.stream = self.recording.stream_name(stream)
         self.info = self.recording.streams[self.stream]
+        if self.recording.n_samples(self.stream) == 0:
+            self.recording.close()
+            raise RecordingError(f"{path} holds no samples (stream {self.stream!r})", "record some data first")
         self.block_size = block_size
         self.realtime = realtime
         self.description = f"{path} [{self.stream}]"
