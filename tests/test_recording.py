@@ -140,3 +140,51 @@ def test_sinks_refuse_streams_their_format_cannot_hold(tmp_path):
     with pytest.raises(StreamFormatError, match="CSV holds 1-D samples"):
         CSVSink(tmp_path / "x.csv").open(image)
     HDF5Sink(tmp_path / "x.h5").open(image)  # HDF5 takes any shape
+
+
+def test_capture_several_sources_into_one_file(tmp_path, monkeypatch):
+    """Issue 21: several sources into one recording, one stream each; a failing device stops the
+    capture cleanly (everything kept) or, with --keep-going, the others go on."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.core.sources import SynthSource, open_source
+    from sensekit.errors import DeviceError
+
+    runner = CliRunner()
+    out = tmp_path / "session.h5"
+    r = runner.invoke(app, ["capture", "synth:sine?rate=1000", "synth:noise?rate=500&channels=3", "synth:sine?rate=200",
+                            "-o", str(out), "--duration", "2", "--quiet"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["info", "--json", str(out)])
+    rows = {row["stream"]: row for row in json.loads(r.stdout)["streams"]}
+    assert {k: v["samples"] for k, v in rows.items()} == {"synth-sine": 2000, "synth-noise": 1000, "synth-sine_2": 400}
+    assert all(row["start_s"] == 0.0 and row["end_s"] == pytest.approx(2.0) for row in rows.values())
+
+    class Failing(SynthSource):
+        def _frames(self):
+            for k, frame in enumerate(super()._frames()):
+                if k == 3:
+                    raise DeviceError("the band was unplugged")
+                yield frame
+
+    def fake_open(text, **kw):
+        if text == "band":
+            return Failing("noise", rate=100.0, channels=2, block_size=10)
+        return open_source(text, **kw)
+
+    import sensekit.core.sources as sources_module
+
+    monkeypatch.setattr(sources_module, "open_source", fake_open)
+    args = ["capture", "synth:sine?rate=1000&realtime=1", "band", "-o", str(tmp_path / "f.h5"), "--duration", "1",
+            "--quiet"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 1 and "the band was unplugged" in r.stderr and "keeps every sample received" in r.stderr
+    with open_recording(tmp_path / "f.h5") as rec:
+        assert rec.n_samples("synth-noise") == 30 and rec.n_samples("synth-sine") < 1000
+    r = runner.invoke(app, [*args[:-1], "--keep-going", "--quiet", "--overwrite"])
+    assert r.exit_code == 0, r.output
+    with open_recording(tmp_path / "f.h5") as rec:
+        assert rec.n_samples("synth-sine") == 1000 and rec.n_samples("synth-noise") == 30

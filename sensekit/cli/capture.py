@@ -70,7 +70,8 @@ class CaptureDisplay:
 
 
 def capture(
-    source: str = typer.Argument(..., help="Source string: mic:0, lsl:type=EMG, brainflow:synthetic, synth:sine, ..."),
+    sources: list[str] = typer.Argument(..., help="Source string(s): mic:0, camera:0, lsl:type=EMG, brainflow:synthetic, "
+                                        "synth:sine, ...; several are recorded into one file, one stream each."),
     output: Path = typer.Option(..., "-o", "--output", help="Output recording (.h5)."),
     duration: float | None = typer.Option(None, "--duration", "-d", min=0, help="Seconds to record; default until Ctrl-C."),
     channels: int | None = typer.Option(None, "--channels", min=1, help="Channels to capture (microphones, simulators)."),
@@ -80,14 +81,26 @@ def capture(
                                      "a preset (respeaker4, respeaker6, uma8, headset2, linear4) or a .json file."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live display."),
+    keep_going: bool = typer.Option(False, "--keep-going", help="With several sources: when one fails, record the "
+                                    "others on (default: stop them all, keeping everything received)."),
 ) -> None:
-    """Record a live source to a sensekit HDF5 file; Ctrl-C or SIGTERM stops it safely."""
+    """Record live sources to a sensekit HDF5 file (several: one stream each, on one clock);
+    Ctrl-C or SIGTERM stops it safely."""
     from ..core.run import run
     from ..core.sinks import HDF5Sink
     from ..core.sources import open_source
     if output.suffix.lower() not in (".h5", ".hdf5"):
         fail(f"capture writes sensekit HDF5: name the output *.h5, not {output.name!r} "
              "(convert it afterwards with 'sensekit convert')")
+    if output.exists() and not overwrite:
+        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    if len(sources) > 1:
+        if array is not None:
+            fail("--array describes one microphone stream: capture the array alone, or store the geometry in its "
+                 "source (e.g. a recording made with --array)")
+        _capture_many(sources, output, duration, channels, rate, block_size, keep_going, quiet)
+        return
+    source = sources[0]
     with stop_on_signals() as stop:
         src = open_source(source, channels=channels, rate=rate, block_size=block_size)
         chain = None
@@ -111,3 +124,56 @@ def capture(
         f"{report.dropped_blocks} dropped block(s), {report.gaps} gap(s); stopped by {report.stopped_by}",
         highlight=False,
     )
+
+
+def _capture_many(texts: list[str], output: Path, duration, channels, rate, block_size, keep_going: bool,
+                  quiet: bool) -> None:
+    """Several sources into one file; a table of the streams, live, then one line each."""
+    from ..core.multicapture import capture_sources
+    from ..core.sources import open_source
+
+    opened = []
+    try:
+        for text in texts:  # every device opens (or is named in the error) before any data flows
+            opened.append(open_source(text, channels=channels, rate=rate, block_size=block_size))
+    except BaseException:
+        for src in opened:
+            src.close()
+        raise
+    start = time.monotonic()
+
+    class View:
+        reports: list = []
+
+        def update(self, reports) -> None:
+            self.reports = reports
+
+        def __rich__(self):
+            table = Table(title=f"{output} - {time.monotonic() - start:,.1f} s" + (f" of {duration:g} s" if duration
+                                                                                   else " (Ctrl-C stops)"))
+            for col in ("stream", "source", "samples", "rate", "drops"):
+                table.add_column(col, justify="right" if col in ("samples", "rate", "drops") else "left")
+            for r in self.reports:
+                elapsed = max(time.monotonic() - start, 1e-9)
+                table.add_row(r.name, r.description, f"{r.report.samples_in:,}",
+                              f"{r.report.samples_in / elapsed:,.1f} Hz", str(r.report.dropped_blocks))
+            return table
+
+    view = View()
+    with stop_on_signals() as stop:
+        if quiet:
+            reports = capture_sources(opened, output, duration_s=duration, stop=stop, keep_going=keep_going,
+                                      overwrite=True)
+        else:
+            with Live(view, console=err, refresh_per_second=4, transient=True):
+                reports = capture_sources(opened, output, duration_s=duration, stop=stop, keep_going=keep_going,
+                                          overwrite=True, on_block=view.update)
+    for r in reports:
+        seconds = r.report.samples_in / r.rate if r.rate else r.report.wall_s
+        out.print(f"stream {r.name!r} ({r.description}): {r.report.samples_in:,} samples ({seconds:.2f} s), "
+                  f"{r.report.dropped_blocks} dropped block(s); stopped by {r.report.stopped_by}"
+                  + (f": {r.error}" if r.error else ""), highlight=False, soft_wrap=True)
+    failed = [r for r in reports if r.error]
+    if failed and not keep_going:
+        fail(f"{failed[0].description} failed ({failed[0].error}); the capture stopped there, and {output} keeps "
+             "every sample received (--keep-going records the other sources on)", 1)

@@ -23,13 +23,24 @@ def describe(path: Path) -> list[dict]:
             row = {"stream": name, "kind": info.kind, "rate_hz": info.rate, "shape": list(info.shape),
                    "channels": list(info.channels), "dtype": info.dtype, "unit": info.unit, "samples": n,
                    "duration_s": rec.duration_s(name), "gaps": sum(1 for s in segs[1:] if not s.dropped_before),
-                   "dropped_blocks": dropped}
+                   "dropped_blocks": dropped, **_span(rec, name, info, segs, n)}
             if isinstance(rec, HDF5Recording):
                 row["blocks"] = int(len(rec.blocks(name)))
             if getattr(rec, "truncated", False):
                 row["truncated"] = True
             rows.append(row)
     return rows
+
+
+def _span(rec, name: str, info, segs, n: int) -> dict:
+    """The times (s, the stream's clock) of a stream's first sample and of the end of its last."""
+    if n == 0:
+        return {"start_s": None, "end_s": None}
+    if info.rate > 0:
+        last = segs[-1]
+        return {"start_s": segs[0].t0, "end_s": last.t0 + (last.stop - last.start) / info.rate}
+    t = rec.read(name, 0, 1).times[0], rec.read(name, n - 1, n).times[0]
+    return {"start_s": float(t[0]), "end_s": float(t[1])}
 
 
 def info(
@@ -51,6 +62,10 @@ def info(
                       r["dtype"], r["unit"] or "-", f"{r['samples']:,}", f"{r['duration_s']:.3f} s", str(r["gaps"]),
                       str(r["dropped_blocks"]), style="red" if r["dropped_blocks"] or r["gaps"] else None)
     out.print(table)
+    if len(rows) > 1:  # several streams of one capture: where each lies on the shared clock
+        for r in rows:
+            if r["start_s"] is not None:
+                out.print(f"{r['stream']}: {r['start_s']:.3f} .. {r['end_s']:.3f} s", highlight=False)
     for r in rows:
         if r.get("truncated"):
             out.print(f"[red]{r['stream']}: truncated[/] - only the {r['samples']:,} samples shown can be read",

@@ -1,0 +1,147 @@
+"""Capture several sources into one recording, on one clock.
+
+Each source is read in its own thread (a slow or blocking device does not hold up the
+others); one writer thread — the caller's — appends every block to its stream of a single
+sensekit HDF5 file, so a capture of an eye camera, a hand camera, an EMG band and a microphone
+array is one file. Device sources stamp their samples with sensekit's monotonic clock
+(:func:`sensekit.core.sources.base.clock`), so the streams share one time base.
+
+Stops: ``stop`` (Ctrl-C, SIGTERM) ends every stream after its current block; ``duration``
+ends each regular stream after exactly ``round(duration x rate)`` samples. A source that fails
+ends the capture, with everything received kept, unless ``keep_going``: then the others go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..errors import ParameterError
+from .frame import Frame
+from .recording import RecordingWriter
+from .run import RunReport, SequenceMonitor
+from .sources.base import Source
+
+__all__ = ["StreamReport", "capture_sources"]
+
+
+@dataclasses.dataclass
+class StreamReport:
+    """One stream of a multi-source capture."""
+
+    name: str
+    description: str
+    rate: float
+    report: RunReport = dataclasses.field(default_factory=RunReport)
+    error: str = ""
+
+
+def _unique_names(sources: Sequence[Source]) -> list[str]:
+    names, seen = [], {}
+    for s in sources:
+        base = s.info.name
+        seen[base] = seen.get(base, 0) + 1
+        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return names
+
+
+def capture_sources(sources: Sequence[Source], path: str | Path, *, duration_s: float | None = None,
+                    stop: threading.Event | None = None, keep_going: bool = False, overwrite: bool = False,
+                    on_block: Callable[[list[StreamReport]], None] | None = None) -> list[StreamReport]:
+    """Record ``sources`` into one HDF5 recording, one stream each; returns a report per stream
+    (``error`` says why a stream ended early). The file is readable while it is written."""
+    if not sources:
+        raise ParameterError("no source to capture")
+    stop = stop or threading.Event()
+    names = _unique_names(sources)
+    reports = [StreamReport(n, getattr(s, "description", "") or n, s.info.rate) for n, s in zip(names, sources,
+                                                                                               strict=True)]
+    halt = threading.Event()  # every reader stops after its current block
+    blocks: queue.Queue = queue.Queue(maxsize=1024)
+
+    def read(i: int, src: Source) -> None:
+        info = src.info
+        room = round(duration_s * info.rate) if duration_s is not None and info.rate > 0 else None
+        start = time.monotonic()
+        got = 0
+        try:
+            for frame in src:
+                if room is not None and frame.n > room - got:
+                    frame = Frame._trusted(frame.info, frame.data[:max(room - got, 0)], frame.t0, None, frame.seq)
+                got += frame.n
+                blocks.put((i, frame))
+                if halt.is_set() or stop.is_set():
+                    break
+                if (room is not None and got >= room) or (room is None and duration_s is not None
+                                                           and time.monotonic() - start >= duration_s):
+                    blocks.put((i, "limit"))
+                    return
+            blocks.put((i, "interrupt" if (halt.is_set() or stop.is_set()) else "end"))
+        except Exception as e:  # noqa: BLE001 - a device's failure ends its stream, reported by name
+            blocks.put((i, e))
+
+    with RecordingWriter(path, overwrite=overwrite, swmr=True) as writer:
+        streams = [writer.add_stream(s.info.replace(name=n)) for s, n in zip(sources, names, strict=True)]
+        monitors = [SequenceMonitor(r.report) for r in reports]
+        threads = [threading.Thread(target=read, args=(i, s), daemon=True) for i, s in enumerate(sources)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        live = len(sources)
+        try:
+            while live:
+                try:
+                    i, item = blocks.get(timeout=0.1)
+                except queue.Empty:
+                    if stop.is_set():
+                        halt.set()
+                    continue
+                rep = reports[i].report
+                if isinstance(item, Frame):
+                    if monitors[i].check(item):
+                        frame = Frame._trusted(streams[i].info, item.data, item.t0, item._times, item.seq)
+                        streams[i].append(frame)
+                        rep.blocks += 1
+                        rep.samples_in += frame.n
+                        rep.samples_out += frame.n
+                    if on_block is not None:
+                        on_block(reports)
+                    continue
+                live -= 1
+                if isinstance(item, Exception):
+                    reports[i].error = f"{type(item).__name__}: {item}"
+                    rep.stopped_by = "error"
+                    if not keep_going:
+                        halt.set()
+                else:
+                    rep.stopped_by = item
+        except KeyboardInterrupt:
+            halt.set()
+        finally:
+            halt.set()
+            for r in reports:
+                r.report.wall_s = time.perf_counter() - started
+                if r.report.stopped_by == "end" and (stop.is_set()):
+                    r.report.stopped_by = "interrupt"
+            # drain what the readers still queued (their current block), then close the sources
+            for t in threads:
+                t.join(timeout=2.0)
+            while True:
+                try:
+                    i, item = blocks.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(item, Frame) and monitors[i].check(item):
+                    streams[i].append(Frame._trusted(streams[i].info, item.data, item.t0, item._times, item.seq))
+                    reports[i].report.samples_in += item.n
+                    reports[i].report.samples_out += item.n
+            for s in sources:
+                try:
+                    s.close()
+                except Exception:  # noqa: BLE001 - closing a failed device
+                    pass
+    return reports
