@@ -188,3 +188,43 @@ def test_capture_several_sources_into_one_file(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     with open_recording(tmp_path / "f.h5") as rec:
         assert rec.n_samples("synth-sine") == 1000 and rec.n_samples("synth-noise") == 30
+
+
+def test_calibrate_sync_recovers_a_camera_lag_within_one_frame(tmp_path):
+    """Issue 21: a simulated camera + microphone pair with a known lag: 'calibrate sync' recovers
+    it within one frame, and replay --sync puts the camera on the microphone's clock."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.core import Frame, StreamInfo
+    from sensekit.core.recording import RecordingWriter
+
+    rng = np.random.default_rng(3)
+    fs, fps, lag = 16000.0, 30.0, 0.133  # the camera stamps the clap 133 ms late
+    audio = rng.normal(0, 0.01, int(3 * fs)).astype("float32")
+    i = int(1.0 * fs)
+    audio[i:i + 400] += (rng.normal(0, 0.8, 400) * np.exp(-np.arange(400) / 100)).astype("float32")
+    t = np.arange(int(3 * fps)) / fps + 0.004
+    imgs = np.full((len(t), 12, 16), 30, dtype=np.uint8)
+    seen = t >= 1.0 + lag
+    imgs[seen] += (120 * np.exp(-(t[seen] - 1.0 - lag) / 0.2))[:, None, None].astype(np.uint8)  # the hands meet
+    path = tmp_path / "clap.h5"
+    mic = StreamInfo("mic", "audio", fs, (1,), dtype="float32")
+    cam = StreamInfo("camera", "image", 0.0, (12, 16), dtype="uint8")
+    with RecordingWriter(path) as w:
+        w.add_stream(mic).append(Frame(mic, audio[:, None], t0=0.0))
+        w.add_stream(cam).append(Frame(cam, imgs, times=t))
+    runner = CliRunner()
+    out = tmp_path / "sync.json"
+    r = runner.invoke(app, ["calibrate", "sync", str(path), "--reference", "mic", "--stream", "camera", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    found = json.loads(out.read_text())["params"]["offsets_s"]["camera"]
+    assert abs(found - lag) < 1 / fps
+    r = runner.invoke(app, ["replay", str(path), "--stream", "camera", "--to", "jsonl", "--sync", str(out)])
+    assert r.exit_code == 0, r.output
+    first = json.loads(r.stdout.splitlines()[1])
+    assert first["t"] == pytest.approx(t[0] - found)
+    r = runner.invoke(app, ["calibrate", "check", str(out)])
+    assert r.exit_code == 0 and "a valid 'sync' calibration" in r.stdout

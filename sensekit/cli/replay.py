@@ -25,6 +25,8 @@ def replay(
     block_size: int | None = typer.Option(None, "--block-size", min=1, help="Samples per block."),
     name: str | None = typer.Option(None, "--name", help="LSL outlet name (default: the stream's)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
+    sync: Path | None = typer.Option(None, "--sync", help="A 'sensekit calibrate sync' file: the stream's measured "
+                                     "latency is taken off its timestamps."),
 ) -> None:
     """Replay a recording to an LSL outlet, a WAV file or JSON lines on stdout."""
     from ..core.atomic import atomic_output
@@ -37,7 +39,18 @@ def replay(
         fail(f"-o is only for --to wav; --to {to.value} writes to {'the network' if to is Target.lsl else 'stdout'}")
     if output is not None and output.exists() and not overwrite:
         fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
-    src = ReplaySource(path, stream=stream, block_size=block_size, realtime=realtime)
+    offset = 0.0
+    if sync is not None:
+        from ..core.calibration import load_calibration
+        from ..core.recording import open_recording
+
+        cal = load_calibration(sync, chain="sync")
+        with open_recording(path) as rec:
+            name = rec.stream_name(stream)
+        offset = float(cal.params["offsets_s"].get(name, 0.0)) if name != cal.params["reference"] else 0.0
+        if name not in cal.params["offsets_s"] and name != cal.params["reference"]:
+            fail(f"{str(sync)!r} holds no latency for stream {name!r} (it has {', '.join(cal.params['offsets_s'])})")
+    src = ReplaySource(path, stream=stream, block_size=block_size, realtime=realtime, time_offset_s=offset)
     if to is Target.wav:
         with stop_on_signals() as stop, atomic_output(output) as tmp:
             report = run(src, None, file_sink(tmp, overwrite=True), stop=stop)

@@ -125,6 +125,9 @@ def _made_by(kind: str) -> str:
 
 
 def _kind(name: str, path: str) -> CalibrationKind:
+    from . import sync  # noqa: F401 - the core's own kinds register on import
+    from .stages import normalize  # noqa: F401
+
     kinds = calibration_kinds()
     if name not in kinds:
         raise CalibrationError(f"calibration file {path!r} is of unknown kind {name!r}",

@@ -27,10 +27,13 @@ class ReplaySource(Source):
         ``realtime``; 1 sample of an irregular stream).
     realtime : bool
         Pace frames at the recorded rate.
+    time_offset_s : float
+        Subtracted from every timestamp: a latency measured by ``sensekit calibrate sync``
+        puts this stream on its reference's clock.
     """
 
     def __init__(self, path: str | os.PathLike, *, stream: str | None = None, block_size: int | None = None,
-                 realtime: bool = False) -> None:
+                 realtime: bool = False, time_offset_s: float = 0.0) -> None:
         self.recording = open_recording(path)
         self.stream = self.recording.stream_name(stream)
         self.info = self.recording.streams[self.stream]
@@ -39,10 +42,16 @@ class ReplaySource(Source):
             raise RecordingError(f"{path} holds no samples (stream {self.stream!r})", "record some data first")
         self.block_size = block_size
         self.realtime = realtime
+        self.time_offset_s = float(time_offset_s)
         self.description = f"{path} [{self.stream}]"
 
     def _frames(self) -> Iterator[Frame]:
-        return self.recording.frames(self.stream, block_size=self.block_size, realtime=self.realtime)
+        frames = self.recording.frames(self.stream, block_size=self.block_size, realtime=self.realtime)
+        if not self.time_offset_s:
+            return frames
+        shift = self.time_offset_s
+        return (Frame._trusted(f.info, f.data, f.t0 - shift, None if f._times is None else f._times - shift, f.seq)
+                for f in frames)
 
     def close(self) -> None:
         self.recording.close()
