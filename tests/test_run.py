@@ -67,3 +67,28 @@ def test_run_stops_on_limits_and_interrupt():
     sink = ListSink()
     r = run(interrupted(), None, sink, info=INFO)
     assert r.stopped_by == "interrupt" and sink.closed and len(sink.frames) == 1
+
+
+def test_two_remote_clocks_with_offset_and_drift_align_within_a_millisecond_after_ten_minutes():
+    """Issue 21: two LSL outlets with known, different clock offsets and drift, offset
+    measurements every 2 s with network jitter and spikes: after 10 minutes both map onto the
+    local clock within 1 ms."""
+    from sensekit.core.clock import ClockMap
+
+    rng = np.random.default_rng(4)
+    errors = []
+    for offset, drift in ((3.2, 40e-6), (-1751.0, -25e-6)):
+        local = np.arange(0.0, 600.0, 2.0)  # when the measurements were made (local clock)
+        remote = (local - offset) / (1 + drift)  # the remote clock runs fast or slow
+        true = local - remote  # what each measurement should say
+        measured = true + rng.normal(0, 0.3e-3, len(local))
+        spikes = rng.random(len(local)) < 0.05
+        measured[spikes] += rng.uniform(5e-3, 30e-3, spikes.sum())  # a congested network now and then
+        m = ClockMap()
+        for r, o in zip(remote, measured, strict=True):
+            m.add(r, o)
+        sample_local = 599.0 + rng.random(50)  # samples at the end of the ten minutes
+        sample_remote = (sample_local - offset) / (1 + drift)
+        errors.append(np.abs(m(sample_remote) - sample_local).max())
+        assert m.drift == pytest.approx(drift, rel=0.05)
+    assert max(errors) < 1e-3

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ...errors import DeviceError, DeviceLostError, SourceStringError
+from ..clock import ClockMap
 from ..frame import Frame
 from ..info import StreamInfo
 from ..sinks.lsl import import_pylsl
@@ -44,9 +45,10 @@ class LSLSource(Source):
 
     Notes
     -----
-    Timestamps are LSL's, corrected to the local clock (``time_correction``). A
-    stream with a nominal rate is regular: a frame's ``t0`` is its first sample's
-    timestamp.
+    Timestamps are LSL's, mapped onto the local clock through a :class:`ClockMap` fitted to
+    the inlet's ``time_correction`` measurements (offset and drift, outliers dropped; the
+    fit is in ``self.clock_map``). A stream with a nominal rate is regular: a frame's ``t0`` is
+    its first sample's timestamp.
     """
 
     def __init__(self, prop: str = "type", value: str = "EMG", *, timeout_s: float = 5.0, kind: str | None = None,
@@ -82,6 +84,8 @@ class LSLSource(Source):
         self._buf = np.empty((max_block, n), dtype=self.info.dtype)
         self._tbuf = np.empty(max_block, dtype=np.float64)
         self._inlet.open_stream(timeout=timeout_s)
+        self.clock_map = ClockMap()
+        self._next_correction = 0.0
 
     def _frames(self) -> Iterator[Frame]:
         from .base import clock
@@ -101,7 +105,11 @@ class LSLSource(Source):
                                           "check the sending device and its app")
                 continue
             last = clock()
-            times = np.asarray(ts, dtype=np.float64) + self._inlet.time_correction()
+            remote = np.asarray(ts, dtype=np.float64)
+            if last >= self._next_correction:  # a new offset measurement every 2 s
+                self.clock_map.add(float(remote[-1]), float(self._inlet.time_correction()))
+                self._next_correction = last + 2.0
+            times = self.clock_map(remote)
             data = self._buf[:n].copy()
             if info.rate > 0:
                 yield Frame(info, data, t0=float(times[0]), seq=seq)

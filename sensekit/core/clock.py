@@ -1,0 +1,76 @@
+"""Mapping a remote clock onto sensekit's: offset and drift fitted from offset measurements.
+
+A device on another computer (an LSL outlet) stamps samples with its own clock. Lab Streaming
+Layer measures the offset between the clocks now and then (``time_correction``); each
+measurement is noisy (network jitter, an occasional spike of tens of milliseconds). Adding the
+latest measurement to every timestamp, as a plain inlet does, carries that noise into the data
+and ignores drift (two crystals differ by tens of ppm: 30 ms in 10 minutes).
+:class:`ClockMap` fits ``offset(t) = a + b t`` to the measurements of the last ``window_s``,
+dropping outliers (beyond 3 scaled MADs of the residuals), and maps timestamps through it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+__all__ = ["ClockMap"]
+
+
+class ClockMap:
+    """Remote timestamps → local ones from ``(remote time, measured offset)`` pairs.
+
+    Parameters
+    ----------
+    window_s : float
+        Measurements older than this (remote time) are forgotten (drift changes slowly).
+    max_points : int
+        At most this many measurements are kept.
+
+    Examples
+    --------
+    >>> m = ClockMap()
+    >>> for t in range(0, 60, 5):
+    ...     m.add(float(t), 2.0 + 1e-5 * t)
+    >>> round(float(m(100.0)) - 100.0, 6)
+    2.001
+    """
+
+    def __init__(self, window_s: float = 600.0, max_points: int = 512) -> None:
+        self.window_s = float(window_s)
+        self._pts: deque[tuple[float, float]] = deque(maxlen=max_points)
+        self.offset_s = 0.0
+        self.drift = 0.0  # seconds of offset per second
+        self._t_ref = 0.0
+
+    def add(self, remote_t: float, offset_s: float) -> None:
+        """One measurement: at remote time ``remote_t`` the local clock was ``offset_s`` ahead."""
+        if not (np.isfinite(remote_t) and np.isfinite(offset_s)):
+            return
+        self._pts.append((float(remote_t), float(offset_s)))
+        while self._pts and self._pts[-1][0] - self._pts[0][0] > self.window_s:
+            self._pts.popleft()
+        self._fit()
+
+    def _fit(self) -> None:
+        t, o = (np.asarray(v) for v in zip(*self._pts, strict=True))
+        self._t_ref = float(t[-1])
+        if len(t) < 3 or np.ptp(t) <= 0:
+            self.offset_s, self.drift = float(np.median(o)), 0.0
+            return
+        keep = np.ones(len(t), dtype=bool)
+        for _ in range(3):
+            b, a = np.polyfit(t[keep] - self._t_ref, o[keep], 1)
+            resid = o - (a + b * (t - self._t_ref))
+            mad = float(np.median(np.abs(resid[keep] - np.median(resid[keep])))) * 1.4826
+            new = np.abs(resid) <= max(3 * mad, 1e-6)
+            if new.sum() < 3 or (new == keep).all():
+                break
+            keep = new
+        self.offset_s, self.drift = float(a), float(b)
+
+    def __call__(self, remote_t):
+        """Local times of remote timestamps (array or scalar)."""
+        t = np.asarray(remote_t, dtype=np.float64)
+        return t + self.offset_s + self.drift * (t - self._t_ref)
