@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from sensekit.cli import app
@@ -165,3 +166,42 @@ def test_trials_are_checked_as_they_are_recorded(tmp_path):
     empty.write_text("time,a,b,c,d\n")
     r = runner.invoke(app, ["run", "emg", str(empty), "-c", str(tmp_path / "cal.json")])
     assert r.exit_code == 2 and "holds no samples" in r.stderr and "Traceback" not in r.output
+
+
+def test_run_adapt_equals_the_adapting_pipeline_and_is_refused_where_it_cannot_run(tmp_path):
+    """'run emg --adapt' publishes what the adapting chain gives (with its 'shift' channel); a
+    calibration without class means is refused in one line; the C export refuses adaptation."""
+    from sensekit.core import Frame, run
+    from sensekit.core.sinks import HDF5Sink
+    from sensekit.emg.pipeline import ADAPT_RATE
+    from sensekit.emg.synth import EMGSimulator
+    from sensekit.errors import ParameterError
+    from sensekit.export import export_emg_c
+    from sensekit.testing import feed, split_frames
+
+    sim = EMGSimulator(4, 3, rate=500.0, seed=9)
+    pipe = EMGPipeline(features="HTD+LOGVAR").fit(sim.trials(reps=2, duration_s=2.0))
+    cal = pipe.save(tmp_path / "cal.json")
+    trials = EMGSimulator(4, 3, rate=500.0, seed=9, electrode_shift=0.2).trials(reps=1, duration_s=2.0, session=2)
+    x = np.concatenate([t.data for t in trials.trials]).astype(trials.info.dtype)
+    rec = tmp_path / "session2.h5"
+    run(iter([Frame(trials.info, x, t0=0.0)]), None, HDF5Sink(rec), info=trials.info)
+    r = runner.invoke(app, ["run", "emg", str(rec), "-c", str(cal), "--adapt", "--jsonl"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{\"stream\":")]
+    cli = np.array([d["data"] for d in lines])
+    loaded = EMGPipeline.load(cal)
+    loaded.adapt_rate = ADAPT_RATE
+    chain = loaded.chain(trials.info)
+    chain.open(trials.info)
+    piped = feed(chain, split_frames(trials.info, x, [301, 999, 1000])).data
+    assert cli.shape == (len(piped), 4) and cli[-1, 3] > 0
+    np.testing.assert_array_equal(cli, piped)
+
+    old = json.loads(cal.read_text())
+    del old["params"]["learned"]["class_means"]
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    r = runner.invoke(app, ["run", "emg", str(rec), "-c", str(tmp_path / "old.json"), "--adapt", "--jsonl"])
+    assert r.exit_code != 0 and "class means" in r.output and "Traceback" not in r.output
+    with pytest.raises(ParameterError, match="adaptation"):
+        export_emg_c(loaded, tmp_path / "c")

@@ -94,16 +94,21 @@ def run_emg(
     duration: float | None = DURATION_OPTION,
     realtime: bool = typer.Option(False, "--realtime", help="Pace a replayed recording at its recorded rate."),
     kind: str | None = KIND_OPTION,
+    adapt: bool = typer.Option(False, "--adapt", help="Adapt online to this session (re-donned band, new day): "
+                               "confident decisions estimate the features' shared shift; its size is the 'shift' "
+                               "channel."),
 ) -> None:
     """Decode EMG live: labels ("no motion" = -1), confidence and velocity per increment."""
     from ..core.sources import open_source
-    from ..emg.pipeline import EMGPipeline
+    from ..emg.pipeline import ADAPT_RATE, EMGPipeline
 
     if not calibration.exists():
         fail(f"calibration file {str(calibration)!r} does not exist; make one with 'sensekit calibrate emg'")
     with stop_on_signals() as stop:
         src = open_source(source, realtime=realtime, kind=kind)
         pipe = EMGPipeline.load(calibration, stream=src.info)
+        if adapt:
+            pipe.adapt_rate = ADAPT_RATE
         chain = pipe.chain(src.info)
         report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop,
                           view=DecisionView(list(pipe.classes_)), transient=True)

@@ -19,7 +19,7 @@ from ..learn.metrics import classification_metrics
 from .batch import extract_continuous
 from .datasets import EMGTrials, load_myo_readings_wrist8
 from .features import compute_features
-from .pipeline import EMGPipeline
+from .pipeline import ADAPT_RATE, EMGPipeline
 from .synth import EMGSimulator
 
 DATASET = "myo_readings_wrist8"
@@ -128,6 +128,11 @@ def _cross_run(key: dict, quick: bool) -> dict:
     adapted = copy.deepcopy(best).adapt(test.select(rep=0))  # unlabeled: one rep of each class
     metrics, confusion = _score(*adapted.decide(test.select(rep=[1, 2, 3, 4, 5]))[:2], n_cls)
     metrics["accuracy_no_adaptation"] = plain_metrics["accuracy"]
+    streamed = copy.deepcopy(best)  # the whole new session as one stream, as 'run emg' sees it
+    for name, rate in (("streamed", None), ("online_adaptation", ADAPT_RATE)):
+        streamed.adapt_rate = rate
+        m, _ = _score(*streamed.stream(test), n_cls)
+        metrics[f"accuracy_{name}"], metrics[f"balanced_accuracy_{name}"] = m["accuracy"], m["balanced_accuracy"]
     base = EMGPipeline(**BASELINE).fit(train)
     base_metrics, _ = _score(*base.decide(test)[:2], n_cls)
     metrics["accuracy_htd_lda"] = base_metrics["accuracy"]
@@ -144,6 +149,7 @@ register(Task(
     name="emg.cross-session", chain="emg", dataset=DATASET,
     description="myo_readings_wrist8: train session 1, test session 2 or 3; sensekit (300/50 ms, HTD+LogVar, LDA) "
                 "re-standardised on one unlabeled rep per class of the new session (tested on the other reps), "
+                "and the whole new session streamed with and without online adaptation (run emg --adapt), "
                 "beside LibEMG HTD+LDA",
     units=_cross_units, run_unit=_cross_run,
 ))

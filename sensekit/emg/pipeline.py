@@ -23,9 +23,13 @@ from .datasets import EMGTrials
 from .features import compute_features, feature_names, resolve_features
 from .stages import EMGDecoder, SignalCheck
 
-__all__ = ["EMGPipeline"]
+__all__ = ["EMGPipeline", "ADAPT_RATE"]
 
 log = logging.getLogger("sensekit")
+
+#: Default online adaptation rate (per decision: about 5 s at a 50 ms increment), chosen
+#: on myo_readings_wrist8 (session 1 -> sessions 2 and 3).
+ADAPT_RATE = 0.01
 
 
 @dataclasses.dataclass
@@ -53,6 +57,10 @@ class EMGPipeline:
         Confidence under which a decision becomes "no motion" (-1).
     vote : int
         Majority vote length in decisions.
+    adapt_rate : float or None
+        Online unsupervised adaptation to a new session while decoding (None: off); see
+        :class:`~sensekit.emg.stages.EMGDecoder`. :data:`ADAPT_RATE` is the default of
+        ``sensekit run emg --adapt``.
     """
 
     window_ms: float = 200.0
@@ -65,6 +73,7 @@ class EMGPipeline:
     notch_hz: float | None = None
     reject_below: float | None = None
     vote: int = 1
+    adapt_rate: float | None = None
 
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:
@@ -94,7 +103,7 @@ class EMGPipeline:
         self._check_fitted()
         info = info or self.info_
         return Chain(*self.front_end(info).stages, EMGDecoder(self.learned_, reject_below=self.reject_below,
-                                                               vote=self.vote))
+                                                               vote=self.vote, adapt_rate=self.adapt_rate))
 
     def _check_fitted(self) -> None:
         if self.learned_ is None:
@@ -127,14 +136,16 @@ class EMGPipeline:
             raise ParameterError(f"{int(bad.sum())} feature column(s) are NaN/inf on the calibration data "
                                  "(flat or dead channel?)", "check the channels or drop the feature")
         mean, scale = standardisation(x)
-        dec = fit_decoder(self.decoder, (x - mean) / scale, y, **self.decoder_options)
+        z = (x - mean) / scale
+        dec = fit_decoder(self.decoder, z, y, **self.decoder_options)
+        class_means = [z[y == c].mean(axis=0).tolist() for c in dec["classes"]]
         mav = np.mean(np.abs(w), axis=(1, 2))
         classes = sorted(set(y.tolist()))
         levels = [float(np.mean(mav[y == c])) if np.any(y == c) else 1.0 for c in range(max(classes) + 1)]
         rest = float(np.percentile(mav[y == classes[0]], 50)) if 0 in classes else float(np.min(mav))
         self.learned_ = {"features": list(names), "feature_params": dict(self.feature_params), "mean": mean.tolist(),
-                         "scale": scale.tolist(), "decoder": dec, "rest_level": rest, "class_levels": levels,
-                         "classes": list(trials.classes)}
+                         "scale": scale.tolist(), "decoder": dec, "class_means": class_means, "rest_level": rest,
+                         "class_levels": levels, "classes": list(trials.classes)}
         self.info_ = trials.info
         self.classes_ = tuple(trials.classes)
         return self
@@ -162,6 +173,24 @@ class EMGPipeline:
         self._check_fitted()
         ds, ys, gs = _per_trial(self.chain(trials.info), trials)
         return np.concatenate(ys), np.concatenate(ds), np.concatenate(gs)
+
+    def stream(self, trials: EMGTrials) -> tuple[np.ndarray, np.ndarray]:
+        """Decisions for the trials fed one after another as one continuous stream (state,
+        such as online adaptation, carried across trials), as ``sensekit run emg`` sees a
+        session. Returns ``(y_true, decisions)``."""
+        self._check_fitted()
+        info = trials.info
+        chain = self.chain(info)
+        chain.open(info)
+        ys, outs = [], []
+        for t in trials.trials:
+            out = chain.process(Frame(info, np.asarray(t.data, dtype=info.dtype), t0=0.0))
+            if out is not None and out.n:
+                ys.append(np.full(out.n, t.label))
+                outs.append(np.asarray(out.data))
+        if not outs:
+            raise ParameterError("no trial is long enough for one window", f"use trials longer than {self.window_ms} ms")
+        return np.concatenate(ys), np.concatenate(outs)
 
     # -- calibration files -----------------------------------------------------------
     def config(self) -> dict:

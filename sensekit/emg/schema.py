@@ -37,6 +37,7 @@ class EMGConfig(Strict):
     notch_hz: Hertz | None = None
     reject_below: Probability | None = None
     vote: Annotated[int, Field(ge=1, le=1000)] = 1
+    adapt_rate: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
 
 
 class EMGLearned(Strict):
@@ -45,6 +46,7 @@ class EMGLearned(Strict):
     mean: Vector
     scale: Annotated[list[Positive], Field(max_length=2_000_000)]
     decoder: Decoder
+    class_means: Annotated[list[Vector], Field(max_length=1000)] | None = None
     rest_level: Finite
     class_levels: Annotated[list[Finite], Field(min_length=1, max_length=1000)]
     classes: Annotated[list[Text], Field(max_length=1000)] = []
@@ -62,6 +64,10 @@ class EMGParams(Strict):
         if len(lp.mean) != len(lp.scale):
             raise ValueError(f"learned.mean has {len(lp.mean)} columns, learned.scale {len(lp.scale)}")
         check_width(lp.decoder, len(lp.mean))
+        if lp.class_means is not None and (len(lp.class_means) != len(lp.decoder.classes)
+                                           or any(len(m) != len(lp.mean) for m in lp.class_means)):
+            raise ValueError(f"learned.class_means must be one row of {len(lp.mean)} per decoder class "
+                             f"({len(lp.decoder.classes)})")
         if max(lp.decoder.classes) >= len(lp.class_levels):
             raise ValueError(f"decoder classes {lp.decoder.classes[:10]} but {len(lp.class_levels)} class levels")
         if self.config.bandpass_hz is not None and not self.config.bandpass_hz[0] < self.config.bandpass_hz[1]:

@@ -15,12 +15,15 @@ from ..errors import StreamFormatError
 from ..learn.decoders import CompiledDecoder
 from .features import FEATURES, compute_features, feature_names, resolve_features
 
-__all__ = ["EMGFeatures", "EMGDecoder", "SignalCheck", "Envelope", "DECISION_CHANNELS", "REJECTED"]
+__all__ = ["EMGFeatures", "EMGDecoder", "SignalCheck", "Envelope", "DECISION_CHANNELS", "SHIFT_CHANNEL", "REJECTED"]
 
 log = logging.getLogger("sensekit")
 
 #: Channels of the decision stream.
 DECISION_CHANNELS = ("label", "confidence", "velocity")
+#: The extra channel of the decision stream when online adaptation is on: the RMS of the
+#: estimated feature shift, in calibration standard deviations.
+SHIFT_CHANNEL = "shift"
 #: Label given to a rejected (low-confidence) decision: "no motion".
 REJECTED = -1
 
@@ -88,18 +91,39 @@ class EMGDecoder(Stage):
     vote : int
         Majority vote over the last ``vote`` decisions (1: none). Ties go to the most
         recent label among the tied.
+    adapt_rate : float or None
+        Online, unsupervised adaptation to a new session (None: off). Each decision whose
+        confidence is at least ``adapt_gate`` moves the running mean of its class's
+        standardised features towards the window by this fraction; the feature shift is the
+        mean over the classes seen so far of (running mean - calibration mean), shrunk by the
+        classes' disagreement about it (``|mean|² / (|mean|² + its squared standard error)``)
+        and bounded to ``adapt_bound`` calibration standard deviations per column; it is
+        subtracted from every window before the window is classified. Needs ``class_means`` in ``params``.
+    adapt_gate, adapt_bound : float
+        Confidence needed to adapt, and the bound of the shift.
 
     Notes
     -----
     Output: a ``label`` stream with channels ``label`` (class index, or -1 for rejected),
     ``confidence`` (0..1) and ``velocity`` (0..1: the window's mean MAV between the rest
-    level and the class's calibration level; 0 for rest, class 0, and for rejected).
+    level and the class's calibration level; 0 for rest, class 0, and for rejected); with
+    adaptation, a fourth channel :data:`SHIFT_CHANNEL` (the shift's RMS).
+
+    The adaptation assumes the new session differs from the calibration by one shift of the
+    features shared by all classes (a re-donned band, changed skin contact), and estimates it
+    class-balanced so that holding one gesture for a long time does not pull it towards that
+    gesture. Its failure mode is confident wrong decisions feeding the wrong class's mean, or
+    a change that is not a shared shift (a rotated band moves each class differently); the
+    confidence gate, the class balance, the shrinkage and the bound limit it. State is per stream:
+    :meth:`reset` returns to the calibration.
     """
 
-    def __init__(self, params: dict, *, reject_below: float | None = None, vote: int = 1) -> None:
+    def __init__(self, params: dict, *, reject_below: float | None = None, vote: int = 1,
+                 adapt_rate: float | None = None, adapt_gate: float = 0.99, adapt_bound: float = 2.0) -> None:
         self.params = params
         self.reject_below = reject_below
         self.vote = vote
+        self.adapt_rate, self.adapt_gate, self.adapt_bound = adapt_rate, adapt_gate, adapt_bound
 
     def _open(self, info: StreamInfo) -> StreamInfo:
         check_stream(info, "EMGDecoder", regular=True, ndim=2, dtype_kinds="fiu")
@@ -121,12 +145,58 @@ class EMGDecoder(Stage):
         self._n_ch = info.shape[1]
         self._rest = float(p.get("rest_level", 0.0))
         self._levels = np.asarray(p.get("class_levels", [1.0] * len(self._decoder.classes)), dtype=np.float64)
-        self._out = StreamInfo(info.name, "label", info.rate, (3,), channels=DECISION_CHANNELS, dtype="float64",
+        channels = DECISION_CHANNELS
+        if self.adapt_rate is not None:
+            check_scalar(self.adapt_rate, "adapt_rate", min_value=0.0, max_value=1.0, include_min=False)
+            check_scalar(self.adapt_gate, "adapt_gate", min_value=0.0, max_value=1.0)
+            check_scalar(self.adapt_bound, "adapt_bound", min_value=0.0)
+            if "class_means" not in p:
+                raise StreamFormatError("this EMG calibration has no class means, which online adaptation needs",
+                                        "calibrate again with this version of sensekit")
+            self._class_means = np.asarray(p["class_means"], dtype=np.float64)
+            if self._class_means.shape != (len(self._decoder.classes), n_feat):
+                raise StreamFormatError(f"the calibration's class means have shape {self._class_means.shape}, "
+                                        f"expected {(len(self._decoder.classes), n_feat)}")
+            channels = (*DECISION_CHANNELS, SHIFT_CHANNEL)
+        self._out = StreamInfo(info.name, "label", info.rate, (len(channels),), channels=channels, dtype="float64",
                                meta={"classes": list(p.get("classes", [])), "rejected_label": REJECTED})
         return self._out
 
     def _reset(self) -> None:
         self._history: deque[int] = deque(maxlen=self.vote)
+        if self.adapt_rate is not None:
+            self._running = self._class_means.copy()
+            self._seen = np.zeros(len(self._running), dtype=bool)
+            self._shift = np.zeros(self._running.shape[1])
+
+    def _common_shift(self, bound: float) -> np.ndarray:
+        """The classes' shared drift, shrunk by how much the classes disagree about it."""
+        drifts = self._running[self._seen] - self._class_means[self._seen]
+        common = drifts.mean(axis=0)
+        power = float(common @ common)
+        if len(drifts) < 2 or power == 0.0:
+            return np.zeros_like(common)
+        spread = float(np.sum((drifts - common) ** 2)) / (len(drifts) * (len(drifts) - 1))
+        # the squared standard error of the mean drift: where the classes drift apart (a rotated
+        # band, not a shared shift) the shift shrinks towards zero
+        return np.clip(common * (power / (power + spread)), -bound, bound)
+
+    def _classify_adapting(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Window by window: classify after removing the current shift, then update the shift
+        from a confident decision. Returns the class indices, confidences and shift RMS."""
+        n = len(x)
+        best, conf, rms = np.empty(n, dtype=np.intp), np.empty(n), np.empty(n)
+        rate, gate, bound = self.adapt_rate, self.adapt_gate, self.adapt_bound
+        for i in range(n):
+            scores = self._decoder.scores((x[i] - self._shift)[None, :])[0]
+            c = int(scores.argmax())
+            best[i], conf[i] = c, scores[c]
+            if conf[i] >= gate:
+                self._running[c] += rate * (x[i] - self._running[c])
+                self._seen[c] = True
+                self._shift = self._common_shift(bound)
+            rms[i] = float(np.sqrt(np.mean(self._shift**2)))
+        return best, conf, rms
 
     def _process(self, frame: Frame) -> Frame | None:
         n = frame.n
@@ -140,9 +210,12 @@ class EMGDecoder(Stage):
         else:
             mav = np.mean(np.abs(w), axis=(1, 2))
         x = (x - self._mean) / self._scale
-        scores = self._decoder.scores(x)
-        best = scores.argmax(axis=1)
-        conf = scores[np.arange(n), best]
+        if self.adapt_rate is None:
+            scores = self._decoder.scores(x)
+            best = scores.argmax(axis=1)
+            conf = scores[np.arange(n), best]
+        else:
+            best, conf, shift_rms = self._classify_adapting(x)
         labels = self._decoder.classes[best].astype(np.float64)
         if self.reject_below is not None:
             labels[conf < self.reject_below] = REJECTED
@@ -153,8 +226,10 @@ class EMGDecoder(Stage):
         velocity = (mav - self._rest) / np.maximum(self._levels[idx] - self._rest, 1e-12)
         np.minimum(np.maximum(velocity, 0.0, out=velocity), 1.0, out=velocity)
         velocity[(labels == REJECTED) | (labels == 0)] = 0.0  # no motion, and rest (class 0)
-        out = np.empty((n, 3))
+        out = np.empty((n, self._out.shape[0]))
         out[:, 0], out[:, 1], out[:, 2] = labels, conf, velocity
+        if self.adapt_rate is not None:
+            out[:, 3] = shift_rms
         return Frame._trusted(self._out, out, frame.t0, None, frame.seq)
 
     def _majority(self, labels: np.ndarray) -> np.ndarray:

@@ -65,6 +65,9 @@ def export_emg_c(pipe: EMGPipeline, folder: str | Path, *, name: str = "sensekit
     if unsupported:
         raise ParameterError(f"feature(s) {', '.join(unsupported)} cannot be exported to C",
                              f"use features from {', '.join(C_FEATURES)}")
+    if pipe.adapt_rate is not None:
+        raise ParameterError("online adaptation (adapt_rate) cannot be exported to C",
+                             "export the calibration without adaptation")
     dec = lp["decoder"]
     if dec["kind"] not in C_DECODERS:
         raise ParameterError(f"decoder {dec['kind']!r} cannot be exported to C", "calibrate with --decoder lda or mlp")
