@@ -205,3 +205,23 @@ def test_run_adapt_equals_the_adapting_pipeline_and_is_refused_where_it_cannot_r
     assert r.exit_code != 0 and "class means" in r.output and "Traceback" not in r.output
     with pytest.raises(ParameterError, match="adaptation"):
         export_emg_c(loaded, tmp_path / "c")
+
+
+def test_top_up_updates_a_calibration_for_a_new_session(tmp_path):
+    """calibrate emg --top-up: one short repetition per class of a noisier session re-standardises an
+    existing calibration (decoder kept); the update decodes that session better and runs."""
+    cal, new = tmp_path / "cal.json", tmp_path / "day2.json"
+    steps = ["--hold", "2", "--pause", "0", "--lead", "0", "--trim", "0.3"]
+    r = runner.invoke(app, ["calibrate", "emg", SRC, "--classes", "rest,a,b", "--reps", "2", *steps, "-o", str(cal)])
+    assert r.exit_code == 0, r.output
+    day2 = SRC + "&snr_db=5"  # worse skin contact: more noise on every channel
+    r = runner.invoke(app, ["calibrate", "emg", day2, "--top-up", str(cal), "--reps", "1", *steps, "-o", str(new)])
+    assert r.exit_code == 0, r.output
+    before, after = (float(s.split("%")[0]) for s in r.stdout.split("calibration: ")[1].split("one: "))
+    assert after > before + 5, r.stdout
+    old, updated = EMGPipeline.load(cal), EMGPipeline.load(new)
+    assert updated.learned_["decoder"] == old.learned_["decoder"] and updated.classes_ == ("rest", "a", "b")
+    assert not np.allclose(updated.learned_["mean"], old.learned_["mean"])
+    r = runner.invoke(app, ["calibrate", "emg", SRC.replace("channels=4", "channels=6"), "--top-up", str(cal),
+                            "--reps", "1", *steps, "-o", str(tmp_path / "other.json")])
+    assert r.exit_code != 0 and "Traceback" not in r.output and not (tmp_path / "other.json").exists()

@@ -56,9 +56,13 @@ def calibrate_emg(
     device: str = typer.Option("", "--device", help="Device description stored in the file."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
     kind: str | None = KIND_OPTION,
+    top_up: Path | None = typer.Option(None, "--top-up", help="Update this existing calibration for a new session "
+                                       "(new day, re-donned band) from a short session (--reps 1 is enough): the "
+                                       "features are re-standardised, the decoder kept. Its classes are used."),
 ) -> None:
     """Guide the user through holding each class, fit the decoder, show its cross-validated
-    accuracy, and write the calibration file (JSON, numbers only)."""
+    accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
+    existing calibration from a short session instead."""
     from ..core import run
     from ..core.info import UNKNOWN_KIND
     from ..core.sources import open_source
@@ -67,8 +71,9 @@ def calibrate_emg(
 
     if output.exists() and not overwrite:
         fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    if top_up is not None and not top_up.exists():
+        fail(f"calibration file {str(top_up)!r} does not exist; make one with 'sensekit calibrate emg'")
     names = tuple(c.strip() for c in classes.split(",") if c.strip())
-    protocol = Protocol(names, reps=reps, hold_s=hold, pause_s=pause, lead_s=lead, trim_s=trim)
     pipe = EMGPipeline(window_ms=window_ms, increment_ms=increment_ms, features=features, decoder=decoder,
                        bandpass_hz=_floats(bandpass, "--bandpass", 2), notch_hz=notch, reject_below=reject, vote=vote)
     with stop_on_signals() as stop:
@@ -76,6 +81,10 @@ def calibrate_emg(
         if src.info.kind not in ("emg", "exg", UNKNOWN_KIND) or len(src.info.shape) != 1:
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; EMG calibration "
                  "needs a 1-D emg/exg stream")
+        if top_up is not None:
+            pipe = EMGPipeline.load(top_up, stream=src.info)
+            names = pipe.classes_ or tuple(f"class {c}" for c in pipe.learned_["decoder"]["classes"])
+        protocol = Protocol(names, reps=reps, hold_s=hold, pause_s=pause, lead_s=lead, trim_s=trim)
         def problem(prompt, channel, what) -> None:  # said at once, while the user can still fix it
             err.print(f"[yellow]warning:[/] {names[prompt.label]} (repetition {prompt.rep + 1}): channel "
                       f"{channel!r} {what}", highlight=False)
@@ -111,6 +120,9 @@ def calibrate_emg(
         err.print(f"session recorded to {record}")
     if len(trials) < len(protocol.prompts):
         fail(f"the source ended after {recorder.elapsed_s:.1f} s, before the session's {protocol.duration_s:.1f} s")
+    if top_up is not None:
+        _top_up_emg(pipe, trials, output, device or source)
+        return
     if reps >= 2:
         metrics, conf = cross_validate(pipe, trials)
         out.print(f"leave-one-repetition-out accuracy: {metrics['accuracy']:.1%} "
@@ -127,6 +139,24 @@ def calibrate_emg(
     pipe.fit(trials)
     pipe.save(output, device=device or source)
     out.print(f"calibration written to {output} ({len(names)} classes, {features}, {decoder})", highlight=False)
+
+
+def _top_up_emg(pipe, trials, output: Path, device: str) -> None:
+    """Re-standardise ``pipe`` on the new session's trials; say how the old and the updated
+    calibration decode them, and write the update."""
+    from ..learn.metrics import classification_metrics
+
+    labels = list(range(len(pipe.classes_) or max(t.label for t in trials.trials) + 1))
+    y, before, _ = pipe.decide(trials)
+    old, _ = classification_metrics(y, before[:, 0].astype(int), labels=labels)
+    pipe.adapt(trials)
+    y, after, _ = pipe.decide(trials)
+    new, _ = classification_metrics(y, after[:, 0].astype(int), labels=labels)
+    out.print(f"this session decoded by the old calibration: {old['accuracy']:.1%} (balanced "
+              f"{old['balanced_accuracy']:.1%}); by the updated one: {new['accuracy']:.1%} (balanced "
+              f"{new['balanced_accuracy']:.1%}, on the same repetitions)", highlight=False)
+    pipe.save(output, device=device)
+    out.print(f"updated calibration written to {output}", highlight=False)
 
 
 def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, reject: float | None) -> None:
