@@ -23,7 +23,7 @@ from sensekit.eyetrack.datasets import (
 )
 from sensekit.eyetrack.detectors import adaptive, adaptive_threshold, detect, gaze_velocity, idt, ivt
 from sensekit.eyetrack.geometry import Screen
-from sensekit.eyetrack.labels import BLINK, FIXATION, PSO, PURSUIT, SACCADE, event_f1, events_table
+from sensekit.eyetrack.labels import BLINK, FIXATION, PSO, PURSUIT, SACCADE, event_f1, event_statistics, events_table
 from sensekit.eyetrack.stages import EventDetector, GazeDegrees, GazeEvents, GazeVelocity
 from sensekit.eyetrack.synth import gaze_signal
 from sensekit.learn.metrics import cohen_kappa
@@ -228,6 +228,14 @@ def test_event_f1_counts_matching_onsets_and_offsets():
     pred = np.array([1] * 55 + [2] * 15 + [1] * 50 + [2] * 20 + [1] * 10)  # first onset 5 ms late
     assert event_f1(truth, pred, SACCADE, 1000.0, tolerance_s=0.002)["f1"] == 0.5
     assert event_f1(truth, pred, SACCADE, 1000.0, tolerance_s=0.01)["f1"] == 1.0
+
+
+def test_event_statistics_count_events_per_minute_and_their_durations():
+    truth = np.array([1] * 50 + [2] * 20 + [1] * 50 + [2] * 30 + [1] * 50)  # 200 ms at 1 kHz
+    assert event_statistics(truth, SACCADE, 1000.0) == {"per_minute": 600.0, "mean_duration_ms": 25.0}
+    assert event_statistics(truth, FIXATION, 1000.0)["mean_duration_ms"] == 50.0
+    empty = event_statistics(truth, PSO, 1000.0)
+    assert empty["per_minute"] == 0.0 and np.isnan(empty["mean_duration_ms"])
 
 
 # -- loaders ---------------------------------------------------------------------------

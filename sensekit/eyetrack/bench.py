@@ -26,7 +26,7 @@ from ..bench.peers import PeerUnavailable, run_peer
 from ..bench.task import Task, register
 from ..learn.metrics import cohen_kappa
 from .detectors import DETECTORS
-from .labels import FIXATION, PSO, PURSUIT, SACCADE, event_f1, overlap_f1
+from .labels import FIXATION, PSO, PURSUIT, SACCADE, event_f1, event_statistics, overlap_f1
 from .pipeline import EyePipeline
 
 #: Folder of the peer adapters.
@@ -34,9 +34,17 @@ ADAPTERS = Path(__file__).with_name("adapters")
 _CLASSES = {"fixation": FIXATION, "saccade": SACCADE, "pso": PSO, "pursuit": PURSUIT}
 
 
-def _overlap_f1s(truth: np.ndarray, pred: np.ndarray, classes=_CLASSES) -> dict[str, float]:
-    """Event F1 by overlap matching per class (the fixation-classification literature's standard)."""
-    return {f"f1_overlap_{name}": overlap_f1(truth, pred, code)["f1"] for name, code in classes.items()}
+def _overlap_f1s(truth: np.ndarray, pred: np.ndarray, rate: float, classes=_CLASSES) -> dict[str, float]:
+    """Event F1 by overlap matching per class (the fixation-classification literature's standard),
+    and events per minute and mean durations against the reference's (``*_ref``)."""
+    out = {}
+    for name, code in classes.items():
+        out[f"f1_overlap_{name}"] = overlap_f1(truth, pred, code)["f1"]
+        for who, labels in (("", pred), ("_ref", truth)):
+            stats = event_statistics(labels, code, rate)
+            out[f"events_per_min_{name}{who}"] = stats["per_minute"]
+            out[f"duration_ms_{name}{who}"] = stats["mean_duration_ms"]
+    return out
 
 
 def _kappas(truth: np.ndarray, pred: np.ndarray, classes=_CLASSES) -> dict[str, float]:
@@ -100,7 +108,7 @@ def _lund_run(key: dict, quick: bool) -> dict:
         return {"speed": speed, "peers": peers}
 
     ra = np.concatenate([r.labels["RA"] for r in recs])
-    metrics = {**_kappas(ra, pred), **_overlap_f1s(ra, pred)}
+    metrics = {**_kappas(ra, pred), **_overlap_f1s(ra, pred, recs[0].rate)}
     for name in DETECTORS:
         if name != "adaptive":
             k = _kappas(ra, np.concatenate([EyePipeline(name).label(f) for f in frames]))
@@ -108,7 +116,7 @@ def _lund_run(key: dict, quick: bool) -> dict:
     peers["human coder MN"] = _kappas(ra, np.concatenate([r.labels["MN"] for r in recs]))
     metrics.update({f"coder_MN_{k}": v for k, v in peers["human coder MN"].items()})
     if out is not None:
-        k = {**_kappas(ra, np.asarray(out["labels"])), **_overlap_f1s(ra, np.asarray(out["labels"]))}
+        k = {**_kappas(ra, np.asarray(out["labels"])), **_overlap_f1s(ra, np.asarray(out["labels"]), recs[0].rate)}
         peers["remodnav"].update(k)
         metrics.update({f"remodnav_{m}": v for m, v in k.items()})
     return {"metrics": metrics, "speed": speed, "peers": peers}
@@ -138,8 +146,8 @@ def _irf_run(key: dict, quick: bool) -> dict:
     def scores(pred: np.ndarray) -> dict[str, float]:
         out = {f"f1_{cls}": event_f1(truth, pred, code, rec.rate, tolerance_s=0.02)["f1"]
                for cls, code in (("fixation", FIXATION), ("saccade", SACCADE), ("pso", PSO))}
-        out.update({f"f1_overlap_{cls}": overlap_f1(truth, pred, code)["f1"]
-                    for cls, code in (("fixation", FIXATION), ("saccade", SACCADE), ("pso", PSO))})
+        out.update(_overlap_f1s(truth, pred, rec.rate,
+                                classes={"fixation": FIXATION, "saccade": SACCADE, "pso": PSO}))
         m = np.isin(truth, (FIXATION, SACCADE, PSO))  # sample kappa on these samples (as the IRF report)
         out["kappa_fix_sac_pso"] = cohen_kappa(truth[m], pred[m])
         out["pursuit_fraction"] = float(np.mean(pred == PURSUIT))  # the task has no pursuit
