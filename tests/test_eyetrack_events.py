@@ -454,3 +454,36 @@ def test_overlap_f1_and_joined_fragments():
     long_gap[20:30] = UNDEFINED  # as long as a saccade: kept
     _join_fragments(long_gap, 5)
     assert (long_gap[20:30] == UNDEFINED).all()
+
+
+def test_static_stimulus_forbids_pursuit_and_leaves_saccades_alone(tmp_path):
+    x, y, truth = gaze_signal(duration_s=20.0, rate=500.0, rng=4, pursuit=False, blinks=False)
+    gaze = Frame(StreamInfo("gaze", "gaze", 500.0, (2,)), np.column_stack([x, y]), t0=0.0)
+    from sensekit.eyetrack.pipeline import EyePipeline
+
+    touchy = {"pursuit_threshold": 0.5, "pursuit_low": None}  # made to call fixation drift pursuit
+    drift = EyePipeline(params=touchy).label(gaze)
+    static = EyePipeline(stimulus="static", params=touchy).label(gaze)
+    assert np.any(drift == PURSUIT) and not np.any(static == PURSUIT)
+    np.testing.assert_array_equal(static == SACCADE, drift == SACCADE)
+    assert np.mean(static == truth) > np.mean(drift == truth)
+    with pytest.raises(ParameterError, match="stimulus"):
+        EyePipeline(stimulus="moving")
+    np.savetxt(tmp_path / "g.csv", np.column_stack([np.arange(len(x)) / 500.0, x, y]), delimiter=",",
+               header="t,x,y", comments="")
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "g.csv"), "--units", "deg", "--stimulus", "moving"])
+    assert r.exit_code != 0 and "stimulus" in r.output and "Traceback" not in r.output
+
+
+def test_static_stimulus_on_lund_images(shared_data):
+    """Lund 2013 img (static images; the switch was not tuned on it): fixations no longer become
+    pursuit (sample kappa .60 -> .77)."""
+    from sensekit.eyetrack.pipeline import EyePipeline
+
+    recs = [load_lund2013(a, b) for a, b in lund2013_files(shared_data / "lund2013", "img")[:6]]
+    ra = np.concatenate([r.labels["RA"] for r in recs])
+    kappas = {}
+    for stimulus in ("unknown", "static"):
+        pred = np.concatenate([EyePipeline(stimulus=stimulus).label(r.to_frame()) for r in recs])
+        kappas[stimulus] = cohen_kappa(ra == FIXATION, pred == FIXATION)
+    assert kappas["static"] > kappas["unknown"] + 0.1

@@ -30,6 +30,8 @@ def screen_option(screen: str | None, distance: float | None, *, required: bool,
     return Screen.parse(screen, distance)
 
 
+STIMULUS_OPTION = typer.Option("unknown", "--stimulus", help="What the eye looked at: static (images, text, targets: "
+                               "no smooth pursuit is labelled), dynamic or unknown (pursuit allowed).")
 SET_HELP = ("A detector parameter, KEY=VALUE (repeatable; 'none' for None), e.g. --set spread_threshold=none "
             "turns the slow-pursuit rule off for a fixation-only task.")
 
@@ -79,6 +81,7 @@ def events(
     chunk: float | None = typer.Option(None, "--chunk", min=0.05, help="Label chunk by chunk (s), as a live run does; "
                                        "default: the whole recording at once (what the bench scores)."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    stimulus: str = STIMULUS_OPTION,
 ) -> None:
     """Label every sample (fixation, saccade, PSO, pursuit, blink) and list the events;
     with hand labels in the file (Lund, IRF), print Cohen's kappa per class against them."""
@@ -93,7 +96,7 @@ def events(
                     columns=cols, time_unit=time_unit, units=units).regular()
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
-    pipe = EyePipeline(detector, chunk_s=chunk, params=detector_params(settings))
+    pipe = EyePipeline(detector, chunk_s=chunk, params=detector_params(settings), stimulus=stimulus)
     labelled = pipe.labelled(rec.to_frame())
     ev = pipe.events(labelled)
     lab = labelled.data[:, 3].astype(int)

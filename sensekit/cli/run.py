@@ -24,7 +24,7 @@ from ._app import (
     stop_on_signals,
 )
 from ._lazy import lazy
-from .eyetrack import SET_HELP, detector_params
+from .eyetrack import SET_HELP, STIMULUS_OPTION, detector_params
 from .spatial import (
     ARRAY_OPTION,
     AZ_RANGE_OPTION,
@@ -154,6 +154,7 @@ def run_eyetrack(
     online: bool = typer.Option(False, "--online", help="Publish saccade onsets/offsets and blinks as they happen "
                                 "(a few ms behind, with each event's time and detection delay) instead of labels."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    stimulus: str = STIMULUS_OPTION,
     lsl: str | None = LSL_OPTION,
     jsonl: bool = JSONL_OPTION,
     duration: float | None = DURATION_OPTION,
@@ -165,7 +166,7 @@ def run_eyetrack(
     from ..eyetrack.pipeline import EyePipeline
 
     pipe = EyePipeline(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25), params=detector_params(settings),
-                       online=online)
+                       online=online, stimulus=stimulus)
     with stop_on_signals() as stop:
         src = open_source(source)
         if src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):

@@ -109,6 +109,10 @@ def _lund_run(key: dict, quick: bool) -> dict:
 
     ra = np.concatenate([r.labels["RA"] for r in recs])
     metrics = {**_kappas(ra, pred), **_overlap_f1s(ra, pred, recs[0].rate)}
+    if stimulus == "img":  # static images: what --stimulus static gives
+        static = np.concatenate([EyePipeline(stimulus="static").label(f) for f in frames])
+        k = {**_kappas(ra, static), **_overlap_f1s(ra, static, recs[0].rate)}
+        metrics.update({f"static_{m}": v for m, v in k.items()})
     for name in DETECTORS:
         if name != "adaptive":
             k = _kappas(ra, np.concatenate([EyePipeline(name).label(f) for f in frames]))
@@ -123,7 +127,7 @@ def _lund_run(key: dict, quick: bool) -> dict:
 
 
 register(Task(
-    name="eyetrack.lund2013", chain="eyetrack", dataset="lund2013", version="3",
+    name="eyetrack.lund2013", chain="eyetrack", dataset="lund2013", version="4",
     description="Lund 2013 (article set), sample kappa per class vs coder RA, per stimulus; sensekit detectors "
                 "beside REMoDNaV and coder MN; throughput of 'adaptive' and REMoDNaV on the whole set and per "
                 "stimulus",
@@ -157,6 +161,8 @@ def _irf_run(key: dict, quick: bool) -> dict:
     for name in ("adaptive", "adaptive-hr", "nh2010"):
         prefix = "" if name == "adaptive" else f"{name}_"
         metrics.update({prefix + k: v for k, v in scores(EyePipeline(name).label(gaze)).items()})
+    static = scores(EyePipeline(stimulus="static").label(gaze))  # lookAtPoint: static targets
+    metrics.update({f"static_{k}": v for k, v in static.items()})
     peers = {}
     try:  # the loader gives degrees: one "pixel" per degree
         out = _remodnav_labels([(x, y)], 1.0, rec.rate, repeat=1, min_total_s=0.0)
@@ -168,10 +174,10 @@ def _irf_run(key: dict, quick: bool) -> dict:
 
 
 register(Task(
-    name="eyetrack.irf", chain="eyetrack", dataset="irf-lookatpoint", version="2",
+    name="eyetrack.irf", chain="eyetrack", dataset="irf-lookatpoint", version="3",
     description="IRF lookAtPoint (EyeLink 1000 Hz; S3 left out): event F1 (onset/offset within 20 ms), "
                 "sample kappa on fixation/saccade/PSO samples and the fraction called pursuit (none is); adaptive, "
-                "adaptive-hr (the preset for such trackers) and nh2010, beside REMoDNaV",
+                "adaptive-hr (the preset for such trackers) and nh2010, adaptive with --stimulus static, beside REMoDNaV",
     units=lambda quick: [{"subject": s} for s in (("S1",) if quick else ("S1", "S2", "S4", "S5", "S6"))],
     run_unit=_irf_run,
 ))

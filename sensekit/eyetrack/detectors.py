@@ -453,7 +453,7 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
              pursuit_low: float | None = 2.0, min_pursuit_s: float = 0.06, min_fixation_s: float = 0.06,
              spread_window_s: float = 1.0, spread_threshold: float | None = 0.25, spread_low: float = 1.0,
              spread_min_s: float = 0.4, loss_margin_s: float = 0.01,
-             robust: bool = True, join_fragments: bool = True, velocity=None) -> np.ndarray:
+             robust: bool = True, join_fragments: bool = True, pursuit: bool = True, velocity=None) -> np.ndarray:
     """sensekit's detector: :func:`nh2010` saccades and PSOs, then fixation vs smooth
     pursuit.
 
@@ -471,7 +471,8 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     neighbours, and with ``join_fragments`` an undefined run shorter than ``min_saccade_s`` (a
     velocity spike that made no saccade) between two runs of the same class joins them: a
     fixation is not split into two events. Lost samples and ``loss_margin_s`` around them are
-    blink.
+    blink. ``pursuit=False`` (a static stimulus: nothing to follow) labels no pursuit: the
+    intersaccadic samples are fixation.
 
     ``threshold_floor`` (deg/s) keeps the adaptive peak threshold above the noise of very
     clean data — ``"auto"``: 8 × the median speed within 20–40 deg/s, so quiet 1000 Hz
@@ -512,8 +513,8 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     if spread_threshold is not None:
         wide = _wandering(inter & (coherent > spread_low), inter, bounds, x, y, rate, spread_window_s, spread_threshold)
         cand[wide] = True
-    starts, stops = _runs(cand)
-    pursuit = np.zeros(n, dtype=bool)
+    starts, stops = _runs(cand) if pursuit else (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
+    allowed, pursuit = pursuit, np.zeros(n, dtype=bool)
     if starts.size:
         keep = np.add.reduceat(strong, starts) > 0  # strong lies within cand's runs
         if wide is not None and wide.size:
@@ -523,8 +524,9 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
             pursuit[i:j] = True
     lf = max(int(round(min_fixation_s * rate)), 1)
     lp = max(int(round(min_pursuit_s * rate)), 1)
-    pursuit = _drop_short_runs(_fill_short_gaps(pursuit, lf) & inter, lp)
-    labels[pursuit] = PURSUIT
+    if allowed:
+        pursuit = _drop_short_runs(_fill_short_gaps(pursuit, lf) & inter, lp)
+        labels[pursuit] = PURSUIT
     labels[fast] = UNDEFINED
     if join_fragments:
         _join_fragments(labels, max(int(round(min_saccade_s * rate)), 1))

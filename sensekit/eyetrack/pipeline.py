@@ -18,9 +18,13 @@ import os
 import numpy as np
 
 from ..core import Chain, Frame, StreamInfo, feed
+from ..errors import ParameterError
 from .stages import EventDetector, GazeDegrees, GazeEvents, check_detector_params
 
-__all__ = ["EyePipeline", "OFFLINE_BLOCK_S"]
+__all__ = ["EyePipeline", "OFFLINE_BLOCK_S", "STIMULI"]
+
+#: What the eye may look at (``EyePipeline(stimulus=...)``, ``--stimulus``).
+STIMULI = ("unknown", "static", "dynamic")
 
 #: Block length (s) in which recordings are fed to the chain offline, as a live source would.
 OFFLINE_BLOCK_S = 1.0
@@ -44,6 +48,10 @@ class EyePipeline:
     online : bool
         Causal saccade onsets, offsets and blinks as they happen
         (:class:`~sensekit.eyetrack.online.OnlineSaccades`, a few ms behind) instead of labels.
+    stimulus : {"unknown", "static", "dynamic"}
+        What the eye looked at. ``static`` (images, text, fixation targets: nothing moves)
+        forbids smooth pursuit, so a drifting fixation is not called pursuit; ``dynamic`` and
+        ``unknown`` allow it.
 
     Examples
     --------
@@ -61,9 +69,15 @@ class EyePipeline:
     context_s: float = 0.5
     params: dict = dataclasses.field(default_factory=dict)
     online: bool = False
+    stimulus: str = "unknown"
 
     def __post_init__(self) -> None:
-        self.params = check_detector_params(self.detector, dict(self.params))
+        if self.stimulus not in STIMULI:
+            raise ParameterError(f"unknown stimulus {self.stimulus!r}", f"use one of {', '.join(STIMULI)}")
+        params = dict(self.params)
+        if self.stimulus == "static" and self.detector in ("adaptive", "adaptive-hr"):
+            params["pursuit"] = False  # the other detectors label no pursuit
+        self.params = check_detector_params(self.detector, params)
 
     def events_chain(self) -> Chain:
         """Gaze (deg) -> per-sample labels (x, y, speed, label), or online events."""
