@@ -179,18 +179,10 @@ class EMGPipeline:
         such as online adaptation, carried across trials), as ``sensekit run emg`` sees a
         session. Returns ``(y_true, decisions)``."""
         self._check_fitted()
-        info = trials.info
-        chain = self.chain(info)
-        chain.open(info)
-        ys, outs = [], []
-        for t in trials.trials:
-            out = chain.process(Frame(info, np.asarray(t.data, dtype=info.dtype), t0=0.0))
-            if out is not None and out.n:
-                ys.append(np.full(out.n, t.label))
-                outs.append(np.asarray(out.data))
-        if not outs:
+        ds, ys, _ = _per_trial(self.chain(trials.info), trials, reset=False)
+        if not ds:
             raise ParameterError("no trial is long enough for one window", f"use trials longer than {self.window_ms} ms")
-        return np.concatenate(ys), np.concatenate(outs)
+        return np.concatenate(ys), np.concatenate(ds)
 
     # -- calibration files -----------------------------------------------------------
     def config(self) -> dict:
@@ -231,14 +223,17 @@ class EMGPipeline:
         return pipe
 
 
-def _per_trial(chain: Chain, trials: EMGTrials) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-    """Each trial through ``chain`` from its start state: outputs, labels and trial indices
-    (one list entry per trial that produced output)."""
+def _per_trial(chain: Chain, trials: EMGTrials, *, reset: bool = True
+               ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Each trial through ``chain`` (from its start state with ``reset``, else continuing
+    from the trial before): outputs, labels and trial indices (one list entry per trial that
+    produced output)."""
     info = trials.info
     chain.open(info)
     outs, ys, gs = [], [], []
     for i, t in enumerate(trials.trials):
-        chain.reset()
+        if reset:
+            chain.reset()
         out = chain.process(Frame(info, np.asarray(t.data, dtype=info.dtype), t0=0.0))
         if out is None or out.n == 0:
             continue

@@ -446,6 +446,36 @@ def _join_fragments(labels: np.ndarray, shortest: int) -> None:
         labels[starts[i]:stops[i]] = codes[i - 1]
 
 
+def _pursuit_mask(inter, vx, vy, x, y, rate, pursuit_window_s, pursuit_threshold, pursuit_low, spread_window_s,
+                  spread_threshold, spread_low, spread_min_s, min_fixation_s, min_pursuit_s) -> np.ndarray:
+    """The intersaccadic samples (``inter``) that are smooth pursuit, by :func:`adaptive`'s rules."""
+    n = inter.size
+    bounds = _run_bounds(inter)
+    lo, hi = _clipped_windows(bounds, _odd_window(pursuit_window_s, rate, 3) // 2)
+    velocity_sum = _running_sum(vx + 1j * vy, inter)  # velocity as x + iy: one sum for both axes
+    coherent = np.abs(velocity_sum[hi] - velocity_sum[lo]) / np.maximum(hi - lo, 1)
+    # pursuit: stretches above the lower threshold that reach the upper one (hysteresis), and
+    # where the gaze wanders widely, long stretches above spread_low
+    strong = inter & (coherent > pursuit_threshold)
+    cand = inter & (coherent > (pursuit_threshold if pursuit_low is None else min(pursuit_low, pursuit_threshold)))
+    wide = None
+    if spread_threshold is not None:
+        wide = _wandering(inter & (coherent > spread_low), inter, bounds, x, y, rate, spread_window_s, spread_threshold)
+        cand[wide] = True
+    starts, stops = _runs(cand)
+    pursuit = np.zeros(n, dtype=bool)
+    if starts.size:
+        keep = np.add.reduceat(strong, starts) > 0  # strong lies within cand's runs
+        if wide is not None and wide.size:
+            run = np.searchsorted(starts, wide, side="right") - 1
+            keep[run[stops[run] - starts[run] >= spread_min_s * rate]] = True
+        for i, j in zip(starts[keep].tolist(), stops[keep].tolist(), strict=True):
+            pursuit[i:j] = True
+    lf = max(int(round(min_fixation_s * rate)), 1)
+    lp = max(int(round(min_pursuit_s * rate)), 1)
+    return _drop_short_runs(_fill_short_gaps(pursuit, lf) & inter, lp)
+
+
 def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: float = 100.0, peak_sd: float = 6.0,
              onset_sd: float = 3.0, min_saccade_s: float = 0.01, max_saccade_s: float = 0.15,
              pso_window_s: float = 0.04, min_pso_s: float = 0.002, threshold_floor: float | str = "auto",
@@ -501,32 +531,10 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     fix = labels == FIXATION
     fast = fix & (speed > peak)  # a peak that made no saccade: an artefact
     inter = fix & (speed <= peak)  # (lost samples are neither: NaN compares False)
-    bounds = _run_bounds(inter)
-    lo, hi = _clipped_windows(bounds, _odd_window(pursuit_window_s, rate, 3) // 2)
-    velocity_sum = _running_sum(vx + 1j * vy, inter)  # velocity as x + iy: one sum for both axes
-    coherent = np.abs(velocity_sum[hi] - velocity_sum[lo]) / np.maximum(hi - lo, 1)
-    # pursuit: stretches above the lower threshold that reach the upper one (hysteresis), and
-    # where the gaze wanders widely, long stretches above spread_low
-    strong = inter & (coherent > pursuit_threshold)
-    cand = inter & (coherent > (pursuit_threshold if pursuit_low is None else min(pursuit_low, pursuit_threshold)))
-    wide = None
-    if spread_threshold is not None:
-        wide = _wandering(inter & (coherent > spread_low), inter, bounds, x, y, rate, spread_window_s, spread_threshold)
-        cand[wide] = True
-    starts, stops = _runs(cand) if pursuit else (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
-    allowed, pursuit = pursuit, np.zeros(n, dtype=bool)
-    if starts.size:
-        keep = np.add.reduceat(strong, starts) > 0  # strong lies within cand's runs
-        if wide is not None and wide.size:
-            run = np.searchsorted(starts, wide, side="right") - 1
-            keep[run[stops[run] - starts[run] >= spread_min_s * rate]] = True
-        for i, j in zip(starts[keep].tolist(), stops[keep].tolist(), strict=True):
-            pursuit[i:j] = True
-    lf = max(int(round(min_fixation_s * rate)), 1)
-    lp = max(int(round(min_pursuit_s * rate)), 1)
-    if allowed:
-        pursuit = _drop_short_runs(_fill_short_gaps(pursuit, lf) & inter, lp)
-        labels[pursuit] = PURSUIT
+    if pursuit:
+        labels[_pursuit_mask(inter, vx, vy, x, y, rate, pursuit_window_s, pursuit_threshold, pursuit_low,
+                             spread_window_s, spread_threshold, spread_low, spread_min_s, min_fixation_s,
+                             min_pursuit_s)] = PURSUIT
     labels[fast] = UNDEFINED
     if join_fragments:
         _join_fragments(labels, max(int(round(min_saccade_s * rate)), 1))
