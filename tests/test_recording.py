@@ -228,3 +228,59 @@ def test_calibrate_sync_recovers_a_camera_lag_within_one_frame(tmp_path):
     assert first["t"] == pytest.approx(t[0] - found)
     r = runner.invoke(app, ["calibrate", "check", str(out)])
     assert r.exit_code == 0 and "a valid 'sync' calibration" in r.stdout
+
+
+def test_xdf_clock_offsets_are_kept_on_convert_and_shown_by_info(tmp_path):
+    """Issue 21: an XDF stream's clock-offset measurements travel into the .h5 on convert, and
+    info shows the fitted offset and drift."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+
+    t = 50 + np.arange(2500) / 250
+    clock = [(50 + 5 * k, 0.75 + 20e-6 * 5 * k) for k in range(3)]  # offset 0.75 s, drift 20 ppm
+    write_xdf(tmp_path / "rec.xdf", [{"name": "Myo", "type": "EMG", "rate": 250,
+                                      "data": np.zeros((2500, 2), dtype=np.float32), "times": t, "clock": clock}])
+    runner = CliRunner()
+    r = runner.invoke(app, ["convert", str(tmp_path / "rec.xdf"), str(tmp_path / "rec.h5")])
+    assert r.exit_code == 0, r.output
+    with open_recording(tmp_path / "rec.xdf") as a, open_recording(tmp_path / "rec.h5") as b:
+        np.testing.assert_array_equal(a.clock("Myo").measurements(), b.clock("Myo").measurements())
+        assert b.read("Myo").t0 == pytest.approx(a.read("Myo").t0)
+    for f in ("rec.xdf", "rec.h5"):
+        row = json.loads(runner.invoke(app, ["info", "--json", str(tmp_path / f)]).stdout)["streams"][0]
+        assert row["clock"] == "remote" and row["clock_measurements"] == 3
+        assert row["clock_offset_s"] == pytest.approx(0.75, abs=1e-4) and row["clock_drift_ppm"] == pytest.approx(20, 0.01)
+    r = runner.invoke(app, ["info", str(tmp_path / "rec.h5")])
+    assert "remote clock, offset +0.75" in r.stdout and "drift +20.0 ppm" in r.stdout
+
+
+def test_capture_stores_a_remote_clock_and_info_shows_it(tmp_path):
+    """Issue 21: a captured stream with a remote clock (an LSL outlet on another computer) keeps
+    its clock-offset measurements in the recording; a local one says 'local'."""
+    from sensekit.core.clock import ClockMap
+    from sensekit.core.multicapture import capture_sources
+    from sensekit.core.sources import SynthSource
+
+    class Remote(SynthSource):
+        """A simulator whose clock is 2.5 s behind with 30 ppm drift, measured at every block."""
+
+        def __init__(self):
+            super().__init__("sine", rate=100.0, channels=1, block_size=50)
+            self.clock_map = ClockMap()
+
+        def _frames(self):
+            for k, frame in enumerate(super()._frames()):
+                self.clock_map.add(0.5 * k, 2.5 + 30e-6 * 0.5 * k)
+                yield frame
+
+    capture_sources([Remote(), SynthSource("noise", rate=200.0, channels=2)], tmp_path / "s.h5", duration_s=10)
+    from sensekit.cli.info import describe
+
+    rows = {r["stream"]: r for r in describe(tmp_path / "s.h5")}
+    assert rows["synth-noise"]["clock"] == "local"
+    remote = rows["synth-sine"]
+    assert remote["clock"] == "remote" and remote["clock_measurements"] == 20
+    assert remote["clock_drift_ppm"] == pytest.approx(30, rel=1e-3) and remote["clock_offset_s"] == pytest.approx(2.5, abs=1e-3)

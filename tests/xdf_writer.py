@@ -22,7 +22,8 @@ def _chunk(tag: int, content: bytes) -> bytes:
 
 
 def write_xdf(path, streams: list[dict]) -> None:
-    """Each stream: name, type, rate, data (n, ch), times (n,), labels (optional)."""
+    """Each stream: name, type, rate, data (n, ch), times (n,), labels (optional), clock
+    (optional ``(m, 2)`` ClockOffset measurements: collection time, offset)."""
     out = bytearray(b"XDF:")
     out += _chunk(1, b'<?xml version="1.0"?><info><version>1.0</version></info>')
     for sid, s in enumerate(streams, start=1):
@@ -38,6 +39,8 @@ def write_xdf(path, streams: list[dict]) -> None:
         for row, t in zip(data, s["times"], strict=True):
             body += struct.pack("<Bd", 8, float(t)) + np.asarray(row, dtype=np_fmt).tobytes()
         out += _chunk(3, bytes(body))
+        for ct, cv in s.get("clock", []):
+            out += _chunk(4, struct.pack("<Idd", sid, float(ct), float(cv)))
         footer = (f'<?xml version="1.0"?><info><first_timestamp>{s["times"][0]}</first_timestamp>'
                   f'<last_timestamp>{s["times"][-1]}</last_timestamp><sample_count>{len(data)}</sample_count></info>')
         out += _chunk(6, struct.pack("<I", sid) + footer.encode())

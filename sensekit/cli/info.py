@@ -12,7 +12,7 @@ from ._app import out
 
 
 def describe(path: Path) -> list[dict]:
-    """One dict per stream: format, samples, duration, gaps and dropped blocks."""
+    """One dict per stream: format, samples, duration, gaps, dropped blocks, span and clock."""
     from ..core.recording import HDF5Recording, open_recording
     rows = []
     with open_recording(path) as rec:
@@ -24,12 +24,24 @@ def describe(path: Path) -> list[dict]:
                    "channels": list(info.channels), "dtype": info.dtype, "unit": info.unit, "samples": n,
                    "duration_s": rec.duration_s(name), "gaps": sum(1 for s in segs[1:] if not s.dropped_before),
                    "dropped_blocks": dropped, **_span(rec, name, info, segs, n)}
+            row.update(_clock(rec, name, row["start_s"]))
             if isinstance(rec, HDF5Recording):
                 row["blocks"] = int(len(rec.blocks(name)))
             if getattr(rec, "truncated", False):
                 row["truncated"] = True
             rows.append(row)
     return rows
+
+
+def _clock(rec, name: str, start_s: float | None) -> dict:
+    """A stream with a remote clock: the fitted offset (at its first sample) and drift, the
+    measurements' jitter and count; ``clock: local`` for one stamped on the recording's clock."""
+    cm = rec.clock(name)
+    if cm is None:
+        return {"clock": "local"}
+    t0 = cm.measurements()[0, 0] if start_s is None else start_s - cm.offset_s
+    return {"clock": "remote", "clock_offset_s": cm.offset_at(t0), "clock_drift_ppm": cm.drift * 1e6,
+            "clock_jitter_ms": cm.jitter_s * 1e3, "clock_measurements": len(cm.measurements())}
 
 
 def _span(rec, name: str, info, segs, n: int) -> dict:
@@ -66,6 +78,11 @@ def info(
         for r in rows:
             if r["start_s"] is not None:
                 out.print(f"{r['stream']}: {r['start_s']:.3f} .. {r['end_s']:.3f} s", highlight=False)
+    for r in rows:
+        if r["clock"] == "remote":
+            out.print(f"{r['stream']}: remote clock, offset {r['clock_offset_s']:+.6f} s at its start, drift "
+                      f"{r['clock_drift_ppm']:+.1f} ppm, jitter {r['clock_jitter_ms']:.2f} ms "
+                      f"({r['clock_measurements']} measurements; timestamps already mapped)", highlight=False)
     for r in rows:
         if r.get("truncated"):
             out.print(f"[red]{r['stream']}: truncated[/] - only the {r['samples']:,} samples shown can be read",

@@ -91,6 +91,7 @@ def convert(
         fail("input and output are the same file; choose another output name")
     with open_recording(source) as rec:
         names = [rec.stream_name(stream)] if stream else list(rec.streams)
+        clocks = {n: rec.clock(n) for n in names}
     is_h5 = dest.suffix.lower() in (".h5", ".hdf5")
     if not is_h5 and len(names) > 1:
         fail(f"{source.name} holds {len(names)} streams ({', '.join(names)}) and {dest.suffix} holds one; "
@@ -104,6 +105,8 @@ def convert(
                     r = run(ReplaySource(source, stream=n), None, HDF5Sink(writer=writer), stop=stop)
                     total += r.samples_in
                     _complete_or_fail(r, dest)
+                    if clocks[n] is not None and n in writer.streams:  # an XDF stream's clock offsets travel
+                        writer.streams[n].add_clock(clocks[n].measurements())
         else:
             r = run(ReplaySource(source, stream=names[0]), None, file_sink(tmp, overwrite=True), stop=stop)
             total = r.samples_in

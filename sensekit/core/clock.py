@@ -43,12 +43,41 @@ class ClockMap:
         self.offset_s = 0.0
         self.drift = 0.0  # seconds of offset per second
         self._t_ref = 0.0
+        self.count = 0  # measurements added so far (kept or not)
+
+    @classmethod
+    def from_measurements(cls, remote_t, offsets_s, **kwargs) -> ClockMap:
+        """A map fitted to stored measurements (a recording's ``clock`` record, XDF clock offsets);
+        non-finite pairs are skipped."""
+        t = np.asarray(remote_t, dtype=np.float64).ravel()
+        o = np.asarray(offsets_s, dtype=np.float64).ravel()
+        ok = np.isfinite(t) & np.isfinite(o)
+        m = cls(**{"window_s": np.inf, "max_points": max(int(ok.sum()), 1), **kwargs})
+        m._pts.extend(zip(t[ok].tolist(), o[ok].tolist(), strict=True))
+        m.count = len(m._pts)
+        if m._pts:
+            m._fit()
+        return m
+
+    def measurements(self) -> np.ndarray:
+        """The kept measurements, ``(n, 2)``: remote time, offset (s)."""
+        return np.asarray(self._pts, dtype=np.float64).reshape(-1, 2)
+
+    @property
+    def jitter_s(self) -> float:
+        """Spread of the measurements about the fitted line (s; 1.4826 x median absolute residual)."""
+        pts = self.measurements()
+        if len(pts) < 3:
+            return 0.0
+        resid = pts[:, 1] - (self.offset_s + self.drift * (pts[:, 0] - self._t_ref))
+        return float(1.4826 * np.median(np.abs(resid - np.median(resid))))
 
     def add(self, remote_t: float, offset_s: float) -> None:
         """One measurement: at remote time ``remote_t`` the local clock was ``offset_s`` ahead."""
         if not (np.isfinite(remote_t) and np.isfinite(offset_s)):
             return
         self._pts.append((float(remote_t), float(offset_s)))
+        self.count += 1
         while self._pts and self._pts[-1][0] - self._pts[0][0] > self.window_s:
             self._pts.popleft()
         self._fit()
@@ -69,6 +98,10 @@ class ClockMap:
                 break
             keep = new
         self.offset_s, self.drift = float(a), float(b)
+
+    def offset_at(self, remote_t: float) -> float:
+        """The fitted offset (s) at remote time ``remote_t``."""
+        return self.offset_s + self.drift * (float(remote_t) - self._t_ref)
 
     def __call__(self, remote_t):
         """Local times of remote timestamps (array or scalar)."""

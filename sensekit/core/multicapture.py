@@ -4,7 +4,10 @@ Each source is read in its own thread (a slow or blocking device does not hold u
 others); one writer thread — the caller's — appends every block to its stream of a single
 sensekit HDF5 file, so a capture of an eye camera, a hand camera, an EMG band and a microphone
 array is one file. Device sources stamp their samples with sensekit's monotonic clock
-(:func:`sensekit.core.sources.base.clock`), so the streams share one time base.
+(:func:`sensekit.core.sources.base.clock`), so the streams share one time base; a source with a
+remote clock (an LSL stream from another computer) maps its timestamps onto it, and its
+clock-offset measurements are stored beside its samples (``info`` shows the fitted offset and
+drift).
 
 Stops: ``stop`` (Ctrl-C, SIGTERM) ends every stream after its current block; ``duration``
 ends each regular stream after exactly ``round(duration x rate)`` samples. A source that fails
@@ -40,6 +43,13 @@ class StreamReport:
     error: str = ""
 
 
+@dataclasses.dataclass
+class _ClockMeasurements:
+    """New clock-offset measurements of a source with a remote clock, for the writer."""
+
+    values: object
+
+
 def _unique_names(sources: Sequence[Source]) -> list[str]:
     names, seen = [], {}
     for s in sources:
@@ -68,8 +78,14 @@ def capture_sources(sources: Sequence[Source], path: str | Path, *, duration_s: 
         room = round(duration_s * info.rate) if duration_s is not None and info.rate > 0 else None
         start = time.monotonic()
         got = 0
+        clock_map = getattr(src, "clock_map", None)  # a remote clock (LSL): its measurements are stored
+        sent = 0
         try:
             for frame in src:
+                if clock_map is not None and clock_map.count > sent:
+                    new = clock_map.measurements()[-(clock_map.count - sent):]
+                    sent = clock_map.count
+                    blocks.put((i, _ClockMeasurements(new)))
                 if room is not None and frame.n > room - got:
                     frame = Frame._trusted(frame.info, frame.data[:max(room - got, 0)], frame.t0, None, frame.seq)
                 got += frame.n
@@ -85,7 +101,8 @@ def capture_sources(sources: Sequence[Source], path: str | Path, *, duration_s: 
             blocks.put((i, e))
 
     with RecordingWriter(path, overwrite=overwrite, swmr=True) as writer:
-        streams = [writer.add_stream(s.info.replace(name=n)) for s, n in zip(sources, names, strict=True)]
+        streams = [writer.add_stream(s.info.replace(name=n), clock=getattr(s, "clock_map", None) is not None)
+                   for s, n in zip(sources, names, strict=True)]
         monitors = [SequenceMonitor(r.report) for r in reports]
         threads = [threading.Thread(target=read, args=(i, s), daemon=True) for i, s in enumerate(sources)]
         started = time.perf_counter()
@@ -101,6 +118,9 @@ def capture_sources(sources: Sequence[Source], path: str | Path, *, duration_s: 
                         halt.set()
                     continue
                 rep = reports[i].report
+                if isinstance(item, _ClockMeasurements):
+                    streams[i].add_clock(item.values)
+                    continue
                 if isinstance(item, Frame):
                     if monitors[i].check(item):
                         frame = Frame._trusted(streams[i].info, item.data, item.t0, item._times, item.seq)
@@ -135,7 +155,9 @@ def capture_sources(sources: Sequence[Source], path: str | Path, *, duration_s: 
                     i, item = blocks.get_nowait()
                 except queue.Empty:
                     break
-                if isinstance(item, Frame) and monitors[i].check(item):
+                if isinstance(item, _ClockMeasurements):
+                    streams[i].add_clock(item.values)
+                elif isinstance(item, Frame) and monitors[i].check(item):
                     streams[i].append(Frame._trusted(streams[i].info, item.data, item.t0, item._times, item.seq))
                     reports[i].report.samples_in += item.n
                     reports[i].report.samples_out += item.n

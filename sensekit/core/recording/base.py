@@ -74,6 +74,12 @@ class Recording:
     def close(self) -> None:
         """Release the file."""
 
+    def clock(self, name: str):
+        """The :class:`~sensekit.core.clock.ClockMap` fitted to stream ``name``'s clock-offset
+        measurements (an LSL stream captured from another computer, an XDF stream), or ``None``
+        for a stream stamped on the recording's own clock."""
+        return None
+
     # -- public API --------------------------------------------------------------------
     def __enter__(self) -> Recording:
         return self

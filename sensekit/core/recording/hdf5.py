@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import ParameterError, RecordingError
+from ..clock import ClockMap
 from ..frame import Frame
 from ..info import StreamInfo
 from .base import Recording, Segment
@@ -52,10 +53,10 @@ def _h5py():
 class StreamWriter:
     """Appends frames of one stream to an open :class:`RecordingWriter`."""
 
-    def __init__(self, writer: RecordingWriter, info: StreamInfo) -> None:
+    def __init__(self, writer: RecordingWriter, info: StreamInfo, *, clock: bool = False) -> None:
         self._writer = writer
         self.info = info
-        g = writer.file.require_group("streams").create_group(info.name)
+        g = self._group = writer.file.require_group("streams").create_group(info.name)
         g.attrs["info"] = info.to_json()
         rows = max(1, _CHUNK_BYTES // max(1, info.sample_nbytes))
         self._data = g.create_dataset(
@@ -66,7 +67,24 @@ class StreamWriter:
         self._times = None
         if info.rate == 0:
             self._times = g.create_dataset("times", shape=(0,), maxshape=(None,), dtype="<f8", chunks=(8192,))
+        self._clock = self._clock_dataset() if clock else None
         self.n = 0
+
+    def _clock_dataset(self):
+        return self._group.create_dataset("clock", shape=(0, 2), maxshape=(None, 2), dtype="<f8", chunks=(256, 2))
+
+    def add_clock(self, measurements: np.ndarray) -> None:
+        """Append clock-offset measurements ``(n, 2)``: the remote time and the offset (s) that maps
+        it onto the recording's clock, as LSL's ``time_correction`` gives them (the stream's
+        timestamps are already mapped; the measurements let anyone refit offset and drift)."""
+        m = np.asarray(measurements, dtype=np.float64).reshape(-1, 2)
+        if not len(m):
+            return
+        if self._clock is None:
+            self._clock = self._clock_dataset()  # before SWMR only: a capture creates it up front
+        k = self._clock.shape[0]
+        self._clock.resize((k + len(m), 2))
+        self._clock[k:] = m
 
     def append(self, frame: Frame) -> None:
         """Append a frame's samples and its block record (seq, start index, t0)."""
@@ -135,14 +153,15 @@ class RecordingWriter:
         self.streams: dict[str, StreamWriter] = {}
         self.swmr = swmr
 
-    def add_stream(self, info: StreamInfo) -> StreamWriter:
-        """Create a stream in the file and return its writer."""
+    def add_stream(self, info: StreamInfo, *, clock: bool = False) -> StreamWriter:
+        """Create a stream in the file and return its writer; ``clock``: the stream's timestamps
+        come from another clock, whose offset measurements :meth:`StreamWriter.add_clock` stores."""
         if info.name in self.streams:
             raise ParameterError(f"stream {info.name!r} is already in {str(self.path)!r}")
         if self.file.swmr_mode:
             raise ParameterError(f"{str(self.path)!r} is being written for readers (SWMR): add every stream before "
                                  "the first sample")
-        w = StreamWriter(self, info)
+        w = StreamWriter(self, info, clock=clock)
         self.streams[info.name] = w
         self.file.flush()
         return w
@@ -287,8 +306,20 @@ class HDF5Recording(Recording):
             if n > 1 and (np.diff(t) < 0).any():
                 raise RecordingError(f"{where}: sample times go back at sample {int(np.argmax(np.diff(t) < 0)) + 1}: "
                                      "the file is damaged")
+        clock = g.get("clock")
+        if clock is not None and (not isinstance(clock, h5py.Dataset) or clock.ndim != 2 or clock.shape[1] != 2
+                                  or clock.dtype.kind != "f" or clock.shape[0] > 10_000_000):
+            raise RecordingError(f"{where} has a 'clock' record that is not (n, 2) offset measurements: the file is "
+                                 "damaged")
         self._blocks[name] = b
         return info
+
+    def clock(self, name: str) -> ClockMap | None:
+        g = self.file["streams"][self.stream_name(name)]
+        if "clock" not in g:
+            return None
+        m = g["clock"][:]
+        return ClockMap.from_measurements(m[:, 0], m[:, 1]) if len(m) else None
 
     def n_samples(self, name: str) -> int:
         return int(self.file["streams"][name]["data"].shape[0])

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DeviceError, RecordingError
+from ..clock import ClockMap
 from ..info import StreamInfo
 from .base import Recording, Segment
 
@@ -56,7 +57,9 @@ class XDFRecording(Recording):
 
     A stream with a nominal rate becomes a regular stream whose ``t0`` is its first
     (dejittered) timestamp; an irregular one keeps per-sample times. Stream kinds are
-    the LSL ``type`` in lower case.
+    the LSL ``type`` in lower case. Timestamps are mapped onto the recording computer's clock
+    through the file's clock-offset measurements (pyxdf's clock synchronisation); the
+    measurements themselves stay available through :meth:`clock` and travel on ``convert``.
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
@@ -84,6 +87,7 @@ class XDFRecording(Recording):
         self.streams = {}
         self._data: dict[str, np.ndarray] = {}
         self._times: dict[str, np.ndarray] = {}
+        self._clock: dict[str, ClockMap] = {}
         for s in streams:
             info = s["info"]
             fmt = _first(info.get("channel_format"), "float32")
@@ -103,6 +107,9 @@ class XDFRecording(Recording):
             )
             self._data[name] = data
             self._times[name] = np.asarray(s["time_stamps"], dtype=np.float64)
+            ct, cv = s.get("clock_times") or [], s.get("clock_values") or []
+            if len(ct) and len(ct) == len(cv):
+                self._clock[name] = ClockMap.from_measurements(ct, cv)
 
         if not self.streams:
             raise RecordingError(f"{str(self.path)!r} holds no numeric stream", "is it a complete XDF recording?")
@@ -115,6 +122,9 @@ class XDFRecording(Recording):
 
     def _read_times(self, name: str, start: int, stop: int) -> np.ndarray:
         return self._times[name][start:stop]
+
+    def clock(self, name: str) -> ClockMap | None:
+        return self._clock.get(self.stream_name(name))
 
     def segments(self, name: str) -> list[Segment]:
         t = self._times[name]
