@@ -323,3 +323,40 @@ register(Task(
                 "One-Euro filter + static gestures (hand + LDA, open-set) + JSON lines, p50/p99 and per stage",
     units=lambda quick: [{}], run_unit=_latency_run,
 ))
+
+
+def _pinch_run(key: dict, quick: bool) -> dict:
+    """Pinch detection on single keypoint rows: thresholds chosen on kinivi (OK sign = pinch,
+    Open/Close/Pointer = not), false pinches counted on other people's rows (forks), beside the
+    thumb-index distance alone (the usual demo rule), which takes a fist for a pinch."""
+    from ..datasets import dataset_dir
+    from .datasets import load_crossperson
+    from .pinch import is_pinch, pinch_features
+
+    points, labels, classes = load_keypoints(dataset_dir("kinivi-hand-keypoints"))
+    ok = labels == classes.index("OK")
+    test, names, _ = load_crossperson(dataset_dir("gesture-forks-crossperson"))
+    mapped = names != ""
+    close = names == "Close"
+    t = time.perf_counter()
+    dev, other = is_pinch(points), is_pinch(test)
+    us = (time.perf_counter() - t) / (len(points) + len(test)) * 1e6
+    metrics = {"tuning_ok_pinched": float(dev[ok].mean()), "tuning_others_pinched": float(dev[~ok].mean()),
+               "heldout_known_pinched": float(other[mapped].mean()), "heldout_fist_pinched": float(other[close].mean()),
+               "heldout_unknown_poses_pinched": float(other[~mapped].mean())}
+    aperture_dev, aperture_other = pinch_features(points)[0] < 0.25, pinch_features(test)[0] < 0.25
+    peers = {"aperture-only": {"tuning_ok_pinched": float(aperture_dev[ok].mean()),
+                               "tuning_others_pinched": float(aperture_dev[~ok].mean()),
+                               "heldout_known_pinched": float(aperture_other[mapped].mean()),
+                               "heldout_fist_pinched": float(aperture_other[close].mean()),
+                               "heldout_unknown_poses_pinched": float(aperture_other[~mapped].mean())}}
+    return {"metrics": metrics, "speed": {"us_per_row": us}, "peers": peers}
+
+
+register(Task(
+    name="gesture.pinch", chain="gesture", dataset="kinivi-hand-keypoints",
+    description="pinch from keypoints (thumb-index aperture + index out of the palm, thresholds chosen on kinivi's OK "
+                "vs other rows): pinch rate on kinivi OK/others (tuning data) and false pinches on other people's "
+                "rows (forks), beside the aperture alone",
+    units=lambda quick: [{}], run_unit=_pinch_run,
+))

@@ -11,6 +11,7 @@ string                                       source
 ``brainflow:cyton?serial_port=/dev/ttyUSB0`` ... with BrainFlow parameters
 ``synth:sine``, ``synth:noise?channels=8``   simulators
 ``capture.h5``, ``rec.xdf``, ``take.wav``    replay of a recording
+``session.h5#gaze``                          one stream of a multi-stream recording
 ===========================================  ==================================
 
 Options after ``?`` are ``key=value`` pairs joined by ``&``; the command line's
@@ -64,6 +65,9 @@ def parse_source(text: str) -> SourceSpec:
     if not sep or scheme not in SCHEMES:
         if Path(text).suffix.lower() in RECORDING_SUFFIXES or Path(text).exists():
             return SourceSpec("file", text, {})
+        path, hash_, name = text.rpartition("#")
+        if hash_ and name and Path(path).suffix.lower() in RECORDING_SUFFIXES:
+            return SourceSpec("file", path, {"stream": name})
         if sep and len(scheme) > 1:
             raise SourceStringError(f"unknown source type {scheme!r} in {text!r}",
                                     f"use one of {', '.join(s + ':' for s in SCHEMES[:-1])} or a recording's path")
@@ -131,7 +135,7 @@ def _open(text: str, *, channels, rate, block_size, realtime, stream, timeout_s)
     if s == "file":
         from .replay import ReplaySource
 
-        return ReplaySource(spec.target, stream=stream, block_size=block_size, realtime=realtime)
+        return ReplaySource(spec.target, stream=opts.get("stream", stream), block_size=block_size, realtime=realtime)
     if s == "mic":
         from .mic import MicSource
 
