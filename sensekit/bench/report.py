@@ -137,7 +137,10 @@ def _write_report(run: BenchRun, folder: Path) -> None:
         for i, (title, c) in enumerate(r.get("curves", {}).items()):
             name = f"{slug}-curve{i}.png"
             with png_figure(folder / name, figsize=(5, 4)) as ax:
-                ax.plot(c["x"], c["y"], "o-")
+                for label, ys in (c.get("series") or {"sensekit": c["y"]}).items():
+                    ax.plot(c["x"], ys, "o-", label=label)
+                if c.get("series"):
+                    ax.legend(fontsize=7)
                 for x, y, t in zip(c["x"], c["y"], c.get("t", [None] * len(c["x"])), strict=True):
                     if t is not None:
                         ax.annotate(f"{t:g}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)

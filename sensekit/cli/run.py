@@ -243,3 +243,108 @@ def run_spatial_localise(
     if not jsonl:
         out.print(f"{report.samples_out} estimates from {report.samples_in} samples in {report.wall_s:.1f} s; "
                   f"stopped by {report.stopped_by}", highlight=False)
+
+
+@app.command("select")
+def run_select(
+    gaze: str = typer.Option(..., "--gaze", help="Gaze in the layout's units: lsl:type=Gaze, a recording's stream "
+                             "(session.h5#gaze), synth:selection?stream=gaze."),
+    targets: Path = typer.Option(..., "--targets", help="Target layout (JSON: units, targets with name, x, y, radius)."),
+    pinch: str | None = typer.Option(None, "--pinch", help="What confirms: camera:0 or a video (hand landmarks), a "
+                                     "landmarks, pinch or decisions stream, or an EMG source with -c. Not with --dwell."),
+    calibration: Path | None = typer.Option(None, "--calibration", "-c", help="EMG calibration when --pinch is an "
+                                            "EMG source; its class --pinch-class means a pinch."),
+    pinch_class: str = typer.Option("pinch", "--pinch-class", help="The decisions' class that means a pinch."),
+    dwell: float | None = typer.Option(None, "--dwell", min=0.05, max=10, help="Select by looking this long (s) "
+                                       "instead of pinching (the hands-free baseline)."),
+    margin: float = typer.Option(1.0, "--margin", min=0, max=20, help="Widen targets by this much (tracker "
+                                 "accuracy; layout units)."),
+    look_back: float = typer.Option(0.4, "--look-back", min=0, max=5, help="Gaze of this long before a pinch votes "
+                                    "for the target (s)."),
+    max_wait: float = typer.Option(0.1, "--max-wait", min=0, max=5, help="Longest a gaze sample waits for the pinch "
+                                   "stream (s): the declared latency."),
+    model: Path | None = typer.Option(None, "--model", help="hand_landmarker.task for a camera (default: "
+                                      "$SENSEKIT_MODELS)."),
+    mirrored: bool = typer.Option(False, "--mirrored", help="The camera delivers mirrored (selfie) images."),
+    lsl: str | None = LSL_OPTION,
+    jsonl: bool = JSONL_OPTION,
+    duration: float | None = DURATION_OPTION,
+    realtime: bool = typer.Option(False, "--realtime", help="Pace replayed recordings at their recorded rate."),
+) -> None:
+    """Look and pinch: the gaze picks a target, a pinch (camera, EMG band, or any pinch stream)
+    confirms; selection events (target, confidence) to LSL and/or JSON lines."""
+    from ..core.multicapture import SourceReaders
+    from ..core.sinks import JSONLinesSink, LSLOutletSink
+    from ..core.sources import open_source
+    from ..fusion.pipeline import SelectPipeline
+    from ..fusion.targets import load_layout
+
+    for option, value in (("--margin", margin), ("--look-back", look_back), ("--max-wait", max_wait),
+                          ("--dwell", dwell)):
+        checked_numbers(option, [] if value is None else [value])
+    if (pinch is None) == (dwell is None):
+        fail("give --pinch SOURCE (look and pinch) or --dwell SECONDS (gaze dwell), one of the two")
+    layout = load_layout(targets)
+    pipe = SelectPipeline(layout, method="dwell" if dwell else "pinch", margin=margin, look_back_s=look_back,
+                          dwell_s=dwell or 0.5, pinch_class=pinch_class, max_wait_s=max_wait)
+    with stop_on_signals() as stop:
+        sources = [open_source(gaze, realtime=realtime)]
+        front = None
+        if pinch is not None:
+            sources.append(open_source(pinch, realtime=realtime))
+            info = sources[1].info
+            if calibration is not None:
+                from ..emg.pipeline import EMGPipeline
+                front = EMGPipeline.load(calibration, stream=info).chain(info)
+            elif info.kind == "image":
+                from ..gesture.pipeline import GesturePipeline
+                front = GesturePipeline.load(None, model=model, max_hands=2, mirrored=mirrored).chain(info)
+        if not any(s.paced for s in sources):  # recordings read as fast as they can be: wait on the data, not the clock
+            pipe.max_wait_s = float("inf")
+        infos = [sources[0].info] + ([front.open(sources[1].info) if front else sources[1].info] if pinch else [])
+        out_info = pipe.open(infos)
+        sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
+        for s in sinks:
+            s.open(out_info)
+        names, count = layout.names, 0
+
+        def publish(frame) -> None:
+            nonlocal count
+            if frame is None or not frame.n:
+                return
+            count += frame.n
+            for s in sinks:
+                s.write(frame)
+            if not jsonl:
+                for t, (target, conf) in zip(frame.times, frame.data, strict=True):
+                    what = f"select {names[int(target)]!r}" if target >= 0 else "pinch with no target under the gaze"
+                    out.print(f"{t:10.3f} s  {what} (confidence {conf:.2f})", highlight=False)
+
+        readers = SourceReaders(sources, duration_s=duration, stop=stop)
+        problems = []
+        try:
+            for i, item in readers:
+                if isinstance(item, Exception):
+                    problems.append(f"{sources[i].info.name}: {item}")
+                    readers.halt.set()
+                elif hasattr(item, "data"):
+                    frame = front.process(item) if (i == 1 and front is not None) else item
+                    if frame is not None:
+                        publish(pipe.push(i, frame))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            readers.close()
+            if front is not None and (rest := front.flush()) is not None:
+                publish(pipe.push(1, rest))
+            publish(pipe.flush())
+            for s in sinks:
+                s.close()
+            if front is not None:
+                front.close()
+    if problems:
+        fail("; ".join(problems) + f" (the {count} selections before it were published)")
+    if not jsonl:
+        wait = (f"a gaze sample waits at most {pipe.latency_s * 1000:.0f} ms for the pinch stream"
+                if np.isfinite(pipe.latency_s) else "recordings: every gaze sample waited for the pinch stream")
+        out.print(f"{count} selection(s); {wait}", highlight=False)

@@ -35,7 +35,7 @@ from ..errors import CalibrationError, ParameterError
 from .atomic import atomic_output
 from .info import StreamInfo
 from .registry import CalibrationKind, calibration_kinds, resolve
-from .schema import Name, Strict, Text, validation_message
+from .schema import Name, Strict, Text, read_json, validation_message
 
 __all__ = ["Calibration", "save_calibration", "load_calibration", "SCHEMA_VERSION", "MAX_FILE_BYTES"]
 
@@ -253,24 +253,4 @@ def load_calibration(
 
 
 def _read_json(path: Path) -> Any:
-    """The JSON document of ``path``: refused when missing, too large, not UTF-8, not strict
-    JSON (NaN and Infinity are not JSON), or nested too deeply."""
-    where = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CalibrationError(f"calibration file {where!r} is {size:,} bytes; at most {MAX_FILE_BYTES:,}")
-        text = path.read_bytes().decode("utf-8")
-        return json.loads(text, parse_constant=_no_constant)
-    except FileNotFoundError:
-        raise CalibrationError(f"calibration file {where!r} does not exist", "check the path") from None
-    except IsADirectoryError:
-        raise CalibrationError(f"{where!r} is a folder, not a calibration file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
-        raise CalibrationError(f"calibration file {where!r} is not valid JSON ({str(e)[:120]})") from None
-    except RecursionError:
-        raise CalibrationError(f"calibration file {where!r} is nested too deeply") from None
-
-
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
+    return read_json(path, what="calibration file", error=CalibrationError, max_bytes=MAX_FILE_BYTES)

@@ -73,3 +73,33 @@ def _short(value: Any) -> str:
 def as_array(values, dtype=np.float64) -> np.ndarray:
     """A validated list as a numpy array."""
     return np.asarray(values, dtype=dtype)
+
+
+def read_json(path, *, what: str = "file", error: type[Exception] = ValueError, max_bytes: int = 64 << 20) -> Any:
+    """The JSON document of an untrusted file: refused with one line (raised as ``error``) when
+    missing, larger than ``max_bytes``, not UTF-8, not strict JSON (NaN and Infinity are not
+    JSON) or nested too deeply."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    where = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise error(f"{what} {where!r} is {size:,} bytes; at most {max_bytes:,}")
+        return json.loads(path.read_bytes().decode("utf-8"), parse_constant=_no_constant)
+    except FileNotFoundError:
+        raise error(f"{what} {where!r} does not exist", "check the path") from None
+    except IsADirectoryError:
+        raise error(f"{where!r} is a folder, not a {what}") from None
+    except RecursionError:
+        raise error(f"{what} {where!r} is nested too deeply") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
+        if isinstance(e, error):
+            raise
+        raise error(f"{what} {where!r} is not valid JSON ({str(e)[:120]})") from None
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")

@@ -46,6 +46,12 @@ class Source:
     info: StreamInfo
     description: str = ""
 
+    @property
+    def paced(self) -> bool:
+        """Whether samples arrive at the pace they were sampled (a device, a replay with
+        ``realtime``), not as fast as they can be read (a recording, a simulator)."""
+        return bool(getattr(self, "realtime", True))
+
     def _frames(self) -> Iterator[Frame]:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -73,6 +79,10 @@ class KindOverride(Source):
         self.source = source
         self.info = source.info.replace(kind=kind)
         self.description = getattr(source, "description", "")
+
+    @property
+    def paced(self) -> bool:
+        return self.source.paced
 
     def _frames(self) -> Iterator[Frame]:
         info = self.info
