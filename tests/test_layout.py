@@ -54,3 +54,12 @@ def test_core_bench_and_learn_name_no_chain():
         for path in (ROOT / part).rglob("*.py"):
             bad += [f"{path.relative_to(ROOT)} -> {n}" for n in _imports(path) if _chain_of(n)]
     assert not bad, bad
+
+
+def test_fusion_sits_above_the_chains():
+    """sensekit.fusion may use the chains' stages; no chain, nor the core, bench or learn, uses it."""
+    bad = []
+    for part in (*CHAINS, "core", "bench", "learn"):
+        for path in (ROOT / part).rglob("*.py"):
+            bad += [f"{path.relative_to(ROOT)} -> {n}" for n in _imports(path) if n.startswith("sensekit.fusion")]
+    assert not bad, bad

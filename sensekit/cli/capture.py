@@ -169,8 +169,7 @@ def _capture_many(texts: list[str], output: Path, duration, channels, rate, bloc
                 reports = capture_sources(opened, output, duration_s=duration, stop=stop, keep_going=keep_going,
                                           overwrite=True, on_block=view.update)
     for r in reports:
-        seconds = r.report.samples_in / r.rate if r.rate else r.report.wall_s
-        out.print(f"stream {r.name!r} ({r.description}): {r.report.samples_in:,} samples ({seconds:.2f} s), "
+        out.print(f"stream {r.name!r} ({r.description}): {r.report.samples_in:,} samples ({r.seconds:.2f} s), "
                   f"{r.report.dropped_blocks} dropped block(s); stopped by {r.report.stopped_by}"
                   + (f": {r.error}" if r.error else ""), highlight=False, soft_wrap=True)
     failed = [r for r in reports if r.error]

@@ -41,6 +41,13 @@ class StreamReport:
     rate: float
     report: RunReport = dataclasses.field(default_factory=RunReport)
     error: str = ""
+    start_s: float = float("nan")  # first sample's time
+    end_s: float = float("nan")  # last sample's time (one period past it for a regular stream)
+
+    @property
+    def seconds(self) -> float:
+        """The stream's recorded duration."""
+        return self.end_s - self.start_s if self.report.samples_in else 0.0
 
 
 @dataclasses.dataclass
@@ -162,6 +169,10 @@ def capture_sources(sources: Sequence[Source], path: str | Path, *, duration_s: 
             elif isinstance(item, Frame):
                 if monitors[i].check(item):
                     streams[i].append(Frame._trusted(streams[i].info, item.data, item.t0, item._times, item.seq))
+                    if item.n:
+                        r = reports[i]
+                        r.start_s = item.t0 if r.report.samples_in == 0 else r.start_s
+                        r.end_s = item.t_end
                     rep = reports[i].report
                     rep.blocks += 1
                     rep.samples_in += item.n
