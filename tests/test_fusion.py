@@ -181,3 +181,60 @@ def test_cli_mistakes_are_one_line(tmp_path):
         r = runner.invoke(app, ["run", "select", *args])
         assert r.exit_code != 0 and match in r.output, (args, r.output)
         assert "Traceback" not in r.output
+
+
+def _gaze_recording(tmp_path, seconds: float, x: float = -6.0):
+    from sensekit.core.recording import RecordingWriter
+
+    info = StreamInfo("gaze", "gaze", 100.0, (2,), channels=("x", "y"), unit="deg")
+    xy = np.tile([x, 3.0], (int(seconds * 100), 1)) + np.random.default_rng(0).normal(0, 0.2, (int(seconds * 100), 2))
+    with RecordingWriter(tmp_path / "gaze.h5") as rec:
+        rec.add_stream(info).append(Frame(info, xy, t0=0.0))
+    return tmp_path / "gaze.h5"
+
+
+def test_an_emg_band_confirms(tmp_path):
+    """--pinch EMG-SOURCE -c band.json: the band's decisions of class --pinch-class confirm; the
+    CLI gives what the EMG pipeline's decisions give through SelectPipeline."""
+    from sensekit.core.sources import open_source
+    from sensekit.emg.pipeline import EMGPipeline
+
+    src = "synth:emg?channels=4&classes=3&rate=200&hold_s=2&duration=inf&seed=3"
+    cal = tmp_path / "band.json"
+    r = runner.invoke(app, ["calibrate", "emg", src, "--classes", "rest,a,b", "--reps", "2", "--hold", "2",
+                            "--pause", "0", "--lead", "0", "--trim", "0.3", "-o", str(cal)])
+    assert r.exit_code == 0, r.output
+    _, layout_path = _session_file(tmp_path, trials=2)
+    gaze = _gaze_recording(tmp_path, 12.0)  # looking at target "a" all along
+    band = "synth:emg?channels=4&classes=3&rate=200&hold_s=2&duration=12&seed=3"  # rest, a, b, rest, a, b
+    r = runner.invoke(app, ["run", "select", "--gaze", str(gaze), "--pinch", band, "-c", str(cal), "--pinch-class",
+                            "a", "--targets", str(layout_path), "--jsonl"])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(x) for x in r.stdout.splitlines()[1:]]
+    assert [x["data"][0] for x in rows] == [0.0, 0.0] and 2.0 < rows[0]["t"] < 2.8 and 8.0 < rows[1]["t"] < 8.8
+    emg = open_source(band)
+    chain = EMGPipeline.load(cal, stream=emg.info).chain(emg.info)
+    chain.open(emg.info)
+    decisions = [d for f in emg if (d := chain.process(f)) is not None]
+    from sensekit.core.frame import concat_frames
+    from sensekit.core.recording import open_recording
+
+    with open_recording(gaze) as rec:
+        times, events = SelectPipeline(load_layout(layout_path), pinch_class="a").run(rec.read(),
+                                                                                      concat_frames(decisions))
+    assert [x["t"] for x in rows] == times.tolist() and [x["data"] for x in rows] == events.tolist()
+
+
+def test_a_camera_confirms(shared_data, tmp_path):
+    """--pinch video/camera: MediaPipe landmarks, then the pinch rule (runs on the real video)."""
+    pytest.importorskip("mediapipe")
+    model = shared_data.parent / "models" / "hand_landmarker" / "hand_landmarker.task"
+    if not model.exists():
+        pytest.skip("no hand_landmarker model in ../shared/models")
+    video = shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4"
+    _, layout_path = _session_file(tmp_path, trials=2)
+    gaze = _gaze_recording(tmp_path, 3.0)
+    r = runner.invoke(app, ["run", "select", "--gaze", str(gaze), "--pinch", f"video:{video}", "--model", str(model),
+                            "--targets", str(layout_path), "--duration", "2"])
+    assert r.exit_code == 0, r.output
+    assert "selection(s)" in r.stdout and "Traceback" not in r.output
