@@ -41,6 +41,66 @@ def arrays(
     out.print(table)
 
 
+@app.command("encode")
+def encode(
+    path: Path = typer.Argument(..., help="Microphone-array recording (.h5, .wav, .flac, ...): one channel per "
+                                "microphone."),
+    array: str = typer.Option(..., "--array", help="Geometry: a preset (tetra, sphere32, respeaker4, respeaker6, uma8, "
+                              "...) or a geometry JSON (positions, baffle open/rigid, directivity omni/cardioid)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Ambisonic output (.wav/.flac; AmbiX: ACN, SN3D)."),
+    order: int | None = typer.Option(None, "--order", min=1, max=4, help="Ambisonic order (default: the highest the "
+                                     "array allows)."),
+    n3d: bool = typer.Option(False, "--n3d", help="N3D instead of SN3D normalisation."),
+    stream: str | None = typer.Option(None, "--stream", help="Stream of a multi-stream recording."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
+) -> None:
+    """Encode a microphone-array recording into Ambisonics (AmbiX), aligned sample for sample with
+    the input; prints each order's usable frequency band and noise gain."""
+    import soundfile as sf
+
+    from ..core import Frame, feed
+    from ..core.atomic import atomic_output
+    from ..core.recording import open_recording
+    from ..core.sinks.safety import check_finite
+    from ..spatial_audio.arrays import load_array
+    from ..spatial_audio.encode import AmbisonicEncoder, max_order, to_sn3d
+
+    if output.exists() and not overwrite:
+        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    geom = load_array(array)
+    with open_recording(path) as rec:
+        info = rec.info(stream)
+        if len(info.shape) != 1 or not info.rate:
+            fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; encoding needs audio channels")
+        geom.check_stream(info.shape[0], f"{path.name}")
+        whole = rec.read(stream)
+    enc = AmbisonicEncoder(geom, order or max_order(geom))
+    enc.open(info.replace(dtype="float64"))
+    lag = int(round(enc.latency_s * info.rate)) - enc.block  # the filters' delay; the block's comes out at flush
+    padded = np.concatenate([np.asarray(whole.data, dtype=np.float64), np.zeros((lag, info.shape[0]))])
+    n = max(int(info.rate // 2), 1)
+    blocks = [Frame(enc.input_info, padded[a:a + n], t0=a / info.rate, seq=k)
+              for k, a in enumerate(range(0, len(padded), n))]
+    b = feed(enc, blocks)
+    check_finite(b, "AmbisonicEncoder")
+    field = b.data[lag:lag + whole.n]
+    field = field if n3d else to_sn3d(field)
+    peak = float(np.abs(field).max()) if len(field) else 0.0
+    scale = 0.99 / peak if peak > 0.99 else 1.0
+    with atomic_output(output) as tmp:
+        sf.write(str(tmp), (field * scale).astype(np.float32), int(info.rate),
+                 subtype="FLOAT" if output.suffix.lower() == ".wav" else None)
+    rep = enc.report
+    out.print(f"{whole.n / info.rate:.2f} s of {geom.name} ({geom.n_mics} mics) encoded to order {rep.order} "
+              f"{'horizontal-only ' if rep.horizontal else ''}Ambisonics ({'N3D' if n3d else 'AmbiX, SN3D'}) in "
+              f"{output}" + (f"; scaled by {scale:.3f} to stay below full scale" if scale != 1.0 else ""),
+              highlight=False)
+    for line in rep.lines():
+        out.print("  " + line, highlight=False)
+    out.print(f"  spatial aliasing expected above about {rep.aliasing_hz:,.0f} Hz (order x c / (2 pi r))",
+              highlight=False)
+
+
 @app.command("sweep")
 def sweep(
     output: Path = typer.Argument(..., help="WAV file to write."),
@@ -169,6 +229,9 @@ def render(
     block: int = typer.Option(256, "--block", min=16, help="Processing block (samples): the latency."),
     mode: str = typer.Option("auto", "--mode", help="direct (HRTF per source), ambisonics, or auto (direct up to "
                              "64 sources)."),
+    field: str | None = typer.Option(None, "--field", help="The input is a recorded Ambisonic field: sn3d (AmbiX; "
+                                     "the default for *.ambix.wav) or n3d. The head turns with the scene's listener "
+                                     "or --head."),
     order: int = typer.Option(3, "--order", min=1, max=3, help="Ambisonic order (1-3)."),
     live: bool = typer.Option(False, "--live", help="Play on the audio output in real time instead of writing."),
     head: str | None = typer.Option(None, "--head", help="Head orientation source for --live, e.g. "
@@ -189,6 +252,10 @@ def render(
         fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
     if head is not None and not live:
         fail("--head tracks the listener live: use it with --live (files take the scene's listener keyframes)")
+    if field is None and path.name.lower().endswith((".ambix.wav", ".ambix.flac")):
+        field = "sn3d"
+    if field not in (None, "sn3d", "n3d"):
+        fail(f"--field {field!r}: use sn3d (AmbiX) or n3d")
     with open_recording(path) as rec:
         info = rec.streams[rec.stream_name(None)]
         if len(info.shape) != 1 or not info.rate:
@@ -201,6 +268,7 @@ def render(
             distances=checked_numbers("--distance", distance, low=0.0, low_open=True, high=1000.0, **per) or [1.0],
             rt60=checked_numbers("--rt60", _floats_of(rt60, "--rt60"), low=0.0, low_open=True, high=30.0, counts=(1, 7)),
             room=_room(room) if room is not None else None, scene=scene, hrtf=hrtf, block=block, mode=mode, order=order,
+            field=field,
             hrtf_rate=checked_numbers("--hrtf-rate", [hrtf_rate], low=1000, high=768000)[0] if hrtf_rate else None)
         if live:
             _play_live(path, pipe.stage(info), pipe.scene_, head)
@@ -212,7 +280,9 @@ def render(
     with atomic_output(output) as tmp:
         subtype = "FLOAT" if output.suffix.lower() == ".wav" else None  # a WAV keeps the rendered samples exactly
         sf.write(str(tmp), rendered.data.astype(np.float32), int(info.rate), subtype=subtype)
-    out.print(f"{rendered.n / info.rate:.2f} s of binaural audio ({len(pipe.scene_.sources)} source(s), HRTF "
+    what = (f"an order-{int(round(np.sqrt(n_ch))) - 1} Ambisonic field" if field else
+            f"{len(pipe.scene_.sources)} source(s)")
+    out.print(f"{rendered.n / info.rate:.2f} s of binaural audio ({what}, HRTF "
               f"{pipe.hrtf_.name}{', room ' + room if room else ''}) written to {output}", highlight=False)
 
 

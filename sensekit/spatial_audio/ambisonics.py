@@ -29,7 +29,8 @@ from .hrtf import HRTF
 from .renderer import BlockRenderer, partitions
 from .scene import Scene, head_rotation
 
-__all__ = ["sh_matrix", "rotation_matrix", "magls_decoder", "AmbisonicRenderer", "make_renderer", "DIRECT_MAX_SOURCES"]
+__all__ = ["sh_matrix", "rotation_matrix", "magls_decoder", "AmbisonicRenderer", "AmbisonicFieldRenderer",
+           "make_renderer", "DIRECT_MAX_SOURCES"]
 
 
 def sh_matrix(order: int, azimuth_deg, elevation_deg) -> np.ndarray:
@@ -93,6 +94,18 @@ def magls_decoder(hrtf: HRTF, order: int, *, n_taps: int | None = None, cutoff_h
     d = np.fft.irfft(D, nfft, axis=2)
     d = np.roll(d, n // 2, axis=2)[:, :, :n]  # the fit is acausal around 0: centre it
     return d * np.hanning(n)[None, None, :] ** 0.5
+
+
+def _decode(r, b: np.ndarray) -> np.ndarray:
+    """One block ``b`` (Q, B) of a field through renderer ``r``'s partitioned binaural decoder
+    (its ``_prev``, ``_fdl``, ``_D``): the block's (B, 2) output."""
+    spec = np.fft.rfft(np.concatenate([r._prev, b], axis=1), axis=1)
+    r._prev = b
+    r._fdl = np.roll(r._fdl, 1, axis=1)
+    r._fdl[:, 0] = spec
+    y = np.einsum("qpf,qepf->ef", r._fdl, r._D)
+    r._k += 1
+    return np.fft.irfft(y, 2 * r.block, axis=1)[:, r.block:].T
 
 
 class AmbisonicRenderer(BlockRenderer):
@@ -173,13 +186,84 @@ class AmbisonicRenderer(BlockRenderer):
             b_old = (src @ self._gains.T).T
             b = b_old + (b - b_old) * self._fade
             self._gains = g
-        spec = np.fft.rfft(np.concatenate([self._prev, b], axis=1), axis=1)
-        self._prev = b
-        self._fdl = np.roll(self._fdl, 1, axis=1)
-        self._fdl[:, 0] = spec
-        Y = np.einsum("qpf,qepf->ef", self._fdl, self._D)
-        self._k += 1
-        return np.fft.irfft(Y, 2 * self.block, axis=1)[:, self.block :].T
+        return _decode(self, b)
+
+
+class AmbisonicFieldRenderer(BlockRenderer):
+    """A recorded Ambisonic field (ACN, SN3D as AmbiX files hold it, or N3D) → binaural,
+    rotated by the listener's head orientation (a scene's listener keyframes, or a live head
+    tracker set as ``scene.head``) and decoded by MagLS.
+
+    Parameters
+    ----------
+    hrtf : HRTF, optional
+        Default :func:`~sensekit.spatial_audio.hrtf.spherical_head`.
+    scene : Scene, optional
+        Only its head orientation is used.
+    normalisation : {"sn3d", "n3d"}
+    block : int
+        Processing block (samples).
+    """
+
+    def __init__(self, hrtf: HRTF | None = None, *, scene: Scene | None = None, normalisation: str = "sn3d",
+                 block: int = 256) -> None:
+        self.hrtf = hrtf
+        self.scene = scene
+        self.normalisation = normalisation
+        self.block = block
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        from ..core.checks import check_stream
+        from .hrtf import spherical_head
+
+        check_stream(info, "AmbisonicFieldRenderer", regular=True, ndim=1, dtype_kinds="fiu")
+        check_scalar(self.block, "block", kind=int, min_value=16)
+        q = info.shape[0]
+        order = int(round(math.sqrt(q))) - 1
+        if (order + 1) ** 2 != q or not 1 <= order <= 4:
+            raise ParameterError(f"an Ambisonic field has (order + 1)² channels (4, 9, 16 or 25); {info.name!r} has {q}",
+                                 "give an AmbiX file (sensekit spatial encode writes them)")
+        if self.normalisation not in ("sn3d", "n3d"):
+            raise ParameterError(f"normalisation {self.normalisation!r}: use sn3d (AmbiX) or n3d")
+        self.order = order
+        n = np.concatenate([[k] * (2 * k + 1) for k in range(order + 1)])
+        self._to_n3d = np.sqrt(2 * n + 1.0) if self.normalisation == "sn3d" else np.ones(q)
+        hrtf = (self.hrtf if self.hrtf is not None else spherical_head(info.rate)).resample(info.rate)
+        dec = magls_decoder(hrtf, order)
+        self._dec_delay = dec.shape[2] // 2
+        self._D = partitions(dec, self.block)
+        self._fade = (np.arange(self.block) + 0.5) / self.block
+        return StreamInfo(info.name, "audio", info.rate, (2,), channels=("left", "right"), dtype="float64",
+                          unit=info.unit, meta={"binaural": True, "ambisonic_order": order})
+
+    @property
+    def latency_s(self) -> float:
+        if self.input_info is None:
+            return 0.0
+        return (self.block + self._dec_delay) / self.input_info.rate
+
+    def _reset(self) -> None:
+        q, p, f = self._D.shape[0], self._D.shape[2], self.block + 1
+        self._fdl = np.zeros((q, p, f), dtype=complex)
+        self._prev = np.zeros((q, self.block))
+        self._pose = None
+        self._rotation = np.eye(q)
+        self._pending = np.zeros((0, q))
+        self._k = 0
+        self._t0 = None
+
+    def _render_block(self, x: np.ndarray) -> np.ndarray:
+        t = self._t0 + (self._k + 0.5) * self.block / self.input_info.rate
+        b = (x * self._to_n3d).T  # (Q, B), N3D
+        pose = self.scene.head_pose(t) if self.scene is not None else None
+        rot = self._rotation
+        if pose is not None and pose != self._pose:  # cross-fade to the new orientation over the block
+            self._pose, self._rotation = pose, rotation_matrix(self.order, *pose)
+        out = self._rotation @ b
+        if rot is not self._rotation:
+            old = rot @ b
+            out = old + (out - old) * self._fade
+        return _decode(self, out)
 
 
 #: Above this many moving sources, ``mode="auto"`` renders through Ambisonics.

@@ -41,11 +41,19 @@ class ArrayGeometry:
     name : str
     channels : sequence of str, optional
         Channel names (default ``mic0``, ``mic1``, ...).
+    baffle : {"open", "rigid"}
+        ``rigid``: the microphones sit on a rigid sphere centred on the origin (a spherical
+        array such as an Eigenmike), which scatters the sound; ``open``: free field.
+    directivity : {"omni", "cardioid"}
+        The capsules' pattern; cardioids point away from the origin (a tetrahedral
+        A-format microphone).
     """
 
     positions: tuple
     name: str = "array"
     channels: tuple = ()
+    baffle: str = "open"
+    directivity: str = "omni"
 
     def __post_init__(self) -> None:
         p = np.asarray(self.positions, dtype=np.float64)
@@ -59,6 +67,14 @@ class ArrayGeometry:
         if len(names) != len(p):
             raise ParameterError(f"array {self.name!r}: {len(names)} channel names for {len(p)} microphones")
         object.__setattr__(self, "channels", names)
+        if self.baffle not in ("open", "rigid") or self.directivity not in ("omni", "cardioid"):
+            raise ParameterError(f"array {self.name!r}: baffle must be open or rigid and directivity omni or cardioid, "
+                                 f"got {self.baffle!r} and {self.directivity!r}")
+        if self.baffle == "rigid":
+            r = np.linalg.norm(p, axis=1)
+            if r.min() <= 0 or np.ptp(r) > 0.02 * r.mean():
+                raise ParameterError(f"array {self.name!r}: a rigid-sphere array needs every microphone on one sphere "
+                                     f"around the origin (radii {r.min() * 1000:.1f}-{r.max() * 1000:.1f} mm)")
         d = self._distances(p) + np.eye(len(p))
         i, j = np.unravel_index(np.argmin(d), d.shape)
         if d[i, j] < 1e-4:
@@ -109,13 +125,20 @@ class ArrayGeometry:
         u = unit_vector(azimuth_deg, elevation_deg)
         return -(u @ self.xyz.T) / c
 
+    @property
+    def radius(self) -> float:
+        """Largest distance of a microphone from the origin (m)."""
+        return float(np.linalg.norm(self.xyz, axis=1).max())
+
     def to_dict(self) -> dict:
-        return {"name": self.name, "channels": list(self.channels), "positions": [list(p) for p in self.positions]}
+        return {"name": self.name, "channels": list(self.channels), "positions": [list(p) for p in self.positions],
+                "baffle": self.baffle, "directivity": self.directivity}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> ArrayGeometry:
         try:
-            return cls(tuple(map(tuple, d["positions"])), str(d.get("name", "array")), tuple(d.get("channels", ())))
+            return cls(tuple(map(tuple, d["positions"])), str(d.get("name", "array")), tuple(d.get("channels", ())),
+                       str(d.get("baffle", "open")), str(d.get("directivity", "omni")))
         except (KeyError, TypeError) as e:
             raise ParameterError(f"array geometry lacks or mangles a field ({e})",
                                  "write {\"name\": ..., \"positions\": [[x, y, z], ...]} in metres") from None
@@ -150,6 +173,23 @@ def circular_array(n: int, radius: float, *, centre: bool = False, name: str = "
     return ArrayGeometry(tuple(map(tuple, p)), name)
 
 
+def tetrahedral_array(radius: float = 0.0147, *, name: str = "tetra") -> ArrayGeometry:
+    """An A-format microphone: four cardioid capsules on a tetrahedron, in the usual order
+    front-left-up, front-right-down, back-left-down, back-right-up."""
+    v = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) / np.sqrt(3)
+    return ArrayGeometry(tuple(map(tuple, radius * v)), name, ("FLU", "FRD", "BLD", "BRU"), "open", "cardioid")
+
+
+def spherical_array(n: int, radius: float, *, baffle: str = "rigid", name: str = "sphere") -> ArrayGeometry:
+    """``n`` microphones spread evenly (a spherical Fibonacci lattice) on a sphere of ``radius``
+    (m), rigid by default (like an Eigenmike's 32 capsules on 4.2 cm)."""
+    i = np.arange(n) + 0.5
+    z = 1 - 2 * i / n
+    a = np.pi * (1 + 5 ** 0.5) * i
+    p = np.column_stack([np.sqrt(1 - z**2) * np.cos(a), np.sqrt(1 - z**2) * np.sin(a), z]) * radius
+    return ArrayGeometry(tuple(map(tuple, p)), name, (), baffle)
+
+
 def linear_array(n: int, spacing: float, *, name: str = "linear") -> ArrayGeometry:
     """``n`` microphones along y, centred, ``spacing`` m apart (channel 0 leftmost, +y)."""
     y = (np.arange(n) - (n - 1) / 2) * spacing
@@ -163,6 +203,8 @@ PRESETS = {
     "uma8": lambda: circular_array(6, 0.043, centre=True, name="uma8"),
     "headset2": lambda: ArrayGeometry(((0.0, 0.08, 0.0), (0.0, -0.08, 0.0)), "headset2", ("left", "right")),
     "linear4": lambda: linear_array(4, 0.04, name="linear4"),
+    "tetra": lambda: tetrahedral_array(),
+    "sphere32": lambda: spherical_array(32, 0.042, name="sphere32"),
 }
 
 

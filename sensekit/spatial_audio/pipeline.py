@@ -237,6 +237,9 @@ class RenderPipeline:
         ``direct``, ``ambisonics`` or ``auto``.
     order : int
         Ambisonic order.
+    field : {None, "sn3d", "n3d"}
+        The input is a recorded Ambisonic field (an AmbiX file: ``sn3d``), rendered with the
+        listener's head orientation (the scene's listener keyframes, or live); sources ignored.
     """
 
     azimuths: list[float] = dataclasses.field(default_factory=lambda: [0.0])
@@ -250,6 +253,7 @@ class RenderPipeline:
     block: int = 256
     mode: str = "auto"
     order: int = 3
+    field: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.rt60) not in (1, 7) or not all(np.isfinite(v) and 0 < v <= 30 for v in self.rt60):
@@ -269,6 +273,12 @@ class RenderPipeline:
             raise StreamFormatError(f"stream {info.name!r} is a {info.kind!r} stream of shape {info.shape}; rendering "
                                     "needs audio channels")
         n = info.shape[0]
+        if self.field is not None:
+            from .ambisonics import AmbisonicFieldRenderer
+
+            self.scene_ = Scene([], Scene.load(self.scene, sources=False).listener if self.scene else None)
+            self.hrtf_ = load_hrtf(str(self.hrtf) if self.hrtf else None, info.rate, hrtf_rate=self.hrtf_rate)
+            return AmbisonicFieldRenderer(self.hrtf_, scene=self.scene_, normalisation=self.field, block=self.block)
         if self.scene is not None:
             scene = Scene.load(self.scene)
         else:

@@ -81,11 +81,13 @@ class Scene:
         return cls([SourceTrack(f"source{i}", i, np.array([[0.0, az[i], el[i], d[i]]])) for i in range(az.size)])
 
     @classmethod
-    def from_dict(cls, doc: dict) -> Scene:
+    def from_dict(cls, doc: dict, *, sources: bool = True) -> Scene:
+        """A scene from its JSON document; ``sources=False``: only the listener is read (a
+        recorded field's head orientation)."""
         if not isinstance(doc, dict):
             raise ParameterError("a scene is a JSON object with a 'sources' list")
-        src = doc.get("sources")
-        if not isinstance(src, list) or not src:
+        src = doc.get("sources") if sources else []
+        if sources and (not isinstance(src, list) or not src):
             raise ParameterError("scene needs a non-empty 'sources' list")
         tracks = []
         for i, s in enumerate(src):
@@ -119,10 +121,10 @@ class Scene:
         return cls(tracks, lk)
 
     @classmethod
-    def load(cls, path) -> Scene:
+    def load(cls, path, *, sources: bool = True) -> Scene:
         path = Path(path)
         try:
-            return cls.from_dict(json.loads(path.read_text()))
+            return cls.from_dict(json.loads(path.read_text()), sources=sources)
         except FileNotFoundError:
             raise ParameterError(f"scene file {str(path)!r} does not exist") from None
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
