@@ -50,6 +50,7 @@ PEERS: dict[str, PeerSpec] = {p.name: p for p in (
     PeerSpec("remodnav", "remodnav", ("remodnav", "numpy<2", "scipy<1.17"), "REMoDNaV eye-movement event detection"),
     PeerSpec("pyroomacoustics", "pyroomacoustics", ("pyroomacoustics",), "pyroomacoustics (DOA, room simulation)"),
     PeerSpec("pupil-detectors", "pupil_detectors", ("pupil-detectors",), "Pupil Labs 2D pupil detector"),
+    PeerSpec("spaudiopy", "spaudiopy", ("spaudiopy", "scipy<1.15"), "spaudiopy (spherical-array encoding)"),
 )}
 
 

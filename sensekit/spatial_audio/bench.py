@@ -24,7 +24,7 @@ from ..bench.peers import PeerUnavailable, run_peer
 from ..bench.task import Task, register
 from ..core import Frame, StreamInfo
 from ..core.run import feed
-from .arrays import array_preset
+from .arrays import array_preset, load_array, unit_vector
 from .doa import ESTIMATORS
 from .pipeline import STFT_WINDOWS, LocalisePipeline
 from .stages import STFT, DOAEstimator, DOATracker
@@ -389,4 +389,93 @@ register(Task(
     "Woodworth; room responses (8x6x3 m, RT60 0.4-0.9 s per octave): T30 error per band, and time and RT60 beside "
     "pyroomacoustics' ShoeBox for the same room; click energy at filter switches with/without crossfade",
     units=lambda quick: [{}], run_unit=_render_quality_run,
+))
+
+
+#: Octave bands (Hz) in which the encoded field's direction is scored.
+ENCODE_BANDS = ((177, 354), (354, 707), (707, 1414), (1414, 2828), (2828, 5657), (5657, 11314))
+ENCODE_ARRAYS = ("tetra", "sphere32", "respeaker4", "respeaker6", "uma8")
+
+
+def _field_direction_errors(b: np.ndarray, rate: float, truth: np.ndarray, horizontal: bool) -> list[float]:
+    """Angle (deg) between the true direction and the encoded field's active-intensity vector
+    (the omni channel times the three first-order ones, ACN 0 x (3, 1, 2)) in each octave band."""
+    from scipy.signal import butter, sosfiltfilt
+
+    errs = []
+    for lo, hi in ENCODE_BANDS:
+        sos = butter(4, [lo, hi], "bandpass", fs=rate, output="sos")
+        x = sosfiltfilt(sos, b, axis=0)[len(b) // 8:]
+        v = np.array([np.mean(x[:, 0] * x[:, 3]), np.mean(x[:, 0] * x[:, 1]), np.mean(x[:, 0] * x[:, 2])])
+        u = truth.copy()
+        if horizontal:
+            v[2] = u[2] = 0.0
+        cos = v @ u / (np.linalg.norm(v) * np.linalg.norm(u) + 1e-300)
+        errs.append(float(np.degrees(np.arccos(np.clip(cos, -1, 1)))))
+    return errs
+
+
+def _encode_run(key: dict, quick: bool) -> dict:
+    from .encode import AmbisonicEncoder, max_order, plane_wave_recording
+
+    geom = load_array(key["array"])
+    rate = 48000.0
+    rng = np.random.default_rng(11)
+    n_dir = 3 if quick else 8
+    az = rng.uniform(0, 360, n_dir)
+    el = np.zeros(n_dir) if geom.is_planar else np.degrees(np.arcsin(rng.uniform(-0.7, 0.7, n_dir)))
+    signal = rng.standard_normal(int(rate // 2))
+    order = min(max_order(geom), 3)
+    enc = AmbisonicEncoder(geom, order)
+    info = StreamInfo("array", "audio", rate, (geom.n_mics,), dtype="float64")
+    enc.open(info)
+    recordings = [plane_wave_recording(geom, signal, rate, a, e) for a, e in zip(az, el, strict=True)]
+    errors, wall = [], 0.0
+    for x, a, e in zip(recordings, az, el, strict=True):
+        enc.reset()
+        t = time.perf_counter()
+        b = feed(enc, [Frame(info, x[i:i + 4800], t0=i / rate, seq=k) for k, i in enumerate(range(0, len(x), 4800))])
+        wall += time.perf_counter() - t
+        errors.append(_field_direction_errors(b.data, rate, unit_vector(a, e), geom.is_planar))
+    med = np.median(np.asarray(errors), axis=0)
+    rep = enc.report
+    metrics = {f"dir_error_deg@{(lo * hi) ** 0.5:.0f}Hz": float(m) for (lo, hi), m in zip(ENCODE_BANDS, med, strict=True)}
+    metrics["order"] = float(order)
+    metrics["aliasing_hz"] = rep.aliasing_hz
+    for n, band in rep.usable_hz.items():
+        metrics[f"order{n}_usable_from_hz"] = band[0] if band else float("nan")
+        metrics[f"order{n}_usable_to_hz"] = band[1] if band else float("nan")
+        metrics[f"order{n}_noise_gain_db"] = rep.noise_gain_db[n]
+    peers = {}
+    if key["array"] == "tetra":  # the textbook A-to-B matrix: sums and differences of the capsules, no filters
+        m = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, -1, -1, 1], [1, 1, -1, -1]], dtype=float)  # W, Y, Z, X (ACN)
+        errs = [_field_direction_errors(x @ m.T, rate, unit_vector(a, e), False) for x, a, e in zip(recordings, az, el,
+                                                                                              strict=True)]
+        peers["A-B matrix (textbook)"] = {f"dir_error_deg@{(lo * hi) ** 0.5:.0f}Hz": float(v) for (lo, hi), v in
+                                          zip(ENCODE_BANDS, np.median(errs, axis=0), strict=True)}
+    if geom.baffle == "rigid":
+        xyz = geom.xyz / np.linalg.norm(geom.xyz, axis=1, keepdims=True)
+        try:
+            out = run_peer("spaudiopy", ADAPTERS / "spaudiopy_encode.py", {
+                "x": np.asarray(recordings), "azi": np.arctan2(xyz[:, 1], xyz[:, 0]), "zen": np.arccos(xyz[:, 2]),
+                "radius": geom.radius, "fs": rate, "order": order, "rigid": 1, "reg": 10 ** (-15 / 10)})
+            b = np.asarray(out["b"])
+            errs = [_field_direction_errors(b[i], rate, unit_vector(a, e), False) for i, (a, e) in enumerate(zip(az, el,
+                                                                                                          strict=True))]
+            peers["spaudiopy"] = {**{f"dir_error_deg@{(lo * hi) ** 0.5:.0f}Hz": float(v) for (lo, hi), v in
+                                     zip(ENCODE_BANDS, np.median(errs, axis=0), strict=True)},
+                                  "x_realtime": len(recordings) * len(signal) / rate / out["seconds"]}
+        except (PeerUnavailable, RuntimeError) as e:  # not installed, or its venv is broken
+            peers["spaudiopy"] = {"skipped": str(e)[:200]}
+    return {"metrics": metrics, "speed": {"x_realtime": len(recordings) * len(signal) / rate / wall},
+            "peers": peers}
+
+
+register(Task(
+    name="spatial.encode", chain="spatial",
+    description="microphone array -> Ambisonics on simulated plane waves of white noise (48 kHz; tetra, rigid 32-mic "
+                "sphere, ReSpeaker-4/6, UMA-8): direction error of the encoded field's intensity vector per octave "
+                "band, each order's usable band and noise gain, beside the textbook A-B matrix (tetra) and spaudiopy "
+                "(rigid sphere)",
+    units=lambda quick: [{"array": a} for a in ENCODE_ARRAYS], run_unit=_encode_run,
 ))

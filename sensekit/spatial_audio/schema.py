@@ -24,6 +24,8 @@ class GeometrySchema(Strict):
     name: Annotated[str, Field(max_length=200)] = "array"
     channels: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=MAX_MICS)] = []
     positions: Annotated[list[Position], Field(min_length=1, max_length=MAX_MICS)]
+    baffle: Literal["open", "rigid"] = "open"
+    directivity: Literal["omni", "cardioid"] = "omni"
 
 
 class ArrayParams(Strict):
