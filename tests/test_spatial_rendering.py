@@ -433,3 +433,25 @@ def test_spatial_hrtf_reports_spacing_smoothness_and_disagreements(shared_data):
     assert "directions whose ITD and ILD disagree" in r.stdout
     r = CliRunner().invoke(app, ["spatial", "hrtf", str(src), "--hrtf-rate", "nan"])
     assert r.exit_code == 2 and "--hrtf-rate nan is not a finite number" in r.stderr
+
+
+def test_a_set_resampled_to_a_higher_rate_is_flagged(shared_data, tmp_path, caplog):
+    """Issue 20: the stated rate checked against the spectrum: KEMAR (44.1 kHz) stored as 96 kHz
+    after resampling is flagged with the likely rate; the shared files as they are are not."""
+    import logging
+
+    from scipy.signal import resample_poly
+
+    from sensekit.spatial_audio.hrtf import HRTF
+
+    caplog.set_level(logging.WARNING, logger="sensekit")
+    for src in sorted(shared_data.glob("hrtf-*/*.sofa")):
+        HRTF.from_sofa(src)
+    assert "Nyquist" not in caplog.text
+
+    def upsampled(s):
+        s.Data_IR = resample_poly(np.asarray(s.Data_IR), 320, 147, axis=-1)
+        s.Data_SamplingRate = np.array([96000.0])
+
+    HRTF.from_sofa(_kemar_variant(shared_data, tmp_path, "up96", upsampled))
+    assert "almost nothing above 22.1 kHz" in caplog.text and "--hrtf-rate 44100" in caplog.text

@@ -114,6 +114,27 @@ def ear_onsets(ir: np.ndarray, rate: float, threshold_db: float = -20.0, upsampl
     return out
 
 
+def content_band_edge(ir: np.ndarray, rate: float, drop_db: float = 30.0) -> float | None:
+    """A usual sampling rate below ``rate`` whose Nyquist frequency the responses' spectrum ends
+    at (more than ``drop_db`` lower just above it than just below it), or ``None``.
+
+    Tells a set resampled from 44.1 kHz to 88.2/96 kHz (or from 32 kHz), or stored at a wrong
+    rate. A 44.1 kHz set in a 48 kHz file leaves too narrow a band above 22.05 kHz to tell from
+    a natural roll-off, and is not flagged.
+    """
+    n = max(4 * ir.shape[-1], 2048)
+    power = np.mean(np.abs(np.fft.rfft(ir, n, axis=-1)) ** 2, axis=tuple(range(ir.ndim - 1)))
+    f = np.fft.rfftfreq(n, 1 / rate)
+    for r in sorted(_USUAL_RATES, reverse=True):  # the highest rate whose band the content fills
+        if not 1.15 * r / 2 < rate / 2:  # a band above its Nyquist frequency wide enough to measure
+            continue
+        below = power[(f >= 0.85 * r / 2) & (f <= 0.93 * r / 2)]
+        above = power[(f >= 1.03 * r / 2) & (f <= 0.99 * rate / 2)]
+        if len(below) and len(above) and below.mean() > 10 ** (drop_db / 10) * max(above.mean(), 1e-300):
+            return float(r)
+    return None
+
+
 def woodworth_itd(azimuth_deg, elevation_deg=0.0, radius: float = HEAD_RADIUS_M, c: float = SPEED_OF_SOUND):
     """Woodworth's interaural time difference (s; positive: the left ear leads) of a
     rigid sphere, for the lateral angle of each direction."""
@@ -212,6 +233,11 @@ class HRTF:
                             "right one (--hrtf-rate)", path.name, rate)
         if not (np.isfinite(rate) and 1000 <= rate <= 768000):
             raise RecordingError(f"{path.name}: sampling rate {rate!r} Hz is not plausible", "give --hrtf-rate")
+        band_edge = content_band_edge(ir, rate)
+        if band_edge is not None:
+            log.warning("%s: the responses hold almost nothing above %.1f kHz, the Nyquist frequency of %g Hz, "
+                        "though the file says %g Hz: resampled from %g Hz, or is that their true rate? If so, "
+                        "give --hrtf-rate %g", path.name, band_edge / 2000, band_edge, rate, band_edge, band_edge)
         az, el = _listener_directions(s, path.name)
         delay = np.broadcast_to(np.asarray(s.Data_Delay, dtype=np.float64).reshape(-1, 2), (ir.shape[0], 2))
         if not np.isfinite(delay).all() or (delay < 0).any() or delay.max() > 10 * rate:
