@@ -78,15 +78,16 @@ def onset_times(ir: np.ndarray, rate: float, threshold_db: float = -20.0, upsamp
 
 
 def ear_onsets(ir: np.ndarray, rate: float, threshold_db: float = -20.0, upsample: int = 8,
-               max_itd_s: float = 1.2e-3) -> np.ndarray:
+               max_itd_s: float = 1.2e-3, median_plane_db: float = 3.0) -> np.ndarray:
     """Onsets (s) of both ears of each response (D, 2, N), robust to a far ear's pre-ringing.
 
     Each ear's onset is the first crossing of ``threshold_db`` below its peak. Where the far
     (quieter) ear's comes before the near ear's, or more than ``max_itd_s`` after it, its
     pre-ringing (or an echo) crossed the threshold: its onset is then the near ear's plus the
     lag that best aligns the two ears' envelopes (never negative). So the ear that leads is
-    always the louder one: ITD and ILD cannot disagree. Well-behaved responses keep their
-    threshold onsets.
+    always the louder one: ITD and ILD cannot disagree. Where the ears' levels differ by less
+    than ``median_plane_db`` (near the median plane) the far ear's onset is the near ear's plus
+    that envelope lag, of either sign. Other well-behaved responses keep their threshold onsets.
     """
     from scipy.signal import resample
 
@@ -108,7 +109,11 @@ def ear_onsets(ir: np.ndarray, rate: float, threshold_db: float = -20.0, upsampl
     best = lags[np.argmax(xc[:, lags], axis=1)] if len(ir) else np.zeros(0, dtype=int)
     lag_s = np.maximum(best, 0) / fs  # the far ear never leads
     trusted = (t_far >= t_near) & (t_far - t_near <= max_itd_s)
-    t_far = np.where(trusted, t_far, t_near + lag_s)
+    # near the median plane the ears are about as loud and the threshold may catch different
+    # peaks of the two: there the envelopes' lag (either sign) is the ITD
+    level_db = 10 * np.log10(energy[rows, near] / np.maximum(energy[rows, far], 1e-300))
+    median_plane = level_db < median_plane_db
+    t_far = np.where(median_plane, t_near + best / fs, np.where(trusted, t_far, t_near + lag_s))
     out = np.empty_like(onsets)
     out[rows, near], out[rows, far] = t_near, t_far
     return out
