@@ -397,13 +397,14 @@ ENCODE_BANDS = ((177, 354), (354, 707), (707, 1414), (1414, 2828), (2828, 5657),
 ENCODE_ARRAYS = ("tetra", "sphere32", "respeaker4", "respeaker6", "uma8")
 
 
-def _field_direction_errors(b: np.ndarray, rate: float, truth: np.ndarray, horizontal: bool) -> list[float]:
+def _field_direction_errors(b: np.ndarray, rate: float, truth: np.ndarray, horizontal: bool,
+                            bands=ENCODE_BANDS) -> list[float]:
     """Angle (deg) between the true direction and the encoded field's active-intensity vector
-    (the omni channel times the three first-order ones, ACN 0 x (3, 1, 2)) in each octave band."""
+    (the omni channel times the three first-order ones, ACN 0 x (3, 1, 2)) in each band."""
     from scipy.signal import butter, sosfiltfilt
 
     errs = []
-    for lo, hi in ENCODE_BANDS:
+    for lo, hi in bands:
         sos = butter(4, [lo, hi], "bandpass", fs=rate, output="sos")
         x = sosfiltfilt(sos, b, axis=0)[len(b) // 8:]
         v = np.array([np.mean(x[:, 0] * x[:, 3]), np.mean(x[:, 0] * x[:, 1]), np.mean(x[:, 0] * x[:, 2])])
@@ -446,6 +447,14 @@ def _encode_run(key: dict, quick: bool) -> dict:
         metrics[f"order{n}_usable_from_hz"] = band[0] if band else float("nan")
         metrics[f"order{n}_usable_to_hz"] = band[1] if band else float("nan")
         metrics[f"order{n}_noise_gain_db"] = rep.noise_gain_db[n]
+    if geom.baffle == "open" and geom.directivity == "omni":  # the room simulator: reflections and noise
+        room = []
+        for a in az[:4]:
+            x = doa_scene(geom, azimuths=[a], rt60=0.3, snr_db=20.0, fs=rate, duration_s=0.5, rng=int(a))
+            enc.reset()
+            b = feed(enc, [Frame(info, x, t0=0.0)]).data
+            room.append(_field_direction_errors(b, rate, unit_vector(a, 0.0), geom.is_planar, bands=((300, 3000),))[0])
+        metrics["room_dir_error_deg@300-3000Hz"] = float(np.median(room))
     peers = {}
     if key["array"] == "tetra":  # the textbook A-to-B matrix: sums and differences of the capsules, no filters
         m = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, -1, -1, 1], [1, 1, -1, -1]], dtype=float)  # W, Y, Z, X (ACN)
@@ -475,7 +484,7 @@ register(Task(
     name="spatial.encode", chain="spatial",
     description="microphone array -> Ambisonics on simulated plane waves of white noise (48 kHz; tetra, rigid 32-mic "
                 "sphere, ReSpeaker-4/6, UMA-8): direction error of the encoded field's intensity vector per octave "
-                "band, each order's usable band and noise gain, beside the textbook A-B matrix (tetra) and spaudiopy "
-                "(rigid sphere)",
+                "band (and, for open omni arrays, in a simulated room: RT60 0.3 s, SNR 20 dB), each order's usable "
+                "band and noise gain, beside the textbook A-B matrix (tetra) and spaudiopy (rigid sphere)",
     units=lambda quick: [{"array": a} for a in ENCODE_ARRAYS], run_unit=_encode_run,
 ))
