@@ -119,23 +119,30 @@ def ear_onsets(ir: np.ndarray, rate: float, threshold_db: float = -20.0, upsampl
     return out
 
 
-def content_band_edge(ir: np.ndarray, rate: float, drop_db: float = 30.0) -> float | None:
-    """A usual sampling rate below ``rate`` whose Nyquist frequency the responses' spectrum ends
-    at (more than ``drop_db`` lower just above it than just below it), or ``None``.
+def content_band_edge(ir: np.ndarray, rate: float, drop_db: float = 30.0, cliff_db: float = 15.0) -> float | None:
+    """A usual sampling rate below ``rate`` at whose Nyquist frequency the responses' spectrum
+    ends, or ``None``: either ``drop_db`` lower everywhere above it than just below it, or a
+    cliff of ``cliff_db`` within ±3 % of it (a brick-wall resampler's edge).
 
-    Tells a set resampled from 44.1 kHz to 88.2/96 kHz (or from 32 kHz), or stored at a wrong
-    rate. A 44.1 kHz set in a 48 kHz file leaves too narrow a band above 22.05 kHz to tell from
-    a natural roll-off, and is not flagged.
+    Tells a set resampled from 44.1 kHz to 88.2/96 kHz or, by an FFT resampler, to 48 kHz, or
+    one stored at a wrong rate. A gentle polyphase resampling from 44.1 to 48 kHz leaves an edge
+    no steeper than a natural roll-off (FHK's KU100 falls 8.5 dB there), and is not flagged.
     """
-    n = max(4 * ir.shape[-1], 2048)
+    n = max(16 * ir.shape[-1], 8192)
     power = np.mean(np.abs(np.fft.rfft(ir, n, axis=-1)) ** 2, axis=tuple(range(ir.ndim - 1)))
     f = np.fft.rfftfreq(n, 1 / rate)
+
+    def level(lo: float, hi: float) -> float:
+        sel = power[(f >= lo) & (f <= hi)]
+        return float(sel.mean()) if len(sel) else float("nan")
+
     for r in sorted(_USUAL_RATES, reverse=True):  # the highest rate whose band the content fills
-        if not 1.15 * r / 2 < rate / 2:  # a band above its Nyquist frequency wide enough to measure
+        nyq = r / 2
+        if not 1.06 * nyq < 0.99 * rate / 2:  # a band above its Nyquist frequency wide enough to measure
             continue
-        below = power[(f >= 0.85 * r / 2) & (f <= 0.93 * r / 2)]
-        above = power[(f >= 1.03 * r / 2) & (f <= 0.99 * rate / 2)]
-        if len(below) and len(above) and below.mean() > 10 ** (drop_db / 10) * max(above.mean(), 1e-300):
+        wide = level(0.85 * nyq, 0.93 * nyq) > 10 ** (drop_db / 10) * max(level(1.03 * nyq, 0.99 * rate / 2), 1e-300)
+        cliff = level(0.95 * nyq, 0.99 * nyq) > 10 ** (cliff_db / 10) * max(level(1.01 * nyq, 1.05 * nyq), 1e-300)
+        if wide or cliff:
             return float(r)
     return None
 
