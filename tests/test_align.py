@@ -108,3 +108,17 @@ def test_bad_settings_are_refused():
         Align().open([GAZE])
     with pytest.raises(ParameterError, match="reference stream 3"):
         Align(reference=3).open([GAZE, EMG])
+
+
+def test_offline_a_reference_read_after_the_other_streams_loses_nothing():
+    """A recording's streams are read by separate threads: the reference may arrive after the
+    whole of another stream (here 8 s of it); offline nothing of it may be dropped."""
+    gaze, emg, _ = _streams()
+    long_emg = Frame(EMG, np.cumsum(np.random.default_rng(1).standard_normal((4000, 3)), axis=0), t0=0.0)
+    long_gaze = Frame(GAZE, np.random.default_rng(2).standard_normal((960, 2)), t0=0.0)
+    whole = align_frames([long_gaze, long_emg])
+    a = Align(0, max_wait_s=math.inf)
+    a.open([GAZE, EMG])
+    parts = [a.push(1, b) for b in _cut(long_emg, [100])] + [a.push(0, b) for b in _cut(long_gaze, [50])]
+    parts.append(a.flush())
+    np.testing.assert_array_equal(np.concatenate([p.data for p in parts if p is not None]), whole.data)

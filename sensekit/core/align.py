@@ -160,7 +160,8 @@ class Align:
         r = self.reference
         tr = self._t[r]
         if not len(tr):
-            self._trim_unreferenced()
+            if math.isfinite(self.max_wait_s):  # live: bound the memory; offline, everything is kept
+                self._trim_unreferenced()
             return None
         others = [j for j in range(len(self.infos)) if j != r]
         ready = min(self._latest[j] for j in others)
@@ -203,8 +204,10 @@ class Align:
         return out
 
     def _trim_unreferenced(self) -> None:
-        """No reference sample yet: keep the last ``HORIZON_S`` (a reference block that arrives
-        later may reach that far back), so memory stays bounded while the reference is silent."""
+        """No reference sample yet (live): keep the last ``HORIZON_S`` (a reference block that
+        arrives later may reach that far back), so memory stays bounded while the reference is
+        silent. Offline (``max_wait_s`` infinite) nothing is trimmed: a recording's reference
+        stream may be read long after the others."""
         for j in range(len(self.infos)):
             if j != self.reference and len(self._t[j]):
                 horizon = self._latest[j] - HORIZON_S - self.max_age_s

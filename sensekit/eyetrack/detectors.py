@@ -52,6 +52,26 @@ def _fill_nan(x: np.ndarray, y: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray,
     return xi, yi
 
 
+def fill_short_gaps(x: np.ndarray, y: np.ndarray, rate: float, max_gap_s: float) -> tuple[np.ndarray, np.ndarray,
+                                                                                          np.ndarray]:
+    """``(x, y, filled)``: runs of lost samples no longer than ``max_gap_s`` with valid samples on
+    both sides interpolated linearly (the gap fill-in of Tobii's I-VT filter, 75 ms there: a
+    tracker's dropout, shorter than a blink); ``filled`` marks them."""
+    lost = ~(np.isfinite(x) & np.isfinite(y))
+    filled = np.zeros(x.size, dtype=bool)
+    if not lost.any() or max_gap_s <= 0:
+        return x, y, filled
+    starts, stops, codes = label_runs(lost)
+    short = codes & (stops - starts <= max_gap_s * rate) & (starts > 0) & (stops < x.size)
+    for a, b in zip(starts[short].tolist(), stops[short].tolist(), strict=True):
+        filled[a:b] = True
+    if filled.any():
+        known, gap = np.flatnonzero(~lost), np.flatnonzero(filled)
+        x, y = x.copy(), y.copy()
+        x[gap], y[gap] = np.interp(gap, known, x[known]), np.interp(gap, known, y[known])
+    return x, y, filled
+
+
 def speed_of(vx: np.ndarray, vy: np.ndarray) -> np.ndarray:
     """``sqrt(vx² + vy²)`` (faster than :func:`numpy.hypot`, which guards against overflow
     that gaze speeds never reach); shared by the streaming stage so that both agree exactly."""
@@ -482,7 +502,7 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
              moving_peak: float = 0.0, offset_factor: float = 2.0, pursuit_window_s: float = 0.2, pursuit_threshold: float = 4.0,
              pursuit_low: float | None = 2.0, min_pursuit_s: float = 0.06, min_fixation_s: float = 0.06,
              spread_window_s: float = 1.0, spread_threshold: float | None = 0.25, spread_low: float = 1.0,
-             spread_min_s: float = 0.4, loss_margin_s: float = 0.01,
+             spread_min_s: float = 0.4, loss_margin_s: float = 0.01, max_gap_s: float = 0.075,
              robust: bool = True, join_fragments: bool = True, pursuit: bool = True, velocity=None) -> np.ndarray:
     """sensekit's detector: :func:`nh2010` saccades and PSOs, then fixation vs smooth
     pursuit.
@@ -500,8 +520,11 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     Pursuit and fixation runs shorter than their minimum durations are absorbed by their
     neighbours, and with ``join_fragments`` an undefined run shorter than ``min_saccade_s`` (a
     velocity spike that made no saccade) between two runs of the same class joins them: a
-    fixation is not split into two events. Lost samples and ``loss_margin_s`` around them are
-    blink. ``pursuit=False`` (a static stimulus: nothing to follow) labels no pursuit: the
+    fixation is not split into two events. Data lost for at most ``max_gap_s`` (a tracker's
+    dropout; Tobii's I-VT default, not tuned here) is interpolated first and labelled with its
+    neighbours, except that a saccade or PSO through filled samples becomes undefined (its onset
+    or offset is not seen); longer losses and ``loss_margin_s`` around them are blink.
+    ``pursuit=False`` (a static stimulus: nothing to follow) labels no pursuit: the
     intersaccadic samples are fixation.
 
     ``threshold_floor`` (deg/s) keeps the adaptive peak threshold above the noise of very
@@ -523,7 +546,8 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     """
     x, y = _check(x, y, rate)
     n = x.size
-    vx, vy, speed = _velocity(x, y, rate, window_s, velocity)
+    x, y, filled = fill_short_gaps(x, y, rate, max_gap_s)
+    vx, vy, speed = _velocity(x, y, rate, window_s, None if filled.any() else velocity)
     labels = np.full(n, FIXATION, dtype=np.int8)
     peak, _ = _mark_saccades(labels, speed, rate, initial_threshold, peak_sd, onset_sd, min_saccade_s,
                              max_saccade_s, pso_window_s, min_pso_s, threshold_floor, robust, offset_factor,
@@ -551,6 +575,12 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
         if m > 0:
             lost = _dilate(lost, m)
         labels[lost] = BLINK
+    if filled.any():  # a saccade through a dropout: its onset or offset was not seen
+        starts, stops, codes = label_runs(labels)
+        through = np.add.reduceat(filled, starts) > 0
+        for a, b in zip(starts[through & ((codes == SACCADE) | (codes == PSO))].tolist(),
+                        stops[through & ((codes == SACCADE) | (codes == PSO))].tolist(), strict=True):
+            labels[a:b] = UNDEFINED
     return labels
 
 
