@@ -419,3 +419,28 @@ def test_trajectory_classifier_refuses_rows_of_the_wrong_width():
         clf.predict(rng.normal(size=(3, 12, 2)))
     with pytest.raises(ParameterError, match=r"shape \(n, points >= 3, 2\)"):
         clf.predict(rng.normal(size=(3, 32)))
+
+
+def test_an_other_poses_class_is_decided_as_none(shared_data):
+    """Issue 18: poses recorded as "other" do nothing. Peace signs of one person recorded as
+    "other" reject another person's peace signs (without it most are taken for a class), and the
+    taught classes of other people keep their accuracy."""
+    from sensekit.gesture.datasets import crossperson_poses, load_crossperson, load_keypoints
+    from sensekit.gesture.static import NONE, StaticGestureClassifier
+
+    points, labels, classes = load_keypoints(shared_data / "kinivi-hand-keypoints")
+    root = shared_data / "gesture-forks-crossperson"
+    test, names, forks = load_crossperson(root)
+    poses = crossperson_poses(root)
+    peace = poses == "peace"
+    a, b = sorted(set(forks[peace].tolist()))[:2]
+    x = np.concatenate([points, test[peace & (forks == a)]])
+    y = np.concatenate([labels, np.full(int((peace & (forks == a)).sum()), len(classes))])
+    clf = StaticGestureClassifier(input_format="kazuhito").fit(x, y, [*classes, "Other"])
+    plain = StaticGestureClassifier(input_format="kazuhito").fit(points, labels, classes)
+    other_person = peace & (forks == b)
+    assert np.mean(clf.predict(test[other_person])[0] == NONE) > 0.95
+    assert np.mean(plain.predict(test[other_person])[0] == NONE) < 0.9
+    known = names != ""
+    truth = np.array([classes.index(n) if n in classes else -2 for n in names])
+    assert np.mean(clf.predict(test[known])[0] == truth[known]) >= 0.99

@@ -207,7 +207,8 @@ def _save_session(path: Path, recorder, protocol, overwrite: bool) -> None:
 def calibrate_gesture(
     source: str | None = typer.Argument(None, help="Image source: camera:0 or video:FILE (or --from a keypoint CSV)."),
     output: Path = typer.Option(..., "-o", "--output", help="Calibration file to write (.json)."),
-    gestures: str = typer.Option("open,fist,point", "--gestures", help="Gesture names, comma-separated."),
+    gestures: str = typer.Option("open,fist,point", "--gestures", help="Gesture names, comma-separated; one named "
+                                 "'other' records poses that must do nothing (decided as none)."),
     samples: int = typer.Option(30, "--samples", min=5, help="Hand samples to collect per gesture."),
     countdown: float = typer.Option(3.0, "--countdown", min=0, help="Seconds to get ready before each gesture."),
     model: Path | None = typer.Option(None, "--model", help="hand_landmarker.task (default: $SENSEKIT_MODELS)."),

@@ -231,6 +231,63 @@ register(Task(
 ))
 
 
+def _other_poses_run(key: dict, quick: bool) -> dict:
+    """An "other poses" class (poses recorded so that they do nothing), trained on kinivi plus
+    other people's rows of poses no development set has: (a) a pose type never recorded as
+    "other" (leave one pose type out), (b) the same pose recorded by another person."""
+    from ..datasets import dataset_dir
+    from .datasets import crossperson_poses, load_crossperson
+    from .static import NONE
+
+    root = dataset_dir("gesture-forks-crossperson")
+    points, labels, classes = load_keypoints(dataset_dir("kinivi-hand-keypoints"))
+    test, names, forks = load_crossperson(root)
+    poses = crossperson_poses(root)
+    known, unknown = names != "", names == ""
+    truth = np.array([classes.index(n) if n in classes else -2 for n in names])
+    other = len(classes)
+
+    def fit(rows: np.ndarray) -> StaticGestureClassifier:
+        x = np.concatenate([points, test[rows]])
+        y = np.concatenate([labels, np.full(int(rows.sum()), other)])
+        return StaticGestureClassifier(input_format="kazuhito", **DEFAULT).fit(x, y, [*classes, "other"])
+
+    plain, _ = StaticGestureClassifier(input_format="kazuhito", **DEFAULT).fit(points, labels, classes).predict(test)
+    held, held_plain, counts, accs = [], [], [], []
+    for pose in sorted(set(poses[unknown].tolist()))[: 3 if quick else None]:
+        pred, _ = fit(unknown & (poses != pose)).predict(test)
+        rows = unknown & (poses == pose)
+        held.append(float(np.mean(pred[rows] == NONE)))
+        held_plain.append(float(np.mean(plain[rows] == NONE)))
+        counts.append(int(rows.sum()))
+        accs.append(float(np.mean(pred[known] == truth[known])))
+    w = np.asarray(counts, dtype=float) / sum(counts)
+    metrics = {"unseen_pose_rejected": float(w @ held), "unseen_pose_rejected_without_other": float(w @ held_plain),
+               "known_accuracy_worst": min(accs),
+               "known_accuracy_without_other": float(np.mean(plain[known] == truth[known]))}
+    same, same_plain = [], []
+    for pose in sorted(set(poses[unknown].tolist())):
+        people = sorted(set(forks[unknown & (poses == pose)].tolist()))
+        for a, b in ((a, b) for a in people for b in people if a != b):
+            pred, _ = fit(unknown & (poses == pose) & (forks == a)).predict(test)
+            rows = unknown & (poses == pose) & (forks == b)
+            same.append(float(np.mean(pred[rows] == NONE)))
+            same_plain.append(float(np.mean(plain[rows] == NONE)))
+    if same:
+        metrics["same_pose_other_person_rejected"] = float(np.mean(same))
+        metrics["same_pose_other_person_rejected_without_other"] = float(np.mean(same_plain))
+    return {"metrics": metrics}
+
+
+register(Task(
+    name="gesture.other-poses", chain="gesture", dataset="gesture-forks-crossperson",
+    description="an 'other poses' class (poses recorded to do nothing) trained on kinivi plus other people's "
+                "unknown poses: rejection of a pose type never recorded as other (leave one pose type out) and of "
+                "the same pose made by another person, known-class accuracy kept",
+    units=lambda quick: [{}], run_unit=_other_poses_run,
+))
+
+
 def _loco_run(key: dict, quick: bool) -> dict:
     """Leave one class out: train on the other classes (ordered split), count how many test frames
     of the left-out class are rejected, and the known classes' accuracy with and without it."""

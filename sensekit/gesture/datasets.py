@@ -76,6 +76,25 @@ def load_crossperson(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, n
     return np.concatenate(pts), np.asarray(labels), np.asarray(forks)
 
 
+def crossperson_poses(path: str | os.PathLike) -> np.ndarray:
+    """The pose name of every row of :func:`load_crossperson` (its fork's own label name, in the
+    same order), lower case without spaces or hyphens, so that "Thumbs up" and "ThumbsUp" of two
+    forks are one pose."""
+    import csv
+
+    root = Path(path)
+    names: dict[tuple[str, int], str] = {}
+    with open(root / "mapping.csv", newline="", encoding="utf-8-sig") as fh:
+        for row in csv.DictReader(fh):
+            names[(row["fork"], int(row["label_index"]))] = row["label_name"]
+    out = []
+    for folder in sorted(p for p in root.iterdir() if (p / "keypoint.csv").exists()):
+        fork = folder.name.replace("__", "/", 1)
+        t = _table(folder / "keypoint.csv", 43)
+        out += [names.get((fork, int(i)), "?").lower().replace(" ", "").replace("-", "") for i in t[:, 0]]
+    return np.asarray(out)
+
+
 def load_point_history(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Fingertip histories: ``(trajectories (n, 16, 2), labels (n,), class names)``."""
     root = Path(path)

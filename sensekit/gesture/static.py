@@ -16,10 +16,12 @@ from ..learn.decoders import CompiledDecoder, fit_decoder
 from ..learn.openset import OpenSet, class_logits, fit_openset
 from .normalize import hand_features, kazuhito_normalize
 
-__all__ = ["StaticGestureClassifier", "StaticGestures", "NONE"]
+__all__ = ["StaticGestureClassifier", "StaticGestures", "NONE", "OTHER_CLASSES"]
 
 #: Label of a pose the classifier does not know (below the confidence threshold).
 NONE = -1
+#: Class names (any case) whose recordings are poses that must do nothing: decided as NONE.
+OTHER_CLASSES = ("other", "other poses", "none")
 
 
 class StaticGestureClassifier:
@@ -111,12 +113,16 @@ class StaticGestureClassifier:
             self._inv_scale = 1.0 / np.asarray(self.learned_["scale"])
             self._labels = self._compiled.classes.astype(int)
             self._open = OpenSet(self.learned_["openset"]) if self.learned_.get("openset") else None
+            names = self.learned_["classes"]
+            self._other = np.array([i for i, n in enumerate(names) if str(n).strip().lower() in OTHER_CLASSES], dtype=int)
         return self._compiled
 
     def predict(self, points: np.ndarray, left: np.ndarray | None = None, *,
                 mirrored: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Labels (:data:`NONE` when rejected, or for a hand with missing landmarks: confidence
-        0) and confidences of landmark sets. ``mirrored``: whether ``points`` come from
+        0) and confidences of landmark sets. A class named ``other`` (or ``other poses``,
+        ``none``; see :data:`OTHER_CLASSES`) holds poses recorded so that they do nothing: its
+        decisions are :data:`NONE` too. ``mirrored``: whether ``points`` come from
         mirrored images (None: the training convention); a difference is mirrored away.
 
         With the open-set model (the default), the confidence is a calibrated probability and a
@@ -150,6 +156,8 @@ class StaticGestureClassifier:
         if self.reject_below is not None:
             labels = np.where(conf < self.reject_below, NONE, labels)
         labels = np.where(distance > 1.0, NONE, labels)
+        if self._other.size:  # the user's "other poses": recorded so that they do nothing
+            labels = np.where(np.isin(labels, self._other), NONE, labels)
         return labels, conf, distance
 
     def save(self, path: str | os.PathLike, *, device: str = "") -> os.PathLike:
