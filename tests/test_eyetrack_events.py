@@ -487,3 +487,30 @@ def test_static_stimulus_on_lund_images(shared_data):
         pred = np.concatenate([EyePipeline(stimulus=stimulus).label(r.to_frame()) for r in recs])
         kappas[stimulus] = cohen_kappa(ra == FIXATION, pred == FIXATION)
     assert kappas["static"] > kappas["unknown"] + 0.1
+
+
+def test_short_dropouts_are_filled_and_long_losses_stay_blinks():
+    """Issue 17: a 40 ms dropout inside a fixation leaves the fixation whole (no blink, no
+    split); a saccade hidden in a dropout is undefined, never a saccade starting at the loss
+    edge; a 200 ms loss is a blink."""
+    from sensekit.eyetrack.detectors import adaptive
+    from sensekit.eyetrack.labels import BLINK, FIXATION, SACCADE, UNDEFINED
+
+    rate = 500.0
+    rng = np.random.default_rng(0)
+    y = rng.normal(0, 0.02, 2000)
+    ramp = np.clip((np.arange(2000) - 1000) / 20.0, 0, 1)  # a 10 deg saccade over 40 ms at sample 1000
+    x = 10.0 * ramp + rng.normal(0, 0.02, 2000)
+    gap = x.copy()
+    gap[400:420] = np.nan  # 40 ms in the first fixation
+    labels = adaptive(gap, y, rate)
+    assert (labels[300:600] == FIXATION).all()
+    assert (adaptive(gap, y, rate, max_gap_s=0)[400:420] == BLINK).all()  # without the fill-in: a "blink"
+    hidden = x.copy()
+    hidden[995:1030] = np.nan  # the saccade happens inside a 70 ms dropout
+    labels = adaptive(hidden, y, rate)
+    assert not (labels[990:1040] == SACCADE).any() and (labels[995:1030] == UNDEFINED).all()
+    long = x.copy()
+    long[1500:1600] = np.nan  # 200 ms: a blink
+    labels = adaptive(long, y, rate)
+    assert (labels[1500:1600] == BLINK).all()

@@ -109,6 +109,45 @@ def _loss_scores(frames: list[Frame], reference: np.ndarray, rate: float, *, see
     return out
 
 
+def _rates_run(key: dict, quick: bool) -> dict:
+    """One rate: the default chain (and I-VT, the low-rate trackers' usual filter) on the
+    simulator at that rate and, where it divides 500 Hz, on Lund 2013 (img, video) decimated."""
+    from ..datasets import dataset_dir
+    from .datasets import load_lund2013, lund2013_files
+    from .synth import gaze_signal
+
+    rate = float(key["rate"])
+    metrics: dict[str, float] = {}
+    runs = [gaze_signal(10.0 if quick else 30.0, rate, noise_deg=0.05 if rate >= 250 else 0.1, rng=seed)
+            for seed in range(2 if quick else 4)]
+    truth = np.concatenate([r[2] for r in runs])
+    for name in ("adaptive", "ivt"):
+        pred = np.concatenate([EyePipeline(name).label(_gaze_frame(x, y, rate)) for x, y, _ in runs])
+        scores = {**_kappas(truth, pred), **_overlap_f1s(truth, pred, rate)}
+        prefix = "sim_" if name == "adaptive" else "sim_ivt_"
+        metrics.update({prefix + k: v for k, v in scores.items() if "fixation" in k or "saccade" in k or "pso" in k})
+    step = 500.0 / rate
+    if abs(step - round(step)) < 1e-9 and _available("lund2013"):
+        k = int(round(step))
+        recs = [load_lund2013(a, b) for s in ("img", "video")
+                for a, b in lund2013_files(dataset_dir("lund2013"), s)[: 3 if quick else None]]
+        ref = np.concatenate([r.labels["RA"][::k] for r in recs])
+        for name in ("adaptive", "ivt"):
+            pred = np.concatenate([EyePipeline(name).label(_gaze_frame(r.x[::k], r.y[::k], rate)) for r in recs])
+            scores = {**_kappas(ref, pred), **_overlap_f1s(ref, pred, rate)}
+            prefix = "lund_" if name == "adaptive" else "lund_ivt_"
+            metrics.update({prefix + k2: v for k2, v in scores.items()
+                            if "fixation" in k2 or "saccade" in k2 or "pso" in k2})
+    return {"metrics": metrics}
+
+
+def _gaze_frame(x: np.ndarray, y: np.ndarray, rate: float) -> Frame:
+    from ..core import StreamInfo
+
+    info = StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), dtype="float64", meta={"gaze_units": "deg"})
+    return Frame(info, np.stack([x, y], axis=1), t0=0.0)
+
+
 def _lund_run(key: dict, quick: bool) -> dict:
     """One stimulus type: kappas of every detector, REMoDNaV and coder MN, and the speeds on
     it (keys ending in ``_<stimulus>``); ``"all"``: the speeds on the whole set, the task's
@@ -210,6 +249,15 @@ def _irf_run(key: dict, quick: bool) -> dict:
     except PeerUnavailable as e:
         peers["remodnav"] = {"skipped": str(e)}
     return {"metrics": metrics, "peers": peers}
+
+
+register(Task(
+    name="eyetrack.rates", chain="eyetrack",
+    description="the default chain from 62.5 to 1000 Hz: simulator (60-1000 Hz) and Lund 2013 img+video decimated "
+                "(250, 125, 62.5 Hz) against their labels, kappa and overlap F1 of fixations, saccades and PSOs, "
+                "beside I-VT",
+    units=lambda quick: [{"rate": r} for r in (60, 62.5, 120, 125, 250, 300, 500, 1000)], run_unit=_rates_run,
+))
 
 
 register(Task(

@@ -230,7 +230,8 @@ class EventDetector(Stage):
         check_scalar(self.context_s, "context_s", min_value=0.0)
         self.params = check_detector_params(self.detector, self.params)
         if info.rate < MIN_RATE_HZ[self.detector]:
-            log.warning("EventDetector: %s needs >= %g Hz for reliable saccade timing; stream %r is %g Hz",
+            log.warning("EventDetector: %s needs >= %g Hz for reliable saccade timing and PSOs; stream %r is %g Hz: "
+                        "fixation and saccade events remain usable, PSOs do not (bench eyetrack.rates)",
                         self.detector, MIN_RATE_HZ[self.detector], info.name, info.rate)
         self._fn = DETECTORS[self.detector]
         sig = _signature(self.detector)  # the parameters were checked (names, types, ranges) above
