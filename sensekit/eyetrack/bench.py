@@ -141,6 +141,64 @@ def _rates_run(key: dict, quick: bool) -> dict:
     return {"metrics": metrics}
 
 
+#: The settings the tuning protocol searches (the others keep their defaults).
+TUNING_GRID = {"offset_factor": (1.5, 2.0, 3.0), "pursuit_threshold": (3.0, 4.0, 6.0),
+               "spread_threshold": (0.15, 0.25, 0.4)}
+
+
+def _tuning_sets(quick: bool) -> dict[str, list[tuple[Frame, np.ndarray]]]:
+    """(gaze frame, reference labels) per dataset: Lund 2013 (coder RA, all stimuli), IRF
+    lookAtPoint (coder RZ), the simulator (500 Hz, exact labels)."""
+    from ..datasets import dataset_dir
+    from .datasets import LUND_STIMULI, load_irf, load_lund2013, lund2013_files
+    from .synth import gaze_signal
+
+    sets: dict[str, list[tuple[Frame, np.ndarray]]] = {}
+    if _available("lund2013"):
+        recs = [load_lund2013(a, b) for s in LUND_STIMULI
+                for a, b in lund2013_files(dataset_dir("lund2013"), s)[: 2 if quick else None]]
+        sets["lund2013"] = [(r.to_frame(), r.labels["RA"]) for r in recs]
+    if _available("irf-lookatpoint"):
+        root = dataset_dir("irf-lookatpoint")
+        recs = [load_irf(root / f"lookAtPoint_EL_{s}.npy") for s in ("S1", "S2", "S4", "S5", "S6")[: 2 if quick else None]]
+        sets["irf"] = [(r.to_frame(), r.labels["RZ"]) for r in recs]
+    sim = [gaze_signal(10.0 if quick else 30.0, 500.0, rng=seed) for seed in range(2 if quick else 4)]
+    sets["simulator"] = [(_gaze_frame(x, y, 500.0), labels) for x, y, labels in sim]
+    return sets
+
+
+def _event_score(data: list[tuple[Frame, np.ndarray]], params: dict) -> float:
+    """Mean overlap F1 over the classes the reference has (fixation, saccade, PSO, pursuit)."""
+    pipe = EyePipeline("adaptive", params=dict(params))
+    pred = np.concatenate([pipe.label(f) for f, _ in data])
+    ref = np.concatenate([labels for _, labels in data])
+    present = {k: v for k, v in _CLASSES.items() if np.any(ref == v)}
+    scores = _overlap_f1s(ref, pred, data[0][0].info.rate, classes=present)
+    return float(np.mean([scores[f"f1_overlap_{name}"] for name in present]))
+
+
+def _tuning_run(key: dict, quick: bool) -> dict:
+    """Leave one dataset out: tune the grid on one dataset, score the choice on the others,
+    beside the shipped defaults (chosen on Lund) in the same run."""
+    import itertools
+
+    sets = _tuning_sets(quick)
+    tune_on = key["tune_on"]
+    if tune_on not in sets:
+        return {"metrics": {}}
+    grid = [dict(zip(TUNING_GRID, values, strict=True)) for values in itertools.product(*TUNING_GRID.values())]
+    scores = [_event_score(sets[tune_on], params) for params in grid]
+    best = grid[int(np.argmax(scores))]
+    metrics = {f"chosen_{k}": float(v) for k, v in best.items()}
+    metrics[f"tuned_score_{tune_on}"] = max(scores)
+    for name, data in sets.items():
+        if name != tune_on:
+            metrics[f"heldout_score_{name}"] = _event_score(data, best)
+            metrics[f"default_score_{name}"] = _event_score(data, {})
+    metrics[f"default_score_{tune_on}"] = _event_score(sets[tune_on], {})
+    return {"metrics": metrics}
+
+
 def _gaze_frame(x: np.ndarray, y: np.ndarray, rate: float) -> Frame:
     from ..core import StreamInfo
 
@@ -257,6 +315,15 @@ register(Task(
                 "(250, 125, 62.5 Hz) against their labels, kappa and overlap F1 of fixations, saccades and PSOs, "
                 "beside I-VT",
     units=lambda quick: [{"rate": r} for r in (60, 62.5, 120, 125, 250, 300, 500, 1000)], run_unit=_rates_run,
+))
+
+
+register(Task(
+    name="eyetrack.tuning", chain="eyetrack",
+    description="leave one dataset out: adaptive's offset factor, pursuit threshold and spread threshold (27 "
+                "settings) chosen on one of Lund 2013, IRF lookAtPoint and the simulator by mean overlap F1, scored "
+                "on the other two, beside the shipped defaults",
+    units=lambda quick: [{"tune_on": d} for d in ("lund2013", "irf", "simulator")], run_unit=_tuning_run,
 ))
 
 
