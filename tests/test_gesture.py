@@ -444,3 +444,19 @@ def test_an_other_poses_class_is_decided_as_none(shared_data):
     known = names != ""
     truth = np.array([classes.index(n) if n in classes else -2 for n in names])
     assert np.mean(clf.predict(test[known])[0] == truth[known]) >= 0.99
+
+
+def test_trajectory_openset_rejects_scribbles_it_was_not_taught():
+    """Issue 18: open-set rejection for dynamic gestures (opt-in): random scribbles, unlike every
+    taught trajectory, are 'none'; without it every one gets a class."""
+    from sensekit.gesture.dynamic import NONE, TrajectoryClassifier
+
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 1, 16)
+    circles = [np.column_stack([np.cos(2 * np.pi * t * s), np.sin(2 * np.pi * t * s)]) * 50 + 300 for s in (1, -1)]
+    swipe = np.column_stack([t * 200, np.zeros(16)]) + 300
+    train = np.concatenate([np.stack([c + rng.normal(0, 3, c.shape) for _ in range(60)]) for c in (*circles, swipe)])
+    y = np.repeat([0, 1, 2], 60)
+    scribbles = 300 + np.cumsum(rng.normal(0, 40, (100, 16, 2)), axis=1)
+    assert np.mean(TrajectoryClassifier(openset=True).fit(train, y).predict(scribbles) == NONE) > 0.9
+    assert not (TrajectoryClassifier().fit(train, y).predict(scribbles) == NONE).any()

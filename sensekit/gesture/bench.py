@@ -83,6 +83,19 @@ def _dynamic_run(key: dict, quick: bool) -> dict:
     for i in range(n):
         clf.predict(traj[te[i : i + 1]])
     speed = {"inference_us_per_frame": (time.perf_counter() - t) / n * 1e6}
+    opened = TrajectoryClassifier(openset=True).fit(traj[tr], labels[tr])
+    pred = opened.predict(traj[te])
+    metrics["openset_accuracy"] = float(np.mean(pred == labels[te]))
+    metrics["openset_rejected"] = float(np.mean(pred == -1))
+    for out, name in enumerate(classes):  # leave one class out: how much of it is rejected
+        keep = tr[labels[tr] != out]
+        p = TrajectoryClassifier(openset=True).fit(traj[keep], labels[keep]).predict(traj[te])
+        metrics[f"openset_left_out_rejected_{name}"] = float(np.mean(p[labels[te] == out] == -1))
+    other, other_labels = _crossperson_move_rows()
+    if other is not None:
+        move = classes.index("Move")
+        metrics["crossperson_move_accuracy"] = float(np.mean(clf.predict(other) == move))
+        metrics["crossperson_move_accuracy_openset"] = float(np.mean(opened.predict(other) == move))
     x = traj.reshape(len(traj), -1)
     peers = {}
     for name, model in (("scikit-learn SVC(rbf)", SVC()),
@@ -92,10 +105,23 @@ def _dynamic_run(key: dict, quick: bool) -> dict:
     return {"metrics": metrics, "confusion": confusion, "speed": speed, "peers": peers}
 
 
+def _crossperson_move_rows():
+    """The point-history rows another person recorded (kch3coo's fork: all map to Move), or None."""
+    from ..datasets import dataset_dir
+
+    try:
+        root = dataset_dir("gesture-forks-crossperson") / "kch3coo__hand-gesture-recognition-mediapipe"
+    except Exception:  # noqa: BLE001 - the dataset is optional for this task
+        return None, None
+    t = np.loadtxt(root / "point_history.csv", delimiter=",", ndmin=2)
+    return t[:, 1:].reshape(-1, 16, 2), t[:, 0].astype(int)
+
+
 register(Task(
     name="gesture.dynamic", chain="gesture", dataset="kazuhito00-hand-keypoints",
     description="point_history (16-frame fingertip trajectories, 4 classes), ordered split; trajectory SVM and DTW "
-                "templates beside scikit-learn SVC(rbf) and MLP(20,10)",
+                "templates beside scikit-learn SVC(rbf) and MLP(20,10); open-set rejection (leave one class out, "
+                "another person's Move rows)",
     units=lambda quick: [{}], run_unit=_dynamic_run,
 ))
 
