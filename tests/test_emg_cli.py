@@ -225,3 +225,37 @@ def test_top_up_updates_a_calibration_for_a_new_session(tmp_path):
     r = runner.invoke(app, ["calibrate", "emg", SRC.replace("channels=4", "channels=6"), "--top-up", str(cal),
                             "--reps", "1", *steps, "-o", str(tmp_path / "other.json")])
     assert r.exit_code != 0 and "Traceback" not in r.output and not (tmp_path / "other.json").exists()
+
+
+def test_run_adapt_saves_what_it_learned(tmp_path):
+    """'run emg --adapt --save-adapted F': F is the calibration with the final shift taken off
+    (the adapting chain's own shift), loadable for the next session; without --adapt, one line."""
+    from sensekit.core import Frame, run
+    from sensekit.core.sinks import HDF5Sink
+    from sensekit.emg.pipeline import ADAPT_RATE
+    from sensekit.emg.stages import EMGDecoder
+    from sensekit.emg.synth import EMGSimulator
+    from sensekit.testing import feed, split_frames
+
+    sim = EMGSimulator(4, 3, rate=500.0, seed=9)
+    pipe = EMGPipeline(features="HTD+LOGVAR").fit(sim.trials(reps=2, duration_s=2.0))
+    cal = pipe.save(tmp_path / "cal.json")
+    trials = EMGSimulator(4, 3, rate=500.0, seed=9, electrode_shift=0.2).trials(reps=1, duration_s=2.0, session=2)
+    x = np.concatenate([t.data for t in trials.trials]).astype(trials.info.dtype)
+    rec = tmp_path / "session2.h5"
+    run(iter([Frame(trials.info, x, t0=0.0)]), None, HDF5Sink(rec), info=trials.info)
+    out = tmp_path / "adapted.json"
+    r = runner.invoke(app, ["run", "emg", str(rec), "-c", str(cal), "--adapt", "--save-adapted", str(out), "--jsonl"])
+    assert r.exit_code == 0, r.output
+    assert "adapted calibration" in r.stderr
+    loaded = EMGPipeline.load(cal)
+    loaded.adapt_rate = ADAPT_RATE
+    chain = loaded.chain(trials.info)
+    chain.open(trials.info)
+    feed(chain, split_frames(trials.info, x, [700]))  # ends with flush, which resets
+    shift = next(st.final_shift_ for st in chain if isinstance(st, EMGDecoder))
+    saved = EMGPipeline.load(out)
+    np.testing.assert_allclose(saved.learned_["mean"], loaded.shifted(shift).learned_["mean"], rtol=1e-12)
+    assert saved.adapt_rate is None and np.abs(shift).max() > 0
+    r = runner.invoke(app, ["run", "emg", str(rec), "-c", str(cal), "--save-adapted", str(out)])
+    assert r.exit_code != 0 and "give both" in r.output

@@ -97,13 +97,19 @@ def run_emg(
     adapt: bool = typer.Option(False, "--adapt", help="Adapt online to this session (re-donned band, new day): "
                                "confident decisions estimate the features' shared shift; its size is the 'shift' "
                                "channel."),
+    save_adapted: Path | None = typer.Option(None, "--save-adapted", help="With --adapt: when the run ends, write "
+                                             "the calibration with the adaptation's shift taken off, so the next "
+                                             "session starts adapted."),
 ) -> None:
     """Decode EMG live: labels ("no motion" = -1), confidence and velocity per increment."""
     from ..core.sources import open_source
     from ..emg.pipeline import ADAPT_RATE, EMGPipeline
+    from ..emg.stages import EMGDecoder
 
     if not calibration.exists():
         fail(f"calibration file {str(calibration)!r} does not exist; make one with 'sensekit calibrate emg'")
+    if save_adapted is not None and not adapt:
+        fail("--save-adapted saves what --adapt learned: give both")
     with stop_on_signals() as stop:
         src = open_source(source, realtime=realtime, kind=kind)
         pipe = EMGPipeline.load(calibration, stream=src.info)
@@ -115,6 +121,14 @@ def run_emg(
     if not jsonl:
         out.print(f"{report.samples_out} decisions from {report.samples_in:,} samples in {report.wall_s:.1f} s; "
                   f"latency of the chain {chain.latency_s * 1000:.0f} ms; stopped by {report.stopped_by}", highlight=False)
+    if save_adapted is not None:
+        decoder = next(st for st in chain if isinstance(st, EMGDecoder))
+        shift = decoder.final_shift_ if decoder.final_shift_ is not None else decoder.shift
+        adapted = pipe.shifted(shift)
+        adapted.adapt_rate = None
+        adapted.save(save_adapted, device=f"adapted from {calibration.name}")
+        err.print(f"adapted calibration (shift RMS {float(np.sqrt(np.mean(shift ** 2))):.2f} SD) written to "
+                  f"{save_adapted}", highlight=False)
 
 
 @app.command("gesture")

@@ -7,6 +7,7 @@ stages (block invariance makes feeding a trial whole equal to streaming it).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import os
@@ -161,6 +162,19 @@ class EMGPipeline:
         mean, scale = standardisation(x)
         self.learned_ = {**self.learned_, "mean": mean.tolist(), "scale": scale.tolist()}
         return self
+
+    def shifted(self, shift: np.ndarray) -> EMGPipeline:
+        """A copy whose standardisation takes off ``shift`` (calibration standard deviations per
+        feature column, as online adaptation estimates it): the next session starts where this
+        one's adaptation ended. The decoder and class means are kept."""
+        self._check_fitted()
+        shift = np.asarray(shift, dtype=np.float64)
+        scale = np.asarray(self.learned_["scale"])
+        if shift.shape != scale.shape or not np.isfinite(shift).all():
+            raise ParameterError(f"a shift of shape {shift.shape} for {scale.shape[0]} feature columns")
+        out = copy.deepcopy(self)
+        out.learned_ = {**self.learned_, "mean": (np.asarray(self.learned_["mean"]) + shift * scale).tolist()}
+        return out
 
     def decide(self, trials: EMGTrials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Decisions for every window of every trial, each trial streamed from rest state.

@@ -165,9 +165,21 @@ class EMGDecoder(Stage):
     def _reset(self) -> None:
         self._history: deque[int] = deque(maxlen=self.vote)
         if self.adapt_rate is not None:
+            if getattr(self, "_shift", None) is not None and self._shift.any():
+                self.final_shift_ = self._shift.copy()  # where the last stream's adaptation ended
             self._running = self._class_means.copy()
             self._seen = np.zeros(len(self._running), dtype=bool)
             self._shift = np.zeros(self._running.shape[1])
+
+    #: The shift the adaptation had reached when the last stream ended (flush or reset), kept
+    #: for saving (``run emg --save-adapted``); ``None`` before any.
+    final_shift_: np.ndarray | None = None
+
+    @property
+    def shift(self) -> np.ndarray | None:
+        """The current estimated feature shift (calibration standard deviations per feature
+        column), or ``None`` without online adaptation."""
+        return None if self.adapt_rate is None or not hasattr(self, "_shift") else self._shift.copy()
 
     def _common_shift(self, bound: float) -> np.ndarray:
         """The classes' shared drift, shrunk by how much the classes disagree about it."""
