@@ -12,7 +12,8 @@ from ._lazy import lazy
 
 np = lazy("numpy")
 
-app = new_app("Spatial audio: array presets, calibration sweeps, sound-source localisation of recordings.")
+app = new_app("Spatial audio: array presets, calibration sweeps, sound-source localisation, binaural rendering, "
+              "microphone-array recordings to Ambisonics.")
 
 
 @app.command("arrays")
@@ -239,7 +240,8 @@ def render(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
 ) -> None:
     """Place mono sources around the listener (HRTF), optionally moving (--scene) or in a
-    reverberant room (--room, --rt60), and write the binaural result."""
+    reverberant room (--room, --rt60), or decode a recorded Ambisonic field (*.ambix.wav,
+    --field) turned with the listener's head, and write the binaural result."""
     import soundfile as sf
 
     from ..core.atomic import atomic_output
