@@ -123,7 +123,7 @@ class _Selector(Stage):
         smooth = self.fixation(t, x[:, :2])
         return t, x, self.layout.hit(smooth, self.margin)
 
-    def _events(self, times: list[float], rows: list[tuple[float, float]], frame: Frame) -> Frame | None:
+    def _events(self, times: list[float], rows: list[tuple[float, float]]) -> Frame | None:
         if not times:
             return None
         self._seq += 1
@@ -190,7 +190,7 @@ class LookAndPinch(_Selector):
                 times.append(tk)
                 rows.append((target, conf))
             self._pinched = pinched
-        return self._events(times, rows, frame)
+        return self._events(times, rows)
 
     def _vote(self) -> tuple[int, float]:
         seen = [h for _, h in self._hist if h != -2]
@@ -241,4 +241,4 @@ class DwellSelector(_Selector):
                 self._target, self._since, self._done, self._on = h, tk, False, tk
             elif tk - self._on > self.max_gap_s:  # off every target (or lost) for too long
                 self._target = -1
-        return self._events(times, rows, frame)
+        return self._events(times, rows)

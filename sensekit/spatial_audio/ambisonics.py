@@ -29,7 +29,7 @@ from .hrtf import HRTF
 from .renderer import BlockRenderer, partitions
 from .scene import Scene, head_rotation
 
-__all__ = ["sh_matrix", "rotation_matrix", "magls_decoder", "AmbisonicRenderer", "AmbisonicFieldRenderer",
+__all__ = ["sh_matrix", "sh_orders", "rotation_matrix", "magls_decoder", "AmbisonicRenderer", "AmbisonicFieldRenderer",
            "make_renderer", "DIRECT_MAX_SOURCES"]
 
 
@@ -49,6 +49,11 @@ def sh_matrix(order: int, azimuth_deg, elevation_deg) -> np.ndarray:
             p = lpmv(a, n, x) * (-1) ** a  # remove the Condon-Shortley phase
             out.append(norm * p * (np.cos(a * az) if m >= 0 else np.sin(a * az)))
     return np.stack(out, axis=-1)
+
+
+def sh_orders(order: int) -> np.ndarray:
+    """The order ``n`` of each ACN channel up to ``order``."""
+    return np.concatenate([[n] * (2 * n + 1) for n in range(order + 1)])
 
 
 def _fibonacci_grid(n: int = 240) -> tuple[np.ndarray, np.ndarray]:
@@ -226,8 +231,7 @@ class AmbisonicFieldRenderer(BlockRenderer):
         if self.normalisation not in ("sn3d", "n3d"):
             raise ParameterError(f"normalisation {self.normalisation!r}: use sn3d (AmbiX) or n3d")
         self.order = order
-        n = np.concatenate([[k] * (2 * k + 1) for k in range(order + 1)])
-        self._to_n3d = np.sqrt(2 * n + 1.0) if self.normalisation == "sn3d" else np.ones(q)
+        self._to_n3d = np.sqrt(2 * sh_orders(order) + 1.0) if self.normalisation == "sn3d" else np.ones(q)
         hrtf = (self.hrtf if self.hrtf is not None else spherical_head(info.rate)).resample(info.rate)
         dec = magls_decoder(hrtf, order)
         self._dec_delay = dec.shape[2] // 2

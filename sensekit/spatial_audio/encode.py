@@ -30,17 +30,12 @@ import numpy as np
 from ..core import StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..errors import ParameterError
-from .ambisonics import _fibonacci_grid, sh_matrix
+from .ambisonics import _fibonacci_grid, sh_matrix, sh_orders
 from .arrays import SPEED_OF_SOUND, ArrayGeometry, unit_vector
 from .renderer import BlockRenderer, partitions
 
 __all__ = ["array_response", "max_order", "encoding_filters", "EncoderReport", "AmbisonicEncoder", "to_sn3d",
-           "from_sn3d", "sh_orders", "plane_wave_recording"]
-
-
-def sh_orders(order: int) -> np.ndarray:
-    """The order ``n`` of each ACN channel up to ``order``."""
-    return np.concatenate([[n] * (2 * n + 1) for n in range(order + 1)])
+           "from_sn3d", "plane_wave_recording"]
 
 
 def to_sn3d(b: np.ndarray) -> np.ndarray:
