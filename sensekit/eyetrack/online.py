@@ -93,11 +93,15 @@ class OnlineSaccades(Stage):
         The speed is the displacement over this span (at least one sample).
     vmax, c : float
         Main-sequence parameters of the landing prediction.
+    coherent : bool
+        An onset's confirming samples must move the same way (a positive dot product of their
+        steps): a noise spike that jumps out and back is not a saccade. A rule, not a tuned number.
     """
 
     def __init__(self, *, k: float = 4.0, floor: float = 30.0, noise_tau_s: float = 1.0, speed_window_s: float = 0.002,
-                 vmax: float = 600.0, c: float = 14.0) -> None:
+                 vmax: float = 600.0, c: float = 14.0, coherent: bool = True) -> None:
         self.k, self.floor, self.noise_tau_s, self.vmax, self.c = k, floor, noise_tau_s, vmax, c
+        self.coherent = bool(coherent)
         self.speed_window_s = speed_window_s
 
     def _open(self, info: StreamInfo) -> StreamInfo:
@@ -127,6 +131,7 @@ class OnlineSaccades(Stage):
         self._blink = False
         self._run = 0  # consecutive samples over (or, in a saccade, under) the threshold
         self._run_start = (0.0, 0.0, 0.0)  # time, x, y of the first sample of that run
+        self._step = (0.0, 0.0)  # the last movement over the threshold (direction check)
         self._onset = (0.0, 0.0, 0.0)  # time, x, y of the saccade's onset
         self._peak = 0.0
         self._n = 0  # samples seen
@@ -162,9 +167,14 @@ class OnlineSaccades(Stage):
             threshold = max(floor, k * noise)
             if not self._in_saccade:
                 self._noise = noise + alpha * (min(speed, 2 * noise) - noise)
+                step = (x - px, y - py)
+                if speed > threshold and self._run and self.coherent and \
+                        step[0] * self._step[0] + step[1] * self._step[1] <= 0:
+                    self._run = 0  # it turned back: a noise spike, not a saccade (start again here)
                 if speed > threshold:
                     if self._run == 0:
                         self._run_start = (t - self._lag / rate, px, py)  # the movement began in the window
+                    self._step = step
                     self._run += 1
                     if self._run >= confirm:
                         self._in_saccade, self._run, self._peak = True, 0, speed
