@@ -514,3 +514,29 @@ def test_short_dropouts_are_filled_and_long_losses_stay_blinks():
     long[1500:1600] = np.nan  # 200 ms: a blink
     labels = adaptive(long, y, rate)
     assert (labels[1500:1600] == BLINK).all()
+
+
+def test_online_onsets_ignore_spikes_that_jump_out_and_back():
+    """Issue 17: a one-sample glitch (video-based trackers have them) gives two fast steps in
+    opposite directions; it is not a saccade. A real saccade still is."""
+    from sensekit.core import Frame, StreamInfo
+    from sensekit.eyetrack.online import ONSET, OnlineSaccades
+
+    rate = 500.0
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 0.02, 5000)
+    y = rng.normal(0, 0.02, 5000)
+    x[500::250] += 1.5  # glitches: one sample 1.5 deg away, then back
+    x[4000:4020] += np.linspace(0, 8, 20)  # an 8 deg saccade over 40 ms
+    x[4020:] += 8
+    info = StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
+    frame = Frame(info, np.column_stack([x, y]), t0=0.0)
+
+    def onsets(**kw):
+        stage = OnlineSaccades(**kw)
+        stage.open(info)
+        out = stage.process(frame)
+        return out.data[out.data[:, 0] == ONSET, 1]
+
+    with_rule, without = onsets(), onsets(coherent=False)
+    assert len(without) >= 10 and len(with_rule) == 1 and abs(with_rule[0] - 8.0) < 0.01
