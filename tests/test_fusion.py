@@ -181,6 +181,9 @@ def test_cli_mistakes_are_one_line(tmp_path):
         r = runner.invoke(app, ["run", "select", *args])
         assert r.exit_code != 0 and match in r.output, (args, r.output)
         assert "Traceback" not in r.output
+    for src, match in (("synth:selection?seed=abc", "invalid literal"), ("synth:selection?stream=eye", "gaze or hand")):
+        r = runner.invoke(app, ["capture", src, "-o", str(tmp_path / "x.h5"), "--quiet"])
+        assert r.exit_code != 0 and match in r.output and "Traceback" not in r.output
 
 
 def _gaze_recording(tmp_path, seconds: float, x: float = -6.0):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ...errors import ParameterError, SourceStringError
+from ...errors import ParameterError, SensekitError, SourceStringError
 from ..checks import check_option, check_scalar
 from ..frame import Frame
 from ..info import StreamInfo
@@ -94,9 +94,13 @@ def synth_source(name: str, **options) -> Source:
     factory = resolve(entries[name].factory)
     try:
         return factory(**options)
+    except SensekitError:
+        raise
     except TypeError as e:
         if "unexpected keyword" in str(e):
             bad = str(e).rsplit(" ", 1)[-1]
             raise ParameterError(f"unknown option(s) {bad.strip(chr(39))} for synth:{name}",
                                  "see the simulator's parameters in its docstring") from None
         raise ParameterError(f"synth:{name}: {e}") from None
+    except ValueError as e:  # an option that is not a number ('seed=abc')
+        raise ParameterError(f"synth:{name}: {e}", "options are key=value, numbers where numbers are meant") from None
