@@ -147,10 +147,13 @@ class SelectPipeline:
     @property
     def latency_s(self) -> float:
         """Longest time a gaze sample is held back before it can select."""
-        return 0.0 if self._align is None else self._align.latency_s
+        align = getattr(self, "_align", None)
+        return 0.0 if align is None else align.latency_s
 
     def reset(self) -> None:
-        """Forget the streams' history."""
+        """Forget the streams' history (after :meth:`open`)."""
+        if not hasattr(self, "_gaze_info"):
+            raise ParameterError("SelectPipeline.reset called before open")
         self.selector.reset()
         if self._align is not None:
             self._align.reset()
