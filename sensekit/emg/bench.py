@@ -101,15 +101,24 @@ def _within_run(key: dict, quick: bool) -> dict:
                 "live_decision_us": out["live_decision_us"], "live_feature_us": out["live_feature_us"],
                 "live_predict_us": out["live_predict_us"], "live_vote_us": out["live_vote_us"]}
 
+    def svm_peer(group: str):
+        def run_it():  # LibEMG's RBF SVM on scaled features, on the windows of sensekit's best recipe
+            y_te, out = _libemg(best, train, test, n_live=1, model="SVM-RBF", group=group)
+            m, _ = classification_metrics(y_te, np.asarray(out["pred"]), labels=list(range(n_cls)))
+            return {"accuracy": m["accuracy"], "balanced_accuracy": m["balanced_accuracy"], "kappa": m["kappa"]}
+        return run_it
+
     speed["live_decision_us"] = speed["latency_p50_ms"] * 1e3
     return {"metrics": metrics, "confusion": confusion, "speed": speed, "latencies_ms": lat,
-            "peers": {"libemg": _peer_block(peer)}}
+            "peers": {"libemg": _peer_block(peer), "libemg HTD + RBF SVM": _peer_block(svm_peer("HTD")),
+                      "libemg LS9 + RBF SVM": _peer_block(svm_peer("LS9"))}}
 
 
 register(Task(
     name="emg.within-session", chain="emg", dataset=DATASET,
     description="myo_readings_wrist8, per session: train reps 0-3, test reps 4-5; sensekit best "
-                "(250/50 ms, TD9+LogVar, RBF SVM) and HTD+LDA (200/50 ms) beside LibEMG HTD+LDA on the same windows",
+                "(250/50 ms, TD9+LogVar, RBF SVM) and HTD+LDA (200/50 ms) beside LibEMG HTD+LDA on the same windows "
+                "and LibEMG's RBF SVM on scaled HTD or LS9 on the best recipe's windows",
     units=_within_units, run_unit=_within_run,
 ))
 
