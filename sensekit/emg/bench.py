@@ -94,8 +94,14 @@ def _within_run(key: dict, quick: bool) -> dict:
     metrics["accuracy_htd_lda"] = base_metrics["accuracy"]
     speed, lat = _live_speed(base, test)
 
+    # like for like: LibEMG's definitions (SSC counts a flat step, ">=", and LDA without shrinkage)
+    same = EMGPipeline(**BASELINE, feature_params={"libemg_ssc": True}, decoder_options={"shrinkage": None}).fit(train)
+    y_same, d_same, _ = same.decide(test)
+    metrics["accuracy_htd_lda_libemg_definitions"] = float(np.mean(d_same[:, 0] == y_same))
+
     def peer():
         y_te, out = _libemg(base, train, test, n_live=200)
+        metrics["prediction_agreement_with_libemg_definitions"] = float(np.mean(np.asarray(out["pred"]) == d_same[:, 0]))
         m, _ = classification_metrics(y_te, np.asarray(out["pred"]), labels=list(range(n_cls)))
         return {"accuracy": m["accuracy"], "balanced_accuracy": m["balanced_accuracy"], "kappa": m["kappa"],
                 "live_decision_us": out["live_decision_us"], "live_feature_us": out["live_feature_us"],
