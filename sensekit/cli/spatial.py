@@ -59,12 +59,10 @@ def encode(
     the input; prints each order's usable frequency band and noise gain."""
     import soundfile as sf
 
-    from ..core import Frame, feed
     from ..core.atomic import atomic_output
     from ..core.recording import open_recording
-    from ..core.sinks.safety import check_finite
     from ..spatial_audio.arrays import load_array
-    from ..spatial_audio.encode import AmbisonicEncoder, max_order, to_sn3d
+    from ..spatial_audio.encode import encode_recording
 
     if output.exists() and not overwrite:
         fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
@@ -75,23 +73,10 @@ def encode(
             fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; encoding needs audio channels")
         geom.check_stream(info.shape[0], f"{path.name}")
         whole = rec.read(stream)
-    enc = AmbisonicEncoder(geom, order or max_order(geom))
-    enc.open(info.replace(dtype="float64"))
-    lag = int(round(enc.latency_s * info.rate)) - enc.block  # the filters' delay; the block's comes out at flush
-    padded = np.concatenate([np.asarray(whole.data, dtype=np.float64), np.zeros((lag, info.shape[0]))])
-    n = max(int(info.rate // 2), 1)
-    blocks = [Frame(enc.input_info, padded[a:a + n], t0=a / info.rate, seq=k)
-              for k, a in enumerate(range(0, len(padded), n))]
-    b = feed(enc, blocks)
-    check_finite(b, "AmbisonicEncoder")
-    field = b.data[lag:lag + whole.n]
-    field = field if n3d else to_sn3d(field)
-    peak = float(np.abs(field).max()) if len(field) else 0.0
-    scale = 0.99 / peak if peak > 0.99 else 1.0
+    field, scale, rep = encode_recording(whole, geom, order, n3d=n3d)
     with atomic_output(output) as tmp:
-        sf.write(str(tmp), (field * scale).astype(np.float32), int(info.rate),
+        sf.write(str(tmp), field.astype(np.float32), int(info.rate),
                  subtype="FLOAT" if output.suffix.lower() == ".wav" else None)
-    rep = enc.report
     out.print(f"{whole.n / info.rate:.2f} s of {geom.name} ({geom.n_mics} mics) encoded to order {rep.order} "
               f"{'horizontal-only ' if rep.horizontal else ''}Ambisonics ({'N3D' if n3d else 'AmbiX, SN3D'}) in "
               f"{output}" + (f"; scaled by {scale:.3f} to stay below full scale" if scale != 1.0 else ""),

@@ -3,7 +3,7 @@
 from .calibration import Calibration, load_calibration, save_calibration
 from .frame import Frame, concat_frames
 from .info import IRREGULAR_RATE, StreamInfo
-from .run import RunReport, SequenceMonitor, feed, run
+from .run import RunReport, SequenceMonitor, blocks_of, feed, run
 from .stage import Chain, LearningStage, Stage
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Chain",
     "run",
     "feed",
+    "blocks_of",
     "RunReport",
     "SequenceMonitor",
     "Calibration",

@@ -13,7 +13,7 @@ from .frame import Frame, concat_frames
 from .info import StreamInfo
 from .stage import Stage
 
-__all__ = ["run", "feed", "RunReport", "Sink", "SequenceMonitor"]
+__all__ = ["run", "feed", "blocks_of", "RunReport", "Sink", "SequenceMonitor"]
 
 log = logging.getLogger("sensekit")
 
@@ -101,6 +101,15 @@ class SequenceMonitor:
         if frame.n:
             self._next_t = frame.t_end
         return True
+
+
+def blocks_of(frame: Frame, block_s: float) -> list[Frame]:
+    """A regular stream's whole recording cut into blocks of ``block_s`` seconds (the last one
+    shorter; one empty block for an empty recording), as a live source would deliver it."""
+    rate = frame.info.rate
+    n = max(int(round(block_s * rate)), 1)
+    return [Frame._trusted(frame.info, frame.data[a:a + n], frame.t0 + a / rate, None, k)
+            for k, a in enumerate(range(0, max(frame.n, 1), n))]
 
 
 def feed(stage: Stage, frames: Sequence[Frame]) -> Frame:

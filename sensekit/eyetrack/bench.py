@@ -418,7 +418,7 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
     minute of fixation, time per sample, and landing-point errors at 25/50/75 % of each saccade
     beside the naive prediction (the current gaze)."""
     from ..core import Frame, StreamInfo
-    from ..core.run import feed
+    from ..core.run import blocks_of, feed
     from .labels import label_runs
     from .online import ONSET, OnlineSaccades, predict_landing, speeds
 
@@ -426,8 +426,7 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
     stage = OnlineSaccades()
     stage.open(info)
     xy = np.column_stack([x, y])
-    n = max(int(round(block_s * rate)), 1)
-    blocks = [Frame(info, xy[a:a + n], t0=a / rate, seq=k) for k, a in enumerate(range(0, len(xy), n))]
+    blocks = blocks_of(Frame(info, xy, t0=0.0), block_s)
     t = time.perf_counter()
     ev = feed(stage, blocks).data
     per_sample = (time.perf_counter() - t) / len(xy)

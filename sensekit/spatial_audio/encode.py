@@ -27,15 +27,15 @@ import dataclasses
 
 import numpy as np
 
-from ..core import StreamInfo
+from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..errors import ParameterError
 from .ambisonics import _fibonacci_grid, sh_matrix, sh_orders
 from .arrays import SPEED_OF_SOUND, ArrayGeometry, unit_vector
 from .renderer import BlockRenderer, partitions
 
-__all__ = ["array_response", "max_order", "encoding_filters", "EncoderReport", "AmbisonicEncoder", "to_sn3d",
-           "from_sn3d", "plane_wave_recording"]
+__all__ = ["array_response", "max_order", "encoding_filters", "EncoderReport", "AmbisonicEncoder", "encode_recording",
+           "to_sn3d", "from_sn3d", "plane_wave_recording"]
 
 
 def to_sn3d(b: np.ndarray) -> np.ndarray:
@@ -234,6 +234,30 @@ class AmbisonicEncoder(BlockRenderer):
         y = np.einsum("mpf,qmpf->qf", self._fdl, self._H)
         self._k += 1
         return np.fft.irfft(y, 2 * self.block, axis=1)[:, self.block:].T
+
+
+def encode_recording(audio: Frame, geometry: ArrayGeometry, order: int | None = None, *, n3d: bool = False,
+                     block_s: float = 0.5) -> tuple[np.ndarray, float, EncoderReport]:
+    """A whole array recording encoded as ``sensekit spatial encode`` writes it: ``(field (n, Q),
+    scale, report)``, the field aligned sample for sample with the input (the filters' delay taken
+    off), SN3D unless ``n3d``, scaled (never up) to stay below 0.99 full scale. Non-finite output is
+    refused naming the encoder. ``order`` defaults to the geometry's highest."""
+    from ..core.run import blocks_of, feed
+    from ..core.sinks.safety import check_finite
+
+    geometry.check_stream(audio.info.shape[0], audio.info.name)
+    enc = AmbisonicEncoder(geometry, order or max_order(geometry))
+    info = audio.info.replace(dtype="float64")
+    enc.open(info)
+    lag = int(round(enc.latency_s * info.rate)) - enc.block  # the filters' delay; the block's comes out at flush
+    padded = np.concatenate([np.asarray(audio.data, dtype=np.float64), np.zeros((lag, info.shape[0]))])
+    out = feed(enc, blocks_of(Frame(info, padded, t0=audio.t0), block_s))
+    check_finite(out, "AmbisonicEncoder")
+    field = out.data[lag:lag + audio.n]
+    field = field if n3d else to_sn3d(field)
+    peak = float(np.abs(field).max()) if len(field) else 0.0
+    scale = 0.99 / peak if peak > 0.99 else 1.0
+    return field * scale, scale, enc.report
 
 
 def plane_wave_recording(geom: ArrayGeometry, signal: np.ndarray, rate: float, azimuth_deg: float,

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from ..core import Chain, Frame, StreamInfo, feed
+from ..core import Chain, Frame, StreamInfo, blocks_of, feed
 from ..errors import ParameterError, StreamFormatError
 from .doa import ESTIMATORS
 
@@ -200,10 +200,7 @@ class LocalisePipeline:
         """Estimates of a whole recording (one frame), fed in blocks of ``block_s`` as live."""
         chain = self.chain(audio.info, n_samples=audio.n)
         chain.open(audio.info)
-        n = max(int(round(block_s * audio.info.rate)), 1)
-        blocks = [Frame(audio.info, audio.data[a:a + n], t0=audio.t0 + a / audio.info.rate, seq=k)
-                  for k, a in enumerate(range(0, max(audio.n, 1), n))]
-        return feed(chain, blocks)
+        return feed(chain, blocks_of(audio, block_s))
 
     def summary(self, estimates: Frame) -> LocaliseSummary:
         """How many windows gave a direction (the tracker's output counts as estimated)."""
@@ -313,10 +310,7 @@ class RenderPipeline:
 
         stage = self.stage(audio.info)
         stage.open(audio.info)
-        n = max(int(round(block_s * audio.info.rate)), 1)
-        blocks = [Frame(audio.info, audio.data[a:a + n], t0=audio.t0 + a / audio.info.rate, seq=k)
-                  for k, a in enumerate(range(0, max(audio.n, 1), n))]
-        out = feed(stage, blocks)
+        out = feed(stage, blocks_of(audio, block_s))
         check_finite(out, type(stage).__name__)
         peak = float(np.abs(out.data).max()) if out.n else 0.0
         scale = 0.99 / peak if peak > 1.0 else 1.0
