@@ -134,40 +134,68 @@ def _cross_units(quick: bool) -> list[dict]:
     return [{"subject": s, "test_session": k} for s in _subjects(quick) for k in (2, 3)]
 
 
+class _Transfer:
+    """The models every unsupervised transfer method is scored with, fitted on ``train``: LDA on
+    the CROSS features and LDA on the channels' covariances in the tangent space at their
+    Riemannian mean (as is, and standardised)."""
+
+    def __init__(self, train: EMGTrials) -> None:
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as LDA
+
+        from ..learn.transfer import covariances, riemann_mean, tangent_space
+        from .features import resolve_features
+
+        self.pipe, self.names, self.rate = EMGPipeline(**CROSS), resolve_features(CROSS["features"]), train.info.rate
+        w, y, _ = self.pipe.windows(train)
+        self.x = self.features(w)
+        self.mu, self.sd = self.x.mean(0), self.x.std(0) + 1e-12
+        self.lda = LDA().fit((self.x - self.mu) / self.sd, y)
+        self.c = covariances(w)
+        self.t = tangent_space(self.c, riemann_mean(self.c))
+        self.riem = LDA().fit(self.t, y)
+        self.riem_std = LDA().fit(_standardised(self.t, self.t), y)
+
+    def features(self, windows: np.ndarray) -> np.ndarray:
+        from .features import compute_features
+
+        return compute_features(windows, self.names, rate=self.rate)
+
+    def restandardised_accuracy(self, adapt: np.ndarray, evaluate: np.ndarray, y: np.ndarray) -> float:
+        """Features of ``evaluate`` windows standardised with those of ``adapt``."""
+        return float(np.mean(self.lda.predict(_standardised(self.features(evaluate), self.features(adapt))) == y))
+
+    def accuracies(self, adapt: np.ndarray, evaluate: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """Per-window accuracy (no vote) on ``evaluate`` windows of each method adapted on the
+        unlabeled ``adapt`` windows: none, re-standardisation, CORAL, and in the tangent space at
+        the training mean, re-centred per session, and re-centred then re-standardised."""
+        from ..learn.transfer import coral, covariances, recentre, riemann_mean, tangent_space
+
+        x_ad, x_ev = self.features(adapt), self.features(evaluate)
+        z_tr = (self.x - self.mu) / self.sd
+        out = {"none": (x_ev - self.mu) / self.sd, "restandardise": _standardised(x_ev, x_ad),
+               "coral": coral(_standardised(x_ev, x_ad), _standardised(x_ad, x_ad), z_tr)}
+        acc = {k: float(np.mean(self.lda.predict(z) == y)) for k, z in out.items()}
+        c_ad, c_ev = covariances(adapt), covariances(evaluate)
+        acc["riemann"] = float(np.mean(self.riem.predict(tangent_space(c_ev, riemann_mean(self.c))) == y))
+        t_ev, t_ad = recentre(c_ev, c_ad), recentre(c_ad, c_ad)
+        acc["riemann_recentred"] = float(np.mean(self.riem.predict(t_ev) == y))
+        acc["riemann_recentred_restandardised"] = float(np.mean(
+            self.riem_std.predict(_standardised(t_ev, t_ad)) == y))
+        return acc
+
+
+def _standardised(x: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``x`` standardised with the mean and spread of ``reference`` (rows)."""
+    return (x - reference.mean(0)) / (reference.std(0) + 1e-12)
+
+
 def _transfer_comparison(train: EMGTrials, test: EMGTrials) -> dict[str, float]:
-    """Per-window accuracy (no vote) of unsupervised transfer methods on the same protocol:
-    adapted on one unlabeled repetition per class of the new session, scored on the others; LDA
-    on the CROSS features (none, re-standardisation, CORAL) or on the channels' covariances in
-    the tangent space (at the training mean, re-centred per session, and re-centred then
-    re-standardised)."""
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-
-    from ..learn.transfer import coral, covariances, recentre, riemann_mean, tangent_space
-    from .features import compute_features, resolve_features
-
-    pipe = EMGPipeline(**CROSS)
-    w_tr, y_tr, _ = pipe.windows(train)
-    w_ad, _, _ = pipe.windows(test.select(rep=0))
-    w_ev, y_ev, _ = pipe.windows(test.select(rep=[1, 2, 3, 4, 5]))
-    names = resolve_features(CROSS["features"])
-    x_tr, x_ad, x_ev = (compute_features(w, names, rate=train.info.rate) for w in (w_tr, w_ad, w_ev))
-    mu, sd = x_tr.mean(0), x_tr.std(0) + 1e-12
-    mu_a, sd_a = x_ad.mean(0), x_ad.std(0) + 1e-12
-    lda = LinearDiscriminantAnalysis().fit((x_tr - mu) / sd, y_tr)
-    out = {"none": (x_ev - mu) / sd, "restandardise": (x_ev - mu_a) / sd_a,
-           "coral": coral((x_ev - mu_a) / sd_a, (x_ad - mu_a) / sd_a, (x_tr - mu) / sd)}
-    acc = {k: float(np.mean(lda.predict(z) == y_ev)) for k, z in out.items()}
-    c_tr, c_ad, c_ev = covariances(w_tr), covariances(w_ad), covariances(w_ev)
-    t_tr = tangent_space(c_tr, riemann_mean(c_tr))
-    riem = LinearDiscriminantAnalysis().fit(t_tr, y_tr)
-    acc["riemann"] = float(np.mean(riem.predict(tangent_space(c_ev, riemann_mean(c_tr))) == y_ev))
-    t_ev, t_ad = recentre(c_ev, c_ad), recentre(c_ad, c_ad)
-    acc["riemann_recentred"] = float(np.mean(riem.predict(t_ev) == y_ev))
-    m, s = t_tr.mean(0), t_tr.std(0) + 1e-12
-    riem_std = LinearDiscriminantAnalysis().fit((t_tr - m) / s, y_tr)
-    acc["riemann_recentred_restandardised"] = float(np.mean(
-        riem_std.predict((t_ev - t_ad.mean(0)) / (t_ad.std(0) + 1e-12)) == y_ev))
-    return {f"window_accuracy_{k}": v for k, v in acc.items()}
+    """The transfer methods on the cross-session protocol: adapted on one unlabeled repetition
+    per class of the new session, scored on the others."""
+    bench = _Transfer(train)
+    w_ad, _, _ = bench.pipe.windows(test.select(rep=0))
+    w_ev, y_ev, _ = bench.pipe.windows(test.select(rep=[1, 2, 3, 4, 5]))
+    return {f"window_accuracy_{k}": v for k, v in bench.accuracies(w_ad, w_ev, y_ev).items()}
 
 
 def _cross_run(key: dict, quick: bool) -> dict:
@@ -212,44 +240,23 @@ def _shift_run(key: dict, quick: bool) -> dict:
     """libemg_myo_test: reps 0-2 for training, rep 3 (recorded with the band rotated) as the new
     session: every unsupervised method on rep 3's own unlabeled windows, the online adaptation
     streamed, and the best circular channel shift found with the labels (an upper bound)."""
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-
     from ..datasets import dataset_dir
-    from ..learn.transfer import coral, covariances, recentre, riemann_mean, tangent_space
     from .datasets import load_libemg_myo_test
-    from .features import compute_features, resolve_features
 
     data = load_libemg_myo_test(dataset_dir("libemg_myo_test"))
     train, test = data.select(rep=[0, 1, 2]), data.select(rep=3)
-    pipe = EMGPipeline(**CROSS)
-    w_tr, y_tr, _ = pipe.windows(train)
-    w_te, y_te, _ = pipe.windows(test)
-    names = resolve_features(CROSS["features"])
-    rate = train.info.rate
-
-    def feats(w):
-        return compute_features(w, names, rate=rate)
-
-    x_tr, x_te = feats(w_tr), feats(w_te)
-    mu, sd = x_tr.mean(0), x_tr.std(0) + 1e-12
-    lda = LinearDiscriminantAnalysis().fit((x_tr - mu) / sd, y_tr)
-
-    def restd(x):
-        return (x - x.mean(0)) / (x.std(0) + 1e-12)
-
-    acc = {"none": np.mean(lda.predict((x_te - mu) / sd) == y_te), "restandardise": np.mean(lda.predict(restd(x_te)) == y_te),
-           "coral": np.mean(lda.predict(coral(restd(x_te), restd(x_te), (x_tr - mu) / sd)) == y_te)}
-    c_tr, c_te = covariances(w_tr), covariances(w_te)
-    riem = LinearDiscriminantAnalysis().fit(tangent_space(c_tr, riemann_mean(c_tr)), y_tr)
-    acc["riemann_recentred"] = np.mean(riem.predict(recentre(c_te, c_te)) == y_te)
+    bench = _Transfer(train)
+    w_te, y_te, _ = bench.pipe.windows(test)
+    acc = bench.accuracies(w_te, w_te, y_te)
     fitted = EMGPipeline(**CROSS).fit(train)
-    for name, rate_ in (("streamed", None), ("online_adaptation", ADAPT_RATE)):
+    for name, rate in (("streamed", None), ("online_adaptation", ADAPT_RATE)):
         p = copy.deepcopy(fitted)
-        p.adapt_rate = rate_
+        p.adapt_rate = rate
         y, dec = p.stream(test)
-        acc[name] = np.mean(dec[:, 0] == y)
-    shifts = [np.mean(lda.predict(restd(feats(np.roll(w_te, -k, axis=2)))) == y_te) for k in range(w_te.shape[2])]
-    acc["best_channel_shift_with_labels"] = max(shifts)
+        acc[name] = float(np.mean(dec[:, 0] == y))
+    acc["best_channel_shift_with_labels"] = max(
+        bench.restandardised_accuracy(np.roll(w_te, -k, axis=2), np.roll(w_te, -k, axis=2), y_te)
+        for k in range(w_te.shape[2]))
     return {"metrics": {f"accuracy_{k}": float(v) for k, v in acc.items()}}
 
 
