@@ -108,13 +108,14 @@ def _dynamic_run(key: dict, quick: bool) -> dict:
 def _crossperson_move_rows():
     """The point-history rows another person recorded (kch3coo's fork: all map to Move), or None."""
     from ..datasets import dataset_dir
+    from .datasets import load_point_history
 
     try:
         root = dataset_dir("gesture-forks-crossperson") / "kch3coo__hand-gesture-recognition-mediapipe"
     except Exception:  # noqa: BLE001 - the dataset is optional for this task
         return None, None
-    t = np.loadtxt(root / "point_history.csv", delimiter=",", ndmin=2)
-    return t[:, 1:].reshape(-1, 16, 2), t[:, 0].astype(int)
+    trajectories, labels, _ = load_point_history(root)
+    return trajectories, labels
 
 
 register(Task(
