@@ -425,13 +425,11 @@ def test_an_other_poses_class_is_decided_as_none(shared_data):
     """Issue 18: poses recorded as "other" do nothing. Peace signs of one person recorded as
     "other" reject another person's peace signs (without it most are taken for a class), and the
     taught classes of other people keep their accuracy."""
-    from sensekit.gesture.datasets import crossperson_poses, load_crossperson, load_keypoints
+    from sensekit.gesture.datasets import load_crossperson, load_keypoints
     from sensekit.gesture.static import NONE, StaticGestureClassifier
 
     points, labels, classes = load_keypoints(shared_data / "kinivi-hand-keypoints")
-    root = shared_data / "gesture-forks-crossperson"
-    test, names, forks = load_crossperson(root)
-    poses = crossperson_poses(root)
+    test, names, forks, poses = load_crossperson(shared_data / "gesture-forks-crossperson", poses=True)
     peace = poses == "peace"
     a, b = sorted(set(forks[peace].tolist()))[:2]
     x = np.concatenate([points, test[peace & (forks == a)]])

@@ -263,13 +263,11 @@ def _other_poses_run(key: dict, quick: bool) -> dict:
     other people's rows of poses no development set has: (a) a pose type never recorded as
     "other" (leave one pose type out), (b) the same pose recorded by another person."""
     from ..datasets import dataset_dir
-    from .datasets import crossperson_poses, load_crossperson
+    from .datasets import load_crossperson
     from .static import NONE
 
-    root = dataset_dir("gesture-forks-crossperson")
     points, labels, classes = load_keypoints(dataset_dir("kinivi-hand-keypoints"))
-    test, names, forks = load_crossperson(root)
-    poses = crossperson_poses(root)
+    test, names, forks, poses = load_crossperson(dataset_dir("gesture-forks-crossperson"), poses=True)
     known, unknown = names != "", names == ""
     truth = np.array([classes.index(n) if n in classes else -2 for n in names])
     other = len(classes)

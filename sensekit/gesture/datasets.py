@@ -55,44 +55,30 @@ def load_keypoints(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, lis
     return t[:, 1:].reshape(-1, 21, 2), t[:, 0].astype(int), read_labels(root / "keypoint_classifier_label.csv")
 
 
-def load_crossperson(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def load_crossperson(path: str | os.PathLike, *, poses: bool = False):
     """The keypoint rows of ``gesture-forks-crossperson`` (other people's hands):
     ``(points (n, 21, 2), development label per row ("" for a pose none of the development
-    sets has), fork per row)``, in each fork's file order."""
+    sets has), fork per row)``, in each fork's file order. With ``poses``, a fourth array: each
+    row's pose name (its fork's own label name) in lower case without spaces or hyphens, so that
+    "Thumbs up" and "ThumbsUp" of two forks are one pose."""
     import csv
 
     root = Path(path)
     mapping = {}
     with open(root / "mapping.csv", newline="", encoding="utf-8-sig") as fh:
         for row in csv.DictReader(fh):
-            mapping[(row["fork"], int(row["label_index"]))] = row["dev_label"].strip()
-    pts, labels, forks = [], [], []
+            mapping[(row["fork"], int(row["label_index"]))] = row
+    pts, labels, forks, names = [], [], [], []
     for folder in sorted(p for p in root.iterdir() if (p / "keypoint.csv").exists()):
         fork = folder.name.replace("__", "/", 1)
         t = _table(folder / "keypoint.csv", 43)
         pts.append(t[:, 1:].reshape(-1, 21, 2))
-        labels += [mapping.get((fork, int(i)), "") for i in t[:, 0]]
+        rows = [mapping.get((fork, int(i)), {}) for i in t[:, 0]]
+        labels += [r.get("dev_label", "").strip() for r in rows]
+        names += [r.get("label_name", "?").lower().replace(" ", "").replace("-", "") for r in rows]
         forks += [fork] * len(t)
-    return np.concatenate(pts), np.asarray(labels), np.asarray(forks)
-
-
-def crossperson_poses(path: str | os.PathLike) -> np.ndarray:
-    """The pose name of every row of :func:`load_crossperson` (its fork's own label name, in the
-    same order), lower case without spaces or hyphens, so that "Thumbs up" and "ThumbsUp" of two
-    forks are one pose."""
-    import csv
-
-    root = Path(path)
-    names: dict[tuple[str, int], str] = {}
-    with open(root / "mapping.csv", newline="", encoding="utf-8-sig") as fh:
-        for row in csv.DictReader(fh):
-            names[(row["fork"], int(row["label_index"]))] = row["label_name"]
-    out = []
-    for folder in sorted(p for p in root.iterdir() if (p / "keypoint.csv").exists()):
-        fork = folder.name.replace("__", "/", 1)
-        t = _table(folder / "keypoint.csv", 43)
-        out += [names.get((fork, int(i)), "?").lower().replace(" ", "").replace("-", "") for i in t[:, 0]]
-    return np.asarray(out)
+    out = (np.concatenate(pts), np.asarray(labels), np.asarray(forks))
+    return (*out, np.asarray(names)) if poses else out
 
 
 def load_point_history(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
