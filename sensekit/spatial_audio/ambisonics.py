@@ -26,7 +26,7 @@ from ..core.checks import check_scalar
 from ..errors import ParameterError
 from .arrays import unit_vector
 from .hrtf import HRTF
-from .renderer import BlockRenderer, partitions
+from .renderer import PartitionedFIR
 from .scene import Scene, head_rotation
 
 __all__ = ["sh_matrix", "sh_orders", "rotation_matrix", "magls_decoder", "AmbisonicRenderer", "AmbisonicFieldRenderer",
@@ -101,40 +101,7 @@ def magls_decoder(hrtf: HRTF, order: int, *, n_taps: int | None = None, cutoff_h
     return d * np.hanning(n)[None, None, :] ** 0.5
 
 
-class _BinauralDecoding(BlockRenderer):
-    """What both Ambisonic renderers share: a binaural decoder (Q, 2, N) run as a uniformly
-    partitioned convolution, its state and its declared latency."""
-
-    def _set_decoder(self, dec: np.ndarray) -> None:
-        self._dec_delay = dec.shape[2] // 2
-        self._D = partitions(dec, self.block)  # (Q, 2, P, F)
-
-    @property
-    def latency_s(self) -> float:
-        if self.input_info is None:
-            return 0.0
-        return (self.block + self._dec_delay) / self.input_info.rate
-
-    def _reset_decoder(self) -> None:
-        q, p, f = self._D.shape[0], self._D.shape[2], self.block + 1
-        self._fdl = np.zeros((q, p, f), dtype=complex)
-        self._prev = np.zeros((q, self.block))
-        self._pending = np.zeros((0, self.input_info.shape[0]))
-        self._k = 0
-        self._t0 = None
-
-    def _decode(self, b: np.ndarray) -> np.ndarray:
-        """One block ``b`` (Q, B) of a field through the decoder: the block's (B, 2) output."""
-        spec = np.fft.rfft(np.concatenate([self._prev, b], axis=1), axis=1)
-        self._prev = b
-        self._fdl = np.roll(self._fdl, 1, axis=1)
-        self._fdl[:, 0] = spec
-        y = np.einsum("qpf,qepf->ef", self._fdl, self._D)
-        self._k += 1
-        return np.fft.irfft(y, 2 * self.block, axis=1)[:, self.block:].T
-
-
-class AmbisonicRenderer(_BinauralDecoding):
+class AmbisonicRenderer(PartitionedFIR):
     """Many mono sources → binaural through order-``order`` Ambisonics.
 
     Parameters
@@ -166,12 +133,13 @@ class AmbisonicRenderer(_BinauralDecoding):
 
     def _open(self, info: StreamInfo) -> StreamInfo:
         check_scalar(self.order, "order", kind=int, min_value=1, max_value=3)
-        self._set_decoder(magls_decoder(self._open_scene(info), self.order))
+        dec = magls_decoder(self._open_scene(info), self.order)  # (Q, 2, N)
+        self._set_filters(dec, dec.shape[2] // 2)
         return StreamInfo(info.name, "audio", info.rate, (2,), channels=("left", "right"), dtype="float64",
                           unit=info.unit, meta={**dict(info.meta), "binaural": True, "ambisonic_order": self.order})
 
     def _reset(self) -> None:
-        self._reset_decoder()
+        self._reset_filters()
         self._gains = None  # (Q, S) encoding of the last block
         self._pose = self._rotation = None  # the head pose of the last field rotation
 
@@ -198,10 +166,10 @@ class AmbisonicRenderer(_BinauralDecoding):
             b_old = (src @ self._gains.T).T
             b = b_old + (b - b_old) * self._fade
             self._gains = g
-        return self._decode(b)
+        return self._convolve(b)
 
 
-class AmbisonicFieldRenderer(_BinauralDecoding):
+class AmbisonicFieldRenderer(PartitionedFIR):
     """A recorded Ambisonic field (ACN, SN3D as AmbiX files hold it, or N3D) → binaural,
     rotated by the listener's head orientation (a scene's listener keyframes, or a live head
     tracker set as ``scene.head``) and decoded by MagLS.
@@ -240,15 +208,16 @@ class AmbisonicFieldRenderer(_BinauralDecoding):
         self.order = order
         self._to_n3d = np.sqrt(2 * sh_orders(order) + 1.0) if self.normalisation == "sn3d" else np.ones(q)
         hrtf = (self.hrtf if self.hrtf is not None else spherical_head(info.rate)).resample(info.rate)
-        self._set_decoder(magls_decoder(hrtf, order))
+        dec = magls_decoder(hrtf, order)
+        self._set_filters(dec, dec.shape[2] // 2)
         self._fade = (np.arange(self.block) + 0.5) / self.block
         return StreamInfo(info.name, "audio", info.rate, (2,), channels=("left", "right"), dtype="float64",
                           unit=info.unit, meta={"binaural": True, "ambisonic_order": order})
 
     def _reset(self) -> None:
-        self._reset_decoder()
+        self._reset_filters()
         self._pose = None
-        self._rotation = np.eye(self._D.shape[0])
+        self._rotation = np.eye(self._H.shape[0])
 
     def _render_block(self, x: np.ndarray) -> np.ndarray:
         t = self._t0 + (self._k + 0.5) * self.block / self.input_info.rate
@@ -261,7 +230,7 @@ class AmbisonicFieldRenderer(_BinauralDecoding):
         if rot is not self._rotation:
             old = rot @ b
             out = old + (out - old) * self._fade
-        return self._decode(out)
+        return self._convolve(out)
 
 
 #: Above this many moving sources, ``mode="auto"`` renders through Ambisonics.

@@ -32,7 +32,7 @@ from ..core.checks import check_scalar, check_stream
 from ..errors import ParameterError
 from .ambisonics import _fibonacci_grid, sh_matrix, sh_orders
 from .arrays import SPEED_OF_SOUND, ArrayGeometry, unit_vector
-from .renderer import BlockRenderer, partitions
+from .renderer import PartitionedFIR
 
 __all__ = ["array_response", "max_order", "encoding_filters", "EncoderReport", "AmbisonicEncoder", "encode_recording",
            "to_sn3d", "from_sn3d", "plane_wave_recording"]
@@ -174,7 +174,7 @@ def encoding_filters(geom: ArrayGeometry, order: int, rate: float, *, n_taps: in
     return np.transpose(h, (1, 2, 0)), report
 
 
-class AmbisonicEncoder(BlockRenderer):
+class AmbisonicEncoder(PartitionedFIR):
     """Microphone-array audio → Ambisonics (ACN, N3D), sample for sample with the input after a
     fixed delay (:attr:`latency_s`: the filters' half length plus ``block``).
 
@@ -204,7 +204,7 @@ class AmbisonicEncoder(BlockRenderer):
         self.geometry.check_stream(info.shape[0], "AmbisonicEncoder")
         h, self.report = encoding_filters(self.geometry, self.order, info.rate, n_taps=self.n_taps,
                                           reg_db=self.reg_db)
-        self._H = partitions(h, self.block)  # (Q, M, P, F)
+        self._set_filters(np.transpose(h, (1, 0, 2)), self.n_taps // 2)  # (M, Q, N): microphones in
         q = h.shape[0]
         return StreamInfo(info.name, "audio", info.rate, (q,), channels=tuple(f"ACN{i}" for i in range(q)),
                           dtype="float64", unit=info.unit,
@@ -212,28 +212,11 @@ class AmbisonicEncoder(BlockRenderer):
                                                "horizontal_only": self.report.horizontal},
                                 "array": self.geometry.to_dict()})
 
-    @property
-    def latency_s(self) -> float:
-        if self.input_info is None:
-            return 0.0
-        return (self.block + self.n_taps // 2) / self.input_info.rate
-
     def _reset(self) -> None:
-        m, p, f = self._H.shape[1], self._H.shape[2], self.block + 1
-        self._fdl = np.zeros((m, p, f), dtype=complex)
-        self._prev = np.zeros((m, self.block))
-        self._pending = np.zeros((0, m))
-        self._k = 0
-        self._t0: float | None = None
+        self._reset_filters()
 
     def _render_block(self, x: np.ndarray) -> np.ndarray:
-        spec = np.fft.rfft(np.concatenate([self._prev, x.T], axis=1), axis=1)
-        self._prev = x.T.copy()
-        self._fdl = np.roll(self._fdl, 1, axis=1)
-        self._fdl[:, 0] = spec
-        y = np.einsum("mpf,qmpf->qf", self._fdl, self._H)
-        self._k += 1
-        return np.fft.irfft(y, 2 * self.block, axis=1)[:, self.block:].T
+        return self._convolve(x.T.copy())
 
 
 def encode_recording(audio: Frame, geometry: ArrayGeometry, order: int | None = None, *, n3d: bool = False,

@@ -99,6 +99,41 @@ class BlockRenderer(Stage):
         return Frame._trusted(self.output_info, out.data[:held], out.t0, None, out.seq)
 
 
+class PartitionedFIR(BlockRenderer):
+    """A block renderer whose work is one fixed multichannel FIR: filters ``(inputs, outputs,
+    N)`` run as a uniformly partitioned convolution (the Ambisonic encoder and both Ambisonic
+    decoders). Latency: one block plus the filters' own delay."""
+
+    def _set_filters(self, h: np.ndarray, delay: int) -> None:
+        """Filters ``(inputs, outputs, N)`` and their delay (samples)."""
+        self._delay = int(delay)
+        self._H = partitions(h, self.block)  # (I, O, P, F)
+
+    @property
+    def latency_s(self) -> float:
+        if self.input_info is None:
+            return 0.0
+        return (self.block + self._delay) / self.input_info.rate
+
+    def _reset_filters(self) -> None:
+        i, p, f = self._H.shape[0], self._H.shape[2], self.block + 1
+        self._fdl = np.zeros((i, p, f), dtype=complex)
+        self._prev = np.zeros((i, self.block))
+        self._pending = np.zeros((0, self.input_info.shape[0]))
+        self._k = 0
+        self._t0 = None
+
+    def _convolve(self, b: np.ndarray) -> np.ndarray:
+        """One block ``b`` (inputs, B) through the filters: the block's (B, outputs) output."""
+        spec = np.fft.rfft(np.concatenate([self._prev, b], axis=1), axis=1)
+        self._prev = b
+        self._fdl = np.roll(self._fdl, 1, axis=1)
+        self._fdl[:, 0] = spec
+        y = np.einsum("ipf,iopf->of", self._fdl, self._H)
+        self._k += 1
+        return np.fft.irfft(y, 2 * self.block, axis=1)[:, self.block:].T
+
+
 class BinauralRenderer(BlockRenderer):
     """Mono sources → binaural stereo through HRTFs.
 
