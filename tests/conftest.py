@@ -27,3 +27,13 @@ def shared_data() -> Path:
     if not root or not Path(root).is_dir():
         pytest.skip("SENSEKIT_DATA is not set to the shared datasets folder")
     return Path(root)
+
+
+@pytest.fixture
+def hand_model(shared_data) -> Path:
+    """The MediaPipe hand-landmarker model in ../shared/models (skips without mediapipe or it)."""
+    pytest.importorskip("mediapipe")
+    model = shared_data.parent / "models" / "hand_landmarker" / "hand_landmarker.task"
+    if not model.exists():
+        pytest.skip("no hand_landmarker model in ../shared/models")
+    return model

@@ -168,24 +168,31 @@ def test_trials_are_checked_as_they_are_recorded(tmp_path):
     assert r.exit_code == 2 and "holds no samples" in r.stderr and "Traceback" not in r.output
 
 
-def test_run_adapt_equals_the_adapting_pipeline_and_is_refused_where_it_cannot_run(tmp_path):
-    """'run emg --adapt' publishes what the adapting chain gives (with its 'shift' channel); a
-    calibration without class means is refused in one line; the C export refuses adaptation."""
+def _calibration_and_shifted_session(tmp_path):
+    """A simulated band's calibration and a second session with its electrodes shifted, recorded:
+    ``(calibration path, trials, samples, recording path)``."""
     from sensekit.core import Frame, run
     from sensekit.core.sinks import HDF5Sink
-    from sensekit.emg.pipeline import ADAPT_RATE
     from sensekit.emg.synth import EMGSimulator
-    from sensekit.errors import ParameterError
-    from sensekit.export import export_emg_c
-    from sensekit.testing import feed, split_frames
 
     sim = EMGSimulator(4, 3, rate=500.0, seed=9)
-    pipe = EMGPipeline(features="HTD+LOGVAR").fit(sim.trials(reps=2, duration_s=2.0))
-    cal = pipe.save(tmp_path / "cal.json")
+    cal = EMGPipeline(features="HTD+LOGVAR").fit(sim.trials(reps=2, duration_s=2.0)).save(tmp_path / "cal.json")
     trials = EMGSimulator(4, 3, rate=500.0, seed=9, electrode_shift=0.2).trials(reps=1, duration_s=2.0, session=2)
     x = np.concatenate([t.data for t in trials.trials]).astype(trials.info.dtype)
     rec = tmp_path / "session2.h5"
     run(iter([Frame(trials.info, x, t0=0.0)]), None, HDF5Sink(rec), info=trials.info)
+    return cal, trials, x, rec
+
+
+def test_run_adapt_equals_the_adapting_pipeline_and_is_refused_where_it_cannot_run(tmp_path):
+    """'run emg --adapt' publishes what the adapting chain gives (with its 'shift' channel); a
+    calibration without class means is refused in one line; the C export refuses adaptation."""
+    from sensekit.emg.pipeline import ADAPT_RATE
+    from sensekit.errors import ParameterError
+    from sensekit.export import export_emg_c
+    from sensekit.testing import feed, split_frames
+
+    cal, trials, x, rec = _calibration_and_shifted_session(tmp_path)
     r = runner.invoke(app, ["run", "emg", str(rec), "-c", str(cal), "--adapt", "--jsonl"])
     assert r.exit_code == 0, r.output
     lines = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{\"stream\":")]
@@ -230,20 +237,11 @@ def test_top_up_updates_a_calibration_for_a_new_session(tmp_path):
 def test_run_adapt_saves_what_it_learned(tmp_path):
     """'run emg --adapt --save-adapted F': F is the calibration with the final shift taken off
     (the adapting chain's own shift), loadable for the next session; without --adapt, one line."""
-    from sensekit.core import Frame, run
-    from sensekit.core.sinks import HDF5Sink
     from sensekit.emg.pipeline import ADAPT_RATE
     from sensekit.emg.stages import EMGDecoder
-    from sensekit.emg.synth import EMGSimulator
     from sensekit.testing import feed, split_frames
 
-    sim = EMGSimulator(4, 3, rate=500.0, seed=9)
-    pipe = EMGPipeline(features="HTD+LOGVAR").fit(sim.trials(reps=2, duration_s=2.0))
-    cal = pipe.save(tmp_path / "cal.json")
-    trials = EMGSimulator(4, 3, rate=500.0, seed=9, electrode_shift=0.2).trials(reps=1, duration_s=2.0, session=2)
-    x = np.concatenate([t.data for t in trials.trials]).astype(trials.info.dtype)
-    rec = tmp_path / "session2.h5"
-    run(iter([Frame(trials.info, x, t0=0.0)]), None, HDF5Sink(rec), info=trials.info)
+    cal, trials, x, rec = _calibration_and_shifted_session(tmp_path)
     out = tmp_path / "adapted.json"
     r = runner.invoke(app, ["run", "emg", str(rec), "-c", str(cal), "--adapt", "--save-adapted", str(out), "--jsonl"])
     assert r.exit_code == 0, r.output

@@ -228,12 +228,9 @@ def test_an_emg_band_confirms(tmp_path):
     assert [x["t"] for x in rows] == times.tolist() and [x["data"] for x in rows] == events.tolist()
 
 
-def test_a_camera_confirms(shared_data, tmp_path):
+def test_a_camera_confirms(shared_data, hand_model, tmp_path):
     """--pinch video/camera: MediaPipe landmarks, then the pinch rule (runs on the real video)."""
-    pytest.importorskip("mediapipe")
-    model = shared_data.parent / "models" / "hand_landmarker" / "hand_landmarker.task"
-    if not model.exists():
-        pytest.skip("no hand_landmarker model in ../shared/models")
+    model = hand_model
     video = shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4"
     _, layout_path = _session_file(tmp_path, trials=2)
     gaze = _gaze_recording(tmp_path, 3.0)

@@ -105,12 +105,8 @@ def test_keypoint_datasets(shared_data):
     assert np.mean(clf.predict(pts[te])[0] == y[te]) > 0.9
 
 
-def test_landmarks_on_the_real_video(shared_data):
-    pytest.importorskip("mediapipe")
-    models = shared_data.parent / "models"
-    if not (models / "hand_landmarker" / "hand_landmarker.task").exists():
-        pytest.skip("no hand_landmarker model in ../shared/models")
-    os.environ.setdefault("SENSEKIT_MODELS", str(models))
+def test_landmarks_on_the_real_video(shared_data, hand_model):
+    os.environ.setdefault("SENSEKIT_MODELS", str(hand_model.parents[1]))
     from sensekit.core.sources.camera import VideoFileSource
     from sensekit.gesture.landmarks import HandLandmarks
 
@@ -142,11 +138,7 @@ def test_missing_model_is_one_line(monkeypatch, tmp_path):
         find_model(tmp_path / "x.task")
 
 
-def test_run_gesture_on_the_video(shared_data, tmp_path):
-    pytest.importorskip("mediapipe")
-    models = shared_data.parent / "models"
-    if not (models / "hand_landmarker" / "hand_landmarker.task").exists():
-        pytest.skip("no hand_landmarker model in ../shared/models")
+def test_run_gesture_on_the_video(shared_data, hand_model, tmp_path):
     import json
 
     from typer.testing import CliRunner
@@ -158,7 +150,7 @@ def test_run_gesture_on_the_video(shared_data, tmp_path):
     cal = StaticGestureClassifier().fit(pts, np.repeat([0, 1], 40), ["open", "closed"]).save(tmp_path / "g.json")
     video = shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4"
     r = CliRunner().invoke(app, ["run", "gesture", f"video:{video}", "--model",
-                                 str(models / "hand_landmarker" / "hand_landmarker.task"), "-c", str(cal), "--jsonl",
+                                 str(hand_model), "-c", str(cal), "--jsonl",
                                  "--hands", "1", "--duration", "1.0"])
     assert r.exit_code == 0, r.output
     rows = [json.loads(line) for line in r.stdout.splitlines()[1:]]
@@ -196,11 +188,7 @@ def test_dtw_and_trajectory_classifiers_on_synthetic_swipes_and_circles():
     assert np.mean(clf.predict(X[1::2]) == y[1::2]) == 1.0
 
 
-def test_calibrate_gesture_from_a_video(shared_data, tmp_path):
-    pytest.importorskip("mediapipe")
-    models = shared_data.parent / "models" / "hand_landmarker" / "hand_landmarker.task"
-    if not models.exists():
-        pytest.skip("no hand_landmarker model in ../shared/models")
+def test_calibrate_gesture_from_a_video(shared_data, hand_model, tmp_path):
     import json
 
     from typer.testing import CliRunner
@@ -210,7 +198,7 @@ def test_calibrate_gesture_from_a_video(shared_data, tmp_path):
     video = shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4"
     cal = tmp_path / "g.json"
     r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--gestures", "first,second",
-                                 "--samples", "20", "--countdown", "0.5", "--model", str(models), "--no-window",
+                                 "--samples", "20", "--countdown", "0.5", "--model", str(hand_model), "--no-window",
                                  "-o", str(cal)])
     assert r.exit_code == 0, r.output
     assert "cross-validated accuracy" in r.stdout
@@ -219,7 +207,7 @@ def test_calibrate_gesture_from_a_video(shared_data, tmp_path):
     doc = json.loads(cal.read_text())
     assert doc["chain"] == "gesture" and doc["params"]["learned"]["classes"] == ["first", "second"]
     r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--gestures", "a,b", "--samples", "150",
-                                 "--countdown", "0", "--model", str(models), "--no-window", "-o", str(tmp_path / "x.json")])
+                                 "--countdown", "0", "--model", str(hand_model), "--no-window", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "the source ended during gesture 'b'" in r.stderr
     assert not (tmp_path / "x.json").exists()
 
@@ -261,15 +249,12 @@ def test_bad_model_camera_and_image_shape_are_one_line_errors(tmp_path):
     assert r.exit_code != 0 and "Traceback" not in r.output and "camera 7 cannot be opened" in r.stderr
 
 
-def test_a_keypoint_csv_model_answers_the_same_on_any_landmark_source(shared_data, tmp_path):
+def test_a_keypoint_csv_model_answers_the_same_on_any_landmark_source(shared_data, hand_model, tmp_path):
     """Issue 15: a classifier trained on keypoint-CSV rows (--features raw --decoder svm) answered
     "Close" on every frame of the shared video through 'run gesture' and "Open" given the
     landmarks another way. The calibration now carries its convention: the CLI, the pipeline and
     predict() on pixel landmarks or on keypoint rows of the same hands give the same labels."""
-    pytest.importorskip("mediapipe")
-    model = shared_data.parent / "models" / "hand_landmarker" / "hand_landmarker.task"
-    if not model.exists():
-        pytest.skip("no hand_landmarker model in ../shared/models")
+    model = hand_model
     import json
 
     from typer.testing import CliRunner
