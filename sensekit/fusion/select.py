@@ -20,6 +20,7 @@ others).
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import numpy as np
@@ -72,7 +73,7 @@ class GazeFixationFilter:
         buf = self._buf
         for k in range(len(t)):
             tk, x, y = float(t[k]), float(xy[k, 0]), float(xy[k, 1])
-            if not (np.isfinite(x) and np.isfinite(y)):
+            if not (math.isfinite(x) and math.isfinite(y)):
                 if self._prev is not None and tk - self._prev[0] > self.max_gap_s:
                     self.reset()
                 continue
@@ -80,9 +81,9 @@ class GazeFixationFilter:
             if not new:
                 pt, px, py = self._prev
                 dt = tk - pt
-                speed = np.hypot(x - px, y - py) / dt if dt > 0 else np.inf
+                speed = math.hypot(x - px, y - py) / dt if dt > 0 else math.inf
                 cx, cy = self._sx / len(buf), self._sy / len(buf)
-                new = dt > self.max_gap_s or speed > self.saccade_speed or np.hypot(x - cx, y - cy) > self.jump
+                new = dt > self.max_gap_s or speed > self.saccade_speed or math.hypot(x - cx, y - cy) > self.jump
             if new:
                 buf.clear()
                 self._sx = self._sy = 0.0
@@ -117,11 +118,14 @@ class _Selector(Stage):
         self._seq = 0
         return self._out
 
-    def _hits(self, frame: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _hits(self, frame: Frame) -> tuple[list[float], np.ndarray, list[int]]:
+        """Times, samples and the target under each smoothed gaze sample (-1: none, -2: no gaze),
+        as Python lists for the per-sample state machines."""
         t = frame.times
         x = np.asarray(frame.data, dtype=np.float64)
-        smooth = self.fixation(t, x[:, :2])
-        return t, x, self.layout.hit(smooth, self.margin)
+        hits = self.layout.hit(self.fixation(t, x[:, :2]), self.margin)
+        hits[~np.isfinite(x[:, :2]).all(axis=1)] = -2
+        return t.tolist(), x, hits.tolist()
 
     def _events(self, times: list[float], rows: list[tuple[float, float]]) -> Frame | None:
         if not times:
@@ -176,12 +180,12 @@ class LookAndPinch(_Selector):
         times, rows = [], []
         hist = self._hist
         for k in range(frame.n):
-            tk = float(t[k])
-            hist.append((tk, int(hits[k]) if np.isfinite(x[k, :2]).all() else -2))  # -2: no gaze
+            tk = t[k]
+            hist.append((tk, hits[k]))
             while hist and tk - hist[0][0] > self.look_back_s:
                 hist.popleft()
             p = x[k, 2]
-            if np.isnan(p):
+            if math.isnan(p):
                 continue  # unknown: keep the last state
             pinched = p >= 0.5
             if pinched and not self._pinched and tk - self._last_onset >= self.refractory_s:
@@ -229,8 +233,7 @@ class DwellSelector(_Selector):
         t, x, hits = self._hits(frame)
         times, rows = [], []
         for k in range(frame.n):
-            tk = float(t[k])
-            h = int(hits[k]) if np.isfinite(x[k, :2]).all() else -2  # -2: no gaze
+            tk, h = t[k], hits[k]
             if h == self._target and h >= 0:
                 self._on = tk
                 if not self._done and tk - self._since >= self.dwell_s:
