@@ -287,6 +287,7 @@ def run_select(
 ) -> None:
     """Look and pinch: the gaze picks a target, a pinch (camera, EMG band, or any pinch stream)
     confirms; selection events (target, confidence) to LSL and/or JSON lines."""
+    from ..core import Frame
     from ..core.multicapture import SourceReaders
     from ..core.sinks import JSONLinesSink, LSLOutletSink
     from ..core.sources import open_source
@@ -341,7 +342,7 @@ def run_select(
                 if isinstance(item, Exception):
                     problems.append(f"{sources[i].info.name}: {item}")
                     readers.halt.set()
-                elif hasattr(item, "data"):
+                elif isinstance(item, Frame):  # (clock measurements of a remote clock are not needed here)
                     frame = front.process(item) if (i == 1 and front is not None) else item
                     if frame is not None:
                         publish(pipe.push(i, frame))
