@@ -226,10 +226,9 @@ def load_array(spec: str | Path) -> ArrayGeometry:
     if not path.is_file():
         raise ParameterError(f"array {s!r} is neither a preset nor a file",
                              f"use one of {', '.join(PRESETS)} or a geometry .json file")
-    try:
-        return ArrayGeometry.from_dict(json.loads(path.read_text()))
-    except json.JSONDecodeError as e:
-        raise ParameterError(f"{path.name} is not valid JSON ({e})") from None
+    from ..core.schema import read_json
+
+    return ArrayGeometry.from_dict(read_json(path, what="array geometry", error=ParameterError, max_bytes=8 << 20))
 
 
 def array_from_meta(meta: Mapping, what: str, n_channels: int | None = None,

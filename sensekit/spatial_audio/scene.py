@@ -14,8 +14,6 @@ from the front, 90° = left); yaw turns the head to the left.
 from __future__ import annotations
 
 import dataclasses
-import json
-from pathlib import Path
 
 import numpy as np
 
@@ -122,15 +120,12 @@ class Scene:
 
     @classmethod
     def load(cls, path, *, sources: bool = True) -> Scene:
-        path = Path(path)
-        try:
-            return cls.from_dict(json.loads(path.read_text()), sources=sources)
-        except FileNotFoundError:
-            raise ParameterError(f"scene file {str(path)!r} does not exist") from None
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
-            raise ParameterError(f"scene file {path.name} is not valid JSON ({str(e)[:100]})") from None
-        except IsADirectoryError:
-            raise ParameterError(f"scene file {str(path)!r} is a folder") from None
+        """A scene file: untrusted JSON (size, strictness, depth checked by
+        :func:`~sensekit.core.schema.read_json`), then :meth:`from_dict`."""
+        from ..core.schema import read_json
+
+        return cls.from_dict(read_json(path, what="scene file", error=ParameterError, max_bytes=64 << 20),
+                             sources=sources)
 
     def _tables(self):
         """Keyframes of all sources padded to one length: times (S, K), values (S, K, 3)
