@@ -136,6 +136,13 @@ SPECIFIC = {
         ("open-set temperature 0", ["params", "learned", "openset", "temperature"], 0.0),
         ("open-set whitening ragged", ["params", "learned", "openset", "whiten", 0], [1.0]),
         ("open-set means of 2 classes", ["params", "learned", "openset", "means"], [[0.0] * 89] * 2),
+        ("open-set factor 0", ["params", "config", "openset_factor"], 0.0),
+        ("nearest rows 17 wide", ["params", "learned", "openset", "nearest", "rows", 0], [0.0] * 17),
+        ("nearest rows ragged", ["params", "learned", "openset", "nearest", "rows"], [[0.0] * 18, [0.0] * 17]),
+        ("nearest label unknown", ["params", "learned", "openset", "nearest", "labels", 0], 7),
+        ("nearest label negative", ["params", "learned", "openset", "nearest", "labels", 0], -1),
+        ("nearest median 0", ["params", "learned", "openset", "nearest", "median"], 0.0),
+        ("nearest scale short", ["params", "learned", "openset", "nearest", "scale"], [1.0]),
     ],
     "eyetrack": [
         ("method unknown", ["params", "init", "method"], "poly9"),

@@ -159,7 +159,8 @@ def _top_up_emg(pipe, trials, output: Path, device: str) -> None:
     out.print(f"updated calibration written to {output}", highlight=False)
 
 
-def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, reject: float | None) -> None:
+def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, reject: float | None,
+                      unknown_factor: float) -> None:
     """Fit a static-gesture calibration from keypoint rows; print the cross-validated accuracy
     (ordered folds) and how many held-out frames the open-set model rejected."""
     from ..gesture.datasets import load_keypoints
@@ -167,7 +168,7 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     from ..learn.openset import ordered_folds
 
     points, labels, names = load_keypoints(path.parent if path.is_file() else path)
-    recipe = {"decoder": decoder, "features": features, "input_format": "kazuhito"}
+    recipe = {"decoder": decoder, "features": features, "input_format": "kazuhito", "openset_factor": unknown_factor}
     fold = ordered_folds(labels, 5)
     correct, rejected = [], []
     for k in range(5):
@@ -217,6 +218,9 @@ def calibrate_gesture(
     features: str = typer.Option("hand", "--features", help="hand (invariant features; exportable to C) or raw "
                                  "(normalised coordinates; best with --decoder svm)."),
     reject: float | None = typer.Option(None, "--reject", min=0, max=1, help="Answer 'none' below this confidence."),
+    unknown_factor: float = typer.Option(3.0, "--unknown-factor", min=0.1, max=100.0, help="Open-set strictness: a "
+                                         "pose farther than this many typical distances from every calibration pose "
+                                         "of its class is 'none' (smaller rejects more, taught poses too)."),
     window: bool = typer.Option(True, "--window/--no-window", help="Show the camera, landmarks and countdown."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
     from_csv: Path | None = typer.Option(None, "--from", help="Train from keypoint rows (keypoint.csv, or its folder "
@@ -239,7 +243,7 @@ def calibrate_gesture(
     if (source is None) == (from_csv is None):
         fail("give an image source (camera:0, video:FILE) or --from keypoint.csv, one of the two")
     if from_csv is not None:
-        _gesture_from_csv(from_csv, output, decoder, features, reject)
+        _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor)
         return
     names = [g.strip() for g in gestures.split(",") if g.strip()]
     if len(names) < 2:
@@ -275,7 +279,8 @@ def calibrate_gesture(
                         labels.append(g)
                         got += 1
                     status = (f"{name.upper()}: get ready {countdown - (t - t_start):.1f} s" if not ready
-                              else f"{name.upper()}: {got}/{samples}" + ("" if np.isfinite(lm[0, 0]) else " (no hand)"))
+                              else f"{name.upper()}: {got}/{samples}, turn and tilt the hand a little"
+                              + ("" if np.isfinite(lm[0, 0]) else " (no hand)"))
                     if show:
                         _show(frame.data[0], lm, status)
                     else:
@@ -294,12 +299,13 @@ def calibrate_gesture(
             cv2.destroyAllWindows()
     err.print()
     pts, y = np.asarray(points), np.asarray(labels)
-    clf = StaticGestureClassifier(decoder=decoder, reject_below=reject, features=features)
+    clf = StaticGestureClassifier(decoder=decoder, reject_below=reject, features=features, openset_factor=unknown_factor)
     folds = 5
     order = np.arange(len(y)) % folds  # interleaved folds: each holds every part of each gesture
     correct = []
     for k in range(folds):
-        fit = StaticGestureClassifier(decoder=decoder, features=features).fit(pts[order != k], y[order != k], names)
+        fit = StaticGestureClassifier(decoder=decoder, features=features, openset_factor=unknown_factor)
+        fit.fit(pts[order != k], y[order != k], names)
         correct.append(fit.predict(pts[order == k])[0] == y[order == k])
     accuracy = float(np.mean(np.concatenate(correct)))
     out.print(f"{folds}-fold cross-validated accuracy: {accuracy:.1%} on {len(y)} samples", highlight=False)

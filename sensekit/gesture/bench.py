@@ -32,8 +32,10 @@ def _static_run(dataset: str):
         points, labels, classes = load_keypoints(dataset_dir(dataset))
         tr, te = ordered_split(labels)
         clf = StaticGestureClassifier(input_format="kazuhito", **STATIC).fit(points[tr], labels[tr], classes)
-        pred, _ = clf.predict(points[te])
-        metrics, confusion = classification_metrics(labels[te], pred, labels=list(range(len(classes))))
+        raw, _, _ = clf.predict_open(points[te], calibrated=False)  # the decoder alone
+        metrics, confusion = classification_metrics(labels[te], raw, labels=list(range(len(classes))))
+        pred, _ = clf.predict(points[te])  # with the open-set model: held-out frames unlike the calibration are none
+        metrics.update(accuracy_with_rejection=float(np.mean(pred == labels[te])), rejected=float(np.mean(pred == -1)))
         speed = {"inference_us_per_frame": _us_per_frame(clf, points[te[:1]])}
         peers = {}
         from sklearn.neural_network import MLPClassifier
@@ -339,6 +341,43 @@ for _name, _ds in (("kazuhito00", "kazuhito00-hand-keypoints"), ("kinivi", "kini
         units=lambda quick, _ds=_ds: [{"dataset": _ds, "left_out": c} for c in range(4 if _ds.startswith("kinivi")
                                                                                        else 3)],
         run_unit=_loco_run,
+    ))
+
+
+#: Open-set factors swept on the development sets to choose the default.
+FACTOR_SWEEP = (1.5, 2.0, 2.5, 3.0, 4.0)
+#: The default factor is the smallest of the sweep keeping this share of the correctly decided
+#: held-out frames of both development sets (ordered split).
+FACTOR_KEEP = 0.975
+
+
+def _factor_run(key: dict, quick: bool) -> dict:
+    """How the open-set factor was chosen: trained on the ordered split's first part (default
+    hand + LDA), the share of correctly decided held-out frames each factor keeps."""
+    from ..datasets import dataset_dir
+
+    points, labels, classes = load_keypoints(dataset_dir(key["dataset"]))
+    tr, te = ordered_split(labels)
+    fitted = StaticGestureClassifier(input_format="kazuhito", **DEFAULT).fit(points[tr], labels[tr], classes)
+    raw, _, _ = fitted.predict_open(points[te], calibrated=False)
+    correct = raw == labels[te]
+    kept = []
+    for factor in FACTOR_SWEEP:
+        clf = StaticGestureClassifier(input_format="kazuhito", openset_factor=factor, **DEFAULT)
+        clf.learned_ = fitted.learned_
+        kept.append(float(np.mean(clf.predict(points[te])[0][correct] != -1)))
+    ok = [f for f, k in zip(FACTOR_SWEEP, kept, strict=True) if k >= FACTOR_KEEP]
+    metrics = {f"correct_kept_at_factor_{f:g}": k for f, k in zip(FACTOR_SWEEP, kept, strict=True)}
+    metrics["smallest_factor_keeping_enough"] = min(ok) if ok else 0.0  # 0: none of the sweep
+    return {"metrics": metrics}
+
+
+for _name, _ds in (("kazuhito00", "kazuhito00-hand-keypoints"), ("kinivi", "kinivi-hand-keypoints")):
+    register(Task(
+        name=f"gesture.openset-factor-{_name}", chain="gesture", dataset=_ds,
+        description=f"{_ds}: how the default open-set factor was chosen: share of correctly decided held-out "
+                    f"frames (ordered split) kept by each factor of {list(FACTOR_SWEEP)}",
+        units=lambda quick, _ds=_ds: [{"dataset": _ds}], run_unit=_factor_run,
     ))
 
 

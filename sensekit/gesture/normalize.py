@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-__all__ = ["FINGERS", "normalize_landmarks", "hand_features", "kazuhito_normalize", "N_HAND_FEATURES"]
+__all__ = ["FINGERS", "normalize_landmarks", "hand_features", "finger_signature", "kazuhito_normalize",
+           "N_HAND_FEATURES", "N_SIGNATURE"]
 
 FINGERS = ((0, 1, 2, 3, 4), (0, 5, 6, 7, 8), (0, 9, 10, 11, 12), (0, 13, 14, 15, 16), (0, 17, 18, 19, 20))
 TIPS = (4, 8, 12, 16, 20)
@@ -130,6 +131,47 @@ def hand_features(points: np.ndarray, *, left: np.ndarray | None = None) -> np.n
 
 
 N_HAND_FEATURES = 42 + 38 + 9
+
+#: Landmark pairs of :func:`finger_signature`: tips and knuckles to the wrist (10), the thumb
+#: tip to three knuckles (3), the ten tip-to-tip pairs.
+_SIG_PAIRS = np.array([(t, 0) for t in TIPS] + [(b, 0) for b in (2, 5, 9, 13, 17)] + [(4, 5), (4, 9), (4, 17)]
+                      + [(a, b) for i, a in enumerate(TIPS) for b in TIPS[i + 1:]])
+
+
+def finger_signature(points: np.ndarray) -> np.ndarray:
+    """Which fingers are out, and where the thumb is: the open-set signature of a hand pose.
+
+    Each finger's extension ratio (tip-to-wrist over knuckle-to-wrist distance; for the thumb
+    landmark 4 over 2), the thumb tip's distance to the index, middle and little knuckles, and
+    the ten tip-to-tip distances, all in palm lengths (wrist to middle knuckle). Invariant to
+    position, scale, rotation and mirroring, computed from (x, y) only, as the keypoint CSVs
+    hold. A hand of zero size gives NaN.
+
+    Parameters
+    ----------
+    points : ndarray, shape (n, 21, 2 or 3)
+
+    Returns
+    -------
+    ndarray, shape (n, :data:`N_SIGNATURE`)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sensekit.gesture.normalize import finger_signature
+    >>> finger_signature(np.random.default_rng(0).normal(size=(2, 21, 3))).shape
+    (2, 18)
+    """
+    p = np.asarray(points, dtype=np.float64)[..., :2]
+    d = p[:, _SIG_PAIRS[:, 0]] - p[:, _SIG_PAIRS[:, 1]]
+    n = np.sqrt((d * d).sum(-1))  # (n, 23)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.concatenate([n[:, :5] / n[:, 5:10], n[:, 10:] / n[:, 7:8]], axis=1)
+    out[~np.isfinite(out).all(axis=1)] = np.nan
+    return out
+
+
+N_SIGNATURE = 5 + 3 + 10
 
 
 def kazuhito_normalize(points: np.ndarray) -> np.ndarray:

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ..core.info import StreamInfo
-from ..core.schema import Matrix, Positive, Probability, Strict, Text, Vector, shape_of
+from ..core.schema import MAX_VALUES, Matrix, Positive, Probability, Strict, Text, Vector, shape_of
 from ..learn.schema import Decoder, DecoderOptions, check_width
-from .normalize import N_HAND_FEATURES
+from .normalize import N_HAND_FEATURES, N_SIGNATURE
 
 __all__ = ["GestureParams", "LandmarkConvention"]
 
@@ -40,6 +40,17 @@ class GestureConfig(Strict):
     convention: LandmarkConvention = LandmarkConvention()
     openset: bool = True
     openset_quantile: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.99
+    openset_factor: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] = 3.0
+
+
+class NearestParams(Strict):
+    """The nearest-calibration-pose model (:class:`sensekit.learn.openset.NearestOpenSet`)."""
+
+    mean: Vector
+    scale: Annotated[list[Positive], Field(max_length=1000)]
+    rows: Matrix
+    labels: Annotated[list[Annotated[int, Field(ge=0)]], Field(max_length=MAX_VALUES)]
+    median: Positive
 
 
 class OpenSetParams(Strict):
@@ -50,6 +61,7 @@ class OpenSetParams(Strict):
     whiten: Matrix
     threshold: Positive
     quantile: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.99
+    nearest: NearestParams | None = None
 
 
 class GestureLearned(Strict):
@@ -82,6 +94,15 @@ class GestureParams(Strict):
                     width, width):
                 raise ValueError(f"learned.openset: means {k} x {f} and whitening for {len(lp.decoder.classes)} classes "
                                  f"of {width} features do not fit")
+            near = lp.openset.nearest
+            if near is not None:
+                rows = shape_of(near.rows, "learned.openset.nearest.rows") if near.rows else (0, N_SIGNATURE)
+                if (rows[1], len(near.mean), len(near.scale)) != (N_SIGNATURE,) * 3 or len(near.labels) != rows[0]:
+                    raise ValueError(f"learned.openset.nearest: {rows[0]} x {rows[1]} rows, {len(near.labels)} labels, "
+                                     f"{len(near.mean)}/{len(near.scale)} mean/scale; the signature has "
+                                     f"{N_SIGNATURE} columns")
+                if not set(near.labels) <= set(lp.decoder.classes):
+                    raise ValueError("learned.openset.nearest.labels name classes the decoder does not have")
         return self
 
     def check_stream(self, stream: StreamInfo) -> None:

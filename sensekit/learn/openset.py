@@ -12,6 +12,14 @@ Two numbers decide whether a classifier's answer is used:
   even when the decoder's softmax is confident: its relative distance exceeds 1.
 
 Both are fitted by :func:`fit_openset` from standardised feature rows and stored as numbers.
+
+A third, :class:`NearestOpenSet` (fitted by :func:`fit_nearest`), works in a small descriptive
+space of the caller's choosing (for hands: which fingers are out, see
+:func:`~sensekit.gesture.normalize.finger_signature`): the distance from a row to the nearest
+calibration row *of the class the decoder chose*, relative to ``factor`` times the median of
+the same distance out of fold. In a low-dimensional space the nearest neighbour tells a pose
+never taught (a V-sign decided as "pointer") from the taught one much better than a class mean
+does, because every class is many poses (pointing up, sideways, at the camera).
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import numpy as np
 from ..errors import ParameterError
 from .decoders import CompiledDecoder, fit_decoder
 
-__all__ = ["fit_openset", "OpenSet", "class_logits", "ordered_folds"]
+__all__ = ["fit_openset", "OpenSet", "fit_nearest", "NearestOpenSet", "class_logits", "ordered_folds"]
 
 
 def class_logits(dec: CompiledDecoder, X: np.ndarray) -> np.ndarray:
@@ -131,3 +139,70 @@ def fit_openset(kind: str, X: np.ndarray, y: np.ndarray, *, quantile: float = 0.
     threshold = float(np.quantile(dist, quantile))
     return {"temperature": temperature, "means": means.tolist(), "whiten": whiten.tolist(),
             "threshold": max(threshold, 1e-9), "quantile": quantile}
+
+
+def _nearest_sq(rows_t: np.ndarray, sq: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Squared distance from each row of ``X`` to its nearest column of ``rows_t`` (squared
+    norms ``sq``)."""
+    d2 = (X * X).sum(1)[:, None] - 2.0 * (X @ rows_t) + sq[None, :]
+    return np.maximum(d2.min(axis=1), 0.0)
+
+
+def fit_nearest(X: np.ndarray, y: np.ndarray, *, folds: int = 5, max_rows: int = 1000) -> dict:
+    """The nearest-neighbour open-set model of rows ``X`` (any small descriptive space) and
+    labels ``y``: the standardisation, up to ``max_rows`` rows per class (evenly spaced in file
+    order), and the median out-of-fold distance to the nearest row of the same class
+    (``folds`` ordered folds) that distances are measured against."""
+    from ..core.stages import standardisation
+
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    keep_finite = np.isfinite(X).all(axis=1)
+    X, y = X[keep_finite], y[keep_finite]
+    classes = np.unique(y)
+    if len(classes) < 1 or min(np.sum(y == c) for c in classes) < folds:
+        raise ParameterError(f"open-set calibration needs >= {folds} samples of each class")
+    mean, scale = standardisation(X)
+    Z = (X - mean) / scale
+    fold = ordered_folds(y, folds)
+    oof = []
+    for c in classes:
+        for k in range(folds):
+            tr, te = (y == c) & (fold != k), (y == c) & (fold == k)
+            rows = Z[tr]
+            oof.append(np.sqrt(_nearest_sq(rows.T, (rows * rows).sum(1), Z[te])))
+    keep = []
+    for c in classes:
+        idx = np.flatnonzero(y == c)
+        keep.append(idx[np.unique(np.linspace(0, len(idx) - 1, min(max_rows, len(idx))).round().astype(int))])
+    keep = np.concatenate(keep)
+    return {"mean": mean.tolist(), "scale": scale.tolist(), "rows": Z[keep].tolist(),
+            "labels": y[keep].astype(int).tolist(), "median": max(float(np.median(np.concatenate(oof))), 1e-9)}
+
+
+class NearestOpenSet:
+    """The fitted model of :func:`fit_nearest`; :meth:`distance` > 1 is a pose unlike the
+    chosen class's calibration rows."""
+
+    def __init__(self, params: dict, factor: float) -> None:
+        self.mean = np.asarray(params["mean"], dtype=np.float64)
+        self.inv_scale = 1.0 / np.asarray(params["scale"], dtype=np.float64)
+        rows = np.asarray(params["rows"], dtype=np.float64)
+        labels = np.asarray(params["labels"], dtype=int)
+        self.unit = float(params["median"]) * float(factor)
+        self._rows = {int(c): np.ascontiguousarray(rows[labels == c].T) for c in np.unique(labels)}
+        self._sq = {c: (r * r).sum(0) for c, r in self._rows.items()}
+
+    def distance(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Relative distance of each row of ``X`` (the descriptive space, not standardised) to
+        the nearest calibration row of its ``labels``' class; inf for a non-finite row or a
+        class the model has no rows of."""
+        Z = (np.asarray(X, dtype=np.float64) - self.mean) * self.inv_scale
+        labels = np.asarray(labels)
+        out = np.full(len(Z), np.inf)
+        finite = np.isfinite(Z).all(axis=1)
+        for c in set(labels[finite].tolist()):  # a live frame: one class, one matrix product
+            rows = self._rows.get(int(c))
+            if rows is not None:
+                m = finite & (labels == c)
+                out[m] = np.sqrt(_nearest_sq(rows, self._sq[int(c)], Z[m])) / self.unit
+        return out
