@@ -25,6 +25,24 @@ def _us_per_frame(clf, one: np.ndarray, n: int = 300) -> float:
     return (time.perf_counter() - t) / n * 1e6
 
 
+def _hand_feature_speed(one: np.ndarray) -> dict:
+    """Microseconds of the hand features of one live frame (the plain-Python path) and of the
+    same frame through the whole-array path (the reference), each the best of 7 repeats of 2000
+    calls (the least disturbed by other work on the machine)."""
+    import timeit
+
+    from .normalize import _hand_features_array, hand_features
+
+    pts = one.reshape(1, 21, 2) * 500.0 + 100.0  # pixels, as a camera gives them
+    np.testing.assert_allclose(hand_features(pts), _hand_features_array(pts, None), atol=1e-12)
+
+    def best(f) -> float:
+        return min(timeit.repeat(f, number=2000, repeat=7)) / 2000 * 1e6
+
+    return {"hand_features_us_per_frame": best(lambda: hand_features(pts)),
+            "hand_features_array_path_us_per_frame": best(lambda: _hand_features_array(pts, None))}
+
+
 def _static_run(dataset: str):
     def run(key: dict, quick: bool) -> dict:
         from ..datasets import dataset_dir
@@ -234,7 +252,7 @@ def _crossperson_run(key: dict, quick: bool) -> dict:
                "crossperson_accuracy_with_rejection": float(np.mean(pred[known] == truth[known])),
                "known_rejected": float(np.mean(pred[known] == -1)),
                "unknown_rejected": float(np.mean(pred[~known] == -1))}
-    speed = {"inference_us_per_frame": _us_per_frame(clf, test[:1])}
+    speed = {"inference_us_per_frame": _us_per_frame(clf, test[:1]), **_hand_feature_speed(test[:1])}
     peers = {}
     alt = StaticGestureClassifier(input_format="kazuhito", **STATIC).fit(points, labels, classes)
     alt_raw, _, _ = alt.predict_open(test, calibrated=False)

@@ -70,12 +70,16 @@ _TIPS = np.array(TIPS)
 SMALL_BATCH = 4
 _BONES = [(f[k], f[k + 1]) for f in FINGERS for k in range(4)]
 _JOINTS = [(fi * 4 + a, fi * 4 + a + 1) for fi in range(5) for a in range(3)]
-_KNUCKLES, _ENDS = [f[1] for f in FINGERS], [f[-1] for f in FINGERS]
+_KNUCKLE_ENDS = [(f[1], f[-1]) for f in FINGERS]
+#: Angle features: pairs of vectors among the 20 bones and then the 5 knuckle -> tip directions
+#: (each finger's three joints, then the four spreads between neighbouring fingers).
+_ANGLE_PAIRS = _JOINTS + [(20 + k, 21 + k) for k in range(4)]
 
 
 def _features_one(flat: list[float], left: bool) -> list[float] | None:
     """The features of one hand, ``flat`` = x0, y0, x1, y1, ... (42 finite values); None for a
     hand of zero size (the array path decides those)."""
+    hypot = math.hypot
     x0, y0 = flat[0], flat[1]
     sx = -1.0 if left else 1.0
     x9, y9 = (flat[18] - x0) * sx, flat[19] - y0
@@ -83,24 +87,34 @@ def _features_one(flat: list[float], left: bool) -> list[float] | None:
     if r2 == 0:
         return None
     cos_r, sin_r = -y9 / r2, x9 / r2  # scale by 1/|mid| and rotate wrist -> middle base to (0, -1) at once
-    xs, ys = [], []
+    cx, sxr = cos_r * sx, -sin_r * sx  # the mirroring folded into the rotation
+    out, xs, ys = [], [], []
     for i in range(0, 42, 2):
-        dx, dy = (flat[i] - x0) * sx, flat[i + 1] - y0
-        xs.append(cos_r * dx + sin_r * dy)
-        ys.append(-sin_r * dx + cos_r * dy)
-    bx = [xs[h] - xs[t] for t, h in _BONES]
-    by = [ys[h] - ys[t] for t, h in _BONES]
-    fx = [xs[e] - xs[k] for k, e in zip(_KNUCKLES, _ENDS, strict=True)]
-    fy = [ys[e] - ys[k] for k, e in zip(_KNUCKLES, _ENDS, strict=True)]
-    pairs = [(bx[i], by[i], bx[j], by[j]) for i, j in _JOINTS] + [(fx[k], fy[k], fx[k + 1], fy[k + 1]) for k in range(4)]
+        dx, dy = flat[i] - x0, flat[i + 1] - y0
+        x, y = cx * dx + sin_r * dy, sxr * dx + cos_r * dy
+        xs.append(x)
+        ys.append(y)
+        out.append(x)
+        out.append(y)
+    vx = [xs[h] - xs[t] for t, h in _BONES] + [xs[e] - xs[k] for k, e in _KNUCKLE_ENDS]
+    vy = [ys[h] - ys[t] for t, h in _BONES] + [ys[e] - ys[k] for k, e in _KNUCKLE_ENDS]
     sines, cosines = [], []
-    for ux, uy, wx, wy in pairs:
+    for i, j in _ANGLE_PAIRS:
+        ux, uy, wx, wy = vx[i], vy[i], vx[j], vy[j]
         cross, dot = ux * wy - uy * wx, ux * wx + uy * wy
-        h = math.hypot(cross, dot)
-        sines.append(cross / h if h > 0 else 0.0)
-        cosines.append(dot / h if h > 0 else 1.0)
-    dist = [math.hypot(xs[t], ys[t]) for t in TIPS] + [math.hypot(xs[4] - xs[t], ys[4] - ys[t]) for t in TIPS[1:]]
-    return [v for pair in zip(xs, ys, strict=True) for v in pair] + sines + cosines + dist
+        h = hypot(cross, dot)
+        if h > 0:
+            sines.append(cross / h)
+            cosines.append(dot / h)
+        else:
+            sines.append(0.0)
+            cosines.append(1.0)
+    x4, y4 = xs[4], ys[4]
+    out += sines
+    out += cosines
+    out += [hypot(xs[t], ys[t]) for t in TIPS]
+    out += [hypot(x4 - xs[t], y4 - ys[t]) for t in TIPS[1:]]
+    return out
 
 
 def hand_features(points: np.ndarray, *, left: np.ndarray | None = None) -> np.ndarray:
@@ -117,7 +131,12 @@ def hand_features(points: np.ndarray, *, left: np.ndarray | None = None) -> np.n
         flats = (pts.reshape(len(pts), 42) if pts.shape[2] == 2 else pts[..., :2].reshape(len(pts), 42)).tolist()
         rows = [_features_one(f, side) if math.isfinite(sum(f)) else None for f, side in zip(flats, sides, strict=True)]
         if all(r is not None for r in rows):  # else (NaN, a zero-size hand): the array path decides
-            return np.array(rows)
+            return np.array(rows, dtype=np.float64)
+    return _hand_features_array(pts, left)
+
+
+def _hand_features_array(pts: np.ndarray, left: np.ndarray | None) -> np.ndarray:
+    """:func:`hand_features` with whole-array operations (any number of hands)."""
     p = normalize_landmarks(pts, left=left, rotate=True)
     n = len(p)
     bones = p[:, _BONE_HEAD] - p[:, _BONE_TAIL]  # (n, 5, 4, 2)
