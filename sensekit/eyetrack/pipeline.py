@@ -44,7 +44,8 @@ class EyePipeline:
     context_s : float
         Samples either side of a chunk the detector sees (live).
     params : dict
-        The detector's parameters (checked: names, types, ranges).
+        The detector's parameters (checked: names, types, ranges); with ``online``, those of
+        :class:`~sensekit.eyetrack.online.OnlineSaccades` (e.g. ``confirm``).
     online : bool
         Causal saccade onsets, offsets and blinks as they happen
         (:class:`~sensekit.eyetrack.online.OnlineSaccades`, a few ms behind) instead of labels.
@@ -75,6 +76,11 @@ class EyePipeline:
         if self.stimulus not in STIMULI:
             raise ParameterError(f"unknown stimulus {self.stimulus!r}", f"use one of {', '.join(STIMULI)}")
         params = dict(self.params)
+        if self.online:  # --set goes to the online detector
+            from .online import OnlineSaccades
+
+            self.params = check_detector_params("online", params, fn=OnlineSaccades)
+            return
         if self.stimulus == "static" and self.detector in ("adaptive", "adaptive-hr"):
             params["pursuit"] = False  # the other detectors label no pursuit
         self.params = check_detector_params(self.detector, params)
@@ -84,7 +90,7 @@ class EyePipeline:
         if self.online:
             from .online import OnlineSaccades
 
-            return Chain(OnlineSaccades())
+            return Chain(OnlineSaccades(**self.params))
         return Chain(EventDetector(self.detector, chunk_s=self.chunk_s, context_s=self.context_s, **self.params))
 
     def camera_chain(self, image_info: StreamInfo, calibration: str | os.PathLike | None = None) -> Chain:

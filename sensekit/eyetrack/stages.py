@@ -150,15 +150,17 @@ def _signature(detector: str):
     return inspect.signature(DETECTORS[detector]).parameters
 
 
-def check_detector_params(detector: str, params: dict) -> dict:
+def check_detector_params(detector: str, params: dict, *, fn=None) -> dict:
     """Detector parameters checked before any work, by the detector's signature: a known name; a
     number parameter a finite number (> 0 for windows, >= 0 otherwise), None only where the
     parameter takes None, a switch true/false (or 1/0), a text one its documented text.
-    Returns them with switches as bools; a bad one raises :class:`ParameterError`."""
-    fn = DETECTORS.get(detector)
+    Returns them with switches as bools; a bad one raises :class:`ParameterError`. ``fn``: check
+    against this callable's signature instead (``detector`` then only names it)."""
     if fn is None:
-        raise ParameterError(f"unknown event detector {detector!r}", f"use one of {', '.join(DETECTORS)}")
-    sig = _signature(detector)
+        fn = DETECTORS.get(detector)
+        if fn is None:
+            raise ParameterError(f"unknown event detector {detector!r}", f"use one of {', '.join(DETECTORS)}")
+    sig = inspect.signature(fn).parameters
     names = [n for n, p in sig.items() if p.kind is p.KEYWORD_ONLY and n != "velocity"]
     out = {}
     for key, value in params.items():
@@ -181,6 +183,8 @@ def check_detector_params(detector: str, params: dict) -> dict:
                                      + (f" or {default!r}" if isinstance(default, str) else "") + f", got {value!r}")
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ParameterError(f"{detector} parameter {key} must be a finite number, got {value!r}")
+        elif "int" in ann and "float" not in ann and value != int(value):
+            raise ParameterError(f"{detector} parameter {key} must be a whole number, got {value!r}")
         elif value < 0 or (value == 0 and "window" in key):
             raise ParameterError(f"{detector} parameter {key} must be {'> 0' if 'window' in key else '>= 0'}, "
                                  f"got {value:g}")
