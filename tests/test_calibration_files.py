@@ -142,6 +142,7 @@ SPECIFIC = {
         ("nearest label unknown", ["params", "learned", "openset", "nearest", "labels", 0], 7),
         ("nearest label negative", ["params", "learned", "openset", "nearest", "labels", 0], -1),
         ("nearest median 0", ["params", "learned", "openset", "nearest", "median"], 0.0),
+        ("nearest rows none", ["params", "learned", "openset", "nearest", "rows"], []),
         ("nearest scale short", ["params", "learned", "openset", "nearest", "scale"], [1.0]),
     ],
     "eyetrack": [

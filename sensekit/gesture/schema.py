@@ -101,8 +101,8 @@ class GestureParams(Strict):
                     raise ValueError(f"learned.openset.nearest: {rows[0]} x {rows[1]} rows, {len(near.labels)} labels, "
                                      f"{len(near.mean)}/{len(near.scale)} mean/scale; the signature has "
                                      f"{N_SIGNATURE} columns")
-                if not set(near.labels) <= set(lp.decoder.classes):
-                    raise ValueError("learned.openset.nearest.labels name classes the decoder does not have")
+                if set(near.labels) != set(lp.decoder.classes):
+                    raise ValueError("learned.openset.nearest.labels must name exactly the decoder's classes")
         return self
 
     def check_stream(self, stream: StreamInfo) -> None:

@@ -167,11 +167,12 @@ def fit_nearest(X: np.ndarray, y: np.ndarray, *, folds: int = 5, max_rows: int =
     from ..core.stages import standardisation
 
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    classes = np.unique(y)
     keep_finite = np.isfinite(X).all(axis=1)
     X, y = X[keep_finite], y[keep_finite]
-    classes = np.unique(y)
     if len(classes) < 1 or min(np.sum(y == c) for c in classes) < folds:
-        raise ParameterError(f"open-set calibration needs >= {folds} samples of each class")
+        raise ParameterError(f"open-set calibration needs >= {folds} samples of each class (hands of zero size "
+                             "do not count)")
     mean, scale = standardisation(X)
     Z = (X - mean) / scale
     fold = ordered_folds(y, folds)
