@@ -488,3 +488,22 @@ def test_a_short_calibration_does_not_reject_its_users_next_poses(shared_data):
         raw, _, _ = clf.predict_open(nxt, calibrated=False)
         kept.append(np.mean(clf.predict(nxt)[0][raw == ny] != NONE))
     assert np.mean(kept) > 0.75 and min(kept) > 0.65, kept  # without the floor: 0.78 and 0.56
+
+
+def test_run_gesture_keeps_mediapipe_logs_off_the_terminal(shared_data, hand_model, tmp_path):
+    """Issue 18: MediaPipe/LiteRT wrote their start-up, first-image and shut-down log lines to
+    file descriptor 2 (not Python's stderr): a real process's stderr holds none of them."""
+    import subprocess
+    import sys
+
+    from sensekit.gesture.datasets import load_keypoints
+
+    pts, y, names = load_keypoints(shared_data / "kazuhito00-hand-keypoints")
+    cal = StaticGestureClassifier(input_format="kazuhito").fit(pts[::4], y[::4], names).save(tmp_path / "k.json")
+    video = shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4"
+    r = subprocess.run([sys.executable, "-m", "sensekit", "run", "gesture", f"video:{video}", "--model", str(hand_model),
+                        "-c", str(cal), "--jsonl", "--hands", "1", "--duration", "0.5"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) > 5
+    assert "INFO:" not in r.stderr and "W0000" not in r.stderr and "accelerator" not in r.stderr, r.stderr
