@@ -565,3 +565,17 @@ def test_a_third_confirming_sample_trades_a_sample_of_delay_for_fewer_noise_onse
                          ({"k": -1.0}, ">= 0")):
         with pytest.raises(ParameterError, match=message):
             EyePipeline(online=True, params=bad)
+
+
+def test_event_confidence_tells_events_a_coder_agrees_with(shared_data):
+    """Issue 17: events carry a confidence. On Lund 2013 images (coder RA), the default chain's
+    confident saccades and fixations are the coder's class far more often than its unsure ones."""
+    from sensekit.eyetrack.bench import _confidence_agreement
+    from sensekit.eyetrack.datasets import load_lund2013, lund2013_files
+
+    recs = [load_lund2013(ra, mn) for ra, mn in lund2013_files(shared_data / "lund2013", "img")]
+    m = _confidence_agreement([r.to_frame() for r in recs], [r.labels["RA"] for r in recs])
+    assert m["confidence_saccade_high_agreement"] > 0.93 and m["confidence_saccade_high_events"] > 50
+    assert m["confidence_fixation_high_agreement"] > 0.9
+    assert m["confidence_fixation_low_agreement"] < m["confidence_fixation_high_agreement"] - 0.15
+    assert m["confidence_saccade_low_agreement"] < m["confidence_saccade_high_agreement"] - 0.3

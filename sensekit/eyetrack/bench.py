@@ -206,6 +206,31 @@ def _gaze_frame(x: np.ndarray, y: np.ndarray, rate: float) -> Frame:
     return Frame(info, np.stack([x, y], axis=1), t0=0.0)
 
 
+def _confidence_agreement(frames: list, references: list[np.ndarray]) -> dict[str, float]:
+    """Do the events' confidences mean something? Of the default chain's saccades and
+    fixations, the share whose class is that of the reference run overlapping them most, for
+    confidence below 0.5 and at or above 0.75, and how many events each bin holds."""
+    pipe = EyePipeline()
+    agree: dict[tuple[int, bool], list[bool]] = {}
+    for frame, ref in zip(frames, references, strict=True):
+        events = pipe.events(pipe.labelled(frame))
+        rs, re, rc = label_runs(ref)
+        rate = frame.info.rate
+        for code, on, off, conf in zip(events[:, 0].astype(int), events[:, 1], events[:, 2], events[:, -1],
+                                       strict=True):
+            if code not in (FIXATION, SACCADE) or 0.5 <= conf < 0.75:
+                continue
+            a, b = int(round((on - frame.t0) * rate)), int(round((off - frame.t0) * rate))
+            overlap = np.minimum(re, b) - np.maximum(rs, a)
+            j = int(np.argmax(overlap))
+            agree.setdefault((code, conf >= 0.75), []).append(bool(overlap[j] > 0 and rc[j] == code))
+    out = {}
+    for (code, high), hits in agree.items():
+        name = f"confidence_{'saccade' if code == SACCADE else 'fixation'}_{'high' if high else 'low'}"
+        out[f"{name}_agreement"], out[f"{name}_events"] = float(np.mean(hits)), float(len(hits))
+    return out
+
+
 def _lund_run(key: dict, quick: bool) -> dict:
     """One stimulus type: kappas of every detector, REMoDNaV and coder MN, and the speeds on
     it (keys ending in ``_<stimulus>``); ``"all"``: the speeds on the whole set, the task's
@@ -249,6 +274,7 @@ def _lund_run(key: dict, quick: bool) -> dict:
         k = {**_kappas(ra, static), **_overlap_f1s(ra, static, recs[0].rate)}
         metrics.update({f"static_{m}": v for m, v in k.items()})
     metrics.update(_loss_scores(frames, ra, recs[0].rate, seed=LUND_STIMULI.index(stimulus)))
+    metrics.update(_confidence_agreement(frames, [r.labels["RA"] for r in recs]))
     for name in DETECTORS:
         if name != "adaptive":
             k = _kappas(ra, np.concatenate([EyePipeline(name).label(f) for f in frames]))
@@ -299,6 +325,7 @@ def _irf_run(key: dict, quick: bool) -> dict:
         metrics.update({prefix + k: v for k, v in scores(EyePipeline(name).label(gaze)).items()})
     static = scores(EyePipeline(stimulus="static").label(gaze))  # lookAtPoint: static targets
     metrics.update({f"static_{k}": v for k, v in static.items()})
+    metrics.update(_confidence_agreement([gaze], [truth]))
     peers = {}
     try:  # the loader gives degrees: one "pixel" per degree
         out = _remodnav_labels([(x, y)], 1.0, rec.rate, repeat=1, min_total_s=0.0)

@@ -30,7 +30,7 @@ from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
 from .detectors import DETECTORS, MIN_RATE_HZ, _odd_window, gaze_velocity, savgol_kernel, speed_of
 from .geometry import screen_from_meta
-from .labels import EVENT_FIELDS, events_table, label_runs
+from .labels import EVENT_FIELDS, FIXATION, events_table, label_runs
 
 __all__ = ["GazeDegrees", "GazeVelocity", "EventDetector", "GazeEvents", "LABEL_CHANNELS", "check_gaze_stream"]
 
@@ -334,6 +334,7 @@ class GazeEvents(Stage):
         self._run_index = 0  # stream index of self._run[0]
         self._t0 = None
         self._seq = 0
+        self._reference = math.nan  # median speed of the last fixation emitted
 
     def _table(self, data: np.ndarray, complete: bool) -> Frame | None:
         labels = data[:, 3].astype(np.int64)
@@ -348,7 +349,11 @@ class GazeEvents(Stage):
             return None
         rate = self.input_info.rate
         t = self._t0 + (first + np.arange(done.shape[0])) / rate
-        ev = events_table(labels[: done.shape[0]], t, done[:, 0], done[:, 1], done[:, 2], rate=rate)
+        ev = events_table(labels[: done.shape[0]], t, done[:, 0], done[:, 1], done[:, 2], rate=rate,
+                          reference_speed=self._reference)
+        fixations = np.flatnonzero((ev["type"] == FIXATION) & np.isfinite(ev["median_speed_deg_s"]))
+        if fixations.size:  # the noise the next saccade's confidence is measured against
+            self._reference = float(ev["median_speed_deg_s"][fixations[-1]])
         rows = np.column_stack([ev[f].astype(np.float64) for f in EVENT_FIELDS])
         return Frame._trusted(self.output_info, rows, float(ev["onset_s"][0]), ev["onset_s"].copy(), self._seq)
 
