@@ -201,7 +201,7 @@ def test_calibrate_gesture_from_a_video(shared_data, hand_model, tmp_path):
                                  "--samples", "20", "--countdown", "0.5", "--model", str(hand_model), "--no-window",
                                  "-o", str(cal)])
     assert r.exit_code == 0, r.output
-    assert "cross-validated accuracy" in r.stdout
+    assert "cross-validated accuracy" in r.stdout and "rejected as unknown" in r.stdout
     # stderr is not a terminal here: a line per phase, not one per frame run together with \r
     assert "\r" not in r.stderr and r.stderr.count("FIRST: collecting 20 samples") == 1
     doc = json.loads(cal.read_text())

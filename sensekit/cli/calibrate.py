@@ -302,13 +302,17 @@ def calibrate_gesture(
     clf = StaticGestureClassifier(decoder=decoder, reject_below=reject, features=features, openset_factor=unknown_factor)
     folds = 5
     order = np.arange(len(y)) % folds  # interleaved folds: each holds every part of each gesture
-    correct = []
+    correct, rejected = [], []
     for k in range(folds):
         fit = StaticGestureClassifier(decoder=decoder, features=features, openset_factor=unknown_factor)
         fit.fit(pts[order != k], y[order != k], names)
-        correct.append(fit.predict(pts[order == k])[0] == y[order == k])
-    accuracy = float(np.mean(np.concatenate(correct)))
-    out.print(f"{folds}-fold cross-validated accuracy: {accuracy:.1%} on {len(y)} samples", highlight=False)
+        pred = fit.predict(pts[order == k])[0]
+        correct.append(pred == y[order == k])
+        rejected.append(pred == -1)
+    accuracy, rej = float(np.mean(np.concatenate(correct))), float(np.mean(np.concatenate(rejected)))
+    out.print(f"{folds}-fold cross-validated accuracy: {accuracy:.1%} on {len(y)} samples; {rej:.1%} of held-out "
+              "frames rejected as unknown (many: record more varied samples, or raise --unknown-factor)",
+              highlight=False)
     clf.fit(pts, y, names).save(output, device=source)
     out.print(f"calibration written to {output} ({len(names)} gestures: {', '.join(names)})", highlight=False)
 
