@@ -120,6 +120,9 @@ SPECIFIC = {
         ("decoder kind swapped", ["params", "learned", "decoder", "kind"], "svm"),
         ("classes repeat", ["params", "learned", "decoder", "classes"], [0, 0, 1]),
         ("class beyond levels", ["params", "learned", "decoder", "classes"], [0, 1, 500]),
+        ("lda precision 2 x 2", ["params", "learned", "decoder", "precision"], [[1.0, 0.0], [0.0, 1.0]]),
+        ("lda priors without precision", ["params", "learned", "decoder", "precision"], _DROP),
+        ("lda priors short", ["params", "learned", "decoder", "log_priors"], [0.0]),
     ],
     "gesture": [
         ("features unknown", ["params", "config", "features"], "pixels"),

@@ -58,7 +58,8 @@ def calibrate_emg(
     kind: str | None = KIND_OPTION,
     top_up: Path | None = typer.Option(None, "--top-up", help="Update this existing calibration for a new session "
                                        "(new day, re-donned band) from a short session (--reps 1 is enough): the "
-                                       "features are re-standardised, the decoder kept. Its classes are used."),
+                                       "features are re-standardised and an LDA's class means move towards the windows it "
+                                       "is sure of (its covariance kept). Its classes are used."),
 ) -> None:
     """Guide the user through holding each class, fit the decoder, show its cross-validated
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an

@@ -151,16 +151,28 @@ class EMGPipeline:
         self.classes_ = tuple(trials.classes)
         return self
 
-    def adapt(self, trials: EMGTrials) -> EMGPipeline:
-        """Re-estimate the feature standardisation on new, unlabeled data of the same user
-        (a new session, a re-donned band), keeping the decoder: an unsupervised correction
-        of the shift of the features' mean and spread. The labels of ``trials`` are not used;
-        they should cover the classes in roughly the calibration proportions."""
+    def adapt(self, trials: EMGTrials, *, self_training: bool = True) -> EMGPipeline:
+        """Adapt to new, unlabeled data of the same user (a new session, a re-donned band):
+        re-estimate the feature standardisation on it (an unsupervised correction of the shift
+        of the features' mean and spread), then, for an LDA decoder, move each class mean part
+        of the way to the new windows the decoder is sure of
+        (:func:`~sensekit.learn.transfer.self_trained_means`; ``self_training=False``: only
+        the standardisation). The labels of ``trials`` are not used; they should cover the
+        classes in roughly the calibration proportions."""
         self._check_fitted()
         w, _, _ = self.windows(trials)
         x = compute_features(w, self.learned_["features"], rate=trials.info.rate, **self.feature_params)
         mean, scale = standardisation(x)
         self.learned_ = {**self.learned_, "mean": mean.tolist(), "scale": scale.tolist()}
+        dec = self.learned_["decoder"]
+        if self_training and dec["kind"] == "lda" and dec.get("precision") is not None:
+            from ..learn.transfer import lda_coefficients, self_trained_means
+
+            means = self_trained_means(self.learned_["class_means"], dec["precision"], dec["log_priors"],
+                                       (x - mean) / scale)
+            coef, intercept = lda_coefficients(means, dec["precision"], dec["log_priors"])
+            self.learned_["decoder"] = {**dec, "coef": coef.tolist(), "intercept": intercept.tolist()}
+            self.learned_["class_means"] = means.tolist()
         return self
 
     def shifted(self, shift: np.ndarray) -> EMGPipeline:

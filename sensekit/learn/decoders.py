@@ -46,7 +46,10 @@ def fit_decoder(kind: str, X: np.ndarray, y: np.ndarray, *, seed: int = 0, **opt
         if len(classes) == 2:  # sklearn stores one row for two classes
             coef = np.vstack([-coef[0] / 2, coef[0] / 2])
             intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-        return {"kind": "lda", "classes": classes.tolist(), "coef": coef.tolist(), "intercept": intercept.tolist()}
+        # the pooled (shrunk) covariance's inverse and the priors: what moving a class mean needs
+        # (sensekit.learn.transfer.self_trained_means)
+        return {"kind": "lda", "classes": classes.tolist(), "coef": coef.tolist(), "intercept": intercept.tolist(),
+                "precision": np.linalg.pinv(clf.covariance_).tolist(), "log_priors": np.log(clf.priors_).tolist()}
     if kind == "svm":
         from sklearn.svm import SVC
 

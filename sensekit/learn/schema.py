@@ -33,6 +33,8 @@ class LDAParams(_Decoder):
     kind: Literal["lda"]
     coef: Matrix
     intercept: Vector
+    precision: Matrix | None = None
+    log_priors: Vector | None = None
 
     @model_validator(mode="after")
     def _shapes(self) -> LDAParams:
@@ -40,6 +42,11 @@ class LDAParams(_Decoder):
         k, f = shape_of(self.coef, "coef")
         if k != len(self.classes) or len(self.intercept) != k or f == 0:
             raise ValueError(f"coef is {k} x {f}, intercept {len(self.intercept)}, for {len(self.classes)} classes")
+        if (self.precision is None) != (self.log_priors is None):
+            raise ValueError("precision and log_priors come together")
+        if self.precision is not None and (shape_of(self.precision, "precision") != (f, f)
+                                           or len(self.log_priors) != k):
+            raise ValueError(f"precision must be {f} x {f} and log_priors {k} long")
         return self
 
 
