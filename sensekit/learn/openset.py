@@ -196,7 +196,7 @@ def fit_nearest(X: np.ndarray, y: np.ndarray, *, folds: int = 5, max_rows: int =
     unit = float(np.median(np.concatenate(oof)))
     if between:
         unit = max(unit, BETWEEN_FLOOR * float(np.median(np.concatenate(between))))
-    return {"mean": mean.tolist(), "scale": scale.tolist(), "rows": np.round(rows, 5).tolist(),  # 1e-5 sd: a 4x smaller file
+    return {"mean": mean.tolist(), "scale": scale.tolist(), "rows": np.round(rows, 5).tolist(),  # 1e-5 sd: ample
             "labels": labels.astype(int).tolist(), "median": max(unit, 1e-9)}
 
 
