@@ -101,14 +101,16 @@ def events(
     ev = pipe.events(labelled)
     lab = labelled.data[:, 3].astype(int)
     table = Table(title=f"{rec.name}: {len(rec)} samples at {rec.rate:g} Hz, detector {detector}")
-    for c in ("event", "count", "mean duration (ms)", "mean amplitude (°)", "mean peak velocity (°/s)"):
+    for c in ("event", "count", "mean duration (ms)", "mean amplitude (°)", "mean peak velocity (°/s)",
+              "confidence < 0.5"):
         table.add_column(c, justify="right" if c != "event" else "left")
     for code, name in LABEL_NAMES.items():
         rows = ev[ev[:, 0] == code]
         if len(rows):
             table.add_row(name, str(len(rows)), f"{1000 * rows[:, 3].mean():.0f}", f"{np.nanmean(rows[:, 4]):.2f}"
                           if np.isfinite(rows[:, 4]).any() else "-",
-                          f"{np.nanmean(rows[:, 5]):.0f}" if np.isfinite(rows[:, 5]).any() else "-")
+                          f"{np.nanmean(rows[:, 5]):.0f}" if np.isfinite(rows[:, 5]).any() else "-",
+                          str(int(np.sum(rows[:, -1] < 0.5))))
     out.print(table)
     if rec.labels:
         from sklearn.metrics import cohen_kappa_score
