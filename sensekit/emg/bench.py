@@ -181,13 +181,13 @@ class _Transfer:
 
         x_ad, x_ev = self.features(adapt), self.features(evaluate)
         z_tr = (self.x - self.mu) / self.sd
-        out = {"none": (x_ev - self.mu) / self.sd, "restandardise": _standardised(x_ev, x_ad),
-               "coral": coral(_standardised(x_ev, x_ad), _standardised(x_ad, x_ad), z_tr)}
+        z_ev, z_ad = _standardised(x_ev, x_ad), _standardised(x_ad, x_ad)
+        out = {"none": (x_ev - self.mu) / self.sd, "restandardise": z_ev, "coral": coral(z_ev, z_ad, z_tr)}
         acc = {k: float(np.mean(self.lda.predict(z) == y)) for k, z in out.items()}
         precision, log_priors = np.linalg.pinv(self.lda.covariance_), np.log(self.lda.priors_)
-        means = self_trained_means(self.lda.means_, precision, log_priors, _standardised(x_ad, x_ad))
+        means = self_trained_means(self.lda.means_, precision, log_priors, z_ad)
         coef, intercept = lda_coefficients(means, precision, log_priors)
-        decided = self.lda.classes_[np.argmax(out["restandardise"] @ coef.T + intercept, axis=1)]
+        decided = self.lda.classes_[np.argmax(z_ev @ coef.T + intercept, axis=1)]
         acc["restandardise_self_trained"] = float(np.mean(decided == y))
         c_ad, c_ev = covariances(adapt), covariances(evaluate)
         acc["riemann"] = float(np.mean(self.riem.predict(tangent_space(c_ev, riemann_mean(self.c))) == y))

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
+from ..core.sources.base import quiet_stderr
 from ..core.stage import Stage
 from ..errors import DeviceError
 
@@ -122,8 +123,6 @@ class HandLandmarks(Stage):
     def close(self) -> None:
         """Release MediaPipe's landmarker (its threads and model); ``reset`` makes a new one."""
         if self._landmarker is not None:
-            from ..core.sources.base import quiet_stderr
-
             with quiet_stderr():  # LiteRT logs each accelerator it destroys to fd 2
                 self._landmarker.close()
             self._landmarker = None
@@ -131,8 +130,6 @@ class HandLandmarks(Stage):
 
     def _reset(self) -> None:
         self.close()
-        from ..core.sources.base import quiet_stderr
-
         try:
             with quiet_stderr():  # MediaPipe/LiteRT print their start-up (delegates, feedback tensors) to fd 2
                 self._landmarker = self._vision.HandLandmarker.create_from_options(self._options)
@@ -141,23 +138,20 @@ class HandLandmarks(Stage):
             raise DeviceError(f"the hand landmarker model {str(find_model(self.model_path))!r} cannot be loaded "
                               f"({str(e).splitlines()[0][:120]})", "check that it is a hand_landmarker.task") from None
         self._last_ms = -1
-        self._first = True
 
     def detect(self, image_bgr: np.ndarray, t_s: float) -> np.ndarray:
         """Landmarks of one image at time ``t_s`` (s): array of shape (max_hands, 22, 6)."""
         import cv2
 
         out = np.full((self.max_hands, 22, 6), np.nan)
+        first = self._last_ms < 0
         ms = max(int(round(t_s * 1000)), self._last_ms + 1)  # MediaPipe wants increasing times
         self._last_ms = ms
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        if self._first:  # LiteRT and MediaPipe warn about tensor alignment and ROIs on the first image, to fd 2
-            from ..core.sources.base import quiet_stderr
-
+        if first:  # LiteRT and MediaPipe warn about tensor alignment and ROIs on the first image, to fd 2
             with quiet_stderr():
                 res = self._landmarker.detect_for_video(image, ms)
-            self._first = False
         else:
             res = self._landmarker.detect_for_video(image, ms)
         w, h = self._size
