@@ -82,3 +82,32 @@ def test_self_trained_means_follow_classes_that_moved_apart_and_keep_the_ones_ne
     assert after > before + 0.03, (before, after)  # 0.78 -> 0.83: one partial step
     unsure = self_trained_means(lda.means_, precision, log_priors, new, confidence=1.0)  # no window is sure
     np.testing.assert_array_equal(unsure, lda.means_)
+
+
+def test_labelled_means_win_back_a_band_rotated_by_a_whole_electrode():
+    """A simulated band rotated by one electrode (the classes' patterns cross, so neither
+    re-standardisation nor self-training can tell them apart): one labelled second per class
+    of the new session, through ``EMGPipeline.adapt(labelled=True)``, decodes the session again;
+    a class absent from the top-up keeps its mean."""
+    import copy
+
+    from sensekit.emg.bench import CROSS
+    from sensekit.emg.pipeline import EMGPipeline
+    from sensekit.emg.synth import EMGSimulator
+    from sensekit.learn.transfer import labelled_means
+
+    train = EMGSimulator(8, 5, rate=1000.0, snr_db=0, seed=2).trials(reps=2, duration_s=1.0, session=1)
+    band = EMGSimulator(8, 5, rate=1000.0, snr_db=0, electrode_shift=1.0, seed=2)
+    top_up, later = band.trials(reps=1, duration_s=1.0, session=3), band.trials(reps=1, duration_s=1.0, session=2)
+    pipe = EMGPipeline(**{**CROSS, "bandpass_hz": (20.0, 450.0)}).fit(train)
+
+    def accuracy(p):
+        y, decisions, _ = p.decide(later)
+        return np.mean(decisions[:, 0] == y)
+
+    unlabelled = accuracy(copy.deepcopy(pipe).adapt(top_up))
+    labelled = accuracy(copy.deepcopy(pipe).adapt(top_up, labelled=True))
+    assert labelled > 0.95 and unlabelled < 0.5, (unlabelled, labelled)
+    means = np.arange(6.0).reshape(3, 2)
+    moved = labelled_means(means, np.ones((4, 2)), np.array([0, 0, 0, 2]), weight=0.5)
+    np.testing.assert_allclose(moved, [[0.5, 1.0], [2.0, 3.0], [4.0, 5.0]])  # 1 absent, 2 under 3 windows

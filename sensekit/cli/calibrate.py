@@ -58,8 +58,8 @@ def calibrate_emg(
     kind: str | None = KIND_OPTION,
     top_up: Path | None = typer.Option(None, "--top-up", help="Update this existing calibration for a new session "
                                        "(new day, re-donned band) from a short session (--reps 1 is enough): the "
-                                       "features are re-standardised and an LDA's class means move towards the windows it "
-                                       "is sure of (its covariance kept). Its classes are used."),
+                                       "features are re-standardised and an LDA's class means move 0.7 of the way towards "
+                                       "the prompted classes' new windows (its covariance kept). Its classes are used."),
 ) -> None:
     """Guide the user through holding each class, fit the decoder, show its cross-validated
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
@@ -143,14 +143,15 @@ def calibrate_emg(
 
 
 def _top_up_emg(pipe, trials, output: Path, device: str) -> None:
-    """Re-standardise ``pipe`` on the new session's trials; say how the old and the updated
-    calibration decode them, and write the update."""
+    """Adapt ``pipe`` to the new session's prompted trials (re-standardised, class means moved
+    towards the labelled new windows); say how the old and the updated calibration decode
+    them, and write the update."""
     from ..learn.metrics import classification_metrics
 
     labels = list(range(len(pipe.classes_) or max(t.label for t in trials.trials) + 1))
     y, before, _ = pipe.decide(trials)
     old, _ = classification_metrics(y, before[:, 0].astype(int), labels=labels)
-    pipe.adapt(trials)
+    pipe.adapt(trials, labelled=True)
     y, after, _ = pipe.decide(trials)
     new, _ = classification_metrics(y, after[:, 0].astype(int), labels=labels)
     out.print(f"this session decoded by the old calibration: {old['accuracy']:.1%} (balanced "

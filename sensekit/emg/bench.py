@@ -164,14 +164,17 @@ class _Transfer:
         """Features of ``evaluate`` windows standardised with those of ``adapt``."""
         return float(np.mean(self.lda.predict(_standardised(self.features(evaluate), self.features(adapt))) == y))
 
-    def accuracies(self, adapt: np.ndarray, evaluate: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    def accuracies(self, adapt: np.ndarray, evaluate: np.ndarray, y: np.ndarray,
+                   adapt_labels: np.ndarray | None = None) -> dict[str, float]:
         """Per-window accuracy (no vote) on ``evaluate`` windows of each method adapted on the
         unlabeled ``adapt`` windows: none, re-standardisation, re-standardisation with
         self-trained class means (what ``EMGPipeline.adapt`` does), CORAL, and in the tangent
-        space at the training mean, re-centred per session, and re-centred then re-standardised."""
+        space at the training mean, re-centred per session, and re-centred then re-standardised;
+        with ``adapt_labels``, also re-standardisation with labelled class means (few-shot)."""
         from ..learn.transfer import (
             coral,
             covariances,
+            labelled_means,
             lda_coefficients,
             recentre,
             riemann_mean,
@@ -185,10 +188,13 @@ class _Transfer:
         out = {"none": (x_ev - self.mu) / self.sd, "restandardise": z_ev, "coral": coral(z_ev, z_ad, z_tr)}
         acc = {k: float(np.mean(self.lda.predict(z) == y)) for k, z in out.items()}
         precision, log_priors = np.linalg.pinv(self.lda.covariance_), np.log(self.lda.priors_)
-        means = self_trained_means(self.lda.means_, precision, log_priors, z_ad)
-        coef, intercept = lda_coefficients(means, precision, log_priors)
-        decided = self.lda.classes_[np.argmax(z_ev @ coef.T + intercept, axis=1)]
-        acc["restandardise_self_trained"] = float(np.mean(decided == y))
+        adapted = {"restandardise_self_trained": self_trained_means(self.lda.means_, precision, log_priors, z_ad)}
+        if adapt_labels is not None:
+            index = np.searchsorted(self.lda.classes_, adapt_labels)
+            adapted["restandardise_labelled_means"] = labelled_means(self.lda.means_, z_ad, index)
+        for name, means in adapted.items():
+            coef, intercept = lda_coefficients(means, precision, log_priors)
+            acc[name] = float(np.mean(self.lda.classes_[np.argmax(z_ev @ coef.T + intercept, axis=1)] == y))
         c_ad, c_ev = covariances(adapt), covariances(evaluate)
         acc["riemann"] = float(np.mean(self.riem.predict(tangent_space(c_ev, riemann_mean(self.c))) == y))
         t_ev, t_ad = recentre(c_ev, c_ad), recentre(c_ad, c_ad)
@@ -204,12 +210,12 @@ def _standardised(x: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def _transfer_comparison(train: EMGTrials, test: EMGTrials) -> dict[str, float]:
-    """The transfer methods on the cross-session protocol: adapted on one unlabeled repetition
-    per class of the new session, scored on the others."""
+    """The transfer methods on the cross-session protocol: adapted on one repetition per class
+    of the new session (its labels used by the few-shot method only), scored on the others."""
     bench = _Transfer(train)
-    w_ad, _, _ = bench.pipe.windows(test.select(rep=0))
+    w_ad, y_ad, _ = bench.pipe.windows(test.select(rep=0))
     w_ev, y_ev, _ = bench.pipe.windows(test.select(rep=[1, 2, 3, 4, 5]))
-    return {f"window_accuracy_{k}": v for k, v in bench.accuracies(w_ad, w_ev, y_ev).items()}
+    return {f"window_accuracy_{k}": v for k, v in bench.accuracies(w_ad, w_ev, y_ev, y_ad).items()}
 
 
 def _cross_run(key: dict, quick: bool) -> dict:
@@ -221,6 +227,9 @@ def _cross_run(key: dict, quick: bool) -> dict:
     adapted = copy.deepcopy(best).adapt(test.select(rep=0))  # unlabeled: one rep of each class
     metrics, confusion = _score(*adapted.decide(test.select(rep=[1, 2, 3, 4, 5]))[:2], n_cls)
     metrics["accuracy_no_adaptation"] = plain_metrics["accuracy"]
+    few_shot = copy.deepcopy(best).adapt(test.select(rep=0), labelled=True)  # the same rep, its labels used
+    m, _ = _score(*few_shot.decide(test.select(rep=[1, 2, 3, 4, 5]))[:2], n_cls)
+    metrics["accuracy_few_shot"], metrics["balanced_accuracy_few_shot"] = m["accuracy"], m["balanced_accuracy"]
     streamed = copy.deepcopy(best)  # the whole new session as one stream, as 'run emg' sees it
     for name, rate in (("streamed", None), ("online_adaptation", ADAPT_RATE)):
         streamed.adapt_rate = rate
@@ -243,6 +252,7 @@ register(Task(
     name="emg.cross-session", chain="emg", dataset=DATASET,
     description="myo_readings_wrist8: train session 1, test session 2 or 3; sensekit (300/50 ms, HTD+LogVar, LDA) "
                 "re-standardised on one unlabeled rep per class of the new session (tested on the other reps), "
+                "and with that rep's labels (few-shot class means, calibrate emg --top-up), "
                 "and the whole new session streamed with and without online adaptation (run emg --adapt), "
                 "beside LibEMG HTD+LDA; per-window comparison of unsupervised transfer (re-standardisation, CORAL, "
                 "Riemannian re-centring)",
@@ -253,7 +263,9 @@ register(Task(
 def _shift_run(key: dict, quick: bool) -> dict:
     """libemg_myo_test: reps 0-2 for training, rep 3 (recorded with the band rotated) as the new
     session: every unsupervised method on rep 3's own unlabeled windows, the online adaptation
-    streamed, and the best circular channel shift found with the labels (an upper bound)."""
+    streamed, the best circular channel shift found with the labels (an upper bound), and the
+    few-shot labelled class means adapted on the first half of each class's rep-3 windows and
+    scored on the second half (beside re-standardisation on the same halves)."""
     from ..datasets import dataset_dir
     from .datasets import load_libemg_myo_test
 
@@ -268,6 +280,13 @@ def _shift_run(key: dict, quick: bool) -> dict:
         p.adapt_rate = rate
         y, dec = p.stream(test)
         acc[name] = float(np.mean(dec[:, 0] == y))
+    first = np.zeros(len(y_te), bool)
+    for c in np.unique(y_te):
+        mine = np.flatnonzero(y_te == c)
+        first[mine[: len(mine) // 2]] = True
+    halves = bench.accuracies(w_te[first], w_te[~first], y_te[~first], y_te[first])
+    for name in ("restandardise", "restandardise_labelled_means"):
+        acc[f"{name}_halves"] = halves[name]
     acc["best_channel_shift_with_labels"] = max(
         bench.restandardised_accuracy(np.roll(w_te, -k, axis=2), np.roll(w_te, -k, axis=2), y_te)
         for k in range(w_te.shape[2]))
@@ -392,9 +411,10 @@ SYNTH_BANDS = 10
 
 def _synth_run(key: dict, quick: bool) -> dict:
     """HTD+LDA trained without shift, and the cross-session recipe adapted
-    (:meth:`EMGPipeline.adapt`: re-standardised, class means self-trained) on one unlabeled
-    repetition per class of the shifted session, on each of ``SYNTH_BANDS`` bands."""
-    plain, adapted, methods = [], [], []
+    (:meth:`EMGPipeline.adapt`: re-standardised, class means self-trained without labels, or
+    moved to the labelled windows: few-shot) on one repetition per class of the shifted
+    session, on each of ``SYNTH_BANDS`` bands."""
+    plain, adapted, few_shot, methods = [], [], [], []
     for seed in range(3 if quick else SYNTH_BANDS):
         train_sim = EMGSimulator(8, 5, rate=1000.0, snr_db=key["snr_db"], seed=seed)
         test_sim = EMGSimulator(8, 5, rate=1000.0, snr_db=key["snr_db"], electrode_shift=key["electrode_shift"],
@@ -404,17 +424,21 @@ def _synth_run(key: dict, quick: bool) -> dict:
         pipe = EMGPipeline(bandpass_hz=(20.0, 450.0)).fit(train)
         plain.append(_score(*pipe.decide(test)[:2], 5)[0]["accuracy"])
         cross = EMGPipeline(**{**CROSS, "bandpass_hz": (20.0, 450.0)}).fit(train)
-        adapt = test_sim.trials(reps=1, duration_s=2.0, session=3)  # unlabeled, another part of the session
+        adapt = test_sim.trials(reps=1, duration_s=2.0, session=3)  # another part of the session
+        labelled = copy.deepcopy(cross).adapt(adapt, labelled=True)
         cross.adapt(adapt)
         adapted.append(_score(*cross.decide(test)[:2], 5)[0]["accuracy"])
+        few_shot.append(_score(*labelled.decide(test)[:2], 5)[0]["accuracy"])
         if key["electrode_shift"] > 0:  # the transfer methods of emg.cross-session, on a band of known shift
             bench = _Transfer(train)
             w_ev, y_ev, _ = bench.pipe.windows(test)
-            methods.append(bench.accuracies(bench.pipe.windows(adapt)[0], w_ev, y_ev))
+            w_ad, y_ad, _ = bench.pipe.windows(adapt)
+            methods.append(bench.accuracies(w_ad, w_ev, y_ev, y_ad))
     tag = f"snr{key['snr_db']:g}_shift{key['electrode_shift']:g}"
     metrics = {f"accuracy_{tag}": float(np.mean(plain)), f"accuracy_{tag}_worst_band": min(plain),
                f"adapted_accuracy_{tag}": float(np.mean(adapted)),
-               f"adapted_accuracy_{tag}_worst_band": min(adapted)}
+               f"adapted_accuracy_{tag}_worst_band": min(adapted),
+               f"few_shot_accuracy_{tag}": float(np.mean(few_shot)), f"few_shot_accuracy_{tag}_worst_band": min(few_shot)}
     for name in methods[0] if methods else ():
         values = [m[name] for m in methods]
         metrics[f"window_accuracy_{name}_{tag}"] = float(np.mean(values))

@@ -151,25 +151,41 @@ class EMGPipeline:
         self.classes_ = tuple(trials.classes)
         return self
 
-    def adapt(self, trials: EMGTrials, *, self_training: bool = True) -> EMGPipeline:
-        """Adapt to new, unlabeled data of the same user (a new session, a re-donned band):
-        re-estimate the feature standardisation on it (an unsupervised correction of the shift
-        of the features' mean and spread), then, for an LDA decoder, move each class mean part
-        of the way to the new windows the decoder is sure of
-        (:func:`~sensekit.learn.transfer.self_trained_means`; ``self_training=False``: only
-        the standardisation). The labels of ``trials`` are not used; they should cover the
-        classes in roughly the calibration proportions."""
+    def adapt(self, trials: EMGTrials, *, labelled: bool = False, self_training: bool = True) -> EMGPipeline:
+        """Adapt to new data of the same user (a new session, a re-donned band): re-estimate
+        the feature standardisation on it (an unsupervised correction of the shift of the
+        features' mean and spread), then, for an LDA decoder, move each class mean part of the
+        way towards the new windows of that class.
+
+        Parameters
+        ----------
+        trials : EMGTrials
+            Some seconds of every class of the new session, in roughly the calibration
+            proportions.
+        labelled : bool
+            Use the trials' labels (a prompted top-up): each class mean moves
+            :data:`~sensekit.learn.transfer.LABELLED_WEIGHT` of the way to its new windows'
+            mean (:func:`~sensekit.learn.transfer.labelled_means`). Otherwise the labels are
+            not used and the means follow the windows the decoder is sure of
+            (:func:`~sensekit.learn.transfer.self_trained_means`).
+        self_training : bool
+            ``False``: only the standardisation (the class means stay).
+        """
         self._check_fitted()
-        w, _, _ = self.windows(trials)
+        w, y, _ = self.windows(trials)
         x = compute_features(w, self.learned_["features"], rate=trials.info.rate, **self.feature_params)
         mean, scale = standardisation(x)
         self.learned_ = {**self.learned_, "mean": mean.tolist(), "scale": scale.tolist()}
         dec = self.learned_["decoder"]
         if self_training and dec["kind"] == "lda" and dec.get("precision") is not None:
-            from ..learn.transfer import lda_coefficients, self_trained_means
+            from ..learn.transfer import labelled_means, lda_coefficients, self_trained_means
 
-            means = self_trained_means(self.learned_["class_means"], dec["precision"], dec["log_priors"],
-                                       (x - mean) / scale)
+            z = (x - mean) / scale
+            if labelled:
+                index = {c: i for i, c in enumerate(dec["classes"])}
+                means = labelled_means(self.learned_["class_means"], z, np.array([index.get(c, -1) for c in y]))
+            else:
+                means = self_trained_means(self.learned_["class_means"], dec["precision"], dec["log_priors"], z)
             coef, intercept = lda_coefficients(means, dec["precision"], dec["log_priors"])
             self.learned_["decoder"] = {**dec, "coef": coef.tolist(), "intercept": intercept.tolist()}
             self.learned_["class_means"] = means.tolist()
