@@ -436,6 +436,15 @@ def test_online_saccades_are_causal_block_invariant_and_fast_to_detect():
     s = online_scores(x, y, 500.0, truth.astype(int))  # the simulator at 500 Hz chose k = 4
     assert s["delay_median_ms"] <= 6.001 and s["hit_rate_ge2deg"] >= 0.95 and s["false_onsets_per_fixation_min"] < 1
     assert s["landing_error_25pct_deg"] < 0.5 * s["landing_baseline_25pct_deg"]
+    # the figures are the stage's own events: a landing update on every sample in flight
+    assert s["landing_published_50pct"] == 1.0 and s["landing_error_50pct_deg"] < 0.6 * s["landing_baseline_50pct_deg"]
+    from sensekit.eyetrack.online import LANDING, OFFSET, main_sequence_amplitude
+
+    codes = ev[:, 0]
+    first = np.flatnonzero(codes == ONSET)[0]
+    following = codes[first + 1:np.flatnonzero(codes == OFFSET)[0]]
+    assert len(following) > 3 and (following == LANDING).all()
+    assert main_sequence_amplitude(1e4) < 42  # a noise spike at onset does not predict a 96 deg saccade
 
 
 def test_overlap_f1_and_joined_fragments():

@@ -444,14 +444,16 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
     """The online detector (``settings``: its parameters) on a recording against offline labels
     ``reference``: onset delay (from the offline onset to the online publication), hits by
     amplitude, false onsets per minute of fixation, time per sample, landing-point errors at
-    25/50/75 % of each saccade beside the naive prediction (the current gaze), and what bounds
+    25/50/75 % of each saccade (the latest prediction the stage had published by then, from its
+    onset or landing event; the current gaze where none was) beside the naive prediction (the
+    current gaze) and the share of saccades with a prediction by then, and what bounds
     the delay: the median speed 4 ms after the offline onsets beside the 99th percentile of the
     speed in fixations (a causal detector cannot tell a saccade before the first exceeds the
     second)."""
     from ..core import Frame, StreamInfo
     from ..core.run import blocks_of, feed
     from .labels import label_runs
-    from .online import ONSET, OnlineSaccades, predict_landing, speeds
+    from .online import LANDING, ONSET, OnlineSaccades, speeds
 
     info = StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
     stage = OnlineSaccades(**settings)
@@ -490,22 +492,24 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
     out["speed_at_onset_plus_4ms_median"] = float(np.nanmedian(v[at4])) if len(at4) else float("nan")
     fix_speed = v[fix & np.isfinite(v)]
     out["fixation_speed_p99"] = float(np.percentile(fix_speed, 99)) if fix_speed.size else float("nan")
+    landing = ev[np.isin(ev[:, 0], (ONSET, LANDING))]  # every landing prediction, in publication order
+    landing_published = landing[:, 1] + landing[:, 2]
     for frac in (0.25, 0.5, 0.75):
-        pred_err, base_err = [], []
+        pred_err, base_err, predicted = [], [], []
         for a, b, A in zip(s_start, s_stop, amp, strict=True):
             if A < 2 or b - a < 4 or b >= len(x):
                 continue
             i = a + int(round(frac * (b - a)))
-            if not np.isfinite(v[a + 1:i + 1]).all() or i <= a:
-                continue
-            land = np.array([x[b], y[b]])
-            j = a + 1 + int(np.argmax(v[a + 1:i + 1]))
-            p = predict_landing((x[a], y[a]), (x[i], y[i]), float(v[j]), peak_xy=(x[j], y[j]), speed=float(v[i]))
-            pred_err.append(np.hypot(*(np.asarray(p) - land)))
-            base_err.append(np.hypot(x[i] - land[0], y[i] - land[1]))
+            land, now = np.array([x[b], y[b]]), np.array([x[i], y[i]])
+            mine = np.flatnonzero((landing[:, 1] >= a / rate - 0.02) & (landing_published <= i / rate + 1e-9))
+            p = landing[mine[-1], 5:7] if mine.size else now  # nothing published yet: the gaze itself
+            predicted.append(mine.size > 0)
+            pred_err.append(np.hypot(*(p - land)))
+            base_err.append(np.hypot(*(now - land)))
         tag = int(frac * 100)
         out[f"landing_error_{tag}pct_deg"] = float(np.median(pred_err)) if pred_err else float("nan")
         out[f"landing_baseline_{tag}pct_deg"] = float(np.median(base_err)) if base_err else float("nan")
+        out[f"landing_published_{tag}pct"] = float(np.mean(predicted)) if predicted else float("nan")
     return out
 
 

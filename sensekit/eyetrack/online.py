@@ -15,9 +15,12 @@ itself), and a state machine:
 
 The onset event carries a landing-point prediction from the main sequence (peak velocity =
 ``vmax (1 - exp(-A / c))``, Baloh et al. 1975): the amplitude implied by the peak speed so far,
-projected from the onset position along the movement's direction; :func:`predict_landing` gives
-it at any later sample of the saccade (once the speed has passed its peak: twice the distance
-covered at the peak), which is what the bench scores at 25, 50 and 75 % of each saccade.
+projected from the onset position along the movement's direction. Every later sample of the
+saccade publishes a **landing** event with the prediction updated (once the speed has passed
+its peak: twice the distance covered at the peak, velocity profiles being near symmetric);
+:func:`predict_landing` is the rule. The bench scores, at 25, 50 and 75 % of each saccade, the
+latest prediction the stage had published by then (the current gaze where none was yet)
+against the current gaze.
 
 State is a handful of numbers (no per-event Python objects kept), the output does not depend on
 the block size, and the latency is declared (:attr:`latency_s`).
@@ -35,12 +38,14 @@ from ..core.stage import Stage
 from ..errors import ParameterError
 from .stages import check_gaze_stream
 
-__all__ = ["OnlineSaccades", "ONLINE_CHANNELS", "ONSET", "OFFSET", "BLINK_START", "BLINK_END", "main_sequence_amplitude",
+__all__ = ["OnlineSaccades", "ONLINE_CHANNELS", "ONSET", "OFFSET", "BLINK_START", "BLINK_END", "LANDING",
+           "main_sequence_amplitude",
            "predict_landing", "speeds"]
 
-ONSET, OFFSET, BLINK_START, BLINK_END = 1, 2, 3, 4
+ONSET, OFFSET, BLINK_START, BLINK_END, LANDING = 1, 2, 3, 4, 5
 #: Output channels: event code, the event's time (s, stream clock), the detection delay (s), the
-#: gaze at the event (deg), and the predicted landing point (deg; NaN outside saccades).
+#: gaze at the event (deg), and the predicted landing point (deg; NaN outside saccades). A
+#: landing event is published on every sample of a saccade after its onset event.
 ONLINE_CHANNELS = ("event", "t_event", "delay", "x", "y", "landing_x", "landing_y")
 
 
@@ -69,8 +74,10 @@ def predict_landing(onset_xy, current_xy, peak_speed: float, *, peak_xy=None, sp
 
 
 def main_sequence_amplitude(peak_speed, vmax: float = 600.0, c: float = 14.0):
-    """The amplitude (deg) whose main-sequence peak velocity is ``peak_speed`` (deg/s)."""
-    ratio = np.clip(np.asarray(peak_speed, dtype=np.float64) / vmax, 0.0, 0.999)
+    """The amplitude (deg) whose main-sequence peak velocity is ``peak_speed`` (deg/s), at most
+    that of 95 % of ``vmax`` (42 deg with the defaults: larger gaze shifts turn the head; a noise
+    spike near ``vmax`` at an onset predicted 96 deg before this bound, set beforehand)."""
+    ratio = np.clip(np.asarray(peak_speed, dtype=np.float64) / vmax, 0.0, 0.95)
     return -c * np.log1p(-ratio)
 
 
@@ -130,7 +137,8 @@ class OnlineSaccades(Stage):
         return StreamInfo(info.name, "gaze_events", 0.0, (len(ONLINE_CHANNELS),), channels=ONLINE_CHANNELS,
                           dtype="float64", meta={**dict(info.meta), "event_codes": {"onset": ONSET, "offset": OFFSET,
                                                                                       "blink_start": BLINK_START,
-                                                                                      "blink_end": BLINK_END}})
+                                                                                      "blink_end": BLINK_END,
+                                                                                      "landing": LANDING}})
 
     @property
     def latency_s(self) -> float:
@@ -149,6 +157,7 @@ class OnlineSaccades(Stage):
         self._step = (0.0, 0.0)  # the last movement over the threshold (direction check)
         self._onset = (0.0, 0.0, 0.0)  # time, x, y of the saccade's onset
         self._peak = 0.0
+        self._peak_xy = (0.0, 0.0)  # gaze at the peak speed so far
         self._n = 0  # samples seen
         self._t_first = None  # time of the stream's first sample
 
@@ -192,7 +201,7 @@ class OnlineSaccades(Stage):
                     self._step = step
                     self._run += 1
                     if self._run >= confirm:
-                        self._in_saccade, self._run, self._peak = True, 0, speed
+                        self._in_saccade, self._run, self._peak, self._peak_xy = True, 0, speed, (x, y)
                         self._onset = self._run_start
                         t0, ox, oy = self._onset
                         lx, ly = self._landing(x, y)
@@ -200,7 +209,11 @@ class OnlineSaccades(Stage):
                 else:
                     self._run = 0
             else:
-                self._peak = max(self._peak, speed)
+                if speed > self._peak:
+                    self._peak, self._peak_xy = speed, (x, y)
+                lx, ly = predict_landing(self._onset[1:], (x, y), self._peak, peak_xy=self._peak_xy, speed=speed,
+                                         vmax=self.vmax, c=self.c)
+                rows.append((LANDING, t, 0.0, x, y, lx, ly))
                 if speed < threshold / 2:
                     if self._run == 0:
                         self._run_start = (t, x, y)
