@@ -588,3 +588,25 @@ def test_event_confidence_tells_events_a_coder_agrees_with(shared_data):
     assert m["confidence_fixation_high_agreement"] > 0.9
     assert m["confidence_fixation_low_agreement"] < m["confidence_fixation_high_agreement"] - 0.15
     assert m["confidence_saccade_low_agreement"] < m["confidence_saccade_high_agreement"] - 0.3
+
+
+def test_online_onsets_wait_out_a_saccades_tail():
+    """A saccade whose end wobbles (a post-saccadic oscillation 10 ms after the offset): one
+    onset with the default 20 ms refractory time, two without it; a bad value is refused."""
+    from sensekit.eyetrack.online import ONSET, OnlineSaccades
+
+    rate = 1000.0
+    rng = np.random.default_rng(5)
+    x = np.concatenate([np.zeros(300), np.linspace(0, 8, 30), np.full(12, 8.0), np.linspace(8, 8.6, 4),
+                        np.full(300, 8.6)]) + rng.normal(0, 0.002, 646)
+    info = StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
+    frame = Frame(info, np.column_stack([x, np.zeros_like(x)]), t0=0.0)
+
+    def onsets(**kw):
+        stage = OnlineSaccades(**kw)
+        stage.open(info)
+        return int((feed(stage, [frame]).data[:, 0] == ONSET).sum())
+
+    assert onsets() == 1 and onsets(refractory_s=0.0) == 2
+    with pytest.raises(ParameterError, match="refractory_s"):
+        OnlineSaccades(refractory_s=-1).open(info)

@@ -519,17 +519,22 @@ def _online_run(key: dict, quick: bool) -> dict:
     from .synth import gaze_signal
 
     source = key["data"]
+    coder = key.get("reference", "coder") == "coder"  # the dataset's hand labels, or sensekit's offline labels
+
+    def reference(rec, name):
+        return rec.labels[name] if coder else EyePipeline().label(rec.to_frame())
+
     if source == "lund2013":
         pairs = [p for s in ("img", "dots", "video") for p in lund2013_files(dataset_dir("lund2013"), s)[: 2 if quick
                                                                                                          else None]]
         recs = [load_lund2013(ra, mn) for ra, mn in pairs]
-        runs = [(r.x, r.y, r.rate, EyePipeline().label(r.to_frame())) for r in recs]
+        runs = [(r.x, r.y, r.rate, reference(r, "RA")) for r in recs]
     elif source == "irf":
         root = dataset_dir("irf-lookatpoint")
         runs = []
         for sub in ("S1",) if quick else ("S1", "S2", "S4", "S5", "S6"):
             r = load_irf(root / f"lookAtPoint_EL_{sub}.npy")
-            runs.append((r.x, r.y, r.rate, EyePipeline().label(r.to_frame())))
+            runs.append((r.x, r.y, r.rate, reference(r, "RZ")))
     else:
         rate = float(source.removeprefix("sim"))
         x, y, truth = gaze_signal(duration_s=20.0 if quick else 120.0, rate=rate, rng=3)
@@ -548,13 +553,16 @@ def _online_run(key: dict, quick: bool) -> dict:
 
 register(Task(
     name="eyetrack.online", chain="eyetrack", dataset=None,
-    description="online saccade detection (causal, 2-sample confirmation at >= 400 Hz) against the offline labels "
-                "of each recording (Lund 500 Hz, IRF 1000 Hz; simulator with true labels at 300 and 250 Hz): onset "
+    description="online saccade detection (causal, 2-sample confirmation at >= 400 Hz) against the hand labels "
+                "of each recording (Lund 500 Hz, coder RA; IRF 1000 Hz, coder RZ; simulator with true labels at 300 "
+                "and 250 Hz) and, in the rows 'reference: adaptive', against sensekit's offline labels: onset "
                 "delay to publication, hit rate by amplitude, false onsets per minute of fixation, landing-point "
                 "error at 25/50/75 % of each saccade beside the current gaze; Lund and IRF again with 3 "
                 "confirming samples",
     units=lambda quick: [{"data": d} for d in ("lund2013", "irf", "sim300", "sim250") if _available(d)]
-    + [{"data": d, "confirm": 3} for d in ("lund2013", "irf") if _available(d)],
+    + [{"data": d, "confirm": 3} for d in ("lund2013", "irf") if _available(d)]
+    + [{"data": d, "reference": "adaptive", **c} for d in ("lund2013", "irf") if _available(d)
+       for c in ({}, {"confirm": 3})],
     run_unit=_online_run,
 ))
 

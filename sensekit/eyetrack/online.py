@@ -10,7 +10,8 @@ itself), and a state machine:
   (``confirm`` = 2 at >= 400 Hz, 1 below): the event is stamped at the first of them and
   published at the last, so the detection delay is ``confirm / rate`` plus the speed filter's
   half-sample;
-- **offset**: the speed falls below half the onset threshold on ``confirm`` samples;
+- **offset**: the speed falls below half the onset threshold on ``confirm`` samples, and no
+  onset may start within ``refractory_s`` (20 ms) of it;
 - **blink**: a missing (NaN) sample starts one, the first valid sample ends it.
 
 The onset event carries a landing-point prediction from the main sequence (peak velocity =
@@ -113,10 +114,18 @@ class OnlineSaccades(Stage):
         Samples over the threshold that make an onset (and under half of it, an offset). None:
         2 at >= 400 Hz, 1 below. One more sample costs one sample period of delay and takes
         away most noise onsets (bench ``eyetrack.online``, ``confirm3`` rows).
+    refractory_s : float
+        No onset starts within this time after an offset: a saccade's tail (post-saccadic
+        oscillation, a slow end cut by the offset rule) is not a new saccade. 20 ms was chosen
+        on Lund 2013 against coder RA (0 / 20 / 50 / 100 ms: the fewest false onsets without
+        fewer hits: 15.6 -> 10.8 a minute of fixation, hits >= 2 deg unchanged); on IRF, which
+        did not choose it, 6.7 -> 4.7, hits unchanged.
     """
 
     def __init__(self, *, k: float = 4.0, floor: float = 30.0, noise_tau_s: float = 1.0, speed_window_s: float = 0.002,
-                 vmax: float = 600.0, c: float = 14.0, coherent: bool = True, confirm: int | None = None) -> None:
+                 vmax: float = 600.0, c: float = 14.0, coherent: bool = True, confirm: int | None = None,
+                 refractory_s: float = 0.02) -> None:
+        self.refractory_s = refractory_s
         self.k, self.floor, self.noise_tau_s, self.vmax, self.c = k, floor, noise_tau_s, vmax, c
         self.confirm = confirm
         self.coherent = bool(coherent)
@@ -126,6 +135,7 @@ class OnlineSaccades(Stage):
         check_gaze_stream(info, "OnlineSaccades")
         for name in ("k", "floor", "noise_tau_s", "speed_window_s", "vmax", "c"):
             check_scalar(getattr(self, name), name, min_value=1e-9)
+        check_scalar(self.refractory_s, "refractory_s", min_value=0.0, max_value=1.0)
         self._rate = float(info.rate)
         if self.confirm is not None:
             check_scalar(self.confirm, "confirm", min_value=1, max_value=20)
@@ -160,6 +170,7 @@ class OnlineSaccades(Stage):
         self._peak_xy = (0.0, 0.0)  # gaze at the peak speed so far
         self._n = 0  # samples seen
         self._t_first = None  # time of the stream's first sample
+        self._t_offset = -math.inf  # time of the last offset
 
     def _process(self, frame: Frame) -> Frame | None:
         data = np.asarray(frame.data, dtype=np.float64)
@@ -195,7 +206,9 @@ class OnlineSaccades(Stage):
                 if speed > threshold and self._run and self.coherent and \
                         step[0] * self._step[0] + step[1] * self._step[1] <= 0:
                     self._run = 0  # it turned back: a noise spike, not a saccade (start again here)
-                if speed > threshold:
+                if speed > threshold and t - self._t_offset < self.refractory_s:
+                    self._run = 0  # too soon after an offset: the same saccade's tail (PSO), not a new one
+                elif speed > threshold:
                     if self._run == 0:
                         self._run_start = (t - self._lag / rate, px, py)  # the movement began in the window
                     self._step = step
@@ -222,6 +235,7 @@ class OnlineSaccades(Stage):
                         self._in_saccade, self._run = False, 0
                         t1, ex, ey = self._run_start
                         rows.append((OFFSET, t1, t - t1, ex, ey, ex, ey))
+                        self._t_offset = t1
                 else:
                     self._run = 0
         if not rows:
