@@ -441,13 +441,14 @@ register(Task(
 
 def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarray, *, block_s: float = 0.1,
                   **settings) -> dict:
-    """The online detector (``settings``: its parameters) on a recording against offline labels
-    ``reference``: onset delay (from the offline onset to the online publication), hits by
+    """The online detector (``settings``: its parameters) on a recording against per-sample
+    labels ``reference`` (a coder's, or an offline detector's): onset delay (from the
+    reference onset to the online publication), hits by
     amplitude, false onsets per minute of fixation, time per sample, landing-point errors at
     25/50/75 % of each saccade (the latest prediction the stage had published by then, from its
     onset or landing event; the current gaze where none was) beside the naive prediction (the
     current gaze) and the share of saccades with a prediction by then, and what bounds
-    the delay: the median speed 4 ms after the offline onsets beside the 99th percentile of the
+    the delay: the median speed 4 ms after the reference onsets beside the 99th percentile of the
     speed in fixations (a causal detector cannot tell a saccade before the first exceeds the
     second)."""
     from ..core import Frame, StreamInfo
