@@ -610,3 +610,15 @@ def test_online_onsets_wait_out_a_saccades_tail():
     assert onsets() == 1 and onsets(refractory_s=0.0) == 2
     with pytest.raises(ParameterError, match="refractory_s"):
         OnlineSaccades(refractory_s=-1).open(info)
+
+
+def test_online_onsets_within_6_ms_of_the_coders_onsets(shared_data):
+    """Issue 17's delay and hit goals, against a coder (IRF S1, coder RZ, EyeLink 1000 Hz):
+    median publication delay <= 6 ms after the coder's onset, >= 95 % of saccades >= 2 deg."""
+    from sensekit.eyetrack.bench import online_scores
+    from sensekit.eyetrack.datasets import load_irf
+
+    rec = load_irf(shared_data / "irf-lookatpoint" / "lookAtPoint_EL_S1.npy")
+    s = online_scores(rec.x, rec.y, rec.rate, rec.labels["RZ"])
+    assert s["delay_median_ms"] <= 6.0 and s["hit_rate_ge2deg"] >= 0.95, s
+    assert s["speed_at_onset_plus_4ms_median"] > s["fixation_speed_p99"]  # the coders' onsets are visible
