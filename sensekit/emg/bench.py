@@ -227,9 +227,11 @@ def _cross_run(key: dict, quick: bool) -> dict:
     adapted = copy.deepcopy(best).adapt(test.select(rep=0))  # unlabeled: one rep of each class
     metrics, confusion = _score(*adapted.decide(test.select(rep=[1, 2, 3, 4, 5]))[:2], n_cls)
     metrics["accuracy_no_adaptation"] = plain_metrics["accuracy"]
-    few_shot = copy.deepcopy(best).adapt(test.select(rep=0), labelled=True)  # the same rep, its labels used
-    m, _ = _score(*few_shot.decide(test.select(rep=[1, 2, 3, 4, 5]))[:2], n_cls)
-    metrics["accuracy_few_shot"], metrics["balanced_accuracy_few_shot"] = m["accuracy"], m["balanced_accuracy"]
+    for name, options in (("few_shot", {"labelled": True}),  # the same rep, its labels used
+                          ("restandardised", {"self_training": False})):  # the previous recipe
+        other = copy.deepcopy(best).adapt(test.select(rep=0), **options)
+        m, _ = _score(*other.decide(test.select(rep=[1, 2, 3, 4, 5]))[:2], n_cls)
+        metrics[f"accuracy_{name}"], metrics[f"balanced_accuracy_{name}"] = m["accuracy"], m["balanced_accuracy"]
     streamed = copy.deepcopy(best)  # the whole new session as one stream, as 'run emg' sees it
     for name, rate in (("streamed", None), ("online_adaptation", ADAPT_RATE)):
         streamed.adapt_rate = rate
