@@ -176,3 +176,24 @@ def test_dask_without_workers_and_with_a_lost_scheduler_is_one_line(cache, tmp_p
                                 f"dask://{cluster.scheduler_address}", "--worker-timeout", "60"])
     assert r.exit_code == 2, r.output
     assert "lost the Dask scheduler" in r.stderr and "Traceback" not in r.output
+
+
+def test_report_shows_the_unit_metrics_a_task_names_unit_by_unit(tmp_path, cache):
+    """A task's mean over units can hide what matters (two datasets, two settings): the metrics
+    it names in ``unit_metrics`` get a table with a row per unit key."""
+    from sensekit.bench.report import write_report
+
+    def run_unit(key, quick):
+        return {"metrics": {"score": 1.0 if key["data"] == "a" else 0.0, "other": 5.0}}
+
+    task = Task(name="test.units", chain="test", description="two units", units=lambda quick: [{"data": "a"},
+                                                                                                 {"data": "b"}],
+                run_unit=run_unit, unit_metrics=("score",))
+    register(task)
+    try:
+        run = run_benchmarks([task], quick=True, jobs=1, cache=cache)
+    finally:
+        task_module._REGISTRY.pop("test.units")
+    report = write_report(run, tmp_path / "rep").read_text()
+    assert "| data | score |" in report and "| a | 1 |" in report and "| b | 0 |" in report
+    assert "| implementation | other | score |" in report and "| sensekit | 5 | 0.5 |" in report

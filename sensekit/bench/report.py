@@ -72,6 +72,21 @@ def _image(name: str, alt: str) -> list[str]:
     return [f"![{alt}]({name})", ""]
 
 
+def _unit_table(result: dict) -> list[str]:
+    """Markdown lines of the task's ``unit_metrics`` unit by unit (nothing if it names none)."""
+    names = result.get("unit_metrics") or []
+    units = result.get("unit_results") or []
+    if not names or not units:
+        return []
+    fields = list(dict.fromkeys(k for u in units for k in (u.get("key") or {})))
+    lines = ["Unit by unit:", "", "| " + " | ".join(fields + names) + " |", "|---" * (len(fields) + len(names)) + "|"]
+    for u in units:
+        key = u.get("key") or {}
+        lines.append("| " + " | ".join([str(key.get(f, "")) for f in fields]
+                                        + [_fmt(u["metrics"].get(n)) for n in names]) + " |")
+    return lines + [""]
+
+
 def write_report(run: BenchRun, folder: Path) -> Path:
     """Write ``report.md`` with plots (PNG) into ``folder``: confusion matrices, error and
     latency distributions, speed ratio bars (all of it or, when interrupted, nothing).
@@ -103,6 +118,7 @@ def _write_report(run: BenchRun, folder: Path) -> None:
             else:
                 lines.append(f"| {impl} | " + " | ".join(_fmt(vals.get(n)) for n in names) + " |")
         lines.append("")
+        lines += _unit_table(r)
         if r.get("ratios"):
             lines += ["Ratios (sensekit / peer): " + ", ".join(f"{k} {v:.2f}" for k, v in r["ratios"].items()), ""]
         if r.get("confusion"):

@@ -59,6 +59,9 @@ class Task:
         Dataset card name, or None for a simulator.
     version : str
         Bumped when the protocol changes (part of the cache key).
+    unit_metrics : tuple of str
+        Metrics the report also shows unit by unit (a row per unit key), where the mean over
+        units hides what matters (datasets, settings, sessions side by side).
     """
 
     name: str
@@ -68,6 +71,7 @@ class Task:
     run_unit: Callable[[dict, bool], dict]
     dataset: str | None = None
     version: str = "1"
+    unit_metrics: tuple[str, ...] = ()
 
 
 def register(task: Task) -> Task:
@@ -132,6 +136,7 @@ def aggregate_units(task: Task, units: list[dict]) -> dict[str, Any]:
         peers[name] = _mean_flat(ok) if ok else {"skipped": runs[0]["skipped"]}
     result = {"task": task.name, "chain": task.chain, "description": task.description, "dataset": task.dataset,
               "units": len(units), "metrics": metrics, "speed": speed, "peers": peers,
+              "unit_metrics": list(task.unit_metrics),
               "unit_results": [{"key": u.get("key"), "metrics": u.get("metrics", {}),
                                 **({"speed": u["speed"]} if u.get("speed") else {})} for u in units]}
     conf = [u["confusion"] for u in units if u.get("confusion")]

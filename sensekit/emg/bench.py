@@ -259,6 +259,8 @@ register(Task(
                 "beside LibEMG HTD+LDA; per-window comparison of unsupervised transfer (re-standardisation, CORAL, "
                 "Riemannian re-centring)",
     units=_cross_units, run_unit=_cross_run,
+    unit_metrics=("accuracy", "balanced_accuracy", "accuracy_few_shot", "accuracy_restandardised",
+                  "accuracy_no_adaptation", "accuracy_htd_lda"),
 ))
 
 

@@ -565,6 +565,9 @@ register(Task(
     + [{"data": d, "reference": "adaptive", **c} for d in ("lund2013", "irf") if _available(d)
        for c in ({}, {"confirm": 3})],
     run_unit=_online_run,
+    unit_metrics=("delay_median_ms", "delay_p95_ms", "hit_rate_ge1deg", "hit_rate_ge2deg", "hit_rate_ge5deg",
+                  "false_onsets_per_fixation_min", *(f"landing_{k}_{p}pct_deg" for p in (25, 50, 75)
+                                                      for k in ("error", "baseline"))),
 ))
 
 
