@@ -73,9 +73,10 @@ def _image(name: str, alt: str) -> list[str]:
 
 
 def _unit_table(result: dict) -> list[str]:
-    """Markdown lines of the task's ``unit_metrics`` unit by unit (nothing if it names none)."""
+    """Markdown lines of the task's ``unit_metrics`` unit by unit (nothing if it names none;
+    units that have none of them, such as a speed-only unit, are left out)."""
     names = result.get("unit_metrics") or []
-    units = result.get("unit_results") or []
+    units = [u for u in result.get("unit_results") or [] if any(n in u["metrics"] for n in names)]
     if not names or not units:
         return []
     fields = list(dict.fromkeys(k for u in units for k in (u.get("key") or {})))

@@ -294,6 +294,8 @@ register(Task(
                 "beside REMoDNaV and coder MN; the default chain with 20 % of the samples lost in 20-150 ms bursts "
                 "(scored on the samples kept); throughput of 'adaptive' and REMoDNaV on the whole set and per stimulus",
     units=lambda quick: [{"stimulus": s} for s in ("img", "dots", "video", "all")], run_unit=_lund_run,
+    unit_metrics=tuple(f"{d}{m}_{e}" for m in ("kappa", "f1_overlap") for e in ("fixation", "saccade")
+                       for d in ("", "nh2010_", "remodnav_")),
 ))
 
 
@@ -361,6 +363,8 @@ register(Task(
                 "adaptive-hr (the preset for such trackers) and nh2010, adaptive with --stimulus static, beside REMoDNaV",
     units=lambda quick: [{"subject": s} for s in (("S1",) if quick else ("S1", "S2", "S4", "S5", "S6"))],
     run_unit=_irf_run,
+    unit_metrics=tuple(f"{d}{m}_{e}" for m in ("f1", "f1_overlap") for e in ("fixation", "saccade")
+                       for d in ("", "static_", "nh2010_", "remodnav_")),
 ))
 
 
