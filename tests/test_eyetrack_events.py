@@ -444,6 +444,7 @@ def test_online_saccades_are_causal_block_invariant_and_fast_to_detect():
     first = np.flatnonzero(codes == ONSET)[0]
     following = codes[first + 1:np.flatnonzero(codes == OFFSET)[0]]
     assert len(following) > 3 and (following == LANDING).all()
+    assert (np.diff(ev[:, 1]) >= 0).all()  # event times never go back
     assert main_sequence_amplitude(1e4) < 42  # a noise spike at onset does not predict a 96 deg saccade
 
 

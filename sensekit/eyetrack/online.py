@@ -17,11 +17,11 @@ itself), and a state machine:
 The onset event carries a landing-point prediction from the main sequence (peak velocity =
 ``vmax (1 - exp(-A / c))``, Baloh et al. 1975): the amplitude implied by the peak speed so far,
 projected from the onset position along the movement's direction. Every later sample of the
-saccade publishes a **landing** event with the prediction updated (once the speed has passed
-its peak: twice the distance covered at the peak, velocity profiles being near symmetric);
-:func:`predict_landing` is the rule. The bench scores, at 25, 50 and 75 % of each saccade, the
-latest prediction the stage had published by then (the current gaze where none was yet)
-against the current gaze.
+saccade (until the speed falls for the offset) publishes a **landing** event with the
+prediction updated (once the speed has passed its peak: twice the distance covered at the
+peak, velocity profiles being near symmetric); :func:`predict_landing` is the rule. The
+bench scores, at 25, 50 and 75 % of each saccade, the latest prediction the stage had
+published by then (the current gaze where none was yet) against the current gaze.
 
 State is a handful of numbers (no per-event Python objects kept), the output does not depend on
 the block size, and the latency is declared (:attr:`latency_s`).
@@ -46,7 +46,8 @@ __all__ = ["OnlineSaccades", "ONLINE_CHANNELS", "ONSET", "OFFSET", "BLINK_START"
 ONSET, OFFSET, BLINK_START, BLINK_END, LANDING = 1, 2, 3, 4, 5
 #: Output channels: event code, the event's time (s, stream clock), the detection delay (s), the
 #: gaze at the event (deg), and the predicted landing point (deg; NaN outside saccades). A
-#: landing event is published on every sample of a saccade after its onset event.
+#: landing event is published on every sample of a saccade after its onset event while the eye
+#: still moves (not on the samples that confirm the offset), so event times never go back.
 ONLINE_CHANNELS = ("event", "t_event", "delay", "x", "y", "landing_x", "landing_y")
 
 
@@ -224,9 +225,6 @@ class OnlineSaccades(Stage):
             else:
                 if speed > self._peak:
                     self._peak, self._peak_xy = speed, (x, y)
-                lx, ly = predict_landing(self._onset[1:], (x, y), self._peak, peak_xy=self._peak_xy, speed=speed,
-                                         vmax=self.vmax, c=self.c)
-                rows.append((LANDING, t, 0.0, x, y, lx, ly))
                 if speed < threshold / 2:
                     if self._run == 0:
                         self._run_start = (t, x, y)
@@ -236,8 +234,11 @@ class OnlineSaccades(Stage):
                         t1, ex, ey = self._run_start
                         rows.append((OFFSET, t1, t - t1, ex, ey, ex, ey))
                         self._t_offset = t1
-                else:
-                    self._run = 0
+                else:  # still moving: update the landing point (none while an offset is being confirmed,
+                    self._run = 0  # so that the offset, stamped at its first slow sample, comes last)
+                    lx, ly = predict_landing(self._onset[1:], (x, y), self._peak, peak_xy=self._peak_xy,
+                                             speed=speed, vmax=self.vmax, c=self.c)
+                    rows.append((LANDING, t, 0.0, x, y, lx, ly))
         if not rows:
             return None
         out = np.asarray(rows, dtype=np.float64)
