@@ -180,7 +180,8 @@ def test_dask_without_workers_and_with_a_lost_scheduler_is_one_line(cache, tmp_p
 
 def test_report_shows_the_unit_metrics_a_task_names_unit_by_unit(tmp_path, cache):
     """A task's mean over units can hide what matters (two datasets, two settings): the metrics
-    it names in ``unit_metrics`` get a table with a row per unit key."""
+    it names in ``unit_metrics`` get a table with a row per unit key, and its ``summary`` adds
+    metrics computed across units (a worst case)."""
     from sensekit.bench.report import write_report
 
     def run_unit(key, quick):
@@ -188,7 +189,8 @@ def test_report_shows_the_unit_metrics_a_task_names_unit_by_unit(tmp_path, cache
 
     task = Task(name="test.units", chain="test", description="two units", units=lambda quick: [{"data": "a"},
                                                                                                  {"data": "b"}],
-                run_unit=run_unit, unit_metrics=("score",))
+                run_unit=run_unit, unit_metrics=("score",),
+                summary=lambda units: {"worst_score": min(u["metrics"]["score"] for u in units)})
     register(task)
     try:
         run = run_benchmarks([task], quick=True, jobs=1, cache=cache)
@@ -196,4 +198,5 @@ def test_report_shows_the_unit_metrics_a_task_names_unit_by_unit(tmp_path, cache
         task_module._REGISTRY.pop("test.units")
     report = write_report(run, tmp_path / "rep").read_text()
     assert "| data | score |" in report and "| a | 1 |" in report and "| b | 0 |" in report
-    assert "| implementation | other | score |" in report and "| sensekit | 5 | 0.5 |" in report
+    assert "| implementation | other | score | worst_score |" in report and "| sensekit | 5 | 0.5 | 0 |" in report
+    assert run.results[0]["metrics"]["worst_score"] == 0.0

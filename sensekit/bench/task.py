@@ -62,6 +62,10 @@ class Task:
     unit_metrics : tuple of str
         Metrics the report also shows unit by unit (a row per unit key), where the mean over
         units hides what matters (datasets, settings, sessions side by side).
+    summary : callable or None
+        ``summary(units) -> dict``: metrics computed across the unit results (for example the
+        worst participant's accuracy, each participant being several units), added to the
+        task's metrics beside the means.
     """
 
     name: str
@@ -72,6 +76,7 @@ class Task:
     dataset: str | None = None
     version: str = "1"
     unit_metrics: tuple[str, ...] = ()
+    summary: Callable[[list[dict]], dict[str, float]] | None = None
 
 
 def register(task: Task) -> Task:
@@ -121,8 +126,11 @@ def _mean_flat(dicts: list[dict]) -> dict[str, float]:
 
 def aggregate_units(task: Task, units: list[dict]) -> dict[str, Any]:
     """Combine unit results into the task's result: metrics and speed averaged over
-    units (p99 latency and memory: the maximum), confusion matrices summed, peers alike."""
+    units (p99 latency and memory: the maximum) plus the task's ``summary`` metrics, confusion
+    matrices summed, peers alike."""
     metrics = _mean_flat([u.get("metrics", {}) for u in units])
+    if task.summary is not None and units:
+        metrics.update(task.summary(units))
     speeds = [u.get("speed", {}) for u in units if u.get("speed")]
     speed = _mean_flat(speeds)
     for k in ("latency_p99_ms", "peak_memory_mb"):

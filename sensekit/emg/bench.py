@@ -134,6 +134,27 @@ def _cross_units(quick: bool) -> list[dict]:
     return [{"subject": s, "test_session": k} for s in _subjects(quick) for k in (2, 3)]
 
 
+#: The cross-session recipes whose per-participant figures the task reports (metric names).
+_CROSS_RECIPES = ("accuracy", "accuracy_few_shot", "accuracy_restandardised", "accuracy_htd_lda")
+
+
+def _cross_summary(units: list[dict]) -> dict[str, float]:
+    """Each participant's mean over their test sessions, per recipe: the worst participant, and
+    how many participants each recipe leaves below LibEMG's HTD+LDA (where LibEMG ran)."""
+    by_subject: dict = {}
+    for u in units:
+        by_subject.setdefault(u["key"]["subject"], []).append(u)
+    out = {}
+    for name in _CROSS_RECIPES:
+        means = {s: np.mean([u["metrics"][name] for u in us]) for s, us in by_subject.items()}
+        out[f"worst_participant_{name}"] = float(min(means.values()))
+        peer = {s: [u["peers"]["libemg"]["accuracy"] for u in us if "accuracy" in u.get("peers", {}).get("libemg", {})]
+                for s, us in by_subject.items()}
+        if all(len(v) == len(by_subject[s]) for s, v in peer.items()):
+            out[f"participants_below_libemg_{name}"] = float(sum(means[s] < np.mean(peer[s]) for s in means))
+    return out
+
+
 class _Transfer:
     """The models every unsupervised transfer method is scored with, fitted on ``train``: LDA on
     the CROSS features and LDA on the channels' covariances in the tangent space at their
@@ -259,6 +280,7 @@ register(Task(
                 "beside LibEMG HTD+LDA; per-window comparison of unsupervised transfer (re-standardisation, CORAL, "
                 "Riemannian re-centring)",
     units=_cross_units, run_unit=_cross_run,
+    summary=_cross_summary,
     unit_metrics=("accuracy", "balanced_accuracy", "accuracy_few_shot", "accuracy_restandardised",
                   "accuracy_no_adaptation", "accuracy_htd_lda"),
 ))
