@@ -545,6 +545,24 @@ def _online_run(key: dict, quick: bool) -> dict:
         x, y, truth = gaze_signal(duration_s=20.0 if quick else 120.0, rate=rate, rng=3)
         runs = [(x, y, rate, truth.astype(int))]
     settings = {"confirm": key["confirm"]} if "confirm" in key else {}
+    merged = _online_merged(runs, settings)
+    speed = {"us_per_sample": merged.pop("us_per_sample")}
+    out = {"metrics": merged, "speed": speed}
+    if coder and "confirm" not in key and not source.startswith("sim"):  # the trade-off the user sets
+        points = [_online_merged(runs, {"confirm": c}) for c in ONLINE_CONFIRM_SWEEP]
+        out["curves"] = {f"confirm 1-4, {source}": {
+            "x": [p["delay_median_ms"] for p in points], "y": [p["false_onsets_per_fixation_min"] for p in points],
+            "t": list(ONLINE_CONFIRM_SWEEP), "xlabel": "median onset delay after the coder's (ms)",
+            "ylabel": "false onsets / min of fixation"}}
+    return out
+
+
+#: Confirming samples swept for the delay / false-onset trade-off curve of ``eyetrack.online``.
+ONLINE_CONFIRM_SWEEP = (1, 2, 3, 4)
+
+
+def _online_merged(runs: list, settings: dict) -> dict:
+    """``online_scores`` of each recording, averaged weighted by their saccade counts."""
     scores = [online_scores(x, y, rate, ref, **settings) for x, y, rate, ref in runs]
     weights = np.array([s["saccades"] for s in scores])
     merged = {}
@@ -552,8 +570,7 @@ def _online_run(key: dict, quick: bool) -> dict:
         vals = np.array([s[k] for s in scores])
         ok = np.isfinite(vals)
         merged[k] = float(np.average(vals[ok], weights=weights[ok] + 1e-9)) if ok.any() else float("nan")
-    speed = {"us_per_sample": merged.pop("us_per_sample")}
-    return {"metrics": merged, "speed": speed}
+    return merged
 
 
 register(Task(
