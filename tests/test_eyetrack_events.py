@@ -623,3 +623,7 @@ def test_online_onsets_within_6_ms_of_the_coders_onsets(shared_data):
     s = online_scores(rec.x, rec.y, rec.rate, rec.labels["RZ"])
     assert s["delay_median_ms"] <= 6.0 and s["hit_rate_ge2deg"] >= 0.95, s
     assert s["speed_at_onset_plus_4ms_median"] > s["fixation_speed_p99"]  # the coders' onsets are visible
+    from sensekit.eyetrack.bench import _online_run
+
+    (curve,) = _online_run({"data": "irf"}, quick=True)["curves"].values()  # the confirm trade-off, plotted
+    assert curve["t"] == [1, 2, 3, 4] and np.all(np.diff(curve["x"]) > 0) and curve["y"][0] > 5 * curve["y"][-1]
