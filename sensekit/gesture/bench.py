@@ -359,6 +359,7 @@ for _name, _ds in (("kazuhito00", "kazuhito00-hand-keypoints"), ("kinivi", "kini
         units=lambda quick, _ds=_ds: [{"dataset": _ds, "left_out": c} for c in range(4 if _ds.startswith("kinivi")
                                                                                        else 3)],
         run_unit=_loco_run,
+        unit_metrics=("left_out_rejected", "known_accuracy", "known_accuracy_with_rejection"),
     ))
 
 
