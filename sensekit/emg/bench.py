@@ -476,7 +476,8 @@ register(Task(
     name="emg.synth", chain="emg", dataset=None,
     description="simulated 8-ch 1 kHz sEMG, 5 classes, 10 simulated bands: HTD+LDA accuracy against SNR and "
                 "electrode shift (trained without shift), and the cross-session recipe adapted (re-standardised, "
-                "class means self-trained) on one unlabeled repetition per class of the shifted session, beside "
-                "every transfer method of emg.cross-session; mean and worst band",
+                "class means self-trained) on one unlabeled repetition per class of the shifted session, or with "
+                "that repetition's labels (few-shot class means), beside every transfer method of "
+                "emg.cross-session; mean and worst band",
     units=_synth_units, run_unit=_synth_run,
 ))
