@@ -77,7 +77,7 @@ def _unit_table(result: dict) -> list[str]:
     units that have none of them, such as a speed-only unit, are left out)."""
     names = result.get("unit_metrics") or []
     units = [u for u in result.get("unit_results") or [] if any(n in u["metrics"] for n in names)]
-    if not names or not units:
+    if not units:  # also when the task names no unit metrics
         return []
     fields = list(dict.fromkeys(k for u in units for k in (u.get("key") or {})))
     lines = ["Unit by unit:", "", "| " + " | ".join(fields + names) + " |", "|---" * (len(fields) + len(names)) + "|"]

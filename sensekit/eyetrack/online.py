@@ -218,7 +218,7 @@ class OnlineSaccades(Stage):
                         self._in_saccade, self._run, self._peak, self._peak_xy = True, 0, speed, (x, y)
                         self._onset = self._run_start
                         t0, ox, oy = self._onset
-                        lx, ly = self._landing(x, y)
+                        lx, ly = self._landing(x, y, speed)
                         rows.append((ONSET, t0, t - t0, ox, oy, lx, ly))
                 else:
                     self._run = 0
@@ -236,14 +236,15 @@ class OnlineSaccades(Stage):
                         self._t_offset = t1
                 else:  # still moving: update the landing point (none while an offset is being confirmed,
                     self._run = 0  # so that the offset, stamped at its first slow sample, comes last)
-                    lx, ly = predict_landing(self._onset[1:], (x, y), self._peak, peak_xy=self._peak_xy,
-                                             speed=speed, vmax=self.vmax, c=self.c)
+                    lx, ly = self._landing(x, y, speed)
                     rows.append((LANDING, t, 0.0, x, y, lx, ly))
         if not rows:
             return None
         out = np.asarray(rows, dtype=np.float64)
         return Frame._trusted(self.output_info, out, float(out[0, 1]), out[:, 1].copy(), frame.seq)
 
-    def _landing(self, x: float, y: float) -> tuple[float, float]:
-        """Predicted landing point of the saccade in flight, seen at (x, y)."""
-        return predict_landing(self._onset[1:], (x, y), self._peak, vmax=self.vmax, c=self.c)
+    def _landing(self, x: float, y: float, speed: float) -> tuple[float, float]:
+        """Predicted landing point of the saccade in flight, seen at (x, y) moving at ``speed``
+        (at the onset the speed is the peak so far: the main-sequence branch)."""
+        return predict_landing(self._onset[1:], (x, y), self._peak, peak_xy=self._peak_xy, speed=speed,
+                               vmax=self.vmax, c=self.c)
