@@ -424,13 +424,13 @@ def test_online_saccades_are_causal_block_invariant_and_fast_to_detect():
     from sensekit.eyetrack.online import ONSET, OnlineSaccades
     from sensekit.eyetrack.synth import gaze_signal
 
-    x, y, truth = gaze_signal(duration_s=30.0, rate=500.0, rng=21)
+    x, y, truth = gaze_signal(duration_s=60.0, rate=500.0, rng=21)  # (30 s: 61 saccades, the median on a 2 ms step)
     info = StreamInfo("gaze", "gaze", 500.0, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
     data = np.column_stack([x, y])
     assert_block_invariant(OnlineSaccades, info, data)
     stage = OnlineSaccades()
     stage.open(info)
-    assert stage.latency_s == pytest.approx(0.005)
+    assert stage.latency_s == pytest.approx(0.007)  # 2 samples, 3 where the second slows, + half the 2 ms window
     ev = feed(stage, [Frame(info, data, t0=0.0)]).data
     assert (ev[:, 0] == ONSET).sum() > 20 and (ev[ev[:, 0] == ONSET, 2] > 0).all()
     s = online_scores(x, y, 500.0, truth.astype(int))  # the simulator at 500 Hz chose k = 4
@@ -441,9 +441,9 @@ def test_online_saccades_are_causal_block_invariant_and_fast_to_detect():
     from sensekit.eyetrack.online import LANDING, OFFSET, main_sequence_amplitude
 
     codes = ev[:, 0]
-    first = np.flatnonzero(codes == ONSET)[0]
-    following = codes[first + 1:np.flatnonzero(codes == OFFSET)[0]]
-    assert len(following) > 3 and (following == LANDING).all()
+    in_flight = [codes[a + 1:b] for a, b in zip(np.flatnonzero(codes == ONSET), np.flatnonzero(codes == OFFSET),
+                                                 strict=False)]
+    assert all((f == LANDING).all() for f in in_flight) and np.median([len(f) for f in in_flight]) > 3
     assert (np.diff(ev[:, 1]) >= 0).all()  # event times never go back
     assert main_sequence_amplitude(1e4) < 42  # a noise spike at onset does not predict a 96 deg saccade
 
@@ -552,9 +552,43 @@ def test_online_onsets_ignore_spikes_that_jump_out_and_back():
     assert len(without) >= 10 and len(with_rule) == 1 and abs(with_rule[0] - 8.0) < 0.01
 
 
+def test_a_tracker_step_that_slows_at_once_is_not_a_saccade():
+    """Issue 17: a tracker's step (0.6 deg in one sample, 0.3 in the next, then still) is fast on
+    two samples but slows from the first to the second; a saccade accelerates through its first
+    samples. One onset (the saccade's) with the rising-speed rule, two without; a noisy stretch
+    raises the short-term noise level (``burst_tau_s``) so its spikes start no saccade."""
+    from sensekit.eyetrack.online import ONSET, OnlineSaccades
+
+    rate = 500.0
+    rng = np.random.default_rng(2)
+    x = rng.normal(0, 0.01, 3000)
+    x[1000:] += 0.6
+    x[1001:] += 0.3  # the step
+    x[2000:2020] += 0.9 + np.linspace(0, 8, 20)  # an 8 deg saccade over 40 ms
+    x[2020:] += 0.9 + 8
+    info = StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
+    frame = Frame(info, np.column_stack([x, np.zeros_like(x)]), t0=0.0)
+
+    def onsets(x_data, **kw):
+        stage = OnlineSaccades(**kw)
+        stage.open(info)
+        out = feed(stage, [Frame(info, np.column_stack([x_data, np.zeros_like(x_data)]), t0=0.0)]).data
+        return out[out[:, 0] == ONSET, 1]
+
+    assert frame.n == 3000
+    with_rule, without = onsets(x), onsets(x, rising=False)
+    assert len(with_rule) == 1 and abs(with_rule[0] - 4.0) < 0.01 and len(without) == 2
+    rng = np.random.default_rng(2)
+    noisy = rng.normal(0, 0.01, 3000)
+    noisy[1000:1250] += rng.normal(0, 0.12, 250)  # half a second of noisy tracking
+    assert len(onsets(noisy, burst_tau_s=0.05)) == 0 and len(onsets(noisy)) >= 3
+    with pytest.raises(ParameterError, match="burst_tau_s"):
+        OnlineSaccades(burst_tau_s=0.0).open(info)
+
+
 def test_a_third_confirming_sample_trades_a_sample_of_delay_for_fewer_noise_onsets(shared_data):
     """Issue 17: on EyeLink 1000 Hz data (IRF S1) 'confirm=3' takes away most onsets in
-    fixations for one more millisecond; --set reaches the online detector, checked first."""
+    fixations for at most one more millisecond; --set reaches the online detector, checked first."""
     from sensekit.eyetrack.bench import online_scores
     from sensekit.eyetrack.datasets import load_irf
     from sensekit.eyetrack.online import OnlineSaccades
@@ -565,7 +599,7 @@ def test_a_third_confirming_sample_trades_a_sample_of_delay_for_fewer_noise_onse
     two = online_scores(rec.x, rec.y, rec.rate, ref)
     three = online_scores(rec.x, rec.y, rec.rate, ref, confirm=3)
     assert three["false_onsets_per_fixation_min"] < 0.5 * two["false_onsets_per_fixation_min"]
-    assert 0.5 <= three["delay_median_ms"] - two["delay_median_ms"] <= 1.5
+    assert 0 <= three["delay_median_ms"] - two["delay_median_ms"] <= 1.5  # (two: a third where the second slows)
     assert three["hit_rate_ge2deg"] >= 0.95
     # what bounds the delay: 4 ms into a real saccade the eye is no faster than in 1 % of fixation
     assert two["speed_at_onset_plus_4ms_median"] < two["fixation_speed_p99"]
