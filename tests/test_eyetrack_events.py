@@ -409,6 +409,20 @@ def test_bad_gaze_tables_are_one_line(tmp_path, text, message):
     assert len(r.stderr.strip().splitlines()) == 1
 
 
+def test_gaze_beyond_90_degrees_is_loss_with_a_warning(tmp_path):
+    """A misread column (1e308 'deg', or pixels read as degrees) is no gaze: loss, said once."""
+    t = np.arange(1000) / 500.0
+    x = np.zeros_like(t)
+    x[400:450] = 1e308
+    path = _table(tmp_path / "far.csv", t, x, np.zeros_like(t))
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--units", "deg"])
+    assert r.exit_code == 0 and "50 gaze sample(s) lie beyond 90 deg" in r.stderr, r.output
+    assert "RuntimeWarning" not in r.output and "blink" in r.stdout
+    path = _table(tmp_path / "all.csv", t, np.full_like(t, 1e308), np.zeros_like(t))
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--units", "deg"])
+    assert r.exit_code == 2 and "no valid gaze samples" in r.stderr
+
+
 def test_a_backward_clock_jump_counts_every_dropped_sample(tmp_path):
     t = np.r_[np.arange(1000), np.arange(100, 1000)] / 500.0  # the clock jumps back 1.8 s at sample 1000
     x = np.zeros_like(t)

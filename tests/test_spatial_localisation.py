@@ -361,6 +361,12 @@ def test_localise_says_how_many_windows_the_gate_left_empty(tmp_path):
     assert r2.exit_code == 0 and "7 of 7 window(s) gave a direction" in r2.stdout, r2.stdout
     r3 = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6", "--window", "5"])
     assert r3.exit_code == 2 and "longer than the recording" in r3.stderr
+    suggested = r3.stderr.split("use --window ")[1].split()[0]  # the fix it suggests works
+    r3b = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6", "--window", suggested])
+    assert r3b.exit_code == 0, r3b.output
+    short = _scene_wav(tmp_path, 20.0, seconds=0.02)
+    r3c = runner.invoke(app, ["spatial", "localise", str(short), "--array", "respeaker6"])
+    assert r3c.exit_code == 2 and "shorter than one STFT frame" in r3c.stderr and "--window" not in r3c.stderr
     r4 = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6", "--gate-db", "nan"])
     assert r4.exit_code == 2 and "not a finite number" in r4.stderr
 

@@ -131,6 +131,13 @@ def test_head_rotation_moves_the_source_and_bad_input():
     x[5] = np.nan
     with pytest.raises(ParameterError, match="NaN"):
         r.process(Frame(_info(), x, t0=0.0))
+    for renderer in (BinauralRenderer, AmbisonicRenderer):  # a misread file (1e308) would overflow into NaN
+        r = renderer(Scene.static([0.0]))
+        r.open(_info())
+        with pytest.raises(ParameterError, match="120 dB above its full scale: not audio"):
+            r.process(Frame(_info(), np.full((300, 1), 1e308), t0=0.0))
+        r.reset()
+        assert np.isfinite(r.process(Frame(_info(), np.full((300, 1), 1e3), t0=0.0)).data).all()  # loud, still audio
 
 
 def test_room_response_rt60_per_band_and_direct_sound():

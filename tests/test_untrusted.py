@@ -16,7 +16,7 @@ from sensekit.cli import app
 from sensekit.core import Frame, StreamInfo
 from sensekit.core.sinks import AudioFileSink
 from sensekit.core.sinks.safety import PeakLimiter, check_finite
-from sensekit.errors import StreamFormatError
+from sensekit.errors import ParameterError, StreamFormatError
 
 runner = CliRunner()
 
@@ -40,6 +40,7 @@ def noise(tmp_path):
     (["--room", "6x5x3", "--rt60", "nan"], "--rt60 nan is not a finite number"),
     (["--room", "6x5x3", "--rt60", "0.5,0.4"], "--rt60 given 2 times"),
     (["--room", "6x-5x3"], "--room -5 is out of range"),
+    (["--block", "99999999999999999999"], "block must be <= 1048576"),
 ])
 def test_render_numbers_are_checked_before_any_work(tmp_path, noise, args, message):
     out = tmp_path / "out.wav"
@@ -137,6 +138,34 @@ def test_duration_gives_exactly_duration_times_rate_samples(tmp_path, block, dur
     assert r.exit_code == 0, r.output
     with open_recording(out) as rec:
         assert rec.n_samples(next(iter(rec.streams))) == round(duration * rate)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--rate", "1e20"], "rate must be <= 1"),  # it spun for ever generating 1e20 samples a second
+    (["--rate", "1e308"], "rate must be <= 1"),  # an OverflowError traceback
+    (["--channels", "99999999999999999999"], "channels must be <= 4096"),
+])
+def test_capture_numbers_beyond_any_sensor_are_one_line(tmp_path, args, message):
+    r = runner.invoke(app, ["capture", "synth:sine", "-o", str(tmp_path / "x.h5"), "-d", "0.1", *args])
+    assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.output
+
+
+def test_an_infinite_duration_is_no_limit():
+    """'-d inf' (or 1e308) raised OverflowError in round(duration x rate); it means no limit."""
+    from sensekit.core import run
+    from sensekit.core.sources import open_source
+
+    for limit in (float("inf"), 1e308):
+        report = run(open_source("synth:sine?duration_s=0.5&rate=1000"), max_duration_s=limit)
+        assert report.samples_in == 500 and report.stopped_by == "end"
+    with pytest.raises(ParameterError, match="NaN"):
+        run(open_source("synth:sine?duration_s=0.5"), max_duration_s=float("nan"))
+
+
+def test_localise_windows_beyond_a_day_are_one_line(tmp_path, noise):
+    for option in ("--window", "--every"):
+        r = runner.invoke(app, ["spatial", "localise", str(noise), "--array", "headset2", option, "1e308"])
+        assert r.exit_code == 2 and "(a day)" in r.stderr and "Traceback" not in r.output, r.output
 
 
 _STUCK = """

@@ -9,11 +9,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
+from ..errors import ParameterError
 from .frame import Frame, concat_frames
 from .info import StreamInfo
 from .stage import Stage
 
-__all__ = ["run", "feed", "blocks_of", "RunReport", "Sink", "SequenceMonitor"]
+__all__ = ["run", "feed", "blocks_of", "RunReport", "Sink", "SequenceMonitor", "MAX_RUN_S"]
+
+#: A run limit at or over this (a century, in seconds) is no limit.
+MAX_RUN_S = 100 * 365.25 * 86400.0
 
 log = logging.getLogger("sensekit")
 
@@ -150,7 +154,8 @@ def run(
         Stop after this many blocks.
     max_duration_s : float, optional
         Stop after exactly ``round(max_duration_s x rate)`` samples of a regular stream (the
-        last block is cut there), or this many wall-clock seconds of an irregular one.
+        last block is cut there), or this many wall-clock seconds of an irregular one. Infinity
+        (or anything over :data:`MAX_RUN_S`) is no limit.
     stop : threading.Event, optional
         Checked after every block: once set, the run ends cleanly (``stopped_by`` is
         ``"interrupt"``). Signal handlers set it, so that a stop never lands in the
@@ -164,6 +169,10 @@ def run(
         Counts of blocks, samples, drops, gaps; why the run stopped.
     """
     info = info if info is not None else getattr(source, "info", None)
+    if max_duration_s is not None and not max_duration_s < MAX_RUN_S:
+        if max_duration_s != max_duration_s:
+            raise ParameterError("max_duration_s is NaN", "give a number of seconds, or None for no limit")
+        max_duration_s = None  # (infinity, or centuries: no limit; round(inf x rate) would overflow)
     report = RunReport()
     monitor = SequenceMonitor(report)
     opened: list[Sink] = []

@@ -39,6 +39,11 @@ log = logging.getLogger("sensekit")
 LUND_STIMULI = ("img", "dots", "video")
 
 
+#: A gaze further than this from the centre (deg) is no gaze (eyes turn about 55 deg in the head,
+#: a screen subtends less than 180): such samples are data loss.
+MAX_GAZE_DEG = 90.0
+
+
 @dataclasses.dataclass
 class GazeRecording:
     """A gaze recording in degrees.
@@ -65,6 +70,20 @@ class GazeRecording:
     screen: Screen | None = None
     labels: dict = dataclasses.field(default_factory=dict)
     name: str = "gaze"
+
+    def __post_init__(self) -> None:
+        x, y = np.asarray(self.x, dtype=np.float64), np.asarray(self.y, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            beyond = ~(np.abs(x) <= MAX_GAZE_DEG) | ~(np.abs(y) <= MAX_GAZE_DEG)
+        beyond &= ~(np.isnan(x) | np.isnan(y))  # NaN already means loss
+        if beyond.any():
+            largest = float(np.max(np.maximum(np.abs(x[beyond]), np.abs(y[beyond]))))
+            log.warning("%s: %d gaze sample(s) lie beyond %g deg from the centre (largest %.3g): not a gaze, treated "
+                        "as data loss; check the units (--units) and the screen geometry", self.name,
+                        int(beyond.sum()), MAX_GAZE_DEG, largest)
+            x, y = x.copy(), y.copy()
+            x[beyond] = y[beyond] = np.nan
+        self.x, self.y = x, y
 
     def __len__(self) -> int:
         return int(self.t.size)

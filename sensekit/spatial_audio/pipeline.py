@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 
 import numpy as np
@@ -21,6 +22,9 @@ from ..errors import ParameterError, StreamFormatError
 from .doa import ESTIMATORS
 
 __all__ = ["LocalisePipeline", "RenderPipeline", "STFT_WINDOWS", "LocaliseSummary", "parse_az_range", "AZ_RANGES"]
+
+#: The longest localisation window or interval (s): a day; more is a typo, not a recording.
+MAX_WINDOW_S = 86400.0
 
 log = logging.getLogger("sensekit")
 
@@ -129,10 +133,12 @@ class LocalisePipeline:
             raise ParameterError(f"unknown localisation method {self.method!r}", f"use one of {', '.join(ESTIMATORS)}")
         if not isinstance(self.sources, int) or not 1 <= self.sources <= 8:
             raise ParameterError(f"sources must be 1..8, got {self.sources!r}")
-        if self.window_s is not None and not (np.isfinite(self.window_s) and self.window_s > 0):
-            raise ParameterError(f"window must be a positive number of seconds, got {self.window_s!r}")
-        if self.every_s is not None and not (np.isfinite(self.every_s) and self.every_s >= 0):
-            raise ParameterError(f"every must be a number of seconds >= 0, got {self.every_s!r}")
+        if self.window_s is not None and not (np.isfinite(self.window_s) and 0 < self.window_s <= MAX_WINDOW_S):
+            raise ParameterError(f"window must be a positive number of seconds up to {MAX_WINDOW_S:g} (a day), "
+                                 f"got {self.window_s!r}")
+        if self.every_s is not None and not (np.isfinite(self.every_s) and 0 <= self.every_s <= MAX_WINDOW_S):
+            raise ParameterError(f"every must be a number of seconds from 0 to {MAX_WINDOW_S:g} (a day), "
+                                 f"got {self.every_s!r}")
         if self.gate_db is not None and not np.isfinite(self.gate_db):
             raise ParameterError(f"gate must be a finite number of dB, got {self.gate_db!r}")
 
@@ -167,10 +173,15 @@ class LocalisePipeline:
             per = max((n_samples - nfft) // hop + 1, 1)
         else:
             per = max(int(round(self.window_s * info.rate / hop)), 1)
+            if n_samples is not None and n_samples < nfft:
+                raise ParameterError(f"the recording ({n_samples / info.rate:.3g} s) is shorter than one STFT frame "
+                                     f"({nfft} samples, {nfft / info.rate:.3g} s at {info.rate:g} Hz): no estimate "
+                                     "could be made", f"record at least {nfft / info.rate:.2g} s")
             if n_samples is not None and n_samples < nfft + (per - 1) * hop:
+                longest = math.floor(((n_samples - nfft) // hop + 1) * hop / info.rate * 100) / 100  # (rounded down)
                 raise ParameterError(f"--window {self.window_s:g} s is longer than the recording "
-                                     f"({n_samples / info.rate:.3g} s): no estimate could be made",
-                                     f"use --window {max(n_samples / info.rate / 2, 0.01):.2g} or less")
+                                     f"({n_samples / info.rate:.3g} s) allows with {nfft}-sample STFT frames: no "
+                                     "estimate could be made", f"use --window {longest:g} or less")
         mics = info.shape[0]
         self._warn_if_linear(info, stages)
         if self.method in ("music", "normmusic") and self.sources >= mics:

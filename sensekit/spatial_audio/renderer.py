@@ -31,6 +31,10 @@ from .scene import Scene
 
 __all__ = ["BinauralRenderer", "BlockRenderer", "partitions"]
 
+#: An input sample this far over its stream's full scale is not audio but a broken or misread
+#: file (it would overflow the FFTs into NaN); refused by name.
+NOT_AUDIO_DB_OVER_FULL_SCALE = 120
+
 
 def partitions(ir: np.ndarray, block: int) -> np.ndarray:
     """Spectra (..., P, block + 1) of ``ir`` (..., N) cut into P partitions of ``block``
@@ -41,6 +45,14 @@ def partitions(ir: np.ndarray, block: int) -> np.ndarray:
     padded[..., :n] = ir
     parts = padded.reshape(*ir.shape[:-1], p, block)
     return np.fft.rfft(parts, 2 * block, axis=-1)
+
+
+def _not_audio_above(info: StreamInfo) -> float:
+    """The sample magnitude over which a stream is not audio (:data:`NOT_AUDIO_DB_OVER_FULL_SCALE`
+    over its full scale: the meta's ``full_scale``, else 1 for floats, the type's largest integer)."""
+    full_scale = info.meta.get("full_scale") or (1.0 if np.dtype(info.dtype).kind == "f" else
+                                                float(np.iinfo(np.dtype(info.dtype)).max))
+    return float(full_scale) * 10 ** (NOT_AUDIO_DB_OVER_FULL_SCALE / 20)
 
 
 class BlockRenderer(Stage):
@@ -58,7 +70,7 @@ class BlockRenderer(Stage):
         ``self._fade`` (the cross-fade ramp over a block), and returns
         ``self.hrtf`` (the spherical head when None) at the stream's rate."""
         check_stream(info, type(self).__name__, regular=True, ndim=1, dtype_kinds="fiu")
-        check_scalar(self.block, "block", kind=int, min_value=16)
+        check_scalar(self.block, "block", kind=int, min_value=16, max_value=1 << 20)
         chans = self.scene.channels
         bad = [c for c in chans if not 0 <= c < info.shape[0]]
         if bad:
@@ -89,6 +101,11 @@ class BlockRenderer(Stage):
         if not np.isfinite(x).all():
             raise ParameterError(f"stream {self.input_info.name!r} has NaN or inf samples at t = {frame.t0:.3f} s; "
                                  "the renderer will not turn them into noise", "clean the input (or replace NaN by 0)")
+        peak = float(np.abs(x).max())
+        if peak > _not_audio_above(self.input_info):
+            raise ParameterError(f"stream {self.input_info.name!r} reaches {peak:.3g} at t = {frame.t0:.3f} s, "
+                                 f"over {NOT_AUDIO_DB_OVER_FULL_SCALE} dB above its full scale: not audio",
+                                 "check the file's format and scaling (float audio lies within about +-1)")
         return self._run(x, frame.seq)
 
     def _flush(self) -> Frame | None:

@@ -16,6 +16,9 @@ from .base import Source
 
 __all__ = ["SynthSource", "synth_source"]
 
+#: The simulator's limits: faster or wider than any sensor (a typo like 1e20 Hz would spin forever).
+MAX_SYNTH_RATE, MAX_SYNTH_CHANNELS = 10e6, 4096
+
 
 class SynthSource(Source):
     """Sine waves or Gaussian noise, generated block by block (deterministic for a seed).
@@ -47,11 +50,11 @@ class SynthSource(Source):
                  duration_s: float | None = 10.0, freq_hz: float = 10.0, amplitude: float = 1.0,
                  kind: str = "signal", unit: str = "", seed: int = 0, realtime: bool = False) -> None:
         check_option(signal, "signal", ("sine", "noise"))
-        check_scalar(rate, "rate", min_value=0, include_min=False)
-        check_scalar(channels, "channels", kind=int, min_value=1)
+        check_scalar(rate, "rate", min_value=0, include_min=False, max_value=MAX_SYNTH_RATE)
+        check_scalar(channels, "channels", kind=int, min_value=1, max_value=MAX_SYNTH_CHANNELS)
         check_scalar(block_size, "block_size", kind=int, min_value=1)
         if duration_s is not None:
-            check_scalar(duration_s, "duration_s", min_value=0)
+            check_scalar(duration_s, "duration_s", min_value=0, max_value=1e9)
         self.signal, self.rate, self.block_size = signal, float(rate), block_size
         self.duration_s, self.freq_hz, self.amplitude, self.seed = duration_s, freq_hz, amplitude, seed
         self.realtime = realtime
