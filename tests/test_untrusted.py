@@ -150,6 +150,21 @@ def test_capture_numbers_beyond_any_sensor_are_one_line(tmp_path, args, message)
     assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.output
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--notch", "inf"], "--notch inf is not a finite number"),  # (--hold inf: an OverflowError traceback before)
+    (["--notch", "nan"], "--notch nan is not a finite number"),  # ValueError traceback before
+    (["--hold", "1e20"], "--hold"),  # waited for ever
+    (["--reps", "99999999999999999999"], "--reps"),  # prompted for ever
+    (["--increment-ms", "1e308"], "--increment-ms"),  # OverflowError in numpy's as_strided
+])
+def test_calibration_numbers_are_finite_and_bounded_before_any_prompt(tmp_path, args, message):
+    """Every float option of every command is finite (a wrapper on each command), and the
+    session's lengths have a ceiling: checked before the session starts."""
+    r = runner.invoke(app, ["calibrate", "emg", "synth:emg", "-o", str(tmp_path / "b.json"), *args])
+    assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output, r.output
+    assert not (tmp_path / "b.json").exists()
+
+
 def test_an_infinite_duration_is_no_limit():
     """'-d inf' (or 1e308) raised OverflowError in round(duration x rate); it means no limit."""
     from sensekit.core import run

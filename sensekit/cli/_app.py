@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import math
 import signal
@@ -85,10 +87,43 @@ def checked_numbers(option: str, values, *, low: float | None = None, high: floa
     return values
 
 
+def finite_numbers(fn):
+    """``fn`` (a command) with every float argument checked finite before it runs: one line naming
+    the option (``--hold inf`` overflowed into a traceback, ``--notch nan`` into another; typer's
+    ``min=``/``max=`` let NaN through, and infinity past ``min=``)."""
+    names = {}
+    for name, p in inspect.signature(fn).parameters.items():
+        decls = getattr(p.default, "param_decls", None) or ()
+        names[name] = next((d for d in decls if d.startswith("--")), "--" + name.replace("_", "-"))
+
+    @functools.wraps(fn)
+    def checked(**kwargs):
+        for name, value in kwargs.items():
+            for v in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(v, float) and not math.isfinite(v):
+                    fail(f"{names.get(name, name)} {v} is not a finite number")
+        return fn(**kwargs)
+
+    return checked
+
+
+class SensekitTyper(typer.Typer):
+    """A Typer app whose commands refuse non-finite numbers (:func:`finite_numbers`)."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorate(fn):
+            register(finite_numbers(fn))
+            return fn
+
+        return decorate
+
+
 def new_app(help: str) -> typer.Typer:
     """A Typer app with sensekit's error handling and no pretty tracebacks."""
-    return typer.Typer(help=help, cls=SensekitGroup, no_args_is_help=True, pretty_exceptions_enable=False,
-                       add_completion=False, rich_markup_mode="rich")
+    return SensekitTyper(help=help, cls=SensekitGroup, no_args_is_help=True, pretty_exceptions_enable=False,
+                         add_completion=False, rich_markup_mode="rich")
 
 
 def setup_logging(verbose: int) -> None:

@@ -36,7 +36,7 @@ def run_(
     executor: str = typer.Option("local", "--executor", help="local, or dask://HOST:PORT for a Dask cluster."),
     worker_timeout: float = typer.Option(60.0, "--worker-timeout", min=1, help="Dask: give up after this many seconds "
                                          "without a connected worker (finished units are kept)."),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Local worker processes (default: all cores)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, max=256, help="Local worker processes (default: all cores)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute units even if a cached result exists."),
 ) -> None:
     """Run benchmark tasks; finished units are cached so an interrupted run resumes."""

@@ -63,7 +63,8 @@ def export_emg(
     calibration: Path = typer.Option(..., "--calibration", "-c", help="Calibration file from 'sensekit calibrate emg'."),
     fmt: Format = _FORMAT,
     output: Path = _OUTPUT,
-    golden: int = typer.Option(0, "--golden", min=0, help="Write golden vectors: this many seconds of input in random blocks."),
+    golden: int = typer.Option(0, "--golden", min=0, max=3600,
+                               help="Write golden vectors: this many seconds of input in random blocks."),
     name: str = typer.Option("sensekit_emg", "--name", help="Base name of the C files."),
     check: bool = typer.Option(True, "--check/--no-check", help="Compile the C with cc and run it on the golden vectors."),
 ) -> None:
@@ -171,7 +172,8 @@ def export_gesture(
     calibration: Path = typer.Option(..., "--calibration", "-c", help="Static-gesture calibration (JSON)."),
     fmt: Format = _FORMAT,
     output: Path = _OUTPUT,
-    golden: int = typer.Option(0, "--golden", min=0, help="Write this many golden frames (random hands) and check the C."),
+    golden: int = typer.Option(0, "--golden", min=0, max=100000,
+                               help="Write this many golden frames (random hands) and check the C."),
     name: str = typer.Option("sensekit_gesture", "--name", help="Base name of the C files."),
 ) -> None:
     """Export a static-gesture classifier: landmark normalisation, features, decoder, rejection."""

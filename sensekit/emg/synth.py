@@ -21,6 +21,7 @@ Units are arbitrary ("au"); the active level is about 1.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -60,9 +61,9 @@ class EMGSimulator:
     def __init__(self, n_channels: int = 8, n_classes: int = 5, *, rate: float = 1000.0, snr_db: float = 20.0,
                  mains_hz: float = 50.0, mains_amplitude: float = 0.0, electrode_shift: float = 0.0,
                  fatigue: float = 0.0, seed: int = 0) -> None:
-        check_scalar(n_channels, "n_channels", kind=int, min_value=1)
-        check_scalar(n_classes, "n_classes", kind=int, min_value=2)
-        check_scalar(rate, "rate", min_value=100)
+        check_scalar(n_channels, "n_channels", kind=int, min_value=1, max_value=1024)  # (HD-EMG grids: 64-256)
+        check_scalar(n_classes, "n_classes", kind=int, min_value=2, max_value=1000)
+        check_scalar(rate, "rate", min_value=100, max_value=100e3)
         check_scalar(fatigue, "fatigue", min_value=0, max_value=1)
         self.n_channels, self.n_classes, self.rate = n_channels, n_classes, float(rate)
         self.snr_db, self.mains_hz, self.mains_amplitude = snr_db, mains_hz, mains_amplitude
@@ -142,6 +143,10 @@ class EMGSynthSource(Source):
                  realtime: bool = False) -> None:
         self.sim = EMGSimulator(channels, classes, rate=rate, snr_db=snr_db, mains_amplitude=mains_amplitude,
                                 electrode_shift=electrode_shift, fatigue=fatigue, seed=seed)
+        check_scalar(hold_s, "hold_s", min_value=0, include_min=False, max_value=3600)
+        check_scalar(block_size, "block_size", kind=int, min_value=1, max_value=1 << 20)
+        if duration_s is not None and duration_s != math.inf:
+            check_scalar(duration_s, "duration_s", min_value=0, max_value=1e9)
         self.info = self.sim.info
         self.hold_s, self.duration_s, self.block_size, self.realtime = hold_s, duration_s, block_size, realtime
         self.description = "synth:emg"
