@@ -205,6 +205,21 @@ def test_array_calibration_recovers_channel_errors_and_positions(tmp_path):
                         refine_positions=True)
 
 
+def test_cli_sweep_is_the_calibration_sweep_and_keeps_existing_files(tmp_path):
+    import soundfile as sf
+
+    out = tmp_path / "sweep.wav"
+    r = runner.invoke(app, ["spatial", "sweep", str(out), "--rate", "16000", "--seconds", "1", "--level-db", "-12"])
+    assert r.exit_code == 0, r.output
+    x, rate = sf.read(str(out))
+    expected = exponential_sweep(16000, 1.0) * 10 ** (-12 / 20)
+    assert rate == 16000 and np.allclose(x[8000:8000 + len(expected)], expected, atol=1e-4)  # (16-bit PCM)
+    again = runner.invoke(app, ["spatial", "sweep", str(out), "--seconds", "2"])
+    assert again.exit_code == 2 and "--overwrite" in again.stderr and sf.info(str(out)).duration == 2.0
+    bad = runner.invoke(app, ["spatial", "sweep", str(tmp_path / "sweep.xyz")])
+    assert bad.exit_code == 2 and "not an audio format" in bad.stderr and not (tmp_path / "sweep.xyz").exists()
+
+
 def test_cli_calibrate_array_and_localise(tmp_path):
     import soundfile as sf
 

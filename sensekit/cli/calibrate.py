@@ -433,7 +433,7 @@ def calibrate_array_cmd(
                                         "in degrees (array frame; repeat per recording)."),
     array: str | None = typer.Option(None, "--array", help="Geometry (preset or .json) if the recording has none."),
     output: Path = typer.Option(..., "-o", "--output", help="Calibration file to write (.json)."),
-    seconds: float = typer.Option(2.0, "--seconds", min=0.2, help="Sweep length (s), as written by 'spatial sweep'."),
+    seconds: float = typer.Option(2.0, "--seconds", min=0.2, max=600, help="Sweep length (s), as written by 'spatial sweep'."),
     f1: float = typer.Option(50.0, "--f1", help="Sweep start (Hz)."),
     f2: float | None = typer.Option(None, "--f2", help="Sweep end (Hz; default 0.45 x rate)."),
     play: bool = typer.Option(False, "--play", help="Play the sweep on this machine's audio output while recording."),

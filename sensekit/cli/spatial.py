@@ -90,22 +90,38 @@ def encode(
 @app.command("sweep")
 def sweep(
     output: Path = typer.Argument(..., help="WAV file to write."),
-    rate: int = typer.Option(48000, "--rate", min=8000, help="Sampling rate (Hz)."),
-    seconds: float = typer.Option(2.0, "--seconds", min=0.2, help="Sweep length (s)."),
+    rate: int = typer.Option(48000, "--rate", min=8000, max=768000, help="Sampling rate (Hz)."),
+    seconds: float = typer.Option(2.0, "--seconds", min=0.2, max=600, help="Sweep length (s)."),
     f1: float = typer.Option(50.0, "--f1", min=1, help="Start frequency (Hz)."),
     f2: float | None = typer.Option(None, "--f2", help="End frequency (Hz; default 0.45 × rate)."),
-    level_db: float = typer.Option(-6.0, "--level-db", max=0, help="Peak level (dBFS)."),
+    level_db: float = typer.Option(-6.0, "--level-db", min=-120, max=0, help="Peak level (dBFS)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing file."),
 ) -> None:
     """Write the exponential sine sweep that 'sensekit calibrate array' expects (play it
     from a known direction while the array records)."""
     import soundfile as sf
 
+    from ..core.atomic import atomic_output
     from ..spatial_audio.calibrate import exponential_sweep
 
+    if output.exists() and not overwrite:
+        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
     x = exponential_sweep(rate, seconds, f1, f2) * 10 ** (level_db / 20)
     pad = np.zeros(int(0.5 * rate))
-    sf.write(str(output), np.r_[pad, x, pad].astype(np.float32), rate)
+    with atomic_output(output) as tmp:
+        sf.write(str(tmp), np.r_[pad, x, pad].astype(np.float32), rate, format=_audio_format(output))
     out.print(f"{seconds:g} s sweep {f1:g}..{f2 or 0.45 * rate:g} Hz at {rate} Hz written to {output}", highlight=False)
+
+
+def _audio_format(path: Path) -> str:
+    """The soundfile format of an output named ``path`` (WAV, FLAC, OGG...); one line if none."""
+    import soundfile as sf
+
+    fmt = path.suffix.lstrip(".").upper()
+    if fmt not in sf.available_formats():
+        fail(f"{path.name}: {path.suffix or 'no extension'} is not an audio format soundfile writes; name the "
+             "output .wav or .flac")
+    return fmt
 
 
 GATE_DB_OPTION = typer.Option(6.0, "--gate-db", help="Activity gate: frames less than this above the noise floor "
