@@ -527,6 +527,7 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
 def _online_run(key: dict, quick: bool) -> dict:
     from ..datasets import dataset_dir
     from .datasets import load_irf, load_lund2013, lund2013_files
+    from .online import OnlineSaccades
     from .synth import gaze_signal
 
     source = key["data"]
@@ -555,7 +556,8 @@ def _online_run(key: dict, quick: bool) -> dict:
     speed = {"us_per_sample": merged.pop("us_per_sample")}
     out = {"metrics": merged, "speed": speed}
     if coder and not settings and not source.startswith("sim"):  # the trade-off the user sets
-        points = [_online_merged(runs, {"confirm": c}) for c in ONLINE_CONFIRM_SWEEP]
+        default = OnlineSaccades.default_confirm(runs[0][2])  # the unit's own scores are this point of the curve
+        points = [merged if c == default else _online_merged(runs, {"confirm": c}) for c in ONLINE_CONFIRM_SWEEP]
         out["curves"] = {f"confirm 1-4, {source}": {
             "x": [p["delay_median_ms"] for p in points], "y": [p["false_onsets_per_fixation_min"] for p in points],
             "t": list(ONLINE_CONFIRM_SWEEP), "xlabel": "median onset delay after the coder's (ms)",

@@ -164,7 +164,7 @@ class OnlineSaccades(Stage):
             check_scalar(self.confirm, "confirm", min_value=1, max_value=20)
             if self.confirm != int(self.confirm):
                 raise ParameterError(f"confirm must be a whole number of samples, got {self.confirm!r}")
-        self._confirm = int(self.confirm) if self.confirm is not None else (2 if self._rate >= 400 else 1)
+        self._confirm = int(self.confirm) if self.confirm is not None else self.default_confirm(self._rate)
         self._alpha = 1.0 - math.exp(-1.0 / (self.noise_tau_s * self._rate))
         self._lag = max(int(round(self.speed_window_s * self._rate)), 1)
         # the short-term noise level's update rate (0: not followed)
@@ -174,6 +174,11 @@ class OnlineSaccades(Stage):
                                                                                       "blink_start": BLINK_START,
                                                                                       "blink_end": BLINK_END,
                                                                                       "landing": LANDING}})
+
+    @staticmethod
+    def default_confirm(rate: float) -> int:
+        """Confirming samples when ``confirm`` is None: 2 at >= 400 Hz, 1 below."""
+        return 2 if rate >= 400 else 1
 
     @property
     def latency_s(self) -> float:
