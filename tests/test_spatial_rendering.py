@@ -112,6 +112,15 @@ def test_moving_source_matches_block_switched_reference_and_has_no_clicks():
     assert click_energy(out.data) < 0.6 * click_energy(y_hard)
 
 
+def test_a_scene_key_the_format_lacks_is_named(caplog):
+    """A typo ("gain" on a source, "listner") was ignored without a word."""
+    doc = {"sources": [{"keyframes": [[0, 30, 0, 1]], "gain": 2.0}], "listner": {"keyframes": [[0, 90, 0, 0]]}}
+    with caplog.at_level("WARNING", logger="sensekit"):
+        scene = Scene.from_dict(doc)
+    assert "unknown key(s) 'gain'" in caplog.text and "unknown key(s) 'listner'" in caplog.text
+    assert scene.listener is None and len(scene.sources) == 1
+
+
 def test_head_rotation_moves_the_source_and_bad_input():
     scene = Scene.from_dict({"sources": [{"keyframes": [[0, 90, 0, 1]]}],
                              "listener": {"keyframes": [[0, 90, 0, 0]]}})  # head turned to face the source
@@ -119,6 +128,13 @@ def test_head_rotation_moves_the_source_and_bad_input():
     assert az[0] == pytest.approx(0.0, abs=1e-6) or az[0] == pytest.approx(360.0, abs=1e-6)
     with pytest.raises(ParameterError, match="keyframes must be"):
         Scene.from_dict({"sources": [{"keyframes": [[0, 1]]}]})
+    for bad, message in (({"sources": [{"keyframes": [[0, 30, 0, 1e308]]}]}, "<= 1000 m"),
+                         ({"sources": [{"keyframes": [[0, 1e308, 0, 1]]}]}, "azimuth beyond"),
+                         ({"sources": [{"keyframes": [[0, 0, 0, 1]]}], "listener": {"keyframes": [[1, 0, 0, 0],
+                                                                                             [0, 0, 0, 0]]}},
+                          "listener: keyframe times must increase")):
+        with pytest.raises(ParameterError, match=message):
+            Scene.from_dict(bad)
     with pytest.raises(StreamFormatError, match="plays input channel 1"):
         BinauralRenderer(Scene.static([0.0, 90.0])).open(_info(1))
     negative = Scene.from_dict({"sources": [{"channel": -1, "keyframes": [[0, 30, 0, 1]]}]})

@@ -14,11 +14,18 @@ from the front, 90° = left); yaw turns the head to the left.
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import numpy as np
 
 from ..errors import ParameterError
 from .arrays import unit_vector
+
+log = logging.getLogger(__name__)
+
+#: The farthest source (m; as ``--distance``) and the largest azimuth (deg: unwrapped turns of a
+#: spinning source, but no typo like 1e308) a scene file may give.
+MAX_DISTANCE_M, MAX_AZIMUTH_DEG = 1000.0, 1e6
 
 __all__ = ["Scene", "SourceTrack", "head_rotation", "HeadTracker", "quaternion_to_ypr"]
 
@@ -87,10 +94,12 @@ class Scene:
         src = doc.get("sources") if sources else []
         if sources and (not isinstance(src, list) or not src):
             raise ParameterError("scene needs a non-empty 'sources' list")
+        _warn_unknown(doc, ("sources", "listener"), "the scene")
         tracks = []
         for i, s in enumerate(src):
             if not isinstance(s, dict):
                 raise ParameterError(f"scene source {i} is not an object with keyframes")
+            _warn_unknown(s, ("name", "channel", "keyframes"), f"scene source {i}")
             try:
                 kf = np.asarray(s.get("keyframes", []), dtype=float)
                 channel = int(s.get("channel", i))
@@ -104,8 +113,10 @@ class Scene:
                 raise ParameterError(f"scene source {i}: keyframe times must increase")
             if not np.isfinite(kf).all() or (np.abs(kf[:, 2]) > 90).any():
                 raise ParameterError(f"scene source {i}: keyframes must be finite, elevations within -90..90 deg")
-            if (kf[:, 3] <= 0).any():
-                raise ParameterError(f"scene source {i}: distance must be > 0 m")
+            if (kf[:, 3] <= 0).any() or (kf[:, 3] > MAX_DISTANCE_M).any():
+                raise ParameterError(f"scene source {i}: distance must be > 0 and <= {MAX_DISTANCE_M:g} m")
+            if (np.abs(kf[:, 1]) > MAX_AZIMUTH_DEG).any():
+                raise ParameterError(f"scene source {i}: azimuth beyond +-{MAX_AZIMUTH_DEG:g} deg")
             tracks.append(SourceTrack(str(s.get("name", f"source{i}")), channel, kf))
         lis = doc.get("listener", {}).get("keyframes") if isinstance(doc.get("listener"), dict) else None
         lk = None
@@ -114,8 +125,11 @@ class Scene:
                 lk = np.asarray(lis, dtype=float)
             except (TypeError, ValueError):
                 lk = np.zeros((0, 0))
-            if lk.ndim != 2 or lk.shape[1] != 4 or not np.isfinite(lk).all():
+            if lk.ndim != 2 or lk.shape[1] != 4 or not np.isfinite(lk).all() or len(lk) > 1_000_000:
                 raise ParameterError("scene listener keyframes must be [[t, yaw, pitch, roll], ...]")
+            if (np.diff(lk[:, 0]) < 0).any():
+                raise ParameterError("scene listener: keyframe times must increase")
+            _warn_unknown(doc["listener"], ("keyframes",), "the scene's listener")
         return cls(tracks, lk)
 
     @classmethod
@@ -227,3 +241,12 @@ class HeadTracker:
 
     def close(self) -> None:
         self.source.close()
+
+
+def _warn_unknown(obj: dict, known: tuple[str, ...], where: str) -> None:
+    """A key the scene format does not have is ignored, with a warning (a typo such as
+    "distance" for "keyframes" would otherwise go unseen)."""
+    unknown = [str(k) for k in obj if k not in known]
+    if unknown:
+        log.warning("%s: unknown key(s) %s ignored (known: %s)", where, ", ".join(repr(k) for k in unknown[:5]),
+                    ", ".join(known))
