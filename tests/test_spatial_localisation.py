@@ -4,6 +4,7 @@ array calibration, LOCATA loader and the CLI."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -52,6 +53,14 @@ def test_array_geometry_checks_and_presets(tmp_path):
         assert g.n_mics == len(g.channels) and g.aperture > 0.05
     with pytest.raises(ParameterError, match="mic1 and mic2 coincide"):
         ArrayGeometry(((0, 0, 0), (0.05, 0, 0), (0.05, 0, 0)))
+    square = [[0, 0, 0], [0.045, 0, 0], [0, 0.045, 0], [0.045, 0.045, 0]]
+    for doc, message in (({"positions": [[0, 0, 0], [450, 0, 0]]}, "lies 450 m from the origin, over 100 m"),
+                         ({"positions": [[i * 0.01, 0, 0] for i in range(2000)]}, "2 <= M <= 1024"),  # (MemoryError)
+                         ({"positions": "abc"}, "must be numbers"),  # (ValueError traceback)
+                         ({"positions": square, "unit": "mm"}, "unknown key(s) 'unit'"),  # (ignored: a wrong array)
+                         ([[0, 0, 0], [0.045, 0, 0]], "is a JSON object, not a list")):
+        with pytest.raises(ParameterError, match=re.escape(message)):
+            ArrayGeometry.from_dict(doc)
     with pytest.raises(StreamFormatError, match="6 microphones but the stream has 4"):
         GEOM.check_stream(4, "test")
     path = tmp_path / "a.json"

@@ -15,6 +15,7 @@ import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from ..errors import SensekitError
@@ -47,7 +48,7 @@ class OutputInterrupted(SensekitError):
 
 def fail(message: str, code: int = 2) -> None:
     """Print one error line on stderr and exit with ``code``."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # ("[[x, y, z]" is text)
     raise typer.Exit(code)
 
 

@@ -23,6 +23,10 @@ import numpy as np
 
 from ..errors import ParameterError, StreamFormatError
 
+#: A geometry's limits: microphones (the largest research arrays have a few hundred) and the
+#: farthest one from the origin (m; beyond it is a unit mistake, millimetres given as metres).
+MAX_MICS, MAX_ARRAY_M = 1024, 100.0
+
 __all__ = ["ArrayGeometry", "PRESETS", "array_preset", "load_array", "array_from_meta", "circular_array",
            "linear_array", "SPEED_OF_SOUND"]
 
@@ -56,12 +60,18 @@ class ArrayGeometry:
     directivity: str = "omni"
 
     def __post_init__(self) -> None:
-        p = np.asarray(self.positions, dtype=np.float64)
-        if p.ndim != 2 or p.shape[1] != 3 or p.shape[0] < 2:
-            raise ParameterError(f"array {self.name!r}: positions must be (M >= 2, 3) metres, got shape {p.shape}",
-                                 "give one [x, y, z] per microphone")
+        try:
+            p = np.asarray(self.positions, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ParameterError(f"array {self.name!r}: positions must be numbers [[x, y, z], ...] in metres") from None
+        if p.ndim != 2 or p.shape[1] != 3 or not 2 <= p.shape[0] <= MAX_MICS:
+            raise ParameterError(f"array {self.name!r}: positions must be (M, 3) metres with 2 <= M <= {MAX_MICS}, got "
+                                 f"shape {p.shape}", "give one [x, y, z] per microphone")
         if not np.isfinite(p).all():
             raise ParameterError(f"array {self.name!r}: positions contain NaN or inf")
+        if np.abs(p).max() > MAX_ARRAY_M:
+            raise ParameterError(f"array {self.name!r}: a microphone lies {np.abs(p).max():.3g} m from the origin, over "
+                                 f"{MAX_ARRAY_M:g} m", "positions are in metres (45 mm is 0.045)")
         object.__setattr__(self, "positions", tuple(map(tuple, p.tolist())))
         names = tuple(self.channels) or tuple(f"mic{i}" for i in range(len(p)))
         if len(names) != len(p):
@@ -136,6 +146,13 @@ class ArrayGeometry:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> ArrayGeometry:
+        if not isinstance(d, Mapping):
+            raise ParameterError("array geometry is a JSON object, not a " + type(d).__name__,
+                                 "write {\"name\": ..., \"positions\": [[x, y, z], ...]} in metres")
+        unknown = [str(k) for k in d if k not in ("name", "positions", "channels", "baffle", "directivity")]
+        if unknown:
+            raise ParameterError(f"array geometry has unknown key(s) {', '.join(map(repr, unknown[:5]))}",
+                                 "its keys are name, positions (metres), channels, baffle, directivity")
         try:
             return cls(tuple(map(tuple, d["positions"])), str(d.get("name", "array")), tuple(d.get("channels", ())),
                        str(d.get("baffle", "open")), str(d.get("directivity", "omni")))
