@@ -165,6 +165,21 @@ def test_calibration_numbers_are_finite_and_bounded_before_any_prompt(tmp_path, 
     assert not (tmp_path / "b.json").exists()
 
 
+def test_outputs_go_into_new_folders_and_names_are_text(tmp_path):
+    """'spatial sweep new/x.wav' and 'convert ... new/x.csv' were tracebacks where 'export' and
+    'calibrate' made the folder; a file named with Rich markup ('[/red]') crashed a print."""
+    r = runner.invoke(app, ["spatial", "sweep", str(tmp_path / "new" / "deeper" / "x.wav")])
+    assert r.exit_code == 0 and (tmp_path / "new" / "deeper" / "x.wav").exists(), r.output
+    odd = tmp_path / "take[/red].h5"
+    r = runner.invoke(app, ["capture", "synth:sine", "-o", str(odd), "-d", "0.1"])
+    assert r.exit_code == 0 and odd.exists() and "[/red]" in r.output, r.output
+    r = runner.invoke(app, ["convert", str(odd), str(tmp_path / "csv" / "take.csv")])
+    assert r.exit_code == 0 and (tmp_path / "csv" / "take.csv").exists(), r.output
+    (tmp_path / "file").write_text("")
+    r = runner.invoke(app, ["spatial", "sweep", str(tmp_path / "file" / "x.wav")])
+    assert r.exit_code == 2 and "cannot create the folder" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
 def test_an_infinite_duration_is_no_limit():
     """'-d inf' (or 1e308) raised OverflowError in round(duration x rate); it means no limit."""
     from sensekit.core import run

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from rich.table import Table
+from rich.text import Text
 
 from ..core.atomic import atomic_output
 from .runner import BenchRun
@@ -45,11 +46,11 @@ def tables(run: BenchRun) -> list[Table]:
         for k in _SPEED_KEYS:
             t.add_column(k.replace("_", " "), justify="right", min_width=6)
         for r in results:
-            t.add_row(r["task"], "[bold]sensekit[/]", *[_fmt(r["metrics"].get(m)) for m in metric_names],
+            t.add_row(r["task"], Text("sensekit", style="bold"), *[_fmt(r["metrics"].get(m)) for m in metric_names],
                       *[_fmt(r["speed"].get(k)) for k in _SPEED_KEYS])
             for peer, p in r["peers"].items():
                 if "skipped" in p:
-                    t.add_row("", peer, f"[yellow]skipped: {p['skipped']}[/]", *[""] * (len(metric_names) + 3))
+                    t.add_row("", peer, Text(f"skipped: {p['skipped']}", style="yellow"), *[""] * (len(metric_names) + 3))
                 else:
                     t.add_row("", peer, *[_fmt(p.get(m)) for m in metric_names], *[_fmt(p.get(k)) for k in _SPEED_KEYS])
         out.append(t)

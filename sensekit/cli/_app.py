@@ -15,7 +15,7 @@ import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.markup import escape
+from rich.text import Text
 from typer.core import TyperGroup
 
 from ..errors import SensekitError
@@ -24,8 +24,8 @@ __all__ = ["new_app", "out", "err", "fail", "state", "stop_on_signals", "KIND_OP
            "LSL_OPTION", "JSONL_OPTION", "DURATION_OPTION"]
 
 #: Results go to stdout; progress, live displays, warnings and errors to stderr.
-out = Console()
-err = Console(stderr=True)
+out = Console(markup=False)  # text is text: a file named "x[/red].h5" once crashed a print
+err = Console(stderr=True, markup=False)
 
 state = {"debug": False}
 
@@ -48,7 +48,7 @@ class OutputInterrupted(SensekitError):
 
 def fail(message: str, code: int = 2) -> None:
     """Print one error line on stderr and exit with ``code``."""
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # ("[[x, y, z]" is text)
+    err.print(Text.assemble(("error:", "bold red"), f" {message}"), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

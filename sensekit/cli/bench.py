@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ._app import err, new_app, out
 
@@ -55,7 +56,7 @@ def run_(
     for t in tables(result):
         out.print(t)
     for name, why in result.skipped.items():
-        err.print(f"[yellow]skipped {name}:[/] {why}", highlight=False)
+        err.print(Text.assemble((f"skipped {name}:", "yellow"), f" {why}"), highlight=False)
     if json_path:
         write_json(result, json_path)
         err.print(f"results: {json_path}")
@@ -73,7 +74,7 @@ def peers_list() -> None:
         table.add_column(col)
     for p in PEERS.values():
         status = peer_status(p.name)
-        table.add_row(p.name, {"missing": "[yellow]missing[/]"}.get(status, f"[green]{status}[/]"),
+        table.add_row(p.name, Text(status, style="yellow" if status == "missing" else "green"),
                       " ".join(p.requirements) or "(sensekit's)", p.description)
     out.print(table)
 

@@ -87,8 +87,8 @@ def calibrate_emg(
             names = pipe.classes_ or tuple(f"class {c}" for c in pipe.learned_["decoder"]["classes"])
         protocol = Protocol(names, reps=reps, hold_s=hold, pause_s=pause, lead_s=lead, trim_s=trim)
         def problem(prompt, channel, what) -> None:  # said at once, while the user can still fix it
-            err.print(f"[yellow]warning:[/] {names[prompt.label]} (repetition {prompt.rep + 1}): channel "
-                      f"{channel!r} {what}", highlight=False)
+            err.print(Text.assemble(("warning:", "yellow"), f" {names[prompt.label]} (repetition {prompt.rep + 1}): "
+                                    f"channel {channel!r} {what}"), highlight=False)
 
         recorder = SessionRecorder(protocol, on_problem=problem)
 
@@ -136,7 +136,7 @@ def calibrate_emg(
             table.add_row(name, f"{m[i, i] / max(1, m[i].sum()):.1%}")
         out.print(table)
     else:
-        err.print("[yellow]one repetition only: no cross-validated accuracy (use --reps 2 or more)[/]")
+        err.print("one repetition only: no cross-validated accuracy (use --reps 2 or more)", style="yellow")
     pipe.fit(trials)
     pipe.save(output, device=device or source)
     out.print(f"calibration written to {output} ({len(names)} classes, {features}, {decoder})", highlight=False)
@@ -526,8 +526,8 @@ def calibrate_sync(
             offsets[name], strength[name] = lag, how_sure
             out.print(f"{name}: {1000 * lag:+.1f} ms behind {reference} (match {how_sure:.2f})", highlight=False)
             if how_sure < 0.2:
-                err.print(f"[yellow]warning:[/] the event is hard to find in {name!r} (match {how_sure:.2f}); "
-                          "record one clear, isolated event", highlight=False)
+                err.print(Text.assemble(("warning:", "yellow"), f" the event is hard to find in {name!r} (match "
+                                        f"{how_sure:.2f}); record one clear, isolated event"), highlight=False)
     save_calibration(output, chain="sync", stream=ref.info, device=str(recording),
                      params={"reference": reference, "offsets_s": offsets, "strength": strength})
     out.print(f"sync calibration written to {output}", highlight=False)

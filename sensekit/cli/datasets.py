@@ -8,6 +8,7 @@ import logging
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ._app import err, fail, new_app, out
 
@@ -60,7 +61,7 @@ def info(name: str = typer.Argument(..., help="Dataset name (see 'sensekit datas
                        ("files", f"{len(card.files)} ({_mb(card.size_bytes)})"),
                        ("download", "yes (sha256 checked)" if card.downloadable else "no address: shipped separately"),
                        ("location", _where(name))):
-        grid.add_row(f"[bold]{key}[/]", value)
+        grid.add_row(Text(key, style="bold"), value)
     out.print(grid)
 
 
@@ -91,7 +92,7 @@ def verify(name: str = typer.Argument(..., help="Dataset name.")) -> None:
     results = ds.verify(name)
     bad = [(f, s) for f, s in results if s != "ok"]
     for f, s in bad[:20]:
-        err.print(f"[red]{s:8s}[/] {f.path}", highlight=False)
+        err.print(Text.assemble((f"{s:8s}", "red"), f" {f.path}"), highlight=False)
     if len(bad) > 20:
         err.print(f"... and {len(bad) - 20} more")
     if bad:

@@ -6,6 +6,7 @@ import json
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ._app import err, out
 
@@ -29,4 +30,4 @@ def devices(
         table.add_row(e.category, e.source, e.description)
     out.print(table)
     for p in problems:
-        err.print(f"[yellow]not available:[/] {p}", highlight=False)
+        err.print(Text.assemble(("not available:", "yellow"), f" {p}"), highlight=False)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ._app import out
 
@@ -85,5 +86,5 @@ def info(
                       f"({r['clock_measurements']} measurements; timestamps already mapped)", highlight=False)
     for r in rows:
         if r.get("truncated"):
-            out.print(f"[red]{r['stream']}: truncated[/] - only the {r['samples']:,} samples shown can be read",
-                      highlight=False)
+            out.print(Text.assemble((f"{r['stream']}: truncated", "red"),
+                                    f" - only the {r['samples']:,} samples shown can be read"), highlight=False)

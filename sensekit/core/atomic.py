@@ -13,6 +13,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..errors import RecordingError
+
 __all__ = ["atomic_output", "partial_name"]
 
 
@@ -24,8 +26,9 @@ def partial_name(dest: str | os.PathLike) -> Path:
 
 @contextlib.contextmanager
 def atomic_output(dest: str | os.PathLike, *, folder: bool = False) -> Iterator[Path]:
-    """Yield a temporary path for ``dest``; on normal exit it replaces ``dest``, on any
-    exception (KeyboardInterrupt included) it is removed and ``dest`` is left as it was.
+    """Yield a temporary path for ``dest`` (its folder created if needed); on normal exit it
+    replaces ``dest``, on any exception (KeyboardInterrupt included) it is removed and ``dest``
+    is left as it was.
 
     Parameters
     ----------
@@ -46,6 +49,11 @@ def atomic_output(dest: str | os.PathLike, *, folder: bool = False) -> Iterator[
     """
     dest = Path(dest)
     tmp = partial_name(dest)
+    try:  # the folder it goes into is made, as for every output (some commands made it, some crashed)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RecordingError(f"cannot create the folder of {str(dest)!r} ({e.strerror or e})",
+                             "choose a folder you can write to") from None
     _remove(tmp)
     if folder:
         tmp.mkdir(parents=True)

@@ -141,6 +141,7 @@ class RecordingWriter:
         if self.path.exists() and not overwrite:
             raise RecordingError(f"{str(self.path)!r} already exists", "choose another name or pass --overwrite")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # (as every other output's folder)
             self.file = h5py.File(self.path, "w", libver="latest") if swmr else h5py.File(self.path, "w")
         except OSError as e:
             raise RecordingError(f"cannot create {str(self.path)!r}: {e}") from None
