@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,6 +179,19 @@ def test_outputs_go_into_new_folders_and_names_are_text(tmp_path):
     (tmp_path / "file").write_text("")
     r = runner.invoke(app, ["spatial", "sweep", str(tmp_path / "file" / "x.wav")])
     assert r.exit_code == 2 and "cannot create the folder" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_device_given_as_a_file_is_one_line_not_a_hang(tmp_path):
+    """A JSON file's size was checked with stat() (0 for /dev/zero), then read to the end: a
+    hang ('calibrate check', '--scene') or the memory exhausted ('run emg -c')."""
+    for args in (["calibrate", "check", "/dev/zero"], ["spatial", "hrtf", "/dev/zero"],
+                 ["eyetrack", "events", "/dev/zero", "--units", "deg"]):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 2 and ("holds more than" in r.stderr or "is not a regular file" in r.stderr), r.output
+    (tmp_path / "gaze.csv").mkdir()
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "gaze.csv"), "--units", "deg"])
+    assert r.exit_code == 2 and "is a folder, not a file" in r.stderr  # (it said "does not exist")
 
 
 def test_an_infinite_duration_is_no_limit():

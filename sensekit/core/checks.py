@@ -11,7 +11,19 @@ import numpy as np
 from ..errors import ParameterError, StreamFormatError
 from .info import StreamInfo
 
-__all__ = ["check_scalar", "check_option", "check_stream", "check_finite"]
+__all__ = ["check_scalar", "check_option", "check_stream", "check_finite", "not_a_file"]
+
+
+def not_a_file(path) -> str:
+    """What is wrong with a ``path`` that should be a readable file: ``"does not exist"``,
+    ``"is a folder, not a file"`` or ``"is not a regular file"`` (a device or pipe, which
+    could be read for ever)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        return "does not exist"
+    return "is a folder, not a file" if path.is_dir() else "is not a regular file"
 
 
 def check_scalar(

@@ -88,7 +88,11 @@ def read_json(path, *, what: str = "file", error: type[Exception] = ValueError, 
         size = path.stat().st_size
         if size > max_bytes:
             raise error(f"{what} {where!r} is {size:,} bytes; at most {max_bytes:,}")
-        return json.loads(path.read_bytes().decode("utf-8"), parse_constant=_no_constant)
+        with open(path, "rb") as f:  # at most max_bytes + 1 read: a device or pipe (/dev/zero) has no size to check
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise error(f"{what} {where!r} holds more than {max_bytes:,} bytes")
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constant)
     except FileNotFoundError:
         raise error(f"{what} {where!r} does not exist", "check the path") from None
     except IsADirectoryError:

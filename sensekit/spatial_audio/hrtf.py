@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.checks import not_a_file
 from ..errors import ParameterError, RecordingError
 from .arrays import SPEED_OF_SOUND, unit_vector
 
@@ -217,7 +218,7 @@ class HRTF:
         """
         path = Path(path)
         if not path.is_file():
-            raise RecordingError(f"HRTF file {str(path)!r} does not exist", "check the path")
+            raise RecordingError(f"HRTF file {str(path)!r} {not_a_file(path)}", "check the path")
         try:
             import sofar
         except ImportError:
