@@ -194,6 +194,37 @@ def test_a_device_given_as_a_file_is_one_line_not_a_hang(tmp_path):
     assert r.exit_code == 2 and "is a folder, not a file" in r.stderr  # (it said "does not exist")
 
 
+@pytest.mark.parametrize("source, message", [
+    ("synth:emg?snr_db=nan", "snr_db"),  # ValueError traceback in the level meter
+    ("synth:emg?mains_amplitude=1e308", "mains_amplitude must be <="),
+    ("synth:eye?duration_s=-1", "duration_s must be > 0"),  # numpy's "negative dimensions"
+    ("synth:eye?rate=1e308", "rate must be <="),  # OverflowError
+    ("synth:selection?trials=99999999999999", "trials must be <="),  # simulated for ever
+    ("synth:sine?freq_hz=1e308", "freq_hz must be <="),
+    ("synth:sine?amplitude=1e308", "amplitude must be <="),
+])
+def test_simulator_options_are_checked_in_one_line(tmp_path, source, message):
+    r = runner.invoke(app, ["capture", source, "-o", str(tmp_path / "s.h5"), "-d", "0.2"])
+    assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.output
+
+
+def test_the_level_meter_shows_a_signal_that_is_not_finite():
+    from rich.console import Console
+
+    from sensekit.cli.capture import CaptureDisplay
+    from sensekit.core.run import RunReport
+    from sensekit.core.sources import open_source
+
+    src = open_source("synth:sine?channels=2")
+    display = CaptureDisplay(src, Path("x.h5"), 1.0)
+    data = np.ones((10, 2))
+    data[:, 1] = 1e308  # its power overflows
+    display.update(Frame(src.info, data, t0=0.0), None, RunReport())
+    console = Console(record=True, width=100)
+    console.print(display)
+    assert "not finite" in console.export_text()
+
+
 def test_an_infinite_duration_is_no_limit():
     """'-d inf' (or 1e308) raised OverflowError in round(duration x rate); it means no limit."""
     from sensekit.core import run

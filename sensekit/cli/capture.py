@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +39,8 @@ class CaptureDisplay:
         self.report = report
         if frame.n and frame.data.dtype.kind in "fiu" and frame.info.shape:
             x = frame.data.reshape(frame.n, frame.info.shape[0], -1).astype(np.float64)
-            rms = np.sqrt(np.mean(x * x, axis=(0, 2)))
+            with np.errstate(over="ignore", invalid="ignore"):  # (a non-finite level is shown as such)
+                rms = np.sqrt(np.mean(x * x, axis=(0, 2)))
             self.levels = rms
             self.peak = rms if self.peak is None else np.maximum(self.peak * 0.999, rms)
 
@@ -61,8 +63,12 @@ class CaptureDisplay:
             names = info.channels or [str(i) for i in range(len(self.levels))]
             full = 1.0 if info.unit == "FS" else max(float(np.max(self.peak)), 1e-12)
             for name, lev in list(zip(names, self.levels, strict=False))[:_MAX_METERS]:
-                db = float(amplitude_to_db(lev / full, floor_db=-60.0))
-                width = int(round((db + 60) / 60 * 30))
+                with np.errstate(over="ignore", invalid="ignore"):
+                    db = float(amplitude_to_db(lev / full, floor_db=-60.0))
+                if not math.isfinite(db):  # a signal whose power overflows (1e308) or is NaN: the meter says so
+                    meters.add_row(name, Text("?" * 30, style="red"), "   not finite")
+                    continue
+                width = int(round((min(db, 0.0) + 60) / 60 * 30))
                 bar = Text("█" * width + "·" * (30 - width), style="green" if db < -6 else "yellow" if db < -1 else "red")
                 meters.add_row(name, bar, f"{db:6.1f} dB{'FS' if info.unit == 'FS' else ''}")
             parts.append(meters)

@@ -65,6 +65,10 @@ class EMGSimulator:
         check_scalar(n_classes, "n_classes", kind=int, min_value=2, max_value=1000)
         check_scalar(rate, "rate", min_value=100, max_value=100e3)
         check_scalar(fatigue, "fatigue", min_value=0, max_value=1)
+        check_scalar(snr_db, "snr_db", min_value=-60, max_value=120)
+        check_scalar(mains_hz, "mains_hz", min_value=1, max_value=rate / 2)
+        check_scalar(mains_amplitude, "mains_amplitude", min_value=0, max_value=1e3)
+        check_scalar(electrode_shift, "electrode_shift", min_value=-n_channels, max_value=n_channels)
         self.n_channels, self.n_classes, self.rate = n_channels, n_classes, float(rate)
         self.snr_db, self.mains_hz, self.mains_amplitude = snr_db, mains_hz, mains_amplitude
         self.electrode_shift, self.fatigue, self.seed = electrode_shift, fatigue, seed

@@ -15,6 +15,7 @@ import dataclasses
 
 import numpy as np
 
+from ..core.checks import check_scalar
 from ..core.sources.base import Source
 from .geometry import Screen
 from .labels import BLINK, FIXATION, PSO, PURSUIT, SACCADE
@@ -347,6 +348,9 @@ class EyeImageSource(Source):
                  width: int = 192, height: int = 192) -> None:
         from ..core import StreamInfo
 
+        _check_simulation(rate, duration_s, block_size)
+        check_scalar(width, "width", kind=int, min_value=32, max_value=4096)
+        check_scalar(height, "height", kind=int, min_value=32, max_value=4096)
         self.rate, self.duration_s, self.seed, self.block_size = float(rate), float(duration_s), int(seed), int(block_size)
         self.camera = EyeCamera(int(width), int(height), 8.0 * min(int(width), int(height)) / 192)
         self.info = StreamInfo("synth-eye", "image", self.rate, (self.camera.height, self.camera.width), dtype="uint8",
@@ -382,6 +386,8 @@ class GazeSource(Source):
                  noise_deg: float = 0.03) -> None:
         from ..core import StreamInfo
 
+        _check_simulation(rate, duration_s, block_size)
+        check_scalar(noise_deg, "noise_deg", min_value=0, max_value=10)
         self.rate, self.block_size = float(rate), int(block_size)
         self.x, self.y, self.labels = gaze_signal(float(duration_s), self.rate, rng=int(seed), noise_deg=float(noise_deg))
         self.info = StreamInfo("synth-gaze", "gaze", self.rate, (2,), channels=("x", "y"), dtype="float64",
@@ -395,3 +401,10 @@ class GazeSource(Source):
         for seq, a in enumerate(range(0, len(xy), self.block_size)):
             yield Frame(self.info, xy[a : a + self.block_size].copy(), t0=a / self.rate, seq=seq)
 
+
+def _check_simulation(rate, duration_s, block_size) -> None:
+    """The eye simulators' common options: a tracker's rate (up to 10 kHz), up to a day, blocks
+    of at least one sample (one line for a bad one, not a numpy error)."""
+    check_scalar(rate, "rate", min_value=1, max_value=10_000)
+    check_scalar(duration_s, "duration_s", min_value=0, include_min=False, max_value=86_400)
+    check_scalar(block_size, "block_size", kind=int, min_value=1, max_value=1 << 20)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..core import Frame
+from ..core.checks import check_scalar
 from ..core.sources.base import Source
 from ..errors import ParameterError
 from .synth import POPULATIONS, simulate_selection
@@ -42,6 +43,9 @@ class SelectionSource(Source):
             raise ParameterError(f"synth:selection stream={stream!r}; use gaze or hand")
         if population not in POPULATIONS:
             raise ParameterError(f"synth:selection population={population!r}; use {' or '.join(POPULATIONS)}")
+        check_scalar(trials, "trials", kind=int, min_value=1, max_value=10_000)
+        check_scalar(size, "size", min_value=0.1, max_value=90)
+        check_scalar(block_size, "block_size", kind=int, min_value=1, max_value=1 << 20)
         session = simulate_selection(int(seed), float(size), "pinch", trials=int(trials), population=population,
                                      layout=load_layout(layout) if layout else None)
         self.session = session

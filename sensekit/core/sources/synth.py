@@ -55,6 +55,8 @@ class SynthSource(Source):
         check_scalar(block_size, "block_size", kind=int, min_value=1)
         if duration_s is not None:
             check_scalar(duration_s, "duration_s", min_value=0, max_value=1e9)
+        check_scalar(freq_hz, "freq_hz", min_value=0, max_value=rate / 2)  # (above Nyquist it aliases)
+        check_scalar(amplitude, "amplitude", min_value=-1e6, max_value=1e6)
         self.signal, self.rate, self.block_size = signal, float(rate), block_size
         self.duration_s, self.freq_hz, self.amplitude, self.seed = duration_s, freq_hz, amplitude, seed
         self.realtime = realtime
