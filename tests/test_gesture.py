@@ -386,10 +386,20 @@ def test_calibrate_gesture_from_keypoint_rows(shared_data, tmp_path):
     shutil.copy(src / "keypoint_classifier_label.csv", bad)
     for content, message in (("", "holds no rows"), ("0,1,2\n", "3 columns, expected 43"),
                              ("0," + ",".join(["nan"] * 42) + "\n", "NaN or infinite"),
-                             ("0.5," + ",".join(["0"] * 42) + "\n", "whole numbers")):
+                             ("0.5," + ",".join(["0"] * 42) + "\n", "whole numbers"),
+                             ("0," + ",".join(["1e308"] * 42) + "\n", "not a landmark's"),  # (was accepted)
+                             ("99999999999," + ",".join(["0"] * 42) + "\n", "at most 1000 classes"),
+                             ("".join(f"{i % 3}," + ",".join(["0.5"] * 42) + "\n" for i in range(30)),
+                              "do not vary"),  # identical rows: a LinAlgError traceback
+                             ("0," + ",".join(["0.1"] * 42) + "\n", "fewer than 5 rows")):  # (a ValueError)
         (bad / "keypoint.csv").write_text(content)
         r = runner.invoke(app, ["calibrate", "gesture", "--from", str(bad), "-o", str(tmp_path / "x.json")])
         assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output
+    # a table of any name (it read keypoint.csv beside it), with an Excel BOM; names from the label file
+    lines = (src / "keypoint.csv").read_text().splitlines()[::10][:600]  # (the file is sorted by class)
+    (bad / "my rows.csv").write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(bad / "my rows.csv"), "-o", str(tmp_path / "z.json")])
+    assert r.exit_code == 0 and f"on {len(lines)} rows of 3 classes" in r.stdout.replace("\n", " "), r.output
     r = runner.invoke(app, ["calibrate", "gesture", "camera:0", "--decoder", "svn", "-o", str(tmp_path / "y.json")])
     assert r.exit_code == 2 and "unknown decoder 'svn'" in r.stderr  # refused before any capture
 

@@ -169,7 +169,12 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     from ..gesture.static import StaticGestureClassifier
     from ..learn.openset import ordered_folds
 
-    points, labels, names = load_keypoints(path.parent if path.is_file() else path)
+    points, labels, names = load_keypoints(path)
+    counts = np.bincount(labels)
+    few = [names[c] for c in np.flatnonzero((counts > 0) & (counts < 5))]
+    if few:
+        fail(f"{path}: class(es) {', '.join(map(repr, few[:5]))} have fewer than 5 rows; 5-fold cross-validation "
+             "needs at least one row a fold")
     recipe = {"decoder": decoder, "features": features, "input_format": "kazuhito", "openset_factor": unknown_factor}
     fold = ordered_folds(labels, 5)
     correct, rejected = [], []

@@ -31,7 +31,7 @@ def _table(path: Path, columns: int) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
-            t = np.loadtxt(path, delimiter=",", ndmin=2)
+            t = np.loadtxt(path, delimiter=",", ndmin=2, encoding="utf-8-sig")  # (a BOM, as from Excel)
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise DatasetError(f"{path} is not a numeric CSV table ({str(e)[:120]})") from None
     if t.size == 0:
@@ -44,15 +44,38 @@ def _table(path: Path, columns: int) -> np.ndarray:
                            "remove the rows where no hand was seen")
     if (t[:, 0] != np.round(t[:, 0])).any() or (t[:, 0] < 0).any():
         raise DatasetError(f"{path}: the first column (the class index) holds values that are not whole numbers >= 0")
+    far = np.abs(t[:, 1:]).max(axis=1) > MAX_COORDINATE
+    if far.any():
+        raise DatasetError(f"{path}: row {int(np.argmax(far)) + 1} holds a coordinate of "
+                           f"{np.abs(t[int(np.argmax(far)), 1:]).max():.3g}, not a landmark's",
+                           f"coordinates are relative (about -1..1) or pixels (under {MAX_COORDINATE:g})")
     return t
 
 
+#: The most classes a keypoint table may index (a label of 1e11 would make 1e11 class names), and
+#: the largest coordinate (relative coordinates lie within about -1..1, pixels within an image).
+MAX_CLASSES, MAX_COORDINATE = 1000, 1e5
+
+
 def load_keypoints(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Static-gesture rows: ``(points (n, 21, 2), labels (n,), class names)`` from
-    ``keypoint.csv`` and ``keypoint_classifier_label.csv`` in the folder ``path``."""
+    """Static-gesture rows: ``(points (n, 21, 2), labels (n,), class names)`` from the table
+    ``path`` (any name), or ``keypoint.csv`` in the folder ``path``, and the class names of
+    ``keypoint_classifier_label.csv`` beside it ("class 0", "class 1"... where there is none)."""
     root = Path(path)
-    t = _table(root / "keypoint.csv", 43)
-    return t[:, 1:].reshape(-1, 21, 2), t[:, 0].astype(int), read_labels(root / "keypoint_classifier_label.csv")
+    table = root if root.is_file() else root / "keypoint.csv"
+    t = _table(table, 43)
+    labels = t[:, 0].astype(np.int64) if t[:, 0].max() <= MAX_CLASSES else None
+    if labels is None:
+        raise DatasetError(f"{table}: a class index of {t[:, 0].max():.0f}; at most {MAX_CLASSES} classes")
+    names_file = table.parent / "keypoint_classifier_label.csv"
+    if names_file.exists():
+        names = read_labels(names_file)
+        if labels.max() >= len(names):
+            raise DatasetError(f"{table}: class index {labels.max()} but {names_file.name} names {len(names)} classes",
+                               "add the missing names, one a line")
+    else:
+        names = [f"class {i}" for i in range(int(labels.max()) + 1)]
+    return t[:, 1:].reshape(-1, 21, 2), labels.astype(int), names
 
 
 def load_crossperson(path: str | os.PathLike, *, poses: bool = False):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import CalibrationError, ParameterError
 from .decoders import CompiledDecoder, fit_decoder
 
 __all__ = ["fit_openset", "OpenSet", "fit_nearest", "NearestOpenSet", "class_logits", "ordered_folds"]
@@ -98,7 +98,11 @@ def _pooled_whitening(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
     resid = X - means[np.searchsorted(classes, y)]
     cov = LedoitWolf().fit(resid).covariance_
     cov += np.eye(len(cov)) * 1e-9 * np.trace(cov) / len(cov)
-    whiten = np.linalg.inv(np.linalg.cholesky(cov))
+    try:
+        whiten = np.linalg.inv(np.linalg.cholesky(cov))
+    except np.linalg.LinAlgError:
+        raise CalibrationError("the calibration samples of each class do not vary (the same values repeated): "
+                               "there is no spread to learn", "record varied samples (move a little)") from None
     return means, whiten
 
 
