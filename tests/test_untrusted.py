@@ -225,6 +225,15 @@ def test_the_level_meter_shows_a_signal_that_is_not_finite():
     assert "not finite" in console.export_text()
 
 
+def test_a_band_flat_on_every_channel_saves_no_calibration(tmp_path):
+    """It warned per channel, then saved a chance-level (33 %) calibration."""
+    out = tmp_path / "flat.json"
+    r = runner.invoke(app, ["calibrate", "emg", "synth:sine?kind=emg&channels=4&rate=1000&duration_s=100&amplitude=0",
+                            "--classes", "a,b,c", "--reps", "2", "--hold", "1", "--pause", "0", "--lead", "0",
+                            "-o", str(out)])
+    assert r.exit_code == 2 and "every channel was flat" in r.stderr and not out.exists(), r.output
+
+
 def test_an_infinite_duration_is_no_limit():
     """'-d inf' (or 1e308) raised OverflowError in round(duration x rate); it means no limit."""
     from sensekit.core import run

@@ -121,6 +121,9 @@ def calibrate_emg(
         err.print(f"session recorded to {record}")
     if len(trials) < len(protocol.prompts):
         fail(f"the source ended after {recorder.elapsed_s:.1f} s, before the session's {protocol.duration_s:.1f} s")
+    if len(recorder.unusable_channels()) == src.info.shape[0]:  # (a chance-level calibration was saved)
+        fail("every channel was flat or non-finite in every trial: there is nothing to learn and nothing was saved; "
+             "check the band's contact and the source")
     if top_up is not None:
         _top_up_emg(pipe, trials, output, device or source)
         return

@@ -155,6 +155,17 @@ class SessionRecorder:
                         self.on_problem(p, channel, problem)
             self._checked += 1
 
+    def unusable_channels(self) -> list[str]:
+        """Channels that were flat or non-finite in every trial checked so far (nothing to
+        learn from them)."""
+        if not self._checked:
+            return []
+        dead: dict[str, set] = {}
+        for p, channel, problem in self.problems:
+            if problem.startswith("flat") or "NaN" in problem:
+                dead.setdefault(channel, set()).add(p)
+        return [c for c, trials in dead.items() if len(trials) == self._checked]
+
     @property
     def elapsed_s(self) -> float:
         return self.n / self.info.rate if self.info else 0.0
