@@ -227,6 +227,9 @@ def test_cli_sweep_is_the_calibration_sweep_and_keeps_existing_files(tmp_path):
     assert again.exit_code == 2 and "--overwrite" in again.stderr and sf.info(str(out)).duration == 2.0
     bad = runner.invoke(app, ["spatial", "sweep", str(tmp_path / "sweep.xyz")])
     assert bad.exit_code == 2 and "not an audio format" in bad.stderr and not (tmp_path / "sweep.xyz").exists()
+    for args in (["render", str(out)], ["encode", str(_scene_wav(tmp_path, 20.0)), "--array", "respeaker6"]):
+        r = runner.invoke(app, ["spatial", *args, "-o", str(tmp_path / "o.xyz")])  # (a soundfile traceback, at the end)
+        assert r.exit_code == 2 and "not an audio format" in r.stderr and "Traceback" not in r.output, r.output
 
 
 def test_cli_calibrate_array_and_localise(tmp_path):

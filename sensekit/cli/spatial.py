@@ -64,8 +64,7 @@ def encode(
     from ..spatial_audio.arrays import load_array
     from ..spatial_audio.encode import encode_recording
 
-    if output.exists() and not overwrite:
-        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    _check_audio_output(output, overwrite)
     geom = load_array(array)
     with open_recording(path) as rec:
         info = rec.info(stream)
@@ -104,24 +103,25 @@ def sweep(
     from ..core.atomic import atomic_output
     from ..spatial_audio.calibrate import exponential_sweep
 
-    if output.exists() and not overwrite:
-        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    _check_audio_output(output, overwrite)
     x = exponential_sweep(rate, seconds, f1, f2) * 10 ** (level_db / 20)
     pad = np.zeros(int(0.5 * rate))
     with atomic_output(output) as tmp:
-        sf.write(str(tmp), np.r_[pad, x, pad].astype(np.float32), rate, format=_audio_format(output))
+        sf.write(str(tmp), np.r_[pad, x, pad].astype(np.float32), rate)
     out.print(f"{seconds:g} s sweep {f1:g}..{f2 or 0.45 * rate:g} Hz at {rate} Hz written to {output}", highlight=False)
 
 
-def _audio_format(path: Path) -> str:
-    """The soundfile format of an output named ``path`` (WAV, FLAC, OGG...); one line if none."""
-    import soundfile as sf
+def _check_audio_output(path: Path, overwrite: bool) -> None:
+    """Before any work: an audio ``path`` to write is new (or ``overwrite``) and of a type the
+    audio writers know (:data:`~sensekit.core.recording.audio.AUDIO_SUFFIXES`, as the audio sink
+    checks; an unknown one was a soundfile traceback after the work)."""
+    from ..core.recording.audio import AUDIO_SUFFIXES
 
-    fmt = path.suffix.lstrip(".").upper()
-    if fmt not in sf.available_formats():
-        fail(f"{path.name}: {path.suffix or 'no extension'} is not an audio format soundfile writes; name the "
-             "output .wav or .flac")
-    return fmt
+    if path.exists() and not overwrite:
+        fail(f"{str(path)!r} already exists; choose another name or pass --overwrite")
+    if path.suffix.lower() not in AUDIO_SUFFIXES:
+        fail(f"{path.name}: {path.suffix or 'no extension'} is not an audio format sensekit writes; use one of "
+             f"{', '.join(AUDIO_SUFFIXES)}")
 
 
 GATE_DB_OPTION = typer.Option(6.0, "--gate-db", help="Activity gate: frames less than this above the noise floor "
@@ -251,8 +251,8 @@ def render(
 
     if output is None and not live:
         fail("give -o OUTPUT.wav, or --live to play on the audio output")
-    if output is not None and output.exists() and not overwrite:
-        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    if output is not None:
+        _check_audio_output(output, overwrite)
     if head is not None and not live:
         fail("--head tracks the listener live: use it with --live (files take the scene's listener keyframes)")
     if field is None and path.name.lower().endswith((".ambix.wav", ".ambix.flac")):
