@@ -124,13 +124,8 @@ def self_trained_means(means: np.ndarray, precision: np.ndarray, log_priors: np.
     scores -= scores.max(axis=1, keepdims=True)
     posterior = np.exp(scores)
     posterior /= posterior.sum(axis=1, keepdims=True)
-    decided, sure = posterior.argmax(axis=1), posterior.max(axis=1) >= confidence
-    out = means.copy()
-    for k in range(len(means)):
-        mine = sure & (decided == k)
-        if mine.sum() >= min_windows:
-            out[k] = (1.0 - weight) * means[k] + weight * z[mine].mean(axis=0)
-    return out
+    decided = np.where(posterior.max(axis=1) >= confidence, posterior.argmax(axis=1), -1)  # -1: not sure
+    return labelled_means(means, z, decided, weight=weight, min_windows=min_windows)
 
 
 def labelled_means(means: np.ndarray, z: np.ndarray, y: np.ndarray, *, weight: float = LABELLED_WEIGHT,
