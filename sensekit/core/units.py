@@ -16,7 +16,18 @@ __all__ = [
     "db_to_amplitude",
     "deg_to_rad",
     "rad_to_deg",
+    "full_scale",
 ]
+
+
+def full_scale(info) -> float:
+    """The sample value of a stream's full scale: its meta's ``full_scale``, else 1 for float
+    samples and the type's largest value for integer ones."""
+    given = info.meta.get("full_scale")
+    if given:
+        return float(given)
+    dtype = np.dtype(info.dtype)
+    return 1.0 if dtype.kind == "f" else float(np.iinfo(dtype).max)
 
 
 def seconds_to_samples(seconds: float, rate_hz: float) -> int:

@@ -18,6 +18,7 @@ import os
 import numpy as np
 
 from ..core import Chain, Frame, StreamInfo, blocks_of, feed
+from ..core.units import full_scale
 from ..errors import ParameterError, StreamFormatError
 from .doa import ESTIMATORS
 
@@ -157,8 +158,7 @@ class LocalisePipeline:
         if len(info.shape) != 1 or info.shape[0] < 2 or not info.rate:
             raise StreamFormatError(f"stream {info.name!r} is {info.kind!r} of shape {info.shape}; localisation needs "
                                     ">= 2 regular audio channels")
-        full_scale = 1.0 if info.dtype.startswith("float") else float(np.iinfo(info.dtype).max)
-        stages = [SignalCheck(full_scale=info.meta.get("full_scale", full_scale), label="microphone")]
+        stages = [SignalCheck(full_scale=full_scale(info), label="microphone")]
         if self.array is not None:
             stages.append(SetMeta(array=load_array(self.array).to_dict()))
         if self.calibration is not None:

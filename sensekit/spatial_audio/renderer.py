@@ -25,6 +25,7 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..core.stage import Stage
+from ..core.units import full_scale
 from ..errors import ParameterError, StreamFormatError
 from .hrtf import HRTF, _fractional_delay, spherical_head
 from .scene import Scene
@@ -49,10 +50,8 @@ def partitions(ir: np.ndarray, block: int) -> np.ndarray:
 
 def _not_audio_above(info: StreamInfo) -> float:
     """The sample magnitude over which a stream is not audio (:data:`NOT_AUDIO_DB_OVER_FULL_SCALE`
-    over its full scale: the meta's ``full_scale``, else 1 for floats, the type's largest integer)."""
-    full_scale = info.meta.get("full_scale") or (1.0 if np.dtype(info.dtype).kind == "f" else
-                                                float(np.iinfo(np.dtype(info.dtype)).max))
-    return float(full_scale) * 10 ** (NOT_AUDIO_DB_OVER_FULL_SCALE / 20)
+    over its :func:`~sensekit.core.units.full_scale`)."""
+    return full_scale(info) * 10 ** (NOT_AUDIO_DB_OVER_FULL_SCALE / 20)
 
 
 class BlockRenderer(Stage):
