@@ -26,7 +26,7 @@ from pathlib import Path
 from ..errors import ParameterError
 from .frame import Frame
 from .recording import RecordingWriter
-from .run import MAX_RUN_S, RunReport, SequenceMonitor
+from .run import RunReport, SequenceMonitor, duration_limit
 from .sources.base import Source
 
 __all__ = ["StreamReport", "SourceReaders", "capture_sources"]
@@ -79,11 +79,7 @@ class SourceReaders:
     def __init__(self, sources: Sequence[Source], *, duration_s: float | None = None,
                  stop: threading.Event | None = None) -> None:
         self.sources = list(sources)
-        if duration_s is not None and not duration_s < MAX_RUN_S:  # infinity: no limit (as in run())
-            if duration_s != duration_s:
-                raise ParameterError("duration_s is NaN", "give a number of seconds, or None for no limit")
-            duration_s = None
-        self.duration_s = duration_s
+        self.duration_s = duration_limit(duration_s, "duration_s")  # infinity: no limit (as in run())
         self.stop = stop or threading.Event()
         self.halt = threading.Event()  # every reader stops after its current block
         self._queue: queue.Queue = queue.Queue(maxsize=1024)

@@ -14,10 +14,20 @@ from .frame import Frame, concat_frames
 from .info import StreamInfo
 from .stage import Stage
 
-__all__ = ["run", "feed", "blocks_of", "RunReport", "Sink", "SequenceMonitor", "MAX_RUN_S"]
+__all__ = ["run", "feed", "blocks_of", "RunReport", "Sink", "SequenceMonitor", "MAX_RUN_S", "duration_limit"]
 
 #: A run limit at or over this (a century, in seconds) is no limit.
 MAX_RUN_S = 100 * 365.25 * 86400.0
+
+
+def duration_limit(seconds: float | None, name: str) -> float | None:
+    """A run's time limit as given, or None (no limit) for infinity or anything over
+    :data:`MAX_RUN_S` (``round(inf x rate)`` would overflow); NaN is refused."""
+    if seconds is not None and not seconds < MAX_RUN_S:
+        if seconds != seconds:
+            raise ParameterError(f"{name} is NaN", "give a number of seconds, or None for no limit")
+        return None
+    return seconds
 
 log = logging.getLogger("sensekit")
 
@@ -169,10 +179,7 @@ def run(
         Counts of blocks, samples, drops, gaps; why the run stopped.
     """
     info = info if info is not None else getattr(source, "info", None)
-    if max_duration_s is not None and not max_duration_s < MAX_RUN_S:
-        if max_duration_s != max_duration_s:
-            raise ParameterError("max_duration_s is NaN", "give a number of seconds, or None for no limit")
-        max_duration_s = None  # (infinity, or centuries: no limit; round(inf x rate) would overflow)
+    max_duration_s = duration_limit(max_duration_s, "max_duration_s")
     report = RunReport()
     monitor = SequenceMonitor(report)
     opened: list[Sink] = []
