@@ -212,7 +212,8 @@ class OnlineSaccades(Stage):
         # times from a sample count, not from each block's t0: the same to the last bit for any blocks
         times = [self._t_first + (self._n + i) / self._rate for i in range(frame.n)]
         rows = []
-        alpha, rate, k, floor, confirm = self._alpha, self._rate, self.k, self.floor, self._confirm
+        alpha, beta, rate, k, floor, confirm = (self._alpha, self._beta, self._rate, self.k, self.floor,
+                                              self._confirm)
         for (x, y), t in zip(data.tolist(), times, strict=True):
             self._n += 1
             if x != x or y != y:  # NaN: the eye is closed or lost
@@ -232,14 +233,13 @@ class OnlineSaccades(Stage):
             last_speed, self._last_speed = self._last_speed, speed
             noise = self._noise
             if noise != noise:
-                self._noise = noise = max(speed, 1.0)
+                self._noise = self._burst = noise = max(speed, 1.0)
             burst = self._burst
-            if burst != burst:
-                self._burst = burst = noise if self._beta else 0.0
-            threshold = max(floor, k * max(noise, burst))
+            threshold = max(floor, k * (max(noise, burst) if beta else noise))
             if not self._in_saccade:
                 self._noise = noise + alpha * (min(speed, 2 * noise) - noise)
-                self._burst = burst + self._beta * (min(speed, 2 * burst) - burst)
+                if beta:  # the short-term level, followed only when asked for
+                    self._burst = burst + beta * (min(speed, 2 * burst) - burst)
                 step = (x - px, y - py)
                 if speed > threshold and self._run and self.coherent and \
                         step[0] * self._step[0] + step[1] * self._step[1] <= 0:
