@@ -31,12 +31,17 @@ def _emg(tmp_path, decoder="lda"):
 
 
 def _gesture(tmp_path):
+    from sensekit.gesture.dynamic import TrajectoryClassifier
     from sensekit.gesture.static import StaticGestureClassifier
 
     rng = np.random.default_rng(4)
     base = rng.normal(size=(3, 21, 2)) * 40
     pts = np.concatenate([b + rng.normal(0, 6, (30, 21, 2)) for b in base]) + 300
-    return StaticGestureClassifier().fit(pts, np.repeat([0, 1, 2], 30), ["a", "b", "c"]).save(tmp_path / "gesture.json")
+    t = np.linspace(0, 1, 16)[None, :, None]
+    traj = np.concatenate([t * [0.2, 0.0], t * [0.0, 0.2]])[np.repeat([0, 1], 10)] + rng.normal(0, 0.01, (20, 16, 2))
+    dynamic = TrajectoryClassifier(reject_below=0.5).fit(traj, np.repeat([0, 1], 10), ["right", "down"])
+    return StaticGestureClassifier().fit(pts, np.repeat([0, 1, 2], 30), ["a", "b", "c"]).save(tmp_path / "gesture.json",
+                                                                                            dynamic=dynamic)
 
 
 def _eyetrack(tmp_path):
@@ -147,6 +152,16 @@ SPECIFIC = {
         ("nearest median 0", ["params", "learned", "openset", "nearest", "median"], 0.0),
         ("nearest rows none", ["params", "learned", "openset", "nearest", "rows"], []),
         ("nearest scale short", ["params", "learned", "openset", "nearest", "scale"], [1.0]),
+        ("dynamic features unknown", ["params", "dynamic", "config", "features"], "angles"),
+        ("dynamic reject above 1", ["params", "dynamic", "config", "reject_below"], 2.0),
+        ("dynamic of 2 points", ["params", "dynamic", "learned", "points"], 2),
+        ("dynamic points not its width", ["params", "dynamic", "learned", "points"], 20),
+        ("dynamic mean wrong width", ["params", "dynamic", "learned", "mean"], [0.0] * 30),
+        ("dynamic one class name", ["params", "dynamic", "learned", "classes"], ["a"]),
+        ("dynamic support vectors short", ["params", "dynamic", "learned", "decoder", "support_vectors", 0], [0.0]),
+        ("dynamic confidence without its model", ["params", "dynamic", "learned", "openset"], None),
+        ("dynamic open-set means of 3 classes", ["params", "dynamic", "learned", "openset", "means"], [[0.0] * 32] * 3),
+        ("dynamic unknown key", ["params", "dynamic", "config", "code"], "import os"),
     ],
     "eyetrack": [
         ("method unknown", ["params", "init", "method"], "poly9"),

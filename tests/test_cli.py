@@ -60,7 +60,10 @@ def test_replay_to_jsonl_and_wav(rec, tmp_path):
     (["info", "missing.h5"], "does not exist"),
     (["capture", "bogus:1", "-o", "x.h5"], "unknown source type 'bogus'"),
     (["capture", "synth:triangle", "-o", "x.h5"], "unknown simulator 'synth:triangle'"),
-    (["capture", "synth:sine?colour=red", "-o", "x.h5"], "unknown option(s) colour"),
+    (["capture", "synth:sine?colour=red", "-o", "x.h5"], "unknown option 'colour' for synth:sine; fix: its options "
+                                                          "are rate, channels, block_size, duration, freq_hz"),
+    (["capture", "synth:emg?shift=0.5", "-o", "x.h5"], "options are channels, classes, rate, snr_db, mains_amplitude, "
+                                                       "electrode_shift"),
     (["capture", "synth:sine", "-o", "x.wav"], "capture writes sensekit HDF5"),
 ])
 def test_user_mistakes_give_one_line_and_exit_2(args, message, tmp_path, monkeypatch):

@@ -517,3 +517,103 @@ def test_run_gesture_keeps_mediapipe_logs_off_the_terminal(shared_data, hand_mod
     assert r.returncode == 0, r.stderr
     assert len(r.stdout.splitlines()) > 5
     assert "INFO:" not in r.stderr and "W0000" not in r.stderr and "accelerator" not in r.stderr, r.stderr
+
+
+def _tip_stream(trajectories: np.ndarray, size=(640, 480), mirrored=True, hands=2):
+    """A landmarks stream whose first hand's index fingertip draws ``trajectories`` (in image
+    widths/heights relative to their first point) one after the other, from a wandering start."""
+    from sensekit.core import StreamInfo
+
+    n, p = trajectories.shape[:2]
+    rng = np.random.default_rng(4)
+    starts = rng.uniform(0.3, 0.7, (n, 1, 2))
+    tips = (trajectories + starts).reshape(n * p, 2) * np.asarray(size)
+    data = np.full((n * p, hands, 22, 6), np.nan)
+    data[:, 0, :21, :2] = rng.uniform(100, 400, (n * p, 21, 2))
+    data[:, 0, 8, :2] = tips
+    data[:, 0, 21, :3] = [1.0, 0.9, 1.0]
+    info = StreamInfo("hand", "landmarks", 30.0, (hands, 22, 6), dtype="float64", unit="px",
+                      meta={"image_size": list(size), "mirrored": mirrored})
+    return info, data
+
+
+def test_dynamic_gestures_stage_classifies_the_fingertip_trajectory(shared_data):
+    """Issue 18: the dynamic gestures that 'run gesture' publishes are the trajectory classifier's
+    decisions on the index fingertip's last 16 frames, in the point-history CSVs' unit and
+    mirroring, for any split into blocks; a hand lost for a frame starts a new trajectory."""
+    from sensekit.core import feed
+    from sensekit.gesture.dynamic import DynamicGestures, TrajectoryClassifier
+
+    traj, labels, names = load_point_history(shared_data / "kinivi-hand-keypoints")
+    tr, te = ordered_split(labels)
+    clf = TrajectoryClassifier(mirrored_images=True).fit(traj[tr][::3], labels[tr][::3], names)
+    rows = traj[te][::40]
+    info, data = _tip_stream(rows)
+    out = assert_block_invariant(lambda: DynamicGestures(clf), info, data, max_examples=8)
+    assert out.info.shape == (2, 2) and list(out.info.meta["classes"]) == names
+    ends = np.arange(len(rows)) * 16 + 15  # where a window is exactly one row
+    want, conf = clf.decide(rows)
+    np.testing.assert_array_equal(out.data[ends, 0, 0], want)
+    np.testing.assert_allclose(out.data[ends, 0, 1], conf, rtol=1e-9)  # (pixels and back: rounding)
+    assert np.mean(want == labels[te][::40]) > 0.9 and ((conf > 0) & (conf <= 1)).all()
+    assert np.isnan(out.data[:15, 0]).all() and np.isnan(out.data[:, 1]).all()  # not yet 16 frames; no 2nd hand
+    # a camera that does not mirror: the trajectory is mirrored back to the training convention
+    info_plain, data_plain = _tip_stream(rows * [-1, 1], mirrored=False)
+    stage = DynamicGestures(clf)
+    stage.open(info_plain)
+    np.testing.assert_array_equal(feed(stage, [Frame(info_plain, data_plain, t0=0.0)]).data[ends, 0, 0], want)
+    # a lost hand: no decision until 16 new frames
+    data[40, 0] = np.nan
+    stage = DynamicGestures(clf)
+    stage.open(info)
+    lost = feed(stage, [Frame(info, data, t0=0.0)]).data[:, 0, 0]
+    assert np.isnan(lost[40:56]).all() and np.isfinite(lost[56:]).all()
+
+
+def test_calibrate_gesture_with_point_history_and_run_it(shared_data, tmp_path):
+    """Issue 18: 'calibrate gesture --from keypoint.csv --point-history ph.csv' trains static and
+    dynamic gestures from the public CSVs, reports cross-validated accuracy for both, and the
+    calibration's dynamic classifier is the library's; bad tables are one line, before a camera."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.gesture.dynamic import DynamicGestures, TrajectoryClassifier
+    from sensekit.gesture.pipeline import GesturePipeline, HandGestures
+    from sensekit.gesture.static import load_gestures
+
+    runner = CliRunner()
+    src = shared_data / "kinivi-hand-keypoints"
+    ph = tmp_path / "ph"
+    ph.mkdir()
+    shutil.copy(src / "point_history_classifier_label.csv", ph)
+    lines = (src / "point_history.csv").read_text().splitlines()[::4]
+    (ph / "my trajectories.csv").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "hand.json"
+    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(src / "keypoint.csv"), "--point-history",
+                            str(ph / "my trajectories.csv"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    text = r.stdout.replace("\n", " ")
+    acc = float(text.split("dynamic gestures: 5-fold (ordered) cross-validated accuracy ")[1].split("%")[0])
+    assert acc > 90 and f"on {len(lines)} trajectories of 4 classes (Stop, Clockwise" in text
+    static, dynamic = load_gestures(out)
+    traj, labels, names = load_point_history(ph / "my trajectories.csv")
+    same = TrajectoryClassifier(mirrored_images=True).fit(traj, labels, names)
+    np.testing.assert_array_equal(dynamic.decide(traj[::7])[1], same.decide(traj[::7])[1])
+    assert dynamic.mirrored_images and static.learned_["classes"] == ["Open", "Close", "Pointer", "OK"]
+    # the pipeline publishes both, side by side
+    info, data = _tip_stream(traj[::50])
+    assert GesturePipeline.load(out).dynamic.learned_ == dynamic.learned_
+    stage = HandGestures(StaticGestures(static), DynamicGestures(dynamic))
+    stage.open(info)
+    both = stage.process(Frame(info, data, t0=0.0))
+    assert both.info.shape == (2, 4) and list(both.info.meta["motion_classes"]) == names
+    np.testing.assert_array_equal(both.data[15::16, 0, 2], dynamic.decide(traj[::50])[0])
+    # bad tables: one line; with a camera, before it is opened
+    (ph / "bad.csv").write_text("0,1,2\n")
+    for args in (["--from", str(src / "keypoint.csv")], ["camera:7"]):
+        r = runner.invoke(app, ["calibrate", "gesture", *args, "--point-history", str(ph / "bad.csv"), "-o",
+                                str(tmp_path / "x.json")])
+        assert r.exit_code == 2 and "3 columns, expected 33" in r.stderr and "Traceback" not in r.output, r.output
+    assert not (tmp_path / "x.json").exists()

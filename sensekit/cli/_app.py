@@ -14,20 +14,33 @@ from contextlib import contextmanager
 import click
 import typer
 from rich.console import Console
+from rich.live import Live
 from rich.logging import RichHandler
 from rich.text import Text
 from typer.core import TyperGroup
 
 from ..errors import SensekitError
 
-__all__ = ["new_app", "out", "err", "fail", "state", "stop_on_signals", "KIND_OPTION", "checked_numbers",
+__all__ = ["new_app", "out", "err", "fail", "live_display", "state", "stop_on_signals", "KIND_OPTION", "checked_numbers",
            "LSL_OPTION", "JSONL_OPTION", "DURATION_OPTION"]
 
 #: Results go to stdout; progress, live displays, warnings and errors to stderr.
-out = Console(markup=False)  # text is text: a file named "x[/red].h5" once crashed a print
-err = Console(stderr=True, markup=False)
+out = Console(markup=False, soft_wrap=True)  # text is text: a file named "x[/red].h5" once crashed a print;
+# a line is one line in a log (the terminal wraps it where it must)
+err = Console(stderr=True, markup=False, soft_wrap=True)
 
 state = {"debug": False}
+
+
+def live_display(renderable, *, refresh_per_second: float = 8, keep: bool = False) -> Live:
+    """A live display on stderr.
+
+    On a terminal it is redrawn in place and, with ``keep``, its last frame stays. Where stderr is
+    a log or a pipe nothing of it is written (rich would write one last frame without a newline,
+    which ran into the command's next line): the command's own closing line says what happened.
+    """
+    return Live(renderable, console=err, refresh_per_second=refresh_per_second,
+                transient=not (keep and err.is_terminal))
 
 #: Options every command that publishes results spells the same way.
 LSL_OPTION = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name.")

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Group
-from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from ._app import KIND_OPTION, err, fail, new_app, out, stop_on_signals
+from ._app import KIND_OPTION, err, fail, live_display, new_app, out, stop_on_signals
 from ._lazy import lazy
 
 np = lazy("numpy")
@@ -111,7 +110,7 @@ def calibrate_emg(
             def __rich__(self):
                 return view()
 
-        with Live(_View(), console=err, refresh_per_second=10, transient=True):
+        with live_display(_View(), refresh_per_second=10):
             report = run(src, None, max_duration_s=protocol.duration_s, stop=stop, on_block=recorder)
         if report.stopped_by == "interrupt":
             fail("calibration interrupted before the last prompt; nothing was saved", 130)
@@ -165,19 +164,16 @@ def _top_up_emg(pipe, trials, output: Path, device: str) -> None:
 
 
 def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, reject: float | None,
-                      unknown_factor: float) -> None:
-    """Fit a static-gesture calibration from keypoint rows; print the cross-validated accuracy
-    (ordered folds) and how many held-out frames the open-set model rejected."""
+                      unknown_factor: float, point_history: Path | None) -> None:
+    """Fit a static-gesture calibration from keypoint rows (and dynamic gestures from a
+    point-history table); print the cross-validated accuracy (ordered folds) and how many
+    held-out frames the open-set model rejected."""
     from ..gesture.datasets import load_keypoints
     from ..gesture.static import StaticGestureClassifier
     from ..learn.openset import ordered_folds
 
     points, labels, names = load_keypoints(path)
-    counts = np.bincount(labels)
-    few = [names[c] for c in np.flatnonzero((counts > 0) & (counts < 5))]
-    if few:
-        fail(f"{path}: class(es) {', '.join(map(repr, few[:5]))} have fewer than 5 rows; 5-fold cross-validation "
-             "needs at least one row a fold")
+    _enough_rows(path, labels, names)
     recipe = {"decoder": decoder, "features": features, "input_format": "kazuhito", "openset_factor": unknown_factor}
     fold = ordered_folds(labels, 5)
     correct, rejected = [], []
@@ -189,8 +185,44 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     acc, rej = float(np.mean(np.concatenate(correct))), float(np.mean(np.concatenate(rejected)))
     out.print(f"5-fold (ordered) cross-validated accuracy: {acc:.1%} on {len(labels)} rows of {len(names)} classes "
               f"({', '.join(names)}); {rej:.1%} of held-out known frames rejected as unknown", highlight=False)
-    StaticGestureClassifier(reject_below=reject, **recipe).fit(points, labels, names).save(output, device=str(path))
-    out.print(f"calibration written to {output} ({features} features, {decoder})", highlight=False)
+    dynamic = _dynamic_from_csv(point_history, reject) if point_history is not None else None
+    StaticGestureClassifier(reject_below=reject, **recipe).fit(points, labels, names).save(output, device=str(path),
+                                                                                          dynamic=dynamic)
+    out.print(f"calibration written to {output} ({features} features, {decoder}"
+              + (", with dynamic gestures" if dynamic is not None else "") + ")", highlight=False)
+
+
+def _dynamic_from_csv(path: Path, reject: float | None):
+    """Fit the dynamic gestures of a point-history table; print their cross-validated accuracy
+    (ordered folds) and how many held-out trajectories ``--reject`` turned to none."""
+    from ..gesture.datasets import load_point_history
+    from ..gesture.dynamic import TrajectoryClassifier
+    from ..learn.openset import ordered_folds
+
+    trajectories, labels, names = load_point_history(path)
+    _enough_rows(path, labels, names)
+    recipe = {"reject_below": reject, "mirrored_images": True}  # the point-history recorder flips its images
+    fold = ordered_folds(labels, 5)
+    correct, rejected = [], []
+    for k in range(5):
+        clf = TrajectoryClassifier(**recipe).fit(trajectories[fold != k], labels[fold != k], names)
+        pred = clf.predict(trajectories[fold == k])
+        correct.append(pred == labels[fold == k])
+        rejected.append(pred == -1)
+    acc, rej = float(np.mean(np.concatenate(correct))), float(np.mean(np.concatenate(rejected)))
+    out.print(f"dynamic gestures: 5-fold (ordered) cross-validated accuracy {acc:.1%} on {len(labels)} trajectories "
+              f"of {len(names)} classes ({', '.join(names)}); {rej:.1%} of held-out known trajectories rejected"
+              + ("" if reject is not None else " (no --reject)"), highlight=False)
+    return TrajectoryClassifier(**recipe).fit(trajectories, labels, names)
+
+
+def _enough_rows(path: Path, labels, names: list[str]) -> None:
+    """One line when a class has fewer rows than the 5 folds of cross-validation."""
+    counts = np.bincount(labels)
+    few = [names[c] for c in np.flatnonzero((counts > 0) & (counts < 5))]
+    if few:
+        fail(f"{path}: class(es) {', '.join(map(repr, few[:5]))} have fewer than 5 rows; 5-fold cross-validation "
+             "needs at least one row a fold")
 
 
 def _save_session(path: Path, recorder, protocol, overwrite: bool) -> None:
@@ -235,10 +267,14 @@ def calibrate_gesture(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
     from_csv: Path | None = typer.Option(None, "--from", help="Train from keypoint rows (keypoint.csv, or its folder "
                                          "with keypoint_classifier_label.csv) instead of a camera."),
+    point_history: Path | None = typer.Option(None, "--point-history", help="Also train dynamic gestures from "
+                                              "fingertip trajectories (point_history.csv, or its folder with "
+                                              "point_history_classifier_label.csv); 'run gesture' publishes them."),
 ) -> None:
     """Guided per-user gesture calibration: for each gesture a countdown, then hand samples
     from the camera, then a fit, a cross-validated accuracy and a calibration file. With
-    --from, the same from recorded keypoint rows (the public keypoint CSV format)."""
+    --from, the same from recorded keypoint rows (the public keypoint CSV format); with
+    --point-history, dynamic gestures from recorded fingertip trajectories as well."""
     from ..core.sources import open_source
     from ..gesture.landmarks import HandLandmarks
     from ..gesture.static import StaticGestureClassifier
@@ -253,8 +289,10 @@ def calibrate_gesture(
     if (source is None) == (from_csv is None):
         fail("give an image source (camera:0, video:FILE) or --from keypoint.csv, one of the two")
     if from_csv is not None:
-        _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor)
+        _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history)
         return
+    # (the trajectories are read and fitted before the camera session: a bad table fails at once)
+    dynamic = _dynamic_from_csv(point_history, reject) if point_history is not None else None
     names = [g.strip() for g in gestures.split(",") if g.strip()]
     if len(names) < 2:
         fail(f"calibration needs at least 2 gestures, got {names}")
@@ -323,8 +361,10 @@ def calibrate_gesture(
     out.print(f"{folds}-fold cross-validated accuracy: {accuracy:.1%} on {len(y)} samples; {rej:.1%} of held-out "
               "frames rejected as unknown (many: record more varied samples, or raise --unknown-factor)",
               highlight=False)
-    clf.fit(pts, y, names).save(output, device=source)
-    out.print(f"calibration written to {output} ({len(names)} gestures: {', '.join(names)})", highlight=False)
+    clf.fit(pts, y, names).save(output, device=source, dynamic=dynamic)
+    out.print(f"calibration written to {output} ({len(names)} gestures: {', '.join(names)}"
+              + (f"; dynamic: {', '.join(dynamic.learned_['classes'])}" if dynamic is not None else "") + ")",
+              highlight=False)
 
 
 @app.command("eyetrack")

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Group
-from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ._app import err, fail, out, stop_on_signals
+from ._app import fail, live_display, out, stop_on_signals
 from ._lazy import lazy
 
 if TYPE_CHECKING:
@@ -122,7 +121,7 @@ def capture(
         if quiet:
             report = run(src, chain, sink, max_duration_s=duration, stop=stop)
         else:
-            with Live(display, console=err, refresh_per_second=8, transient=False):
+            with live_display(display, keep=True):
                 report = run(src, chain, sink, max_duration_s=duration, stop=stop, on_block=display.update)
     seconds = report.samples_out / src.info.rate if src.info.rate else report.wall_s
     out.print(
@@ -171,7 +170,7 @@ def _capture_many(texts: list[str], output: Path, duration, channels, rate, bloc
             reports = capture_sources(opened, output, duration_s=duration, stop=stop, keep_going=keep_going,
                                       overwrite=True)
         else:
-            with Live(view, console=err, refresh_per_second=4, transient=True):
+            with live_display(view, refresh_per_second=4):
                 reports = capture_sources(opened, output, duration_s=duration, stop=stop, keep_going=keep_going,
                                           overwrite=True, on_block=view.update)
     for r in reports:

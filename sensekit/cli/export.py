@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 from enum import StrEnum
@@ -179,11 +180,15 @@ def export_gesture(
     """Export a static-gesture classifier: landmark normalisation, features, decoder, rejection."""
     from ..core.atomic import atomic_output
     from ..export.c_text import c_identifier
-    from ..gesture.static import StaticGestureClassifier
+    from ..gesture.static import load_gestures
 
     if not calibration.exists():
         fail(f"calibration file {str(calibration)!r} does not exist")
-    clf = StaticGestureClassifier.load(calibration)
+    clf, dynamic = load_gestures(calibration)
+    if dynamic is not None and fmt is not Format.json:
+        logging.getLogger("sensekit").warning(
+            "the dynamic gestures of %s are not exported: the %s export holds its static classifier (the json format "
+            "keeps them)", calibration.name, fmt.value)
     c_identifier(name)
     with atomic_output(output, folder=True) as work:
         _export_gesture(clf, calibration, fmt, work, golden, name)

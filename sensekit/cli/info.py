@@ -65,14 +65,15 @@ def info(
     if as_json:
         out.print_json(json.dumps({"file": str(path), "streams": rows}))
         return
-    table = Table(title=str(path), title_justify="left")
-    for col in ("stream", "kind", "rate", "sample", "dtype", "unit", "samples", "duration", "gaps", "drops"):
+    table = Table(title=str(path), title_justify="left", box=None, pad_edge=False,
+                  padding=(0, 1, 0, 0), header_style="bold")  # fits 80 columns
+    for col in ("stream", "kind", "rate", "sample", "unit", "samples", "duration", "gaps", "drops"):
         table.add_column(col, justify="right" if col in ("rate", "samples", "duration", "gaps", "drops") else "left",
-                         no_wrap=True)
+                         overflow="fold")  # a narrow terminal folds a cell; it never cuts a number
     for r in rows:
-        sample = "x".join(map(str, r["shape"]))  # channel names: see --json
+        sample = "x".join(map(str, r["shape"])) + f" {r['dtype']}"  # channel names: see --json
         table.add_row(r["stream"], r["kind"], f"{r['rate_hz']:g} Hz" if r["rate_hz"] else "irregular", sample,
-                      r["dtype"], r["unit"] or "-", f"{r['samples']:,}", f"{r['duration_s']:.3f} s", str(r["gaps"]),
+                      r["unit"] or "-", f"{r['samples']:,}", f"{r['duration_s']:.3f} s", str(r["gaps"]),
                       str(r["dropped_blocks"]), style="red" if r["dropped_blocks"] or r["gaps"] else None)
     out.print(table)
     if len(rows) > 1:  # several streams of one capture: where each lies on the shared clock

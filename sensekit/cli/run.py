@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Group
-from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
@@ -19,6 +18,7 @@ from ._app import (
     checked_numbers,
     err,
     fail,
+    live_display,
     new_app,
     out,
     stop_on_signals,
@@ -79,7 +79,7 @@ def _publish(src, chain, *, lsl: str | None, jsonl: bool, duration: float | None
     try:
         if jsonl or view is None:
             return run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
-        with Live(view, console=err, refresh_per_second=8, transient=transient):
+        with live_display(view, keep=not transient):
             return run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop, on_block=view.update)
     finally:
         chain.close()

@@ -57,17 +57,17 @@ def _table(path: Path, columns: int) -> np.ndarray:
 MAX_CLASSES, MAX_COORDINATE = 1000, 1e5
 
 
-def load_keypoints(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Static-gesture rows: ``(points (n, 21, 2), labels (n,), class names)`` from the table
-    ``path`` (any name), or ``keypoint.csv`` in the folder ``path``, and the class names of
-    ``keypoint_classifier_label.csv`` beside it ("class 0", "class 1"... where there is none)."""
+def _labelled_table(path: str | os.PathLike, default_name: str, names_name: str,
+                    columns: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The table ``path`` (any name; a folder: its ``default_name``), its class indices and the
+    class names of ``names_name`` beside it ("class 0", "class 1"... where there is none)."""
     root = Path(path)
-    table = root if root.is_file() else root / "keypoint.csv"
-    t = _table(table, 43)
-    labels = t[:, 0].astype(np.int64) if t[:, 0].max() <= MAX_CLASSES else None
-    if labels is None:
+    table = root if root.is_file() else root / default_name
+    t = _table(table, columns)
+    if t[:, 0].max() > MAX_CLASSES:
         raise DatasetError(f"{table}: a class index of {t[:, 0].max():.0f}; at most {MAX_CLASSES} classes")
-    names_file = table.parent / "keypoint_classifier_label.csv"
+    labels = t[:, 0].astype(int)
+    names_file = table.parent / names_name
     if names_file.exists():
         names = read_labels(names_file)
         if labels.max() >= len(names):
@@ -75,7 +75,15 @@ def load_keypoints(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, lis
                                "add the missing names, one a line")
     else:
         names = [f"class {i}" for i in range(int(labels.max()) + 1)]
-    return t[:, 1:].reshape(-1, 21, 2), labels.astype(int), names
+    return t[:, 1:], labels, names
+
+
+def load_keypoints(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Static-gesture rows: ``(points (n, 21, 2), labels (n,), class names)`` from the table
+    ``path`` (any name), or ``keypoint.csv`` in the folder ``path``, and the class names of
+    ``keypoint_classifier_label.csv`` beside it ("class 0", "class 1"... where there is none)."""
+    rows, labels, names = _labelled_table(path, "keypoint.csv", "keypoint_classifier_label.csv", 43)
+    return rows.reshape(-1, 21, 2), labels, names
 
 
 def load_crossperson(path: str | os.PathLike, *, poses: bool = False):
@@ -105,10 +113,13 @@ def load_crossperson(path: str | os.PathLike, *, poses: bool = False):
 
 
 def load_point_history(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Fingertip histories: ``(trajectories (n, 16, 2), labels (n,), class names)``."""
-    root = Path(path)
-    t = _table(root / "point_history.csv", 33)
-    return t[:, 1:].reshape(-1, 16, 2), t[:, 0].astype(int), read_labels(root / "point_history_classifier_label.csv")
+    """Fingertip histories: ``(trajectories (n, 16, 2), labels (n,), class names)`` from the
+    table ``path`` (any name), or ``point_history.csv`` in the folder ``path``, and the class
+    names of ``point_history_classifier_label.csv`` beside it. Each row is the index fingertip
+    over 16 frames, relative to the first point, in image widths (x) and heights (y), seen in
+    mirrored images (the recorder flips the camera image)."""
+    rows, labels, names = _labelled_table(path, "point_history.csv", "point_history_classifier_label.csv", 33)
+    return rows.reshape(-1, 16, 2), labels, names
 
 
 def ordered_split(labels: np.ndarray, train_fraction: float = 0.75) -> tuple[np.ndarray, np.ndarray]:

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core import Frame, StreamInfo
+from ..core.checks import check_scalar, check_stream
+from ..core.stage import Stage
 from ..core.stages import standardisation
-from ..errors import NotFittedError, ParameterError
+from ..errors import NotFittedError, ParameterError, StreamFormatError
 from ..learn.decoders import CompiledDecoder, fit_decoder
-from ..learn.openset import OpenSet, fit_openset
+from ..learn.openset import OpenSet, class_logits, fit_openset
 
-__all__ = ["dtw_distances", "DTWTemplates", "TrajectoryClassifier", "trajectory_features", "NONE"]
+__all__ = ["dtw_distances", "DTWTemplates", "TrajectoryClassifier", "DynamicGestures", "trajectory_features", "NONE"]
 
+#: Label of a pose or trajectory the classifier does not know (rejected; static and dynamic alike).
 NONE = -1
 
 
@@ -131,7 +135,7 @@ def trajectory_features(trajectories: np.ndarray) -> np.ndarray:
 
 
 class TrajectoryClassifier:
-    """A decoder on trajectory features.
+    """A decoder on trajectory features, with a calibrated confidence.
 
     Parameters
     ----------
@@ -147,53 +151,173 @@ class TrajectoryClassifier:
         (0.93 → 0.77) for 0-30 % of a left-out class rejected (bench ``gesture.dynamic``).
     openset_quantile : float
         The quantile that sets the rejection distance.
+    reject_below : float or None
+        Answer :data:`NONE` below this confidence. The confidence is a probability: the softmax
+        of the decoder's scores with a temperature fitted on out-of-fold predictions of the
+        training rows (as the static classifier's), for every decoder alike.
+    mirrored_images : bool
+        The training trajectories were seen in mirrored (selfie) images, as the point-history
+        CSVs are; :class:`DynamicGestures` mirrors a stream of the other kind to match.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.linspace(0, 1, 16)
+    >>> right = np.stack([np.column_stack([t * s, 0 * t]) for s in np.linspace(0.1, 0.3, 20)])
+    >>> clf = TrajectoryClassifier().fit(np.concatenate([right, -right]), np.repeat([0, 1], 20))
+    >>> clf.predict(np.stack([right[3], -right[5]])).tolist()
+    [0, 1]
     """
 
     def __init__(self, *, decoder: str = "svm", features: str = "positions", openset: bool = False,
-                 openset_quantile: float = 0.99) -> None:
+                 openset_quantile: float = 0.99, reject_below: float | None = None,
+                 mirrored_images: bool = False) -> None:
         if features not in ("positions", "full"):
             raise ParameterError(f"features must be 'positions' or 'full', got {features!r}")
+        if reject_below is not None:
+            check_scalar(reject_below, "reject_below", min_value=0.0, max_value=1.0)
         self.decoder = decoder
         self.features = features
         self.openset = bool(openset)
         self.openset_quantile = openset_quantile
+        self.reject_below = reject_below
+        self.mirrored_images = bool(mirrored_images)
         self.learned_: dict | None = None
+
+    @property
+    def points(self) -> int:
+        """Points per trajectory the classifier was fitted on."""
+        if self.learned_ is None:
+            raise NotFittedError("TrajectoryClassifier is not fitted")
+        return int(self.learned_["points"])
 
     def _x(self, trajectories: np.ndarray) -> np.ndarray:
         t = np.asarray(trajectories, dtype=np.float64)
         if t.ndim != 3 or t.shape[2] != 2 or t.shape[1] < 3:
             raise ParameterError(f"trajectories must have shape (n, points >= 3, 2), got {t.shape}")
-        if getattr(self, "learned_", None) is not None and getattr(self, "_points", None) not in (None, t.shape[1]):
-            raise ParameterError(f"the classifier was fitted on trajectories of {self._points} points, got {t.shape[1]}")
+        if self.learned_ is not None and t.shape[1] != self.points:
+            raise ParameterError(f"the classifier was fitted on trajectories of {self.points} points, got {t.shape[1]}")
         if self.features == "positions":
             return (t - t[:, :1]).reshape(len(t), -1)
         return trajectory_features(t)
 
-    def fit(self, trajectories: np.ndarray, labels: np.ndarray) -> TrajectoryClassifier:
+    def fit(self, trajectories: np.ndarray, labels: np.ndarray, classes: list[str] | None = None) -> TrajectoryClassifier:
+        """Learn from trajectories (n, points, 2) and integer labels; ``classes`` names them."""
         self.learned_ = None
         x = self._x(trajectories)
-        self._points = int(np.shape(trajectories)[1])
+        y = np.asarray(labels)
         mean, scale = standardisation(x)
         z = (x - mean) / scale
-        self.learned_ = {"mean": mean, "scale": scale, "decoder": fit_decoder(self.decoder, z, labels)}
-        self._dec = CompiledDecoder(self.learned_["decoder"])
-        self._open = None
-        if self.openset:  # the static classifier's open-set model: a trajectory unlike every class is NONE
-            self._open = OpenSet(fit_openset(self.decoder, z, np.asarray(labels), quantile=self.openset_quantile))
+        dec = fit_decoder(self.decoder, z, y)
+        names = list(classes) if classes is not None else [str(c) for c in dec["classes"]]
+        learned = {"points": int(np.shape(trajectories)[1]), "mean": mean.tolist(), "scale": scale.tolist(),
+                   "decoder": dec, "classes": names, "openset": None}
+        if min(np.bincount(np.searchsorted(np.unique(y), y))) >= 5:  # (the calibrated confidence's 5 folds)
+            learned["openset"] = fit_openset(self.decoder, z, y, quantile=self.openset_quantile)
+        elif self.openset or self.reject_below is not None:
+            raise ParameterError("a calibrated confidence and open-set rejection need >= 5 trajectories of each class")
+        return self._load(learned)
+
+    def _load(self, learned: dict) -> TrajectoryClassifier:
+        self.learned_ = learned
+        self._dec = CompiledDecoder(learned["decoder"])
+        self._labels = self._dec.classes.astype(int)
+        self._mean, self._scale = np.asarray(learned["mean"]), np.asarray(learned["scale"])
+        self._open = OpenSet(learned["openset"]) if learned.get("openset") else None
         return self
 
     def predict(self, trajectories: np.ndarray) -> np.ndarray:
-        """Labels; :data:`NONE` for a trajectory unlike every taught class (with ``openset``)."""
+        """Labels; :data:`NONE` for a rejected trajectory (``openset``, ``reject_below``)."""
         return self.predict_open(trajectories)[0]
 
-    def predict_open(self, trajectories: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Labels (:data:`NONE` when rejected) and relative open-set distances (NaN without the
-        open-set model; > 1 rejects)."""
+    def decide(self, trajectories: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Labels (:data:`NONE` when rejected) and confidences."""
+        labels, conf, _ = self.predict_open(trajectories)
+        return labels, conf
+
+    def predict_open(self, trajectories: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Labels (:data:`NONE` when rejected), confidences (calibrated probabilities; the
+        decoder's own scores for a classifier fitted on fewer than 5 rows a class) and relative
+        open-set distances (NaN without ``openset``; > 1 rejects)."""
         if self.learned_ is None:
             raise NotFittedError("TrajectoryClassifier is not fitted")
-        x = (self._x(trajectories) - self.learned_["mean"]) / self.learned_["scale"]
-        labels = self._dec.predict(x)
-        if self._open is None:
-            return labels, np.full(len(x), np.nan)
-        distance = self._open.distance(x)
-        return np.where(distance > 1.0, NONE, labels), distance
+        x = (self._x(trajectories) - self._mean) / self._scale
+        scores = self._dec.scores(x)
+        best = scores.argmax(axis=1)
+        labels = self._labels[best]
+        if self._open is not None:
+            scores = self._open.probabilities(class_logits(self._dec, x))
+        conf = scores[np.arange(len(x)), best]
+        distance = np.full(len(x), np.nan)
+        if self.openset and self._open is not None:
+            distance = self._open.distance(x)
+            labels = np.where(distance > 1.0, NONE, labels)
+        if self.reject_below is not None:
+            labels = np.where(conf < self.reject_below, NONE, labels)
+        return labels, conf, distance
+
+    def to_params(self) -> dict:
+        """The ``dynamic`` block of a gesture calibration (see :class:`~sensekit.gesture.schema.DynamicParams`)."""
+        if self.learned_ is None:
+            raise NotFittedError("TrajectoryClassifier is not fitted")
+        config = {"decoder": self.decoder, "features": self.features, "openset": self.openset,
+                  "openset_quantile": self.openset_quantile, "reject_below": self.reject_below,
+                  "mirrored_images": self.mirrored_images}
+        return {"config": config, "learned": self.learned_}
+
+    @classmethod
+    def from_params(cls, params: dict) -> TrajectoryClassifier:
+        """The classifier of a validated ``dynamic`` block (:meth:`to_params`)."""
+        return cls(**params["config"])._load(dict(params["learned"]))
+
+
+class DynamicGestures(Stage):
+    """Landmarks stream (:class:`~sensekit.gesture.landmarks.HandLandmarks`) -> one dynamic
+    gesture per hand and frame from the index fingertip's last ``points`` frames: a ``label``
+    stream of shape (max_hands, 2) holding (label, confidence), :data:`NONE` for a rejected
+    trajectory, NaN until a hand has been seen in ``points`` consecutive frames.
+
+    The fingertip is taken in image widths and heights (the point-history CSVs' unit), and
+    mirrored when the stream's ``meta["mirrored"]`` differs from the classifier's
+    ``mirrored_images``. A trajectory is a number of frames, not of seconds: a camera much
+    faster or slower than the one the trajectories were recorded with sees other speeds.
+    """
+
+    def __init__(self, classifier: TrajectoryClassifier) -> None:
+        self.classifier = classifier
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_stream(info, "DynamicGestures", kinds=("landmarks",), ndim=3)
+        size = info.meta.get("image_size")
+        if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
+                isinstance(v, (int, float)) and v > 0 for v in size):
+            raise StreamFormatError(f"DynamicGestures needs the landmarks' image size (meta image_size), stream "
+                                    f"{info.name!r} has {size!r}")
+        mirror = bool(info.meta.get("mirrored", False)) != self.classifier.mirrored_images
+        self._unit = np.array([(-1.0 if mirror else 1.0) / size[0], 1.0 / size[1]])
+        self._points = self.classifier.points
+        self._out = StreamInfo(info.name, "label", info.rate, (info.shape[0], 2), dtype="float64",
+                               meta={"classes": self.classifier.learned_["classes"], "none_label": NONE})
+        return self._out
+
+    def _reset(self) -> None:
+        hands = self._out.shape[0]
+        self._history = np.full((hands, self._points - 1, 2), np.nan)  # the last tips, NaN where no hand
+
+    def _process(self, frame: Frame) -> Frame:
+        d = np.asarray(frame.data, dtype=np.float64)  # (n, hands, 22, 6)
+        n, hands = d.shape[:2]
+        if n == 0:
+            return Frame._trusted(self._out, np.empty((0, *self._out.shape)), frame.t0, frame._times, frame.seq)
+        tips = np.swapaxes(d[:, :, 8, :2] * self._unit, 0, 1)  # (hands, n, 2)
+        seq = np.concatenate([self._history, tips], axis=1)
+        self._history = seq[:, n:]
+        windows = np.lib.stride_tricks.sliding_window_view(seq, self._points, axis=1)  # (hands, n, 2, points)
+        windows = np.swapaxes(windows, 2, 3)
+        full = np.isfinite(windows).all(axis=(2, 3))
+        out = np.full((hands, n, 2), np.nan)
+        for h, i in zip(*np.nonzero(full), strict=True):  # a window at a time: the same bits for any block size
+            labels, conf = self.classifier.decide(windows[h, i : i + 1])  # (a batch's products round otherwise)
+            out[h, i] = labels[0], conf[0]
+        return Frame._trusted(self._out, np.ascontiguousarray(np.swapaxes(out, 0, 1)), frame.t0, frame._times,
+                              frame.seq)

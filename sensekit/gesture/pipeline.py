@@ -2,7 +2,8 @@
 the API.
 
 Colour images -> :class:`~sensekit.gesture.landmarks.HandLandmarks` -> (One-Euro filter) ->
-:class:`~sensekit.gesture.static.StaticGestures` with a calibrated classifier. The classifier
+:class:`~sensekit.gesture.static.StaticGestures` with a calibrated classifier (and, where the
+calibration has them, :class:`~sensekit.gesture.dynamic.DynamicGestures` beside it). The classifier
 carries its landmark convention (keypoint normalisation, mirrored images, left-hand
 mirroring), so a model trained on keypoint CSV rows, on photos or on a camera answers the same
 on any landmark source.
@@ -13,11 +14,41 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from ..core import Chain, StreamInfo
-from ..errors import StreamFormatError
-from .static import StaticGestureClassifier
+import numpy as np
 
-__all__ = ["GesturePipeline"]
+from ..core import Chain, Frame, StreamInfo
+from ..core.stage import Stage
+from ..errors import StreamFormatError
+from .dynamic import DynamicGestures, TrajectoryClassifier
+from .static import StaticGestureClassifier, StaticGestures, load_gestures
+
+__all__ = ["GesturePipeline", "HandGestures"]
+
+#: What the four values of each hand in a :class:`HandGestures` stream are.
+GESTURE_COLUMNS = ("label", "confidence", "motion", "motion_confidence")
+
+
+class HandGestures(Stage):
+    """Static and dynamic gestures of the same landmarks, side by side: a ``label`` stream of
+    shape (max_hands, 4) holding (label, confidence, motion, motion confidence) per hand, the
+    classes in ``meta["classes"]`` and ``meta["motion_classes"]``."""
+
+    def __init__(self, static: StaticGestures, dynamic: DynamicGestures) -> None:
+        self.static, self.dynamic = static, dynamic
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        a, b = self.static.open(info), self.dynamic.open(info)
+        self._out = StreamInfo(info.name, "label", info.rate, (info.shape[0], 4), dtype="float64",
+                               meta={**a.meta, "motion_classes": b.meta["classes"], "columns": list(GESTURE_COLUMNS)})
+        return self._out
+
+    def _reset(self) -> None:
+        self.static.reset()
+        self.dynamic.reset()
+
+    def _process(self, frame: Frame) -> Frame:
+        a, b = self.static.process(frame), self.dynamic.process(frame)
+        return Frame._trusted(self._out, np.concatenate([a.data, b.data], axis=-1), frame.t0, frame._times, frame.seq)
 
 
 @dataclasses.dataclass
@@ -28,6 +59,9 @@ class GesturePipeline:
     ----------
     classifier : StaticGestureClassifier or None
         Fitted static-gesture classifier; None publishes landmarks only.
+    dynamic : TrajectoryClassifier or None
+        Fitted dynamic-gesture classifier (the index fingertip's trajectory), published beside
+        the static gestures (:class:`HandGestures`); needs ``classifier``.
     model : path or None
         ``hand_landmarker.task`` (default: ``$SENSEKIT_MODELS`` or the fetched model).
     max_hands : int
@@ -39,6 +73,7 @@ class GesturePipeline:
     """
 
     classifier: StaticGestureClassifier | None = None
+    dynamic: TrajectoryClassifier | None = None
     model: str | os.PathLike | None = None
     max_hands: int = 2
     mirrored: bool = False
@@ -46,15 +81,14 @@ class GesturePipeline:
 
     @classmethod
     def load(cls, calibration: str | os.PathLike | None, **settings) -> GesturePipeline:
-        """The pipeline with the classifier of a ``gesture`` calibration (or none)."""
-        clf = StaticGestureClassifier.load(calibration) if calibration is not None else None
-        return cls(classifier=clf, **settings)
+        """The pipeline with the classifiers of a ``gesture`` calibration (or none)."""
+        clf, dynamic = load_gestures(calibration) if calibration is not None else (None, None)
+        return cls(classifier=clf, dynamic=dynamic, **settings)
 
     def chain(self, info: StreamInfo) -> Chain:
         """The stages for an image stream ``info``."""
         from .filters import OneEuroFilter
         from .landmarks import HandLandmarks
-        from .static import StaticGestures
 
         if info.kind != "image" or len(info.shape) != 3:
             raise StreamFormatError(f"stream {info.name!r} is a {info.kind!r} stream of shape {info.shape}; gestures "
@@ -62,6 +96,8 @@ class GesturePipeline:
         stages = [HandLandmarks(self.model, max_hands=self.max_hands, mirrored=self.mirrored)]
         if self.smooth:
             stages.append(OneEuroFilter(min_cutoff_hz=1.0, beta=0.05))
-        if self.classifier is not None:
+        if self.classifier is not None and self.dynamic is not None:
+            stages.append(HandGestures(StaticGestures(self.classifier), DynamicGestures(self.dynamic)))
+        elif self.classifier is not None:
             stages.append(StaticGestures(self.classifier))
         return Chain(*stages)

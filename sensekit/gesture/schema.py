@@ -11,7 +11,7 @@ from ..core.schema import MAX_VALUES, Matrix, Positive, Probability, Strict, Tex
 from ..learn.schema import Decoder, DecoderOptions, check_width
 from .normalize import N_HAND_FEATURES, N_SIGNATURE
 
-__all__ = ["GestureParams", "LandmarkConvention"]
+__all__ = ["GestureParams", "LandmarkConvention", "DynamicParams"]
 
 
 class LandmarkConvention(Strict):
@@ -72,11 +72,65 @@ class GestureLearned(Strict):
     openset: OpenSetParams | None = None
 
 
+def trajectory_width(features: str, points: int) -> int:
+    """Columns of a trajectory classifier's features (:mod:`sensekit.gesture.dynamic`)."""
+    if features == "positions":
+        return 2 * points
+    return 2 * points + 2 * (points - 1) + 2 * (points - 2) + 3  # positions, steps, turns (sin, cos), net, turning
+
+
+class DynamicConfig(Strict):
+    decoder: Literal["lda", "svm", "mlp", "rf"] = "svm"
+    features: Literal["positions", "full"] = "positions"
+    openset: bool = False
+    openset_quantile: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.99
+    reject_below: Probability | None = None
+    mirrored_images: bool = False
+
+
+class DynamicLearned(Strict):
+    points: Annotated[int, Field(ge=3, le=1000)]
+    mean: Vector
+    scale: Annotated[list[Positive], Field(max_length=100_000)]
+    decoder: Decoder
+    classes: Annotated[list[Text], Field(min_length=2, max_length=1000)]
+    openset: OpenSetParams | None = None
+
+
+class DynamicParams(Strict):
+    """Dynamic gestures of a ``gesture`` calibration: a trajectory classifier on the index
+    fingertip's last ``points`` frames (:class:`~sensekit.gesture.dynamic.TrajectoryClassifier`)."""
+
+    config: DynamicConfig
+    learned: DynamicLearned
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DynamicParams:
+        lp = self.learned
+        width = trajectory_width(self.config.features, lp.points)
+        if len(lp.mean) != width or len(lp.scale) != width:
+            raise ValueError(f"dynamic.learned.mean/scale have {len(lp.mean)}/{len(lp.scale)} columns; "
+                             f"{self.config.features!r} features of {lp.points} points have {width}")
+        check_width(lp.decoder, width, "dynamic.learned.mean")
+        if max(lp.decoder.classes) >= len(lp.classes):
+            raise ValueError(f"dynamic decoder classes {lp.decoder.classes[:10]} but {len(lp.classes)} class names")
+        if lp.openset is not None:
+            if shape_of(lp.openset.means, "dynamic.learned.openset.means") != (len(lp.decoder.classes), width) or \
+                    shape_of(lp.openset.whiten, "dynamic.learned.openset.whiten") != (width, width):
+                raise ValueError(f"dynamic.learned.openset: means and whitening do not fit {len(lp.decoder.classes)} "
+                                 f"classes of {width} features")
+        elif self.config.openset or self.config.reject_below is not None:
+            raise ValueError("dynamic.config asks for open-set rejection or a confidence threshold, but "
+                             "dynamic.learned.openset is missing")
+        return self
+
+
 class GestureParams(Strict):
-    """``params`` of a ``gesture`` calibration."""
+    """``params`` of a ``gesture`` calibration (``dynamic``: optional dynamic gestures)."""
 
     config: GestureConfig
     learned: GestureLearned
+    dynamic: DynamicParams | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> GestureParams:

@@ -14,12 +14,11 @@ from ..core.stages import standardisation
 from ..errors import CalibrationError, NotFittedError, ParameterError
 from ..learn.decoders import CompiledDecoder, fit_decoder
 from ..learn.openset import NearestOpenSet, OpenSet, class_logits, fit_nearest, fit_openset
+from .dynamic import NONE, TrajectoryClassifier
 from .normalize import finger_signature, hand_features, kazuhito_normalize
 
-__all__ = ["StaticGestureClassifier", "StaticGestures", "NONE", "OTHER_CLASSES"]
+__all__ = ["StaticGestureClassifier", "StaticGestures", "load_gestures", "NONE", "OTHER_CLASSES"]
 
-#: Label of a pose the classifier does not know (below the confidence threshold).
-NONE = -1
 #: Class names (any case) whose recordings are poses that must do nothing: decided as NONE.
 OTHER_CLASSES = ("other", "other poses", "none")
 
@@ -188,30 +187,39 @@ class StaticGestureClassifier:
             labels = np.where(np.isin(labels, self._other), NONE, labels)
         return labels, conf, distance
 
-    def save(self, path: str | os.PathLike, *, device: str = "") -> os.PathLike:
-        """Write a calibration JSON (chain ``gesture``)."""
+    def save(self, path: str | os.PathLike, *, device: str = "", dynamic: TrajectoryClassifier | None = None
+             ) -> os.PathLike:
+        """Write a calibration JSON (chain ``gesture``), with the dynamic gestures of ``dynamic``."""
         self._dec()
         info = StreamInfo("hand", "landmarks", 0.0, (21, 2), dtype="float64", unit="px")
         cfg = {"decoder": self.decoder, "reject_below": self.reject_below, "decoder_options": self.decoder_options,
                "input_format": self.input_format, "features": self.feature_set, "convention": self.convention,
                "openset": self.openset, "openset_quantile": self.openset_quantile,
                "openset_factor": self.openset_factor}
-        return save_calibration(path, chain="gesture", stream=info, device=device,
-                                params={"config": cfg, "learned": self.learned_})
+        params = {"config": cfg, "learned": self.learned_}
+        if dynamic is not None:
+            params["dynamic"] = dynamic.to_params()
+        return save_calibration(path, chain="gesture", stream=info, device=device, params=params)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> StaticGestureClassifier:
-        """Read a calibration written by :meth:`save`."""
-        cal = load_calibration(path, chain="gesture")  # validated against GestureParams
-        cfg = dict(cal.params["config"])
-        convention = cfg.pop("convention", None) or {}
-        try:
-            clf = cls(**cfg, **convention)
-            clf.learned_ = dict(cal.params["learned"])
-            clf._dec()
-        except (KeyError, TypeError, ParameterError) as e:
-            raise CalibrationError(f"calibration file {str(path)!r} has bad gesture parameters ({e})") from None
-        return clf
+        """Read a calibration written by :meth:`save` (its static gestures)."""
+        return load_gestures(path)[0]
+
+
+def load_gestures(path: str | os.PathLike) -> tuple[StaticGestureClassifier, TrajectoryClassifier | None]:
+    """The static classifier of a ``gesture`` calibration, and its dynamic one (None if it has none)."""
+    cal = load_calibration(path, chain="gesture")  # validated against GestureParams
+    cfg = dict(cal.params["config"])
+    convention = cfg.pop("convention", None) or {}
+    try:
+        clf = StaticGestureClassifier(**cfg, **convention)
+        clf.learned_ = dict(cal.params["learned"])
+        clf._dec()
+        dynamic = cal.params.get("dynamic")
+        return clf, TrajectoryClassifier.from_params(dynamic) if dynamic else None
+    except (KeyError, TypeError, ParameterError) as e:
+        raise CalibrationError(f"calibration file {str(path)!r} has bad gesture parameters ({e})") from None
 
 
 class StaticGestures(Stage):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Iterator
 
@@ -91,6 +92,18 @@ register_synth("sine", SynthSource, "sine waves (rate, channels, freq_hz options
 register_synth("noise", lambda **kw: SynthSource("noise", **kw), "white Gaussian noise")
 
 
+def _option_names(factory) -> list[str]:
+    """A simulator's options as a source string spells them (``duration`` for ``duration_s``)."""
+    if getattr(factory, "__name__", "") == "<lambda>":  # synth:noise is SynthSource's noise signal
+        factory = SynthSource
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "signal"]
+    return ["duration" if n == "duration_s" else n for n in names]
+
+
 def synth_source(name: str, **options) -> Source:
     """Build the ``synth:NAME`` source with keyword options (rate, channels, ...)."""
     entries = synth_entries()
@@ -103,8 +116,10 @@ def synth_source(name: str, **options) -> Source:
         raise
     except TypeError as e:
         if "unexpected keyword" in str(e):
-            bad = str(e).rsplit(" ", 1)[-1]
-            raise ParameterError(f"unknown option(s) {bad.strip(chr(39))} for synth:{name}",
+            bad = str(e).rsplit(" ", 1)[-1].strip(chr(39))
+            known = _option_names(factory)
+            raise ParameterError(f"unknown option {bad!r} for synth:{name}",
+                                 f"its options are {', '.join(known)}" if known else
                                  "see the simulator's parameters in its docstring") from None
         raise ParameterError(f"synth:{name}: {e}") from None
     except ValueError as e:  # an option that is not a number ('seed=abc')
