@@ -155,6 +155,39 @@ def test_run_gesture_on_the_video(shared_data, hand_model, tmp_path):
     assert r.exit_code == 0, r.output
     rows = [json.loads(line) for line in r.stdout.splitlines()[1:]]
     assert len(rows) >= 25 and all(row["data"][0][0] in (0, 1, -1) for row in rows)
+    # with dynamic gestures: the CLI's motion column is DynamicGestures on the pipeline's landmarks
+    from sensekit.core import feed
+    from sensekit.core.sources.camera import VideoFileSource
+    from sensekit.gesture.dynamic import DynamicGestures, TrajectoryClassifier
+    from sensekit.gesture.pipeline import GesturePipeline
+
+    t = np.linspace(0, 1, 16)[None, :, None]
+    traj = np.concatenate([t * [0.2, 0.0], t * [0.0, 0.2], t * [0.0, 0.0]])[np.repeat([0, 1, 2], 10)] + rng.normal(
+        0, 0.01, (30, 16, 2))
+    dynamic = TrajectoryClassifier(mirrored_images=True).fit(traj, np.repeat([0, 1, 2], 10), ["right", "down", "still"])
+    both = StaticGestureClassifier().fit(pts, np.repeat([0, 1], 40), ["open", "closed"]).save(tmp_path / "d.json",
+                                                                                              dynamic=dynamic)
+    r = CliRunner().invoke(app, ["run", "gesture", f"video:{video}", "--model", str(hand_model), "-c", str(both),
+                                 "--jsonl", "--hands", "1", "--duration", "2.0"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert lines[0]["stream_info"]["shape"] == [1, 4] and lines[0]["stream_info"]["meta"]["motion_classes"] == [
+        "right", "down", "still"]
+    motion = np.array([row["data"][0][2] if row["data"][0][2] is not None else np.nan for row in lines[1:]])
+    src = VideoFileSource(video)
+    frames = [f for _, f in zip(range(len(motion)), src, strict=False)]
+    src.close()
+    chain = GesturePipeline(model=hand_model, max_hands=1).chain(frames[0].info)
+    stage = DynamicGestures(dynamic)
+    chain.open(frames[0].info)
+    try:
+        landmarks = feed(chain, frames)
+    finally:
+        chain.close()
+    stage.open(landmarks.info)
+    want = feed(stage, [landmarks]).data[:, 0, 0]
+    assert np.isfinite(want).sum() >= 10
+    np.testing.assert_array_equal(motion, want)
     r = CliRunner().invoke(app, ["run", "gesture", "synth:sine", "--model", str(tmp_path / "none.task")])
     assert r.exit_code == 2 and "colour images" in r.stderr
 
