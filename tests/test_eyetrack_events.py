@@ -675,3 +675,42 @@ def test_online_onsets_within_6_ms_of_the_coders_onsets(shared_data):
 
     (curve,) = _online_run({"data": "irf"}, quick=True)["curves"].values()  # the confirm trade-off, plotted
     assert curve["t"] == [1, 2, 3, 4] and np.all(np.diff(curve["x"]) > 0) and curve["y"][0] > 5 * curve["y"][-1]
+
+
+def test_run_eyetrack_online_on_an_eye_trackers_gaze_stream(tmp_path):
+    """Issue 17: 'run eyetrack SRC --online' on an eye tracker's gaze (an LSL stream, a recording, the
+    simulator) publishes the online detector's events as the pipeline object makes them; a gaze
+    stream of more channels is read by its x/y channel names; -c with gaze is one line."""
+    import json
+
+    from sensekit.core.recording import RecordingWriter
+    from sensekit.eyetrack.online import ONSET
+    from sensekit.eyetrack.pipeline import EyePipeline
+    from sensekit.eyetrack.synth import GazeSource
+
+    r = runner.invoke(app, ["run", "eyetrack", "synth:gaze?duration=20&seed=5", "--online", "--jsonl"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert lines[0]["stream_info"]["kind"] == "gaze_events"
+    cli = np.array([row["data"] for row in lines[1:]], dtype=float)  # (null: NaN)
+    src = GazeSource(duration_s=20, seed=5)
+    chain = EyePipeline(online=True).gaze_chain(src.info)
+    chain.open(src.info)
+    want = feed(chain, list(src)).data
+    np.testing.assert_array_equal(cli, want)
+    onsets = cli[cli[:, 0] == ONSET, 1]
+    true = np.flatnonzero(np.diff((src.labels == SACCADE).astype(int)) == 1) / src.rate
+    near = np.abs(onsets[:, None] - true[None, :]).min(axis=1) < 0.02
+    assert len(onsets) >= 0.9 * len(true) and near.mean() > 0.9
+    # a tracker's stream of more channels: x and y found by name, the result unchanged
+    info = StreamInfo("tracker", "gaze", 500.0, (4,), channels=("confidence", "gaze_x", "gaze_y", "pupil"),
+                      meta={"gaze_units": "deg"})
+    wide = np.column_stack([np.ones(len(src.x)), src.x, src.y, np.full(len(src.x), 3.0)])
+    with RecordingWriter(tmp_path / "tracker.h5") as w:
+        w.add_stream(info).append(Frame(info, wide, t0=0.0))
+    r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "tracker.h5"), "--online", "--jsonl"])
+    assert r.exit_code == 0, r.output
+    np.testing.assert_array_equal(np.array([json.loads(line)["data"] for line in r.stdout.splitlines()[1:]],
+                                           dtype=float), want)
+    r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "tracker.h5"), "-c", str(tmp_path / "gaze.json")])
+    assert r.exit_code == 2 and "gives gaze already" in r.stderr

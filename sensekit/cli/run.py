@@ -160,7 +160,8 @@ def run_gesture(
 
 @app.command("eyetrack")
 def run_eyetrack(
-    source: str = typer.Argument(..., help="Eye camera: camera:0, video:FILE, or synth:eye."),
+    source: str = typer.Argument(..., help="Eye camera (camera:0, video:FILE, synth:eye), or an eye tracker's gaze in "
+                                 "degrees (lsl:type=Gaze, a recording, synth:gaze)."),
     calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Gaze calibration (JSON); without it, "
                                             "the pupil stream is published."),
     detector: str = typer.Option("adaptive", "--detector", help="Event detector: adaptive, adaptive-hr, nh2010, ivt, idt."),
@@ -174,7 +175,8 @@ def run_eyetrack(
     duration: float | None = DURATION_OPTION,
 ) -> None:
     """Pupil per image; with --calibration, gaze (deg) with a fixation/saccade/PSO/pursuit/
-    blink label per sample, to LSL and/or JSON lines. A camera that stops ends the run with
+    blink label per sample, to LSL and/or JSON lines; from a gaze stream, its labels (or, with
+    --online, its saccade onsets and offsets as they happen). A camera that stops ends the run with
     everything so far published (the detector's last chunk included)."""
     from ..core.sources import open_source
     from ..eyetrack.pipeline import EyePipeline
@@ -183,13 +185,20 @@ def run_eyetrack(
                        online=online, stimulus=stimulus)
     with stop_on_signals() as stop:
         src = open_source(source)
-        if src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):
+        if src.info.kind == "gaze":  # an eye tracker's gaze: events straight away
+            if calibration is not None:
+                fail(f"source {source!r} gives gaze already; -c maps an eye camera's pupils to gaze: leave it out")
+            chain = pipe.gaze_chain(src.info)
+        elif src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; eye tracking needs "
-                 "eye-camera images (camera:N, video:FILE, synth:eye)")
-        chain = pipe.camera_chain(src.info, calibration)
+                 "eye-camera images (camera:N, video:FILE, synth:eye) or an eye tracker's gaze (lsl:type=Gaze)")
+        else:
+            chain = pipe.camera_chain(src.info, calibration)
         report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop)
     if not jsonl:
-        out.print(f"{report.samples_in} images, {report.samples_out} samples out in {report.wall_s:.1f} s; "
+        given = "gaze samples" if src.info.kind == "gaze" else "images"
+        made = "events" if online else "samples"
+        out.print(f"{report.samples_in} {given} in, {report.samples_out} {made} out in {report.wall_s:.1f} s; "
                   f"stopped by {report.stopped_by}", highlight=False)
 
 

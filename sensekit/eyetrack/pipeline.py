@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core import Chain, Frame, StreamInfo, feed
 from ..errors import ParameterError
-from .stages import EventDetector, GazeDegrees, GazeEvents, check_detector_params
+from .stages import EventDetector, GazeDegrees, GazeEvents, check_detector_params, gaze_columns
 
 __all__ = ["EyePipeline", "OFFLINE_BLOCK_S", "STIMULI"]
 
@@ -92,6 +92,18 @@ class EyePipeline:
 
             return Chain(OnlineSaccades(**self.params))
         return Chain(EventDetector(self.detector, chunk_s=self.chunk_s, context_s=self.context_s, **self.params))
+
+    def gaze_chain(self, gaze_info: StreamInfo) -> Chain:
+        """A live gaze stream (an eye tracker's, over LSL or recorded) -> labels or online events.
+
+        The stream's x and y are its channels ``x``/``y`` (or ``gaze_x``/``gaze_y``,
+        ``az``/``el``), else its first two; in degrees, or in pixels with the screen geometry in
+        its meta (as sensekit's gaze streams carry it)."""
+        from ..core.stages import SelectChannels
+
+        cols = gaze_columns(gaze_info)
+        pick = [] if gaze_info.shape == (2,) and cols == [0, 1] else [SelectChannels(cols)]
+        return Chain(*pick, GazeDegrees(), *self.events_chain().stages)
 
     def camera_chain(self, image_info: StreamInfo, calibration: str | os.PathLike | None = None) -> Chain:
         """Eye images -> pupil (no calibration) or -> gaze (deg) -> labels (with one)."""

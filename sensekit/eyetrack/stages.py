@@ -32,12 +32,25 @@ from .detectors import DETECTORS, MIN_RATE_HZ, _odd_window, gaze_velocity, savgo
 from .geometry import screen_from_meta
 from .labels import EVENT_FIELDS, FIXATION, events_table, label_runs
 
-__all__ = ["GazeDegrees", "GazeVelocity", "EventDetector", "GazeEvents", "LABEL_CHANNELS", "check_gaze_stream"]
+__all__ = ["GazeDegrees", "GazeVelocity", "EventDetector", "GazeEvents", "LABEL_CHANNELS", "check_gaze_stream",
+           "gaze_columns"]
 
 log = logging.getLogger("sensekit")
 
 #: Channels of an :class:`EventDetector` output.
 LABEL_CHANNELS = ("x", "y", "speed", "label")
+
+
+def gaze_columns(info: StreamInfo) -> list[int]:
+    """The x and y columns of a gaze stream: channels ``x``/``y``, ``gaze_x``/``gaze_y`` or
+    ``az``/``el`` (any case), else the first two."""
+    chans = [c.lower() for c in info.channels]
+    for x, y in (("x", "y"), ("gaze_x", "gaze_y"), ("az", "el")):
+        if x in chans and y in chans:
+            return [chans.index(x), chans.index(y)]
+    if len(info.shape) != 1 or info.shape[0] < 2:
+        raise StreamFormatError(f"a gaze stream needs x and y per sample, {info.name!r} has shape {info.shape}")
+    return [0, 1]
 
 
 def check_gaze_stream(info: StreamInfo, what: str, *, units: str | None = "deg") -> None:

@@ -21,6 +21,7 @@ from ..core import Frame, StreamInfo
 from ..core.align import Align
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
+from ..eyetrack.stages import gaze_columns
 from ..gesture.pinch import PinchDetector
 from .select import DwellSelector, GazeFixationFilter, LookAndPinch
 from .targets import TargetLayout
@@ -52,16 +53,6 @@ class LabelPinch(Stage):
         out = np.full((frame.n, 2), np.nan)
         out[known, 0] = (labels[known] == self._index).any(axis=1)
         return Frame._trusted(self._out, out, frame.t0, frame._times, frame.seq)
-
-
-def _gaze_columns(info: StreamInfo) -> list[int]:
-    chans = [c.lower() for c in info.channels]
-    for x, y in (("x", "y"), ("gaze_x", "gaze_y"), ("az", "el")):
-        if x in chans and y in chans:
-            return [chans.index(x), chans.index(y)]
-    if len(info.shape) != 1 or info.shape[0] < 2:
-        raise StreamFormatError(f"a gaze stream needs x and y per sample, {info.name!r} has shape {info.shape}")
-    return [0, 1]
 
 
 class SelectPipeline:
@@ -118,7 +109,7 @@ class SelectPipeline:
         if len(infos) != self.inputs:
             raise ParameterError(f"{self.method} selection takes {self.inputs} stream(s), got {len(infos)}")
         gaze = infos[0]
-        self._gaze_cols = _gaze_columns(gaze)
+        self._gaze_cols = gaze_columns(gaze)
         if self.method == "dwell":
             self._align = None
             self._gaze_info = StreamInfo(gaze.name, "gaze", gaze.rate, (2,), channels=("x", "y"), dtype="float64")
