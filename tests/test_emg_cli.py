@@ -168,6 +168,50 @@ def test_trials_are_checked_as_they_are_recorded(tmp_path):
     assert r.exit_code == 2 and "holds no samples" in r.stderr and "Traceback" not in r.output
 
 
+def test_trials_with_problems_are_offered_again(tmp_path):
+    """Issue 19: a trial with a problem can be recorded again at the end of the session (asked on
+    a terminal, --redo/--no-redo otherwise); the new recording replaces that trial alone."""
+    from sensekit.core import Frame, StreamInfo, run
+    from sensekit.core.recording import open_recording
+    from sensekit.core.sinks import HDF5Sink
+    from sensekit.emg.calibrate import Protocol, SessionRecorder
+    from sensekit.emg.synth import EMGSimulator
+
+    rate = 500.0
+    trials = EMGSimulator(4, 3, rate=rate, seed=1).trials(reps=2, duration_s=2.0)
+    data = np.concatenate([tr.data for tr in trials.trials]).astype("float32")
+    data[1000:2000] = 0.0  # every electrode off during the second hold ('a', repetition 1)
+    info = StreamInfo("band", "emg", rate, (4,), dtype="float32")
+    rec = tmp_path / "session.h5"
+    run(iter([Frame(info, data, t0=0.0)]), None, HDF5Sink(rec), info=info)
+    args = ["calibrate", "emg", str(rec), "--classes", "rest,a,b", "--reps", "2", "--hold", "2", "--pause", "0",
+            "--lead", "0"]
+    r = runner.invoke(app, [*args, "-o", str(tmp_path / "kept.json")])  # no terminal to ask: kept, and said so
+    assert r.exit_code == 0 and "1 trial(s) had problems: a (repetition 1); kept as recorded" in r.stderr, r.output
+    r = runner.invoke(app, [*args, "-o", str(tmp_path / "cal.json"), "--record", str(tmp_path / "s.h5"), "--redo"])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.count("flat (a disconnected electrode?)") == 4  # the four channels, once each, at the first pass
+    with open_recording(tmp_path / "s-again.h5") as again:  # the one trial again: 2 s from the restarted file
+        np.testing.assert_array_equal(again.read(again.stream_name("band")).data, data[:1000])
+    # the trial is replaced, the others stay
+    protocol = Protocol(("rest", "a", "b"), reps=2, hold_s=2.0, pause_s=0.0, lead_s=0.0)
+    info = info.replace(dtype="float64")
+    first = SessionRecorder(protocol)
+    first(Frame(info, data.astype(float), t0=0.0), None, None)
+    bad = first.problem_prompts()
+    assert [(p.label, p.rep) for p in bad] == [(1, 0)] and first.unusable_channels() == []
+    redo = SessionRecorder(protocol.again(bad))
+    redo(Frame(info, data[:1000].astype(float), t0=0.0), None, None)
+    merged = first.trials().replaced(redo.trials())
+    assert [(t.label, t.rep) for t in merged] == [(t.label, t.rep) for t in first.trials()]
+    np.testing.assert_array_equal(merged.trials[1].data, data[250:1000])  # (the first 0.5 s trimmed)
+    np.testing.assert_array_equal(merged.trials[2].data, first.trials().trials[2].data)
+    # a band flat everywhere in that trial, and again in the redo: that is not "every channel in every trial"
+    flat = SessionRecorder(protocol.again(bad))
+    flat(Frame(info, np.zeros((1000, 4)), t0=0.0), None, None)
+    assert first.unusable_channels(flat) == []
+
+
 def _calibration_and_shifted_session(tmp_path):
     """A simulated band's calibration and a second session with its electrodes shifted, recorded:
     ``(calibration path, trials, samples, recording path)``."""

@@ -55,6 +55,8 @@ def calibrate_emg(
     device: str = typer.Option("", "--device", help="Device description stored in the file."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
     kind: str | None = KIND_OPTION,
+    redo: bool | None = typer.Option(None, "--redo/--no-redo", help="Record the trials with a problem (NaN, flat, "
+                                     "clipped, mains hum) again after the session; default: ask on a terminal."),
     top_up: Path | None = typer.Option(None, "--top-up", help="Update this existing calibration for a new session "
                                        "(new day, re-donned band) from a short session (--reps 1 is enough): the "
                                        "features are re-standardised and an LDA's class means move 0.7 of the way towards "
@@ -63,10 +65,9 @@ def calibrate_emg(
     """Guide the user through holding each class, fit the decoder, show its cross-validated
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
     existing calibration from a short session instead."""
-    from ..core import run
     from ..core.info import UNKNOWN_KIND
     from ..core.sources import open_source
-    from ..emg.calibrate import Protocol, SessionRecorder, cross_validate
+    from ..emg.calibrate import Protocol, cross_validate
     from ..emg.pipeline import EMGPipeline
 
     if output.exists() and not overwrite:
@@ -89,38 +90,32 @@ def calibrate_emg(
             err.print(Text.assemble(("warning:", "yellow"), f" {names[prompt.label]} (repetition {prompt.rep + 1}): "
                                     f"channel {channel!r} {what}"), highlight=False)
 
-        recorder = SessionRecorder(protocol, on_problem=problem)
-
-        def view():
-            prompt, left = protocol.prompt_at(recorder.elapsed_s)
-            head = Text()
-            if prompt is None:
-                nxt = next((p for p in protocol.prompts if p.start_s >= recorder.elapsed_s), None)
-                head.append("relax", style="bold yellow")
-                if nxt is not None:
-                    head.append(f" - next: {names[nxt.label].upper()} in {left:4.1f} s", style="yellow")
-            else:
-                head.append(f"hold {names[prompt.label].upper()}", style="bold green")
-                head.append(f"  {left:4.1f} s   (rep {prompt.rep + 1}/{reps})")
-            total = protocol.duration_s
-            bar = int(30 * min(1.0, recorder.elapsed_s / total))
-            return Group(head, Text("█" * bar + "·" * (30 - bar) + f"  {recorder.elapsed_s:5.1f} / {total:.1f} s"))
-
-        class _View:
-            def __rich__(self):
-                return view()
-
-        with live_display(_View(), refresh_per_second=10):
-            report = run(src, None, max_duration_s=protocol.duration_s, stop=stop, on_block=recorder)
-        if report.stopped_by == "interrupt":
-            fail("calibration interrupted before the last prompt; nothing was saved", 130)
+        recorder = _guided_session(src, protocol, problem, stop)
     trials = recorder.trials()
     if record is not None:
         _save_session(record, recorder, protocol, overwrite)
         err.print(f"session recorded to {record}")
     if len(trials) < len(protocol.prompts):
         fail(f"the source ended after {recorder.elapsed_s:.1f} s, before the session's {protocol.duration_s:.1f} s")
-    if len(recorder.unusable_channels()) == src.info.shape[0]:  # (a chance-level calibration was saved)
+    again = None
+    bad = recorder.problem_prompts()
+    if bad and _redo_wanted(redo, bad, names):
+        again_protocol = protocol.again(bad)
+        with stop_on_signals() as stop:
+            src2 = open_source(source, kind=kind)
+            if (src2.info.shape, src2.info.rate) != (src.info.shape, src.info.rate):
+                fail(f"source {source!r} came back as {src2.info.shape} at {src2.info.rate:g} Hz, not as in the session")
+            again = _guided_session(src2, again_protocol, problem, stop, interrupt_keeps=True)
+        kept = again.trials()
+        if len(kept) < len(again_protocol.prompts):
+            err.print(f"only {len(kept)} of the {len(again_protocol.prompts)} trials were recorded again; the others "
+                      "stay as first recorded")
+        trials = trials.replaced(kept)
+        if record is not None:
+            path = record.with_name(record.stem + "-again" + record.suffix)
+            _save_session(path, again, again_protocol, overwrite)
+            err.print(f"trials recorded again to {path}")
+    if len(recorder.unusable_channels(again)) == src.info.shape[0]:  # (a chance-level calibration was saved)
         fail("every channel was flat or non-finite in every trial: there is nothing to learn and nothing was saved; "
              "check the band's contact and the source")
     if top_up is not None:
@@ -190,6 +185,54 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
                                                                                           dynamic=dynamic)
     out.print(f"calibration written to {output} ({features} features, {decoder}"
               + (", with dynamic gestures" if dynamic is not None else "") + ")", highlight=False)
+
+
+def _guided_session(src, protocol, on_problem, stop, *, interrupt_keeps: bool = False):
+    """Prompt the protocol's holds live while recording ``src``; the recorder of the session.
+    Ctrl-C ends the command (nothing saved), or with ``interrupt_keeps`` keeps what came."""
+    from ..core import run
+    from ..emg.calibrate import SessionRecorder
+
+    names, reps = protocol.classes, protocol.reps
+    recorder = SessionRecorder(protocol, on_problem=on_problem)
+
+    class _View:
+        def __rich__(self):
+            prompt, left = protocol.prompt_at(recorder.elapsed_s)
+            head = Text()
+            if prompt is None:
+                nxt = next((p for p in protocol.prompts if p.start_s >= recorder.elapsed_s), None)
+                head.append("relax", style="bold yellow")
+                if nxt is not None:
+                    head.append(f" - next: {names[nxt.label].upper()} in {left:4.1f} s", style="yellow")
+            else:
+                head.append(f"hold {names[prompt.label].upper()}", style="bold green")
+                head.append(f"  {left:4.1f} s   (rep {prompt.rep + 1}/{reps})")
+            total = protocol.duration_s
+            bar = int(30 * min(1.0, recorder.elapsed_s / total))
+            return Group(head, Text("█" * bar + "·" * (30 - bar) + f"  {recorder.elapsed_s:5.1f} / {total:.1f} s"))
+
+    with live_display(_View(), refresh_per_second=10):
+        report = run(src, None, max_duration_s=protocol.duration_s, stop=stop, on_block=recorder)
+    if report.stopped_by == "interrupt" and not interrupt_keeps:
+        fail("calibration interrupted before the last prompt; nothing was saved", 130)
+    return recorder
+
+
+def _redo_wanted(redo: bool | None, bad, names) -> bool:
+    """Whether to record the trials with problems again: ``--redo``/``--no-redo``, else asked
+    where there is someone to answer (stdin a terminal)."""
+    import sys
+
+    which = ", ".join(f"{names[p.label]} (repetition {p.rep + 1})" for p in bad[:6]) + (" ..." if len(bad) > 6 else "")
+    if redo is None and not sys.stdin.isatty():
+        err.print(f"{len(bad)} trial(s) had problems: {which}; kept as recorded ('--redo' records them again)",
+                  highlight=False)
+        return False
+    if redo is None:
+        return typer.confirm(f"{len(bad)} trial(s) had problems: {which}. Check the band, then record them again?",
+                             default=True, err=True)
+    return redo
 
 
 def _dynamic_from_csv(path: Path, reject: float | None):

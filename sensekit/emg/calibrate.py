@@ -73,7 +73,11 @@ class Prompt:
 
 @dataclasses.dataclass(frozen=True)
 class Protocol:
-    """The session's timeline."""
+    """The session's timeline.
+
+    ``only``: ``(label, rep)`` pairs to prompt, in the session's order, and no others (a session
+    that records some trials again); ``None``: every class in every repetition.
+    """
 
     classes: tuple[str, ...]
     reps: int = 3
@@ -81,6 +85,7 @@ class Protocol:
     pause_s: float = 2.0
     lead_s: float = 3.0
     trim_s: float = 0.5
+    only: tuple[tuple[int, int], ...] | None = None
 
     def __post_init__(self) -> None:
         if len(self.classes) < 2:
@@ -94,9 +99,16 @@ class Protocol:
         out, t = [], self.lead_s
         for rep in range(self.reps):
             for label in range(len(self.classes)):
+                if self.only is not None and (label, rep) not in self.only:
+                    continue
                 out.append(Prompt(label, rep, t, self.hold_s))
                 t += self.hold_s + self.pause_s
         return out
+
+    def again(self, prompts) -> Protocol:
+        """A session that prompts ``prompts`` (of this one) again, and nothing else."""
+        return dataclasses.replace(self, only=tuple(sorted({(p.label, p.rep) for p in prompts},
+                                                           key=lambda lr: (lr[1], lr[0]))))
 
     @property
     def duration_s(self) -> float:
@@ -155,15 +167,24 @@ class SessionRecorder:
                         self.on_problem(p, channel, problem)
             self._checked += 1
 
-    def unusable_channels(self) -> list[str]:
+    def problem_prompts(self) -> list[Prompt]:
+        """The prompts whose trial had a problem, in session order."""
+        return sorted({p for p, _, _ in self.problems}, key=lambda p: p.start_s)
+
+    def unusable_channels(self, again: SessionRecorder | None = None) -> list[str]:
         """Channels that were flat or non-finite in every trial checked so far (nothing to
-        learn from them)."""
+        learn from them); with ``again`` (a session that recorded some trials again), in every
+        trial that is kept."""
         if not self._checked:
             return []
+        problems = self.problems
+        if again is not None:
+            redone = {(p.label, p.rep) for p in again.protocol.prompts[:again._checked]}
+            problems = [x for x in problems if (x[0].label, x[0].rep) not in redone] + again.problems
         dead: dict[str, set] = {}
-        for p, channel, problem in self.problems:
+        for p, channel, problem in problems:
             if problem.startswith("flat") or "NaN" in problem:
-                dead.setdefault(channel, set()).add(p)
+                dead.setdefault(channel, set()).add((p.label, p.rep))
         return [c for c, trials in dead.items() if len(trials) == self._checked]
 
     @property

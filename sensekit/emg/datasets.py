@@ -77,6 +77,13 @@ class EMGTrials:
                      and ok(t.label, label))
         return dataclasses.replace(self, trials=kept)
 
+    def replaced(self, new: EMGTrials) -> EMGTrials:
+        """These trials with each one of ``new`` in place of the trial of the same class,
+        subject, session and repetition (recorded again)."""
+        key = {(t.label, t.subject, t.session, t.rep): t for t in new}
+        return dataclasses.replace(self, trials=tuple(key.get((t.label, t.subject, t.session, t.rep), t)
+                                                      for t in self.trials))
+
     @property
     def subjects(self) -> list[str]:
         return sorted({t.subject for t in self.trials})
