@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.checks import not_a_file
 from ..errors import DatasetError
 
 __all__ = ["load_keypoints", "load_point_history", "load_crossperson", "ordered_split", "read_labels", "load_hand_images"]
@@ -62,7 +63,9 @@ def _labelled_table(path: str | os.PathLike, default_name: str, names_name: str,
     """The table ``path`` (any name; a folder: its ``default_name``), its class indices and the
     class names of ``names_name`` beside it ("class 0", "class 1"... where there is none)."""
     root = Path(path)
-    table = root if root.is_file() else root / default_name
+    table = root / default_name if root.is_dir() else root
+    if not table.is_file():
+        raise DatasetError(f"{table} {not_a_file(table)}", f"give a {default_name} table or its folder")
     t = _table(table, columns)
     if t[:, 0].max() > MAX_CLASSES:
         raise DatasetError(f"{table}: a class index of {t[:, 0].max():.0f}; at most {MAX_CLASSES} classes")
