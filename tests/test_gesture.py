@@ -650,3 +650,25 @@ def test_calibrate_gesture_with_point_history_and_run_it(shared_data, tmp_path):
                                 str(tmp_path / "x.json")])
         assert r.exit_code == 2 and "3 columns, expected 33" in r.stderr and "Traceback" not in r.output, r.output
     assert not (tmp_path / "x.json").exists()
+
+
+def test_run_gesture_shows_each_hands_gesture_and_motion_live():
+    """'run gesture' without --jsonl/--lsl shows per hand the gesture, its confidence and the
+    motion by name (a terminal only: the display writes nothing to a log)."""
+    from rich.console import Console
+
+    from sensekit.cli.run import GestureView
+    from sensekit.core import Frame, StreamInfo
+
+    info = StreamInfo("video", "label", 25.0, (2, 4), dtype="float64",
+                      meta={"classes": ["Open", "Close"], "motion_classes": ["Stop", "Move"]})
+    view = GestureView()
+    view.update(None, Frame(info, np.array([[[1.0, 0.93, 1.0, 0.8], [np.nan] * 4]]), t0=0.0), None)
+    console = Console(width=60, record=True, color_system=None)
+    console.print(view)
+    text = console.export_text()
+    assert "hand 1  CLOSE  0.93  MOVE  0.80" in text and "hand 2  -" in text and "1 frames" in text
+    view.update(None, Frame(info, np.array([[[-1.0, 0.4, np.nan, np.nan], [0.0, 0.9, -1.0, 0.2]]]), t0=0.04), None)
+    console.print(view)
+    text = console.export_text()
+    assert "hand 1  none  0.40  -" in text and "hand 2  OPEN  0.90  none  0.20" in text

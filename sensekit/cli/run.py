@@ -68,6 +68,48 @@ class DecisionView:
         return Group(grid, Text(f"{self.count} decisions, {rate:.1f}/s; Ctrl-C stops", style="dim"))
 
 
+class GestureView:
+    """Per hand: the latest gesture, its confidence, and the motion (dynamic gesture) where the
+    calibration has them; frames per second. Without a calibration, which hands are seen."""
+
+    def __init__(self) -> None:
+        self.last = None
+        self.meta: dict = {}
+        self.count = 0
+        self.start = time.monotonic()
+
+    def update(self, _frame_in, frame_out, _report) -> None:
+        if frame_out is not None and frame_out.n:
+            self.last, self.meta = frame_out.data[-1], frame_out.info.meta
+            self.count += frame_out.n
+
+    @staticmethod
+    def _name(value, classes) -> Text:
+        if not np.isfinite(value):
+            return Text("-", style="dim")
+        if value < 0:
+            return Text("none", style="bold yellow")
+        return Text(str(classes[int(value)]).upper() if int(value) < len(classes) else str(int(value)), style="bold green")
+
+    def __rich__(self):
+        rate = self.count / max(1e-9, time.monotonic() - self.start)
+        foot = Text(f"{self.count} frames, {rate:.1f}/s; Ctrl-C stops", style="dim")
+        if self.last is None:
+            return Group(Text("waiting for the first frame..."), foot)
+        grid = Table.grid(padding=(0, 2))
+        classes, motions = list(self.meta.get("classes", [])), list(self.meta.get("motion_classes", []))
+        for hand, row in enumerate(self.last):
+            if row.ndim > 1:  # landmarks only (no calibration): is a hand there
+                grid.add_row(f"hand {hand + 1}", Text("seen" if np.isfinite(row[0, 0]) else "-"))
+                continue
+            cells = [f"hand {hand + 1}", self._name(row[0], classes),
+                     Text(f"{row[1]:.2f}" if np.isfinite(row[1]) else "")]
+            if len(row) >= 4:
+                cells += [self._name(row[2], motions), Text(f"{row[3]:.2f}" if np.isfinite(row[3]) else "")]
+            grid.add_row(*cells)
+        return Group(grid, foot)
+
+
 def _publish(src, chain, *, lsl: str | None, jsonl: bool, duration: float | None, stop, view=None,
              transient: bool = False):
     """Run ``chain`` on ``src`` into an LSL outlet and/or JSON lines, with ``view`` (a rich
@@ -152,7 +194,8 @@ def run_gesture(
     with stop_on_signals() as stop:
         src = open_source(source)
         chain = pipe.chain(src.info)
-        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop)
+        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, view=GestureView(),
+                          transient=True)
     if not jsonl:
         out.print(f"{report.samples_out} frames processed in {report.wall_s:.1f} s; stopped by {report.stopped_by}",
                   highlight=False)
