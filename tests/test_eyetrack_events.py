@@ -714,3 +714,26 @@ def test_run_eyetrack_online_on_an_eye_trackers_gaze_stream(tmp_path):
                                            dtype=float), want)
     r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "tracker.h5"), "-c", str(tmp_path / "gaze.json")])
     assert r.exit_code == 2 and "gives gaze already" in r.stderr
+
+
+def test_run_eyetrack_shows_labels_and_online_events_live():
+    """'run eyetrack' without --jsonl/--lsl shows the gaze and its label, or the online events
+    counted with the latest onset's delay (on a terminal)."""
+    from rich.console import Console
+
+    from sensekit.cli.run import EyeView
+    from sensekit.eyetrack.pipeline import EyePipeline
+    from sensekit.eyetrack.synth import GazeSource
+
+    src = GazeSource(duration_s=5, seed=2)
+    for online, wanted in ((False, ("FIXATION", "so far", "fixation")), (True, ("last onset", "ms after it began",
+                                                                                "onset"))):
+        chain = EyePipeline(chunk_s=0.5, context_s=0.25, online=online).gaze_chain(src.info)  # as 'run eyetrack'
+        chain.open(src.info)
+        view = EyeView()
+        for frame in src:
+            view.update(frame, chain.process(frame), None)
+        console = Console(width=100, record=True, color_system=None)
+        console.print(view)
+        text = console.export_text()
+        assert all(w in text for w in wanted), text

@@ -110,6 +110,60 @@ class GestureView:
         return Group(grid, foot)
 
 
+class EyeView:
+    """Gaze labels: the latest gaze, speed and label, and how many samples of each label; online
+    events: how many onsets, offsets and blinks, and the latest onset's detection delay. Pupils
+    (no calibration): the latest pupil and its confidence."""
+
+    def __init__(self) -> None:
+        self.kind, self.last, self.count = None, None, 0
+        self.tally: dict[str, int] = {}
+        self.delay_ms = None
+        self.start = time.monotonic()
+
+    def update(self, _frame_in, frame_out, _report) -> None:
+        if frame_out is None or not frame_out.n:
+            return
+        from ..eyetrack.labels import LABEL_NAMES
+
+        self.kind, self.last = frame_out.info.kind, frame_out.data[-1]
+        self.count += frame_out.n
+        if self.kind == "gaze_labels":
+            for code, n in zip(*np.unique(frame_out.data[:, 3], return_counts=True), strict=True):
+                name = LABEL_NAMES.get(int(code), str(code)) if np.isfinite(code) else "lost"
+                self.tally[name] = self.tally.get(name, 0) + int(n)
+        elif self.kind == "gaze_events":
+            codes = frame_out.info.meta.get("event_codes", {})
+            for name, code in codes.items():
+                if name != "landing":
+                    self.tally[name] = self.tally.get(name, 0) + int(np.sum(frame_out.data[:, 0] == code))
+            onsets = frame_out.data[frame_out.data[:, 0] == codes.get("onset", -1)]
+            if len(onsets):
+                self.delay_ms = 1000 * float(onsets[-1, 2])
+
+    def __rich__(self):
+        rate = self.count / max(1e-9, time.monotonic() - self.start)
+        foot = Text(f"{self.count} {'events' if self.kind == 'gaze_events' else 'samples'}, {rate:.1f}/s; "
+                    "Ctrl-C stops", style="dim")
+        if self.last is None:
+            return Group(Text("waiting for the first sample..."), foot)
+        grid = Table.grid(padding=(0, 2))
+        if self.kind == "gaze_labels":
+            from ..eyetrack.labels import LABEL_NAMES
+
+            x, y, speed, label = self.last
+            name = LABEL_NAMES.get(int(label), "?") if np.isfinite(label) else "lost"
+            grid.add_row("gaze", f"{x:+7.2f}° {y:+7.2f}°  {speed:6.0f} °/s", Text(name.upper(), style="bold green"))
+        elif self.kind == "gaze_events" and self.delay_ms is not None:
+            grid.add_row("last onset", f"{self.delay_ms:.1f} ms after it began")
+        elif self.kind not in ("gaze_labels", "gaze_events"):
+            grid.add_row("pupil", f"x {self.last[0]:.1f}  y {self.last[1]:.1f}  confidence {self.last[6]:.2f}"
+                         if len(self.last) > 6 else "")
+        if self.tally:
+            grid.add_row("so far", ", ".join(f"{k} {v:,}" for k, v in self.tally.items()))
+        return Group(grid, foot)
+
+
 def _publish(src, chain, *, lsl: str | None, jsonl: bool, duration: float | None, stop, view=None,
              transient: bool = False):
     """Run ``chain`` on ``src`` into an LSL outlet and/or JSON lines, with ``view`` (a rich
@@ -237,7 +291,8 @@ def run_eyetrack(
                  "eye-camera images (camera:N, video:FILE, synth:eye) or an eye tracker's gaze (lsl:type=Gaze)")
         else:
             chain = pipe.camera_chain(src.info, calibration)
-        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop)
+        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, view=EyeView(),
+                          transient=True)
     if not jsonl:
         given = "gaze samples" if src.info.kind == "gaze" else "images"
         made = "events" if online else "samples"
