@@ -9,7 +9,7 @@ import numpy as np
 
 from ..bench.task import Task, register
 from ..learn.metrics import classification_metrics
-from .datasets import load_hand_images, load_keypoints, ordered_split
+from .datasets import load_hand_images, load_keypoints, load_point_history, ordered_split
 from .static import StaticGestureClassifier
 
 #: sensekit's static-gesture configuration.
@@ -86,7 +86,6 @@ def _dynamic_run(key: dict, quick: bool) -> dict:
     from sklearn.svm import SVC
 
     from ..datasets import dataset_dir
-    from .datasets import load_point_history
     from .dynamic import DTWTemplates, TrajectoryClassifier
 
     traj, labels, classes = load_point_history(dataset_dir("kazuhito00-hand-keypoints"))
@@ -128,7 +127,6 @@ def _dynamic_run(key: dict, quick: bool) -> dict:
 def _crossperson_move_rows():
     """The point-history rows another person recorded (kch3coo's fork: all map to Move), or None."""
     from ..datasets import dataset_dir
-    from .datasets import load_point_history
 
     try:
         root = dataset_dir("gesture-forks-crossperson") / "kch3coo__hand-gesture-recognition-mediapipe"
@@ -403,7 +401,8 @@ for _name, _ds in (("kazuhito00", "kazuhito00-hand-keypoints"), ("kinivi", "kini
 def _latency_run(key: dict, quick: bool) -> dict:
     """The whole path from a frame's capture to its published label, on the shared video played
     at its frame rate: GesturePipeline (landmarks, One-Euro filter, static gestures with the
-    default classifier trained on kinivi) into a JSON-lines sink; each stage timed apart."""
+    default classifier trained on kinivi, and with ``dynamic`` the dynamic gestures trained on its
+    point history beside them) into a JSON-lines sink; each stage timed apart."""
     import io
 
     import cv2
@@ -415,6 +414,12 @@ def _latency_run(key: dict, quick: bool) -> dict:
 
     points, labels, classes = load_keypoints(dataset_dir("kinivi-hand-keypoints"))
     clf = StaticGestureClassifier(input_format="kazuhito", **DEFAULT).fit(points, labels, classes)
+    dynamic = None
+    if key.get("dynamic"):  # as 'calibrate gesture --point-history' fits them
+        from .dynamic import TrajectoryClassifier
+
+        trajectories, motions, motion_names = load_point_history(dataset_dir("kinivi-hand-keypoints"))
+        dynamic = TrajectoryClassifier(mirrored_images=True).fit(trajectories, motions, motion_names)
     cap = cv2.VideoCapture(str(load_hand_images(dataset_dir("mediapipe-hand-images"))["video"][0]))
     fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
     images = []
@@ -425,7 +430,7 @@ def _latency_run(key: dict, quick: bool) -> dict:
         images.append(img)
     cap.release()
     info = StreamInfo("video", "image", 0.0, images[0].shape, dtype="uint8")
-    chain = GesturePipeline(classifier=clf, max_hands=1).chain(info)
+    chain = GesturePipeline(classifier=clf, dynamic=dynamic, max_hands=1).chain(info)
     chain.open(info)
     sink = JSONLinesSink(io.StringIO())
     sink.open(chain.output_info)
@@ -460,8 +465,9 @@ def _latency_run(key: dict, quick: bool) -> dict:
 register(Task(
     name="gesture.latency", chain="gesture", dataset="mediapipe-hand-images",
     description="capture-to-published-label latency on the shared video played at its frame rate: landmarks + "
-                "One-Euro filter + static gestures (hand + LDA, open-set) + JSON lines, p50/p99 and per stage",
-    units=lambda quick: [{}], run_unit=_latency_run,
+                "One-Euro filter + static gestures (hand + LDA, open-set) + JSON lines, p50/p99 and per stage; "
+                "and with dynamic gestures beside the static ones",
+    units=lambda quick: [{}] if quick else [{}, {"dynamic": True}], run_unit=_latency_run,
 ))
 
 
