@@ -44,8 +44,8 @@ def run_(
     from ..bench import ResultCache, run_benchmarks, select_tasks
     from ..bench.report import tables, write_json, write_report
     tasks = select_tasks(target)
-    with Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=err, transient=True) as bar:
+    with Progress(TextColumn("bench", style="bold"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}", markup=False), console=err, transient=True) as bar:
         pid = bar.add_task("", total=None)
 
         def progress(done: int, total: int, what: str) -> None:

@@ -451,7 +451,7 @@ def calibrate_eyetrack(
         stream = eye.info
         display = HeadlessDisplay() if headless else OpenCVTargetDisplay(scr)
     n_all = targets + 5
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), console=err,
                   transient=True) as bar:
         task = bar.add_task("targets", total=n_all)
         done = [0]

@@ -74,8 +74,8 @@ def fetch(
     from .. import datasets as ds
     logging.getLogger("pooch").setLevel(logging.WARNING)
     card = ds.get_card(name)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
+    with Progress(TextColumn("{task.description}", markup=False, style="bold"), BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task(name, total=card.size_bytes)
 
         def progress(_file, done, _total):
