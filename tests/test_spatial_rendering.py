@@ -132,7 +132,12 @@ def test_head_rotation_moves_the_source_and_bad_input():
                          ({"sources": [{"keyframes": [[0, 1e308, 0, 1]]}]}, "azimuth beyond"),
                          ({"sources": [{"keyframes": [[0, 0, 0, 1]]}], "listener": {"keyframes": [[1, 0, 0, 0],
                                                                                              [0, 0, 0, 0]]}},
-                          "listener: keyframe times must increase")):
+                          "listener: keyframe times must increase"),
+                         ({"sources": [{"keyframes": [[True, 30, 0, 1]]}]}, "must be numbers"),  # (was time 1)
+                         ({"sources": [{"channel": True, "keyframes": [[0, 30, 0, 1]]}]}, "channel an integer"),
+                         ({"sources": [{"channel": 1.5, "keyframes": [[0, 30, 0, 1]]}]}, "channel an integer"),
+                         ({"sources": [{"keyframes": [[0, 30, 0, 1]]}], "listener": {"keyframes": [[0, False, 0, 0]]}},
+                          "listener keyframes must be")):
         with pytest.raises(ParameterError, match=message):
             Scene.from_dict(bad)
     with pytest.raises(StreamFormatError, match="plays input channel 1"):
