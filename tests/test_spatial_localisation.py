@@ -58,6 +58,8 @@ def test_array_geometry_checks_and_presets(tmp_path):
                          ({"positions": [[i * 0.01, 0, 0] for i in range(2000)]}, "2 <= M <= 1024"),  # (MemoryError)
                          ({"positions": "abc"}, "must be numbers"),  # (ValueError traceback)
                          ({"positions": square, "unit": "mm"}, "unknown key(s) 'unit'"),  # (ignored: a wrong array)
+                         ({"positions": [[True, 0, 0], [0, 0.045, 0]]}, "positions are numbers"),  # (was 1 m)
+                         ({"positions": square, "channels": [True, 1, 2, 3]}, "channels names (text)"),
                          ([[0, 0, 0], [0.045, 0, 0]], "is a JSON object, not a list")):
         with pytest.raises(ParameterError, match=re.escape(message)):
             ArrayGeometry.from_dict(doc)

@@ -26,6 +26,14 @@ def not_a_file(path) -> str:
     return "is a folder, not a file" if path.is_dir() else "is not a regular file"
 
 
+def holds_bool(value) -> bool:
+    """Whether a JSON value holds true or false anywhere in its lists (numpy reads them as 1
+    and 0, where a number is meant)."""
+    if isinstance(value, bool):
+        return True
+    return isinstance(value, (list, tuple)) and any(holds_bool(v) for v in value)
+
+
 def check_scalar(
     value: Any,
     name: str,

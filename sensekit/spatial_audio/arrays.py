@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.checks import holds_bool
 from ..errors import ParameterError, StreamFormatError
 
 #: A geometry's limits: microphones (the largest research arrays have a few hundred) and the
@@ -153,8 +154,13 @@ class ArrayGeometry:
         if unknown:
             raise ParameterError(f"array geometry has unknown key(s) {', '.join(map(repr, unknown[:5]))}",
                                  "its keys are name, positions (metres), channels, baffle, directivity")
+        channels = d.get("channels", ())
+        if holds_bool(d.get("positions")) or not isinstance(channels, (list, tuple)) or not all(
+                isinstance(c, str) for c in channels):
+            raise ParameterError("array geometry: positions are numbers (metres) and channels names (text)",
+                                 "write {\"name\": ..., \"positions\": [[x, y, z], ...], \"channels\": [\"mic0\", ...]}")
         try:
-            return cls(tuple(map(tuple, d["positions"])), str(d.get("name", "array")), tuple(d.get("channels", ())),
+            return cls(tuple(map(tuple, d["positions"])), str(d.get("name", "array")), tuple(channels),
                        str(d.get("baffle", "open")), str(d.get("directivity", "omni")))
         except (KeyError, TypeError) as e:
             raise ParameterError(f"array geometry lacks or mangles a field ({e})",

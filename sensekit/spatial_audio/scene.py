@@ -18,6 +18,7 @@ import logging
 
 import numpy as np
 
+from ..core.checks import holds_bool
 from ..errors import ParameterError
 from .arrays import unit_vector
 
@@ -101,7 +102,7 @@ class Scene:
                 raise ParameterError(f"scene source {i} is not an object with keyframes")
             _warn_unknown(s, ("name", "channel", "keyframes"), f"scene source {i}")
             try:
-                if _holds_bool(s.get("keyframes")) or isinstance(s.get("channel"), (bool, float)):
+                if holds_bool(s.get("keyframes")) or isinstance(s.get("channel"), (bool, float)):
                     raise TypeError("true/false or a fraction where a number or a channel index is meant")
                 kf = np.asarray(s.get("keyframes", []), dtype=float)
                 channel = int(s.get("channel", i))
@@ -124,7 +125,7 @@ class Scene:
         lk = None
         if lis is not None:
             try:
-                lk = np.asarray(lis, dtype=float) if not _holds_bool(lis) else np.zeros((0, 0))
+                lk = np.asarray(lis, dtype=float) if not holds_bool(lis) else np.zeros((0, 0))
             except (TypeError, ValueError):
                 lk = np.zeros((0, 0))
             if lk.ndim != 2 or lk.shape[1] != 4 or not np.isfinite(lk).all() or len(lk) > 1_000_000:
@@ -243,13 +244,6 @@ class HeadTracker:
 
     def close(self) -> None:
         self.source.close()
-
-
-def _holds_bool(value) -> bool:
-    """Whether a JSON value holds true or false anywhere (numpy would read them as 1 and 0)."""
-    if isinstance(value, bool):
-        return True
-    return isinstance(value, list) and any(_holds_bool(v) for v in value)
 
 
 def _warn_unknown(obj: dict, known: tuple[str, ...], where: str) -> None:
