@@ -112,7 +112,7 @@ def _export_emg(pipe, calibration: Path, fmt: Format, output: Path, golden: int,
         ref = CompiledDecoder(pipe.learned_["decoder"]).scores(z)
         probs, labels = run_onnx(path, feats)
         agree = float(np.mean(labels == np.asarray(pipe.learned_["decoder"]["classes"])[ref.argmax(1)]))
-        out.print(f"decoder written to {path}; onnxruntime vs Python on {len(feats)} windows: labels agree "
+        out.print(f"decoder {path.name}: onnxruntime vs Python on {len(feats)} windows: labels agree "
                   f"{agree:.1%}, max |probability diff| {np.max(np.abs(probs - ref)):.2g}", highlight=False)
         return
     report = export_emg_c(pipe, output, name=name, source=calibration.name)
@@ -213,7 +213,7 @@ def _export_gesture(clf, calibration: Path, fmt: Format, output: Path, golden: i
         ref = CompiledDecoder(clf.learned_["decoder"]).scores((feats - clf.learned_["mean"]) / clf.learned_["scale"])
         probs, labels = run_onnx(path, feats)
         agree = float(np.mean(labels == np.asarray(clf.learned_["decoder"]["classes"])[ref.argmax(1)]))
-        out.print(f"decoder written to {path} (input: hand features, see sensekit.gesture.normalize); onnxruntime vs "
+        out.print(f"decoder {path.name} (input: hand features, see sensekit.gesture.normalize): onnxruntime vs "
                   f"Python: labels agree {agree:.1%}, max |probability diff| {np.max(np.abs(probs - ref)):.2g}",
                   highlight=False)
         return
