@@ -102,3 +102,19 @@ def test_help_imports_nothing_heavy():
             "'sensekit.emg', 'sensekit.bench') if m in sys.modules]; print(heavy)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "[]"
+
+
+def test_convert_and_replay_take_one_stream_as_file_hash_stream(tmp_path):
+    """'FILE#STREAM' names one stream wherever a source goes; convert and replay read it too
+    (it was 'unknown file type .h5#selection-gaze')."""
+    session = tmp_path / "two.h5"
+    r = runner.invoke(app, ["capture", "synth:sine?rate=100&duration=1", "synth:noise?rate=50&duration=1&channels=2",
+                            "-o", str(session)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["convert", f"{session}#synth-noise", str(tmp_path / "noise.csv")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "noise.csv").read_text().splitlines()[0] == "time,ch0,ch1"
+    r = runner.invoke(app, ["replay", f"{session}#synth-sine", "--to", "jsonl"])
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["stream_info"]["name"] == "synth-sine"
+    r = runner.invoke(app, ["convert", f"{session}#synth-sine", str(tmp_path / "x.csv"), "--stream", "synth-noise"])
+    assert r.exit_code == 2 and "give one" in r.stderr

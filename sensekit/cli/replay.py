@@ -17,7 +17,7 @@ class Target(StrEnum):
 
 
 def replay(
-    path: Path = typer.Argument(..., help="Recording to replay."),
+    path: Path = typer.Argument(..., help="Recording to replay (FILE#STREAM: one stream of it)."),
     to: Target = typer.Option(..., "--to", help="lsl (an outlet), wav (a file, with -o) or jsonl (stdout)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Output file for --to wav."),
     stream: str | None = typer.Option(None, "--stream", help="Stream of a multi-stream recording."),
@@ -33,6 +33,7 @@ def replay(
     from ..core.run import run
     from ..core.sinks import JSONLinesSink, LSLOutletSink, file_sink
     from ..core.sources import ReplaySource
+    path, stream = split_stream(path, stream)
     if to is Target.wav and output is None:
         fail("--to wav needs an output file: add -o OUT.wav")
     if to is not Target.wav and output is not None:
@@ -67,6 +68,20 @@ def replay(
                   f"({report.realtime_factor:,.1f}x real time)", highlight=False)
 
 
+def split_stream(path: Path, stream: str | None) -> tuple[Path, str | None]:
+    """``FILE#STREAM`` (as a source string names one stream of a recording) -> ``(FILE, STREAM)``;
+    a path that exists, or has no ``#``, is kept with ``stream``."""
+    from ..core.recording import RECORDING_SUFFIXES
+
+    text = str(path)
+    file, hash_, name = text.rpartition("#")
+    if path.exists() or not hash_ or not name or Path(file).suffix.lower() not in RECORDING_SUFFIXES:
+        return path, stream
+    if stream is not None and stream != name:
+        fail(f"{text!r} names stream {name!r} and --stream names {stream!r}: give one")
+    return Path(file), name
+
+
 def _complete_or_fail(report, dest: Path) -> None:
     """Stop with exit 130 and no output when a run was interrupted before the end."""
     if report.stopped_by != "end":
@@ -74,7 +89,8 @@ def _complete_or_fail(report, dest: Path) -> None:
 
 
 def convert(
-    source: Path = typer.Argument(..., help="Input recording (.h5, .xdf, .wav/.flac, .csv, .edf/.bdf)."),
+    source: Path = typer.Argument(..., help="Input recording (.h5, .xdf, .wav/.flac, .csv, .edf/.bdf); FILE#STREAM "
+                                  "for one stream."),
     dest: Path = typer.Argument(..., help="Output file (.h5, .wav/.flac, .csv)."),
     stream: str | None = typer.Option(None, "--stream", help="Convert only this stream."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
@@ -85,6 +101,7 @@ def convert(
     from ..core.run import run
     from ..core.sinks import HDF5Sink, file_sink
     from ..core.sources import ReplaySource
+    source, stream = split_stream(source, stream)
     if dest.exists() and not overwrite:
         fail(f"{str(dest)!r} already exists; choose another name or pass --overwrite")
     if dest.resolve() == source.resolve():
