@@ -27,3 +27,25 @@ def png_figure(path: str | os.PathLike, *, nrows: int = 1, ncols: int = 1, figsi
         fig.savefig(path, dpi=100)
     finally:
         plt.close(fig)
+
+
+def draw_confusion(ax, matrix, classes, *, title: str = "") -> None:
+    """A confusion matrix (rows: the true class, columns: the decision) as row shares, each cell
+    annotated; a decision column past the classes (none/rejected) is drawn when present."""
+    import numpy as np
+
+    m = np.asarray(matrix, dtype=float)
+    share = m / np.maximum(m.sum(axis=1, keepdims=True), 1.0)
+    ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
+    names = [str(c) for c in classes]
+    ax.set_xticks(range(m.shape[1]), (names + ["none"])[: m.shape[1]], rotation=45, ha="right")
+    ax.set_yticks(range(m.shape[0]), names[: m.shape[0]])
+    ax.set_xlabel("decided")
+    ax.set_ylabel("held")
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            if m[i, j]:
+                ax.text(j, i, f"{share[i, j]:.0%}" if share[i, j] >= 0.005 else "<1%", ha="center", va="center", fontsize=8,
+                        color="white" if share[i, j] > 0.5 else "black")
+    if title:
+        ax.set_title(title)

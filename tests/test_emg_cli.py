@@ -17,9 +17,11 @@ SRC = "synth:emg?channels=4&classes=3&rate=200&hold_s=2&duration=inf&seed=3"
 def test_calibrate_then_run(tmp_path):
     cal, session = tmp_path / "cal.json", tmp_path / "session.h5"
     r = runner.invoke(app, ["calibrate", "emg", SRC, "--classes", "rest,a,b", "--reps", "3", "--hold", "2",
-                            "--pause", "0", "--lead", "0", "--trim", "0.3", "-o", str(cal), "--record", str(session)])
+                            "--pause", "0", "--lead", "0", "--trim", "0.3", "-o", str(cal), "--record", str(session),
+                            "--plot", str(tmp_path / "cal.png")])
     assert r.exit_code == 0, r.output
     assert "leave-one-repetition-out accuracy" in r.stdout
+    assert (tmp_path / "cal.png").read_bytes()[:4] == b"\x89PNG"
     cv = float(r.stdout.split("accuracy: ")[1].split("%")[0])
     assert cv > 90
     doc = json.loads(cal.read_text())
@@ -162,6 +164,16 @@ def test_trials_are_checked_as_they_are_recorded(tmp_path):
                             "--pause", "0", "--lead", "0", "-o", str(tmp_path / "cal.json")])
     assert r.stderr.count("flat (a disconnected electrode?)") == 1, r.stderr
     assert "rest (repetition 1): channel 'ch2'" in r.stderr
+    # the calibration figure shows the dead electrode: a flat column in every class
+    import dataclasses
+
+    from sensekit.emg.plot import class_patterns
+
+    dead = tuple(dataclasses.replace(t, data=np.where(np.arange(4) == 2, 0.0, t.data)) for t in trials.trials)
+    patterns = class_patterns(dataclasses.replace(trials, trials=dead))
+    assert np.isneginf(patterns[:, 2]).all() and np.isfinite(np.delete(patterns, 2, axis=1)).all()
+    r = runner.invoke(app, ["calibrate", "emg", str(rec), "-o", str(tmp_path / "x.json"), "--plot", "x.jpg"])
+    assert r.exit_code == 2 and "name it *.png" in r.stderr  # before any session
     empty = tmp_path / "empty.csv"
     empty.write_text("time,a,b,c,d\n")
     r = runner.invoke(app, ["run", "emg", str(empty), "-c", str(tmp_path / "cal.json")])

@@ -409,8 +409,10 @@ def test_calibrate_gesture_from_keypoint_rows(shared_data, tmp_path):
     runner = CliRunner()
     src = shared_data / "kazuhito00-hand-keypoints"
     out = tmp_path / "kp.json"
-    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(src / "keypoint.csv"), "-o", str(out)])
+    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(src / "keypoint.csv"), "-o", str(out), "--plot",
+                            str(tmp_path / "cv.png")])
     assert r.exit_code == 0, r.output
+    assert (tmp_path / "cv.png").read_bytes()[:4] == b"\x89PNG"
     acc = float(r.stdout.split("accuracy: ")[1].split("%")[0])
     assert acc > 85 and "rejected as unknown" in r.stdout
     assert StaticGestureClassifier.load(out).learned_["classes"] == ["Open", "Close", "Pointer"]

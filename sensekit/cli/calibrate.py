@@ -55,6 +55,8 @@ def calibrate_emg(
     device: str = typer.Option("", "--device", help="Device description stored in the file."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
     kind: str | None = KIND_OPTION,
+    plot: Path | None = typer.Option(None, "--plot", help="PNG of the calibration: the cross-validated confusion "
+                                     "matrix and each class's RMS over the channels (a dead electrode shows)."),
     redo: bool | None = typer.Option(None, "--redo/--no-redo", help="Record the trials with a problem (NaN, flat, "
                                      "clipped, mains hum) again after the session; default: ask on a terminal."),
     top_up: Path | None = typer.Option(None, "--top-up", help="Update this existing calibration for a new session "
@@ -74,6 +76,7 @@ def calibrate_emg(
         fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
     if top_up is not None and not top_up.exists():
         fail(f"calibration file {str(top_up)!r} does not exist; make one with 'sensekit calibrate emg'")
+    _check_plot(plot)
     names = tuple(c.strip() for c in classes.split(",") if c.strip())
     pipe = EMGPipeline(window_ms=window_ms, increment_ms=increment_ms, features=features, decoder=decoder,
                        bandpass_hz=_floats(bandpass, "--bandpass", 2), notch_hz=notch, reject_below=reject, vote=vote)
@@ -121,6 +124,7 @@ def calibrate_emg(
     if top_up is not None:
         _top_up_emg(pipe, trials, output, device or source)
         return
+    conf = None
     if reps >= 2:
         metrics, conf = cross_validate(pipe, trials)
         out.print(f"leave-one-repetition-out accuracy: {metrics['accuracy']:.1%} "
@@ -137,6 +141,17 @@ def calibrate_emg(
     pipe.fit(trials)
     pipe.save(output, device=device or source)
     out.print(f"calibration written to {output} ({len(names)} classes, {features}, {decoder})", highlight=False)
+    if plot is not None:
+        from ..emg.plot import plot_calibration
+
+        plot_calibration(plot, trials, conf["matrix"] if conf else None)
+        out.print(f"plot written to {plot}", highlight=False)
+
+
+def _check_plot(plot: Path | None) -> None:
+    """A --plot path is a .png (checked before any session)."""
+    if plot is not None and plot.suffix.lower() != ".png":
+        fail(f"--plot writes a PNG image: name it *.png, not {plot.name!r}")
 
 
 def _top_up_emg(pipe, trials, output: Path, device: str) -> None:
@@ -159,7 +174,7 @@ def _top_up_emg(pipe, trials, output: Path, device: str) -> None:
 
 
 def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, reject: float | None,
-                      unknown_factor: float, point_history: Path | None) -> None:
+                      unknown_factor: float, point_history: Path | None, plot: Path | None = None) -> None:
     """Fit a static-gesture calibration from keypoint rows (and dynamic gestures from a
     point-history table); print the cross-validated accuracy (ordered folds) and how many
     held-out frames the open-set model rejected."""
@@ -171,13 +186,11 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     _enough_rows(path, labels, names)
     recipe = {"decoder": decoder, "features": features, "input_format": "kazuhito", "openset_factor": unknown_factor}
     fold = ordered_folds(labels, 5)
-    correct, rejected = [], []
+    decided = np.empty_like(labels)
     for k in range(5):
         clf = StaticGestureClassifier(**recipe).fit(points[fold != k], labels[fold != k], names)
-        pred, _ = clf.predict(points[fold == k])
-        correct.append(pred == labels[fold == k])
-        rejected.append(pred == -1)
-    acc, rej = float(np.mean(np.concatenate(correct))), float(np.mean(np.concatenate(rejected)))
+        decided[fold == k] = clf.predict(points[fold == k])[0]
+    acc, rej = float(np.mean(decided == labels)), float(np.mean(decided == -1))
     out.print(f"5-fold (ordered) cross-validated accuracy: {acc:.1%} on {len(labels)} rows of {len(names)} classes "
               f"({', '.join(names)}); {rej:.1%} of held-out known frames rejected as unknown", highlight=False)
     dynamic = _dynamic_from_csv(point_history, reject) if point_history is not None else None
@@ -185,6 +198,22 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
                                                                                           dynamic=dynamic)
     out.print(f"calibration written to {output} ({features} features, {decoder}"
               + (", with dynamic gestures" if dynamic is not None else "") + ")", highlight=False)
+    _plot_gestures(plot, labels, decided, names)
+
+
+def _plot_gestures(plot: Path | None, labels, decided, names) -> None:
+    """The cross-validated decisions of a gesture calibration as a confusion matrix PNG (the
+    last column: rejected as unknown)."""
+    if plot is None:
+        return
+    from ..plots import draw_confusion, png_figure
+
+    k = len(names)
+    matrix = np.zeros((k, k + 1), dtype=int)
+    np.add.at(matrix, (labels, np.where(decided < 0, k, decided)), 1)
+    with png_figure(plot, figsize=(1.0 * k + 3.5, 0.8 * k + 2.5)) as ax:
+        draw_confusion(ax, matrix, names, title="cross-validated decisions")
+    out.print(f"plot written to {plot}", highlight=False)
 
 
 def _guided_session(src, protocol, on_problem, stop, *, interrupt_keeps: bool = False):
@@ -310,6 +339,8 @@ def calibrate_gesture(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing calibration file."),
     from_csv: Path | None = typer.Option(None, "--from", help="Train from keypoint rows (keypoint.csv, or its folder "
                                          "with keypoint_classifier_label.csv) instead of a camera."),
+    plot: Path | None = typer.Option(None, "--plot", help="PNG of the cross-validated decisions (confusion matrix, "
+                                     "with the frames rejected as unknown)."),
     point_history: Path | None = typer.Option(None, "--point-history", help="Also train dynamic gestures from "
                                               "fingertip trajectories (point_history.csv, or its folder with "
                                               "point_history_classifier_label.csv); 'run gesture' publishes them."),
@@ -331,8 +362,9 @@ def calibrate_gesture(
         fail(f"unknown gesture features {features!r}; use hand or raw")
     if (source is None) == (from_csv is None):
         fail("give an image source (camera:0, video:FILE) or --from keypoint.csv, one of the two")
+    _check_plot(plot)
     if from_csv is not None:
-        _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history)
+        _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot)
         return
     # (the trajectories are read and fitted before the camera session: a bad table fails at once)
     dynamic = _dynamic_from_csv(point_history, reject) if point_history is not None else None
@@ -393,14 +425,12 @@ def calibrate_gesture(
     clf = StaticGestureClassifier(decoder=decoder, reject_below=reject, features=features, openset_factor=unknown_factor)
     folds = 5
     order = np.arange(len(y)) % folds  # interleaved folds: each holds every part of each gesture
-    correct, rejected = [], []
+    decided = np.empty_like(y)
     for k in range(folds):
         fit = StaticGestureClassifier(decoder=decoder, features=features, openset_factor=unknown_factor)
         fit.fit(pts[order != k], y[order != k], names)
-        pred = fit.predict(pts[order == k])[0]
-        correct.append(pred == y[order == k])
-        rejected.append(pred == -1)
-    accuracy, rej = float(np.mean(np.concatenate(correct))), float(np.mean(np.concatenate(rejected)))
+        decided[order == k] = fit.predict(pts[order == k])[0]
+    accuracy, rej = float(np.mean(decided == y)), float(np.mean(decided == -1))
     out.print(f"{folds}-fold cross-validated accuracy: {accuracy:.1%} on {len(y)} samples; {rej:.1%} of held-out "
               "frames rejected as unknown (many: record more varied samples, or raise --unknown-factor)",
               highlight=False)
@@ -408,6 +438,7 @@ def calibrate_gesture(
     out.print(f"calibration written to {output} ({len(names)} gestures: {', '.join(names)}"
               + (f"; dynamic: {', '.join(dynamic.learned_['classes'])}" if dynamic is not None else "") + ")",
               highlight=False)
+    _plot_gestures(plot, y, decided, names)
 
 
 @app.command("eyetrack")
