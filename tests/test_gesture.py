@@ -674,3 +674,33 @@ def test_run_gesture_shows_each_hands_gesture_and_motion_live():
     console.print(view)
     text = console.export_text()
     assert "hand 1  none  0.40  -" in text and "hand 2  OPEN  0.90  none  0.20" in text
+
+
+def test_motions_recorded_with_a_camera_are_the_trajectories_the_live_stage_reads(shared_data, hand_model, tmp_path):
+    """'calibrate gesture camera --motions a,b' records the fingertip's 16-frame trajectories as
+    DynamicGestures reads them live (image widths/heights, restarted when the hand is lost),
+    and the calibration carries them with the camera's mirroring."""
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.gesture.dynamic import TrajectoryRecorder
+    from sensekit.gesture.static import load_gestures
+
+    info, data = _tip_stream(np.cumsum(np.full((3, 16, 2), 0.01), axis=1), size=(640, 480))
+    recorder = TrajectoryRecorder(info)
+    got = [recorder.add(frame[0]) for frame in data[:20]]
+    assert all(g is None for g in got[:15]) and all(g is not None for g in got[15:])
+    np.testing.assert_allclose(got[15], data[:16, 0, 8, :2] / [640, 480])
+    data[20, 0] = np.nan  # a lost hand starts a new trajectory
+    assert [recorder.add(frame[0]) is None for frame in data[20:37]] == [True] * 16 + [False]
+    video = shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4"
+    out = tmp_path / "cam.json"
+    r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--model", str(hand_model), "--gestures",
+                                 "a,b", "--samples", "10", "--countdown", "0", "--motions", "m1,m2", "--motion-samples",
+                                 "20", "--no-window", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "on 40 trajectories of 2 classes (m1, m2)" in r.stdout and "M2: collecting 20 samples" in r.stderr
+    _, dynamic = load_gestures(out)
+    assert dynamic.learned_["classes"] == ["m1", "m2"] and dynamic.points == 16 and not dynamic.mirrored_images
+    r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--motions", "only", "-o", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "at least 2 motions" in r.stderr

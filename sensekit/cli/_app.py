@@ -15,7 +15,6 @@ import click
 import typer
 from rich.console import Console
 from rich.live import Live
-from rich.logging import RichHandler
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -140,11 +139,27 @@ def new_app(help: str) -> typer.Typer:
                          add_completion=False, rich_markup_mode="rich")
 
 
+class LineHandler(logging.Handler):
+    """A log record as one line on stderr, ``warning: ...`` as errors are ``error: ...``: whole in
+    a log file (a boxed, wrapped layout is not), coloured on a terminal."""
+
+    STYLES = {"warning": "yellow", "error": "bold red", "critical": "bold red", "info": "cyan"}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = self.format(record)
+        except Exception:  # noqa: BLE001 - logging's own convention
+            self.handleError(record)
+            return
+        level = record.levelname.lower()
+        err.print(Text.assemble((f"{level}:", self.STYLES.get(level, "dim")), f" {message}"), highlight=False)
+
+
 def setup_logging(verbose: int) -> None:
     """Log sensekit's warnings (and info with -v) on stderr; a library's Python warning
     (numpy, edfio, scikit-learn) becomes one such line, not a source-code excerpt."""
     logger = logging.getLogger("sensekit")
-    logger.handlers[:] = [RichHandler(console=err, show_time=False, show_path=False, markup=False)]
+    logger.handlers[:] = [LineHandler()]
     logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     logger.propagate = False
 

@@ -265,26 +265,31 @@ def _redo_wanted(redo: bool | None, bad, names) -> bool:
 
 
 def _dynamic_from_csv(path: Path, reject: float | None):
-    """Fit the dynamic gestures of a point-history table; print their cross-validated accuracy
-    (ordered folds) and how many held-out trajectories ``--reject`` turned to none."""
+    """Fit the dynamic gestures of a point-history table (:func:`_fit_dynamic`)."""
     from ..gesture.datasets import load_point_history
-    from ..gesture.dynamic import TrajectoryClassifier
-    from ..learn.openset import ordered_folds
 
     trajectories, labels, names = load_point_history(path)
     _enough_rows(path, labels, names)
-    recipe = {"reject_below": reject, "mirrored_images": True}  # the point-history recorder flips its images
+    # the point-history recorder flips its images
+    return _fit_dynamic(trajectories, labels, names, reject, mirrored_images=True, what="trajectories")
+
+
+def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *, mirrored_images: bool, what: str):
+    """A trajectory classifier for dynamic gestures; print its cross-validated accuracy (ordered
+    folds) and how many held-out trajectories ``--reject`` turned to none."""
+    from ..gesture.dynamic import TrajectoryClassifier
+    from ..learn.openset import ordered_folds
+
+    recipe = {"reject_below": reject, "mirrored_images": mirrored_images}
     fold = ordered_folds(labels, 5)
-    correct, rejected = [], []
+    decided = np.empty_like(labels)
     for k in range(5):
         clf = TrajectoryClassifier(**recipe).fit(trajectories[fold != k], labels[fold != k], names)
-        pred = clf.predict(trajectories[fold == k])
-        correct.append(pred == labels[fold == k])
-        rejected.append(pred == -1)
-    acc, rej = float(np.mean(np.concatenate(correct))), float(np.mean(np.concatenate(rejected)))
-    out.print(f"dynamic gestures: 5-fold (ordered) cross-validated accuracy {acc:.1%} on {len(labels)} trajectories "
-              f"of {len(names)} classes ({', '.join(names)}); {rej:.1%} of held-out known trajectories rejected"
-              + ("" if reject is not None else " (no --reject)"), highlight=False)
+        decided[fold == k] = clf.predict(trajectories[fold == k])
+    out.print(f"dynamic gestures: 5-fold (ordered) cross-validated accuracy {np.mean(decided == labels):.1%} on "
+              f"{len(labels)} {what} of {len(names)} classes ({', '.join(names)}); {np.mean(decided == -1):.1%} of "
+              "held-out known trajectories rejected" + ("" if reject is not None else " (no --reject)"),
+              highlight=False)
     return TrajectoryClassifier(**recipe).fit(trajectories, labels, names)
 
 
@@ -344,11 +349,16 @@ def calibrate_gesture(
     point_history: Path | None = typer.Option(None, "--point-history", help="Also train dynamic gestures from "
                                               "fingertip trajectories (point_history.csv, or its folder with "
                                               "point_history_classifier_label.csv); 'run gesture' publishes them."),
+    motions: str | None = typer.Option(None, "--motions", help="Also record dynamic gestures with the camera: motion "
+                                       "names, comma-separated (e.g. circle,swipe,still); each is made with the index "
+                                       "finger and recorded as fingertip trajectories of 16 frames."),
+    motion_samples: int = typer.Option(60, "--motion-samples", min=5, max=100000, help="Trajectories to record per "
+                                       "motion (one a frame, once the finger has been seen 16 frames)."),
 ) -> None:
     """Guided per-user gesture calibration: for each gesture a countdown, then hand samples
     from the camera, then a fit, a cross-validated accuracy and a calibration file. With
     --from, the same from recorded keypoint rows (the public keypoint CSV format); with
-    --point-history, dynamic gestures from recorded fingertip trajectories as well."""
+    --point-history or --motions, dynamic gestures from fingertip trajectories as well."""
     from ..core.sources import open_source
     from ..gesture.landmarks import HandLandmarks
     from ..gesture.static import StaticGestureClassifier
@@ -371,7 +381,14 @@ def calibrate_gesture(
     names = [g.strip() for g in gestures.split(",") if g.strip()]
     if len(names) < 2:
         fail(f"calibration needs at least 2 gestures, got {names}")
+    motion_names = [m.strip() for m in (motions or "").split(",") if m.strip()]
+    if motion_names and point_history is not None:
+        fail("give --motions (recorded now) or --point-history (recorded before), one of the two")
+    if len(motion_names) == 1:
+        fail(f"dynamic gestures need at least 2 motions, got {motion_names}")
     import os
+
+    from ..gesture.dynamic import TrajectoryRecorder
 
     show = window and bool(os.environ.get("DISPLAY"))
     src = open_source(source)
@@ -379,40 +396,21 @@ def calibrate_gesture(
         fail(f"source {source!r} gives a {src.info.kind!r} stream; gesture calibration needs colour images")
     stage = HandLandmarks(model, max_hands=1, mirrored=mirrored)
     stage.open(src.info)
-    points, labels = [], []
-    last_phase = None
+    points, labels, trajectories, motion_labels = [], [], [], []
+    phases = [(name, samples, "turn and tilt the hand a little", None) for name in names]
+    phases += [(name, motion_samples, "repeat the motion", TrajectoryRecorder(stage.output_info))
+               for name in motion_names]
     frames = iter(src)
     try:
         with stop_on_signals() as stop:
-            for g, name in enumerate(names):
-                got, t_start = 0, None
-                while got < samples:
-                    if stop.is_set():
-                        fail("calibration interrupted; nothing was saved", 130)
-                    try:
-                        frame = next(frames)
-                    except StopIteration:
-                        fail(f"the source ended during gesture {name!r} ({got}/{samples} samples)")
-                    t = float(frame.times[0])
-                    t_start = t if t_start is None else t_start
-                    lm = stage.process(frame).data[0, 0]
-                    ready = t - t_start >= countdown
-                    if ready and np.isfinite(lm[0, 0]):
-                        points.append(lm[:21, :2].copy())
+            for g, (name, count, hint, motion) in enumerate(phases):
+                for sample in _capture_phase(frames, stage, name, count, countdown, hint, motion, show, stop):
+                    if motion is None:
+                        points.append(sample)
                         labels.append(g)
-                        got += 1
-                    status = (f"{name.upper()}: get ready {countdown - (t - t_start):.1f} s" if not ready
-                              else f"{name.upper()}: {got}/{samples}, turn and tilt the hand a little"
-                              + ("" if np.isfinite(lm[0, 0]) else " (no hand)"))
-                    if show:
-                        _show(frame.data[0], lm, status)
                     else:
-                        if err.is_terminal:
-                            err.print(status, end="\r", highlight=False)
-                        elif (name, ready) != last_phase:  # a log, not an animation: a line per phase
-                            err.print(f"{name.upper()}: " + (f"collecting {samples} samples" if ready else
-                                                             f"get ready ({countdown:g} s)"), highlight=False)
-                            last_phase = (name, ready)
+                        trajectories.append(sample)
+                        motion_labels.append(g - len(names))
     finally:
         src.close()
         stage.close()
@@ -420,7 +418,6 @@ def calibrate_gesture(
             import cv2
 
             cv2.destroyAllWindows()
-    err.print()
     pts, y = np.asarray(points), np.asarray(labels)
     clf = StaticGestureClassifier(decoder=decoder, reject_below=reject, features=features, openset_factor=unknown_factor)
     folds = 5
@@ -434,6 +431,9 @@ def calibrate_gesture(
     out.print(f"{folds}-fold cross-validated accuracy: {accuracy:.1%} on {len(y)} samples; {rej:.1%} of held-out "
               "frames rejected as unknown (many: record more varied samples, or raise --unknown-factor)",
               highlight=False)
+    if motion_names:  # recorded with this camera: its own mirroring
+        dynamic = _fit_dynamic(np.asarray(trajectories), np.asarray(motion_labels), motion_names, reject,
+                               mirrored_images=mirrored, what="trajectories")
     clf.fit(pts, y, names).save(output, device=source, dynamic=dynamic)
     out.print(f"calibration written to {output} ({len(names)} gestures: {', '.join(names)}"
               + (f"; dynamic: {', '.join(dynamic.learned_['classes'])}" if dynamic is not None else "") + ")",
@@ -607,6 +607,45 @@ def calibrate_array_cmd(
     out.print(table)
     cal.save(output, info.replace(meta={**dict(info.meta), "array": g.to_dict()}), device=",".join(recordings))
     out.print(f"calibration written to {output}", highlight=False)
+
+
+def _capture_phase(frames, stage, name: str, count: int, countdown: float, hint: str, motion, show: bool, stop):
+    """One phase of a camera calibration: a countdown, then ``count`` samples of the hand (its 21
+    landmarks, or with ``motion`` a fingertip trajectory per frame); the status shown in the
+    window, redrawn on a terminal, or a line per phase in a log."""
+    got, t_start, last_phase = 0, None, None
+    while got < count:
+        if stop.is_set():
+            fail("calibration interrupted; nothing was saved", 130)
+        try:
+            frame = next(frames)
+        except StopIteration:
+            fail(f"the source ended during {'motion' if motion is not None else 'gesture'} {name!r} ({got}/{count} samples)")
+        t = float(frame.times[0])
+        t_start = t if t_start is None else t_start
+        lm = stage.process(frame).data[0, 0]
+        ready = t - t_start >= countdown
+        sample = None
+        if motion is not None:
+            trajectory = motion.add(lm)
+            sample = trajectory if ready else None
+        elif ready and np.isfinite(lm[0, 0]):
+            sample = lm[:21, :2].copy()
+        if sample is not None:
+            got += 1
+            yield sample
+        status = (f"{name.upper()}: get ready {countdown - (t - t_start):.1f} s" if not ready
+                  else f"{name.upper()}: {got}/{count}, {hint}" + ("" if np.isfinite(lm[0, 0]) else " (no hand)"))
+        if show:
+            _show(frame.data[0], lm, status)
+        elif err.is_terminal:
+            err.print(status, end="\r", highlight=False)
+        elif ready != last_phase:  # a log, not an animation: a line per phase
+            err.print(f"{name.upper()}: " + (f"collecting {count} samples" if ready else
+                                             f"get ready ({countdown:g} s)"), highlight=False)
+            last_phase = ready
+    if err.is_terminal and not show:
+        err.print()
 
 
 def _show(image, lm, status: str) -> None:

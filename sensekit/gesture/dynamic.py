@@ -17,7 +17,8 @@ from ..errors import NotFittedError, ParameterError, StreamFormatError
 from ..learn.decoders import CompiledDecoder, fit_decoder
 from ..learn.openset import OpenSet, class_logits, fit_openset
 
-__all__ = ["dtw_distances", "DTWTemplates", "TrajectoryClassifier", "DynamicGestures", "trajectory_features", "NONE"]
+__all__ = ["dtw_distances", "DTWTemplates", "TrajectoryClassifier", "DynamicGestures", "TrajectoryRecorder",
+           "trajectory_features", "fingertip_unit", "NONE"]
 
 #: Label of a pose or trajectory the classifier does not know (rejected; static and dynamic alike).
 NONE = -1
@@ -271,6 +272,44 @@ class TrajectoryClassifier:
         return cls(**params["config"])._load(dict(params["learned"]))
 
 
+#: The landmark whose trajectory dynamic gestures follow: the index fingertip.
+FINGERTIP = 8
+#: Frames a trajectory holds (the point-history CSVs' 16).
+TRAJECTORY_POINTS = 16
+
+
+def fingertip_unit(info: StreamInfo, what: str, *, mirror: bool = False) -> np.ndarray:
+    """The factors that take a landmarks stream's pixels to image widths and heights (x negated
+    with ``mirror``); one line for a stream without its image size."""
+    check_stream(info, what, kinds=("landmarks",), ndim=3)
+    size = info.meta.get("image_size")
+    if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in size):
+        raise StreamFormatError(f"{what} needs the landmarks' image size (meta image_size), stream {info.name!r} "
+                                f"has {size!r}")
+    return np.array([(-1.0 if mirror else 1.0) / size[0], 1.0 / size[1]])
+
+
+class TrajectoryRecorder:
+    """The fingertip trajectories of one hand as a calibration records them: :meth:`add` takes the
+    hand's landmarks of each frame (shape (22, 6), NaN when no hand) and returns the last
+    ``points`` fingertip positions in image widths and heights once the finger has been seen that
+    many frames in a row (else None), as :class:`DynamicGestures` reads them live."""
+
+    def __init__(self, info: StreamInfo, points: int = TRAJECTORY_POINTS) -> None:
+        self._unit = fingertip_unit(info, "TrajectoryRecorder")
+        self.points = points
+        self._tips: list[np.ndarray] = []
+
+    def add(self, landmarks: np.ndarray) -> np.ndarray | None:
+        tip = np.asarray(landmarks, dtype=np.float64)[FINGERTIP, :2] * self._unit
+        if not np.isfinite(tip).all():
+            self._tips.clear()
+            return None
+        self._tips = [*self._tips[-(self.points - 1):], tip]
+        return np.array(self._tips) if len(self._tips) == self.points else None
+
+
 class DynamicGestures(Stage):
     """Landmarks stream (:class:`~sensekit.gesture.landmarks.HandLandmarks`) -> one dynamic
     gesture per hand and frame from the index fingertip's last ``points`` frames: a ``label``
@@ -287,14 +326,8 @@ class DynamicGestures(Stage):
         self.classifier = classifier
 
     def _open(self, info: StreamInfo) -> StreamInfo:
-        check_stream(info, "DynamicGestures", kinds=("landmarks",), ndim=3)
-        size = info.meta.get("image_size")
-        if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
-                isinstance(v, (int, float)) and v > 0 for v in size):
-            raise StreamFormatError(f"DynamicGestures needs the landmarks' image size (meta image_size), stream "
-                                    f"{info.name!r} has {size!r}")
         mirror = bool(info.meta.get("mirrored", False)) != self.classifier.mirrored_images
-        self._unit = np.array([(-1.0 if mirror else 1.0) / size[0], 1.0 / size[1]])
+        self._unit = fingertip_unit(info, "DynamicGestures", mirror=mirror)
         self._points = self.classifier.points
         self._out = StreamInfo(info.name, "label", info.rate, (info.shape[0], 2), dtype="float64",
                                meta={"classes": self.classifier.learned_["classes"], "none_label": NONE})
@@ -309,7 +342,7 @@ class DynamicGestures(Stage):
         n, hands = d.shape[:2]
         if n == 0:
             return Frame._trusted(self._out, np.empty((0, *self._out.shape)), frame.t0, frame._times, frame.seq)
-        tips = np.swapaxes(d[:, :, 8, :2] * self._unit, 0, 1)  # (hands, n, 2)
+        tips = np.swapaxes(d[:, :, FINGERTIP, :2] * self._unit, 0, 1)  # (hands, n, 2)
         seq = np.concatenate([self._history, tips], axis=1)
         self._history = seq[:, n:]
         windows = np.lib.stride_tricks.sliding_window_view(seq, self._points, axis=1)  # (hands, n, 2, points)
