@@ -632,6 +632,8 @@ def test_calibrate_gesture_with_point_history_and_run_it(shared_data, tmp_path):
     text = r.stdout.replace("\n", " ")
     acc = float(text.split("dynamic gestures: 5-fold (ordered) cross-validated accuracy ")[1].split("%")[0])
     assert acc > 90 and f"on {len(lines)} trajectories of 4 classes (Stop, Clockwise" in text
+    r = runner.invoke(app, ["calibrate", "check", str(out)])
+    assert r.exit_code == 0 and "Stop, Clockwise, Counter Clockwise, Move" in r.stdout.replace("\n", " ")
     static, dynamic = load_gestures(out)
     traj, labels, names = load_point_history(ph / "my trajectories.csv")
     same = TrajectoryClassifier(mirrored_images=True).fit(traj, labels, names)

@@ -713,5 +713,9 @@ def check_calibration(
     classes = learned.get("classes") if isinstance(learned, dict) else None
     if classes:
         table.add_row("classes", ", ".join(str(c) for c in classes))
+    dynamic = cal.params.get("dynamic") if isinstance(cal.params, dict) else None
+    if isinstance(dynamic, dict):  # a gesture calibration's dynamic gestures
+        table.add_row("motions", ", ".join(str(c) for c in dynamic["learned"]["classes"])
+                      + f" ({dynamic['learned']['points']}-frame fingertip trajectories)")
     out.print(table)
     out.print(f"{path}: a valid {cal.chain!r} calibration", highlight=False, soft_wrap=True)
