@@ -623,10 +623,12 @@ def test_calibrate_gesture_with_point_history_and_run_it(shared_data, tmp_path):
     ph = tmp_path / "ph"
     ph.mkdir()
     shutil.copy(src / "point_history_classifier_label.csv", ph)
+    shutil.copy(src / "keypoint_classifier_label.csv", ph)
     lines = (src / "point_history.csv").read_text().splitlines()[::4]
     (ph / "my trajectories.csv").write_text("\n".join(lines) + "\n")
+    (ph / "keypoint.csv").write_text("\n".join((src / "keypoint.csv").read_text().splitlines()[::4]) + "\n")
     out = tmp_path / "hand.json"
-    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(src / "keypoint.csv"), "--point-history",
+    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(ph / "keypoint.csv"), "--point-history",
                             str(ph / "my trajectories.csv"), "-o", str(out)])
     assert r.exit_code == 0, r.output
     text = r.stdout.replace("\n", " ")

@@ -184,6 +184,7 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
 
     points, labels, names = load_keypoints(path)
     _enough_rows(path, labels, names)
+    table = _read_point_history(point_history)
     recipe = {"decoder": decoder, "features": features, "input_format": "kazuhito", "openset_factor": unknown_factor}
     fold = ordered_folds(labels, 5)
     decided = np.empty_like(labels)
@@ -193,7 +194,7 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     acc, rej = float(np.mean(decided == labels)), float(np.mean(decided == -1))
     out.print(f"5-fold (ordered) cross-validated accuracy: {acc:.1%} on {len(labels)} rows of {len(names)} classes "
               f"({', '.join(names)}); {rej:.1%} of held-out known frames rejected as unknown", highlight=False)
-    dynamic = _dynamic_from_csv(point_history, reject) if point_history is not None else None
+    dynamic = _dynamic_from_table(table, reject)
     StaticGestureClassifier(reject_below=reject, **recipe).fit(points, labels, names).save(output, device=str(path),
                                                                                           dynamic=dynamic)
     out.print(f"calibration written to {output} ({features} features, {decoder}"
@@ -264,14 +265,24 @@ def _redo_wanted(redo: bool | None, bad, names) -> bool:
     return redo
 
 
-def _dynamic_from_csv(path: Path, reject: float | None):
-    """Fit the dynamic gestures of a point-history table (:func:`_fit_dynamic`)."""
+def _read_point_history(path: Path | None):
+    """The trajectories, labels and class names of a point-history table (None without one),
+    checked before any other work."""
+    if path is None:
+        return None
     from ..gesture.datasets import load_point_history
 
     trajectories, labels, names = load_point_history(path)
     _enough_rows(path, labels, names)
+    return trajectories, labels, names
+
+
+def _dynamic_from_table(table, reject: float | None):
+    """The dynamic gestures of a point-history table (:func:`_read_point_history`), or None."""
+    if table is None:
+        return None
     # the point-history recorder flips its images
-    return _fit_dynamic(trajectories, labels, names, reject, mirrored_images=True, what="trajectories")
+    return _fit_dynamic(*table, reject, mirrored_images=True, what="trajectories")
 
 
 def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *, mirrored_images: bool, what: str):
@@ -377,7 +388,7 @@ def calibrate_gesture(
         _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot)
         return
     # (the trajectories are read and fitted before the camera session: a bad table fails at once)
-    dynamic = _dynamic_from_csv(point_history, reject) if point_history is not None else None
+    dynamic = _dynamic_from_table(_read_point_history(point_history), reject)
     names = [g.strip() for g in gestures.split(",") if g.strip()]
     if len(names) < 2:
         fail(f"calibration needs at least 2 gestures, got {names}")
