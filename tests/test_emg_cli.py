@@ -218,6 +218,13 @@ def test_trials_with_problems_are_offered_again(tmp_path):
     assert [(t.label, t.rep) for t in merged] == [(t.label, t.rep) for t in first.trials()]
     np.testing.assert_array_equal(merged.trials[1].data, data[250:1000])  # (the first 0.5 s trimmed)
     np.testing.assert_array_equal(merged.trials[2].data, first.trials().trials[2].data)
+    # a channel losing a different number of samples in each trial is one warning, and counts as dead
+    said = []
+    nan = data.astype(float)
+    nan[::7, 0], nan[1::5, 0] = np.nan, np.nan
+    lossy = SessionRecorder(protocol, on_problem=lambda p, channel, what: said.append((channel, what.kind)))
+    lossy(Frame(info, nan, t0=0.0), None, None)
+    assert said.count(("ch0", "nonfinite")) == 1 and lossy.unusable_channels() == ["ch0"]
     # a band flat everywhere in that trial, and again in the redo: that is not "every channel in every trial"
     flat = SessionRecorder(protocol.again(bad))
     flat(Frame(info, np.zeros((1000, 4)), t0=0.0), None, None)

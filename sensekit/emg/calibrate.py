@@ -21,13 +21,29 @@ from ..learn.metrics import classification_metrics
 from .datasets import EMGTrials, Trial
 from .pipeline import EMGPipeline
 
-__all__ = ["Protocol", "Prompt", "SessionRecorder", "cross_validate", "trial_problems"]
+__all__ = ["Protocol", "Prompt", "Problem", "SessionRecorder", "cross_validate", "trial_problems"]
 
 #: Mains frequencies looked for in a trial.
 MAINS_HZ = (50.0, 60.0)
 
 
-def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, str]]:
+class Problem(str):
+    """What is wrong with a channel, as text, with its ``kind``: ``nonfinite``, ``flat``,
+    ``clipped`` or ``mains``."""
+
+    kind: str
+
+    def __new__(cls, kind: str, text: str) -> Problem:
+        out = super().__new__(cls, text)
+        out.kind = kind
+        return out
+
+
+#: Problems that leave nothing to learn from a channel.
+DEAD = ("nonfinite", "flat")
+
+
+def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, Problem]]:
     """What is wrong with each channel of one recorded trial: ``(channel, problem)`` for NaN or
     infinite samples, a flat (disconnected) channel, a clipped one (more than 1 % of the samples
     at the channel's extreme), and one dominated by mains hum (more than half its power within
@@ -39,15 +55,15 @@ def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, s
     for c, name in enumerate(channels):
         v = x[:, c]
         if not np.isfinite(v).all():
-            out.append((name, f"{int((~np.isfinite(v)).sum())} NaN/infinite samples"))
+            out.append((name, Problem("nonfinite", f"{int((~np.isfinite(v)).sum())} NaN/infinite samples")))
             continue
         spread = float(np.std(v))
         if spread <= 1e-12 * max(1.0, float(np.abs(v).max())):
-            out.append((name, "flat (a disconnected electrode?)"))
+            out.append((name, Problem("flat", "flat (a disconnected electrode?)")))
             continue
         peak = float(np.abs(v).max())
         if np.mean(np.abs(v) >= peak * (1 - 1e-9)) > 0.01:
-            out.append((name, "clipped (the amplifier saturates)"))
+            out.append((name, Problem("clipped", "clipped (the amplifier saturates)")))
         if rate >= 200 and len(v) >= rate / 2:
             spec = np.abs(np.fft.rfft(v - v.mean())) ** 2
             f = np.fft.rfftfreq(len(v), 1 / rate)
@@ -56,7 +72,7 @@ def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, s
                 for h in np.arange(mains, rate / 2, mains):
                     hum |= np.abs(f - h) <= 2.0
                 if spec[hum].sum() > 0.5 * spec.sum():
-                    out.append((name, f"dominated by {mains:g} Hz mains hum (notch it: --notch {mains:g})"))
+                    out.append((name, Problem("mains", f"dominated by {mains:g} Hz mains hum (notch it: --notch {mains:g})")))
                     break
     return out
 
@@ -138,7 +154,7 @@ class SessionRecorder:
         self.info = None
         self.on_problem = on_problem
         self._checked = 0
-        self.problems: list[tuple[Prompt, str, str]] = []
+        self.problems: list[tuple[Prompt, str, Problem]] = []
         self._reported: set[tuple[str, str]] = set()
 
     def __call__(self, frame: Frame, _out, _report) -> None:
@@ -160,7 +176,7 @@ class SessionRecorder:
             x = np.concatenate(self.chunks)[a:b] if self.chunks else np.empty((0, 1))
             for channel, problem in trial_problems(x, rate, self.info.channels):
                 self.problems.append((p, channel, problem))
-                key = (channel, problem.split(" (")[0])
+                key = (channel, problem.kind)
                 if key not in self._reported:
                     self._reported.add(key)
                     if self.on_problem is not None:
@@ -183,7 +199,7 @@ class SessionRecorder:
             problems = [x for x in problems if (x[0].label, x[0].rep) not in redone] + again.problems
         dead: dict[str, set] = {}
         for p, channel, problem in problems:
-            if problem.startswith("flat") or "NaN" in problem:
+            if problem.kind in DEAD:
                 dead.setdefault(channel, set()).add((p.label, p.rep))
         return [c for c, trials in dead.items() if len(trials) == self._checked]
 
