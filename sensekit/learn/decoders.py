@@ -100,6 +100,8 @@ class CompiledDecoder:
             self.intercept = np.asarray(params["intercept"], dtype=np.float64)
             self.n_support = np.asarray(params["n_support"], dtype=int)
             n_cls = len(self.n_support)
+            if n_cls == 2:  # scikit-learn negates a two-class SVC's public dual_coef_ and intercept_ (its
+                self.dual, self.intercept = -self.dual, -self.intercept  # decision > 0 means the second class)
             self.pair_i, self.pair_j = (np.array(v, dtype=int) for v in np.triu_indices(n_cls, 1))
             # the class of each support vector, to sum kernel x dual coefficient per class block
             # votes = win @ (I - J) + column sums of J, with I, J (pairs, K) one-hot: the
