@@ -708,3 +708,37 @@ def test_motions_recorded_with_a_camera_are_the_trajectories_the_live_stage_read
     assert dynamic.learned_["classes"] == ["m1", "m2"] and dynamic.points == 16 and not dynamic.mirrored_images
     r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--motions", "only", "-o", str(tmp_path / "x")])
     assert r.exit_code == 2 and "at least 2 motions" in r.stderr
+
+
+def test_motions_follow_the_fingertip_only_in_their_pose():
+    """Issue 18 (an unknown pose must do nothing): with the motions' pose, the fingertip is followed
+    only while the hand holds it; in another pose the motion is NaN and its trajectory restarts."""
+    from sensekit.errors import ParameterError
+    from sensekit.gesture.dynamic import DynamicGestures, TrajectoryClassifier
+    from sensekit.gesture.pipeline import HandGestures
+
+    rng = np.random.default_rng(2)
+    pts = np.array([_hand(rng, 1.0) for _ in range(40)] + [_hand(rng, 0.1) for _ in range(40)]) * 40 + 300
+    static = StaticGestureClassifier().fit(pts, np.repeat([0, 1], 40), ["open", "closed"])
+    t = np.linspace(0, 1, 16)[None, :, None]
+    traj = np.concatenate([t * [0.2, 0.0], t * [0.0, 0.2]])[np.repeat([0, 1], 10)] + rng.normal(0, 0.01, (20, 16, 2))
+    dynamic = TrajectoryClassifier(pose="open").fit(traj, np.repeat([0, 1], 10), ["right", "down"])
+    n = 80  # a hand moving right: open, closed for frames 40-59, open again
+    shapes = [_hand(rng, 0.1 if 40 <= i < 60 else 1.0) * 40 + 300 + [i * 4.0, 0.0] for i in range(n)]
+    data = np.full((n, 1, 22, 6), np.nan)
+    data[:, 0, :21, :2] = shapes
+    data[:, 0, 21, :3] = [1.0, 0.9, 1.0]
+    info = StreamInfo("hand", "landmarks", 30.0, (1, 22, 6), dtype="float64", unit="px",
+                      meta={"image_size": [640, 480], "mirrored": False})
+    out = assert_block_invariant(lambda: HandGestures(StaticGestures(static), DynamicGestures(dynamic)), info, data,
+                                 max_examples=5)
+    pose, motion = out.data[:, 0, 0], out.data[:, 0, 2]
+    assert (pose[:40] == 0).all() and (pose[40:60] != 0).all() and (pose[60:] == 0).all()  # (closed or none)
+    assert np.isnan(motion[:15]).all() and (motion[15:40] == 0).all()  # "right", once 16 frames are in
+    assert np.isnan(motion[40:75]).all() and (motion[75:] == 0).all()  # closed: nothing; open again: 16 new frames
+    ungated = HandGestures(StaticGestures(static), DynamicGestures(TrajectoryClassifier().fit(traj, np.repeat([0, 1], 10))))
+    ungated.open(info)
+    assert np.isfinite(ungated.process(Frame(info, data, t0=0.0)).data[40:60, 0, 2]).all()  # any pose: followed
+    with pytest.raises(ParameterError, match="none of the static gestures"):
+        HandGestures(StaticGestures(static), DynamicGestures(TrajectoryClassifier(pose="point").fit(traj, np.repeat(
+            [0, 1], 10))))

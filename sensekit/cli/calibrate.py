@@ -174,7 +174,8 @@ def _top_up_emg(pipe, trials, output: Path, device: str) -> None:
 
 
 def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, reject: float | None,
-                      unknown_factor: float, point_history: Path | None, plot: Path | None = None) -> None:
+                      unknown_factor: float, point_history: Path | None, plot: Path | None = None,
+                      motion_pose: str | None = None) -> None:
     """Fit a static-gesture calibration from keypoint rows (and dynamic gestures from a
     point-history table); print the cross-validated accuracy (ordered folds) and how many
     held-out frames the open-set model rejected."""
@@ -184,6 +185,7 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
 
     points, labels, names = load_keypoints(path)
     _enough_rows(path, labels, names)
+    _check_motion_pose(motion_pose, names, point_history is not None)
     table = _read_point_history(point_history)
     recipe = {"decoder": decoder, "features": features, "input_format": "kazuhito", "openset_factor": unknown_factor}
     fold = ordered_folds(labels, 5)
@@ -194,7 +196,7 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     acc, rej = float(np.mean(decided == labels)), float(np.mean(decided == -1))
     out.print(f"5-fold (ordered) cross-validated accuracy: {acc:.1%} on {len(labels)} rows of {len(names)} classes "
               f"({', '.join(names)}); {rej:.1%} of held-out known frames rejected as unknown", highlight=False)
-    dynamic = _dynamic_from_table(table, reject)
+    dynamic = _dynamic_from_table(table, reject, motion_pose)
     StaticGestureClassifier(reject_below=reject, **recipe).fit(points, labels, names).save(output, device=str(path),
                                                                                           dynamic=dynamic)
     out.print(f"calibration written to {output} ({features} features, {decoder}"
@@ -277,21 +279,22 @@ def _read_point_history(path: Path | None):
     return trajectories, labels, names
 
 
-def _dynamic_from_table(table, reject: float | None):
+def _dynamic_from_table(table, reject: float | None, pose: str | None):
     """The dynamic gestures of a point-history table (:func:`_read_point_history`), or None."""
     if table is None:
         return None
     # the point-history recorder flips its images
-    return _fit_dynamic(*table, reject, mirrored_images=True, what="trajectories")
+    return _fit_dynamic(*table, reject, mirrored_images=True, what="trajectories", pose=pose)
 
 
-def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *, mirrored_images: bool, what: str):
+def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *, mirrored_images: bool, what: str,
+                 pose: str | None = None):
     """A trajectory classifier for dynamic gestures; print its cross-validated accuracy (ordered
     folds) and how many held-out trajectories ``--reject`` turned to none."""
     from ..gesture.dynamic import TrajectoryClassifier
     from ..learn.openset import ordered_folds
 
-    recipe = {"reject_below": reject, "mirrored_images": mirrored_images}
+    recipe = {"reject_below": reject, "mirrored_images": mirrored_images, "pose": pose}
     fold = ordered_folds(labels, 5)
     decided = np.empty_like(labels)
     for k in range(5):
@@ -302,6 +305,16 @@ def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *
               "held-out known trajectories rejected" + ("" if reject is not None else " (no --reject)"),
               highlight=False)
     return TrajectoryClassifier(**recipe).fit(trajectories, labels, names)
+
+
+def _check_motion_pose(pose: str | None, names, dynamic: bool) -> None:
+    """--motion-pose names one of the static gestures, and goes with dynamic gestures."""
+    if pose is None:
+        return
+    if not dynamic:
+        fail("--motion-pose goes with dynamic gestures (--motions or --point-history)")
+    if pose not in names:
+        fail(f"--motion-pose {pose!r} is none of the static gestures ({', '.join(names)})")
 
 
 def _enough_rows(path: Path, labels, names: list[str]) -> None:
@@ -363,6 +376,9 @@ def calibrate_gesture(
     motions: str | None = typer.Option(None, "--motions", help="Also record dynamic gestures with the camera: motion "
                                        "names, comma-separated (e.g. circle,swipe,still); each is made with the index "
                                        "finger and recorded as fingertip trajectories of 16 frames."),
+    motion_pose: str | None = typer.Option(None, "--motion-pose", help="Follow the fingertip only while the hand "
+                                           "holds this static gesture (e.g. point): in any other pose it makes no "
+                                           "motion. Default: any pose."),
     motion_samples: int = typer.Option(60, "--motion-samples", min=5, max=100000, help="Trajectories to record per "
                                        "motion (one a frame, once the finger has been seen 16 frames)."),
 ) -> None:
@@ -385,14 +401,15 @@ def calibrate_gesture(
         fail("give an image source (camera:0, video:FILE) or --from keypoint.csv, one of the two")
     _check_plot(plot)
     if from_csv is not None:
-        _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot)
+        _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot, motion_pose)
         return
-    # (the trajectories are read and fitted before the camera session: a bad table fails at once)
-    dynamic = _dynamic_from_table(_read_point_history(point_history), reject)
     names = [g.strip() for g in gestures.split(",") if g.strip()]
     if len(names) < 2:
         fail(f"calibration needs at least 2 gestures, got {names}")
     motion_names = [m.strip() for m in (motions or "").split(",") if m.strip()]
+    _check_motion_pose(motion_pose, names, bool(motion_names) or point_history is not None)
+    # (the trajectories are read and fitted before the camera session: a bad table fails at once)
+    dynamic = _dynamic_from_table(_read_point_history(point_history), reject, motion_pose)
     if motion_names and point_history is not None:
         fail("give --motions (recorded now) or --point-history (recorded before), one of the two")
     if len(motion_names) == 1:
@@ -444,7 +461,7 @@ def calibrate_gesture(
               highlight=False)
     if motion_names:  # recorded with this camera: its own mirroring
         dynamic = _fit_dynamic(np.asarray(trajectories), np.asarray(motion_labels), motion_names, reject,
-                               mirrored_images=mirrored, what="trajectories")
+                               mirrored_images=mirrored, what="trajectories", pose=motion_pose)
     clf.fit(pts, y, names).save(output, device=source, dynamic=dynamic)
     out.print(f"calibration written to {output} ({len(names)} gestures: {', '.join(names)}"
               + (f"; dynamic: {', '.join(dynamic.learned_['classes'])}" if dynamic is not None else "") + ")",

@@ -159,6 +159,10 @@ class TrajectoryClassifier:
     mirrored_images : bool
         The training trajectories were seen in mirrored (selfie) images, as the point-history
         CSVs are; :class:`DynamicGestures` mirrors a stream of the other kind to match.
+    pose : str or None
+        The static gesture during which the fingertip is followed (the point-history CSVs were
+        recorded pointing); in any other pose the hand makes no motion, and its trajectory starts
+        again. None: any pose (:class:`~sensekit.gesture.pipeline.HandGestures` applies it).
 
     Examples
     --------
@@ -172,7 +176,7 @@ class TrajectoryClassifier:
 
     def __init__(self, *, decoder: str = "svm", features: str = "positions", openset: bool = False,
                  openset_quantile: float = 0.99, reject_below: float | None = None,
-                 mirrored_images: bool = False) -> None:
+                 mirrored_images: bool = False, pose: str | None = None) -> None:
         if features not in ("positions", "full"):
             raise ParameterError(f"features must be 'positions' or 'full', got {features!r}")
         if reject_below is not None:
@@ -183,6 +187,7 @@ class TrajectoryClassifier:
         self.openset_quantile = openset_quantile
         self.reject_below = reject_below
         self.mirrored_images = bool(mirrored_images)
+        self.pose = pose
         self.learned_: dict | None = None
 
     @property
@@ -263,7 +268,7 @@ class TrajectoryClassifier:
             raise NotFittedError("TrajectoryClassifier is not fitted")
         config = {"decoder": self.decoder, "features": self.features, "openset": self.openset,
                   "openset_quantile": self.openset_quantile, "reject_below": self.reject_below,
-                  "mirrored_images": self.mirrored_images}
+                  "mirrored_images": self.mirrored_images, "pose": self.pose}
         return {"config": config, "learned": self.learned_}
 
     @classmethod

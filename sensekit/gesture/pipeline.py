@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core import Chain, Frame, StreamInfo
 from ..core.stage import Stage
-from ..errors import StreamFormatError
+from ..errors import ParameterError, StreamFormatError
 from .dynamic import DynamicGestures, TrajectoryClassifier
 from .static import StaticGestureClassifier, StaticGestures, load_gestures
 
@@ -31,10 +31,17 @@ GESTURE_COLUMNS = ("label", "confidence", "motion", "motion_confidence")
 class HandGestures(Stage):
     """Static and dynamic gestures of the same landmarks, side by side: a ``label`` stream of
     shape (max_hands, 4) holding (label, confidence, motion, motion confidence) per hand, the
-    classes in ``meta["classes"]`` and ``meta["motion_classes"]``."""
+    classes in ``meta["classes"]`` and ``meta["motion_classes"]``. With the dynamic classifier's
+    ``pose``, the fingertip is followed only while the hand holds that static gesture: in any
+    other pose the hand makes no motion (NaN) and its trajectory starts again."""
 
     def __init__(self, static: StaticGestures, dynamic: DynamicGestures) -> None:
         self.static, self.dynamic = static, dynamic
+        pose = dynamic.classifier.pose
+        names = list(static.classifier.learned_["classes"]) if static.classifier.learned_ else []
+        if pose is not None and pose not in names:
+            raise ParameterError(f"the motions' pose {pose!r} is none of the static gestures {names}")
+        self._pose = names.index(pose) if pose is not None else None
 
     def _open(self, info: StreamInfo) -> StreamInfo:
         a, b = self.static.open(info), self.dynamic.open(info)
@@ -47,7 +54,14 @@ class HandGestures(Stage):
         self.dynamic.reset()
 
     def _process(self, frame: Frame) -> Frame:
-        a, b = self.static.process(frame), self.dynamic.process(frame)
+        a = self.static.process(frame)
+        if self._pose is not None:  # another pose (or none): the fingertip is not followed
+            away = a.data[..., 0] != self._pose  # (n, hands)
+            if away.any():
+                data = np.array(frame.data, dtype=np.float64)
+                data[away] = np.nan
+                frame = Frame._trusted(frame.info, data, frame.t0, frame._times, frame.seq)
+        b = self.dynamic.process(frame)
         return Frame._trusted(self._out, np.concatenate([a.data, b.data], axis=-1), frame.t0, frame._times, frame.seq)
 
 

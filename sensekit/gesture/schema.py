@@ -86,6 +86,7 @@ class DynamicConfig(Strict):
     openset_quantile: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.99
     reject_below: Probability | None = None
     mirrored_images: bool = False
+    pose: Text | None = None
 
 
 class DynamicLearned(Strict):
@@ -157,6 +158,9 @@ class GestureParams(Strict):
                                      f"{N_SIGNATURE} columns")
                 if set(near.labels) != set(lp.decoder.classes):
                     raise ValueError("learned.openset.nearest.labels must name exactly the decoder's classes")
+        pose = self.dynamic.config.pose if self.dynamic is not None else None
+        if pose is not None and pose not in lp.classes:
+            raise ValueError(f"dynamic.config.pose {pose!r} is none of the static gestures {lp.classes[:10]}")
         return self
 
     def check_stream(self, stream: StreamInfo) -> None:
