@@ -162,6 +162,7 @@ SPECIFIC = {
         ("dynamic confidence without its model", ["params", "dynamic", "learned", "openset"], None),
         ("dynamic open-set means of 3 classes", ["params", "dynamic", "learned", "openset", "means"], [[0.0] * 32] * 3),
         ("dynamic unknown key", ["params", "dynamic", "config", "code"], "import os"),
+        ("dynamic pose not a gesture", ["params", "dynamic", "config", "pose"], "wave"),
     ],
     "eyetrack": [
         ("method unknown", ["params", "init", "method"], "poly9"),

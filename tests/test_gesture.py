@@ -629,7 +629,7 @@ def test_calibrate_gesture_with_point_history_and_run_it(shared_data, tmp_path):
     (ph / "keypoint.csv").write_text("\n".join((src / "keypoint.csv").read_text().splitlines()[::4]) + "\n")
     out = tmp_path / "hand.json"
     r = runner.invoke(app, ["calibrate", "gesture", "--from", str(ph / "keypoint.csv"), "--point-history",
-                            str(ph / "my trajectories.csv"), "-o", str(out)])
+                            str(ph / "my trajectories.csv"), "-o", str(out), "--motion-pose", "Pointer"])
     assert r.exit_code == 0, r.output
     text = r.stdout.replace("\n", " ")
     acc = float(text.split("dynamic gestures: 5-fold (ordered) cross-validated accuracy ")[1].split("%")[0])
@@ -641,9 +641,14 @@ def test_calibrate_gesture_with_point_history_and_run_it(shared_data, tmp_path):
     same = TrajectoryClassifier(mirrored_images=True).fit(traj, labels, names)
     np.testing.assert_array_equal(dynamic.decide(traj[::7])[1], same.decide(traj[::7])[1])
     assert dynamic.mirrored_images and static.learned_["classes"] == ["Open", "Close", "Pointer", "OK"]
+    assert dynamic.pose == "Pointer"
+    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(ph / "keypoint.csv"), "--point-history",
+                            str(ph / "my trajectories.csv"), "-o", str(tmp_path / "y.json"), "--motion-pose", "Wave"])
+    assert r.exit_code == 2 and "'Wave' is none of the static gestures (Open, Close, Pointer, OK)" in r.stderr
     # the pipeline publishes both, side by side
     info, data = _tip_stream(traj[::50])
     assert GesturePipeline.load(out).dynamic.learned_ == dynamic.learned_
+    dynamic.pose = None  # (the random landmarks below are no Pointer: followed in any pose here)
     stage = HandGestures(StaticGestures(static), DynamicGestures(dynamic))
     stage.open(info)
     both = stage.process(Frame(info, data, t0=0.0))
