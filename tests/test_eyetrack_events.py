@@ -721,7 +721,7 @@ def test_run_eyetrack_shows_labels_and_online_events_live():
     counted with the latest onset's delay (on a terminal)."""
     from rich.console import Console
 
-    from sensekit.cli.run import EyeView
+    from sensekit.cli.views import EyeView
     from sensekit.eyetrack.pipeline import EyePipeline
     from sensekit.eyetrack.synth import GazeSource
 

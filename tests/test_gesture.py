@@ -668,7 +668,7 @@ def test_run_gesture_shows_each_hands_gesture_and_motion_live():
     motion by name (a terminal only: the display writes nothing to a log)."""
     from rich.console import Console
 
-    from sensekit.cli.run import GestureView
+    from sensekit.cli.views import GestureView
     from sensekit.core import Frame, StreamInfo
 
     info = StreamInfo("video", "label", 25.0, (2, 4), dtype="float64",
