@@ -85,6 +85,49 @@ def test_lsl_outlet_to_inlet_on_loopback():
     np.testing.assert_array_equal(np.concatenate(got), x)
 
 
+def test_run_eyetrack_online_on_an_eye_trackers_lsl_stream():
+    """Issue 17's headset case end to end: a tracker publishes gaze (deg) over LSL, 'run eyetrack
+    lsl:... --online' publishes saccade events from it; they are the pipeline's on the same
+    samples (times shifted by the stream's start)."""
+    pytest.importorskip("pylsl")
+    from sensekit.core import feed
+    from sensekit.core.sinks import LSLOutletSink
+    from sensekit.eyetrack.pipeline import EyePipeline
+    from sensekit.eyetrack.synth import GazeSource
+
+    name = f"sensekit-gaze-{uuid.uuid4().hex[:8]}"
+    src = GazeSource(duration_s=4, seed=3)
+    xy = np.column_stack([src.x, src.y])
+    info = StreamInfo("tracker", "gaze", 500.0, (3,), channels=("confidence", "gaze_x", "gaze_y"), dtype="float64",
+                      unit="deg")
+    sink = LSLOutletSink(name)
+    sink.open(info)
+    proc = subprocess.Popen([*CLI, "run", "eyetrack", f"lsl:name={name}", "--online", "--jsonl", "-d", "4"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert sink.outlet.wait_for_consumers(60), "the command never connected"
+        time.sleep(0.5)
+        rows = np.column_stack([np.ones(len(xy)), xy])
+        for i in range(0, len(rows), 100):  # 0.2 s of gaze every 0.05 s
+            sink.write(Frame(info, rows[i : i + 100], t0=100.0 + i / 500))
+            time.sleep(0.05)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        sink.close()
+    assert proc.returncode == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines[0]["stream_info"]["kind"] == "gaze_events"
+    got = np.array([row["data"] for row in lines[1:]], dtype=float)
+    plain = StreamInfo("g", "gaze", 500.0, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
+    chain = EyePipeline(online=True).gaze_chain(plain)
+    chain.open(plain)
+    want = feed(chain, [Frame(plain, xy, t0=0.0)]).data
+    assert len(got) == len(want) > 10
+    np.testing.assert_array_equal(got[:, [0, 3, 4]], want[:, [0, 3, 4]])  # event codes and positions
+    np.testing.assert_allclose(got[:, 1] - got[0, 1], want[:, 1] - want[0, 1], atol=1e-9)  # one time shift
+
+
 def test_brainflow_synthetic_board_capture(tmp_path):
     pytest.importorskip("brainflow")
     r = sensekit("capture", "brainflow:synthetic", "-o", str(tmp_path / "bf.h5"), "-d", "1.5", "--quiet")

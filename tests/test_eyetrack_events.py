@@ -714,6 +714,14 @@ def test_run_eyetrack_online_on_an_eye_trackers_gaze_stream(tmp_path):
                                            dtype=float), want)
     r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "tracker.h5"), "-c", str(tmp_path / "gaze.json")])
     assert r.exit_code == 2 and "gives gaze already" in r.stderr
+    # another program's stream says its unit (or not): normalised screen coordinates are not degrees
+    for unit, expect in (("normalized", "is in 'normalized'; the event detectors need degrees"),
+                         ("", "does not say its unit: read as degrees")):
+        other = StreamInfo("tracker", "gaze", 500.0, (2,), channels=("x", "y"), unit=unit)
+        with RecordingWriter(tmp_path / f"other{unit}.h5") as w:
+            w.add_stream(other).append(Frame(other, wide[:, 1:3], t0=0.0))
+        r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / f"other{unit}.h5"), "--online", "--jsonl"])
+        assert expect in r.stderr and (r.exit_code == 2) == bool(unit), r.output
 
 
 def test_run_eyetrack_shows_labels_and_online_events_live():
