@@ -85,6 +85,24 @@ def test_lsl_outlet_to_inlet_on_loopback():
     np.testing.assert_array_equal(np.concatenate(got), x)
 
 
+def test_lsl_channels_of_a_hands_stream_say_what_they_hold():
+    """'run gesture --lsl': a Unity reader sees hand0_label, hand0_confidence, ... (was e0, e1, ...)."""
+    pytest.importorskip("pylsl")
+    from sensekit.core.sinks import LSLOutletSink
+    from sensekit.core.sources.lsl import LSLSource
+
+    name = f"sensekit-hands-{uuid.uuid4().hex[:8]}"
+    info = StreamInfo("video", "label", 25.0, (2, 4), dtype="float64",
+                      meta={"rows": "hand", "columns": ["label", "confidence", "motion", "motion_confidence"]})
+    sink = LSLOutletSink(name)
+    sink.open(info)
+    src = LSLSource("name", name, timeout_s=10)
+    assert src.info.channels[:5] == ("hand0_label", "hand0_confidence", "hand0_motion", "hand0_motion_confidence",
+                                     "hand1_label")
+    src.close()
+    sink.close()
+
+
 def test_run_eyetrack_online_on_an_eye_trackers_lsl_stream():
     """Issue 17's headset case end to end: a tracker publishes gaze (deg) over LSL, 'run eyetrack
     lsl:... --online' publishes saccade events from it; they are the pipeline's on the same

@@ -335,7 +335,8 @@ class DynamicGestures(Stage):
         self._unit = fingertip_unit(info, "DynamicGestures", mirror=mirror)
         self._points = self.classifier.points
         self._out = StreamInfo(info.name, "label", info.rate, (info.shape[0], 2), dtype="float64",
-                               meta={"classes": self.classifier.learned_["classes"], "none_label": NONE})
+                               meta={"classes": self.classifier.learned_["classes"], "none_label": NONE,
+                                     "rows": "hand", "columns": ["motion", "motion_confidence"]})
         return self._out
 
     def _reset(self) -> None:

@@ -235,7 +235,8 @@ class StaticGestures(Stage):
         self.classifier._dec()
         self._mirrored = info.meta.get("mirrored")
         self._out = StreamInfo(info.name, "label", info.rate, (info.shape[0], 2), dtype="float64",
-                               meta={"classes": self.classifier.learned_["classes"], "none_label": NONE})
+                               meta={"classes": self.classifier.learned_["classes"], "none_label": NONE,
+                                     "rows": "hand", "columns": ["label", "confidence"]})
         return self._out
 
     def _process(self, frame: Frame) -> Frame:

@@ -32,6 +32,16 @@ def _quiet_liblsl() -> None:
         pass
 
 
+def _grid_labels(info: StreamInfo) -> tuple[str, ...] | None:
+    """Channel labels of a (rows, columns) stream whose meta names them (``rows``: what a row is,
+    ``columns``: what each column holds), e.g. ``hand0_label``, ``hand0_confidence``, ...; else None."""
+    rows, columns = info.meta.get("rows"), info.meta.get("columns")
+    if len(info.shape) != 2 or not isinstance(rows, str) or not isinstance(columns, (list, tuple)) or len(
+            columns) != info.shape[1]:
+        return None
+    return tuple(f"{rows}{i}_{c}" for i in range(info.shape[0]) for c in columns)
+
+
 def import_pylsl():
     """Import pylsl, or raise a :class:`DeviceError` that says how to install it."""
     _quiet_liblsl()
@@ -79,7 +89,7 @@ class LSLOutletSink:
                                     self._width, info.rate, fmt, self.source_id or f"sensekit-{info.name}")
         desc = lsl_info.desc()
         chans = desc.append_child("channels")
-        names = info.channels if len(info.shape) == 1 else tuple(f"e{i}" for i in range(self._width))
+        names = info.channels if len(info.shape) == 1 else _grid_labels(info) or tuple(f"e{i}" for i in range(self._width))
         for c in names or ("value",):
             ch = chans.append_child("channel")
             ch.append_child_value("label", c)
