@@ -713,6 +713,9 @@ def test_motions_recorded_with_a_camera_are_the_trajectories_the_live_stage_read
     assert dynamic.learned_["classes"] == ["m1", "m2"] and dynamic.points == 16 and not dynamic.mirrored_images
     r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--motions", "only", "-o", str(tmp_path / "x")])
     assert r.exit_code == 2 and "at least 2 motions" in r.stderr
+    r = CliRunner().invoke(app, ["calibrate", "gesture", "--from", str(shared_data / "kinivi-hand-keypoints"), "--motions",
+                                 "a,b", "-o", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "with --from, give recorded ones with --point-history" in r.stderr
 
 
 def test_motions_follow_the_fingertip_only_in_their_pose():

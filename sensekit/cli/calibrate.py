@@ -400,6 +400,8 @@ def calibrate_gesture(
     if (source is None) == (from_csv is None):
         fail("give an image source (camera:0, video:FILE) or --from keypoint.csv, one of the two")
     _check_plot(plot)
+    if from_csv is not None and motions:
+        fail("--motions records motions with a camera; with --from, give recorded ones with --point-history")
     if from_csv is not None:
         _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot, motion_pose)
         return
@@ -407,13 +409,13 @@ def calibrate_gesture(
     if len(names) < 2:
         fail(f"calibration needs at least 2 gestures, got {names}")
     motion_names = [m.strip() for m in (motions or "").split(",") if m.strip()]
-    _check_motion_pose(motion_pose, names, bool(motion_names) or point_history is not None)
-    # (the trajectories are read and fitted before the camera session: a bad table fails at once)
-    dynamic = _dynamic_from_table(_read_point_history(point_history), reject, motion_pose)
     if motion_names and point_history is not None:
         fail("give --motions (recorded now) or --point-history (recorded before), one of the two")
     if len(motion_names) == 1:
         fail(f"dynamic gestures need at least 2 motions, got {motion_names}")
+    _check_motion_pose(motion_pose, names, bool(motion_names) or point_history is not None)
+    # (the trajectories are read and fitted before the camera session: a bad table fails at once)
+    dynamic = _dynamic_from_table(_read_point_history(point_history), reject, motion_pose)
     import os
 
     from ..gesture.dynamic import TrajectoryRecorder
