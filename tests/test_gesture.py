@@ -603,6 +603,13 @@ def test_dynamic_gestures_stage_classifies_the_fingertip_trajectory(shared_data)
     stage.open(info)
     lost = feed(stage, [Frame(info, data, t0=0.0)]).data[:, 0, 0]
     assert np.isnan(lost[40:56]).all() and np.isfinite(lost[56:]).all()
+    # the other hand in that slot (hands swapped): its fingertip does not continue the first's path
+    data = data.copy()
+    data[100:, 0, 21, 0] = -1.0
+    stage = DynamicGestures(clf)
+    stage.open(info)
+    swapped = feed(stage, [Frame(info, data, t0=0.0)]).data[:, 0, 0]
+    assert np.isfinite(swapped[56:100]).all() and np.isnan(swapped[100:115]).all() and np.isfinite(swapped[115:]).all()
 
 
 def test_calibrate_gesture_with_point_history_and_run_it(shared_data, tmp_path):

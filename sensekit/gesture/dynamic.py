@@ -319,7 +319,8 @@ class DynamicGestures(Stage):
     """Landmarks stream (:class:`~sensekit.gesture.landmarks.HandLandmarks`) -> one dynamic
     gesture per hand and frame from the index fingertip's last ``points`` frames: a ``label``
     stream of shape (max_hands, 2) holding (label, confidence), :data:`NONE` for a rejected
-    trajectory, NaN until a hand has been seen in ``points`` consecutive frames.
+    trajectory, NaN until a hand has been seen in ``points`` consecutive frames (the same hand:
+    where the hands swap slots, each slot's trajectory starts again).
 
     The fingertip is taken in image widths and heights (the point-history CSVs' unit), and
     mirrored when the stream's ``meta["mirrored"]`` differs from the classifier's
@@ -342,6 +343,7 @@ class DynamicGestures(Stage):
     def _reset(self) -> None:
         hands = self._out.shape[0]
         self._history = np.full((hands, self._points - 1, 2), np.nan)  # the last tips, NaN where no hand
+        self._sides = np.zeros((hands, self._points - 1))  # whose they were: +1 right hand, -1 left, 0 unknown
 
     def _process(self, frame: Frame) -> Frame:
         d = np.asarray(frame.data, dtype=np.float64)  # (n, hands, 22, 6)
@@ -353,7 +355,12 @@ class DynamicGestures(Stage):
         self._history = seq[:, n:]
         windows = np.lib.stride_tricks.sliding_window_view(seq, self._points, axis=1)  # (hands, n, 2, points)
         windows = np.swapaxes(windows, 2, 3)
-        full = np.isfinite(windows).all(axis=(2, 3))
+        # a slot whose hand changes (the two hands swap slots) starts a new trajectory: one hand's
+        # fingertip followed by the other's is not a motion
+        sides = np.concatenate([self._sides, np.nan_to_num(np.swapaxes(d[:, :, 21, 0], 0, 1))], axis=1)
+        self._sides = sides[:, n:]
+        whose = np.lib.stride_tricks.sliding_window_view(sides, self._points, axis=1)  # (hands, n, points)
+        full = np.isfinite(windows).all(axis=(2, 3)) & (whose == whose[..., -1:]).all(axis=2)
         out = np.full((hands, n, 2), np.nan)
         for h, i in zip(*np.nonzero(full), strict=True):  # a window at a time: the same bits for any block size
             labels, conf = self.classifier.decide(windows[h, i : i + 1])  # (a batch's products round otherwise)
