@@ -572,6 +572,23 @@ def _tip_stream(trajectories: np.ndarray, size=(640, 480), mirrored=True, hands=
     return info, data
 
 
+def test_motions_recorded_at_another_frame_rate_are_named(caplog):
+    """A trajectory is 16 frames: a camera at twice the recording's frame rate sees the motions at
+    half their speed, and is told so."""
+    from sensekit.gesture.dynamic import DynamicGestures, TrajectoryClassifier
+
+    t = np.linspace(0, 1, 16)[None, :, None]
+    traj = np.concatenate([t * [0.2, 0.0], t * [0.0, 0.2]])[np.repeat([0, 1], 10)]
+    traj = traj + np.random.default_rng(0).normal(0, 0.01, traj.shape)
+    for rate, warned in ((30.0, False), (33.0, False), (60.0, True), (12.0, True)):
+        clf = TrajectoryClassifier(frame_rate=30.0).fit(traj, np.repeat([0, 1], 10))
+        info, _ = _tip_stream(traj[:1])
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="sensekit"):
+            DynamicGestures(clf).open(info.replace(rate=rate))
+        assert ("recorded at 30 frames/s" in caplog.text) == warned, (rate, caplog.text)
+
+
 def test_dynamic_gestures_stage_classifies_the_fingertip_trajectory(shared_data):
     """Issue 18: the dynamic gestures that 'run gesture' publishes are the trajectory classifier's
     decisions on the index fingertip's last 16 frames, in the point-history CSVs' unit and
@@ -718,6 +735,7 @@ def test_motions_recorded_with_a_camera_are_the_trajectories_the_live_stage_read
     assert "on 40 trajectories of 2 classes (m1, m2)" in r.stdout and "M2: collecting 20 samples" in r.stderr
     _, dynamic = load_gestures(out)
     assert dynamic.learned_["classes"] == ["m1", "m2"] and dynamic.points == 16 and not dynamic.mirrored_images
+    assert dynamic.frame_rate == pytest.approx(25.0, rel=0.01)  # the video's frame rate, kept with the motions
     r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--motions", "only", "-o", str(tmp_path / "x")])
     assert r.exit_code == 2 and "at least 2 motions" in r.stderr
     r = CliRunner().invoke(app, ["calibrate", "gesture", "--from", str(shared_data / "kinivi-hand-keypoints"), "--motions",

@@ -288,13 +288,13 @@ def _dynamic_from_table(table, reject: float | None, pose: str | None):
 
 
 def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *, mirrored_images: bool, what: str,
-                 pose: str | None = None):
+                 pose: str | None = None, frame_rate: float | None = None):
     """A trajectory classifier for dynamic gestures; print its cross-validated accuracy (ordered
     folds) and how many held-out trajectories ``--reject`` turned to none."""
     from ..gesture.dynamic import TrajectoryClassifier
     from ..learn.openset import ordered_folds
 
-    recipe = {"reject_below": reject, "mirrored_images": mirrored_images, "pose": pose}
+    recipe = {"reject_below": reject, "mirrored_images": mirrored_images, "pose": pose, "frame_rate": frame_rate}
     fold = ordered_folds(labels, 5)
     decided = np.empty_like(labels)
     for k in range(5):
@@ -462,8 +462,10 @@ def calibrate_gesture(
               "frames rejected as unknown (many: record more varied samples, or raise --unknown-factor)",
               highlight=False)
     if motion_names:  # recorded with this camera: its own mirroring
+        rates = [p[3].frame_rate for p in phases if p[3] is not None and p[3].frame_rate]
         dynamic = _fit_dynamic(np.asarray(trajectories), np.asarray(motion_labels), motion_names, reject,
-                               mirrored_images=mirrored, what="trajectories", pose=motion_pose)
+                               mirrored_images=mirrored, what="trajectories", pose=motion_pose,
+                               frame_rate=float(np.median(rates)) if rates else None)
     clf.fit(pts, y, names).save(output, device=source, dynamic=dynamic)
     out.print(f"calibration written to {output} ({len(names)} gestures: {', '.join(names)}"
               + (f"; dynamic: {', '.join(dynamic.learned_['classes'])}" if dynamic is not None else "") + ")",
@@ -657,7 +659,7 @@ def _capture_phase(frames, stage, name: str, count: int, countdown: float, hint:
         ready = t - t_start >= countdown
         sample = None
         if motion is not None:
-            trajectory = motion.add(lm)
+            trajectory = motion.add(lm, t)
             sample = trajectory if ready else None
         elif ready and np.isfinite(lm[0, 0]):
             sample = lm[:21, :2].copy()

@@ -7,6 +7,8 @@ over the last 16 frames relative to the first point, as in the point-history CSV
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from ..core import Frame, StreamInfo
@@ -19,6 +21,8 @@ from ..learn.openset import OpenSet, class_logits, fit_openset
 
 __all__ = ["dtw_distances", "DTWTemplates", "TrajectoryClassifier", "DynamicGestures", "TrajectoryRecorder",
            "trajectory_features", "fingertip_unit", "NONE"]
+
+log = logging.getLogger("sensekit")
 
 #: Label of a pose or trajectory the classifier does not know (rejected; static and dynamic alike).
 NONE = -1
@@ -163,6 +167,10 @@ class TrajectoryClassifier:
         The static gesture during which the fingertip is followed (the point-history CSVs were
         recorded pointing); in any other pose the hand makes no motion, and its trajectory starts
         again. None: any pose (:class:`~sensekit.gesture.pipeline.HandGestures` applies it).
+    frame_rate : float or None
+        Frames per second of the camera the trajectories were recorded with (None: not known, as
+        for the point-history CSVs). A trajectory is a number of frames: :class:`DynamicGestures`
+        warns when a stream runs at another rate.
 
     Examples
     --------
@@ -176,7 +184,7 @@ class TrajectoryClassifier:
 
     def __init__(self, *, decoder: str = "svm", features: str = "positions", openset: bool = False,
                  openset_quantile: float = 0.99, reject_below: float | None = None,
-                 mirrored_images: bool = False, pose: str | None = None) -> None:
+                 mirrored_images: bool = False, pose: str | None = None, frame_rate: float | None = None) -> None:
         if features not in ("positions", "full"):
             raise ParameterError(f"features must be 'positions' or 'full', got {features!r}")
         if reject_below is not None:
@@ -187,7 +195,10 @@ class TrajectoryClassifier:
         self.openset_quantile = openset_quantile
         self.reject_below = reject_below
         self.mirrored_images = bool(mirrored_images)
+        if frame_rate is not None:
+            check_scalar(frame_rate, "frame_rate", min_value=0.1, max_value=10_000)
         self.pose = pose
+        self.frame_rate = frame_rate
         self.learned_: dict | None = None
 
     @property
@@ -268,7 +279,7 @@ class TrajectoryClassifier:
             raise NotFittedError("TrajectoryClassifier is not fitted")
         config = {"decoder": self.decoder, "features": self.features, "openset": self.openset,
                   "openset_quantile": self.openset_quantile, "reject_below": self.reject_below,
-                  "mirrored_images": self.mirrored_images, "pose": self.pose}
+                  "mirrored_images": self.mirrored_images, "pose": self.pose, "frame_rate": self.frame_rate}
         return {"config": config, "learned": self.learned_}
 
     @classmethod
@@ -305,8 +316,19 @@ class TrajectoryRecorder:
         self._unit = fingertip_unit(info, "TrajectoryRecorder")
         self.points = points
         self._tips: list[np.ndarray] = []
+        self._times: list[float] = []
 
-    def add(self, landmarks: np.ndarray) -> np.ndarray | None:
+    @property
+    def frame_rate(self) -> float | None:
+        """Frames per second of the frames added with a time (median interval), or None."""
+        steps = np.diff(self._times)
+        steps = steps[steps > 0]
+        return float(1.0 / np.median(steps)) if steps.size else None
+
+    def add(self, landmarks: np.ndarray, t: float | None = None) -> np.ndarray | None:
+        """The hand's landmarks of one frame (taken at time ``t``, s): its trajectory, or None."""
+        if t is not None:
+            self._times.append(float(t))
         tip = np.asarray(landmarks, dtype=np.float64)[FINGERTIP, :2] * self._unit
         if not np.isfinite(tip).all():
             self._tips.clear()
@@ -334,6 +356,11 @@ class DynamicGestures(Stage):
     def _open(self, info: StreamInfo) -> StreamInfo:
         mirror = bool(info.meta.get("mirrored", False)) != self.classifier.mirrored_images
         self._unit = fingertip_unit(info, "DynamicGestures", mirror=mirror)
+        recorded = self.classifier.frame_rate
+        if recorded and info.rate > 0 and not 0.8 <= info.rate / recorded <= 1.25:
+            log.warning("the motions were recorded at %.0f frames/s and stream %r runs at %.0f: a trajectory of %d "
+                        "frames spans another time there, so the motions look %s", recorded, info.name, info.rate,
+                        self.classifier.points, "slower" if info.rate > recorded else "faster")
         self._points = self.classifier.points
         self._out = StreamInfo(info.name, "label", info.rate, (info.shape[0], 2), dtype="float64",
                                meta={"classes": self.classifier.learned_["classes"], "none_label": NONE,

@@ -87,6 +87,7 @@ class DynamicConfig(Strict):
     reject_below: Probability | None = None
     mirrored_images: bool = False
     pose: Text | None = None
+    frame_rate: Annotated[float, Field(ge=0.1, le=10_000, allow_inf_nan=False)] | None = None
 
 
 class DynamicLearned(Strict):
