@@ -163,6 +163,7 @@ SPECIFIC = {
         ("dynamic open-set means of 3 classes", ["params", "dynamic", "learned", "openset", "means"], [[0.0] * 32] * 3),
         ("dynamic unknown key", ["params", "dynamic", "config", "code"], "import os"),
         ("dynamic pose not a gesture", ["params", "dynamic", "config", "pose"], "wave"),
+        ("dynamic frame rate 0", ["params", "dynamic", "config", "frame_rate"], 0.0),
     ],
     "eyetrack": [
         ("method unknown", ["params", "init", "method"], "poly9"),
