@@ -188,11 +188,8 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     _check_motion_pose(motion_pose, names, point_history is not None)
     table = _read_point_history(point_history)
     recipe = {"decoder": decoder, "features": features, "input_format": "kazuhito", "openset_factor": unknown_factor}
-    fold = ordered_folds(labels, 5)
-    decided = np.empty_like(labels)
-    for k in range(5):
-        clf = StaticGestureClassifier(**recipe).fit(points[fold != k], labels[fold != k], names)
-        decided[fold == k] = clf.predict(points[fold == k])[0]
+    decided = _held_out(lambda a, b, c: StaticGestureClassifier(**recipe).fit(a, b, names).predict(c)[0], points,
+                        labels, ordered_folds(labels, 5))
     acc, rej = float(np.mean(decided == labels)), float(np.mean(decided == -1))
     out.print(f"5-fold (ordered) cross-validated accuracy: {acc:.1%} on {len(labels)} rows of {len(names)} classes "
               f"({', '.join(names)}); {rej:.1%} of held-out known frames rejected as unknown", highlight=False)
@@ -202,6 +199,15 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     out.print(f"calibration written to {output} ({features} features, {decoder}"
               + (", with dynamic gestures" if dynamic is not None else "") + ")", highlight=False)
     _plot_gestures(plot, labels, decided, names)
+
+
+def _held_out(fit_decide, X, y, fold):
+    """Each row's decision by a model fitted without the rows of its ``fold``:
+    ``fit_decide(X_train, y_train, X_test)`` fits and returns the test rows' labels."""
+    decided = np.empty_like(y)
+    for k in np.unique(fold):
+        decided[fold == k] = fit_decide(X[fold != k], y[fold != k], X[fold == k])
+    return decided
 
 
 def _plot_gestures(plot: Path | None, labels, decided, names) -> None:
@@ -295,11 +301,8 @@ def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *
     from ..learn.openset import ordered_folds
 
     recipe = {"reject_below": reject, "mirrored_images": mirrored_images, "pose": pose, "frame_rate": frame_rate}
-    fold = ordered_folds(labels, 5)
-    decided = np.empty_like(labels)
-    for k in range(5):
-        clf = TrajectoryClassifier(**recipe).fit(trajectories[fold != k], labels[fold != k], names)
-        decided[fold == k] = clf.predict(trajectories[fold == k])
+    decided = _held_out(lambda a, b, c: TrajectoryClassifier(**recipe).fit(a, b, names).predict(c), trajectories,
+                        labels, ordered_folds(labels, 5))
     out.print(f"dynamic gestures: 5-fold (ordered) cross-validated accuracy {np.mean(decided == labels):.1%} on "
               f"{len(labels)} {what} of {len(names)} classes ({', '.join(names)}); {np.mean(decided == -1):.1%} of "
               "held-out known trajectories rejected" + ("" if reject is not None else " (no --reject)"),
@@ -452,11 +455,9 @@ def calibrate_gesture(
     clf = StaticGestureClassifier(decoder=decoder, reject_below=reject, features=features, openset_factor=unknown_factor)
     folds = 5
     order = np.arange(len(y)) % folds  # interleaved folds: each holds every part of each gesture
-    decided = np.empty_like(y)
-    for k in range(folds):
-        fit = StaticGestureClassifier(decoder=decoder, features=features, openset_factor=unknown_factor)
-        fit.fit(pts[order != k], y[order != k], names)
-        decided[order == k] = fit.predict(pts[order == k])[0]
+    decided = _held_out(lambda a, b, c: StaticGestureClassifier(decoder=decoder, features=features,
+                                                                openset_factor=unknown_factor).fit(a, b, names).predict(c)[0],
+                        pts, y, order)
     accuracy, rej = float(np.mean(decided == y)), float(np.mean(decided == -1))
     out.print(f"{folds}-fold cross-validated accuracy: {accuracy:.1%} on {len(y)} samples; {rej:.1%} of held-out "
               "frames rejected as unknown (many: record more varied samples, or raise --unknown-factor)",
