@@ -17,7 +17,7 @@ from ..core.stage import Stage
 from ..core.stages import standardisation
 from ..errors import NotFittedError, ParameterError, StreamFormatError
 from ..learn.decoders import CompiledDecoder, fit_decoder
-from ..learn.openset import OpenSet, class_logits, fit_openset
+from ..learn.openset import OpenSet, calibrated_choice, fit_openset
 
 __all__ = ["dtw_distances", "DTWTemplates", "TrajectoryClassifier", "DynamicGestures", "TrajectoryRecorder",
            "trajectory_features", "fingertip_unit", "NONE"]
@@ -259,12 +259,8 @@ class TrajectoryClassifier:
         if self.learned_ is None:
             raise NotFittedError("TrajectoryClassifier is not fitted")
         x = (self._x(trajectories) - self._mean) / self._scale
-        scores = self._dec.scores(x)
-        best = scores.argmax(axis=1)
+        best, conf = calibrated_choice(self._dec, x, self._open)
         labels = self._labels[best]
-        if self._open is not None:
-            scores = self._open.probabilities(class_logits(self._dec, x))
-        conf = scores[np.arange(len(x)), best]
         distance = np.full(len(x), np.nan)
         if self.openset and self._open is not None:
             distance = self._open.distance(x)

@@ -13,7 +13,7 @@ from ..core.stage import Stage
 from ..core.stages import standardisation
 from ..errors import CalibrationError, NotFittedError, ParameterError
 from ..learn.decoders import CompiledDecoder, fit_decoder
-from ..learn.openset import NearestOpenSet, OpenSet, class_logits, fit_nearest, fit_openset
+from ..learn.openset import NearestOpenSet, OpenSet, calibrated_choice, fit_nearest, fit_openset
 from .dynamic import NONE, TrajectoryClassifier
 from .normalize import finger_signature, hand_features, kazuhito_normalize
 
@@ -169,16 +169,14 @@ class StaticGestureClassifier:
         x *= self._inv_scale
         ok = np.isfinite(x).all(axis=1)
         x = np.where(ok[:, None], x, 0.0)
-        scores = dec.scores(x)
-        best = scores.argmax(axis=1)
+        best, conf = calibrated_choice(dec, x, self._open if calibrated else None)
         distance = np.full(len(x), np.nan)
         raw_labels = self._labels[best]
         if calibrated and self._open is not None:
-            scores = self._open.probabilities(class_logits(dec, x))
             distance = self._open.distance(x)
             if self._near is not None:
                 distance = np.maximum(distance, self._near.distance(self._signature(p), raw_labels))
-        conf = np.where(ok, scores[np.arange(len(x)), best], 0.0)
+        conf = np.where(ok, conf, 0.0)
         labels = np.where(ok, raw_labels, NONE)
         if self.reject_below is not None:
             labels = np.where(conf < self.reject_below, NONE, labels)

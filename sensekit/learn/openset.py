@@ -29,7 +29,8 @@ import numpy as np
 from ..errors import CalibrationError, ParameterError
 from .decoders import CompiledDecoder, fit_decoder
 
-__all__ = ["fit_openset", "OpenSet", "fit_nearest", "NearestOpenSet", "class_logits", "ordered_folds"]
+__all__ = ["fit_openset", "OpenSet", "fit_nearest", "NearestOpenSet", "class_logits", "calibrated_choice",
+           "ordered_folds"]
 
 
 def class_logits(dec: CompiledDecoder, X: np.ndarray) -> np.ndarray:
@@ -88,6 +89,17 @@ class OpenSet:
         w = np.asarray(X, dtype=np.float64) @ self.whiten.T
         d2 = (w * w).sum(1)[:, None] - 2 * w @ self._wm.T + (self._wm * self._wm).sum(1)[None, :]
         return np.sqrt(np.maximum(d2.min(axis=1), 0.0)) / self.threshold
+
+
+def calibrated_choice(dec: CompiledDecoder, X: np.ndarray, model: OpenSet | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The decoder's choice for each standardised row (an index into its classes) and the
+    confidence in it: the calibrated probability with the open-set ``model``, else the decoder's
+    own score."""
+    scores = dec.scores(X)
+    best = scores.argmax(axis=1)
+    if model is not None:
+        scores = model.probabilities(class_logits(dec, X))
+    return best, scores[np.arange(len(best)), best]
 
 
 def _pooled_whitening(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
