@@ -8,6 +8,7 @@ over the last 16 frames relative to the first point, as in the point-history CSV
 from __future__ import annotations
 
 import logging
+from collections import deque
 
 import numpy as np
 
@@ -311,7 +312,7 @@ class TrajectoryRecorder:
     def __init__(self, info: StreamInfo, points: int = TRAJECTORY_POINTS) -> None:
         self._unit = fingertip_unit(info, "TrajectoryRecorder")
         self.points = points
-        self._tips: list[np.ndarray] = []
+        self._tips: deque[np.ndarray] = deque(maxlen=points)
         self._times: list[float] = []
 
     @property
@@ -329,7 +330,7 @@ class TrajectoryRecorder:
         if not np.isfinite(tip).all():
             self._tips.clear()
             return None
-        self._tips = [*self._tips[-(self.points - 1):], tip]
+        self._tips.append(tip)
         return np.array(self._tips) if len(self._tips) == self.points else None
 
 

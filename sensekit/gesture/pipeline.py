@@ -24,10 +24,6 @@ from .static import StaticGestureClassifier, StaticGestures, load_gestures
 
 __all__ = ["GesturePipeline", "HandGestures"]
 
-#: What the four values of each hand in a :class:`HandGestures` stream are.
-GESTURE_COLUMNS = ("label", "confidence", "motion", "motion_confidence")
-
-
 class HandGestures(Stage):
     """Static and dynamic gestures of the same landmarks, side by side: a ``label`` stream of
     shape (max_hands, 4) holding (label, confidence, motion, motion confidence) per hand, the
@@ -46,7 +42,8 @@ class HandGestures(Stage):
     def _open(self, info: StreamInfo) -> StreamInfo:
         a, b = self.static.open(info), self.dynamic.open(info)
         self._out = StreamInfo(info.name, "label", info.rate, (info.shape[0], 4), dtype="float64",
-                               meta={**a.meta, "motion_classes": b.meta["classes"], "columns": list(GESTURE_COLUMNS)})
+                               meta={**a.meta, "motion_classes": b.meta["classes"],
+                                     "columns": [*a.meta["columns"], *b.meta["columns"]]})
         return self._out
 
     def _reset(self) -> None:
