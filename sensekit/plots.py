@@ -29,9 +29,11 @@ def png_figure(path: str | os.PathLike, *, nrows: int = 1, ncols: int = 1, figsi
         plt.close(fig)
 
 
-def draw_confusion(ax, matrix, classes, *, title: str = "") -> None:
-    """A confusion matrix (rows: the true class, columns: the decision) as row shares, each cell
-    annotated; a decision column past the classes (none/rejected) is drawn when present."""
+def draw_confusion(ax, matrix, classes, *, title: str = "", counts: bool = False, xlabel: str = "decided",
+                   ylabel: str = "held") -> None:
+    """A confusion matrix (rows: the true class, columns: the decision) shaded by row shares;
+    each non-zero cell annotated with its share, or with ``counts`` every cell with its count. A
+    decision column past the classes (none/rejected) is drawn when present."""
     import numpy as np
 
     m = np.asarray(matrix, dtype=float)
@@ -40,12 +42,15 @@ def draw_confusion(ax, matrix, classes, *, title: str = "") -> None:
     names = [str(c) for c in classes]
     ax.set_xticks(range(m.shape[1]), (names + ["none"])[: m.shape[1]], rotation=45, ha="right")
     ax.set_yticks(range(m.shape[0]), names[: m.shape[0]])
-    ax.set_xlabel("decided")
-    ax.set_ylabel("held")
-    for i in range(m.shape[0]):
-        for j in range(m.shape[1]):
-            if m[i, j]:
-                ax.text(j, i, f"{share[i, j]:.0%}" if share[i, j] >= 0.005 else "<1%", ha="center", va="center", fontsize=8,
-                        color="white" if share[i, j] > 0.5 else "black")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    for (i, j), v in np.ndenumerate(m):
+        if counts:
+            text, size = f"{int(v)}", None
+        elif v:
+            text, size = (f"{share[i, j]:.0%}" if share[i, j] >= 0.005 else "<1%"), 8
+        else:
+            continue
+        ax.text(j, i, text, ha="center", va="center", fontsize=size, color="white" if share[i, j] > 0.5 else "black")
     if title:
         ax.set_title(title)

@@ -100,7 +100,7 @@ def write_report(run: BenchRun, folder: Path) -> Path:
 
 
 def _write_report(run: BenchRun, folder: Path) -> None:
-    from ..plots import png_figure
+    from ..plots import draw_confusion, png_figure
 
     env = run.environment
     lines = ["# sensekit benchmark report", "",
@@ -128,16 +128,8 @@ def _write_report(run: BenchRun, folder: Path) -> None:
             m = np.asarray(c["matrix"], dtype=float)
             name = f"{slug}-confusion.png"
             with png_figure(folder / name, figsize=(1.2 + 0.6 * len(m), 1 + 0.6 * len(m))) as ax:
-                norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-                ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-                for (i, j), v in np.ndenumerate(m):
-                    ax.text(j, i, f"{int(v)}", ha="center", va="center",
-                            color="white" if norm[i, j] > 0.5 else "black")
-                ax.set_xticks(range(len(m)), c["labels"], rotation=45, ha="right")
-                ax.set_yticks(range(len(m)), c["labels"])
-                ax.set_xlabel("predicted")
-                ax.set_ylabel("true")
-                ax.set_title(f"{r['task']}: confusion")
+                draw_confusion(ax, m, c["labels"], title=f"{r['task']}: confusion", counts=True, xlabel="predicted",
+                               ylabel="true")
             lines += _image(name, "confusion matrix")
         for key, xlabel, title in (("errors", "error", "error distribution"),
                                    ("latencies_ms", "latency per block (ms)", "latency distribution")):
