@@ -71,15 +71,14 @@ def replay(
 def split_stream(path: Path, stream: str | None) -> tuple[Path, str | None]:
     """``FILE#STREAM`` (as a source string names one stream of a recording) -> ``(FILE, STREAM)``;
     a path that exists, or has no ``#``, is kept with ``stream``."""
-    from ..core.recording import RECORDING_SUFFIXES
+    from ..core.sources.spec import recording_stream
 
-    text = str(path)
-    file, hash_, name = text.rpartition("#")
-    if path.exists() or not hash_ or not name or Path(file).suffix.lower() not in RECORDING_SUFFIXES:
+    one = None if path.exists() else recording_stream(str(path))
+    if one is None:
         return path, stream
-    if stream is not None and stream != name:
-        fail(f"{text!r} names stream {name!r} and --stream names {stream!r}: give one")
-    return Path(file), name
+    if stream is not None and stream != one[1]:
+        fail(f"{str(path)!r} names stream {one[1]!r} and --stream names {stream!r}: give one")
+    return Path(one[0]), one[1]
 
 
 def _complete_or_fail(report, dest: Path) -> None:

@@ -50,6 +50,15 @@ def _number(key: str, value: Any, kind=float):
         raise SourceStringError(f"source option {key}={value!r} is not a{'n integer' if kind is int else ' number'}") from None
 
 
+def recording_stream(text: str) -> tuple[str, str] | None:
+    """``FILE#STREAM`` (one stream of a recording) -> ``(FILE, STREAM)``, where FILE has a
+    recording's suffix; None for anything else."""
+    path, hash_, name = text.rpartition("#")
+    if hash_ and name and Path(path).suffix.lower() in RECORDING_SUFFIXES:
+        return path, name
+    return None
+
+
 def parse_source(text: str) -> SourceSpec:
     """Split a source string into scheme, target and options.
 
@@ -65,9 +74,9 @@ def parse_source(text: str) -> SourceSpec:
     if not sep or scheme not in SCHEMES:
         if Path(text).suffix.lower() in RECORDING_SUFFIXES or Path(text).exists():
             return SourceSpec("file", text, {})
-        path, hash_, name = text.rpartition("#")
-        if hash_ and name and Path(path).suffix.lower() in RECORDING_SUFFIXES:
-            return SourceSpec("file", path, {"stream": name})
+        one = recording_stream(text)
+        if one is not None:
+            return SourceSpec("file", one[0], {"stream": one[1]})
         if sep and len(scheme) > 1:
             raise SourceStringError(f"unknown source type {scheme!r} in {text!r}",
                                     f"use one of {', '.join(s + ':' for s in SCHEMES[:-1])} or a recording's path")
