@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import typer
@@ -15,6 +16,7 @@ from ._app import KIND_OPTION, err, fail, live_display, new_app, out, stop_on_si
 from ._lazy import lazy
 
 np = lazy("numpy")
+log = logging.getLogger("sensekit")
 
 app = new_app("Guided calibration sessions: record, fit, cross-validate, save a calibration file.")
 
@@ -90,8 +92,7 @@ def calibrate_emg(
             names = pipe.classes_ or tuple(f"class {c}" for c in pipe.learned_["decoder"]["classes"])
         protocol = Protocol(names, reps=reps, hold_s=hold, pause_s=pause, lead_s=lead, trim_s=trim)
         def problem(prompt, channel, what) -> None:  # said at once, while the user can still fix it
-            err.print(Text.assemble(("warning:", "yellow"), f" {names[prompt.label]} (repetition {prompt.rep + 1}): "
-                                    f"channel {channel!r} {what}"), highlight=False)
+            log.warning("%s (repetition %d): channel %r %s", names[prompt.label], prompt.rep + 1, channel, what)
 
         recorder = _guided_session(src, protocol, problem, stop)
     trials = recorder.trials()
@@ -720,8 +721,8 @@ def calibrate_sync(
             offsets[name], strength[name] = lag, how_sure
             out.print(f"{name}: {1000 * lag:+.1f} ms behind {reference} (match {how_sure:.2f})", highlight=False)
             if how_sure < 0.2:
-                err.print(Text.assemble(("warning:", "yellow"), f" the event is hard to find in {name!r} (match "
-                                        f"{how_sure:.2f}); record one clear, isolated event"), highlight=False)
+                log.warning("the event is hard to find in %r (match %.2f); record one clear, isolated event", name,
+                            how_sure)
     save_calibration(output, chain="sync", stream=ref.info, device=str(recording),
                      params={"reference": reference, "offsets_s": offsets, "strength": strength})
     out.print(f"sync calibration written to {output}", highlight=False)
