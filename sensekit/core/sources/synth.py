@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import time
 from collections.abc import Iterator
@@ -89,13 +90,11 @@ class SynthSource(Source):
 
 
 register_synth("sine", SynthSource, "sine waves (rate, channels, freq_hz options)")
-register_synth("noise", lambda **kw: SynthSource("noise", **kw), "white Gaussian noise")
+register_synth("noise", functools.partial(SynthSource, "noise"), "white Gaussian noise")
 
 
 def _option_names(factory) -> list[str]:
     """A simulator's options as a source string spells them (``duration`` for ``duration_s``)."""
-    if getattr(factory, "__name__", "") == "<lambda>":  # synth:noise is SynthSource's noise signal
-        factory = SynthSource
     try:
         params = inspect.signature(factory).parameters.values()
     except (TypeError, ValueError):
