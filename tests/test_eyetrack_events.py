@@ -449,10 +449,20 @@ def test_online_saccades_are_causal_block_invariant_and_fast_to_detect():
     assert (ev[:, 0] == ONSET).sum() > 20 and (ev[ev[:, 0] == ONSET, 2] > 0).all()
     s = online_scores(x, y, 500.0, truth.astype(int))  # the simulator at 500 Hz chose k = 4
     assert s["delay_median_ms"] <= 6.001 and s["hit_rate_ge2deg"] >= 0.95 and s["false_onsets_per_fixation_min"] < 1
-    assert s["landing_error_25pct_deg"] < 0.5 * s["landing_baseline_25pct_deg"]
-    # the figures are the stage's own events: a landing update on every sample in flight
-    assert s["landing_published_50pct"] == 1.0 and s["landing_error_50pct_deg"] < 0.6 * s["landing_baseline_50pct_deg"]
-    from sensekit.eyetrack.online import LANDING, OFFSET, main_sequence_amplitude
+    # the figures are the stage's own events: a landing update on every sample in flight; half-way
+    # the prediction has half the error of the current gaze or less (the goal)
+    assert s["landing_published_50pct"] == 1.0 and s["landing_error_50pct_deg"] < 0.5 * s["landing_baseline_50pct_deg"]
+    assert s["landing_error_25pct_deg"] < 0.9 * s["landing_baseline_25pct_deg"]
+    from sensekit.eyetrack.online import LANDING, OFFSET, fit_main_sequence, main_sequence_amplitude
+
+    # the simulator's saccades (raised cosine, Carpenter's durations) peak at pi/2 A / D: the fit finds them
+    vmax, c, n = fit_main_sequence(x, y, 500.0, truth.astype(int), saccade=SACCADE)
+    for amplitude in (5.0, 10.0):
+        true_peak = np.pi / 2 * amplitude / (0.021 + 0.0022 * amplitude)
+        assert vmax * (1 - np.exp(-amplitude / c)) == pytest.approx(true_peak, rel=0.15)
+    assert n > 60
+    with pytest.raises(ParameterError, match="3 or more labelled saccades"):
+        fit_main_sequence(x[:100], y[:100], 500.0, truth[:100].astype(int), saccade=SACCADE)
 
     codes = ev[:, 0]
     in_flight = [codes[a + 1:b] for a, b in zip(np.flatnonzero(codes == ONSET), np.flatnonzero(codes == OFFSET),

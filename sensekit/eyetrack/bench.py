@@ -524,14 +524,13 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
     return out
 
 
-def _online_run(key: dict, quick: bool) -> dict:
+def _online_recordings(source: str, quick: bool, coder: bool = True) -> list:
+    """(x, y, rate, reference labels) of each recording of an ``eyetrack.online`` data source: the
+    coder's labels (Lund RA, IRF RZ), sensekit's offline labels where ``coder`` is False, the
+    truth for a simulator (``sim<rate>``)."""
     from ..datasets import dataset_dir
     from .datasets import load_irf, load_lund2013, lund2013_files
-    from .online import OnlineSaccades
     from .synth import gaze_signal
-
-    source = key["data"]
-    coder = key.get("reference", "coder") == "coder"  # the dataset's hand labels, or sensekit's offline labels
 
     def reference(rec, name):
         return rec.labels[name] if coder else EyePipeline().label(rec.to_frame())
@@ -539,20 +538,40 @@ def _online_run(key: dict, quick: bool) -> dict:
     if source == "lund2013":
         pairs = [p for s in ("img", "dots", "video") for p in lund2013_files(dataset_dir("lund2013"), s)[: 2 if quick
                                                                                                          else None]]
-        recs = [load_lund2013(ra, mn) for ra, mn in pairs]
-        runs = [(r.x, r.y, r.rate, reference(r, "RA")) for r in recs]
-    elif source == "irf":
+        return [(r.x, r.y, r.rate, reference(r, "RA")) for r in (load_lund2013(ra, mn) for ra, mn in pairs)]
+    if source == "irf":
         root = dataset_dir("irf-lookatpoint")
-        runs = []
-        for sub in ("S1",) if quick else ("S1", "S2", "S4", "S5", "S6"):
-            r = load_irf(root / f"lookAtPoint_EL_{sub}.npy")
-            runs.append((r.x, r.y, r.rate, reference(r, "RZ")))
-    else:
-        rate = float(source.removeprefix("sim"))
-        x, y, truth = gaze_signal(duration_s=20.0 if quick else 120.0, rate=rate, rng=3)
-        runs = [(x, y, rate, truth.astype(int))]
+        recs = [load_irf(root / f"lookAtPoint_EL_{sub}.npy") for sub in (("S1",) if quick
+                                                                        else ("S1", "S2", "S4", "S5", "S6"))]
+        return [(r.x, r.y, r.rate, reference(r, "RZ")) for r in recs]
+    rate = float(source.removeprefix("sim"))
+    x, y, truth = gaze_signal(duration_s=20.0 if quick else 120.0, rate=rate, rng=3)
+    return [(x, y, rate, truth.astype(int))]
+
+
+def _fitted_main_sequence(runs: list) -> tuple[float, float, int]:
+    """:func:`~sensekit.eyetrack.online.fit_main_sequence` over every recording of ``runs`` at once."""
+    from .online import fit_main_sequence
+
+    gap = [np.array([np.nan])]
+    x = np.concatenate([part for r in runs for part in (r[0], gap[0])])
+    y = np.concatenate([part for r in runs for part in (r[1], gap[0])])
+    labels = np.concatenate([part for r in runs for part in (r[3], np.zeros(1, dtype=int))])
+    return fit_main_sequence(x, y, runs[0][2], labels, saccade=SACCADE)
+
+
+def _online_run(key: dict, quick: bool) -> dict:
+    from .online import OnlineSaccades
+
+    source = key["data"]
+    coder = key.get("reference", "coder") == "coder"  # the dataset's hand labels, or sensekit's offline labels
+    runs = _online_recordings(source, quick, coder)
     settings = {k: key[k] for k in ONLINE_SETTINGS if k in key}
+    if "main_sequence" in key:  # the landing prediction with the main sequence fitted on another dataset
+        settings["vmax"], settings["c"], _ = _fitted_main_sequence(_online_recordings(key["main_sequence"], quick))
     merged = _online_merged(runs, settings)
+    if coder:  # this dataset's own main sequence, with the detector's speed (the default is Lund's)
+        merged["main_sequence_vmax"], merged["main_sequence_c"], _ = _fitted_main_sequence(runs)
     speed = {"us_per_sample": merged.pop("us_per_sample")}
     out = {"metrics": merged, "speed": speed}
     if coder and not settings and not source.startswith("sim"):  # the trade-off the user sets
@@ -591,10 +610,13 @@ register(Task(
                 "delay to publication, hit rate by amplitude, false onsets per minute of fixation, landing-point "
                 "error at 25/50/75 % of each saccade beside the current gaze; Lund and IRF again with 3 "
                 "confirming samples, without the rising-speed rule, and with the short-term noise level "
-                "(burst_tau_s 50 ms, chosen on Lund)",
+                "(burst_tau_s 50 ms, chosen on Lund); each dataset's main sequence fitted to its coder's saccades "
+                "(the landing prediction's default is Lund's), and the landing prediction with IRF's",
     units=lambda quick: [{"data": d} for d in ("lund2013", "irf", "sim300", "sim250") if _available(d)]
     + [{"data": d, **s} for d in ("lund2013", "irf") if _available(d)
        for s in ({"confirm": 3}, {"rising": False}, {"burst_tau_s": 0.05})]
+    + [{"data": d, "main_sequence": m} for d, m in (("lund2013", "irf"), ("irf", "irf"))
+       if _available(d) and _available(m)]
     + [{"data": d, "reference": "adaptive", **c} for d in ("lund2013", "irf") if _available(d)
        for c in ({}, {"confirm": 3})],
     run_unit=_online_run,
