@@ -104,6 +104,28 @@ def test_help_imports_nothing_heavy():
     assert r.stdout.strip() == "[]"
 
 
+def test_help_text_flows_at_any_terminal_width():
+    """A command's help is its docstring's paragraphs, each one line for the terminal to wrap:
+    Typer's rich mode kept every source line break ('to LSL and/or' / 'JSON lines.')."""
+    import typer
+
+    def commands(group, path=()):
+        ctx = typer.Context(group)
+        for name in group.list_commands(ctx):
+            cmd = group.get_command(ctx, name)
+            if hasattr(cmd, "list_commands"):  # a group (Typer has its own copy of click)
+                yield from commands(cmd, (*path, name))
+            else:
+                yield " ".join((*path, name)), cmd
+
+    found = dict(commands(typer.main.get_command(app)))
+    assert len(found) > 25
+    for name, cmd in found.items():
+        assert cmd.help and all("\n" not in p for p in cmd.help.split("\n\n")), name
+    r = runner.invoke(app, ["run", "--help"], terminal_width=80)
+    assert "fixation/saccade/PSO/pursuit/blink label" in r.output
+
+
 def test_convert_and_replay_take_one_stream_as_file_hash_stream(tmp_path):
     """'FILE#STREAM' names one stream wherever a source goes; convert and replay read it too
     (it was 'unknown file type .h5#selection-gaze')."""

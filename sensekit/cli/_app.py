@@ -120,14 +120,24 @@ def finite_numbers(fn):
     return checked
 
 
+def flowing_help(doc: str | None) -> str | None:
+    """A command's docstring for ``--help``: each paragraph on one line (the terminal wraps it), RST
+    double backticks as single ones."""
+    if not doc:
+        return doc
+    paragraphs = inspect.cleandoc(doc).replace("/\n", "/").split("\n\n")  # (a list a/b/c broken after a slash)
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs).replace("``", "`")
+
+
 class SensekitTyper(typer.Typer):
     """A Typer app whose commands refuse non-finite numbers (:func:`finite_numbers`)."""
 
     def command(self, *args, **kwargs):
-        register = super().command(*args, **kwargs)
-
         def decorate(fn):
-            register(finite_numbers(fn))
+            # the docstring's paragraphs as flowing text: Typer's rich mode keeps each source line
+            # break, so help text broke mid-sentence wherever the terminal was narrower or wider
+            help_text = kwargs.get("help") or flowing_help(fn.__doc__)
+            super(SensekitTyper, self).command(*args, **{**kwargs, "help": help_text})(finite_numbers(fn))
             return fn
 
         return decorate
