@@ -566,6 +566,9 @@ def _online_run(key: dict, quick: bool) -> dict:
     source = key["data"]
     coder = key.get("reference", "coder") == "coder"  # the dataset's hand labels, or sensekit's offline labels
     runs = _online_recordings(source, quick, coder)
+    if key.get("decimate"):  # a slower tracker: every k-th sample (and label) of the real recording
+        k = int(key["decimate"])
+        runs = [(x[::k], y[::k], rate / k, ref[::k]) for x, y, rate, ref in runs]
     settings = {k: key[k] for k in ONLINE_SETTINGS if k in key}
     if "main_sequence" in key:  # the landing prediction with the main sequence fitted on another dataset
         settings["vmax"], settings["c"], _ = _fitted_main_sequence(_online_recordings(key["main_sequence"], quick))
@@ -574,7 +577,7 @@ def _online_run(key: dict, quick: bool) -> dict:
         merged["main_sequence_vmax"], merged["main_sequence_c"], _ = _fitted_main_sequence(runs)
     speed = {"us_per_sample": merged.pop("us_per_sample")}
     out = {"metrics": merged, "speed": speed}
-    if coder and not settings and not source.startswith("sim"):  # the trade-off the user sets
+    if coder and not settings and not key.get("decimate") and not source.startswith("sim"):  # the trade-off the user sets
         default = OnlineSaccades.default_confirm(runs[0][2])  # the unit's own scores are this point of the curve
         points = [merged if c == default else _online_merged(runs, {"confirm": c}) for c in ONLINE_CONFIRM_SWEEP]
         out["curves"] = {f"confirm 1-4, {source}": {
@@ -604,19 +607,23 @@ def _online_merged(runs: list, settings: dict) -> dict:
 
 register(Task(
     name="eyetrack.online", chain="eyetrack", dataset=None,
-    description="online saccade detection (causal, 2-sample confirmation at >= 400 Hz) against the hand labels "
+    description="online saccade detection (causal, 2-sample confirmation at >= 200 Hz) against the hand labels "
                 "of each recording (Lund 500 Hz, coder RA; IRF 1000 Hz, coder RZ; simulator with true labels at 300 "
                 "and 250 Hz) and, in the rows 'reference: adaptive', against sensekit's offline labels: onset "
                 "delay to publication, hit rate by amplitude, false onsets per minute of fixation, landing-point "
                 "error at 25/50/75 % of each saccade beside the current gaze; Lund and IRF again with 3 "
                 "confirming samples, without the rising-speed rule, and with the short-term noise level "
                 "(burst_tau_s 50 ms, chosen on Lund); each dataset's main sequence fitted to its coder's saccades "
-                "(the landing prediction's default is Lund's), and the landing prediction with IRF's",
+                "(the landing prediction's default is Lund's), and the landing prediction with IRF's; Lund and IRF "
+                "decimated to 250 and 333 Hz (every 2nd, 4th, 3rd sample: a slower tracker), also with 1 confirming "
+                "sample (the default below 200 Hz)",
     units=lambda quick: [{"data": d} for d in ("lund2013", "irf", "sim300", "sim250") if _available(d)]
     + [{"data": d, **s} for d in ("lund2013", "irf") if _available(d)
        for s in ({"confirm": 3}, {"rising": False}, {"burst_tau_s": 0.05})]
     + [{"data": d, "main_sequence": m} for d, m in (("lund2013", "irf"), ("irf", "irf"))
        if _available(d) and _available(m)]
+    + [{"data": d, "decimate": k, **c} for d, k in (("lund2013", 2), ("irf", 4), ("irf", 3)) if _available(d)
+       for c in ({}, {"confirm": 1})]
     + [{"data": d, "reference": "adaptive", **c} for d in ("lund2013", "irf") if _available(d)
        for c in ({}, {"confirm": 3})],
     run_unit=_online_run,
