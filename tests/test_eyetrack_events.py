@@ -461,6 +461,16 @@ def test_online_saccades_are_causal_block_invariant_and_fast_to_detect():
         true_peak = np.pi / 2 * amplitude / (0.021 + 0.0022 * amplitude)
         assert vmax * (1 - np.exp(-amplitude / c)) == pytest.approx(true_peak, rel=0.15)
     assert n > 60
+    # a main sequence slower than the tracker's (a third of the simulator's speeds, as the textbook's
+    # is on real trackers): learned from the session's saccades, the errors come back near the fit's
+    wrong = {"vmax": vmax / 3, "c": c}
+    fixed = online_scores(x, y, 500.0, truth.astype(int), learn_saccades=None, **wrong)
+    learned = online_scores(x, y, 500.0, truth.astype(int), **wrong)
+    assert learned["landing_error_25pct_deg"] < 0.5 * fixed["landing_error_25pct_deg"]
+    assert learned["landing_error_50pct_deg"] < 0.7 * fixed["landing_error_50pct_deg"]
+    assert learned["landing_error_50pct_deg"] < 0.5 * learned["landing_baseline_50pct_deg"]
+    with pytest.raises(ParameterError, match="learn_saccades"):
+        OnlineSaccades(learn_saccades=0).open(info)
     with pytest.raises(ParameterError, match="3 or more labelled saccades"):
         fit_main_sequence(x[:100], y[:100], 500.0, truth[:100].astype(int), saccade=SACCADE)
 

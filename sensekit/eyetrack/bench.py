@@ -570,7 +570,9 @@ def _online_run(key: dict, quick: bool) -> dict:
         k = int(key["decimate"])
         runs = [(x[::k], y[::k], rate / k, ref[::k]) for x, y, rate, ref in runs]
     settings = {k: key[k] for k in ONLINE_SETTINGS if k in key}
-    if "main_sequence" in key:  # the landing prediction with the main sequence fitted on another dataset
+    if key.get("main_sequence") == "textbook":  # Baloh et al. 1975, the default until the fit
+        settings["vmax"], settings["c"] = 600.0, 14.0
+    elif "main_sequence" in key:  # the landing prediction with the main sequence fitted on another dataset
         settings["vmax"], settings["c"], _ = _fitted_main_sequence(_online_recordings(key["main_sequence"], quick))
     merged = _online_merged(runs, settings)
     if coder:  # this dataset's own main sequence, with the detector's speed (the default is Lund's)
@@ -590,7 +592,7 @@ def _online_run(key: dict, quick: bool) -> dict:
 #: Confirming samples swept for the delay / false-onset trade-off curve of ``eyetrack.online``.
 ONLINE_CONFIRM_SWEEP = (1, 2, 3, 4)
 #: The online detector's settings that a unit of ``eyetrack.online`` may set (rows beside the defaults).
-ONLINE_SETTINGS = ("confirm", "rising", "burst_tau_s")
+ONLINE_SETTINGS = ("confirm", "rising", "burst_tau_s", "learn_saccades")
 
 
 def _online_merged(runs: list, settings: dict) -> dict:
@@ -614,7 +616,8 @@ register(Task(
                 "error at 25/50/75 % of each saccade beside the current gaze; Lund and IRF again with 3 "
                 "confirming samples, without the rising-speed rule, and with the short-term noise level "
                 "(burst_tau_s 50 ms, chosen on Lund); each dataset's main sequence fitted to its coder's saccades "
-                "(the landing prediction's default is Lund's), and the landing prediction with IRF's; Lund and IRF "
+                "(the landing prediction's default is Lund's), the landing prediction with IRF's, with the textbook's "
+                "(600 deg/s, 14 deg), and without learning the session's speed scale; Lund and IRF "
                 "decimated to 250 and 333 Hz (every 2nd, 4th, 3rd sample: a slower tracker), also with 1 confirming "
                 "sample (the default below 200 Hz)",
     units=lambda quick: [{"data": d} for d in ("lund2013", "irf", "sim300", "sim250") if _available(d)]
@@ -622,6 +625,9 @@ register(Task(
        for s in ({"confirm": 3}, {"rising": False}, {"burst_tau_s": 0.05})]
     + [{"data": d, "main_sequence": m} for d, m in (("lund2013", "irf"), ("irf", "irf"))
        if _available(d) and _available(m)]
+    + [{"data": d, **s} for d in ("lund2013", "irf") if _available(d)
+       for s in ({"learn_saccades": None}, {"main_sequence": "textbook"},
+                 {"main_sequence": "textbook", "learn_saccades": None})]
     + [{"data": d, "decimate": k, **c} for d, k in (("lund2013", 2), ("irf", 4), ("irf", 3)) if _available(d)
        for c in ({}, {"confirm": 1})]
     + [{"data": d, "reference": "adaptive", **c} for d in ("lund2013", "irf") if _available(d)
