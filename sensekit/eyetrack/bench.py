@@ -277,7 +277,8 @@ def _lund_run(key: dict, quick: bool) -> dict:
     metrics.update(_confidence_agreement(frames, [r.labels["RA"] for r in recs]))
     for name in DETECTORS:
         if name != "adaptive":
-            k = _kappas(ra, np.concatenate([EyePipeline(name).label(f) for f in frames]))
+            labels = np.concatenate([EyePipeline(name).label(f) for f in frames])
+            k = {**_kappas(ra, labels), **_overlap_f1s(ra, labels, recs[0].rate)}
             metrics.update({f"{name}_{m}": v for m, v in k.items()})
     peers["human coder MN"] = _kappas(ra, np.concatenate([r.labels["MN"] for r in recs]))
     metrics.update({f"coder_MN_{k}": v for k, v in peers["human coder MN"].items()})
@@ -289,8 +290,9 @@ def _lund_run(key: dict, quick: bool) -> dict:
 
 
 register(Task(
-    name="eyetrack.lund2013", chain="eyetrack", dataset="lund2013", version="5",
-    description="Lund 2013 (article set), sample kappa per class vs coder RA, per stimulus; sensekit detectors "
+    name="eyetrack.lund2013", chain="eyetrack", dataset="lund2013", version="6",
+    description="Lund 2013 (article set), sample kappa and overlap event F1 per class vs coder RA, per stimulus; "
+                "sensekit detectors "
                 "beside REMoDNaV and coder MN; the default chain with 20 % of the samples lost in 20-150 ms bursts "
                 "(scored on the samples kept); throughput of 'adaptive' and REMoDNaV on the whole set and per stimulus",
     units=lambda quick: [{"stimulus": s} for s in ("img", "dots", "video", "all")], run_unit=_lund_run,
@@ -608,7 +610,7 @@ def _online_merged(runs: list, settings: dict) -> dict:
 
 
 register(Task(
-    name="eyetrack.online", chain="eyetrack", dataset=None,
+    name="eyetrack.online", chain="eyetrack", dataset=None, version="2",
     description="online saccade detection (causal, 2-sample confirmation at >= 200 Hz) against the hand labels "
                 "of each recording (Lund 500 Hz, coder RA; IRF 1000 Hz, coder RZ; simulator with true labels at 300 "
                 "and 250 Hz) and, in the rows 'reference: adaptive', against sensekit's offline labels: onset "
