@@ -471,6 +471,8 @@ def test_online_saccades_are_causal_block_invariant_and_fast_to_detect():
     assert learned["landing_error_50pct_deg"] < 0.5 * learned["landing_baseline_50pct_deg"]
     with pytest.raises(ParameterError, match="learn_saccades"):
         OnlineSaccades(learn_saccades=0).open(info)
+    with pytest.raises(ParameterError, match="of one length"):
+        fit_main_sequence(x, y, 500.0, truth[:-1])
     with pytest.raises(ParameterError, match="3 or more labelled saccades"):
         fit_main_sequence(x[:100], y[:100], 500.0, truth[:100].astype(int), saccade=SACCADE)
 

@@ -130,8 +130,13 @@ def fit_main_sequence(x: np.ndarray, y: np.ndarray, rate: float, labels: np.ndar
     """
     from scipy.optimize import curve_fit
 
+    x, y, labels = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), np.asarray(labels)
+    if not x.shape == y.shape == labels.shape or x.ndim != 1:
+        raise ParameterError(f"x, y and labels must be 1-D and of one length, got shapes {x.shape}, {y.shape}, "
+                             f"{labels.shape}")
+    check_scalar(rate, "rate", min_value=1e-9)
     v = speeds(x, y, rate)
-    start, stop, code = label_runs(np.asarray(labels))
+    start, stop, code = label_runs(labels)
     amp, peak = [], []
     for a, b in zip(start[code == saccade], stop[code == saccade], strict=True):
         b = min(b, len(x) - 1)
@@ -143,8 +148,11 @@ def fit_main_sequence(x: np.ndarray, y: np.ndarray, rate: float, labels: np.ndar
     if len(amp) < 3:
         raise ParameterError(f"fitting a main sequence needs 3 or more labelled saccades of >= {min_amplitude} deg, "
                              f"got {len(amp)}")
-    (vmax, c), _ = curve_fit(lambda a, vm, cc: vm * (1 - np.exp(-a / cc)), np.array(amp), np.array(peak),
-                             p0=MAIN_SEQUENCE, bounds=([1.0, 0.1], [1e4, 100.0]))
+    try:
+        (vmax, c), _ = curve_fit(lambda a, vm, cc: vm * (1 - np.exp(-a / cc)), np.array(amp), np.array(peak),
+                                 p0=MAIN_SEQUENCE, bounds=([1.0, 0.1], [1e4, 100.0]))
+    except RuntimeError as e:  # (no convergence)
+        raise ParameterError(f"the main sequence did not fit these {len(amp)} saccades: {e}") from None
     return float(vmax), float(c), len(amp)
 
 
