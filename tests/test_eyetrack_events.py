@@ -703,8 +703,12 @@ def test_online_onsets_within_6_ms_of_the_coders_onsets(shared_data):
     assert s["speed_at_onset_plus_4ms_median"] > s["fixation_speed_p99"]  # the coders' onsets are visible
     from sensekit.eyetrack.bench import _online_run
 
-    (curve,) = _online_run({"data": "irf"}, quick=True)["curves"].values()  # the confirm trade-off, plotted
+    curves = _online_run({"data": "irf"}, quick=True)["curves"]  # plotted in the report
+    curve = curves["confirm 1-4, irf"]  # the confirm trade-off
     assert curve["t"] == [1, 2, 3, 4] and np.all(np.diff(curve["x"]) > 0) and curve["y"][0] > 5 * curve["y"][-1]
+    landing = curves["landing error, irf"]  # the prediction against the current gaze, a quarter to three quarters in
+    assert landing["x"] == [25, 50, 75] and landing["y"] == landing["series"]["prediction"]
+    assert landing["series"]["prediction"][1] < landing["series"]["current gaze"][1]
 
 
 def test_run_eyetrack_online_on_an_eye_trackers_gaze_stream(tmp_path):

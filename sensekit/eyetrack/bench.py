@@ -588,6 +588,14 @@ def _online_run(key: dict, quick: bool) -> dict:
             "x": [p["delay_median_ms"] for p in points], "y": [p["false_onsets_per_fixation_min"] for p in points],
             "t": list(ONLINE_CONFIRM_SWEEP), "xlabel": "median onset delay after the coder's (ms)",
             "ylabel": "false onsets / min of fixation"}}
+    if coder and not settings and not key.get("decimate"):  # the landing prediction against the current gaze
+        marks = (25, 50, 75)
+        predicted = [merged[f"landing_error_{p}pct_deg"] for p in marks]
+        out.setdefault("curves", {})[f"landing error, {source}"] = {
+            "x": list(marks), "y": predicted, "xlabel": "% of the saccade's duration",
+            "ylabel": "median distance to the landing point (deg)",
+            "series": {"prediction": predicted, "current gaze": [merged[f"landing_baseline_{p}pct_deg"] for p in marks],
+                       "half the current gaze's (the goal at 50 %)": [merged[f"landing_baseline_{p}pct_deg"] / 2 for p in marks]}}
     return out
 
 
