@@ -639,6 +639,10 @@ def test_a_third_confirming_sample_trades_a_sample_of_delay_for_fewer_noise_onse
     assert three["hit_rate_ge2deg"] >= 0.95
     # what bounds the delay: 4 ms into a real saccade the eye is no faster than in 1 % of fixation
     assert two["speed_at_onset_plus_4ms_median"] < two["fixation_speed_p99"]
+    # the landing prediction on a tracker it was not fitted on (the main sequence is Lund's): half-way
+    # through a coder's saccade, half the current gaze's error or less (the goal)
+    landing = online_scores(rec.x, rec.y, rec.rate, rec.labels["RZ"])
+    assert landing["landing_error_50pct_deg"] < 0.5 * landing["landing_baseline_50pct_deg"]
     # a 250 Hz tracker (every 4th sample, against the coder): two confirming samples by default
     # (one gave several times the false onsets; the bound was chosen on Lund, IRF held out)
     k, coder = 4, rec.labels["RZ"]

@@ -555,10 +555,10 @@ def _fitted_main_sequence(runs: list) -> tuple[float, float, int]:
     """:func:`~sensekit.eyetrack.online.fit_main_sequence` over every recording of ``runs`` at once."""
     from .online import fit_main_sequence
 
-    gap = [np.array([np.nan])]
-    x = np.concatenate([part for r in runs for part in (r[0], gap[0])])
-    y = np.concatenate([part for r in runs for part in (r[1], gap[0])])
-    labels = np.concatenate([part for r in runs for part in (r[3], np.zeros(1, dtype=int))])
+    gap, no_label = np.array([np.nan]), np.zeros(1, dtype=int)  # (a lost sample between recordings)
+    x = np.concatenate([part for r in runs for part in (r[0], gap)])
+    y = np.concatenate([part for r in runs for part in (r[1], gap)])
+    labels = np.concatenate([part for r in runs for part in (r[3], no_label)])
     return fit_main_sequence(x, y, runs[0][2], labels, saccade=SACCADE)
 
 
