@@ -510,7 +510,7 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
     for frac in (0.25, 0.5, 0.75):
         pred_err, base_err, predicted = [], [], []
         for a, b, A in zip(s_start, s_stop, amp, strict=True):
-            if A < 2 or b - a < 4 or b >= len(x):
+            if not A >= 2 or b - a < 4 or b >= len(x):  # (NaN: the saccade ends or starts in a loss)
                 continue
             i = a + int(round(frac * (b - a)))
             land, now = np.array([x[b], y[b]]), np.array([x[i], y[i]])
@@ -571,6 +571,13 @@ def _online_run(key: dict, quick: bool) -> dict:
     if key.get("decimate"):  # a slower tracker: every k-th sample (and label) of the real recording
         k = int(key["decimate"])
         runs = [(x[::k], y[::k], rate / k, ref[::k]) for x, y, rate, ref in runs]
+    if key.get("loss"):  # samples lost in 20-150 ms bursts, which the reference then calls lost (blink)
+        rng = np.random.default_rng(0)
+        lossy = []
+        for x, y, rate, ref in runs:
+            lost = loss_bursts(len(x), rate, float(key["loss"]), rng)
+            lossy.append((np.where(lost, np.nan, x), np.where(lost, np.nan, y), rate, np.where(lost, BLINK, ref)))
+        runs = lossy
     settings = {k: key[k] for k in ONLINE_SETTINGS if k in key}
     if key.get("main_sequence") == "textbook":  # Baloh et al. 1975, the default until the fit
         settings["vmax"], settings["c"] = 600.0, 14.0
@@ -581,14 +588,15 @@ def _online_run(key: dict, quick: bool) -> dict:
         merged["main_sequence_vmax"], merged["main_sequence_c"], _ = _fitted_main_sequence(runs)
     speed = {"us_per_sample": merged.pop("us_per_sample")}
     out = {"metrics": merged, "speed": speed}
-    if coder and not settings and not key.get("decimate") and not source.startswith("sim"):  # the trade-off the user sets
+    plain = coder and not settings and not key.get("decimate") and not key.get("loss")  # (the data as it is)
+    if plain and not source.startswith("sim"):  # the trade-off the user sets
         default = OnlineSaccades.default_confirm(runs[0][2])  # the unit's own scores are this point of the curve
         points = [merged if c == default else _online_merged(runs, {"confirm": c}) for c in ONLINE_CONFIRM_SWEEP]
         out["curves"] = {f"confirm 1-4, {source}": {
             "x": [p["delay_median_ms"] for p in points], "y": [p["false_onsets_per_fixation_min"] for p in points],
             "t": list(ONLINE_CONFIRM_SWEEP), "xlabel": "median onset delay after the coder's (ms)",
             "ylabel": "false onsets / min of fixation"}}
-    if coder and not settings and not key.get("decimate"):  # the landing prediction against the current gaze
+    if plain:  # the landing prediction against the current gaze
         marks = (25, 50, 75)
         predicted = [merged[f"landing_error_{p}pct_deg"] for p in marks]
         out.setdefault("curves", {})[f"landing error, {source}"] = {
@@ -629,7 +637,7 @@ register(Task(
                 "(the landing prediction's default is Lund's), the landing prediction with IRF's, with the textbook's "
                 "(600 deg/s, 14 deg), and without learning the session's speed scale; Lund and IRF "
                 "decimated to 250 and 333 Hz (every 2nd, 4th, 3rd sample: a slower tracker), also with 1 confirming "
-                "sample (the default below 200 Hz)",
+                "sample (the default below 200 Hz); Lund and IRF with 20 % of the samples lost in 20-150 ms bursts",
     units=lambda quick: [{"data": d} for d in ("lund2013", "irf", "sim300", "sim250") if _available(d)]
     + [{"data": d, **s} for d in ("lund2013", "irf") if _available(d)
        for s in ({"confirm": 3}, {"rising": False}, {"burst_tau_s": 0.05})]
@@ -640,6 +648,7 @@ register(Task(
                  {"main_sequence": "textbook", "learn_saccades": None})]
     + [{"data": d, "decimate": k, **c} for d, k in (("lund2013", 2), ("irf", 4), ("irf", 3)) if _available(d)
        for c in ({}, {"confirm": 1})]
+    + [{"data": d, "loss": 0.2} for d in ("lund2013", "irf") if _available(d)]
     + [{"data": d, "reference": "adaptive", **c} for d in ("lund2013", "irf") if _available(d)
        for c in ({}, {"confirm": 3})],
     run_unit=_online_run,
