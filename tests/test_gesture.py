@@ -437,6 +437,9 @@ def test_calibrate_gesture_from_keypoint_rows(shared_data, tmp_path):
     assert r.exit_code == 0 and f"on {len(lines)} rows of 3 classes" in r.stdout.replace("\n", " "), r.output
     r = runner.invoke(app, ["calibrate", "gesture", "camera:0", "--decoder", "svn", "-o", str(tmp_path / "y.json")])
     assert r.exit_code == 2 and "unknown decoder 'svn'" in r.stderr  # refused before any capture
+    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(bad / "my rows.csv"), "--model", "nope.task",
+                            "-o", str(tmp_path / "m.json")])
+    assert r.exit_code == 2 and "--from trains from keypoint rows" in r.stderr  # a --model is never ignored
 
 
 def test_trajectory_classifier_refuses_rows_of_the_wrong_width():

@@ -406,6 +406,8 @@ def calibrate_gesture(
     _check_plot(plot)
     if from_csv is not None and motions:
         fail("--motions records motions with a camera; with --from, give recorded ones with --point-history")
+    if from_csv is not None and model is not None:  # (never silently ignored)
+        fail("--model is the camera's hand landmarker; --from trains from keypoint rows, which need none")
     if from_csv is not None:
         _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot, motion_pose)
         return
