@@ -250,6 +250,8 @@ def run_select(
         checked_numbers(option, [] if value is None else [value])
     if (pinch is None) == (dwell is None):
         fail("give --pinch SOURCE (look and pinch) or --dwell SECONDS (gaze dwell), one of the two")
+    if model is not None and pinch is None:
+        fail("--model is the hand landmarker for a camera's pinch (--pinch camera:0); there is no pinch source")
     layout = load_layout(targets)
     pipe = SelectPipeline(layout, method="dwell" if dwell else "pinch", margin=margin, look_back_s=look_back,
                           dwell_s=dwell or 0.5, pinch_class=pinch_class, max_wait_s=max_wait)
@@ -265,6 +267,8 @@ def run_select(
             elif info.kind == "image":
                 from ..gesture.pipeline import GesturePipeline
                 front = GesturePipeline.load(None, model=model, max_hands=2, mirrored=mirrored).chain(info)
+            if model is not None and (calibration is not None or info.kind != "image"):  # (never silently ignored)
+                fail(f"--model is the hand landmarker for a camera's pinch; {pinch!r} is not a camera's images")
         if not any(s.paced for s in sources):  # recordings read as fast as they can be: wait on the data, not the clock
             pipe.max_wait_s = float("inf")
         infos = [sources[0].info] + ([front.open(sources[1].info) if front else sources[1].info] if pinch else [])
