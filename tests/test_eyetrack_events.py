@@ -657,6 +657,9 @@ def test_a_third_confirming_sample_trades_a_sample_of_delay_for_fewer_noise_onse
                          ({"k": -1.0}, ">= 0")):
         with pytest.raises(ParameterError, match=message):
             EyePipeline(online=True, params=bad)
+    for other in ({"detector": "nh2010"}, {"stimulus": "static"}):  # offline settings are never silently ignored
+        with pytest.raises(ParameterError, match="does not apply to it"):
+            EyePipeline(online=True, **other)
 
 
 def test_event_confidence_tells_events_a_coder_agrees_with(shared_data):
@@ -752,6 +755,8 @@ def test_run_eyetrack_online_on_an_eye_trackers_gaze_stream(tmp_path):
                                            dtype=float), want)
     r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "tracker.h5"), "-c", str(tmp_path / "gaze.json")])
     assert r.exit_code == 2 and "gives gaze already" in r.stderr
+    r = runner.invoke(app, ["run", "eyetrack", "synth:gaze?duration=1", "--online", "--chunk", "1"])
+    assert r.exit_code == 2 and "leave --chunk out" in r.stderr  # an offline setting is never silently ignored
     # another program's stream says its unit (or not): normalised screen coordinates are not degrees
     for unit, expect in (("normalized", "is in 'normalized'; the event detectors need degrees"),
                          ("", "does not say its unit: read as degrees")):

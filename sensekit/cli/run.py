@@ -136,7 +136,8 @@ def run_eyetrack(
     calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Gaze calibration (JSON); without it, "
                                             "the pupil stream is published."),
     detector: str = typer.Option("adaptive", "--detector", help="Event detector: adaptive, adaptive-hr, nh2010, ivt, idt."),
-    chunk: float = typer.Option(0.5, "--chunk", min=0.05, help="Event-detector chunk (s): the labels' latency."),
+    chunk: float | None = typer.Option(None, "--chunk", min=0.05, help="Event-detector chunk (s): the labels' "
+                                       "latency. [default: 0.5]"),
     online: bool = typer.Option(False, "--online", help="Publish saccade onsets/offsets and blinks as they happen "
                                 "(a few ms behind, with each event's time and detection delay) instead of labels."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
@@ -152,6 +153,9 @@ def run_eyetrack(
     from ..core.sources import open_source
     from ..eyetrack.pipeline import EyePipeline
 
+    if online and chunk is not None:
+        fail("--chunk sets the labels' latency; --online publishes each event as it happens: leave --chunk out")
+    chunk = 0.5 if chunk is None else chunk
     pipe = EyePipeline(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25), params=detector_params(settings),
                        online=online, stimulus=stimulus)
     with stop_on_signals() as stop:

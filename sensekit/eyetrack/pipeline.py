@@ -82,6 +82,10 @@ class EyePipeline:
         if self.online:  # --set goes to the online detector
             from .online import OnlineSaccades
 
+            if self.detector != "adaptive" or self.stimulus != "unknown":  # (never silently ignored)
+                given = f"detector {self.detector!r}" if self.detector != "adaptive" else f"stimulus {self.stimulus!r}"
+                raise ParameterError(f"the online detector has its own rule and labels no pursuit: a {given} does "
+                                     "not apply to it", "leave --detector and --stimulus out with --online")
             self.params = check_detector_params("online", params, fn=OnlineSaccades)
             return
         if self.stimulus == "static" and self.detector in ("adaptive", "adaptive-hr"):
