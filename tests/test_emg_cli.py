@@ -299,6 +299,9 @@ def test_top_up_updates_a_calibration_for_a_new_session(tmp_path):
     r = runner.invoke(app, ["calibrate", "emg", SRC.replace("channels=4", "channels=6"), "--top-up", str(cal),
                             "--reps", "1", *steps, "-o", str(tmp_path / "other.json")])
     assert r.exit_code != 0 and "Traceback" not in r.output and not (tmp_path / "other.json").exists()
+    r = runner.invoke(app, ["calibrate", "emg", day2, "--top-up", str(cal), "--decoder", "svm", "--classes", "x,y",
+                            *steps, "-o", str(tmp_path / "svm.json")])  # the recipe is the calibration's: never ignored
+    assert r.exit_code == 2 and "--classes, --decoder do not apply with --top-up" in r.stderr
 
 
 def test_run_adapt_saves_what_it_learned(tmp_path):

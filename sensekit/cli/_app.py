@@ -100,6 +100,16 @@ def checked_numbers(option: str, values, *, low: float | None = None, high: floa
     return values
 
 
+def refuse_given(ctx: typer.Context, names: tuple[str, ...], why: str) -> None:
+    """One error line naming the options of ``names`` (parameter names) that were given on the
+    command line, where ``why`` says they do not apply: a setting is never silently ignored."""
+    given = [name for name in names if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"]
+    if given:
+        flags = {p.name: next((o for o in p.opts if o.startswith("--")), p.opts[0]) for p in ctx.command.params}
+        listed = ", ".join(flags.get(name, name) for name in given)
+        fail(f"{listed} {'does' if len(given) == 1 else 'do'} not apply {why}: leave {'it' if len(given) == 1 else 'them'} out")
+
+
 def finite_numbers(fn):
     """``fn`` (a command) with every float argument checked finite before it runs: one line naming
     the option (``--hold inf`` overflowed into a traceback, ``--notch nan`` into another; typer's

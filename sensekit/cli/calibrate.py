@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from ._app import KIND_OPTION, err, fail, live_display, new_app, out, stop_on_signals
+from ._app import KIND_OPTION, err, fail, live_display, new_app, out, refuse_given, stop_on_signals
 from ._lazy import lazy
 
 np = lazy("numpy")
@@ -37,6 +37,7 @@ def _floats(text: str | None, name: str, n: int) -> tuple[float, ...] | None:
 
 @app.command("emg")
 def calibrate_emg(
+    ctx: typer.Context,
     source: str = typer.Argument(..., help="EMG source: lsl:type=EMG, brainflow:..., a recording, synth:emg."),
     output: Path = typer.Option(..., "-o", "--output", help="Calibration file to write (.json)."),
     classes: str = typer.Option(DEFAULT_EMG_CLASSES, "--classes", help="Class names, comma-separated, rest first."),
@@ -63,12 +64,17 @@ def calibrate_emg(
                                      "clipped, mains hum) again after the session; default: ask on a terminal."),
     top_up: Path | None = typer.Option(None, "--top-up", help="Update this existing calibration for a new session "
                                        "(new day, re-donned band) from a short session (--reps 1 is enough): the "
-                                       "features are re-standardised and an LDA's class means move 0.7 of the way towards "
-                                       "the prompted classes' new windows (its covariance kept). Its classes are used."),
+                                       "features are re-standardised and an LDA's class means move 0.7 of the way "
+                                       "towards the prompted classes' new windows (its covariance kept). Its classes "
+                                       "and recipe are kept (--classes, --features, --decoder and the other recipe "
+                                       "options are refused)."),
 ) -> None:
     """Guide the user through holding each class, fit the decoder, show its cross-validated
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
     existing calibration from a short session instead."""
+    if top_up is not None:  # the existing calibration's classes and recipe are kept
+        refuse_given(ctx, ("classes", "window_ms", "increment_ms", "features", "decoder", "bandpass", "notch",
+                           "reject", "vote", "plot"), "with --top-up, which keeps the calibration's classes and recipe")
     from ..core.info import UNKNOWN_KIND
     from ..core.sources import open_source
     from ..emg.calibrate import Protocol, cross_validate
