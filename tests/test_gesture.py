@@ -438,8 +438,8 @@ def test_calibrate_gesture_from_keypoint_rows(shared_data, tmp_path):
     r = runner.invoke(app, ["calibrate", "gesture", "camera:0", "--decoder", "svn", "-o", str(tmp_path / "y.json")])
     assert r.exit_code == 2 and "unknown decoder 'svn'" in r.stderr  # refused before any capture
     r = runner.invoke(app, ["calibrate", "gesture", "--from", str(bad / "my rows.csv"), "--model", "nope.task",
-                            "-o", str(tmp_path / "m.json")])
-    assert r.exit_code == 2 and "--from trains from keypoint rows" in r.stderr  # a --model is never ignored
+                            "--samples", "50", "--motions", "a,b", "-o", str(tmp_path / "m.json")])
+    assert r.exit_code == 2 and "--samples, --model, --motions do not apply with --from" in r.stderr  # never ignored
 
 
 def test_trajectory_classifier_refuses_rows_of_the_wrong_width():
@@ -743,7 +743,7 @@ def test_motions_recorded_with_a_camera_are_the_trajectories_the_live_stage_read
     assert r.exit_code == 2 and "at least 2 motions" in r.stderr
     r = CliRunner().invoke(app, ["calibrate", "gesture", "--from", str(shared_data / "kinivi-hand-keypoints"), "--motions",
                                  "a,b", "-o", str(tmp_path / "x")])
-    assert r.exit_code == 2 and "with --from, give recorded ones with --point-history" in r.stderr
+    assert r.exit_code == 2 and "(recorded motions: --point-history)" in r.stderr
 
 
 def test_motions_follow_the_fingertip_only_in_their_pose():

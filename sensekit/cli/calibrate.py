@@ -359,6 +359,7 @@ def _save_session(path: Path, recorder, protocol, overwrite: bool) -> None:
 
 @app.command("gesture")
 def calibrate_gesture(
+    ctx: typer.Context,
     source: str | None = typer.Argument(None, help="Image source: camera:0 or video:FILE (or --from a keypoint CSV)."),
     output: Path = typer.Option(..., "-o", "--output", help="Calibration file to write (.json)."),
     gestures: str = typer.Option("open,fist,point", "--gestures", help="Gesture names, comma-separated; one named "
@@ -410,10 +411,10 @@ def calibrate_gesture(
     if (source is None) == (from_csv is None):
         fail("give an image source (camera:0, video:FILE) or --from keypoint.csv, one of the two")
     _check_plot(plot)
-    if from_csv is not None and motions:
-        fail("--motions records motions with a camera; with --from, give recorded ones with --point-history")
-    if from_csv is not None and model is not None:  # (never silently ignored)
-        fail("--model is the camera's hand landmarker; --from trains from keypoint rows, which need none")
+    if from_csv is not None:  # the camera session's options (motions: give recorded ones with --point-history)
+        refuse_given(ctx, ("gestures", "samples", "countdown", "model", "mirrored", "window", "motions",
+                           "motion_samples"), "with --from, which trains from keypoint rows without a camera (recorded motions: "
+                     "--point-history)")
     if from_csv is not None:
         _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot, motion_pose)
         return
