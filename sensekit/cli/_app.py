@@ -105,7 +105,9 @@ def refuse_given(ctx: typer.Context, names: tuple[str, ...], why: str) -> None:
     command line, where ``why`` says they do not apply: a setting is never silently ignored."""
     given = [name for name in names if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"]
     if given:
-        flags = {p.name: next((o for o in p.opts if o.startswith("--")), p.opts[0]) for p in ctx.command.params}
+        flags = {p.name: next((o for o in (p.secondary_opts if getattr(p, "secondary_opts", None) and
+                                             ctx.params.get(p.name) is False else p.opts) if o.startswith("--")),
+                              p.opts[0]) for p in ctx.command.params}  # (--no-window as given)
         listed = ", ".join(flags.get(name, name) for name in given)
         fail(f"{listed} {'does' if len(given) == 1 else 'do'} not apply {why}: leave {'it' if len(given) == 1 else 'them'} out")
 
