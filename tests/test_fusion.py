@@ -227,7 +227,7 @@ def test_an_emg_band_confirms(tmp_path):
                                                                                       concat_frames(decisions))
     assert [x["t"] for x in rows] == times.tolist() and [x["data"] for x in rows] == events.tolist()
     for extra, message in ((["--pinch", band, "-c", str(cal)], "is not a camera's images"),
-                           (["--dwell", "0.5"], "there is no pinch source")):  # a --model is never ignored
+                           (["--dwell", "0.5"], "--model does not apply with --dwell")):  # never ignored
         r = runner.invoke(app, ["run", "select", "--gaze", str(gaze), *extra, "--targets", str(layout_path),
                                 "--model", "nope.task", "--jsonl"])
         assert r.exit_code == 2 and message in r.stderr, r.output

@@ -17,6 +17,7 @@ from ._app import (
     live_display,
     new_app,
     out,
+    refuse_given,
     stop_on_signals,
 )
 from ._lazy import lazy
@@ -216,6 +217,7 @@ def run_spatial_localise(
 
 @app.command("select")
 def run_select(
+    ctx: typer.Context,
     gaze: str = typer.Option(..., "--gaze", help="Gaze in the layout's units: lsl:type=Gaze, a recording's stream "
                              "(session.h5#gaze), synth:selection?stream=gaze."),
     targets: Path = typer.Option(..., "--targets", help="Target layout (JSON: units, targets with name, x, y, radius)."),
@@ -254,8 +256,9 @@ def run_select(
         checked_numbers(option, [] if value is None else [value])
     if (pinch is None) == (dwell is None):
         fail("give --pinch SOURCE (look and pinch) or --dwell SECONDS (gaze dwell), one of the two")
-    if model is not None and pinch is None:
-        fail("--model is the hand landmarker for a camera's pinch (--pinch camera:0); there is no pinch source")
+    if dwell is not None:  # the pinch's options (the landmarker for a camera's pinch too)
+        refuse_given(ctx, ("calibration", "pinch_class", "look_back", "max_wait", "model", "mirrored"),
+                     "with --dwell, where looking selects and nothing pinches")
     layout = load_layout(targets)
     pipe = SelectPipeline(layout, method="dwell" if dwell else "pinch", margin=margin, look_back_s=look_back,
                           dwell_s=dwell or 0.5, pinch_class=pinch_class, max_wait_s=max_wait)
