@@ -100,6 +100,14 @@ def test_encode_then_render_with_head_rotation(tmp_path):
                             str(tmp_path / "turned.wav")])
     assert r.exit_code == 0, r.output
     assert ild(tmp_path / "front.wav") > 3.0 and abs(ild(tmp_path / "turned.wav")) < 1.0
+    # a field has no sources to place and no room to add: those options are refused, never ignored
+    # (the room was even named in the result line)
+    r = runner.invoke(app, ["spatial", "render", str(tmp_path / "s.ambix.wav"), "--room", "5x4x3", "--az", "30",
+                            "-o", str(tmp_path / "roomed.wav")])
+    assert r.exit_code == 2 and "--az, --room do not apply to a recorded Ambisonic field" in r.stderr
+    r = runner.invoke(app, ["spatial", "render", str(tmp_path / "a.wav"), "--rt60", "0.4", "--mode", "direct",
+                            "-o", str(tmp_path / "dry.wav")])
+    assert r.exit_code == 2 and "--rt60 does not apply without --room" in r.stderr
     r = runner.invoke(app, ["spatial", "encode", str(tmp_path / "a.wav"), "--array", "respeaker6", "-o",
                             str(tmp_path / "x.wav")])
     assert r.exit_code != 0 and "6 microphones" in r.output and "Traceback" not in r.output

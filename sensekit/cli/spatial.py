@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ._app import checked_numbers, fail, new_app, out
+from ._app import checked_numbers, fail, new_app, out, refuse_given
 from ._lazy import lazy
 
 np = lazy("numpy")
@@ -217,6 +217,7 @@ def _room(text: str):
 
 @app.command("render")
 def render(
+    ctx: typer.Context,
     path: Path = typer.Argument(..., help="Input audio (WAV/FLAC/.h5): one channel per source."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Binaural output (.wav/.flac)."),
     az: list[float] = typer.Option(None, "--az", help="Azimuth (deg, 90 = left) per source; repeat per channel."),
@@ -259,6 +260,7 @@ def render(
         field = "sn3d"
     if field not in (None, "sn3d", "n3d"):
         fail(f"--field {field!r}: use sn3d (AmbiX) or n3d")
+    _refuse_unused_render_options(ctx, field, scene, room, hrtf, mode)
     with open_recording(path) as rec:
         info = rec.streams[rec.stream_name(None)]
         if len(info.shape) != 1 or not info.rate:
@@ -287,6 +289,25 @@ def render(
             f"{len(pipe.scene_.sources)} source(s)")
     out.print(f"{rendered.n / info.rate:.2f} s of binaural audio ({what}, HRTF "
               f"{pipe.hrtf_.name}{', room ' + room if room else ''}) written to {output}", highlight=False)
+
+
+def _refuse_unused_render_options(ctx: typer.Context, field: str | None, scene: Path | None, room: str | None,
+                                  hrtf: Path | None, mode: str) -> None:
+    """One line for the options this render would ignore (a field has no sources; a scene places
+    them; a room renders each source's room response directly; ...): never silently ignored."""
+    if field is not None:
+        refuse_given(ctx, ("az", "el", "distance", "room", "rt60", "mode", "order"),
+                     "to a recorded Ambisonic field (--field), which has no sources to place or room to add")
+    if scene is not None:
+        refuse_given(ctx, ("az", "el", "distance"), "with --scene, which places the sources")
+    if room is None:
+        refuse_given(ctx, ("rt60",), "without --room")
+    else:
+        refuse_given(ctx, ("mode", "order"), "with --room, which renders each source's room response directly")
+    if hrtf is None:
+        refuse_given(ctx, ("hrtf_rate",), "without --hrtf (the rate of a SOFA file)")
+    if mode == "direct":
+        refuse_given(ctx, ("order",), "with --mode direct (no Ambisonic stage)")
 
 
 def _floats_of(text: str, option: str) -> list[float]:
