@@ -293,6 +293,9 @@ def test_cli_calibrate_array_and_localise(tmp_path):
     assert r.exit_code == 0, r.output
     lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith('{"stream"')]
     assert len(lines) > 20 and len(lines[-1]["data"]) == 4
+    for cmd in (["spatial", "localise", str(rec)], ["run", "spatial-localise", "synth:array?duration_s=0.5"]):
+        r = runner.invoke(app, [*cmd, "--no-gate", "--gate-db", "-30"])  # a threshold that would be ignored
+        assert r.exit_code == 2 and "--gate-db does not apply with --no-gate" in r.stderr
     r = runner.invoke(app, ["capture", "synth:sine?channels=2", "--array", "respeaker6", "-o", str(tmp_path / "b.h5"),
                             "-d", "0.1", "--quiet"])
     assert r.exit_code != 0 and "6 microphones but the stream has 2" in r.stderr

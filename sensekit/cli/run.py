@@ -181,6 +181,7 @@ def run_eyetrack(
 
 @app.command("spatial-localise")
 def run_spatial_localise(
+    ctx: typer.Context,
     source: str = typer.Argument(..., help="Array audio: mic:N, a recording, or synth:array."),
     array: str | None = ARRAY_OPTION,
     method: str = METHOD_OPTION,
@@ -203,6 +204,8 @@ def run_spatial_localise(
     from ..spatial_audio.pipeline import LocalisePipeline, parse_az_range
 
     checked_numbers("--gate-db", [gate_db])
+    if no_gate:
+        refuse_given(ctx, ("gate_db",), "with --no-gate")
     pipe = LocalisePipeline(method, sources, window_s=window, every_s=every, gate_db=None if no_gate else gate_db,
                             track=track, array=array, calibration=calibration, az_range=parse_az_range(az_range))
     with stop_on_signals() as stop:

@@ -140,6 +140,7 @@ WINDOW_OPTION = typer.Option(0.25, "--window", min=0.01, help="Seconds of audio 
 
 @app.command("localise")
 def localise(
+    ctx: typer.Context,
     path: Path = typer.Argument(..., help="Array recording: .h5 (with its geometry), .wav/.flac, ..."),
     array: str | None = ARRAY_OPTION,
     method: str = METHOD_OPTION,
@@ -163,6 +164,8 @@ def localise(
     from ..spatial_audio.pipeline import LocalisePipeline, parse_az_range
 
     checked_numbers("--gate-db", [gate_db])
+    if no_gate:
+        refuse_given(ctx, ("gate_db",), "with --no-gate")
     pipe = LocalisePipeline(method, sources, window_s=window, every_s=every, gate_db=None if no_gate else gate_db,
                             track=track, array=array, calibration=calibration, az_range=parse_az_range(az_range))
     with open_recording(path) as rec:
