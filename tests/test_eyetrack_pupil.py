@@ -132,6 +132,8 @@ def test_cli_calibrate_and_run_eyetrack_on_the_simulator(tmp_path):
     assert r.exit_code == 0, r.output
     lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith('{"stream"')]
     assert len(lines) == 120 and all(len(x["data"]) == 4 for x in lines)  # every frame, last chunk flushed
+    r = runner.invoke(app, ["run", "eyetrack", "synth:eye?duration_s=0.2", "--chunk", "1", "--detector", "ivt"])
+    assert r.exit_code == 2 and "--detector, --chunk do not apply without -c" in r.stderr  # (pupils only)
     r = runner.invoke(app, ["calibrate", "eyetrack", "synth:eye", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "--screen" in r.stderr
     r = runner.invoke(app, ["calibrate", "eyetrack", "synth:eye", "-o", str(cal), "--screen", "531x299mm@1920x1080",

@@ -132,6 +132,7 @@ def run_gesture(
 
 @app.command("eyetrack")
 def run_eyetrack(
+    ctx: typer.Context,
     source: str = typer.Argument(..., help="Eye camera (camera:0, video:FILE, synth:eye), or an eye tracker's gaze in "
                                  "degrees (lsl:type=Gaze, a recording, synth:gaze)."),
     calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Gaze calibration (JSON); without it, "
@@ -169,6 +170,9 @@ def run_eyetrack(
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; eye tracking needs "
                  "eye-camera images (camera:N, video:FILE, synth:eye) or an eye tracker's gaze (lsl:type=Gaze)")
         else:
+            if calibration is None:  # the pupils are published: the event detector's options would be ignored
+                refuse_given(ctx, ("detector", "chunk", "online", "settings", "stimulus"),
+                             "without -c, which publishes the pupils (events need gaze: give the calibration)")
             chain = pipe.camera_chain(src.info, calibration)
         report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, view=EyeView(),
                           transient=True)
