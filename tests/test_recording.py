@@ -226,6 +226,12 @@ def test_calibrate_sync_recovers_a_camera_lag_within_one_frame(tmp_path):
     assert r.exit_code == 0, r.output
     first = json.loads(r.stdout.splitlines()[1])
     assert first["t"] == pytest.approx(t[0] - found)
+    # the outlet keeps the name it was given (--sync had replaced it with the stream's)
+    r = runner.invoke(app, ["replay", str(path), "--stream", "camera", "--to", "lsl", "--sync", str(out), "--name",
+                            "SyncedCam"])
+    assert r.exit_code == 0 and "on LSL as 'SyncedCam'" in r.stderr, r.output
+    r = runner.invoke(app, ["replay", str(path), "--stream", "camera", "--to", "jsonl", "--name", "SyncedCam"])
+    assert r.exit_code == 2 and "--name names an LSL outlet" in r.stderr
     r = runner.invoke(app, ["calibrate", "check", str(out)])
     assert r.exit_code == 0 and "a valid 'sync' calibration" in r.stdout
 

@@ -38,6 +38,8 @@ def replay(
         fail("--to wav needs an output file: add -o OUT.wav")
     if to is not Target.wav and output is not None:
         fail(f"-o is only for --to wav; --to {to.value} writes to {'the network' if to is Target.lsl else 'stdout'}")
+    if name is not None and to is not Target.lsl:
+        fail(f"--name names an LSL outlet; --to {to.value} publishes none")
     if output is not None and output.exists() and not overwrite:
         fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
     offset = 0.0
@@ -46,11 +48,12 @@ def replay(
         from ..core.recording import open_recording
 
         cal = load_calibration(sync, chain="sync")
-        with open_recording(path) as rec:
-            name = rec.stream_name(stream)
-        offset = float(cal.params["offsets_s"].get(name, 0.0)) if name != cal.params["reference"] else 0.0
-        if name not in cal.params["offsets_s"] and name != cal.params["reference"]:
-            fail(f"{str(sync)!r} holds no latency for stream {name!r} (it has {', '.join(cal.params['offsets_s'])})")
+        with open_recording(path) as rec:  # (not 'name': that is the outlet's, which --sync must not replace)
+            replayed = rec.stream_name(stream)
+        offsets = cal.params["offsets_s"]
+        offset = float(offsets.get(replayed, 0.0)) if replayed != cal.params["reference"] else 0.0
+        if replayed not in offsets and replayed != cal.params["reference"]:
+            fail(f"{str(sync)!r} holds no latency for stream {replayed!r} (it has {', '.join(offsets)})")
     src = ReplaySource(path, stream=stream, block_size=block_size, realtime=realtime, time_offset_s=offset)
     if to is Target.wav:
         with stop_on_signals() as stop, atomic_output(output) as tmp:
