@@ -230,6 +230,7 @@ def test_calibrate_sync_recovers_a_camera_lag_within_one_frame(tmp_path):
     r = runner.invoke(app, ["replay", str(path), "--stream", "camera", "--to", "lsl", "--sync", str(out), "--name",
                             "SyncedCam"])
     assert r.exit_code == 0 and "on LSL as 'SyncedCam'" in r.stderr, r.output
+    assert "(0.0x real time)" not in r.stdout  # an irregular stream's seconds are its timestamps' span
     r = runner.invoke(app, ["replay", str(path), "--stream", "camera", "--to", "jsonl", "--name", "SyncedCam"])
     assert r.exit_code == 2 and "--name names an LSL outlet" in r.stderr
     r = runner.invoke(app, ["calibrate", "check", str(out)])

@@ -64,6 +64,9 @@ class RunReport:
     stopped_by : str
         ``"end"`` (source exhausted), ``"interrupt"`` (Ctrl-C, SIGTERM), ``"limit"`` or
         the name of the error that ended the run.
+    stream_s : float
+        Stream seconds received: the blocks' durations, or for an irregular stream (rate 0)
+        the span of its timestamps.
     """
 
     blocks: int = 0
@@ -204,6 +207,7 @@ def run(
     try:
         if info is not None:
             open_all(info)
+        first_t = None  # (the first timestamp of an irregular stream)
         for frame in source:
             if info is None:  # no info up front: the first frame's
                 info = frame.info
@@ -216,7 +220,11 @@ def run(
                 if frame.n > room:
                     frame = Frame._trusted(frame.info, frame.data[:max(room, 0)], frame.t0, None, frame.seq)
             report.samples_in += frame.n
-            report.stream_s += frame.duration if frame.info.rate > 0 else 0.0
+            if frame.info.rate > 0:
+                report.stream_s += frame.duration
+            elif frame.n:  # an irregular stream: the span of its timestamps so far
+                first_t = frame.times[0] if first_t is None else first_t
+                report.stream_s = max(report.stream_s, float(frame.times[-1] - first_t))
             out = chain.process(frame) if chain is not None else frame
             if out is not None and out.n:
                 report.samples_out += out.n
