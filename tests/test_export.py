@@ -98,6 +98,10 @@ def test_export_cli_writes_c_golden_budget_and_json(tmp_path, sim):
     assert r.exit_code == 0 and (tmp_path / "j" / "cal.json").read_text() == cal.read_text()
     r = runner.invoke(app, ["export", "emg", "-c", str(tmp_path / "none.json"), "-o", str(tmp_path / "x")])
     assert r.exit_code == 2 and "does not exist" in r.stderr
+    for extra, message in ((["-f", "json", "--golden", "3"], "--golden does not apply to --format json"),
+                           (["--check"], "--check does not apply without --golden")):  # never silently ignored
+        r = runner.invoke(app, ["export", "emg", "-c", str(cal), "-o", str(tmp_path / "n"), *extra])
+        assert r.exit_code == 2 and message in r.stderr and not (tmp_path / "n").exists()
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import err, fail, new_app, out
+from ._app import err, fail, new_app, out, refuse_given
 from ._lazy import lazy
 
 np = lazy("numpy")
@@ -61,6 +61,7 @@ def _compile(output: Path, sources: list[str], exe: str, flags: tuple[str, ...] 
 
 @app.command("emg")
 def export_emg(
+    ctx: typer.Context,
     calibration: Path = typer.Option(..., "--calibration", "-c", help="Calibration file from 'sensekit calibrate emg'."),
     fmt: Format = _FORMAT,
     output: Path = _OUTPUT,
@@ -75,6 +76,10 @@ def export_emg(
     from ..emg.pipeline import EMGPipeline
     from ..export.c_text import c_identifier
 
+    if fmt is not Format.c:
+        refuse_given(ctx, ("golden", "name", "check"), f"to --format {fmt.value}, which writes no C")
+    elif not golden:
+        refuse_given(ctx, ("check",), "without --golden (it runs the C on the golden vectors)")
     pipe = EMGPipeline.load(calibration)
     c_identifier(name)
     with atomic_output(output, folder=True) as work:
@@ -170,6 +175,7 @@ def _check_trials(pipe):
 
 @app.command("gesture")
 def export_gesture(
+    ctx: typer.Context,
     calibration: Path = typer.Option(..., "--calibration", "-c", help="Static-gesture calibration (JSON)."),
     fmt: Format = _FORMAT,
     output: Path = _OUTPUT,
@@ -182,6 +188,8 @@ def export_gesture(
     from ..export.c_text import c_identifier
     from ..gesture.static import load_gestures
 
+    if fmt is not Format.c:
+        refuse_given(ctx, ("golden", "name"), f"to --format {fmt.value}, which writes no C")
     if not calibration.exists():
         fail(f"calibration file {str(calibration)!r} does not exist")
     clf, dynamic = load_gestures(calibration)
