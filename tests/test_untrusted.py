@@ -151,6 +151,16 @@ def test_capture_numbers_beyond_any_sensor_are_one_line(tmp_path, args, message)
     assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.output
 
 
+def test_capture_refuses_a_rate_or_channels_a_source_would_ignore(tmp_path):
+    """--rate/--channels set a microphone's or a simulator's; a recording (or a camera, an LSL
+    stream) has its own, and the option was silently ignored."""
+    rec = tmp_path / "r.h5"
+    assert runner.invoke(app, ["capture", "synth:sine?duration=0.2", "-o", str(rec), "-q"]).exit_code == 0
+    r = runner.invoke(app, ["capture", str(rec), "--rate", "50", "-o", str(tmp_path / "x.h5"), "-q"])
+    assert r.exit_code == 2 and "the rate of" in r.stderr and "a file source has its own" in r.stderr
+    assert not (tmp_path / "x.h5").exists()
+
+
 @pytest.mark.parametrize("args, message", [
     (["--notch", "inf"], "--notch inf is not a finite number"),  # (--hold inf: an OverflowError traceback before)
     (["--notch", "nan"], "--notch nan is not a finite number"),  # ValueError traceback before

@@ -141,6 +141,13 @@ def _open(text: str, *, channels, rate, block_size, realtime, stream, timeout_s)
     spec = parse_source(text)
     opts = dict(spec.options)
     s = spec.scheme
+    ignored = [name for name, value, used_by in (("channels", channels, ("mic", "synth")),
+                                                 ("rate", rate, ("mic", "synth")),
+                                                 ("block_size", block_size, ("file", "mic", "synth")))
+               if value is not None and s not in used_by]
+    if ignored:  # (never silently ignored: a camera, a video, an LSL stream or a board has its own)
+        raise ParameterError(f"the {', '.join(ignored)} of {text!r} cannot be set: a {s} source has its own",
+                             "leave that option out")
     if s == "file":
         from .replay import ReplaySource
 
