@@ -391,6 +391,11 @@ def test_plain_gaze_tables_with_columns_time_units_and_a_unit_check(tmp_path):
                               (["--time-unit", "hours"], "time unit 'hours'"), ([], "needs the screen geometry")):
         r = runner.invoke(app, ["eyetrack", "events", str(deg), *bad_args] + (["--units", "deg"] if bad_args else []))
         assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (bad_args, r.output)
+    # a tracker's own format says its units: a table's options are refused, never silently ignored
+    pupil = tmp_path / "gaze_positions.csv"
+    pupil.write_text("gaze_timestamp,norm_pos_x,norm_pos_y,confidence\n0,0.5,0.5,1\n0.01,0.5,0.5,1\n")
+    r = runner.invoke(app, ["eyetrack", "events", str(pupil), "--time-unit", "ms", "--units", "deg"])
+    assert r.exit_code == 2 and "--time-unit, --units do not apply: gaze_positions.csv is a Pupil Labs export" in r.stderr
 
 
 @pytest.mark.parametrize("text, message", [

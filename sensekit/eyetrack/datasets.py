@@ -439,19 +439,34 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
     time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit`` and ``units`` are its)."""
     path = _need(path)
     suffix = path.suffix.lower()
+    table_options = [flag for flag, given in (("--time-unit", time_unit is not None), ("--units", units != "px"))
+                     if given]
+
+    def not_a_table(kind: str, own_screen: bool = False) -> None:  # (settings are never silently ignored)
+        extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else [])
+        if extra:
+            raise RecordingError(f"{', '.join(extra)} {'does' if len(extra) == 1 else 'do'} not apply: {path.name} is "
+                                 f"{kind}, which says its own time unit, gaze units{' and screen' * own_screen}",
+                                 "leave them out")
+
     if suffix == ".mat":
+        not_a_table("a Lund 2013 recording", own_screen=True)
         return load_lund2013(path)
     if suffix == ".npy":
+        not_a_table("an IRF recording", own_screen=True)
         return load_irf(path)
     if suffix == ".asc":
+        not_a_table("an EyeLink .asc file")
         return load_eyelink_asc(path, screen=screen)
     if suffix in (".csv", ".tsv", ".txt"):
         head = path.read_text(errors="replace").split("\n", 1)[0]
         if columns is not None:
             return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen)
         if "norm_pos_x" in head:
+            not_a_table("a Pupil Labs export")
             return load_pupil_labs_csv(path, screen=screen)
         if "Gaze point X" in head or "gaze_point_on_display_area" in head:
+            not_a_table("a Tobii export")
             return load_tobii_csv(path, screen=screen)
         return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
