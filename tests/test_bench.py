@@ -97,6 +97,8 @@ def test_unreachable_dask_scheduler_is_one_line(cache):
     pytest.importorskip("distributed")
     r = runner.invoke(app, ["bench", "run", "core.toy-bands", "--quick", "--executor", "dask://127.0.0.1:1"])
     assert r.exit_code == 2 and "cannot reach the Dask scheduler" in r.stderr
+    r = runner.invoke(app, ["bench", "run", "core.toy-bands", "--quick", "--worker-timeout", "5"])  # (local)
+    assert r.exit_code == 2 and "--worker-timeout does not apply without a Dask cluster" in r.stderr
 
 
 def test_missing_dataset_fails_the_run_with_a_clear_error(cache, monkeypatch):

@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from ._app import err, new_app, out
+from ._app import err, new_app, out, refuse_given
 
 app = new_app("Run benchmark tasks (accuracy and speed, beside peer libraries) and manage peers.")
 peers_app = new_app("Peer libraries measured beside sensekit.")
@@ -30,6 +30,7 @@ def list_() -> None:
 
 @app.command("run")
 def run_(
+    ctx: typer.Context,
     target: str = typer.Argument("all", help="all, a chain (emg, eyetrack, ...), or task names, comma-separated."),
     quick: bool = typer.Option(False, "--quick", help="Small sizes: a smoke run (CI)."),
     json_path: Path | None = typer.Option(None, "--json", help="Write the results as JSON here."),
@@ -41,6 +42,10 @@ def run_(
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute units even if a cached result exists."),
 ) -> None:
     """Run benchmark tasks; finished units are cached so an interrupted run resumes."""
+    if executor.startswith("dask://"):
+        refuse_given(ctx, ("jobs",), "with a Dask cluster, whose workers are its own")
+    else:
+        refuse_given(ctx, ("worker_timeout",), "without a Dask cluster (--executor dask://HOST:PORT)")
     from ..bench import ResultCache, run_benchmarks, select_tasks
     from ..bench.report import tables, write_json, write_report
     tasks = select_tasks(target)
