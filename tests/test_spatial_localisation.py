@@ -435,3 +435,16 @@ def test_music_warns_when_sources_exceed_what_the_array_can_find(caplog):
     info = StreamInfo("a", "audio", FS, (4,), meta={"array": array_preset("respeaker4").to_dict()})
     LocalisePipeline("music", 4, gate_db=None).chain(info)
     assert "finds at most 3 source(s) with 4 microphones" in caplog.text
+
+
+def test_spatial_arrays_lists_and_saves_presets(tmp_path):
+    """'spatial arrays' lists the presets; --save writes one as an editable geometry JSON that
+    loads back; -o without --save is one line (it was silently ignored)."""
+    r = runner.invoke(app, ["spatial", "arrays"], terminal_width=200)
+    assert r.exit_code == 0 and "respeaker6" in r.stdout
+    out = tmp_path / "six.json"
+    r = runner.invoke(app, ["spatial", "arrays", "--save", "respeaker6", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    np.testing.assert_allclose(load_array(out).positions, array_preset("respeaker6").positions)
+    r = runner.invoke(app, ["spatial", "arrays", "-o", str(tmp_path / "x.json")])
+    assert r.exit_code == 2 and "give --save PRESET" in r.stderr and not (tmp_path / "x.json").exists()

@@ -32,6 +32,8 @@ def arrays(
         geom.save(path)
         out.print(f"{save} written to {path}", highlight=False)
         return
+    if output is not None:
+        fail("-o is where --save writes a preset's geometry: give --save PRESET")
     table = Table(title="array presets (x forward, y left, z up; mm)")
     for c in ("name", "mics", "aperture (mm)", "positions (mm)"):
         table.add_column(c)
