@@ -136,6 +136,12 @@ def test_cli_calibrate_and_run_eyetrack_on_the_simulator(tmp_path):
     assert r.exit_code == 2 and "--detector, --chunk do not apply without -c" in r.stderr  # (pupils only)
     r = runner.invoke(app, ["calibrate", "eyetrack", "synth:eye", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "--screen" in r.stderr
+    for bad, message in ((["--method", "poly2x", "--targets", "5"], "needs 9 or more targets"),
+                         (["--method", "poly3"], "unknown --method 'poly3'"),
+                         (["--feature", "glint"], "unknown --feature 'glint'")):  # refused before the session
+        r = runner.invoke(app, ["calibrate", "eyetrack", "synth:eye", "-o", str(tmp_path / "x.json"), "--screen",
+                                "531x299mm@1920x1080", "--distance", "650", *bad])
+        assert r.exit_code == 2 and message in r.stderr and not (tmp_path / "x.json").exists(), r.output
     r = runner.invoke(app, ["calibrate", "eyetrack", "synth:eye", "-o", str(cal), "--screen", "531x299mm@1920x1080",
                             "--distance", "650"])
     assert r.exit_code == 2 and "already exists" in r.stderr

@@ -511,6 +511,12 @@ def calibrate_eyetrack(
         fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
     if targets not in (5, 9, 13):
         fail(f"--targets must be 5, 9 or 13, got {targets}")
+    if method not in ("poly2", "poly2x", "homography"):
+        fail(f"unknown --method {method!r}; use poly2, poly2x or homography")
+    if feature not in ("pupil", "pupil-glint"):  # (it was found out after the whole session)
+        fail(f"unknown --feature {feature!r}; use pupil or pupil-glint")
+    if method == "poly2x" and targets < 9:  # (checked before the session, not after it)
+        fail(f"--method poly2x fits 8 terms and needs 9 or more targets; give --targets 9 or 13 (got {targets})")
     scr = screen_option(screen, distance, required=True, what="gaze calibration")
     simulated = source.startswith("synth:eye")
     if simulated:

@@ -140,9 +140,10 @@ class GazeMapper(LearningStage):
         p, t = p[ok], t[ok]
         need = _POLYS[self.method][1] if self.method in _POLYS else 4
         min_targets = {"poly2": 5, "poly2x": 9}.get(self.method, 4)
-        if len(np.unique(np.round(t, 3), axis=0)) < min_targets or len(p) < 2 * need:
+        seen = len(np.unique(np.round(t, 3), axis=0))
+        if seen < min_targets or len(p) < 2 * need:
             raise CalibrationError(f"gaze calibration ({self.method}) needs samples at >= {min_targets} targets "
-                                   f"(got {len(p)} usable samples)",
+                                   f"(got {len(p)} usable samples at {seen} targets)",
                                    "look at each target until it moves on; check the pupil confidence")
         self.offset_ = p.mean(axis=0)
         self.scale_ = np.maximum(p.std(axis=0), 1e-6)
