@@ -109,7 +109,8 @@ def refuse_given(ctx: typer.Context, names: tuple[str, ...], why: str) -> None:
                                              ctx.params.get(p.name) is False else p.opts) if o.startswith("--")),
                               p.opts[0]) for p in ctx.command.params}  # (--no-window as given)
         listed = ", ".join(flags.get(name, name) for name in given)
-        fail(f"{listed} {'does' if len(given) == 1 else 'do'} not apply {why}: leave {'it' if len(given) == 1 else 'them'} out")
+        one = len(given) == 1
+        fail(f"{listed} {'does' if one else 'do'} not apply {why}: leave {'it' if one else 'them'} out")
 
 
 def finite_numbers(fn):

@@ -413,8 +413,8 @@ def calibrate_gesture(
     _check_plot(plot)
     if from_csv is not None:  # the camera session's options (motions: give recorded ones with --point-history)
         refuse_given(ctx, ("gestures", "samples", "countdown", "model", "mirrored", "window", "motions",
-                           "motion_samples"), "with --from, which trains from keypoint rows without a camera (recorded motions: "
-                     "--point-history)")
+                           "motion_samples"),
+                     "with --from, which trains from keypoint rows without a camera (recorded motions: --point-history)")
     if from_csv is not None:
         _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot, motion_pose)
         return
