@@ -81,6 +81,7 @@ def test_features_equal_libemg_when_its_venv_is_installed():
 
 
 @pytest.mark.parametrize("kind, n_classes", [("lda", 3), ("svm", 3), ("svm", 2), ("mlp", 3), ("mlp", 2), ("rf", 3)])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # (equality, not accuracy, is tested)
 def test_numpy_decoders_equal_scikit_learn(kind, n_classes):
     """(Two classes: the numpy SVM answered the other class on every row, as scikit-learn negates a
     two-class SVC's dual coefficients and intercept.)"""
