@@ -662,7 +662,7 @@ def test_a_third_confirming_sample_trades_a_sample_of_delay_for_fewer_noise_onse
                          ({"k": -1.0}, ">= 0")):
         with pytest.raises(ParameterError, match=message):
             EyePipeline(online=True, params=bad)
-    for other in ({"detector": "nh2010"}, {"stimulus": "static"}):  # offline settings are never silently ignored
+    for other in ({"detector": "nh2010"}, {"stimulus": "static"}, {"chunk_s": 0.5}):  # never silently ignored
         with pytest.raises(ParameterError, match="does not apply to it"):
             EyePipeline(online=True, **other)
 
@@ -784,7 +784,8 @@ def test_run_eyetrack_shows_labels_and_online_events_live():
     src = GazeSource(duration_s=5, seed=2)
     for online, wanted in ((False, ("FIXATION", "so far", "fixation")), (True, ("last onset", "ms after it began",
                                                                                 "onset"))):
-        chain = EyePipeline(chunk_s=0.5, context_s=0.25, online=online).gaze_chain(src.info)  # as 'run eyetrack'
+        chain = EyePipeline(chunk_s=None if online else 0.5, context_s=0.25,  # as 'run eyetrack'
+                            online=online).gaze_chain(src.info)
         chain.open(src.info)
         view = EyeView()
         for frame in src:

@@ -155,11 +155,10 @@ def run_eyetrack(
     from ..core.sources import open_source
     from ..eyetrack.pipeline import EyePipeline
 
-    if online and chunk is not None:
-        fail("--chunk sets the labels' latency; --online publishes each event as it happens: leave --chunk out")
-    chunk = 0.5 if chunk is None else chunk
-    pipe = EyePipeline(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25), params=detector_params(settings),
-                       online=online, stimulus=stimulus)
+    if chunk is None and not online:
+        chunk = 0.5
+    pipe = EyePipeline(detector, chunk_s=chunk, context_s=min((chunk or 0.5) / 2, 0.25),
+                       params=detector_params(settings), online=online, stimulus=stimulus)
     with stop_on_signals() as stop:
         src = open_source(source)
         if src.info.kind == "gaze":  # an eye tracker's gaze: events straight away

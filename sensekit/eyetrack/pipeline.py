@@ -86,6 +86,9 @@ class EyePipeline:
                 given = f"detector {self.detector!r}" if self.detector != "adaptive" else f"stimulus {self.stimulus!r}"
                 raise ParameterError(f"the online detector has its own rule and labels no pursuit: a {given} does "
                                      "not apply to it", "leave --detector and --stimulus out with --online")
+            if self.chunk_s is not None:
+                raise ParameterError(f"the online detector publishes each event as it happens: a chunk of "
+                                     f"{self.chunk_s} s does not apply to it", "leave --chunk out with --online")
             self.params = check_detector_params("online", params, fn=OnlineSaccades)
             return
         if self.stimulus == "static" and self.detector in ("adaptive", "adaptive-hr"):
