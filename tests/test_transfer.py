@@ -111,3 +111,19 @@ def test_labelled_means_win_back_a_band_rotated_by_a_whole_electrode():
     means = np.arange(6.0).reshape(3, 2)
     moved = labelled_means(means, np.ones((4, 2)), np.array([0, 0, 0, 2]), weight=0.5)
     np.testing.assert_allclose(moved, [[0.5, 1.0], [2.0, 3.0], [4.0, 5.0]])  # 1 absent, 2 under 3 windows
+
+
+def test_adapting_a_decoder_without_class_means_says_so(caplog):
+    """An SVM calibration adapts its standardisation only: said in a warning, not silently."""
+    import logging
+
+    from sensekit.emg.pipeline import EMGPipeline
+    from sensekit.emg.synth import EMGSimulator
+
+    sim = EMGSimulator(4, 3, rate=200.0, seed=2)
+    pipe = EMGPipeline(features="HTD", decoder="svm").fit(sim.trials(reps=2, duration_s=2.0))
+    before = list(pipe.learned_["mean"])
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        pipe.adapt(sim.trials(reps=1, duration_s=2.0, session=2), labelled=True)
+    assert "only the feature standardisation adapted" in caplog.text and "svm" in caplog.text
+    assert pipe.learned_["mean"] != before
