@@ -154,11 +154,19 @@ def test_capture_numbers_beyond_any_sensor_are_one_line(tmp_path, args, message)
 def test_capture_refuses_a_rate_or_channels_a_source_would_ignore(tmp_path):
     """--rate/--channels set a microphone's or a simulator's; a recording (or a camera, an LSL
     stream) has its own, and the option was silently ignored."""
+    from sensekit.core.recording import open_recording
+
     rec = tmp_path / "r.h5"
     assert runner.invoke(app, ["capture", "synth:sine?duration=0.2", "-o", str(rec), "-q"]).exit_code == 0
     r = runner.invoke(app, ["capture", str(rec), "--rate", "50", "-o", str(tmp_path / "x.h5"), "-q"])
     assert r.exit_code == 2 and "the rate of" in r.stderr and "a file source has its own" in r.stderr
     assert not (tmp_path / "x.h5").exists()
+    # several sources: the rate goes to those that take it (a simulator beside a recording)
+    both = tmp_path / "both.h5"
+    r = runner.invoke(app, ["capture", "synth:sine?duration=0.2", str(rec), "--rate", "50", "-o", str(both), "-q"])
+    assert r.exit_code == 0, r.output
+    with open_recording(both) as got:
+        assert sorted(got.n_samples(name) for name in got.streams) == [10, 200]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -136,11 +136,18 @@ def _capture_many(texts: list[str], output: Path, duration, channels, rate, bloc
     """Several sources into one file; a table of the streams, live, then one line each."""
     from ..core.multicapture import capture_sources
     from ..core.sources import open_source
+    from ..core.sources.spec import SETTABLE, parse_source
 
+    # --rate/--channels/--block-size go to the sources that take them (a microphone beside a camera)
+    given = {k: v for k, v in (("channels", channels), ("rate", rate), ("block_size", block_size)) if v is not None}
+    takes = {text: SETTABLE.get(parse_source(text).scheme, ()) for text in texts} if given else {}
+    for name in given:
+        if not any(name in t for t in takes.values()):
+            fail(f"--{name.replace('_', '-')} sets a microphone's or a simulator's; none of these sources takes it")
     opened = []
     try:
         for text in texts:  # every device opens (or is named in the error) before any data flows
-            opened.append(open_source(text, channels=channels, rate=rate, block_size=block_size))
+            opened.append(open_source(text, **{k: v for k, v in given.items() if k in takes[text]}))
     except BaseException:
         for src in opened:
             src.close()

@@ -29,7 +29,12 @@ from ...errors import ParameterError, SourceStringError
 from ..recording import RECORDING_SUFFIXES
 from .base import Source
 
-__all__ = ["SourceSpec", "parse_source", "open_source", "SCHEMES"]
+__all__ = ["SourceSpec", "parse_source", "open_source", "SCHEMES", "SETTABLE"]
+
+#: The settings ``open_source`` may give each kind of source (the others have their own rate,
+#: channels and blocks, and refuse them).
+SETTABLE = {"mic": ("channels", "rate", "block_size"), "synth": ("channels", "rate", "block_size"),
+            "file": ("block_size",)}
 
 SCHEMES = ("mic", "camera", "video", "lsl", "brainflow", "synth", "file")
 
@@ -141,10 +146,8 @@ def _open(text: str, *, channels, rate, block_size, realtime, stream, timeout_s)
     spec = parse_source(text)
     opts = dict(spec.options)
     s = spec.scheme
-    ignored = [name for name, value, used_by in (("channels", channels, ("mic", "synth")),
-                                                 ("rate", rate, ("mic", "synth")),
-                                                 ("block_size", block_size, ("file", "mic", "synth")))
-               if value is not None and s not in used_by]
+    given = {"channels": channels, "rate": rate, "block_size": block_size}
+    ignored = [name for name, value in given.items() if value is not None and name not in SETTABLE.get(s, ())]
     if ignored:  # (never silently ignored: a camera, a video, an LSL stream or a board has its own)
         raise ParameterError(f"the {', '.join(ignored)} of {text!r} cannot be set: a {s} source has its own",
                              "leave that option out")
