@@ -46,7 +46,7 @@ from .labels import SACCADE, label_runs
 from .stages import check_gaze_stream
 
 __all__ = ["OnlineSaccades", "ONLINE_CHANNELS", "ONSET", "OFFSET", "BLINK_START", "BLINK_END", "LANDING",
-           "MAIN_SEQUENCE", "fit_main_sequence", "main_sequence_amplitude",
+           "MAIN_SEQUENCE", "fit_main_sequence", "main_sequence_amplitude", "main_sequence_speed",
            "predict_landing", "speeds"]
 
 ONSET, OFFSET, BLINK_START, BLINK_END, LANDING = 1, 2, 3, 4, 5
@@ -107,6 +107,12 @@ def main_sequence_amplitude(peak_speed, vmax: float = MAIN_SEQUENCE[0], c: float
     return -c * np.log1p(-ratio)
 
 
+def main_sequence_speed(amplitude, vmax: float = MAIN_SEQUENCE[0], c: float = MAIN_SEQUENCE[1]):
+    """The main sequence's peak speed (deg/s) of a saccade of ``amplitude`` deg:
+    ``vmax (1 - exp(-A / c))`` (the inverse of :func:`main_sequence_amplitude` below its bound)."""
+    return -vmax * np.expm1(-np.asarray(amplitude, dtype=np.float64) / c)
+
+
 def fit_main_sequence(x: np.ndarray, y: np.ndarray, rate: float, labels: np.ndarray, *,
                       saccade: int = SACCADE, min_amplitude: float = 1.0) -> tuple[float, float, int]:
     """Fit ``vmax`` and ``c`` of the main sequence (peak speed ``vmax (1 - exp(-A / c))``) to the
@@ -149,8 +155,8 @@ def fit_main_sequence(x: np.ndarray, y: np.ndarray, rate: float, labels: np.ndar
         raise ParameterError(f"fitting a main sequence needs 3 or more labelled saccades of >= {min_amplitude} deg, "
                              f"got {len(amp)}")
     try:
-        (vmax, c), _ = curve_fit(lambda a, vm, cc: vm * (1 - np.exp(-a / cc)), np.array(amp), np.array(peak),
-                                 p0=MAIN_SEQUENCE, bounds=([1.0, 0.1], [1e4, 100.0]))
+        (vmax, c), _ = curve_fit(main_sequence_speed, np.array(amp), np.array(peak), p0=MAIN_SEQUENCE,
+                                 bounds=([1.0, 0.1], [1e4, 100.0]))
     except RuntimeError as e:  # (no convergence)
         raise ParameterError(f"the main sequence did not fit these {len(amp)} saccades: {e}") from None
     return float(vmax), float(c), len(amp)
@@ -389,7 +395,7 @@ class OnlineSaccades(Stage):
     def _learn(self, amplitude: float) -> None:
         """A saccade of ``amplitude`` deg that peaked at ``self._peak`` ended: the speed scale moves
         towards its log ratio to the main sequence (``learn_saccades``)."""
-        expected = self.vmax * -math.expm1(-amplitude / self.c)
+        expected = float(main_sequence_speed(amplitude, self.vmax, self.c))
         if amplitude < 1.0 or not self._peak > 0 or not expected > 0:
             return
         ratio = min(max(math.log(self._peak / expected), -_MAX_LOG_SCALE), _MAX_LOG_SCALE)
