@@ -415,7 +415,6 @@ def calibrate_gesture(
         refuse_given(ctx, ("gestures", "samples", "countdown", "model", "mirrored", "window", "motions",
                            "motion_samples"),
                      "with --from, which trains from keypoint rows without a camera (recorded motions: --point-history)")
-    if from_csv is not None:
         _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot, motion_pose)
         return
     names = [g.strip() for g in gestures.split(",") if g.strip()]
@@ -503,20 +502,33 @@ def calibrate_eyetrack(
     """Guided gaze calibration: full-screen targets, pupil samples at each, a pupil -> screen
     map, then validation on 5 other targets with accuracy and precision in degrees."""
     from ..core.sources import open_source
-    from ..eyetrack.calibrate import HeadlessDisplay, OpenCVTargetDisplay, SimulatedEye, SourceEye, plot_validation, run_session
+    from ..eyetrack.calibrate import (
+        FEATURES,
+        MAPPINGS,
+        MIN_TARGETS,
+        TARGET_COUNTS,
+        HeadlessDisplay,
+        OpenCVTargetDisplay,
+        SimulatedEye,
+        SourceEye,
+        plot_validation,
+        run_session,
+    )
     from ..eyetrack.synth import EyeCamera, EyeModel
     from .eyetrack import screen_option
 
     if output.exists() and not overwrite:
         fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
-    if targets not in (5, 9, 13):
+    if targets not in TARGET_COUNTS:
         fail(f"--targets must be 5, 9 or 13, got {targets}")
-    if method not in ("poly2", "poly2x", "homography"):
-        fail(f"unknown --method {method!r}; use poly2, poly2x or homography")
-    if feature not in ("pupil", "pupil-glint"):  # (it was found out after the whole session)
-        fail(f"unknown --feature {feature!r}; use pupil or pupil-glint")
-    if method == "poly2x" and targets < 9:  # (checked before the session, not after it)
-        fail(f"--method poly2x fits 8 terms and needs 9 or more targets; give --targets 9 or 13 (got {targets})")
+    # (checked before the session: they were found out after it)
+    if method not in MAPPINGS:
+        fail(f"unknown --method {method!r}; use {', '.join(MAPPINGS)}")
+    if feature not in FEATURES:
+        fail(f"unknown --feature {feature!r}; use {' or '.join(FEATURES)}")
+    if targets < MIN_TARGETS[method]:
+        enough = " or ".join(str(n) for n in TARGET_COUNTS if n >= MIN_TARGETS[method])
+        fail(f"--method {method} needs {MIN_TARGETS[method]} or more targets; give --targets {enough} (got {targets})")
     scr = screen_option(screen, distance, required=True, what="gaze calibration")
     simulated = source.startswith("synth:eye")
     if simulated:

@@ -30,7 +30,7 @@ from .pupil import PUPIL_CHANNELS
 
 __all__ = ["GazeMapper", "target_layout", "accuracy_precision", "TargetSamples", "run_session",
            "OpenCVTargetDisplay", "HeadlessDisplay", "SimulatedEye", "SourceEye", "SessionResult", "plot_validation",
-           "load_gaze_mapper"]
+           "load_gaze_mapper", "MAPPINGS", "FEATURES", "MIN_TARGETS", "TARGET_COUNTS"]
 
 log = logging.getLogger("sensekit")
 
@@ -47,6 +47,12 @@ def _poly2_cross(p: np.ndarray) -> np.ndarray:
 
 #: Polynomial maps: name → (terms function, number of terms).
 _POLYS = {"poly2": (_poly2, 6), "poly2x": (_poly2_cross, 8)}
+#: The maps :class:`GazeMapper` fits, the features it maps, and the targets each map needs at the least.
+MAPPINGS = (*_POLYS, "homography")
+FEATURES = ("pupil", "pupil-glint")
+MIN_TARGETS = {"poly2": 5, "poly2x": 9, "homography": 4}
+#: Calibration target layouts (:func:`target_layout`).
+TARGET_COUNTS = (5, 9, 13)
 
 
 class GazeMapper(LearningStage):
@@ -118,7 +124,7 @@ class GazeMapper(LearningStage):
                                  f"shape {rows.shape}")
         if rows.shape[1] == 2:
             return rows
-        check_option(self.feature, "feature", ("pupil", "pupil-glint"))
+        check_option(self.feature, "feature", FEATURES)
         f = rows[:, :2].copy() if self.feature == "pupil" else rows[:, :2] - rows[:, 7:9]
         f[rows[:, 6] < self.min_confidence] = np.nan
         return f
@@ -133,13 +139,13 @@ class GazeMapper(LearningStage):
             Fewer usable samples than the map has terms, or targets that do not span
             the screen in two dimensions.
         """
-        check_option(self.method, "method", (*_POLYS, "homography"))
+        check_option(self.method, "method", MAPPINGS)
         p = self.features(pupil)
         t = np.asarray(target_xy, dtype=np.float64)
         ok = np.isfinite(p).all(axis=1) & np.isfinite(t).all(axis=1)
         p, t = p[ok], t[ok]
         need = _POLYS[self.method][1] if self.method in _POLYS else 4
-        min_targets = {"poly2": 5, "poly2x": 9}.get(self.method, 4)
+        min_targets = MIN_TARGETS[self.method]
         seen = len(np.unique(np.round(t, 3), axis=0))
         if seen < min_targets or len(p) < 2 * need:
             raise CalibrationError(f"gaze calibration ({self.method}) needs samples at >= {min_targets} targets "
@@ -218,7 +224,7 @@ def target_layout(n: int, screen: Screen, *, margin: float = 0.1, validation: bo
     ``n`` is 5 (centre and corners), 9 (3 × 3 grid) or 13 (the 9 plus 4 in between);
     validation targets lie between the calibration ones (4 points, plus the centre).
     """
-    if n not in (5, 9, 13):
+    if n not in TARGET_COUNTS:
         raise ParameterError(f"calibration targets must be 5, 9 or 13, got {n}", "use --targets 5, 9 or 13")
     lo, hi = margin, 1 - margin
     mid = 0.5
