@@ -584,7 +584,8 @@ def _online_run(key: dict, quick: bool) -> dict:
     elif "main_sequence" in key:  # the landing prediction with the main sequence fitted on another dataset
         settings["vmax"], settings["c"], _ = _fitted_main_sequence(_online_recordings(key["main_sequence"], quick))
     merged = _online_merged(runs, settings)
-    if coder:  # this dataset's own main sequence, with the detector's speed (the default is Lund's)
+    if coder and not settings:  # this data's own main sequence, with the detector's speed (the default is Lund's;
+        # rows that change only the detector's settings would fit the same saccades again)
         merged["main_sequence_vmax"], merged["main_sequence_c"], _ = _fitted_main_sequence(runs)
     speed = {"us_per_sample": merged.pop("us_per_sample")}
     out = {"metrics": merged, "speed": speed}
