@@ -459,7 +459,6 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
     second)."""
     from ..core import Frame, StreamInfo
     from ..core.run import blocks_of, feed
-    from .labels import label_runs
     from .online import LANDING, ONSET, OnlineSaccades, speeds
 
     info = StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
@@ -471,35 +470,21 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
     ev = feed(stage, blocks).data
     per_sample = (time.perf_counter() - t) / len(xy)
     onsets = ev[ev[:, 0] == ONSET]
-    start, stop, code = label_runs(reference)
-    sac = code == SACCADE
-    s_start, s_stop = start[sac], stop[sac]
-    amp = np.hypot(x[np.minimum(s_stop, len(x) - 1)] - x[s_start], y[np.minimum(s_stop, len(x) - 1)] - y[s_start])
-    hit = np.zeros(len(s_start), dtype=bool)
-    delays = []
-    used = np.zeros(len(onsets), dtype=bool)
+    s_start, s_stop, amp, hit, matched, false_idx = match_onsets(onsets[:, 1], x, y, rate, reference)
     published = onsets[:, 1] + onsets[:, 2]
-    for i, (a, b) in enumerate(zip(s_start / rate, s_stop / rate, strict=True)):
-        cand = np.flatnonzero(~used & (onsets[:, 1] >= a - 0.02) & (onsets[:, 1] < b))
-        if cand.size:
-            used[cand[0]] = hit[i] = True
-            delays.append(published[cand[0]] - a)
+    delays = published[matched[hit]] - s_start[hit] / rate
     fix = reference == FIXATION
-    idx = np.clip(np.round(onsets[~used, 1] * rate).astype(int), 0, len(reference) - 1)
-    false_idx = idx[fix[idx]]
     # of those, the ones within 20 ms before a blink or a loss: the eyelid closing moves the gaze first
     lost = ~np.isfinite(x) | (reference == BLINK)
     ahead = int(round(0.02 * rate))
     before_loss = sum(bool(lost[i:i + ahead + 1].any()) for i in false_idx)
     fix_min = max(fix.sum() / rate / 60, 1e-9)
-    out = {"delay_median_ms": float(np.median(delays) * 1e3) if delays else float("nan"),
-           "delay_p95_ms": float(np.percentile(delays, 95) * 1e3) if delays else float("nan"),
+    out = {"delay_median_ms": float(np.median(delays) * 1e3) if delays.size else float("nan"),
+           "delay_p95_ms": float(np.percentile(delays, 95) * 1e3) if delays.size else float("nan"),
            "false_onsets_per_fixation_min": len(false_idx) / fix_min,
            "false_onsets_before_blink_per_fixation_min": before_loss / fix_min,
            "us_per_sample": per_sample * 1e6, "saccades": float(len(s_start))}
-    for a_min in (1, 2, 5):
-        m = amp >= a_min
-        out[f"hit_rate_ge{a_min}deg"] = float(hit[m].mean()) if m.any() else float("nan")
+    out.update(hit_rates(hit, amp))
     v = speeds(x, y, rate)
     at4 = np.minimum(s_start + int(round(0.004 * rate)), len(v) - 1)
     out["speed_at_onset_plus_4ms_median"] = float(np.nanmedian(v[at4])) if len(at4) else float("nan")
@@ -524,6 +509,62 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
         out[f"landing_baseline_{tag}pct_deg"] = float(np.median(base_err)) if base_err else float("nan")
         out[f"landing_published_{tag}pct"] = float(np.mean(predicted)) if predicted else float("nan")
     return out
+
+
+def match_onsets(onset_times: np.ndarray, x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarray):
+    """Match detected saccade onsets (times, s) to the saccades of per-sample labels ``reference``:
+    each reference saccade takes the first unmatched onset from 20 ms before its start to its end.
+
+    Returns
+    -------
+    (start, stop, amplitude, hit, matched, false_idx) : the reference saccades' first and last
+    samples and amplitudes (deg; NaN where one ends in a loss), which were hit, the index of the
+    onset each hit took (-1 for a miss), and the sample index of each unmatched onset that falls in
+    a reference fixation (a false onset).
+    """
+    start, stop, code = label_runs(reference)
+    sac = code == SACCADE
+    s_start, s_stop = start[sac], stop[sac]
+    end = np.minimum(s_stop, len(x) - 1)
+    amp = np.hypot(x[end] - x[s_start], y[end] - y[s_start])
+    matched = np.full(len(s_start), -1)
+    used = np.zeros(len(onset_times), dtype=bool)
+    for i, (a, b) in enumerate(zip(s_start / rate, s_stop / rate, strict=True)):
+        cand = np.flatnonzero(~used & (onset_times >= a - 0.02) & (onset_times < b))
+        if cand.size:
+            used[cand[0]], matched[i] = True, cand[0]
+    idx = np.clip(np.round(onset_times[~used] * rate).astype(int), 0, len(reference) - 1)
+    return s_start, s_stop, amp, matched >= 0, matched, idx[reference[idx] == FIXATION]
+
+
+def hit_rates(hit: np.ndarray, amplitude: np.ndarray) -> dict:
+    """The share of reference saccades hit among those of >= 1, 2 and 5 deg."""
+    return {f"hit_rate_ge{a}deg": float(hit[amplitude >= a].mean()) if (amplitude >= a).any() else float("nan")
+            for a in (1, 2, 5)}
+
+
+def _second_coder_scores(quick: bool) -> dict:
+    """Lund 2013's second coder (MN) scored as a detector with no delay against the first (RA), as
+    the online detector is: the false onsets a minute of fixation and the hits that two experts
+    reach, the floor under which a detector's false onsets cannot be told from the coders'
+    disagreement."""
+    from ..datasets import dataset_dir
+    from .datasets import load_lund2013, lund2013_files
+
+    false, fix_min, hits, amps = 0, 0.0, [], []
+    for s in ("img", "dots", "video"):
+        for ra, mn in lund2013_files(dataset_dir("lund2013"), s)[: 2 if quick else None]:
+            r = load_lund2013(ra, mn)
+            start, _, code = label_runs(r.labels["MN"])
+            onsets = start[code == SACCADE] / r.rate
+            _, _, amp, hit, _, false_idx = match_onsets(onsets, r.x, r.y, r.rate, r.labels["RA"])
+            false += len(false_idx)
+            fix_min += (r.labels["RA"] == FIXATION).sum() / r.rate / 60
+            hits.append(hit)
+            amps.append(amp)
+    rates = hit_rates(np.concatenate(hits), np.concatenate(amps))
+    return {"second_coder_false_onsets_per_fixation_min": float(false / max(fix_min, 1e-9)),
+            "second_coder_hit_rate_ge2deg": rates["hit_rate_ge2deg"]}
 
 
 def _online_recordings(source: str, quick: bool, coder: bool = True) -> list:
@@ -587,6 +628,8 @@ def _online_run(key: dict, quick: bool) -> dict:
     if coder and not settings:  # this data's own main sequence, with the detector's speed (the default is Lund's;
         # rows that change only the detector's settings would fit the same saccades again)
         merged["main_sequence_vmax"], merged["main_sequence_c"], _ = _fitted_main_sequence(runs)
+    if coder and source == "lund2013" and not settings and not key.get("decimate") and not key.get("loss"):
+        merged.update(_second_coder_scores(quick))  # what two experts reach on the same data
     speed = {"us_per_sample": merged.pop("us_per_sample")}
     out = {"metrics": merged, "speed": speed}
     plain = coder and not settings and not key.get("decimate") and not key.get("loss")  # (the data as it is)
@@ -627,7 +670,7 @@ def _online_merged(runs: list, settings: dict) -> dict:
 
 
 register(Task(
-    name="eyetrack.online", chain="eyetrack", dataset=None, version="2",
+    name="eyetrack.online", chain="eyetrack", dataset=None, version="3",
     description="online saccade detection (causal, 2-sample confirmation at >= 200 Hz) against the hand labels "
                 "of each recording (Lund 500 Hz, coder RA; IRF 1000 Hz, coder RZ; simulator with true labels at 300 "
                 "and 250 Hz) and, in the rows 'reference: adaptive', against sensekit's offline labels: onset "
@@ -638,7 +681,8 @@ register(Task(
                 "(the landing prediction's default is Lund's), the landing prediction with IRF's, with the textbook's "
                 "(600 deg/s, 14 deg), and without learning the session's speed scale; Lund and IRF "
                 "decimated to 250 and 333 Hz (every 2nd, 4th, 3rd sample: a slower tracker), also with 1 confirming "
-                "sample (the default below 200 Hz); Lund and IRF with 20 % of the samples lost in 20-150 ms bursts",
+                "sample (the default below 200 Hz); Lund and IRF with 20 % of the samples lost in 20-150 ms bursts; "
+                "Lund's second coder (MN) scored against RA as a detector with no delay",
     units=lambda quick: [{"data": d} for d in ("lund2013", "irf", "sim300", "sim250") if _available(d)]
     + [{"data": d, **s} for d in ("lund2013", "irf") if _available(d)
        for s in ({"confirm": 3}, {"rising": False}, {"burst_tau_s": 0.05})]
@@ -655,7 +699,8 @@ register(Task(
     run_unit=_online_run,
     unit_metrics=("delay_median_ms", "delay_p95_ms", "hit_rate_ge1deg", "hit_rate_ge2deg", "hit_rate_ge5deg",
                   "false_onsets_per_fixation_min", *(f"landing_{k}_{p}pct_deg" for p in (25, 50, 75)
-                                                      for k in ("error", "baseline"))),
+                                                      for k in ("error", "baseline")),
+                  "second_coder_false_onsets_per_fixation_min", "second_coder_hit_rate_ge2deg"),
 ))
 
 
