@@ -349,6 +349,38 @@ def test_cli_events_equal_the_pipeline_and_the_bench_path(shared_data, tmp_path)
         np.testing.assert_array_equal(EyePipeline().label(rec.to_frame(), block_s=0.037), piped)
 
 
+def test_cli_online_events_are_the_bench_path(shared_data, tmp_path):
+    """Issue 17: 'eyetrack events --online' on a file is the online detector the bench scores: its
+    events equal EyePipeline(online=True)'s, its scores against the file's coder are the bench's
+    (online_scores), --set reaches the detector, and the offline detector's options are refused."""
+    from sensekit.eyetrack.bench import online_scores
+    from sensekit.eyetrack.datasets import load_irf
+    from sensekit.eyetrack.online import ONLINE_EVENT_NAMES, ONSET
+    from sensekit.eyetrack.pipeline import EyePipeline
+
+    path = shared_data / "irf-lookatpoint" / "lookAtPoint_EL_S1.npy"
+    rec = load_irf(path)
+    out = tmp_path / "online.csv"
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--online", "--set", "confirm=3", "-o", str(out)],
+                      terminal_width=200)
+    assert r.exit_code == 0, r.output
+    codes = {name: code for code, name in ONLINE_EVENT_NAMES.items()}
+    lines = out.read_text().splitlines()
+    assert lines[0] == "event,t_event,delay,x,y,landing_x,landing_y"
+    cli = np.array([[codes[row.split(",")[0]], *map(float, row.split(",")[1:])] for row in lines[1:]])
+    piped = EyePipeline(online=True, params={"confirm": 3}).labelled(rec.to_frame(), block_s=0.05).data
+    assert cli.shape == piped.shape and (cli[:, 0] == ONSET).sum() > 100
+    np.testing.assert_allclose(cli, piped, rtol=1e-9, atol=1e-9)
+    m = online_scores(rec.x, rec.y, rec.rate, rec.labels["RZ"], confirm=3)
+    row = next(line for line in r.output.splitlines() if line.strip("│ ").startswith("RZ"))
+    assert f"{m['delay_median_ms']:.1f} / {m['delay_p95_ms']:.1f}" in row
+    assert f"{m['false_onsets_per_fixation_min']:.2f}" in row
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--online", "--detector", "nh2010", "--plot",
+                            str(tmp_path / "p.png")])
+    assert r.exit_code == 2 and "--detector, --plot do not apply with --online" in r.stderr
+    assert not (tmp_path / "p.png").exists()
+
+
 def test_cli_events_errors(tmp_path):
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "none.asc")])
     assert r.exit_code != 0 and "does not exist" in r.stderr

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ._app import err, fail, new_app, out, stop_on_signals
+from ._app import err, fail, new_app, out, refuse_given, stop_on_signals
 from ._lazy import lazy
 
 np = lazy("numpy")
@@ -65,6 +65,7 @@ def _write_csv(path: Path, header, rows) -> None:
 
 @app.command("events")
 def events(
+    ctx: typer.Context,
     path: Path = typer.Argument(..., help="Gaze file: Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs or Tobii CSV."),
     detector: str = typer.Option("adaptive", "--detector", help="adaptive, adaptive-hr (1000 Hz trackers), nh2010, ivt or idt."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Events CSV to write."),
@@ -82,13 +83,20 @@ def events(
                                        "default: the whole recording at once (what the bench scores)."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     stimulus: str = STIMULUS_OPTION,
+    online: bool = typer.Option(False, "--online", help="The online detector of 'run eyetrack --online' instead: "
+                                "saccade onsets, offsets and blinks as it publishes them; with hand labels, its onset "
+                                "delay, hits and false onsets against them (what the bench scores)."),
 ) -> None:
     """Label every sample (fixation, saccade, PSO, pursuit, blink) and list the events;
-    with hand labels in the file (Lund, IRF), print Cohen's kappa per class against them."""
+    with hand labels in the file (Lund, IRF), print Cohen's kappa per class against them.
+    With --online, run the online saccade detector over the file as a live stream instead."""
     from ..eyetrack.datasets import load_gaze
     from ..eyetrack.labels import LABEL_NAMES
     from ..eyetrack.pipeline import EyePipeline
 
+    if online:
+        refuse_given(ctx, ("detector", "chunk", "stimulus", "labels_out", "plot"),
+                     "with --online (its events are not per-sample labels; --set reaches its parameters)")
     cols = tuple(c.strip() for c in columns.split(",")) if columns else None
     if cols is not None and len(cols) != 3:
         fail(f"--columns takes three names TIME,X,Y, got {columns!r}")
@@ -96,6 +104,9 @@ def events(
                     columns=cols, time_unit=time_unit, units=units).regular()
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
+    if online:
+        _online_events(rec, EyePipeline(online=True, params=detector_params(settings)), output)
+        return
     pipe = EyePipeline(detector, chunk_s=chunk, params=detector_params(settings), stimulus=stimulus)
     labelled = pipe.labelled(rec.to_frame())
     ev = pipe.events(labelled)
@@ -139,6 +150,48 @@ def events(
     if plot is not None:
         _plot_events(rec, lab, plot)
         out.print(f"plot written to {plot}", highlight=False)
+
+
+def _online_events(rec, pipe, output: Path | None) -> None:
+    """``eyetrack events --online``: the online detector over a gaze recording fed block by block as
+    a live stream; its events, and with hand labels in the file its scores against each coder
+    (the bench's :func:`~sensekit.eyetrack.bench.score_online_events`)."""
+    from ..eyetrack.bench import score_online_events
+    from ..eyetrack.online import BLINK_START, OFFSET, ONLINE_CHANNELS, ONLINE_EVENT_NAMES, ONSET
+
+    frame = rec.to_frame()
+    ev = pipe.labelled(frame).data
+    chain = pipe.events_chain()
+    chain.open(frame.info)
+    delays = 1e3 * ev[ev[:, 0] == ONSET, 2]
+    minutes = len(rec) / rec.rate / 60
+    table = Table(title=f"{rec.name}: {len(rec)} samples at {rec.rate:g} Hz, online detector (declared latency "
+                        f"{1e3 * chain.latency_s:.1f} ms)")
+    for c in ("event", "count", "per minute", "detection delay median / p95 (ms)"):
+        table.add_column(c, justify="right" if c != "event" else "left")
+    for code in (ONSET, OFFSET, BLINK_START):
+        n = int(np.sum(ev[:, 0] == code))
+        delay = f"{np.median(delays):.1f} / {np.percentile(delays, 95):.1f}" if code == ONSET and n else "-"
+        table.add_row(ONLINE_EVENT_NAMES[code], str(n), f"{n / minutes:.1f}", delay)
+    out.print(table)
+    if rec.labels:
+        relative = ev.copy()
+        relative[:, 1] -= frame.t0  # (the scores count samples from the recording's first)
+        st = Table(title="Against the file's hand labels (delay: from the coder's onset to publication)")
+        for c in ("coder", "delay median / p95 (ms)", "hits >= 1 / 2 / 5 deg (%)", "false onsets / min of fixation",
+                  "landing error half-way (current gaze) (deg)"):
+            st.add_column(c, justify="right" if c != "coder" else "left")
+        for coder, truth in rec.labels.items():
+            m = score_online_events(relative, rec.x, rec.y, rec.rate, truth)
+            st.add_row(coder, f"{m['delay_median_ms']:.1f} / {m['delay_p95_ms']:.1f}",
+                       " / ".join(f"{100 * m[f'hit_rate_ge{a}deg']:.0f}" for a in (1, 2, 5)),
+                       f"{m['false_onsets_per_fixation_min']:.2f}",
+                       f"{m['landing_error_50pct_deg']:.2f} ({m['landing_baseline_50pct_deg']:.2f})")
+        out.print(st)
+    if output is not None:
+        _write_csv(output, ONLINE_CHANNELS, ([ONLINE_EVENT_NAMES[int(r[0])], *(f"{v:.10g}" for v in r[1:])]
+                                             for r in ev))
+        out.print(f"{len(ev)} events written to {output}", highlight=False)
 
 
 def _plot_events(rec, lab, path: Path) -> None:

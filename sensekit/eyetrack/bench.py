@@ -447,28 +447,34 @@ register(Task(
 
 def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarray, *, block_s: float = 0.1,
                   **settings) -> dict:
-    """The online detector (``settings``: its parameters) on a recording against per-sample
-    labels ``reference`` (a coder's, or an offline detector's): onset delay (from the
+    """The online detector (``settings``: its parameters) on a recording, fed in blocks of
+    ``block_s`` through :class:`EyePipeline` ``(online=True)`` as ``sensekit eyetrack events
+    --online`` runs it, scored against per-sample labels ``reference`` by
+    :func:`score_online_events`, with the time per sample (``us_per_sample``)."""
+    from ..core import StreamInfo
+
+    info = StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
+    pipe = EyePipeline(online=True, params=settings)
+    t = time.perf_counter()
+    ev = pipe.labelled(Frame(info, np.column_stack([x, y]), t0=0.0), block_s).data
+    per_sample = (time.perf_counter() - t) / len(x)
+    return {**score_online_events(ev, x, y, rate, reference), "us_per_sample": per_sample * 1e6}
+
+
+def score_online_events(ev: np.ndarray, x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarray) -> dict:
+    """Online events ``ev`` (rows of :data:`~sensekit.eyetrack.online.ONLINE_CHANNELS`, times from
+    the recording's first sample) of gaze ``x``, ``y`` (deg) against per-sample labels
+    ``reference`` (a coder's, or an offline detector's): onset delay (from the
     reference onset to the online publication), hits by
-    amplitude, false onsets per minute of fixation, time per sample, landing-point errors at
+    amplitude, false onsets per minute of fixation, landing-point errors at
     25/50/75 % of each saccade (the latest prediction the stage had published by then, from its
     onset or landing event; the current gaze where none was) beside the naive prediction (the
     current gaze) and the share of saccades with a prediction by then, and what bounds
     the delay: the median speed 4 ms after the reference onsets beside the 99th percentile of the
     speed in fixations (a causal detector cannot tell a saccade before the first exceeds the
     second)."""
-    from ..core import Frame, StreamInfo
-    from ..core.run import blocks_of, feed
-    from .online import LANDING, ONSET, OnlineSaccades, speeds
+    from .online import LANDING, ONSET, speeds
 
-    info = StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
-    stage = OnlineSaccades(**settings)
-    stage.open(info)
-    xy = np.column_stack([x, y])
-    blocks = blocks_of(Frame(info, xy, t0=0.0), block_s)
-    t = time.perf_counter()
-    ev = feed(stage, blocks).data
-    per_sample = (time.perf_counter() - t) / len(xy)
     onsets = ev[ev[:, 0] == ONSET]
     s_start, s_stop, amp, hit, matched, false_idx = match_onsets(onsets[:, 1], x, y, rate, reference)
     published = onsets[:, 1] + onsets[:, 2]
@@ -482,8 +488,7 @@ def online_scores(x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarr
     out = {"delay_median_ms": float(np.median(delays) * 1e3) if delays.size else float("nan"),
            "delay_p95_ms": float(np.percentile(delays, 95) * 1e3) if delays.size else float("nan"),
            "false_onsets_per_fixation_min": len(false_idx) / fix_min,
-           "false_onsets_before_blink_per_fixation_min": before_loss / fix_min,
-           "us_per_sample": per_sample * 1e6, "saccades": float(len(s_start))}
+           "false_onsets_before_blink_per_fixation_min": before_loss / fix_min, "saccades": float(len(s_start))}
     out.update(hit_rates(hit, amp))
     v = speeds(x, y, rate)
     at4 = np.minimum(s_start + int(round(0.004 * rate)), len(v) - 1)

@@ -45,7 +45,7 @@ from ..errors import ParameterError
 from .labels import SACCADE, label_runs
 from .stages import check_gaze_stream
 
-__all__ = ["OnlineSaccades", "ONLINE_CHANNELS", "ONSET", "OFFSET", "BLINK_START", "BLINK_END", "LANDING",
+__all__ = ["OnlineSaccades", "ONLINE_CHANNELS", "ONLINE_EVENT_NAMES", "ONSET", "OFFSET", "BLINK_START", "BLINK_END", "LANDING",
            "MAIN_SEQUENCE", "fit_main_sequence", "main_sequence_amplitude", "main_sequence_speed",
            "predict_landing", "speeds"]
 
@@ -55,6 +55,9 @@ ONSET, OFFSET, BLINK_START, BLINK_END, LANDING = 1, 2, 3, 4, 5
 #: landing event is published on every sample of a saccade after its onset event while the eye
 #: still moves (not on the samples that confirm the offset), so event times never go back.
 ONLINE_CHANNELS = ("event", "t_event", "delay", "x", "y", "landing_x", "landing_y")
+#: The name of each event code.
+ONLINE_EVENT_NAMES = {ONSET: "onset", OFFSET: "offset", BLINK_START: "blink_start", BLINK_END: "blink_end",
+                      LANDING: "landing"}
 
 
 #: Main sequence of the landing prediction (peak speed ``vmax (1 - exp(-A / c))``, deg/s, with
@@ -274,10 +277,8 @@ class OnlineSaccades(Stage):
         # the short-term noise level's update rate (0: not followed)
         self._beta = 0.0 if self.burst_tau_s is None else 1.0 - math.exp(-1.0 / (self.burst_tau_s * self._rate))
         return StreamInfo(info.name, "gaze_events", 0.0, (len(ONLINE_CHANNELS),), channels=ONLINE_CHANNELS,
-                          dtype="float64", meta={**dict(info.meta), "event_codes": {"onset": ONSET, "offset": OFFSET,
-                                                                                      "blink_start": BLINK_START,
-                                                                                      "blink_end": BLINK_END,
-                                                                                      "landing": LANDING}})
+                          dtype="float64", meta={**dict(info.meta), "event_codes": {name: code for code, name
+                                                                                      in ONLINE_EVENT_NAMES.items()}})
 
     @staticmethod
     def default_confirm(rate: float) -> int:

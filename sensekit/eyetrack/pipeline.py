@@ -139,7 +139,8 @@ class EyePipeline:
 
     def labelled(self, gaze: Frame, block_s: float = OFFLINE_BLOCK_S) -> Frame:
         """A whole gaze recording (one frame, deg) through :meth:`events_chain`, fed in blocks of
-        ``block_s`` as a live source would: the labelled frame (x, y, speed, label)."""
+        ``block_s`` as a live source would: the labelled frame (x, y, speed, label); with
+        ``online``, the events (:data:`~sensekit.eyetrack.online.ONLINE_CHANNELS`)."""
         chain = self.events_chain()
         chain.open(gaze.info)
         return feed(chain, _blocks(gaze, block_s))
