@@ -157,7 +157,7 @@ def run_eyetrack(
 
     if chunk is None and not online:
         chunk = 0.5
-    pipe = EyePipeline(detector, chunk_s=chunk, context_s=min((chunk or 0.5) / 2, 0.25),
+    pipe = EyePipeline(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25) if chunk else 0.25,
                        params=detector_params(settings), online=online, stimulus=stimulus)
     with stop_on_signals() as stop:
         src = open_source(source)

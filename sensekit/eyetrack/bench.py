@@ -560,6 +560,8 @@ def _second_coder_scores(quick: bool) -> dict:
     for s in ("img", "dots", "video"):
         for ra, mn in lund2013_files(dataset_dir("lund2013"), s)[: 2 if quick else None]:
             r = load_lund2013(ra, mn)
+            if "MN" not in r.labels:
+                continue
             start, _, code = label_runs(r.labels["MN"])
             onsets = start[code == SACCADE] / r.rate
             _, _, amp, hit, _, false_idx = match_onsets(onsets, r.x, r.y, r.rate, r.labels["RA"])

@@ -220,10 +220,11 @@ class OnlineSaccades(Stage):
         1.24, of false ones 0.92 / 1.01; IRF's are one-sample steps). Lund 10.8 -> 6.0 false
         onsets a minute of fixation (hits unchanged, the median delay 0.2 ms longer); IRF 4.7 ->
         0.8, all of them within 20 ms before a blink, the median delay 5.2 -> 5.8 ms, hits >= 2
-        deg 100 -> 99.5 % (bench ``eyetrack.online``, rows ``rising``). On the simulator at 1000
-        Hz, which has no false onsets, it costs 1 ms of median delay and a point of hits >= 1
-        deg. Not applied with 3 or more confirming samples: there it cost Lund 2.5 points of
-        hits (a small saccade's third sample may be past its peak).
+        deg 100 -> 99.5 % (bench ``eyetrack.online``, rows ``rising``). On the simulator, which
+        has no false onsets and white noise, it costs 1 ms of median delay at 1000 Hz, and at
+        1200 Hz 3.4 points of hits >= 2 deg (99.6 -> 96.2 %). Not applied with 3 or more
+        confirming samples: there it cost Lund 2.5 points of hits (a small saccade's third
+        sample may be past its peak).
     learn_saccades : int or None
         The landing prediction's main sequence is scaled to the session's saccades: at each offset
         of a saccade of >= 1 deg, the log of its peak speed over the main sequence's speed for its
