@@ -361,9 +361,10 @@ def test_cli_online_events_are_the_bench_path(shared_data, tmp_path):
     path = shared_data / "irf-lookatpoint" / "lookAtPoint_EL_S1.npy"
     rec = load_irf(path)
     out = tmp_path / "online.csv"
-    r = runner.invoke(app, ["eyetrack", "events", str(path), "--online", "--set", "confirm=3", "-o", str(out)],
-                      terminal_width=200)
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--online", "--set", "confirm=3", "-o", str(out),
+                            "--plot", str(tmp_path / "online.png")], terminal_width=200)
     assert r.exit_code == 0, r.output
+    assert (tmp_path / "online.png").stat().st_size > 20_000
     codes = {name: code for code, name in ONLINE_EVENT_NAMES.items()}
     lines = out.read_text().splitlines()
     assert lines[0] == "event,t_event,delay,x,y,landing_x,landing_y"
@@ -375,10 +376,10 @@ def test_cli_online_events_are_the_bench_path(shared_data, tmp_path):
     row = next(line for line in r.output.splitlines() if line.strip("│ ").startswith("RZ"))
     assert f"{m['delay_median_ms']:.1f} / {m['delay_p95_ms']:.1f}" in row
     assert f"{m['false_onsets_per_fixation_min']:.2f}" in row
-    r = runner.invoke(app, ["eyetrack", "events", str(path), "--online", "--detector", "nh2010", "--plot",
-                            str(tmp_path / "p.png")])
-    assert r.exit_code == 2 and "--detector, --plot do not apply with --online" in r.stderr
-    assert not (tmp_path / "p.png").exists()
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--online", "--detector", "nh2010", "--labels",
+                            str(tmp_path / "labels.csv")])
+    assert r.exit_code == 2 and "--detector, --labels do not apply with --online" in r.stderr
+    assert not (tmp_path / "labels.csv").exists()
 
 
 def test_onsets_are_matched_to_the_reference_saccades_and_false_ones_counted_in_fixations(shared_data):

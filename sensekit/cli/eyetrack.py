@@ -95,7 +95,7 @@ def events(
     from ..eyetrack.pipeline import EyePipeline
 
     if online:
-        refuse_given(ctx, ("detector", "chunk", "stimulus", "labels_out", "plot"),
+        refuse_given(ctx, ("detector", "chunk", "stimulus", "labels_out"),
                      "with --online (its events are not per-sample labels; --set reaches its parameters)")
     cols = tuple(c.strip() for c in columns.split(",")) if columns else None
     if cols is not None and len(cols) != 3:
@@ -105,7 +105,7 @@ def events(
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
     if online:
-        _online_events(rec, EyePipeline(online=True, params=detector_params(settings)), output)
+        _online_events(rec, EyePipeline(online=True, params=detector_params(settings)), output, plot)
         return
     pipe = EyePipeline(detector, chunk_s=chunk, params=detector_params(settings), stimulus=stimulus)
     labelled = pipe.labelled(rec.to_frame())
@@ -152,7 +152,7 @@ def events(
         out.print(f"plot written to {plot}", highlight=False)
 
 
-def _online_events(rec, pipe, output: Path | None) -> None:
+def _online_events(rec, pipe, output: Path | None, plot: Path | None) -> None:
     """``eyetrack events --online``: the online detector over a gaze recording fed block by block as
     a live stream; its events, and with hand labels in the file its scores against each coder
     (the bench's :func:`~sensekit.eyetrack.bench.score_online_events`)."""
@@ -192,6 +192,38 @@ def _online_events(rec, pipe, output: Path | None) -> None:
         _write_csv(output, ONLINE_CHANNELS, ([ONLINE_EVENT_NAMES[int(r[0])], *(f"{v:.10g}" for v in r[1:])]
                                              for r in ev))
         out.print(f"{len(ev)} events written to {output}", highlight=False)
+    if plot is not None:
+        _plot_online_events(rec, ev, plot)
+        out.print(f"plot written to {plot}", highlight=False)
+
+
+def _plot_online_events(rec, ev, path: Path) -> None:
+    """The gaze trace with the online detector's saccades (onset to offset, shaded; a line at each
+    publication) and its landing predictions, in two panels (x and y)."""
+    from ..eyetrack.online import BLINK_END, BLINK_START, LANDING, OFFSET, ONSET
+    from ..plots import png_figure
+
+    with png_figure(path, nrows=2, figsize=(12, 6)) as axes:
+        for ax, column, name in ((axes[0], 0, "x"), (axes[1], 1, "y")):
+            gaze = (rec.x, rec.y)[column]
+            ax.plot(rec.t, gaze, color="0.4", lw=0.7, label=f"gaze {name}")
+            landing = ev[ev[:, 0] == LANDING]
+            ax.scatter(landing[:, 1], landing[:, 5 + column], s=3, color="tab:orange", label="predicted landing")
+            onsets, offsets = ev[ev[:, 0] == ONSET], ev[ev[:, 0] == OFFSET]
+            for i, onset in enumerate(onsets):
+                end = offsets[offsets[:, 1] > onset[1], 1]
+                ax.axvspan(onset[1], end[0] if end.size else rec.t[-1], color="tab:red", alpha=0.15, lw=0,
+                           label="saccade (online)" if i == 0 else None)
+                ax.axvline(onset[1] + onset[2], color="tab:red", lw=0.5,
+                           label="onset published" if i == 0 else None)
+            starts, ends = ev[ev[:, 0] == BLINK_START, 1], ev[ev[:, 0] == BLINK_END, 1]
+            for i, start in enumerate(starts):
+                end = ends[ends > start]
+                ax.axvspan(start, end[0] if end.size else rec.t[-1], color="0.85", lw=0,
+                           label="blink / loss" if i == 0 else None)
+            ax.set_ylabel(f"{name} (deg)")
+        axes[1].set_xlabel("time (s)")
+        axes[0].legend(loc="upper right", ncol=5, fontsize=8, markerscale=3)
 
 
 def _plot_events(rec, lab, path: Path) -> None:
