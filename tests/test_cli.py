@@ -65,6 +65,10 @@ def test_replay_to_jsonl_and_wav(rec, tmp_path):
     (["capture", "synth:emg?shift=0.5", "-o", "x.h5"], "options are channels, classes, rate, snr_db, mains_amplitude, "
                                                        "electrode_shift"),
     (["capture", "synth:sine", "-o", "x.wav"], "capture writes sensekit HDF5"),
+    # a live source where a recording is read: the recording of it is what to give
+    (["info", "mic:2"], "'mic:2' is a live source and this command reads a recording: record it first"),
+    (["spatial", "localise", "synth:array"], "record it first (sensekit capture \"synth:array\" -o take.h5)"),
+    (["eyetrack", "events", "lsl:type=Gaze"], "'lsl:type=Gaze' is a live source"),
 ])
 def test_user_mistakes_give_one_line_and_exit_2(args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

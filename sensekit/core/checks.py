@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import ParameterError, StreamFormatError
 from .info import StreamInfo
 
-__all__ = ["check_scalar", "check_option", "check_stream", "check_finite", "not_a_file"]
+__all__ = ["check_scalar", "check_option", "check_stream", "check_finite", "not_a_file", "live_source_fix"]
 
 
 def not_a_file(path) -> str:
@@ -24,6 +24,19 @@ def not_a_file(path) -> str:
     if not path.exists():
         return "does not exist"
     return "is a folder, not a file" if path.is_dir() else "is not a regular file"
+
+
+def live_source_fix(path) -> str | None:
+    """For a file that is not there and whose name is a live source string (``mic:2``,
+    ``synth:array``, ``lsl:type=Gaze``): the advice that a recording of it is what is read;
+    None for any other name."""
+    from .sources.spec import SCHEMES
+
+    text = str(path)
+    if ":" not in text or text.partition(":")[0] not in SCHEMES[:-1]:
+        return None
+    return (f"{text!r} is a live source and this command reads a recording: record it first (sensekit capture "
+            f"\"{text}\" -o take.h5); the 'sensekit run' commands take live sources")
 
 
 def holds_bool(value) -> bool:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import Frame, StreamInfo
-from ..core.checks import not_a_file
+from ..core.checks import live_source_fix, not_a_file
 from ..errors import DatasetError, RecordingError
 from .geometry import Screen
 
@@ -152,7 +152,7 @@ def _nominal_rate(t: np.ndarray, name: str = "gaze") -> float:
 def _need(path: Path) -> Path:
     path = Path(path)
     if not path.is_file():
-        raise RecordingError(f"gaze file {str(path)!r} {not_a_file(path)}", "check the path")
+        raise RecordingError(f"gaze file {str(path)!r} {not_a_file(path)}", live_source_fix(path) or "check the path")
     return path
 
 

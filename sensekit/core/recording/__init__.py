@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from ...errors import RecordingError
+from ..checks import live_source_fix
 from .audio import AUDIO_SUFFIXES, AudioRecording
 from .base import DEFAULT_BLOCK_S, Recording, Segment
 from .csvfile import CSVRecording
@@ -62,6 +63,8 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
     """
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
+    if reader is None and not path.exists() and live_source_fix(path):
+        raise RecordingError(f"cannot read {str(path)!r}: there is no such file", live_source_fix(path))
     if reader is None:
         raise RecordingError(
             f"cannot read {str(path)!r}: unknown file type {path.suffix or '(none)'!r}",
