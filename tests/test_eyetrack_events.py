@@ -409,6 +409,64 @@ def test_onsets_are_matched_to_the_reference_saccades_and_false_ones_counted_in_
     assert second["second_coder_hit_rate_ge2deg"] > 0.97
 
 
+def test_events_read_the_gaze_stream_of_a_recording(tmp_path):
+    """A gaze stream captured into a sensekit recording beside another device, or recorded by
+    LabRecorder (XDF), is a gaze file for 'eyetrack events': FILE#STREAM names it (the only gaze
+    stream by default), its labels are EyePipeline's on the stream as 'run eyetrack' replays it,
+    a gap is data loss, a stream in pixels takes the screen geometry, and a plain table's options
+    or a stream of another shape are one line."""
+    from xdf_writer import write_xdf
+
+    from sensekit.core.recording import open_recording
+    from sensekit.eyetrack.datasets import load_gaze
+    from sensekit.eyetrack.labels import LABEL_NAMES
+    from sensekit.eyetrack.pipeline import EyePipeline
+
+    session = tmp_path / "session.h5"
+    r = runner.invoke(app, ["capture", "synth:selection?stream=gaze&seed=3&trials=4",
+                            "synth:selection?stream=hand&seed=3&trials=4", "-o", str(session)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "labels.csv"
+    r = runner.invoke(app, ["eyetrack", "events", f"{session}#selection-gaze", "--labels", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "selection-gaze" in r.output and "90 Hz" in r.output
+    codes = {name: code for code, name in LABEL_NAMES.items()}
+    cli = np.array([codes[line.rsplit(",", 1)[1]] for line in out.read_text().splitlines()[1:]])
+    with open_recording(session) as rec:
+        frame = rec.read("selection-gaze")
+    np.testing.assert_array_equal(cli, EyePipeline().label(frame))
+    assert (cli == SACCADE).sum() > 20
+    assert np.array_equal(load_gaze(session).x, frame.data[:, 0], equal_nan=True)  # the only gaze stream
+
+    rate, n = 250.0, 1000
+    t = np.arange(n) / rate
+    t[600:] += 2.0  # 500 samples lost (LabRecorder kept recording through a dropout)
+    x_px = 960 + 40 * np.sin(t)
+    streams = [{"name": "Tobii", "type": "Gaze", "rate": rate, "data": np.column_stack([x_px, np.full(n, 540.0)]),
+                "times": t, "labels": ["gaze_x", "gaze_y"], "units": ["pixels", "pixels"]},
+               {"name": "Markers", "type": "Markers", "rate": 0.0, "data": np.zeros((3, 1)), "times": t[:3],
+                "labels": ["m"]}]
+    write_xdf(tmp_path / "lab.xdf", streams)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "lab.xdf")])
+    assert r.exit_code == 2 and "pixels but no screen geometry" in r.stderr
+    screen = Screen.parse("531x299mm@1920x1080", 650)
+    rec = load_gaze(tmp_path / "lab.xdf", screen=screen).regular()
+    assert len(rec) == n + 500 and np.isnan(rec.x[600:1100]).all() and np.isfinite(rec.x[1100:]).all()
+    np.testing.assert_allclose(rec.x[:600], screen.to_degrees(x_px[:600], np.full(600, 540.0))[0])
+    r = runner.invoke(app, ["eyetrack", "events", f"{tmp_path / 'lab.xdf'}#Tobii", "--screen", "531x299mm@1920x1080",
+                            "--distance", "650", "--online"])
+    assert r.exit_code == 0, r.output
+    for args, message in ((["--units", "deg"], "--units does not apply: session.h5 is a recording"),
+                          (["--columns", "a,b,c"], "--columns does not apply"),
+                          ([], "")):
+        target = f"{session}#selection-hand" if not args else str(session)
+        r = runner.invoke(app, ["eyetrack", "events", target, *args])
+        assert r.exit_code == 2 and (message or "is not a gaze stream of numbers per sample") in r.stderr, r.output
+        assert len(r.stderr.strip().splitlines()) == 1
+    r = runner.invoke(app, ["eyetrack", "events", f"{session}#nope"])
+    assert r.exit_code == 2 and "has no stream 'nope'; its streams: selection-gaze, selection-hand" in r.stderr
+
+
 def test_cli_events_errors(tmp_path):
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "none.asc")])
     assert r.exit_code != 0 and "does not exist" in r.stderr

@@ -22,14 +22,16 @@ def _chunk(tag: int, content: bytes) -> bytes:
 
 
 def write_xdf(path, streams: list[dict]) -> None:
-    """Each stream: name, type, rate, data (n, ch), times (n,), labels (optional), clock
+    """Each stream: name, type, rate, data (n, ch), times (n,), labels and units (optional), clock
     (optional ``(m, 2)`` ClockOffset measurements: collection time, offset)."""
     out = bytearray(b"XDF:")
     out += _chunk(1, b'<?xml version="1.0"?><info><version>1.0</version></info>')
     for sid, s in enumerate(streams, start=1):
         data = np.asarray(s["data"])
         fmt, np_fmt = _FMT[data.dtype.name]
-        labels = "".join(f"<channel><label>{lab}</label></channel>" for lab in s.get("labels", []))
+        units = s.get("units", [""] * len(s.get("labels", [])))
+        labels = "".join(f"<channel><label>{lab}</label>{f'<unit>{unit}</unit>' if unit else ''}</channel>"
+                         for lab, unit in zip(s.get("labels", []), units, strict=True))
         header = (f'<?xml version="1.0"?><info><name>{s["name"]}</name><type>{s["type"]}</type>'
                   f'<channel_count>{data.shape[1]}</channel_count><nominal_srate>{s["rate"]}</nominal_srate>'
                   f'<channel_format>{fmt}</channel_format><source_id>src{sid}</source_id>'

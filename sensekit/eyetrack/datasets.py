@@ -432,15 +432,74 @@ def load_tobii_csv(path, *, screen: Screen | None = None) -> GazeRecording:
     return GazeRecording(t, x, y, rate, screen, {}, path.stem)
 
 
+#: Recordings whose gaze stream :func:`load_gaze` reads (sensekit HDF5, XDF).
+GAZE_RECORDING_SUFFIXES = (".h5", ".hdf5", ".xdf", ".xdfz")
+
+
+def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None = None) -> GazeRecording:
+    """The gaze stream of a recording: a sensekit HDF5 file (``sensekit capture lsl:type=Gaze``,
+    ``synth:selection``) or an XDF file (LabRecorder). ``stream`` names it; by default the
+    recording's only stream of kind ``gaze``. Its x and y are the channels of
+    :func:`~sensekit.eyetrack.stages.gaze_columns`, in degrees or in pixels with the screen
+    geometry of the stream's meta or ``screen``; gaps in a regular stream are data loss."""
+    from ..core.recording import open_recording
+    from .geometry import screen_from_meta
+    from .stages import gaze_columns, stream_gaze_units
+
+    path = _need(path)
+    with open_recording(path) as rec:
+        if stream is None:
+            gaze = [name for name, info in rec.streams.items() if info.kind == "gaze"]
+            if len(gaze) != 1:
+                raise RecordingError(f"{path.name} has {len(gaze)} gaze streams ({', '.join(gaze) or 'none'}) among "
+                                     f"{', '.join(rec.streams) or 'no streams'}",
+                                     f"name the stream of x, y gaze: {path.name}#STREAM")
+            stream = gaze[0]
+        elif stream not in rec.streams:
+            raise RecordingError(f"{path.name} has no stream {stream!r}; its streams: {', '.join(rec.streams)}",
+                                 f"name one: {path.name}#STREAM")
+        info = rec.info(stream)
+        frame = rec.read(stream)
+        if info.rate > 0:  # the times of each gap-free run
+            t = np.concatenate([seg.t0 + np.arange(seg.stop - seg.start) / info.rate for seg in rec.segments(stream)])
+        else:
+            t = np.asarray(frame.times, dtype=np.float64)
+    if frame.data.ndim != 2 or frame.data.dtype.kind not in "fiu":
+        raise RecordingError(f"{path.name}#{stream} is not a gaze stream of numbers per sample (shape "
+                             f"{info.shape}, {info.dtype})", "name the stream of x, y gaze: FILE#STREAM")
+    cols = gaze_columns(info)
+    x, y = (frame.data[:, c].astype(np.float64) for c in cols)
+    own = info.meta.get("screen")
+    if own and screen is not None:
+        raise RecordingError(f"--screen/--distance do not apply: {path.name}#{stream} carries its own screen "
+                             "geometry", "leave them out")
+    screen = screen_from_meta(info.meta, f"{path.name}#{stream}") if own else screen
+    x, y = _to_deg(x, y, screen, stream_gaze_units(info))
+    rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
+    return GazeRecording(t, x, y, rate, screen, {}, stream)
+
+
 def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, str] | None = None,
               time_unit: str | None = None, units: str = "px") -> GazeRecording:
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``,
-    Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv``, or a plain CSV/TSV table of
-    time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit`` and ``units`` are its)."""
-    path = _need(path)
-    suffix = path.suffix.lower()
+    Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv``, a plain CSV/TSV table of
+    time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit`` and ``units`` are its), or
+    the gaze stream of a sensekit HDF5 or XDF recording (``FILE#STREAM`` names one;
+    :func:`load_recorded_gaze`)."""
+    from ..core.sources.spec import recording_stream
+
     table_options = [flag for flag, given in (("--time-unit", time_unit is not None), ("--units", units != "px"))
                      if given]
+    one = recording_stream(str(path))
+    if one is not None or Path(path).suffix.lower() in GAZE_RECORDING_SUFFIXES:
+        if table_options or columns is not None:
+            flags = table_options + ["--columns"] * (columns is not None)
+            raise RecordingError(f"{', '.join(flags)} {'does' if len(flags) == 1 else 'do'} not apply: "
+                                 f"{Path(one[0] if one else path).name} is a recording, whose streams say their "
+                                 "channels, times and units", "leave them out")
+        return load_recorded_gaze(*(one if one else (path,)), screen=screen)
+    path = _need(path)
+    suffix = path.suffix.lower()
 
     def not_a_table(kind: str, own_screen: bool = False) -> None:  # (settings are never silently ignored)
         extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else [])
@@ -470,7 +529,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
             return load_tobii_csv(path, screen=screen)
         return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
-                         "use a Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs, Tobii or a plain time,x,y CSV/TSV file")
+                         "use a Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs, Tobii or a plain time,x,y CSV/TSV file, "
+                         "or a sensekit .h5 or .xdf recording")
 
 
 # -- eye images with pupil ground truth (read from the user's copy) ----------------------

@@ -13,18 +13,15 @@ what the command gives on that file.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 
 import numpy as np
 
 from ..core import Chain, Frame, StreamInfo, feed
-from ..errors import ParameterError, StreamFormatError
-from .stages import EventDetector, GazeDegrees, GazeEvents, check_detector_params, gaze_columns
+from ..errors import ParameterError
+from .stages import EventDetector, GazeDegrees, GazeEvents, check_detector_params, gaze_columns, stream_gaze_units
 
 __all__ = ["EyePipeline", "OFFLINE_BLOCK_S", "STIMULI"]
-
-log = logging.getLogger("sensekit")
 
 #: What the eye may look at (``EyePipeline(stimulus=...)``, ``--stimulus``).
 STIMULI = ("unknown", "static", "dynamic")
@@ -113,16 +110,9 @@ class EyePipeline:
 
         cols = gaze_columns(gaze_info)
         pick = [] if gaze_info.shape == (2,) and cols == [0, 1] else [SelectChannels(cols)]
-        if "gaze_units" not in gaze_info.meta:  # another program's stream (LSL): its channel unit says
-            unit = gaze_info.unit.strip().lower()
-            if unit in ("px", "pixel", "pixels"):
-                pick.append(SetMeta(gaze_units="px"))  # (GazeDegrees then asks for the screen geometry)
-            elif unit == "":
-                log.warning("gaze stream %r does not say its unit: read as degrees of visual angle", gaze_info.name)
-            elif unit not in ("deg", "degree", "degrees"):
-                raise StreamFormatError(f"gaze stream {gaze_info.name!r} is in {gaze_info.unit!r}; the event "
-                                        "detectors need degrees of visual angle",
-                                        "publish gaze in degrees (or pixels with the screen geometry)")
+        units = stream_gaze_units(gaze_info)  # (another program's stream: its channel unit says)
+        if "gaze_units" not in gaze_info.meta and units == "px":
+            pick.append(SetMeta(gaze_units="px"))  # (GazeDegrees then asks for the screen geometry)
         return Chain(*pick, GazeDegrees(), *self.events_chain().stages)
 
     def camera_chain(self, image_info: StreamInfo, calibration: str | os.PathLike | None = None) -> Chain:

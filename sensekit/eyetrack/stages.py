@@ -53,6 +53,23 @@ def gaze_columns(info: StreamInfo) -> list[int]:
     return [0, 1]
 
 
+def stream_gaze_units(info: StreamInfo) -> str:
+    """``"deg"`` or ``"px"``: a gaze stream's units, from its meta (sensekit's streams) or its
+    channel unit (another program's: ``px``/``pixel(s)``, ``deg``/``degree(s)``; none said is
+    read as degrees, with a warning); any other unit is a one-line error."""
+    if "gaze_units" in info.meta:
+        return str(info.meta["gaze_units"])
+    unit = info.unit.strip().lower()
+    if unit in ("px", "pixel", "pixels"):
+        return "px"
+    if unit == "":
+        log.warning("gaze stream %r does not say its unit: read as degrees of visual angle", info.name)
+    elif unit not in ("deg", "degree", "degrees"):
+        raise StreamFormatError(f"gaze stream {info.name!r} is in {info.unit!r}; the event detectors need degrees "
+                                "of visual angle", "publish gaze in degrees (or pixels with the screen geometry)")
+    return "deg"
+
+
 def check_gaze_stream(info: StreamInfo, what: str, *, units: str | None = "deg") -> None:
     """A regular 2-channel gaze stream (in ``units`` when given), or a one-line error."""
     check_stream(info, what, regular=True, shape=(2,), dtype_kinds="fiu")

@@ -38,6 +38,14 @@ def _channel_labels(stream: dict, n: int) -> tuple[str, ...]:
     return tuple(f"ch{i}" for i in range(n))
 
 
+def _channel_unit(stream: dict) -> str:
+    """The first channel's unit (as the LSL source reads a live stream's), or ""."""
+    try:
+        return str(_first(stream["info"]["desc"][0]["channels"][0]["channel"][0].get("unit"), "") or "")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
+
+
 log = logging.getLogger("sensekit")
 
 
@@ -103,7 +111,7 @@ class XDFRecording(Recording):
             kind = str(_first(info.get("type"), "signal")).lower() or "signal"
             self.streams[name] = StreamInfo(
                 name=name, kind=kind, rate=rate, shape=(n_ch,), channels=_channel_labels(s, n_ch),
-                dtype=data.dtype.name, meta={"source_id": str(_first(info.get("source_id"), ""))},
+                dtype=data.dtype.name, unit=_channel_unit(s), meta={"source_id": str(_first(info.get("source_id"), ""))},
             )
             self._data[name] = data
             self._times[name] = np.asarray(s["time_stamps"], dtype=np.float64)
@@ -127,5 +135,12 @@ class XDFRecording(Recording):
         return self._clock.get(self.stream_name(name))
 
     def segments(self, name: str) -> list[Segment]:
+        """Gap-free runs of a regular stream: its (dejittered) timestamps jump by more than
+        1.5 sample periods between two runs (LabRecorder keeps recording across a stream's
+        dropout; pyxdf's dejittering fits each run apart when the gap exceeds 1 s)."""
         t = self._times[name]
-        return [Segment(0, len(t), float(t[0]) if len(t) else 0.0)]
+        rate = self.streams[name].rate
+        if not len(t) or rate <= 0:
+            return [Segment(0, len(t), float(t[0]) if len(t) else 0.0)]
+        edges = [0, *(np.flatnonzero(np.diff(t) > 1.5 / rate) + 1).tolist(), len(t)]
+        return [Segment(a, b, float(t[a])) for a, b in zip(edges[:-1], edges[1:], strict=True)]
