@@ -167,7 +167,9 @@ def run_eyetrack(
             chain = pipe.gaze_chain(src.info)
         elif src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; eye tracking needs "
-                 "eye-camera images (camera:N, video:FILE, synth:eye) or an eye tracker's gaze (lsl:type=Gaze)")
+                 "eye-camera images (camera:N, video:FILE, synth:eye) or an eye tracker's gaze (lsl:type=Gaze); a gaze "
+                 "file (a table, an EyeLink or Tobii export) goes to 'sensekit eyetrack events FILE' (--online for "
+                 "this command's online detector)")
         else:
             if calibration is None:  # the pupils are published: the event detector's options would be ignored
                 refuse_given(ctx, ("detector", "chunk", "online", "settings", "stimulus"),
