@@ -440,7 +440,7 @@ def test_events_read_the_gaze_stream_of_a_recording(tmp_path):
 
     rate, n = 250.0, 1000
     t = np.arange(n) / rate
-    t[600:] += 2.0  # 500 samples lost (LabRecorder kept recording through a dropout)
+    t[600:] += 3.0  # 750 samples lost (LabRecorder kept recording through a dropout)
     x_px = 960 + 40 * np.sin(t)
     streams = [{"name": "Tobii", "type": "Gaze", "rate": rate, "data": np.column_stack([x_px, np.full(n, 540.0)]),
                 "times": t, "labels": ["gaze_x", "gaze_y"], "units": ["pixels", "pixels"]},
@@ -451,7 +451,7 @@ def test_events_read_the_gaze_stream_of_a_recording(tmp_path):
     assert r.exit_code == 2 and "pixels but no screen geometry" in r.stderr
     screen = Screen.parse("531x299mm@1920x1080", 650)
     rec = load_gaze(tmp_path / "lab.xdf", screen=screen).regular()
-    assert len(rec) == n + 500 and np.isnan(rec.x[600:1100]).all() and np.isfinite(rec.x[1100:]).all()
+    assert len(rec) == n + 750 and np.isnan(rec.x[600:1350]).all() and np.isfinite(rec.x[1350:]).all()
     np.testing.assert_allclose(rec.x[:600], screen.to_degrees(x_px[:600], np.full(600, 540.0))[0])
     r = runner.invoke(app, ["eyetrack", "events", f"{tmp_path / 'lab.xdf'}#Tobii", "--screen", "531x299mm@1920x1080",
                             "--distance", "650", "--online"])

@@ -137,10 +137,15 @@ class XDFRecording(Recording):
     def segments(self, name: str) -> list[Segment]:
         """Gap-free runs of a regular stream: its (dejittered) timestamps jump by more than
         1.5 sample periods between two runs (LabRecorder keeps recording across a stream's
-        dropout; pyxdf's dejittering fits each run apart when the gap exceeds 1 s)."""
+        dropout). pyxdf's dejittering fits each run apart only where the gap exceeds 1 s and
+        500 sample periods; a shorter dropout is spread over its run by that linear fit (as
+        every pyxdf reader sees it). The period is the nominal one or the median step, the
+        longer: a stream slower than it says is not cut at every sample."""
         t = self._times[name]
         rate = self.streams[name].rate
-        if not len(t) or rate <= 0:
+        if len(t) < 2 or rate <= 0:
             return [Segment(0, len(t), float(t[0]) if len(t) else 0.0)]
-        edges = [0, *(np.flatnonzero(np.diff(t) > 1.5 / rate) + 1).tolist(), len(t)]
+        step = np.diff(t)
+        period = max(1.0 / rate, float(np.median(step)))
+        edges = [0, *(np.flatnonzero(step > 1.5 * period) + 1).tolist(), len(t)]
         return [Segment(a, b, float(t[a])) for a, b in zip(edges[:-1], edges[1:], strict=True)]
