@@ -415,11 +415,14 @@ def test_events_read_the_gaze_stream_of_a_recording(tmp_path):
     stream by default), its labels are EyePipeline's on the stream as 'run eyetrack' replays it,
     a gap is data loss, a stream in pixels takes the screen geometry, and a plain table's options
     or a stream of another shape are one line."""
+    import json
+
     from xdf_writer import write_xdf
 
-    from sensekit.core.recording import open_recording
+    from sensekit.core.recording import RecordingWriter, open_recording
     from sensekit.eyetrack.datasets import load_gaze
     from sensekit.eyetrack.labels import LABEL_NAMES
+    from sensekit.eyetrack.online import ONLINE_EVENT_NAMES
     from sensekit.eyetrack.pipeline import EyePipeline
 
     session = tmp_path / "session.h5"
@@ -465,6 +468,26 @@ def test_events_read_the_gaze_stream_of_a_recording(tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1
     r = runner.invoke(app, ["eyetrack", "events", f"{session}#nope"])
     assert r.exit_code == 2 and "has no stream 'nope'; its streams: selection-gaze, selection-hand" in r.stderr
+    # a stream in pixels that carries its screen geometry: 'eyetrack events --online' writes the events that
+    # 'run eyetrack --online' publishes from the same file
+    gx, gy, _ = gaze_signal(duration_s=8.0, rate=500.0, rng=5)
+    info = StreamInfo("tracker", "gaze", 500.0, (2,), channels=("x", "y"), unit="px",
+                      meta={"gaze_units": "px", "screen": screen.to_dict()})
+    with RecordingWriter(tmp_path / "px.h5") as w:
+        w.add_stream(info).append(Frame(info, np.column_stack([960 + 35 * gx, 540 + 35 * gy]), t0=0.0))
+    r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "px.h5"), "--online", "--jsonl"])
+    assert r.exit_code == 0, r.output
+    live = np.array([json.loads(line)["data"] for line in r.stdout.splitlines()[1:]], dtype=float)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "px.h5"), "--online", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0, r.output
+    lines = (tmp_path / "o.csv").read_text().splitlines()[1:]
+    codes = {name: code for code, name in ONLINE_EVENT_NAMES.items()}
+    written = np.array([[codes[row.split(",")[0]], *map(float, row.split(",")[1:])] for row in lines])
+    assert len(live) > 20 and written.shape == live.shape
+    np.testing.assert_allclose(written, live, rtol=1e-9, atol=1e-9)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "px.h5"), "--screen", "531x299mm@1920x1080",
+                            "--distance", "650"])
+    assert r.exit_code == 2 and "carries its own screen geometry" in r.stderr
 
 
 def test_cli_events_errors(tmp_path):
