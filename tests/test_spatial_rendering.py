@@ -557,3 +557,27 @@ def test_interpolated_itd_is_smooth_between_measured_directions(shared_data):
         dev, itd, ild = _neighbour_midpoint_deviation(h)
         assert np.abs(dev).max() < 20e-6, (h.name, np.abs(dev).max())
         assert _disagree(itd, ild) == 0, h.name
+
+
+def test_a_source_where_the_set_measures_nothing_near_is_said(shared_data, caplog):
+    """A static source farther from every measured direction than the set's widest neighbour
+    spacing (below MIT KEMAR's lowest ring at -40 deg, a hole in a grid) gives one warning naming
+    the source and the gap; a covered one none."""
+    from sensekit.spatial_audio.hrtf import uncovered_directions
+    from sensekit.spatial_audio.pipeline import RenderPipeline
+
+    az = np.repeat(np.arange(0.0, 360.0, 10.0), 5)
+    el = np.tile(np.arange(-20.0, 30.0, 10.0), 36)
+    h = HRTF(np.zeros((len(az), 2, 8)), FS, az, el, name="ring")
+    h.ir[:, :, 0] = 1.0
+    holes = uncovered_directions(h, [0.0, 5.0, 0.0, 90.0], [0.0, 5.0, -40.0, 80.0])
+    assert [i for i, _, _ in holes] == [2, 3] and holes[0][2] == pytest.approx(10.0)
+    assert holes[0][1] == pytest.approx(20.0, abs=0.01)
+    said = {}
+    for low in (-60.0, 30.0):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="sensekit"):
+            RenderPipeline(azimuths=[30.0, 0.0], elevations=[0.0, low], hrtf=shared_data / SOFA["mit"]).stage(_info(2))
+        said[low] = [r.getMessage() for r in caplog.records if "measures no direction within" in r.getMessage()]
+    assert said[30.0] == [] and len(said[-60.0]) == 1
+    assert "within 20 deg of source 2 (az 0, el -60 deg" in said[-60.0][0] and "elevations -40 to 90" in said[-60.0][0]

@@ -380,6 +380,28 @@ def hrtf_diagnostics(h: HRTF, itd: np.ndarray | None = None, ild: np.ndarray | N
             "itd_ild_disagree": disagree}
 
 
+def uncovered_directions(h: HRTF, azimuth_deg, elevation_deg) -> list[tuple[int, float, float]]:
+    """The directions a set does not measure near: ``(index, angle to the nearest measured
+    direction, the set's widest neighbour spacing)`` (deg) for each direction farther from every
+    measured one than any measured direction is from its nearest neighbour (below a set's lowest
+    ring, in a gap of its grid). Their responses are interpolated across the gap.
+
+    Examples
+    --------
+    >>> h = spherical_head(48000.0)
+    >>> uncovered_directions(h, [30.0], [0.0])
+    []
+    """
+    u = unit_vector(h.azimuth, h.elevation)
+    cos = u @ u.T
+    np.fill_diagonal(cos, -2.0)
+    widest = float(np.degrees(np.arccos(np.clip(cos.max(axis=1), -1, 1))).max())
+    q = unit_vector(np.atleast_1d(np.asarray(azimuth_deg, dtype=float)),
+                    np.atleast_1d(np.asarray(elevation_deg, dtype=float)))
+    gap = np.degrees(np.arccos(np.clip((q @ u.T).max(axis=1), -1, 1)))
+    return [(int(i), float(gap[i]), widest) for i in np.flatnonzero(gap > widest)]
+
+
 def spherical_head(rate: float = 48000.0, *, radius: float = HEAD_RADIUS_M, n_taps: int = 256,
                    azimuth_step: float = 5.0, elevation_step: float = 10.0, c: float = SPEED_OF_SOUND) -> HRTF:
     """Brown & Duda's spherical-head model on a grid: per ear a one-pole/one-zero head

@@ -298,6 +298,15 @@ class RenderPipeline:
         self.scene_ = scene
         h = load_hrtf(str(self.hrtf) if self.hrtf else None, info.rate, hrtf_rate=self.hrtf_rate)
         self.hrtf_ = h
+        if scene.is_static:  # a direction the set does not measure near: said, not silently interpolated
+            from .hrtf import uncovered_directions
+
+            a, e, _ = scene.relative(0.0)
+            for i, gap, widest in uncovered_directions(h, a, e):
+                log.warning("HRTF %s measures no direction within %.0f deg of source %d (az %g, el %g deg; its "
+                            "measured directions are at most %.0f deg from a neighbour, elevations %g to %g): its "
+                            "response is interpolated across the gap", h.name, gap, i + 1, a[i], e[i], widest,
+                            float(h.elevation.min()), float(h.elevation.max()))
         if self.room is None:
             return make_renderer(scene, h, mode=self.mode, order=self.order, block=self.block)
         from .arrays import unit_vector
