@@ -468,6 +468,11 @@ def test_events_read_the_gaze_stream_of_a_recording(tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1
     r = runner.invoke(app, ["eyetrack", "events", f"{session}#nope"])
     assert r.exit_code == 2 and "has no stream 'nope'; its streams: selection-gaze, selection-hand" in r.stderr
+    streams[0].update(rate=0.0, times=np.where(np.arange(n) == 5, np.nan, t))  # an irregular stream, one time lost
+    write_xdf(tmp_path / "nan.xdf", streams[:1])
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "nan.xdf"), "--screen", "531x299mm@1920x1080",
+                            "--distance", "650"])
+    assert r.exit_code == 2 and "Tobii: 1 of its 1000 timestamps are not numbers" in r.stderr, r.output
     # a stream in pixels that carries its screen geometry: 'eyetrack events --online' writes the events that
     # 'run eyetrack --online' publishes from the same file
     gx, gy, _ = gaze_signal(duration_s=8.0, rate=500.0, rng=5)

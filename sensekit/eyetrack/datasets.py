@@ -464,6 +464,9 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
             t = np.concatenate([seg.t0 + np.arange(seg.stop - seg.start) / info.rate for seg in rec.segments(stream)])
         else:
             t = np.asarray(frame.times, dtype=np.float64)
+    if not np.isfinite(t).all():
+        raise RecordingError(f"{path.name}#{stream}: {int((~np.isfinite(t)).sum())} of its {len(t)} timestamps are not "
+                             "numbers", "check the recording (sensekit info)")
     if frame.data.ndim != 2 or frame.data.dtype.kind not in "fiu":
         raise RecordingError(f"{path.name}#{stream} is not a gaze stream of numbers per sample (shape "
                              f"{info.shape}, {info.dtype})", "name the stream of x, y gaze: FILE#STREAM")
