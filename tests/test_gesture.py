@@ -435,6 +435,13 @@ def test_calibrate_gesture_from_keypoint_rows(shared_data, tmp_path):
     (bad / "my rows.csv").write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
     r = runner.invoke(app, ["calibrate", "gesture", "--from", str(bad / "my rows.csv"), "-o", str(tmp_path / "z.json")])
     assert r.exit_code == 0 and f"on {len(lines)} rows of 3 classes" in r.stdout.replace("\n", " "), r.output
+    # a label file naming classes the rows never hold (a fork's new rows only): said, and not counted
+    fork = shared_data / "gesture-forks-crossperson" / "abhiramvad__hand-gesture-recognition-mediapipe"
+    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(fork), "-o", str(tmp_path / "f.json")],
+                      terminal_width=400)
+    assert r.exit_code == 0, r.output
+    assert "4 class(es) of the label file have no rows ('Open', 'Close', 'Pointer', 'OK')" in r.stderr
+    assert "rows of 6 classes (Peace, ThumbsUp, Four, Left, Right, Three)" in r.stdout
     r = runner.invoke(app, ["calibrate", "gesture", "camera:0", "--decoder", "svn", "-o", str(tmp_path / "y.json")])
     assert r.exit_code == 2 and "unknown decoder 'svn'" in r.stderr  # refused before any capture
     r = runner.invoke(app, ["calibrate", "gesture", "--from", str(bad / "my rows.csv"), "--model", "nope.task",

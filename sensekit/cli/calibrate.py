@@ -198,8 +198,8 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     decided = _held_out(lambda a, b, c: StaticGestureClassifier(**recipe).fit(a, b, names).predict(c)[0], points,
                         labels, ordered_folds(labels, 5))
     acc, rej = float(np.mean(decided == labels)), float(np.mean(decided == -1))
-    out.print(f"5-fold (ordered) cross-validated accuracy: {acc:.1%} on {len(labels)} rows of {len(names)} classes "
-              f"({', '.join(names)}); {rej:.1%} of held-out known frames rejected as unknown", highlight=False)
+    out.print(f"5-fold (ordered) cross-validated accuracy: {acc:.1%} on {len(labels)} rows of {_with_rows(labels, names)}"
+              f"; {rej:.1%} of held-out known frames rejected as unknown", highlight=False)
     dynamic = _dynamic_from_table(table, reject, motion_pose)
     StaticGestureClassifier(reject_below=reject, **recipe).fit(points, labels, names).save(output, device=str(path),
                                                                                           dynamic=dynamic)
@@ -311,7 +311,7 @@ def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *
     decided = _held_out(lambda a, b, c: TrajectoryClassifier(**recipe).fit(a, b, names).predict(c), trajectories,
                         labels, ordered_folds(labels, 5))
     out.print(f"dynamic gestures: 5-fold (ordered) cross-validated accuracy {np.mean(decided == labels):.1%} on "
-              f"{len(labels)} {what} of {len(names)} classes ({', '.join(names)}); {np.mean(decided == -1):.1%} of "
+              f"{len(labels)} {what} of {_with_rows(labels, names)}; {np.mean(decided == -1):.1%} of "
               "held-out known trajectories rejected" + ("" if reject is not None else " (no --reject)"),
               highlight=False)
     return TrajectoryClassifier(**recipe).fit(trajectories, labels, names)
@@ -328,12 +328,24 @@ def _check_motion_pose(pose: str | None, names, dynamic: bool) -> None:
 
 
 def _enough_rows(path: Path, labels, names: list[str]) -> None:
-    """One line when a class has fewer rows than the 5 folds of cross-validation."""
-    counts = np.bincount(labels)
+    """One line when a class has fewer rows than the 5 folds of cross-validation; a warning
+    naming the label file's classes that have no rows (the calibration never decides them)."""
+    counts = np.bincount(labels, minlength=len(names))
     few = [names[c] for c in np.flatnonzero((counts > 0) & (counts < 5))]
     if few:
         fail(f"{path}: class(es) {', '.join(map(repr, few[:5]))} have fewer than 5 rows; 5-fold cross-validation "
              "needs at least one row a fold")
+    empty = [names[c] for c in np.flatnonzero(counts == 0)]
+    if empty:
+        err.print(f"warning: {path}: {len(empty)} class(es) of the label file have no rows "
+                  f"({', '.join(map(repr, empty[:8]))}{', ...' if len(empty) > 8 else ''}); the calibration never "
+                  "decides them", style="yellow", highlight=False)
+
+
+def _with_rows(labels, names: list[str]) -> str:
+    """The names of the classes that have rows, for the accuracy line."""
+    present = np.unique(labels)
+    return f"{len(present)} classes ({', '.join(names[c] for c in present)})"
 
 
 def _save_session(path: Path, recorder, protocol, overwrite: bool) -> None:
