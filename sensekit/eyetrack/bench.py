@@ -516,7 +516,8 @@ def score_online_events(ev: np.ndarray, x: np.ndarray, y: np.ndarray, rate: floa
     return out
 
 
-def match_onsets(onset_times: np.ndarray, x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarray):
+def match_onsets(onset_times: np.ndarray, x: np.ndarray, y: np.ndarray, rate: float, reference: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Match detected saccade onsets (times, s) to the saccades of per-sample labels ``reference``:
     each reference saccade takes the first unmatched onset from 20 ms before its start to its end.
 
