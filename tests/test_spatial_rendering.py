@@ -581,3 +581,18 @@ def test_a_source_where_the_set_measures_nothing_near_is_said(shared_data, caplo
         said[low] = [r.getMessage() for r in caplog.records if "measures no direction within" in r.getMessage()]
     assert said[30.0] == [] and len(said[-60.0]) == 1
     assert "within 20 deg of source 2 (az 0, el -60 deg" in said[-60.0][0] and "elevations -40 to 90" in said[-60.0][0]
+
+
+def test_render_reports_its_progress_and_gives_the_same_result():
+    """A long render shows how far it is ('spatial render' draws a bar from it): the callback
+    gets the samples done after each block, ending at the whole, and changes nothing."""
+    from sensekit.spatial_audio.pipeline import RenderPipeline
+
+    audio = Frame(_info(1), np.random.default_rng(0).normal(0, 0.1, (48000, 1)), t0=0.0)
+    seen = []
+    pipe = RenderPipeline(azimuths=[40.0])
+    with_bar, scale = pipe.render(audio, block_s=0.25, progress=lambda done, total: seen.append((done, total)))
+    plain, plain_scale = RenderPipeline(azimuths=[40.0]).render(audio, block_s=0.25)
+    assert [d for d, _ in seen] == [12000, 24000, 36000, 48000] and {t for _, t in seen} == {48000}
+    np.testing.assert_array_equal(with_bar.data, plain.data)
+    assert scale == plain_scale

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ._app import checked_numbers, fail, new_app, out, refuse_given
+from ._app import checked_numbers, err, fail, new_app, out, refuse_given
 from ._lazy import lazy
 
 np = lazy("numpy")
@@ -284,7 +285,9 @@ def render(
             _play_live(path, pipe.stage(info), pipe.scene_, head)
             return
         whole = rec.read()
-    rendered, scale = pipe.render(whole)
+    with Progress(TextColumn("rendering"), BarColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("", total=whole.n)
+        rendered, scale = pipe.render(whole, progress=lambda done, _total: bar.update(task, completed=done))
     if scale != 1.0:
         out.print(f"scaled by {scale:.3f} to avoid clipping", highlight=False)
     with atomic_output(output) as tmp:

@@ -322,15 +322,25 @@ class RenderPipeline:
                  for i in range(len(a))]
         return BinauralRenderer(scene, h, block=self.block, brirs=np.stack(brirs))
 
-    def render(self, audio: Frame, block_s: float = 0.5) -> tuple[Frame, float]:
+    def render(self, audio: Frame, block_s: float = 0.5, progress=None) -> tuple[Frame, float]:
         """A whole recording rendered block by block, scaled (never up) so that no sample
         exceeds 0.99 full scale: ``(binaural frame, scale)``. NaN or infinite output is refused
-        naming the renderer."""
+        naming the renderer. ``progress(done, total)``, if given, is called with the samples
+        rendered after each block."""
         from ..core.sinks.safety import check_finite
 
         stage = self.stage(audio.info)
         stage.open(audio.info)
-        out = feed(stage, blocks_of(audio, block_s))
+        blocks = blocks_of(audio, block_s)
+
+        def reported():
+            done = 0
+            for block in blocks:
+                yield block
+                done += block.n
+                progress(done, audio.n)
+
+        out = feed(stage, reported() if progress is not None else blocks)
         check_finite(out, type(stage).__name__)
         peak = float(np.abs(out.data).max()) if out.n else 0.0
         scale = 0.99 / peak if peak > 1.0 else 1.0
