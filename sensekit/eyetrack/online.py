@@ -4,11 +4,13 @@
 speed over ``speed_window_s`` (2 ms: one sample at 500 Hz, two at 1000 Hz, so the noise does not
 grow with the rate), a running noise level (the median-like speed of recent
 non-saccade samples, tracked by a slow exponential average of the speed clipped at twice
-itself), and a state machine:
+itself; a running mean until its span is filled, so the first samples alone do not set the
+threshold for the next second), and a state machine:
 
 - **onset**: the speed exceeds ``max(floor, k x noise)`` on ``confirm`` consecutive samples
   (``confirm`` = 2 at >= 200 Hz, 1 below; where the second of two moved less than the first
-  from its previous sample, a third: ``rising``): the event is stamped at the first of them and published at the last, so
+  from its previous sample, a third: ``rising``): the event is stamped at the first of them and
+  published at the last, so
   the detection delay is ``confirm / rate`` (one sample more for a slowing start) plus the
   speed filter's half-sample;
 - **offset**: the speed falls below half the onset threshold on ``confirm`` samples, and no
@@ -185,7 +187,11 @@ class OnlineSaccades(Stage):
     floor : float
         Lowest onset threshold (deg/s).
     noise_tau_s : float
-        Time constant of the noise level.
+        Time constant of the noise level (a running mean over the first ``noise_tau_s`` of
+        non-saccade samples, then exponential: a rule with no number, found on Lund 2013's
+        short recordings, where the first sample had set the level: Lund 6.0 -> 5.2 false onsets
+        a minute of fixation, hits >= 2 deg 97 -> 99 %; IRF's and the simulator's long
+        recordings unchanged).
     speed_window_s : float
         The speed is the displacement over this span (at least one sample).
     vmax, c : float
@@ -200,9 +206,9 @@ class OnlineSaccades(Stage):
         away most noise onsets (bench ``eyetrack.online``, ``confirm3`` rows). The 200 Hz bound
         was chosen on Lund 2013 decimated to 250 and 125 Hz against coder RA (it was 400 Hz, set
         on the simulator, which has no false onsets): at 250 Hz two samples take false onsets
-        from 43 to 4.1 a minute of fixation for 5 points of hits >= 2 deg (97 -> 92 %), at 125 Hz
-        from 27 to 4.4 for 11 points (95 -> 84 %). IRF decimated, which did not choose it: 250
-        Hz 10.3 -> 2.1, 333 Hz 14.3 -> 1.2 a minute, hits unchanged, median delay 3-4 -> 6-8 ms.
+        from 38.5 to 2.6 a minute of fixation for 6 points of hits >= 2 deg (100 -> 94 %), at 125
+        Hz from 25 to 4.1 for 12 points (98 -> 86 %). IRF decimated, which did not choose it: 250
+        Hz 10.3 -> 2.1, 333 Hz 12.3 -> 1.2 a minute, hits unchanged, median delay 3-4 -> 6-8 ms.
     refractory_s : float
         No onset starts within this time after an offset: a saccade's tail (post-saccadic
         oscillation, a slow end cut by the offset rule) is not a new saccade. 20 ms was chosen
@@ -217,8 +223,8 @@ class OnlineSaccades(Stage):
         spans two samples, so a one-sample step is equally fast on both (at 500 Hz and below the
         two are the same). A rule, not a tuned number; found by looking at the false onsets of
         Lund and IRF (the confirming speeds of real onsets rose by a median factor of 1.58 /
-        1.24, of false ones 0.92 / 1.01; IRF's are one-sample steps). Lund 10.8 -> 6.0 false
-        onsets a minute of fixation (hits unchanged, the median delay 0.2 ms longer); IRF 4.7 ->
+        1.24, of false ones 0.92 / 1.01; IRF's are one-sample steps). Lund 8.2 -> 5.2 false
+        onsets a minute of fixation (hits unchanged, the median delay 0.1 ms longer); IRF 4.3 ->
         0.8, all of them within 20 ms before a blink, the median delay 5.2 -> 5.8 ms, hits >= 2
         deg 100 -> 99.5 % (bench ``eyetrack.online``, rows ``rising``). On the simulator, which
         has no false onsets and white noise, it costs 1 ms of median delay at 1000 Hz, and at
@@ -234,13 +240,13 @@ class OnlineSaccades(Stage):
         the simulator give the same figures with 20 and with every saccade so far); what it buys
         shows with a main sequence that does not fit the tracker: the textbook's (600 deg/s,
         14 deg), learned, gives IRF's half-way error 2.3 deg instead of 4.1 and Lund's 1.7 instead
-        of 2.1 (bench rows ``main_sequence: textbook``); with Lund's own, IRF's error a quarter in
-        falls from 7.2 to 6.7 deg, half-way it stays 2.1.
+        of 2.3 (bench rows ``main_sequence: textbook``); with Lund's own, IRF's error a quarter in
+        falls from 7.1 to 6.6 deg, half-way it is 2.1 and 2.2.
     burst_tau_s : float or None
         Also follow the noise with this short time constant and use the larger of the two
         levels, so that a stretch of noisy tracking (a wet eye, a slipping headset) raises the
         threshold within tens of ms instead of seconds. Off by default: 50 ms took Lund's false
-        onsets from 6.0 to 1.3 a minute (the data that chose it), but on IRF, whose false onsets
+        onsets from 5.2 to 2.4 a minute (the data that chose it), but on IRF, whose false onsets
         left are blink starts, it changed nothing and cost a point of hits >= 1 deg (bench rows
         ``burst_tau_s``). Worth trying on a noisy headset tracker.
     """
@@ -312,6 +318,7 @@ class OnlineSaccades(Stage):
         self._burst = math.nan  # the short-term noise level (burst_tau_s)
         self._log_scale = 0.0  # log of the session's saccade speeds over the main sequence's (learn_saccades)
         self._learned = 0  # saccades learned from
+        self._noise_n = 0  # samples the noise level has averaged (its start-up)
 
     def _process(self, frame: Frame) -> Frame | None:
         data = np.asarray(frame.data, dtype=np.float64)
@@ -347,7 +354,10 @@ class OnlineSaccades(Stage):
             burst = self._burst
             threshold = max(floor, k * (max(noise, burst) if beta else noise))
             if not self._in_saccade:
-                self._noise = noise + alpha * (min(speed, 2 * noise) - noise)
+                # a running mean until the average's span is filled, then exponential (the first
+                # sample alone had set the level for the next second)
+                self._noise_n += 1
+                self._noise = noise + max(alpha, 1.0 / self._noise_n) * (min(speed, 2 * noise) - noise)
                 if beta:  # the short-term level, followed only when asked for
                     self._burst = burst + beta * (min(speed, 2 * burst) - burst)
                 step = (x - px, y - py)
