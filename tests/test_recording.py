@@ -107,6 +107,22 @@ def test_xdf_streams_are_read(tmp_path):
         assert r.read("Markers").times.tolist() == pytest.approx([100.1, 100.3])
 
 
+def test_an_xdf_stream_that_dropped_out_has_a_gap_and_is_not_called_damaged(tmp_path, caplog):
+    """A device that dropped out for 5 s while LabRecorder kept recording: two runs, each at its
+    own times (the replay keeps the gap), and no 'damaged' warning (pyxdf notes that its two
+    segmentations differ; that is no damage)."""
+    t = np.arange(2000) / 250.0
+    t[1000:] += 5.0
+    write_xdf(tmp_path / "gap.xdf", [{"name": "EMG", "type": "EMG", "rate": 250.0, "times": t, "labels": ["a", "b"],
+                                      "data": np.arange(4000, dtype=np.float32).reshape(2000, 2)}])
+    with caplog.at_level("WARNING", logger="sensekit"), open_recording(tmp_path / "gap.xdf") as r:
+        segments = r.segments("EMG")
+        assert [(g.start, g.stop) for g in segments] == [(0, 1000), (1000, 2000)]
+        assert segments[1].t0 - segments[0].t0 == pytest.approx(9.0, abs=1e-3)
+        assert r.duration_s("EMG") == pytest.approx(13.0, abs=1e-3)
+    assert "damaged" not in caplog.text
+
+
 @pytest.mark.parametrize("name, content, match", [
     ("trunc.h5", None, "not a readable HDF5 file"),
     ("junk.h5", b"not hdf5 at all", "not a readable HDF5 file"),
