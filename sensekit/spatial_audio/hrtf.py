@@ -368,11 +368,8 @@ def hrtf_diagnostics(h: HRTF, itd: np.ndarray | None = None, ild: np.ndarray | N
     ITD (> 20 µs) and ILD (> 1 dB) point to different sides."""
     itd = h.itd() if itd is None else itd
     ild = h.ild_db() if ild is None else ild
-    u = unit_vector(h.azimuth, h.elevation)
-    cos = u @ u.T
-    np.fill_diagonal(cos, -2.0)
-    nearest = np.argmax(cos, axis=1)
-    spacing = np.degrees(np.arccos(np.clip(cos[np.arange(len(u)), nearest], -1, 1)))
+    tree, spacing = _neighbours(h)
+    nearest = tree.query(unit_vector(h.azimuth, h.elevation), k=2)[1][:, 1]
     jump = np.abs(itd - itd[nearest]) * 1e6
     disagree = int(((np.sign(itd) != np.sign(ild)) & (np.abs(ild) > 1) & (np.abs(itd) > 20e-6)).sum())
     return {"spacing_median_deg": float(np.median(spacing)), "spacing_max_deg": float(spacing.max()),
@@ -392,14 +389,29 @@ def uncovered_directions(h: HRTF, azimuth_deg, elevation_deg) -> list[tuple[int,
     >>> uncovered_directions(h, [30.0], [0.0])
     []
     """
-    u = unit_vector(h.azimuth, h.elevation)
-    cos = u @ u.T
-    np.fill_diagonal(cos, -2.0)
-    widest = float(np.degrees(np.arccos(np.clip(cos.max(axis=1), -1, 1))).max())
+    tree, spacing = _neighbours(h)
     q = unit_vector(np.atleast_1d(np.asarray(azimuth_deg, dtype=float)),
                     np.atleast_1d(np.asarray(elevation_deg, dtype=float)))
-    gap = np.degrees(np.arccos(np.clip((q @ u.T).max(axis=1), -1, 1)))
+    gap = _chord_to_deg(tree.query(q.reshape(-1, 3))[0])
+    widest = float(spacing.max())
     return [(int(i), float(gap[i]), widest) for i in np.flatnonzero(gap > widest)]
+
+
+def _chord_to_deg(chord):
+    """The angle (deg) between two unit vectors ``chord`` apart."""
+    return np.degrees(2 * np.arcsin(np.clip(np.asarray(chord) / 2, 0, 1)))
+
+
+def _neighbours(h: HRTF):
+    """A KD-tree of the set's direction vectors and each direction's angle (deg) to its nearest
+    neighbour: O(D log D), where a D x D matrix of a dense set (12,000 directions) would take
+    a gigabyte."""
+    from scipy.spatial import cKDTree
+
+    u = unit_vector(h.azimuth, h.elevation)
+    tree = cKDTree(u)
+    dist, _ = tree.query(u, k=2)
+    return tree, _chord_to_deg(dist[:, 1])
 
 
 def spherical_head(rate: float = 48000.0, *, radius: float = HEAD_RADIUS_M, n_taps: int = 256,
