@@ -256,6 +256,17 @@ def gaze_cases(tmp: Path) -> list[tuple]:
         p = tmp / f"g_{name.split()[0]}.{name.split()[0]}"
         p.write_bytes(data)
         cases.append((f"gaze {name}", p, GAZE_CMDS, "refuse"))
+    # a captured gaze stream (degrees), cut short: read by the offline and the online detector
+    info = StreamInfo("gaze", "gaze", 250.0, (2,), channels=("x", "y"), unit="deg", meta={"gaze_units": "deg"})
+    good = tmp / "gaze_good.h5"
+    with RecordingWriter(good) as w:
+        w.add_stream(info).append(Frame(info, np.random.default_rng(7).normal(0, 1, (500, 2)), t0=0.0))
+    raw = good.read_bytes()
+    recorded = (("eyetrack", "events", "{p}"), ("eyetrack", "events", "{p}", "--online"))
+    for frac in (0.2, 0.5, 0.8, 0.95):
+        p = tmp / f"gaze_trunc{int(frac * 100)}.h5"
+        p.write_bytes(raw[: int(len(raw) * frac)])
+        cases.append((f"gaze h5 truncated at {frac:.0%}", p, recorded, "refuse"))
     return cases
 
 
