@@ -905,6 +905,11 @@ def test_online_onsets_within_6_ms_of_the_coders_onsets(shared_data):
     landing = curves["landing error, irf"]  # the prediction against the current gaze, a quarter to three quarters in
     assert landing["x"] == [25, 50, 75] and landing["y"] == landing["series"]["prediction"]
     assert landing["series"]["prediction"][1] < landing["series"]["current gaze"][1]
+    # on Lund the trade-off carries the second coder scored against the first, as a reference point
+    lund = _online_run({"data": "lund2013"}, quick=True)
+    (delay, false), = lund["curves"]["confirm 1-4, lund2013"]["marks"].values()
+    assert abs(delay) <= 2.0 and false == lund["metrics"]["second_coder_false_onsets_per_fixation_min"]
+    assert lund["metrics"]["second_coder_hit_rate_ge2deg"] > 0.9
 
 
 def test_run_eyetrack_online_on_an_eye_trackers_gaze_stream(tmp_path):

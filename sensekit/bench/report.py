@@ -149,7 +149,9 @@ def _write_report(run: BenchRun, folder: Path) -> None:
             with png_figure(folder / name, figsize=(5, 4)) as ax:
                 for label, ys in (c.get("series") or {"sensekit": c["y"]}).items():
                     ax.plot(c["x"], ys, "o-", label=label)
-                if c.get("series"):
+                for label, (x, y) in (c.get("marks") or {}).items():  # single reference points
+                    ax.plot([x], [y], "*", ms=12, label=label)
+                if c.get("series") or c.get("marks"):
                     ax.legend(fontsize=7)
                 for x, y, t in zip(c["x"], c["y"], c.get("t", [None] * len(c["x"])), strict=True):
                     if t is not None:

@@ -557,7 +557,7 @@ def _second_coder_scores(quick: bool) -> dict:
     from ..datasets import dataset_dir
     from .datasets import load_lund2013, lund2013_files
 
-    false, fix_min, hits, amps = 0, 0.0, [], []
+    false, fix_min, hits, amps, delays = 0, 0.0, [], [], []
     for s in ("img", "dots", "video"):
         for ra, mn in lund2013_files(dataset_dir("lund2013"), s)[: 2 if quick else None]:
             r = load_lund2013(ra, mn)
@@ -565,14 +565,16 @@ def _second_coder_scores(quick: bool) -> dict:
                 continue
             start, _, code = label_runs(r.labels["MN"])
             onsets = start[code == SACCADE] / r.rate
-            _, _, amp, hit, _, false_idx = match_onsets(onsets, r.x, r.y, r.rate, r.labels["RA"])
+            ra_start, _, amp, hit, matched, false_idx = match_onsets(onsets, r.x, r.y, r.rate, r.labels["RA"])
             false += len(false_idx)
             fix_min += (r.labels["RA"] == FIXATION).sum() / r.rate / 60
             hits.append(hit)
             amps.append(amp)
+            delays.append(onsets[matched[hit]] - ra_start[hit] / r.rate)
     rates = hit_rates(np.concatenate(hits), np.concatenate(amps))
     return {"second_coder_false_onsets_per_fixation_min": float(false / max(fix_min, 1e-9)),
-            "second_coder_hit_rate_ge2deg": rates["hit_rate_ge2deg"]}
+            "second_coder_hit_rate_ge2deg": rates["hit_rate_ge2deg"],
+            "second_coder_delay_median_ms": float(np.median(np.concatenate(delays)) * 1e3)}
 
 
 def _online_recordings(source: str, quick: bool, coder: bool = True) -> list:
@@ -648,6 +650,9 @@ def _online_run(key: dict, quick: bool) -> dict:
             "x": [p["delay_median_ms"] for p in points], "y": [p["false_onsets_per_fixation_min"] for p in points],
             "t": list(ONLINE_CONFIRM_SWEEP), "xlabel": "median onset delay after the coder's (ms)",
             "ylabel": "false onsets / min of fixation"}}
+        if "second_coder_false_onsets_per_fixation_min" in merged:  # where two experts agree (no delay: labels)
+            out["curves"][f"confirm 1-4, {source}"]["marks"] = {"second coder (MN) against RA": [
+                merged["second_coder_delay_median_ms"], merged["second_coder_false_onsets_per_fixation_min"]]}
     if plain:  # the landing prediction against the current gaze
         marks = (25, 50, 75)
         predicted = [merged[f"landing_error_{p}pct_deg"] for p in marks]
