@@ -638,11 +638,11 @@ def _online_run(key: dict, quick: bool) -> dict:
     if coder and not settings:  # this data's own main sequence, with the detector's speed (the default is Lund's;
         # rows that change only the detector's settings would fit the same saccades again)
         merged["main_sequence_vmax"], merged["main_sequence_c"], _ = _fitted_main_sequence(runs)
-    if coder and source == "lund2013" and not settings and not key.get("decimate") and not key.get("loss"):
+    plain = coder and not settings and not key.get("decimate") and not key.get("loss")  # (the data as it is)
+    if plain and source == "lund2013":
         merged.update(_second_coder_scores(quick))  # what two experts reach on the same data
     speed = {"us_per_sample": merged.pop("us_per_sample")}
     out = {"metrics": merged, "speed": speed}
-    plain = coder and not settings and not key.get("decimate") and not key.get("loss")  # (the data as it is)
     if plain and not source.startswith("sim"):  # the trade-off the user sets
         default = OnlineSaccades.default_confirm(runs[0][2])  # the unit's own scores are this point of the curve
         points = [merged if c == default else _online_merged(runs, {"confirm": c}) for c in ONLINE_CONFIRM_SWEEP]

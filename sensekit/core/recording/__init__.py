@@ -63,8 +63,9 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
     """
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
-    if reader is None and not path.exists() and live_source_fix(path):
-        raise RecordingError(f"cannot read {str(path)!r}: there is no such file", live_source_fix(path))
+    live = live_source_fix(path) if reader is None and not path.exists() else None
+    if live:
+        raise RecordingError(f"cannot read {str(path)!r}: there is no such file", live)
     if reader is None:
         raise RecordingError(
             f"cannot read {str(path)!r}: unknown file type {path.suffix or '(none)'!r}",
