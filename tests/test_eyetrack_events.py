@@ -542,6 +542,11 @@ def test_plain_gaze_tables_with_columns_time_units_and_a_unit_check(tmp_path):
     pupil.write_text("gaze_timestamp,norm_pos_x,norm_pos_y,confidence\n0,0.5,0.5,1\n0.01,0.5,0.5,1\n")
     r = runner.invoke(app, ["eyetrack", "events", str(pupil), "--time-unit", "ms", "--units", "deg"])
     assert r.exit_code == 2 and "--time-unit, --units do not apply: gaze_positions.csv is a Pupil Labs export" in r.stderr
+    asc = tmp_path / "rec.asc"  # (--columns was ignored here in silence)
+    asc.write_text("SAMPLES\tGAZE\tLEFT\tRATE\t500.00\n" + "".join(f"{1000 + 2 * i}\t10\t10\t100\n" for i in range(50)))
+    r = runner.invoke(app, ["eyetrack", "events", str(asc), "--columns", "t,x,y", "--screen", "531x299mm@1920x1080",
+                            "--distance", "650"])
+    assert r.exit_code == 2 and "--columns does not apply: rec.asc is an EyeLink .asc file" in r.stderr, r.output
 
 
 @pytest.mark.parametrize("text, message", [

@@ -491,44 +491,40 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
     :func:`load_recorded_gaze`)."""
     from ..core.sources.spec import recording_stream
 
-    table_options = [flag for flag, given in (("--time-unit", time_unit is not None), ("--units", units != "px"))
-                     if given]
+    table_options = [flag for flag, given in (("--columns", columns is not None), ("--time-unit", time_unit is not None),
+                                              ("--units", units != "px")) if given]
+
+    def not_a_table(name: str, kind: str, own_screen: bool = False) -> None:  # (settings are never silently ignored)
+        extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else [])
+        if extra:
+            raise RecordingError(f"{', '.join(extra)} {'does' if len(extra) == 1 else 'do'} not apply: {name} is "
+                                 f"{kind}, which says its own columns, time unit and gaze units"
+                                 f"{' and screen' * own_screen}", "leave them out")
+
     one = recording_stream(str(path))
     if one is not None or Path(path).suffix.lower() in GAZE_RECORDING_SUFFIXES:
-        if table_options or columns is not None:
-            flags = table_options + ["--columns"] * (columns is not None)
-            raise RecordingError(f"{', '.join(flags)} {'does' if len(flags) == 1 else 'do'} not apply: "
-                                 f"{Path(one[0] if one else path).name} is a recording, whose streams say their "
-                                 "channels, times and units", "leave them out")
+        not_a_table(Path(one[0] if one else path).name, "a recording")
         return load_recorded_gaze(*(one if one else (path,)), screen=screen)
     path = _need(path)
     suffix = path.suffix.lower()
-
-    def not_a_table(kind: str, own_screen: bool = False) -> None:  # (settings are never silently ignored)
-        extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else [])
-        if extra:
-            raise RecordingError(f"{', '.join(extra)} {'does' if len(extra) == 1 else 'do'} not apply: {path.name} is "
-                                 f"{kind}, which says its own time unit, gaze units{' and screen' * own_screen}",
-                                 "leave them out")
-
     if suffix == ".mat":
-        not_a_table("a Lund 2013 recording", own_screen=True)
+        not_a_table(path.name, "a Lund 2013 recording", own_screen=True)
         return load_lund2013(path)
     if suffix == ".npy":
-        not_a_table("an IRF recording", own_screen=True)
+        not_a_table(path.name, "an IRF recording", own_screen=True)
         return load_irf(path)
     if suffix == ".asc":
-        not_a_table("an EyeLink .asc file")
+        not_a_table(path.name, "an EyeLink .asc file")
         return load_eyelink_asc(path, screen=screen)
     if suffix in (".csv", ".tsv", ".txt"):
         head = path.read_text(errors="replace").split("\n", 1)[0]
         if columns is not None:
             return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen)
         if "norm_pos_x" in head:
-            not_a_table("a Pupil Labs export")
+            not_a_table(path.name, "a Pupil Labs export")
             return load_pupil_labs_csv(path, screen=screen)
         if "Gaze point X" in head or "gaze_point_on_display_area" in head:
-            not_a_table("a Tobii export")
+            not_a_table(path.name, "a Tobii export")
             return load_tobii_csv(path, screen=screen)
         return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
