@@ -368,8 +368,7 @@ def hrtf_diagnostics(h: HRTF, itd: np.ndarray | None = None, ild: np.ndarray | N
     ITD (> 20 µs) and ILD (> 1 dB) point to different sides."""
     itd = h.itd() if itd is None else itd
     ild = h.ild_db() if ild is None else ild
-    tree, spacing = _neighbours(h)
-    nearest = tree.query(unit_vector(h.azimuth, h.elevation), k=2)[1][:, 1]
+    _, nearest, spacing = _neighbours(h)
     jump = np.abs(itd - itd[nearest]) * 1e6
     disagree = int(((np.sign(itd) != np.sign(ild)) & (np.abs(ild) > 1) & (np.abs(itd) > 20e-6)).sum())
     return {"spacing_median_deg": float(np.median(spacing)), "spacing_max_deg": float(spacing.max()),
@@ -389,7 +388,7 @@ def uncovered_directions(h: HRTF, azimuth_deg, elevation_deg) -> list[tuple[int,
     >>> uncovered_directions(h, [30.0], [0.0])
     []
     """
-    tree, spacing = _neighbours(h)
+    tree, _, spacing = _neighbours(h)
     q = unit_vector(np.atleast_1d(np.asarray(azimuth_deg, dtype=float)),
                     np.atleast_1d(np.asarray(elevation_deg, dtype=float)))
     gap = _chord_to_deg(tree.query(q.reshape(-1, 3))[0])
@@ -403,15 +402,15 @@ def _chord_to_deg(chord):
 
 
 def _neighbours(h: HRTF):
-    """A KD-tree of the set's direction vectors and each direction's angle (deg) to its nearest
-    neighbour: O(D log D), where a D x D matrix of a dense set (12,000 directions) would take
-    a gigabyte."""
+    """A KD-tree of the set's direction vectors, each direction's nearest neighbour (index) and the
+    angle to it (deg): O(D log D), where a D x D matrix of a dense set (12,000 directions) would
+    take a gigabyte."""
     from scipy.spatial import cKDTree
 
     u = unit_vector(h.azimuth, h.elevation)
     tree = cKDTree(u)
-    dist, _ = tree.query(u, k=2)
-    return tree, _chord_to_deg(dist[:, 1])
+    dist, index = tree.query(u, k=2)
+    return tree, index[:, 1], _chord_to_deg(dist[:, 1])
 
 
 def spherical_head(rate: float = 48000.0, *, radius: float = HEAD_RADIUS_M, n_taps: int = 256,
