@@ -966,6 +966,32 @@ def test_run_eyetrack_online_on_an_eye_trackers_gaze_stream(tmp_path):
         assert expect in r.stderr and (r.exit_code == 2) == bool(unit), r.output
 
 
+def test_events_chunk_labels_as_run_eyetrack_does(tmp_path):
+    """'eyetrack events --chunk 0.5' is what 'run eyetrack' labels live (one context rule): the
+    same labels sample for sample on a recorded gaze stream."""
+    import json
+
+    from sensekit.core.recording import RecordingWriter
+    from sensekit.eyetrack.labels import LABEL_NAMES
+    from sensekit.eyetrack.synth import GazeSource
+
+    src = GazeSource(duration_s=8, seed=4)
+    info = StreamInfo("tracker", "gaze", src.rate, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
+    with RecordingWriter(tmp_path / "g.h5") as w:
+        w.add_stream(info).append(Frame(info, np.column_stack([src.x, src.y]), t0=0.0))
+    r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "g.h5"), "--jsonl"])
+    assert r.exit_code == 0, r.output
+    live = np.concatenate([np.array(json.loads(line)["data"], dtype=float).reshape(-1, 4)[:, 3]
+                           for line in r.stdout.splitlines()[1:]])
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "g.h5"), "--chunk", "0.5",
+                            "--labels", str(tmp_path / "l.csv")])
+    assert r.exit_code == 0, r.output
+    names = {v: k for k, v in LABEL_NAMES.items()}
+    offline = np.array([names[row.split(",")[-1]] for row in (tmp_path / "l.csv").read_text().split()[1:]])
+    assert len(live) == len(offline) == len(src.x)
+    np.testing.assert_array_equal(live, offline)
+
+
 def test_run_eyetrack_shows_labels_and_online_events_live():
     """'run eyetrack' without --jsonl/--lsl shows the gaze and its label, or the online events
     counted with the latest onset's delay (on a terminal)."""
@@ -978,7 +1004,7 @@ def test_run_eyetrack_shows_labels_and_online_events_live():
     src = GazeSource(duration_s=5, seed=2)
     for online, wanted in ((False, ("FIXATION", "so far", "fixation")), (True, ("last onset", "ms after it began",
                                                                                 "onset"))):
-        chain = EyePipeline(chunk_s=None if online else 0.5, context_s=0.25,  # as 'run eyetrack'
+        chain = EyePipeline(chunk_s=None if online else 0.5,  # as 'run eyetrack'
                             online=online).gaze_chain(src.info)
         chain.open(src.info)
         view = EyeView()

@@ -153,12 +153,11 @@ def run_eyetrack(
     --online, its saccade onsets and offsets as they happen). A camera that stops ends the run with
     everything so far published (the detector's last chunk included)."""
     from ..core.sources import open_source
-    from ..eyetrack.pipeline import EyePipeline
+    from ..eyetrack.pipeline import LIVE_CHUNK_S, EyePipeline
 
     if chunk is None and not online:
-        chunk = 0.5
-    pipe = EyePipeline(detector, chunk_s=chunk, context_s=min(chunk / 2, 0.25) if chunk else 0.25,
-                       params=detector_params(settings), online=online, stimulus=stimulus)
+        chunk = LIVE_CHUNK_S
+    pipe = EyePipeline(detector, chunk_s=chunk, params=detector_params(settings), online=online, stimulus=stimulus)
     with stop_on_signals() as stop:
         src = open_source(source)
         if src.info.kind == "gaze":  # an eye tracker's gaze: events straight away

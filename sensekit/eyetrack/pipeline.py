@@ -28,6 +28,8 @@ STIMULI = ("unknown", "static", "dynamic")
 
 #: Block length (s) in which recordings are fed to the chain offline, as a live source would.
 OFFLINE_BLOCK_S = 1.0
+#: The chunk a live run labels by (s) when none is given: the labels' latency.
+LIVE_CHUNK_S = 0.5
 
 
 @dataclasses.dataclass
@@ -41,8 +43,9 @@ class EyePipeline:
     chunk_s : float or None
         None (offline, the default): the detector sees the whole recording, its labels come at
         the end. Seconds (live): labels every chunk, ``chunk_s + context_s`` behind the input.
-    context_s : float
-        Samples either side of a chunk the detector sees (live).
+    context_s : float or None
+        Seconds either side of a chunk the detector sees (live); None: half the chunk, at most
+        0.25 s (what ``run eyetrack`` and ``eyetrack events --chunk`` both use).
     params : dict
         The detector's parameters (checked: names, types, ranges); with ``online``, those of
         :class:`~sensekit.eyetrack.online.OnlineSaccades` (e.g. ``confirm``).
@@ -67,12 +70,14 @@ class EyePipeline:
 
     detector: str = "adaptive"
     chunk_s: float | None = None
-    context_s: float = 0.5
+    context_s: float | None = None
     params: dict = dataclasses.field(default_factory=dict)
     online: bool = False
     stimulus: str = "unknown"
 
     def __post_init__(self) -> None:
+        if self.context_s is None:
+            self.context_s = min(self.chunk_s / 2, 0.25) if self.chunk_s else 0.25
         if self.stimulus not in STIMULI:
             raise ParameterError(f"unknown stimulus {self.stimulus!r}", f"use one of {', '.join(STIMULI)}")
         params = dict(self.params)
