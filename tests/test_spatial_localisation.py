@@ -293,6 +293,17 @@ def test_cli_calibrate_array_and_localise(tmp_path):
     assert r.exit_code == 0, r.output
     lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith('{"stream"')]
     assert len(lines) > 20 and len(lines[-1]["data"]) == 4
+    # the live command on the recording gives the file command's estimates, given the same settings
+    r = runner.invoke(app, ["run", "spatial-localise", str(rec), "--every", "0.1", "--no-track", "--jsonl"])
+    assert r.exit_code == 0, r.output
+    live = [json.loads(x) for x in r.stdout.splitlines() if x.startswith('{"stream"')]
+    r = runner.invoke(app, ["spatial", "localise", str(rec), "--every", "0.1", "-o", str(tmp_path / "every.csv")])
+    assert r.exit_code == 0, r.output
+    offline = np.loadtxt(tmp_path / "every.csv", delimiter=",", skiprows=1)
+    assert len(live) == len(offline) >= 9
+    np.testing.assert_array_equal(np.array([[np.nan if v is None else v for v in x["data"]] for x in live], float),
+                                  offline[:, 1:])
+    np.testing.assert_allclose([x["t"] for x in live], offline[:, 0], atol=1e-9)
     for cmd in (["spatial", "localise", str(rec)], ["run", "spatial-localise", "synth:array?duration_s=0.5"]):
         r = runner.invoke(app, [*cmd, "--no-gate", "--gate-db", "-30"])  # a threshold that would be ignored
         assert r.exit_code == 2 and "--gate-db does not apply with --no-gate" in r.stderr
