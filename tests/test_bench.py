@@ -36,6 +36,10 @@ def test_select_tasks_by_chain_name_and_all():
     assert [t.name for t in select_tasks("core.replay")] == ["core.replay"]
     with pytest.raises(ParameterError, match="no benchmark task or chain 'nope'"):
         select_tasks("nope")
+    r = runner.invoke(app, ["bench", "list", "core"])  # 'bench list' takes the same selector
+    assert r.exit_code == 0 and "core.toy-bands" in r.stdout and "emg." not in r.stdout, r.output
+    r = runner.invoke(app, ["bench", "list", "nope"])
+    assert r.exit_code == 2 and "no benchmark task or chain 'nope'" in r.stderr
 
 
 @pytest.fixture

@@ -17,14 +17,15 @@ app.add_typer(peers_app, name="peers")
 
 
 @app.command("list")
-def list_() -> None:
-    """Every registered task: chain, dataset and protocol."""
-    from ..bench import all_tasks
+def list_(target: str = typer.Argument("all", help="all, a chain (emg, eyetrack, ...), or task names, comma-separated.")) -> None:
+    """Every registered task (or those of a chain): chain, dataset and protocol."""
+    from ..bench import select_tasks
     table = Table(title="benchmark tasks", title_justify="left")
-    for col in ("task", "chain", "dataset", "description"):
-        table.add_column(col, overflow="fold")
-    for t in all_tasks().values():
-        table.add_row(t.name, t.chain, t.dataset or "simulated", t.description)
+    table.add_column("task", no_wrap=True)
+    table.add_column("dataset", overflow="fold", max_width=20)
+    table.add_column("description", overflow="fold", ratio=1)
+    for t in select_tasks(target):
+        table.add_row(t.name, t.dataset or "simulated", t.description)
     out.print(table)
 
 
