@@ -44,6 +44,20 @@ def test_calibrate_then_run(tmp_path):
     assert np.mean(labels[settled] == truth[settled]) > 0.9
 
 
+def test_calibrate_emg_defaults_are_the_pipelines():
+    """A calibration made without options is EMGPipeline() (the recipe the bench scores as
+    'calibrate emg's defaults')."""
+    import dataclasses
+
+    import typer
+
+    command = typer.main.get_command(app).commands["calibrate"].commands["emg"]
+    given = {p.name: p.default for p in command.params}
+    fields = {f.name: f.default for f in dataclasses.fields(EMGPipeline)}
+    for name in ("window_ms", "increment_ms", "features", "decoder"):
+        assert given[name] == fields[name], name
+
+
 def test_run_refuses_a_calibration_for_another_band(tmp_path):
     cal = tmp_path / "cal.json"
     r = runner.invoke(app, ["calibrate", "emg", SRC, "--classes", "rest,a,b", "--reps", "1", "--hold", "2",

@@ -35,7 +35,9 @@ ADAPT_RATE = 0.01
 
 @dataclasses.dataclass
 class EMGPipeline:
-    """Configuration and learned state of an EMG decoding chain.
+    """Configuration and learned state of an EMG decoding chain. The defaults are
+    ``sensekit calibrate emg``'s (200/50 ms windows, Hudgins' features with the log-variance,
+    LDA): what a calibration made without options decodes with.
 
     Parameters
     ----------
@@ -66,7 +68,7 @@ class EMGPipeline:
 
     window_ms: float = 200.0
     increment_ms: float = 50.0
-    features: str = "HTD"
+    features: str = "HTD+LOGVAR"
     feature_params: dict = dataclasses.field(default_factory=dict)
     decoder: str = "lda"
     decoder_options: dict = dataclasses.field(default_factory=dict)
