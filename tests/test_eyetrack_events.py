@@ -145,6 +145,10 @@ def test_event_detector_latency_and_errors():
     px = GAZE.replace(meta={"gaze_units": "px"})
     with pytest.raises(StreamFormatError, match="GazeDegrees"):
         EventDetector().open(px)
+    with pytest.raises(ParameterError, match="chunk_s"):  # (it overflowed the sample count)
+        EventDetector(chunk_s=1e308).open(GAZE)
+    r = runner.invoke(app, ["run", "eyetrack", "synth:gaze?duration=1", "--jsonl", "--chunk", "1e308"])
+    assert r.exit_code == 2 and "--chunk" in r.stderr, r.output
 
 
 def test_low_rate_works_with_a_warning(caplog):

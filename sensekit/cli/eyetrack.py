@@ -80,7 +80,7 @@ def events(
                                          "(default s; *_ms columns ms)."),
     units: str = typer.Option("px", "--units", help="A plain table's gaze units: px (needs --screen/--distance) "
                               "or deg."),
-    chunk: float | None = typer.Option(None, "--chunk", min=0.05, help="Label chunk by chunk (s), as a live run does; "
+    chunk: float | None = typer.Option(None, "--chunk", min=0.05, max=3600, help="Label chunk by chunk (s), as a live run does; "
                                        "default: the whole recording at once (what the bench scores)."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     stimulus: str = STIMULUS_OPTION,

@@ -138,7 +138,7 @@ def run_eyetrack(
     calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Gaze calibration (JSON); without it, "
                                             "the pupil stream is published."),
     detector: str = typer.Option("adaptive", "--detector", help="Event detector: adaptive, adaptive-hr, nh2010, ivt, idt."),
-    chunk: float | None = typer.Option(None, "--chunk", min=0.05, help="Event-detector chunk (s): the labels' "
+    chunk: float | None = typer.Option(None, "--chunk", min=0.05, max=3600, help="Event-detector chunk (s): the labels' "
                                        "latency. [default: 0.5]"),
     online: bool = typer.Option(False, "--online", help="Publish saccade onsets/offsets and blinks as they happen "
                                 "(a few ms behind, with each event's time and detection delay) instead of labels."),

@@ -222,6 +222,10 @@ def check_detector_params(detector: str, params: dict, *, fn=None) -> dict:
     return out
 
 
+#: The longest chunk (and context) of :class:`EventDetector`, in seconds.
+MAX_CHUNK_S = 3600.0
+
+
 class EventDetector(Stage):
     """Per-sample eye-movement labels from a gaze stream (deg).
 
@@ -259,9 +263,9 @@ class EventDetector(Stage):
         check_gaze_stream(info, "EventDetector")
         if self.detector not in DETECTORS:
             raise ParameterError(f"unknown event detector {self.detector!r}", f"use one of {', '.join(DETECTORS)}")
-        if self.chunk_s is not None:
-            check_scalar(self.chunk_s, "chunk_s", min_value=1e-9)
-        check_scalar(self.context_s, "context_s", min_value=0.0)
+        if self.chunk_s is not None:  # (an hour at most: None labels the whole recording at once)
+            check_scalar(self.chunk_s, "chunk_s", min_value=1e-9, max_value=MAX_CHUNK_S)
+        check_scalar(self.context_s, "context_s", min_value=0.0, max_value=MAX_CHUNK_S)
         self.params = check_detector_params(self.detector, self.params)
         if info.rate < MIN_RATE_HZ[self.detector]:
             log.warning("EventDetector: %s needs >= %g Hz for reliable saccade timing and PSOs; stream %r is %g Hz: "
