@@ -298,6 +298,39 @@ def sofa_cases(tmp: Path, shared: Path | None) -> list[tuple]:
 CAL_CMDS = (("calibrate", "check", "{p}"),)
 
 
+SESSION_CMDS = (("calibrate", "emg", "--from", "{p}", "-o", "{out}.json"),)
+
+
+def _session(path: Path, labels: np.ndarray, times: np.ndarray, classes, emg: np.ndarray | None = None) -> Path:
+    """A recorded calibration session (as ``calibrate emg --record`` writes it), made from parts."""
+    info = StreamInfo("band", "emg", 200.0, (4,), dtype="float64")
+    lab = StreamInfo("label", "label", 0.0, (1,), channels=("class",), dtype="int32",
+                     meta={} if classes is None else {"classes": classes})
+    x = np.random.default_rng(1).normal(size=(2000, 4)) if emg is None else emg
+    with RecordingWriter(path) as w:
+        w.add_stream(info).append(Frame(info, x, t0=0.0))
+        w.add_stream(lab).append(Frame(lab, np.asarray(labels, dtype=np.int32)[:, None], times=np.asarray(times)))
+    return path
+
+
+def session_cases(tmp: Path) -> list[tuple]:
+    """Recorded calibration sessions whose label stream or EMG is wrong, for 'calibrate emg --from'."""
+    t4 = np.array([0.0, 2.5, 5.0, 7.5])
+    nan_emg = np.random.default_rng(2).normal(size=(2000, 4))
+    nan_emg[:, :] = np.nan
+    made = {
+        "no class named": (np.full(4, -1), t4, ["rest", "a"], None, "refuse"),
+        "a label beyond the classes": (np.array([0, 7, 0, 7]), t4, ["rest", "a"], None, "refuse"),
+        "labels after the recording": (np.array([0, 1]), np.array([100.0, 102.0]), ["rest", "a"], None, "refuse"),
+        "one class only": (np.array([0, -1, 0, -1]), t4, ["rest", "a"], None, "refuse"),
+        "no class names": (np.array([0, 1, 0, 1]), t4, None, None, "any"),
+        "classes not a list": (np.array([0, 1, 0, 1]), t4, "rest", None, "refuse"),
+        "every sample NaN": (np.array([0, 1, 0, 1]), t4, ["rest", "a"], nan_emg, "refuse"),
+    }
+    return [(f"session {name}", _session(tmp / f"session{i}.h5", y, t, classes, x), SESSION_CMDS, expect)
+            for i, (name, (y, t, classes, x, expect)) in enumerate(made.items())]
+
+
 def calibration_cases(tmp: Path) -> list[tuple]:
     """Every calibration kind, tampered as test_calibration_files does."""
     import copy
@@ -320,4 +353,4 @@ def calibration_cases(tmp: Path) -> list[tuple]:
 def all_cases(tmp: Path, shared: Path | None = None) -> list[tuple]:
     tmp.mkdir(parents=True, exist_ok=True)
     return (hdf5_cases(tmp) + audio_cases(tmp) + csv_cases(tmp) + edf_cases(tmp) + xdf_cases(tmp) + gaze_cases(tmp)
-            + sofa_cases(tmp, shared) + calibration_cases(tmp))
+            + sofa_cases(tmp, shared) + calibration_cases(tmp) + session_cases(tmp))

@@ -44,6 +44,53 @@ def test_calibrate_then_run(tmp_path):
     assert np.mean(labels[settled] == truth[settled]) > 0.9
 
 
+def test_calibrate_from_a_recorded_session(tmp_path):
+    """'calibrate emg --from S.h5' fits from a session recorded with --record: the same
+    calibration as the live session with the same recipe, another recipe on the same trials,
+    a top-up from a recorded session; damaged or wrong sessions and session options are one line."""
+    from sensekit.core import Frame, StreamInfo
+    from sensekit.core.recording import RecordingWriter
+
+    live, session = tmp_path / "live.json", tmp_path / "s.h5"
+    r = runner.invoke(app, ["calibrate", "emg", SRC, "--classes", "rest,a,b", "--reps", "3", "--hold", "2", "--pause",
+                            "0", "--lead", "0", "--trim", "0.3", "-o", str(live), "--record", str(session)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(session), "-o", str(tmp_path / "again.json")])
+    assert r.exit_code == 0, r.output
+    assert json.loads(live.read_text())["params"] == json.loads((tmp_path / "again.json").read_text())["params"]
+    assert "leave-one-repetition-out accuracy: 100.0%" in r.stdout
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(session), "--window-ms", "300", "--decoder", "svm",
+                            "-o", str(tmp_path / "svm.json")])
+    assert r.exit_code == 0 and "HTD+LOGVAR, svm" in r.stdout, r.output
+    assert EMGPipeline.load(tmp_path / "svm.json").window_ms == 300
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(session), "--top-up", str(live), "-o",
+                            str(tmp_path / "up.json")])
+    assert r.exit_code == 0 and "by the updated one" in r.stdout, r.output
+    # a channel that died in the recording is named once, with its trials
+    data = np.random.default_rng(0).normal(size=(2000, 4))
+    data[:, 2] = 0.0
+    emg = StreamInfo("band", "emg", 200.0, (4,))
+    labels = StreamInfo("label", "label", 0.0, (1,), channels=("class",), dtype="int32", meta={"classes": ["rest", "a"]})
+    with RecordingWriter(tmp_path / "dead.h5") as w:
+        w.add_stream(emg).append(Frame(emg, data, t0=0.0))
+        w.add_stream(labels).append(Frame(labels, np.array([[0], [1], [0], [1]], dtype=np.int32),
+                                          times=np.array([0.0, 2.5, 5.0, 7.5])))
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(tmp_path / "dead.h5"), "-o", str(tmp_path / "d.json")])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.count("channel 'ch2' flat") == 1 and "in 4 of 4 trials (rest 1, a 1, rest 2, a 2)" in r.stderr
+    for args, message in (
+            (["--from", str(session), "--reps", "2"], "--reps does not apply with --from"),
+            ([], "give an EMG source"),
+            ([SRC, "--from", str(session)], "one of the two"),
+            (["--from", str(tmp_path / "nope.h5")], "does not exist"),
+            (["--from", str(tmp_path / "d.json")], "d.json"),
+            (["--from", str(tmp_path / "dead.h5"), "--top-up", str(live)], "holds the classes rest, a; the calibration"),
+    ):
+        r = runner.invoke(app, ["calibrate", "emg", *args, "-o", str(tmp_path / "x.json")])
+        assert r.exit_code == 2 and message in r.stderr and r.stderr.count("error:") == 1, (args, r.output)
+        assert not (tmp_path / "x.json").exists()
+
+
 def test_calibrate_emg_defaults_are_the_pipelines():
     """A calibration made without options is EMGPipeline() (the recipe the bench scores as
     'calibrate emg's defaults')."""

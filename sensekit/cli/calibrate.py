@@ -38,7 +38,8 @@ def _floats(text: str | None, name: str, n: int) -> tuple[float, ...] | None:
 @app.command("emg")
 def calibrate_emg(
     ctx: typer.Context,
-    source: str = typer.Argument(..., help="EMG source: lsl:type=EMG, brainflow:..., a recording, synth:emg."),
+    source: str | None = typer.Argument(None, help="EMG source: lsl:type=EMG, brainflow:..., a recording, synth:emg "
+                                        "(or --from a recorded session)."),
     output: Path = typer.Option(..., "-o", "--output", help="Calibration file to write (.json)."),
     classes: str = typer.Option(DEFAULT_EMG_CLASSES, "--classes", help="Class names, comma-separated, rest first."),
     reps: int = typer.Option(3, "--reps", min=1, max=100, help="Repetitions of each class."),
@@ -68,16 +69,26 @@ def calibrate_emg(
                                        "towards the prompted classes' new windows (its covariance kept). Its classes "
                                        "and recipe are kept (--classes, --features, --decoder and the other recipe "
                                        "options are refused)."),
+    from_session: Path | None = typer.Option(None, "--from", help="Fit from a session recorded with --record (its "
+                                             ".h5: the EMG and its label stream) instead of a live one: try another "
+                                             "recipe on the same trials, or --top-up from a recorded session."),
 ) -> None:
     """Guide the user through holding each class, fit the decoder, show its cross-validated
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
-    existing calibration from a short session instead."""
+    existing calibration from a short session instead; with ``--from``, use a recorded session's
+    trials instead of a live session."""
     if top_up is not None:  # the existing calibration's classes and recipe are kept
         refuse_given(ctx, ("classes", "window_ms", "increment_ms", "features", "decoder", "bandpass", "notch",
                            "reject", "vote", "plot"), "with --top-up, which keeps the calibration's classes and recipe")
+    if (source is None) == (from_session is None):
+        fail("give an EMG source (lsl:type=EMG, brainflow:..., synth:emg, a recording) or --from a session "
+             "recorded with --record, one of the two")
+    if from_session is not None:  # the recording's trials: no session to guide
+        refuse_given(ctx, ("classes", "reps", "hold", "pause", "lead", "trim", "record", "redo", "kind"),
+                     "with --from, which takes the recorded session's classes, repetitions and trials")
     from ..core.info import UNKNOWN_KIND
     from ..core.sources import open_source
-    from ..emg.calibrate import Protocol, cross_validate
+    from ..emg.calibrate import Protocol
     from ..emg.pipeline import EMGPipeline
 
     if output.exists() and not overwrite:
@@ -88,6 +99,17 @@ def calibrate_emg(
     names = tuple(c.strip() for c in classes.split(",") if c.strip())
     pipe = EMGPipeline(window_ms=window_ms, increment_ms=increment_ms, features=features, decoder=decoder,
                        bandpass_hz=_floats(bandpass, "--bandpass", 2), notch_hz=notch, reject_below=reject, vote=vote)
+    if from_session is not None:
+        trials = _recorded_trials(from_session)
+        if top_up is not None:
+            pipe = EMGPipeline.load(top_up, stream=trials.info)
+            if pipe.classes_ and tuple(pipe.classes_) != trials.classes:
+                fail(f"{from_session.name} holds the classes {', '.join(trials.classes)}; the calibration "
+                     f"{top_up.name} decodes {', '.join(pipe.classes_)}: top it up with a session of its classes")
+            _top_up_emg(pipe, trials, output, device or str(from_session))
+            return
+        _fit_emg(pipe, trials, output, device or str(from_session), plot)
+        return
     with stop_on_signals() as stop:
         src = open_source(source, kind=kind)
         if src.info.kind not in ("emg", "exg", UNKNOWN_KIND) or len(src.info.shape) != 1:
@@ -131,8 +153,17 @@ def calibrate_emg(
     if top_up is not None:
         _top_up_emg(pipe, trials, output, device or source)
         return
+    _fit_emg(pipe, trials, output, device or source, plot)
+
+
+def _fit_emg(pipe, trials, output: Path, device: str, plot: Path | None) -> None:
+    """Cross-validate ``pipe``'s recipe on ``trials`` (leave one repetition out), print it, fit
+    on all of them and write the calibration (and its plot)."""
+    from ..emg.calibrate import cross_validate
+
+    names = trials.classes
     conf = None
-    if reps >= 2:
+    if len({t.rep for t in trials}) >= 2:
         metrics, conf = cross_validate(pipe, trials)
         out.print(f"leave-one-repetition-out accuracy: {metrics['accuracy']:.1%} "
                   f"(balanced {metrics['balanced_accuracy']:.1%})", highlight=False)
@@ -146,13 +177,42 @@ def calibrate_emg(
     else:
         err.print("one repetition only: no cross-validated accuracy (use --reps 2 or more)", style="yellow")
     pipe.fit(trials)
-    pipe.save(output, device=device or source)
-    out.print(f"calibration written to {output} ({len(names)} classes, {features}, {decoder})", highlight=False)
+    pipe.save(output, device=device)
+    out.print(f"calibration written to {output} ({len(names)} classes, {pipe.features}, {pipe.decoder})", highlight=False)
     if plot is not None:
         from ..emg.plot import plot_calibration
 
         plot_calibration(plot, trials, conf["matrix"] if conf else None)
         out.print(f"plot written to {plot}", highlight=False)
+
+
+def _recorded_trials(path: Path):
+    """The trials of a session recorded by ``calibrate emg --record``, checked as a live
+    session's are (each channel problem named once, with the trials it is in); a recording
+    with nothing to learn from is refused in one line."""
+    from ..emg.calibrate import DEAD, trial_problems
+    from ..emg.datasets import load_recording_trials
+
+    if not path.exists():
+        fail(f"recorded session {str(path)!r} does not exist; record one with 'sensekit calibrate emg ... --record S.h5'")
+    trials = load_recording_trials(path)
+    if not len(trials):
+        fail(f"{path.name} holds no labelled trial: its label stream never names a class")
+    held = sorted({t.label for t in trials})
+    if len(held) < 2:
+        fail(f"{path.name} holds trials of one class only ({trials.classes[held[0]]}): a decoder needs two or more")
+    found: dict[tuple[str, str], list[str]] = {}
+    dead: dict[str, int] = {}
+    for t in trials:
+        for channel, problem in trial_problems(t.data, trials.info.rate, trials.info.channels):
+            found.setdefault((channel, str(problem)), []).append(f"{trials.classes[t.label]} {t.rep + 1}")
+            dead[channel] = dead.get(channel, 0) + (problem.kind in DEAD)
+    for (channel, problem), where in found.items():
+        log.warning("channel %r %s in %d of %d trials (%s)", channel, problem, len(where), len(trials),
+                    ", ".join(where[:4]) + (", ..." if len(where) > 4 else ""))
+    if sum(n == len(trials) for n in dead.values()) == trials.info.shape[0]:
+        fail(f"every channel of {path.name} is flat or non-finite in every trial: there is nothing to learn")
+    return trials
 
 
 def _check_plot(plot: Path | None) -> None:

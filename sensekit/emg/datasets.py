@@ -192,10 +192,12 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
     with open_recording(path) as rec:
         name = stream or next((n for n, i in rec.streams.items() if i.kind in ("emg", "exg")), None)
         if name is None:
-            raise DatasetError(f"{path} has no emg/exg stream", "pass stream=NAME")
+            raise DatasetError(f"{Path(path).name} has no emg/exg stream",
+                               "a session recorded by 'sensekit calibrate emg --record' has one (in Python: stream=NAME)")
         emg = rec.read(name)
         if labels not in rec.streams:
-            raise DatasetError(f"{path} has no label stream {labels!r}", "record with 'sensekit calibrate emg'")
+            raise DatasetError(f"{Path(path).name} has no label stream {labels!r}",
+                               "record the session with 'sensekit calibrate emg --record S.h5'")
         lab = rec.read(labels)
     t = emg.times
     idx = np.searchsorted(lab.times, t, side="right") - 1
@@ -207,8 +209,17 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
             continue
         trials.append(Trial(np.asarray(emg.data[a:b], dtype=np.float64), label, subject, session, reps.get(label, 0)))
         reps[label] = reps.get(label, 0) + 1
-    names = tuple(classes) if classes is not None else tuple(lab.info.meta.get("classes", ())) or tuple(
-        f"class{i}" for i in range(max(reps) + 1))
+    stored = lab.info.meta.get("classes", ())
+    if not isinstance(stored, (list, tuple)) or not all(isinstance(c, str) for c in stored):
+        raise DatasetError(f"{Path(path).name}: the label stream's class names are {stored!r}, not a list of names",
+                           "record the session with 'sensekit calibrate emg --record S.h5'")
+    names = tuple(classes) if classes is not None else tuple(stored) or tuple(
+        f"class{i}" for i in range(max(reps, default=-1) + 1))
+    beyond = sorted(c for c in reps if c >= len(names))
+    if beyond:
+        raise DatasetError(f"{Path(path).name}: the label stream names class {beyond[0]}, but the session has "
+                           f"{len(names)} classes ({', '.join(names)})",
+                           "record the session with 'sensekit calibrate emg --record S.h5'")
     return EMGTrials(emg.info.replace(dtype="float64"), names, tuple(trials))
 
 
