@@ -317,3 +317,70 @@ def test_info_reports_a_truncated_flac_as_truncated(tmp_path):
     assert "truncated" in r.stderr and "96000" in r.stderr
     r = runner.invoke(app, ["info", str(path)])
     assert r.exit_code == 0 and "can be read" not in r.output and "96,000" in r.output
+
+
+#: Commands whose number options the sweep below tries, each with arguments that run it on
+#: inputs made in the test ({d}: its folder, {o}: a fresh output name).
+NUMBER_SWEEP = {
+    ("run", "emg"): ["synth:emg?channels=4&classes=3&rate=200&hold_s=2&duration=1&seed=3", "-c", "{d}/band.json",
+                     "--jsonl"],
+    ("run", "eyetrack"): ["synth:gaze?duration=1", "--jsonl"],
+    ("run", "spatial-localise"): ["synth:array?duration_s=0.3", "--jsonl"],
+    ("capture",): ["synth:noise?channels=2&rate=1000", "-o", "{o}.h5", "--quiet"],
+    ("spatial", "render"): ["{d}/voice.wav", "-o", "{o}.wav"],
+    ("spatial", "localise"): ["{d}/scene.h5"],
+    ("spatial", "encode"): ["{d}/scene.h5", "--array", "respeaker6", "-o", "{o}.wav"],
+    ("eyetrack", "events"): ["{d}/gaze.csv", "--units", "deg"],
+    ("calibrate", "emg"): ["synth:emg?channels=4&classes=3&rate=200&hold_s=1&duration=inf", "--reps", "1", "--hold",
+                           "1", "--pause", "0", "--lead", "0", "-o", "{o}.json"],
+    ("calibrate", "array"): ["{d}/scene.h5", "--direction", "0", "-o", "{o}.json"],
+    ("export", "emg"): ["-c", "{d}/band.json", "-o", "{o}"],
+    ("replay",): ["{d}/scene.h5", "--to", "jsonl"],
+}
+
+
+def _is_number(param) -> bool:
+    """Whether a CLI parameter takes a number (click's ``type``, or Typer's own ``bare_type``)."""
+    kind = getattr(param, "type", None)
+    name = getattr(kind, "name", "") if kind is not None else str(param.bare_type())
+    return any(k in name.lower() for k in ("float", "int"))
+
+
+def test_every_number_option_survives_absurd_values(tmp_path):
+    """NaN, infinity, 1e308 and -1 in every number option of the commands above: a one-line
+    refusal or a clean run, never a traceback (--chunk 1e308 overflowed once)."""
+    import typer
+
+    from sensekit.eyetrack.synth import gaze_signal
+
+    d = tmp_path
+    r = runner.invoke(app, ["calibrate", "emg", "synth:emg?channels=4&classes=3&rate=200&hold_s=1&duration=inf&seed=3",
+                            "--classes", "rest,a,b", "--reps", "2", "--hold", "1", "--pause", "0", "--lead", "0",
+                            "-o", str(d / "band.json")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["capture", "synth:array?sources=1&duration_s=0.5&seed=4", "--array", "respeaker6", "-o",
+                            str(d / "scene.h5"), "--quiet"])
+    assert r.exit_code == 0, r.output
+    sf.write(str(d / "voice.wav"), np.random.default_rng(0).normal(0, 0.1, (8000, 2)), 16000)
+    x, y, _ = gaze_signal(duration_s=2.0, rate=500.0)
+    np.savetxt(d / "gaze.csv", np.column_stack([np.arange(len(x)) / 500.0, x, y]), delimiter=",", header="time,x,y",
+               comments="")
+    root = typer.main.get_command(app)
+    runs, problems = 0, []
+    for path, base in NUMBER_SWEEP.items():
+        command = root
+        for name in path:
+            command = command.commands[name]
+        numbers = [p for p in command.params if getattr(p, "opts", None) and p.opts[0].startswith("--")
+                   and _is_number(p)]
+        assert numbers or path == ("replay",), path
+        for option in numbers:
+            for value in ("nan", "inf", "1e308", "-1"):
+                runs += 1
+                args = [*path, *(a.format(d=d, o=d / f"out{runs}") for a in base), option.opts[0], value]
+                r = runner.invoke(app, args)
+                if r.exception is not None and not isinstance(r.exception, SystemExit):
+                    problems.append(f"{' '.join(args)}: {type(r.exception).__name__}: {r.exception}")
+                elif r.exit_code not in (0, 2):
+                    problems.append(f"{' '.join(args)}: exit {r.exit_code}: {r.stderr[-200:]}")
+    assert runs > 150 and not problems, "\n".join(problems)
