@@ -459,7 +459,7 @@ def _synth_run(key: dict, quick: bool) -> dict:
                                 seed=seed)
         train = train_sim.trials(reps=4, duration_s=2.0, session=1)
         test = test_sim.trials(reps=2, duration_s=2.0, session=2)
-        pipe = EMGPipeline(bandpass_hz=(20.0, 450.0)).fit(train)
+        pipe = EMGPipeline(**{**BASELINE, "bandpass_hz": (20.0, 450.0)}).fit(train)
         plain.append(_score(*pipe.decide(test)[:2], 5)[0]["accuracy"])
         cross = EMGPipeline(**{**CROSS, "bandpass_hz": (20.0, 450.0)}).fit(train)
         adapt = test_sim.trials(reps=1, duration_s=2.0, session=3)  # another part of the session
