@@ -259,3 +259,51 @@ def test_exported_c_under_m32_and_sanitizers(tmp_path, sim, flags):
                            capture_output=True, text=True)
     assert probe.returncode == 0, probe.stdout + probe.stderr
     assert "runtime error" not in probe.stderr and "LeakSanitizer" not in probe.stderr
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+@pytest.mark.parametrize(("rate", "settings"), [("500", []), ("1000", ["--set", "burst_tau_s=0.05", "--set",
+                                                                      "learn_saccades=none"]),
+                                                ("120", ["--set", "rising=false", "--set", "confirm=3"])])
+def test_export_eyetrack_c_equals_the_online_detector(tmp_path, rate, settings):
+    """'export eyetrack' writes the online saccade detector as C whose events (codes, times,
+    delays, gaze, landing points) equal the Python stage's to 1e-9 on simulated gaze with blinks
+    fed in random blocks; the budget gives its state, time per sample and latency."""
+    import json
+
+    from sensekit.core import StreamInfo
+    from sensekit.eyetrack.pipeline import EyePipeline
+
+    out = tmp_path / "fw"
+    r = runner.invoke(app, ["export", "eyetrack", "--rate", rate, "-o", str(out), "--golden", "20", *settings])
+    assert r.exit_code == 0, r.output
+    assert "code mismatches 0" in r.stdout
+    events = int(r.stdout.split("events ")[1].split(",")[0])
+    assert events > 200  # onsets, offsets, landing updates and blinks of 20 s
+    budget = json.loads((out / "budget.json").read_text())
+    params = dict(s.split("=") for s in settings[1::2])
+    params = {k: {"none": None, "false": False}.get(v, v) for k, v in params.items()}
+    pipe = EyePipeline(online=True, params={k: float(v) if isinstance(v, str) else v for k, v in params.items()})
+    info = StreamInfo("g", "gaze", float(rate), (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
+    chain = pipe.gaze_chain(info)
+    chain.open(info)
+    assert budget["latency_s"] == pytest.approx(chain.latency_s)
+    assert budget["state_bytes"] < 512 and budget["time_per_sample_us_c"] > 0
+    # the same C under the sanitizers, where the compiler has them
+    build = subprocess.run([CC, "-std=c99", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                            "sensekit_saccades.c", "sensekit_saccades_check.c", "-lm", "-o", "check_san"], cwd=out,
+                           capture_output=True, text=True)
+    if build.returncode == 0:
+        run = subprocess.run(["./check_san", "golden.bin", "1e-9"], cwd=out, capture_output=True, text=True)
+        assert run.returncode == 0 and "runtime error" not in run.stderr, run.stdout + run.stderr
+
+
+def test_export_eyetrack_refuses_in_one_line(tmp_path):
+    for args, message in ((["--set", "bogus=1"], "online has no parameter 'bogus'"),
+                          (["--set", "confirm=0"], "confirm"),
+                          (["--name", "a b"], "is not a C identifier")):
+        r = runner.invoke(app, ["export", "eyetrack", "--rate", "500", "-o", str(tmp_path / "fw"), *args])
+        assert r.exit_code == 2 and message in r.stderr, (args, r.output)
+        assert not (tmp_path / "fw").exists()
+    r = runner.invoke(app, ["export", "eyetrack", "--rate", "nan", "-o", str(tmp_path / "fw")])
+    assert r.exit_code == 2 and not (tmp_path / "fw").exists()

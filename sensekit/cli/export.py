@@ -244,3 +244,83 @@ def _export_gesture(clf, calibration: Path, fmt: Format, output: Path, golden: i
         (output / "budget.json").write_text(json.dumps(budget, indent=2))
         for k, v in budget.items():
             out.print(f"  {k}: {v}", highlight=False)
+
+
+@app.command("eyetrack")
+def export_eyetrack(
+    rate: float = typer.Option(..., "--rate", min=10, max=10000, help="The eye tracker's sample rate (Hz): it fixes "
+                               "the speed's span, the confirming samples and the noise averages."),
+    output: Path = _OUTPUT,
+    settings: list[str] | None = typer.Option(None, "--set", help="A parameter of the online detector, KEY=VALUE "
+                                              "(repeatable; 'none' for None), e.g. --set confirm=3 (as 'run eyetrack "
+                                              "--online' takes them)."),
+    golden: int = typer.Option(0, "--golden", min=0, max=3600, help="Write golden vectors: this many seconds of "
+                               "simulated gaze (saccades, pursuits, blinks) in random blocks, and check the C on them."),
+    name: str = typer.Option("sensekit_saccades", "--name", help="Base name of the C files."),
+) -> None:
+    """Export the online saccade detector ('run eyetrack --online') as C99 for a headset: onsets,
+    offsets, blinks and landing predictions from gaze (deg), sample by sample; prints a budget
+    (state bytes, time per sample of the compiled C, declared latency)."""
+    from ..core.atomic import atomic_output
+    from ..export.c_text import c_identifier
+    from ..eyetrack.pipeline import EyePipeline
+    from .eyetrack import detector_params
+
+    pipe = EyePipeline(online=True, params=detector_params(settings))  # the parameters checked, as 'run' checks them
+    c_identifier(name)
+    with atomic_output(output, folder=True) as work:
+        _export_eyetrack(pipe, rate, work, golden, name)
+    out.print(f"written to {output}", highlight=False)
+
+
+def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str) -> None:
+    from ..core import Chain, StreamInfo
+    from ..export import export_saccades_c, write_golden
+    from ..export.golden import golden_blocks
+    from ..eyetrack.online import OnlineSaccades
+    from ..eyetrack.synth import gaze_signal
+
+    info = StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
+    stage = OnlineSaccades(**pipe.params)
+    stage.open(info)
+    report = export_saccades_c(stage, output, name=name)
+    budget = {"speed_span_samples": report["lag"], "confirming_samples": report["confirm"],
+              "latency_s": report["latency_s"]}
+    out.print(f"C library: {', '.join(report['files'])}", highlight=False)
+    if golden:
+        x, y, _ = gaze_signal(duration_s=float(golden), rate=rate, rng=11)
+        blocks = golden_blocks(Chain(OnlineSaccades(**pipe.params)), info, np.column_stack([x, y]), seed=0)
+        blocks = [(b, rows.reshape(-1, 7)) for b, rows in blocks]
+        write_golden(output / "golden.bin", blocks, 2, 7)
+        err.print(f"golden vectors: {len(blocks)} blocks of random size, {len(x)} samples, "
+                  f"{sum(len(r) for _, r in blocks)} events")
+        python_us = _python_sample_time(pipe.params, info, blocks)
+        _compile(output, [f"{name}.c", f"{name}_check.c"], "check")
+        r = subprocess.run(["./check", "golden.bin", "1e-9", "20"], cwd=output, capture_output=True, text=True)
+        out.print(r.stdout.strip(), highlight=False)
+        if r.returncode != 0:
+            fail("the C differs from the Python detector beyond the tolerance 1e-9")
+        line = r.stdout.strip().splitlines()[-1]
+        budget["state_bytes"] = int(line.split("state ")[1].split(" bytes")[0])
+        budget["time_per_sample_us_c"] = float(line.split("time per sample ")[1].split(" us")[0])
+        budget["time_per_sample_us_python"] = python_us
+        budget["python_over_c"] = round(python_us / max(budget["time_per_sample_us_c"], 1e-6), 1)
+    (output / "budget.json").write_text(json.dumps(budget, indent=2))
+    for k, v in budget.items():
+        out.print(f"  {k}: {v}", highlight=False)
+
+
+def _python_sample_time(params: dict, info, blocks) -> float:
+    """Microseconds per sample of the Python detector on the golden blocks (one pass)."""
+    import time
+
+    from ..core import Frame
+    from ..eyetrack.online import OnlineSaccades
+
+    stage = OnlineSaccades(**params)
+    stage.open(info)
+    frames = [Frame(info, b, t0=0.0, seq=k) for k, (b, _) in enumerate(blocks)]
+    start = time.perf_counter()
+    for frame in frames:
+        stage.process(frame)
+    return round((time.perf_counter() - start) * 1e6 / max(sum(f.n for f in frames), 1), 4)

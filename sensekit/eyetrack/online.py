@@ -31,7 +31,8 @@ bench scores, at 25, 50 and 75 % of each saccade, the latest prediction the stag
 published by then (the current gaze where none was yet) against the current gaze.
 
 State is a handful of numbers (no per-event Python objects kept), the output does not depend on
-the block size, and the latency is declared (:attr:`latency_s`).
+the block size, and the latency is declared (:attr:`latency_s`). :func:`sensekit.export.export_saccades_c`
+(``sensekit export eyetrack``) writes the same arithmetic as C99 for a headset's firmware.
 """
 
 from __future__ import annotations

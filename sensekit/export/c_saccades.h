@@ -1,0 +1,58 @@
+/* sensekit online saccade detector (exported) - C99, no dynamic allocation, libm only.
+ *
+ *   sk_saccades_state st;        // all the state there is (sizeof: a few hundred bytes)
+ *   sk_saccades_init(&st);
+ *   n = sk_saccades_process_block(&st, gaze, n_samples, t0, events, max_events);
+ *   sk_saccades_reset(&st);      // forget the stream (the parameters are compiled in)
+ *
+ * gaze: n_samples x 2 interleaved values (x, y) in degrees at @RATE@ Hz; NaN for a lost sample
+ * (a blink). t0: the time (s) of the block's first sample; only the first sample after a reset
+ * uses it, later times are counted in samples, so the output does not depend on the block
+ * size (zero included). A block gives at most SK_MAX_EVENTS(n_samples) events; if max_events
+ * is smaller, the block is refused whole (the state is unchanged) and the return value is minus
+ * the number it may need.
+ *
+ * Each event: code (1 onset, 2 offset, 3 blink start, 4 blink end, 5 landing update), the time
+ * of the event (s; an onset is stamped where the movement began), the detection delay (s), the
+ * gaze there (deg) and the predicted landing point (deg; NaN for blinks). The sample counter
+ * is 64-bit: no overflow in any uptime.
+ * Parameters: @PARAMS@
+ */
+#ifndef @GUARD@
+#define @GUARD@
+
+#include <stdint.h>
+
+#define SK_RATE_HZ @RATE@
+#define SK_LAG @LAG@             /* samples the speed spans */
+#define SK_CONFIRM @CONFIRM@         /* samples over (under) the threshold that make an onset (offset) */
+#define SK_MAX_EVENTS(n) (2 * (n))
+
+typedef struct {
+    double hist_x[SK_LAG], hist_y[SK_LAG]; /* the last SK_LAG samples, oldest at hist_pos */
+    int hist_pos;
+    double noise, burst;          /* the noise levels (deg/s) */
+    uint64_t noise_n;             /* samples the noise level has averaged (saturates) */
+    int in_saccade, blink, run;
+    double run_t, run_x, run_y;   /* first sample of the current run */
+    double step_x, step_y;        /* the last movement over the threshold */
+    double onset_t, onset_x, onset_y;
+    double peak, peak_x, peak_y;  /* the saccade's peak speed so far, and where */
+    uint64_t n;                   /* samples since reset */
+    int started;
+    double t_first, t_offset, last_step;
+    double log_scale;             /* the session's saccade speed over the main sequence's (log) */
+    uint64_t learned;
+} sk_saccades_state;
+
+typedef struct {
+    int code;
+    double t, delay, x, y, landing_x, landing_y;
+} sk_saccade_event;
+
+void sk_saccades_init(sk_saccades_state *s);
+void sk_saccades_reset(sk_saccades_state *s);
+int sk_saccades_process_block(sk_saccades_state *s, const double *gaze, int n, double t0, sk_saccade_event *out,
+                              int max_out);
+
+#endif
