@@ -121,9 +121,12 @@ def test_exported_gesture_classifier_equals_python(tmp_path, decoder, fmt):
     clf = StaticGestureClassifier(decoder=decoder, input_format=fmt, reject_below=0.7).fit(pts[::2], y[::2])
     export_gesture_c(clf, tmp_path)
     rows = pts[1::2].reshape(-1, 42)
-    labels, conf, _ = clf.predict_open(rows, calibrated=False)
-    blocks = [(rows[s], np.column_stack([labels[s], conf[s]])) for s in random_splits(len(rows), seed=2, max_block=16)]
-    write_golden(tmp_path / "golden.bin", blocks, 42, 2)
+    rows[::7, 8:12] = np.nan  # frames with missing landmarks: none, confidence 0
+    labels, conf, distance = clf.predict_open(rows)
+    assert 0.05 < np.mean(labels == -1) < 0.5  # accepted poses and rejected ones
+    blocks = [(rows[s], np.column_stack([labels[s], conf[s], distance[s]]))
+              for s in random_splits(len(rows), seed=2, max_block=16)]
+    write_golden(tmp_path / "golden.bin", blocks, 42, 3)
     for flags, tol in ((["-DSK_DOUBLE"], "1e-9"), ([], "1e-3")):
         subprocess.run([CC, "-std=c99", "-Wall", "-Werror", "-O2", *flags, "sensekit_gesture.c", "sensekit_gesture_check.c",
                         "-lm", "-o", "check"], cwd=tmp_path, check=True, capture_output=True)

@@ -230,15 +230,17 @@ def _export_gesture(clf, calibration: Path, fmt: Format, output: Path, golden: i
     if golden:
         rng = np.random.default_rng(0)
         rows = (rng.normal(size=(golden, 21, 2)) * 40 + 300).reshape(golden, 42)
-        labels, conf, _ = clf.predict_open(rows, calibrated=False)  # the C computes the decoder's own scores
-        blocks = [(rows[s], np.column_stack([labels[s], conf[s]])) for s in random_splits(len(rows), max_block=16)]
-        write_golden(output / "golden.bin", blocks, 42, 2)
+        labels, conf, distance = clf.predict_open(rows)  # as the Python classifier decides
+        blocks = [(rows[s], np.column_stack([labels[s], conf[s], distance[s]]))
+                  for s in random_splits(len(rows), max_block=16)]
+        write_golden(output / "golden.bin", blocks, 42, 3)
         _compile(output, [f"{name}.c", f"{name}_check.c"], "check")
         r = subprocess.run(["./check", "golden.bin", "0.01", "1e-3", "100"], cwd=output, capture_output=True, text=True)
         out.print(r.stdout.strip(), highlight=False)
         if r.returncode != 0:
             fail("the float32 build differs from the Python classifier beyond the tolerance 1e-3")
-        budget = {"state_bytes": 0, "constant_table_bytes_float32": decoder_constants(clf.learned_) * 4,
+        budget = {"state_bytes": 0, "constant_table_bytes_float32": (decoder_constants(clf.learned_)
+                                                                     + report["openset_constants"]) * 4,
                   "time_per_frame_us_float32": float(r.stdout.split("time per frame ")[1].split(" us")[0]),
                   "latency": "one frame (stateless)"}
         (output / "budget.json").write_text(json.dumps(budget, indent=2))

@@ -122,15 +122,17 @@ def export_emg_c(pipe: EMGPipeline, folder: str | Path, *, name: str = "sensekit
             "latency_s": (win - 1) / info.rate}
 
 
-def _decode_lines(dec: dict) -> tuple[list[str], str]:
-    """C tables and the body of ``sk_decode(x, p)`` for an LDA or MLP decoder."""
+def _decode_lines(dec: dict, *, logits: bool = False) -> tuple[list[str], str]:
+    """C tables and the body of ``sk_decode(x, p)`` for an LDA or MLP decoder: its class
+    probabilities, or with ``logits`` its real-valued class scores before the softmax (those of
+    :func:`sensekit.learn.openset.class_logits`; a binary MLP's are 0 and its one output)."""
     tables: list[str] = []
     if dec["kind"] == "lda":
         coef = np.asarray(dec["coef"], dtype=np.float64)  # (classes, columns)
         tables += [_nested("SK_COEF", coef), _arr("SK_INTERCEPT", dec["intercept"])]
         decode = ("    int k, j;\n    for (k = 0; k < SK_N_CLASSES; ++k) {\n        sk_real z = SK_INTERCEPT[k];\n"
                   "        for (j = 0; j < SK_N_COLUMNS; ++j) z += SK_COEF[k][j] * x[j];\n        p[k] = z;\n    }\n"
-                  "    sk_softmax(p, SK_N_CLASSES);")
+                  + ("" if logits else "    sk_softmax(p, SK_N_CLASSES);"))
     else:
         ws = [np.asarray(w, dtype=np.float64) for w in dec["weights"]]
         bs = [np.asarray(b, dtype=np.float64) for b in dec["biases"]]
@@ -144,8 +146,9 @@ def _decode_lines(dec: dict) -> tuple[list[str], str]:
                          f" {dst}[j] = {'z' if dst == 'p' else 'z > 0 ? z : 0'}; }}")
             lines.append(f"    in = {dst};")
         if ws[-1].shape[1] == 1:
-            lines.append("    p[1] = (sk_real)(1.0 / (1.0 + exp(-p[0]))); p[0] = 1 - p[1];")
-        else:
+            lines.append("    p[1] = p[0]; p[0] = 0;" if logits else
+                         "    p[1] = (sk_real)(1.0 / (1.0 + exp(-p[0]))); p[0] = 1 - p[1];")
+        elif not logits:
             lines.append("    sk_softmax(p, SK_N_CLASSES);")
         decode = "\n".join(lines)
     return tables, decode

@@ -1,9 +1,12 @@
 /* sensekit static-gesture classifier, exported by `sensekit export gesture` - C99, libm only.
  * Mirrors sensekit.gesture: keypoint normalisation (wrist-relative, max-abs), hand features
  * (palm-scaled, rotation-normalised coordinates; sin and cos of 19 joint angles; 9
- * distances), standardisation, decoder, rejection (-1 = none). */
+ * distances), standardisation, decoder, the calibrated confidence, open-set rejection (the
+ * distance to the nearest class mean and to the nearest calibration pose of the chosen class),
+ * rejection (-1 = none). */
 #include "@HEADER@"
 #include <math.h>
+#include <stddef.h>
 
 @TABLES@
 
@@ -67,24 +70,105 @@ static void sk_softmax(sk_real *z, int n) {
     for (k = 0; k < n; ++k) z[k] /= sum;
 }
 
-static void sk_decode(const sk_real *x, sk_real *p) {
+/* the decoder's real-valued class scores (the softmax of which is its own probability) */
+static void sk_logits(const sk_real *x, sk_real *p) {
 @DECODE@
 }
 
-int sk_gesture_classify(const sk_real xy[42], int is_left, sk_real *confidence) {
-    sk_real f[SK_N_COLUMNS], p[SK_N_CLASSES];
-    int i, best = 0;
+#if SK_OPENSET
+/* relative Mahalanobis distance of standardised features to the nearest class mean */
+static double sk_mean_distance(const sk_real *f) {
+    double w[SK_N_COLUMNS], ww = 0, best = INFINITY;
+    int i, j, k;
+    for (j = 0; j < SK_N_COLUMNS; ++j) {
+        double z = 0;
+        for (i = 0; i < SK_N_COLUMNS; ++i) z += (double)SK_OPEN_WHITEN[j][i] * f[i];
+        w[j] = z; ww += z * z;
+    }
+    for (k = 0; k < SK_N_CLASSES; ++k) {
+        double d2 = ww + SK_OPEN_WM_SQ[k];
+        for (j = 0; j < SK_N_COLUMNS; ++j) d2 -= 2 * w[j] * SK_OPEN_WM[k][j];
+        if (d2 < best) best = d2;
+    }
+    return sqrt(best > 0 ? best : 0) / SK_OPEN_THRESHOLD;
+}
+#endif
+
+#if SK_NEAR
+/* relative distance of the hand's finger signature to the nearest calibration pose of class
+ * `label` (infinite for a hand of zero size or a class without poses) */
+static double sk_pose_distance(const sk_real xy[42], int label) {
+    double n[23], z[SK_N_SIGNATURE], zz = 0, best = INFINITY;
+    int i, j, found = 0;
+    for (i = 0; i < 23; ++i) {
+        double dx = (double)xy[2 * SK_SIG_PAIRS[i][0]] - xy[2 * SK_SIG_PAIRS[i][1]];
+        double dy = (double)xy[2 * SK_SIG_PAIRS[i][0] + 1] - xy[2 * SK_SIG_PAIRS[i][1] + 1];
+        n[i] = sqrt(dx * dx + dy * dy);
+    }
+    for (i = 0; i < 5; ++i) z[i] = n[i] / n[5 + i];
+    for (i = 10; i < 23; ++i) z[i - 5] = n[i] / n[7];
+    for (i = 0; i < SK_N_SIGNATURE; ++i) {
+        z[i] = (z[i] - SK_NEAR_MEAN[i]) * (1.0 / SK_NEAR_SCALE[i]);
+        if (!isfinite(z[i])) return INFINITY;
+        zz += z[i] * z[i];
+    }
+    for (j = 0; j < SK_N_NEAR; ++j) {
+        double d2 = zz + SK_NEAR_SQ[j];
+        if (SK_NEAR_LABELS[j] != label) continue;
+        found = 1;
+        for (i = 0; i < SK_N_SIGNATURE; ++i) d2 -= 2 * z[i] * SK_NEAR_ROWS[j][i];
+        if (d2 < best) best = d2;
+    }
+    return found ? sqrt(best > 0 ? best : 0) / SK_NEAR_UNIT : INFINITY;
+}
+#endif
+
+int sk_gesture_classify_open(const sk_real xy[42], int is_left, sk_real *confidence, sk_real *distance) {
+    sk_real f[SK_N_COLUMNS], p[SK_N_CLASSES], own[SK_N_CLASSES];
+    int i, best = 0, ok = 1, label;
+    double dist = NAN, conf;
     sk_gesture_features(xy, is_left, f);
-    for (i = 0; i < SK_N_COLUMNS; ++i) f[i] = (f[i] - SK_MEAN[i]) / SK_SCALE[i];
-    sk_decode(f, p);
-    for (i = 1; i < SK_N_CLASSES; ++i) if (p[i] > p[best]) best = i;
-    if (confidence) *confidence = p[best];
-    if (SK_REJECT_BELOW > 0 && p[best] < SK_REJECT_BELOW) return -1;
-    return SK_CLASSES[best];
+    for (i = 0; i < SK_N_COLUMNS; ++i) {
+        f[i] = (f[i] - SK_MEAN[i]) / SK_SCALE[i];
+        if (!isfinite(f[i])) ok = 0;
+    }
+    if (!ok) for (i = 0; i < SK_N_COLUMNS; ++i) f[i] = 0; /* a hand with missing landmarks: none */
+    sk_logits(f, p);
+    for (i = 0; i < SK_N_CLASSES; ++i) own[i] = p[i];
+    sk_softmax(own, SK_N_CLASSES);
+    for (i = 1; i < SK_N_CLASSES; ++i) if (own[i] > own[best]) best = i;
+    conf = own[best];
+    label = SK_CLASSES[best];
+#if SK_OPENSET
+    for (i = 0; i < SK_N_CLASSES; ++i) p[i] = (sk_real)(p[i] / SK_TEMPERATURE); /* the calibrated probability */
+    sk_softmax(p, SK_N_CLASSES);
+    conf = p[best];
+    dist = sk_mean_distance(f);
+#if SK_NEAR
+    {
+        double near = sk_pose_distance(xy, label);
+        dist = near > dist ? near : dist;
+    }
+#endif
+#endif
+    if (!ok) { conf = 0; label = -1; }
+    if (SK_REJECT_BELOW > 0 && conf < SK_REJECT_BELOW) label = -1;
+    if (dist > 1.0) label = -1;
+    for (i = 0; i < SK_N_OTHER; ++i) if (label == SK_OTHER[i]) label = -1; /* "other poses": do nothing */
+    if (confidence) *confidence = (sk_real)conf;
+    if (distance) *distance = (sk_real)dist;
+    return label;
 }
 
-int sk_gesture_process_block(const sk_real *xy, const int *is_left, int n, int *labels, sk_real *confidence) {
+int sk_gesture_classify(const sk_real xy[42], int is_left, sk_real *confidence) {
+    return sk_gesture_classify_open(xy, is_left, confidence, NULL);
+}
+
+int sk_gesture_process_block(const sk_real *xy, const int *is_left, int n, int *labels, sk_real *confidence,
+                             sk_real *distance) {
     int i;
-    for (i = 0; i < n; ++i) labels[i] = sk_gesture_classify(xy + 42 * i, is_left ? is_left[i] : 0, confidence + i);
+    for (i = 0; i < n; ++i)
+        labels[i] = sk_gesture_classify_open(xy + 42 * i, is_left ? is_left[i] : 0, confidence ? confidence + i : NULL,
+                                             distance ? distance + i : NULL);
     return n;
 }

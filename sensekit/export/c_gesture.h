@@ -1,8 +1,10 @@
 /* sensekit static-gesture classifier (exported) - C99, libm only, stateless per frame.
  *   label = sk_gesture_classify(xy, is_left, &confidence);   // -1: unknown pose ("none")
  * xy: the 21 (x, y) hand landmarks, interleaved, in @INPUT@.
- * The confidence is the decoder's own (the LDA/MLP softmax); the Python classifier's
- * calibrated confidence and open-set rejection are not exported yet.
+ * As the Python classifier decides: the confidence is the calibrated probability (the decoder's
+ * own softmax for a calibration without the open-set model), and a pose unlike every taught
+ * class (relative open-set distance > 1), a hand with missing landmarks and an "other" class
+ * are -1.
  * Classes: @CLASSES@
  */
 #ifndef @GUARD@
@@ -19,6 +21,9 @@ typedef float sk_real;
 
 void sk_gesture_features(const sk_real xy[42], int is_left, sk_real f[SK_N_COLUMNS]);
 int sk_gesture_classify(const sk_real xy[42], int is_left, sk_real *confidence);
-int sk_gesture_process_block(const sk_real *xy, const int *is_left, int n, int *labels, sk_real *confidence);
+/* the same, with the relative open-set distance (> 1: rejected; NaN without the open-set model) */
+int sk_gesture_classify_open(const sk_real xy[42], int is_left, sk_real *confidence, sk_real *distance);
+int sk_gesture_process_block(const sk_real *xy, const int *is_left, int n, int *labels, sk_real *confidence,
+                             sk_real *distance);
 
 #endif

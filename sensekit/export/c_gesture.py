@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError
-from ..gesture.static import StaticGestureClassifier
-from .c_emg import _arr, _decode_lines
+from ..gesture.normalize import _SIG_PAIRS
+from ..gesture.static import OTHER_CLASSES, StaticGestureClassifier
+from .c_emg import _arr, _decode_lines, _nested
 from .c_text import c_identifier, comment_list
 
 __all__ = ["export_gesture_c"]
@@ -30,8 +31,8 @@ def export_gesture_c(clf: StaticGestureClassifier, folder: str | Path, *, name: 
               f"#define SK_REJECT_BELOW {float(clf.reject_below or 0.0)!r}",
               _arr("SK_MEAN", lp["mean"]), _arr("SK_SCALE", lp["scale"]),
               _arr("SK_CLASSES", np.asarray(dec["classes"], dtype=int), "int")]
-    decode_tables, decode = _decode_lines(dec)
-    tables += decode_tables
+    decode_tables, decode = _decode_lines(dec, logits=True)
+    tables += decode_tables + _openset_tables(clf)
     name = c_identifier(name)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -45,4 +46,49 @@ def export_gesture_c(clf: StaticGestureClassifier, folder: str | Path, *, name: 
         for k, v in subs.items():
             text = text.replace(k, v)
         (folder / dst).write_text(text)
-    return {"files": [f"{name}.h", f"{name}.c", f"{name}_check.c"], "columns": len(lp["mean"])}
+    return {"files": [f"{name}.h", f"{name}.c", f"{name}_check.c"], "columns": len(lp["mean"]),
+            "openset_constants": _openset_constants(clf)}
+
+
+def _openset_parts(clf: StaticGestureClassifier) -> tuple[dict | None, dict | None]:
+    params = clf.learned_.get("openset")
+    return params, (params.get("nearest") if params else None)
+
+
+def _openset_tables(clf: StaticGestureClassifier) -> list[str]:
+    """The C tables of the calibrated confidence and the open-set model (as
+    :class:`~sensekit.learn.openset.OpenSet` and :class:`~sensekit.learn.openset.NearestOpenSet`
+    hold them), and the indices of the "other poses" classes."""
+    names = [str(n).strip().lower() for n in clf.learned_.get("classes", [])]
+    other = [i for i, n in enumerate(names) if n in OTHER_CLASSES]
+    out = [f"#define SK_N_OTHER {len(other)}", _arr("SK_OTHER", np.asarray(other or [-2]), "int")]
+    params, near = _openset_parts(clf)
+    out.append(f"#define SK_OPENSET {int(params is not None)}")
+    out.append(f"#define SK_NEAR {int(near is not None)}")
+    if params is not None:
+        whiten = np.asarray(params["whiten"], dtype=np.float64)
+        wm = np.asarray(params["means"], dtype=np.float64) @ whiten.T
+        out += [f"#define SK_TEMPERATURE {float(params['temperature'])!r}",
+                f"#define SK_OPEN_THRESHOLD {float(params['threshold'])!r}",
+                _nested("SK_OPEN_WHITEN", whiten), _nested("SK_OPEN_WM", wm), _arr("SK_OPEN_WM_SQ", (wm * wm).sum(1))]
+    if near is not None:
+        rows = np.asarray(near["rows"], dtype=np.float64)
+        out += [f"#define SK_N_SIGNATURE {rows.shape[1]}", f"#define SK_N_NEAR {len(rows)}",
+                f"#define SK_NEAR_UNIT {float(near['median']) * clf.openset_factor!r}",
+                "static const int SK_SIG_PAIRS[23][2] = {" + ", ".join(f"{{{a}, {b}}}" for a, b in _SIG_PAIRS) + "};",
+                _arr("SK_NEAR_MEAN", near["mean"]),
+                _arr("SK_NEAR_SCALE", near["scale"]), _nested("SK_NEAR_ROWS", rows),
+                _arr("SK_NEAR_SQ", (rows * rows).sum(1)), _arr("SK_NEAR_LABELS", np.asarray(near["labels"]), "int")]
+    return out
+
+
+def _openset_constants(clf: StaticGestureClassifier) -> int:
+    """Numbers in the open-set tables (for the budget)."""
+    params, near = _openset_parts(clf)
+    n = 0
+    if params is not None:
+        n += np.asarray(params["whiten"]).size + np.asarray(params["means"]).size + len(params["means"]) + 2
+    if near is not None:
+        rows = np.asarray(near["rows"])
+        n += rows.size + 2 * len(rows) + 2 * rows.shape[1] + 1
+    return int(n)
