@@ -114,6 +114,13 @@ def test_run_refuses_a_calibration_for_another_band(tmp_path):
     assert r.exit_code == 2 and "shape: expected [4], got [8]" in r.stderr
     r = runner.invoke(app, ["run", "emg", SRC, "-c", str(tmp_path / "none.json")])
     assert r.exit_code == 2 and "does not exist" in r.stderr
+    # --latency says where the time went and changes nothing published
+    once = "synth:emg?channels=4&classes=3&rate=200&hold_s=2&duration=2&seed=3"
+    plain = runner.invoke(app, ["run", "emg", once, "-c", str(cal), "--jsonl"])
+    timed = runner.invoke(app, ["run", "emg", once, "-c", str(cal), "--jsonl", "--latency"])
+    assert plain.exit_code == timed.exit_code == 0 and plain.stdout == timed.stdout and plain.stdout
+    assert "processing and publishing p50" in timed.stderr and "EMGDecoder: p50" in timed.stderr
+    assert "no capture latency" in timed.stderr
     r = runner.invoke(app, ["calibrate", "emg", SRC, "--classes", "rest", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "at least 2 classes" in r.stderr
 

@@ -92,3 +92,40 @@ def test_two_remote_clocks_with_offset_and_drift_align_within_a_millisecond_afte
         errors.append(np.abs(m(sample_remote) - sample_local).max())
         assert m.drift == pytest.approx(drift, rel=0.05)
     assert max(errors) < 1e-3
+
+
+def test_latency_meter_times_each_stage_and_the_path_from_capture():
+    """A source stamped on sensekit's clock (as a camera is): the capture-to-published latency
+    includes every stage's time (a stage that sleeps 4 ms); per-stage times are each stage's;
+    a source with its own timestamps gets the processing time and no capture latency."""
+    import time
+
+    from sensekit.core.latency import LatencyMeter
+    from sensekit.core.sources.base import clock
+    from sensekit.core.stage import Stage
+
+    class Slow(Stage):
+        def _open(self, info):
+            return info
+
+        def _process(self, frame):
+            time.sleep(0.004)
+            return frame
+
+    info = StreamInfo("cam", "landmarks", 0.0, (2,))
+
+    def live():
+        for i in range(12):
+            yield Frame(info, np.zeros((1, 2)), times=np.array([clock()]), seq=i)
+
+    meter = LatencyMeter(Chain(Slow(), Slow()))
+    out = []
+    run(live(), meter.chain, info=info, on_block=lambda a, b, r: (meter.on_block(a, b, r), out.append(b)))
+    s = meter.summary()
+    assert s["blocks"] == 12 and list(s["stages"]) == ["Slow (1)", "Slow (2)"]
+    assert all(v[0] >= 4.0 for v in s["stages"].values())
+    assert s["capture_ms"][0] >= 8.0 and s["processing_ms"][0] >= 8.0
+    recorded = LatencyMeter(Chain(Slow()))
+    run([Frame(info, np.zeros((1, 2)), times=np.array([float(i)]), seq=i) for i in range(3)], recorded.chain,
+        on_block=recorded.on_block)
+    assert recorded.summary()["capture_ms"] is None and recorded.summary()["processing_ms"][0] >= 4.0

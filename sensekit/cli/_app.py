@@ -44,6 +44,8 @@ def live_display(renderable, *, refresh_per_second: float = 8, keep: bool = Fals
 #: Options every command that publishes results spells the same way.
 LSL_OPTION = typer.Option(None, "--lsl", help="Publish on an LSL outlet of this name.")
 JSONL_OPTION = typer.Option(False, "--jsonl", help="Print results as JSON lines on stdout.")
+LATENCY_OPTION = typer.Option(False, "--latency", help="At the end, print where the time went: each stage, publishing, "
+                              "and from a device's capture to the published result (p50, p99).")
 DURATION_OPTION = typer.Option(None, "--duration", "-d", min=0, help="Seconds to run; default until Ctrl-C (or the "
                                "end of a recording).")
 

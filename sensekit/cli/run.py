@@ -10,6 +10,7 @@ from ._app import (
     DURATION_OPTION,
     JSONL_OPTION,
     KIND_OPTION,
+    LATENCY_OPTION,
     LSL_OPTION,
     checked_numbers,
     err,
@@ -40,20 +41,58 @@ app = new_app("Run a calibrated chain on a live source and publish its output.")
 
 
 def _publish(src, chain, *, lsl: str | None, jsonl: bool, duration: float | None, stop, view=None,
-             transient: bool = False):
+             transient: bool = False, latency: bool = False):
     """Run ``chain`` on ``src`` into an LSL outlet and/or JSON lines, with ``view`` (a rich
     renderable with ``update(frame_in, frame_out, report)``) live on stderr unless the
-    results go to stdout; the chain is closed in any case."""
+    results go to stdout, and with ``latency`` a :class:`~sensekit.core.latency.LatencyMeter`
+    whose summary goes to stderr at the end; the chain is closed in any case."""
     from ..core import run as run_chain
     from ..core.sinks import JSONLinesSink, LSLOutletSink
     sinks = ([LSLOutletSink(lsl)] if lsl else []) + ([JSONLinesSink()] if jsonl else [])
+    meter = None
+    if latency:
+        from ..core.latency import LatencyMeter
+
+        meter = LatencyMeter(chain)
+        chain = meter.chain
+    hooks = [h for h in (meter.on_block if meter else None, None if jsonl or view is None else view.update) if h]
+
+    def on_block(frame_in, frame_out, report) -> None:
+        for hook in hooks:
+            hook(frame_in, frame_out, report)
+
     try:
         if jsonl or view is None:
-            return run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop)
-        with live_display(view, keep=not transient):
-            return run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop, on_block=view.update)
+            report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop,
+                               on_block=on_block if hooks else None)
+        else:
+            with live_display(view, keep=not transient):
+                report = run_chain(src, chain, *sinks, max_duration_s=duration, stop=stop, on_block=on_block)
     finally:
         chain.close()
+    if meter is not None:
+        _print_latency(meter.summary())
+    return report
+
+
+def _print_latency(summary: dict) -> None:
+    """The latency meter's summary on stderr: one line for the whole path, one per part."""
+    def ms(v) -> str:
+        return f"p50 {v[0]:.3g} ms, p99 {v[1]:.3g} ms" if v else "-"
+
+    if not summary["blocks"]:
+        err.print("latency: no block gave an output", highlight=False)
+        return
+    if summary["capture_ms"] is not None:
+        err.print(f"latency over {summary['blocks']} outputs, from a block's newest sample's capture to its published "
+                  f"output: {ms(summary['capture_ms'])}", highlight=False)
+    else:
+        err.print(f"latency over {summary['blocks']} outputs: processing and publishing {ms(summary['processing_ms'])} "
+                  "(the source's timestamps are not on sensekit's clock: a recording or a simulator, so no capture "
+                  "latency)", highlight=False)
+    for name, v in summary["stages"].items():
+        err.print(f"  {name}: {ms(v)} a block", highlight=False)
+    err.print(f"  publishing: {ms(summary['publish_ms'])}", highlight=False)
 
 
 @app.command("emg")
@@ -63,6 +102,7 @@ def run_emg(
     lsl: str | None = LSL_OPTION,
     jsonl: bool = JSONL_OPTION,
     duration: float | None = DURATION_OPTION,
+    latency: bool = LATENCY_OPTION,
     realtime: bool = typer.Option(False, "--realtime", help="Pace a replayed recording at its recorded rate."),
     kind: str | None = KIND_OPTION,
     adapt: bool = typer.Option(False, "--adapt", help="Adapt online to this session (re-donned band, new day): "
@@ -87,7 +127,7 @@ def run_emg(
         if adapt:
             pipe.adapt_rate = ADAPT_RATE
         chain = pipe.chain(src.info)
-        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop,
+        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, latency=latency,
                           view=DecisionView(list(pipe.classes_)), transient=True)
     if not jsonl:
         out.print(f"{report.samples_out} decisions from {report.samples_in:,} samples in {report.wall_s:.1f} s; "
@@ -113,6 +153,7 @@ def run_gesture(
     lsl: str | None = LSL_OPTION,
     jsonl: bool = JSONL_OPTION,
     duration: float | None = DURATION_OPTION,
+    latency: bool = LATENCY_OPTION,
 ) -> None:
     """Hand landmarks (and gestures, with --calibration) from a camera or video, to LSL and/or
     JSON lines. A camera that stops ends the run with everything so far published."""
@@ -123,7 +164,7 @@ def run_gesture(
     with stop_on_signals() as stop:
         src = open_source(source)
         chain = pipe.chain(src.info)
-        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, view=GestureView(),
+        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, latency=latency, view=GestureView(),
                           transient=True)
     if not jsonl:
         out.print(f"{report.samples_out} frames processed in {report.wall_s:.1f} s; stopped by {report.stopped_by}",
@@ -147,6 +188,7 @@ def run_eyetrack(
     lsl: str | None = LSL_OPTION,
     jsonl: bool = JSONL_OPTION,
     duration: float | None = DURATION_OPTION,
+    latency: bool = LATENCY_OPTION,
 ) -> None:
     """Pupil per image; with --calibration, gaze (deg) with a fixation/saccade/PSO/pursuit/
     blink label per sample, to LSL and/or JSON lines; from a gaze stream, its labels (or, with
@@ -174,7 +216,7 @@ def run_eyetrack(
                 refuse_given(ctx, ("detector", "chunk", "online", "settings", "stimulus"),
                              "without -c, which publishes the pupils (events need gaze: give the calibration)")
             chain = pipe.camera_chain(src.info, calibration)
-        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, view=EyeView(),
+        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, latency=latency, view=EyeView(),
                           transient=True)
     if not jsonl:
         given = "gaze samples" if src.info.kind == "gaze" else "images"
@@ -200,6 +242,7 @@ def run_spatial_localise(
     lsl: str | None = LSL_OPTION,
     jsonl: bool = JSONL_OPTION,
     duration: float | None = DURATION_OPTION,
+    latency: bool = LATENCY_OPTION,
 ) -> None:
     """Directions of arrival (azimuth, elevation, power, confidence; or tracks with ids)
     every --window seconds, to LSL and/or JSON lines, with a live compass in the terminal: the
@@ -215,7 +258,7 @@ def run_spatial_localise(
     with stop_on_signals() as stop:
         src = open_source(source)
         chain = pipe.chain(src.info)
-        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop,
+        report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, latency=latency,
                           view=Compass(sources, track))
     if not jsonl:
         out.print(f"{report.samples_out} estimates from {report.samples_in} samples in {report.wall_s:.1f} s; "

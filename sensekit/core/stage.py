@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -231,6 +232,11 @@ class Chain(Stage):
             if not isinstance(s, Stage):
                 raise ParameterError(f"Chain stage {i} must be a Stage, got {type(s).__name__}")
         self.stages = tuple(stages)
+        #: With a list per stage (:class:`~sensekit.core.latency.LatencyMeter` sets them), each
+        #: stage's processing time of each block is appended to its list (seconds), and
+        #: ``timed_until`` is when the last stage run returned (``time.perf_counter``).
+        self.timings: list[list[float]] | None = None
+        self.timed_until = 0.0
 
     def _open(self, info: StreamInfo) -> StreamInfo:
         for stage in self.stages:
@@ -238,8 +244,20 @@ class Chain(Stage):
         return info
 
     def _process(self, frame: Frame) -> Frame | None:
+        if self.timings is not None:
+            return self._timed_process(frame)
         for stage in self.stages:
             frame = stage.process(frame)
+            if frame is None:
+                return None
+        return frame
+
+    def _timed_process(self, frame: Frame) -> Frame | None:
+        for stage, times in zip(self.stages, self.timings, strict=True):
+            start = time.perf_counter()
+            frame = stage.process(frame)
+            self.timed_until = time.perf_counter()
+            times.append(self.timed_until - start)
             if frame is None:
                 return None
         return frame
