@@ -58,3 +58,18 @@ def test_gesture_crossperson_and_open_set_tasks_quick(tmp_path, shared_data, mon
     assert curve["x"] == sorted(curve["x"], reverse=True)  # a lower threshold rejects more
     assert (tmp_path / "rep" / "gesture_crossperson-curve0.png").exists()
     assert 0 <= res["gesture.leave-one-class-out-kazuhito00"]["metrics"]["left_out_rejected"] <= 1
+
+
+def test_gesture_latency_task_quick(tmp_path, hand_model, monkeypatch):
+    """gesture.latency measures the whole path with the meter 'run gesture --latency' prints:
+    capture to published label at least the landmarker's time, and each stage's."""
+    monkeypatch.setenv("SENSEKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SENSEKIT_MODELS", str(hand_model.parents[1]))
+    out = tmp_path / "lat.json"
+    r = runner.invoke(app, ["bench", "run", "gesture.latency", "--quick", "-j", "1", "--no-cache", "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    res = _results(out)["gesture.latency"]
+    s = res["speed"]
+    assert res["metrics"]["frames"] == 60
+    assert s["latency_p50_ms"] >= s["HandLandmarks_p50_ms"] > 0 and s["publish_p50_ms"] >= 0
+    assert s["latency_p99_ms"] >= s["latency_p50_ms"]

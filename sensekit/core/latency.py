@@ -78,6 +78,11 @@ class LatencyMeter:
             if self._on_clock:
                 self._capture.append(now_clock - newest)
 
+    @property
+    def capture_ms(self) -> list[float]:
+        """Each output's capture-to-published latency (ms; empty off sensekit's clock)."""
+        return [v * 1e3 for v in self._capture] if self._on_clock else []
+
     def summary(self) -> dict:
         """``blocks`` (with output), and p50/p99 in ms of each stage (``stages``), of publishing,
         of the processing (stages + publishing) and, for a source on sensekit's clock, of the

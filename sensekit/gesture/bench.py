@@ -398,16 +398,54 @@ for _name, _ds in (("kazuhito00", "kazuhito00-hand-keypoints"), ("kinivi", "kini
     ))
 
 
+def _camera_opens(index: int = 0) -> bool:
+    """Whether ``camera:index`` opens here (the bench then measures it too)."""
+    from ..core.sources.base import quiet_stderr
+
+    try:
+        import cv2
+
+        with quiet_stderr():
+            cap = cv2.VideoCapture(index)
+            ok = cap.isOpened()
+            cap.release()
+        return bool(ok)
+    except Exception:  # no OpenCV, no video backend: no camera
+        return False
+
+
+def _latency_units(quick: bool) -> list[dict]:
+    units = [{}] if quick else [{}, {"dynamic": True}]
+    return units + ([{"camera": 0}] if _camera_opens() else [])
+
+
+def _paced_video(info, images: list, fps: float):
+    """The video's images as a camera gives them: at its frame rate, each stamped on sensekit's
+    clock when it is handed over."""
+    from ..core import Frame
+    from ..core.sources.base import clock
+
+    start = clock()
+    for i, img in enumerate(images):
+        delay = start + i / fps - clock()
+        if delay > 0:
+            time.sleep(delay)
+        yield Frame(info, img[None], times=np.array([clock()]), seq=i)
+
+
 def _latency_run(key: dict, quick: bool) -> dict:
-    """The whole path from a frame's capture to its published label, on the shared video played
-    at its frame rate: GesturePipeline (landmarks, One-Euro filter, static gestures with the
-    default classifier trained on kinivi, and with ``dynamic`` the dynamic gestures trained on its
-    point history beside them) into a JSON-lines sink; each stage timed apart."""
+    """The whole path from a frame's capture to its published label: GesturePipeline (landmarks,
+    One-Euro filter, static gestures with the default classifier trained on kinivi, and with
+    ``dynamic`` the dynamic gestures trained on its point history beside them) into a
+    JSON-lines sink, on the shared video played at its frame rate, or with ``camera`` on that
+    camera (where one opens); each stage timed apart (:class:`~sensekit.core.latency.LatencyMeter`,
+    what ``run gesture --latency`` prints)."""
     import io
 
     import cv2
 
-    from ..core import Frame, StreamInfo
+    from ..core import StreamInfo, run
+    from ..core.latency import LatencyMeter
     from ..core.sinks import JSONLinesSink
     from ..datasets import dataset_dir
     from .pipeline import GesturePipeline
@@ -420,54 +458,43 @@ def _latency_run(key: dict, quick: bool) -> dict:
 
         trajectories, motions, motion_names = load_point_history(dataset_dir("kinivi-hand-keypoints"))
         dynamic = TrajectoryClassifier(mirrored_images=True).fit(trajectories, motions, motion_names)
-    cap = cv2.VideoCapture(str(load_hand_images(dataset_dir("mediapipe-hand-images"))["video"][0]))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
-    images = []
-    while len(images) < (60 if quick else 10_000):
-        ok, img = cap.read()
-        if not ok:
-            break
-        images.append(img)
-    cap.release()
-    info = StreamInfo("video", "image", 0.0, images[0].shape, dtype="uint8")
-    chain = GesturePipeline(classifier=clf, dynamic=dynamic, max_hands=1).chain(info)
-    chain.open(info)
-    sink = JSONLinesSink(io.StringIO())
-    sink.open(chain.output_info)
-    names = [type(s).__name__ for s in chain.stages]
-    per_stage: dict[str, list[float]] = {n: [] for n in (*names, "publish")}
-    total = []
-    start = time.perf_counter()
+    n_frames = 60 if quick else 10_000
+    if key.get("camera") is not None:
+        from ..core.sources import open_source
+
+        source = open_source(f"camera:{key['camera']}")
+        info, fps, n_frames = source.info, float(source.info.meta.get("fps") or 30.0), 60 if quick else 600
+    else:
+        cap = cv2.VideoCapture(str(load_hand_images(dataset_dir("mediapipe-hand-images"))["video"][0]))
+        fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+        images = []
+        while len(images) < n_frames:
+            ok, img = cap.read()
+            if not ok:
+                break
+            images.append(img)
+        cap.release()
+        info = StreamInfo("video", "image", 0.0, images[0].shape, dtype="uint8")
+        source = _paced_video(info, images, fps)
+    meter = LatencyMeter(GesturePipeline(classifier=clf, dynamic=dynamic, max_hands=1).chain(info))
     try:
-        for i, img in enumerate(images):
-            delay = start + i / fps - time.perf_counter()  # played at its frame rate
-            if delay > 0:
-                time.sleep(delay)
-            captured = time.perf_counter()
-            x = Frame(info, img[None], times=np.array([captured]), seq=i)
-            for name, stage in zip(names, chain.stages, strict=True):
-                t = time.perf_counter()
-                x = stage.process(x)
-                per_stage[name].append(time.perf_counter() - t)
-            t = time.perf_counter()
-            sink.write(x)
-            per_stage["publish"].append(time.perf_counter() - t)
-            total.append(time.perf_counter() - captured)
+        report = run(source, meter.chain, JSONLinesSink(io.StringIO()), info=info, max_blocks=n_frames,
+                     on_block=meter.on_block)
     finally:
-        chain.close()
-    ms = np.asarray(total) * 1e3
-    speed = {"latency_p50_ms": float(np.median(ms)), "latency_p99_ms": float(np.percentile(ms, 99)),
-             **{f"{n}_p50_ms": float(np.median(v) * 1e3) for n, v in per_stage.items()}}
-    return {"metrics": {"frames": float(len(images)), "fps": float(fps)}, "speed": speed,
-            "latencies_ms": ms.tolist()}
+        meter.chain.close()
+    s = meter.summary()
+    speed = {"latency_p50_ms": s["capture_ms"][0], "latency_p99_ms": s["capture_ms"][1],
+             **{f"{n}_p50_ms": v[0] for n, v in s["stages"].items() if v}, "publish_p50_ms": s["publish_ms"][0]}
+    return {"metrics": {"frames": float(report.blocks), "fps": float(fps)}, "speed": speed,
+            "latencies_ms": meter.capture_ms}
 
 
 register(Task(
     name="gesture.latency", chain="gesture", dataset="mediapipe-hand-images",
-    description="capture-to-published-label latency on the shared video played at its frame rate: landmarks + "
-                "One-Euro filter + static gestures (hand + LDA, open-set) + JSON lines, p50/p99 and per stage; "
-                "and with dynamic gestures beside the static ones",
-    units=lambda quick: [{}] if quick else [{}, {"dynamic": True}], run_unit=_latency_run,
+    description="capture-to-published-label latency on the shared video played at its frame rate (and on camera:0 "
+                "where one opens): landmarks + One-Euro filter + static gestures (hand + LDA, open-set) + JSON lines, "
+                "p50/p99 and per stage; and with dynamic gestures beside the static ones",
+    units=_latency_units, run_unit=_latency_run,
 ))
 
 
