@@ -73,3 +73,27 @@ def test_gesture_latency_task_quick(tmp_path, hand_model, monkeypatch):
     assert res["metrics"]["frames"] == 60
     assert s["latency_p50_ms"] >= s["HandLandmarks_p50_ms"] > 0 and s["publish_p50_ms"] >= 0
     assert s["latency_p99_ms"] >= s["latency_p50_ms"]
+
+
+def test_gesture_latency_measures_a_camera_where_one_opens(tmp_path, hand_model, monkeypatch):
+    """With a camera that opens (here the shared video behind 'camera:0'), gesture.latency has a
+    camera unit beside the video's."""
+    import sensekit.core.sources as sources
+    from sensekit.datasets import dataset_dir
+    from sensekit.gesture import bench
+    from sensekit.gesture.datasets import load_hand_images
+
+    video = load_hand_images(dataset_dir("mediapipe-hand-images"))["video"][0]
+    real = sources.open_source
+    monkeypatch.setattr(bench, "_camera_opens", lambda index=0: True)
+    monkeypatch.setattr(sources, "open_source", lambda spec, **kw: real(f"video:{video}") if spec == "camera:0"
+                        else real(spec, **kw))
+    monkeypatch.setenv("SENSEKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SENSEKIT_MODELS", str(hand_model.parents[1]))
+    out = tmp_path / "lat.json"
+    r = runner.invoke(app, ["bench", "run", "gesture.latency", "--quick", "-j", "1", "--no-cache", "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    units = {json.dumps(u["key"]): u for u in _results(out)["gesture.latency"]["unit_results"]}
+    assert set(units) == {"{}", '{"camera": 0}'}
+    assert units['{"camera": 0}']["metrics"]["frames"] == 60
+    assert units['{"camera": 0}']["speed"]["HandLandmarks_p50_ms"] > 0

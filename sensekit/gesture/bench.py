@@ -483,7 +483,8 @@ def _latency_run(key: dict, quick: bool) -> dict:
     finally:
         meter.chain.close()
     s = meter.summary()
-    speed = {"latency_p50_ms": s["capture_ms"][0], "latency_p99_ms": s["capture_ms"][1],
+    whole = s["capture_ms"] or s["processing_ms"]  # (a source off sensekit's clock: the processing alone)
+    speed = {"latency_p50_ms": whole[0], "latency_p99_ms": whole[1],
              **{f"{n}_p50_ms": v[0] for n, v in s["stages"].items() if v}, "publish_p50_ms": s["publish_ms"][0]}
     return {"metrics": {"frames": float(report.blocks), "fps": float(fps)}, "speed": speed,
             "latencies_ms": meter.capture_ms}
