@@ -301,7 +301,7 @@ def test_export_eyetrack_c_equals_the_online_detector(tmp_path, rate, settings):
         assert run.returncode == 0 and "runtime error" not in run.stderr, run.stdout + run.stderr
 
 
-def test_export_eyetrack_refuses_in_one_line(tmp_path):
+def test_export_eyetrack_refuses_in_one_line(tmp_path, monkeypatch):
     for args, message in ((["--set", "bogus=1"], "online has no parameter 'bogus'"),
                           (["--set", "confirm=0"], "confirm"),
                           (["--name", "a b"], "is not a C identifier")):
@@ -310,3 +310,6 @@ def test_export_eyetrack_refuses_in_one_line(tmp_path):
         assert not (tmp_path / "fw").exists()
     r = runner.invoke(app, ["export", "eyetrack", "--rate", "nan", "-o", str(tmp_path / "fw")])
     assert r.exit_code == 2 and not (tmp_path / "fw").exists()
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # no compiler: say how to export without one
+    r = runner.invoke(app, ["export", "eyetrack", "--rate", "500", "--golden", "1", "-o", str(tmp_path / "fw")])
+    assert r.exit_code == 2 and "leave --golden out" in r.stderr and not (tmp_path / "fw").exists(), r.output

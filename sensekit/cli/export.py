@@ -34,13 +34,15 @@ def _copy_calibration(calibration: Path, output: Path) -> None:
     out.print(f"calibration copied: {calibration.name}", highlight=False)
 
 
-def _compile(output: Path, sources: list[str], exe: str, flags: tuple[str, ...] = ()) -> int | None:
+def _compile(output: Path, sources: list[str], exe: str, flags: tuple[str, ...] = (),
+             without: str = "pass --no-check") -> int | None:
     """Compile exported C with the system compiler (C99, every warning an error); returns the
     stack use in bytes of the library's functions (all frames added up: an upper bound of the
-    deepest call) where the compiler has ``-fstack-usage``, else None."""
+    deepest call) where the compiler has ``-fstack-usage``, else None. ``without``: how to export
+    without a compiler (said when there is none)."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
-        fail("no C compiler (cc) to check the export; install one or pass --no-check")
+        fail(f"no C compiler (cc) to check the export; install one or {without}")
     base = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", *flags, *sources, "-lm", "-o", exe]
     r = subprocess.run([*base[:1], "-fstack-usage", *base[1:]], cwd=output, capture_output=True, text=True)
     stack = None
@@ -234,7 +236,7 @@ def _export_gesture(clf, calibration: Path, fmt: Format, output: Path, golden: i
         blocks = [(rows[s], np.column_stack([labels[s], conf[s], distance[s]]))
                   for s in random_splits(len(rows), max_block=16)]
         write_golden(output / "golden.bin", blocks, 42, 3)
-        _compile(output, [f"{name}.c", f"{name}_check.c"], "check")
+        _compile(output, [f"{name}.c", f"{name}_check.c"], "check", without="leave --golden out (it checks the C)")
         r = subprocess.run(["./check", "golden.bin", "0.01", "1e-3", "100"], cwd=output, capture_output=True, text=True)
         out.print(r.stdout.strip(), highlight=False)
         if r.returncode != 0:
@@ -297,7 +299,7 @@ def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str) ->
         err.print(f"golden vectors: {len(blocks)} blocks of random size, {len(x)} samples, "
                   f"{sum(len(r) for _, r in blocks)} events")
         python_us = _python_sample_time(pipe.params, info, blocks)
-        _compile(output, [f"{name}.c", f"{name}_check.c"], "check")
+        _compile(output, [f"{name}.c", f"{name}_check.c"], "check", without="leave --golden out (it checks the C)")
         r = subprocess.run(["./check", "golden.bin", "1e-9", "20"], cwd=output, capture_output=True, text=True)
         out.print(r.stdout.strip(), highlight=False)
         if r.returncode != 0:
