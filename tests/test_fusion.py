@@ -215,6 +215,11 @@ def test_an_emg_band_confirms(tmp_path):
     assert r.exit_code == 0, r.output
     rows = [json.loads(x) for x in r.stdout.splitlines()[1:]]
     assert [x["data"][0] for x in rows] == [0.0, 0.0] and 2.0 < rows[0]["t"] < 2.8 and 8.0 < rows[1]["t"] < 8.8
+    timed = runner.invoke(app, ["run", "select", "--gaze", str(gaze), "--pinch", band, "-c", str(cal), "--pinch-class",
+                                "a", "--targets", str(layout_path), "--jsonl", "--latency"])
+    assert timed.exit_code == 0 and timed.stdout == r.stdout, timed.output  # the same selections
+    assert "latency over 2 outputs" in timed.stderr  # the band's front end stage by stage, then the fusion
+    assert all(f"  {part}: p50" in timed.stderr for part in ("EMGDecoder", "SelectPipeline", "publishing"))
     emg = open_source(band)
     chain = EMGPipeline.load(cal, stream=emg.info).chain(emg.info)
     chain.open(emg.info)

@@ -291,9 +291,12 @@ def run_select(
     jsonl: bool = JSONL_OPTION,
     duration: float | None = DURATION_OPTION,
     realtime: bool = typer.Option(False, "--realtime", help="Pace replayed recordings at their recorded rate."),
+    latency: bool = LATENCY_OPTION,
 ) -> None:
     """Look and pinch: the gaze picks a target, a pinch (camera, EMG band, or any pinch stream)
     confirms; selection events (target, confidence) to LSL and/or JSON lines."""
+    import time
+
     from ..core import Frame
     from ..core.multicapture import SourceReaders
     from ..core.sinks import JSONLinesSink, LSLOutletSink
@@ -347,6 +350,12 @@ def run_select(
                     what = f"select {names[int(target)]!r}" if target >= 0 else "pinch with no target under the gaze"
                     out.print(f"{t:10.3f} s  {what} (confidence {conf:.2f})", highlight=False)
 
+        meter = None
+        if latency:  # the pinch's front end stage by stage, the fusion, publishing, and capture to selection
+            from ..core.latency import LatencyMeter
+
+            meter = LatencyMeter(front)
+            front = meter.chain if front is not None else None
         readers = SourceReaders(sources, duration_s=duration, stop=stop)
         problems = []
         try:
@@ -355,9 +364,17 @@ def run_select(
                     problems.append(f"{sources[i].info.name}: {item}")
                     readers.halt.set()
                 elif isinstance(item, Frame):  # (clock measurements of a remote clock are not needed here)
+                    arrived = time.perf_counter()
                     frame = front.process(item) if (i == 1 and front is not None) else item
                     if frame is not None:
-                        publish(pipe.push(i, frame))
+                        start = time.perf_counter()
+                        selected = pipe.push(i, frame)
+                        pushed = time.perf_counter()
+                        publish(selected)
+                        if meter is not None:
+                            meter.stage_time("SelectPipeline", pushed - start)
+                            if selected is not None and selected.n and item.n:
+                                meter.add(float(item.times[-1]), pushed - arrived, time.perf_counter() - pushed)
         except KeyboardInterrupt:
             pass
         finally:
@@ -369,6 +386,8 @@ def run_select(
                 s.close()
             if front is not None:
                 front.close()
+    if meter is not None:
+        _print_latency(meter.summary())
     if problems:
         fail("; ".join(problems) + f" (the {count} selections before it were published)")
     if not jsonl:

@@ -33,9 +33,11 @@ class LatencyMeter:
 
     Parameters
     ----------
-    chain : Stage
+    chain : Stage, optional
         The chain being run (a :class:`Chain`'s stages are timed one by one); pass
-        :attr:`chain` to the run (a plain stage is wrapped in one).
+        :attr:`chain` to the run (a plain stage is wrapped in one). A path that is not one
+        chain (several streams fused) is timed by the caller: :meth:`block_time`,
+        :meth:`stage_time` and :meth:`add`.
 
     Examples
     --------
@@ -49,34 +51,48 @@ class LatencyMeter:
     3
     """
 
-    def __init__(self, chain: Stage) -> None:
-        if not isinstance(chain, Chain):
+    def __init__(self, chain: Stage | None = None) -> None:
+        if chain is not None and not isinstance(chain, Chain):
             chain = Chain(chain)
-        self.chain = chain
-        names = [type(s).__name__ for s in chain.stages]
+        self.chain = chain if chain is not None else Chain()
+        names = [type(s).__name__ for s in self.chain.stages]
         self.names = [f"{n} ({i + 1})" if names.count(n) > 1 else n for i, n in enumerate(names)]
-        chain.timings = [[] for _ in chain.stages]
-        self._seen = [0] * len(chain.stages)  # entries of each stage's timings already counted
+        self.chain.timings = [[] for _ in self.chain.stages]
+        self._seen = [0] * len(self.chain.stages)  # entries of each stage's timings already counted
+        self._other: dict[str, list[float]] = {}  # parts timed by the caller (stage_time)
         self._publish: list[float] = []
         self._capture: list[float] = []
         self._processing: list[float] = []
         self._on_clock: bool | None = None
 
-    def on_block(self, frame_in: Frame, frame_out: Frame | None, report: RunReport) -> None:
+    def on_block(self, frame_in: Frame, frame_out: Frame | None, report: RunReport | None) -> None:
         """Called by :func:`~sensekit.core.run` after each block was processed and published."""
-        now_clock, now = clock(), time.perf_counter()
-        timings = self.chain.timings or []
-        spent = sum(sum(t[k:]) for t, k in zip(timings, self._seen, strict=True))  # this block's stages
-        self._seen = [len(t) for t in timings]
+        now = time.perf_counter()
+        spent = self.block_time()
         if frame_out is not None and frame_out.n and frame_in.n:
-            newest = float(frame_in.times[-1])
-            if self._on_clock is None:
-                self._on_clock = abs(now_clock - newest) < ON_CLOCK_S
-            publish = max(now - self.chain.timed_until, 0.0)  # since the last stage returned: the sinks
-            self._publish.append(publish)
-            self._processing.append(spent + publish)
-            if self._on_clock:
-                self._capture.append(now_clock - newest)
+            self.add(float(frame_in.times[-1]), spent, max(now - self.chain.timed_until, 0.0))
+
+    def block_time(self) -> float:
+        """Seconds the chain's stages took since the last call (one block's, called once a block)."""
+        timings = self.chain.timings or []
+        spent = sum(sum(t[k:]) for t, k in zip(timings, self._seen, strict=True))
+        self._seen = [len(t) for t in timings]
+        return spent
+
+    def stage_time(self, name: str, seconds: float) -> None:
+        """A part of the path the caller timed itself (a step that is not a stage of the chain)."""
+        self._other.setdefault(name, []).append(seconds)
+
+    def add(self, newest: float, processing_s: float, publish_s: float) -> None:
+        """One published output: the capture time of the newest sample it came from (the
+        source's clock), the time its processing took, and its publishing."""
+        now_clock = clock()
+        if self._on_clock is None:
+            self._on_clock = abs(now_clock - newest) < ON_CLOCK_S
+        self._publish.append(publish_s)
+        self._processing.append(processing_s + publish_s)
+        if self._on_clock:
+            self._capture.append(now_clock - newest)
 
     @property
     def capture_ms(self) -> list[float]:
@@ -91,7 +107,7 @@ class LatencyMeter:
             return (float(np.median(v)) * 1e3, float(np.percentile(v, 99)) * 1e3) if len(v) else None
 
         timings = self.chain.timings or []
-        return {"blocks": len(self._processing),
-                "stages": {n: pct(t) for n, t in zip(self.names, timings, strict=False)},
+        stages = {n: pct(t) for n, t in zip(self.names, timings, strict=False)}
+        return {"blocks": len(self._processing), "stages": {**stages, **{n: pct(t) for n, t in self._other.items()}},
                 "publish_ms": pct(self._publish), "processing_ms": pct(self._processing),
                 "capture_ms": pct(self._capture) if self._on_clock else None}
