@@ -149,6 +149,20 @@ def test_export_gesture_cli(tmp_path):
     import json
 
     assert json.loads((tmp_path / "c" / "budget.json").read_text())["time_per_frame_us_float32"] > 0
+    # golden frames from keypoint rows: real poses, so that accepted decisions are checked too
+    from sensekit.gesture.normalize import kazuhito_normalize
+
+    held = np.concatenate([b + rng.normal(0, 6, (20, 21, 2)) for b in base]) + 300
+    rows = np.column_stack([np.repeat([0, 1, 2], 20), kazuhito_normalize(held)])
+    np.savetxt(tmp_path / "keypoint.csv", rows, delimiter=",", fmt="%.6f")
+    r = runner.invoke(app, ["export", "gesture", "-c", str(cal), "-o", str(tmp_path / "k"), "--golden", "60",
+                            "--golden-rows", str(tmp_path / "keypoint.csv")])
+    assert r.exit_code == 0 and "label mismatches 0" in r.stdout, r.output
+    decided = int(r.stderr.split("golden frames: 60, ")[1].split(" decided")[0])
+    assert decided > 40  # poses like the calibration's are accepted, and the C agrees on each
+    r = runner.invoke(app, ["export", "gesture", "-c", str(cal), "-o", str(tmp_path / "n"), "--golden-rows",
+                            str(tmp_path / "keypoint.csv")])
+    assert r.exit_code == 2 and "--golden N" in r.stderr and not (tmp_path / "n").exists()
 
 
 def test_export_gesture_onnx(tmp_path):

@@ -182,7 +182,9 @@ def export_gesture(
     fmt: Format = _FORMAT,
     output: Path = _OUTPUT,
     golden: int = typer.Option(0, "--golden", min=0, max=100000,
-                               help="Write this many golden frames (random hands) and check the C."),
+                               help="Write this many golden frames (random hands, or --golden-rows) and check the C."),
+    golden_rows: Path | None = typer.Option(None, "--golden-rows", help="Take the golden frames from these keypoint "
+                                            "rows (keypoint.csv: real poses, so that accepted ones are checked too)."),
     name: str = typer.Option("sensekit_gesture", "--name", help="Base name of the C files."),
 ) -> None:
     """Export a static-gesture classifier: landmark normalisation, features, decoder, rejection."""
@@ -191,7 +193,9 @@ def export_gesture(
     from ..gesture.static import load_gestures
 
     if fmt is not Format.c:
-        refuse_given(ctx, ("golden", "name"), f"to --format {fmt.value}, which writes no C")
+        refuse_given(ctx, ("golden", "golden_rows", "name"), f"to --format {fmt.value}, which writes no C")
+    elif golden_rows is not None and not golden:
+        fail("--golden-rows gives the golden frames: say how many with --golden N")
     if not calibration.exists():
         fail(f"calibration file {str(calibration)!r} does not exist")
     clf, dynamic = load_gestures(calibration)
@@ -200,12 +204,19 @@ def export_gesture(
             "the dynamic gestures of %s are not exported: the %s export holds its static classifier (the json format "
             "keeps them)", calibration.name, fmt.value)
     c_identifier(name)
+    rows = None
+    if golden_rows is not None:
+        from ..gesture.datasets import load_keypoints
+
+        points, _, _ = load_keypoints(golden_rows)
+        rows = points.reshape(len(points), 42)[np.unique(np.linspace(0, len(points) - 1, golden).round().astype(int))]
     with atomic_output(output, folder=True) as work:
-        _export_gesture(clf, calibration, fmt, work, golden, name)
+        _export_gesture(clf, calibration, fmt, work, golden, name, rows)
     out.print(f"written to {output}", highlight=False)
 
 
-def _export_gesture(clf, calibration: Path, fmt: Format, output: Path, golden: int, name: str) -> None:
+def _export_gesture(clf, calibration: Path, fmt: Format, output: Path, golden: int, name: str,
+                    rows=None) -> None:
     from ..export import export_gesture_c, write_golden
     from ..export.c_emg import decoder_constants
     from ..export.golden import random_splits
@@ -230,9 +241,11 @@ def _export_gesture(clf, calibration: Path, fmt: Format, output: Path, golden: i
     report = export_gesture_c(clf, output, name=name)
     out.print(f"C library: {', '.join(report['files'])}", highlight=False)
     if golden:
-        rng = np.random.default_rng(0)
-        rows = (rng.normal(size=(golden, 21, 2)) * 40 + 300).reshape(golden, 42)
+        if rows is None:  # random hands (mostly rejected as unknown poses)
+            rows = (np.random.default_rng(0).normal(size=(golden, 21, 2)) * 40 + 300).reshape(golden, 42)
         labels, conf, distance = clf.predict_open(rows)  # as the Python classifier decides
+        err.print(f"golden frames: {len(rows)}, {int(np.sum(labels >= 0))} decided as a gesture, "
+                  f"{int(np.sum(labels < 0))} as none")
         blocks = [(rows[s], np.column_stack([labels[s], conf[s], distance[s]]))
                   for s in random_splits(len(rows), max_block=16)]
         write_golden(output / "golden.bin", blocks, 42, 3)
