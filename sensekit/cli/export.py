@@ -328,16 +328,14 @@ def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str) ->
 
 
 def _python_sample_time(params: dict, info, blocks) -> float:
-    """Microseconds per sample of the Python detector on the golden blocks (one pass)."""
-    import time
-
+    """Microseconds per sample of the Python detector on the golden blocks (one pass, as
+    :func:`_python_block_time` times the EMG chain)."""
+    from ..bench.speed import measure_blocks
     from ..core import Frame
     from ..eyetrack.online import OnlineSaccades
 
     stage = OnlineSaccades(**params)
     stage.open(info)
     frames = [Frame(info, b, t0=0.0, seq=k) for k, (b, _) in enumerate(blocks)]
-    start = time.perf_counter()
-    for frame in frames:
-        stage.process(frame)
-    return round((time.perf_counter() - start) * 1e6 / max(sum(f.n for f in frames), 1), 4)
+    _, lat_ms = measure_blocks(stage.process, frames, 1.0, reset=stage.reset, memory=False)
+    return round(float(lat_ms.sum()) * 1e3 / max(sum(f.n for f in frames), 1), 4)
