@@ -21,7 +21,7 @@ from ..learn.metrics import classification_metrics
 from .datasets import EMGTrials, Trial
 from .pipeline import EMGPipeline
 
-__all__ = ["Protocol", "Prompt", "Problem", "SessionRecorder", "cross_validate", "trial_problems"]
+__all__ = ["Protocol", "Prompt", "Problem", "SessionRecorder", "cross_validate", "trial_problems", "dead_channels"]
 
 #: Mains frequencies looked for in a trial.
 MAINS_HZ = (50.0, 60.0)
@@ -75,6 +75,17 @@ def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, P
                     out.append((name, Problem("mains", f"dominated by {mains:g} Hz mains hum (notch it: --notch {mains:g})")))
                     break
     return out
+
+
+def dead_channels(problems, n_trials: int) -> list[str]:
+    """The channels flat or non-finite (:data:`DEAD`) in every one of ``n_trials`` trials, from
+    ``(trial, channel, problem)`` triples (``trial``: any key of the trial): nothing to learn
+    from them."""
+    dead: dict[str, set] = {}
+    for trial, channel, problem in problems:
+        if problem.kind in DEAD:
+            dead.setdefault(channel, set()).add(trial)
+    return [c for c, trials in dead.items() if len(trials) == n_trials]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,11 +208,7 @@ class SessionRecorder:
         if again is not None:
             redone = {(p.label, p.rep) for p in again.protocol.prompts[:again._checked]}
             problems = [x for x in problems if (x[0].label, x[0].rep) not in redone] + again.problems
-        dead: dict[str, set] = {}
-        for p, channel, problem in problems:
-            if problem.kind in DEAD:
-                dead.setdefault(channel, set()).add((p.label, p.rep))
-        return [c for c, trials in dead.items() if len(trials) == self._checked]
+        return dead_channels((((p.label, p.rep), channel, problem) for p, channel, problem in problems), self._checked)
 
     @property
     def elapsed_s(self) -> float:

@@ -186,7 +186,7 @@ def _recorded_trials(path: Path):
     """The trials of a session recorded by ``calibrate emg --record``, checked as a live
     session's are (each channel problem named once, with the trials it is in); a recording
     with nothing to learn from is refused in one line."""
-    from ...emg.calibrate import DEAD, trial_problems
+    from ...emg.calibrate import dead_channels, trial_problems
     from ...emg.datasets import load_recording_trials
 
     if not path.exists():
@@ -197,18 +197,19 @@ def _recorded_trials(path: Path):
     held = sorted({t.label for t in trials})
     if len(held) < 2:
         fail(f"{path.name} holds trials of one class only ({trials.classes[held[0]]}): a decoder needs two or more")
+    problems = [(i, channel, problem) for i, t in enumerate(trials)
+                for channel, problem in trial_problems(t.data, trials.info.rate, trials.info.channels)]
     found: dict[tuple[str, str], list[str]] = {}
-    dead: dict[str, int] = {}
-    for t in trials:
-        for channel, problem in trial_problems(t.data, trials.info.rate, trials.info.channels):
-            found.setdefault((channel, str(problem)), []).append(f"{trials.classes[t.label]} {t.rep + 1}")
-            dead[channel] = dead.get(channel, 0) + (problem.kind in DEAD)
+    for i, channel, problem in problems:
+        t = trials.trials[i]
+        found.setdefault((channel, str(problem)), []).append(f"{trials.classes[t.label]} {t.rep + 1}")
     for (channel, problem), where in found.items():
         log.warning("channel %r %s in %d of %d trials (%s)", channel, problem, len(where), len(trials),
                     ", ".join(where[:4]) + (", ..." if len(where) > 4 else ""))
-    if sum(n == len(trials) for n in dead.values()) == trials.info.shape[0]:
+    if len(dead_channels(problems, len(trials))) == trials.info.shape[0]:
         fail(f"every channel of {path.name} is flat or non-finite in every trial: there is nothing to learn")
     return trials
+
 
 def _top_up_emg(pipe, trials, output: Path, device: str) -> None:
     """Adapt ``pipe`` to the new session's prompted trials (re-standardised, class means moved
