@@ -517,7 +517,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
         not_a_table(path.name, "an EyeLink .asc file")
         return load_eyelink_asc(path, screen=screen)
     if suffix in (".csv", ".tsv", ".txt"):
-        head = path.read_text(errors="replace").split("\n", 1)[0]
+        with open(path, errors="replace") as fh:  # (the header only: a long recording is not read twice)
+            head = fh.readline()
         if columns is not None:
             return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen)
         if "norm_pos_x" in head:
