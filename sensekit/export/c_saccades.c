@@ -31,7 +31,13 @@ static void landing(const sk_saccades_state *s, double x, double y, double speed
     double scale = exp(s->log_scale), peak = s->peak / scale, now = speed / scale;
     double dx = x - s->onset_x, dy = y - s->onset_y, covered = hypot(dx, dy), amplitude;
     if (covered == 0.0 || covered != covered) { *lx = x; *ly = y; return; }
-    if (now < peak) amplitude = 2 * hypot(s->peak_x - s->onset_x, s->peak_y - s->onset_y);
+    if (now < peak) { /* decelerating: a raised-cosine profile tells how far it has left to go */
+        double at_peak = hypot(s->peak_x - s->onset_x, s->peak_y - s->onset_y);
+        double ratio = pymax(now / peak, 0.0), u = acos(2 * ratio - 1);
+        double done = (u + sin(u)) / SK_PI;
+        amplitude = covered + (1 - done) * (at_peak * (1 - done) + pymax(covered - at_peak, 0.0));
+        if (ratio >= SK_DECELERATION_HOLD) amplitude = pymax(amplitude, 2 * at_peak);
+    }
     else amplitude = pymax(amplitude_of(peak), 2 * covered);
     amplitude = pymax(amplitude, covered);
     *lx = s->onset_x + dx / covered * amplitude;

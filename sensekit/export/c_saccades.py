@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ParameterError
-from ..eyetrack.online import _MAX_LOG_SCALE, OnlineSaccades
+from ..eyetrack.online import _MAX_LOG_SCALE, DECELERATION_HOLD, OnlineSaccades
 from .c_text import c_identifier, comment_text
 
 __all__ = ["export_saccades_c"]
@@ -40,7 +40,8 @@ def export_saccades_c(stage: OnlineSaccades, folder: str | Path, *, name: str = 
                "SK_VMAX": _real(stage.vmax), "SK_C": _real(stage.c), "SK_COHERENT": str(int(stage.coherent)),
                "SK_RISING": str(int(stage.rising)),
                "SK_LEARN": _real(stage.learn_saccades) if stage.learn_saccades is not None else "(0.0)",
-               "SK_MAX_LOG_SCALE": _real(_MAX_LOG_SCALE)}
+               "SK_MAX_LOG_SCALE": _real(_MAX_LOG_SCALE), "SK_DECELERATION_HOLD": _real(DECELERATION_HOLD),
+               "SK_PI": _real(math.pi)}
     name = c_identifier(name)
     params = comment_text(", ".join(f"{k} {getattr(stage, k)}" for k in (
         "k", "floor", "noise_tau_s", "speed_window_s", "vmax", "c", "coherent", "confirm", "refractory_s", "rising",
