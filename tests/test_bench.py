@@ -206,3 +206,31 @@ def test_report_shows_the_unit_metrics_a_task_names_unit_by_unit(tmp_path, cache
     assert "| data | score |" in report and "| a | 1 |" in report and "| b | 0 |" in report
     assert "| implementation | other | score | worst_score |" in report and "| sensekit | 5 | 0.5 | 0 |" in report
     assert run.results[0]["metrics"]["worst_score"] == 0.0
+
+
+def test_a_warning_each_unit_gives_is_said_once_with_its_count(tmp_path, cache):
+    """Every worker printed its units' warnings (40 identical lines in one eyetrack run): a run
+    now says each distinct one once, after the tables, with how many times the units gave it,
+    and keeps them in the JSON."""
+    import logging
+    import warnings
+
+    def run_unit(key, quick):
+        for _ in range(2):
+            logging.getLogger("sensekit").warning("stream %r is %g Hz", "gaze", 60.0)
+        warnings.warn("a library's warning", RuntimeWarning, stacklevel=1)
+        return {"metrics": {"score": 1.0}}
+
+    task = Task(name="test.warns", chain="test", description="warns", units=lambda quick: [{"i": 0}, {"i": 1}],
+                run_unit=run_unit)
+    register(task)
+    try:
+        r = runner.invoke(app, ["bench", "run", "test.warns", "-j", "1", "--json", str(tmp_path / "r.json")])
+    finally:
+        task_module._REGISTRY.pop("test.warns")
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.stderr.splitlines() if line.startswith("warning:")]
+    assert lines == ["warning: stream 'gaze' is 60 Hz (test.warns, 4x)",
+                     "warning: RuntimeWarning: a library's warning (test.warns, 2x)"], r.stderr
+    (res,) = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert res["log"] == {"stream 'gaze' is 60 Hz": 4, "RuntimeWarning: a library's warning": 2}

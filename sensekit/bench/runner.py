@@ -6,11 +6,13 @@ import concurrent.futures as cf
 import dataclasses
 import datetime as _dt
 import importlib.metadata
+import logging
 import multiprocessing as mp
 import os
 import platform
 import subprocess
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,11 +25,38 @@ __all__ = ["execute_unit", "run_benchmarks", "BenchRun", "environment"]
 Progress = Callable[[int, int, str], None]
 
 
+class _WarningCounts(logging.Handler):
+    """Counts each distinct warning message of a unit (its ``log``)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.counts: dict[str, int] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        self.counts[message] = self.counts.get(message, 0) + 1
+
+
 def execute_unit(task_name: str, key: dict, quick: bool) -> dict:
-    """Run one unit of a task (importable, so that worker processes and Dask can call it)."""
+    """Run one unit of a task (importable, so that worker processes and Dask can call it). The
+    warnings it logs or raises (sensekit's and Python's) are counted into the result's ``log``
+    (message -> times), so that a run says each once instead of every worker printing it."""
     task = all_tasks()[task_name]
-    result = task.run_unit(dict(key), quick)
+    logger = logging.getLogger("sensekit")
+    counts = _WarningCounts()
+    saved = logger.handlers[:], logger.propagate
+    logger.handlers[:], logger.propagate = [counts], False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            result = task.run_unit(dict(key), quick)
+    finally:
+        logger.handlers[:], logger.propagate = saved
+    for w in caught:
+        counts.emit(logging.makeLogRecord({"msg": f"{w.category.__name__}: {w.message}", "levelno": logging.WARNING}))
     result["key"] = key
+    if counts.counts:
+        result["log"] = counts.counts
     return result
 
 

@@ -156,6 +156,12 @@ def aggregate_units(task: Task, units: list[dict]) -> dict[str, Any]:
         vals = [v for u in units for v in u.get(key, [])]
         if vals:
             result[key] = vals
+    log: dict[str, int] = {}
+    for u in units:  # each distinct warning once, with how many times the units gave it
+        for message, n in u.get("log", {}).items():
+            log[message] = log.get(message, 0) + n
+    if log:
+        result["log"] = log
     curves = {name: c for u in units for name, c in u.get("curves", {}).items()}
     if curves:  # named (x, y) series, plotted in the report
         result["curves"] = curves

@@ -61,6 +61,9 @@ def run_(
                                 cache=None if no_cache else ResultCache(), progress=progress)
     for t in tables(result):
         out.print(t)
+    for r in result.results:  # the units' warnings, each once
+        for message, n in r.get("log", {}).items():
+            err.print(Text.assemble(("warning:", "yellow"), f" {message} ({r['task']}, {n}x)"), highlight=False)
     for name, why in result.skipped.items():
         err.print(Text.assemble((f"skipped {name}:", "yellow"), f" {why}"), highlight=False)
     if json_path:

@@ -261,9 +261,9 @@ class OnlineSaccades(Stage):
         main sequence is read. None: the main sequence as given. 20 was set beforehand (Lund and
         the simulator give the same figures with 20 and with every saccade so far); what it buys
         shows with a main sequence that does not fit the tracker: the textbook's (600 deg/s,
-        14 deg), learned, gives IRF's half-way error 2.3 deg instead of 4.1 and Lund's 1.7 instead
-        of 2.3 (bench rows ``main_sequence: textbook``); with Lund's own, IRF's error a quarter in
-        falls from 7.1 to 6.6 deg, half-way it is 2.1 and 2.2.
+        14 deg), learned, gives IRF's half-way error 2.1 deg instead of 3.6 and Lund's 1.6 instead
+        of 2.1 (bench rows ``main_sequence: textbook``); with Lund's own, IRF's error a quarter in
+        falls from 7.1 to 6.6 deg, half-way it is 1.8 either way.
     burst_tau_s : float or None
         Also follow the noise with this short time constant and use the larger of the two
         levels, so that a stretch of noisy tracking (a wet eye, a slipping headset) raises the
