@@ -128,6 +128,24 @@ def test_help_text_flows_at_any_terminal_width():
         assert cmd.help and all("\n" not in p for p in cmd.help.split("\n\n")), name
     r = runner.invoke(app, ["run", "--help"], terminal_width=80)
     assert "fixation/saccade/PSO/pursuit/blink label" in r.output
+    from sensekit.cli._app import SensekitCommand
+
+    assert all(isinstance(cmd, SensekitCommand) for cmd in found.values())
+
+
+def test_options_help_is_readable_on_an_80_column_terminal(monkeypatch):
+    """At 80 columns a Rich options panel left about 20 columns for the help text, a word or two a
+    line ('calibrate gesture --help' ran to 180 lines): narrower than 100 columns, or piped, a
+    command's options take click's plain layout; command lists stay panels."""
+    phrase = "Open-set strictness: a pose farther than"
+    monkeypatch.setenv("COLUMNS", "80")
+    r = runner.invoke(app, ["calibrate", "gesture", "--help"])
+    assert r.exit_code == 0 and phrase in r.output and "╭" not in r.output, r.output
+    assert len(r.output.splitlines()) < 90
+    assert "╭─ Commands" in runner.invoke(app, ["calibrate", "--help"]).output
+    monkeypatch.setenv("COLUMNS", "140")
+    r = runner.invoke(app, ["calibrate", "gesture", "--help"])
+    assert r.exit_code == 0 and "╭─ Options" in r.output and phrase in r.output, r.output
 
 
 def test_convert_and_replay_take_one_stream_as_file_hash_stream(tmp_path):

@@ -6,6 +6,7 @@ import functools
 import inspect
 import logging
 import math
+import shutil
 import signal
 import threading
 import warnings
@@ -16,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.live import Live
 from rich.text import Text
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from ..errors import SensekitError
 
@@ -152,10 +153,32 @@ class SensekitTyper(typer.Typer):
             # the docstring's paragraphs as flowing text: Typer's rich mode keeps each source line
             # break, so help text broke mid-sentence wherever the terminal was narrower or wider
             help_text = kwargs.get("help") or flowing_help(fn.__doc__)
-            super(SensekitTyper, self).command(*args, **{**kwargs, "help": help_text})(finite_numbers(fn))
+            super(SensekitTyper, self).command(*args, **{"cls": SensekitCommand, **kwargs, "help": help_text})(
+                finite_numbers(fn))
             return fn
 
         return decorate
+
+
+#: Terminal columns from which a command's options are drawn as a Rich panel; narrower (or
+#: piped), they take click's plain layout. At 80 columns the panel's option, type and range
+#: columns left about 20 for the help text, a word or two a line (``calibrate gesture --help``
+#: ran to 180 lines); plain, 40. Command lists stay panels: theirs fit.
+RICH_HELP_COLUMNS = 100
+
+
+class SensekitCommand(TyperCommand):
+    """A command whose ``--help`` is click's plain layout on a terminal narrower than
+    :data:`RICH_HELP_COLUMNS` (``COLUMNS``, or the terminal's width; 80 when piped)."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if shutil.get_terminal_size((80, 24)).columns >= RICH_HELP_COLUMNS:
+            return super().format_help(ctx, formatter)
+        mode, self.rich_markup_mode = self.rich_markup_mode, None
+        try:
+            return super().format_help(ctx, formatter)
+        finally:
+            self.rich_markup_mode = mode
 
 
 def new_app(help: str) -> typer.Typer:
