@@ -459,3 +459,37 @@ def test_spatial_arrays_lists_and_saves_presets(tmp_path):
     np.testing.assert_allclose(load_array(out).positions, array_preset("respeaker6").positions)
     r = runner.invoke(app, ["spatial", "arrays", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "give --save PRESET" in r.stderr and not (tmp_path / "x.json").exists()
+
+
+def test_spatial_commands_read_the_audio_stream_of_a_session(tmp_path):
+    """'spatial localise/render/encode' on a multi-stream recording took its first stream (a
+    session's gaze was read as two microphones): they take FILE#STREAM, else the only audio
+    stream, and refuse a choice they cannot make, naming the streams."""
+    runner = CliRunner()
+    two = tmp_path / "two.h5"
+    r = runner.invoke(app, ["capture", "synth:sine?rate=100", "synth:noise?kind=audio&channels=4&rate=16000&unit=FS",
+                            "-o", str(two), "--duration", "2"])
+    assert r.exit_code == 0, r.output
+    one = tmp_path / "one.h5"
+    assert runner.invoke(app, ["convert", f"{two}#synth-noise", str(one)]).exit_code == 0
+    estimates = {}
+    for name, src in (("one", one), ("auto", two), ("named", f"{two}#synth-noise")):
+        csv = tmp_path / f"{name}.csv"
+        r = runner.invoke(app, ["spatial", "localise", str(src), "--array", "respeaker4", "--no-gate", "-o", str(csv)])
+        assert r.exit_code == 0, r.output
+        estimates[name] = csv.read_text()
+    assert estimates["auto"] == estimates["one"] == estimates["named"] and estimates["one"].count("\n") > 3
+    r = runner.invoke(app, ["spatial", "localise", f"{two}#synth-sine", "--array", "respeaker4"])
+    assert r.exit_code == 2 and "localisation needs >= 2 regular audio channels" in r.stderr
+    r = runner.invoke(app, ["spatial", "encode", str(two), "--array", "respeaker4", "-o", str(tmp_path / "e.wav")])
+    assert r.exit_code == 0, r.output
+    gaze = tmp_path / "gaze.h5"
+    r = runner.invoke(app, ["capture", "synth:sine?rate=100", "synth:noise?rate=50&channels=2", "-o", str(gaze),
+                            "--duration", "1"])
+    assert r.exit_code == 0, r.output
+    for args in (["localise", str(gaze), "--array", "respeaker4"], ["render", str(gaze), "-o", str(tmp_path / "r.wav")],
+                 ["encode", str(gaze), "--array", "respeaker4", "-o", str(tmp_path / "e2.wav")]):
+        r = runner.invoke(app, ["spatial", *args])
+        assert r.exit_code == 2, r.output
+        assert re.search(r"holds 2 streams \(synth-\w+, synth-\w+\) and none of them audio; name the microphones' "
+                         r"stream: gaze.h5#STREAM", r.stderr), r.stderr

@@ -384,3 +384,35 @@ def test_every_number_option_survives_absurd_values(tmp_path):
                 elif r.exit_code not in (0, 2):
                     problems.append(f"{' '.join(args)}: exit {r.exit_code}: {r.stderr[-200:]}")
     assert runs > 150 and not problems, "\n".join(problems)
+
+
+def test_a_sofa_file_stating_gigabytes_is_refused_before_it_is_read(tmp_path, noise):
+    """An 8 kB SOFA file of compressed zeros stated 4 GB of responses: reading it allocated them,
+    and the analysis's padded spectra ran out of memory with a traceback. Its stated size is now
+    checked first; and any out-of-memory error is one line."""
+    import h5py
+
+    bomb = tmp_path / "bomb.sofa"
+    with h5py.File(bomb, "w") as f:
+        f.attrs["Conventions"], f.attrs["SOFAConventions"] = "SOFA", "SimpleFreeFieldHRIR"
+        f.create_dataset("Data.IR", shape=(100_000, 2, 10_000), dtype="f8", chunks=(1000, 2, 1000),
+                         compression="gzip", fillvalue=0.0)
+        f.create_dataset("Data.SamplingRate", data=np.array([48000.0]))
+    assert bomb.stat().st_size < 100_000
+    for args in (["spatial", "hrtf", str(bomb)],
+                 ["spatial", "render", str(noise), "--hrtf", str(bomb), "-o", str(tmp_path / "o.wav")]):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 2 and "states Data.IR 100000 x 2 x 10000" in r.stderr, r.output
+        assert "Traceback" not in r.output
+
+
+def test_out_of_memory_is_one_line(tmp_path, monkeypatch):
+    import sensekit.core.recording as recording
+
+    def huge(*args, **kwargs):
+        raise MemoryError("Unable to allocate 59.6 GiB for an array with shape (25000, 2, 80001)")
+
+    monkeypatch.setattr(recording, "open_recording", huge)
+    (tmp_path / "x.h5").write_bytes(b"")
+    r = runner.invoke(app, ["info", str(tmp_path / "x.h5")])
+    assert r.exit_code == 1 and r.stderr.startswith("error: not enough memory: Unable to allocate 59.6 GiB"), r.output

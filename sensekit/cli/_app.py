@@ -11,6 +11,7 @@ import signal
 import threading
 import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 import typer
@@ -82,6 +83,11 @@ class SensekitGroup(TyperGroup):
                 raise
             err.print("interrupted")
             raise typer.Exit(130) from None
+        except MemoryError as e:  # an input larger than it says, or than this machine holds
+            if state["debug"]:
+                raise
+            fail(f"not enough memory{f': {e}' if str(e) else ''}; fix: a smaller input (or a part of it), or a "
+                 "machine with more memory", 1)
 
 
 def checked_numbers(option: str, values, *, low: float | None = None, high: float | None = None,
@@ -257,3 +263,16 @@ def stop_on_signals():
         inside.clear()
         for sig, h in previous.items():
             signal.signal(sig, h)
+
+
+def split_stream(path: Path, stream: str | None) -> tuple[Path, str | None]:
+    """``FILE#STREAM`` (as a source string names one stream of a recording) -> ``(FILE, STREAM)``;
+    a path that exists, or has no ``#``, is kept with ``stream``."""
+    from ..core.sources.spec import recording_stream
+
+    one = None if path.exists() else recording_stream(str(path))
+    if one is None:
+        return path, stream
+    if stream is not None and stream != one[1]:
+        fail(f"{str(path)!r} names stream {one[1]!r} and --stream names {stream!r}: give one")
+    return Path(one[0]), one[1]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import OutputInterrupted, err, fail, out, stop_on_signals
+from ._app import OutputInterrupted, err, fail, out, split_stream, stop_on_signals
 
 
 class Target(StrEnum):
@@ -69,19 +69,6 @@ def replay(
     if to is not Target.jsonl:
         out.print(f"replayed {report.samples_in:,} samples of {src.info.name!r} in {report.wall_s:.2f} s "
                   f"({report.realtime_factor:,.1f}x real time)", highlight=False)
-
-
-def split_stream(path: Path, stream: str | None) -> tuple[Path, str | None]:
-    """``FILE#STREAM`` (as a source string names one stream of a recording) -> ``(FILE, STREAM)``;
-    a path that exists, or has no ``#``, is kept with ``stream``."""
-    from ..core.sources.spec import recording_stream
-
-    one = None if path.exists() else recording_stream(str(path))
-    if one is None:
-        return path, stream
-    if stream is not None and stream != one[1]:
-        fail(f"{str(path)!r} names stream {one[1]!r} and --stream names {stream!r}: give one")
-    return Path(one[0]), one[1]
 
 
 def _complete_or_fail(report, dest: Path) -> None:

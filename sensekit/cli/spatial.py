@@ -8,13 +8,26 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ._app import checked_numbers, err, fail, new_app, out, refuse_given
+from ._app import checked_numbers, err, fail, new_app, out, refuse_given, split_stream
 from ._lazy import lazy
 
 np = lazy("numpy")
 
 app = new_app("Spatial audio: array presets, calibration sweeps, sound-source localisation, binaural rendering, "
               "microphone-array recordings to Ambisonics.")
+
+
+def _audio_stream(rec, path: Path, stream: str | None) -> str:
+    """The stream of recording ``rec`` that a spatial command reads: ``stream`` (``FILE#STREAM`` or
+    ``--stream``), else the only one, else the only audio one. Several to choose from are refused
+    by name: the first stream of a session had been taken, a gaze stream read as two microphones."""
+    if stream is not None or len(rec.streams) == 1:
+        return rec.stream_name(stream)
+    audio = [name for name, info in rec.streams.items() if info.kind == "audio"]
+    if len(audio) == 1:
+        return audio[0]
+    fail(f"{path.name} holds {len(rec.streams)} streams ({', '.join(rec.streams)}) and {len(audio) or 'none'} of "
+         f"them audio; name the microphones' stream: {path.name}#STREAM")
 
 
 @app.command("arrays")
@@ -48,7 +61,7 @@ def arrays(
 @app.command("encode")
 def encode(
     path: Path = typer.Argument(..., help="Microphone-array recording (.h5, .wav, .flac, ...): one channel per "
-                                "microphone."),
+                                "microphone (FILE#STREAM: one stream of a multi-stream recording)."),
     array: str = typer.Option(..., "--array", help="Geometry: a preset (tetra, sphere32, respeaker4, respeaker6, uma8, "
                               "...) or a geometry JSON (positions, baffle open/rigid, directivity omni/cardioid)."),
     output: Path = typer.Option(..., "-o", "--output", help="Ambisonic output (.wav/.flac; AmbiX: ACN, SN3D)."),
@@ -69,7 +82,9 @@ def encode(
 
     _check_audio_output(output, overwrite)
     geom = load_array(array)
+    path, stream = split_stream(path, stream)
     with open_recording(path) as rec:
+        stream = _audio_stream(rec, path, stream)
         info = rec.info(stream)
         if len(info.shape) != 1 or not info.rate:
             fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; encoding needs audio channels")
@@ -144,7 +159,8 @@ WINDOW_OPTION = typer.Option(0.25, "--window", min=0.01, help="Seconds of audio 
 @app.command("localise")
 def localise(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="Array recording: .h5 (with its geometry), .wav/.flac, ..."),
+    path: Path = typer.Argument(..., help="Array recording: .h5 (with its geometry), .wav/.flac, ...; FILE#STREAM: "
+                                "one stream of a multi-stream recording."),
     array: str | None = ARRAY_OPTION,
     method: str = METHOD_OPTION,
     sources: int = SOURCES_OPTION,
@@ -171,8 +187,9 @@ def localise(
         refuse_given(ctx, ("gate_db",), "with --no-gate")
     pipe = LocalisePipeline(method, sources, window_s=window, every_s=every, gate_db=None if no_gate else gate_db,
                             track=track, array=array, calibration=calibration, az_range=parse_az_range(az_range))
+    path, stream = split_stream(path, None)
     with open_recording(path) as rec:
-        whole = rec.read()
+        whole = rec.read(_audio_stream(rec, path, stream))
     res = pipe.localise(whole)
     summary = pipe.summary(res)
     table = Table(title=f"{path.name}: {res.n} estimates, {method}")
@@ -224,7 +241,8 @@ def _room(text: str):
 @app.command("render")
 def render(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="Input audio (WAV/FLAC/.h5): one channel per source."),
+    path: Path = typer.Argument(..., help="Input audio (WAV/FLAC/.h5): one channel per source (FILE#STREAM: one "
+                                "stream of a multi-stream recording)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Binaural output (.wav/.flac)."),
     az: list[float] = typer.Option(None, "--az", help="Azimuth (deg, 90 = left) per source; repeat per channel."),
     el: list[float] = typer.Option(None, "--el", help="Elevation (deg) per source."),
@@ -267,8 +285,10 @@ def render(
     if field not in (None, "sn3d", "n3d"):
         fail(f"--field {field!r}: use sn3d (AmbiX) or n3d")
     _refuse_unused_render_options(ctx, field, scene, room, hrtf, mode)
+    path, stream = split_stream(path, None)
     with open_recording(path) as rec:
-        info = rec.streams[rec.stream_name(None)]
+        stream = _audio_stream(rec, path, stream)
+        info = rec.streams[stream]
         if len(info.shape) != 1 or not info.rate:
             fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; rendering needs audio channels")
         n_ch = info.shape[0]
@@ -282,9 +302,9 @@ def render(
             field=field,
             hrtf_rate=checked_numbers("--hrtf-rate", [hrtf_rate], low=1000, high=768000)[0] if hrtf_rate else None)
         if live:
-            _play_live(path, pipe.stage(info), pipe.scene_, head)
+            _play_live(f"{path}#{stream}" if len(rec.streams) > 1 else str(path), pipe.stage(info), pipe.scene_, head)
             return
-        whole = rec.read()
+        whole = rec.read(stream)
     with Progress(TextColumn("rendering"), BarColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=whole.n)
         rendered, scale = pipe.render(whole, progress=lambda done, _total: bar.update(task, completed=done))
@@ -325,7 +345,7 @@ def _floats_of(text: str, option: str) -> list[float]:
         fail(f"{option} {text!r} is not a comma-separated list of numbers")
 
 
-def _play_live(path: Path, stage, scene, head: str | None) -> None:
+def _play_live(path: str, stage, scene, head: str | None) -> None:
     """Replay ``path`` in real time through ``stage`` to the speakers, with live head tracking."""
     from ..core import run
     from ..core.sinks import SpeakerSink
@@ -338,7 +358,7 @@ def _play_live(path: Path, stage, scene, head: str | None) -> None:
         if head is not None:
             tracker = HeadTracker(open_source(head))
             scene.head = tracker
-        src = open_source(str(path), realtime=True)
+        src = open_source(path, realtime=True)
         try:
             report = run(src, stage, SpeakerSink(producer=type(stage).__name__), stop=stop)
         finally:

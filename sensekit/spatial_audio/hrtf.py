@@ -32,6 +32,13 @@ __all__ = ["HRTF", "spherical_head", "load_hrtf", "woodworth_itd", "onset_times"
 HEAD_RADIUS_M = 0.0875
 
 _USUAL_RATES = {8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 176400, 192000}
+#: Largest SOFA file read, in values of all its variables: 2**25, 256 MiB as float64, five times
+#: the largest published free-field HRIR sets (ARI 1550 x 2 x 256, FABIAN 11950 x 2 x 256: 6 M);
+#: a file stating more is refused before it is read (an 8 kB file of compressed zeros had stated
+#: 4 GB, and the analysis ran out of memory with a traceback).
+MAX_HRIR_SAMPLES = 2**25
+#: Longest response read (taps): 1.4 s at 48 kHz, far beyond any anechoic HRIR.
+MAX_HRIR_TAPS = 2**16
 
 log = logging.getLogger("sensekit")
 
@@ -130,7 +137,12 @@ def content_band_edge(ir: np.ndarray, rate: float, drop_db: float = 30.0, cliff_
     no steeper than a natural roll-off (FHK's KU100 falls 8.5 dB there), and is not flagged.
     """
     n = max(16 * ir.shape[-1], 8192)
-    power = np.mean(np.abs(np.fft.rfft(ir, n, axis=-1)) ** 2, axis=tuple(range(ir.ndim - 1)))
+    rows = np.asarray(ir, dtype=np.float64).reshape(-1, ir.shape[-1])
+    if not len(rows):
+        return None
+    step = max(2**22 // n, 1)  # rows at a time: the padded spectra of a whole set would be 16 times its size
+    power = sum(np.sum(np.abs(np.fft.rfft(rows[i:i + step], n, axis=-1)) ** 2, axis=0)
+                for i in range(0, len(rows), step)) / len(rows)
     f = np.fft.rfftfreq(n, 1 / rate)
 
     def level(lo: float, hi: float) -> float:
@@ -223,6 +235,7 @@ class HRTF:
             import sofar
         except ImportError:
             raise ParameterError("reading SOFA files needs sofar", "pip install 'sensekit[spatial]'") from None
+        _check_stated_size(path)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -448,3 +461,26 @@ def load_hrtf(spec: str | None, rate: float, *, hrtf_rate: float | None = None) 
     if spec in (None, "", "sphere", "spherical-head"):
         return spherical_head(rate)
     return HRTF.from_sofa(spec, rate=hrtf_rate).resample(rate)
+
+
+def _check_stated_size(path: Path) -> None:
+    """Refuse a SOFA file whose variables state more than :data:`MAX_HRIR_SAMPLES` values in all,
+    or responses longer than :data:`MAX_HRIR_TAPS`, before anything is read (sizes are in the
+    HDF5 header; compressed, a few kB can state gigabytes). A file h5py cannot open is left to
+    the SOFA reader's own error."""
+    import h5py
+
+    sizes: dict[str, tuple] = {}
+    try:
+        with h5py.File(path, "r") as f:
+            f.visititems(lambda name, obj: sizes.__setitem__(name, obj.shape) if isinstance(obj, h5py.Dataset)
+                         else None)
+    except Exception:  # noqa: BLE001 - not HDF5 (or damaged): sofar says what is wrong
+        return
+    total = sum(float(np.prod(shape, dtype=np.float64)) for shape in sizes.values() if shape is not None)
+    ir = sizes.get("Data.IR") or ()
+    if (len(ir) == 3 and ir[2] > MAX_HRIR_TAPS) or total > MAX_HRIR_SAMPLES:
+        stated = f"Data.IR {' x '.join(map(str, ir))}, " if ir else ""
+        raise RecordingError(f"{path.name} states {stated}{total:.3g} values in all ({total * 8 / 2**30:.1f} GiB), "
+                             f"more than an HRIR set holds (at most {MAX_HRIR_TAPS} taps, "
+                             f"{MAX_HRIR_SAMPLES * 8 / 2**30:.0f} GiB)", "check the file")
