@@ -30,12 +30,28 @@ class SensekitError(Exception):
         What is wrong, naming the field, the expected and the actual value.
     fix : str, optional
         What the user can do about it. Appended to the message as ``"; fix: ..."``.
+    python_fix : str, optional
+        The same fix in terms of the Python API (``screen=Screen(...)``), for an error that both
+        the command line and a script can meet: in the exception's text, not in the command line's
+        error line (:attr:`command_line_message`).
     """
 
-    def __init__(self, message: str, fix: str | None = None) -> None:
+    def __init__(self, message: str, fix: str | None = None, *, python_fix: str | None = None) -> None:
         self.problem = message
         self.fix = fix
-        super().__init__(message if fix is None else f"{message}; fix: {fix}")
+        self.python_fix = python_fix
+        super().__init__(self._text(python_fix))
+
+    def _text(self, python_fix: str | None) -> str:
+        fix = self.fix
+        if python_fix:
+            fix = f"{fix} (in Python: {python_fix})" if fix else f"in Python: {python_fix}"
+        return self.problem if fix is None else f"{self.problem}; fix: {fix}"
+
+    @property
+    def command_line_message(self) -> str:
+        """The message without the Python API's fix: what ``sensekit`` prints."""
+        return self._text(None) if self.python_fix else str(self)
 
 
 class ParameterError(SensekitError, ValueError):

@@ -162,3 +162,21 @@ def test_convert_and_replay_take_one_stream_as_file_hash_stream(tmp_path):
     assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["stream_info"]["name"] == "synth-sine"
     r = runner.invoke(app, ["convert", f"{session}#synth-sine", str(tmp_path / "x.csv"), "--stream", "synth-noise"])
     assert r.exit_code == 2 and "give one" in r.stderr
+
+
+def test_errors_name_the_python_api_only_to_python(tmp_path):
+    """'(in Python: stream=NAME)' and 'screen=Screen(...)' had reached the command line's error
+    lines: an error meant for both says its API fix in the exception, not in the CLI's line."""
+    from sensekit.errors import DatasetError
+    from sensekit.eyetrack.datasets import _to_deg
+
+    e = DatasetError("no screen", "give --screen", python_fix="screen=Screen(...)")
+    assert str(e) == "no screen; fix: give --screen (in Python: screen=Screen(...))"
+    assert e.command_line_message == "no screen; fix: give --screen"
+    assert DatasetError("a", python_fix="b").command_line_message == "a"
+    with pytest.raises(DatasetError, match=r"in Python: screen=Screen"):
+        _to_deg(np.zeros(2), np.zeros(2), None, "px")
+    header_only = tmp_path / "band.csv"
+    header_only.write_text("time,ch0,ch1\n")
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(header_only), "-o", str(tmp_path / "b.json")])
+    assert r.exit_code == 2 and "has no emg/exg stream" in r.stderr and "Python" not in r.stderr, r.stderr

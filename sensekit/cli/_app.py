@@ -77,7 +77,7 @@ class SensekitGroup(TyperGroup):
         except SensekitError as e:
             if state["debug"]:
                 raise
-            fail(str(e), getattr(e, "exit_code", 2))
+            fail(e.command_line_message, getattr(e, "exit_code", 2))
         except KeyboardInterrupt:
             if state["debug"]:
                 raise

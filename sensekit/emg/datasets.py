@@ -193,7 +193,8 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
         name = stream or next((n for n, i in rec.streams.items() if i.kind in ("emg", "exg")), None)
         if name is None:
             raise DatasetError(f"{Path(path).name} has no emg/exg stream",
-                               "a session recorded by 'sensekit calibrate emg --record' has one (in Python: stream=NAME)")
+                               "a session recorded by 'sensekit calibrate emg --record' has one",
+                               python_fix="stream=NAME")
         emg = rec.read(name)
         if labels not in rec.streams:
             raise DatasetError(f"{Path(path).name} has no label stream {labels!r}",

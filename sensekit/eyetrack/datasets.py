@@ -245,7 +245,7 @@ def _to_deg(x, y, screen: Screen | None, units: str):
         return x, y
     if screen is None:
         raise DatasetError("gaze is in pixels but no screen geometry was given",
-                           "give --screen WxHmm@WxH and --distance MM (in Python: screen=Screen(...))")
+                           "give --screen WxHmm@WxH and --distance MM", python_fix="screen=Screen(...)")
     return screen.to_degrees(x, y)
 
 
@@ -397,7 +397,7 @@ def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: f
     conf = _column(rows, path, "confidence")
     if screen is None:
         raise DatasetError("Pupil Labs gaze is normalised to the scene image; a screen geometry is needed for degrees",
-                           "give --screen WxHmm@WxH and --distance MM (in Python: screen=Screen(...))")
+                           "give --screen WxHmm@WxH and --distance MM", python_fix="screen=Screen(...)")
     bad = conf < min_confidence
     x = np.where(bad, np.nan, nx * screen.width_px)
     y = np.where(bad, np.nan, (1.0 - ny) * screen.height_px)
@@ -424,7 +424,7 @@ def load_tobii_csv(path, *, screen: Screen | None = None) -> GazeRecording:
         t = (t - t[0]) * 1e-6
         if screen is None:
             raise DatasetError("Tobii SDK gaze is normalised to the display; a screen geometry is needed",
-                               "give --screen WxHmm@WxH and --distance MM (in Python: screen=Screen(...))")
+                               "give --screen WxHmm@WxH and --distance MM", python_fix="screen=Screen(...)")
         x = _column(rows, path, "left_gaze_point_on_display_area_x") * screen.width_px
         y = _column(rows, path, "left_gaze_point_on_display_area_y") * screen.height_px
     x, y = _to_deg(x, y, screen, "px")

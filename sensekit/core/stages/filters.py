@@ -98,7 +98,7 @@ class SOSFilter(Stage):
         raise StreamFormatError(
             f"{type(self).__name__}: stream {frame.info.name!r} channel {name!r} holds "
             f"{int(bad[:, ch].sum())} NaN/infinite sample(s) in block {frame.seq}",
-            "fix or drop the channel, or pass nan_policy='zero'",
+            "fix or drop the channel", python_fix="nan_policy='zero'",
         )
 
 
