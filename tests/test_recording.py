@@ -79,6 +79,32 @@ def test_csv_roundtrip_regular_and_irregular(tmp_path):
         assert r.info().rate == 0 and r.read().times.tolist() == [0.0, 0.5, 0.7]
 
 
+def test_csv_time_in_milliseconds_is_read_or_warned_about(tmp_path, caplog):
+    """A band's export stamped in milliseconds was read as seconds, silently: a 200 Hz band
+    became 0.2 Hz over 10,000 s. A column named time_ms (_us, _ns) is read in its unit; a
+    'timestamp' whose rate only makes sense in another unit is warned about, naming the fix."""
+    x = np.random.default_rng(0).integers(-128, 127, (400, 2))
+    ms = 1.7e12 + np.arange(400) * 5.0
+    for name, scale in (("time_ms", 1.0), ("Timestamp_US", 1e3)):
+        p = tmp_path / f"{name}.csv"
+        p.write_text(f"{name},a,b\n" + "".join(f"{t * scale:.0f},{u},{v}\n" for t, (u, v) in zip(ms, x, strict=True)))
+        with open_recording(p) as r:
+            f = r.read()
+            assert r.info().rate == 200.0 and f.t0 == pytest.approx(1.7e9) and r.duration_s() == pytest.approx(2.0)
+            np.testing.assert_array_equal(f.data, x)
+    p = tmp_path / "band.csv"
+    p.write_text("timestamp,a,b\n" + "".join(f"{t:.0f},{u},{v}\n" for t, (u, v) in zip(ms, x, strict=True)))
+    with caplog.at_level("WARNING", logger="sensekit"), open_recording(p) as r:
+        assert r.info().rate == 0.2  # read as stated, not guessed
+    assert "column 'timestamp' read as seconds gives 0.2 Hz; in ms it would give 200 Hz: if it is, name the " \
+           "column time_ms" in caplog.text
+    caplog.clear()
+    p.write_text("time,a\n" + "".join(f"{k * 0.5},{k}\n" for k in range(10)))  # 2 Hz in seconds: no warning
+    with caplog.at_level("WARNING", logger="sensekit"), open_recording(p) as r:
+        assert r.info().rate == 2.0
+    assert caplog.text == ""
+
+
 def test_edf_is_read_as_physical_values(tmp_path):
     edfio = pytest.importorskip("edfio")
     x = np.sin(np.linspace(0, 20, 512)) * 100

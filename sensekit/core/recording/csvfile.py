@@ -1,4 +1,5 @@
-"""CSV recordings: a header row naming the columns, one of them the time in seconds."""
+"""CSV recordings: a header row naming the columns, one of them the time (seconds, or the unit its
+name ends in)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ from .base import Recording, Segment
 
 __all__ = ["CSVRecording", "TIME_COLUMNS"]
 
-#: Column names recognised as the time column (seconds), case-insensitive.
-TIME_COLUMNS = ("time", "timestamp", "t", "time_s", "timestamp_s", "lsl_timestamp")
+#: Column names recognised as the time column, case-insensitive: seconds, unless the name ends
+#: in a unit of :data:`TIME_UNITS` (``time_ms``, ``timestamp_us``).
+TIME_COLUMNS = ("time", "timestamp", "t", "time_s", "timestamp_s", "lsl_timestamp", "time_ms", "timestamp_ms",
+                "time_us", "timestamp_us", "time_ns", "timestamp_ns")
+#: Seconds per unit of a time column whose name ends in ``_<unit>``.
+TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 
 log = logging.getLogger("sensekit")
 
@@ -31,7 +36,9 @@ class CSVRecording(Recording):
         The file.
     time_column : str, optional
         Name of the time column; default: the first header named one of
-        :data:`TIME_COLUMNS`.
+        :data:`TIME_COLUMNS`. In seconds, unless its name ends in ``_ms``, ``_us`` or ``_ns``;
+        timestamps that give an implausible rate in seconds but a plausible one in another
+        unit (milliseconds read as seconds: 0.2 Hz) are warned about.
     kind : str
         Stream kind to give the data (``"signal"`` by default, e.g. ``"emg"``).
     unit : str
@@ -63,8 +70,8 @@ class CSVRecording(Recording):
             if tcol is None:
                 raise RecordingError(
                     f"CSV file {str(self.path)!r} has no time column (header: {header[:8]})",
-                    f"name one column {' or '.join(TIME_COLUMNS[:3])} (seconds) or pass time_column",
-                )
+                    f"name one column {', '.join(TIME_COLUMNS[:3])} (seconds) or time_ms, time_us",
+                    python_fix="time_column=NAME")
         else:
             if time_column.lower() not in lower:
                 raise RecordingError(f"CSV file {str(self.path)!r} has no column {time_column!r} (header: {header[:8]})")
@@ -82,7 +89,8 @@ class CSVRecording(Recording):
         if table.shape[0] == 0:
             table = np.empty((0, len(header)))
             log.warning("CSV file %s holds no samples (a header only)", str(self.path))
-        self._times = table[:, tcol].copy()
+        time_unit = lower[tcol].rpartition("_")[2]
+        self._times = table[:, tcol] * TIME_UNITS.get(time_unit, 1.0)
         cols = [i for i in range(len(header)) if i != tcol]
         self._data = np.ascontiguousarray(table[:, cols])
         if not np.all(np.isfinite(self._times)):
@@ -96,6 +104,8 @@ class CSVRecording(Recording):
             med = float(np.median(d))
             if np.all(np.abs(d - med) <= 0.01 * med):
                 rate = nominal_rate(1.0 / med)
+            if time_unit not in TIME_UNITS:
+                _check_time_unit(self.path, header[tcol], med)
         self._t0 = float(self._times[0]) if len(self._times) else 0.0
         name = self.path.stem
         self.streams = {
@@ -114,3 +124,17 @@ class CSVRecording(Recording):
 
     def segments(self, name: str) -> list[Segment]:
         return [Segment(0, len(self._data), self._t0)]
+
+
+def _check_time_unit(path: Path, column: str, step: float) -> None:
+    """Warn when a time column of no stated unit gives a rate no sensor stream has in seconds
+    (under 1 Hz, over 10 MHz) and a plausible one (1 Hz to 100 kHz) in milli-, micro- or
+    nanoseconds: milliseconds read as seconds had made a 200 Hz band a silent 0.2 Hz."""
+    if not step > 0 or 1e-7 <= step <= 1.0:
+        return
+    for unit in ("ms", "us", "ns"):
+        rate = 1.0 / (step * TIME_UNITS[unit])
+        if 1.0 <= rate <= 1e5:
+            log.warning("CSV file %s: column %r read as seconds gives %.3g Hz; in %s it would give %.6g Hz: if it "
+                        "is, name the column time_%s", path.name, column, 1.0 / step, unit, rate, unit)
+            return
