@@ -426,7 +426,10 @@ def test_calibrate_gesture_from_keypoint_rows(shared_data, tmp_path):
                              ("99999999999," + ",".join(["0"] * 42) + "\n", "at most 1000 classes"),
                              ("".join(f"{i % 3}," + ",".join(["0.5"] * 42) + "\n" for i in range(30)),
                               "do not vary"),  # identical rows: a LinAlgError traceback
-                             ("0," + ",".join(["0.1"] * 42) + "\n", "fewer than 5 rows")):  # (a ValueError)
+                             ("0," + ",".join(["0.1"] * 42) + "\n", "fewer than 5 rows"),  # (a ValueError)
+                             ("".join("1," + ",".join(f"{v:.3f}" for v in np.random.default_rng(i).uniform(-1, 1, 42))
+                                      + "\n" for i in range(10)),
+                              "holds rows of one class only (Close): a classifier needs two or more")):  # ("got [1]")
         (bad / "keypoint.csv").write_text(content)
         r = runner.invoke(app, ["calibrate", "gesture", "--from", str(bad), "-o", str(tmp_path / "x.json")])
         assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output

@@ -240,6 +240,10 @@ def _enough_rows(path: Path, labels, names: list[str]) -> None:
     if few:
         fail(f"{path}: class(es) {', '.join(map(repr, few[:5]))} have fewer than 5 rows; 5-fold cross-validation "
              "needs at least one row a fold")
+    held = [names[c] for c in np.flatnonzero(counts)]
+    if len(held) < 2:
+        fail(f"{path} holds rows of {'one class only (' + held[0] + ')' if held else 'no class'}: a classifier needs "
+             "two or more")
     empty = [names[c] for c in np.flatnonzero(counts == 0)]
     if empty:
         err.print(f"warning: {path}: {len(empty)} class(es) of the label file have no rows "
