@@ -416,3 +416,30 @@ def test_out_of_memory_is_one_line(tmp_path, monkeypatch):
     (tmp_path / "x.h5").write_bytes(b"")
     r = runner.invoke(app, ["info", str(tmp_path / "x.h5")])
     assert r.exit_code == 1 and r.stderr.startswith("error: not enough memory: Unable to allocate 59.6 GiB"), r.output
+
+
+def test_an_audio_file_past_full_scale_is_said_with_its_peak(tmp_path, caplog):
+    """'convert emg.h5 emg.wav' wrote microvolts up to 4.7 into a float WAV, silently: a player
+    clips them at full scale. The values are kept (a float file is a lossless container), and
+    closing the file warns with its peak, under the output's own name; in PCM they are clipped."""
+    info = StreamInfo("emg", "emg", 2000.0, (2,))
+    x = np.random.default_rng(0).normal(0, 1.5, (4000, 2))
+    for name, subtype, said in (("loud.wav", None, "kept in the float file, a player clips them"),
+                                ("loud16.wav", "PCM_16", "clipped in PCM_16")):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="sensekit"):
+            sink = AudioFileSink(tmp_path / f".{name[:-4]}.partial.wav", subtype=subtype)
+            sink.open(info)
+            sink.write(Frame(info, x, t0=0.0))
+            sink.close()
+        peak = np.abs(x).max()
+        assert f"{name}: samples reach {peak:.3g}, beyond an audio file's full scale of 1 ({said})" in caplog.text
+    kept, _ = sf.read(tmp_path / ".loud.partial.wav")
+    np.testing.assert_allclose(kept, x, rtol=1e-6)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sensekit"):
+        sink = AudioFileSink(tmp_path / "quiet.wav")
+        sink.open(info)
+        sink.write(Frame(info, x / 10, t0=0.0))
+        sink.close()
+    assert caplog.text == ""

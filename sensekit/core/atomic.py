@@ -15,13 +15,25 @@ from pathlib import Path
 
 from ..errors import RecordingError
 
-__all__ = ["atomic_output", "partial_name"]
+__all__ = ["atomic_output", "partial_name", "final_name"]
 
 
 def partial_name(dest: str | os.PathLike) -> Path:
     """The temporary name beside ``dest`` (``out.wav`` -> ``.out.partial.wav``)."""
     dest = Path(dest)
     return dest.with_name(f".{dest.stem}.partial{dest.suffix}")
+
+
+def final_name(path: str | os.PathLike) -> Path:
+    """The name a file written under :func:`partial_name` gets (``.out.partial.wav`` ->
+    ``out.wav``), for messages about it; any other path as it is."""
+    path = Path(path)
+    head, mark, tail = path.name.rpartition(".partial")
+    if mark and head.startswith("."):
+        dest = path.with_name(head[1:] + tail)
+        if partial_name(dest) == path:
+            return dest
+    return path
 
 
 @contextlib.contextmanager

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import logging
 import os
 from pathlib import Path
 
 import numpy as np
 
 from ...errors import ParameterError, RecordingError, StreamFormatError
+from ..atomic import final_name
 from ..frame import Frame
 from ..info import StreamInfo
 from ..recording.audio import AUDIO_SUFFIXES
@@ -16,6 +18,8 @@ from ..recording.hdf5 import RecordingWriter
 from .safety import check_finite
 
 __all__ = ["HDF5Sink", "AudioFileSink", "CSVSink", "file_sink"]
+
+log = logging.getLogger("sensekit")
 
 
 class HDF5Sink:
@@ -68,7 +72,8 @@ class AudioFileSink:
     subtype : str, optional
         libsndfile subtype (``"PCM_16"``, ``"PCM_24"``, ``"FLOAT"``); default ``FLOAT``
         for WAV and ``PCM_24`` for FLAC. Values are taken as full-scale (-1..1); integer
-        PCM clips outside.
+        PCM clips outside, a float file keeps them (and a player clips them): either way a
+        file whose samples passed full scale is warned about when it is closed, with its peak.
     overwrite : bool
         Replace an existing file.
     producer : str, optional
@@ -83,6 +88,7 @@ class AudioFileSink:
         self.overwrite = overwrite
         self.producer = producer
         self._file = None
+        self._peak = 0.0
 
     def open(self, info: StreamInfo) -> None:
         import soundfile as sf
@@ -113,11 +119,19 @@ class AudioFileSink:
         data = frame.data
         if data.dtype.kind in "iu":
             data = data / float(np.iinfo(data.dtype).max + 1)
+        if data.size:
+            self._peak = max(self._peak, float(np.max(np.abs(data))))
         self._file.write(np.asarray(data, dtype=np.float32))
 
     def close(self) -> None:
         if self._file is not None and not self._file.closed:
+            subtype = self._file.subtype
             self._file.close()
+            if self._peak > 1.0:  # an audio file's full scale is 1: a player (or integer PCM) clips beyond it
+                log.warning("%s: samples reach %.3g, beyond an audio file's full scale of 1 (%s); scale the stream "
+                            "first if it is to be heard", final_name(self.path).name, self._peak,
+                            "kept in the float file, a player clips them" if subtype in ("FLOAT", "DOUBLE")
+                            else f"clipped in {subtype}")
 
 
 class CSVSink:
