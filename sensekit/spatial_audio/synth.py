@@ -50,7 +50,8 @@ def doa_scene(array: ArrayGeometry, *, azimuths, elevations=None, rt60: float = 
               duration_s: float = 1.0, signal: str = "noise", rng: np.random.Generator | int | None = 0):
     """Microphone signals (n, M) of sources at the given azimuths (deg) and elevations,
     ``distance`` m from the array centre, in a ``room_size`` room with ``rt60``, plus
-    diffuse noise at ``snr_db``."""
+    diffuse noise at ``snr_db``; at a peak of :data:`RECORDED_PEAK` (a recording whose gain was
+    set right: unscaled, three sources at 0 dB SNR passed full scale on 1-4 % of samples)."""
     rng = np.random.default_rng(rng)
     az = np.atleast_1d(np.asarray(azimuths, dtype=float))
     el = np.zeros_like(az) if elevations is None else np.atleast_1d(np.asarray(elevations, dtype=float))
@@ -59,14 +60,25 @@ def doa_scene(array: ArrayGeometry, *, azimuths, elevations=None, rt60: float = 
     n = int(duration_s * fs)
     sig = np.stack([speech_like(n, fs, rng) if signal == "speech" else rng.standard_normal(n) for _ in az])
     room = ShoeboxRoom(room_size, rt60=rt60)
-    return room.simulate(sig, sources, array.xyz + centre, fs, snr_db=snr_db, rng=rng)
+    return _at_recorded_level(room.simulate(sig, sources, array.xyz + centre, fs, snr_db=snr_db, rng=rng))
+
+
+#: Peak of the simulated array recordings: -6 dBFS.
+RECORDED_PEAK = 0.5
+
+
+def _at_recorded_level(x: np.ndarray) -> np.ndarray:
+    """``x`` scaled to a peak of :data:`RECORDED_PEAK`."""
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    return x * (RECORDED_PEAK / peak) if peak > 0 else x
 
 
 def moving_source(array: ArrayGeometry, *, start_deg: float = 0.0, speed_deg_s: float = 45.0, duration_s: float = 4.0,
                   rt60: float = 0.3, snr_db: float = 20.0, fs: float = 16000.0, room_size=(6.0, 5.0, 3.0),
                   centre=(2.9, 2.4, 1.2), distance: float = 1.5, segment_s: float = 0.05,
                   rng: np.random.Generator | int | None = 0):
-    """A source circling the array: ``(x (n, M), true azimuth (n,) in deg)``."""
+    """A source circling the array: ``(x (n, M), true azimuth (n,) in deg)``, ``x`` at a peak of
+    :data:`RECORDED_PEAK`."""
     from scipy.signal import oaconvolve
 
     rng = np.random.default_rng(rng)
@@ -91,7 +103,7 @@ def moving_source(array: ArrayGeometry, *, start_deg: float = 0.0, speed_deg_s: 
         end = min(lo + y.shape[1], out.shape[1])
         out[:, lo:end] += y[:, : end - lo]
     x = add_noise(out[:, :n], mics, fs, snr_db, rng=rng)
-    return x.T, truth
+    return _at_recorded_level(x.T), truth
 
 
 class ArraySceneSource(Source):
