@@ -234,3 +234,34 @@ def test_a_warning_each_unit_gives_is_said_once_with_its_count(tmp_path, cache):
                      "warning: RuntimeWarning: a library's warning (test.warns, 2x)"], r.stderr
     (res,) = json.loads((tmp_path / "r.json").read_text())["results"]
     assert res["log"] == {"stream 'gaze' is 60 Hz": 4, "RuntimeWarning: a library's warning": 2}
+
+
+def test_the_terminal_table_shows_a_task_headline_metrics_beside_its_peers(cache):
+    """One table for a whole chain showed the first six metric names of all its tasks in
+    alphabetical order (eyetrack: a calibration's 'accuracy deg' and event durations, no kappa),
+    cut to 'adapt...' at 80 columns. Each task now has a table of its own: its unit metrics as
+    rows, sensekit and each peer as columns, and how many metrics more the JSON holds."""
+    from rich.console import Console
+
+    from sensekit.bench.report import tables
+
+    def run_unit(key, quick):
+        return {"metrics": {"a_detail": 1.0, "kappa_fixation": 0.6, "f1_saccade": 0.9},
+                "peers": {"remodnav": {"kappa_fixation": 0.5, "f1_saccade": 0.85}, "gone": {"skipped": "not installed"}}}
+
+    task = Task(name="test.rows", chain="test", description="rows", units=lambda quick: [{"i": 0}],
+                run_unit=run_unit, unit_metrics=("kappa_fixation", "f1_saccade"))
+    register(task)
+    try:
+        run = run_benchmarks([task], quick=True, jobs=1, cache=cache)
+    finally:
+        task_module._REGISTRY.pop("test.rows")
+    console = Console(width=80, record=True)
+    for t in tables(run):
+        console.print(t)
+    text = console.export_text()
+    assert "test.rows (1 more metrics in --json and --report)" in " ".join(text.split())
+    rows = {line.split("│")[1].strip(): line for line in text.splitlines() if line.count("│") == 4}
+    assert "0.6" in rows["kappa fixation"] and "0.5" in rows["kappa fixation"], text
+    assert "0.9" in rows["f1 saccade"] and "0.85" in rows["f1 saccade"], text
+    assert "a detail" not in text and "gone skipped: not installed" in text

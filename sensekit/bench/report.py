@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 from rich.table import Table
-from rich.text import Text
 
 from ..core.atomic import atomic_output
 from .runner import BenchRun
 
-__all__ = ["tables", "write_json", "write_report"]
+__all__ = ["tables", "headline_metrics", "write_json", "write_report"]
 
 _SPEED_KEYS = ("x_realtime", "latency_p50_ms", "latency_p99_ms", "peak_memory_mb")
 
@@ -30,29 +29,44 @@ def _fmt(v) -> str:
     return f"{v:.3g}" if a >= 0.001 or v == 0 else f"{v:.2e}"
 
 
+#: Metric rows of a task's terminal table at most; ``--json`` and ``--report`` hold every one.
+MAX_ROWS = 12
+
+
+def headline_metrics(result: dict) -> list[str]:
+    """The metrics a task's terminal table shows: those it names unit by unit
+    (``unit_metrics``), else those a peer has too, else its first; at most :data:`MAX_ROWS`."""
+    metrics = result["metrics"]
+    named = [m for m in result.get("unit_metrics") or [] if m in metrics]
+    if not named:
+        shared = {m for p in result["peers"].values() for m in p}
+        named = [m for m in metrics if m in shared] or list(metrics)
+    return named[:MAX_ROWS]
+
+
 def tables(run: BenchRun) -> list[Table]:
-    """One table per chain: a row per task and implementation (sensekit, then each peer)."""
+    """One table per task: a row per headline metric (:func:`headline_metrics`) and speed figure,
+    a column for sensekit and one for each peer that ran (those skipped are said under it).
+    Metrics as rows keep it readable at 80 columns, whatever the number of metrics."""
     out = []
-    chains: dict[str, list[dict]] = {}
     for r in run.results:
-        chains.setdefault(r["chain"], []).append(r)
-    for chain, results in chains.items():
-        metric_names = sorted({m for r in results for m in r["metrics"]})[:6]
-        t = Table(title=f"{chain}", title_justify="left")
-        t.add_column("task", no_wrap=True)
-        t.add_column("implementation", max_width=24, overflow="ellipsis", no_wrap=True)
-        for m in metric_names:
-            t.add_column(m.replace("_", " "), justify="right", min_width=6)
+        peers = {name: p for name, p in r["peers"].items() if "skipped" not in p}
+        rows = headline_metrics(r)
+        more = len(r["metrics"]) - len(rows)
+        t = Table(title=r["task"] + (f" ({more} more metrics in --json and --report)" if more > 0 else ""),
+                  title_justify="left", caption_justify="left",
+                  caption="; ".join(f"{name} skipped: {p['skipped']}" for name, p in r["peers"].items()
+                                    if "skipped" in p) or None)
+        t.add_column("metric", overflow="fold")
+        t.add_column("sensekit", justify="right", style="bold")
+        for name in peers:
+            t.add_column(name, justify="right", overflow="fold")
+        for m in rows:
+            t.add_row(m.replace("_", " "), _fmt(r["metrics"].get(m)), *[_fmt(p.get(m)) for p in peers.values()])
         for k in _SPEED_KEYS:
-            t.add_column(k.replace("_", " "), justify="right", min_width=6)
-        for r in results:
-            t.add_row(r["task"], Text("sensekit", style="bold"), *[_fmt(r["metrics"].get(m)) for m in metric_names],
-                      *[_fmt(r["speed"].get(k)) for k in _SPEED_KEYS])
-            for peer, p in r["peers"].items():
-                if "skipped" in p:
-                    t.add_row("", peer, Text(f"skipped: {p['skipped']}", style="yellow"), *[""] * (len(metric_names) + 3))
-                else:
-                    t.add_row("", peer, *[_fmt(p.get(m)) for m in metric_names], *[_fmt(p.get(k)) for k in _SPEED_KEYS])
+            values = [r["speed"].get(k), *[p.get(k) for p in peers.values()]]
+            if any(v is not None for v in values):
+                t.add_row(k.replace("_", " "), *[_fmt(v) for v in values])
         out.append(t)
     return out
 
