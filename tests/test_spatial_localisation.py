@@ -493,3 +493,31 @@ def test_spatial_commands_read_the_audio_stream_of_a_session(tmp_path):
         assert r.exit_code == 2, r.output
         assert re.search(r"holds 2 streams \(synth-\w+, synth-\w+\) and none of them audio; name the microphones' "
                          r"stream: gaze.h5#STREAM", r.stderr), r.stderr
+
+
+def test_diffuse_noise_holds_one_plane_wave_at_a_time():
+    """A 5-minute 'synth:array' asked for 24 GiB: the diffuse noise held the spectra of all 64
+    plane waves at every microphone at once. It now adds them one at a time: the same noise
+    (to rounding), in a fraction of the memory."""
+    import tracemalloc
+
+    from sensekit.spatial_audio.room import diffuse_noise
+
+    mics = array_preset("respeaker6").xyz
+    n, fs, directions = 20_000, 16000.0, 64
+    tracemalloc.start()
+    got = diffuse_noise(mics, n, fs, rng=np.random.default_rng(4), directions=directions)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # the formula all at once, as before
+    rng = np.random.default_rng(4)
+    i = np.arange(directions) + 0.5
+    u = unit_vector(np.degrees(np.pi * (1 + 5 ** 0.5) * i) % 360, np.degrees(np.arcsin(1 - 2 * i / directions)))
+    tau = -(u @ mics.T) / 343.0
+    nfft = int(2 ** np.ceil(np.log2(n + 2 * fs * np.abs(tau).max() + 1)))
+    f = np.fft.rfftfreq(nfft, 1 / fs)
+    spec = np.fft.rfft(rng.standard_normal((directions, n)), nfft, axis=1)
+    whole = np.fft.irfft(np.einsum("df,dmf->mf", spec, np.exp(-2j * np.pi * f * tau[:, :, None])), nfft)[:, :n]
+    np.testing.assert_allclose(got, whole / np.sqrt(directions), atol=1e-12)
+    all_at_once = directions * len(mics) * len(f) * 16  # bytes of the (D, M, F) spectra: 100 MB here
+    assert peak < all_at_once / 10, (peak, all_at_once)

@@ -65,13 +65,14 @@ def diffuse_noise(mics: np.ndarray, n: int, fs: float, *, rng, directions: int =
     u = unit_vector(az, el)  # (D, 3)
     tau = -(u @ mics.T) / c  # (D, M) arrival delays
     nfft = int(2 ** np.ceil(np.log2(n + 2 * fs * np.abs(tau).max() + 1)))
-    noise = rng.standard_normal((directions, n))
-    if envelope is not None:
-        noise *= envelope
-    spec = np.fft.rfft(noise, nfft, axis=1)  # (D, F)
     f = np.fft.rfftfreq(nfft, 1 / fs)
-    phase = np.exp(-2j * np.pi * f[None, None, :] * tau[:, :, None])  # (D, M, F)
-    out = np.fft.irfft(np.einsum("df,dmf->mf", spec, phase), nfft, axis=1)[:, :n]
+    total = np.zeros((len(mics), len(f)), dtype=np.complex128)
+    for d in range(directions):  # one plane wave at a time: all at once held D x M spectra (24 GiB for 5 min)
+        noise = rng.standard_normal(n)
+        if envelope is not None:
+            noise *= envelope
+        total += np.fft.rfft(noise, nfft)[None, :] * np.exp(-2j * np.pi * f[None, :] * tau[d][:, None])
+    out = np.fft.irfft(total, nfft, axis=1)[:, :n]
     return out / np.sqrt(directions)
 
 
