@@ -234,6 +234,12 @@ def test_a_warning_each_unit_gives_is_said_once_with_its_count(tmp_path, cache):
                      "warning: RuntimeWarning: a library's warning (test.warns, 2x)"], r.stderr
     (res,) = json.loads((tmp_path / "r.json").read_text())["results"]
     assert res["log"] == {"stream 'gaze' is 60 Hz": 4, "RuntimeWarning: a library's warning": 2}
+    from sensekit.bench.report import write_report
+    from sensekit.bench.runner import BenchRun
+
+    doc = json.loads((tmp_path / "r.json").read_text())
+    report = write_report(BenchRun(doc["results"], doc["environment"]), tmp_path / "rep").read_text()
+    assert "- stream 'gaze' is 60 Hz (4x)" in report
 
 
 def test_the_terminal_table_shows_a_task_headline_metrics_beside_its_peers(cache):

@@ -135,6 +135,8 @@ def _write_report(run: BenchRun, folder: Path) -> None:
                 lines.append(f"| {impl} | " + " | ".join(_fmt(vals.get(n)) for n in names) + " |")
         lines.append("")
         lines += _unit_table(r)
+        if r.get("log"):  # the units' warnings, each once
+            lines += ["Warnings the units gave:", ""] + [f"- {m} ({n}x)" for m, n in r["log"].items()] + [""]
         if r.get("ratios"):
             lines += ["Ratios (sensekit / peer): " + ", ".join(f"{k} {v:.2f}" for k, v in r["ratios"].items()), ""]
         if r.get("confusion"):
