@@ -333,3 +333,25 @@ def test_capture_stores_a_remote_clock_and_info_shows_it(tmp_path):
     remote = rows["synth-sine"]
     assert remote["clock"] == "remote" and remote["clock_measurements"] == 20
     assert remote["clock_drift_ppm"] == pytest.approx(30, rel=1e-3) and remote["clock_offset_s"] == pytest.approx(2.5, abs=1e-3)
+
+
+def test_replaying_a_session_without_naming_a_stream_says_which_it_reads(tmp_path, caplog):
+    """A source string naming a multi-stream recording read its first stream without a word
+    ('run emg session.h5' read the session's gaze): it says which, and how to name another."""
+    path = tmp_path / "session.h5"
+    a, b = StreamInfo("a-gaze", "gaze", 90.0, (2,)), StreamInfo("b-emg", "emg", 200.0, (4,))
+    with RecordingWriter(path) as w:
+        w.add_stream(a).append(Frame(a, np.zeros((9, 2)), t0=0.0))
+        w.add_stream(b).append(Frame(b, np.zeros((20, 4)), t0=0.0))
+    with caplog.at_level("WARNING", logger="sensekit"):
+        src = ReplaySource(path)
+    src.close()
+    assert src.info.name == "a-gaze"
+    assert "session.h5 holds 2 streams (a-gaze, b-emg): reading the first, 'a-gaze'; name one as " \
+           "session.h5#STREAM" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sensekit"):
+        named = ReplaySource(path, stream="b-emg")
+        named.close()
+    assert named.info.name == "b-emg"
+    assert caplog.text == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 
@@ -11,6 +12,8 @@ from ..recording import open_recording
 from .base import Source
 
 __all__ = ["ReplaySource"]
+
+log = logging.getLogger("sensekit")
 
 
 class ReplaySource(Source):
@@ -36,6 +39,10 @@ class ReplaySource(Source):
                  realtime: bool = False, time_offset_s: float = 0.0) -> None:
         self.recording = open_recording(path)
         self.stream = self.recording.stream_name(stream)
+        if stream is None and len(self.recording.streams) > 1:  # the first was taken without a word
+            name = os.path.basename(path)
+            log.warning("%s holds %d streams (%s): reading the first, %r; name one as %s#STREAM", name,
+                        len(self.recording.streams), ", ".join(self.recording.streams), self.stream, name)
         self.info = self.recording.streams[self.stream]
         if self.recording.n_samples(self.stream) == 0:
             self.recording.close()
