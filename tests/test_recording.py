@@ -355,3 +355,30 @@ def test_replaying_a_session_without_naming_a_stream_says_which_it_reads(tmp_pat
         named.close()
     assert named.info.name == "b-emg"
     assert caplog.text == ""
+
+
+def test_csv_timestamps_stamped_on_arrival_are_read_on_their_clock(tmp_path, caplog):
+    """A band's samples stamped by the host on arrival jitter around their clock: the file was
+    irregular, and its calibration was refused for 'rate: expected 1000.0, got 0.0'. Stamps
+    within a quarter of a period of one fitted clock are read as regular (said in the log); a missing
+    sample keeps the file irregular, and a calibration then says why it refuses it."""
+    from sensekit.core.calibration import Calibration
+    from sensekit.errors import CalibrationError
+
+    rng = np.random.default_rng(0)
+    t = np.arange(3000) / 1000.0 + rng.uniform(-2e-4, 2e-4, 3000)
+    x = rng.normal(size=(3000, 2))
+    p = tmp_path / "band.csv"
+    p.write_text("time,a,b\n" + "".join(f"{a:.6f},{u},{v}\n" for a, (u, v) in zip(t, x, strict=True)))
+    with caplog.at_level("INFO", logger="sensekit"), open_recording(p) as r:
+        assert r.info().rate == 1000.0
+        np.testing.assert_array_equal(r.read().data, x)
+    assert "around one 1000 Hz clock; read as regular" in caplog.text
+    gap = np.delete(np.arange(3000) / 1000.0, 1500)  # one sample lost: the later stamps a period off
+    p.write_text("time,a\n" + "".join(f"{a:.6f},1\n" for a in gap))
+    with open_recording(p) as r:
+        info = r.info()
+    assert info.rate == 0
+    band = Calibration("emg", StreamInfo("band", "emg", 1000.0, (1,)), {})
+    with pytest.raises(CalibrationError, match=r"rate: expected 1000\.0, got an irregular stream"):
+        band.check_stream(info, fields=("rate",))

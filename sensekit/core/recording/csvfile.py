@@ -47,8 +47,10 @@ class CSVRecording(Recording):
     Notes
     -----
     The stream is regular when the time steps agree within 1 % of their median (rate: the
-    nominal rate of 1 / median step, see :func:`~sensekit.core.info.nominal_rate`); otherwise
-    irregular with per-sample times.
+    nominal rate of 1 / median step, see :func:`~sensekit.core.info.nominal_rate`), or when
+    every timestamp lies within a quarter of a period of one fitted clock (stamped by a host on
+    arrival, as Bluetooth bands' exports are: rate, the nominal rate of that clock; said in the
+    log); otherwise irregular with per-sample times.
     """
 
     def __init__(self, path: str | os.PathLike, *, time_column: str | None = None, kind: str = UNKNOWN_KIND,
@@ -104,6 +106,8 @@ class CSVRecording(Recording):
             med = float(np.median(d))
             if np.all(np.abs(d - med) <= 0.01 * med):
                 rate = nominal_rate(1.0 / med)
+            else:
+                rate = _dejittered_rate(self.path, self._times)
             if time_unit not in TIME_UNITS:
                 _check_time_unit(self.path, header[tcol], med)
         self._t0 = float(self._times[0]) if len(self._times) else 0.0
@@ -138,3 +142,23 @@ def _check_time_unit(path: Path, column: str, step: float) -> None:
             log.warning("CSV file %s: column %r read as seconds gives %.3g Hz; in %s it would give %.6g Hz: if it "
                         "is, name the column time_%s", path.name, column, 1.0 / step, unit, rate, unit)
             return
+
+
+def _dejittered_rate(path: Path, times: np.ndarray) -> float:
+    """The nominal rate of timestamps that jitter around one clock (each within a quarter of a
+    period of the least-squares line through them), else 0 (irregular). A band's samples stamped
+    by the host on arrival jitter so; read as irregular, its calibration was refused for
+    "rate: expected 1000.0, got 0.0". A missing sample moves the later stamps a whole period
+    off the earlier ones' clock (half a period off the line at both ends), so a file with a gap
+    stays irregular."""
+    k = np.arange(len(times), dtype=np.float64)
+    slope, intercept = np.polyfit(k, times, 1)
+    if not slope > 0:
+        return 0.0
+    worst = float(np.max(np.abs(times - (intercept + slope * k))))
+    if worst > 0.25 * slope:  # (a missing sample leaves stamps half a period off the line at both ends)
+        return 0.0
+    rate = nominal_rate(1.0 / slope)
+    log.info("CSV file %s: timestamps jitter by up to %.3g ms around one %g Hz clock; read as regular",
+             path.name, worst * 1e3, rate)
+    return rate
