@@ -30,10 +30,11 @@ def png_figure(path: str | os.PathLike, *, nrows: int = 1, ncols: int = 1, figsi
 
 
 def draw_confusion(ax, matrix, classes, *, title: str = "", counts: bool = False, xlabel: str = "decided",
-                   ylabel: str = "held") -> None:
+                   ylabel: str = "held", row_names=None) -> None:
     """A confusion matrix (rows: the true class, columns: the decision) shaded by row shares;
     each non-zero cell annotated with its share, or with ``counts`` every cell with its count. A
-    decision column past the classes (none/rejected) is drawn when present."""
+    decision column past the classes (none/rejected) is drawn when present. ``row_names``: the
+    rows' names where they are not the decisions' classes."""
     import numpy as np
 
     m = np.asarray(matrix, dtype=float)
@@ -41,7 +42,7 @@ def draw_confusion(ax, matrix, classes, *, title: str = "", counts: bool = False
     ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
     names = [str(c) for c in classes]
     ax.set_xticks(range(m.shape[1]), (names + ["none"])[: m.shape[1]], rotation=45, ha="right")
-    ax.set_yticks(range(m.shape[0]), names[: m.shape[0]])
+    ax.set_yticks(range(m.shape[0]), ([str(c) for c in row_names] if row_names is not None else names)[: m.shape[0]])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     for (i, j), v in np.ndenumerate(m):

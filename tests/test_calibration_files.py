@@ -287,8 +287,8 @@ def test_another_kind_is_refused_naming_both_and_the_command(tmp_path):
     gesture = _gesture(tmp_path)
     r = runner.invoke(app, ["run", "emg", "synth:emg?channels=4&rate=200", "-c", str(gesture)])
     assert r.exit_code == 2
-    assert "is a 'gesture' calibration, not 'emg'" in r.stderr and "sensekit calibrate emg" in r.stderr
-    with pytest.raises(CalibrationError, match="is a 'emg' calibration, not 'eyetrack'.*sensekit calibrate eyetrack"):
+    assert "is for the 'gesture' chain, not 'emg'" in r.stderr and "sensekit calibrate emg" in r.stderr
+    with pytest.raises(CalibrationError, match="is for the 'emg' chain, not 'eyetrack'.*sensekit calibrate eyetrack"):
         from sensekit.eyetrack.calibrate import load_gaze_mapper
 
         load_gaze_mapper(_emg(tmp_path))

@@ -481,6 +481,54 @@ def test_untaught_poses_of_other_people_are_rejected(shared_data):
     assert np.mean(pred[known] == truth[known]) >= 0.99
 
 
+def test_gesture_score_prints_the_benchs_figures_for_another_persons_rows(shared_data, tmp_path):
+    """'sensekit gesture score' decides labelled rows with a calibration as 'run gesture' does and
+    gives the figures the bench's gesture.crossperson computes (score_gestures) on the same rows:
+    one fork's Forward/Back rows are Open/Close (--map), its Left/Right/Stop poses were never
+    taught and should be none. Bad input is one line."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.gesture.bench import DEFAULT
+    from sensekit.gesture.datasets import load_crossperson
+    from sensekit.gesture.scoring import UNTAUGHT, score_gestures
+
+    points, labels, classes = load_keypoints(shared_data / "kinivi-hand-keypoints")
+    clf = StaticGestureClassifier(input_format="kazuhito", **DEFAULT).fit(points, labels, classes)
+    cal = tmp_path / "hand.json"
+    clf.save(cal)
+    forks = shared_data / "gesture-forks-crossperson"
+    fork = "huyg1108__hand-gesture-recognition-mediapipe-for-car"
+    runner = CliRunner()
+    r = runner.invoke(app, ["gesture", "score", str(cal), str(forks / fork), "--map", "Forward=Open,Back=Close",
+                            "--json", "--plot", str(tmp_path / "d.png")])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout.splitlines()[0])
+    test, names, which = load_crossperson(forks)
+    mine = which == fork.replace("__", "/")
+    truth = np.array([classes.index(n) if n else UNTAUGHT for n in names[mine]])
+    want = score_gestures(clf, test[mine], truth)
+    for key in ("known_accuracy", "decoder_accuracy", "known_rejected", "untaught_rejected", "known", "untaught"):
+        assert got[key] == pytest.approx(want[key], abs=1e-12), key
+    assert got["known"] == 601 and got["known_accuracy"] >= 0.99
+    stop = next(row for row in got["per_class"] if row["class"] == "Stop")
+    assert stop["as"] is None and stop["rejected"] > 0.95
+    assert (tmp_path / "d.png").read_bytes()[:4] == b"\x89PNG"
+    r = runner.invoke(app, ["gesture", "score", str(cal), str(forks / fork)], terminal_width=200)
+    assert r.exit_code == 0 and "poses it was not taught:" in r.stdout and "taught classes" not in r.stdout
+    for args, message in ((["--map", "Sideways=Open"], "the rows have no class 'Sideways' to map"),
+                          (["--map", "Back=Fist"], "the calibration has no class 'Fist'"),
+                          (["--map", "Back"], "--map takes ROWS_CLASS=CALIBRATION_CLASS")):
+        r = runner.invoke(app, ["gesture", "score", str(cal), str(forks / fork), *args])
+        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output
+    band = tmp_path / "band.json"
+    band.write_text('{"chain": "emg"}')
+    r = runner.invoke(app, ["gesture", "score", str(band), str(forks / fork)])
+    assert r.exit_code != 0 and r.stderr.startswith("error:") and "Traceback" not in r.output, r.output
+
+
 def test_an_other_poses_class_is_decided_as_none(shared_data):
     """Issue 18: poses recorded as "other" do nothing. Thumbs-up (which the open-set model takes
     for a fist) of one person recorded as "other" reject another person's thumbs-up far more

@@ -242,7 +242,7 @@ def load_calibration(
     if chain is not None:
         wanted = _kind(chain, where)
         if kind.name != wanted.name:
-            raise CalibrationError(f"calibration file {where!r} is a {kind.name!r} calibration, not {wanted.name!r}",
+            raise CalibrationError(f"calibration file {where!r} is for the {kind.name!r} chain, not {wanted.name!r}",
                                    f"make one with '{wanted.made_by}'")
     model = validate_params(kind, env.params, info, where)
     cal = Calibration(chain=kind.name, stream=info, params=env.params, device=env.device, created=env.created,

@@ -10,6 +10,7 @@ import numpy as np
 from ..bench.task import Task, register
 from ..learn.metrics import classification_metrics
 from .datasets import load_hand_images, load_keypoints, load_point_history, ordered_split
+from .scoring import UNTAUGHT, score_gestures
 from .static import StaticGestureClassifier
 
 #: sensekit's static-gesture configuration.
@@ -242,14 +243,13 @@ def _crossperson_run(key: dict, quick: bool) -> dict:
     if quick:
         points, labels, test, names = points[::4], labels[::4], test[::3], names[::3]
     known = names != ""
-    truth = np.array([classes.index(n) if n in classes else -2 for n in names])
+    truth = np.array([classes.index(n) if n in classes else UNTAUGHT for n in names])
     clf = StaticGestureClassifier(input_format="kazuhito", **DEFAULT).fit(points, labels, classes)
-    pred, _, distance = clf.predict_open(test)
-    raw, _, _ = clf.predict_open(test, calibrated=False)
-    metrics = {"crossperson_accuracy": float(np.mean(raw[known] == truth[known])),
-               "crossperson_accuracy_with_rejection": float(np.mean(pred[known] == truth[known])),
-               "known_rejected": float(np.mean(pred[known] == -1)),
-               "unknown_rejected": float(np.mean(pred[~known] == -1))}
+    scored = score_gestures(clf, test, truth)  # what 'sensekit gesture score' prints
+    raw, distance = scored["decoder"], scored["distance"]
+    metrics = {"crossperson_accuracy": scored["decoder_accuracy"],
+               "crossperson_accuracy_with_rejection": scored["known_accuracy"],
+               "known_rejected": scored["known_rejected"], "unknown_rejected": scored["untaught_rejected"]}
     speed = {"inference_us_per_frame": _us_per_frame(clf, test[:1]), **_hand_feature_speed(test[:1])}
     peers = {}
     alt = StaticGestureClassifier(input_format="kazuhito", **STATIC).fit(points, labels, classes)
