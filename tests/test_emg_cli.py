@@ -395,3 +395,52 @@ def test_run_adapt_saves_what_it_learned(tmp_path):
     assert saved.adapt_rate is None and np.abs(shift).max() > 0
     r = runner.invoke(app, ["run", "emg", str(rec), "-c", str(cal), "--save-adapted", str(out)])
     assert r.exit_code != 0 and "give both" in r.output
+
+
+def test_emg_score_a_calibration_on_another_days_session(tmp_path):
+    """'sensekit emg score': a calibration decides a labelled session of another day (the band
+    rotated by a whole electrode, noisier skin contact) as score_session does, the bench's
+    cross-session protocol: as is, adapted on repetition 1 without its labels, and topped up with
+    them (the only one that undoes a whole electrode), each scored on the other repetitions beside
+    the calibration as it was on those. Bad options are one line."""
+    from sensekit.emg.scoring import score_session
+
+    src = "synth:emg?channels=8&classes=5&rate=200&hold_s=2&duration=inf&seed=3"
+    steps = ["--classes", "rest,a,b,c,d", "--hold", "2", "--pause", "0", "--lead", "0", "--trim", "0.3"]
+    cal, day2 = tmp_path / "day1.json", tmp_path / "day2.h5"
+    r = runner.invoke(app, ["calibrate", "emg", src, *steps, "--reps", "2", "-o", str(cal)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["calibrate", "emg", src + "&electrode_shift=1&snr_db=10", *steps, "--reps", "3",
+                            "-o", str(tmp_path / "unused.json"), "--record", str(day2)])
+    assert r.exit_code == 0, r.output
+    pipe, trials = EMGPipeline.load(cal), load_recording_trials(day2)
+    got = {}
+    for name, args, options in (("as is", [], {}), ("unlabeled", ["--adapt-on", "1"], {"adapt_reps": [0]}),
+                                ("top-up", ["--adapt-on", "1", "--labelled"], {"adapt_reps": [0], "labelled": True})):
+        r = runner.invoke(app, ["emg", "score", str(cal), str(day2), "--json", *args])
+        assert r.exit_code == 0, r.output
+        got[name] = json.loads(r.stdout.splitlines()[0])
+        want = score_session(pipe, trials, **options)
+        for key in ("accuracy", "balanced_accuracy", "kappa", "decisions", "trials"):
+            assert got[name][key] == pytest.approx(want[key], abs=1e-12), (name, key)
+    assert got["as is"]["trials"] == 15 and got["top-up"]["trials"] == 10
+    assert got["top-up"]["before"]["accuracy"] == pytest.approx(
+        score_session(pipe, trials.select(rep=[1, 2]))["accuracy"], abs=1e-12)
+    assert got["as is"]["accuracy"] < 0.85 and got["top-up"]["accuracy"] > 0.95  # a whole electrode: labels needed
+    r = runner.invoke(app, ["emg", "score", str(cal), str(day2), "--adapt-on", "1", "--plot", str(tmp_path / "d.png")],
+                      terminal_width=200)
+    assert r.exit_code == 0 and "adapted on repetition(s) 1 without their labels" in r.stdout, r.output
+    assert "the same trials by the calibration as it was" in r.stdout
+    assert (tmp_path / "d.png").read_bytes()[:4] == b"\x89PNG"
+    for args, message in ((["--labelled"], "--labelled goes with --adapt-on"),
+                          (["--adapt-on", "0"], "counted from 1"), (["--adapt-on", "x"], "counted from 1"),
+                          (["--adapt-on", "4"], "the session has no repetition 4 (it has 1, 2, 3)"),
+                          (["--adapt-on", "1,2,3"], "none is left to score"),
+                          (["--plot", "d.jpg"], "--plot writes a PNG")):
+        r = runner.invoke(app, ["emg", "score", str(cal), str(day2), *args])
+        assert r.exit_code == 2 and message in r.stderr and r.stderr.count("error:") == 1, (args, r.output)
+    other = tmp_path / "other.json"
+    r = runner.invoke(app, ["calibrate", "emg", src, *steps[2:], "--classes", "rest,a", "--reps", "2", "-o", str(other)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["emg", "score", str(other), str(day2)])
+    assert r.exit_code == 2 and "score it on a session of its classes" in r.stderr, r.output

@@ -8,6 +8,7 @@ from .. import __version__
 from . import bench as bench_cli
 from . import calibrate as calibrate_cli
 from . import datasets as datasets_cli
+from . import emg as emg_cli
 from . import export as export_cli
 from . import eyetrack as eyetrack_cli
 from . import gesture as gesture_cli
@@ -52,6 +53,7 @@ app.add_typer(bench_cli.app, name="bench")
 app.add_typer(calibrate_cli.app, name="calibrate")
 app.add_typer(run_cli.app, name="run")
 app.add_typer(export_cli.app, name="export")
+app.add_typer(emg_cli.app, name="emg")
 app.add_typer(gesture_cli.app, name="gesture")
 app.add_typer(eyetrack_cli.app, name="eyetrack")
 app.add_typer(spatial_cli.app, name="spatial")

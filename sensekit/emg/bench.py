@@ -20,6 +20,7 @@ from .batch import extract_continuous
 from .datasets import EMGTrials, load_myo_readings_wrist8
 from .features import compute_features
 from .pipeline import ADAPT_RATE, EMGPipeline
+from .scoring import score_session
 from .synth import EMGSimulator
 
 DATASET = "myo_readings_wrist8"
@@ -249,13 +250,13 @@ def _cross_run(key: dict, quick: bool) -> dict:
     n_cls = len(data.classes)
     best = EMGPipeline(**CROSS).fit(train)
     plain_metrics, _ = _score(*best.decide(test)[:2], n_cls)
-    adapted = copy.deepcopy(best).adapt(test.select(rep=0))  # unlabeled: one rep of each class
-    metrics, confusion = _score(*adapted.decide(test.select(rep=[1, 2, 3, 4, 5]))[:2], n_cls)
+    # adapted on one rep of each class (unlabeled), scored on the others: what 'sensekit emg score --adapt-on 1' does
+    adapted = score_session(best, test, adapt_reps=[0])
+    metrics, confusion = {k: adapted[k] for k in ("accuracy", "balanced_accuracy", "kappa")}, adapted["confusion"]
     metrics["accuracy_no_adaptation"] = plain_metrics["accuracy"]
     for name, options in (("few_shot", {"labelled": True}),  # the same rep, its labels used
                           ("restandardised", {"self_training": False})):  # the previous recipe
-        other = copy.deepcopy(best).adapt(test.select(rep=0), **options)
-        m, _ = _score(*other.decide(test.select(rep=[1, 2, 3, 4, 5]))[:2], n_cls)
+        m = score_session(best, test, adapt_reps=[0], **options)
         metrics[f"accuracy_{name}"], metrics[f"balanced_accuracy_{name}"] = m["accuracy"], m["balanced_accuracy"]
     streamed = copy.deepcopy(best)  # the whole new session as one stream, as 'run emg' sees it
     for name, rate in (("streamed", None), ("online_adaptation", ADAPT_RATE)):
@@ -265,9 +266,7 @@ def _cross_run(key: dict, quick: bool) -> dict:
     default = EMGPipeline().fit(train)  # what 'calibrate emg' without options gives, adapted as above
     metrics["accuracy_default_no_adaptation"] = _score(*default.decide(test)[:2], n_cls)[0]["accuracy"]
     for name, options in (("self_trained", {}), ("few_shot", {"labelled": True})):
-        other = copy.deepcopy(default).adapt(test.select(rep=0), **options)
-        metrics[f"accuracy_default_{name}"] = _score(*other.decide(test.select(rep=[1, 2, 3, 4, 5]))[:2],
-                                                     n_cls)[0]["accuracy"]
+        metrics[f"accuracy_default_{name}"] = score_session(default, test, adapt_reps=[0], **options)["accuracy"]
     base = EMGPipeline(**BASELINE).fit(train)
     base_metrics, _ = _score(*base.decide(test)[:2], n_cls)
     metrics["accuracy_htd_lda"] = base_metrics["accuracy"]

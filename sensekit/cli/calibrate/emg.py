@@ -98,7 +98,7 @@ def calibrate_emg(
     pipe = EMGPipeline(window_ms=window_ms, increment_ms=increment_ms, features=features, decoder=decoder,
                        bandpass_hz=_floats(bandpass, "--bandpass", 2), notch_hz=notch, reject_below=reject, vote=vote)
     if from_session is not None:
-        trials = _recorded_trials(from_session)
+        trials = recorded_trials(from_session)
         if top_up is not None:
             pipe = EMGPipeline.load(top_up, stream=trials.info)
             if pipe.classes_ and tuple(pipe.classes_) != trials.classes:
@@ -182,7 +182,7 @@ def _fit_emg(pipe, trials, output: Path, device: str, plot: Path | None) -> None
         plot_calibration(plot, trials, conf["matrix"] if conf else None)
         out.print(f"plot written to {plot}", highlight=False)
 
-def _recorded_trials(path: Path):
+def recorded_trials(path: Path):
     """The trials of a session recorded by ``calibrate emg --record``, checked as a live
     session's are (each channel problem named once, with the trials it is in); a recording
     with nothing to learn from is refused in one line."""
