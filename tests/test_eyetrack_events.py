@@ -305,12 +305,56 @@ def test_irf_loader(shared_data):
     assert event_f1(rec.labels["RZ"], pred, SACCADE, 1000.0)["f1"] > 0.7
 
 
+def test_cli_events_scores_a_tables_reference_labels_as_the_bench_does(shared_data, tmp_path):
+    """A plain table with a coder's labels (--reference, codes or names): 'eyetrack events' prints
+    the bench's measures against them (sample kappa, event F1 by overlap and within 20 ms, events
+    a minute: the functions of the bench task eyetrack.irf) for the labels EyePipeline gives;
+    a label that is no class is one line."""
+    import re
+
+    from sensekit.eyetrack.bench import _kappas, _overlap_f1s
+    from sensekit.eyetrack.pipeline import EyePipeline
+
+    rec = load_irf(shared_data / "irf-lookatpoint" / "lookAtPoint_EL_S1.npy")
+    n = 20_000  # the first 20 s
+    names = {0: "undefined", 1: "fixation", 2: "saccade", 3: "pso", 4: "pursuit", 5: "blink"}
+    truth = rec.labels["RZ"][:n]
+    table = tmp_path / "gaze.csv"
+    table.write_text("time_ms,x,y,coder,coder_names\n" + "".join(
+        f"{t * 1000:.3f},{x:.9f},{y:.9f},{c},{names[int(c)]}\n"
+        for t, x, y, c in zip(rec.t[:n], rec.x[:n], rec.y[:n], truth, strict=True)).replace("nan", ""))
+    r = runner.invoke(app, ["eyetrack", "events", str(table), "--units", "deg", "--reference", "coder,coder_names"],
+                      terminal_width=200)
+    assert r.exit_code == 0, r.output
+    loaded = load_gaze(table, units="deg")
+    pred = EyePipeline().label(loaded.to_frame())
+    want = {**_kappas(truth, pred), **_overlap_f1s(truth, pred, rec.rate)}
+    for coder in ("coder", "coder_names"):
+        for name in ("fixation", "saccade", "pso"):
+            row = re.search(rf"│ {coder} +│ {name} +│ ([\d.]+) │ +([\d.]+) │ +([\d.]+) │ +(\d+), (\d+) │", r.stdout)
+            assert row, (coder, name, r.stdout)
+            kappa, f1_overlap, f1_20ms, per_min, per_min_ref = (float(v) for v in row.groups())
+            assert kappa == pytest.approx(want[f"kappa_{name}"], abs=5e-4)
+            assert f1_overlap == pytest.approx(want[f"f1_overlap_{name}"], abs=5e-4)
+            assert f1_20ms == pytest.approx(event_f1(truth, pred, {"fixation": 1, "saccade": 2, "pso": 3}[name],
+                                                     rec.rate, tolerance_s=0.02)["f1"], abs=5e-4)
+            assert per_min == pytest.approx(want[f"events_per_min_{name}"], abs=0.5)
+            assert per_min_ref == pytest.approx(want[f"events_per_min_{name}_ref"], abs=0.5)
+    assert want["f1_overlap_saccade"] > 0.85  # (a detector that agrees: the comparison is not vacuous)
+    table.write_text(table.read_text().replace(",1,fixation\n", ",7,fixation\n", 1))
+    r = runner.invoke(app, ["eyetrack", "events", str(table), "--units", "deg", "--reference", "coder"])
+    assert r.exit_code == 2 and "label column 'coder' holds '7'" in r.stderr and "Traceback" not in r.output
+    r = runner.invoke(app, ["eyetrack", "events", str(shared_data / "irf-lookatpoint" / "lookAtPoint_EL_S1.npy"),
+                            "--reference", "coder"])
+    assert r.exit_code == 2 and "--reference does not apply" in r.stderr
+
+
 def test_cli_events_on_a_lund_file_with_kappas(shared_data, tmp_path):
     path = lund2013_files(shared_data / "lund2013", "dots")[0][0]
     r = runner.invoke(app, ["eyetrack", "events", str(path), "-o", str(tmp_path / "ev.csv"),
                             "--labels", str(tmp_path / "lab.csv"), "--plot", str(tmp_path / "ev.png")])
     assert r.exit_code == 0, r.output
-    assert "Cohen's kappa" in r.output and "RA" in r.output
+    assert "Against the file's hand labels" in r.output and "RA" in r.output
     rows = (tmp_path / "ev.csv").read_text().splitlines()
     assert rows[0].startswith("type,onset_s") and any(row.startswith("saccade") for row in rows)
     assert (tmp_path / "ev.png").stat().st_size > 10_000

@@ -55,6 +55,22 @@ def detector_params(settings: list[str] | None) -> dict:
     return params
 
 
+def _print_agreement(rec, lab) -> None:
+    """The labels ``lab`` against each coder's of ``rec``: the bench's measures (sample kappa of
+    each class against the rest, event F1 by overlap and within 20 ms, events a minute)."""
+    from ..eyetrack.labels import agreement
+
+    table = Table(title="Against the file's hand labels (kappa: one class against the rest; event F1: by overlap, "
+                  "and with onset and offset within 20 ms)")
+    for c in ("coder", "class", "kappa", "F1 overlap", "F1 ±20 ms", "events / min (detector, coder)"):
+        table.add_column(c, justify="left" if c in ("coder", "class") else "right")
+    for coder, truth in rec.labels.items():
+        for name, m in agreement(truth, lab, rec.rate).items():
+            table.add_row(coder, name, f"{m['kappa']:.3f}", f"{m['f1_overlap']:.3f}", f"{m['f1_20ms']:.3f}",
+                          f"{m['events_per_min']:.0f}, {m['events_per_min_ref']:.0f}")
+    out.print(table)
+
+
 def _write_csv(path: Path, header, rows) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as f:
@@ -80,6 +96,9 @@ def events(
                                          "(default s; *_ms columns ms)."),
     units: str = typer.Option("px", "--units", help="A plain table's gaze units: px (needs --screen/--distance) "
                               "or deg."),
+    reference: str | None = typer.Option(None, "--reference", help="A plain table's columns of per-sample hand labels, "
+                                         "COL[,COL...] (a coder each): 0 undefined, 1 fixation, 2 saccade, 3 PSO, 4 "
+                                         "pursuit, 5 blink, or those names; scored as a Lund or IRF file's labels are."),
     chunk: float | None = typer.Option(None, "--chunk", min=0.05, max=3600, help="Label chunk by chunk (s), as a live run does; "
                                        "default: the whole recording at once (what the bench scores)."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
@@ -89,7 +108,9 @@ def events(
                                 "delay, hits and false onsets against them (what the bench scores)."),
 ) -> None:
     """Label every sample (fixation, saccade, PSO, pursuit, blink) and list the events;
-    with hand labels in the file (Lund, IRF), print Cohen's kappa per class against them.
+    with hand labels in the file (Lund, IRF, a table's --reference columns), print the bench's
+    agreement with them per class: sample kappa, event F1 (by overlap, and within 20 ms), events
+    a minute.
     With --online, run the online saccade detector over the file as a live stream instead."""
     from ..eyetrack.datasets import load_gaze
     from ..eyetrack.labels import LABEL_NAMES
@@ -101,8 +122,9 @@ def events(
     cols = tuple(c.strip() for c in columns.split(",")) if columns else None
     if cols is not None and len(cols) != 3:
         fail(f"--columns takes three names TIME,X,Y, got {columns!r}")
+    refs = tuple(c.strip() for c in reference.split(",") if c.strip()) if reference else None
     rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file"),
-                    columns=cols, time_unit=time_unit, units=units).regular()
+                    columns=cols, time_unit=time_unit, units=units, references=refs).regular()
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
     if online:
@@ -125,19 +147,7 @@ def events(
                           str(int(np.sum(rows[:, -1] < 0.5))))
     out.print(table)
     if rec.labels:
-        from sklearn.metrics import cohen_kappa_score
-
-        kt = Table(title="Cohen's kappa against the file's hand labels (one class against the rest)")
-        kt.add_column("coder")
-        for name in ("fixation", "saccade", "pso", "pursuit"):
-            kt.add_column(name, justify="right")
-        for coder, truth in rec.labels.items():
-            cells = []
-            for code in (1, 2, 3, 4):
-                t, p = truth == code, lab == code
-                cells.append(f"{cohen_kappa_score(t, p):.3f}" if t.any() or p.any() else "-")
-            kt.add_row(coder, *cells)
-        out.print(kt)
+        _print_agreement(rec, lab)
     if output is not None:
         from ..eyetrack.labels import EVENT_FIELDS
 

@@ -329,7 +329,8 @@ _Y_NAMES = ("y", "gaze_y", "y_px", "y_deg", "gy", "por_y")
 
 
 def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_unit: str | None = None,
-                    units: str = "px", screen: Screen | None = None) -> GazeRecording:
+                    units: str = "px", screen: Screen | None = None,
+                    references: tuple[str, ...] | None = None) -> GazeRecording:
     """A plain CSV/TSV gaze table with a header: a time column and the gaze x and y.
 
     Parameters
@@ -343,6 +344,10 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
         unit gives a plausible one are read in the given unit with a warning naming the better one.
     units : {"px", "deg"}
         Gaze in screen pixels (needs ``screen``) or in degrees of visual angle.
+    references : column names, optional
+        Columns of per-sample hand labels (a coder's each), kept in :attr:`GazeRecording.labels`
+        under the column's name: codes 0 undefined, 1 fixation, 2 saccade, 3 PSO, 4 pursuit,
+        5 blink (Lund 2013's and IRF's), or those names; an empty cell is undefined.
     """
     path = _need(path)
     rows = _read_table(path)
@@ -383,7 +388,36 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
         raise DatasetError(f"{path.name}: gaze in pixels needs the screen geometry for degrees",
                            "give --screen WxHmm@WxH and --distance MM (or --units deg for gaze in degrees)")
     x, y = _to_deg(x, y, screen, units)
-    return GazeRecording(t, x, y, rate, screen, {}, path.stem)
+    labels = {name: _label_column(rows, path, pick(name, (), "label")) for name in references or ()}
+    return GazeRecording(t, x, y, rate, screen, labels, path.stem)
+
+
+def _label_column(rows, path: Path, name: str) -> np.ndarray:
+    """A column of per-sample hand labels as codes (:mod:`sensekit.eyetrack.labels`)."""
+    from .labels import LABEL_NAMES
+
+    by_name = {v: k for k, v in LABEL_NAMES.items()}
+    out = np.zeros(len(rows), dtype=np.int8)
+    for i, r in enumerate(rows):
+        cell = (r.get(name) or "").strip().lower()
+        if not cell:
+            continue
+        code = by_name.get(cell, _whole_number(cell))
+        if code not in LABEL_NAMES:
+            raise RecordingError(f"{path.name}: row {i + 2}, label column {name!r} holds {cell[:30]!r}",
+                                 "label samples with 0-5 (undefined, fixation, saccade, pso, pursuit, blink) or "
+                                 "those names")
+        out[i] = code
+    return out
+
+
+def _whole_number(text: str) -> int | None:
+    """``text`` as a whole number ("2", "2.0"), else None."""
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return int(v) if v.is_integer() else None
 
 
 def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: float = 0.6) -> GazeRecording:
@@ -483,16 +517,17 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
 
 
 def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, str] | None = None,
-              time_unit: str | None = None, units: str = "px") -> GazeRecording:
+              time_unit: str | None = None, units: str = "px", references: tuple[str, ...] | None = None
+              ) -> GazeRecording:
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``,
     Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv``, a plain CSV/TSV table of
-    time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit`` and ``units`` are its), or
+    time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units`` and ``references`` are its), or
     the gaze stream of a sensekit HDF5 or XDF recording (``FILE#STREAM`` names one;
     :func:`load_recorded_gaze`)."""
     from ..core.sources.spec import recording_stream
 
     table_options = [flag for flag, given in (("--columns", columns is not None), ("--time-unit", time_unit is not None),
-                                              ("--units", units != "px")) if given]
+                                              ("--units", units != "px"), ("--reference", bool(references))) if given]
 
     def not_a_table(name: str, kind: str, own_screen: bool = False) -> None:  # (settings are never silently ignored)
         extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else [])
@@ -520,14 +555,16 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
         with open(path, errors="replace") as fh:  # (the header only: a long recording is not read twice)
             head = fh.readline()
         if columns is not None:
-            return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen)
+            return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
+                                   references=references)
         if "norm_pos_x" in head:
             not_a_table(path.name, "a Pupil Labs export")
             return load_pupil_labs_csv(path, screen=screen)
         if "Gaze point X" in head or "gaze_point_on_display_area" in head:
             not_a_table(path.name, "a Tobii export")
             return load_tobii_csv(path, screen=screen)
-        return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen)
+        return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
+                               references=references)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
                          "use a Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs, Tobii or a plain time,x,y CSV/TSV file, "
                          "or a sensekit .h5 or .xdf recording")

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ParameterError
+
 __all__ = ["UNDEFINED", "FIXATION", "SACCADE", "PSO", "PURSUIT", "BLINK", "LABEL_NAMES", "label_runs", "overlap_f1",
            "event_statistics",
-           "EVENT_FIELDS", "events_table", "event_confidence", "event_f1"]
+           "EVENT_FIELDS", "events_table", "event_confidence", "event_f1", "agreement", "SCORED_CLASSES"]
 
 UNDEFINED, FIXATION, SACCADE, PSO, PURSUIT, BLINK = 0, 1, 2, 3, 4, 5
 #: Code → name.
@@ -220,3 +222,38 @@ def _class_runs(labels: np.ndarray, code: int) -> tuple[np.ndarray, np.ndarray]:
     starts, stops, codes = label_runs(labels)
     keep = codes == code
     return starts[keep], stops[keep]
+
+
+#: The classes :func:`agreement` scores, by name.
+SCORED_CLASSES = {"fixation": FIXATION, "saccade": SACCADE, "pso": PSO, "pursuit": PURSUIT}
+
+
+def agreement(true_labels, pred_labels, rate: float, classes: dict[str, int] | None = None) -> dict[str, dict]:
+    """How a detector's per-sample labels agree with a reference's (a coder's), per class: sample
+    Cohen's kappa of the class against the rest, event F1 by overlap matching
+    (:func:`overlap_f1`) and with onset and offset within 20 ms (:func:`event_f1`), and events
+    per minute of each (:func:`event_statistics`): the bench's measures, which ``sensekit
+    eyetrack events`` prints for a file with hand labels. A class neither labels holds is left
+    out.
+
+    Returns
+    -------
+    dict
+        Class name -> ``kappa``, ``f1_overlap``, ``f1_20ms``, ``events_per_min``,
+        ``events_per_min_ref``.
+    """
+    from ..learn.metrics import cohen_kappa
+
+    truth, pred = np.asarray(true_labels), np.asarray(pred_labels)
+    if truth.shape != pred.shape:
+        raise ParameterError(f"{truth.size} reference labels for {pred.size} samples")
+    out = {}
+    for name, code in (classes or SCORED_CLASSES).items():
+        t, p = truth == code, pred == code
+        if not (t.any() or p.any()):
+            continue
+        out[name] = {"kappa": cohen_kappa(t, p), "f1_overlap": overlap_f1(truth, pred, code)["f1"],
+                     "f1_20ms": event_f1(truth, pred, code, rate, tolerance_s=0.02)["f1"],
+                     "events_per_min": event_statistics(pred, code, rate)["per_minute"],
+                     "events_per_min_ref": event_statistics(truth, code, rate)["per_minute"]}
+    return out
