@@ -694,7 +694,8 @@ register(Task(
                 "(the landing prediction's default is Lund's), the landing prediction with IRF's, with the textbook's "
                 "(600 deg/s, 14 deg), and without learning the session's speed scale; Lund and IRF "
                 "decimated to 250 and 333 Hz (every 2nd, 4th, 3rd sample: a slower tracker), also with 1 confirming "
-                "sample (the default below 200 Hz); Lund and IRF with 20 % of the samples lost in 20-150 ms bursts; "
+                "sample (the default below 200 Hz), and to 125 Hz (a headset's rate; every 4th, 8th), also with 2; "
+                "Lund and IRF with 20 % of the samples lost in 20-150 ms bursts; "
                 "Lund's second coder (MN) scored against RA as a detector with no delay",
     units=lambda quick: [{"data": d} for d in ("lund2013", "irf", "sim300", "sim250") if _available(d)]
     + [{"data": d, **s} for d in ("lund2013", "irf") if _available(d)
@@ -706,6 +707,8 @@ register(Task(
                  {"main_sequence": "textbook", "learn_saccades": None})]
     + [{"data": d, "decimate": k, **c} for d, k in (("lund2013", 2), ("irf", 4), ("irf", 3)) if _available(d)
        for c in ({}, {"confirm": 1})]
+    + [{"data": d, "decimate": k, **c} for d, k in (("lund2013", 4), ("irf", 8)) if _available(d)  # 125 Hz: a headset's
+       for c in ({}, {"confirm": 2})]  # rate (one confirming sample by default below 200 Hz)
     + [{"data": d, "loss": 0.2} for d in ("lund2013", "irf") if _available(d)]
     + [{"data": d, "reference": "adaptive", **c} for d in ("lund2013", "irf") if _available(d)
        for c in ({}, {"confirm": 3})],
