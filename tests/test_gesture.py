@@ -485,7 +485,8 @@ def test_gesture_score_prints_the_benchs_figures_for_another_persons_rows(shared
     """'sensekit gesture score' decides labelled rows with a calibration as 'run gesture' does and
     gives the figures the bench's gesture.crossperson computes (score_gestures) on the same rows:
     one fork's Forward/Back rows are Open/Close (--map), its Left/Right/Stop poses were never
-    taught and should be none. Bad input is one line."""
+    taught and should be none; another person's Move trajectories go to the dynamic gestures
+    (--point-history). Bad input is one line."""
     import json
 
     from typer.testing import CliRunner
@@ -493,35 +494,52 @@ def test_gesture_score_prints_the_benchs_figures_for_another_persons_rows(shared
     from sensekit.cli import app
     from sensekit.gesture.bench import DEFAULT
     from sensekit.gesture.datasets import load_crossperson
+    from sensekit.gesture.dynamic import TrajectoryClassifier
     from sensekit.gesture.scoring import UNTAUGHT, score_gestures
 
     points, labels, classes = load_keypoints(shared_data / "kinivi-hand-keypoints")
     clf = StaticGestureClassifier(input_format="kazuhito", **DEFAULT).fit(points, labels, classes)
+    trajectories, motion_labels, motions = load_point_history(shared_data / "kinivi-hand-keypoints")
+    dynamic = TrajectoryClassifier(mirrored_images=True).fit(trajectories, motion_labels, motions)
     cal = tmp_path / "hand.json"
-    clf.save(cal)
+    clf.save(cal, dynamic=dynamic)
     forks = shared_data / "gesture-forks-crossperson"
-    fork = "huyg1108__hand-gesture-recognition-mediapipe-for-car"
+    fork, mover = "huyg1108__hand-gesture-recognition-mediapipe-for-car", "kch3coo__hand-gesture-recognition-mediapipe"
     runner = CliRunner()
+    moves = "MoveUp=Move,MoveLeft=Move,MoveRight=Move,MoveDown=Move"
     r = runner.invoke(app, ["gesture", "score", str(cal), str(forks / fork), "--map", "Forward=Open,Back=Close",
-                            "--json", "--plot", str(tmp_path / "d.png")])
+                            "--point-history", str(forks / mover), "--map", moves, "--json",
+                            "--plot", str(tmp_path / "d.png")])
     assert r.exit_code == 0, r.output
     got = json.loads(r.stdout.splitlines()[0])
     test, names, which = load_crossperson(forks)
     mine = which == fork.replace("__", "/")
     truth = np.array([classes.index(n) if n else UNTAUGHT for n in names[mine]])
-    want = score_gestures(clf, test[mine], truth)
-    for key in ("known_accuracy", "decoder_accuracy", "known_rejected", "untaught_rejected", "known", "untaught"):
-        assert got[key] == pytest.approx(want[key], abs=1e-12), key
-    assert got["known"] == 601 and got["known_accuracy"] >= 0.99
-    stop = next(row for row in got["per_class"] if row["class"] == "Stop")
+    move_rows, _, _ = load_point_history(forks / mover)
+    wants = {"static": score_gestures(clf, test[mine], truth),
+             "dynamic": score_gestures(dynamic, move_rows, np.full(len(move_rows), motions.index("Move")))}
+    for part, want in wants.items():
+        for key in ("known_accuracy", "decoder_accuracy", "known_rejected", "known", "untaught"):
+            assert got[part][key] == pytest.approx(want[key], abs=1e-12), (part, key)
+    assert got["static"]["untaught_rejected"] == pytest.approx(wants["static"]["untaught_rejected"], abs=1e-12)
+    assert got["static"]["known"] == 601 and got["static"]["known_accuracy"] >= 0.99
+    assert got["dynamic"]["known"] == 386 and got["dynamic"]["known_accuracy"] > 0.85
+    stop = next(row for row in got["static"]["per_class"] if row["class"] == "Stop")
     assert stop["as"] is None and stop["rejected"] > 0.95
     assert (tmp_path / "d.png").read_bytes()[:4] == b"\x89PNG"
     r = runner.invoke(app, ["gesture", "score", str(cal), str(forks / fork)], terminal_width=200)
-    assert r.exit_code == 0 and "poses it was not taught:" in r.stdout and "taught classes" not in r.stdout
-    for args, message in ((["--map", "Sideways=Open"], "the rows have no class 'Sideways' to map"),
+    assert r.exit_code == 0 and "not taught:" in r.stdout and "taught classes" not in r.stdout
+    plain = tmp_path / "static-only.json"
+    clf.save(plain)
+    for args, message in ((["--map", "Sideways=Open"], "the rows have no class 'Sideways'"),
                           (["--map", "Back=Fist"], "the calibration has no class 'Fist'"),
-                          (["--map", "Back"], "--map takes ROWS_CLASS=CALIBRATION_CLASS")):
+                          (["--map", "Back"], "--map takes ROWS_CLASS=CALIBRATION_CLASS"),
+                          (["--plot", "d.jpg"], "--plot writes a PNG")):
         r = runner.invoke(app, ["gesture", "score", str(cal), str(forks / fork), *args])
+        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output
+    for args, message in (([str(plain), "--point-history", str(forks / mover)], "has no dynamic gestures"),
+                          ([str(cal)], "give labelled keypoint rows (ROWS), fingertip trajectories")):
+        r = runner.invoke(app, ["gesture", "score", *args])
         assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output
     band = tmp_path / "band.json"
     band.write_text('{"chain": "emg"}')

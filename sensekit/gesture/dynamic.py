@@ -253,16 +253,20 @@ class TrajectoryClassifier:
         labels, conf, _ = self.predict_open(trajectories)
         return labels, conf
 
-    def predict_open(self, trajectories: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def predict_open(self, trajectories: np.ndarray, *, calibrated: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Labels (:data:`NONE` when rejected), confidences (calibrated probabilities; the
         decoder's own scores for a classifier fitted on fewer than 5 rows a class) and relative
-        open-set distances (NaN without ``openset``; > 1 rejects)."""
+        open-set distances (NaN without ``openset``; > 1 rejects). ``calibrated=False``: the
+        decoder's own choice and scores, nothing rejected."""
         if self.learned_ is None:
             raise NotFittedError("TrajectoryClassifier is not fitted")
         x = (self._x(trajectories) - self._mean) / self._scale
-        best, conf = calibrated_choice(self._dec, x, self._open)
+        best, conf = calibrated_choice(self._dec, x, self._open if calibrated else None)
         labels = self._labels[best]
         distance = np.full(len(x), np.nan)
+        if not calibrated:
+            return labels, conf, distance
         if self.openset and self._open is not None:
             distance = self._open.distance(x)
             labels = np.where(distance > 1.0, NONE, labels)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
+from .dynamic import TrajectoryClassifier
 from .static import NONE, OTHER_CLASSES, StaticGestureClassifier
 
-__all__ = ["pose_key", "match_classes", "score_gestures", "UNTAUGHT"]
+__all__ = ["pose_key", "match_classes", "score_gestures", "per_class", "UNTAUGHT"]
 
 #: The truth of a row whose pose the calibration was not taught: any answer but "none" is wrong.
 UNTAUGHT = -1
@@ -40,20 +41,16 @@ def match_classes(row_classes: list[str], classes: list[str], mapping: dict[str,
         The calibration's classes.
     mapping : dict, optional
         Rows' class name -> calibration class name, for sets that name the same pose otherwise
-        (e.g. ``{"Back": "Close"}``).
+        (e.g. ``{"Back": "Close"}``); names the rows do not have are left out.
 
     Examples
     --------
     >>> match_classes(["Forward", "Back", "Stop"], ["Open", "Close"], {"Forward": "Open", "Back": "Close"})
     array([ 0,  1, -1])
     """
-    mapping = dict(mapping or {})
     by_key = {pose_key(c): i for i, c in enumerate(classes)}
     row_keys = {pose_key(n) for n in row_classes}
-    unknown_names = [k for k in mapping if pose_key(k) not in row_keys]
-    if unknown_names:
-        raise ParameterError(f"the rows have no class {unknown_names[0]!r} to map (their classes: "
-                             f"{', '.join(row_classes[:12])})")
+    mapping = {k: v for k, v in (mapping or {}).items() if pose_key(k) in row_keys}  # (the others: other rows')
     unknown_targets = [v for v in mapping.values() if pose_key(v) not in by_key]
     if unknown_targets:
         raise ParameterError(f"the calibration has no class {unknown_targets[0]!r} (its classes: {', '.join(classes)})")
@@ -66,16 +63,18 @@ def match_classes(row_classes: list[str], classes: list[str], mapping: dict[str,
     return out
 
 
-def score_gestures(classifier: StaticGestureClassifier, points: np.ndarray, truth: np.ndarray) -> dict:
-    """Decisions of ``classifier`` on landmark sets or keypoint rows ``points``, scored against
-    ``truth`` (calibration class indices; :data:`UNTAUGHT` for poses it must turn away).
+def score_gestures(classifier: StaticGestureClassifier | TrajectoryClassifier, points: np.ndarray,
+                   truth: np.ndarray) -> dict:
+    """Decisions of ``classifier`` on landmark sets or keypoint rows ``points`` (a static one), or
+    on fingertip trajectories (a dynamic one), scored against ``truth`` (calibration class
+    indices; :data:`UNTAUGHT` for poses or motions it must turn away).
 
     Returns
     -------
     dict
         ``decided`` (labels, :data:`~sensekit.gesture.static.NONE` when turned away),
-        ``decoder`` (the decoder's own class, without any rejection) and ``distance`` (the
-        relative open-set distance: over 1 is turned away) per row, and the figures:
+        ``decoder`` (the decoder's own class, without any rejection), ``distance`` (the
+        relative open-set distance: over 1 is turned away) and ``truth`` per row, and the figures:
         ``known_accuracy`` (rows of taught classes decided right, rejection included: what a user
         gets), ``decoder_accuracy`` (the same without rejection), ``known_rejected``,
         ``untaught_rejected`` (NaN where there is no such row) and the row counts ``known`` and
@@ -91,7 +90,26 @@ def score_gestures(classifier: StaticGestureClassifier, points: np.ndarray, trut
     def share(hit: np.ndarray, where: np.ndarray) -> float:
         return float(np.mean(hit[where])) if where.any() else float("nan")
 
-    return {"decided": decided, "decoder": decoder, "distance": distance,
+    return {"decided": decided, "decoder": decoder, "distance": distance, "truth": truth,
             "known_accuracy": share(decided == truth, known), "decoder_accuracy": share(decoder == truth, known),
             "known_rejected": share(decided == NONE, known), "untaught_rejected": share(decided == NONE, ~known),
             "known": int(known.sum()), "untaught": int((~known).sum())}
+
+
+def per_class(scored: dict, labels: np.ndarray, row_classes: list[str], classes: list[str]) -> list[dict]:
+    """Per class of the rows (those present): the calibration class it stands for (None: not
+    taught), its rows, the share decided right (None where not taught), the share turned away,
+    and the class it is most often taken for otherwise."""
+    decided, truth = scored["decided"], scored["truth"]
+    out = []
+    for c in np.unique(labels).tolist():
+        mine = labels == c
+        target = int(truth[mine][0])
+        wrong = decided[mine & (decided != NONE) & (decided != target)]
+        top = int(np.bincount(wrong).argmax()) if wrong.size else None
+        out.append({"class": row_classes[c], "as": classes[target] if target != UNTAUGHT else None,
+                    "rows": int(mine.sum()),
+                    "right": float(np.mean(decided[mine] == target)) if target != UNTAUGHT else None,
+                    "rejected": float(np.mean(decided[mine] == NONE)),
+                    "most_often_taken_for": classes[top] if top is not None else None})
+    return out
