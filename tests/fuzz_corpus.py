@@ -256,6 +256,19 @@ def gaze_cases(tmp: Path) -> list[tuple]:
         p = tmp / f"g_{name.split()[0]}.{name.split()[0]}"
         p.write_bytes(data)
         cases.append((f"gaze {name}", p, GAZE_CMDS, "refuse"))
+    # a coder's labels that name no class, an empty label column, a label column that is not there
+    coded = ("time,x,y,coder\n" + "".join(f"{i / 500},{i % 7 * 0.1},0.5,{'fixation' if i % 9 else 'banana'}\n"
+                                          for i in range(600)))
+    for i, (name, text, column, expect) in enumerate((
+            ("a label that names no class", coded, "coder", "refuse"),
+            ("a label code 9", coded.replace("banana", "9"), "coder", "refuse"),
+            ("empty label cells", coded.replace("fixation", "").replace("banana", ""), "coder", "any"),
+            ("no such label column", coded, "nope", "refuse"))):
+        p = tmp / f"coded{i}.csv"
+        p.write_text(text)
+        cases.append((f"gaze table: {name}", p, (("eyetrack", "events", "{p}", "--units", "deg", "--reference", column),
+                                                ("eyetrack", "events", "{p}", "--units", "deg", "--reference", column,
+                                                 "--online")), expect))
     # a captured gaze stream (degrees), cut short: read by the offline and the online detector
     info = StreamInfo("gaze", "gaze", 250.0, (2,), channels=("x", "y"), unit="deg", meta={"gaze_units": "deg"})
     good = tmp / "gaze_good.h5"
@@ -327,7 +340,11 @@ def session_cases(tmp: Path) -> list[tuple]:
         "classes not a list": (np.array([0, 1, 0, 1]), t4, "rest", None, "refuse"),
         "every sample NaN": (np.array([0, 1, 0, 1]), t4, ["rest", "a"], nan_emg, "refuse"),
     }
-    return [(f"session {name}", _session(tmp / f"session{i}.h5", y, t, classes, x), SESSION_CMDS, expect)
+    import test_calibration_files as cal
+
+    band = cal.MAKERS["emg"](tmp)  # a good calibration of the sessions' band, to score them with
+    commands = (*SESSION_CMDS, ("emg", "score", str(band), "{p}"))
+    return [(f"session {name}", _session(tmp / f"session{i}.h5", y, t, classes, x), commands, expect)
             for i, (name, (y, t, classes, x, expect)) in enumerate(made.items())]
 
 
@@ -337,6 +354,11 @@ def calibration_cases(tmp: Path) -> list[tuple]:
 
     import test_calibration_files as cal
 
+    rows = tmp / "rows.csv"  # labelled keypoint rows and a recorded session to score the calibrations on
+    rows.write_text("".join(f"{i % 3}," + ",".join(f"{v:.3f}" for v in np.random.default_rng(i).uniform(-1, 1, 42))
+                            + "\n" for i in range(12)))
+    session = _session(tmp / "cal_session.h5", np.array([0, 1, 0, 1]), np.array([0.0, 2.5, 5.0, 7.5]), ["rest", "a"])
+    scoring = {"gesture": (("gesture", "score", "{p}", str(rows)),), "emg": (("emg", "score", "{p}", str(session)),)}
     cases = []
     for kind, make in cal.MAKERS.items():
         good = make(tmp)
@@ -346,7 +368,7 @@ def calibration_cases(tmp: Path) -> list[tuple]:
             cal._drop(bad, path) if value is cal._DROP else cal._set(bad, path, value)
             p = tmp / f"cal_{kind}_{i}.json"
             p.write_text(json.dumps(bad))
-            cases.append((f"{kind} calibration: {what}", p, CAL_CMDS, "refuse"))
+            cases.append((f"{kind} calibration: {what}", p, CAL_CMDS + scoring.get(kind, ()), "refuse"))
     return cases
 
 
