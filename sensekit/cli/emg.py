@@ -27,7 +27,7 @@ def _reps(text: str | None) -> list[int] | None:
         fail(f"--adapt-on takes repetition numbers counted from 1, e.g. --adapt-on 1 or --adapt-on 1,2; got {text!r}")
     if not reps or min(reps) < 1:
         fail(f"--adapt-on takes repetition numbers counted from 1, e.g. --adapt-on 1; got {text!r}")
-    return [r - 1 for r in reps]
+    return sorted({r - 1 for r in reps})
 
 
 @app.command("score")
