@@ -444,3 +444,80 @@ def test_emg_score_a_calibration_on_another_days_session(tmp_path):
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["emg", "score", str(other), str(day2)])
     assert r.exit_code == 2 and "score it on a session of its classes" in r.stderr, r.output
+
+
+def _xdf_session(path, sim, *, order, pause_s=0.5, start=1000.0):
+    """An XDF file as LabRecorder writes one: the band's EMG stream and a marker stream naming
+    each held class at its start, with "pause" between holds. ``order``: (class index, rep) per
+    hold. Returns the file and the trials' data in order."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from xdf_writer import write_xdf
+
+    rate, parts, markers, held = sim.rate, [], [], []
+    names = ("rest", *(f"class{k}" for k in range(1, sim.n_classes)))
+    t = start
+    for c, r in order:
+        data = sim.trial(c, 2.0, seed=100 + 10 * c + r)
+        markers.append((t, names[c]))
+        parts.append(data)
+        held.append(data)
+        t += len(data) / rate
+        pause = np.zeros((int(pause_s * rate), sim.n_channels))
+        markers.append((t, "pause"))
+        parts.append(pause)
+        t += len(pause) / rate
+    data = np.concatenate(parts)
+    write_xdf(path, [{"name": "Band", "type": "EMG", "rate": rate, "data": data.astype(np.float32),
+                      "times": start + np.arange(len(data)) / rate},
+                     {"name": "Markers", "type": "Markers", "rate": 0, "data": np.array([[m] for _, m in markers]),
+                      "times": np.array([t for t, _ in markers])}])
+    return path, held
+
+
+def test_an_xdf_session_with_markers_calibrates_and_scores(tmp_path):
+    """A session recorded with LabRecorder (an XDF of the band's EMG stream and a marker stream
+    naming each hold's class, "pause" between holds) calibrates like a sensekit session: each
+    marker naming a class starts a trial of it, any other ends it; --classes picks the classes;
+    'emg score' maps the markers to the calibration's classes. --classes with a sensekit session
+    is one line."""
+    from sensekit.emg.synth import EMGSimulator
+
+    sim = EMGSimulator(4, 3, rate=200.0, seed=3)
+    order = [(c, r) for r in range(3) for c in (1, 0, 2)]  # markers first name class1, then rest, then class2
+    day1, held = _xdf_session(tmp_path / "day1.xdf", sim, order=order)
+    trials = load_recording_trials(day1, classes=["rest", "class1", "class2", "never held"])
+    assert trials.classes == ("rest", "class1", "class2") and len(trials) == 9  # (a class no marker names: left out)
+    assert load_recording_trials(day1).classes == ("class1", "pause", "rest", "class2")  # every marker text
+    r = runner.invoke(app, ["info", str(day1)], terminal_width=200)
+    assert "Markers: markers, 18 events (class1 x3, pause x9, rest x3, class2 x3)" in r.stdout, r.output
+    assert trials.info.rate == 200.0 and trials.info.shape == (4,)
+    for trial, data in zip(trials.trials, held, strict=True):
+        assert trial.data.shape == data.shape and np.allclose(trial.data, data.astype(np.float32), atol=1e-6)
+    assert [t.rep for t in trials.trials] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert [t.label for t in trials.trials] == [1, 0, 2] * 3
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(day1), "-o", str(tmp_path / "none.json")])
+    assert r.exit_code == 2 and "its markers name 1 of the classes" in r.stderr, r.output  # default: rest, fist, ...
+    assert "Its markers: class1, class2, pause, rest (name the classes with --classes)" in r.stderr
+    cal = tmp_path / "band.json"
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(day1), "--classes", "rest,class1,class2", "-o", str(cal)])
+    assert r.exit_code == 0, r.output
+    assert float(r.stdout.split("accuracy: ")[1].split("%")[0]) > 90
+    assert EMGPipeline.load(cal).classes_ == ("rest", "class1", "class2")
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(day1), "--classes", "rest,class2", "-o",
+                            str(tmp_path / "two.json")])  # class1's markers then end a trial: not a class
+    assert r.exit_code == 0 and EMGPipeline.load(tmp_path / "two.json").classes_ == ("rest", "class2"), r.output
+    day2, _ = _xdf_session(tmp_path / "day2.xdf", EMGSimulator(4, 3, rate=200.0, seed=3),
+                           order=[(c, r) for r in range(2) for c in (2, 1, 0)], start=5000.0)
+    r = runner.invoke(app, ["emg", "score", str(cal), str(day2), "--json"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout.splitlines()[0])
+    assert got["trials"] == 6 and got["accuracy"] > 0.9 and set(got["recall"]) == {"rest", "class1", "class2"}
+    session = tmp_path / "s.h5"
+    r = runner.invoke(app, ["calibrate", "emg", SRC, "--classes", "rest,a,b", "--reps", "1", "--hold", "2", "--pause",
+                            "0", "--lead", "0", "--trim", "0.3", "-o", str(tmp_path / "x.json"), "--record", str(session)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(session), "--classes", "x,y", "-o", str(tmp_path / "y.json")])
+    assert r.exit_code == 2 and "--classes does not apply with --from a sensekit session" in r.stderr, r.output

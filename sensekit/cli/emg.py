@@ -34,7 +34,8 @@ def _reps(text: str | None) -> list[int] | None:
 def score(
     calibration: Path = typer.Argument(..., help="EMG calibration (JSON), from 'sensekit calibrate emg'."),
     session: Path = typer.Argument(..., help="A labelled session of the same classes ('calibrate emg --record S.h5' "
-                                   "on another day, after re-donning the band, ...)."),
+                                   "on another day, after re-donning the band, ...), or an XDF file of an EMG stream "
+                                   "and markers naming the calibration's classes."),
     adapt_on: str | None = typer.Option(None, "--adapt-on", help="Adapt to the session first on these repetitions "
                                         "(counted from 1, e.g. 1 or 1,2), then score the others: without their labels "
                                         "(re-standardised, class means self-trained: what a day's first minute gives), "
@@ -56,7 +57,8 @@ def score(
         fail("--labelled goes with --adapt-on: the repetitions whose labels the adaptation uses")
     check_plot(plot)
     reps = _reps(adapt_on)
-    trials = recorded_trials(session)
+    pipe = EMGPipeline.load(calibration)
+    trials = recorded_trials(session, pipe.classes_ or None)  # (an XDF's markers name the calibration's classes)
     pipe = EMGPipeline.load(calibration, stream=trials.info)
     if pipe.classes_ and tuple(pipe.classes_) != trials.classes:
         fail(f"{session.name} holds the classes {', '.join(trials.classes)}; the calibration {calibration.name} "

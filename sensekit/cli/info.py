@@ -14,9 +14,18 @@ from ._app import out
 
 def describe(path: Path) -> list[dict]:
     """One dict per stream: format, samples, duration, gaps, dropped blocks, span and clock."""
+    return _describe(path)[0]
+
+
+def _describe(path: Path) -> tuple[list[dict], dict[str, dict[str, int]]]:
+    """:func:`describe`'s rows, and the marker streams (an XDF's text events): name -> each
+    text's count, in the order the texts first appear (the file read once)."""
+    from collections import Counter
+
     from ..core.recording import HDF5Recording, open_recording
     rows = []
     with open_recording(path) as rec:
+        markers = {name: dict(Counter(texts)) for name, (_, texts) in rec.markers().items()}
         for name, info in rec.streams.items():
             n = rec.n_samples(name)
             segs = rec.segments(name) if info.rate > 0 else []
@@ -31,7 +40,7 @@ def describe(path: Path) -> list[dict]:
             if getattr(rec, "truncated", False):
                 row["truncated"] = True
             rows.append(row)
-    return rows
+    return rows, markers
 
 
 def _clock(rec, name: str, start_s: float | None) -> dict:
@@ -61,9 +70,9 @@ def info(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Show a recording's streams, formats, durations, gaps and dropped blocks."""
-    rows = describe(path)
+    rows, events = _describe(path)
     if as_json:
-        out.print_json(json.dumps({"file": str(path), "streams": rows}))
+        out.print_json(json.dumps({"file": str(path), "streams": rows, **({"markers": events} if events else {})}))
         return
     table = Table(title=str(path), title_justify="left", box=None, pad_edge=False,
                   padding=(0, 1, 0, 0), header_style="bold")  # fits 80 columns
@@ -85,6 +94,10 @@ def info(
             out.print(f"{r['stream']}: remote clock, offset {r['clock_offset_s']:+.6f} s at its start, drift "
                       f"{r['clock_drift_ppm']:+.1f} ppm, jitter {r['clock_jitter_ms']:.2f} ms "
                       f"({r['clock_measurements']} measurements; timestamps already mapped)", highlight=False)
+    for name, counts in events.items():
+        shown = ", ".join(f"{text} x{n}" for text, n in list(counts.items())[:10])
+        out.print(f"{name}: markers, {sum(counts.values()):,} events ({shown}{', ...' if len(counts) > 10 else ''})",
+                  highlight=False)
     for r in rows:
         if r.get("truncated"):
             out.print(Text.assemble((f"{r['stream']}: truncated", "red"),

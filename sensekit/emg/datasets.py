@@ -181,11 +181,15 @@ def load_libemg_myo_test(path: str | os.PathLike) -> EMGTrials:
 
 def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None, labels: str = "label",
                           classes: Iterable[str] | None = None, subject: str = "S0", session: int = 1) -> EMGTrials:
-    """Trials from a sensekit HDF5 recording with an EMG stream and a label stream.
+    """Trials from a recording with an EMG stream and its labels: a sensekit HDF5 session, or an
+    XDF file with a marker stream (LabRecorder).
 
     The label stream (``labels``; one integer per sample of the EMG stream, or irregular
-    class-change events) cuts the EMG stream into contiguous runs of one class; ``sensekit
-    calibrate emg`` writes such recordings.
+    class-change events; ``sensekit calibrate emg`` writes such recordings) cuts the EMG stream
+    into contiguous runs of one class. An XDF's marker stream (``labels``, or its only one) does
+    the same with text: a marker naming a class starts it, any other (``"pause"``, ``"end"``)
+    ends the trial; ``classes`` names the classes (default: every marker text, in the order it
+    first appears), of which those that no marker names are left out.
     """
     from ..core.recording import open_recording
 
@@ -196,32 +200,55 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
                                "a session recorded by 'sensekit calibrate emg --record' has one",
                                python_fix="stream=NAME")
         emg = rec.read(name)
-        if labels not in rec.streams:
-            raise DatasetError(f"{Path(path).name} has no label stream {labels!r}",
+        markers = rec.markers()
+        if labels in rec.streams:
+            lab = rec.read(labels)
+            marked = None
+        elif labels in markers or (labels == "label" and len(markers) == 1):
+            marked = markers.get(labels) or next(iter(markers.values()))
+        else:
+            named = f" (its marker streams: {', '.join(markers)})" if markers else ""
+            raise DatasetError(f"{Path(path).name} has no label stream {labels!r}{named}",
                                "record the session with 'sensekit calibrate emg --record S.h5'")
-        lab = rec.read(labels)
     t = emg.times
+    if marked is not None:
+        times, texts = marked
+        wanted = tuple(classes) if classes is not None else tuple(dict.fromkeys(v for v in texts if v))
+        names = tuple(n for n in wanted if n in texts)  # (a class no marker names has no trial: left out)
+        index = {n: i for i, n in enumerate(names)}
+        codes = np.array([index.get(v, -1) for v in texts], dtype=int)
+        idx = np.searchsorted(times, t, side="right") - 1
+        y = np.where(idx >= 0, codes[np.clip(idx, 0, None)] if len(codes) else -1, -1).astype(int)
+        return EMGTrials(emg.info.replace(dtype="float64"), names, _trials(emg.data, y, subject, session))
     idx = np.searchsorted(lab.times, t, side="right") - 1
     y = np.where(idx >= 0, lab.data.reshape(len(lab.data), -1)[np.clip(idx, 0, None), 0], -1).astype(int)
-    reps: dict[int, int] = {}
-    trials = []
-    for label, a, b in _runs(y):
-        if label < 0:
-            continue
-        trials.append(Trial(np.asarray(emg.data[a:b], dtype=np.float64), label, subject, session, reps.get(label, 0)))
-        reps[label] = reps.get(label, 0) + 1
+    trials = _trials(emg.data, y, subject, session)
+    held = {tr.label for tr in trials}
     stored = lab.info.meta.get("classes", ())
     if not isinstance(stored, (list, tuple)) or not all(isinstance(c, str) for c in stored):
         raise DatasetError(f"{Path(path).name}: the label stream's class names are {stored!r}, not a list of names",
                            "record the session with 'sensekit calibrate emg --record S.h5'")
     names = tuple(classes) if classes is not None else tuple(stored) or tuple(
-        f"class{i}" for i in range(max(reps, default=-1) + 1))
-    beyond = sorted(c for c in reps if c >= len(names))
+        f"class{i}" for i in range(max(held, default=-1) + 1))
+    beyond = sorted(c for c in held if c >= len(names))
     if beyond:
         raise DatasetError(f"{Path(path).name}: the label stream names class {beyond[0]}, but the session has "
                            f"{len(names)} classes ({', '.join(names)})",
                            "record the session with 'sensekit calibrate emg --record S.h5'")
-    return EMGTrials(emg.info.replace(dtype="float64"), names, tuple(trials))
+    return EMGTrials(emg.info.replace(dtype="float64"), names, trials)
+
+
+def _trials(data: np.ndarray, y: np.ndarray, subject: str, session: int) -> tuple[Trial, ...]:
+    """The runs of one class (``y`` per sample, -1: none) of ``data`` as trials, each class's
+    repetitions numbered in order."""
+    reps: dict[int, int] = {}
+    trials = []
+    for label, a, b in _runs(y):
+        if label < 0:
+            continue
+        trials.append(Trial(np.asarray(data[a:b], dtype=np.float64), label, subject, session, reps.get(label, 0)))
+        reps[label] = reps.get(label, 0) + 1
+    return tuple(trials)
 
 
 def load_ninapro(path: str | os.PathLike, *, subject: str | None = None, exercise: int | None = None) -> EMGTrials:

@@ -69,7 +69,10 @@ def calibrate_emg(
                                        "options are refused)."),
     from_session: Path | None = typer.Option(None, "--from", help="Fit from a session recorded with --record (its "
                                              ".h5: the EMG and its label stream) instead of a live one: try another "
-                                             "recipe on the same trials, or --top-up from a recorded session."),
+                                             "recipe on the same trials, or --top-up from a recorded session. Or an "
+                                             "XDF file (LabRecorder) of an EMG stream and a marker stream: a marker "
+                                             "naming a class starts it, any other ends it; --classes names the classes "
+                                             "among them."),
 ) -> None:
     """Guide the user through holding each class, fit the decoder, show its cross-validated
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
@@ -82,8 +85,11 @@ def calibrate_emg(
         fail("give an EMG source (lsl:type=EMG, brainflow:..., synth:emg, a recording) or --from a session "
              "recorded with --record, one of the two")
     if from_session is not None:  # the recording's trials: no session to guide
-        refuse_given(ctx, ("classes", "reps", "hold", "pause", "lead", "trim", "record", "redo", "kind"),
-                     "with --from, which takes the recorded session's classes, repetitions and trials")
+        refuse_given(ctx, ("reps", "hold", "pause", "lead", "trim", "record", "redo", "kind"),
+                     "with --from, which takes the recorded session's repetitions and trials")
+        if not _marked(from_session):
+            refuse_given(ctx, ("classes",), "with --from a sensekit session, which names its own classes (--classes "
+                         "picks the classes of an XDF file's markers)")
     from ...core.info import UNKNOWN_KIND
     from ...core.sources import open_source
     from ...emg.calibrate import Protocol
@@ -98,7 +104,10 @@ def calibrate_emg(
     pipe = EMGPipeline(window_ms=window_ms, increment_ms=increment_ms, features=features, decoder=decoder,
                        bandpass_hz=_floats(bandpass, "--bandpass", 2), notch_hz=notch, reject_below=reject, vote=vote)
     if from_session is not None:
-        trials = recorded_trials(from_session)
+        marker_classes = names  # (an XDF's markers: which of them are classes)
+        if top_up is not None and _marked(from_session):
+            marker_classes = EMGPipeline.load(top_up).classes_ or None
+        trials = recorded_trials(from_session, marker_classes)
         if top_up is not None:
             pipe = EMGPipeline.load(top_up, stream=trials.info)
             if pipe.classes_ and tuple(pipe.classes_) != trials.classes:
@@ -182,16 +191,30 @@ def _fit_emg(pipe, trials, output: Path, device: str, plot: Path | None) -> None
         plot_calibration(plot, trials, conf["matrix"] if conf else None)
         out.print(f"plot written to {plot}", highlight=False)
 
-def recorded_trials(path: Path):
-    """The trials of a session recorded by ``calibrate emg --record``, checked as a live
-    session's are (each channel problem named once, with the trials it is in); a recording
-    with nothing to learn from is refused in one line."""
+def _marked(path: Path) -> bool:
+    """A session whose labels are text markers (an XDF file: LabRecorder's marker streams)."""
+    return path.suffix.lower() in (".xdf", ".xdfz")
+
+
+def recorded_trials(path: Path, classes=None):
+    """The trials of a session recorded by ``calibrate emg --record`` (or an XDF file of an EMG
+    stream and a marker stream naming the classes: ``classes`` picks those markers, default all),
+    checked as a live session's are (each channel problem named once, with the trials it is in);
+    a recording with nothing to learn from is refused in one line."""
     from ...emg.calibrate import dead_channels, trial_problems
     from ...emg.datasets import load_recording_trials
 
     if not path.exists():
         fail(f"recorded session {str(path)!r} does not exist; record one with 'sensekit calibrate emg ... --record S.h5'")
-    trials = load_recording_trials(path)
+    trials = load_recording_trials(path, classes=classes if _marked(path) else None)
+    if _marked(path) and len({t.label for t in trials}) < 2:
+        from ...core.recording import open_recording
+
+        with open_recording(path) as rec:
+            texts = sorted({v for _, values in rec.markers().values() for v in values if v})
+        fail(f"{path.name}: its markers name {len({t.label for t in trials})} of the classes "
+             f"({', '.join(classes or ())}); a decoder needs two or more. Its markers: {', '.join(texts[:12]) or 'none'} "
+             "(name the classes with --classes)")
     if not len(trials):
         fail(f"{path.name} holds no labelled trial: its label stream never names a class")
     held = sorted({t.label for t in trials})

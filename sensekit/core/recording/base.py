@@ -74,6 +74,11 @@ class Recording:
     def close(self) -> None:
         """Release the file."""
 
+    def markers(self) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
+        """Text event streams (an XDF's LSL marker streams, as LabRecorder writes them): name ->
+        (times on the recording's clock, one text each); none for most formats."""
+        return {}
+
     def clock(self, name: str):
         """The :class:`~sensekit.core.clock.ClockMap` fitted to stream ``name``'s clock-offset
         measurements (an LSL stream captured from another computer, an XDF stream), or ``None``

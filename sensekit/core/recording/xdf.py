@@ -63,7 +63,7 @@ class _Collect(logging.Handler):
 
 
 class XDFRecording(Recording):
-    """Every numeric stream of an XDF file (string marker streams are skipped).
+    """Every numeric stream of an XDF file; string (marker) streams are kept apart, in :meth:`markers`.
 
     A stream with a nominal rate becomes a regular stream whose ``t0`` is its first
     (dejittered) timestamp; an irregular one keeps per-sample times. Stream kinds are
@@ -98,9 +98,13 @@ class XDFRecording(Recording):
         self._data: dict[str, np.ndarray] = {}
         self._times: dict[str, np.ndarray] = {}
         self._clock: dict[str, ClockMap] = {}
+        self._markers: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
         for s in streams:
             info = s["info"]
             fmt = _first(info.get("channel_format"), "float32")
+            if fmt == "string":  # a marker stream: text events, kept apart from the signals
+                self._add_markers(s)
+                continue
             if fmt not in _LSL_FORMATS:
                 continue
             data = np.asarray(s["time_series"], dtype=_LSL_FORMATS[fmt])
@@ -123,6 +127,20 @@ class XDFRecording(Recording):
 
         if not self.streams:
             raise RecordingError(f"{str(self.path)!r} holds no numeric stream", "is it a complete XDF recording?")
+
+    def _add_markers(self, s: dict) -> None:
+        info = s["info"]
+        name = str(_first(info.get("name"), f"markers{len(self._markers)}"))
+        if name in self._markers:
+            name = f"{name}_{_first(info.get('stream_id'), len(self._markers))}"
+        times = np.asarray(s["time_stamps"], dtype=np.float64).reshape(-1)
+        values = tuple(str(v[0] if isinstance(v, (list, tuple)) and v else v).strip() for v in s["time_series"])
+        if len(values) == len(times):
+            self._markers[name] = (times, values)
+
+    def markers(self) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
+        """The file's string (marker) streams: name -> (times, the first channel's text each)."""
+        return dict(self._markers)
 
     def n_samples(self, name: str) -> int:
         return len(self._data[name])
