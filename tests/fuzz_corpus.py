@@ -224,6 +224,25 @@ def xdf_cases(tmp: Path) -> list[tuple]:
         p = tmp / f"x_{name.replace(' ', '_')}.xdf"
         p.write_bytes(data)
         cases.append((f"xdf {name}", p, REC_CMDS[:3], "refuse"))
+    # EMG sessions from LabRecorder whose markers cannot make a calibration
+    emg = {"name": "Band", "type": "EMG", "rate": 200.0, "data": np.random.default_rng(8).normal(size=(2000, 4))
+           .astype("float32"), "times": 50 + np.arange(2000) / 200}
+    for i, (name, texts, times) in enumerate((
+            ("markers naming no class", ["start", "stop"], [50.0, 55.0]),
+            ("markers before the EMG", ["rest", "fist"], [1.0, 2.0]),
+            ("markers after the EMG", ["rest", "fist"], [900.0, 901.0]),
+            ("one class marked", ["rest", "pause", "rest"], [50.0, 53.0, 56.0]),
+            ("empty marker texts", ["", ""], [50.0, 55.0]))):
+        p = tmp / f"marked{i}.xdf"
+        write_xdf(p, [emg, {"name": "Markers", "type": "Markers", "rate": 0, "data": np.array([[v] for v in texts]),
+                            "times": np.array(times)}])
+        cases.append((f"xdf session: {name}", p, (("calibrate", "emg", "--from", "{p}", "--classes", "rest,fist",
+                                                   "-o", "{out}.json"), ("info", "{p}")), "any"))
+    only = tmp / "markers_only.xdf"
+    write_xdf(only, [{"name": "Markers", "type": "Markers", "rate": 0, "data": np.array([["rest"]]),
+                      "times": np.array([1.0])}])
+    cases.append(("xdf of markers only", only, (("info", "{p}"), ("calibrate", "emg", "--from", "{p}", "-o",
+                                                                  "{out}.json")), "refuse"))
     return cases
 
 

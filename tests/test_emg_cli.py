@@ -499,7 +499,7 @@ def test_an_xdf_session_with_markers_calibrates_and_scores(tmp_path):
     assert [t.rep for t in trials.trials] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
     assert [t.label for t in trials.trials] == [1, 0, 2] * 3
     r = runner.invoke(app, ["calibrate", "emg", "--from", str(day1), "-o", str(tmp_path / "none.json")])
-    assert r.exit_code == 2 and "its markers name 1 of the classes" in r.stderr, r.output  # default: rest, fist, ...
+    assert r.exit_code == 2 and "its markers start trials of 1 of the classes" in r.stderr, r.output  # default: rest, fist, ...
     assert "Its markers: class1, class2, pause, rest (name the classes with --classes)" in r.stderr
     cal = tmp_path / "band.json"
     r = runner.invoke(app, ["calibrate", "emg", "--from", str(day1), "--classes", "rest,class1,class2", "-o", str(cal)])

@@ -212,9 +212,9 @@ def recorded_trials(path: Path, classes=None):
 
         with open_recording(path) as rec:
             texts = sorted({v for _, values in rec.markers().values() for v in values if v})
-        fail(f"{path.name}: its markers name {len({t.label for t in trials})} of the classes "
-             f"({', '.join(classes or ())}); a decoder needs two or more. Its markers: {', '.join(texts[:12]) or 'none'} "
-             "(name the classes with --classes)")
+        fail(f"{path.name}: its markers start trials of {len({t.label for t in trials})} of the classes "
+             f"({', '.join(classes or ())}) within its EMG; a decoder needs two or more. Its markers: "
+             f"{', '.join(texts[:12]) or 'none'} (name the classes with --classes)")
     if not len(trials):
         fail(f"{path.name} holds no labelled trial: its label stream never names a class")
     held = sorted({t.label for t in trials})
