@@ -493,6 +493,8 @@ def test_an_xdf_session_with_markers_calibrates_and_scores(tmp_path):
     assert load_recording_trials(day1).classes == ("class1", "pause", "rest", "class2")  # every marker text
     r = runner.invoke(app, ["info", str(day1)], terminal_width=200)
     assert "Markers: markers, 18 events (class1 x3, pause x9, rest x3, class2 x3)" in r.stdout, r.output
+    r = runner.invoke(app, ["convert", str(day1), str(tmp_path / "day1.h5")], terminal_width=200)
+    assert r.exit_code == 0 and "marker stream(s) Markers (18 events) are not converted" in r.stderr, r.output
     assert trials.info.rate == 200.0 and trials.info.shape == (4,)
     for trial, data in zip(trials.trials, held, strict=True):
         assert trial.data.shape == data.shape and np.allclose(trial.data, data.astype(np.float32), atol=1e-6)

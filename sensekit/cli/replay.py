@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from ._app import OutputInterrupted, err, fail, out, split_stream, stop_on_signals
+
+log = logging.getLogger("sensekit")
 
 
 class Target(StrEnum):
@@ -98,6 +101,11 @@ def convert(
     with open_recording(source) as rec:
         names = [rec.stream_name(stream)] if stream else list(rec.streams)
         clocks = {n: rec.clock(n) for n in names}
+        markers = {n: len(texts) for n, (_, texts) in rec.markers().items()}
+    if markers and not stream:
+        log.warning("%s: its marker stream(s) %s are not converted (sensekit recordings hold numeric streams); "
+                    "calibrate or score from the .xdf itself", source.name,
+                    ", ".join(f"{n} ({k} events)" for n, k in markers.items()))
     is_h5 = dest.suffix.lower() in (".h5", ".hdf5")
     if not is_h5 and len(names) > 1:
         fail(f"{source.name} holds {len(names)} streams ({', '.join(names)}) and {dest.suffix} holds one; "
