@@ -179,4 +179,12 @@ def test_errors_name_the_python_api_only_to_python(tmp_path):
     header_only = tmp_path / "band.csv"
     header_only.write_text("time,ch0,ch1\n")
     r = runner.invoke(app, ["calibrate", "emg", "--from", str(header_only), "-o", str(tmp_path / "b.json")])
+    assert r.exit_code == 2 and "has no label column" in r.stderr and "Python" not in r.stderr, r.stderr
+    from sensekit.core import Frame, StreamInfo
+    from sensekit.core.recording import RecordingWriter
+
+    mic = StreamInfo("mic", "audio", 100.0, (2,))  # a session of no EMG: its fix names stream=NAME in Python only
+    with RecordingWriter(tmp_path / "mic.h5") as w:
+        w.add_stream(mic).append(Frame(mic, np.zeros((200, 2)), t0=0.0))
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(tmp_path / "mic.h5"), "-o", str(tmp_path / "b.json")])
     assert r.exit_code == 2 and "has no emg/exg stream" in r.stderr and "Python" not in r.stderr, r.stderr

@@ -442,8 +442,24 @@ def test_emg_score_a_calibration_on_another_days_session(tmp_path):
     other = tmp_path / "other.json"
     r = runner.invoke(app, ["calibrate", "emg", src, *steps[2:], "--classes", "rest,a", "--reps", "2", "-o", str(other)])
     assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["emg", "score", str(other), str(day2)])
-    assert r.exit_code == 2 and "score it on a session of its classes" in r.stderr, r.output
+    r = runner.invoke(app, ["emg", "score", str(other), str(day2)])  # the session's b, c, d: not the calibration's
+    assert r.exit_code == 2 and "holds the class(es) b, c, d, which the calibration" in r.stderr, r.output
+    # the same session with its classes listed in another order: the labels follow the names
+    from sensekit.core import Frame
+    from sensekit.core.recording import RecordingWriter, open_recording
+
+    order = ["d", "c", "b", "a", "rest"]
+    with open_recording(day2) as rec:
+        emg, lab = rec.read(next(n for n, i in rec.streams.items() if i.kind == "emg")), rec.read("label")
+    old = list(lab.info.meta["classes"])
+    codes = np.array([order.index(old[c]) if c >= 0 else c for c in lab.data[:, 0]], dtype=np.int32)
+    info = lab.info.replace(meta={**lab.info.meta, "classes": order})
+    with RecordingWriter(tmp_path / "reordered.h5") as w:
+        w.add_stream(emg.info).append(emg)
+        w.add_stream(info).append(Frame(info, codes[:, None], times=lab.times))
+    r = runner.invoke(app, ["emg", "score", str(cal), str(tmp_path / "reordered.h5"), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout.splitlines()[0])["accuracy"] == pytest.approx(got["as is"]["accuracy"], abs=1e-12)
 
 
 def _xdf_session(path, sim, *, order, pause_s=0.5, start=1000.0):
@@ -523,3 +539,48 @@ def test_an_xdf_session_with_markers_calibrates_and_scores(tmp_path):
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["calibrate", "emg", "--from", str(session), "--classes", "x,y", "-o", str(tmp_path / "y.json")])
     assert r.exit_code == 2 and "--classes does not apply with --from a sensekit session" in r.stderr, r.output
+
+
+def test_a_csv_export_with_a_label_column_calibrates_and_scores(tmp_path):
+    """A band's CSV export with a label column (text or numbers: the class held at each row, an
+    empty cell between holds) calibrates and scores like a recorded session; the label column is
+    never read as a channel (it had been a fifth EMG channel, silently), and 'info' lists it."""
+    from sensekit.core.recording import open_recording
+    from sensekit.emg.synth import EMGSimulator
+
+    sim = EMGSimulator(4, 3, rate=200.0, seed=3)
+    names = ["rest", "fist", "open"]
+
+    def export(path, start_seed, numeric=False):
+        lines, t = ["time,ch1,ch2,ch3,ch4,label"], 0.0
+        for r in range(3):
+            for c in range(3):
+                for x in sim.trial(c, 2.0, seed=start_seed + 10 * c + r):
+                    lines.append(f"{t:.4f}," + ",".join(f"{v:.6f}" for v in x) + f",{c if numeric else names[c]}")
+                    t += 1 / 200
+                for _ in range(100):  # a pause: no label
+                    lines.append(f"{t:.4f},0,0,0,0,")
+                    t += 1 / 200
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    day1, day2 = export(tmp_path / "day1.csv", 0), export(tmp_path / "day2.csv", 500)
+    with open_recording(day1) as rec:
+        assert rec.info().shape == (4,) and rec.info().channels == ("ch1", "ch2", "ch3", "ch4")
+        times, texts = rec.markers()["label"]
+        assert len(texts) == 4500 and texts[:2] == ("rest", "rest") and texts.count("") == 900
+    trials = load_recording_trials(day1, classes=names)
+    assert trials.classes == ("rest", "fist", "open") and len(trials) == 9
+    assert all(t.data.shape == (400, 4) for t in trials.trials)
+    cal = tmp_path / "band.json"
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(day1), "--classes", "rest,fist,open", "-o", str(cal)])
+    assert r.exit_code == 0 and float(r.stdout.split("accuracy: ")[1].split("%")[0]) > 90, r.output
+    r = runner.invoke(app, ["emg", "score", str(cal), str(day2), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout.splitlines()[0])["accuracy"] > 0.9
+    coded = export(tmp_path / "coded.csv", 0, numeric=True)  # class numbers instead of names
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(coded), "--classes", "0,1,2", "-o",
+                            str(tmp_path / "coded.json")])
+    assert r.exit_code == 0 and EMGPipeline.load(tmp_path / "coded.json").classes_ == ("0", "1", "2"), r.output
+    r = runner.invoke(app, ["info", str(day1)], terminal_width=200)
+    assert "label: markers, 4,500 events (rest x1,200, (empty) x900, fist x1,200, open x1,200)" in r.stdout, r.output

@@ -61,8 +61,7 @@ def score(
     trials = recorded_trials(session, pipe.classes_ or None)  # (an XDF's markers name the calibration's classes)
     pipe = EMGPipeline.load(calibration, stream=trials.info)
     if pipe.classes_ and tuple(pipe.classes_) != trials.classes:
-        fail(f"{session.name} holds the classes {', '.join(trials.classes)}; the calibration {calibration.name} "
-             f"decodes {', '.join(pipe.classes_)}: score it on a session of its classes")
+        trials = _as_calibration_classes(trials, pipe.classes_, session, calibration)
     names = list(pipe.classes_ or trials.classes)
     result = score_session(pipe, trials, adapt_reps=reps, labelled=labelled)
     before = None
@@ -81,6 +80,21 @@ def score(
             draw_confusion(ax, result["matrix"], names, title=f"{session.name} decided by {calibration.name}"
                            + (" (adapted)" if reps is not None else ""))
         out.print(f"plot written to {plot}", highlight=False)
+
+
+def _as_calibration_classes(trials, classes, session: Path, calibration: Path):
+    """The session's trials with their labels in the calibration's class order (a session may
+    list the same classes in another order, or fewer of them); a class the calibration does not
+    decode ends the command."""
+    import dataclasses
+
+    unknown = [c for c in trials.classes if c not in classes]
+    if unknown:
+        fail(f"{session.name} holds the class(es) {', '.join(unknown)}, which the calibration {calibration.name} "
+             f"does not decode ({', '.join(classes)}): score it on a session of its classes")
+    index = [list(classes).index(c) for c in trials.classes]
+    return dataclasses.replace(trials, classes=tuple(classes), trials=tuple(
+        dataclasses.replace(t, label=index[t.label]) for t in trials.trials))
 
 
 def _number(v):

@@ -95,7 +95,7 @@ def info(
                       f"{r['clock_drift_ppm']:+.1f} ppm, jitter {r['clock_jitter_ms']:.2f} ms "
                       f"({r['clock_measurements']} measurements; timestamps already mapped)", highlight=False)
     for name, counts in events.items():
-        shown = ", ".join(f"{text} x{n}" for text, n in list(counts.items())[:10])
+        shown = ", ".join(f"{text or '(empty)'} x{n:,}" for text, n in list(counts.items())[:10])
         out.print(f"{name}: markers, {sum(counts.values()):,} events ({shown}{', ...' if len(counts) > 10 else ''})",
                   highlight=False)
     for r in rows:

@@ -104,8 +104,8 @@ def convert(
         markers = {n: len(texts) for n, (_, texts) in rec.markers().items()}
     if markers and not stream:
         log.warning("%s: its marker stream(s) %s are not converted (sensekit recordings hold numeric streams); "
-                    "calibrate or score from the .xdf itself", source.name,
-                    ", ".join(f"{n} ({k} events)" for n, k in markers.items()))
+                    "calibrate or score from %s itself", source.name,
+                    ", ".join(f"{n} ({k} events)" for n, k in markers.items()), source.name)
     is_h5 = dest.suffix.lower() in (".h5", ".hdf5")
     if not is_h5 and len(names) > 1:
         fail(f"{source.name} holds {len(names)} streams ({', '.join(names)}) and {dest.suffix} holds one; "

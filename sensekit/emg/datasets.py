@@ -181,20 +181,24 @@ def load_libemg_myo_test(path: str | os.PathLike) -> EMGTrials:
 
 def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None, labels: str = "label",
                           classes: Iterable[str] | None = None, subject: str = "S0", session: int = 1) -> EMGTrials:
-    """Trials from a recording with an EMG stream and its labels: a sensekit HDF5 session, or an
-    XDF file with a marker stream (LabRecorder).
+    """Trials from a recording with an EMG stream and its labels: a sensekit HDF5 session, an XDF
+    file with a marker stream (LabRecorder), or a CSV export with a label column.
 
     The label stream (``labels``; one integer per sample of the EMG stream, or irregular
     class-change events; ``sensekit calibrate emg`` writes such recordings) cuts the EMG stream
     into contiguous runs of one class. An XDF's marker stream (``labels``, or its only one) does
-    the same with text: a marker naming a class starts it, any other (``"pause"``, ``"end"``)
-    ends the trial; ``classes`` names the classes (default: every marker text, in the order it
-    first appears), of which those that no marker names are left out.
+    the same with text (a CSV's label column: a text per row): a marker naming a class starts
+    it, any other (``"pause"``, ``"end"``, an empty cell) ends the trial; ``classes`` names the
+    classes (default: every marker text, in the order it first appears), of which those that no
+    marker names are left out.
     """
+    from ..core.info import UNKNOWN_KIND
     from ..core.recording import open_recording
 
     with open_recording(path) as rec:
         name = stream or next((n for n, i in rec.streams.items() if i.kind in ("emg", "exg")), None)
+        if name is None and len(rec.streams) == 1 and next(iter(rec.streams.values())).kind == UNKNOWN_KIND:
+            name = next(iter(rec.streams))  # a file that says no kind (a CSV export): its one stream
         if name is None:
             raise DatasetError(f"{Path(path).name} has no emg/exg stream",
                                "a session recorded by 'sensekit calibrate emg --record' has one",
@@ -206,6 +210,9 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
             marked = None
         elif labels in markers or (labels == "label" and len(markers) == 1):
             marked = markers.get(labels) or next(iter(markers.values()))
+        elif Path(path).suffix.lower() == ".csv":
+            raise DatasetError(f"{Path(path).name} has no label column (label, class, gesture or marker)",
+                               "add the class held at each row as a column 'label'")
         else:
             named = f" (its marker streams: {', '.join(markers)})" if markers else ""
             raise DatasetError(f"{Path(path).name} has no label stream {labels!r}{named}",
@@ -214,11 +221,17 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
     if marked is not None:
         times, texts = marked
         wanted = tuple(classes) if classes is not None else tuple(dict.fromkeys(v for v in texts if v))
-        names = tuple(n for n in wanted if n in texts)  # (a class no marker names has no trial: left out)
+        present = set(texts)
+        names = tuple(n for n in wanted if n in present)  # (a class no marker names has no trial: left out)
         index = {n: i for i, n in enumerate(names)}
         codes = np.array([index.get(v, -1) for v in texts], dtype=int)
-        idx = np.searchsorted(times, t, side="right") - 1
-        y = np.where(idx >= 0, codes[np.clip(idx, 0, None)] if len(codes) else -1, -1).astype(int)
+        rate = emg.info.rate
+        if len(times) == len(t) and rate > 0 and np.allclose(times, t, rtol=0, atol=0.5 / rate):
+            # a label per sample (a CSV's label column): each row's own, not the nearest stamp's
+            y = codes
+        else:
+            idx = np.searchsorted(times, t, side="right") - 1
+            y = np.where(idx >= 0, codes[np.clip(idx, 0, None)] if len(codes) else -1, -1).astype(int)
         return EMGTrials(emg.info.replace(dtype="float64"), names, _trials(emg.data, y, subject, session))
     idx = np.searchsorted(lab.times, t, side="right") - 1
     y = np.where(idx >= 0, lab.data.reshape(len(lab.data), -1)[np.clip(idx, 0, None), 0], -1).astype(int)

@@ -342,10 +342,10 @@ def _irf_run(key: dict, quick: bool) -> dict:
 
 register(Task(
     name="eyetrack.rates", chain="eyetrack",
-    description="the default chain from 62.5 to 1000 Hz: simulator (60-1000 Hz) and Lund 2013 img+video decimated "
+    description="the default chain from 60 to 2000 Hz: simulator (60-2000 Hz) and Lund 2013 img+video decimated "
                 "(250, 125, 62.5 Hz) against their labels, kappa and overlap F1 of fixations, saccades and PSOs, "
                 "beside I-VT",
-    units=lambda quick: [{"rate": r} for r in (60, 62.5, 120, 125, 250, 300, 500, 1000)], run_unit=_rates_run,
+    units=lambda quick: [{"rate": r} for r in (60, 62.5, 120, 125, 250, 300, 500, 1000, 2000)], run_unit=_rates_run,
 ))
 
 

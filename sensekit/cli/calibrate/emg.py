@@ -192,8 +192,15 @@ def _fit_emg(pipe, trials, output: Path, device: str, plot: Path | None) -> None
         out.print(f"plot written to {plot}", highlight=False)
 
 def _marked(path: Path) -> bool:
-    """A session whose labels are text markers (an XDF file: LabRecorder's marker streams)."""
-    return path.suffix.lower() in (".xdf", ".xdfz")
+    """A session whose labels are text markers: an XDF file (LabRecorder's marker streams) or a
+    CSV export with a label column."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv" and path.is_file():
+        from ...core.recording.csvfile import LABEL_COLUMNS
+
+        with open(path, errors="replace") as fh:  # (the header only)
+            return any(h.strip().lower() in LABEL_COLUMNS for h in fh.readline().split(","))
+    return suffix in (".xdf", ".xdfz")
 
 
 def recorded_trials(path: Path, classes=None):

@@ -15,12 +15,15 @@ from ...errors import RecordingError
 from ..info import UNKNOWN_KIND, StreamInfo, nominal_rate
 from .base import Recording, Segment
 
-__all__ = ["CSVRecording", "TIME_COLUMNS"]
+__all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS"]
 
 #: Column names recognised as the time column, case-insensitive: seconds, unless the name ends
 #: in a unit of :data:`TIME_UNITS` (``time_ms``, ``timestamp_us``).
 TIME_COLUMNS = ("time", "timestamp", "t", "time_s", "timestamp_s", "lsl_timestamp", "time_ms", "timestamp_ms",
                 "time_us", "timestamp_us", "time_ns", "timestamp_ns")
+#: Column names (case-insensitive) read as per-sample labels, not as a channel: their texts are the
+#: recording's :meth:`~CSVRecording.markers` (a gesture or class held at each sample).
+LABEL_COLUMNS = ("label", "labels", "class", "gesture", "marker", "markers")
 #: Seconds per unit of a time column whose name ends in ``_<unit>``.
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 
@@ -28,7 +31,9 @@ log = logging.getLogger("sensekit")
 
 
 class CSVRecording(Recording):
-    """A CSV file as one stream: a header row, a time column in seconds, numeric channels.
+    """A CSV file as one stream: a header row, a time column in seconds, numeric channels, and
+    optionally a label column (:data:`LABEL_COLUMNS`: the class held at each row, kept apart as
+    :meth:`markers`).
 
     Parameters
     ----------
@@ -78,23 +83,27 @@ class CSVRecording(Recording):
             if time_column.lower() not in lower:
                 raise RecordingError(f"CSV file {str(self.path)!r} has no column {time_column!r} (header: {header[:8]})")
             tcol = lower.index(time_column.lower())
+        lcol = next((i for i, h in enumerate(lower) if h in LABEL_COLUMNS and i != tcol), None)
+        numeric = [i for i in range(len(header)) if i != lcol]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
-                table = np.loadtxt(self.path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64)
+                table = np.loadtxt(self.path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64,
+                                   usecols=numeric if lcol is not None else None)
         except (ValueError, UnicodeDecodeError) as e:
             raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row ({e})") from None
-        if table.shape[0] and table.shape[1] != len(header):
+        if table.shape[0] and table.shape[1] != len(numeric):
             raise RecordingError(
                 f"CSV file {str(self.path)!r}: rows have {table.shape[1]} values, header names {len(header)}"
             )
         if table.shape[0] == 0:
-            table = np.empty((0, len(header)))
+            table = np.empty((0, len(numeric)))
             log.warning("CSV file %s holds no samples (a header only)", str(self.path))
         time_unit = lower[tcol].rpartition("_")[2]
-        self._times = table[:, tcol] * TIME_UNITS.get(time_unit, 1.0)
-        cols = [i for i in range(len(header)) if i != tcol]
-        self._data = np.ascontiguousarray(table[:, cols])
+        self._times = table[:, numeric.index(tcol)] * TIME_UNITS.get(time_unit, 1.0)
+        cols = [i for i in numeric if i != tcol]
+        self._data = np.ascontiguousarray(table[:, [numeric.index(i) for i in cols]])
+        self._markers = {} if lcol is None else {header[lcol]: (self._times, self._label_texts(lcol, len(table)))}
         if not np.all(np.isfinite(self._times)):
             raise RecordingError(f"CSV file {str(self.path)!r}: the time column holds empty or non-numeric values")
         if len(self._times) > 1 and np.any(np.diff(self._times) <= 0):
@@ -116,6 +125,20 @@ class CSVRecording(Recording):
             name: StreamInfo(name=name, kind=kind, rate=rate, shape=(len(cols),),
                              channels=tuple(header[i] for i in cols), dtype="float64", unit=unit)
         }
+
+    def _label_texts(self, column: int, n: int) -> tuple[str, ...]:
+        """The label column's text of each row (stripped; a missing cell is empty)."""
+        with open(self.path, newline="") as fh:
+            rows = csv.reader(fh)
+            next(rows, None)
+            texts = tuple((row[column].strip() if column < len(row) else "") for row in rows if row)
+        if len(texts) != n:
+            raise RecordingError(f"CSV file {str(self.path)!r}: {len(texts)} label cells for {n} rows")
+        return texts
+
+    def markers(self) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
+        """The label column (one of :data:`LABEL_COLUMNS`), each row's text at its time."""
+        return dict(self._markers)
 
     def n_samples(self, name: str) -> int:
         return len(self._data)
