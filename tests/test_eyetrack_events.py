@@ -308,9 +308,10 @@ def test_irf_loader(shared_data):
 def test_cli_events_scores_a_tables_reference_labels_as_the_bench_does(shared_data, tmp_path):
     """A plain table with a coder's labels (--reference, codes or names): 'eyetrack events' prints
     the bench's measures against them (sample kappa, event F1 by overlap and within 20 ms, events
-    a minute: the functions of the bench task eyetrack.irf) for the labels EyePipeline gives;
-    a label that is no class is one line."""
-    import re
+    a minute: the functions of the bench task eyetrack.irf) for the labels EyePipeline gives, and
+    writes them as JSON with --scores (the online detector's too); a label that is no class is
+    one line."""
+    import json
 
     from sensekit.eyetrack.bench import _kappas, _overlap_f1s
     from sensekit.eyetrack.pipeline import EyePipeline
@@ -323,30 +324,37 @@ def test_cli_events_scores_a_tables_reference_labels_as_the_bench_does(shared_da
     table.write_text("time_ms,x,y,coder,coder_names\n" + "".join(
         f"{t * 1000:.3f},{x:.9f},{y:.9f},{c},{names[int(c)]}\n"
         for t, x, y, c in zip(rec.t[:n], rec.x[:n], rec.y[:n], truth, strict=True)).replace("nan", ""))
-    r = runner.invoke(app, ["eyetrack", "events", str(table), "--units", "deg", "--reference", "coder,coder_names"],
-                      terminal_width=200)
+    r = runner.invoke(app, ["eyetrack", "events", str(table), "--units", "deg", "--reference", "coder,coder_names",
+                            "--scores", str(tmp_path / "scores.json")], terminal_width=200)
     assert r.exit_code == 0, r.output
+    assert "Against the file's hand labels" in r.stdout and "│ coder_names │ fixation │" in r.stdout
     loaded = load_gaze(table, units="deg")
     pred = EyePipeline().label(loaded.to_frame())
     want = {**_kappas(truth, pred), **_overlap_f1s(truth, pred, rec.rate)}
+    got = json.loads((tmp_path / "scores.json").read_text())["coders"]
     for coder in ("coder", "coder_names"):
-        for name in ("fixation", "saccade", "pso"):
-            row = re.search(rf"│ {coder} +│ {name} +│ ([\d.]+) │ +([\d.]+) │ +([\d.]+) │ +(\d+), (\d+) │", r.stdout)
-            assert row, (coder, name, r.stdout)
-            kappa, f1_overlap, f1_20ms, per_min, per_min_ref = (float(v) for v in row.groups())
-            assert kappa == pytest.approx(want[f"kappa_{name}"], abs=5e-4)
-            assert f1_overlap == pytest.approx(want[f"f1_overlap_{name}"], abs=5e-4)
-            assert f1_20ms == pytest.approx(event_f1(truth, pred, {"fixation": 1, "saccade": 2, "pso": 3}[name],
-                                                     rec.rate, tolerance_s=0.02)["f1"], abs=5e-4)
-            assert per_min == pytest.approx(want[f"events_per_min_{name}"], abs=0.5)
-            assert per_min_ref == pytest.approx(want[f"events_per_min_{name}_ref"], abs=0.5)
+        for name, code in (("fixation", 1), ("saccade", 2), ("pso", 3)):
+            m = got[coder][name]
+            assert m["kappa"] == pytest.approx(want[f"kappa_{name}"], abs=1e-12)
+            assert m["f1_overlap"] == pytest.approx(want[f"f1_overlap_{name}"], abs=1e-12)
+            assert m["f1_20ms"] == pytest.approx(event_f1(truth, pred, code, rec.rate, tolerance_s=0.02)["f1"],
+                                                 abs=1e-12)
+            assert m["events_per_min"] == pytest.approx(want[f"events_per_min_{name}"], abs=1e-9)
+            assert m["events_per_min_ref"] == pytest.approx(want[f"events_per_min_{name}_ref"], abs=1e-9)
     assert want["f1_overlap_saccade"] > 0.85  # (a detector that agrees: the comparison is not vacuous)
+    r = runner.invoke(app, ["eyetrack", "events", str(table), "--units", "deg", "--reference", "coder", "--online",
+                            "--scores", str(tmp_path / "online.json")])
+    assert r.exit_code == 0, r.output
+    online = json.loads((tmp_path / "online.json").read_text())["coders"]["coder"]
+    assert online["hit_rate_ge2deg"] > 0.95 and online["delay_median_ms"] < 10
     table.write_text(table.read_text().replace(",1,fixation\n", ",7,fixation\n", 1))
     r = runner.invoke(app, ["eyetrack", "events", str(table), "--units", "deg", "--reference", "coder"])
     assert r.exit_code == 2 and "label column 'coder' holds '7'" in r.stderr and "Traceback" not in r.output
     r = runner.invoke(app, ["eyetrack", "events", str(shared_data / "irf-lookatpoint" / "lookAtPoint_EL_S1.npy"),
                             "--reference", "coder"])
     assert r.exit_code == 2 and "--reference does not apply" in r.stderr
+    r = runner.invoke(app, ["eyetrack", "events", str(table), "--units", "deg", "--scores", str(tmp_path / "x.json")])
+    assert r.exit_code == 2 and "has no hand labels to score against" in r.stderr
 
 
 def test_cli_events_on_a_lund_file_with_kappas(shared_data, tmp_path):

@@ -55,20 +55,40 @@ def detector_params(settings: list[str] | None) -> dict:
     return params
 
 
-def _print_agreement(rec, lab) -> None:
+def _print_agreement(rec, lab, scores: Path | None = None) -> None:
     """The labels ``lab`` against each coder's of ``rec``: the bench's measures (sample kappa of
-    each class against the rest, event F1 by overlap and within 20 ms, events a minute)."""
+    each class against the rest, event F1 by overlap and within 20 ms, events a minute); with
+    ``scores``, also written there as JSON."""
     from ..eyetrack.labels import agreement
 
     table = Table(title="Against the file's hand labels (kappa: one class against the rest; event F1: by overlap, "
                   "and with onset and offset within 20 ms)")
     for c in ("coder", "class", "kappa", "F1 overlap", "F1 ±20 ms", "events / min (detector, coder)"):
         table.add_column(c, justify="left" if c in ("coder", "class") else "right")
-    for coder, truth in rec.labels.items():
-        for name, m in agreement(truth, lab, rec.rate).items():
+    found = {coder: agreement(truth, lab, rec.rate) for coder, truth in rec.labels.items()}
+    for coder, classes in found.items():
+        for name, m in classes.items():
             table.add_row(coder, name, f"{m['kappa']:.3f}", f"{m['f1_overlap']:.3f}", f"{m['f1_20ms']:.3f}",
                           f"{m['events_per_min']:.0f}, {m['events_per_min_ref']:.0f}")
     out.print(table)
+    _write_scores(scores, rec, found)
+
+
+def _write_scores(path: Path | None, rec, found: dict) -> None:
+    """``found`` (coder -> scores) as JSON in ``path`` (NaN, where nothing was there to count, as null)."""
+    if path is None:
+        return
+    import json
+
+    def clean(v):
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        return None if isinstance(v, float) and v != v else v
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"file": rec.name, "rate_hz": rec.rate, "samples": len(rec), "coders": clean(found)},
+                               indent=1))
+    out.print(f"scores written to {path}", highlight=False)
 
 
 def _write_csv(path: Path, header, rows) -> None:
@@ -106,6 +126,8 @@ def events(
     online: bool = typer.Option(False, "--online", help="The online detector of 'run eyetrack --online' instead: "
                                 "saccade onsets, offsets and blinks as it publishes them; with hand labels, its onset "
                                 "delay, hits and false onsets against them (what the bench scores)."),
+    scores: Path | None = typer.Option(None, "--scores", help="Write the scores against the file's hand labels "
+                                       "(every figure the bench computes, per coder) to this JSON file, for scripts."),
 ) -> None:
     """Label every sample (fixation, saccade, PSO, pursuit, blink) and list the events;
     with hand labels in the file (Lund, IRF, a table's --reference columns), print the bench's
@@ -127,8 +149,11 @@ def events(
                     columns=cols, time_unit=time_unit, units=units, references=refs).regular()
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
+    if scores is not None and not rec.labels:
+        fail(f"--scores: {path.name} has no hand labels to score against (a Lund or IRF file, or a plain table's "
+             "--reference columns)")
     if online:
-        _online_events(rec, EyePipeline(online=True, params=detector_params(settings)), output, plot)
+        _online_events(rec, EyePipeline(online=True, params=detector_params(settings)), output, plot, scores)
         return
     pipe = EyePipeline(detector, chunk_s=chunk, params=detector_params(settings), stimulus=stimulus)
     labelled = pipe.labelled(rec.to_frame())
@@ -147,7 +172,7 @@ def events(
                           str(int(np.sum(rows[:, -1] < 0.5))))
     out.print(table)
     if rec.labels:
-        _print_agreement(rec, lab)
+        _print_agreement(rec, lab, scores)
     if output is not None:
         from ..eyetrack.labels import EVENT_FIELDS
 
@@ -163,7 +188,7 @@ def events(
         out.print(f"plot written to {plot}", highlight=False)
 
 
-def _online_events(rec, pipe, output: Path | None, plot: Path | None) -> None:
+def _online_events(rec, pipe, output: Path | None, plot: Path | None, scores: Path | None = None) -> None:
     """``eyetrack events --online``: the online detector over a gaze recording fed block by block as
     a live stream; its events, and with hand labels in the file its scores against each coder
     (the bench's :func:`~sensekit.eyetrack.bench.score_online_events`)."""
@@ -192,13 +217,15 @@ def _online_events(rec, pipe, output: Path | None, plot: Path | None) -> None:
         for c in ("coder", "delay median / p95 (ms)", "hits >= 1 / 2 / 5 deg (%)", "false onsets / min of fixation",
                   "landing error half-way (current gaze) (deg)"):
             st.add_column(c, justify="right" if c != "coder" else "left")
-        for coder, truth in rec.labels.items():
-            m = score_online_events(relative, rec.x, rec.y, rec.rate, truth)
+        found = {coder: score_online_events(relative, rec.x, rec.y, rec.rate, truth)
+                 for coder, truth in rec.labels.items()}
+        for coder, m in found.items():
             st.add_row(coder, f"{m['delay_median_ms']:.1f} / {m['delay_p95_ms']:.1f}",
                        " / ".join(f"{100 * m[f'hit_rate_ge{a}deg']:.0f}" for a in (1, 2, 5)),
                        f"{m['false_onsets_per_fixation_min']:.2f}",
                        f"{m['landing_error_50pct_deg']:.2f} ({m['landing_baseline_50pct_deg']:.2f})")
         out.print(st)
+        _write_scores(scores, rec, found)
     if output is not None:
         _write_csv(output, ONLINE_CHANNELS, ([ONLINE_EVENT_NAMES[int(r[0])], *(f"{v:.10g}" for v in r[1:])]
                                              for r in ev))
