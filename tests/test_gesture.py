@@ -527,6 +527,17 @@ def test_gesture_score_prints_the_benchs_figures_for_another_persons_rows(shared
     stop = next(row for row in got["static"]["per_class"] if row["class"] == "Stop")
     assert stop["as"] is None and stop["rejected"] > 0.95
     assert (tmp_path / "d.png").read_bytes()[:4] == b"\x89PNG"
+    # a calibration of the same hands seen by a camera that does not mirror: the public rows are
+    # turned to its convention, and it scores them as the mirrored-convention one does
+    camera = StaticGestureClassifier(input_format="kazuhito", mirrored_images=False, **DEFAULT).fit(
+        points * np.array([-1.0, 1.0]), labels, classes)
+    camera.save(tmp_path / "camera.json")
+    r = runner.invoke(app, ["gesture", "score", str(tmp_path / "camera.json"), str(forks / fork), "--map",
+                            "Forward=Open,Back=Close", "--json"])
+    assert r.exit_code == 0, r.output
+    seen = json.loads(r.stdout.splitlines()[0])["static"]
+    for key in ("known_accuracy", "untaught_rejected"):
+        assert seen[key] == pytest.approx(got["static"][key], abs=1e-12), key
     r = runner.invoke(app, ["gesture", "score", str(cal), str(forks / fork)], terminal_width=200)
     assert r.exit_code == 0 and "not taught:" in r.stdout and "taught classes" not in r.stdout
     plain = tmp_path / "static-only.json"

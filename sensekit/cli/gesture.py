@@ -68,10 +68,7 @@ def score(
         if dynamic is None:
             fail(f"{calibration.name} has no dynamic gestures to score trajectories with; make them with 'sensekit "
                  "calibrate gesture ... --point-history' or '--motions'")
-        trajectories, labels, names = load_point_history(point_history)
-        if not dynamic.mirrored_images:  # the public recorder's rows are seen in mirrored images
-            trajectories = trajectories * np.array([-1.0, 1.0])
-        parts.append(("dynamic gestures", point_history, dynamic, trajectories, labels, names))
+        parts.append(("dynamic gestures", point_history, dynamic, *load_point_history(point_history)))
     held = {pose_key(n) for *_, names in parts for n in names}
     unmapped = [k for k in mapping if pose_key(k) not in held]
     if unmapped:
@@ -80,7 +77,8 @@ def score(
     results = []
     for what, path, clf, x, labels, names in parts:
         classes = list(clf.learned_["classes"])
-        scored = score_gestures(clf, x, match_classes(names, classes, mapping)[labels])
+        # the public recorder's rows are seen in mirrored images: turned to the calibration's convention
+        scored = score_gestures(clf, x, match_classes(names, classes, mapping)[labels], mirrored=True)
         results.append((what, path, classes, labels, names, scored))
     if as_json:
         typer.echo(json.dumps({"calibration": str(calibration),

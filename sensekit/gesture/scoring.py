@@ -64,10 +64,12 @@ def match_classes(row_classes: list[str], classes: list[str], mapping: dict[str,
 
 
 def score_gestures(classifier: StaticGestureClassifier | TrajectoryClassifier, points: np.ndarray,
-                   truth: np.ndarray) -> dict:
+                   truth: np.ndarray, *, mirrored: bool | None = None) -> dict:
     """Decisions of ``classifier`` on landmark sets or keypoint rows ``points`` (a static one), or
     on fingertip trajectories (a dynamic one), scored against ``truth`` (calibration class
-    indices; :data:`UNTAUGHT` for poses or motions it must turn away).
+    indices; :data:`UNTAUGHT` for poses or motions it must turn away). ``mirrored``: whether the
+    rows were seen in mirrored images (the public keypoint recorder's are), mirrored to the
+    calibration's convention where it differs; None: in its convention already.
 
     Returns
     -------
@@ -83,8 +85,14 @@ def score_gestures(classifier: StaticGestureClassifier | TrajectoryClassifier, p
     truth = np.asarray(truth, dtype=int)
     if len(truth) != len(points):
         raise ParameterError(f"{len(points)} rows but {len(truth)} labels")
-    decided, _, distance = classifier.predict_open(points)
-    decoder, _, _ = classifier.predict_open(points, calibrated=False)
+    if isinstance(classifier, TrajectoryClassifier):
+        if mirrored is not None and bool(mirrored) != classifier.mirrored_images:
+            points = np.asarray(points, dtype=np.float64) * np.array([-1.0, 1.0])
+        decided, _, distance = classifier.predict_open(points)
+        decoder, _, _ = classifier.predict_open(points, calibrated=False)
+    else:
+        decided, _, distance = classifier.predict_open(points, mirrored=mirrored)
+        decoder, _, _ = classifier.predict_open(points, mirrored=mirrored, calibrated=False)
     known = truth != UNTAUGHT
 
     def share(hit: np.ndarray, where: np.ndarray) -> float:
