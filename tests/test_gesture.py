@@ -239,6 +239,21 @@ def test_calibrate_gesture_from_a_video(shared_data, hand_model, tmp_path):
     assert "\r" not in r.stderr and r.stderr.count("FIRST: collecting 20 samples") == 1
     doc = json.loads(cal.read_text())
     assert doc["chain"] == "gesture" and doc["params"]["learned"]["classes"] == ["first", "second"]
+    assert doc["params"]["config"]["convention"]["mirrored_images"] is False
+    # a camera that mirrors (--mirrored): its calibration says so, and answers its own stream without
+    # mirroring it back (it had been recorded as "not mirrored", and every live frame was flipped)
+    r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--gestures", "first,second", "--mirrored",
+                                 "--samples", "20", "--countdown", "0.5", "--model", str(hand_model), "--no-window",
+                                 "--features", "raw", "-o", str(tmp_path / "m.json")])
+    assert r.exit_code == 0, r.output
+    mirrored = StaticGestureClassifier.load(tmp_path / "m.json")
+    assert mirrored.mirrored_images is True
+    rng = np.random.default_rng(0)
+    hands = np.stack([_hand(rng, spread=s) for s in (0.3, 0.6, 1.0, 1.4, 1.8)]) * [0.6, 1.0]  # (not symmetric)
+    seen_as_trained = mirrored.predict_open(hands)[2]  # (the open-set distances: they move with any flip)
+    assert np.isfinite(seen_as_trained).all()
+    np.testing.assert_array_equal(mirrored.predict_open(hands, mirrored=True)[2], seen_as_trained)
+    assert not np.allclose(mirrored.predict_open(hands, mirrored=False)[2], seen_as_trained)
     r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--gestures", "a,b", "--samples", "150",
                                  "--countdown", "0", "--model", str(hand_model), "--no-window", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "the source ended during gesture 'b'" in r.stderr

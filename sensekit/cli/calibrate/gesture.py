@@ -119,7 +119,10 @@ def calibrate_gesture(
 
             cv2.destroyAllWindows()
     pts, y = np.asarray(points), np.asarray(labels)
-    clf = StaticGestureClassifier(decoder=decoder, reject_below=reject, features=features, openset_factor=unknown_factor)
+    # the samples are the camera's own view: a mirroring camera's calibration says so, so that a
+    # stream of the other convention is mirrored to it (it had said "not mirrored" for every camera)
+    clf = StaticGestureClassifier(decoder=decoder, reject_below=reject, features=features, openset_factor=unknown_factor,
+                                  mirrored_images=mirrored)
     folds = 5
     order = np.arange(len(y)) % folds  # interleaved folds: each holds every part of each gesture
     decided = _held_out(lambda a, b, c: StaticGestureClassifier(decoder=decoder, features=features,
