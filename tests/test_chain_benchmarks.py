@@ -97,3 +97,16 @@ def test_gesture_latency_measures_a_camera_where_one_opens(tmp_path, hand_model,
     assert set(units) == {"{}", '{"camera": 0}'}
     assert units['{"camera": 0}']["metrics"]["frames"] == 60
     assert units['{"camera": 0}']["speed"]["HandLandmarks_p50_ms"] > 0
+
+
+def test_emg_cross_session_task_quick(tmp_path, shared_data, monkeypatch):
+    """emg.cross-session (one participant's two new sessions at quick size) runs the protocol
+    'emg score --adapt-on 1' runs: adapted on one repetition per class, the top-up ahead of
+    re-standardisation alone, both ahead of no adaptation."""
+    monkeypatch.setenv("SENSEKIT_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "emg.json"
+    r = runner.invoke(app, ["bench", "run", "emg.cross-session", "--quick", "-j", "1", "--no-cache", "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    m = _results(out)["emg.cross-session"]["metrics"]
+    assert m["accuracy_few_shot"] > m["accuracy_restandardised"] + 0.02 > m["accuracy_no_adaptation"] + 0.04
+    assert m["accuracy"] > m["accuracy_no_adaptation"] + 0.05  # self-trained, without the labels
