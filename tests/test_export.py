@@ -120,6 +120,9 @@ def test_exported_gesture_classifier_equals_python(tmp_path, decoder, fmt):
         pts = kazuhito_normalize(pts).reshape(-1, 21, 2)
     clf = StaticGestureClassifier(decoder=decoder, input_format=fmt, reject_below=0.7).fit(pts[::2], y[::2])
     export_gesture_c(clf, tmp_path)
+    # the header says in which image convention the landmarks must come (keypoint rows: mirrored images)
+    said = "Seen in mirrored (selfie) images" if fmt == "kazuhito" else "Seen in images that are not mirrored"
+    assert said in (tmp_path / "sensekit_gesture.h").read_text()
     rows = pts[1::2].reshape(-1, 42)
     rows[::7, 8:12] = np.nan  # frames with missing landmarks: none, confidence 0
     labels, conf, distance = clf.predict_open(rows)

@@ -1,6 +1,7 @@
 /* sensekit static-gesture classifier (exported) - C99, libm only, stateless per frame.
  *   label = sk_gesture_classify(xy, is_left, &confidence);   // -1: unknown pose ("none")
  * xy: the 21 (x, y) hand landmarks, interleaved, in @INPUT@.
+ * @CONVENTION@
  * As the Python classifier decides: the confidence is the calibrated probability (the decoder's
  * own softmax for a calibration without the open-set model), and a pose unlike every taught
  * class (relative open-set distance > 1), a hand with missing landmarks and an "other" class

@@ -39,7 +39,8 @@ def export_gesture_c(clf: StaticGestureClassifier, folder: str | Path, *, name: 
     subs = {"@HEADER@": f"{name}.h", "@GUARD@": name.upper() + "_H",
             "@N_COLUMNS@": str(len(lp["mean"])), "@N_CLASSES@": str(len(dec["classes"])),
             "@CLASSES@": comment_list(list(lp.get("classes", []))), "@TABLES@": "\n".join(tables), "@DECODE@": decode,
-            "@INPUT@": "pixels (or any unit), or the keypoint-CSV normalisation: both give the same result"}
+            "@INPUT@": "pixels (or any unit), or the keypoint-CSV normalisation: both give the same result",
+            "@CONVENTION@": _convention(clf)}
     here = resources.files(__package__)
     for src, dst in (("c_gesture.h", f"{name}.h"), ("c_gesture.c", f"{name}.c"), ("c_gesture_check.c", f"{name}_check.c")):
         text = here.joinpath(src).read_text()
@@ -48,6 +49,14 @@ def export_gesture_c(clf: StaticGestureClassifier, folder: str | Path, *, name: 
         (folder / dst).write_text(text)
     return {"files": [f"{name}.h", f"{name}.c", f"{name}_check.c"], "columns": len(lp["mean"]),
             "openset_constants": _openset_constants(clf)}
+
+
+def _convention(clf: StaticGestureClassifier) -> str:
+    """The header's line on the image convention the landmarks must be in (the calibration's)."""
+    if clf.mirrored_images:
+        return ("Seen in mirrored (selfie) images, as the calibration's were: a camera that does not mirror negates "
+                "x first.")
+    return "Seen in images that are not mirrored, as the calibration's were: a selfie camera's x is negated first."
 
 
 def _openset_parts(clf: StaticGestureClassifier) -> tuple[dict | None, dict | None]:
