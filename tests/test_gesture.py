@@ -833,11 +833,32 @@ def test_motions_recorded_with_a_camera_are_the_trajectories_the_live_stage_read
     assert [recorder.add(frame[0]) is None for frame in data[20:37]] == [True] * 16 + [False]
     video = shared_data / "mediapipe-hand-images" / "mediapipe_samples" / "test_video.mp4"
     out = tmp_path / "cam.json"
+    import json
+
+    rec = tmp_path / "rows"
     r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--model", str(hand_model), "--gestures",
                                  "a,b", "--samples", "10", "--countdown", "0", "--motions", "m1,m2", "--motion-samples",
-                                 "20", "--no-window", "-o", str(out)])
+                                 "20", "--no-window", "--features", "raw", "--decoder", "svm", "-o", str(out),
+                                 "--record", str(rec)])
     assert r.exit_code == 0, r.output
     assert "on 40 trajectories of 2 classes (m1, m2)" in r.stdout and "M2: collecting 20 samples" in r.stderr
+    # --record kept the session as the public CSVs, in the public recorder's (mirrored) convention: the
+    # calibration decides its own samples from them (with the convention wrong, it had turned all away)
+    assert "20 keypoint rows and 40 trajectories written to" in r.stdout.replace("\n", " ")
+    assert (rec / "keypoint_classifier_label.csv").read_text() == "a\nb\n"
+    assert (rec / "point_history_classifier_label.csv").read_text() == "m1\nm2\n"
+    r = CliRunner().invoke(app, ["gesture", "score", str(out), str(rec), "--point-history", str(rec), "--json"])
+    assert r.exit_code == 0, r.output
+    scored = json.loads(r.stdout.splitlines()[0])
+    assert scored["static"]["known"] == 20 and scored["static"]["known_accuracy"] >= 0.95
+    assert scored["dynamic"]["known"] == 40 and scored["dynamic"]["known_accuracy"] >= 0.95
+    r = CliRunner().invoke(app, ["calibrate", "gesture", "--from", str(rec), "--point-history", str(rec),
+                                 "-o", str(tmp_path / "again.json")])
+    assert r.exit_code == 0, r.output
+    for args, message in ((["--from", str(rec), "--record", str(tmp_path / "r2")], "--record does not apply with --from"),
+                          ([f"video:{video}", "--record", str(rec)], "already exists")):
+        r = CliRunner().invoke(app, ["calibrate", "gesture", *args, "-o", str(tmp_path / "x.json")])
+        assert r.exit_code == 2 and message in r.stderr, r.output
     _, dynamic = load_gestures(out)
     assert dynamic.learned_["classes"] == ["m1", "m2"] and dynamic.points == 16 and not dynamic.mirrored_images
     assert dynamic.frame_rate == pytest.approx(25.0, rel=0.01)  # the video's frame rate, kept with the motions

@@ -50,6 +50,10 @@ def calibrate_gesture(
                                            "motion. Default: any pose."),
     motion_samples: int = typer.Option(60, "--motion-samples", min=5, max=100000, help="Trajectories to record per "
                                        "motion (one a frame, once the finger has been seen 16 frames)."),
+    record: Path | None = typer.Option(None, "--record", help="Also keep the session's samples in this folder as "
+                                       "the public CSVs (keypoint.csv, point_history.csv with --motions, and their "
+                                       "label files; mirrored-image convention): train again with --from, or score "
+                                       "another calibration on them with 'sensekit gesture score'."),
 ) -> None:
     """Guided per-user gesture calibration: for each gesture a countdown, then hand samples
     from the camera, then a fit, a cross-validated accuracy and a calibration file. With
@@ -71,7 +75,7 @@ def calibrate_gesture(
     check_plot(plot)
     if from_csv is not None:  # the camera session's options (motions: give recorded ones with --point-history)
         refuse_given(ctx, ("gestures", "samples", "countdown", "model", "mirrored", "window", "motions",
-                           "motion_samples"),
+                           "motion_samples", "record"),
                      "with --from, which trains from keypoint rows without a camera (recorded motions: --point-history)")
         _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot, motion_pose)
         return
@@ -86,6 +90,10 @@ def calibrate_gesture(
     _check_motion_pose(motion_pose, names, bool(motion_names) or point_history is not None)
     # (the trajectories are read and fitted before the camera session: a bad table fails at once)
     dynamic = _dynamic_from_table(_read_point_history(point_history), reject, motion_pose)
+    if record is not None:  # (checked before the session too)
+        taken = [p for p in (record / "keypoint.csv", record / "point_history.csv") if p.exists()]
+        if taken and not overwrite:
+            fail(f"{taken[0]} already exists; choose another --record folder or pass --overwrite")
     import os
 
     from ...gesture.dynamic import TrajectoryRecorder
@@ -138,6 +146,9 @@ def calibrate_gesture(
                                mirrored_images=mirrored, what="trajectories", pose=motion_pose,
                                frame_rate=float(np.median(rates)) if rates else None)
     clf.fit(pts, y, names).save(output, device=source, dynamic=dynamic)
+    if record is not None:
+        _record_public_csvs(record, pts, y, names, np.asarray(trajectories), np.asarray(motion_labels), motion_names,
+                            mirrored)
     out.print(f"calibration written to {output} ({len(names)} gestures: {', '.join(names)}"
               + (f"; dynamic: {', '.join(dynamic.learned_['classes'])}" if dynamic is not None else "") + ")",
               highlight=False)
@@ -169,6 +180,33 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     out.print(f"calibration written to {output} ({features} features, {decoder}"
               + (", with dynamic gestures" if dynamic is not None else "") + ")", highlight=False)
     _plot_gestures(plot, labels, decided, names)
+
+def _record_public_csvs(folder: Path, points, labels, names: list[str], trajectories, motion_labels,
+                        motions: list[str], mirrored: bool) -> None:
+    """A camera session's samples as the public recorder's CSVs (kazuhito00's format: keypoint rows
+    wrist-relative and max-abs scaled, trajectories relative to their first point in image
+    widths and heights, both as seen in mirrored images, and a label file beside each)."""
+    from ...gesture.normalize import kazuhito_normalize
+
+    flip = np.array([1.0, 1.0]) if mirrored else np.array([-1.0, 1.0])  # the recorder's images are mirrored
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = kazuhito_normalize(np.asarray(points)[..., :2] * flip)
+    _write_table(folder / "keypoint.csv", labels, rows, folder / "keypoint_classifier_label.csv", names)
+    written = [f"{len(rows)} keypoint rows"]
+    if len(trajectories):
+        t = (trajectories - trajectories[:, :1]) * flip
+        _write_table(folder / "point_history.csv", motion_labels, t.reshape(len(t), -1),
+                     folder / "point_history_classifier_label.csv", motions)
+        written.append(f"{len(t)} trajectories")
+    out.print(f"{' and '.join(written)} written to {folder} (the public CSV format)", highlight=False)
+
+
+def _write_table(path: Path, labels, rows, names_path: Path, names: list[str]) -> None:
+    with open(path, "w") as fh:
+        for label, row in zip(np.asarray(labels).tolist(), rows.tolist(), strict=True):
+            fh.write(f"{label}," + ",".join(f"{v:.9g}" for v in row) + "\n")
+    names_path.write_text("\n".join(names) + "\n")
+
 
 def _held_out(fit_decide, X, y, fold):
     """Each row's decision by a model fitted without the rows of its ``fold``:
