@@ -246,6 +246,32 @@ def xdf_cases(tmp: Path) -> list[tuple]:
     return cases
 
 
+def openbci_cases(tmp: Path) -> list[tuple]:
+    """OpenBCI GUI text files, damaged: through the recording commands and an EMG calibration."""
+    head = ["%OpenBCI Raw EXG Data", "%Number of channels = 2", "%Sample Rate = 250 Hz"]
+    columns = "Sample Index, EXG Channel 0, EXG Channel 1, Timestamp, Marker Channel, Timestamp (Formatted)"
+    row = "{i}.0, 1.5, -2.5, 1700000000.0, 0.0, 2023-11-14 22:13:20.000"
+    good = [row.format(i=i % 256) for i in range(600)]
+    texts = {
+        "header only": (head + [columns], "refuse"),
+        "no column names": (head, "refuse"),
+        "no rate": (head[:2] + [columns] + good, "refuse"),
+        "rate of zero": (head[:2] + ["%Sample Rate = 0 Hz", columns] + good, "refuse"),
+        "no EXG column": (head + ["Sample Index, Timestamp"] + [f"{i}.0, 1.0" for i in range(50)], "refuse"),
+        "ragged row": (head + [columns] + good[:100] + ["5.0, 1.0"] + good[100:200], "refuse"),
+        "text in a channel": (head + [columns] + good[:100] + ["5.0, abc, 1.0, 1.0, 0.0, x"], "refuse"),
+        "lost packets": (head + [columns] + good[:300] + good[310:], "warn"),
+        "first line only": (head[:1], "refuse"),
+    }
+    cases = []
+    for i, (name, (lines, expect)) in enumerate(texts.items()):
+        p = tmp / f"OpenBCI-RAW-{i}.txt"
+        p.write_text("\n".join(lines) + "\n")
+        cases.append((f"openbci {name}", p, (*REC_CMDS[:3], ("calibrate", "emg", "--from", "{p}", "-o", "{out}.json")),
+                      "any" if expect == "warn" else expect))
+    return cases
+
+
 GAZE_CMDS = (("eyetrack", "events", "{p}", "--screen", "531x299mm@1920x1080", "--distance", "650"),)
 
 
@@ -393,5 +419,6 @@ def calibration_cases(tmp: Path) -> list[tuple]:
 
 def all_cases(tmp: Path, shared: Path | None = None) -> list[tuple]:
     tmp.mkdir(parents=True, exist_ok=True)
-    return (hdf5_cases(tmp) + audio_cases(tmp) + csv_cases(tmp) + edf_cases(tmp) + xdf_cases(tmp) + gaze_cases(tmp)
+    return (hdf5_cases(tmp) + audio_cases(tmp) + csv_cases(tmp) + edf_cases(tmp) + xdf_cases(tmp) + openbci_cases(tmp)
+            + gaze_cases(tmp)
             + sofa_cases(tmp, shared) + calibration_cases(tmp) + session_cases(tmp))

@@ -584,3 +584,65 @@ def test_a_csv_export_with_a_label_column_calibrates_and_scores(tmp_path):
     assert r.exit_code == 0 and EMGPipeline.load(tmp_path / "coded.json").classes_ == ("0", "1", "2"), r.output
     r = runner.invoke(app, ["info", str(day1)], terminal_width=200)
     assert "label: markers, 4,500 events (rest x1,200, (empty) x900, fist x1,200, open x1,200)" in r.stdout, r.output
+
+
+def _openbci_file(path, sim, *, order, lost_at=None, t0=1_700_000_000.0):
+    """A recording as the OpenBCI GUI writes one (``OpenBCI-RAW-*.txt``): % header lines, a Sample
+    Index counter (mod 256), the ExG channels, accelerometer and other columns, time stamps shared
+    by each packet of 10 samples, the marker channel (the class's code at each hold's first
+    sample) and a formatted time. ``lost_at``: a sample index after which 5 samples are missing."""
+    rows = []
+    for c, r in order:
+        for k, x in enumerate(sim.trial(c, 2.0, seed=10 * c + r)):
+            rows.append((x, c + 1 if k == 0 else 0))
+    lines = ["%OpenBCI Raw EXG Data", f"%Number of channels = {sim.n_channels}", f"%Sample Rate = {sim.rate:g} Hz",
+             "%Board = OpenBCI_GUI$BoardCytonSerial",
+             "Sample Index, " + ", ".join(f"EXG Channel {i}" for i in range(sim.n_channels))
+             + ", Accel Channel 0, Accel Channel 1, Accel Channel 2, Other, Timestamp, Marker Channel, "
+               "Timestamp (Formatted)"]
+    counter = 0
+    for i, (x, mark) in enumerate(rows):
+        stamp = t0 + (i // 10) * 10 / sim.rate  # the GUI stamps packets as they arrive
+        lines.append(f"{counter % 256:.1f}, " + ", ".join(f"{v:.6f}" for v in x)
+                     + f", 0.0, 0.0, 0.0, 0.0, {stamp:.6f}, {mark:.1f}, 2023-11-14 22:13:20.000")
+        counter += 6 if lost_at is not None and i == lost_at else 1
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_an_openbci_gui_recording_calibrates_and_scores(tmp_path, caplog):
+    """An OpenBCI GUI recording (a Cyton board's ExG channels, the GUI's marker channel) is a
+    session like any other: its channels at the stated rate from the first stamp (the GUI's
+    stamps are shared by packets), lost packets counted from the Sample Index, the markers'
+    codes named with --classes NAME=MARKER; 'emg score --markers' maps them for a calibration. A
+    .txt that is not one is one line."""
+    from sensekit.core.recording import open_recording
+    from sensekit.emg.synth import EMGSimulator
+
+    sim = EMGSimulator(8, 3, rate=250.0, seed=3)
+    order = [(c, r) for r in range(3) for c in range(3)]
+    day1 = _openbci_file(tmp_path / "OpenBCI-RAW-day1.txt", sim, order=order, lost_at=700)
+    with caplog.at_level("WARNING", logger="sensekit"), open_recording(day1) as rec:
+        info = rec.info()
+        assert info.kind == "exg" and info.unit == "uV" and info.rate == 250.0 and info.shape == (8,)
+        assert info.channels[0] == "EXG Channel 0"
+        frame = rec.read()
+        assert frame.t0 == 1_700_000_000.0 and np.allclose(np.diff(frame.times), 1 / 250, rtol=0, atol=1e-6)
+        times, texts = rec.markers()["Marker Channel"]
+        assert texts == ("1", "2", "3") * 3 and times[1] == pytest.approx(1_700_000_000.0 + 500 / 250)
+    assert "the Sample Index jumps 1 times" in caplog.text
+    cal = tmp_path / "band.json"
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(day1), "--classes", "rest=1,fist=2,open=3", "-o", str(cal)])
+    assert r.exit_code == 0 and float(r.stdout.split("accuracy: ")[1].split("%")[0]) > 90, r.output
+    assert EMGPipeline.load(cal).classes_ == ("rest", "fist", "open")
+    day2 = _openbci_file(tmp_path / "OpenBCI-RAW-day2.txt", sim, order=[(c, r) for r in range(2) for c in (2, 0, 1)])
+    r = runner.invoke(app, ["emg", "score", str(cal), str(day2), "--markers", "rest=1,fist=2,open=3", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["accuracy"] > 0.9, r.output
+    r = runner.invoke(app, ["emg", "score", str(cal), str(day2)])  # its markers are codes, not the class names
+    assert r.exit_code == 2 and "Its markers: 1, 2, 3" in r.stderr, r.output
+    r = runner.invoke(app, ["info", str(day1)], terminal_width=200)
+    assert "Marker Channel: markers, 9 events (1 x3, 2 x3, 3 x3)" in r.stdout, r.output
+    notes = tmp_path / "notes.txt"
+    notes.write_text("time,a\n0,1\n")
+    r = runner.invoke(app, ["info", str(notes)])
+    assert r.exit_code == 2 and "notes.txt is not an OpenBCI GUI recording" in r.stderr, r.output

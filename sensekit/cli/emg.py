@@ -41,6 +41,9 @@ def score(
                                         "(re-standardised, class means self-trained: what a day's first minute gives), "
                                         "or with them (--labelled: what 'calibrate emg --top-up' does)."),
     labelled: bool = typer.Option(False, "--labelled", help="With --adapt-on: use those repetitions' labels (a top-up)."),
+    markers: str | None = typer.Option(None, "--markers", help="A marked session's marker for each class, "
+                                       "CLASS=MARKER,... (an OpenBCI GUI's codes: rest=1,fist=2); default: markers "
+                                       "that are the class names."),
     plot: Path | None = typer.Option(None, "--plot", help="PNG of the decisions: held class against decided class, "
                                      "'no motion' included."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object instead of tables."),
@@ -58,7 +61,10 @@ def score(
     check_plot(plot)
     reps = _reps(adapt_on)
     pipe = EMGPipeline.load(calibration)
-    trials = recorded_trials(session, pipe.classes_ or None)  # (an XDF's markers name the calibration's classes)
+    named = [m.strip() for m in markers.split(",") if m.strip()] if markers else list(pipe.classes_)
+    if markers and not all("=" in m for m in named):
+        fail(f"--markers takes CLASS=MARKER pairs, e.g. --markers rest=1,fist=2; got {markers!r}")
+    trials = recorded_trials(session, named or None)  # (a marked session's markers name the calibration's classes)
     pipe = EMGPipeline.load(calibration, stream=trials.info)
     if pipe.classes_ and tuple(pipe.classes_) != trials.classes:
         trials = _as_calibration_classes(trials, pipe.classes_, session, calibration)

@@ -66,7 +66,7 @@ def _span(rec, name: str, info, segs, n: int) -> dict:
 
 
 def info(
-    path: Path = typer.Argument(..., help="Recording: .h5, .xdf, .wav/.flac, .csv, .edf/.bdf."),
+    path: Path = typer.Argument(..., help="Recording: .h5, .xdf, .wav/.flac, .csv, .edf/.bdf, OpenBCI GUI .txt."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Show a recording's streams, formats, durations, gaps and dropped blocks."""

@@ -81,8 +81,8 @@ def _complete_or_fail(report, dest: Path) -> None:
 
 
 def convert(
-    source: Path = typer.Argument(..., help="Input recording (.h5, .xdf, .wav/.flac, .csv, .edf/.bdf); FILE#STREAM "
-                                  "for one stream."),
+    source: Path = typer.Argument(..., help="Input recording (.h5, .xdf, .wav/.flac, .csv, .edf/.bdf, OpenBCI GUI "
+                                  ".txt); FILE#STREAM for one stream."),
     dest: Path = typer.Argument(..., help="Output file (.h5, .wav/.flac, .csv)."),
     stream: str | None = typer.Option(None, "--stream", help="Convert only this stream."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),

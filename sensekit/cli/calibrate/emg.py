@@ -89,7 +89,7 @@ def calibrate_emg(
                      "with --from, which takes the recorded session's repetitions and trials")
         if not _marked(from_session):
             refuse_given(ctx, ("classes",), "with --from a sensekit session, which names its own classes (--classes "
-                         "picks the classes of an XDF file's markers)")
+                         "picks the classes among the markers of an XDF, OpenBCI or labelled CSV file)")
     from ...core.info import UNKNOWN_KIND
     from ...core.sources import open_source
     from ...emg.calibrate import Protocol
@@ -192,10 +192,14 @@ def _fit_emg(pipe, trials, output: Path, device: str, plot: Path | None) -> None
         out.print(f"plot written to {plot}", highlight=False)
 
 def _marked(path: Path) -> bool:
-    """A session whose labels are text markers: an XDF file (LabRecorder's marker streams) or a
-    CSV export with a label column."""
+    """A session whose labels are markers: an XDF file (LabRecorder's marker streams), an OpenBCI
+    GUI recording (its marker channel) or a CSV export with a label column."""
+    from ...core.recording.openbci import is_openbci
+
     suffix = path.suffix.lower()
-    if suffix == ".csv" and path.is_file():
+    if suffix in (".csv", ".txt") and path.is_file():
+        if is_openbci(path):
+            return True
         from ...core.recording.csvfile import LABEL_COLUMNS
 
         with open(path, errors="replace") as fh:  # (the header only)
@@ -204,16 +208,24 @@ def _marked(path: Path) -> bool:
 
 
 def recorded_trials(path: Path, classes=None):
-    """The trials of a session recorded by ``calibrate emg --record`` (or an XDF file of an EMG
-    stream and a marker stream naming the classes: ``classes`` picks those markers, default all),
-    checked as a live session's are (each channel problem named once, with the trials it is in);
-    a recording with nothing to learn from is refused in one line."""
+    """The trials of a session recorded by ``calibrate emg --record`` (or a file of an EMG stream
+    and markers naming the classes: ``classes`` picks those markers, default all; ``NAME=MARKER``
+    names a class whose marker is a code, as an OpenBCI GUI's 1-9), checked as a live session's
+    are (each channel problem named once, with the trials it is in); a recording with nothing to
+    learn from is refused in one line."""
+    import dataclasses
+
     from ...emg.calibrate import dead_channels, trial_problems
     from ...emg.datasets import load_recording_trials
 
     if not path.exists():
         fail(f"recorded session {str(path)!r} does not exist; record one with 'sensekit calibrate emg ... --record S.h5'")
-    trials = load_recording_trials(path, classes=classes if _marked(path) else None)
+    named = dict(c.split("=", 1) if "=" in c else (c, c) for c in classes or ())  # class name -> its marker
+    markers = [m.strip() for m in named.values()]
+    trials = load_recording_trials(path, classes=markers or None if _marked(path) else None)
+    if named and _marked(path):  # the classes by their names, not their markers
+        by_marker = {m.strip(): n.strip() for n, m in named.items()}
+        trials = dataclasses.replace(trials, classes=tuple(by_marker[m] for m in trials.classes))
     if _marked(path) and len({t.label for t in trials}) < 2:
         from ...core.recording import open_recording
 

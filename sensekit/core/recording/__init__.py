@@ -1,4 +1,5 @@
-"""Recordings: sensekit HDF5 (read and write), XDF, WAV/FLAC, CSV and EDF/BDF (read)."""
+"""Recordings: sensekit HDF5 (read and write), XDF, WAV/FLAC, CSV, EDF/BDF and OpenBCI GUI text files
+(read)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .base import DEFAULT_BLOCK_S, Recording, Segment
 from .csvfile import CSVRecording
 from .edf import EDFRecording
 from .hdf5 import HDF5Recording, RecordingWriter, StreamWriter
+from .openbci import OpenBCIRecording, is_openbci
 from .xdf import XDFRecording
 
 __all__ = [
@@ -25,16 +27,28 @@ __all__ = [
     "CSVRecording",
     "XDFRecording",
     "EDFRecording",
+    "OpenBCIRecording",
     "RECORDING_SUFFIXES",
     "DEFAULT_BLOCK_S",
 ]
+
+def _text_recording(path: Path, **kwargs) -> Recording:
+    """A text table: an OpenBCI GUI recording (its first line says so), else a CSV."""
+    if is_openbci(path):
+        return OpenBCIRecording(path, **{k: v for k, v in kwargs.items() if k in ("kind", "unit")})
+    if path.suffix.lower() == ".txt":
+        raise RecordingError(f"{path.name} is not an OpenBCI GUI recording (its first line is not "
+                             "'%OpenBCI Raw EXG Data')", "name a CSV table *.csv")
+    return CSVRecording(path, **kwargs)
+
 
 _READERS = {
     ".h5": HDF5Recording,
     ".hdf5": HDF5Recording,
     ".xdf": XDFRecording,
     ".xdfz": XDFRecording,
-    ".csv": CSVRecording,
+    ".csv": _text_recording,
+    ".txt": _text_recording,
     ".edf": EDFRecording,
     ".bdf": EDFRecording,
     **{s: AudioRecording for s in AUDIO_SUFFIXES},
@@ -51,7 +65,7 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
     ----------
     path : path-like
         ``.h5``/``.hdf5`` (sensekit), ``.xdf``, ``.wav``/``.flac``/``.ogg``/``.aiff``,
-        ``.csv``, ``.edf``/``.bdf``.
+        ``.csv``, ``.edf``/``.bdf``, OpenBCI GUI ``.txt`` (or ``.csv``) files.
     **kwargs
         Passed to the format's reader (e.g. ``time_column`` and ``kind`` for CSV).
 
