@@ -631,6 +631,13 @@ def test_an_openbci_gui_recording_calibrates_and_scores(tmp_path, caplog):
         times, texts = rec.markers()["Marker Channel"]
         assert texts == ("1", "2", "3") * 3 and times[1] == pytest.approx(1_700_000_000.0 + 500 / 250)
     assert "the Sample Index jumps 1 times" in caplog.text
+    from sensekit.core.recording.openbci import _check_counter
+
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sensekit"):  # counters that wrap as they should: no word
+        _check_counter("daisy", np.array([(2 * i) % 256 for i in range(1000)], dtype=float))  # steps of 2
+        _check_counter("ganglion", np.array([i % 201 for i in range(1000)], dtype=float))  # wraps at 200
+    assert "jumps" not in caplog.text
     cal = tmp_path / "band.json"
     r = runner.invoke(app, ["calibrate", "emg", "--from", str(day1), "--classes", "rest=1,fist=2,open=3", "-o", str(cal)])
     assert r.exit_code == 0 and float(r.stdout.split("accuracy: ")[1].split("%")[0]) > 90, r.output

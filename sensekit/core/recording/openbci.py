@@ -37,8 +37,8 @@ class OpenBCIRecording(Recording):
     header states.
 
     The GUI stamps samples as they arrive in packets, so many share a time stamp: the samples are
-    placed on the stated rate from the first stamp instead. The ``Sample Index`` counter (mod 256)
-    shows lost packets; they are counted in a warning, and the samples on either side are read
+    placed on the stated rate from the first stamp instead. The ``Sample Index`` counter shows lost
+    packets; they are counted in a warning, and the samples on either side are read
     as contiguous. The non-zero values of the ``Marker Channel`` (the GUI's markers, 1-9 from the
     keyboard or UDP) are the file's :meth:`markers`.
     """
@@ -134,12 +134,18 @@ def _first_stamp(stamps: np.ndarray | None) -> float:
 
 
 def _check_counter(name: str, index: np.ndarray) -> None:
-    """Warn of lost packets: the ``Sample Index`` counter (mod 256) stepping otherwise than it
-    mostly does (1 for a Cyton, 2 with a Daisy)."""
-    if len(index) < 3:
+    """Warn of lost packets: the ``Sample Index`` counter stepping otherwise than it mostly does (1
+    for a Cyton, 2 with a Daisy), counted modulo where it wraps (the largest value it reaches
+    plus that step: 256 for a Cyton)."""
+    if len(index) < 3 or not np.isfinite(index).all():
         return
-    steps = np.mod(np.diff(index), 256)
-    usual = float(np.bincount(steps.astype(np.int64)).argmax())
+    diffs = np.diff(index)
+    rising = diffs[diffs > 0].astype(np.int64)
+    if not rising.size:
+        return
+    usual = int(np.bincount(rising).argmax())
+    wrap = int(index.max()) + usual  # (255 + 1 for a Cyton, 254 + 2 with a Daisy)
+    steps = np.mod(diffs, wrap)
     odd = int(np.sum(steps != usual))
     if odd:
         log.warning("%s: the Sample Index jumps %d times (packets lost over the radio); the samples on either side "
