@@ -647,6 +647,9 @@ def test_an_openbci_gui_recording_calibrates_and_scores(tmp_path, caplog):
     assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["accuracy"] > 0.9, r.output
     r = runner.invoke(app, ["emg", "score", str(cal), str(day2)])  # its markers are codes, not the class names
     assert r.exit_code == 2 and "Its markers: 1, 2, 3" in r.stderr, r.output
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(day2), "--top-up", str(cal), "--classes",
+                            "rest=1,fist=2,open=3", "-o", str(tmp_path / "day2.json")])  # a top-up names them so too
+    assert r.exit_code == 0 and "updated calibration written" in r.stdout, r.output
     r = runner.invoke(app, ["info", str(day1)], terminal_width=200)
     assert "Marker Channel: markers, 9 events (1 x3, 2 x3, 3 x3)" in r.stdout, r.output
     notes = tmp_path / "notes.txt"

@@ -78,9 +78,12 @@ def calibrate_emg(
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
     existing calibration from a short session instead; with ``--from``, use a recorded session's
     trials instead of a live session."""
+    coded = bool(from_session is not None and "=" in classes and _marked(from_session))  # CLASS=MARKER names
     if top_up is not None:  # the existing calibration's classes and recipe are kept
-        refuse_given(ctx, ("classes", "window_ms", "increment_ms", "features", "decoder", "bandpass", "notch",
-                           "reject", "vote", "plot"), "with --top-up, which keeps the calibration's classes and recipe")
+        refuse_given(ctx, (() if coded else ("classes",)) + ("window_ms", "increment_ms", "features", "decoder",
+                                                            "bandpass", "notch", "reject", "vote", "plot"),
+                     "with --top-up, which keeps the calibration's classes and recipe"
+                     + ("" if coded else " (a marked session's codes: --classes CLASS=MARKER,...)"))
     if (source is None) == (from_session is None):
         fail("give an EMG source (lsl:type=EMG, brainflow:..., synth:emg, a recording) or --from a session "
              "recorded with --record, one of the two")
@@ -105,7 +108,7 @@ def calibrate_emg(
                        bandpass_hz=_floats(bandpass, "--bandpass", 2), notch_hz=notch, reject_below=reject, vote=vote)
     if from_session is not None:
         marker_classes = names  # (an XDF's markers: which of them are classes)
-        if top_up is not None and _marked(from_session):
+        if top_up is not None and _marked(from_session) and not coded:
             marker_classes = EMGPipeline.load(top_up).classes_ or None
         trials = recorded_trials(from_session, marker_classes)
         if top_up is not None:
