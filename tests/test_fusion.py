@@ -217,7 +217,13 @@ def test_an_emg_band_confirms(tmp_path):
     assert [x["data"][0] for x in rows] == [0.0, 0.0] and 2.0 < rows[0]["t"] < 2.8 and 8.0 < rows[1]["t"] < 8.8
     timed = runner.invoke(app, ["run", "select", "--gaze", str(gaze), "--pinch", band, "-c", str(cal), "--pinch-class",
                                 "a", "--targets", str(layout_path), "--jsonl", "--latency"])
-    assert timed.exit_code == 0 and timed.stdout == r.stdout, timed.output  # the same selections
+    assert timed.exit_code == 0, timed.output
+    # the same selections (which published block carries one depends on how the two sources' threads
+    # interleave, so "block" is left out)
+    def selections(out):
+        return [(x["t"], x["data"]) for x in map(json.loads, out.splitlines()[1:])]
+
+    assert selections(timed.stdout) == selections(r.stdout) and timed.stdout.splitlines()[0] == r.stdout.splitlines()[0]
     assert "latency over 2 outputs" in timed.stderr  # the band's front end stage by stage, then the fusion
     assert all(f"  {part}: p50" in timed.stderr for part in ("EMGDecoder", "SelectPipeline", "publishing"))
     emg = open_source(band)
