@@ -265,6 +265,22 @@ def test_eyelink_asc_pupil_labs_and_tobii_loaders(tmp_path):
         f"{i * 8333}\t{960 if i != 2 else ''}\t540\n" for i in range(30)))
     rec = load_tobii_csv(tb, screen=screen)
     assert rec.rate == 120.0 and np.isnan(rec.x[2]) and load_gaze(tb, screen=screen).name == "tobii"
+    # a newer Pro Lab export: units in the column names, a mouse's rows among the eye tracker's, and
+    # Tobii's own I-VT classification, which becomes labels to compare with
+    newer = tmp_path / "prolab.tsv"
+    movement = ["Fixation"] * 10 + ["Saccade"] * 4 + ["Fixation"] * 10 + ["EyesNotFound"] * 3 + ["Unclassified"] * 3
+    lines = ["Recording timestamp [ms]\tSensor\tGaze point X [DACS px]\tGaze point Y [DACS px]\tEye movement type"]
+    for i, kind in enumerate(movement):
+        lines.append(f"{i * 1000 / 120:.3f}\tEye Tracker\t{960 + (40 * i if 10 <= i < 14 else 0)}\t540\t{kind}")
+        if i == 5:
+            lines.append(f"{i * 1000 / 120 + 1:.3f}\tMouse\t\t\t")
+    newer.write_text("\n".join(lines) + "\n")
+    rec = load_gaze(newer, screen=screen)
+    assert rec.rate == 120.0 and len(rec) == 30  # (the mouse's row left out)
+    assert rec.labels["Tobii I-VT"].tolist() == [1] * 10 + [2] * 4 + [1] * 10 + [5] * 3 + [0] * 3
+    r = runner.invoke(app, ["eyetrack", "events", str(newer), "--screen", "531x299mm@1920x1080", "--distance", "650"],
+                      terminal_width=200)
+    assert r.exit_code == 0 and "│ Tobii I-VT │ saccade" in r.stdout, r.output
     bad = tmp_path / "other.csv"
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(RecordingError, match="not a Pupil Labs, Tobii or time,x,y gaze table"):
@@ -327,7 +343,7 @@ def test_cli_events_scores_a_tables_reference_labels_as_the_bench_does(shared_da
     r = runner.invoke(app, ["eyetrack", "events", str(table), "--units", "deg", "--reference", "coder,coder_names",
                             "--scores", str(tmp_path / "scores.json")], terminal_width=200)
     assert r.exit_code == 0, r.output
-    assert "Against the file's hand labels" in r.stdout and "│ coder_names │ fixation │" in r.stdout
+    assert "Against the file's labels" in r.stdout and "│ coder_names │ fixation │" in r.stdout
     loaded = load_gaze(table, units="deg")
     pred = EyePipeline().label(loaded.to_frame())
     want = {**_kappas(truth, pred), **_overlap_f1s(truth, pred, rec.rate)}
@@ -362,7 +378,7 @@ def test_cli_events_on_a_lund_file_with_kappas(shared_data, tmp_path):
     r = runner.invoke(app, ["eyetrack", "events", str(path), "-o", str(tmp_path / "ev.csv"),
                             "--labels", str(tmp_path / "lab.csv"), "--plot", str(tmp_path / "ev.png")])
     assert r.exit_code == 0, r.output
-    assert "Against the file's hand labels" in r.output and "RA" in r.output
+    assert "Against the file's labels" in r.output and "RA" in r.output
     rows = (tmp_path / "ev.csv").read_text().splitlines()
     assert rows[0].startswith("type,onset_s") and any(row.startswith("saccade") for row in rows)
     assert (tmp_path / "ev.png").stat().st_size > 10_000

@@ -61,8 +61,8 @@ def _print_agreement(rec, lab, scores: Path | None = None) -> None:
     ``scores``, also written there as JSON."""
     from ..eyetrack.labels import agreement
 
-    table = Table(title="Against the file's hand labels (kappa: one class against the rest; event F1: by overlap, "
-                  "and with onset and offset within 20 ms)")
+    table = Table(title="Against the file's labels: its coders' (or a tracker's own filter, Tobii I-VT) (kappa: one "
+                  "class against the rest; event F1: by overlap, and with onset and offset within 20 ms)")
     for c in ("coder", "class", "kappa", "F1 overlap", "F1 ±20 ms", "events / min (detector, coder)"):
         table.add_column(c, justify="left" if c in ("coder", "class") else "right")
     found = {coder: agreement(truth, lab, rec.rate) for coder, truth in rec.labels.items()}

@@ -29,6 +29,7 @@ from ..core import Frame, StreamInfo
 from ..core.checks import live_source_fix, not_a_file
 from ..errors import DatasetError, RecordingError
 from .geometry import Screen
+from .labels import BLINK, FIXATION, SACCADE, UNDEFINED
 
 __all__ = ["GazeRecording", "load_lund2013", "lund2013_files", "load_irf", "load_eyelink_asc",
            "load_pupil_labs_csv", "load_tobii_csv", "load_gaze", "LUND_STIMULI", "PupilImages", "load_swirski",
@@ -442,17 +443,43 @@ def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: f
     return GazeRecording(t, x, y, rate, screen, {}, path.stem)
 
 
+#: Tobii Pro Lab's ``Eye movement type`` (its I-VT filter's classification) as label codes.
+TOBII_MOVEMENT_TYPES = {"fixation": FIXATION, "saccade": SACCADE, "unclassified": UNDEFINED, "eyesnotfound": BLINK}
+
+
+def _pro_lab_column(rows, path: Path, name: str) -> str:
+    """The header of a Tobii Pro Lab column, with or without the unit newer exports append
+    (``Gaze point X [DACS px]``, ``Recording timestamp [ms]``)."""
+    for header in rows[0]:
+        if header == name or (header or "").startswith(name + " ["):
+            return header
+    raise RecordingError(f"{path.name} has no column {name!r}", f"export it with the column {name!r}")
+
+
 def load_tobii_csv(path, *, screen: Screen | None = None) -> GazeRecording:
     """Tobii Pro Lab export (``Recording timestamp`` in µs or ms, ``Gaze point X/Y`` in
-    px) or Tobii Pro SDK CSV (``device_time_stamp`` µs, ``left_gaze_point_on_display_area``
-    normalised)."""
+    px, with or without the unit newer exports append; only the ``Eye Tracker`` rows where a
+    ``Sensor`` column says which; its ``Eye movement type``, Tobii's own I-VT classification,
+    kept as the labels ``Tobii I-VT``) or Tobii Pro SDK CSV (``device_time_stamp`` µs,
+    ``left_gaze_point_on_display_area`` normalised)."""
     path = _need(path)
     rows = _read_table(path)
-    if "Gaze point X" in rows[0]:
-        t = _column(rows, path, "Recording timestamp", "Recording timestamp [μs]", "Recording timestamp [ms]")
-        scale = 1e-6 if np.nanmedian(np.diff(t)) > 100 else 1e-3
-        x, y = _column(rows, path, "Gaze point X"), _column(rows, path, "Gaze point Y")
+    labels = {}
+    if any((h or "").startswith("Gaze point X") for h in rows[0]):
+        if "Sensor" in rows[0]:  # mouse, keyboard and other sensors' rows hold no gaze
+            rows = [r for r in rows if (r.get("Sensor") or "").strip() in ("Eye Tracker", "")] or rows[:0]
+            if not rows:
+                raise RecordingError(f"{path.name} has no 'Eye Tracker' rows", "export the eye tracker's data")
+        stamp = _pro_lab_column(rows, path, "Recording timestamp")
+        t = _column(rows, path, stamp)
+        unit = stamp.rpartition("[")[2].rstrip("]").strip()
+        scale = {"ms": 1e-3, "μs": 1e-6, "µs": 1e-6, "us": 1e-6}.get(unit) or (
+            1e-6 if np.nanmedian(np.diff(t)) > 100 else 1e-3)
+        x, y = (_column(rows, path, _pro_lab_column(rows, path, f"Gaze point {a}")) for a in "XY")
         t = (t - t[0]) * scale
+        if "Eye movement type" in rows[0]:
+            kinds = [(r.get("Eye movement type") or "").strip().lower().replace(" ", "") for r in rows]
+            labels["Tobii I-VT"] = np.array([TOBII_MOVEMENT_TYPES.get(k, UNDEFINED) for k in kinds], dtype=np.int8)
     else:
         t = _column(rows, path, "device_time_stamp", "system_time_stamp")
         t = (t - t[0]) * 1e-6
@@ -463,7 +490,7 @@ def load_tobii_csv(path, *, screen: Screen | None = None) -> GazeRecording:
         y = _column(rows, path, "left_gaze_point_on_display_area_y") * screen.height_px
     x, y = _to_deg(x, y, screen, "px")
     rate = _nominal_rate(t)
-    return GazeRecording(t, x, y, rate, screen, {}, path.stem)
+    return GazeRecording(t, x, y, rate, screen, labels, path.stem)
 
 
 #: Recordings whose gaze stream :func:`load_gaze` reads (sensekit HDF5, XDF).
