@@ -290,6 +290,10 @@ def gaze_cases(tmp: Path) -> list[tuple]:
         "pupil csv nan": ("gaze_timestamp,norm_pos_x,norm_pos_y,confidence\n" + "".join(
             f"{i / 120},nan,nan,0.9\n" for i in range(40)), "refuse"),
         "tobii junk": ("Gaze point X\tGaze point Y\n,,\n", "refuse"),
+        "tobii mouse rows only": ("Recording timestamp [ms]\tSensor\tGaze point X [DACS px]\tGaze point Y [DACS px]\n"
+                                  + "".join(f"{i * 8.3:.1f}\tMouse\t\t\n" for i in range(20)), "refuse"),
+        "tobii unknown movement types": ("Recording timestamp\tGaze point X\tGaze point Y\tEye movement type\n"
+                                         + "".join(f"{i * 8333}\t960\t540\tWobble\n" for i in range(60)), "any"),
     }
     cases = []
     for i, (name, (text, expect)) in enumerate(texts.items()):
