@@ -1090,3 +1090,39 @@ def test_run_eyetrack_shows_labels_and_online_events_live():
         console.print(view)
         text = console.export_text()
         assert all(w in text for w in wanted), text
+
+
+def test_a_pupil_cloud_export_is_read_in_degrees_with_pupils_fixations(tmp_path):
+    """Pupil Cloud's gaze.csv (Neon, Invisible): the gaze direction in degrees (elevation up, y
+    down here), no gaze where the glasses were not worn or during a blink, and Pupil's own
+    fixations and blinks kept as labels; 'eyetrack events' needs no screen and prints how its
+    fixations agree with Pupil's."""
+    x, y, truth = gaze_signal(duration_s=20.0, rate=200.0, rng=4)
+    lines = ["section id,recording id,timestamp [ns],gaze x [px],gaze y [px],worn,fixation id,blink id,"
+             "azimuth [deg],elevation [deg]"]
+    fixation = 0
+    for i, (gx, gy, label) in enumerate(zip(x, y, truth, strict=True)):
+        if label == FIXATION and (i == 0 or truth[i - 1] != FIXATION):
+            fixation += 1
+        fid = str(fixation) if label == FIXATION else ""
+        bid = "1" if label == BLINK else ""
+        worn = "0.0" if 1000 <= i < 1010 else "1.0"  # taken off for 50 ms
+        az, el = ("0", "0") if label == BLINK else (f"{gx:.6f}", f"{-gy:.6f}")
+        lines.append(f"s,r,{1_700_000_000_000_000_000 + i * 5_000_000},800,600,{worn},{fid},{bid},{az},{el}")
+    path = tmp_path / "gaze.csv"
+    path.write_text("\n".join(lines) + "\n")
+    rec = load_gaze(path)
+    assert rec.rate == 200.0 and rec.screen is None
+    keep = np.isfinite(rec.x)
+    np.testing.assert_allclose(rec.x[keep], x[keep], atol=1e-5)
+    np.testing.assert_allclose(rec.y[keep], y[keep], atol=1e-5)  # (y down: elevation's negative)
+    assert np.isnan(rec.x[1000:1010]).all() and np.isnan(rec.x[truth == BLINK]).all()
+    pupil = rec.labels["Pupil Cloud"]
+    assert np.array_equal(pupil == FIXATION, truth == FIXATION) and np.array_equal(pupil == BLINK, truth == BLINK)
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--scores", str(tmp_path / "s.json")], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    import json
+
+    assert json.loads((tmp_path / "s.json").read_text())["coders"]["Pupil Cloud"]["fixation"]["kappa"] > 0.8
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--screen", "531x299mm@1920x1080", "--distance", "650"])
+    assert r.exit_code == 2 and "--screen/--distance does not apply" in r.stderr

@@ -9,6 +9,7 @@ file has them.
 - :func:`load_irf` — IRF lookAtPoint ``.npy`` files (degrees already; 1000 Hz).
 - :func:`load_eyelink_asc` — EyeLink ASC sample lines (``edf2asc`` output).
 - :func:`load_pupil_labs_csv` — Pupil Player's ``gaze_positions.csv``.
+- :func:`load_pupil_cloud_csv` — Pupil Cloud's ``gaze.csv`` (Neon, Invisible; degrees).
 - :func:`load_tobii_csv` — Tobii Pro Lab / Tobii Pro SDK tab- or comma-separated exports.
 
 Eye images with labelled pupils, read from the user's copy (not redistributable):
@@ -32,8 +33,8 @@ from .geometry import Screen
 from .labels import BLINK, FIXATION, SACCADE, UNDEFINED
 
 __all__ = ["GazeRecording", "load_lund2013", "lund2013_files", "load_irf", "load_eyelink_asc",
-           "load_pupil_labs_csv", "load_tobii_csv", "load_gaze", "LUND_STIMULI", "PupilImages", "load_swirski",
-           "load_lpw", "load_pupil_images"]
+           "load_pupil_labs_csv", "load_pupil_cloud_csv", "load_tobii_csv", "load_gaze", "LUND_STIMULI",
+           "PupilImages", "load_swirski", "load_lpw", "load_pupil_images"]
 
 log = logging.getLogger("sensekit")
 
@@ -443,6 +444,28 @@ def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: f
     return GazeRecording(t, x, y, rate, screen, {}, path.stem)
 
 
+def load_pupil_cloud_csv(path) -> GazeRecording:
+    """Pupil Cloud's ``gaze.csv`` (Neon, Invisible): ``timestamp [ns]``, the gaze direction in
+    degrees (``azimuth [deg]``, ``elevation [deg]``; elevation up, so y is its negative here), no
+    gaze where the glasses were not ``worn`` or during a blink (``blink id``); Pupil's own
+    fixation detector (``fixation id``) and blinks are kept as the labels ``Pupil Cloud``
+    (fixation, blink, else undefined: the file marks no saccades) to compare with."""
+    path = _need(path)
+    rows = _read_table(path)
+    t = _column(rows, path, "timestamp [ns]") * 1e-9
+    x, up = _column(rows, path, "azimuth [deg]"), _column(rows, path, "elevation [deg]")
+    worn = _column(rows, path, "worn") if "worn" in rows[0] else np.ones(len(rows))
+    blink = np.array([bool((r.get("blink id") or "").strip()) for r in rows])
+    fixation = np.array([bool((r.get("fixation id") or "").strip()) for r in rows])
+    lost = (worn == 0) | blink
+    x, y = np.where(lost, np.nan, x), np.where(lost, np.nan, -up)
+    labels = np.where(blink, BLINK, np.where(fixation, FIXATION, UNDEFINED)).astype(np.int8)
+    order = np.argsort(t, kind="stable")
+    t = t[order] - t[order][0]
+    rate = _nominal_rate(t, path.name)
+    return GazeRecording(t, x[order], y[order], rate, None, {"Pupil Cloud": labels[order]}, path.stem)
+
+
 #: Tobii Pro Lab's ``Eye movement type`` (its I-VT filter's classification) as label codes.
 TOBII_MOVEMENT_TYPES = {"fixation": FIXATION, "saccade": SACCADE, "unclassified": UNDEFINED, "eyesnotfound": BLINK}
 
@@ -587,6 +610,9 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
         if "norm_pos_x" in head:
             not_a_table(path.name, "a Pupil Labs export")
             return load_pupil_labs_csv(path, screen=screen)
+        if "timestamp [ns]" in head and "azimuth [deg]" in head:
+            not_a_table(path.name, "a Pupil Cloud export (gaze in degrees)", own_screen=True)
+            return load_pupil_cloud_csv(path)
         if "Gaze point X" in head or "gaze_point_on_display_area" in head:
             not_a_table(path.name, "a Tobii export")
             return load_tobii_csv(path, screen=screen)
