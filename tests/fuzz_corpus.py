@@ -292,6 +292,13 @@ def gaze_cases(tmp: Path) -> list[tuple]:
         "tobii junk": ("Gaze point X\tGaze point Y\n,,\n", "refuse"),
         "tobii mouse rows only": ("Recording timestamp [ms]\tSensor\tGaze point X [DACS px]\tGaze point Y [DACS px]\n"
                                   + "".join(f"{i * 8.3:.1f}\tMouse\t\t\n" for i in range(20)), "refuse"),
+        "pupil cloud text in a direction": ("section id,recording id,timestamp [ns],worn,fixation id,blink id,"
+                                            "azimuth [deg],elevation [deg]\n" + "".join(
+                                                f"s,r,{i * 5_000_000},1.0,,,{'x' if i == 7 else 1.0},2.0\n"
+                                                for i in range(50)), "refuse"),
+        "pupil cloud all blink": ("section id,recording id,timestamp [ns],worn,fixation id,blink id,azimuth [deg],"
+                                  "elevation [deg]\n" + "".join(f"s,r,{i * 5_000_000},1.0,,1,0,0\n"
+                                                                 for i in range(50)), "refuse"),
         "tobii unknown movement types": ("Recording timestamp\tGaze point X\tGaze point Y\tEye movement type\n"
                                          + "".join(f"{i * 8333}\t960\t540\tWobble\n" for i in range(60)), "any"),
     }
