@@ -1126,3 +1126,37 @@ def test_a_pupil_cloud_export_is_read_in_degrees_with_pupils_fixations(tmp_path)
     assert json.loads((tmp_path / "s.json").read_text())["coders"]["Pupil Cloud"]["fixation"]["kappa"] > 0.8
     r = runner.invoke(app, ["eyetrack", "events", str(path), "--screen", "531x299mm@1920x1080", "--distance", "650"])
     assert r.exit_code == 2 and "--screen/--distance does not apply" in r.stderr
+
+
+def test_an_eyelink_files_parser_events_are_labels_to_compare_with(tmp_path):
+    """An EyeLink ASC file's own parser events (EFIX, ESACC, EBLINK) of the eye read become the
+    labels 'EyeLink' (a blink inside a saccade stays a blink); 'eyetrack events' prints how
+    sensekit's events agree with them."""
+    x, y, truth = gaze_signal(duration_s=20.0, rate=500.0, rng=5)
+    screen = Screen(531.0, 299.0, 1920, 1080, 650.0)
+    px, py = screen.to_pixels(x, y)
+    lines = ["** CONVERTED FROM rec.edf", "MSG\t100 DISPLAY_COORDS 0 0 1919 1079",
+             "START\t1000 \tLEFT\tSAMPLES\tEVENTS", "SAMPLES\tGAZE\tLEFT\tRATE\t500.00\tTRACKING"]
+    stamps = 1000 + 2 * np.arange(len(x))
+    starts = np.flatnonzero(np.r_[True, truth[1:] != truth[:-1]])
+    ends = np.r_[starts[1:], len(truth)] - 1
+    names = {FIXATION: "EFIX", SACCADE: "ESACC", BLINK: "EBLINK"}
+    events = {int(stamps[e]): f"{names[int(truth[s])]} L\t{stamps[s]}\t{stamps[e]}\t{stamps[e] - stamps[s] + 2}"
+              for s, e in zip(starts, ends, strict=True) if int(truth[s]) in names}
+    for i, stamp in enumerate(stamps):
+        if np.isfinite(px[i]):
+            lines.append(f"{stamp}\t{px[i]:.1f}\t{py[i]:.1f}\t1200.0\t...")
+        else:
+            lines.append(f"{stamp}\t.\t.\t0.0\t...")
+        if int(stamp) in events:
+            lines.append(events[int(stamp)])
+    lines.append("ESACC R\t1000\t1010\t12")  # another eye's event: not this eye's
+    path = tmp_path / "rec.asc"
+    path.write_text("\n".join(lines) + "\n")
+    rec = load_eyelink_asc(path, screen=screen)
+    parser = rec.labels["EyeLink"]
+    for code in (FIXATION, SACCADE, BLINK):
+        assert np.array_equal(parser == code, truth == code), code
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--screen", "531x299mm@1920x1080", "--distance", "650"],
+                      terminal_width=200)
+    assert r.exit_code == 0 and "│ EyeLink │ saccade" in r.stdout, r.output

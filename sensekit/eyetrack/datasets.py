@@ -255,16 +255,27 @@ def load_eyelink_asc(path, *, screen: Screen | None = None, eye: str = "auto") -
     """Samples of an EyeLink ASC file (``edf2asc`` output; ``.`` marks lost samples).
 
     The screen resolution is read from ``DISPLAY_COORDS`` when present; physical size and
-    distance come from ``screen``. Binocular files give the left eye unless ``eye="R"``.
+    distance come from ``screen``. Binocular files give the left eye unless ``eye="R"``. The
+    EyeLink parser's own events of that eye (``EFIX``, ``ESACC``, ``EBLINK``) are kept as the
+    labels ``EyeLink`` (fixation, saccade, blink; else undefined) to compare with.
     """
     path = _need(path)
     ts, xs, ys = [], [], []
+    events: list[tuple[int, float, float, str]] = []  # (code, start, end, eye) of the parser's events
+    kinds = {"EFIX": FIXATION, "ESACC": SACCADE, "EBLINK": BLINK}
     coords = None
     rate = None
     binocular = False
+    recorded = None  # the eye of a monocular recording
     with open(path, errors="replace") as f:
         for line in f:
             if not line or not line[0].isdigit():
+                head = line.split(maxsplit=4)
+                if head and head[0] in kinds and len(head) >= 4:
+                    try:
+                        events.append((kinds[head[0]], float(head[2]), float(head[3]), head[1].upper()))
+                    except ValueError:
+                        pass  # (a damaged event line: the samples still count)
                 if line.startswith("MSG") and "DISPLAY_COORDS" in line:
                     p = line.split()
                     coords = (int(float(p[-2])) + 1, int(float(p[-1])) + 1)
@@ -274,6 +285,8 @@ def load_eyelink_asc(path, *, screen: Screen | None = None, eye: str = "auto") -
                         rate = float(p[p.index("RATE") + 1])
                     if "LEFT" in p and "RIGHT" in p:
                         binocular = True
+                    elif "LEFT" in p or "RIGHT" in p:
+                        recorded = "L" if "LEFT" in p else "R"
                 continue
             p = line.split()
             col = 4 if (binocular and eye.upper() == "R") else 1
@@ -293,7 +306,22 @@ def load_eyelink_asc(path, *, screen: Screen | None = None, eye: str = "auto") -
         raise DatasetError(f"{path.name}: DISPLAY_COORDS say {coords[0]}x{coords[1]} px but the screen given is "
                            f"{screen.width_px}x{screen.height_px}", "give the resolution the recording used")
     x, y = _to_deg(np.asarray(xs), np.asarray(ys), screen, "px")
-    return GazeRecording(t, x, y, rate, screen, {}, path.stem)
+    side = ("R" if eye.upper() == "R" else "L") if binocular else recorded
+    labels = _parser_labels(np.asarray(ts), [e for e in events if side is None or e[3] == side])
+    return GazeRecording(t, x, y, rate, screen, {"EyeLink": labels} if labels is not None else {}, path.stem)
+
+
+def _parser_labels(stamps: np.ndarray, events: list[tuple[int, float, float, str]]) -> np.ndarray | None:
+    """Per-sample codes of a tracker's own events (samples stamped within [start, end]); fixations,
+    then saccades, then blinks, so that a blink inside a saccade is a blink. None without events."""
+    if not events:
+        return None
+    labels = np.full(len(stamps), UNDEFINED, dtype=np.int8)
+    for code in (FIXATION, SACCADE, BLINK):
+        for kind, start, end, _ in events:
+            if kind == code:
+                labels[np.searchsorted(stamps, start, "left"):np.searchsorted(stamps, end, "right")] = code
+    return labels
 
 
 def _read_table(path: Path):
