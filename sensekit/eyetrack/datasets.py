@@ -30,7 +30,7 @@ from ..core import Frame, StreamInfo
 from ..core.checks import live_source_fix, not_a_file
 from ..errors import DatasetError, RecordingError
 from .geometry import Screen
-from .labels import BLINK, FIXATION, SACCADE, UNDEFINED
+from .labels import BLINK, FIXATION, LABEL_NAMES, SACCADE, UNDEFINED
 
 __all__ = ["GazeRecording", "load_lund2013", "lund2013_files", "load_irf", "load_eyelink_asc",
            "load_pupil_labs_csv", "load_pupil_cloud_csv", "load_tobii_csv", "load_gaze", "LUND_STIMULI",
@@ -424,8 +424,6 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
 
 def _label_column(rows, path: Path, name: str) -> np.ndarray:
     """A column of per-sample hand labels as codes (:mod:`sensekit.eyetrack.labels`)."""
-    from .labels import LABEL_NAMES
-
     by_name = {v: k for k, v in LABEL_NAMES.items()}
     out = np.zeros(len(rows), dtype=np.int8)
     for i, r in enumerate(rows):
