@@ -217,3 +217,25 @@ class Recording:
                             time.sleep(delay)
                     yield frame
                     seq += 1
+
+
+class OneStreamRecording(Recording):
+    """A file read whole into memory as one stream (a text table): subclasses set ``_data``
+    (samples, rows), ``_t0`` (the first sample's time), ``_markers`` (see :meth:`markers`) and
+    ``streams``, and give ``_read_times``."""
+
+    _data: np.ndarray
+    _t0: float
+    _markers: dict[str, tuple[np.ndarray, tuple[str, ...]]]
+
+    def markers(self) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
+        return dict(self._markers)
+
+    def n_samples(self, name: str) -> int:
+        return len(self._data)
+
+    def _read_data(self, name: str, start: int, stop: int) -> np.ndarray:
+        return self._data[start:stop]
+
+    def segments(self, name: str) -> list[Segment]:
+        return [Segment(0, len(self._data), self._t0)]

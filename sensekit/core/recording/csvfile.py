@@ -13,7 +13,7 @@ import numpy as np
 
 from ...errors import RecordingError
 from ..info import UNKNOWN_KIND, StreamInfo, nominal_rate
-from .base import Recording, Segment
+from .base import OneStreamRecording
 
 __all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS"]
 
@@ -30,10 +30,10 @@ TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 log = logging.getLogger("sensekit")
 
 
-class CSVRecording(Recording):
+class CSVRecording(OneStreamRecording):
     """A CSV file as one stream: a header row, a time column in seconds, numeric channels, and
     optionally a label column (:data:`LABEL_COLUMNS`: the class held at each row, kept apart as
-    :meth:`markers`).
+    :meth:`markers`, each row's text at its time).
 
     Parameters
     ----------
@@ -136,21 +136,8 @@ class CSVRecording(Recording):
             raise RecordingError(f"CSV file {str(self.path)!r}: {len(texts)} label cells for {n} rows")
         return texts
 
-    def markers(self) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
-        """The label column (one of :data:`LABEL_COLUMNS`), each row's text at its time."""
-        return dict(self._markers)
-
-    def n_samples(self, name: str) -> int:
-        return len(self._data)
-
-    def _read_data(self, name: str, start: int, stop: int) -> np.ndarray:
-        return self._data[start:stop]
-
     def _read_times(self, name: str, start: int, stop: int) -> np.ndarray:
         return self._times[start:stop]
-
-    def segments(self, name: str) -> list[Segment]:
-        return [Segment(0, len(self._data), self._t0)]
 
 
 def _check_time_unit(path: Path, column: str, step: float) -> None:

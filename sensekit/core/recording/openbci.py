@@ -13,7 +13,7 @@ import numpy as np
 
 from ...errors import RecordingError
 from ..info import StreamInfo, nominal_rate
-from .base import Recording, Segment
+from .base import OneStreamRecording
 
 __all__ = ["OpenBCIRecording", "OPENBCI_FIRST_LINE", "is_openbci"]
 
@@ -32,7 +32,7 @@ def is_openbci(path: Path) -> bool:
         return False
 
 
-class OpenBCIRecording(Recording):
+class OpenBCIRecording(OneStreamRecording):
     """An OpenBCI GUI recording as one stream: the ``EXG Channel`` columns (µV), at the rate the
     header states.
 
@@ -98,21 +98,8 @@ class OpenBCIRecording(Recording):
                 return meta, [h.strip() for h in line.split(",")], k + 1
         raise RecordingError(f"{self.path.name} has an OpenBCI header but no column names or samples")
 
-    def markers(self) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
-        """The GUI's markers: the non-zero values of ``Marker Channel``, at their samples' times."""
-        return dict(self._markers)
-
-    def n_samples(self, name: str) -> int:
-        return len(self._data)
-
-    def _read_data(self, name: str, start: int, stop: int) -> np.ndarray:
-        return self._data[start:stop]
-
     def _read_times(self, name: str, start: int, stop: int) -> np.ndarray:
         return self._t0 + np.arange(start, stop) / self.rate
-
-    def segments(self, name: str) -> list[Segment]:
-        return [Segment(0, len(self._data), self._t0)]
 
 
 def _stated(meta: dict[str, str], key: str) -> float | None:
