@@ -52,6 +52,8 @@ DURATION_OPTION = typer.Option(None, "--duration", "-d", min=0, help="Seconds to
                                "end of a recording).")
 
 #: ``--kind``: what a file that does not say what it holds (CSV, WAV, EDF) carries.
+#: ``--json`` of the commands that score on labelled data (gesture score, emg score).
+JSON_FIGURES_OPTION = typer.Option(False, "--json", help="Print the figures as one JSON object instead of tables.")
 KIND_OPTION = typer.Option(None, "--kind", help="The source's stream kind (e.g. emg) where the file does not say "
                            "(CSV, WAV); a file of unknown kind matches any calibration of the same shape and rate.")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ._app import fail, new_app, out
+from ._app import JSON_FIGURES_OPTION, fail, new_app, out
 from ._lazy import lazy
 from .calibrate._common import check_plot
 
@@ -46,7 +46,7 @@ def score(
                                        "that are the class names."),
     plot: Path | None = typer.Option(None, "--plot", help="PNG of the decisions: held class against decided class, "
                                      "'no motion' included."),
-    as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object instead of tables."),
+    as_json: bool = JSON_FIGURES_OPTION,
 ) -> None:
     """Decide every window of a labelled session with a calibration, each trial from rest as 'run emg'
     decides (majority vote included), and print its accuracy, balanced accuracy and each class's

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ._app import fail, new_app, out
+from ._app import JSON_FIGURES_OPTION, fail, new_app, out
 from ._lazy import lazy
 from .calibrate._common import check_plot
 
@@ -47,7 +47,7 @@ def score(
                                           "not have are poses it was not taught: it should answer none."),
     plot: Path | None = typer.Option(None, "--plot", help="PNG of the decisions: the rows' classes against the "
                                      "calibration's, none included."),
-    as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object instead of tables."),
+    as_json: bool = JSON_FIGURES_OPTION,
 ) -> None:
     """Decide labelled keypoint rows (and fingertip trajectories) with a calibration, as 'run gesture'
     would: how many rows of the taught classes it names right, how many it turns away, and how many

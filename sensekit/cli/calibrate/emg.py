@@ -78,7 +78,8 @@ def calibrate_emg(
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
     existing calibration from a short session instead; with ``--from``, use a recorded session's
     trials instead of a live session."""
-    coded = bool(from_session is not None and "=" in classes and _marked(from_session))  # CLASS=MARKER names
+    marked = from_session is not None and _marked(from_session)  # (its labels are markers: XDF, OpenBCI, CSV)
+    coded = marked and "=" in classes  # CLASS=MARKER names
     if top_up is not None:  # the existing calibration's classes and recipe are kept
         refuse_given(ctx, (() if coded else ("classes",)) + ("window_ms", "increment_ms", "features", "decoder",
                                                             "bandpass", "notch", "reject", "vote", "plot"),
@@ -90,7 +91,7 @@ def calibrate_emg(
     if from_session is not None:  # the recording's trials: no session to guide
         refuse_given(ctx, ("reps", "hold", "pause", "lead", "trim", "record", "redo", "kind"),
                      "with --from, which takes the recorded session's repetitions and trials")
-        if not _marked(from_session):
+        if not marked:
             refuse_given(ctx, ("classes",), "with --from a sensekit session, which names its own classes (--classes "
                          "picks the classes among the markers of an XDF, OpenBCI or labelled CSV file)")
     from ...core.info import UNKNOWN_KIND
@@ -108,7 +109,7 @@ def calibrate_emg(
                        bandpass_hz=_floats(bandpass, "--bandpass", 2), notch_hz=notch, reject_below=reject, vote=vote)
     if from_session is not None:
         marker_classes = names  # (an XDF's markers: which of them are classes)
-        if top_up is not None and _marked(from_session) and not coded:
+        if top_up is not None and marked and not coded:
             marker_classes = EMGPipeline.load(top_up).classes_ or None
         trials = recorded_trials(from_session, marker_classes)
         if top_up is not None:
@@ -223,13 +224,14 @@ def recorded_trials(path: Path, classes=None):
 
     if not path.exists():
         fail(f"recorded session {str(path)!r} does not exist; record one with 'sensekit calibrate emg ... --record S.h5'")
+    marked = _marked(path)
     named = dict(c.split("=", 1) if "=" in c else (c, c) for c in classes or ())  # class name -> its marker
     markers = [m.strip() for m in named.values()]
-    trials = load_recording_trials(path, classes=markers or None if _marked(path) else None)
-    if named and _marked(path):  # the classes by their names, not their markers
+    trials = load_recording_trials(path, classes=markers or None if marked else None)
+    if named and marked:  # the classes by their names, not their markers
         by_marker = {m.strip(): n.strip() for n, m in named.items()}
         trials = dataclasses.replace(trials, classes=tuple(by_marker[m] for m in trials.classes))
-    if _marked(path) and len({t.label for t in trials}) < 2:
+    if marked and len({t.label for t in trials}) < 2:
         from ...core.recording import open_recording
 
         with open_recording(path) as rec:
