@@ -296,6 +296,10 @@ def gaze_cases(tmp: Path) -> list[tuple]:
                                             "azimuth [deg],elevation [deg]\n" + "".join(
                                                 f"s,r,{i * 5_000_000},1.0,,,{'x' if i == 7 else 1.0},2.0\n"
                                                 for i in range(50)), "refuse"),
+        "pupil cloud stamps 1 us apart": ("section id,recording id,timestamp [ns],worn,fixation id,blink id,"  # 1 MHz
+                                          "azimuth [deg],elevation [deg]\n" + "".join(
+                                              f"s,r,{1_700_000_000_000_000_000 + 1000 * i},1.0,,,{i % 9 * 0.1},2.0\n"
+                                              for i in range(300)), "refuse"),
         "pupil cloud all blink": ("section id,recording id,timestamp [ns],worn,fixation id,blink id,azimuth [deg],"
                                   "elevation [deg]\n" + "".join(f"s,r,{i * 5_000_000},1.0,,1,0,0\n"
                                                                  for i in range(50)), "refuse"),
@@ -332,6 +336,11 @@ def gaze_cases(tmp: Path) -> list[tuple]:
         w.add_stream(info).append(Frame(info, np.random.default_rng(7).normal(0, 1, (500, 2)), t0=0.0))
     raw = good.read_bytes()
     recorded = (("eyetrack", "events", "{p}"), ("eyetrack", "events", "{p}", "--online"))
+    fast = tmp / "gaze_3GHz.h5"  # a rate no tracker has (time stamps in ns read as s): filters of millions of taps
+    with RecordingWriter(fast) as w:
+        w.add_stream(info.replace(rate=3e9)).append(Frame(info.replace(rate=3e9), np.zeros((900, 2)), t0=0.0))
+    cases.append(("gaze h5 at 3 GHz", fast, (*recorded, ("run", "eyetrack", "{p}"), ("run", "eyetrack", "{p}", "--online")),
+                  "refuse"))
     for frac in (0.2, 0.5, 0.8, 0.95):
         p = tmp / f"gaze_trunc{int(frac * 100)}.h5"
         p.write_bytes(raw[: int(len(raw) * frac)])
