@@ -409,8 +409,20 @@ def session_cases(tmp: Path) -> list[tuple]:
 
     band = cal.MAKERS["emg"](tmp)  # a good calibration of the sessions' band, to score them with
     commands = (*SESSION_CMDS, ("emg", "score", str(band), "{p}"))
-    return [(f"session {name}", _session(tmp / f"session{i}.h5", y, t, classes, x), commands, expect)
-            for i, (name, (y, t, classes, x, expect)) in enumerate(made.items())]
+    cases = [(f"session {name}", _session(tmp / f"session{i}.h5", y, t, classes, x), commands, expect)
+             for i, (name, (y, t, classes, x, expect)) in enumerate(made.items())]
+    rows = np.random.default_rng(3).normal(size=(1650, 4))  # a band's CSV export: 200 Hz, a label per row
+    names = ["rest"] * 400 + ["class1"] * 400 + ["class2"] * 400 + ["rest"] * 30 + [""] * 420
+    text = "time,ch0,ch1,ch2,ch3,label\n" + "".join(
+        f"{i / 200:.3f}," + ",".join(f"{v:.4f}" for v in row) + f",{name}\n"
+        for i, (row, name) in enumerate(zip(rows, names, strict=True)))
+    top_up = ("emg", "score", str(band), "{p}", "--adapt-on", "1", "--labelled")
+    for name, body, run in (("header only", text.splitlines()[0] + "\n", (*commands, top_up)),
+                            ("cut in the second repetition", text, (top_up,))):  # adapted on the first: 150 ms left
+        p = tmp / f"labelled_{len(cases)}.csv"
+        p.write_text(body)
+        cases.append((f"labelled csv {name}", p, run, "refuse"))
+    return cases
 
 
 def calibration_cases(tmp: Path) -> list[tuple]:

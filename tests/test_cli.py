@@ -176,10 +176,13 @@ def test_errors_name_the_python_api_only_to_python(tmp_path):
     assert DatasetError("a", python_fix="b").command_line_message == "a"
     with pytest.raises(DatasetError, match=r"in Python: screen=Screen"):
         _to_deg(np.zeros(2), np.zeros(2), None, "px")
-    header_only = tmp_path / "band.csv"
-    header_only.write_text("time,ch0,ch1\n")
-    r = runner.invoke(app, ["calibrate", "emg", "--from", str(header_only), "-o", str(tmp_path / "b.json")])
+    unlabelled = tmp_path / "band.csv"
+    unlabelled.write_text("time,ch0,ch1\n0,1,2\n0.005,2,1\n")
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(unlabelled), "-o", str(tmp_path / "b.json")])
     assert r.exit_code == 2 and "has no label column" in r.stderr and "Python" not in r.stderr, r.stderr
+    unlabelled.write_text("time,ch0,ch1\n")  # a header only: refused as empty before anything else
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(unlabelled), "-o", str(tmp_path / "b.json")])
+    assert r.exit_code == 2 and "holds no samples" in r.stderr and "Python" not in r.stderr, r.stderr
     from sensekit.core import Frame, StreamInfo
     from sensekit.core.recording import RecordingWriter
 

@@ -45,8 +45,8 @@ DEAD = ("nonfinite", "flat")
 
 def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, Problem]]:
     """What is wrong with each channel of one recorded trial: ``(channel, problem)`` for NaN or
-    infinite samples, a flat (disconnected) channel, a clipped one (more than 1 % of the samples
-    at the channel's extreme), and one dominated by mains hum (more than half its power within
+    infinite samples, a flat (disconnected) channel, a clipped one (more than 1 % of the samples,
+    and more than two, at the channel's extreme), and one dominated by mains hum (more than half its power within
     ±2 Hz of 50 or 60 Hz or their harmonics)."""
     x = np.asarray(data, dtype=np.float64)
     out = []
@@ -62,7 +62,8 @@ def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, P
             out.append((name, Problem("flat", "flat (a disconnected electrode?)")))
             continue
         peak = float(np.abs(v).max())
-        if np.mean(np.abs(v) >= peak * (1 - 1e-9)) > 0.01:
+        at_peak = int(np.sum(np.abs(v) >= peak * (1 - 1e-9)))
+        if at_peak > max(0.01 * len(v), 2):  # a short trial's one largest sample is no clipping
             out.append((name, Problem("clipped", "clipped (the amplifier saturates)")))
         if rate >= 200 and len(v) >= rate / 2:
             spec = np.abs(np.fft.rfft(v - v.mean())) ** 2

@@ -101,6 +101,8 @@ class EMGTrials:
 
 def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
     """Contiguous runs of equal labels: (label, start, stop)."""
+    if len(labels) == 0:
+        return []
     edges = np.flatnonzero(np.diff(labels)) + 1
     starts = np.concatenate(([0], edges))
     stops = np.concatenate((edges, [len(labels)]))
@@ -204,6 +206,9 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
                                "a session recorded by 'sensekit calibrate emg --record' has one",
                                python_fix="stream=NAME")
         emg = rec.read(name)
+        if len(emg.data) == 0:
+            raise DatasetError(f"{Path(path).name}: its EMG stream {name!r} holds no samples",
+                               "record the session again: nothing of the band reached the file")
         markers = rec.markers()
         if labels in rec.streams:
             lab = rec.read(labels)

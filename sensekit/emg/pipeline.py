@@ -220,6 +220,8 @@ class EMGPipeline:
         """
         self._check_fitted()
         ds, ys, gs = _per_trial(self.chain(trials.info), trials)
+        if not ds:
+            raise ParameterError("no trial is long enough for one window", f"use trials longer than {self.window_ms} ms")
         return np.concatenate(ys), np.concatenate(ds), np.concatenate(gs)
 
     def stream(self, trials: EMGTrials) -> tuple[np.ndarray, np.ndarray]:
