@@ -112,11 +112,16 @@ def hdf5_cases(tmp: Path) -> list[tuple]:
         "empty streams group": (lambda f: [f["streams"].__delitem__(k) for k in list(f["streams"])], "refuse"),
         "stream group a dataset": (_replace("streams/hand", np.zeros(3)), "refuse"),
         "data with NaN samples": (lambda f: f["streams/emg/data"].__setitem__((5, 2), np.nan), "any"),
+        "data extent of 1e11 samples": (lambda f: f["streams/emg/data"].resize(10**11, axis=0), "refuse"),  # 3 TB
     }
     cases = []
     for i, (name, (fn, expect)) in enumerate(edits.items()):
         cases.append((f"h5 {name}", _tamper_h5(good, tmp / f"t{i}.h5", fn), REC_CMDS, expect))
     raw = good.read_bytes()
+    tree = raw.find(b"TREE", raw.find(b"TREE") + 4)  # a chunk index's B-tree node (the first is the groups')
+    p = tmp / "tree.h5"
+    p.write_bytes(raw[:tree] + b"XXXX" + raw[tree + 4:])
+    cases.append(("h5 chunk index damaged (wrong B-tree signature)", p, REC_CMDS, "refuse"))
     for frac in np.linspace(0.0, 0.99, 30):
         p = tmp / f"trunc{int(frac * 100)}.h5"
         p.write_bytes(raw[: int(len(raw) * frac)])

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import ParameterError, RecordingError
+from ...errors import ParameterError, RecordingError, SensekitError
 from ..clock import ClockMap
 from ..frame import Frame
 from ..info import StreamInfo
@@ -225,6 +225,14 @@ class HDF5Recording(Recording):
             ) from None
         try:
             self._check_file()
+        except SensekitError:
+            self.file.close()
+            raise
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError) as e:  # h5py, reading a damaged structure
+            self.file.close()
+            raise RecordingError(f"{str(self.path)!r} is damaged: HDF5 cannot read its structure "
+                                 f"({str(e).splitlines()[0] if str(e) else type(e).__name__})",
+                                 "it may be truncated or corrupt") from None
         except BaseException:
             self.file.close()
             raise
@@ -275,6 +283,12 @@ class HDF5Recording(Recording):
         if data.dtype != np.dtype(info.dtype):
             raise RecordingError(f"{where}: its description says {info.dtype}, the data is {data.dtype}: the file is "
                                  "damaged")
+        row_bytes = int(np.prod(info.shape, dtype=np.int64)) * data.dtype.itemsize
+        stored = data.id.get_storage_size()
+        chunk = row_bytes * (data.chunks[0] if data.chunks else 0)
+        if data.shape[0] * row_bytes > 16 * (stored + chunk):  # (a capture cut between growing and writing a block)
+            raise RecordingError(f"{where} says it holds {data.shape[0]:,} samples ({data.shape[0] * row_bytes:,} bytes), "
+                                 f"but the file stores {stored:,} bytes of them: the file is damaged")
         blocks = g.get("blocks")
         if not isinstance(blocks, h5py.Dataset) or blocks.dtype.names != _BLOCK_DTYPE.names or blocks.ndim != 1:
             raise RecordingError(f"{where} has no valid 'blocks' dataset (seq, start, n, t0): the file is damaged")
@@ -319,7 +333,10 @@ class HDF5Recording(Recording):
         g = self.file["streams"][self.stream_name(name)]
         if "clock" not in g:
             return None
-        m = g["clock"][:]
+        try:
+            m = g["clock"][:]
+        except OSError as e:
+            raise RecordingError(f"{str(self.path)!r}: cannot read stream {name!r} clock offsets ({e})") from None
         return ClockMap.from_measurements(m[:, 0], m[:, 1]) if len(m) else None
 
     def n_samples(self, name: str) -> int:
@@ -332,7 +349,10 @@ class HDF5Recording(Recording):
             raise RecordingError(f"{str(self.path)!r}: cannot read stream {name!r} samples {start}..{stop} ({e})") from None
 
     def _read_times(self, name: str, start: int, stop: int) -> np.ndarray:
-        return self.file["streams"][name]["times"][start:stop]
+        try:
+            return self.file["streams"][name]["times"][start:stop]
+        except OSError as e:
+            raise RecordingError(f"{str(self.path)!r}: cannot read stream {name!r} times {start}..{stop} ({e})") from None
 
     def blocks(self, name: str) -> np.ndarray:
         """The block records of a stream: structured array with ``seq``, ``start``, ``n``, ``t0``."""
