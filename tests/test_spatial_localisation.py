@@ -407,6 +407,13 @@ def test_localise_says_how_many_windows_the_gate_left_empty(tmp_path):
     suggested = r3.stderr.split("use --window ")[1].split()[0]  # the fix it suggests works
     r3b = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker6", "--window", suggested])
     assert r3b.exit_code == 0, r3b.output
+    import soundfile as sf
+
+    fast = tmp_path / "fast.wav"  # a header claiming 2 GHz: no window fits; it suggested "--window 0 or less"
+    sf.write(str(fast), np.zeros((8000, 6), dtype=np.float32), 2**31 - 1)
+    r4 = runner.invoke(app, ["spatial", "localise", str(fast), "--array", "respeaker6"])
+    assert r4.exit_code == 2 and "too short for the shortest --window" in r4.stderr and "check the file's sample rate" \
+        in r4.stderr, r4.output
     short = _scene_wav(tmp_path, 20.0, seconds=0.02)
     r3c = runner.invoke(app, ["spatial", "localise", str(short), "--array", "respeaker6"])
     assert r3c.exit_code == 2 and "shorter than one STFT frame" in r3c.stderr and "--window" not in r3c.stderr

@@ -26,6 +26,8 @@ __all__ = ["LocalisePipeline", "RenderPipeline", "STFT_WINDOWS", "LocaliseSummar
 
 #: The longest localisation window or interval (s): a day; more is a typo, not a recording.
 MAX_WINDOW_S = 86400.0
+#: The shortest window ``--window`` takes (s); a recording with room for none is too short.
+MIN_WINDOW_S = 0.01
 
 log = logging.getLogger("sensekit")
 
@@ -179,6 +181,10 @@ class LocalisePipeline:
                                      "could be made", f"record at least {nfft / info.rate:.2g} s")
             if n_samples is not None and n_samples < nfft + (per - 1) * hop:
                 longest = math.floor(((n_samples - nfft) // hop + 1) * hop / info.rate * 100) / 100  # (rounded down)
+                if longest < MIN_WINDOW_S:
+                    raise ParameterError(f"the recording ({n_samples / info.rate:.3g} s at {info.rate:g} Hz) is too short "
+                                         f"for the shortest --window ({MIN_WINDOW_S:g} s) of {nfft}-sample STFT frames",
+                                         "record longer, or check the file's sample rate")
                 raise ParameterError(f"--window {self.window_s:g} s is longer than the recording "
                                      f"({n_samples / info.rate:.3g} s) allows with {nfft}-sample STFT frames: no "
                                      "estimate could be made", f"use --window {longest:g} or less")
