@@ -197,6 +197,18 @@ def test_outputs_go_into_new_folders_and_names_are_text(tmp_path):
     (tmp_path / "file").write_text("")
     r = runner.invoke(app, ["spatial", "sweep", str(tmp_path / "file" / "x.wav")])
     assert r.exit_code == 2 and "cannot create the folder" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    # the file system's refusals of a path are one line too (each was a traceback): a name over 255 bytes, to read
+    # or to write, and a folder to make where a file is
+    long = tmp_path / ("y" * 300 + ".h5")
+    gaze = tmp_path / "gaze.csv"
+    gaze.write_text("time,x,y\n" + "".join(f"{i / 500},{i % 7 * 0.1},0.5\n" for i in range(600)))
+    for args, message in ((["info", str(long)], "File name too long"),
+                          (["capture", "synth:sine", "-o", str(long), "-d", "0.1"], "File name too long"),
+                          (["eyetrack", "events", str(gaze), "--units", "deg", "-o", str(tmp_path / "file" / "e.csv")],
+                           "a part of the path is a file")):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.output)
+        assert f"({len(str(long))} characters)" in r.stderr or args[0] == "eyetrack"  # a long path, shortened
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")

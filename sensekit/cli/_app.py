@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import inspect
 import logging
@@ -90,6 +91,31 @@ class SensekitGroup(TyperGroup):
                 raise
             fail(f"not enough memory{f': {e}' if str(e) else ''}; fix: a smaller input (or a part of it), or a "
                  "machine with more memory", 1)
+        except OSError as e:  # the file system refused a path the user gave (too long, no space, read-only, ...)
+            if state["debug"] or e.filename is None or e.errno not in FILE_SYSTEM_FIXES:
+                raise
+            fail(f"{e.strerror or e}: {_short_path(e.filename)}; fix: {FILE_SYSTEM_FIXES[e.errno]}")
+
+
+#: What to do about a file-system error on a path a user gave, by ``errno``.
+FILE_SYSTEM_FIXES = {
+    errno.ENAMETOOLONG: "use shorter names (at most 255 bytes a file or folder name)",
+    errno.ENOSPC: "free space on that disk, or write somewhere else",
+    errno.EDQUOT: "free space within your quota, or write somewhere else",
+    errno.EACCES: "choose a place you may read or write, or change its permissions",
+    errno.EPERM: "choose a place you may read or write, or change its permissions",
+    errno.EROFS: "write somewhere else: that file system is read-only",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
+    errno.EEXIST: "a part of the path is a file, not a folder, or the file is there already: check the path",
+    errno.EISDIR: "that path is a folder: name a file",
+    errno.ELOOP: "the path has a loop of symbolic links: check the path",
+}
+
+
+def _short_path(name) -> str:
+    """A path for an error line: as given, or its ends around its length when it is very long."""
+    text = str(name)
+    return repr(text) if len(text) <= 120 else f"{text[:60]!r}...{text[-40:]!r} ({len(text)} characters)"
 
 
 def checked_numbers(option: str, values, *, low: float | None = None, high: float | None = None,
