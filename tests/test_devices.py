@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -228,6 +229,27 @@ def test_video_file_source_reads_every_frame(tmp_path):
     assert len(frames) == 12 and [f.seq for f in frames] == list(range(12))
     assert abs(float(frames[5].data.mean()) - 100) < 3  # MJPG is lossy
     assert frames[5].t0 == pytest.approx(0.2)
+
+
+def test_a_video_cut_short_is_one_warning_not_ffmpeg_lines(tmp_path):
+    """A video file cut in half: FFmpeg's own lines ("huffman table decode error", one a damaged
+    frame) filled stderr and nothing said the file was short; now one warning says how many of
+    the frames its header states were read."""
+    cv2 = pytest.importorskip("cv2")
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (64, 48))
+    for i in range(60):
+        writer.write(np.full((48, 64, 3), i * 4, dtype=np.uint8))
+    writer.release()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    r = sensekit("capture", f"video:{cut}", "-o", str(tmp_path / "x.h5"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and re.fullmatch(rf"warning: {re.escape(str(cut))}: the video ended after \d+ of the 60 frames "
+                                            "its header states: the file is cut short or damaged", lines[0]), r.stderr
+    r = sensekit("capture", f"video:{path}", "-o", str(tmp_path / "whole.h5"), "--quiet")
+    assert r.returncode == 0 and r.stderr == "", r.stderr  # the whole file: not a word
 
 
 def test_missing_camera_and_video_are_one_line(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import logging
 import os
 from collections.abc import Iterator
 
@@ -15,9 +16,15 @@ from .base import Source, clock, quiet_stderr
 
 __all__ = ["CameraSource", "VideoFileSource", "list_cameras", "import_cv2"]
 
+log = logging.getLogger("sensekit")
+
 
 def import_cv2():
-    """Import OpenCV, or raise a :class:`DeviceError` that says how to install it."""
+    """Import OpenCV, or raise a :class:`DeviceError` that says how to install it. FFmpeg's own
+    lines (a damaged file's "partial file", "Error splitting the input into NAL units", one per
+    frame) are silenced unless ``OPENCV_FFMPEG_LOGLEVEL`` says otherwise: sensekit says what
+    matters once (:class:`VideoFileSource`)."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # (read at OpenCV's first use of FFmpeg)
     try:
         import cv2
     except ImportError as e:
@@ -132,8 +139,8 @@ class VideoFileSource(_OpenCVSource):
             raise RecordingError(f"{self.path!r} is not a readable video file")
         self._first = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if grey else img
         fps = float(self._cap.get(cv2.CAP_PROP_FPS)) or 30.0
-        self.info = self._image_info("video", self._first, fps, {"file": self.path,
-                                     "frame_count": int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))})
+        self._stated = max(int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+        self.info = self._image_info("video", self._first, fps, {"file": self.path, "frame_count": self._stated})
         self.description = f"video:{self.path}"
 
     def _frames(self) -> Iterator[Frame]:
@@ -143,3 +150,6 @@ class VideoFileSource(_OpenCVSource):
             seq += 1
             ok, raw = self._cap.read()
             img = (self._cv2.cvtColor(raw, self._cv2.COLOR_BGR2GRAY) if self.grey else raw) if ok else None
+        if seq < self._stated - max(1, self._stated // 100):  # (a container's count may be off by a frame or so)
+            log.warning("%s: the video ended after %d of the %d frames its header states: the file is cut short or "
+                        "damaged", self.path, seq, self._stated)
