@@ -266,6 +266,8 @@ def openbci_cases(tmp: Path) -> list[tuple]:
         "ragged row": (head + [columns] + good[:100] + ["5.0, 1.0"] + good[100:200], "refuse"),
         "text in a channel": (head + [columns] + good[:100] + ["5.0, abc, 1.0, 1.0, 0.0, x"], "refuse"),
         "lost packets": (head + [columns] + good[:300] + good[310:], "warn"),
+        "a counter of 1e300": (head + [columns] + good[:300] + [good[300].replace("44.0", "1e300", 1)] + good[301:],
+                               "warn"),
         "first line only": (head[:1], "refuse"),
     }
     cases = []

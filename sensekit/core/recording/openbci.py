@@ -120,11 +120,20 @@ def _first_stamp(stamps: np.ndarray | None) -> float:
     return first / 1000.0 if first > 1e11 else first
 
 
+#: The largest Sample Index a board's packet counter reaches (a Cyton's wraps at 255; others, larger).
+COUNTER_MAX = 65535
+
+
 def _check_counter(name: str, index: np.ndarray) -> None:
     """Warn of lost packets: the ``Sample Index`` counter stepping otherwise than it mostly does (1
     for a Cyton, 2 with a Daisy), counted modulo where it wraps (the largest value it reaches
     plus that step: 256 for a Cyton)."""
-    if len(index) < 3 or not np.isfinite(index).all():
+    if len(index) < 3:
+        return
+    if not (np.isfinite(index).all() and 0 <= index.min() and index.max() <= COUNTER_MAX
+            and (index == np.round(index)).all()):
+        log.warning("%s: the Sample Index holds values no packet counter has (not whole numbers from 0 to %d): lost "
+                    "packets are not counted", name, COUNTER_MAX)
         return
     diffs = np.diff(index)
     rising = diffs[diffs > 0].astype(np.int64)
