@@ -133,6 +133,21 @@ def test_xdf_streams_are_read(tmp_path):
         assert r.read("Markers").times.tolist() == pytest.approx([100.1, 100.3])
 
 
+@pytest.mark.parametrize("stated", [1e-9, 100.0, 1e12])
+def test_an_xdf_stream_stating_another_rate_than_its_stamps_is_read_at_theirs(tmp_path, caplog, stated):
+    """An outlet that states the wrong rate: its samples came at its time stamps' rate. Read at
+    the stated 1e-9 Hz its 2 s lasted 127 years (and the file was called damaged); now the
+    stamps' rate is used, in one warning naming both."""
+    t = 100 + np.arange(400) / 200
+    write_xdf(tmp_path / "rec.xdf", [{"name": "EMG", "type": "EMG", "rate": stated, "times": t, "labels": ["a"],
+                                      "data": np.arange(400, dtype=np.float32)[:, None]}])
+    with caplog.at_level("WARNING", logger="sensekit"), open_recording(tmp_path / "rec.xdf") as r:
+        assert r.info("EMG").rate == 200.0 and r.duration_s("EMG") == pytest.approx(2.0)
+        assert r.read("EMG").t0 == pytest.approx(100.0, abs=1e-6)
+    assert caplog.text.count("WARNING") == 1 and "damaged" not in caplog.text
+    assert f"rec.xdf: stream 'EMG' states {stated:g} Hz, but its 400 time stamps step at 200 Hz" in caplog.text
+
+
 def test_an_xdf_stream_that_dropped_out_has_a_gap_and_is_not_called_damaged(tmp_path, caplog):
     """A device that dropped out for 5 s while LabRecorder kept recording: two runs, each at its
     own times (the replay keeps the gap), and no 'damaged' warning (pyxdf notes that its two

@@ -62,6 +62,24 @@ class _Collect(logging.Handler):
             self.messages.append(message)
 
 
+def _stamped_rate(where: str, nominal: float, times: np.ndarray) -> float:
+    """A regular stream's rate: the nominal one, unless its (dejittered) time stamps step at a rate
+    more than 10 % off it (pyxdf's own bound; an outlet that states the wrong rate: its samples came
+    at the stamps' rate), which is then used, with a warning."""
+    if not (np.isfinite(nominal) and nominal > 0) or len(times) < 10:
+        return nominal
+    step = float(np.median(np.diff(times)))
+    if not (np.isfinite(step) and step > 0):
+        return nominal
+    stamped = 1.0 / step
+    if abs(stamped - nominal) <= 0.1 * nominal:
+        return nominal
+    stamped = float(round(stamped)) if stamped >= 20 else float(f"{stamped:.4g}")
+    log.warning("%s states %g Hz, but its %d time stamps step at %g Hz: read at %g Hz", where, nominal, len(times),
+                stamped, stamped)
+    return stamped
+
+
 class XDFRecording(Recording):
     """Every numeric stream of an XDF file; string (marker) streams are kept apart, in :meth:`markers`.
 
@@ -91,9 +109,10 @@ class XDFRecording(Recording):
         finally:
             xdf_log.removeHandler(problems)
             xdf_log.propagate = propagate
-        if problems.messages:
+        damage = [m for m in problems.messages if "effective sampling rate" not in m]  # (said per stream, below)
+        if damage:
             log.warning("%s is damaged (%s); reading what could be recovered", self.path.name,
-                        "; ".join(dict.fromkeys(problems.messages))[:300])
+                        "; ".join(dict.fromkeys(damage))[:300])
         self.streams = {}
         self._data: dict[str, np.ndarray] = {}
         self._times: dict[str, np.ndarray] = {}
@@ -113,14 +132,16 @@ class XDFRecording(Recording):
             name = str(_first(info.get("name"), f"stream{len(self.streams)}"))
             if name in self.streams:
                 name = f"{name}_{_first(info.get('stream_id'), len(self.streams))}"
-            rate = float(_first(info.get("nominal_srate"), 0.0))
+            times = np.asarray(s["time_stamps"], dtype=np.float64)
+            rate = _stamped_rate(f"{self.path.name}: stream {name!r}", float(_first(info.get("nominal_srate"), 0.0)),
+                                 times)
             kind = str(_first(info.get("type"), "signal")).lower() or "signal"
             self.streams[name] = StreamInfo(
                 name=name, kind=kind, rate=rate, shape=(n_ch,), channels=_channel_labels(s, n_ch),
                 dtype=data.dtype.name, unit=_channel_unit(s), meta={"source_id": str(_first(info.get("source_id"), ""))},
             )
             self._data[name] = data
-            self._times[name] = np.asarray(s["time_stamps"], dtype=np.float64)
+            self._times[name] = times
             ct, cv = s.get("clock_times") or [], s.get("clock_values") or []
             if len(ct) and len(ct) == len(cv):
                 self._clock[name] = ClockMap.from_measurements(ct, cv)
