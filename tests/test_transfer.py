@@ -127,3 +127,11 @@ def test_adapting_a_decoder_without_class_means_says_so(caplog):
         pipe.adapt(sim.trials(reps=1, duration_s=2.0, session=2), labelled=True)
     assert "only the feature standardisation adapted" in caplog.text and "svm" in caplog.text
     assert pipe.learned_["mean"] != before
+    # an LDA calibration without its class means (valid: older files): the same, not a KeyError
+    lda = EMGPipeline(features="HTD").fit(sim.trials(reps=2, duration_s=2.0))
+    del lda.learned_["class_means"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        for labelled in (True, False):
+            lda.adapt(sim.trials(reps=1, duration_s=2.0, session=2), labelled=labelled)
+    assert caplog.text.count("only the feature standardisation adapted") == 2 and "lda without them" in caplog.text

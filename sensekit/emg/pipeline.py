@@ -179,11 +179,12 @@ class EMGPipeline:
         mean, scale = standardisation(x)
         self.learned_ = {**self.learned_, "mean": mean.tolist(), "scale": scale.tolist()}
         dec = self.learned_["decoder"]
-        if self_training and (dec["kind"] != "lda" or dec.get("precision") is None):  # (said, not silent)
+        movable = dec["kind"] == "lda" and dec.get("precision") is not None and self.learned_.get("class_means")
+        if self_training and not movable:  # (said, not silent)
             log.warning("only the feature standardisation adapted: class means move for an LDA decoder with its "
-                        "covariance stored, and this calibration's decoder is %s%s", dec["kind"],
-                        " without it (calibrate again)" if dec["kind"] == "lda" else "")
-        if self_training and dec["kind"] == "lda" and dec.get("precision") is not None:
+                        "covariance and class means stored, and this calibration's decoder is %s%s", dec["kind"],
+                        " without them (calibrate again)" if dec["kind"] == "lda" else "")
+        if self_training and movable:
             from ..learn.transfer import labelled_means, lda_coefficients, self_trained_means
 
             z = (x - mean) / scale
