@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzz_corpus import all_cases  # noqa: E402
+from mutation_fuzz import run_mutants  # noqa: E402
 
 from sensekit.cli import app  # noqa: E402
 
@@ -79,3 +80,16 @@ def test_fuzz_corpus(tmp_path, capsys):
               f"{counts['hangs']} hangs")
     assert not problems, "\n".join(problems)
     assert len(cases) >= 200 and counts["runs"] >= 400
+
+
+def test_random_mutants_of_every_format(tmp_path, capsys):
+    """Random mutants of valid recordings, exports, rows and calibrations (``mutation_fuzz``) through
+    the commands that read them: a clean result, a warning or one error line, never a traceback or
+    a hang. A few fixed seeds here; long runs by hand found the corpus's later cases."""
+    report = []
+    for family, count in (("text", 30), ("bytes", 30), ("json", 15)):
+        runs, findings = run_mutants(family, range(count), tmp_path / family, limit_s=20)
+        assert not findings, "\n".join(findings)
+        report.append(f"{family} {count} mutants / {runs} runs")
+    with capsys.disabled():
+        print(f"\nmutants: {', '.join(report)}: no finding")

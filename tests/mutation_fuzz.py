@@ -1,0 +1,337 @@
+"""Random mutants of valid inputs through the command line: the fuzz corpus's complement.
+
+``fuzz_corpus`` holds damage we thought of; this makes damage nobody thought of. Each mutant is a
+valid file of one format (a sensekit recording, an XDF, a WAV, an OpenBCI GUI file, a labelled
+CSV, a gaze export, keypoint rows, a calibration) changed at random, then run through the
+commands that read that format. A correct answer is a clean result, a warning, or one error line
+with exit code 2; a traceback, a hang or another exit code is a finding. ``test_fuzz.py`` runs a
+few seeds of each family; a long run, for a developer::
+
+    python tests/mutation_fuzz.py text 0 3000     # families: text, json, bytes; first seed; count
+
+Every finding so far became a corpus case (a gaze rate of 3 GHz that crashed OpenBLAS, a
+labelled CSV with a header only, an HDF5 extent of 1e11 samples, ...).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import random
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+#: Values a mutated calibration field takes.
+JSON_VALUES = (None, True, False, 0, -1, 1, 2, 0.5, -1e300, 1e300, 10**12, "", "abc", "NaN", [], {}, [0], [[1.0]],
+               "x" * 1000, [1.0] * 5, {"a": 1})
+#: Cells a mutated text field takes.
+TEXT_TOKENS = ("", "nan", "inf", "-inf", "1e309", "abc", "-1", "0", "1e300", "1,2", " ", "\x00", "NaN", "-0", "9" * 40,
+               "1.5", "é")
+
+
+def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
+    """Valid text inputs and the commands that read each."""
+    from test_emg_cli import _openbci_file
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.emg.synth import EMGSimulator
+    from sensekit.eyetrack.synth import gaze_signal
+
+    runner = CliRunner()
+    sim = EMGSimulator(4, 3, rate=250.0, seed=3)
+    order = [(c, r) for r in range(2) for c in range(3)]
+    obci = _openbci_file(d / "OpenBCI-RAW-base.txt", sim, order=order)
+    band = d / "band.json"
+    runner.invoke(app, ["calibrate", "emg", "--from", str(obci), "--classes", "rest=1,fist=2,open=3", "-o", str(band)])
+    rows, t = ["time,ch0,ch1,ch2,ch3,label"], 0.0
+    for c, rep in order:
+        for x in sim.trial(c, 2.0, seed=10 * c + rep):
+            rows.append(f"{t:.6f}," + ",".join(f"{v:.5f}" for v in x) + f",{('rest', 'fist', 'open')[c]}")
+            t += 1 / 250
+    labelled = d / "labelled.csv"
+    labelled.write_text("\n".join(rows) + "\n")
+    x, y, truth = gaze_signal(duration_s=3.0, rate=300.0, rng=4)
+    ok = np.isfinite(x)
+    tt, x, y, truth = np.arange(len(x))[ok] / 300.0, x[ok], y[ok], truth[ok]
+    gaze = list(zip(tt, x, y, truth, strict=True))
+    coded = d / "coded.csv"
+    coded.write_text("time,x,y,coder\n" + "".join(f"{a:.5f},{b:.4f},{c:.4f},{k}\n" for a, b, c, k in gaze))
+    tobii = d / "tobii.tsv"
+    tobii.write_text("Recording timestamp [ms]\tSensor\tGaze point X [DACS px]\tGaze point Y [DACS px]\tEye movement "
+                     "type\n" + "".join(f"{a * 1000:.1f}\tEye Tracker\t{960 + b * 40:.1f}\t{540 + c * 40:.1f}\t"
+                                        f"{'Fixation' if k == 1 else 'Saccade'}\n" for a, b, c, k in gaze))
+    cloud = d / "gaze.csv"
+    cloud.write_text("section id,recording id,timestamp [ns],gaze x [px],gaze y [px],worn,fixation id,blink id,"
+                     "azimuth [deg],elevation [deg]\n" + "".join(
+                         f"s,r,{int(a * 1e9) + 1_700_000_000_000_000_000},{800 + b * 30:.1f},{600 + c * 30:.1f},1.0,"
+                         f"{1 if k == 1 else ''},,{b:.3f},{c:.3f}\n" for a, b, c, k in gaze))
+    core = d / "gaze_positions.csv"
+    core.write_text("gaze_timestamp,world_index,confidence,norm_pos_x,norm_pos_y\n" + "".join(
+        f"{1000 + a:.5f},{i // 4},{0.95 if i % 50 else 0.3},{0.5 + b / 60:.5f},{0.5 + c / 40:.5f}\n"
+        for i, (a, b, c, _) in enumerate(gaze)))
+    asc = d / "base.asc"
+    lines = ["** CONVERTED FROM x.edf", "MSG\t1000 !MODE RECORD CR 500 2 1 L",
+             "SAMPLES\tGAZE\tLEFT\tRATE\t500.00\tTRACKING\tCR\tFILTER\t2", "START\t1000 \tLEFT\tSAMPLES\tEVENTS",
+             "MSG\t1001 TRIALID 1"]
+    lines += [f"{1000 + 2 * i}\t{960 + 40 * np.sin(i / 50):.1f}\t540.0\t1000.0\t..." if i != 90 else f"{1000 + 2 * i}"
+              "\t.\t.\t0.0\t..." for i in range(900)]
+    lines[60:60] = ["SBLINK L 1100", "EBLINK L 1100 1120 20", "ESACC L 1130 1150 20 900.0 540.0 1000.0 540.0 2.5 300"]
+    lines.append("EFIX L 1000 1400 400 960 540 1000")
+    asc.write_text("\n".join(lines) + "\n")
+    shared = Path(os.environ.get("SENSEKIT_DATA") or "/nonexistent") / "kinivi-hand-keypoints"
+    out = {"openbci": (obci, [["info", "{p}"], ["calibrate", "emg", "--from", "{p}", "--classes",
+                                                "rest=1,fist=2,open=3", "-o", "{o}.json"],
+                              ["emg", "score", str(band), "{p}", "--markers", "rest=1,fist=2,open=3"]]),
+           "labelled csv": (labelled, [["info", "{p}"], ["calibrate", "emg", "--from", "{p}", "--classes",
+                                                         "rest,fist,open", "-o", "{o}.json"],
+                                       ["emg", "score", str(band), "{p}", "--adapt-on", "1", "--labelled"]]),
+           "gaze table": (coded, [["eyetrack", "events", "{p}", "--units", "deg", "--reference", "coder"],
+                                  ["eyetrack", "events", "{p}", "--units", "deg", "--reference", "coder", "--online"]]),
+           "tobii": (tobii, [["eyetrack", "events", "{p}", *SCREEN]]),
+           "pupil cloud": (cloud, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
+           "pupil core": (core, [["eyetrack", "events", "{p}", *SCREEN]]),
+           "eyelink": (asc, [["eyetrack", "events", "{p}", *SCREEN]])}
+    if shared.is_dir():  # keypoint rows and trajectories (the public format), and a calibration of them
+        rows_dir, ph_dir = d / "rows", d / "ph"
+        for folder, name in ((rows_dir, "keypoint"), (ph_dir, "point_history")):
+            folder.mkdir()
+            src = next(shared.rglob(f"{name}.csv"))
+            (folder / f"{name}.csv").write_text("\n".join(src.read_text().splitlines()[::40]) + "\n")
+            shutil.copy(next(shared.rglob(f"{name}_classifier_label.csv")), folder)
+        hand = d / "hand.json"
+        runner.invoke(app, ["calibrate", "gesture", "--from", str(rows_dir / "keypoint.csv"), "--point-history",
+                            str(ph_dir / "point_history.csv"), "-o", str(hand)])
+        out["keypoint rows"] = (rows_dir / "keypoint.csv", [["gesture", "score", str(hand), "{p}"],
+                                                            ["calibrate", "gesture", "--from", "{p}", "-o", "{o}.json"]])
+        out["point history"] = (ph_dir / "point_history.csv", [
+            ["gesture", "score", str(hand), str(rows_dir / "keypoint.csv"), "--point-history", "{p}"],
+            ["calibrate", "gesture", "--from", str(rows_dir / "keypoint.csv"), "--point-history", "{p}", "-o",
+             "{o}.json"]])
+    return out
+
+
+SCREEN = ["--screen", "531x299mm@1920x1080", "--distance", "650"]
+
+
+def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
+    import soundfile as sf
+    from xdf_writer import write_xdf
+
+    from sensekit.core import Frame, StreamInfo
+    from sensekit.core.recording import RecordingWriter
+
+    rng = np.random.default_rng(0)
+    h5 = d / "base.h5"
+    emg = StreamInfo("emg", "emg", 200.0, (4,), dtype="float32", unit="uV")
+    gaze = StreamInfo("gaze", "gaze", 250.0, (2,), channels=("x", "y"), unit="deg", meta={"gaze_units": "deg"})
+    with RecordingWriter(h5) as w:
+        s = w.add_stream(emg)
+        for k in range(4):
+            s.append(Frame(emg, rng.normal(size=(100, 4)).astype("float32"), t0=k * 0.5, seq=k))
+        w.add_stream(gaze).append(Frame(gaze, rng.normal(size=(500, 2)), t0=0.0))
+    xdf = d / "base.xdf"
+    write_xdf(xdf, [{"name": "EMG", "type": "EMG", "rate": 200.0, "data": rng.normal(size=(800, 4)).astype("float32"),
+                     "times": 100 + np.arange(800) / 200, "labels": ["a", "b", "c", "d"]},
+                    {"name": "Markers", "type": "Markers", "rate": 0.0, "data": np.array(["rest", "fist"] * 2),
+                     "times": 100 + np.arange(4.0)}])
+    wav, flac = d / "base.wav", d / "base.flac"
+    sf.write(str(wav), rng.normal(0, 0.1, (8000, 4)), 16000)
+    sf.write(str(flac), rng.normal(0, 0.1, (8000, 2)), 16000)
+    return {"hdf5": (h5, [["info", "{p}"], ["replay", "{p}", "--to", "jsonl"], ["eyetrack", "events", "{p}#gaze"]]),
+            "xdf": (xdf, [["info", "{p}"], ["replay", "{p}", "--to", "jsonl"],
+                          ["calibrate", "emg", "--from", "{p}", "--classes", "rest,fist", "-o", "{o}.json"]]),
+            "wav": (wav, [["info", "{p}"], ["spatial", "localise", "{p}", "--array", "respeaker4"]]),
+            "flac": (flac, [["info", "{p}"], ["convert", "{p}", "{o}.wav"]])}
+
+
+def _json_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
+    import soundfile as sf
+    import test_calibration_files as cal
+
+    x = np.random.default_rng(3).normal(size=(1650, 4))
+    names = ["rest"] * 400 + ["class1"] * 400 + ["class2"] * 400 + ["rest"] * 400 + [""] * 50
+    session = d / "session.csv"
+    session.write_text("time,ch0,ch1,ch2,ch3,label\n" + "".join(
+        f"{i / 200:.3f}," + ",".join(f"{v:.4f}" for v in r) + f",{n}\n" for i, (r, n) in enumerate(zip(x, names, strict=True))))
+    rows = d / "rows.csv"
+    rows.write_text("".join(f"{i % 3}," + ",".join(f"{v:.3f}" for v in np.random.default_rng(i).uniform(-1, 1, 42))
+                            + "\n" for i in range(30)))
+    wav = d / "mic.wav"
+    sf.write(str(wav), np.random.default_rng(0).normal(0, 0.1, (16000, 4)), 16000)
+    emg = [["calibrate", "check", "{p}"], ["emg", "score", "{p}", str(session), "--adapt-on", "1"],
+           ["run", "emg", str(session), "-c", "{p}", "--jsonl"], ["export", "emg", "-c", "{p}", "-o", "{o}"],
+           ["calibrate", "emg", "--top-up", "{p}", "--from", str(session), "-o", "{o}.json"]]
+    return {"emg lda": (cal._emg(d), emg), "emg mlp": (cal._emg(d, "mlp"), emg),
+            "gesture": (cal._gesture(d), [["calibrate", "check", "{p}"], ["gesture", "score", "{p}", str(rows)],
+                                          ["export", "gesture", "-c", "{p}", "-o", "{o}"]]),
+            "eyetrack": (cal._eyetrack(d), [["calibrate", "check", "{p}"], ["run", "eyetrack", "synth:eye?rate=60",
+                                                                             "-c", "{p}", "--duration", "1", "--jsonl"]]),
+            "array": (cal._array(d), [["calibrate", "check", "{p}"], ["spatial", "localise", str(wav), "--array",
+                                                                       "respeaker4", "-c", "{p}"]])}
+
+
+def mutate_text(text: str, rnd: random.Random) -> str:
+    """One to four line edits: delete, repeat, swap, a field or a header name changed, cut, junk
+    bytes appended, a blank line."""
+    lines = text.split("\n")
+    for _ in range(rnd.randint(1, 4)):
+        lines = lines or [""]
+        i = rnd.randrange(len(lines))
+        op = rnd.choice(("del", "dup", "swap", "field", "header", "trunc", "bytes", "blank"))
+        if op == "del" and len(lines) > 1:
+            del lines[i]
+        elif op == "dup":
+            lines.insert(i, lines[i])
+        elif op == "swap":
+            j = rnd.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op in ("field", "header"):
+            i = 0 if op == "header" else i
+            sep = "\t" if "\t" in lines[i] else ","
+            cells = lines[i].split(sep)
+            k = rnd.randrange(len(cells))
+            cells[k] = rnd.choice(TEXT_TOKENS if op == "field" else (*TEXT_TOKENS, cells[k].upper(), cells[k] + "x"))
+            lines[i] = sep.join(cells)
+        elif op == "trunc":
+            lines = lines[: rnd.randrange(len(lines) + 1)]
+        elif op == "bytes":
+            lines[i] = lines[i][: rnd.randrange(len(lines[i]) + 1)] + "".join(
+                chr(rnd.randrange(256)) for _ in range(rnd.randrange(1, 8)))
+        elif op == "blank":
+            lines.insert(i, "")
+    return "\n".join(lines)
+
+
+def mutate_bytes(data: bytes, rnd: random.Random) -> bytes:
+    """Bytes flipped, a block overwritten or zeroed, or the file cut."""
+    data = bytearray(data)
+    op = rnd.choice(("flip", "flip", "block", "zero", "trunc"))
+    if op == "flip":
+        for _ in range(rnd.randint(1, 20)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+    elif op == "block":
+        a, n = rnd.randrange(len(data)), rnd.randint(4, 512)
+        data[a:a + n] = bytes(rnd.randrange(256) for _ in range(n))
+    elif op == "zero":
+        a = rnd.randrange(len(data))
+        data[a:a + rnd.randint(4, 4096)] = bytes(rnd.randint(4, 4096))
+    else:
+        data = data[: rnd.randrange(len(data))]
+    return bytes(data)
+
+
+def mutate_json(doc, rnd: random.Random):
+    """One to three fields of a JSON document replaced, dropped, scaled, negated, shortened or
+    lengthened."""
+    doc = copy.deepcopy(doc)
+
+    def leaves(o, path=()):
+        yield path
+        items = o.items() if isinstance(o, dict) else enumerate(o[:6]) if isinstance(o, list) else ()
+        for k, v in items:
+            yield from leaves(v, (*path, k))
+
+    paths = [p for p in leaves(doc) if p]
+    for _ in range(rnd.randint(1, 3)):
+        path = rnd.choice(paths)
+        parent = doc
+        try:
+            for k in path[:-1]:
+                parent = parent[k]
+            old = parent[path[-1]]
+        except (KeyError, IndexError, TypeError):
+            continue  # (an earlier edit removed it)
+        key, number = path[-1], isinstance(old, (int, float)) and not isinstance(old, bool)
+        op = rnd.choice(("value", "value", "drop", "scale", "neg", "shrink", "grow"))
+        if op == "value":
+            parent[key] = rnd.choice(JSON_VALUES)
+        elif op == "drop":
+            del parent[key]
+        elif op == "scale" and number:
+            parent[key] = old * rnd.choice((0, 1e6, -1, 1e-9, 3))
+        elif op == "neg" and number:
+            parent[key] = -old
+        elif op == "shrink" and isinstance(old, list) and old:
+            parent[key] = old[: rnd.randrange(len(old))]
+        elif op == "grow" and isinstance(old, list) and old:
+            parent[key] = old + old[:1]
+    return doc
+
+
+FAMILIES = {"text": _text_bases, "bytes": _byte_bases, "json": _json_bases}
+
+
+class _Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hang
+
+
+def run_mutants(family: str, seeds, folder: Path, *, limit_s: int = 60) -> tuple[int, list[str]]:
+    """Mutants ``seeds`` of ``family`` (text, bytes, json) through their commands, in ``folder``:
+    the number of command runs and the findings (a traceback, a hang, an exit code other than 0
+    and 2, or an error that is not one line)."""
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+
+    runner = CliRunner()
+    folder.mkdir(parents=True, exist_ok=True)
+    bases = FAMILIES[family](folder)
+    runs, findings = 0, []
+    for seed in seeds:
+        rnd = random.Random(seed)
+        name = rnd.choice(sorted(bases))
+        base, commands = bases[name]
+        mutant = folder / f"m{seed}" / base.name  # (its own folder: label files beside keypoint rows)
+        mutant.parent.mkdir()
+        for label in base.parent.glob("*_label.csv"):
+            shutil.copy(label, mutant.parent)
+        if family == "text":
+            mutant.write_bytes(mutate_text(base.read_text(), rnd).encode("utf-8", "surrogateescape"))
+        elif family == "bytes":
+            mutant.write_bytes(mutate_bytes(base.read_bytes(), rnd))
+        else:
+            mutant.write_text(json.dumps(mutate_json(json.loads(base.read_text()), rnd)))
+        for command in commands:
+            args = [a.format(p=mutant, o=mutant.parent / "out") for a in command]
+            runs += 1
+            previous = signal.signal(signal.SIGALRM, _alarm)
+            signal.alarm(limit_s)
+            try:
+                r = runner.invoke(app, args)
+            except _Hang:
+                findings.append(f"{family} seed {seed} ({name}) {' '.join(command[:2])}: no answer in {limit_s} s")
+                continue
+            finally:
+                signal.alarm(0)
+                signal.signal(signal.SIGALRM, previous)
+            what = f"{family} seed {seed} ({name}) {' '.join(command[:2])}"
+            if r.exception is not None and not isinstance(r.exception, SystemExit) or "Traceback" in r.output:
+                findings.append(f"{what}: {type(r.exception).__name__}: {str(r.exception)[:200]}")
+            elif r.exit_code not in (0, 2):
+                findings.append(f"{what}: exit {r.exit_code}: {r.output[-200:]!r}")
+            elif r.exit_code == 2 and sum(line.startswith("error:") for line in r.stderr.splitlines()) != 1:
+                findings.append(f"{what}: not one error line: {r.stderr[-300:]!r}")
+        shutil.rmtree(mutant.parent)
+    return runs, findings
+
+
+if __name__ == "__main__":  # python tests/mutation_fuzz.py FAMILY FIRST_SEED COUNT [FOLDER]
+    import tempfile
+
+    family, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    folder = Path(sys.argv[4]) if len(sys.argv) > 4 else Path(tempfile.mkdtemp(prefix="sensekit-mutants-"))
+    n, found = run_mutants(family, range(first, first + count), folder)
+    print("\n".join(found))
+    print(f"{family}: {count} mutants, {n} command runs, {len(found)} findings (in {folder})")
