@@ -174,6 +174,7 @@ def test_an_xdf_stream_that_dropped_out_has_a_gap_and_is_not_called_damaged(tmp_
     ("ragged.csv", b"time,a\n0,1\n1\n", "non-numeric or ragged row"),
     ("back.csv", b"time,a\n0,1\n1,2\n0.5,3\n", "time does not increase at line 4"),
     ("rec.mat", b"", "unknown file type '.mat'"),
+    ("clip.MP4", b"", r"is a video: it is read as a source, video:.*fix: e.g. 'sensekit capture video:"),
 ])
 def test_corrupt_files_give_one_line_errors(tmp_path, name, content, match):
     path = tmp_path / name

@@ -58,6 +58,10 @@ _READERS = {
 RECORDING_SUFFIXES = tuple(_READERS)
 
 
+#: Video files: sources (``video:FILE``), not recordings.
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
+
+
 def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
     """Open a recording by its file name ending.
 
@@ -80,6 +84,9 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
     live = live_source_fix(path) if reader is None and not path.exists() else None
     if live:
         raise RecordingError(f"cannot read {str(path)!r}: there is no such file", live)
+    if reader is None and path.suffix.lower() in VIDEO_SUFFIXES:
+        raise RecordingError(f"{str(path)!r} is a video: it is read as a source, video:{path}",
+                             f"e.g. 'sensekit capture video:{path} -o clip.h5', or 'sensekit run gesture video:{path}'")
     if reader is None:
         raise RecordingError(
             f"cannot read {str(path)!r}: unknown file type {path.suffix or '(none)'!r}",
