@@ -86,6 +86,18 @@ def test_lsl_outlet_to_inlet_on_loopback():
     np.testing.assert_array_equal(np.concatenate(got), x)
 
 
+def test_an_lsl_outlet_stating_a_rate_beyond_any_sensor_is_one_line(tmp_path):
+    """An outlet on the network is untrusted: one stating 1 GHz made 'capture --duration 1' wait
+    for a billion samples (a hang)."""
+    pylsl = pytest.importorskip("pylsl")
+    name = f"sensekit-fast-{uuid.uuid4().hex[:8]}"
+    outlet = pylsl.StreamOutlet(pylsl.StreamInfo(name, "EMG", 4, 1e9, "float32", name))
+    r = subprocess.run([*CLI, "capture", f"lsl:name={name}", "-o", str(tmp_path / "x.h5"), "--duration", "1"],
+                       capture_output=True, text=True, timeout=60)
+    del outlet
+    assert r.returncode == 2 and f"stream '{name}': 1e+09 Hz is beyond any sensor" in r.stderr, r.stderr
+
+
 def test_lsl_channels_of_a_hands_stream_say_what_they_hold():
     """'run gesture --lsl': a Unity reader sees hand0_label, hand0_confidence, ... (was e0, e1, ...)."""
     pytest.importorskip("pylsl")

@@ -11,6 +11,9 @@ def test_streaminfo_defaults_and_validation():
     assert info.rate == 200.0 and info.is_regular and info.sample_nbytes == 64
     with pytest.raises(ParameterError, match="rate must be finite and >= 0"):
         StreamInfo("emg", "emg", -1, (8,))
+    assert StreamInfo("audio", "audio", 1e7, (1,)).rate == 1e7  # (the bound calibration files have)
+    with pytest.raises(ParameterError, match=r"1e\+09 Hz is beyond any sensor"):  # an LSL outlet stating 1 GHz made
+        StreamInfo("emg", "emg", 1e9, (8,))  # 'capture --duration 1' wait for a billion samples
     with pytest.raises(ParameterError, match="3 channel names for sample shape"):
         StreamInfo("emg", "emg", 200, (8,), channels=("a", "b", "c"))
     with pytest.raises(ParameterError, match="unknown dtype"):

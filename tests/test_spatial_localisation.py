@@ -409,8 +409,8 @@ def test_localise_says_how_many_windows_the_gate_left_empty(tmp_path):
     assert r3b.exit_code == 0, r3b.output
     import soundfile as sf
 
-    fast = tmp_path / "fast.wav"  # a header claiming 2 GHz: no window fits; it suggested "--window 0 or less"
-    sf.write(str(fast), np.zeros((8000, 6), dtype=np.float32), 2**31 - 1)
+    fast = tmp_path / "fast.wav"  # 8,000 samples at 10 MHz: no window fits; it suggested "--window 0 or less"
+    sf.write(str(fast), np.zeros((8000, 6), dtype=np.float32), 10_000_000)
     r4 = runner.invoke(app, ["spatial", "localise", str(fast), "--array", "respeaker6"])
     assert r4.exit_code == 2 and "too short for the shortest --window" in r4.stderr and "check the file's sample rate" \
         in r4.stderr, r4.output

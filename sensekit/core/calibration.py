@@ -33,7 +33,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import CalibrationError, ParameterError
 from .atomic import atomic_output
-from .info import StreamInfo
+from .info import MAX_RATE_HZ, StreamInfo
 from .registry import CalibrationKind, calibration_kinds, resolve
 from .schema import Name, Strict, Text, read_json, validation_message
 
@@ -57,7 +57,7 @@ class StreamSchema(Strict):
 
     name: Name
     kind: Annotated[str, Field(min_length=1, max_length=64)]
-    rate: Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
+    rate: Annotated[float, Field(ge=0, le=MAX_RATE_HZ, allow_inf_nan=False)]
     shape: Annotated[list[Annotated[int, Field(ge=1, le=1_000_000)]], Field(max_length=4)]
     channels: Annotated[list[Name], Field(max_length=100_000)] = []
     dtype: _DTYPES = "float64"

@@ -13,10 +13,16 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["StreamInfo", "IRREGULAR_RATE", "STREAM_KINDS", "UNKNOWN_KIND", "RATE_RTOL", "nominal_rate", "same_rate"]
+__all__ = ["StreamInfo", "IRREGULAR_RATE", "MAX_RATE_HZ", "STREAM_KINDS", "UNKNOWN_KIND", "RATE_RTOL", "nominal_rate",
+           "same_rate"]
 
 #: Nominal rate of a stream without a fixed sampling rate (camera landmarks, events).
 IRREGULAR_RATE = 0.0
+
+#: The fastest stream sensekit takes (Hz), as calibration files do: beyond any sensor it reads (audio
+#: interfaces reach 768 kHz). A faster one is a misread time column or a damaged header: an LSL outlet
+#: stating 1 GHz made 'capture --duration 1' wait for a billion samples.
+MAX_RATE_HZ = 1e7
 
 #: The kind of a stream read from a file that does not say what it holds (CSV, WAV, EDF
 #: without a label): it matches any kind when a calibration is checked against it.
@@ -145,6 +151,9 @@ class StreamInfo:
             raise ParameterError(
                 f"stream {self.name!r}: rate must be finite and >= 0 Hz (0 for irregular), got {self.rate!r}"
             )
+        if rate > MAX_RATE_HZ:
+            raise ParameterError(f"stream {self.name!r}: {rate:g} Hz is beyond any sensor (at most {MAX_RATE_HZ:g} Hz): "
+                                 "a time column in another unit, or a damaged header")
         set_(self, "rate", rate)
         try:
             shape = tuple(int(s) for s in self.shape)

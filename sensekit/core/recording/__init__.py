@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ...errors import RecordingError
+from ...errors import ParameterError, RecordingError
 from ..checks import live_source_fix
 from .audio import AUDIO_SUFFIXES, AudioRecording
 from .base import DEFAULT_BLOCK_S, Recording, Segment
@@ -94,4 +94,7 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
         )
     if path.is_dir():
         raise RecordingError(f"{str(path)!r} is a folder, not a recording")
-    return reader(path, **kwargs)
+    try:
+        return reader(path, **kwargs)
+    except ParameterError as e:  # a stream description the file states (its rate, shape): name the file
+        raise RecordingError(f"{path.name}: {e.problem}", e.fix) from None
