@@ -46,8 +46,8 @@ DEAD = ("nonfinite", "flat")
 def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, Problem]]:
     """What is wrong with each channel of one recorded trial: ``(channel, problem)`` for NaN or
     infinite samples, a flat (disconnected) channel, a clipped one (more than 1 % of the samples,
-    and more than two, at the channel's extreme), and one dominated by mains hum (more than half its power within
-    ±2 Hz of 50 or 60 Hz or their harmonics)."""
+    and more than two, at the channel's extreme), and one dominated by mains hum (more than half
+    its power within ±2 Hz of 50 or 60 Hz or their harmonics)."""
     x = np.asarray(data, dtype=np.float64)
     out = []
     if x.ndim != 2 or not len(x):

@@ -29,7 +29,7 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import live_source_fix, not_a_file
 from ..errors import DatasetError, RecordingError
-from .detectors import MAX_RATE_HZ
+from .detectors import MAX_GAZE_RATE_HZ
 from .geometry import Screen
 from .labels import BLINK, FIXATION, LABEL_NAMES, SACCADE, UNDEFINED
 
@@ -76,8 +76,8 @@ class GazeRecording:
     name: str = "gaze"
 
     def __post_init__(self) -> None:
-        if not 0 < self.rate <= MAX_RATE_HZ:
-            raise RecordingError(f"{self.name}: {self.rate:g} Hz is no eye tracker's rate (at most {MAX_RATE_HZ:g} Hz)",
+        if not 0 < self.rate <= MAX_GAZE_RATE_HZ:
+            raise RecordingError(f"{self.name}: {self.rate:g} Hz is no eye tracker's rate (at most {MAX_GAZE_RATE_HZ:g} Hz)",
                                  "check the file's sampling rate or time column (a plain table's unit: "
                                  "--time-unit s|ms|us)")
         x, y = np.asarray(self.x, dtype=np.float64), np.asarray(self.y, dtype=np.float64)

@@ -27,7 +27,7 @@ from ..errors import ParameterError
 from .labels import BLINK, FIXATION, PSO, PURSUIT, SACCADE, UNDEFINED, label_runs
 
 __all__ = ["gaze_velocity", "adaptive_threshold", "ivt", "idt", "nh2010", "adaptive", "DETECTORS", "detect",
-           "MIN_RATE_HZ", "MAX_RATE_HZ", "savgol_kernel", "adaptive_hr", "speed_of"]
+           "MIN_RATE_HZ", "MAX_GAZE_RATE_HZ", "savgol_kernel", "adaptive_hr", "speed_of"]
 
 #: The lowest rate at which each detector's saccade timing is meaningful (a warning below).
 MIN_RATE_HZ = {"ivt": 30.0, "idt": 30.0, "nh2010": 200.0, "adaptive": 200.0, "adaptive-hr": 500.0}
@@ -36,7 +36,7 @@ MIN_RATE_HZ = {"ivt": 30.0, "idt": 30.0, "nh2010": 200.0, "adaptive": 200.0, "ad
 #: trackers reach 2 kHz, scleral coils and dual-Purkinje trackers are digitised at up to about
 #: 10 kHz; a faster rate is a time column read in the wrong unit, and would size the filters
 #: in millions of samples.
-MAX_RATE_HZ = 10_000.0
+MAX_GAZE_RATE_HZ = 10_000.0
 
 
 def _odd_window(seconds: float, rate: float, minimum: int) -> int:

@@ -28,7 +28,7 @@ from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
-from .detectors import DETECTORS, MAX_RATE_HZ, MIN_RATE_HZ, _odd_window, gaze_velocity, savgol_kernel, speed_of
+from .detectors import DETECTORS, MAX_GAZE_RATE_HZ, MIN_RATE_HZ, _odd_window, gaze_velocity, savgol_kernel, speed_of
 from .geometry import screen_from_meta
 from .labels import EVENT_FIELDS, FIXATION, events_table, label_runs
 
@@ -73,9 +73,9 @@ def stream_gaze_units(info: StreamInfo) -> str:
 def check_gaze_stream(info: StreamInfo, what: str, *, units: str | None = "deg") -> None:
     """A regular 2-channel gaze stream (in ``units`` when given), or a one-line error."""
     check_stream(info, what, regular=True, shape=(2,), dtype_kinds="fiu")
-    if not info.rate <= MAX_RATE_HZ:
+    if not info.rate <= MAX_GAZE_RATE_HZ:
         raise StreamFormatError(f"{what}: gaze stream {info.name!r} at {info.rate:g} Hz is faster than any eye tracker "
-                                f"(at most {MAX_RATE_HZ:g} Hz)", "check the stream's rate, or its time stamps' unit")
+                                f"(at most {MAX_GAZE_RATE_HZ:g} Hz)", "check the stream's rate, or its time stamps' unit")
     have = info.meta.get("gaze_units", "deg")
     if units is not None and have != units:
         raise StreamFormatError(f"{what} needs gaze in {units}, stream {info.name!r} is in {have}",
