@@ -1,8 +1,8 @@
 """Random mutants of valid inputs through the command line: the fuzz corpus's complement.
 
 ``fuzz_corpus`` holds damage we thought of; this makes damage nobody thought of. Each mutant is a
-valid file of one format (a sensekit recording, an XDF, a WAV, an OpenBCI GUI file, a labelled
-CSV, a gaze export, keypoint rows, a calibration) changed at random, then run through the
+valid file of one format (a sensekit recording, an XDF, a WAV, an EDF, a SOFA, an OpenBCI GUI
+file, a labelled CSV, a gaze export, keypoint rows, a calibration) changed at random, then run through the
 commands that read that format. A correct answer is a clean result, a warning, or one error line
 with exit code 2; a traceback, a hang or another exit code is a finding. ``test_fuzz.py`` runs a
 few seeds of each family; a long run, for a developer::
@@ -122,6 +122,7 @@ SCREEN = ["--screen", "531x299mm@1920x1080", "--distance", "650"]
 
 
 def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
+    import edfio
     import soundfile as sf
     from xdf_writer import write_xdf
 
@@ -145,7 +146,16 @@ def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
     wav, flac = d / "base.wav", d / "base.flac"
     sf.write(str(wav), rng.normal(0, 0.1, (8000, 4)), 16000)
     sf.write(str(flac), rng.normal(0, 0.1, (8000, 2)), 16000)
-    return {"hdf5": (h5, [["info", "{p}"], ["replay", "{p}", "--to", "jsonl"], ["eyetrack", "events", "{p}#gaze"]]),
+    edf = d / "base.edf"
+    edfio.Edf([edfio.EdfSignal(np.sin(np.linspace(0, 20, 512)) * 100, sampling_frequency=256, label=f"EMG{i}",
+                               physical_dimension="uV") for i in range(2)]).write(edf)
+    extra = {}
+    sofa = Path(os.environ.get("SENSEKIT_DATA") or "/nonexistent") / "hrtf-mit-kemar" / "MIT_KEMAR_normal_pinna.sofa"
+    if sofa.is_file():
+        shutil.copy(sofa, d / "base.sofa")
+        extra["sofa"] = (d / "base.sofa", [["spatial", "hrtf", "{p}"]])
+    return {**extra, "edf": (edf, [["info", "{p}"], ["replay", "{p}", "--to", "jsonl"], ["convert", "{p}", "{o}.h5"]]),
+            "hdf5": (h5, [["info", "{p}"], ["replay", "{p}", "--to", "jsonl"], ["eyetrack", "events", "{p}#gaze"]]),
             "xdf": (xdf, [["info", "{p}"], ["replay", "{p}", "--to", "jsonl"],
                           ["calibrate", "emg", "--from", "{p}", "--classes", "rest,fist", "-o", "{o}.json"]]),
             "wav": (wav, [["info", "{p}"], ["spatial", "localise", "{p}", "--array", "respeaker4"]]),
