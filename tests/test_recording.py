@@ -136,7 +136,7 @@ def test_xdf_streams_are_read(tmp_path):
 @pytest.mark.parametrize("stated", [1e-9, 100.0, 1e12])
 def test_an_xdf_stream_stating_another_rate_than_its_stamps_is_read_at_theirs(tmp_path, caplog, stated):
     """An outlet that states the wrong rate: its samples came at its time stamps' rate. Read at
-    the stated 1e-9 Hz its 2 s lasted 127 years (and the file was called damaged); now the
+    the stated 1e-9 Hz its 2 s lasted 12,700 years (and the file was called damaged); now the
     stamps' rate is used, in one warning naming both."""
     t = 100 + np.arange(400) / 200
     write_xdf(tmp_path / "rec.xdf", [{"name": "EMG", "type": "EMG", "rate": stated, "times": t, "labels": ["a"],
