@@ -232,6 +232,7 @@ def test_a_device_given_as_a_file_is_one_line_not_a_hang(tmp_path):
     ("synth:selection?trials=99999999999999", "trials must be <="),  # simulated for ever
     ("synth:sine?freq_hz=1e308", "freq_hz must be <="),
     ("synth:sine?amplitude=1e308", "amplitude must be <="),
+    ("synth:sine?name=abc", "unknown option 'name' for synth:sine"),  # TypeError: got multiple values for 'name'
 ])
 def test_simulator_options_are_checked_in_one_line(tmp_path, source, message):
     r = runner.invoke(app, ["capture", source, "-o", str(tmp_path / "s.h5"), "-d", "0.2"])

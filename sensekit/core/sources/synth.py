@@ -103,7 +103,7 @@ def _option_names(factory) -> list[str]:
     return ["duration" if n == "duration_s" else n for n in names]
 
 
-def synth_source(name: str, **options) -> Source:
+def synth_source(name: str, /, **options) -> Source:
     """Build the ``synth:NAME`` source with keyword options (rate, channels, ...)."""
     entries = synth_entries()
     if name not in entries:
