@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 from pathlib import Path
 
 import h5py
@@ -17,6 +18,33 @@ import soundfile as sf
 
 from sensekit.core import Frame, StreamInfo
 from sensekit.core.recording import RecordingWriter
+
+
+class _Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hang
+
+
+def invoke_within(args: list[str], limit_s: int = 10):
+    """``sensekit ARGS`` in this process (Typer's runner), or None when it gives no answer within
+    ``limit_s`` seconds (a hang)."""
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(limit_s)
+    try:
+        return CliRunner().invoke(app, [str(a) for a in args])
+    except _Hang:
+        return None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
 
 REC_CMDS = (("info", "{p}"), ("info", "--json", "{p}"), ("replay", "{p}", "--to", "jsonl"),
             ("convert", "{p}", "{out}.h5"))

@@ -20,7 +20,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import sys
 from pathlib import Path
 
@@ -279,23 +278,12 @@ def mutate_json(doc, rnd: random.Random):
 FAMILIES = {"text": _text_bases, "bytes": _byte_bases, "json": _json_bases}
 
 
-class _Hang(Exception):
-    pass
-
-
-def _alarm(signum, frame):
-    raise _Hang
-
-
 def run_mutants(family: str, seeds, folder: Path, *, limit_s: int = 60) -> tuple[int, list[str]]:
     """Mutants ``seeds`` of ``family`` (text, bytes, json) through their commands, in ``folder``:
     the number of command runs and the findings (a traceback, a hang, an exit code other than 0
     and 2, or an error that is not one line)."""
-    from typer.testing import CliRunner
+    from fuzz_corpus import invoke_within
 
-    from sensekit.cli import app
-
-    runner = CliRunner()
     folder.mkdir(parents=True, exist_ok=True)
     bases = FAMILIES[family](folder)
     runs, findings = 0, []
@@ -316,18 +304,11 @@ def run_mutants(family: str, seeds, folder: Path, *, limit_s: int = 60) -> tuple
         for command in commands:
             args = [a.format(p=mutant, o=mutant.parent / "out") for a in command]
             runs += 1
-            previous = signal.signal(signal.SIGALRM, _alarm)
-            signal.alarm(limit_s)
-            try:
-                r = runner.invoke(app, args)
-            except _Hang:
-                findings.append(f"{family} seed {seed} ({name}) {' '.join(command[:2])}: no answer in {limit_s} s")
-                continue
-            finally:
-                signal.alarm(0)
-                signal.signal(signal.SIGALRM, previous)
+            r = invoke_within(args, limit_s)
             what = f"{family} seed {seed} ({name}) {' '.join(command[:2])}"
-            if r.exception is not None and not isinstance(r.exception, SystemExit) or "Traceback" in r.output:
+            if r is None:
+                findings.append(f"{what}: no answer in {limit_s} s")
+            elif r.exception is not None and not isinstance(r.exception, SystemExit) or "Traceback" in r.output:
                 findings.append(f"{what}: {type(r.exception).__name__}: {str(r.exception)[:200]}")
             elif r.exit_code not in (0, 2):
                 findings.append(f"{what}: exit {r.exit_code}: {r.output[-200:]!r}")

@@ -225,15 +225,20 @@ def test_missing_microphone_is_one_line(virtual_mic, tmp_path):
     assert "Traceback" not in r.stderr and not (tmp_path / "x.h5").exists()
 
 
-def test_video_file_source_reads_every_frame(tmp_path):
+def _mjpg_clip(path, frames: int, step: int):
+    """An MJPG .avi of ``frames`` 64x48 grey frames at 25 fps, frame i at level ``i * step``."""
     cv2 = pytest.importorskip("cv2")
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (64, 48))
+    for i in range(frames):
+        writer.write(np.full((48, 64, 3), i * step, dtype=np.uint8))
+    writer.release()
+    return path
+
+
+def test_video_file_source_reads_every_frame(tmp_path):
     from sensekit.core.sources import open_source
 
-    path = tmp_path / "clip.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (64, 48))
-    for i in range(12):
-        writer.write(np.full((48, 64, 3), i * 20, dtype=np.uint8))
-    writer.release()
+    path = _mjpg_clip(tmp_path / "clip.avi", 12, 20)
     src = open_source(f"video:{path}")
     frames = list(src)
     src.close()
@@ -247,12 +252,7 @@ def test_a_video_cut_short_is_one_warning_not_ffmpeg_lines(tmp_path):
     """A video file cut in half: FFmpeg's own lines ("huffman table decode error", one a damaged
     frame) filled stderr and nothing said the file was short; now one warning says how many of
     the frames its header states were read."""
-    cv2 = pytest.importorskip("cv2")
-    path = tmp_path / "clip.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (64, 48))
-    for i in range(60):
-        writer.write(np.full((48, 64, 3), i * 4, dtype=np.uint8))
-    writer.release()
+    path = _mjpg_clip(tmp_path / "clip.avi", 60, 4)
     cut = tmp_path / "cut.avi"
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     r = sensekit("capture", f"video:{cut}", "-o", str(tmp_path / "x.h5"), "--quiet")

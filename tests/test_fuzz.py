@@ -5,40 +5,13 @@ a hang or a silently wrong result."""
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections import Counter
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 sys.path.insert(0, str(Path(__file__).parent))
-from fuzz_corpus import all_cases  # noqa: E402
+from fuzz_corpus import all_cases, invoke_within  # noqa: E402
 from mutation_fuzz import run_mutants  # noqa: E402
-
-from sensekit.cli import app  # noqa: E402
-
-runner = CliRunner()
-
-
-class _Hang(Exception):
-    pass
-
-
-def _alarm(signum, frame):
-    raise _Hang
-
-
-def _run(args: list[str]):
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(10)
-    try:
-        return runner.invoke(app, args)
-    except _Hang:
-        return None
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_fuzz_corpus(tmp_path, capsys):
@@ -51,7 +24,7 @@ def test_fuzz_corpus(tmp_path, capsys):
             out = tmp_path / f"out{counts['runs']}"
             args = [a.format(p=path, out=out) for a in cmd]
             counts["runs"] += 1
-            r = _run(args)
+            r = invoke_within(args)
             if r is None:
                 counts["hangs"] += 1
                 problems.append(f"{name} {cmd[0]}: no answer in 10 s")
