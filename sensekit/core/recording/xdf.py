@@ -10,7 +10,7 @@ import numpy as np
 
 from ...errors import DeviceError, RecordingError
 from ..clock import ClockMap
-from ..info import StreamInfo
+from ..info import StreamInfo, nominal_rate
 from .base import Recording, Segment
 
 __all__ = ["XDFRecording"]
@@ -71,10 +71,9 @@ def _stamped_rate(where: str, nominal: float, times: np.ndarray) -> float:
     step = float(np.median(np.diff(times)))
     if not (np.isfinite(step) and step > 0):
         return nominal
-    stamped = 1.0 / step
+    stamped = nominal_rate(1.0 / step)
     if abs(stamped - nominal) <= 0.1 * nominal:
         return nominal
-    stamped = float(round(stamped)) if stamped >= 20 else float(f"{stamped:.4g}")
     log.warning("%s states %g Hz, but its %d time stamps step at %g Hz: read at %g Hz", where, nominal, len(times),
                 stamped, stamped)
     return stamped
