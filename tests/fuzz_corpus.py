@@ -411,7 +411,50 @@ def sofa_cases(tmp: Path, shared: Path | None) -> list[tuple]:
                 p = tmp / f"s_trunc{int(frac * 10)}.sofa"
                 p.write_bytes(raw[: int(len(raw) * frac)])
                 cases.append((f"sofa truncated at {frac:.0%}", p, SOFA_CMDS, "refuse"))
+            cases += _sofa_content_cases(tmp, src)
     return cases
+
+
+def _sofa_content_cases(tmp: Path, src: Path) -> list[tuple]:
+    """Readable SOFA files whose contents cannot render (found by the ``ear`` mutants: a NaN
+    rate, directions on one meridian, responses scaled by 1e300 and a listener view of 1e300 were
+    tracebacks or numpy warnings in ``spatial render``; all-zero responses rendered silence without
+    a word)."""
+    wav = tmp / "s_mono.wav"
+    sf.write(str(wav), np.random.default_rng(0).normal(0, 0.1, 4000), 16000)
+    render = ("spatial", "render", str(wav), "-o", "{out}.wav", "--hrtf", "{p}")
+
+    def variant(name: str, field: str, edit) -> Path:
+        p = tmp / f"s_{name}.sofa"
+        shutil.copy(src, p)
+        with h5py.File(p, "r+") as f:
+            f[field][...] = edit(f[field][...])
+        return p
+
+    def front_half(pos):  # azimuths folded into -90..90: nothing behind the listener
+        pos[:, 0] = (pos[:, 0] + 90) % 180 - 90
+        return pos
+
+    def meridian(pos):
+        pos[:, 0] = 0.0
+        return pos
+
+    return [("sofa sampling rate NaN", variant("rate_nan", "Data.SamplingRate", lambda r: r * np.nan),
+             (*SOFA_CMDS, render), "refuse"),
+            ("sofa directions on one meridian", variant("meridian", "SourcePosition", meridian), (*SOFA_CMDS, render),
+             "warn"),
+            ("sofa directions in front only", variant("front", "SourcePosition", front_half), (*SOFA_CMDS, render),
+             "warn"),
+            ("sofa responses scaled by 1e300", variant("ir_1e300", "Data.IR", lambda ir: ir * 1e300),
+             (*SOFA_CMDS, render), "refuse"),
+            ("sofa responses all zero", variant("ir_zero", "Data.IR", lambda ir: ir * 0), (*SOFA_CMDS, render),
+             "refuse"),
+            ("sofa responses scaled by 1e-30", variant("ir_1e-30", "Data.IR", lambda ir: ir * 1e-30),
+             (*SOFA_CMDS, render), "refuse"),
+            ("sofa responses scaled by 1e-10", variant("ir_tiny", "Data.IR", lambda ir: ir * 1e-10),
+             (*SOFA_CMDS, render), "warn"),
+            ("sofa listener view of 1e300", variant("view", "ListenerView", lambda v: v * 0 + 1e300),
+             (*SOFA_CMDS, render), "any")]
 
 
 CAL_CMDS = (("calibrate", "check", "{p}"),)

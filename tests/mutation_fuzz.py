@@ -7,7 +7,7 @@ commands that read that format. A correct answer is a clean result, a warning, o
 with exit code 2; a traceback, a hang or another exit code is a finding. ``test_fuzz.py`` runs a
 few seeds of each family; a long run, for a developer::
 
-    python tests/mutation_fuzz.py text 0 3000     # families: text, json, bytes; first seed; count
+    python tests/mutation_fuzz.py text 0 3000     # families: text, json, bytes, ear; first seed; count
 
 Every finding so far became a corpus case (a gaze rate of 3 GHz that crashed OpenBLAS, a
 labelled CSV with a header only, an HDF5 extent of 1e11 samples, ...).
@@ -258,6 +258,8 @@ def mutate_json(doc, rnd: random.Random):
             old = parent[path[-1]]
         except (KeyError, IndexError, TypeError):
             continue  # (an earlier edit removed it)
+        if not isinstance(parent, (dict, list)):
+            continue  # (an earlier edit made it text)
         key, number = path[-1], isinstance(old, (int, float)) and not isinstance(old, bool)
         op = rnd.choice(("value", "value", "drop", "scale", "neg", "shrink", "grow"))
         if op == "value":
@@ -275,16 +277,32 @@ def mutate_json(doc, rnd: random.Random):
     return doc
 
 
-FAMILIES = {"text": _text_bases, "bytes": _byte_bases, "json": _json_bases}
+FAMILIES = {"text": _text_bases, "bytes": _byte_bases, "json": _json_bases}  # and "ear" (_run_ear)
+
+
+def _judge(r, what: str, limit_s: int) -> str | None:
+    """A finding from one command's result (None: a clean result, a warning or one error line)."""
+    if r is None:
+        return f"{what}: no answer in {limit_s} s"
+    if r.exception is not None and not isinstance(r.exception, SystemExit) or "Traceback" in r.output:
+        return f"{what}: {type(r.exception).__name__}: {str(r.exception)[:200]}"
+    if r.exit_code not in (0, 2):
+        return f"{what}: exit {r.exit_code}: {r.output[-200:]!r}"
+    if r.exit_code == 2 and sum(line.startswith("error:") for line in r.stderr.splitlines()) != 1:
+        return f"{what}: not one error line: {r.stderr[-300:]!r}"
+    return None
 
 
 def run_mutants(family: str, seeds, folder: Path, *, limit_s: int = 60) -> tuple[int, list[str]]:
-    """Mutants ``seeds`` of ``family`` (text, bytes, json) through their commands, in ``folder``:
-    the number of command runs and the findings (a traceback, a hang, an exit code other than 0
-    and 2, or an error that is not one line)."""
+    """Mutants ``seeds`` of ``family`` (text, bytes, json, ear) through their commands, in
+    ``folder``: the number of command runs and the findings (a traceback, a hang, an exit code
+    other than 0 and 2, an error that is not one line; for ``ear``, also audio written with a
+    non-finite sample or a sample at or past full scale)."""
     from fuzz_corpus import invoke_within
 
     folder.mkdir(parents=True, exist_ok=True)
+    if family == "ear":
+        return _run_ear(seeds, folder, limit_s)
     bases = FAMILIES[family](folder)
     runs, findings = 0, []
     for seed in seeds:
@@ -304,17 +322,153 @@ def run_mutants(family: str, seeds, folder: Path, *, limit_s: int = 60) -> tuple
         for command in commands:
             args = [a.format(p=mutant, o=mutant.parent / "out") for a in command]
             runs += 1
-            r = invoke_within(args, limit_s)
-            what = f"{family} seed {seed} ({name}) {' '.join(command[:2])}"
-            if r is None:
-                findings.append(f"{what}: no answer in {limit_s} s")
-            elif r.exception is not None and not isinstance(r.exception, SystemExit) or "Traceback" in r.output:
-                findings.append(f"{what}: {type(r.exception).__name__}: {str(r.exception)[:200]}")
-            elif r.exit_code not in (0, 2):
-                findings.append(f"{what}: exit {r.exit_code}: {r.output[-200:]!r}")
-            elif r.exit_code == 2 and sum(line.startswith("error:") for line in r.stderr.splitlines()) != 1:
-                findings.append(f"{what}: not one error line: {r.stderr[-300:]!r}")
+            finding = _judge(invoke_within(args, limit_s), f"{family} seed {seed} ({name}) {' '.join(command[:2])}",
+                             limit_s)
+            if finding:
+                findings.append(finding)
         shutil.rmtree(mutant.parent)
+    return runs, findings
+
+
+#: Input signals of the ``ear`` family: (name, channels, rate, samples from (rng, n, channels)).
+EAR_SIGNALS = (
+    ("noise", 2, 16000, lambda g, n, c: g.normal(0, 0.1, (n, c))),
+    ("full-scale square", 1, 16000, lambda g, n, c: np.sign(np.sin(np.arange(n) / 3))[:, None] * np.ones(c)),
+    ("float 1e6", 2, 16000, lambda g, n, c: g.normal(0, 1e6, (n, c))),
+    ("float 1e30", 1, 16000, lambda g, n, c: np.full((n, c), 1e30)),
+    ("impulse", 1, 48000, lambda g, n, c: np.eye(n, c) * 1.0),
+    ("denormal", 1, 16000, lambda g, n, c: np.full((n, c), 1e-310)),
+    ("silence", 3, 16000, lambda g, n, c: np.zeros((n, c))),
+    ("dc", 1, 8000, lambda g, n, c: np.ones((n, c))),
+    ("four mics", 4, 16000, lambda g, n, c: g.normal(0, 0.3, (n, c))),
+    ("first-order field", 4, 16000, lambda g, n, c: g.normal(0, 0.5, (n, c))),
+    ("one sample", 1, 16000, lambda g, n, c: np.ones((1, c)) * 0.5),
+    ("192 kHz", 1, 192000, lambda g, n, c: g.normal(0, 0.1, (n, c))),
+)
+#: Option values of the ``ear`` family (CLI text, as a user types it).
+EAR_OPTIONS = {
+    "--az": ("0", "90", "-30", "359.9", "1e3", "1e300", "nan", "-inf"),
+    "--el": ("0", "45", "90", "-90", "91", "nan"),
+    "--distance": ("1", "0.01", "1e-9", "0", "-1", "1000", "1e300"),
+    "--room": ("6x5x3", "0.1x0.1x0.1", "1000x1000x1000", "1e-9x1x1", "3x3x3x3", "nanx2x2", "1e300x2x2"),
+    "--rt60": ("0.5", "0.01", "30", "0", "1e300", "0.1,0.2,0.3,0.4,0.5,0.6,0.7", "nan"),
+    "--block": ("16", "17", "4096", "100000"),
+    "--mode": ("direct", "ambisonics", "auto"),
+    "--order": ("1", "2", "3"),
+    "--hrtf-rate": ("44100", "8000", "1000", "768000"),
+}
+
+
+def _mutate_sofa(src: Path, dst: Path, rnd: random.Random) -> None:
+    """A SOFA file whose contents (not its bytes) are changed: responses scaled, zeroed, one
+    direction made huge, the rate, positions, view or delays changed."""
+    import h5py
+
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        for _ in range(rnd.randint(1, 2)):
+            op = rnd.choice(("scale", "one", "tap", "rate", "pos", "view", "delay"))
+            if op == "scale":
+                f["Data.IR"][...] = f["Data.IR"][...] * rnd.choice((1e30, 1e6, 1e-30, -1.0, 0.0, 1e300))
+            elif op == "one":
+                ir = f["Data.IR"][...]
+                ir[rnd.randrange(len(ir))] *= rnd.choice((1e6, 1e12, 0.0))
+                f["Data.IR"][...] = ir
+            elif op == "tap":
+                ir = np.zeros(f["Data.IR"].shape)
+                ir[:, :, rnd.randrange(ir.shape[2])] = rnd.choice((1.0, 1e9, 5e-324))
+                f["Data.IR"][...] = ir
+            elif op == "rate":
+                f["Data.SamplingRate"][...] = rnd.choice((1.0, 8000.0, 1e9, 0.0, -44100.0, np.nan, 22050.0))
+            elif op == "pos":
+                pos = f["SourcePosition"][...]
+                col = rnd.randrange(3)
+                pos[:, col] = rnd.choice((0.0, 1e30, -1.0, pos[0, col]))
+                if rnd.random() < 0.3:
+                    pos[rnd.randrange(len(pos)), col] = np.nan
+                f["SourcePosition"][...] = pos
+            elif op == "view":
+                f["ListenerView"][...] = rnd.choice((0.0, 1e300, -1.0))
+            else:
+                f["Data.Delay"][...] = rnd.choice((0.0, 1e9, -5.0, 3.5, np.nan))
+
+
+def _ear_mutant(rnd: random.Random, d: Path, sofa: Path | None) -> tuple[str, list[str]]:
+    """One input signal and one command line that writes audio from it (``spatial render`` or
+    ``spatial encode``), with random options, scene and HRTF."""
+    import soundfile as sf
+
+    name, channels, rate, make = rnd.choice(EAR_SIGNALS)
+    n = rnd.choice((1, 300, 4000))
+    x = np.asarray(make(np.random.default_rng(rnd.randrange(1 << 30)), n, channels), dtype=np.float64)
+    wav = d / ("in.ambix.wav" if name == "first-order field" else "in.wav")
+    subtype = rnd.choice(("DOUBLE", "FLOAT", "PCM_16")) if np.abs(x).max(initial=0) <= 1 else "DOUBLE"
+    sf.write(str(wav), x, rate, subtype=subtype)
+    out = d / rnd.choice(("out.wav", "out.flac"))
+    what = f"{name} {subtype}"
+    if channels == 4 and name == "four mics" and rnd.random() < 0.5:
+        args = ["spatial", "encode", str(wav), "--array", rnd.choice(("respeaker4", "tetra")), "-o", str(out)]
+        if rnd.random() < 0.5:
+            args += ["--order", rnd.choice(("1", "2"))]
+        return what, args
+    args = ["spatial", "render", str(wav), "-o", str(out)]
+    hrtf = sofa is not None and rnd.random() < 0.5
+    scene = rnd.random() < 0.3
+    options = set(rnd.sample(sorted(EAR_OPTIONS), rnd.randint(0, 4)))
+    if rnd.random() < 0.8:  # mostly options that go together (the rest: their refusals)
+        field = wav.name.endswith(".ambix.wav")
+        options -= {o for o, clash in (("--rt60", "--room" not in options), ("--hrtf-rate", not hrtf),
+                                       ("--order", "--room" in options or field), ("--mode", "--room" in options or field),
+                                       ("--rt60", field), ("--az", scene or field), ("--el", scene or field),
+                                       ("--distance", scene or field), ("--room", field)) if clash}
+    for option in sorted(options):
+        values = EAR_OPTIONS[option]
+        repeat = channels if option in ("--az", "--el", "--distance") and rnd.random() < 0.8 else 1
+        for _ in range(repeat):
+            args += [option, rnd.choice(values)]
+    if hrtf:
+        mutated = d / "hrtf.sofa"
+        _mutate_sofa(sofa, mutated, rnd)
+        args += ["--hrtf", str(mutated)]
+        what += " mutated sofa"
+    if scene:
+        doc = {"sources": [{"channel": c, "keyframes": [[0, 30 * c, 0, 1.5], [0.01, 30 * c + 90, 10, 2.0]]}
+                           for c in range(channels)], "listener": {"keyframes": [[0, 0, 0, 0], [0.01, 90, 0, 0]]}}
+        (d / "scene.json").write_text(json.dumps(mutate_json(doc, rnd) if rnd.random() < 0.7 else doc))
+        args += ["--scene", str(d / "scene.json")]
+        what += " scene"
+    return what, args
+
+
+def _run_ear(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
+    """The ``ear`` family: random signals, options, scenes and HRTF contents through the commands
+    that write audio; besides the usual findings, an output with a non-finite sample or one at or
+    past full scale."""
+    import soundfile as sf
+    from fuzz_corpus import invoke_within
+
+    sofa = Path(os.environ.get("SENSEKIT_DATA") or "/nonexistent") / "hrtf-mit-kemar" / "MIT_KEMAR_normal_pinna.sofa"
+    sofa = sofa if sofa.is_file() else None
+    runs, findings = 0, []
+    for seed in seeds:
+        rnd = random.Random(seed)
+        d = folder / f"m{seed}"
+        d.mkdir()
+        what, args = _ear_mutant(rnd, d, sofa)
+        what = f"ear seed {seed} ({what}) {' '.join(a if not a.startswith(str(d)) else Path(a).name for a in args)}"
+        runs += 1
+        r = invoke_within(args, limit_s)
+        finding = _judge(r, what, limit_s)
+        out = Path(args[args.index("-o") + 1])
+        if finding is None and r.exit_code == 0 and out.exists():
+            y, _ = sf.read(str(out), dtype="float64", always_2d=True)
+            if not np.isfinite(y).all():
+                finding = f"{what}: {int((~np.isfinite(y)).sum())} non-finite samples written"
+            elif y.size and np.abs(y).max() >= 1.0:
+                finding = f"{what}: a sample at {np.abs(y).max():.3g}, at or past full scale"
+        if finding:
+            findings.append(finding)
+        shutil.rmtree(d)
     return runs, findings
 
 

@@ -58,9 +58,11 @@ def test_fuzz_corpus(tmp_path, capsys):
 def test_random_mutants_of_every_format(tmp_path, capsys):
     """Random mutants of valid recordings, exports, rows and calibrations (``mutation_fuzz``) through
     the commands that read them: a clean result, a warning or one error line, never a traceback or
-    a hang. A few fixed seeds here; long runs by hand found the corpus's later cases."""
+    a hang; and random signals, options, scenes and HRTF contents through the commands that write
+    audio (``ear``), whose output is never non-finite or at full scale. A few fixed seeds here; long
+    runs by hand found the corpus's later cases."""
     report = []
-    for family, count in (("text", 30), ("bytes", 30), ("json", 15)):
+    for family, count in (("text", 30), ("bytes", 30), ("json", 15), ("ear", 20)):
         runs, findings = run_mutants(family, range(count), tmp_path / family, limit_s=20)
         assert not findings, "\n".join(findings)
         report.append(f"{family} {count} mutants / {runs} runs")

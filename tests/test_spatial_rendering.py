@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from scipy.signal import oaconvolve
@@ -64,6 +66,28 @@ def test_sofa_errors(tmp_path):
     with pytest.raises(RecordingError, match="not a readable SOFA file"):
         HRTF.from_sofa(bad)
     assert load_hrtf(None, FS).name == "spherical-head"
+
+
+def test_a_set_with_repeated_directions_or_a_gap_is_used_or_refused_by_name(caplog):
+    """Sets whose directions repeat (a pole at every azimuth) interpolate as the set without the
+    repeats; sets that leave the listener unsurrounded (front only, one meridian) are refused in
+    one line. Both were a numpy LinAlgError ("Singular matrix") in 'spatial render'."""
+    h = spherical_head(16000.0, n_taps=64, azimuth_step=15.0, elevation_step=20.0)
+    rep = np.r_[np.arange(h.n_directions), [3, 3, h.n_directions - 2]]
+    repeated = HRTF(h.ir[rep], h.rate, h.azimuth[rep], h.elevation[rep], "repeated")
+    repeated.azimuth[-1] = 123.0  # the pole again, at another azimuth: the same direction
+    az, el = np.random.default_rng(0).uniform(-180, 180, 50), np.random.default_rng(1).uniform(-85, 85, 50)
+    with caplog.at_level("WARNING", logger="sensekit"):
+        np.testing.assert_allclose(repeated.interpolate(az, el), h.interpolate(az, el), atol=1e-12)
+    assert "3 of its 221 directions repeat another; the first of each is used" in caplog.text
+    front = np.abs(h.azimuth) <= 85
+    meridian = h.azimuth == 0
+    for keep, name in ((front, "front"), (meridian, "meridian")):
+        gap = HRTF(h.ir[keep], h.rate, h.azimuth[keep], h.elevation[keep], name)
+        with pytest.raises(ParameterError, match="do not surround the listener"):
+            gap.interpolate(0.0, 0.0)
+    with pytest.raises(ParameterError, match="would have responses of 98304 taps"):  # (a wrong --hrtf-rate)
+        spherical_head(1000.0, n_taps=512).resample(192000.0)
 
 
 def test_static_render_equals_direct_convolution_and_is_block_invariant():
@@ -459,6 +483,7 @@ def test_spatial_hrtf_reports_spacing_smoothness_and_disagreements(shared_data):
     assert r.exit_code == 0, r.output
     assert "spacing to the nearest direction" in r.stdout and "ITD jump" in r.stdout
     assert "directions whose ITD and ILD disagree" in r.stdout
+    assert re.search(r"renders any direction\s+│ yes", r.stdout)
     r = CliRunner().invoke(app, ["spatial", "hrtf", str(src), "--hrtf-rate", "nan"])
     assert r.exit_code == 2 and "--hrtf-rate nan is not a finite number" in r.stderr
 

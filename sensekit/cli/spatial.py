@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ..errors import ParameterError
 from ._app import checked_numbers, err, fail, new_app, out, refuse_given, split_stream
 from ._lazy import lazy
 
@@ -400,6 +402,13 @@ def hrtf_info(
     t.add_row("directions whose ITD and ILD disagree", str(diag["itd_ild_disagree"]))
     if h.removed_delay_s:
         t.add_row("common delay removed (ms)", f"{1000 * h.removed_delay_s:.2f}")
+    try:  # what 'spatial render' needs of the set: directions all around the head
+        h.weights(0.0, 0.0)
+        interpolates = True
+    except ParameterError as e:
+        interpolates = False
+        logging.getLogger("sensekit").warning("spatial render cannot use this set: %s", e.problem)
+    t.add_row("renders any direction", "yes" if interpolates else "no (see the warning)")
     out.print(t)
     if plot is not None:
         from ..plots import png_figure
@@ -415,7 +424,8 @@ def hrtf_info(
             a1.legend()
             f = np.fft.rfftfreq(4 * h.n_taps, 1 / h.rate)
             for a in (0, 90, 180, 270):
-                spec = np.abs(np.fft.rfft(h.interpolate(float(a), 0.0)[0], 4 * h.n_taps))
+                ir = h.interpolate(float(a), 0.0) if interpolates else h.nearest(float(a), 0.0)
+                spec = np.abs(np.fft.rfft(ir[0], 4 * h.n_taps))
                 a2.semilogx(f[1:], 20 * np.log10(spec[1:] + 1e-12), label=f"left, az {a}")
             a2.set_xlabel("frequency (Hz)")
             a2.set_ylabel("magnitude (dB)")

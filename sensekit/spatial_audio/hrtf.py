@@ -37,6 +37,11 @@ _USUAL_RATES = {8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96
 #: a file stating more is refused before it is read (an 8 kB file of compressed zeros had stated
 #: 4 GB, and the analysis ran out of memory with a traceback).
 MAX_HRIR_SAMPLES = 2**25
+#: Largest response sample read: an HRIR is a pressure ratio (near 1); even raw 32-bit counts stay
+#: below this, and larger values overflow the analysis (a file scaled by 1e300 did).
+MAX_HRIR_PEAK = 1e10
+#: Smallest peak response read: below it the responses' energies underflow (and render silence).
+MIN_HRIR_PEAK = 1e-20
 #: Longest response read (taps): 1.4 s at 48 kHz, far beyond any anechoic HRIR.
 MAX_HRIR_TAPS = 2**16
 
@@ -61,8 +66,9 @@ def _listener_directions(s, name: str) -> tuple[np.ndarray, np.ndarray]:
         vunits = str(getattr(s, "ListenerView_Units", "degree")).lower()
         a = view[:2] if "radian" not in vunits else np.degrees(view[:2])
         view, up = unit_vector(a[0], a[1]), up if np.linalg.norm(up) > 0 else np.array([0.0, 0.0, 1.0])
-    if not (np.isfinite(pos).all() and np.isfinite(view).all() and np.isfinite(up).all()) or np.linalg.norm(view) == 0:
+    if not (np.isfinite(pos).all() and np.isfinite(view).all() and np.isfinite(up).all()) or not np.abs(view).max() > 0:
         raise RecordingError(f"{name}: SourcePosition or ListenerView holds non-finite or zero values")
+    view, up = view / np.abs(view).max(), up / max(np.abs(up).max(), 1e-300)  # (a norm of 1e300 overflows)
     front = view / np.linalg.norm(view)
     top = up - (up @ front) * front
     top = top / np.linalg.norm(top) if np.linalg.norm(top) > 1e-9 else np.array([0.0, 0.0, 1.0])
@@ -108,8 +114,8 @@ def ear_onsets(ir: np.ndarray, rate: float, threshold_db: float = -20.0, upsampl
     t_near, t_far = onsets[rows, near], onsets[rows, far]
     env = np.abs(resample(ir, ir.shape[-1] * upsample, axis=-1))
     fs = rate * upsample
-    max_lag = int(np.ceil(max_itd_s * fs))
     n = env.shape[-1]
+    max_lag = min(int(np.ceil(max_itd_s * fs)), n - 1)  # (a response shorter than the largest ITD)
     nfft = int(2 ** np.ceil(np.log2(2 * n)))
     a, b = env[rows, near], env[rows, far]
     xc = np.fft.irfft(np.fft.rfft(b, nfft) * np.conj(np.fft.rfft(a, nfft)), nfft)  # lag of far vs near
@@ -119,7 +125,7 @@ def ear_onsets(ir: np.ndarray, rate: float, threshold_db: float = -20.0, upsampl
     trusted = (t_far >= t_near) & (t_far - t_near <= max_itd_s)
     # near the median plane the ears are about as loud and the threshold may catch different
     # peaks of the two: there the envelopes' lag (either sign) is the ITD
-    level_db = 10 * np.log10(energy[rows, near] / np.maximum(energy[rows, far], 1e-300))
+    level_db = 10 * np.log10(np.maximum(energy[rows, near], 1e-300) / np.maximum(energy[rows, far], 1e-300))
     median_plane = level_db < median_plane_db
     t_far = np.where(median_plane, t_near + best / fs, np.where(trusted, t_far, t_near + lag_s))
     out = np.empty_like(onsets)
@@ -251,10 +257,18 @@ class HRTF:
             raise RecordingError(f"{path.name}: Data.IR has shape {ir.shape}; expected (M, 2, N)")
         if not np.isfinite(ir).all():
             raise RecordingError(f"{path.name}: Data.IR holds NaN or infinite values")
+        peak = float(np.abs(ir).max(initial=0.0))
+        if not MIN_HRIR_PEAK <= peak <= MAX_HRIR_PEAK:
+            raise RecordingError(f"{path.name}: Data.IR " + ("is all zeros" if peak == 0 else
+                                                           f"peaks at {peak:.3g}, beyond any HRIR's scale"),
+                                 "check the file")
+        if peak < 1e-6:
+            log.warning("%s: the responses peak at %.3g, so what they render is nearly silent; check the file's "
+                        "scaling", path.name, peak)
         stated = float(np.asarray(s.Data_SamplingRate).ravel()[0])
         if rate is None:
             rate = stated
-            if round(rate) not in _USUAL_RATES:
+            if np.isfinite(rate) and round(rate) not in _USUAL_RATES:
                 log.warning("%s states a sampling rate of %g Hz, not a usual audio rate; if it is wrong, give the "
                             "right one (--hrtf-rate)", path.name, rate)
         if not (np.isfinite(rate) and 1000 <= rate <= 768000):
@@ -265,6 +279,10 @@ class HRTF:
                         "though the file says %g Hz: resampled from %g Hz, or is that their true rate? If so, "
                         "give --hrtf-rate %g", path.name, band_edge / 2000, band_edge, rate, band_edge, band_edge)
         az, el = _listener_directions(s, path.name)
+        silent = np.flatnonzero(np.abs(ir).max(axis=(1, 2)) < 1e-6 * peak)  # 120 dB under the set's peak
+        if len(silent):
+            log.warning("%s: %d of its %d directions have silent responses (from az %.1f, el %.1f deg): a source "
+                        "there is not heard", path.name, len(silent), len(ir), az[silent[0]], el[silent[0]])
         delay = np.broadcast_to(np.asarray(s.Data_Delay, dtype=np.float64).reshape(-1, 2), (ir.shape[0], 2))
         if not np.isfinite(delay).all() or (delay < 0).any() or delay.max() > 10 * rate:
             raise RecordingError(f"{path.name}: Data.Delay holds negative, non-finite or absurd values")
@@ -290,6 +308,13 @@ class HRTF:
         from scipy.signal import resample_poly
 
         fr = Fraction(float(rate) / self.rate).limit_denominator(1000)
+        taps = -(-self.n_taps * fr.numerator // fr.denominator)
+        if taps > MAX_HRIR_TAPS or taps * 2 * self.n_directions > MAX_HRIR_SAMPLES:
+            raise ParameterError(f"HRTF {self.name!r} at {self.rate:g} Hz resampled to {rate:g} Hz would have "
+                                 f"responses of {taps} taps ({taps / rate:.2g} s) in {self.n_directions} directions, "
+                                 f"more than an HRIR set holds (at most {MAX_HRIR_TAPS} taps, "
+                                 f"{MAX_HRIR_SAMPLES:.3g} values)", "check the set's rate (--hrtf-rate) and the "
+                                 "input's")
         ir = resample_poly(self.ir, fr.numerator, fr.denominator, axis=2)
         return HRTF(ir, float(rate), self.azimuth, self.elevation, self.name, self.removed_delay_s)
 
@@ -338,22 +363,40 @@ class _Interpolator:
         from scipy.spatial import ConvexHull
 
         pts = unit_vector(hrtf.azimuth, hrtf.elevation)
-        if np.ptp(hrtf.elevation) < 1e-6 or len(pts) < 4:
+        n = len(pts)
+        # a direction measured twice (a pole at several azimuths, a repeated row) would make a
+        # triangle of no area: the first of each is used
+        _, keep = np.unique(np.round(pts, 6), axis=0, return_index=True)
+        keep = np.sort(keep)
+        if len(keep) < n:
+            log.warning("HRTF %r: %d of its %d directions repeat another; the first of each is used", hrtf.name,
+                        n - len(keep), n)
+        pts = pts[keep]
+        if np.ptp(hrtf.elevation[keep]) < 1e-6 or len(pts) < 4:
             raise ParameterError(f"HRTF {hrtf.name!r} has directions in one plane only; interpolation needs a "
                                  "spherical grid")
-        n = len(pts)
-        if hrtf.elevation.min() > -89:  # close the hole below the lowest ring with a pole
+        pole = hrtf.elevation.min() > -89
+        if pole:  # close the hole below the lowest ring with a pole
             pts = np.vstack([pts, [[0.0, 0.0, -1.0]]])
-        hull = ConvexHull(pts, qhull_options="QJ")  # joggled: every direction becomes a vertex
-        self.pts, self.simplices, self.n = pts, hull.simplices, n
+            keep = np.append(keep, n)  # (the pole's response is appended after the measured ones)
+        try:
+            hull = ConvexHull(pts, qhull_options="QJ")  # joggled: every direction becomes a vertex
+        except Exception as e:  # noqa: BLE001 - scipy's QhullError: points qhull cannot span
+            raise ParameterError(f"HRTF {hrtf.name!r}: its directions span no sphere ({str(e).splitlines()[0]})",
+                                 "check the file's SourcePosition") from None
         eq = hull.equations  # of the joggled hull: n·x + d = 0, outward n, d < 0 (origin inside)
+        if (eq[:, 3] > -1e-3).any():
+            raise ParameterError(f"HRTF {hrtf.name!r}: its directions do not surround the listener (they leave "
+                                 "out half the sphere or more, or lie on one great circle); interpolation needs "
+                                 "directions all around the head", "check the file's SourcePosition and ListenerView")
+        self.pts, self.simplices, self.n = pts, keep[hull.simplices], n
         self.exit = eq[:, :3] / -eq[:, 3:4]  # the ray along u leaves through argmax(exit @ u)
         self.inv = np.linalg.inv(np.transpose(pts[hull.simplices], (0, 2, 1)))  # (T, 3, 3): u → barycentric
         self.onsets = ear_onsets(hrtf.ir, hrtf.rate)  # (D, 2) s, robust to pre-ringing
         self.rate = hrtf.rate
         self.ref = float(self.onsets.min())
         self.aligned = _fractional_delay(hrtf.ir, -(self.onsets - self.ref) * hrtf.rate)
-        if n < len(pts):  # the pole's response: the mean of the lowest ring, aligned
+        if pole:  # the pole's response: the mean of the lowest ring, aligned
             low = hrtf.elevation <= hrtf.elevation.min() + 1e-6
             self.aligned = np.concatenate([self.aligned, self.aligned[low].mean(axis=0, keepdims=True)])
             self.onsets = np.concatenate([self.onsets, self.onsets[low].mean(axis=0, keepdims=True)])
