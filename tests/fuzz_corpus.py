@@ -178,6 +178,11 @@ def audio_cases(tmp: Path) -> list[tuple]:
         p = tmp / f"empty.{fmt}"
         p.write_bytes(b"")
         cases.append((f"{fmt} empty", p, AUDIO_CMDS, "refuse"))
+        p = tmp / f"no_samples.{fmt}"  # a whole header and no sample: an empty render wrote a FLAC that did not open
+        sf.write(p, np.zeros((0, 4)), 16000)
+        cases.append((f"{fmt} with no samples", p, (*AUDIO_CMDS[1:], ("spatial", "render", "{p}", "-o", "{out}.flac"),
+                                                    ("spatial", "encode", "{p}", "--array", "tetra", "-o", "{out}.wav"),
+                                                    ("spatial", "localise", "{p}", "--array", "tetra")), "refuse"))
     return cases
 
 

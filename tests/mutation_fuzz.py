@@ -2,12 +2,14 @@
 
 ``fuzz_corpus`` holds damage we thought of; this makes damage nobody thought of. Each mutant is a
 valid file of one format (a sensekit recording, an XDF, a WAV, an EDF, a SOFA, an OpenBCI GUI
-file, a labelled CSV, a gaze export, keypoint rows, a calibration) changed at random, then run through the
-commands that read that format. A correct answer is a clean result, a warning, or one error line
-with exit code 2; a traceback, a hang or another exit code is a finding. ``test_fuzz.py`` runs a
-few seeds of each family; a long run, for a developer::
+file, a labelled CSV, a gaze export, keypoint rows, a calibration) changed at random, then run
+through the commands that read that format; ``ear`` mutants are renders (signals, options,
+scenes, SOFA contents), ``values`` mutants each chain's recordings with rewritten samples. A
+correct answer is a clean result, a warning, or one error line with exit code 2; a traceback, a
+hang or another exit code is a finding, and so is audio written non-finite or at full scale.
+``test_fuzz.py`` runs a few seeds of each family; a long run, for a developer::
 
-    python tests/mutation_fuzz.py text 0 3000     # families: text, json, bytes, ear; first seed; count
+    python tests/mutation_fuzz.py text 0 3000     # families: text, json, bytes, ear, values; first seed; count
 
 Every finding so far became a corpus case (a gaze rate of 3 GHz that crashed OpenBLAS, a
 labelled CSV with a header only, an HDF5 extent of 1e11 samples, ...).
@@ -187,6 +189,110 @@ def _json_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                                                                        "respeaker4", "-c", "{p}"]])}
 
 
+def _value_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, float]]:
+    """Valid recordings of each chain's signal (a sensekit recording or a float WAV), the
+    commands that run the chain on them, their samples and rate: the ``values`` family rewrites
+    the samples and runs the commands again."""
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.emg.synth import EMGSimulator
+    from sensekit.eyetrack.synth import gaze_signal
+
+    sim = EMGSimulator(4, 3, rate=250.0, seed=3)
+    emg = np.concatenate([sim.trial(c, 2.0, seed=10 * c + r) for r in range(2) for c in range(3)])
+    session = d / "emg_session.csv"
+    session.write_text("time,ch0,ch1,ch2,ch3,label\n" + "".join(
+        f"{i / 250:.4f}," + ",".join(f"{v:.5f}" for v in row) + f",{('rest', 'fist', 'open')[(i // 500) % 3]}\n"
+        for i, row in enumerate(emg)))
+    band = d / "band.json"
+    CliRunner().invoke(app, ["calibrate", "emg", "--from", str(session), "--classes", "rest,fist,open", "-o", str(band)])
+    x, y, _ = gaze_signal(duration_s=4.0, rate=300.0, rng=5)
+    gaze = np.stack([x, y], axis=1)
+    rng = np.random.default_rng(1)
+    mics = rng.normal(0, 0.05, (8000, 4))
+    mics[:, 1:] += np.stack([np.roll(mics[:, 0], k) for k in (2, 4, 6)], axis=1)  # one source, delayed per mic
+    mono = rng.normal(0, 0.1, (6000, 1))
+    jl = ["--jsonl"]
+    return {"emg": (d / "emg.h5", [["run", "emg", "{p}", "-c", str(band), *jl],
+                                   ["run", "emg", "{p}", "-c", str(band), "--adapt", *jl]], emg, 250.0),
+            "gaze": (d / "gaze.h5", [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"],
+                                     ["run", "eyetrack", "{p}", "--online", *jl]], gaze, 300.0),
+            "mics": (d / "mics.wav", [["spatial", "localise", "{p}", "--array", "respeaker4"],
+                                      ["run", "spatial-localise", "{p}", "--array", "respeaker4", *jl],
+                                      ["spatial", "encode", "{p}", "--array", "tetra", "-o", "{o}.wav"]], mics, 16000.0),
+            "mono": (d / "mono.wav", [["spatial", "render", "{p}", "--az", "30", "-o", "{o}.wav"],
+                                      ["spatial", "render", "{p}", "--az", "30", "--room", "5x4x3", "-o", "{o}.flac"]],
+                     mono, 16000.0)}
+
+
+def mutate_values(x: np.ndarray, rnd: random.Random) -> np.ndarray:
+    """One to three edits of a recording's samples: a NaN burst, an infinity, a huge or denormal
+    sample, a flat or dead channel, a DC offset, saturation, a cut to a few samples."""
+    x = np.array(x, dtype=np.float64)
+    for _ in range(rnd.randint(1, 3)):
+        n, c = x.shape
+        if not n:
+            break
+        a, ch = rnd.randrange(n), rnd.randrange(c)
+        k = rnd.choice((1, 2, 10, 300, n))
+        op = rnd.choice(("nan", "inf", "huge", "flat", "dead", "dc", "denormal", "clip", "allnan", "cut"))
+        if op == "nan":
+            x[a:a + k, rnd.choice((ch, slice(None)))] = np.nan
+        elif op == "inf":
+            x[a, ch] = rnd.choice((np.inf, -np.inf))
+        elif op == "huge":
+            x[a:a + rnd.choice((1, 5)), ch] = rnd.choice((1e300, -1e30, 1e9, 5e-324))
+        elif op == "flat":
+            x[a:a + k, ch] = x[a, ch]
+        elif op == "dead":
+            x[:, ch] = 0.0
+        elif op == "dc":
+            x[:, ch] += rnd.choice((1e6, -3.0, 1e-3))
+        elif op == "denormal":
+            x *= 1e-310
+        elif op == "clip":
+            x = np.clip(x, -0.01, 0.01) if rnd.random() < 0.5 else np.sign(x)
+        elif op == "allnan":
+            x[:] = np.nan
+        else:
+            x = x[: rnd.choice((0, 1, 2, 5, 64))]
+    return x
+
+
+def _write_values(path: Path, x: np.ndarray, rate: float, name: str) -> None:
+    """``x`` as a float WAV or as a one-stream sensekit recording in blocks of 100 samples."""
+    if path.suffix == ".wav":
+        import soundfile as sf
+
+        sf.write(str(path), x, int(rate), subtype="DOUBLE")
+        return
+    from sensekit.core import Frame, StreamInfo
+    from sensekit.core.recording import RecordingWriter
+
+    info = (StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), unit="deg", meta={"gaze_units": "deg"})
+            if name == "gaze" else StreamInfo("emg", "emg", rate, (x.shape[1],), unit="uV"))
+    with RecordingWriter(path) as w:
+        s = w.add_stream(info)
+        for k in range(0, len(x), 100):
+            s.append(Frame(info, x[k:k + 100], t0=k / rate, seq=k // 100))
+
+
+def _strict_json_lines(text: str) -> str | None:
+    """The first stdout line that looks like a JSON object but is not strict JSON (NaN and
+    Infinity are not JSON), or None."""
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                json.loads(line, parse_constant=refuse)
+            except ValueError as e:
+                return f"{e}: {line[:200]}"
+    return None
+
+
 def mutate_text(text: str, rnd: random.Random) -> str:
     """One to four line edits: delete, repeat, swap, a field or a header name changed, cut, junk
     bytes appended, a blank line."""
@@ -294,15 +400,18 @@ def _judge(r, what: str, limit_s: int) -> str | None:
 
 
 def run_mutants(family: str, seeds, folder: Path, *, limit_s: int = 60) -> tuple[int, list[str]]:
-    """Mutants ``seeds`` of ``family`` (text, bytes, json, ear) through their commands, in
+    """Mutants ``seeds`` of ``family`` (text, bytes, json, ear, values) through their commands, in
     ``folder``: the number of command runs and the findings (a traceback, a hang, an exit code
-    other than 0 and 2, an error that is not one line; for ``ear``, also audio written with a
-    non-finite sample or a sample at or past full scale)."""
+    other than 0 and 2, an error that is not one line; for ``ear`` and ``values``, also audio
+    written with a non-finite sample or one at or past full scale; for ``values``, JSON lines that
+    are not strict JSON)."""
     from fuzz_corpus import invoke_within
 
     folder.mkdir(parents=True, exist_ok=True)
     if family == "ear":
         return _run_ear(seeds, folder, limit_s)
+    if family == "values":
+        return _run_values(seeds, folder, limit_s)
     bases = FAMILIES[family](folder)
     runs, findings = 0, []
     for seed in seeds:
@@ -440,11 +549,61 @@ def _ear_mutant(rnd: random.Random, d: Path, sofa: Path | None) -> tuple[str, li
     return what, args
 
 
+def _audio_finding(path: Path) -> str | None:
+    """What is wrong with an audio file a command wrote: a non-finite sample, or one at or past
+    full scale (None: nothing)."""
+    import soundfile as sf
+
+    try:
+        y, _ = sf.read(str(path), dtype="float64", always_2d=True)
+    except sf.LibsndfileError as e:
+        return f"an audio file that does not open: {e}"
+    if not np.isfinite(y).all():
+        return f"{int((~np.isfinite(y)).sum())} non-finite samples written"
+    if y.size and np.abs(y).max() >= 1.0:
+        return f"a sample at {np.abs(y).max():.3g}, at or past full scale"
+    return None
+
+
+def _run_values(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
+    """The ``values`` family: each chain's recordings with their samples rewritten
+    (:func:`mutate_values`) through the commands that run the chain; besides the usual findings,
+    JSON lines that are not strict JSON and audio written non-finite or at full scale."""
+    from fuzz_corpus import invoke_within
+
+    bases = _value_bases(folder)
+    runs, findings = 0, []
+    for seed in seeds:
+        rnd = random.Random(seed)
+        name = rnd.choice(sorted(bases))
+        base, commands, x, rate = bases[name]
+        d = folder / f"m{seed}"
+        d.mkdir()
+        mutant = d / base.name
+        _write_values(mutant, mutate_values(x, rnd), rate, name)
+        for command in commands:
+            args = [a.format(p=mutant, o=d / "out") for a in command]
+            runs += 1
+            what = f"values seed {seed} ({name}) {' '.join(command[:2])}"
+            r = invoke_within(args, limit_s)
+            finding = _judge(r, what, limit_s)
+            if finding is None and r.exit_code == 0:
+                bad = _strict_json_lines(r.stdout)
+                out = next(d.glob("out.*"), None)
+                bad = bad or (_audio_finding(out) if out is not None else None)
+                finding = f"{what}: {bad}" if bad else None
+            if finding:
+                findings.append(finding)
+            for out in d.glob("out.*"):
+                out.unlink()
+        shutil.rmtree(d)
+    return runs, findings
+
+
 def _run_ear(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
     """The ``ear`` family: random signals, options, scenes and HRTF contents through the commands
     that write audio; besides the usual findings, an output with a non-finite sample or one at or
     past full scale."""
-    import soundfile as sf
     from fuzz_corpus import invoke_within
 
     sofa = Path(os.environ.get("SENSEKIT_DATA") or "/nonexistent") / "hrtf-mit-kemar" / "MIT_KEMAR_normal_pinna.sofa"
@@ -461,11 +620,8 @@ def _run_ear(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
         finding = _judge(r, what, limit_s)
         out = Path(args[args.index("-o") + 1])
         if finding is None and r.exit_code == 0 and out.exists():
-            y, _ = sf.read(str(out), dtype="float64", always_2d=True)
-            if not np.isfinite(y).all():
-                finding = f"{what}: {int((~np.isfinite(y)).sum())} non-finite samples written"
-            elif y.size and np.abs(y).max() >= 1.0:
-                finding = f"{what}: a sample at {np.abs(y).max():.3g}, at or past full scale"
+            bad = _audio_finding(out)
+            finding = f"{what}: {bad}" if bad else None
         if finding:
             findings.append(finding)
         shutil.rmtree(d)

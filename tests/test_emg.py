@@ -296,6 +296,14 @@ def test_signal_check_names_nan_and_flat_channels(caplog):
     assert np.isfinite(y.data).all() and y.data[50, 0] == 0
     text = caplog.text
     assert "'a' has NaN" in text and "'b' is flat" in text and "'c' is saturated" in text
+    # a sample no sensor gives (1e300 had overflowed the features into infinities) is lost like a NaN
+    x = np.random.default_rng(1).standard_normal((300, 3))
+    x[10, 0], x[20, 1], x[30, 2] = 1e300, -1e16, 1e9  # (1e9: a 32-bit converter's counts, kept)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        y = assert_block_invariant(SignalCheck, info, x, max_examples=5, rtol=0, atol=0)
+    assert y.data[10, 0] == y.data[20, 1] == 0 and y.data[30, 2] == 1e9
+    assert "'a' has NaN, infinite or absurd (beyond 1e+15) samples" in caplog.text and "'c' has" not in caplog.text
 
 
 def test_envelope_tracks_the_contraction_level():

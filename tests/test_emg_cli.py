@@ -222,6 +222,7 @@ def test_trials_are_checked_as_they_are_recorded(tmp_path):
     assert "flat" in found["flat"] and "50 Hz" in found["hum"] and "clipped" in found["clip"] and "NaN" in found["nan"]
     # a short trial's single largest sample is more than 1 % of it, but no clipping; three at the rail are
     assert trial_problems(x[:37, :1], rate, ["ok"]) == []
+    assert dict(trial_problems(np.r_[x[:100, :1], [[1e300]]], rate, ["huge"]))["huge"].kind == "nonfinite"
     assert dict(trial_problems(np.clip(x[:37, :1] * 3, -2, 2), rate, ["clip"]))["clip"].kind == "clipped"
     # a session recorded with a dead electrode: one warning for it, naming the trial, during the session
     sim = EMGSimulator(4, 3, rate=rate, seed=1)

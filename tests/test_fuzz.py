@@ -58,11 +58,12 @@ def test_fuzz_corpus(tmp_path, capsys):
 def test_random_mutants_of_every_format(tmp_path, capsys):
     """Random mutants of valid recordings, exports, rows and calibrations (``mutation_fuzz``) through
     the commands that read them: a clean result, a warning or one error line, never a traceback or
-    a hang; and random signals, options, scenes and HRTF contents through the commands that write
-    audio (``ear``), whose output is never non-finite or at full scale. A few fixed seeds here; long
-    runs by hand found the corpus's later cases."""
+    a hang; random signals, options, scenes and HRTF contents through the commands that write
+    audio (``ear``), whose output is never non-finite or at full scale; and each chain's recordings
+    with their samples rewritten (``values``) through the chain's commands, whose JSON lines stay
+    strict JSON. A few fixed seeds here; long runs by hand found the corpus's later cases."""
     report = []
-    for family, count in (("text", 30), ("bytes", 30), ("json", 15), ("ear", 20)):
+    for family, count in (("text", 30), ("bytes", 30), ("json", 15), ("ear", 20), ("values", 20)):
         runs, findings = run_mutants(family, range(count), tmp_path / family, limit_s=20)
         assert not findings, "\n".join(findings)
         report.append(f"{family} {count} mutants / {runs} runs")

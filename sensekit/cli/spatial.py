@@ -22,14 +22,20 @@ app = new_app("Spatial audio: array presets, calibration sweeps, sound-source lo
 def _audio_stream(rec, path: Path, stream: str | None) -> str:
     """The stream of recording ``rec`` that a spatial command reads: ``stream`` (``FILE#STREAM`` or
     ``--stream``), else the only one, else the only audio one. Several to choose from are refused
-    by name: the first stream of a session had been taken, a gaze stream read as two microphones."""
+    by name: the first stream of a session had been taken, a gaze stream read as two microphones.
+    A stream with no samples is refused (an empty render had written a FLAC file that does not
+    open)."""
     if stream is not None or len(rec.streams) == 1:
-        return rec.stream_name(stream)
-    audio = [name for name, info in rec.streams.items() if info.kind == "audio"]
-    if len(audio) == 1:
-        return audio[0]
-    fail(f"{path.name} holds {len(rec.streams)} streams ({', '.join(rec.streams)}) and {len(audio) or 'none'} of "
-         f"them audio; name the microphones' stream: {path.name}#STREAM")
+        name = rec.stream_name(stream)
+    else:
+        audio = [name for name, info in rec.streams.items() if info.kind == "audio"]
+        if len(audio) != 1:
+            fail(f"{path.name} holds {len(rec.streams)} streams ({', '.join(rec.streams)}) and {len(audio) or 'none'} "
+                 f"of them audio; name the microphones' stream: {path.name}#STREAM")
+        name = audio[0]
+    if rec.n_samples(name) == 0:
+        fail(f"{path} holds no samples (stream {name!r}); fix: record some data first")
+    return name
 
 
 @app.command("arrays")

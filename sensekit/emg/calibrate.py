@@ -16,6 +16,7 @@ import logging
 import numpy as np
 
 from ..core import Frame
+from ..core.stages import ABSURD_SAMPLE
 from ..errors import ParameterError
 from ..learn.metrics import classification_metrics
 from .datasets import EMGTrials, Trial
@@ -44,18 +45,21 @@ DEAD = ("nonfinite", "flat")
 
 
 def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, Problem]]:
-    """What is wrong with each channel of one recorded trial: ``(channel, problem)`` for NaN or
-    infinite samples, a flat (disconnected) channel, a clipped one (more than 1 % of the samples,
-    and more than two, at the channel's extreme), and one dominated by mains hum (more than half
-    its power within ±2 Hz of 50 or 60 Hz or their harmonics)."""
+    """What is wrong with each channel of one recorded trial: ``(channel, problem)`` for NaN,
+    infinite or absurd samples (:data:`~sensekit.core.stages.ABSURD_SAMPLE`), a flat
+    (disconnected) channel, a clipped one (more than 1 % of the samples, and more than two, at
+    the channel's extreme), and one dominated by mains hum (more than half its power within ±2 Hz
+    of 50 or 60 Hz or their harmonics)."""
     x = np.asarray(data, dtype=np.float64)
     out = []
     if x.ndim != 2 or not len(x):
         return out
     for c, name in enumerate(channels):
         v = x[:, c]
-        if not np.isfinite(v).all():
-            out.append((name, Problem("nonfinite", f"{int((~np.isfinite(v)).sum())} NaN/infinite samples")))
+        lost = ~(np.abs(v) <= ABSURD_SAMPLE)  # (NaN and infinities included)
+        if lost.any():
+            out.append((name, Problem("nonfinite", f"{int(lost.sum())} NaN, infinite or absurd (beyond "
+                                                   f"{ABSURD_SAMPLE:g}) samples")))
             continue
         spread = float(np.std(v))
         if spread <= 1e-12 * max(1.0, float(np.abs(v).max())):

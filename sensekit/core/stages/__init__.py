@@ -3,7 +3,7 @@
 from .filters import BandPass, HighPass, IIRFilter, LowPass, Notch, SOSFilter, butter_sos
 from .normalize import Standardise, standardisation
 from .resample import Resample
-from .select import SelectChannels, SetMeta, SignalCheck
+from .select import ABSURD_SAMPLE, SelectChannels, SetMeta, SignalCheck
 from .window import Window
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "SelectChannels",
     "SetMeta",
     "SignalCheck",
+    "ABSURD_SAMPLE",
     "Resample",
     "Standardise",
     "standardisation",

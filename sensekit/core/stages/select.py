@@ -13,7 +13,12 @@ from ..frame import Frame
 from ..info import StreamInfo
 from ..stage import Stage
 
-__all__ = ["SelectChannels", "SetMeta", "SignalCheck"]
+__all__ = ["SelectChannels", "SetMeta", "SignalCheck", "ABSURD_SAMPLE"]
+
+#: A sample beyond this magnitude is no measurement in any unit (a 32-bit converter's counts
+#: reach 2e9, microvolts of a saturated amplifier 1e7): it is treated as lost, like a NaN. A
+#: sample of 1e300 had overflowed the EMG features into infinities.
+ABSURD_SAMPLE = 1e15
 
 log = logging.getLogger("sensekit")
 
@@ -90,8 +95,8 @@ class SetMeta(Stage):
 class SignalCheck(Stage):
     """Pass a signal through, warning once per channel about NaN, flat or saturated data.
 
-    NaN and infinite samples are replaced by 0 (so that filters downstream keep working)
-    and named in a warning; a channel that does not change for ``flat_s`` seconds is
+    NaN, infinite and absurd samples (beyond :data:`ABSURD_SAMPLE`) are replaced by 0 (so
+    that filters downstream keep working) and named in a warning; a channel that does not change for ``flat_s`` seconds is
     reported as flat (a dead sensor or a lost contact); one whose samples reach
     ``full_scale`` (from the argument or ``meta["full_scale"]``) in more than 1 % of a
     second is reported as saturated (clipped).
@@ -135,10 +140,11 @@ class SignalCheck(Stage):
         x = np.asarray(frame.data, dtype=np.float64)
         if x.shape[0] == 0:
             return Frame._trusted(self._out, x, frame.t0, None, frame.seq)
-        if not np.isfinite(x).all():
-            bad = ~np.isfinite(x)
+        bad = ~(np.abs(x) <= ABSURD_SAMPLE)  # (NaN and infinities included)
+        if bad.any():
             for ch in np.flatnonzero(bad.any(axis=0)):
-                self._warn("nan", int(ch), "has NaN/infinite samples: replaced by 0 (check the sensor)")
+                self._warn("nan", int(ch), f"has NaN, infinite or absurd (beyond {ABSURD_SAMPLE:g}) samples: replaced by "
+                                           "0 (check the sensor)")
             x = np.where(bad, 0.0, x)
         # flat: a channel whose every sample in the block equals the last one seen
         same = (x.max(axis=0) == x.min(axis=0)) & ((x[0] == self._last) | np.isnan(self._last))
