@@ -189,13 +189,15 @@ def _json_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                                                                        "respeaker4", "-c", "{p}"]])}
 
 
-def _value_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, float]]:
-    """Valid recordings of each chain's signal (a sensekit recording or a float WAV), the
-    commands that run the chain on them, their samples and rate: the ``values`` family rewrites
-    the samples and runs the commands again."""
+def _value_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, object]]:
+    """Valid recordings of each chain's signal (a sensekit recording, a labelled CSV or a float
+    WAV), the commands that run the chain on them, their samples and their stream's description:
+    the ``values`` family rewrites the samples and runs the commands again."""
     from typer.testing import CliRunner
 
     from sensekit.cli import app
+    from sensekit.core import StreamInfo
+    from sensekit.core.recording import open_recording
     from sensekit.emg.synth import EMGSimulator
     from sensekit.eyetrack.synth import gaze_signal
 
@@ -214,16 +216,35 @@ def _value_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, 
     mics[:, 1:] += np.stack([np.roll(mics[:, 0], k) for k in (2, 4, 6)], axis=1)  # one source, delayed per mic
     mono = rng.normal(0, 0.1, (6000, 1))
     jl = ["--jsonl"]
-    return {"emg": (d / "emg.h5", [["run", "emg", "{p}", "-c", str(band), *jl],
-                                   ["run", "emg", "{p}", "-c", str(band), "--adapt", *jl]], emg, 250.0),
+    layout = d / "layout.json"
+    layout.write_text(json.dumps({"units": "deg", "targets": [{"name": n, "x": x, "y": y, "radius": 1.5} for n, x, y in
+                                                              (("a", -6, 3), ("b", 6, 3), ("c", 0, -3))]}))
+    src = f"synth:selection?seed=7&trials=4&layout={layout}"
+    CliRunner().invoke(app, ["capture", src + "&stream=gaze", src + "&stream=hand", "-o", str(d / "s.h5"), "--quiet"])
+    with open_recording(d / "s.h5") as rec:
+        seen = rec.read("selection-gaze")
+    select = ["run", "select", "--gaze", "{p}", "--targets", str(layout), *jl]
+    labelled = np.column_stack([emg, (np.arange(len(emg)) // 500) % 3])  # (the last column: the class's index)
+    return {"emg session": (d / "session.csv", [["calibrate", "emg", "--from", "{p}", "--classes", "rest,fist,open",
+                                                 "-o", "{o}.json"], ["emg", "score", str(band), "{p}", "--json"],
+                                                ["emg", "score", str(band), "{p}", "--adapt-on", "1", "--labelled"]],
+                            labelled, StreamInfo("session", "emg", 250.0, (5,))),
+            "emg": (d / "emg.h5", [["run", "emg", "{p}", "-c", str(band), *jl],
+                                   ["run", "emg", "{p}", "-c", str(band), "--adapt", *jl]],
+                    emg, StreamInfo("emg", "emg", 250.0, (4,), unit="uV")),
             "gaze": (d / "gaze.h5", [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"],
-                                     ["run", "eyetrack", "{p}", "--online", *jl]], gaze, 300.0),
+                                     ["run", "eyetrack", "{p}", "--online", *jl]],
+                     gaze, StreamInfo("gaze", "gaze", 300.0, (2,), channels=("x", "y"), unit="deg",
+                                      meta={"gaze_units": "deg"})),
             "mics": (d / "mics.wav", [["spatial", "localise", "{p}", "--array", "respeaker4"],
                                       ["run", "spatial-localise", "{p}", "--array", "respeaker4", *jl],
-                                      ["spatial", "encode", "{p}", "--array", "tetra", "-o", "{o}.wav"]], mics, 16000.0),
+                                      ["spatial", "encode", "{p}", "--array", "tetra", "-o", "{o}.wav"]],
+                     mics, StreamInfo("audio", "audio", 16000.0, (4,))),
+            "selection gaze": (d / "selection-gaze.h5", [[*select, "--pinch", f"{d / 's.h5'}#selection-hand"],
+                                                         [*select, "--dwell", "0.5"]], seen.data, seen.info),
             "mono": (d / "mono.wav", [["spatial", "render", "{p}", "--az", "30", "-o", "{o}.wav"],
                                       ["spatial", "render", "{p}", "--az", "30", "--room", "5x4x3", "-o", "{o}.flac"]],
-                     mono, 16000.0)}
+                     mono, StreamInfo("audio", "audio", 16000.0, (1,)))}
 
 
 def mutate_values(x: np.ndarray, rnd: random.Random) -> np.ndarray:
@@ -260,22 +281,27 @@ def mutate_values(x: np.ndarray, rnd: random.Random) -> np.ndarray:
     return x
 
 
-def _write_values(path: Path, x: np.ndarray, rate: float, name: str) -> None:
-    """``x`` as a float WAV or as a one-stream sensekit recording in blocks of 100 samples."""
-    if path.suffix == ".wav":
+def _write_values(path: Path, x: np.ndarray, info) -> None:
+    """``x`` as a float WAV, a labelled CSV (its last column the class's index; any other value
+    leaves the row unlabelled) or a one-stream sensekit recording of stream ``info`` in blocks of
+    100 samples."""
+    if path.suffix == ".csv":
+        names = ("rest", "fist", "open")
+        path.write_text("time," + ",".join(f"ch{c}" for c in range(x.shape[1] - 1)) + ",label\n" + "".join(
+            f"{i / info.rate!r}," + ",".join(repr(float(v)) for v in row[:-1])
+            + f",{names[int(row[-1])] if row[-1] in (0, 1, 2) else ''}\n" for i, row in enumerate(x)))
+    elif path.suffix == ".wav":
         import soundfile as sf
 
-        sf.write(str(path), x, int(rate), subtype="DOUBLE")
-        return
-    from sensekit.core import Frame, StreamInfo
-    from sensekit.core.recording import RecordingWriter
+        sf.write(str(path), x, int(info.rate), subtype="DOUBLE")
+    else:
+        from sensekit.core import Frame
+        from sensekit.core.recording import RecordingWriter
 
-    info = (StreamInfo("gaze", "gaze", rate, (2,), channels=("x", "y"), unit="deg", meta={"gaze_units": "deg"})
-            if name == "gaze" else StreamInfo("emg", "emg", rate, (x.shape[1],), unit="uV"))
-    with RecordingWriter(path) as w:
-        s = w.add_stream(info)
-        for k in range(0, len(x), 100):
-            s.append(Frame(info, x[k:k + 100], t0=k / rate, seq=k // 100))
+        with RecordingWriter(path) as w:
+            s = w.add_stream(info)
+            for k in range(0, len(x), 100):
+                s.append(Frame(info, x[k:k + 100], t0=k / info.rate, seq=k // 100))
 
 
 def _strict_json_lines(text: str) -> str | None:
@@ -576,11 +602,11 @@ def _run_values(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
     for seed in seeds:
         rnd = random.Random(seed)
         name = rnd.choice(sorted(bases))
-        base, commands, x, rate = bases[name]
+        base, commands, x, info = bases[name]
         d = folder / f"m{seed}"
         d.mkdir()
         mutant = d / base.name
-        _write_values(mutant, mutate_values(x, rnd), rate, name)
+        _write_values(mutant, mutate_values(x, rnd), info)
         for command in commands:
             args = [a.format(p=mutant, o=d / "out") for a in command]
             runs += 1
@@ -589,7 +615,7 @@ def _run_values(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
             finding = _judge(r, what, limit_s)
             if finding is None and r.exit_code == 0:
                 bad = _strict_json_lines(r.stdout)
-                out = next(d.glob("out.*"), None)
+                out = next((o for o in d.glob("out.*") if o.suffix in (".wav", ".flac")), None)
                 bad = bad or (_audio_finding(out) if out is not None else None)
                 finding = f"{what}: {bad}" if bad else None
             if finding:

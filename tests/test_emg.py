@@ -235,7 +235,12 @@ def test_bad_calibration_data_is_named():
     import dataclasses
 
     broken = dataclasses.replace(trials, trials=(dataclasses.replace(trials.trials[0], data=bad),) + trials.trials[1:])
-    with pytest.raises(ParameterError, match="NaN/inf samples on channel .ch2."):
+    with pytest.raises(ParameterError, match="NaN, infinite or absurd samples on channel .ch2."):
+        EMGPipeline().fit(broken)
+    bad[:, 2] = trials.trials[0].data[:, 2]
+    bad[7, 1] = 1e300  # (it had overflowed the features: 'feature columns are NaN/inf')
+    broken = dataclasses.replace(trials, trials=(dataclasses.replace(trials.trials[0], data=bad),) + trials.trials[1:])
+    with pytest.raises(ParameterError, match="NaN, infinite or absurd samples on channel .ch1."):
         EMGPipeline().fit(broken)
     with pytest.raises(ParameterError, match="unknown decoder 'knn'"):
         EMGPipeline(decoder="knn")

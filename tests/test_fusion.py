@@ -166,6 +166,17 @@ def test_bad_layouts_are_one_line_errors(tmp_path, content, match):
     assert "\n" not in str(e.value)
 
 
+def test_gaze_far_off_every_target_hits_none_without_overflow():
+    """A gaze sample of 1e300 (a misread column) is on no target; its distance had overflowed."""
+    import warnings
+
+    layout = TargetLayout(targets=[{"name": "a", "x": 0, "y": 0, "radius": 1}, {"name": "b", "x": 5, "y": 0, "radius": 1}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hits = layout.hit(np.array([[1e300, 1e300], [-1e300, 0.0], [np.nan, 0.0], [0.2, 0.1], [5.5, 0.0]]))
+    assert hits.tolist() == [-1, -1, -1, 0, 1]
+
+
 def test_cli_mistakes_are_one_line(tmp_path):
     session, layout_path = _session_file(tmp_path, trials=2)
     gaze = f"{session}#selection-gaze"

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..core import Chain, Frame, StreamInfo
 from ..core.calibration import load_calibration, save_calibration
-from ..core.stages import BandPass, HighPass, Notch, Window, standardisation
+from ..core.stages import ABSURD_SAMPLE, BandPass, HighPass, Notch, Window, standardisation
 from ..errors import CalibrationError, NotFittedError, ParameterError
 from ..learn.decoders import DECODERS, fit_decoder
 from .datasets import EMGTrials
@@ -125,12 +125,13 @@ class EMGPipeline:
         if len(trials) == 0:
             raise ParameterError("no calibration trials")
         for t in trials.trials:
-            bad = ~np.isfinite(t.data)
+            bad = ~(np.abs(t.data) <= ABSURD_SAMPLE)  # (NaN and infinities included)
             if bad.any():
                 ch = trials.info.channels[int(np.flatnonzero(bad.any(axis=0))[0])]
                 name = trials.classes[t.label] if 0 <= t.label < len(trials.classes) else t.label
-                raise ParameterError(f"calibration trial {name!r} (repetition {t.rep + 1}) has NaN/inf samples on "
-                                     f"channel {ch!r}", "check that electrode and record the calibration again")
+                raise ParameterError(f"calibration trial {name!r} (repetition {t.rep + 1}) has NaN, infinite or absurd "
+                                     f"samples on channel {ch!r}", "check that electrode and record the calibration "
+                                     "again")
         w, y, _ = self.windows(trials)
         names = resolve_features(self.features)
         x = compute_features(w, names, rate=trials.info.rate, **self.feature_params)

@@ -64,7 +64,8 @@ class TargetLayout(Strict):
         ``margin``, contains it — or -1 (none, or a NaN point)."""
         centres, radii = self.arrays()
         p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        d = np.linalg.norm(p[:, None, :] - centres[None], axis=-1) - radii[None]  # distance to each edge
+        diff = p[:, None, :] - centres[None]
+        d = np.hypot(diff[..., 0], diff[..., 1]) - radii[None]  # distance to each edge (no overflow at 1e300)
         d = np.where(np.isnan(d), np.inf, d)
         best = np.argmin(d, axis=1)
         return np.where(d[np.arange(len(p)), best] <= margin, best, -1)
