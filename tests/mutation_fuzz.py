@@ -281,10 +281,25 @@ def mutate_values(x: np.ndarray, rnd: random.Random) -> np.ndarray:
     return x
 
 
-def _write_values(path: Path, x: np.ndarray, info) -> None:
+def mutate_block_times(n: int, rate: float, rnd: random.Random) -> list[float]:
+    """Start times of ``n`` blocks of 100 samples with one or two clock faults: a jump back, a
+    gap of seconds or of years, a block stamped twice, a block overlapping the one before."""
+    t0 = [k * 100 / rate for k in range(n)]
+    for _ in range(rnd.randint(1, 2)):
+        if n < 2:
+            break
+        k = rnd.randrange(1, n)
+        op = rnd.choice(("back", "gap", "years", "twice", "overlap"))
+        shift = {"back": -rnd.choice((0.05, 1.0, 100.0)), "gap": rnd.choice((0.5, 5.0)), "years": 1e9,
+                 "twice": t0[k - 1] - t0[k], "overlap": -50 / rate}[op]
+        t0[k:] = [t + shift for t in t0[k:]]
+    return t0
+
+
+def _write_values(path: Path, x: np.ndarray, info, block_times: list[float] | None = None) -> None:
     """``x`` as a float WAV, a labelled CSV (its last column the class's index; any other value
     leaves the row unlabelled) or a one-stream sensekit recording of stream ``info`` in blocks of
-    100 samples."""
+    100 samples (starting at ``block_times``, default one after the other)."""
     if path.suffix == ".csv":
         names = ("rest", "fist", "open")
         path.write_text("time," + ",".join(f"ch{c}" for c in range(x.shape[1] - 1)) + ",label\n" + "".join(
@@ -301,7 +316,8 @@ def _write_values(path: Path, x: np.ndarray, info) -> None:
         with RecordingWriter(path) as w:
             s = w.add_stream(info)
             for k in range(0, len(x), 100):
-                s.append(Frame(info, x[k:k + 100], t0=k / info.rate, seq=k // 100))
+                t0 = block_times[k // 100] if block_times is not None else k / info.rate
+                s.append(Frame(info, x[k:k + 100], t0=t0, seq=k // 100))
 
 
 def _strict_json_lines(text: str) -> str | None:
@@ -591,22 +607,33 @@ def _audio_finding(path: Path) -> str | None:
     return None
 
 
+def values_mutant(seed: int, bases: dict, d: Path) -> tuple[str, Path, list[list[str]]]:
+    """Mutant ``seed`` of the ``values`` family, written into folder ``d``: the base's name, the
+    mutant's path and the commands to run on it."""
+    rnd = random.Random(seed)
+    name = rnd.choice(sorted(bases))
+    base, commands, x, info = bases[name]
+    mutant = d / base.name
+    values = mutate_values(x, rnd) if rnd.random() < 0.8 else np.array(x, dtype=np.float64)
+    times = mutate_block_times(-(-len(values) // 100), info.rate, rnd) if mutant.suffix == ".h5" and \
+        rnd.random() < 0.4 else None
+    _write_values(mutant, values, info, times)
+    return name, mutant, commands
+
+
 def _run_values(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
     """The ``values`` family: each chain's recordings with their samples rewritten
-    (:func:`mutate_values`) through the commands that run the chain; besides the usual findings,
-    JSON lines that are not strict JSON and audio written non-finite or at full scale."""
+    (:func:`mutate_values`) or their blocks' clock broken (:func:`mutate_block_times`) through the
+    commands that run the chain; besides the usual findings, JSON lines that are not strict JSON
+    and audio written non-finite or at full scale."""
     from fuzz_corpus import invoke_within
 
     bases = _value_bases(folder)
     runs, findings = 0, []
     for seed in seeds:
-        rnd = random.Random(seed)
-        name = rnd.choice(sorted(bases))
-        base, commands, x, info = bases[name]
         d = folder / f"m{seed}"
         d.mkdir()
-        mutant = d / base.name
-        _write_values(mutant, mutate_values(x, rnd), info)
+        name, mutant, commands = values_mutant(seed, bases, d)
         for command in commands:
             args = [a.format(p=mutant, o=d / "out") for a in command]
             runs += 1

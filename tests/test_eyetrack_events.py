@@ -13,6 +13,7 @@ from sensekit.cli import app
 from sensekit.core import Chain, Frame, StreamInfo
 from sensekit.errors import ParameterError, RecordingError, StreamFormatError
 from sensekit.eyetrack.datasets import (
+    GazeRecording,
     load_eyelink_asc,
     load_gaze,
     load_irf,
@@ -649,6 +650,33 @@ def test_gaze_beyond_90_degrees_is_loss_with_a_warning(tmp_path):
     path = _table(tmp_path / "all.csv", t, np.full_like(t, 1e308), np.zeros_like(t))
     r = runner.invoke(app, ["eyetrack", "events", str(path), "--units", "deg"])
     assert r.exit_code == 2 and "no valid gaze samples" in r.stderr
+
+
+def test_a_sample_lost_in_one_coordinate_is_lost_in_both_live_and_offline(caplog):
+    """An infinity beside a NaN (a mutated recording) had passed the 90-degree rule offline, and a
+    live stream had no rule at all: both reached the detectors (numpy's 'invalid value')."""
+    import warnings
+
+    x = np.random.default_rng(0).normal(0, 1, 600)
+    y = np.random.default_rng(1).normal(0, 1, 600)
+    x[100], y[100] = np.nan, np.inf
+    x[200], y[300] = 1e300, -np.inf
+    x[400] = np.nan  # (y finite)
+    lost = np.zeros(600, dtype=bool)
+    lost[[100, 200, 300, 400]] = True
+    rec = GazeRecording(np.arange(600) / 300.0, x, y, 300.0)
+    assert np.isnan(rec.x[lost]).all() and np.isnan(rec.y[lost]).all() and np.isfinite(rec.x[~lost]).all()
+    info = StreamInfo("gaze", "gaze", 300.0, (2,), channels=("x", "y"), unit="deg", meta={"gaze_units": "deg"})
+    with caplog.at_level(logging.WARNING, logger="sensekit"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = assert_block_invariant(GazeDegrees, info, np.column_stack([x, y]), max_examples=5, rtol=0, atol=0)
+        chain = Chain(GazeDegrees(), EventDetector("adaptive"))
+        chain.open(info)
+        labels = feed(chain, [Frame(info, np.column_stack([x, y]), t0=0.0)])
+    np.testing.assert_array_equal(np.isnan(out.data).any(axis=1), lost)
+    assert np.isnan(out.data[lost]).all()
+    assert "samples beyond 90 deg from the centre (up to inf in the block at t = 0.000 s)" in caplog.text
+    assert labels.n == 600 and np.isfinite(labels.data[:, 3]).all()  # (no numpy warning on the way: they are errors)
 
 
 def test_a_backward_clock_jump_counts_every_dropped_sample(tmp_path):

@@ -29,7 +29,7 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import live_source_fix, not_a_file
 from ..errors import DatasetError, RecordingError
-from .detectors import MAX_GAZE_RATE_HZ
+from .detectors import MAX_GAZE_DEG, MAX_GAZE_RATE_HZ, gaze_as_loss
 from .geometry import Screen
 from .labels import BLINK, FIXATION, LABEL_NAMES, SACCADE, UNDEFINED
 
@@ -42,10 +42,6 @@ log = logging.getLogger("sensekit")
 #: Stimulus folders of Lund 2013's "data used in the article".
 LUND_STIMULI = ("img", "dots", "video")
 
-
-#: A gaze further than this from the centre (deg) is no gaze (eyes turn about 55 deg in the head,
-#: a screen subtends less than 180): such samples are data loss.
-MAX_GAZE_DEG = 90.0
 
 
 @dataclasses.dataclass
@@ -80,17 +76,11 @@ class GazeRecording:
             raise RecordingError(f"{self.name}: {self.rate:g} Hz is no eye tracker's rate (at most {MAX_GAZE_RATE_HZ:g} Hz)",
                                  "check the file's sampling rate or time column (a plain table's unit: "
                                  "--time-unit s|ms|us)")
-        x, y = np.asarray(self.x, dtype=np.float64), np.asarray(self.y, dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            beyond = ~(np.abs(x) <= MAX_GAZE_DEG) | ~(np.abs(y) <= MAX_GAZE_DEG)
-        beyond &= ~(np.isnan(x) | np.isnan(y))  # NaN already means loss
-        if beyond.any():
-            largest = float(np.max(np.maximum(np.abs(x[beyond]), np.abs(y[beyond]))))
+        x, y, beyond, largest = gaze_as_loss(self.x, self.y)  # (a sample NaN in one coordinate is lost in both)
+        if beyond:
             log.warning("%s: %d gaze sample(s) lie beyond %g deg from the centre (largest %.3g): not a gaze, treated "
-                        "as data loss; check the units (--units) and the screen geometry", self.name,
-                        int(beyond.sum()), MAX_GAZE_DEG, largest)
-            x, y = x.copy(), y.copy()
-            x[beyond] = y[beyond] = np.nan
+                        "as data loss; check the units (--units) and the screen geometry", self.name, beyond,
+                        MAX_GAZE_DEG, largest)
         self.x, self.y = x, y
 
     def __len__(self) -> int:

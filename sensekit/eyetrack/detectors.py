@@ -37,6 +37,26 @@ MIN_RATE_HZ = {"ivt": 30.0, "idt": 30.0, "nh2010": 200.0, "adaptive": 200.0, "ad
 #: 10 kHz; a faster rate is a time column read in the wrong unit, and would size the filters
 #: in millions of samples.
 MAX_GAZE_RATE_HZ = 10_000.0
+#: A gaze further than this from the centre (deg) is no gaze (eyes turn about 55 deg in the head,
+#: a screen subtends less than 180): such samples are data loss.
+MAX_GAZE_DEG = 90.0
+
+
+def gaze_as_loss(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Gaze (deg) with every sample that is no gaze made data loss (NaN in both coordinates):
+    NaN in either coordinate, an infinity, or beyond :data:`MAX_GAZE_DEG`. Returns x, y (copies
+    where changed), the number of samples that were beyond (not already NaN) and the largest of
+    them (for a warning)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        lost = ~(np.abs(x) <= MAX_GAZE_DEG) | ~(np.abs(y) <= MAX_GAZE_DEG)  # (NaN included)
+    if not lost.any():
+        return x, y, 0, 0.0
+    beyond = lost & ~(np.isnan(x) | np.isnan(y))
+    largest = float(np.max(np.maximum(np.abs(x[beyond]), np.abs(y[beyond])))) if beyond.any() else 0.0
+    x, y = x.copy(), y.copy()
+    x[lost] = y[lost] = np.nan
+    return x, y, int(beyond.sum()), largest
 
 
 def _odd_window(seconds: float, rate: float, minimum: int) -> int:

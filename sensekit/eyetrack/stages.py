@@ -28,7 +28,17 @@ from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
-from .detectors import DETECTORS, MAX_GAZE_RATE_HZ, MIN_RATE_HZ, _odd_window, gaze_velocity, savgol_kernel, speed_of
+from .detectors import (
+    DETECTORS,
+    MAX_GAZE_DEG,
+    MAX_GAZE_RATE_HZ,
+    MIN_RATE_HZ,
+    _odd_window,
+    gaze_as_loss,
+    gaze_velocity,
+    savgol_kernel,
+    speed_of,
+)
 from .geometry import screen_from_meta
 from .labels import EVENT_FIELDS, FIXATION, events_table, label_runs
 
@@ -83,20 +93,29 @@ def check_gaze_stream(info: StreamInfo, what: str, *, units: str | None = "deg")
 
 
 class GazeDegrees(Stage):
-    """Gaze in screen pixels → visual angle (deg) with the stream's screen geometry."""
+    """Gaze in screen pixels → visual angle (deg) with the stream's screen geometry; a sample
+    that is no gaze (NaN in one coordinate, infinite, or beyond
+    :data:`~sensekit.eyetrack.detectors.MAX_GAZE_DEG`) becomes data loss in both, with one
+    warning a run (an infinity in a live stream had reached the detectors)."""
 
     def _open(self, info: StreamInfo) -> StreamInfo:
         check_gaze_stream(info, "GazeDegrees", units=None)
-        if info.meta.get("gaze_units", "deg") == "deg":
-            self._screen = None
-            return info
-        self._screen = screen_from_meta(info.meta, "GazeDegrees")
+        deg = info.meta.get("gaze_units", "deg") == "deg"
+        self._screen = None if deg else screen_from_meta(info.meta, "GazeDegrees")
         return info.replace(dtype="float64", meta={**dict(info.meta), "gaze_units": "deg"})
 
+    def _reset(self) -> None:
+        self._warned = False
+
     def _process(self, frame: Frame) -> Frame | None:
-        if self._screen is None:
-            return frame
-        x, y = self._screen.to_degrees(frame.data[:, 0], frame.data[:, 1])
+        x, y = frame.data[:, 0], frame.data[:, 1]
+        if self._screen is not None:
+            x, y = self._screen.to_degrees(x, y)
+        x, y, beyond, largest = gaze_as_loss(x, y)
+        if beyond and not self._warned:
+            self._warned = True
+            log.warning("gaze stream %r: samples beyond %g deg from the centre (up to %.3g in the block at t = %.3f s): not a "
+                        "gaze, treated as data loss", self.input_info.name, MAX_GAZE_DEG, largest, frame.t0)
         return Frame._trusted(self.output_info, np.stack([x, y], axis=1), frame.t0, None, frame.seq)
 
 
