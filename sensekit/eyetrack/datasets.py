@@ -43,7 +43,6 @@ log = logging.getLogger("sensekit")
 LUND_STIMULI = ("img", "dots", "video")
 
 
-
 @dataclasses.dataclass
 class GazeRecording:
     """A gaze recording in degrees.

@@ -360,7 +360,7 @@ class _Interpolator:
     """Vectorised direction lookup on the convex hull of the measured directions."""
 
     def __init__(self, hrtf: HRTF) -> None:
-        from scipy.spatial import ConvexHull
+        from scipy.spatial import ConvexHull, QhullError
 
         pts = unit_vector(hrtf.azimuth, hrtf.elevation)
         n = len(pts)
@@ -381,7 +381,7 @@ class _Interpolator:
             keep = np.append(keep, n)  # (the pole's response is appended after the measured ones)
         try:
             hull = ConvexHull(pts, qhull_options="QJ")  # joggled: every direction becomes a vertex
-        except Exception as e:  # noqa: BLE001 - scipy's QhullError: points qhull cannot span
+        except QhullError as e:  # (points qhull cannot span)
             raise ParameterError(f"HRTF {hrtf.name!r}: its directions span no sphere ({str(e).splitlines()[0]})",
                                  "check the file's SourcePosition") from None
         eq = hull.equations  # of the joggled hull: n·x + d = 0, outward n, d < 0 (origin inside)

@@ -96,10 +96,10 @@ class SignalCheck(Stage):
     """Pass a signal through, warning once per channel about NaN, flat or saturated data.
 
     NaN, infinite and absurd samples (beyond :data:`ABSURD_SAMPLE`) are replaced by 0 (so
-    that filters downstream keep working) and named in a warning; a channel that does not change for ``flat_s`` seconds is
-    reported as flat (a dead sensor or a lost contact); one whose samples reach
-    ``full_scale`` (from the argument or ``meta["full_scale"]``) in more than 1 % of a
-    second is reported as saturated (clipped).
+    that filters downstream keep working) and named in a warning; a channel that does not
+    change for ``flat_s`` seconds is reported as flat (a dead sensor or a lost contact); one
+    whose samples reach ``full_scale`` (from the argument or ``meta["full_scale"]``) in more
+    than 1 % of a second is reported as saturated (clipped).
 
     Parameters
     ----------
