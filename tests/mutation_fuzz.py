@@ -193,6 +193,8 @@ def _value_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, 
     """Valid recordings of each chain's signal (a sensekit recording, a labelled CSV or a float
     WAV), the commands that run the chain on them, their samples and their stream's description:
     the ``values`` family rewrites the samples and runs the commands again."""
+    import soundfile as sf
+    from test_spatial_localisation import FS, GEOM, _record_sweeps
     from typer.testing import CliRunner
 
     from sensekit.cli import app
@@ -200,6 +202,7 @@ def _value_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, 
     from sensekit.core.recording import open_recording
     from sensekit.emg.synth import EMGSimulator
     from sensekit.eyetrack.synth import gaze_signal
+    from sensekit.spatial_audio.calibrate import exponential_sweep
 
     sim = EMGSimulator(4, 3, rate=250.0, seed=3)
     emg = np.concatenate([sim.trial(c, 2.0, seed=10 * c + r) for r in range(2) for c in range(3)])
@@ -224,6 +227,14 @@ def _value_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, 
     with open_recording(d / "s.h5") as rec:
         seen = rec.read("selection-gaze")
     select = ["run", "select", "--gaze", "{p}", "--targets", str(layout), *jl]
+    sweeps = [x / np.abs(x).max() * 0.5 for x in _record_sweeps(GEOM, np.ones(6), np.zeros(6), np.ones(6),
+                                                                   [(0.0, 0.0), (120.0, 0.0), (240.0, 0.0)],
+                                                                   exponential_sweep(FS, 1.0))]
+    for i in (1, 2):
+        sf.write(str(d / f"sweep{i}.wav"), sweeps[i], int(FS), subtype="DOUBLE")
+    calibrate_array = ["calibrate", "array", "{p}", str(d / "sweep1.wav"), str(d / "sweep2.wav"), "--array",
+                       "respeaker6", "--seconds", "1", "--direction", "0", "--direction", "120", "--direction", "240",
+                       "-o", "{o}.json"]
     labelled = np.column_stack([emg, (np.arange(len(emg)) // 500) % 3])  # (the last column: the class's index)
     return {"emg session": (d / "session.csv", [["calibrate", "emg", "--from", "{p}", "--classes", "rest,fist,open",
                                                  "-o", "{o}.json"], ["emg", "score", str(band), "{p}", "--json"],
@@ -242,6 +253,7 @@ def _value_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, 
                      mics, StreamInfo("audio", "audio", 16000.0, (4,))),
             "selection gaze": (d / "selection-gaze.h5", [[*select, "--pinch", f"{d / 's.h5'}#selection-hand"],
                                                          [*select, "--dwell", "0.5"]], seen.data, seen.info),
+            "array sweep": (d / "sweep0.wav", [calibrate_array], sweeps[0], StreamInfo("audio", "audio", FS, (6,))),
             "mono": (d / "mono.wav", [["spatial", "render", "{p}", "--az", "30", "-o", "{o}.wav"],
                                       ["spatial", "render", "{p}", "--az", "30", "--room", "5x4x3", "-o", "{o}.flac"]],
                      mono, StreamInfo("audio", "audio", 16000.0, (1,)))}
@@ -621,11 +633,23 @@ def values_mutant(seed: int, bases: dict, d: Path) -> tuple[str, Path, list[list
     return name, mutant, commands
 
 
+def _calibration_finding(path: Path) -> str | None:
+    """What is wrong with a calibration file a command wrote: one its own loader refuses."""
+    from sensekit.core.calibration import load_calibration
+    from sensekit.errors import SensekitError
+
+    try:
+        load_calibration(path)
+    except SensekitError as e:
+        return f"a calibration written that does not load: {e}"
+    return None
+
+
 def _run_values(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
     """The ``values`` family: each chain's recordings with their samples rewritten
     (:func:`mutate_values`) or their blocks' clock broken (:func:`mutate_block_times`) through the
-    commands that run the chain; besides the usual findings, JSON lines that are not strict JSON
-    and audio written non-finite or at full scale."""
+    commands that run the chain; besides the usual findings, JSON lines that are not strict JSON,
+    audio written non-finite or at full scale, and a calibration written that does not load."""
     from fuzz_corpus import invoke_within
 
     bases = _value_bases(folder)
@@ -644,6 +668,8 @@ def _run_values(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
                 bad = _strict_json_lines(r.stdout)
                 out = next((o for o in d.glob("out.*") if o.suffix in (".wav", ".flac")), None)
                 bad = bad or (_audio_finding(out) if out is not None else None)
+                cal = d / "out.json"
+                bad = bad or (_calibration_finding(cal) if cal.exists() else None)
                 finding = f"{what}: {bad}" if bad else None
             if finding:
                 findings.append(finding)

@@ -276,6 +276,21 @@ def test_cli_calibrate_array_and_localise(tmp_path):
     r = runner.invoke(app, ["calibrate", "array", paths[0], "--direction", "0", "--array", "linear4", "-o",
                             str(tmp_path / "x.json")])
     assert r.exit_code != 0 and "4 microphones but the stream has 6" in r.stderr
+    # a recording cut short, with a NaN or a spike is named (a cut one or a spike had given a calibration; a NaN,
+    # "no response")
+    x, _ = sf.read(paths[0])
+    sf.write(str(tmp_path / "cut.wav"), x[:2], int(FS), subtype="FLOAT")
+    x[100, 3] = np.nan
+    sf.write(str(tmp_path / "nan.wav"), x, int(FS), subtype="FLOAT")
+    x[100, 3] = 1e9  # (a spike gave that microphone's gain)
+    sf.write(str(tmp_path / "huge.wav"), x, int(FS), subtype="FLOAT")
+    for bad, message in (("cut.wav", "cut.wav lasts 0.000125 s, less than the 1 s sweep"),
+                         ("nan.wav", "nan.wav holds 1 NaN or infinite sample(s) (the first on channel 3 at 0.006 s)"),
+                         ("huge.wav", "huge.wav reaches 1e+09, over 120 dB above its full scale: not audio")):
+        r = runner.invoke(app, ["calibrate", "array", str(tmp_path / bad), *paths[1:], "--array", "respeaker6",
+                                "--seconds", "1", *[v for az, _ in dirs for v in ("--direction", str(az))],
+                                "-o", str(tmp_path / "bad.json")])
+        assert r.exit_code == 2 and message in r.stderr and not (tmp_path / "bad.json").exists(), r.output
     # capture with the geometry, then localise the recording
     rec = tmp_path / "scene.h5"
     r = runner.invoke(app, ["capture", "synth:array?sources=1&duration_s=1&seed=4", "--array", "respeaker6",

@@ -50,13 +50,22 @@ def exponential_sweep(fs: float, duration_s: float = 2.0, f1: float = 50.0, f2: 
 
 
 def measure_responses(recording: np.ndarray, sweep: np.ndarray, fs: float, *, length_s: float = 0.1,
-                      band: tuple | None = None) -> np.ndarray:
+                      band: tuple | None = None, name: str = "the recording") -> np.ndarray:
     """Impulse responses (M, L) of each channel of ``recording`` (n, M), by regularised
     spectral division by the sweep, band-limited to the sweep's band (default 60 Hz ..
-    0.43 fs)."""
+    0.43 fs). A recording shorter than the sweep, or with a NaN or infinite sample, is refused
+    (``name`` says which in the error)."""
     rec = np.asarray(recording, dtype=np.float64)
     if rec.ndim != 2:
-        raise ParameterError(f"the recording must be (samples, channels), got shape {rec.shape}")
+        raise ParameterError(f"{name} must be (samples, channels), got shape {rec.shape}")
+    if rec.shape[0] < len(sweep):  # (a cut recording gave a calibration from a few samples)
+        raise CalibrationError(f"{name} lasts {rec.shape[0] / fs:.3g} s, less than the {len(sweep) / fs:.3g} s sweep",
+                               "record the whole sweep and its tail (or give the sweep's length: --seconds)")
+    bad = ~np.isfinite(rec)
+    if bad.any():  # (it had been "no response to the sweep")
+        i, c = np.argwhere(bad)[0]
+        raise CalibrationError(f"{name} holds {int(bad.sum())} NaN or infinite sample(s) (the first on channel {c} at "
+                               f"{i / fs:.3f} s)", "record the sweep again")
     n = int(2 ** np.ceil(np.log2(rec.shape[0] + len(sweep))))
     S = np.fft.rfft(sweep, n)
     Y = np.fft.rfft(rec, n, axis=0)
@@ -67,7 +76,7 @@ def measure_responses(recording: np.ndarray, sweep: np.ndarray, fs: float, *, le
     H = Y * (S.conj() / (np.abs(S) ** 2 + eps) * w)[:, None]
     h = np.fft.irfft(H, n, axis=0)[: int(length_s * fs)]
     if not np.isfinite(h).all() or np.abs(h).max() == 0:
-        raise CalibrationError("no response to the sweep in the recording", "check that the sweep was played and "
+        raise CalibrationError(f"no response to the sweep in {name}", "check that the sweep was played and "
                                "recorded (level, cabling) and that it is the same sweep")
     return h.T
 

@@ -48,7 +48,7 @@ def partitions(ir: np.ndarray, block: int) -> np.ndarray:
     return np.fft.rfft(parts, 2 * block, axis=-1)
 
 
-def _not_audio_above(info: StreamInfo) -> float:
+def not_audio_above(info: StreamInfo) -> float:
     """The sample magnitude over which a stream is not audio (:data:`NOT_AUDIO_DB_OVER_FULL_SCALE`
     over its :func:`~sensekit.core.units.full_scale`)."""
     return full_scale(info) * 10 ** (NOT_AUDIO_DB_OVER_FULL_SCALE / 20)
@@ -101,7 +101,7 @@ class BlockRenderer(Stage):
             raise ParameterError(f"stream {self.input_info.name!r} has NaN or inf samples at t = {frame.t0:.3f} s; "
                                  "the renderer will not turn them into noise", "clean the input (or replace NaN by 0)")
         peak = float(np.abs(x).max())
-        if peak > _not_audio_above(self.input_info):
+        if peak > not_audio_above(self.input_info):
             raise ParameterError(f"stream {self.input_info.name!r} reaches {peak:.3g} at t = {frame.t0:.3f} s, "
                                  f"over {NOT_AUDIO_DB_OVER_FULL_SCALE} dB above its full scale: not audio",
                                  "check the file's format and scaling (float audio lies within about +-1)")
