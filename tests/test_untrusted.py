@@ -456,3 +456,26 @@ def test_an_audio_file_past_full_scale_is_said_with_its_peak(tmp_path, caplog):
         sink.write(Frame(info, x / 10, t0=0.0))
         sink.close()
     assert caplog.text == ""
+
+
+def test_a_plot_path_is_checked_before_the_work_and_its_folder_made(tmp_path, noise):
+    """--plot into a missing folder had been a traceback after the work, a folder given as the
+    plot had been written as FOLDER.png beside it, and spatial/eyetrack took any suffix."""
+    mics = tmp_path / "mics.wav"
+    sf.write(mics, np.random.default_rng(1).normal(0, 0.1, (16000, 4)), 16000)
+    gaze = tmp_path / "gaze.csv"
+    gaze.write_text("time,x,y\n" + "".join(f"{i / 500:.4f},{np.sin(i / 40):.4f},0.0\n" for i in range(1000)))
+    (tmp_path / "folder.png").mkdir()
+    commands = {"spatial localise": ["spatial", "localise", str(mics), "--array", "respeaker4"],
+                "eyetrack events": ["eyetrack", "events", str(gaze), "--units", "deg"],
+                "spatial hrtf": ["spatial", "hrtf", "sphere"]}
+    for name, args in commands.items():
+        made = tmp_path / "new" / name.replace(" ", "_") / "plot.png"
+        r = runner.invoke(app, [*args, "--plot", str(made)])
+        assert r.exit_code == 0 and made.stat().st_size > 1000, (name, r.output)
+        for plot, message in ((tmp_path / "folder.png", "is a folder; fix: name a .png file in it"),
+                              (tmp_path / "plot.jpg", "--plot writes a PNG image: name it *.png, not 'plot.jpg'"),
+                              (noise / "plot.png", "a part of the path is a file, not a folder")):
+            r = runner.invoke(app, [*args, "--plot", str(plot)])
+            assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (name, r.output)
+            assert r.stdout == "", (name, r.stdout)  # (refused before any work)

@@ -118,6 +118,19 @@ def _short_path(name) -> str:
     return repr(text) if len(text) <= 120 else f"{text[:60]!r}...{text[-40:]!r} ({len(text)} characters)"
 
 
+def check_plot(plot: Path | None) -> None:
+    """A ``--plot`` path, checked before any work: a ``.png`` file name, not a folder; its folder
+    is made if it is missing (as for every output). A missing folder had been a traceback after
+    the work, and a folder given as the path had been written as ``FOLDER.png`` beside it."""
+    if plot is None:
+        return
+    if plot.suffix.lower() != ".png":
+        fail(f"--plot writes a PNG image: name it *.png, not {plot.name!r}")
+    if plot.is_dir():
+        fail(f"--plot {_short_path(plot)} is a folder; fix: name a .png file in it")
+    plot.parent.mkdir(parents=True, exist_ok=True)  # (a file in the way: one line, FILE_SYSTEM_FIXES)
+
+
 def checked_numbers(option: str, values, *, low: float | None = None, high: float | None = None,
                     low_open: bool = False, counts: tuple[int, ...] | None = None, hint: str | None = None) -> list[float]:
     """``values`` of a repeatable number option, checked before any work: finite, within

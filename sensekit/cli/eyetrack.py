@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ._app import err, fail, new_app, out, refuse_given, stop_on_signals
+from ._app import check_plot, err, fail, new_app, out, refuse_given, stop_on_signals
 from ._lazy import lazy
 
 np = lazy("numpy")
@@ -141,6 +141,7 @@ def events(
     if online:
         refuse_given(ctx, ("detector", "chunk", "stimulus", "labels_out"),
                      "with --online (its events are not per-sample labels; --set reaches its parameters)")
+    check_plot(plot)
     cols = tuple(c.strip() for c in columns.split(",")) if columns else None
     if cols is not None and len(cols) != 3:
         fail(f"--columns takes three names TIME,X,Y, got {columns!r}")

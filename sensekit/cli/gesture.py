@@ -8,9 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ._app import JSON_FIGURES_OPTION, fail, new_app, out
+from ._app import JSON_FIGURES_OPTION, check_plot, fail, new_app, out
 from ._lazy import lazy
-from .calibrate._common import check_plot
 
 np = lazy("numpy")
 

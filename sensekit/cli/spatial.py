@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..errors import ParameterError
-from ._app import checked_numbers, err, fail, new_app, out, refuse_given, split_stream
+from ._app import check_plot, checked_numbers, err, fail, new_app, out, refuse_given, split_stream
 from ._lazy import lazy
 
 np = lazy("numpy")
@@ -191,6 +191,7 @@ def localise(
     from ..spatial_audio.pipeline import LocalisePipeline, parse_az_range
 
     checked_numbers("--gate-db", [gate_db])
+    check_plot(plot)
     if no_gate:
         refuse_given(ctx, ("gate_db",), "with --no-gate")
     pipe = LocalisePipeline(method, sources, window_s=window, every_s=every, gate_db=None if no_gate else gate_db,
@@ -387,6 +388,7 @@ def hrtf_info(
 
     if hrtf_rate is not None:
         checked_numbers("--hrtf-rate", [hrtf_rate], low=1000, high=768000)
+    check_plot(plot)
     h = spherical_head() if str(path) == "sphere" else HRTF.from_sofa(path, rate=hrtf_rate)
     itd = h.itd()
     ild = h.ild_db()

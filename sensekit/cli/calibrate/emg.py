@@ -12,9 +12,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .._app import KIND_OPTION, err, fail, live_display, out, refuse_given, stop_on_signals
+from .._app import KIND_OPTION, check_plot, err, fail, live_display, out, refuse_given, stop_on_signals
 from .._lazy import lazy
-from ._common import OVERWRITE_OPTION, app, check_plot
+from ._common import OVERWRITE_OPTION, app
 
 np = lazy("numpy")
 log = logging.getLogger("sensekit")

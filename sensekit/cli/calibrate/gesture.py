@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from .._app import err, fail, out, refuse_given, stop_on_signals
+from .._app import check_plot, err, fail, out, refuse_given, stop_on_signals
 from .._lazy import lazy
-from ._common import OVERWRITE_OPTION, app, check_plot
+from ._common import OVERWRITE_OPTION, app
 
 np = lazy("numpy")
 log = logging.getLogger("sensekit")
