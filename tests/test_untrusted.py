@@ -479,3 +479,15 @@ def test_a_plot_path_is_checked_before_the_work_and_its_folder_made(tmp_path, no
             r = runner.invoke(app, [*args, "--plot", str(plot)])
             assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (name, r.output)
             assert r.stdout == "", (name, r.stdout)  # (refused before any work)
+
+
+def test_an_output_that_is_a_folder_or_in_a_missing_folder(tmp_path):
+    """-o naming a folder had been refused naming the temporary '.NAME.partial' beside it, and
+    'spatial arrays --save' into a missing folder was a traceback."""
+    mics = tmp_path / "mics.wav"
+    sf.write(mics, np.random.default_rng(1).normal(0, 0.1, (16000, 4)), 16000)
+    r = runner.invoke(app, ["spatial", "localise", str(mics), "--array", "respeaker4", "-o", str(tmp_path)])
+    assert r.exit_code == 2 and f"'{tmp_path}' is a folder; fix: name a file" in r.stderr, r.output
+    saved = tmp_path / "new" / "geometry.json"
+    r = runner.invoke(app, ["spatial", "arrays", "--save", "respeaker4", "-o", str(saved)])
+    assert r.exit_code == 0 and '"respeaker4"' in saved.read_text(), r.output

@@ -51,7 +51,10 @@ def arrays(
         path = output or Path(f"{save}.json")
         if path.exists():
             fail(f"{str(path)!r} already exists; choose another name with -o")
-        geom.save(path)
+        from ..core.atomic import atomic_output
+
+        with atomic_output(path) as tmp:  # (its folder made: a missing one had been a traceback)
+            geom.save(tmp)
         out.print(f"{save} written to {path}", highlight=False)
         return
     if output is not None:

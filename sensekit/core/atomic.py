@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import RecordingError
+from ..errors import ParameterError, RecordingError
 
 __all__ = ["atomic_output", "partial_name", "final_name"]
 
@@ -60,6 +60,8 @@ def atomic_output(dest: str | os.PathLike, *, folder: bool = False) -> Iterator[
     'whole'
     """
     dest = Path(dest)
+    if dest.is_dir() and not folder:  # (the error had named the temporary '.NAME.partial' beside it)
+        raise ParameterError(f"{str(dest)!r} is a folder", "name a file (in it, or elsewhere)")
     tmp = partial_name(dest)
     try:  # the folder it goes into is made, as for every output (some commands made it, some crashed)
         dest.parent.mkdir(parents=True, exist_ok=True)
