@@ -488,6 +488,8 @@ def test_an_output_that_is_a_folder_or_in_a_missing_folder(tmp_path):
     sf.write(mics, np.random.default_rng(1).normal(0, 0.1, (16000, 4)), 16000)
     r = runner.invoke(app, ["spatial", "localise", str(mics), "--array", "respeaker4", "-o", str(tmp_path)])
     assert r.exit_code == 2 and f"'{tmp_path}' is a folder; fix: name a file" in r.stderr, r.output
+    r = runner.invoke(app, ["calibrate", "emg", "synth:emg", "--classes", "rest,fist", "-o", str(tmp_path), "--overwrite"])
+    assert r.exit_code == 2 and f"'{tmp_path}' is a folder" in r.stderr and "rest" not in r.stdout, r.output  # (no session)
     saved = tmp_path / "new" / "geometry.json"
     r = runner.invoke(app, ["spatial", "arrays", "--save", "respeaker4", "-o", str(saved)])
     assert r.exit_code == 0 and '"respeaker4"' in saved.read_text(), r.output

@@ -118,6 +118,16 @@ def _short_path(name) -> str:
     return repr(text) if len(text) <= 120 else f"{text[:60]!r}...{text[-40:]!r} ({len(text)} characters)"
 
 
+def check_output(output: Path, overwrite: bool) -> None:
+    """An output file named by the user, checked before any work: not a folder (a calibration
+    session had run before its '-o FOLDER --overwrite' was refused), and not there already
+    unless ``overwrite``."""
+    if output.is_dir():
+        fail(f"{str(output)!r} is a folder; fix: name a file (in it, or elsewhere)")
+    if output.exists() and not overwrite:
+        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+
+
 def check_plot(plot: Path | None) -> None:
     """A ``--plot`` path, checked before any work: a ``.png`` file name, not a folder; its folder
     is made if it is missing (as for every output). A missing folder had been a traceback after

@@ -12,7 +12,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ._app import fail, live_display, out, stop_on_signals
+from ._app import check_output, fail, live_display, out, stop_on_signals
 from ._lazy import lazy
 
 if TYPE_CHECKING:
@@ -97,8 +97,7 @@ def capture(
     if output.suffix.lower() not in (".h5", ".hdf5"):
         fail(f"capture writes sensekit HDF5: name the output *.h5, not {output.name!r} "
              "(convert it afterwards with 'sensekit convert')")
-    if output.exists() and not overwrite:
-        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    check_output(output, overwrite)
     if len(sources) > 1:
         if array is not None:
             fail("--array describes one microphone stream: capture the array alone, or store the geometry in its "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import OutputInterrupted, err, fail, out, split_stream, stop_on_signals
+from ._app import OutputInterrupted, check_output, err, fail, out, split_stream, stop_on_signals
 
 log = logging.getLogger("sensekit")
 
@@ -43,8 +43,8 @@ def replay(
         fail(f"-o is only for --to wav; --to {to.value} writes to {'the network' if to is Target.lsl else 'stdout'}")
     if name is not None and to is not Target.lsl:
         fail(f"--name names an LSL outlet; --to {to.value} publishes none")
-    if output is not None and output.exists() and not overwrite:
-        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    if output is not None:
+        check_output(output, overwrite)
     offset = 0.0
     if sync is not None:
         from ..core.calibration import load_calibration
@@ -94,8 +94,7 @@ def convert(
     from ..core.sinks import HDF5Sink, file_sink
     from ..core.sources import ReplaySource
     source, stream = split_stream(source, stream)
-    if dest.exists() and not overwrite:
-        fail(f"{str(dest)!r} already exists; choose another name or pass --overwrite")
+    check_output(dest, overwrite)
     if dest.resolve() == source.resolve():
         fail("input and output are the same file; choose another output name")
     with open_recording(source) as rec:

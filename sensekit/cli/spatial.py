@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..errors import ParameterError
-from ._app import check_plot, checked_numbers, err, fail, new_app, out, refuse_given, split_stream
+from ._app import check_output, check_plot, checked_numbers, err, fail, new_app, out, refuse_given, split_stream
 from ._lazy import lazy
 
 np = lazy("numpy")
@@ -146,8 +146,7 @@ def _check_audio_output(path: Path, overwrite: bool) -> None:
     checks; an unknown one was a soundfile traceback after the work)."""
     from ..core.recording.audio import AUDIO_SUFFIXES
 
-    if path.exists() and not overwrite:
-        fail(f"{str(path)!r} already exists; choose another name or pass --overwrite")
+    check_output(path, overwrite)
     if path.suffix.lower() not in AUDIO_SUFFIXES:
         fail(f"{path.name}: {path.suffix or 'no extension'} is not an audio format sensekit writes; use one of "
              f"{', '.join(AUDIO_SUFFIXES)}")

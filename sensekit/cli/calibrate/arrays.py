@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .._app import fail, out
+from .._app import check_output, fail, out
 from .._lazy import lazy
 from ._common import OVERWRITE_OPTION, app
 
@@ -36,8 +36,7 @@ def calibrate_array_cmd(
     from ...spatial_audio.calibrate import calibrate_array, exponential_sweep, measure_responses
     from ...spatial_audio.renderer import NOT_AUDIO_DB_OVER_FULL_SCALE, not_audio_above
 
-    if output.exists() and not overwrite:
-        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    check_output(output, overwrite)
     if len(direction) != len(recordings):
         fail(f"{len(recordings)} recording(s) but {len(direction)} --direction value(s): give one per recording")
     dirs = []

@@ -12,7 +12,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .._app import KIND_OPTION, check_plot, err, fail, live_display, out, refuse_given, stop_on_signals
+from .._app import KIND_OPTION, check_output, check_plot, err, fail, live_display, out, refuse_given, stop_on_signals
 from .._lazy import lazy
 from ._common import OVERWRITE_OPTION, app
 
@@ -99,8 +99,7 @@ def calibrate_emg(
     from ...emg.calibrate import Protocol
     from ...emg.pipeline import EMGPipeline
 
-    if output.exists() and not overwrite:
-        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    check_output(output, overwrite)
     if top_up is not None and not top_up.exists():
         fail(f"calibration file {str(top_up)!r} does not exist; make one with 'sensekit calibrate emg'")
     check_plot(plot)

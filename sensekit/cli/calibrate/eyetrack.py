@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from .._app import check_plot, err, fail, out
+from .._app import check_output, check_plot, err, fail, out
 from ._common import OVERWRITE_OPTION, app
 
 
@@ -46,8 +46,7 @@ def calibrate_eyetrack(
     from ...eyetrack.synth import EyeCamera, EyeModel
     from ..eyetrack import screen_option
 
-    if output.exists() and not overwrite:
-        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    check_output(output, overwrite)
     check_plot(plot)
     if targets not in TARGET_COUNTS:
         fail(f"--targets must be 5, 9 or 13, got {targets}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .._app import check_plot, err, fail, out, refuse_given, stop_on_signals
+from .._app import check_output, check_plot, err, fail, out, refuse_given, stop_on_signals
 from .._lazy import lazy
 from ._common import OVERWRITE_OPTION, app
 
@@ -64,8 +64,7 @@ def calibrate_gesture(
     from ...gesture.static import StaticGestureClassifier
     from ...learn.decoders import DECODERS
 
-    if output.exists() and not overwrite:
-        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    check_output(output, overwrite)
     if decoder not in DECODERS:  # checked before any capture session
         fail(f"unknown decoder {decoder!r}; use one of {', '.join(DECODERS)}")
     if features not in ("hand", "raw"):

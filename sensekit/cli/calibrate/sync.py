@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .._app import fail, out
+from .._app import check_output, out
 from ._common import OVERWRITE_OPTION, app
 
 log = logging.getLogger("sensekit")
@@ -30,8 +30,7 @@ def calibrate_sync(
     from ...core.recording import open_recording
     from ...core.sync import event_lag
 
-    if output.exists() and not overwrite:
-        fail(f"{str(output)!r} already exists; choose another name or pass --overwrite")
+    check_output(output, overwrite)
     with open_recording(recording) as rec:
         ref = rec.read(rec.stream_name(reference))
         offsets, strength = {}, {}
