@@ -175,10 +175,14 @@ def test_an_xdf_stream_that_dropped_out_has_a_gap_and_is_not_called_damaged(tmp_
     ("back.csv", b"time,a\n0,1\n1,2\n0.5,3\n", "time does not increase at line 4"),
     ("rec.mat", b"", "unknown file type '.mat'"),
     ("clip.MP4", b"", r"is a video: it is read as a source, video:.*fix: e.g. 'sensekit capture video:"),
+    ("folder", "dir", "is a folder, not a recording; fix: name a file in it"),  # (was 'unknown file type (none)')
+    ("folder.h5", "dir", "is a folder, not a recording"),
 ])
 def test_corrupt_files_give_one_line_errors(tmp_path, name, content, match):
     path = tmp_path / name
-    if content is None:  # a real recording cut in half
+    if content == "dir":
+        path.mkdir()
+    elif content is None:  # a real recording cut in half
         info = StreamInfo("x", "emg", 100.0, (4,))
         with RecordingWriter(tmp_path / "full.h5") as rec:
             rec.add_stream(info).append(Frame(info, np.zeros((5000, 4)), t0=0))

@@ -87,13 +87,13 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
     if reader is None and path.suffix.lower() in VIDEO_SUFFIXES:
         raise RecordingError(f"{str(path)!r} is a video: it is read as a source, video:{path}",
                              f"e.g. 'sensekit capture video:{path} -o clip.h5', or 'sensekit run gesture video:{path}'")
+    if path.is_dir():  # (checked before the ending: a folder had been 'unknown file type (none)')
+        raise RecordingError(f"{str(path)!r} is a folder, not a recording", "name a file in it")
     if reader is None:
         raise RecordingError(
             f"cannot read {str(path)!r}: unknown file type {path.suffix or '(none)'!r}",
             f"use one of {', '.join(RECORDING_SUFFIXES)}",
         )
-    if path.is_dir():
-        raise RecordingError(f"{str(path)!r} is a folder, not a recording")
     try:
         return reader(path, **kwargs)
     except ParameterError as e:  # a stream description the file states (its rate, shape): name the file
