@@ -16,7 +16,7 @@ import logging
 import numpy as np
 
 from ..core import Frame
-from ..core.stages import ABSURD_SAMPLE
+from ..core.stages import ABSURD_SAMPLE, lost_samples
 from ..errors import ParameterError
 from ..learn.metrics import classification_metrics
 from .datasets import EMGTrials, Trial
@@ -56,7 +56,7 @@ def trial_problems(data: np.ndarray, rate: float, channels) -> list[tuple[str, P
         return out
     for c, name in enumerate(channels):
         v = x[:, c]
-        lost = ~(np.abs(v) <= ABSURD_SAMPLE)  # (NaN and infinities included)
+        lost = lost_samples(v)
         if lost.any():
             out.append((name, Problem("nonfinite", f"{int(lost.sum())} NaN, infinite or absurd (beyond "
                                                    f"{ABSURD_SAMPLE:g}) samples")))

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..core import Chain, Frame, StreamInfo
 from ..core.calibration import load_calibration, save_calibration
-from ..core.stages import ABSURD_SAMPLE, BandPass, HighPass, Notch, Window, standardisation
+from ..core.stages import BandPass, HighPass, Notch, Window, lost_samples, standardisation
 from ..errors import CalibrationError, NotFittedError, ParameterError
 from ..learn.decoders import DECODERS, fit_decoder
 from .datasets import EMGTrials
@@ -125,7 +125,7 @@ class EMGPipeline:
         if len(trials) == 0:
             raise ParameterError("no calibration trials")
         for t in trials.trials:
-            bad = ~(np.abs(t.data) <= ABSURD_SAMPLE)  # (NaN and infinities included)
+            bad = lost_samples(t.data)
             if bad.any():
                 ch = trials.info.channels[int(np.flatnonzero(bad.any(axis=0))[0])]
                 name = trials.classes[t.label] if 0 <= t.label < len(trials.classes) else t.label

@@ -48,10 +48,15 @@ def partitions(ir: np.ndarray, block: int) -> np.ndarray:
     return np.fft.rfft(parts, 2 * block, axis=-1)
 
 
-def not_audio_above(info: StreamInfo) -> float:
-    """The sample magnitude over which a stream is not audio (:data:`NOT_AUDIO_DB_OVER_FULL_SCALE`
-    over its :func:`~sensekit.core.units.full_scale`)."""
-    return full_scale(info) * 10 ** (NOT_AUDIO_DB_OVER_FULL_SCALE / 20)
+def refuse_not_audio(x: np.ndarray, info: StreamInfo, where: str, when: str = "") -> None:
+    """Raise :class:`ParameterError` when a sample of ``x`` (of stream ``info``) lies more than
+    :data:`NOT_AUDIO_DB_OVER_FULL_SCALE` over its :func:`~sensekit.core.units.full_scale`: a
+    broken or misread file, not audio. ``where`` names it in the error, ``when`` (e.g. " at t =
+    1.000 s") follows its peak."""
+    peak = float(np.nanmax(np.abs(x), initial=0.0))
+    if peak > full_scale(info) * 10 ** (NOT_AUDIO_DB_OVER_FULL_SCALE / 20):
+        raise ParameterError(f"{where} reaches {peak:.3g}{when}, over {NOT_AUDIO_DB_OVER_FULL_SCALE} dB above its full "
+                             "scale: not audio", "check the file's format and scaling (float audio lies within about +-1)")
 
 
 class BlockRenderer(Stage):
@@ -100,11 +105,7 @@ class BlockRenderer(Stage):
         if not np.isfinite(x).all():
             raise ParameterError(f"stream {self.input_info.name!r} has NaN or inf samples at t = {frame.t0:.3f} s; "
                                  "the renderer will not turn them into noise", "clean the input (or replace NaN by 0)")
-        peak = float(np.abs(x).max())
-        if peak > not_audio_above(self.input_info):
-            raise ParameterError(f"stream {self.input_info.name!r} reaches {peak:.3g} at t = {frame.t0:.3f} s, "
-                                 f"over {NOT_AUDIO_DB_OVER_FULL_SCALE} dB above its full scale: not audio",
-                                 "check the file's format and scaling (float audio lies within about +-1)")
+        refuse_not_audio(x, self.input_info, f"stream {self.input_info.name!r}", f" at t = {frame.t0:.3f} s")
         return self._run(x, frame.seq)
 
     def _flush(self) -> Frame | None:

@@ -34,7 +34,7 @@ def calibrate_array_cmd(
     from ...core.recording import open_recording
     from ...spatial_audio.arrays import array_from_meta, load_array
     from ...spatial_audio.calibrate import calibrate_array, exponential_sweep, measure_responses
-    from ...spatial_audio.renderer import NOT_AUDIO_DB_OVER_FULL_SCALE, not_audio_above
+    from ...spatial_audio.renderer import refuse_not_audio
 
     check_output(output, overwrite)
     if len(direction) != len(recordings):
@@ -62,10 +62,7 @@ def calibrate_array_cmd(
             sweep = exponential_sweep(rate, seconds, f1, f2)
         if data.ndim != 2 or data.shape[1] < 2:
             fail(f"{path}: array calibration needs a multichannel recording, got shape {data.shape}")
-        peak = float(np.nanmax(np.abs(data), initial=0.0))
-        if peak > not_audio_above(info):  # (a sample of 1e9 gave that microphone's gain from a spike)
-            fail(f"{path} reaches {peak:.3g}, over {NOT_AUDIO_DB_OVER_FULL_SCALE} dB above its full scale: not audio; "
-                 "fix: check the file's format and scaling (float audio lies within about +-1)")
+        refuse_not_audio(data, info, str(path))  # (a sample of 1e9 gave that microphone's gain from a spike)
         g = array_from_meta(info.meta, "calibrate array", data.shape[1], geom)
         responses.append(measure_responses(data, sweep, rate, name=str(path)))
     cal = calibrate_array(responses, g, rate, dirs)

@@ -3,7 +3,7 @@
 from .filters import BandPass, HighPass, IIRFilter, LowPass, Notch, SOSFilter, butter_sos
 from .normalize import Standardise, standardisation
 from .resample import Resample
-from .select import ABSURD_SAMPLE, SelectChannels, SetMeta, SignalCheck
+from .select import ABSURD_SAMPLE, SelectChannels, SetMeta, SignalCheck, lost_samples
 from .window import Window
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "SetMeta",
     "SignalCheck",
     "ABSURD_SAMPLE",
+    "lost_samples",
     "Resample",
     "Standardise",
     "standardisation",

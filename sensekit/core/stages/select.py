@@ -13,12 +13,18 @@ from ..frame import Frame
 from ..info import StreamInfo
 from ..stage import Stage
 
-__all__ = ["SelectChannels", "SetMeta", "SignalCheck", "ABSURD_SAMPLE"]
+__all__ = ["SelectChannels", "SetMeta", "SignalCheck", "ABSURD_SAMPLE", "lost_samples"]
 
 #: A sample beyond this magnitude is no measurement in any unit (a 32-bit converter's counts
 #: reach 2e9, microvolts of a saturated amplifier 1e7): it is treated as lost, like a NaN. A
 #: sample of 1e300 had overflowed the EMG features into infinities.
 ABSURD_SAMPLE = 1e15
+
+
+def lost_samples(x: np.ndarray) -> np.ndarray:
+    """Where ``x`` holds no measurement: NaN, infinite, or beyond :data:`ABSURD_SAMPLE` (a
+    boolean array of ``x``'s shape)."""
+    return ~(np.abs(x) <= ABSURD_SAMPLE)
 
 log = logging.getLogger("sensekit")
 
@@ -140,7 +146,7 @@ class SignalCheck(Stage):
         x = np.asarray(frame.data, dtype=np.float64)
         if x.shape[0] == 0:
             return Frame._trusted(self._out, x, frame.t0, None, frame.seq)
-        bad = ~(np.abs(x) <= ABSURD_SAMPLE)  # (NaN and infinities included)
+        bad = lost_samples(x)
         if bad.any():
             for ch in np.flatnonzero(bad.any(axis=0)):
                 self._warn("nan", int(ch), f"has NaN, infinite or absurd (beyond {ABSURD_SAMPLE:g}) samples: replaced by "
