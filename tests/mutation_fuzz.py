@@ -437,9 +437,6 @@ def mutate_json(doc, rnd: random.Random):
     return doc
 
 
-FAMILIES = {"text": _text_bases, "bytes": _byte_bases, "json": _json_bases}  # and "ear" (_run_ear)
-
-
 def _judge(r, what: str, limit_s: int) -> str | None:
     """A finding from one command's result (None: a clean result, a warning or one error line)."""
     if r is None:
@@ -451,46 +448,6 @@ def _judge(r, what: str, limit_s: int) -> str | None:
     if r.exit_code == 2 and sum(line.startswith("error:") for line in r.stderr.splitlines()) != 1:
         return f"{what}: not one error line: {r.stderr[-300:]!r}"
     return None
-
-
-def run_mutants(family: str, seeds, folder: Path, *, limit_s: int = 60) -> tuple[int, list[str]]:
-    """Mutants ``seeds`` of ``family`` (text, bytes, json, ear, values) through their commands, in
-    ``folder``: the number of command runs and the findings (a traceback, a hang, an exit code
-    other than 0 and 2, an error that is not one line; for ``ear`` and ``values``, also audio
-    written with a non-finite sample or one at or past full scale; for ``values``, JSON lines that
-    are not strict JSON)."""
-    from fuzz_corpus import invoke_within
-
-    folder.mkdir(parents=True, exist_ok=True)
-    if family == "ear":
-        return _run_ear(seeds, folder, limit_s)
-    if family == "values":
-        return _run_values(seeds, folder, limit_s)
-    bases = FAMILIES[family](folder)
-    runs, findings = 0, []
-    for seed in seeds:
-        rnd = random.Random(seed)
-        name = rnd.choice(sorted(bases))
-        base, commands = bases[name]
-        mutant = folder / f"m{seed}" / base.name  # (its own folder: label files beside keypoint rows)
-        mutant.parent.mkdir()
-        for label in base.parent.glob("*_label.csv"):
-            shutil.copy(label, mutant.parent)
-        if family == "text":
-            mutant.write_bytes(mutate_text(base.read_text(), rnd).encode("utf-8", "surrogateescape"))
-        elif family == "bytes":
-            mutant.write_bytes(mutate_bytes(base.read_bytes(), rnd))
-        else:
-            mutant.write_text(json.dumps(mutate_json(json.loads(base.read_text()), rnd)))
-        for command in commands:
-            args = [a.format(p=mutant, o=mutant.parent / "out") for a in command]
-            runs += 1
-            finding = _judge(invoke_within(args, limit_s), f"{family} seed {seed} ({name}) {' '.join(command[:2])}",
-                             limit_s)
-            if finding:
-                findings.append(finding)
-        shutil.rmtree(mutant.parent)
-    return runs, findings
 
 
 #: Input signals of the ``ear`` family: (name, channels, rate, samples from (rng, n, channels)).
@@ -645,64 +602,93 @@ def _calibration_finding(path: Path) -> str | None:
     return None
 
 
-def _run_values(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
-    """The ``values`` family: each chain's recordings with their samples rewritten
-    (:func:`mutate_values`) or their blocks' clock broken (:func:`mutate_block_times`) through the
-    commands that run the chain; besides the usual findings, JSON lines that are not strict JSON,
-    audio written non-finite or at full scale, and a calibration written that does not load."""
+def _file_maker(family: str, folder: Path):
+    """Mutants of the ``text``, ``bytes`` or ``json`` family: a valid file of one format, changed
+    (with the label files beside it that keypoint rows need)."""
+    bases = {"text": _text_bases, "bytes": _byte_bases, "json": _json_bases}[family](folder)
+
+    def make(seed: int, d: Path) -> tuple[str, Path, list[list[str]]]:
+        rnd = random.Random(seed)
+        name = rnd.choice(sorted(bases))
+        base, commands = bases[name]
+        mutant = d / base.name
+        for label in base.parent.glob("*_label.csv"):
+            shutil.copy(label, d)
+        if family == "text":
+            mutant.write_bytes(mutate_text(base.read_text(), rnd).encode("utf-8", "surrogateescape"))
+        elif family == "bytes":
+            mutant.write_bytes(mutate_bytes(base.read_bytes(), rnd))
+        else:
+            mutant.write_text(json.dumps(mutate_json(json.loads(base.read_text()), rnd)))
+        return name, mutant, commands
+
+    return make
+
+
+def _ear_maker(folder: Path):
+    """Mutants of the ``ear`` family: one render or encode command line each (:func:`_ear_mutant`)."""
+    sofa = Path(os.environ.get("SENSEKIT_DATA") or "/nonexistent") / "hrtf-mit-kemar" / "MIT_KEMAR_normal_pinna.sofa"
+    sofa = sofa if sofa.is_file() else None
+
+    def make(seed: int, d: Path) -> tuple[str, Path, list[list[str]]]:
+        what, args = _ear_mutant(random.Random(seed), d, sofa)
+        return what, d, [args]
+
+    return make
+
+
+def _values_maker(folder: Path):
+    """Mutants of the ``values`` family (:func:`values_mutant`)."""
+    bases = _value_bases(folder)
+    return lambda seed, d: values_mutant(seed, bases, d)
+
+
+#: How each family makes mutant ``seed`` in a folder: ``(name, mutant's path, commands)``.
+MAKERS = {"text": lambda folder: _file_maker("text", folder), "bytes": lambda folder: _file_maker("bytes", folder),
+          "json": lambda folder: _file_maker("json", folder), "ear": _ear_maker, "values": _values_maker}
+#: Families whose commands' outputs are checked too: JSON lines strict JSON, audio finite and under
+#: full scale (renders), a calibration that loads.
+OUTPUTS_CHECKED = ("ear", "values")
+
+
+def _output_finding(stdout: str, d: Path) -> str | None:
+    """What is wrong with what a command printed or wrote into ``d`` (``out.*``)."""
+    bad = _strict_json_lines(stdout)
+    audio = next((o for o in d.glob("out.*") if o.suffix in (".wav", ".flac")), None)
+    bad = bad or (_audio_finding(audio) if audio is not None else None)
+    cal = d / "out.json"
+    return bad or (_calibration_finding(cal) if cal.exists() else None)
+
+
+def run_mutants(family: str, seeds, folder: Path, *, limit_s: int = 60) -> tuple[int, list[str]]:
+    """Mutants ``seeds`` of ``family`` (text, bytes, json, ear, values) through their commands, in
+    ``folder``: the number of command runs and the findings (a traceback, a hang, an exit code
+    other than 0 and 2, an error that is not one line; for ``ear`` and ``values``, also JSON lines
+    that are not strict JSON, audio written with a non-finite sample or one at or past full scale,
+    and a calibration written that does not load)."""
     from fuzz_corpus import invoke_within
 
-    bases = _value_bases(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    make = MAKERS[family](folder)
     runs, findings = 0, []
     for seed in seeds:
         d = folder / f"m{seed}"
         d.mkdir()
-        name, mutant, commands = values_mutant(seed, bases, d)
+        name, mutant, commands = make(seed, d)
         for command in commands:
             args = [a.format(p=mutant, o=d / "out") for a in command]
             runs += 1
-            what = f"values seed {seed} ({name}) {' '.join(command[:2])}"
+            what = f"{family} seed {seed} ({name}) {' '.join(command[:2])}"
             r = invoke_within(args, limit_s)
             finding = _judge(r, what, limit_s)
-            if finding is None and r.exit_code == 0:
-                bad = _strict_json_lines(r.stdout)
-                out = next((o for o in d.glob("out.*") if o.suffix in (".wav", ".flac")), None)
-                bad = bad or (_audio_finding(out) if out is not None else None)
-                cal = d / "out.json"
-                bad = bad or (_calibration_finding(cal) if cal.exists() else None)
+            if finding is None and r.exit_code == 0 and family in OUTPUTS_CHECKED:
+                bad = _output_finding(r.stdout, d)
                 finding = f"{what}: {bad}" if bad else None
             if finding:
                 findings.append(finding)
             for out in d.glob("out.*"):
-                out.unlink()
-        shutil.rmtree(d)
-    return runs, findings
-
-
-def _run_ear(seeds, folder: Path, limit_s: int) -> tuple[int, list[str]]:
-    """The ``ear`` family: random signals, options, scenes and HRTF contents through the commands
-    that write audio; besides the usual findings, an output with a non-finite sample or one at or
-    past full scale."""
-    from fuzz_corpus import invoke_within
-
-    sofa = Path(os.environ.get("SENSEKIT_DATA") or "/nonexistent") / "hrtf-mit-kemar" / "MIT_KEMAR_normal_pinna.sofa"
-    sofa = sofa if sofa.is_file() else None
-    runs, findings = 0, []
-    for seed in seeds:
-        rnd = random.Random(seed)
-        d = folder / f"m{seed}"
-        d.mkdir()
-        what, args = _ear_mutant(rnd, d, sofa)
-        what = f"ear seed {seed} ({what}) {' '.join(a if not a.startswith(str(d)) else Path(a).name for a in args)}"
-        runs += 1
-        r = invoke_within(args, limit_s)
-        finding = _judge(r, what, limit_s)
-        out = Path(args[args.index("-o") + 1])
-        if finding is None and r.exit_code == 0 and out.exists():
-            bad = _audio_finding(out)
-            finding = f"{what}: {bad}" if bad else None
-        if finding:
-            findings.append(finding)
+                if out.is_file():
+                    out.unlink()
         shutil.rmtree(d)
     return runs, findings
 
