@@ -68,3 +68,21 @@ def test_shown_command_parses(doc, command):
 def test_a_wrong_command_does_not_parse(command):
     with pytest.raises(Exception):  # noqa: B017 - a usage error or an unknown command
         parse(shlex.split(command)[1:])
+
+
+def _modules_with_examples() -> list[str]:
+    package = ROOT / "sensekit"
+    return sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in package.rglob("*.py")
+                  if ">>> " in p.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("module", _modules_with_examples())
+def test_docstring_examples_give_what_they_show(module):
+    """Every ``>>>`` example in the package's docstrings prints what the docstring says (an example
+    of ``nominal_rate`` had shown 29.97 Hz where it gives 30)."""
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS
+                                      | doctest.NORMALIZE_WHITESPACE, verbose=False, report=True)
+    assert failures == 0, f"{failures} of {tried} examples in {module} differ (printed above)"

@@ -622,6 +622,31 @@ def test_plain_gaze_tables_with_columns_time_units_and_a_unit_check(tmp_path):
     assert r.exit_code == 2 and "--columns does not apply: rec.asc is an EyeLink .asc file" in r.stderr, r.output
 
 
+def test_a_table_stamped_in_whole_milliseconds_keeps_its_rate(tmp_path, caplog):
+    """A 300 Hz tracker's timestamps rounded to whole ms step 3, 3 and 4 ms: read by their median
+    step they were '333 Hz', every tenth grid point a lost sample and peak speeds 11 % high."""
+    from sensekit.eyetrack.datasets import load_gaze
+    from sensekit.eyetrack.synth import gaze_signal
+
+    x, y, _ = gaze_signal(duration_s=4.0, rate=300.0, rng=4)
+    ok = np.isfinite(x)
+    t = np.arange(len(x))[ok] / 300.0
+    exact = load_gaze(_table(tmp_path / "exact.csv", t, x[ok], y[ok]), units="deg").regular()
+    with caplog.at_level("WARNING", logger="sensekit"):
+        rounded = load_gaze(_table(tmp_path / "ms.csv", np.round(t * 1e3), x[ok], y[ok], ("time_ms", "x", "y")),
+                            units="deg").regular()
+    assert rounded.rate == exact.rate == 300 and len(rounded) == len(exact)
+    np.testing.assert_array_equal(rounded.x, exact.x)
+    assert "repeat or go back" not in caplog.text and caplog.text.count("timestamps jump") <= 1  # (the file's own loss)
+    # the Hooge et al. (2018) tables: a column 'time' in ms with no unit anywhere was read in seconds ('1 Hz', one
+    # blink of the whole file; the warning said 1000 Hz in ms): now read in the one unit that fits, with a warning
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sensekit"):
+        plain = load_gaze(_table(tmp_path / "plain.txt", np.round(t * 1e3, 3), x[ok], y[ok], sep="\t"), units="deg")
+    assert plain.rate == 300 and len(plain.regular()) == len(exact)
+    assert "give 0.3 Hz, not an eye tracker's rate: read in ms (300 Hz)" in caplog.text
+
+
 @pytest.mark.parametrize("text, message", [
     ("", "is empty"),
     ("time,x,y\n", "no data rows"),

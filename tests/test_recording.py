@@ -377,6 +377,16 @@ def test_replaying_a_session_without_naming_a_stream_says_which_it_reads(tmp_pat
     assert caplog.text == ""
 
 
+def test_csv_timestamps_rounded_to_the_microsecond_keep_a_2048_hz_rate(tmp_path):
+    """An HD-EMG amplifier's 2048 Hz stamped to six decimals steps 488 and 489 µs: read by the
+    median step it was '2049 Hz', which a calibration made on the amplifier's 2048 Hz refuses."""
+    t = np.round(np.arange(4096) / 2048, 6)
+    p = tmp_path / "hd.csv"
+    p.write_text("time,a\n" + "".join(f"{a:.6f},1\n" for a in t))
+    with open_recording(p) as r:
+        assert r.info().rate == 2048.0
+
+
 def test_csv_timestamps_stamped_on_arrival_are_read_on_their_clock(tmp_path, caplog):
     """A band's samples stamped by the host on arrival jitter around their clock: the file was
     irregular, and its calibration was refused for 'rate: expected 1000.0, got 0.0'. Stamps

@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import ParameterError
 
 __all__ = ["StreamInfo", "IRREGULAR_RATE", "MAX_RATE_HZ", "STREAM_KINDS", "UNKNOWN_KIND", "RATE_RTOL", "nominal_rate",
-           "same_rate"]
+           "rate_from_times", "same_rate"]
 
 #: Nominal rate of a stream without a fixed sampling rate (camera landmarks, events).
 IRREGULAR_RATE = 0.0
@@ -37,8 +37,8 @@ def nominal_rate(estimate: float) -> float:
     """The nominal rate behind a rate estimated from timestamps: the nearest whole number of
     Hz where the estimate is within 0.2 % of it, else the estimate to 6 significant digits.
 
-    >>> nominal_rate(499.9731), nominal_rate(29.97003)
-    (500.0, 29.97)
+    >>> nominal_rate(499.9731), nominal_rate(29.97003), nominal_rate(2.5e-3)
+    (500.0, 30.0, 0.0025)
     """
     if not math.isfinite(estimate) or estimate <= 0:
         return 0.0
@@ -46,6 +46,29 @@ def nominal_rate(estimate: float) -> float:
     if whole > 0 and abs(estimate - whole) <= 2e-3 * estimate:
         return float(whole)
     return float(f"{estimate:.6g}")
+
+
+def rate_from_times(times: np.ndarray) -> float:
+    """The nominal rate (:func:`nominal_rate`) of a regular stream's timestamps ``times`` (s):
+    the mean of its regular steps (within half and one and a half times the median step), so
+    gaps are left out and timestamps rounded to a clock coarser than the samples are read
+    right. 0 where no step advances.
+
+    The median step alone is one of the rounded values: a 300 Hz tracker stamped in whole
+    milliseconds steps 3, 3 and 4 ms (median 3 ms: "333 Hz"), a 2048 Hz amplifier stamped to
+    the microsecond 488 and 489 µs ("2049 Hz").
+
+    >>> rate_from_times(np.round(np.arange(900) / 300, 3)), rate_from_times(np.round(np.arange(4096) / 2048, 6))
+    (300.0, 2048.0)
+    """
+    t = np.asarray(times, dtype=np.float64)
+    steps = np.diff(t)
+    steps = steps[np.isfinite(steps) & (steps > 0)]
+    if steps.size == 0:
+        return 0.0
+    median = float(np.median(steps))
+    regular = steps[(steps >= 0.5 * median) & (steps <= 1.5 * median)]
+    return nominal_rate(1.0 / float(regular.mean()))
 
 
 def same_rate(a: float, b: float) -> bool:

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..core import Frame, StreamInfo
 from ..core.checks import live_source_fix, not_a_file
+from ..core.info import nominal_rate, rate_from_times
 from ..errors import DatasetError, RecordingError
 from .detectors import MAX_GAZE_DEG, MAX_GAZE_RATE_HZ, gaze_as_loss
 from .geometry import Screen
@@ -135,14 +136,16 @@ class GazeRecording:
 
 
 def _nominal_rate(t: np.ndarray, name: str = "gaze") -> float:
-    """Sampling rate (Hz, rounded) from the median step of timestamps ``t`` (s)."""
+    """Sampling rate (Hz) of timestamps ``t`` (s): :func:`~sensekit.core.info.rate_from_times`,
+    which reads timestamps rounded to whole milliseconds right (a 300 Hz tracker's had read as
+    333 Hz, and every tenth sample as lost)."""
     if len(t) < 2:
         raise RecordingError(f"{name}: {len(t)} gaze sample(s); at least 2 are needed")
     step = float(np.median(np.diff(t)))
     if not np.isfinite(step) or step <= 0:
         raise RecordingError(f"{name}: the timestamps do not advance (median step {step:g} s)",
                              "check the file's time column")
-    return float(max(round(1.0 / step), 1))
+    return max(rate_from_times(t), 1.0)
 
 
 def _need(path: Path) -> Path:
@@ -399,12 +402,20 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
         raise RecordingError(f"{path.name}: the time column {tcol!r} has empty or non-numeric cells")
     t = (raw - raw[0]) * TIME_UNITS[unit]
     rate = _nominal_rate(t, path.name)
-    if not 10 <= rate <= 5000:
-        better = [u for u in TIME_UNITS if 10 <= rate * TIME_UNITS[unit] / TIME_UNITS[u] <= 5000]
-        if better:
+    measured = rate_from_times(t)  # (not floored at 1 Hz: the unit check below needs it)
+    if not 10 <= measured <= 5000:
+        better = [u for u in TIME_UNITS if 10 <= measured * TIME_UNITS[unit] / TIME_UNITS[u] <= 5000]
+        if better and time_unit is None and unit == "s":  # (no unit given anywhere: read in the one that fits)
+            log.warning("%s: read in s the timestamps give %g Hz, not an eye tracker's rate: read in %s (%g Hz); "
+                        "--time-unit says which", path.name, measured, better[0],
+                        nominal_rate(measured * TIME_UNITS[unit] / TIME_UNITS[better[0]]))
+            unit = better[0]
+            t = (raw - raw[0]) * TIME_UNITS[unit]
+            rate = _nominal_rate(t, path.name)
+        elif better:
             log.warning("%s: read in %s the timestamps give %g Hz, not an eye tracker's rate; in %s they would give "
-                        "%g Hz (--time-unit %s)", path.name, unit, rate, better[0],
-                        rate * TIME_UNITS[unit] / TIME_UNITS[better[0]], better[0])
+                        "%g Hz (--time-unit %s)", path.name, unit, measured, better[0],
+                        nominal_rate(measured * TIME_UNITS[unit] / TIME_UNITS[better[0]]), better[0])
     x, y = _column(rows, path, xcol), _column(rows, path, ycol)
     if units not in ("px", "deg"):
         raise RecordingError(f"gaze units {units!r} are not px or deg")

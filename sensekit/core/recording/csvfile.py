@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import RecordingError
-from ..info import UNKNOWN_KIND, StreamInfo, nominal_rate
+from ..info import UNKNOWN_KIND, StreamInfo, nominal_rate, rate_from_times
 from .base import OneStreamRecording
 
 __all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS"]
@@ -114,7 +114,7 @@ class CSVRecording(OneStreamRecording):
             d = np.diff(self._times)
             med = float(np.median(d))
             if np.all(np.abs(d - med) <= 0.01 * med):
-                rate = nominal_rate(1.0 / med)
+                rate = rate_from_times(self._times)
             else:
                 rate = _dejittered_rate(self.path, self._times)
             if time_unit not in TIME_UNITS:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...errors import DeviceError, RecordingError
 from ..clock import ClockMap
-from ..info import StreamInfo, nominal_rate
+from ..info import StreamInfo, rate_from_times
 from .base import Recording, Segment
 
 __all__ = ["XDFRecording"]
@@ -68,10 +68,9 @@ def _stamped_rate(where: str, nominal: float, times: np.ndarray) -> float:
     at the stamps' rate), which is then used, with a warning."""
     if not (np.isfinite(nominal) and nominal > 0) or len(times) < 10:
         return nominal
-    step = float(np.median(np.diff(times)))
-    if not (np.isfinite(step) and step > 0):
+    stamped = rate_from_times(times)
+    if not stamped > 0:
         return nominal
-    stamped = nominal_rate(1.0 / step)
     if abs(stamped - nominal) <= 0.1 * nominal:
         return nominal
     log.warning("%s states %g Hz, but its %d time stamps step at %g Hz: read at %g Hz", where, nominal, len(times),
