@@ -622,6 +622,56 @@ def test_plain_gaze_tables_with_columns_time_units_and_a_unit_check(tmp_path):
     assert r.exit_code == 2 and "--columns does not apply: rec.asc is an EyeLink .asc file" in r.stderr, r.output
 
 
+def test_coders_event_tables_score_as_their_per_sample_labels(tmp_path):
+    """A coder's table of fixation starts and ends, every trial in one file (Hooge et al. 2018's
+    FixStart/FixEnd lists, times in the gaze table's ms): --reference-events scores the labels it
+    gives as the same labels in a --reference column are scored, the fixation class only (a list of
+    fixations says nothing of saccades); the rows of other trials are left out; bad tables are one line."""
+    import json
+
+    from sensekit.eyetrack.labels import FIXATION, SACCADE, label_runs
+    from sensekit.eyetrack.synth import gaze_signal
+
+    x, y, truth = gaze_signal(duration_s=20.0, rate=300.0, rng=7, pursuit=False)
+    t_ms = np.round(np.arange(len(x)) / 300.0 * 1e3, 3)
+    fixations = np.where(truth == FIXATION, FIXATION, 0)
+    table = tmp_path / "adult_1.txt"
+    table.write_text("time\tx\ty\tcoder\n" + "".join(f"{a:.3f}\t{b:.4f}\t{c:.4f}\t{d}\n" for a, b, c, d in zip(
+        t_ms, x, y, fixations, strict=True)).replace("nan", "NaN"))
+    events = [(t_ms[a], t_ms[b - 1]) for a, b, code in zip(*label_runs(truth), strict=True) if code == FIXATION]
+    assert len(events) > 20
+    coder = tmp_path / "RA.txt"
+    coder.write_text("Trial\tFixStart\tFixEnd\n" + "".join(f"adult_1\t{a:.2f}\t{b:.2f}\n" for a, b in events)
+                     + "adult_2\t0\t5000\n")
+    run = ["eyetrack", "events", str(table), "--units", "deg", "--time-unit", "ms"]
+    r = runner.invoke(app, [*run, "--reference-events", str(coder), "--scores", str(tmp_path / "events.json")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, [*run, "--reference", "coder", "--scores", str(tmp_path / "column.json")])
+    assert r.exit_code == 0, r.output
+    by_events = json.loads((tmp_path / "events.json").read_text())["coders"]["RA"]
+    by_column = json.loads((tmp_path / "column.json").read_text())["coders"]["coder"]
+    assert list(by_events) == ["fixation"] and by_events["fixation"] == by_column["fixation"]
+    assert by_events["fixation"]["f1_overlap"] > 0.9  # (the detector finds them: the comparison is not vacuous)
+    typed = tmp_path / "MN.csv"  # a type column, and times on the table's clock
+    typed.write_text("onset,offset,type\n" + "".join(f"{a},{b},fixation\n" for a, b in events[:5])
+                     + f"{events[0][1] + 3.333},{events[1][0] - 3.333},2\n")
+    from sensekit.eyetrack.datasets import load_gaze
+
+    rec = load_gaze(table, units="deg", time_unit="ms", reference_events=(typed,))
+    assert rec.label_classes == {"MN": (FIXATION, SACCADE)} and (rec.labels["MN"] == SACCADE).sum() > 0
+    for text, message in (("a,b\n1,2\n", "has no start and end columns"),
+                          ("start,end\n10,abc\n", "row 2, column 'end' holds 'abc'"),
+                          ("start,end\n10,5\n", "row 2 ends (5) before it starts (10)"),
+                          ("start,end,type\n1,2,wink\n", "column 'type' holds 'wink'"),
+                          ("trial,start,end\nother,1,2\n", "has no events of trial 'adult_1'"),
+                          ("", "is empty")):
+        coder.write_text(text)
+        r = runner.invoke(app, [*run, "--reference-events", str(coder)])
+        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (text, r.output)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "nope.asc"), "--reference-events", str(coder)])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+
+
 def test_a_table_stamped_in_whole_milliseconds_keeps_its_rate(tmp_path, caplog):
     """A 300 Hz tracker's timestamps rounded to whole ms step 3, 3 and 4 ms: read by their median
     step they were '333 Hz', every tenth grid point a lost sample and peak speeds 11 % high."""

@@ -59,13 +59,17 @@ def _print_agreement(rec, lab, scores: Path | None = None) -> None:
     """The labels ``lab`` against each coder's of ``rec``: the bench's measures (sample kappa of
     each class against the rest, event F1 by overlap and within 20 ms, events a minute); with
     ``scores``, also written there as JSON."""
-    from ..eyetrack.labels import agreement
+    from ..eyetrack.labels import SCORED_CLASSES, agreement
 
     table = Table(title="Against the file's labels: its coders' (or a tracker's own filter, Tobii I-VT) (kappa: one "
                   "class against the rest; event F1: by overlap, and with onset and offset within 20 ms)")
     for c in ("coder", "class", "kappa", "F1 overlap", "F1 ±20 ms", "events / min (detector, coder)"):
         table.add_column(c, justify="left" if c in ("coder", "class") else "right")
-    found = {coder: agreement(truth, lab, rec.rate) for coder, truth in rec.labels.items()}
+    def scored(coder: str) -> dict[str, int]:  # (a list of fixations says nothing of saccades)
+        coded = rec.label_classes.get(coder)
+        return {n: c for n, c in SCORED_CLASSES.items() if coded is None or c in coded}
+
+    found = {coder: agreement(truth, lab, rec.rate, scored(coder)) for coder, truth in rec.labels.items()}
     for coder, classes in found.items():
         for name, m in classes.items():
             table.add_row(coder, name, f"{m['kappa']:.3f}", f"{m['f1_overlap']:.3f}", f"{m['f1_20ms']:.3f}",
@@ -119,6 +123,9 @@ def events(
     reference: str | None = typer.Option(None, "--reference", help="A plain table's columns of per-sample hand labels, "
                                          "COL[,COL...] (a coder each): 0 undefined, 1 fixation, 2 saccade, 3 PSO, 4 "
                                          "pursuit, 5 blink, or those names; scored as a Lund or IRF file's labels are."),
+    reference_events: list[str] | None = typer.Option(None, "--reference-events", help="Coders' tables of events "
+                                                      "(start, end; type, trial optional), FILE[,FILE...] or the "
+                                                      "option again: per-sample labels of a plain table, a coder a file."),
     chunk: float | None = typer.Option(None, "--chunk", min=0.05, max=3600, help="Label chunk by chunk (s), as a live run does; "
                                        "default: the whole recording at once (what the bench scores)."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
@@ -146,8 +153,10 @@ def events(
     if cols is not None and len(cols) != 3:
         fail(f"--columns takes three names TIME,X,Y, got {columns!r}")
     refs = tuple(c.strip() for c in reference.split(",") if c.strip()) if reference else None
+    event_tables = tuple(f.strip() for given in reference_events or () for f in given.split(",") if f.strip()) or None
     rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file"),
-                    columns=cols, time_unit=time_unit, units=units, references=refs).regular()
+                    columns=cols, time_unit=time_unit, units=units, references=refs,
+                    reference_events=event_tables).regular()
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
     if scores is not None and not rec.labels:

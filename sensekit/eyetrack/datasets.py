@@ -61,6 +61,9 @@ class GazeRecording:
     labels : dict of str to ndarray
         Hand labels by coder (codes of :mod:`sensekit.eyetrack.labels`).
     name : str
+    label_classes : dict of str to tuple of int
+        The classes a coder's labels code, where not all (a list of fixations says nothing of
+        saccades): only these are scored against them.
     """
 
     t: np.ndarray
@@ -70,6 +73,7 @@ class GazeRecording:
     screen: Screen | None = None
     labels: dict = dataclasses.field(default_factory=dict)
     name: str = "gaze"
+    label_classes: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < self.rate <= MAX_GAZE_RATE_HZ:
@@ -120,7 +124,8 @@ class GazeRecording:
             full = np.zeros(n, dtype=lab.dtype)
             full[k[keep]] = lab[keep]
             labels[name] = full
-        return GazeRecording(self.t[0] + np.arange(n) / self.rate, x, y, self.rate, self.screen, labels, self.name)
+        return GazeRecording(self.t[0] + np.arange(n) / self.rate, x, y, self.rate, self.screen, labels, self.name,
+                             dict(self.label_classes))
 
     def stream_info(self) -> StreamInfo:
         """A regular ``gaze`` stream (channels x, y in degrees)."""
@@ -357,7 +362,8 @@ _Y_NAMES = ("y", "gaze_y", "y_px", "y_deg", "gy", "por_y")
 
 def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_unit: str | None = None,
                     units: str = "px", screen: Screen | None = None,
-                    references: tuple[str, ...] | None = None) -> GazeRecording:
+                    references: tuple[str, ...] | None = None,
+                    reference_events: tuple[str | Path, ...] | None = None) -> GazeRecording:
     """A plain CSV/TSV gaze table with a header: a time column and the gaze x and y.
 
     Parameters
@@ -375,7 +381,12 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
         Columns of per-sample hand labels (a coder's each), kept in :attr:`GazeRecording.labels`
         under the column's name: codes 0 undefined, 1 fixation, 2 saccade, 3 PSO, 4 pursuit,
         5 blink (Lund 2013's and IRF's), or those names; an empty cell is undefined.
+    reference_events : paths, optional
+        Coders' tables of event start and end times, in this table's time unit and clock
+        (:mod:`sensekit.eyetrack.reference_events`), kept as labels under each table's name.
     """
+    from .reference_events import reference_event_labels
+
     path = _need(path)
     rows = _read_table(path)
     header = list(rows[0])
@@ -424,7 +435,13 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
                            "give --screen WxHmm@WxH and --distance MM (or --units deg for gaze in degrees)")
     x, y = _to_deg(x, y, screen, units)
     labels = {name: _label_column(rows, path, pick(name, (), "label")) for name in references or ()}
-    return GazeRecording(t, x, y, rate, screen, labels, path.stem)
+    classes = {}
+    for table in reference_events or ():
+        coder, coded, classes[coder] = reference_event_labels(table, raw, path.stem)
+        if coder in labels:
+            raise RecordingError(f"two references are named {coder!r}", "give each coder's table its own name")
+        labels[coder] = coded
+    return GazeRecording(t, x, y, rate, screen, labels, path.stem, classes)
 
 
 def _label_column(rows, path: Path, name: str) -> np.ndarray:
@@ -598,17 +615,19 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
 
 
 def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, str] | None = None,
-              time_unit: str | None = None, units: str = "px", references: tuple[str, ...] | None = None
-              ) -> GazeRecording:
+              time_unit: str | None = None, units: str = "px", references: tuple[str, ...] | None = None,
+              reference_events: tuple[str | Path, ...] | None = None) -> GazeRecording:
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``,
     Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv``, a plain CSV/TSV table of
-    time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units`` and ``references`` are its), or
+    time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units``, ``references`` and
+    ``reference_events`` are its), or
     the gaze stream of a sensekit HDF5 or XDF recording (``FILE#STREAM`` names one;
     :func:`load_recorded_gaze`)."""
     from ..core.sources.spec import recording_stream
 
     table_options = [flag for flag, given in (("--columns", columns is not None), ("--time-unit", time_unit is not None),
-                                              ("--units", units != "px"), ("--reference", bool(references))) if given]
+                                              ("--units", units != "px"), ("--reference", bool(references)),
+                                              ("--reference-events", bool(reference_events))) if given]
 
     def not_a_table(name: str, kind: str, own_screen: bool = False) -> None:  # (settings are never silently ignored)
         extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else [])
@@ -637,7 +656,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
             head = fh.readline()
         if columns is not None:
             return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
-                                   references=references)
+                                   references=references, reference_events=reference_events)
         if "norm_pos_x" in head:
             not_a_table(path.name, "a Pupil Labs export")
             return load_pupil_labs_csv(path, screen=screen)
@@ -648,7 +667,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
             not_a_table(path.name, "a Tobii export")
             return load_tobii_csv(path, screen=screen)
         return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
-                               references=references)
+                               references=references, reference_events=reference_events)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
                          "use a Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs, Tobii or a plain time,x,y CSV/TSV file, "
                          "or a sensekit .h5 or .xdf recording")
