@@ -387,6 +387,24 @@ def test_csv_timestamps_rounded_to_the_microsecond_keep_a_2048_hz_rate(tmp_path)
         assert r.info().rate == 2048.0
 
 
+def test_a_calibration_made_on_an_export_accepts_the_device_that_states_its_exact_rate(tmp_path):
+    """A Delsys Trigno samples EMG at 1925.926 Hz: its CSV export's timestamps give a rate snapped to
+    1926 Hz, its LSL outlet states 1925.926; a calibration made on the file refused the live band
+    ('rate: expected 1926.0, got 1925.926'). Rates within the snapping's 0.2 % are one rate; 2000 Hz is not."""
+    from sensekit.core.calibration import Calibration
+    from sensekit.errors import CalibrationError
+
+    p = tmp_path / "trigno.csv"
+    p.write_text("time,ch1\n" + "".join(f"{k / 1925.925926:.6f},0.1\n" for k in range(5000)))
+    with open_recording(p) as r:
+        info = r.info()
+    assert info.rate == 1926.0
+    band = Calibration("emg", info, {})
+    band.check_stream(StreamInfo("trigno", "emg", 1925.925926, (1,), channels=("ch1",)), fields=("rate",))
+    with pytest.raises(CalibrationError, match=r"rate: expected 1926\.0, got 2000\.0"):
+        band.check_stream(StreamInfo("trigno", "emg", 2000.0, (1,), channels=("ch1",)), fields=("rate",))
+
+
 def test_csv_timestamps_stamped_on_arrival_are_read_on_their_clock(tmp_path, caplog):
     """A band's samples stamped by the host on arrival jitter around their clock: the file was
     irregular, and its calibration was refused for 'rate: expected 1000.0, got 0.0'. Stamps

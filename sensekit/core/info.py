@@ -28,9 +28,12 @@ MAX_RATE_HZ = 1e7
 #: without a label): it matches any kind when a calibration is checked against it.
 UNKNOWN_KIND = "signal"
 
-#: Relative tolerance within which two nominal rates are the same rate (a device's rate
-#: written by different tools, or estimated from timestamps and snapped by :func:`nominal_rate`).
-RATE_RTOL = 1e-6
+#: Relative tolerance within which two nominal rates are the same rate: a device's rate written
+#: by different tools, or estimated from timestamps and snapped to a whole number of Hz by
+#: :func:`nominal_rate`, which moves it by up to this much (a Delsys Trigno's 1925.926 Hz, stated
+#: so by its LSL outlet, becomes 1926 Hz from a CSV export's timestamps; at 1e-6 a calibration
+#: made on the file refused the live band).
+RATE_RTOL = 2e-3
 
 
 def nominal_rate(estimate: float) -> float:
@@ -43,7 +46,7 @@ def nominal_rate(estimate: float) -> float:
     if not math.isfinite(estimate) or estimate <= 0:
         return 0.0
     whole = round(estimate)
-    if whole > 0 and abs(estimate - whole) <= 2e-3 * estimate:
+    if whole > 0 and abs(estimate - whole) <= RATE_RTOL * estimate:
         return float(whole)
     return float(f"{estimate:.6g}")
 
