@@ -105,6 +105,23 @@ def test_keypoint_datasets(shared_data):
     assert np.mean(clf.predict(pts[te])[0] == y[te]) > 0.9
 
 
+def test_keypoint_tables_with_a_header_or_z_coordinates(shared_data, tmp_path):
+    """Other recorders' keypoint tables: a header line (as pandas writes one: it was 'not a numeric
+    CSV table') and 21 (x, y, z) landmarks a row (64 columns: it was refused) give the same rows."""
+    import shutil
+
+    pts, y, classes = load_keypoints(shared_data / "kazuhito00-hand-keypoints")
+    shutil.copy(shared_data / "kazuhito00-hand-keypoints" / "keypoint_classifier_label.csv", tmp_path)
+    z = np.random.default_rng(0).normal(0, 0.05, (len(y), 21, 1))
+    for name, rows, header in (("header.csv", pts.reshape(len(y), 42), "label," + ",".join(f"v{i}" for i in range(42))),
+                               ("xyz.csv", np.concatenate([pts, z], axis=2).reshape(len(y), 63), None)):
+        np.savetxt(tmp_path / name, np.c_[y, rows], delimiter=",", fmt=["%d"] + ["%.17g"] * rows.shape[1],
+                   header=header or "", comments="")
+        got, got_y, got_classes = load_keypoints(tmp_path / name)
+        np.testing.assert_array_equal(got, pts)
+        assert (got_y == y).all() and got_classes == classes
+
+
 def test_landmarks_on_the_real_video(shared_data, hand_model):
     os.environ.setdefault("SENSEKIT_MODELS", str(hand_model.parents[1]))
     from sensekit.core.sources.camera import VideoFileSource
@@ -434,7 +451,7 @@ def test_calibrate_gesture_from_keypoint_rows(shared_data, tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()
     shutil.copy(src / "keypoint_classifier_label.csv", bad)
-    for content, message in (("", "holds no rows"), ("0,1,2\n", "3 columns, expected 43"),
+    for content, message in (("", "holds no rows"), ("0,1,2\n", "3 columns, expected 43 or 64"),
                              ("0," + ",".join(["nan"] * 42) + "\n", "NaN or infinite"),
                              ("0.5," + ",".join(["0"] * 42) + "\n", "whole numbers"),
                              ("0," + ",".join(["1e308"] * 42) + "\n", "not a landmark's"),  # (was accepted)

@@ -24,21 +24,44 @@ def read_labels(path: str | os.PathLike) -> list[str]:
     return [line.replace("\ufeff", "").strip() for line in text.splitlines() if line.strip()]
 
 
-def _table(path: Path, columns: int) -> np.ndarray:
-    """A numeric CSV of ``columns`` columns (label, then coordinates): an empty file, a ragged or
-    non-numeric row, NaN/inf values or labels that are not whole numbers are one-line errors."""
+def _has_header(path: Path) -> bool:
+    """Whether the table's first line is a header: names, no cell a number ('label,x0,y0,...', as
+    pandas writes a table; a damaged first row, numbers and a bad cell, is not one)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            cells = [c.strip() for c in fh.readline().split(",") if c.strip()]
+    except OSError:
+        return False
+
+    def number(cell: str) -> bool:
+        try:
+            float(cell)
+        except ValueError:
+            return False
+        return True
+
+    return bool(cells) and not any(number(c) for c in cells)
+
+
+def _table(path: Path, columns: int | tuple[int, ...]) -> np.ndarray:
+    """A numeric CSV of ``columns`` columns (label, then coordinates; one of several widths where
+    a tuple), with or without a header line: an empty file, a ragged or non-numeric row, NaN/inf
+    values or labels that are not whole numbers are one-line errors."""
     import warnings
 
+    widths = (columns,) if isinstance(columns, int) else tuple(columns)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
-            t = np.loadtxt(path, delimiter=",", ndmin=2, encoding="utf-8-sig")  # (a BOM, as from Excel)
+            t = np.loadtxt(path, delimiter=",", ndmin=2, encoding="utf-8-sig",  # (a BOM, as from Excel)
+                           skiprows=int(_has_header(path)))
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise DatasetError(f"{path} is not a numeric CSV table ({str(e)[:120]})") from None
     if t.size == 0:
         raise DatasetError(f"{path} holds no rows", "record some samples first")
-    if t.shape[1] != columns:
-        raise DatasetError(f"{path}: {t.shape[1]} columns, expected {columns} (label + coordinates)")
+    if t.shape[1] not in widths:
+        expected = " or ".join(str(w) for w in widths)
+        raise DatasetError(f"{path}: {t.shape[1]} columns, expected {expected} (label + coordinates)")
     bad = ~np.isfinite(t).all(axis=1)
     if bad.any():
         raise DatasetError(f"{path}: row {int(np.argmax(bad)) + 1} holds NaN or infinite values",
@@ -59,7 +82,7 @@ MAX_CLASSES, MAX_COORDINATE = 1000, 1e5
 
 
 def _labelled_table(path: str | os.PathLike, default_name: str, names_name: str,
-                    columns: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+                    columns: int | tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The table ``path`` (any name; a folder: its ``default_name``), its class indices and the
     class names of ``names_name`` beside it ("class 0", "class 1"... where there is none)."""
     root = Path(path)
@@ -84,8 +107,11 @@ def _labelled_table(path: str | os.PathLike, default_name: str, names_name: str,
 def load_keypoints(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Static-gesture rows: ``(points (n, 21, 2), labels (n,), class names)`` from the table
     ``path`` (any name), or ``keypoint.csv`` in the folder ``path``, and the class names of
-    ``keypoint_classifier_label.csv`` beside it ("class 0", "class 1"... where there is none)."""
-    rows, labels, names = _labelled_table(path, "keypoint.csv", "keypoint_classifier_label.csv", 43)
+    ``keypoint_classifier_label.csv`` beside it ("class 0", "class 1"... where there is none).
+    Rows of 21 (x, y, z) landmarks, as some recorders write them, keep their x and y."""
+    rows, labels, names = _labelled_table(path, "keypoint.csv", "keypoint_classifier_label.csv", (43, 64))
+    if rows.shape[1] == 63:
+        return rows.reshape(-1, 21, 3)[:, :, :2].copy(), labels, names
     return rows.reshape(-1, 21, 2), labels, names
 
 
