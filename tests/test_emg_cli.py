@@ -656,7 +656,10 @@ def test_an_openbci_gui_recording_calibrates_and_scores(tmp_path, caplog):
     assert r.exit_code == 0 and "updated calibration written" in r.stdout, r.output
     r = runner.invoke(app, ["info", str(day1)], terminal_width=200)
     assert "Marker Channel: markers, 9 events (1 x3, 2 x3, 3 x3)" in r.stdout, r.output
-    notes = tmp_path / "notes.txt"
-    notes.write_text("time,a\n0,1\n")
+    notes = tmp_path / "notes.txt"  # a .txt that is no OpenBCI recording is a table, or says why it is none
+    notes.write_text("time\ta\n0\t1\n0.001\t2\n0.002\t3\n")
+    r = runner.invoke(app, ["info", str(notes)], terminal_width=200)
+    assert r.exit_code == 0 and "1000 Hz" in r.stdout, r.output
+    notes.write_text("Day 2, band re-donned\n")
     r = runner.invoke(app, ["info", str(notes)])
-    assert r.exit_code == 2 and "notes.txt is not an OpenBCI GUI recording" in r.stderr, r.output
+    assert r.exit_code == 2 and "has no time column" in r.stderr, r.output

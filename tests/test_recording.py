@@ -387,6 +387,31 @@ def test_csv_timestamps_rounded_to_the_microsecond_keep_a_2048_hz_rate(tmp_path)
         assert r.info().rate == 2048.0
 
 
+@pytest.mark.parametrize("name, text", [
+    ("semicolons.csv", "Time (s);EMG 1 (mV);EMG 2 (mV)\n{rows}"),  # a spreadsheet of a decimal-comma locale
+    ("tabs.tsv", "Timestamp [ms]\tch1\tch2\n{rows_ms}"),
+    ("export.txt", "time_s\tch1\tch2\n{rows}"),
+])
+def test_tables_with_tabs_semicolons_and_units_in_brackets(tmp_path, name, text):
+    """Tables as spreadsheets and vendors write them: tab- or semicolon-separated, a .tsv or .txt,
+    the time column's unit in brackets ('Time (s)', 'Timestamp [ms]'): read as a comma CSV with a
+    time_s / time_ms column is (they were 'no time column' or 'unknown file type'); decimal commas are
+    one line that says so."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(500, 2))
+    sep = ";" if name.endswith(".csv") else "\t"
+    rows = "".join(f"{k / 500:.6f}{sep}{a:.17g}{sep}{b:.17g}\n" for k, (a, b) in enumerate(x))
+    rows_ms = "".join(f"{2 * k}{sep}{a:.17g}{sep}{b:.17g}\n" for k, (a, b) in enumerate(x))
+    p = tmp_path / name
+    p.write_text(text.format(rows=rows, rows_ms=rows_ms))
+    with open_recording(p) as r:
+        assert r.info().rate == 500.0 and r.info().channels[1] in ("EMG 2 (mV)", "ch2")
+        np.testing.assert_array_equal(r.read().data, x)
+    p.write_text("time;ch1\n0,000;1,5\n0,002;1,6\n")
+    with pytest.raises(RecordingError, match="decimal commas: export with decimal points"):
+        open_recording(p)
+
+
 def test_a_calibration_made_on_an_export_accepts_the_device_that_states_its_exact_rate(tmp_path):
     """A Delsys Trigno samples EMG at 1925.926 Hz: its CSV export's timestamps give a rate snapped to
     1926 Hz, its LSL outlet states 1925.926; a calibration made on the file refused the live band

@@ -33,12 +33,10 @@ __all__ = [
 ]
 
 def _text_recording(path: Path, **kwargs) -> Recording:
-    """A text table: an OpenBCI GUI recording (its first line says so), else a CSV."""
+    """A text table: an OpenBCI GUI recording (its first line says so), else a CSV table (commas,
+    tabs or semicolons, :class:`CSVRecording`)."""
     if is_openbci(path):
         return OpenBCIRecording(path, **{k: v for k, v in kwargs.items() if k in ("kind", "unit")})
-    if path.suffix.lower() == ".txt":
-        raise RecordingError(f"{path.name} is not an OpenBCI GUI recording (its first line is not "
-                             "'%OpenBCI Raw EXG Data')", "name a CSV table *.csv")
     return CSVRecording(path, **kwargs)
 
 
@@ -48,6 +46,7 @@ _READERS = {
     ".xdf": XDFRecording,
     ".xdfz": XDFRecording,
     ".csv": _text_recording,
+    ".tsv": _text_recording,
     ".txt": _text_recording,
     ".edf": EDFRecording,
     ".bdf": EDFRecording,
@@ -69,7 +68,7 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
     ----------
     path : path-like
         ``.h5``/``.hdf5`` (sensekit), ``.xdf``, ``.wav``/``.flac``/``.ogg``/``.aiff``,
-        ``.csv``, ``.edf``/``.bdf``, OpenBCI GUI ``.txt`` (or ``.csv``) files.
+        ``.csv``/``.tsv``/``.txt`` tables, ``.edf``/``.bdf``, OpenBCI GUI ``.txt`` (or ``.csv``) files.
     **kwargs
         Passed to the format's reader (e.g. ``time_column`` and ``kind`` for CSV).
 

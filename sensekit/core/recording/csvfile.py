@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -24,8 +25,19 @@ TIME_COLUMNS = ("time", "timestamp", "t", "time_s", "timestamp_s", "lsl_timestam
 #: Column names (case-insensitive) read as per-sample labels, not as a channel: their texts are the
 #: recording's :meth:`~CSVRecording.markers` (a gesture or class held at each sample).
 LABEL_COLUMNS = ("label", "labels", "class", "gesture", "marker", "markers")
-#: Seconds per unit of a time column whose name ends in ``_<unit>``.
+#: Seconds per unit of a time column whose name ends in ``_<unit>`` (or the unit in brackets:
+#: ``Time (s)``, ``Timestamp [ms]``, as spreadsheets and vendors' exports name it).
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+#: The column separators read: commas, tabs (TSV) and semicolons (spreadsheets of decimal-comma locales).
+DELIMITERS = (",", "\t", ";")
+
+
+def _time_name(header: str) -> str:
+    """A column name in the form :data:`TIME_COLUMNS` are written in: lower case, a unit in brackets
+    after an underscore (``Time (s)`` -> ``time_s``, ``Timestamp [µs]`` -> ``timestamp_us``)."""
+    name = header.strip().lower().replace("µs", "us").replace("μs", "us")
+    match = re.fullmatch(r"(.*?)\s*[(\[]\s*(s|ms|us|ns)\s*[)\]]", name)
+    return f"{match.group(1).strip()}_{match.group(2)}" if match else name
 
 log = logging.getLogger("sensekit")
 
@@ -64,14 +76,16 @@ class CSVRecording(OneStreamRecording):
         if not self.path.exists():
             raise RecordingError(f"CSV file {str(self.path)!r} does not exist", "check the path")
         try:
-            with open(self.path, newline="") as fh:
-                header = next(csv.reader(fh), None)
+            with open(self.path, newline="", encoding="utf-8-sig") as fh:
+                first = fh.readline()
         except (OSError, UnicodeDecodeError) as e:
             raise RecordingError(f"cannot read {str(self.path)!r} as text CSV ({e})") from None
+        self._delimiter = max(DELIMITERS, key=first.count)  # (a comma unless the header has more tabs or ';')
+        header = next(csv.reader([first], delimiter=self._delimiter), None)
         if not header:
             raise RecordingError(f"CSV file {str(self.path)!r} is empty", "a header row naming the columns is needed")
         header = [h.strip() for h in header]
-        lower = [h.lower() for h in header]
+        lower = [_time_name(h) for h in header]
         if time_column is None:
             tcol = next((i for i, h in enumerate(lower) if h in TIME_COLUMNS), None)
             if tcol is None:
@@ -80,18 +94,19 @@ class CSVRecording(OneStreamRecording):
                     f"name one column {', '.join(TIME_COLUMNS[:3])} (seconds) or time_ms, time_us",
                     python_fix="time_column=NAME")
         else:
-            if time_column.lower() not in lower:
+            if _time_name(time_column) not in lower:
                 raise RecordingError(f"CSV file {str(self.path)!r} has no column {time_column!r} (header: {header[:8]})")
-            tcol = lower.index(time_column.lower())
+            tcol = lower.index(_time_name(time_column))
         lcol = next((i for i, h in enumerate(lower) if h in LABEL_COLUMNS and i != tcol), None)
         numeric = [i for i in range(len(header)) if i != lcol]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
-                table = np.loadtxt(self.path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64,
-                                   usecols=numeric if lcol is not None else None)
+                table = np.loadtxt(self.path, delimiter=self._delimiter, skiprows=1, ndmin=2, dtype=np.float64,
+                                   usecols=numeric if lcol is not None else None, encoding="utf-8-sig")
         except (ValueError, UnicodeDecodeError) as e:
-            raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row ({e})") from None
+            comma = " (decimal commas: export with decimal points)" if self._delimiter == ";" else ""
+            raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row{comma} ({e})") from None
         if table.shape[0] and table.shape[1] != len(numeric):
             raise RecordingError(
                 f"CSV file {str(self.path)!r}: rows have {table.shape[1]} values, header names {len(header)}"
@@ -128,8 +143,8 @@ class CSVRecording(OneStreamRecording):
 
     def _label_texts(self, column: int, n: int) -> tuple[str, ...]:
         """The label column's text of each row (stripped; a missing cell is empty)."""
-        with open(self.path, newline="") as fh:
-            rows = csv.reader(fh)
+        with open(self.path, newline="", encoding="utf-8-sig") as fh:
+            rows = csv.reader(fh, delimiter=self._delimiter)
             next(rows, None)
             texts = tuple((row[column].strip() if column < len(row) else "") for row in rows if row)
         if len(texts) != n:
