@@ -695,6 +695,11 @@ def test_a_table_stamped_in_whole_milliseconds_keeps_its_rate(tmp_path, caplog):
         plain = load_gaze(_table(tmp_path / "plain.txt", np.round(t * 1e3, 3), x[ok], y[ok], sep="\t"), units="deg")
     assert plain.rate == 300 and len(plain.regular()) == len(exact)
     assert "give 0.3 Hz, not an eye tracker's rate: read in ms (300 Hz)" in caplog.text
+    caplog.clear()  # the unit in brackets, as spreadsheets write it
+    with caplog.at_level("WARNING", logger="sensekit"):
+        named = load_gaze(_table(tmp_path / "named.tsv", np.round(t * 1e3, 3), x[ok], y[ok], ("Time (ms)", "x", "y"),
+                                 "\t"), units="deg")
+    assert named.rate == 300 and "eye tracker's rate" not in caplog.text
 
 
 @pytest.mark.parametrize("text, message", [

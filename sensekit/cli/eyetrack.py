@@ -117,7 +117,7 @@ def events(
     columns: str | None = typer.Option(None, "--columns", help="A plain CSV/TSV's time, x and y columns, e.g. "
                                        "--columns timestamp,gx,gy (default: the usual names)."),
     time_unit: str | None = typer.Option(None, "--time-unit", help="A plain table's time unit: s, ms, us or ns "
-                                         "(default s; *_ms columns ms)."),
+                                         "(default s; a column named *_ms or 'Time (ms)': ms)."),
     units: str = typer.Option("px", "--units", help="A plain table's gaze units: px (needs --screen/--distance) "
                               "or deg."),
     reference: str | None = typer.Option(None, "--reference", help="A plain table's columns of per-sample hand labels, "

@@ -29,6 +29,7 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import live_source_fix, not_a_file
 from ..core.info import nominal_rate, rate_from_times
+from ..core.recording.csvfile import TIME_UNITS, time_column_name
 from ..errors import DatasetError, RecordingError
 from .detectors import MAX_GAZE_DEG, MAX_GAZE_RATE_HZ, gaze_as_loss
 from .geometry import Screen
@@ -353,9 +354,8 @@ def _column(rows, path: Path, *names: str) -> np.ndarray:
     raise RecordingError(f"{path.name} has no column {names[0]!r}", f"export it with the column {names[0]!r}")
 
 
-#: Seconds per unit of a time column.
-TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
-_TIME_NAMES = ("t", "time", "timestamp", "time_s", "timestamp_s", "gaze_timestamp", "time_ms", "timestamp_ms")
+_TIME_NAMES = ("t", "time", "timestamp", "time_s", "timestamp_s", "gaze_timestamp", "time_ms", "timestamp_ms",
+               "time_us", "timestamp_us", "time_ns", "timestamp_ns")
 _X_NAMES = ("x", "gaze_x", "x_px", "x_deg", "gx", "por_x")
 _Y_NAMES = ("y", "gaze_y", "y_px", "y_deg", "gy", "por_y")
 
@@ -390,13 +390,13 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
     path = _need(path)
     rows = _read_table(path)
     header = list(rows[0])
-    lower = {h.strip().lower(): h for h in header if h}
+    lower = {time_column_name(h): h for h in header if h}  # ('Time (ms)' is time_ms)
 
     def pick(given: str | None, names: tuple[str, ...], what: str) -> str:
         if given is not None:
-            if given not in rows[0] and given.lower() not in lower:
+            if given not in rows[0] and time_column_name(given) not in lower:
                 raise RecordingError(f"{path.name} has no column {given!r} (header: {header[:8]})")
-            return given if given in rows[0] else lower[given.lower()]
+            return given if given in rows[0] else lower[time_column_name(given)]
         for n in names:
             if n in lower:
                 return lower[n]
@@ -405,7 +405,8 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
 
     tcol, xcol, ycol = (pick(c, names, what) for c, names, what in zip(
         columns or (None, None, None), (_TIME_NAMES, _X_NAMES, _Y_NAMES), ("time", "x", "y"), strict=True))
-    unit = time_unit or ("ms" if tcol.lower().endswith("_ms") else "s")
+    named = next((u for u in TIME_UNITS if time_column_name(tcol).endswith(f"_{u}")), None)  # (time_ms, 'Time [ms]')
+    unit = time_unit or named or "s"
     if unit not in TIME_UNITS:
         raise RecordingError(f"time unit {unit!r} is not one of {', '.join(TIME_UNITS)}")
     raw = _column(rows, path, tcol)
@@ -416,7 +417,7 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
     measured = rate_from_times(t)  # (not floored at 1 Hz: the unit check below needs it)
     if not 10 <= measured <= 5000:
         better = [u for u in TIME_UNITS if 10 <= measured * TIME_UNITS[unit] / TIME_UNITS[u] <= 5000]
-        if better and time_unit is None and unit == "s":  # (no unit given anywhere: read in the one that fits)
+        if better and time_unit is None and named is None:  # (no unit given anywhere: read in the one that fits)
             log.warning("%s: read in s the timestamps give %g Hz, not an eye tracker's rate: read in %s (%g Hz); "
                         "--time-unit says which", path.name, measured, better[0],
                         nominal_rate(measured * TIME_UNITS[unit] / TIME_UNITS[better[0]]))

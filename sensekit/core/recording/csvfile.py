@@ -16,7 +16,7 @@ from ...errors import RecordingError
 from ..info import UNKNOWN_KIND, StreamInfo, nominal_rate, rate_from_times
 from .base import OneStreamRecording
 
-__all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS"]
+__all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS", "TIME_UNITS", "time_column_name"]
 
 #: Column names recognised as the time column, case-insensitive: seconds, unless the name ends
 #: in a unit of :data:`TIME_UNITS` (``time_ms``, ``timestamp_us``).
@@ -32,7 +32,7 @@ TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 DELIMITERS = (",", "\t", ";")
 
 
-def _time_name(header: str) -> str:
+def time_column_name(header: str) -> str:
     """A column name in the form :data:`TIME_COLUMNS` are written in: lower case, a unit in brackets
     after an underscore (``Time (s)`` -> ``time_s``, ``Timestamp [µs]`` -> ``timestamp_us``)."""
     name = header.strip().lower().replace("µs", "us").replace("μs", "us")
@@ -85,7 +85,7 @@ class CSVRecording(OneStreamRecording):
         if not header:
             raise RecordingError(f"CSV file {str(self.path)!r} is empty", "a header row naming the columns is needed")
         header = [h.strip() for h in header]
-        lower = [_time_name(h) for h in header]
+        lower = [time_column_name(h) for h in header]
         if time_column is None:
             tcol = next((i for i, h in enumerate(lower) if h in TIME_COLUMNS), None)
             if tcol is None:
@@ -94,9 +94,9 @@ class CSVRecording(OneStreamRecording):
                     f"name one column {', '.join(TIME_COLUMNS[:3])} (seconds) or time_ms, time_us",
                     python_fix="time_column=NAME")
         else:
-            if _time_name(time_column) not in lower:
+            if time_column_name(time_column) not in lower:
                 raise RecordingError(f"CSV file {str(self.path)!r} has no column {time_column!r} (header: {header[:8]})")
-            tcol = lower.index(_time_name(time_column))
+            tcol = lower.index(time_column_name(time_column))
         lcol = next((i for i, h in enumerate(lower) if h in LABEL_COLUMNS and i != tcol), None)
         numeric = [i for i in range(len(header)) if i != lcol]
         try:
