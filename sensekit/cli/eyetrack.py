@@ -229,11 +229,14 @@ def _online_events(rec, pipe, output: Path | None, plot: Path | None, scores: Pa
             st.add_column(c, justify="right" if c != "coder" else "left")
         found = {coder: score_online_events(relative, rec.x, rec.y, rec.rate, truth)
                  for coder, truth in rec.labels.items()}
+        def shown(value: float, spec: str) -> str:  # (nothing to count, e.g. a coder's list of fixations alone: -)
+            return format(value, spec) if np.isfinite(value) else "-"
+
         for coder, m in found.items():
-            st.add_row(coder, f"{m['delay_median_ms']:.1f} / {m['delay_p95_ms']:.1f}",
-                       " / ".join(f"{100 * m[f'hit_rate_ge{a}deg']:.0f}" for a in (1, 2, 5)),
-                       f"{m['false_onsets_per_fixation_min']:.2f}",
-                       f"{m['landing_error_50pct_deg']:.2f} ({m['landing_baseline_50pct_deg']:.2f})")
+            st.add_row(coder, f"{shown(m['delay_median_ms'], '.1f')} / {shown(m['delay_p95_ms'], '.1f')}",
+                       " / ".join(shown(100 * m[f"hit_rate_ge{a}deg"], ".0f") for a in (1, 2, 5)),
+                       shown(m["false_onsets_per_fixation_min"], ".2f"),
+                       f"{shown(m['landing_error_50pct_deg'], '.2f')} ({shown(m['landing_baseline_50pct_deg'], '.2f')})")
         out.print(st)
         _write_scores(scores, rec, found)
     if output is not None:
