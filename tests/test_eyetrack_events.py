@@ -707,6 +707,7 @@ def test_a_table_stamped_in_whole_milliseconds_keeps_its_rate(tmp_path, caplog):
     ("time,x,y\n", "no data rows"),
     ("time,x,y\n0,1,1\n", "at least 2 are needed"),
     ("time,x,y\n0,1,1\n0.01,abc,1\n0.02,1,1\n", "row 3, column 'x' holds 'abc'"),
+    ("time\tx\ty\n0\t1,5\t1\n0,01\t1,5\t1\n", "not a number; fix: export with a decimal point, not a comma"),
     ("time,x,y\n5,1,1\n5,1,2\n5,2,2\n", "do not advance"),
     ("time,x,y\n0,1,1\n,1,1\n", "empty or non-numeric"),
 ])

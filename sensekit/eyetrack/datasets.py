@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -348,8 +349,10 @@ def _column(rows, path: Path, *names: str) -> np.ndarray:
                 try:
                     out[i] = float(cell) if cell not in ("", ".", "NaN", "nan") else np.nan
                 except ValueError:
+                    comma = re.fullmatch(r"[-+]?\d*,\d+", cell) is not None  # (a locale's decimal comma)
                     raise RecordingError(f"{path.name}: row {i + 2}, column {name!r} holds {cell[:30]!r}, not a number",
-                                         "fix or remove that row") from None
+                                         "export with a decimal point, not a comma" if comma
+                                         else "fix or remove that row") from None
             return out
     raise RecordingError(f"{path.name} has no column {names[0]!r}", f"export it with the column {names[0]!r}")
 
