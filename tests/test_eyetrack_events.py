@@ -622,6 +622,29 @@ def test_plain_gaze_tables_with_columns_time_units_and_a_unit_check(tmp_path):
     assert r.exit_code == 2 and "--columns does not apply: rec.asc is an EyeLink .asc file" in r.stderr, r.output
 
 
+def test_gaze_that_comes_unevenly_is_interpolated_onto_its_grid(tmp_path, caplog):
+    """Binocular gaze from two 200 Hz eye cameras 1 ms apart (as Pupil Core's gaze_positions.csv
+    holds it) steps 1 and 4 ms: placed on the nearest point of a 400 Hz grid, every other sample
+    collided with the one before and was dropped, each left a hole, and the saccades came out as
+    'undefined'. It is interpolated onto the grid, with a warning, and its saccades are found."""
+    from sensekit.eyetrack.datasets import load_gaze
+    from sensekit.eyetrack.labels import SACCADE, agreement
+    from sensekit.eyetrack.pipeline import EyePipeline
+    from sensekit.eyetrack.synth import gaze_signal
+
+    x, y, truth = gaze_signal(duration_s=20.0, rate=2000.0, rng=3, pursuit=False, blinks=False)
+    picked = np.sort(np.r_[np.arange(0, len(x), 10), np.arange(2, len(x), 10)])
+    t = picked / 2000.0
+    table = _table(tmp_path / "binocular.csv", t, x[picked], y[picked], ("time", "x", "y"))
+    with caplog.at_level("WARNING", logger="sensekit"):
+        rec = load_gaze(table, units="deg").regular()
+    assert rec.rate == 400 and "samples come unevenly" in caplog.text and "dropped" not in caplog.text
+    assert np.isfinite(rec.x).mean() > 0.99
+    reference = truth[np.clip(np.round(rec.t * 2000).astype(int), 0, len(truth) - 1)]
+    found = agreement(reference, EyePipeline().label(rec.to_frame()), rec.rate)
+    assert found["saccade"]["f1_overlap"] > 0.9 and (reference == SACCADE).any()
+
+
 def test_coders_event_tables_score_as_their_per_sample_labels(tmp_path):
     """A coder's table of fixation starts and ends, every trial in one file (Hooge et al. 2018's
     FixStart/FixEnd lists, times in the gaze table's ms): --reference-events scores the labels it

@@ -95,7 +95,10 @@ class GazeRecording:
     def regular(self) -> GazeRecording:
         """This recording on a regular grid at :attr:`rate`: samples go to the nearest grid
         point, and gaps in the timestamps (dropped samples, a pause) become NaN (loss),
-        logged as a warning; duplicated or backward timestamps keep the first sample."""
+        logged as a warning; duplicated or backward timestamps keep the first sample. Samples
+        that come unevenly (more than 1 % of them would share a grid point with the one before,
+        though their clock advances: two eye cameras' gaze interleaved) are interpolated onto
+        the grid instead, with a warning."""
         if self.t.size < 2:
             raise RecordingError(f"{self.name}: {self.t.size} gaze sample(s); at least 2 are needed")
         k = np.round((self.t - self.t[0]) * self.rate).astype(np.int64)
@@ -106,6 +109,8 @@ class GazeRecording:
         if n > 4 * self.t.size + 1000:
             raise RecordingError(f"{self.name}: timestamps span {self.t[-1] - self.t[0]:.0f} s for {self.t.size} samples "
                                  f"at {self.rate:g} Hz", "check the file's time column and the sampling rate")
+        if (np.diff(self.t) > 0).all() and np.sum(steps == 0) > 0.01 * self.t.size:
+            return self._interpolated(n)
         gaps = np.flatnonzero(steps > 1)
         if gaps.size:
             log.warning("%s: timestamps jump %d times (largest %.3f s at %.3f s); the gaps are filled as data loss",
@@ -128,6 +133,23 @@ class GazeRecording:
             labels[name] = full
         return GazeRecording(self.t[0] + np.arange(n) / self.rate, x, y, self.rate, self.screen, labels, self.name,
                              dict(self.label_classes))
+
+    def _interpolated(self, n: int) -> GazeRecording:
+        """The gaze linearly interpolated at the ``n`` grid points, NaN where the step around a grid
+        point is longer than three periods (a gap) or either sample is lost; labels of the nearest
+        sample."""
+        grid = self.t[0] + np.arange(n) / self.rate
+        after = np.clip(np.searchsorted(self.t, grid), 1, self.t.size - 1)
+        gap = self.t[after] - self.t[after - 1] > 3.0 / self.rate
+        x, y = np.interp(grid, self.t, self.x), np.interp(grid, self.t, self.y)
+        x[gap], y[gap] = np.nan, np.nan
+        nearest = np.where(grid - self.t[after - 1] <= self.t[after] - grid, after - 1, after)
+        steps = 1e3 * np.diff(self.t)
+        log.warning("%s: samples come unevenly (steps %.3g to %.3g ms, median %.3g): interpolated onto the %g Hz grid%s",
+                    self.name, np.percentile(steps, 5), np.percentile(steps, 95), np.median(steps), self.rate,
+                    f"; {int(np.sum(np.diff(np.r_[False, gap]) == 1))} gaps filled as data loss" if gap.any() else "")
+        return GazeRecording(grid, x, y, self.rate, self.screen, {name: lab[nearest] for name, lab in self.labels.items()},
+                             self.name, dict(self.label_classes))
 
     def stream_info(self) -> StreamInfo:
         """A regular ``gaze`` stream (channels x, y in degrees)."""
