@@ -171,6 +171,23 @@ def test_brainflow_synthetic_board_capture(tmp_path):
     assert n >= 300 and np.std(data) > 0
 
 
+def test_a_brainflow_board_shares_the_clock_of_other_devices():
+    """BrainFlow stamps samples with the host's wall clock (UNIX seconds); every other device source
+    with sensekit's monotonic clock. A board captured beside a camera or a microphone was 1.8e9 s
+    off them; its blocks are stamped on sensekit's clock now."""
+    pytest.importorskip("brainflow")
+    from sensekit.core.sources.base import clock
+    from sensekit.core.sources.brainflow import BrainFlowSource
+
+    src = BrainFlowSource("synthetic", poll_s=0.02)
+    try:
+        frame = next(iter(src))
+        now = clock()
+    finally:
+        src.close()
+    assert now - 2.0 < frame.t0 + frame.n / frame.info.rate <= now + 0.1
+
+
 def test_unknown_brainflow_board_is_one_line():
     pytest.importorskip("brainflow")
     r = sensekit("capture", "brainflow:nosuchboard", "-o", "x.h5")

@@ -58,7 +58,10 @@ class BrainFlowSource(Source):
     Notes
     -----
     Values are in microvolts (BrainFlow's unit for EXG). Timestamps come from the
-    board's timestamp channel (UNIX seconds).
+    board's timestamp channel (UNIX seconds, the host's wall clock), moved onto sensekit's
+    monotonic clock (:func:`~sensekit.core.sources.base.clock`) as every device source's are, so
+    a board captured beside a camera or a microphone shares their time base (its first block
+    had been stamped 1.8e9 s after theirs).
     """
 
     def __init__(self, board: str | int = "synthetic", *, poll_s: float = 0.05, stall_timeout_s: float = 5.0,
@@ -117,8 +120,8 @@ class BrainFlowSource(Source):
                                           f"{self.stall_timeout_s:g} s")
                 continue
             last = clock()
-            if t0 is None:
-                t0 = float(raw[self._ts_row, 0])
+            if t0 is None:  # (wall clock -> monotonic clock, read together now)
+                t0 = float(raw[self._ts_row, 0]) + (clock() - time.time())
             data = np.ascontiguousarray(raw[self._exg].T)
             yield Frame(self.info, data, t0=t0 + got / rate, seq=seq)
             got += data.shape[0]
