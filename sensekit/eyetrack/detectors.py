@@ -19,6 +19,7 @@ on how a stream is cut into blocks.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -492,18 +493,71 @@ def _join_fragments(labels: np.ndarray, shortest: int) -> None:
         labels[starts[i]:stops[i]] = codes[i - 1]
 
 
+#: How many standard deviations (per axis) of the window-averaged velocity that the tracker's noise
+#: alone gives the pursuit thresholds stay above: its magnitude (Rayleigh) exceeds 4 of them in
+#: 3e-4 of the samples of a still eye. Set beforehand, not tuned.
+PURSUIT_NOISE_SD = 4.0
+
+
+def tracker_noise(x: np.ndarray, y: np.ndarray, still: np.ndarray) -> float:
+    """The tracker's position noise (deg, per axis, white) from the sample-to-sample steps between
+    ``still`` samples (no saccade, PSO or loss): 1.4826 × their median absolute deviation / √2,
+    the two axes' mean square. A pursuit's own steps (10 deg/s is 0.03 deg a sample at 300 Hz)
+    hardly move it. 0 with fewer than 20 steps."""
+    pair = still[:-1] & still[1:]
+    if pair.sum() < 20:
+        return 0.0
+    spread = []
+    for a in (x, y):
+        d = np.diff(a)[pair]
+        spread.append(1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0))
+    return math.sqrt((spread[0] ** 2 + spread[1] ** 2) / 2.0)
+
+
+def _coherent_noise(sigma: float, rate: float, window_s: float, counts: np.ndarray) -> np.ndarray:
+    """Standard deviation (deg/s, per axis) of the velocity averaged over ``counts`` samples (a
+    window clipped at a saccade holds fewer) that white position noise of ``sigma`` deg gives
+    through :func:`gaze_velocity`'s filter."""
+    k1 = savgol_kernel(_odd_window(window_s, rate, 3), 2, 1, rate)
+    counts = np.maximum(np.asarray(counts, dtype=np.int64), 1)
+    top = int(counts.max())
+    # the filter averaged over c samples, conv(k1, ones(c) / c), is (K[j] - K[j - c]) / c with K the
+    # cumulative sum of k1 (0 before it, its total after): every c at once
+    cum = np.concatenate([np.zeros(top), np.cumsum(k1), np.full(top, k1.sum())])
+    c = np.arange(1, top + 1)[:, None]
+    j = np.arange(top, top + k1.size + top - 1)[None, :]
+    table = np.concatenate([[0.0], np.sqrt((((cum[j] - cum[j - c]) / c) ** 2).sum(axis=1))])
+    return sigma * table[counts]
+
+
 def _pursuit_mask(inter, vx, vy, x, y, rate, pursuit_window_s, pursuit_threshold, pursuit_low, spread_window_s,
-                  spread_threshold, spread_low, spread_min_s, min_fixation_s, min_pursuit_s) -> np.ndarray:
-    """The intersaccadic samples (``inter``) that are smooth pursuit, by :func:`adaptive`'s rules."""
+                  spread_threshold, spread_low, spread_min_s, min_fixation_s, min_pursuit_s,
+                  noise: float = 0.0, window_s: float = 0.02, noise_sd: float = PURSUIT_NOISE_SD) -> np.ndarray:
+    """The intersaccadic samples (``inter``) that are smooth pursuit, by :func:`adaptive`'s rules;
+    ``noise``: the tracker's position noise (:func:`tracker_noise`), which the velocity thresholds
+    stay ``noise_sd`` standard deviations above, and the spread above."""
     n = inter.size
     bounds = _run_bounds(inter)
     lo, hi = _clipped_windows(bounds, _odd_window(pursuit_window_s, rate, 3) // 2)
     velocity_sum = _running_sum(vx + 1j * vy, inter)  # velocity as x + iy: one sum for both axes
     coherent = np.abs(velocity_sum[hi] - velocity_sum[lo]) / np.maximum(hi - lo, 1)
+    # a noisy tracker's averaged velocity and spread of a still eye reach the thresholds: they are
+    # raised, at each sample all velocities by one factor (the hysteresis keeps its ratio), the
+    # spread by the noise's
+    raise_by = 1.0
+    if noise_sd <= 0:
+        noise = 0.0  # (the rule off)
+    if noise > 0 and noise_sd * _coherent_noise(noise, rate, window_s, 1)[()] > pursuit_threshold:
+        counts = np.where(inter, hi - lo, 1)  # (a quiet tracker's noise stays under the threshold even at one sample)
+        raise_by = np.maximum(1.0, noise_sd * _coherent_noise(noise, rate, window_s, counts) / pursuit_threshold)
+    pursuit_threshold, spread_low = pursuit_threshold * raise_by, spread_low * raise_by
+    pursuit_low = None if pursuit_low is None else pursuit_low * raise_by
+    if spread_threshold is not None:
+        spread_threshold = math.sqrt(spread_threshold ** 2 + 2.0 * noise ** 2)  # (both axes' noise variance)
     # pursuit: stretches above the lower threshold that reach the upper one (hysteresis), and
     # where the gaze wanders widely, long stretches above spread_low
     strong = inter & (coherent > pursuit_threshold)
-    cand = inter & (coherent > (pursuit_threshold if pursuit_low is None else min(pursuit_low, pursuit_threshold)))
+    cand = inter & (coherent > (pursuit_threshold if pursuit_low is None else np.minimum(pursuit_low, pursuit_threshold)))
     wide = None
     if spread_threshold is not None:
         wide = _wandering(inter & (coherent > spread_low), inter, bounds, x, y, rate, spread_window_s, spread_threshold)
@@ -529,7 +583,8 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
              pursuit_low: float | None = 2.0, min_pursuit_s: float = 0.06, min_fixation_s: float = 0.06,
              spread_window_s: float = 1.0, spread_threshold: float | None = 0.25, spread_low: float = 1.0,
              spread_min_s: float = 0.4, loss_margin_s: float = 0.01, max_gap_s: float = 0.075,
-             robust: bool = True, join_fragments: bool = True, pursuit: bool = True, velocity=None) -> np.ndarray:
+             robust: bool = True, join_fragments: bool = True, pursuit: bool = True,
+             pursuit_noise_sd: float = PURSUIT_NOISE_SD, velocity=None) -> np.ndarray:
     """sensekit's detector: :func:`nh2010` saccades and PSOs, then fixation vs smooth
     pursuit.
 
@@ -552,6 +607,15 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     or offset is not seen); longer losses and ``loss_margin_s`` around them are blink.
     ``pursuit=False`` (a static stimulus: nothing to follow) labels no pursuit: the
     intersaccadic samples are fixation.
+
+    On a noisy tracker a still eye's averaged velocity and spread reach those thresholds: with
+    the tracker's position noise measured on the intersaccadic samples (:func:`tracker_noise`),
+    every velocity threshold is raised, at each sample, to ``pursuit_noise_sd`` standard
+    deviations of what that noise alone gives through the velocity filter and the window
+    (clipped at a saccade, a window averages fewer samples and is noisier), the hysteresis
+    keeping its ratio, and the spread threshold to the spread beyond the noise's own
+    (``sqrt(threshold² + 2 noise²)``). ``pursuit_noise_sd=0`` turns this off. A quiet tracker's
+    thresholds are unchanged (Lund's and IRF's labels are identical).
 
     ``threshold_floor`` (deg/s) keeps the adaptive peak threshold above the noise of very
     clean data — ``"auto"``: 8 × the median speed within 20–40 deg/s, so quiet 1000 Hz
@@ -584,7 +648,8 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     if pursuit:
         labels[_pursuit_mask(inter, vx, vy, x, y, rate, pursuit_window_s, pursuit_threshold, pursuit_low,
                              spread_window_s, spread_threshold, spread_low, spread_min_s, min_fixation_s,
-                             min_pursuit_s)] = PURSUIT
+                             min_pursuit_s, tracker_noise(x, y, inter & ~filled), window_s,
+                             pursuit_noise_sd)] = PURSUIT
     labels[fast] = UNDEFINED
     if join_fragments:
         _join_fragments(labels, max(int(round(min_saccade_s * rate)), 1))
