@@ -500,18 +500,16 @@ PURSUIT_NOISE_SD = 4.0
 
 
 def tracker_noise(x: np.ndarray, y: np.ndarray, still: np.ndarray) -> float:
-    """The tracker's position noise (deg, per axis, white) from the sample-to-sample steps between
-    ``still`` samples (no saccade, PSO or loss): 1.4826 × their median absolute deviation / √2,
-    the two axes' mean square. A pursuit's own steps (10 deg/s is 0.03 deg a sample at 300 Hz)
-    hardly move it. 0 with fewer than 20 steps."""
-    pair = still[:-1] & still[1:]
-    if pair.sum() < 20:
+    """The tracker's position noise (deg, per axis, white) from the second differences of runs of
+    three ``still`` samples (no saccade, PSO or loss): 1.4826 × their median absolute value / √6,
+    both axes together. A steady drift or pursuit cancels in a second difference, so it does not
+    count as noise. 0 with fewer than 20 such runs."""
+    triple = np.flatnonzero(still[:-2] & still[1:-1] & still[2:])
+    if triple.size < 20:
         return 0.0
-    spread = []
-    for a in (x, y):
-        d = np.diff(a)[pair]
-        spread.append(1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0))
-    return math.sqrt((spread[0] ** 2 + spread[1] ** 2) / 2.0)
+    second = np.abs(np.concatenate([a[triple + 2] - 2.0 * a[triple + 1] + a[triple] for a in (x, y)]))
+    half = second.size // 2
+    return 1.4826 * float(np.partition(second, half)[half]) / math.sqrt(6.0)  # (the upper median)
 
 
 def _coherent_noise(sigma: float, rate: float, window_s: float, counts: np.ndarray) -> np.ndarray:
