@@ -613,7 +613,8 @@ def adaptive(x, y, rate: float, *, window_s: float = 0.02, initial_threshold: fl
     (clipped at a saccade, a window averages fewer samples and is noisier), the hysteresis
     keeping its ratio, and the spread threshold to the spread beyond the noise's own
     (``sqrt(threshold² + 2 noise²)``). ``pursuit_noise_sd=0`` turns this off. A quiet tracker's
-    thresholds are unchanged (Lund's and IRF's labels are identical).
+    velocity thresholds are unchanged (on Lund and IRF 41 of 590,000 labels move, by the spread's
+    noise term).
 
     ``threshold_floor`` (deg/s) keeps the adaptive peak threshold above the noise of very
     clean data — ``"auto"``: 8 × the median speed within 20–40 deg/s, so quiet 1000 Hz
