@@ -131,6 +131,37 @@ def test_simulator_ground_truth_is_decodable_and_shift_hurts():
     assert np.mean(d[:, 0] == y) < clean - 0.1
 
 
+def test_a_band_in_another_unit_is_said_and_adaptation_follows_its_level(caplog):
+    """A calibration made in uV decoding a band that streams mV (a vendor's export, an LSL outlet
+    in other units) decided every window wrong without a word: the decoder now compares its first
+    windows' level with the calibration's, once a stream, and says so beyond 30 dB either way; an
+    adaptation on the new session moves the velocity's levels with it (and the warning goes)."""
+    import copy
+    import dataclasses
+
+    sim = EMGSimulator(4, 3, rate=500.0, seed=2)
+    trials = sim.trials(reps=2, duration_s=2.0)
+    pipe = EMGPipeline(features="HTD+LOGVAR").fit(trials)
+
+    def scaled(k: float):
+        return dataclasses.replace(trials, trials=tuple(dataclasses.replace(t, data=t.data * k) for t in trials.trials))
+
+    for k, said in ((1.0, None), (1e3, "dB above the calibration's strongest class"),
+                    (1e-3, "dB below the calibration's rest")):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="sensekit"):
+            pipe.decide(scaled(k))
+        warned = [r.getMessage() for r in caplog.records if "EMG signal" in r.getMessage()]
+        assert (warned == []) if said is None else (len(warned) == 1 and said in warned[0]), (k, warned)
+    adapted = copy.deepcopy(pipe).adapt(scaled(1e3))
+    ratio = np.asarray(adapted.learned_["class_levels"]) / np.asarray(pipe.learned_["class_levels"])
+    assert np.allclose(ratio, 1e3, rtol=0.1), ratio
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        y, d, _ = adapted.decide(scaled(1e3))
+    assert "EMG signal" not in caplog.text and np.mean(d[:, 0] == y) > 0.9
+
+
 def test_online_adaptation_is_block_invariant_and_refused_without_class_means():
     sim = EMGSimulator(4, 3, rate=200.0, seed=2)
     trials = sim.trials(reps=2, duration_s=2.0)

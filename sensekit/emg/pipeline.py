@@ -178,7 +178,7 @@ class EMGPipeline:
         w, y, _ = self.windows(trials)
         x = compute_features(w, self.learned_["features"], rate=trials.info.rate, **self.feature_params)
         mean, scale = standardisation(x)
-        self.learned_ = {**self.learned_, "mean": mean.tolist(), "scale": scale.tolist()}
+        self.learned_ = {**self.learned_, "mean": mean.tolist(), "scale": scale.tolist(), **self._levels_on(w, y, labelled)}
         dec = self.learned_["decoder"]
         movable = dec["kind"] == "lda" and dec.get("precision") is not None and self.learned_.get("class_means")
         if self_training and not movable:  # (said, not silent)
@@ -198,6 +198,26 @@ class EMGPipeline:
             self.learned_["decoder"] = {**dec, "coef": coef.tolist(), "intercept": intercept.tolist()}
             self.learned_["class_means"] = means.tolist()
         return self
+
+    def _levels_on(self, windows: np.ndarray, y: np.ndarray, labelled: bool) -> dict:
+        """The velocity's levels (``rest_level``, ``class_levels``: mean |x|) on a new session's
+        windows: each class's own where its labels are used, else the calibration's scaled by how
+        much stronger the new session's windows are on the whole (a band's gain or unit moved)."""
+        mav = np.mean(np.abs(windows), axis=(1, 2))
+        levels = np.asarray(self.learned_["class_levels"], dtype=np.float64)
+        rest = float(self.learned_["rest_level"])
+        known = (y >= 0) & (y < len(levels))  # (the trials' class indices, as in fit)
+        if labelled:
+            for c in np.unique(y[known]).tolist():
+                levels[c] = float(np.mean(mav[y == c]))
+            if (y == 0).any():
+                rest = float(np.median(mav[y == 0]))
+        else:  # (the adaptation data hold the classes in about the calibration's proportions)
+            expected = float(np.mean(levels[y[known]])) if known.any() else float(np.mean(levels))
+            factor = float(np.mean(mav)) / expected if expected > 0 else 1.0
+            if factor > 0 and np.isfinite(factor):
+                levels, rest = levels * factor, rest * factor
+        return {"class_levels": levels.tolist(), "rest_level": rest}
 
     def shifted(self, shift: np.ndarray) -> EMGPipeline:
         """A copy whose standardisation takes off ``shift`` (calibration standard deviations per

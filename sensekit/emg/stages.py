@@ -75,6 +75,12 @@ class EMGFeatures(Stage):
         return Frame._trusted(self._out, f, frame.t0, None, frame.seq)
 
 
+#: Windows whose median level :class:`EMGDecoder` compares, once, with the calibration's levels, and
+#: the margin in dB it allows either way (a unit mistake is 60 dB, mV for uV, or 120 dB, V for uV; a
+#: band's gain between sessions moves it by less than 20 dB). Set beforehand.
+LEVEL_CHECK_WINDOWS, LEVEL_MARGIN_DB = 40, 30.0
+
+
 class EMGDecoder(Stage):
     """Windows in, decisions out: features, standardisation, decoder, rejection, majority
     vote and a proportional velocity, fused for the live path.
@@ -160,6 +166,7 @@ class EMGDecoder(Stage):
             channels = (*DECISION_CHANNELS, SHIFT_CHANNEL)
         self._out = StreamInfo(info.name, "label", info.rate, (len(channels),), channels=channels, dtype="float64",
                                meta={"classes": list(p.get("classes", [])), "rejected_label": REJECTED})
+        self._level_seen: list[float] | None = []  # the first windows' mean |x|: one level check a stream, not a trial
         return self._out
 
     def _reset(self) -> None:
@@ -221,6 +228,8 @@ class EMGDecoder(Stage):
             mav = x[:, self._mav_col : self._mav_col + self._n_ch].mean(axis=1)
         else:
             mav = np.mean(np.abs(w), axis=(1, 2))
+        if self._level_seen is not None:
+            self._check_level(mav)
         x = (x - self._mean) / self._scale
         if self.adapt_rate is None:
             scores = self._decoder.scores(x)
@@ -243,6 +252,25 @@ class EMGDecoder(Stage):
         if self.adapt_rate is not None:
             out[:, 3] = shift_rms
         return Frame._trusted(self._out, out, frame.t0, None, frame.seq)
+
+    def _check_level(self, mav: np.ndarray) -> None:
+        """Once, after :data:`LEVEL_CHECK_WINDOWS` windows: a warning when their median mean |x| is
+        more than :data:`LEVEL_MARGIN_DB` above the calibration's strongest class or below its rest
+        (another unit or gain than the calibration's: every decision would be wrong, silently)."""
+        self._level_seen.extend(mav.tolist())
+        if len(self._level_seen) < LEVEL_CHECK_WINDOWS:
+            return
+        level, self._level_seen = float(np.median(self._level_seen)), None
+        margin = 10.0 ** (LEVEL_MARGIN_DB / 20.0)
+        top = float(np.max(self._levels))
+        if level > 0 and top > 0 and level > margin * top:
+            log.warning("EMG signal %.0f dB above the calibration's strongest class: the band streams in another unit "
+                        "or gain than the calibration was made in (mV for uV?); its decisions will be wrong: calibrate "
+                        "on this stream", 20.0 * np.log10(level / top))
+        elif self._rest > 0 and level * margin < self._rest:
+            log.warning("EMG signal %.0f dB below the calibration's rest: electrodes off, or another unit or gain "
+                        "than the calibration's (uV for mV?); its decisions will be wrong", 20.0 * np.log10(self._rest
+                                                                                                     / max(level, 1e-300)))
 
     def _majority(self, labels: np.ndarray) -> np.ndarray:
         out = np.empty_like(labels)
