@@ -671,6 +671,28 @@ def test_gaze_that_comes_unevenly_is_interpolated_onto_its_grid(tmp_path, caplog
     assert found["saccade"]["f1_overlap"] > 0.9 and (reference == SACCADE).any()
 
 
+def test_gaze_in_degrees_read_as_pixels_is_said(tmp_path, caplog):
+    """A table in degrees (or normalised) read in pixels, the default, made every saccade a fraction
+    of a degree without a word: the loader says the gaze spans a few pixels, half of them negative;
+    the same gaze in pixels of the screen passes without a word."""
+    from sensekit.eyetrack.datasets import load_gaze
+    from sensekit.eyetrack.geometry import Screen
+    from sensekit.eyetrack.synth import gaze_signal
+
+    screen = Screen(531, 299, 1920, 1080, 650)
+    x, y, _ = gaze_signal(duration_s=5.0, rate=300.0, rng=2)
+    ok = np.isfinite(x)
+    t = np.arange(len(x))[ok] / 300.0
+    px, py = screen.to_pixels(x[ok], y[ok])
+    with caplog.at_level("WARNING", logger="sensekit"):
+        load_gaze(_table(tmp_path / "deg.csv", t, x[ok], y[ok]), screen=screen)
+    assert "is it in degrees (--units deg) or normalised?" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sensekit"):
+        load_gaze(_table(tmp_path / "px.csv", t, px, py), screen=screen)
+    assert "is it in degrees" not in caplog.text
+
+
 def test_coders_event_tables_score_as_their_per_sample_labels(tmp_path):
     """A coder's table of fixation starts and ends, every trial in one file (Hooge et al. 2018's
     FixStart/FixEnd lists, times in the gaze table's ms): --reference-events scores the labels it

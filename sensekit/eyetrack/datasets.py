@@ -459,6 +459,8 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
     if units == "px" and screen is None:
         raise DatasetError(f"{path.name}: gaze in pixels needs the screen geometry for degrees",
                            "give --screen WxHmm@WxH and --distance MM (or --units deg for gaze in degrees)")
+    if units == "px":
+        _check_pixels(x, y, screen, path.name)
     x, y = _to_deg(x, y, screen, units)
     labels = {name: _label_column(rows, path, pick(name, (), "label")) for name in references or ()}
     classes = {}
@@ -468,6 +470,23 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
             raise RecordingError(f"two references are named {coder!r}", "give each coder's table its own name")
         labels[coder] = coded
     return GazeRecording(t, x, y, rate, screen, labels, path.stem, classes)
+
+
+def _check_pixels(x: np.ndarray, y: np.ndarray, screen: Screen, name: str) -> None:
+    """A warning when a table's gaze, read in pixels (the default), looks like another unit: a
+    quarter or more of it left of or above the screen (degrees or centred units: half their
+    values are negative), or all of it within 2 % of the screen's width and height (degrees,
+    normalised 0-1 coordinates). Read so, every saccade had been a fraction of a degree."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 100:
+        return
+    gx, gy = x[ok], y[ok]
+    negative = float(np.mean((gx < 0) | (gy < 0)))
+    span_x, span_y = float(np.ptp(gx)), float(np.ptp(gy))
+    if negative >= 0.25 or (span_x < 0.02 * screen.width_px and span_y < 0.02 * screen.height_px):
+        log.warning("%s: read in pixels, the gaze spans %.3g x %.3g px of the %d x %d screen, %.0f %% of it at "
+                    "negative pixels: is it in degrees (--units deg) or normalised?", name, span_x, span_y,
+                    screen.width_px, screen.height_px, 100 * negative)
 
 
 def _label_column(rows, path: Path, name: str) -> np.ndarray:
