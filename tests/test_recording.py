@@ -412,6 +412,18 @@ def test_tables_with_tabs_semicolons_and_units_in_brackets(tmp_path, name, text)
         open_recording(p)
 
 
+def test_a_counter_or_second_clock_among_the_channels_is_said(tmp_path, caplog):
+    """A packet counter or a vendor's second time column in a table is read as a channel (and was
+    decoded as a signal without a word): the columns that rise at every row are named."""
+    rng = np.random.default_rng(0)
+    p = tmp_path / "band.csv"
+    p.write_text("time,ch1,counter,t_sensor2\n" + "".join(
+        f"{k / 500:.6f},{rng.normal():.5f},{k},{k / 500 + 0.0004:.6f}\n" for k in range(500)))
+    with caplog.at_level("WARNING", logger="sensekit"), open_recording(p) as r:
+        assert r.info().channels == ("ch1", "counter", "t_sensor2")
+    assert "'counter', 't_sensor2' rise at every row" in caplog.text and "'ch1'" not in caplog.text
+
+
 def test_a_calibration_made_on_an_export_accepts_the_device_that_states_its_exact_rate(tmp_path):
     """A Delsys Trigno samples EMG at 1925.926 Hz: its CSV export's timestamps give a rate snapped to
     1926 Hz, its LSL outlet states 1925.926; a calibration made on the file refused the live band

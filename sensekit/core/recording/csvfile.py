@@ -118,6 +118,7 @@ class CSVRecording(OneStreamRecording):
         self._times = table[:, numeric.index(tcol)] * TIME_UNITS.get(time_unit, 1.0)
         cols = [i for i in numeric if i != tcol]
         self._data = np.ascontiguousarray(table[:, [numeric.index(i) for i in cols]])
+        _warn_counters(self.path, [header[i] for i in cols], self._data)
         self._markers = {} if lcol is None else {header[lcol]: (self._times, self._label_texts(lcol, len(table)))}
         if not np.all(np.isfinite(self._times)):
             raise RecordingError(f"CSV file {str(self.path)!r}: the time column holds empty or non-numeric values")
@@ -153,6 +154,19 @@ class CSVRecording(OneStreamRecording):
 
     def _read_times(self, name: str, start: int, stop: int) -> np.ndarray:
         return self._times[start:stop]
+
+
+def _warn_counters(path: Path, names: list[str], data: np.ndarray) -> None:
+    """A warning naming the columns that rise at every row, as a clock or a packet counter does (a
+    vendor's export with a time column for each sensor, a sample counter): read as channels, they
+    would be decoded as signals."""
+    if len(data) < 10:
+        return
+    rising = np.all(np.diff(data, axis=0) > 0, axis=0)
+    if rising.any():
+        shown = [names[i] for i in np.flatnonzero(rising)[:4]]
+        log.warning("CSV file %s: column(s) %s rise at every row, as a clock or a counter does: they are read as "
+                    "channels; leave them out of the table", path.name, ", ".join(repr(n) for n in shown))
 
 
 def _check_time_unit(path: Path, column: str, step: float) -> None:
