@@ -543,3 +543,34 @@ def test_diffuse_noise_holds_one_plane_wave_at_a_time():
     np.testing.assert_allclose(got, whole / np.sqrt(directions), atol=1e-12)
     all_at_once = directions * len(mics) * len(f) * 16  # bytes of the (D, M, F) spectra: 100 MB here
     assert peak < all_at_once / 10, (peak, all_at_once)
+
+
+def test_an_arrays_microphones_among_other_channels_are_named_with_mics(tmp_path):
+    """A ReSpeaker USB array streams 6 channels: a processed one, its 4 microphones, a playback one.
+    It was refused ('4 microphones but 6 channels', 'or select its channels' with no way to); --mics
+    1-4 (0-based, as the device's documentation numbers them) localises its microphones exactly as a
+    4-channel recording of them."""
+    import soundfile as sf
+
+    from sensekit.spatial_audio.pipeline import LocalisePipeline, parse_channels
+
+    geom = array_preset("respeaker4")
+    x = doa_scene(geom, azimuths=[60.0], rt60=0.2, snr_db=20.0, duration_s=2.0, fs=16000.0, rng=0)
+    rng = np.random.default_rng(1)
+    six = np.c_[0.05 * rng.normal(size=len(x)), x, 0.3 * rng.normal(size=len(x))]
+    info4 = StreamInfo("mic", "audio", 16000.0, (4,), meta={"array": geom.to_dict()})
+    info6 = StreamInfo("mic", "audio", 16000.0, (6,), meta={"array": geom.to_dict()})
+    want = LocalisePipeline(gate_db=None).localise(Frame(info4, x, t0=0.0))
+    got = LocalisePipeline(gate_db=None, mics=parse_channels("1-4")).localise(Frame(info6, six, t0=0.0))
+    np.testing.assert_array_equal(got.data, want.data)
+    assert np.nanmedian(np.abs(got.data[:, 0] - 60.0)) < 5
+    wav = tmp_path / "respeaker_usb.wav"
+    sf.write(wav, six / np.abs(six).max() * 0.5, 16000, subtype="FLOAT")
+    r = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker4"])
+    assert r.exit_code == 2 and "--mics 1-4, 0-based" in r.stderr, r.output
+    r = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker4", "--mics", "1-4", "--no-gate"])
+    assert r.exit_code == 0 and "gave a direction" in r.stdout, r.output
+    for bad, message in (("3-6", "microphone channel 6 given, but stream"), ("1", "two or more different"),
+                         ("1,1", "two or more different"), ("a-b", "two or more different")):
+        r = runner.invoke(app, ["spatial", "localise", str(wav), "--array", "respeaker4", "--mics", bad])
+        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (bad, r.output)

@@ -29,6 +29,7 @@ from .spatial import (
     CALIBRATION_OPTION,
     GATE_DB_OPTION,
     METHOD_OPTION,
+    MICS_OPTION,
     NO_GATE_OPTION,
     SOURCES_OPTION,
     WINDOW_OPTION,
@@ -230,6 +231,7 @@ def run_spatial_localise(
     ctx: typer.Context,
     source: str = typer.Argument(..., help="Array audio: mic:N, a recording, or synth:array."),
     array: str | None = ARRAY_OPTION,
+    mics: str | None = MICS_OPTION,
     method: str = METHOD_OPTION,
     sources: int = SOURCES_OPTION,
     window: float = WINDOW_OPTION,
@@ -248,13 +250,14 @@ def run_spatial_localise(
     every --window seconds, to LSL and/or JSON lines, with a live compass in the terminal: the
     chain of 'sensekit spatial localise'."""
     from ..core.sources import open_source
-    from ..spatial_audio.pipeline import LocalisePipeline, parse_az_range
+    from ..spatial_audio.pipeline import LocalisePipeline, parse_az_range, parse_channels
 
     checked_numbers("--gate-db", [gate_db])
     if no_gate:
         refuse_given(ctx, ("gate_db",), "with --no-gate")
     pipe = LocalisePipeline(method, sources, window_s=window, every_s=every, gate_db=None if no_gate else gate_db,
-                            track=track, array=array, calibration=calibration, az_range=parse_az_range(az_range))
+                            track=track, array=array, calibration=calibration, az_range=parse_az_range(az_range),
+                            mics=parse_channels(mics))
     with stop_on_signals() as stop:
         src = open_source(source)
         chain = pipe.chain(src.info)

@@ -156,6 +156,9 @@ GATE_DB_OPTION = typer.Option(6.0, "--gate-db", help="Activity gate: frames less
                               "are left out (dB).")
 NO_GATE_OPTION = typer.Option(False, "--no-gate", help="Estimate in every window (continuous sources).")
 ARRAY_OPTION = typer.Option(None, "--array", help="Geometry (preset or .json) if the stream carries none.")
+MICS_OPTION = typer.Option(None, "--mics", help="The stream's channels that are the array's microphones, 0-based, in "
+                           "the geometry's order: e.g. 1-4 for a ReSpeaker USB array (0: processed, 5: playback); "
+                           "default: all.")
 METHOD_OPTION = typer.Option("srp-phat", "--method", help="srp-phat, gcc-phat, music or normmusic.")
 SOURCES_OPTION = typer.Option(1, "--sources", min=1, max=8, help="Directions per estimate.")
 CALIBRATION_OPTION = typer.Option(None, "--calibration", "-c", help="Array calibration (JSON).")
@@ -172,6 +175,7 @@ def localise(
     path: Path = typer.Argument(..., help="Array recording: .h5 (with its geometry), .wav/.flac, ...; FILE#STREAM: "
                                 "one stream of a multi-stream recording."),
     array: str | None = ARRAY_OPTION,
+    mics: str | None = MICS_OPTION,
     method: str = METHOD_OPTION,
     sources: int = SOURCES_OPTION,
     window: float = WINDOW_OPTION,
@@ -190,14 +194,15 @@ def localise(
     from ..core.atomic import atomic_output
     from ..core.recording import open_recording
     from ..core.sinks import CSVSink
-    from ..spatial_audio.pipeline import LocalisePipeline, parse_az_range
+    from ..spatial_audio.pipeline import LocalisePipeline, parse_az_range, parse_channels
 
     checked_numbers("--gate-db", [gate_db])
     check_plot(plot)
     if no_gate:
         refuse_given(ctx, ("gate_db",), "with --no-gate")
     pipe = LocalisePipeline(method, sources, window_s=window, every_s=every, gate_db=None if no_gate else gate_db,
-                            track=track, array=array, calibration=calibration, az_range=parse_az_range(az_range))
+                            track=track, array=array, calibration=calibration, az_range=parse_az_range(az_range),
+                            mics=parse_channels(mics))
     path, stream = split_stream(path, None)
     with open_recording(path) as rec:
         whole = rec.read(_audio_stream(rec, path, stream))

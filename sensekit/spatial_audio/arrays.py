@@ -174,7 +174,7 @@ class ArrayGeometry:
         if n_channels != self.n_mics:
             raise StreamFormatError(f"{what}: array {self.name!r} has {self.n_mics} microphones but the stream has "
                                     f"{n_channels} channels", "give the geometry of the array that recorded it "
-                                    "(--array), or select its channels")
+                                    "(--array), or name the channels that are its microphones (--mics 1-4, 0-based)")
 
 
 def unit_vector(azimuth_deg, elevation_deg=0.0) -> np.ndarray:

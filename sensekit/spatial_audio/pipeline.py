@@ -22,7 +22,8 @@ from ..core.units import full_scale
 from ..errors import ParameterError, StreamFormatError
 from .doa import ESTIMATORS
 
-__all__ = ["LocalisePipeline", "RenderPipeline", "STFT_WINDOWS", "LocaliseSummary", "parse_az_range", "AZ_RANGES"]
+__all__ = ["LocalisePipeline", "RenderPipeline", "STFT_WINDOWS", "LocaliseSummary", "parse_az_range", "AZ_RANGES",
+           "parse_channels"]
 
 #: The longest localisation window or interval (s): a day; more is a typo, not a recording.
 MAX_WINDOW_S = 86400.0
@@ -59,6 +60,32 @@ def parse_az_range(text: str | None) -> tuple[float, float] | None:
         raise ParameterError(f"azimuth range {text!r} is not MIN:MAX in degrees or one of {', '.join(AZ_RANGES)}",
                              "e.g. --az-range 0:180 (counter-clockwise from 0 to 180) or --az-range left")
     return values
+
+
+def parse_channels(text: str | None) -> tuple[int, ...] | None:
+    """The stream channels that are an array's microphones, 0-based, as a device's documentation
+    numbers them: ``"1-4"`` or ``"1,2,3,4"`` (a ReSpeaker USB array streams a processed channel, four
+    microphones and a playback channel); None for all.
+
+    >>> parse_channels("1-4"), parse_channels("0,2, 4-5")
+    ((1, 2, 3, 4), (0, 2, 4, 5))
+    """
+    if text is None:
+        return None
+    out: list[int] = []
+    try:
+        for part in (p.strip() for p in text.split(",")):
+            first, dash, last = part.partition("-")
+            a, b = int(first), int(last) if dash else int(first)
+            if a < 0 or b < a or b - a > 1024:
+                raise ValueError
+            out += range(a, b + 1)
+    except ValueError:
+        out = []
+    if len(out) < 2 or len(set(out)) != len(out):
+        raise ParameterError(f"microphone channels {text!r} are not two or more different 0-based channel numbers",
+                             "e.g. --mics 1-4 or --mics 0,1,2,3,4,5")
+    return tuple(out)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +134,9 @@ class LocalisePipeline:
         Report only azimuths from the first value counter-clockwise to the second (deg); see
         :func:`parse_az_range`. A linear array cannot tell a direction from its mirror image
         across its axis: without a range, more than one source gives a warning.
+    mics : tuple of int or None
+        The stream's channels that are the array's microphones, in the geometry's order (0-based,
+        :func:`parse_channels`); None: all of them.
 
     Examples
     --------
@@ -130,6 +160,7 @@ class LocalisePipeline:
     calibration: str | os.PathLike | None = None
     freq_range: tuple[float, float] = (300.0, 3500.0)
     az_range: tuple[float, float] | None = None
+    mics: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.method not in ESTIMATORS:
@@ -153,14 +184,20 @@ class LocalisePipeline:
     def chain(self, info: StreamInfo, *, n_samples: int | None = None) -> Chain:
         """The stages for audio stream ``info``; ``n_samples`` (the recording's length) is
         needed when ``window_s`` is None (one estimate over all of it)."""
-        from ..core.stages import SetMeta, SignalCheck
+        from ..core.stages import SelectChannels, SetMeta, SignalCheck
         from .arrays import load_array
         from .stages import STFT, DOAEstimator, DOATracker
 
         if len(info.shape) != 1 or info.shape[0] < 2 or not info.rate:
             raise StreamFormatError(f"stream {info.name!r} is {info.kind!r} of shape {info.shape}; localisation needs "
                                     ">= 2 regular audio channels")
-        stages = [SignalCheck(full_scale=full_scale(info), label="microphone")]
+        stages = []
+        if self.mics is not None:
+            if max(self.mics) >= info.shape[0]:
+                raise StreamFormatError(f"microphone channel {max(self.mics)} given, but stream {info.name!r} has "
+                                        f"{info.shape[0]} channels (0-{info.shape[0] - 1})", "check --mics")
+            stages.append(SelectChannels(list(self.mics)))
+        stages.append(SignalCheck(full_scale=full_scale(info), label="microphone"))
         if self.array is not None:
             stages.append(SetMeta(array=load_array(self.array).to_dict()))
         if self.calibration is not None:
@@ -188,7 +225,7 @@ class LocalisePipeline:
                 raise ParameterError(f"--window {self.window_s:g} s is longer than the recording "
                                      f"({n_samples / info.rate:.3g} s) allows with {nfft}-sample STFT frames: no "
                                      "estimate could be made", f"use --window {longest:g} or less")
-        mics = info.shape[0]
+        mics = len(self.mics) if self.mics is not None else info.shape[0]
         self._warn_if_linear(info, stages)
         if self.method in ("music", "normmusic") and self.sources >= mics:
             log.warning("%s finds at most %d source(s) with %d microphones: --sources %d is reduced to %d",
