@@ -69,6 +69,11 @@ def arrays(
     out.print(table)
 
 
+MICS_OPTION = typer.Option(None, "--mics", help="The stream's channels that are the array's microphones, 0-based, in "
+                           "the geometry's order: e.g. 1-4 for a ReSpeaker USB array (0: processed, 5: playback); "
+                           "default: all.")
+
+
 @app.command("encode")
 def encode(
     path: Path = typer.Argument(..., help="Microphone-array recording (.h5, .wav, .flac, ...): one channel per "
@@ -80,6 +85,7 @@ def encode(
                                      "array allows)."),
     n3d: bool = typer.Option(False, "--n3d", help="N3D instead of SN3D normalisation."),
     stream: str | None = typer.Option(None, "--stream", help="Stream of a multi-stream recording."),
+    mics: str | None = MICS_OPTION,
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
 ) -> None:
     """Encode a microphone-array recording into Ambisonics (AmbiX), aligned sample for sample with
@@ -90,17 +96,28 @@ def encode(
     from ..core.recording import open_recording
     from ..spatial_audio.arrays import load_array
     from ..spatial_audio.encode import encode_recording
+    from ..spatial_audio.pipeline import parse_channels
 
     _check_audio_output(output, overwrite)
     geom = load_array(array)
+    picked = parse_channels(mics)
     path, stream = split_stream(path, stream)
     with open_recording(path) as rec:
         stream = _audio_stream(rec, path, stream)
         info = rec.info(stream)
         if len(info.shape) != 1 or not info.rate:
             fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; encoding needs audio channels")
-        geom.check_stream(info.shape[0], f"{path.name}")
+        if picked is not None and max(picked) >= info.shape[0]:
+            fail(f"microphone channel {max(picked)} given, but {path.name} has {info.shape[0]} channels "
+                 f"(0-{info.shape[0] - 1}); fix: check --mics")
+        geom.check_stream(info.shape[0] if picked is None else len(picked), f"{path.name}")
         whole = rec.read(stream)
+    if picked is not None:
+        from ..core.stages import SelectChannels
+
+        select = SelectChannels(list(picked))
+        select.open(info)
+        whole = select.process(whole)
     field, scale, rep = encode_recording(whole, geom, order, n3d=n3d)
     with atomic_output(output) as tmp:
         sf.write(str(tmp), field.astype(np.float32), int(info.rate),
@@ -156,9 +173,6 @@ GATE_DB_OPTION = typer.Option(6.0, "--gate-db", help="Activity gate: frames less
                               "are left out (dB).")
 NO_GATE_OPTION = typer.Option(False, "--no-gate", help="Estimate in every window (continuous sources).")
 ARRAY_OPTION = typer.Option(None, "--array", help="Geometry (preset or .json) if the stream carries none.")
-MICS_OPTION = typer.Option(None, "--mics", help="The stream's channels that are the array's microphones, 0-based, in "
-                           "the geometry's order: e.g. 1-4 for a ReSpeaker USB array (0: processed, 5: playback); "
-                           "default: all.")
 METHOD_OPTION = typer.Option("srp-phat", "--method", help="srp-phat, gcc-phat, music or normmusic.")
 SOURCES_OPTION = typer.Option(1, "--sources", min=1, max=8, help="Directions per estimate.")
 CALIBRATION_OPTION = typer.Option(None, "--calibration", "-c", help="Array calibration (JSON).")
