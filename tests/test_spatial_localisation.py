@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -254,6 +255,16 @@ def test_cli_calibrate_array_and_localise(tmp_path):
     assert r.exit_code == 0, r.output
     c = load_array_calibration(cal)
     assert c.gains[1] == pytest.approx(1 / 0.7, rel=0.05) and c.delays_s[2] * FS == pytest.approx(2.0, abs=0.2)
+    wide = []  # the same microphones among other channels (a device's processed and playback ones): --mics 1-6
+    for path in paths:
+        x, rate = sf.read(path)
+        p = Path(path).with_name(f"wide-{Path(path).name}")
+        sf.write(str(p), np.c_[np.zeros(len(x)), x, np.zeros(len(x))].astype(np.float32), rate, subtype="FLOAT")
+        wide.append(str(p))
+    r = runner.invoke(app, ["calibrate", "array", *wide, "--array", "respeaker6", "--seconds", "1", "--mics", "1-6",
+                            "-o", str(tmp_path / "wide.json"), *[a for az, _ in dirs for a in ("--direction", str(az))]])
+    assert r.exit_code == 0, r.output
+    np.testing.assert_array_equal(load_array_calibration(tmp_path / "wide.json").gains, c.gains)
     class NoOutput:  # PyAudio on a machine without an audio output
         paFloat32 = 1
 

@@ -113,7 +113,10 @@ def capture(
             from ..spatial_audio.arrays import load_array
 
             geom = load_array(array)
-            geom.check_stream(src.info.shape[0] if src.info.shape else 1, f"capture --array {array}")
+            geom.check_stream(src.info.shape[0] if src.info.shape else 1, f"capture --array {array}",
+                              "give the geometry of the array that records, or capture without --array (a device "
+                              "that streams other channels beside its microphones) and name them later: spatial "
+                              "localise --array ... --mics 1-4")
             chain = SetMeta(array=geom.to_dict())
         sink = HDF5Sink(output, overwrite=overwrite, swmr=True)  # 'sensekit info' can read it meanwhile
         display = CaptureDisplay(src, output, duration)

@@ -169,11 +169,11 @@ class ArrayGeometry:
     def save(self, path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2))
 
-    def check_stream(self, n_channels: int, what: str) -> None:
+    def check_stream(self, n_channels: int, what: str, fix: str | None = None) -> None:
         """Refuse a stream whose channel count differs from the array's."""
         if n_channels != self.n_mics:
             raise StreamFormatError(f"{what}: array {self.name!r} has {self.n_mics} microphones but the stream has "
-                                    f"{n_channels} channels", "give the geometry of the array that recorded it "
+                                    f"{n_channels} channels", fix or "give the geometry of the array that recorded it "
                                     "(--array), or name the channels that are its microphones (--mics 1-4, 0-based)")
 
 

@@ -26,6 +26,8 @@ def calibrate_array_cmd(
     f1: float = typer.Option(50.0, "--f1", help="Sweep start (Hz)."),
     f2: float | None = typer.Option(None, "--f2", help="Sweep end (Hz; default 0.45 x rate)."),
     play: bool = typer.Option(False, "--play", help="Play the sweep on this machine's audio output while recording."),
+    mics: str | None = typer.Option(None, "--mics", help="The recordings' channels that are the array's microphones, "
+                                    "0-based (a ReSpeaker USB array: 1-4); default: all. Localise with the same --mics."),
     overwrite: bool = OVERWRITE_OPTION,
 ) -> None:
     """Per-channel gain, delay mismatch and polarity of a microphone array (and, from three
@@ -34,9 +36,11 @@ def calibrate_array_cmd(
     from ...core.recording import open_recording
     from ...spatial_audio.arrays import array_from_meta, load_array
     from ...spatial_audio.calibrate import calibrate_array, exponential_sweep, measure_responses
+    from ...spatial_audio.pipeline import parse_channels
     from ...spatial_audio.renderer import refuse_not_audio
 
     check_output(output, overwrite)
+    picked = parse_channels(mics)
     if len(direction) != len(recordings):
         fail(f"{len(recordings)} recording(s) but {len(direction)} --direction value(s): give one per recording")
     dirs = []
@@ -62,6 +66,13 @@ def calibrate_array_cmd(
             sweep = exponential_sweep(rate, seconds, f1, f2)
         if data.ndim != 2 or data.shape[1] < 2:
             fail(f"{path}: array calibration needs a multichannel recording, got shape {data.shape}")
+        if picked is not None:
+            if max(picked) >= data.shape[1]:
+                fail(f"microphone channel {max(picked)} given, but {path} has {data.shape[1]} channels "
+                     f"(0-{data.shape[1] - 1}); fix: check --mics")
+            data = data[:, list(picked)]
+            info = info.replace(shape=(len(picked),), channels=tuple(info.channels[i] for i in picked)
+                                if info.channels else ())
         refuse_not_audio(data, info, str(path))  # (a sample of 1e9 gave that microphone's gain from a spike)
         g = array_from_meta(info.meta, "calibrate array", data.shape[1], geom)
         responses.append(measure_responses(data, sweep, rate, name=str(path)))
