@@ -212,8 +212,8 @@ class EMGPipeline:
                 levels[c] = float(np.mean(mav[y == c]))
             if (y == 0).any():
                 rest = float(np.median(mav[y == 0]))
-        else:  # (the adaptation data hold the classes in about the calibration's proportions)
-            expected = float(np.mean(levels[y[known]])) if known.any() else float(np.mean(levels))
+        else:  # (the adaptation data hold the classes in about equal shares, as a calibration does; labels unused)
+            expected = float(np.mean(levels))
             factor = float(np.mean(mav)) / expected if expected > 0 else 1.0
             if factor > 0 and np.isfinite(factor):
                 levels, rest = levels * factor, rest * factor
