@@ -52,6 +52,15 @@ def _number(cell: str, path: Path, row: int, column: str) -> float:
     return value
 
 
+def _code(cell: str) -> int:
+    """A type cell that is a whole number (``"1"``, ``"1.0"``) as that code, else -1."""
+    try:
+        value = float(cell)
+    except ValueError:
+        return -1
+    return int(value) if value.is_integer() else -1
+
+
 def reference_event_labels(path: str | Path, times: np.ndarray, trial: str) -> tuple[str, np.ndarray, tuple[int, ...]]:
     """The coder's name (the table's file name without the suffix), per-sample labels of the samples
     at ``times`` (in the table's time unit and clock) and the class codes the table codes.
@@ -76,17 +85,17 @@ def reference_event_labels(path: str | Path, times: np.ndarray, trial: str) -> t
     dialect = "excel-tab" if lines[0].count("\t") > lines[0].count(",") else "excel"
     reader = csv.DictReader(lines, dialect=dialect)
     header = [h for h in reader.fieldnames or () if h]
-    rows = list(reader)
+    rows = list(enumerate(reader, start=2))  # (with their line numbers, for the messages)
     start, end = _find(header, _STARTS), _find(header, _ENDS)
     if start is None or end is None or start == end:
         raise RecordingError(f"{path.name} has no start and end columns (header: {header[:8]})",
                              "name them start and end (or onset/offset, FixStart/FixEnd)")
     kind, trial_column = _find(header, _TYPES, exact=True), _find(header, _TRIALS, exact=True)
     if trial_column is not None:
-        named = [r for r in rows if (r.get(trial_column) or "").strip()]
-        rows = [r for r in named if Path((r.get(trial_column) or "").strip()).stem == trial]
+        named = [(i, r) for i, r in rows if (r.get(trial_column) or "").strip()]
+        rows = [(i, r) for i, r in named if Path((r.get(trial_column) or "").strip()).stem == trial]
         if not rows:
-            trials = sorted({(r.get(trial_column) or "").strip() for r in named})
+            trials = sorted({(r.get(trial_column) or "").strip() for _, r in named})
             raise RecordingError(f"{path.name} has no events of trial {trial!r} (column {trial_column!r} names "
                                  f"{len(trials)} others, e.g. {trials[:3]})", "give the table of this file's coder")
     by_name = {v: k for k, v in LABEL_NAMES.items()}
@@ -99,7 +108,7 @@ def reference_event_labels(path: str | Path, times: np.ndarray, trial: str) -> t
     near = 0.49 * float(np.median(steps[steps > 0])) if (steps > 0).any() else 0.0
     labels = np.full(t.size, UNDEFINED, dtype=np.int8)
     coded = set()
-    for i, r in enumerate(rows, start=2):
+    for i, r in rows:
         a = _number((r.get(start) or "").strip(), path, i, start)
         b = _number((r.get(end) or "").strip(), path, i, end)
         if b < a:
@@ -107,7 +116,7 @@ def reference_event_labels(path: str | Path, times: np.ndarray, trial: str) -> t
         code = FIXATION
         if kind is not None:
             cell = (r.get(kind) or "").strip().lower()
-            code = by_name.get(cell, int(float(cell)) if cell.replace(".", "", 1).isdigit() else -1)
+            code = by_name.get(cell, _code(cell))
             if code not in LABEL_NAMES or code == UNDEFINED:
                 raise RecordingError(f"{path.name}: row {i}, column {kind!r} holds {cell[:30]!r}",
                                      "name the event: fixation, saccade, pso, pursuit or blink (or 1-5)")
