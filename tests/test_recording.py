@@ -424,6 +424,26 @@ def test_a_counter_or_second_clock_among_the_channels_is_said(tmp_path, caplog):
     assert "'counter', 't_sensor2' rise at every row" in caplog.text and "'ch1'" not in caplog.text
 
 
+def test_an_xdf_stream_that_states_no_rate_but_comes_steadily_is_regular(tmp_path, caplog):
+    """Some armband apps publish EMG over LSL with nominal rate 0 and stamp each packet on arrival:
+    LabRecorder's file then held an 'irregular' EMG stream, and calibrating from it was refused
+    ('rate expected > 0 Hz ... give the stream a nominal rate', which a user cannot). Samples within
+    two periods of one fitted clock, with no gap, are read as regular at that clock's rate (said);
+    a stream of events, whose stamps keep no clock, stays irregular."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    packets = 100.0 + np.repeat(np.arange(n // 2) * 0.010, 2) + rng.uniform(0, 0.002, n // 2).repeat(2)  # 2 a packet
+    x = rng.normal(size=(n, 4)).astype(np.float32)
+    events = np.sort(100.0 + rng.uniform(0, 10, 200))
+    write_xdf(tmp_path / "band.xdf", [dict(name="Band", type="EMG", rate=0, data=x, times=packets),
+                                      dict(name="Events", type="doa", rate=0, data=x[:200], times=events)])
+    with caplog.at_level("WARNING", logger="sensekit"), open_recording(tmp_path / "band.xdf") as r:
+        band, other = r.info("Band"), r.info("Events")
+        assert band.rate == 200.0 and other.rate == 0
+        np.testing.assert_array_equal(r.read("Band").data, x)
+    assert "'Band' states no sampling rate, but its 2000 samples come steadily at 200 Hz" in caplog.text
+
+
 def test_a_calibration_made_on_an_export_accepts_the_device_that_states_its_exact_rate(tmp_path):
     """A Delsys Trigno samples EMG at 1925.926 Hz: its CSV export's timestamps give a rate snapped to
     1926 Hz, its LSL outlet states 1925.926; a calibration made on the file refused the live band
