@@ -86,6 +86,47 @@ def test_lsl_outlet_to_inlet_on_loopback():
     np.testing.assert_array_equal(np.concatenate(got), x)
 
 
+def test_an_lsl_outlet_that_states_no_rate_but_sends_steadily_is_regular():
+    """An armband app that publishes EMG with nominal rate 0, a packet of 2 samples every 10 ms:
+    the live stream was 'irregular', and a calibration made at 200 Hz (from the same band's XDF
+    file, which now reads as 200 Hz) refused it. The source probes its first seconds: steady
+    samples make it a regular 200 Hz stream, and no sample is lost to the probe."""
+    import threading
+
+    pylsl = pytest.importorskip("pylsl")
+    from sensekit.core.sources.lsl import LSLSource
+
+    name = f"sensekit-norate-{uuid.uuid4().hex[:8]}"
+    outlet = pylsl.StreamOutlet(pylsl.StreamInfo(name, "EMG", 4, 0.0, "float32", name))
+    x = np.arange(4 * 1200, dtype=np.float32).reshape(-1, 4)
+    stop = threading.Event()
+
+    def send():  # (on an absolute schedule: a device's clock, not sleep()'s overshoot)
+        start = time.monotonic() + 0.5
+        for i in range(0, len(x), 2):
+            if stop.is_set():
+                return
+            time.sleep(max(start + i * 0.005 - time.monotonic(), 0.0))
+            outlet.push_chunk(x[i:i + 2].tolist())
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    src = LSLSource("name", name, timeout_s=10)
+    try:
+        assert src.info.rate == 200.0
+        got, deadline = [], time.monotonic() + 20
+        for frame in src:
+            assert frame.info.rate == 200.0
+            got.append(frame.data)
+            if sum(map(len, got)) >= 800 or time.monotonic() > deadline:
+                break
+    finally:
+        stop.set()
+        src.close()
+        sender.join(timeout=5)
+    np.testing.assert_array_equal(np.concatenate(got)[:800], x[:800])
+
+
 def test_an_lsl_outlet_stating_a_rate_beyond_any_sensor_is_one_line(tmp_path):
     """An outlet on the network is untrusted: one stating 1 GHz made 'capture --duration 1' wait
     for a billion samples (a hang)."""

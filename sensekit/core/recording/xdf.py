@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DeviceError, RecordingError
-from ..clock import ClockMap
-from ..info import StreamInfo, nominal_rate, rate_from_times
+from ..clock import ClockMap, steady_clock
+from ..info import StreamInfo, rate_from_times
 from .base import Recording, Segment
 
 __all__ = ["XDFRecording"]
@@ -78,24 +78,6 @@ def _stamped_rate(where: str, nominal: float, times: np.ndarray) -> float:
     return stamped
 
 
-def _steady_clock(times: np.ndarray) -> tuple[float, np.ndarray] | None:
-    """For a stream that states no rate (an LSL outlet of nominal rate 0, as some armband apps
-    publish, stamping packets of samples on arrival): its rate and dejittered stamps where at
-    least 100 samples lie within 2 sample periods of one fitted clock, without a gap (else None:
-    a stream of events, or a stream with dropouts, stays irregular)."""
-    if len(times) < 100 or not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
-        return None
-    k = np.arange(len(times), dtype=np.float64)
-    slope, intercept = np.polyfit(k, times, 1)
-    if not slope > 0:
-        return None
-    fitted = intercept + slope * k
-    if np.max(np.abs(times - fitted)) > 2.0 * slope:
-        return None
-    rate = nominal_rate(1.0 / slope)
-    return rate, fitted
-
-
 class XDFRecording(Recording):
     """Every numeric stream of an XDF file; string (marker) streams are kept apart, in :meth:`markers`.
 
@@ -151,10 +133,10 @@ class XDFRecording(Recording):
             times = np.asarray(s["time_stamps"], dtype=np.float64)
             rate = _stamped_rate(f"{self.path.name}: stream {name!r}", float(_first(info.get("nominal_srate"), 0.0)),
                                  times)
-            if not rate and (steady := _steady_clock(times)) is not None:
+            if not rate and (steady := steady_clock(times)) is not None:
                 rate, times = steady
                 log.warning("%s: stream %r states no sampling rate, but its %d samples come steadily at %g Hz (each "
-                            "stamp within 2 periods of one clock): read as a regular %g Hz stream", self.path.name,
+                            "stamp but a few within 2 periods of one clock): read as a regular %g Hz stream", self.path.name,
                             name, len(times), rate, rate)
             kind = str(_first(info.get("type"), "signal")).lower() or "signal"
             self.streams[name] = StreamInfo(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import numpy as np
 
 from ...errors import DeviceError, DeviceLostError, SourceStringError
-from ..clock import ClockMap
+from ..clock import ClockMap, steady_clock
 from ..frame import Frame
 from ..info import StreamInfo
 from ..sinks.lsl import import_pylsl
 from .base import Source
+
+log = logging.getLogger("sensekit")
 
 __all__ = ["LSLSource", "list_lsl_streams"]
 
@@ -86,6 +89,29 @@ class LSLSource(Source):
         self._inlet.open_stream(timeout=timeout_s)
         self.clock_map = ClockMap()
         self._next_correction = 0.0
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        if self.info.rate == 0:
+            self._probe_rate(pylsl)
+
+    def _probe_rate(self, pylsl, probe_s: float = 2.0) -> None:
+        """An outlet that states no rate (some armband apps publish EMG so, stamping packets on
+        arrival): its first ``probe_s`` seconds, kept for the first frames, decide whether its
+        samples come steadily (:func:`~sensekit.core.clock.steady_clock`); if so the stream is
+        regular at that rate, as an XDF file of it reads, and a calibration made on that file
+        accepts it."""
+        from .base import clock
+
+        end, got = clock() + probe_s, 0
+        while clock() < end:
+            _, ts = self._inlet.pull_chunk(timeout=0.1, max_samples=self.max_block, dest_obj=self._buf)
+            if ts:
+                self._pending.append((self._buf[:len(ts)].copy(), np.asarray(ts, dtype=np.float64)))
+                got += len(ts)
+        steady = steady_clock(np.concatenate([t for _, t in self._pending])) if got else None
+        if steady is not None:
+            self.info = self.info.replace(rate=steady[0])
+            log.warning("LSL stream %r states no sampling rate, but its samples come steadily at %g Hz: read as a "
+                        "regular %g Hz stream", self.info.name, steady[0], steady[0])
 
     def _frames(self) -> Iterator[Frame]:
         from .base import clock
@@ -94,10 +120,15 @@ class LSLSource(Source):
         last = clock()
         info = self.info
         while True:
-            try:
-                _, ts = self._inlet.pull_chunk(timeout=0.2, max_samples=self.max_block, dest_obj=self._buf)
-            except self._pylsl.LostError:
-                raise DeviceLostError(f"LSL stream {info.name!r} was lost") from None
+            if self._pending:  # (what the rate probe pulled)
+                data, remote = self._pending.pop(0)
+                ts = remote
+            else:
+                try:
+                    _, ts = self._inlet.pull_chunk(timeout=0.2, max_samples=self.max_block, dest_obj=self._buf)
+                except self._pylsl.LostError:
+                    raise DeviceLostError(f"LSL stream {info.name!r} was lost") from None
+                data, remote = None, None
             n = len(ts)
             if n == 0:
                 if clock() - last > self.stall_timeout_s:
@@ -105,12 +136,12 @@ class LSLSource(Source):
                                           "check the sending device and its app")
                 continue
             last = clock()
-            remote = np.asarray(ts, dtype=np.float64)
+            remote = np.asarray(ts, dtype=np.float64) if remote is None else remote
             if last >= self._next_correction:  # a new offset measurement every 2 s
                 self.clock_map.add(float(remote[-1]), float(self._inlet.time_correction()))
                 self._next_correction = last + 2.0
             times = self.clock_map(remote)
-            data = self._buf[:n].copy()
+            data = self._buf[:n].copy() if data is None else data
             if info.rate > 0:
                 yield Frame(info, data, t0=float(times[0]), seq=seq)
             else:
