@@ -19,6 +19,9 @@ log = logging.getLogger("sensekit")
 __all__ = ["LSLSource", "list_lsl_streams"]
 
 _PROPS = ("name", "type", "source_id", "hostname")
+#: Kinds of sampled signal whose outlet, stating no rate, is probed for a steady one (a camera's
+#: landmarks and an event stream keep their own times).
+PROBED_KINDS = ("emg", "eeg", "exg", "gaze", "audio")
 _DTYPES = {1: "float32", 2: "float64", 4: "int32", 5: "int16", 6: "int8", 7: "int64"}
 
 
@@ -90,7 +93,7 @@ class LSLSource(Source):
         self.clock_map = ClockMap()
         self._next_correction = 0.0
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
-        if self.info.rate == 0:
+        if self.info.rate == 0 and self.info.kind in PROBED_KINDS:
             self._probe_rate(pylsl)
 
     def _probe_rate(self, pylsl, probe_s: float = 2.0) -> None:
