@@ -412,7 +412,7 @@ def test_tables_with_tabs_semicolons_and_units_in_brackets(tmp_path, name, text)
         open_recording(p)
 
 
-def test_a_counter_or_second_clock_among_the_channels_is_said(tmp_path, caplog):
+def test_a_counter_a_second_clock_or_labels_among_the_channels_are_said(tmp_path, caplog):
     """A packet counter or a vendor's second time column in a table is read as a channel (and was
     decoded as a signal without a word): the columns that rise at every row are named."""
     rng = np.random.default_rng(0)
@@ -422,6 +422,17 @@ def test_a_counter_or_second_clock_among_the_channels_is_said(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="sensekit"), open_recording(p) as r:
         assert r.info().channels == ("ch1", "counter", "t_sensor2")
     assert "'counter', 't_sensor2' rise at every row" in caplog.text and "'ch1'" not in caplog.text
+    # a label column of a name no reader knows held the answer as a channel (decoding would leak it);
+    # Ninapro's 'restimulus' is read as the labels it is, and a Myo's 8-bit samples are no labels
+    held = np.repeat([0, 1, 2, 0, 1, 2], 100)
+    myo = rng.integers(-128, 127, 600)
+    p.write_text("time,emg,myo,mov,restimulus\n" + "".join(
+        f"{k / 500:.6f},{rng.normal():.5f},{m},{c},{c}\n" for k, (m, c) in enumerate(zip(myo, held, strict=True))))
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sensekit"), open_recording(p) as r:
+        assert r.info().channels == ("emg", "myo", "mov") and "restimulus" in r.markers()
+    assert "'mov' hold a few whole numbers in long runs, as class labels do" in caplog.text
+    assert "'myo'" not in caplog.text and "'emg'" not in caplog.text
 
 
 def test_an_xdf_stream_that_states_no_rate_but_comes_steadily_is_regular(tmp_path, caplog):

@@ -24,7 +24,8 @@ TIME_COLUMNS = ("time", "timestamp", "t", "time_s", "timestamp_s", "lsl_timestam
                 "time_us", "timestamp_us", "time_ns", "timestamp_ns")
 #: Column names (case-insensitive) read as per-sample labels, not as a channel: their texts are the
 #: recording's :meth:`~CSVRecording.markers` (a gesture or class held at each sample).
-LABEL_COLUMNS = ("label", "labels", "class", "gesture", "marker", "markers")
+LABEL_COLUMNS = ("label", "labels", "class", "gesture", "marker", "markers", "stimulus", "restimulus", "target",
+                 "class_id", "label_id", "gesture_id")
 #: Seconds per unit of a time column whose name ends in ``_<unit>`` (or the unit in brackets:
 #: ``Time (s)``, ``Timestamp [ms]``, as spreadsheets and vendors' exports name it).
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -118,7 +119,7 @@ class CSVRecording(OneStreamRecording):
         self._times = table[:, numeric.index(tcol)] * TIME_UNITS.get(time_unit, 1.0)
         cols = [i for i in numeric if i != tcol]
         self._data = np.ascontiguousarray(table[:, [numeric.index(i) for i in cols]])
-        _warn_counters(self.path, [header[i] for i in cols], self._data)
+        _warn_odd_columns(self.path, [header[i] for i in cols], self._data)
         self._markers = {} if lcol is None else {header[lcol]: (self._times, self._label_texts(lcol, len(table)))}
         if not np.all(np.isfinite(self._times)):
             raise RecordingError(f"CSV file {str(self.path)!r}: the time column holds empty or non-numeric values")
@@ -156,10 +157,11 @@ class CSVRecording(OneStreamRecording):
         return self._times[start:stop]
 
 
-def _warn_counters(path: Path, names: list[str], data: np.ndarray) -> None:
-    """A warning naming the columns that rise at every row, as a clock or a packet counter does (a
-    vendor's export with a time column for each sensor, a sample counter): read as channels, they
-    would be decoded as signals."""
+def _warn_odd_columns(path: Path, names: list[str], data: np.ndarray) -> None:
+    """Warnings naming the columns that are read as channels but look like something else: those
+    that rise at every row, as a clock or a packet counter does (a vendor's export with a time
+    column for each sensor), and those that hold a few whole numbers in long runs, as class labels
+    do (a label column of another name: decoded as a signal, it would have leaked the answer)."""
     if len(data) < 10:
         return
     rising = np.all(np.diff(data, axis=0) > 0, axis=0)
@@ -167,6 +169,16 @@ def _warn_counters(path: Path, names: list[str], data: np.ndarray) -> None:
         shown = [names[i] for i in np.flatnonzero(rising)[:4]]
         log.warning("CSV file %s: column(s) %s rise at every row, as a clock or a counter does: they are read as "
                     "channels; leave them out of the table", path.name, ", ".join(repr(n) for n in shown))
+    finite = np.isfinite(data).all(axis=0)
+    whole = finite & np.all(data == np.round(data), axis=0)
+    changes = np.count_nonzero(np.diff(data, axis=0), axis=0)
+    labels = [i for i in np.flatnonzero(whole & (changes > 0) & (changes * 100 < len(data)))
+              if 2 <= len(np.unique(data[:, i])) <= 50]
+    if labels:
+        shown = [names[i] for i in labels[:4]]
+        log.warning("CSV file %s: column(s) %s hold a few whole numbers in long runs, as class labels do: they are "
+                    "read as channels; if one is the class held, name it label", path.name,
+                    ", ".join(repr(n) for n in shown))
 
 
 def _check_time_unit(path: Path, column: str, step: float) -> None:
