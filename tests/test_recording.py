@@ -433,6 +433,16 @@ def test_a_counter_a_second_clock_or_labels_among_the_channels_are_said(tmp_path
         assert r.info().channels == ("emg", "myo", "mov") and "restimulus" in r.markers()
     assert "'mov' hold a few whole numbers in long runs, as class labels do" in caplog.text
     assert "'myo'" not in caplog.text and "'emg'" not in caplog.text
+    # Ninapro's two label columns: neither is a channel; the refined restimulus is the class held
+    from sensekit.emg.datasets import load_recording_trials
+
+    refined = np.where(np.arange(600) % 100 < 80, held, 0)
+    p.write_text("time,emg,stimulus,restimulus\n" + "".join(
+        f"{k / 500:.6f},{rng.normal():.5f},{c},{d}\n" for k, (c, d) in enumerate(zip(held, refined, strict=True))))
+    with open_recording(p) as r:
+        assert r.info().channels == ("emg",) and set(r.markers()) == {"stimulus", "restimulus"}
+    trials = load_recording_trials(p, classes=("0", "1", "2"))
+    assert sum(len(t.data) for t in trials.trials) == 600 and sum(len(t.data) for t in trials.trials if t.label) == 320
 
 
 def test_an_xdf_stream_that_states_no_rate_but_comes_steadily_is_regular(tmp_path, caplog):

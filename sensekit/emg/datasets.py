@@ -196,6 +196,7 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
     """
     from ..core.info import UNKNOWN_KIND
     from ..core.recording import open_recording
+    from ..core.recording.csvfile import LABEL_COLUMNS
 
     with open_recording(path) as rec:
         name = stream or next((n for n, i in rec.streams.items() if i.kind in ("emg", "exg")), None)
@@ -213,8 +214,9 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
         if labels in rec.streams:
             lab = rec.read(labels)
             marked = None
-        elif labels in markers or (labels == "label" and len(markers) == 1):
-            marked = markers.get(labels) or next(iter(markers.values()))
+        elif labels in markers or (labels == "label" and markers):
+            first = min(markers, key=lambda m: LABEL_COLUMNS.index(m.lower()) if m.lower() in LABEL_COLUMNS else 99)
+            marked = markers.get(labels) or markers[first]
         elif Path(path).suffix.lower() == ".csv":
             raise DatasetError(f"{Path(path).name} has no label column (label, class, gesture or marker)",
                                "add the class held at each row as a column 'label'")

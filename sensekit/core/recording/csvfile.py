@@ -23,8 +23,10 @@ __all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS", "TIME_UNITS", "time_
 TIME_COLUMNS = ("time", "timestamp", "t", "time_s", "timestamp_s", "lsl_timestamp", "time_ms", "timestamp_ms",
                 "time_us", "timestamp_us", "time_ns", "timestamp_ns")
 #: Column names (case-insensitive) read as per-sample labels, not as a channel: their texts are the
-#: recording's :meth:`~CSVRecording.markers` (a gesture or class held at each sample).
-LABEL_COLUMNS = ("label", "labels", "class", "gesture", "marker", "markers", "stimulus", "restimulus", "target",
+#: recording's :meth:`~CSVRecording.markers` (a gesture or class held at each sample); where a table
+#: has several, the first of this list is the class held (Ninapro's refined ``restimulus`` before
+#: its ``stimulus``).
+LABEL_COLUMNS = ("label", "labels", "class", "gesture", "marker", "markers", "restimulus", "stimulus", "target",
                  "class_id", "label_id", "gesture_id")
 #: Seconds per unit of a time column whose name ends in ``_<unit>`` (or the unit in brackets:
 #: ``Time (s)``, ``Timestamp [ms]``, as spreadsheets and vendors' exports name it).
@@ -98,13 +100,13 @@ class CSVRecording(OneStreamRecording):
             if time_column_name(time_column) not in lower:
                 raise RecordingError(f"CSV file {str(self.path)!r} has no column {time_column!r} (header: {header[:8]})")
             tcol = lower.index(time_column_name(time_column))
-        lcol = next((i for i, h in enumerate(lower) if h in LABEL_COLUMNS and i != tcol), None)
-        numeric = [i for i in range(len(header)) if i != lcol]
+        lcols = [i for i, h in enumerate(lower) if h in LABEL_COLUMNS and i != tcol]  # (Ninapro has two)
+        numeric = [i for i in range(len(header)) if i not in lcols]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
                 table = np.loadtxt(self.path, delimiter=self._delimiter, skiprows=1, ndmin=2, dtype=np.float64,
-                                   usecols=numeric if lcol is not None else None, encoding="utf-8-sig")
+                                   usecols=numeric if lcols else None, encoding="utf-8-sig")
         except (ValueError, UnicodeDecodeError) as e:
             comma = " (decimal commas: export with decimal points)" if self._delimiter == ";" else ""
             raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row{comma} ({e})") from None
@@ -120,7 +122,7 @@ class CSVRecording(OneStreamRecording):
         cols = [i for i in numeric if i != tcol]
         self._data = np.ascontiguousarray(table[:, [numeric.index(i) for i in cols]])
         _warn_odd_columns(self.path, [header[i] for i in cols], self._data)
-        self._markers = {} if lcol is None else {header[lcol]: (self._times, self._label_texts(lcol, len(table)))}
+        self._markers = {header[i]: (self._times, self._label_texts(i, len(table))) for i in lcols}
         if not np.all(np.isfinite(self._times)):
             raise RecordingError(f"CSV file {str(self.path)!r}: the time column holds empty or non-numeric values")
         if len(self._times) > 1 and np.any(np.diff(self._times) <= 0):
