@@ -663,3 +663,37 @@ def test_an_openbci_gui_recording_calibrates_and_scores(tmp_path, caplog):
     notes.write_text("Day 2, band re-donned\n")
     r = runner.invoke(app, ["info", str(notes)])
     assert r.exit_code == 2 and "has no time column" in r.stderr, r.output
+
+
+def test_an_annotated_edf_and_a_tab_separated_table_calibrate_as_marked_sessions(tmp_path):
+    """EDF+ files carry a session's holds as annotations (onset, duration, text): they were skipped,
+    and '--from session.edf --classes ...' was refused as 'a sensekit session'. A tab-separated table
+    with a label column was not seen as marked either (its header was split at commas). Both
+    calibrate as an XDF or CSV session with markers does, and give the same trials."""
+    edfio = pytest.importorskip("edfio")
+    from sensekit.emg.synth import EMGSimulator
+
+    sim = EMGSimulator(4, 3, rate=500.0, seed=3)
+    names = ["rest", "fist", "open"]
+    chunks, notes, rows, t = [], [], ["time\tch1\tch2\tch3\tch4\tlabel"], 0.0
+    for r in range(3):
+        for c in range(3):
+            for x, label in ((sim.trial(c, 2.0, seed=r), names[c]), (sim.trial(0, 1.0, seed=90 + 3 * r + c), "")):
+                if label:
+                    notes.append(edfio.EdfAnnotation(t, len(x) / 500.0, label))
+                rows += [f"{t + k / 500:.4f}\t" + "\t".join(f"{v:.6f}" for v in row) + f"\t{label}"
+                         for k, row in enumerate(x)]
+                chunks.append(x)
+                t += len(x) / 500.0
+    x = np.concatenate(chunks)
+    edfio.Edf([edfio.EdfSignal(x[:, i], sampling_frequency=500, label=f"ch{i + 1}", physical_dimension="uV")
+               for i in range(4)], annotations=notes).write(tmp_path / "day1.edf")
+    (tmp_path / "day1.tsv").write_text("\n".join(rows) + "\n")
+    for name in ("day1.edf", "day1.tsv"):
+        r = runner.invoke(app, ["calibrate", "emg", "--from", str(tmp_path / name), "--classes", "rest,fist,open",
+                                "-o", str(tmp_path / f"{name}.json")])
+        assert r.exit_code == 0 and "(3 classes" in r.stdout, (name, r.output)
+    edf_trials, tsv_trials = (load_recording_trials(tmp_path / n, classes=names) for n in ("day1.edf", "day1.tsv"))
+    assert len(edf_trials) == len(tsv_trials) == 9
+    for a, b in zip(edf_trials.trials, tsv_trials.trials, strict=True):
+        assert a.label == b.label and abs(len(a.data) - len(b.data)) <= 1

@@ -78,7 +78,7 @@ def calibrate_emg(
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
     existing calibration from a short session instead; with ``--from``, use a recorded session's
     trials instead of a live session."""
-    marked = from_session is not None and _marked(from_session)  # (its labels are markers: XDF, OpenBCI, CSV)
+    marked = from_session is not None and _marked(from_session)  # (its labels are markers: XDF, OpenBCI, CSV, EDF+)
     coded = marked and "=" in classes  # CLASS=MARKER names
     if top_up is not None:  # the existing calibration's classes and recipe are kept
         refuse_given(ctx, (() if coded else ("classes",)) + ("window_ms", "increment_ms", "features", "decoder",
@@ -93,7 +93,7 @@ def calibrate_emg(
                      "with --from, which takes the recorded session's repetitions and trials")
         if not marked:
             refuse_given(ctx, ("classes",), "with --from a sensekit session, which names its own classes (--classes "
-                         "picks the classes among the markers of an XDF, OpenBCI or labelled CSV file)")
+                         "picks the classes among the markers of an XDF, OpenBCI, labelled CSV or annotated EDF+ file)")
     from ...core.info import UNKNOWN_KIND
     from ...core.sources import open_source
     from ...emg.calibrate import Protocol
@@ -196,17 +196,22 @@ def _fit_emg(pipe, trials, output: Path, device: str, plot: Path | None) -> None
 
 def _marked(path: Path) -> bool:
     """A session whose labels are markers: an XDF file (LabRecorder's marker streams), an OpenBCI
-    GUI recording (its marker channel) or a CSV export with a label column."""
+    GUI recording (its marker channel), a table with a label column (comma, tab or semicolon
+    separated) or an EDF+/BDF+ file with annotations."""
     from ...core.recording.openbci import is_openbci
 
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt") and path.is_file():
+    if suffix in (".csv", ".tsv", ".txt") and path.is_file():
         if is_openbci(path):
             return True
-        from ...core.recording.csvfile import LABEL_COLUMNS
+        from ...core.recording.csvfile import has_label_column
 
-        with open(path, errors="replace") as fh:  # (the header only)
-            return any(h.strip().lower() in LABEL_COLUMNS for h in fh.readline().split(","))
+        return has_label_column(path)
+    if suffix in (".edf", ".bdf") and path.is_file():
+        from ...core.recording import open_recording
+
+        with open_recording(path) as rec:
+            return bool(rec.markers())
     return suffix in (".xdf", ".xdfz")
 
 

@@ -16,7 +16,7 @@ from ...errors import RecordingError
 from ..info import UNKNOWN_KIND, StreamInfo, nominal_rate, rate_from_times
 from .base import OneStreamRecording
 
-__all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS", "TIME_UNITS", "time_column_name"]
+__all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS", "TIME_UNITS", "time_column_name", "has_label_column"]
 
 #: Column names recognised as the time column, case-insensitive: seconds, unless the name ends
 #: in a unit of :data:`TIME_UNITS` (``time_ms``, ``timestamp_us``).
@@ -43,6 +43,23 @@ def time_column_name(header: str) -> str:
     return f"{match.group(1).strip()}_{match.group(2)}" if match else name
 
 log = logging.getLogger("sensekit")
+
+
+def _header(path: Path, errors: str = "strict") -> tuple[str, list[str]]:
+    """A table's separator (:data:`DELIMITERS`: the one its first line holds most of) and header cells."""
+    with open(path, newline="", encoding="utf-8-sig", errors=errors) as fh:
+        first = fh.readline()
+    delimiter = max(DELIMITERS, key=first.count)  # (a comma unless the header has more tabs or ';')
+    return delimiter, [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
+
+
+def has_label_column(path: str | os.PathLike) -> bool:
+    """Whether a table's header names a label column (:data:`LABEL_COLUMNS`)."""
+    try:
+        _, header = _header(Path(path), errors="replace")
+    except OSError:
+        return False
+    return any(h.lower() in LABEL_COLUMNS for h in header)
 
 
 class CSVRecording(OneStreamRecording):
@@ -79,15 +96,11 @@ class CSVRecording(OneStreamRecording):
         if not self.path.exists():
             raise RecordingError(f"CSV file {str(self.path)!r} does not exist", "check the path")
         try:
-            with open(self.path, newline="", encoding="utf-8-sig") as fh:
-                first = fh.readline()
+            self._delimiter, header = _header(self.path)
         except (OSError, UnicodeDecodeError) as e:
             raise RecordingError(f"cannot read {str(self.path)!r} as text CSV ({e})") from None
-        self._delimiter = max(DELIMITERS, key=first.count)  # (a comma unless the header has more tabs or ';')
-        header = next(csv.reader([first], delimiter=self._delimiter), None)
         if not header:
             raise RecordingError(f"CSV file {str(self.path)!r} is empty", "a header row naming the columns is needed")
-        header = [h.strip() for h in header]
         lower = [time_column_name(h) for h in header]
         if time_column is None:
             tcol = next((i for i, h in enumerate(lower) if h in TIME_COLUMNS), None)

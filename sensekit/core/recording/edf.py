@@ -23,7 +23,9 @@ class EDFRecording(Recording):
 
     Streams are named ``"<file stem>"`` when all signals share one rate, else
     ``"<file stem>_<rate>Hz"``; values are physical (float64) in the signals' unit
-    when they agree. Annotation signals are skipped.
+    when they agree. EDF+/BDF+ annotations are the recording's :meth:`markers` (``annotations``:
+    each one's text at its onset, and an empty marker where one with a duration ends), so a
+    session whose holds are annotated calibrates as a marked XDF or CSV session does.
     """
 
     def __init__(self, path: str | os.PathLike, *, kind: str = "exg") -> None:
@@ -41,6 +43,7 @@ class EDFRecording(Recording):
             for w in caught:  # edfio repairs damaged headers and short records: say so
                 log.warning("%s: %s", self.path.name, w.message)
             signals = [s for s in edf.signals]
+            self._markers = _annotation_markers(edf)
             groups: dict[float, list] = {}
             for s in signals:
                 groups.setdefault(float(s.sampling_frequency), []).append(s)
@@ -63,8 +66,28 @@ class EDFRecording(Recording):
         except Exception as e:
             raise RecordingError(f"{str(self.path)!r} is not a readable EDF/BDF file ({type(e).__name__}: {e})") from None
 
+    def markers(self) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
+        """The file's annotations as one marker stream, ``annotations`` (none without any)."""
+        return dict(self._markers)
+
     def n_samples(self, name: str) -> int:
         return len(self._data[name])
 
     def _read_data(self, name: str, start: int, stop: int) -> np.ndarray:
         return self._data[name][start:stop]
+
+
+def _annotation_markers(edf) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
+    """EDF+ annotations as markers: each text at its onset, an empty text where a timed one ends."""
+    events = []
+    for a in getattr(edf, "annotations", ()) or ():
+        text = str(a.text or "").strip()
+        if not text or not np.isfinite(a.onset):
+            continue
+        events.append((float(a.onset), text))
+        if a.duration and np.isfinite(a.duration) and a.duration > 0:
+            events.append((float(a.onset) + float(a.duration), ""))
+    if not events:
+        return {}
+    events.sort(key=lambda e: (e[0], e[1] != ""))  # (an end before a start at the same time)
+    return {"annotations": (np.array([t for t, _ in events]), tuple(text for _, text in events))}
