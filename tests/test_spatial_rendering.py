@@ -337,6 +337,33 @@ def test_propagation_delay_and_other_sofa_conventions(tmp_path):
         HRTF.from_sofa(path)
 
 
+def test_a_set_in_the_simplefreefieldhrtf_convention_renders_as_its_hrir_version(shared_data, tmp_path):
+    """Some sets come as complex spectra (SimpleFreeFieldHRTF: HUTUBS and 3D3A give both versions):
+    refused as 'not SimpleFreeFieldHRIR', they are read as the same responses (the inverse real FFT
+    of the spectra, the rate twice the top frequency); frequencies that do not run from 0 Hz in
+    equal steps are one line."""
+    import sofar
+
+    source = shared_data / SOFA["mit"]
+    hrir = sofar.read_sofa(str(source), verify=False, verbose=False)
+    spectra = np.fft.rfft(np.asarray(hrir.Data_IR, dtype=np.float64), axis=2)
+    s = sofar.Sofa("SimpleFreeFieldHRTF")
+    s.Data_Real, s.Data_Imag = spectra.real, spectra.imag
+    s.N = np.fft.rfftfreq(hrir.Data_IR.shape[2], 1 / float(np.asarray(hrir.Data_SamplingRate).ravel()[0]))
+    s.SourcePosition, s.SourcePosition_Units = hrir.SourcePosition, hrir.SourcePosition_Units
+    s.ListenerView, s.ListenerUp = hrir.ListenerView, hrir.ListenerUp
+    path = tmp_path / "hrtf.sofa"
+    sofar.write_sofa(str(path), s)
+    want, got = HRTF.from_sofa(source), HRTF.from_sofa(path)
+    assert got.rate == want.rate and got.n_directions == want.n_directions
+    np.testing.assert_allclose(got.ir, want.ir, atol=1e-12 * np.abs(want.ir).max())
+    np.testing.assert_array_equal(got.azimuth, want.azimuth)
+    s.N = s.N + 10.0  # not from 0 Hz
+    sofar.write_sofa(str(path), s)
+    with pytest.raises(RecordingError, match="do not run from 0 Hz to half the rate in equal steps"):
+        HRTF.from_sofa(path)
+
+
 @pytest.mark.parametrize("extra", [[], ["--room", "5x4x3", "--rt60", "0.3"], ["--mode", "ambisonics"]])
 def test_cli_render_equals_the_render_pipeline(tmp_path, extra):
     """Issue 15: 'spatial render' writes what RenderPipeline.render gives on the file."""

@@ -278,7 +278,7 @@ def render(
     el: list[float] = typer.Option(None, "--el", help="Elevation (deg) per source."),
     distance: list[float] = typer.Option(None, "--distance", help="Distance (m) per source."),
     scene: Path | None = typer.Option(None, "--scene", help="Scene JSON: moving sources, head orientation."),
-    hrtf: Path | None = typer.Option(None, "--hrtf", help="SOFA file (SimpleFreeFieldHRIR); default a spherical head."),
+    hrtf: Path | None = typer.Option(None, "--hrtf", help="SOFA file (SimpleFreeFieldHRIR or -HRTF); default a spherical head."),
     hrtf_rate: float | None = HRTF_RATE_OPTION,
     room: str | None = typer.Option(None, "--room", help="Shoebox room LxWxH (m), listener at its centre: adds "
                                     "early reflections and late reverberation (static sources)."),
@@ -399,7 +399,7 @@ def _play_live(path: str, stage, scene, head: str | None) -> None:
 
 @app.command("hrtf")
 def hrtf_info(
-    path: Path = typer.Argument(..., help="SOFA file (SimpleFreeFieldHRIR), or 'sphere' for the built-in model."),
+    path: Path = typer.Argument(..., help="SOFA file (SimpleFreeFieldHRIR or -HRTF), or 'sphere' for the built-in model."),
     plot: Path | None = typer.Option(None, "--plot", help="PNG: ITD over azimuth and magnitude responses."),
     hrtf_rate: float | None = HRTF_RATE_OPTION,
 ) -> None:

@@ -224,7 +224,8 @@ class HRTF:
 
     @classmethod
     def from_sofa(cls, path, *, rate: float | None = None, remove_common_delay: bool = True) -> HRTF:
-        """Read a SimpleFreeFieldHRIR SOFA file.
+        """Read a SimpleFreeFieldHRIR SOFA file (or a SimpleFreeFieldHRTF one: its complex spectra become
+        the responses, its top frequency half the rate).
 
         Honoured: ``SourcePosition:Units`` (degrees or radians), ``ListenerView`` and
         ``ListenerUp`` (directions are made relative to where the listener looks), and
@@ -249,10 +250,15 @@ class HRTF:
         except Exception as e:  # noqa: BLE001 - netCDF/HDF5 errors of a damaged file
             raise RecordingError(f"{path.name} is not a readable SOFA file ({e})", "check the file") from None
         conv = str(getattr(s, "GLOBAL_SOFAConventions", ""))
-        if conv != "SimpleFreeFieldHRIR":
+        if conv == "SimpleFreeFieldHRTF":  # complex spectra: the same responses, in frequency
+            ir, stated = _responses_of_spectra(s, path.name)
+        elif conv == "SimpleFreeFieldHRIR":
+            ir = np.asarray(s.Data_IR, dtype=np.float64)
+            stated = float(np.asarray(s.Data_SamplingRate).ravel()[0])
+        else:
             raise RecordingError(f"{path.name} is a {conv or 'unknown'} SOFA file (field GLOBAL:SOFAConventions); "
-                                 "binaural rendering needs SimpleFreeFieldHRIR", "use an HRIR set in that convention")
-        ir = np.asarray(s.Data_IR, dtype=np.float64)
+                                 "binaural rendering needs SimpleFreeFieldHRIR or SimpleFreeFieldHRTF",
+                                 "use an HRIR set in one of those conventions")
         if ir.ndim != 3 or ir.shape[1] != 2:
             raise RecordingError(f"{path.name}: Data.IR has shape {ir.shape}; expected (M, 2, N)")
         if not np.isfinite(ir).all():
@@ -265,7 +271,6 @@ class HRTF:
         if peak < 1e-6:
             log.warning("%s: the responses peak at %.3g, so what they render is nearly silent; check the file's "
                         "scaling", path.name, peak)
-        stated = float(np.asarray(s.Data_SamplingRate).ravel()[0])
         if rate is None:
             rate = stated
             if np.isfinite(rate) and round(rate) not in _USUAL_RATES:
@@ -283,7 +288,8 @@ class HRTF:
         if len(silent):
             log.warning("%s: %d of its %d directions have silent responses (from az %.1f, el %.1f deg): a source "
                         "there is not heard", path.name, len(silent), len(ir), az[silent[0]], el[silent[0]])
-        delay = np.broadcast_to(np.asarray(s.Data_Delay, dtype=np.float64).reshape(-1, 2), (ir.shape[0], 2))
+        delay = np.broadcast_to(np.asarray(getattr(s, "Data_Delay", 0.0), dtype=np.float64).reshape(-1, 2)
+                                if conv == "SimpleFreeFieldHRIR" else np.zeros((1, 2)), (ir.shape[0], 2))
         if not np.isfinite(delay).all() or (delay < 0).any() or delay.max() > 10 * rate:
             raise RecordingError(f"{path.name}: Data.Delay holds negative, non-finite or absurd values")
         if np.any(delay != 0):
@@ -527,3 +533,21 @@ def _check_stated_size(path: Path) -> None:
         raise RecordingError(f"{path.name} states {stated}{total:.3g} values in all ({total * 8 / 2**30:.1f} GiB), "
                              f"more than an HRIR set holds (at most {MAX_HRIR_TAPS} taps, "
                              f"{MAX_HRIR_SAMPLES * 8 / 2**30:.0f} GiB)", "check the file")
+
+
+def _responses_of_spectra(s, name: str) -> tuple[np.ndarray, float]:
+    """A SimpleFreeFieldHRTF file's responses (M, 2, taps) from its complex spectra (``Data.Real``,
+    ``Data.Imag`` at the frequencies ``N``, 0 Hz to half the rate in equal steps), and that rate."""
+    real = np.asarray(s.Data_Real, dtype=np.float64)
+    imag = np.asarray(s.Data_Imag, dtype=np.float64)
+    freqs = np.asarray(s.N, dtype=np.float64).ravel()
+    if real.shape != imag.shape or real.ndim != 3 or real.shape[2] != freqs.size or freqs.size < 3:
+        raise RecordingError(f"{name}: Data.Real {real.shape}, Data.Imag {imag.shape} and N ({freqs.size} frequencies) "
+                             "do not agree", "check the file")
+    steps = np.diff(freqs)
+    if not (np.isfinite(freqs).all() and freqs[0] == 0 and steps[0] > 0 and np.allclose(steps, steps[0], rtol=1e-6)):
+        raise RecordingError(f"{name}: its frequencies N do not run from 0 Hz to half the rate in equal steps "
+                             f"({freqs[0]:g} .. {freqs[-1]:g} Hz)", "use the set's HRIR version")
+    if not (np.isfinite(real).all() and np.isfinite(imag).all()):
+        raise RecordingError(f"{name}: Data.Real or Data.Imag holds NaN or infinite values")
+    return np.fft.irfft(real + 1j * imag, n=2 * (freqs.size - 1), axis=2), float(2 * freqs[-1])
