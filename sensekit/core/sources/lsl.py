@@ -94,9 +94,9 @@ class LSLSource(Source):
         self._next_correction = 0.0
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         if self.info.rate == 0 and self.info.kind in PROBED_KINDS:
-            self._probe_rate(pylsl)
+            self._probe_rate()
 
-    def _probe_rate(self, pylsl, probe_s: float = 2.0) -> None:
+    def _probe_rate(self, probe_s: float = 2.0) -> None:
         """An outlet that states no rate (some armband apps publish EMG so, stamping packets on
         arrival): its first ``probe_s`` seconds, kept for the first frames, decide whether its
         samples come steadily (:func:`~sensekit.core.clock.steady_clock`); if so the stream is
@@ -106,7 +106,10 @@ class LSLSource(Source):
 
         end, got = clock() + probe_s, 0
         while clock() < end:
-            _, ts = self._inlet.pull_chunk(timeout=0.1, max_samples=self.max_block, dest_obj=self._buf)
+            try:
+                _, ts = self._inlet.pull_chunk(timeout=0.1, max_samples=self.max_block, dest_obj=self._buf)
+            except self._pylsl.LostError:
+                raise DeviceLostError(f"LSL stream {self.info.name!r} was lost") from None
             if ts:
                 self._pending.append((self._buf[:len(ts)].copy(), np.asarray(ts, dtype=np.float64)))
                 got += len(ts)
