@@ -181,6 +181,13 @@ def load_libemg_myo_test(path: str | os.PathLike) -> EMGTrials:
     return EMGTrials(info, LIBEMG_MYO_CLASSES, tuple(trials))
 
 
+def _known_labels(markers) -> list[str]:
+    """The marker streams of ``markers`` named as label columns are, in :data:`LABEL_COLUMNS` order."""
+    from ..core.recording.csvfile import LABEL_COLUMNS
+
+    return sorted((m for m in markers if m.lower() in LABEL_COLUMNS), key=lambda m: LABEL_COLUMNS.index(m.lower()))
+
+
 def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None, labels: str = "label",
                           classes: Iterable[str] | None = None, subject: str = "S0", session: int = 1) -> EMGTrials:
     """Trials from a recording with an EMG stream and its labels: a sensekit HDF5 session, an XDF
@@ -196,7 +203,6 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
     """
     from ..core.info import UNKNOWN_KIND
     from ..core.recording import open_recording
-    from ..core.recording.csvfile import LABEL_COLUMNS
 
     with open_recording(path) as rec:
         name = stream or next((n for n, i in rec.streams.items() if i.kind in ("emg", "exg")), None)
@@ -214,9 +220,9 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
         if labels in rec.streams:
             lab = rec.read(labels)
             marked = None
-        elif labels in markers or (labels == "label" and markers):
-            first = min(markers, key=lambda m: LABEL_COLUMNS.index(m.lower()) if m.lower() in LABEL_COLUMNS else 99)
-            marked = markers.get(labels) or markers[first]
+        elif labels in markers or (labels == "label" and (len(markers) == 1 or _known_labels(markers))):
+            # (several: the table's label column that LABEL_COLUMNS puts first, Ninapro's restimulus)
+            marked = markers.get(labels) or markers[(_known_labels(markers) or list(markers))[0]]
         elif Path(path).suffix.lower() == ".csv":
             raise DatasetError(f"{Path(path).name} has no label column (label, class, gesture or marker)",
                                "add the class held at each row as a column 'label'")
