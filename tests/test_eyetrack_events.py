@@ -671,6 +671,28 @@ def test_gaze_that_comes_unevenly_is_interpolated_onto_its_grid(tmp_path, caplog
     assert found["saccade"]["f1_overlap"] > 0.9 and (reference == SACCADE).any()
 
 
+def test_a_binocular_table_reads_the_mean_of_the_eyes(tmp_path, caplog):
+    """A table of both eyes' gaze (left_x, left_y, right_x, right_y) and no one gaze column was
+    refused ('no x column'): it reads the eyes' mean, and where one eye is lost the other, moved by
+    half their usual difference, so a 0.6 deg vergence does not jump at the loss's edges."""
+    from sensekit.eyetrack.datasets import load_gaze
+    from sensekit.eyetrack.synth import gaze_signal
+
+    x, y, _ = gaze_signal(duration_s=4.0, rate=500.0, rng=1, blinks=False)
+    t = np.arange(len(x)) / 500.0
+    right = x + 0.3
+    right[100:200] = np.nan  # the right eye lost for 0.2 s
+    lines = ["time,left_x,left_y,right_x,right_y"] + [
+        f"{a:.6f},{b:.6f},{c:.6f},{d:.6f},{c:.6f}".replace("nan", "") for a, b, c, d in zip(t, x - 0.3, y, right,
+                                                                                              strict=True)]
+    (tmp_path / "both.csv").write_text("\n".join(lines) + "\n")
+    with caplog.at_level("WARNING", logger="sensekit"):
+        rec = load_gaze(tmp_path / "both.csv", units="deg")
+    assert "the mean of the two eyes'" in caplog.text
+    np.testing.assert_allclose(rec.x, x, atol=2e-6)  # (the lost stretch too: no jump of 0.3 deg)
+    np.testing.assert_allclose(rec.y, y, atol=2e-6)
+
+
 def test_gaze_in_degrees_read_as_pixels_is_said(tmp_path, caplog):
     """A table in degrees (or normalised) read in pixels, the default, made every saccade a fraction
     of a degree without a word: the loader says the gaze spans a few pixels, half of them negative;

@@ -428,8 +428,13 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
         raise RecordingError(f"{path.name} is not a Pupil Labs, Tobii or time,x,y gaze table (no {what} column among "
                              f"{header[:8]})", "name the columns with --columns TIME,X,Y")
 
-    tcol, xcol, ycol = (pick(c, names, what) for c, names, what in zip(
-        columns or (None, None, None), (_TIME_NAMES, _X_NAMES, _Y_NAMES), ("time", "x", "y"), strict=True))
+    eyes = None if columns is not None else _binocular_columns(lower)
+    if eyes is not None:  # (left and right eyes' columns, no one gaze: their mean)
+        tcol = pick(None, _TIME_NAMES, "time")
+        xcol, ycol = eyes[0][0], eyes[1][0]
+    else:
+        tcol, xcol, ycol = (pick(c, names, what) for c, names, what in zip(
+            columns or (None, None, None), (_TIME_NAMES, _X_NAMES, _Y_NAMES), ("time", "x", "y"), strict=True))
     named = next((u for u in TIME_UNITS if time_column_name(tcol).endswith(f"_{u}")), None)  # (time_ms, 'Time [ms]')
     unit = time_unit or named or "s"
     if unit not in TIME_UNITS:
@@ -453,7 +458,12 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
             log.warning("%s: read in %s the timestamps give %g Hz, not an eye tracker's rate; in %s they would give "
                         "%g Hz (--time-unit %s)", path.name, unit, measured, better[0],
                         nominal_rate(measured * TIME_UNITS[unit] / TIME_UNITS[better[0]]), better[0])
-    x, y = _column(rows, path, xcol), _column(rows, path, ycol)
+    if eyes is not None:
+        x, y = (_mean_of_eyes(_column(rows, path, a), _column(rows, path, b)) for a, b in eyes)
+        log.warning("%s: no one gaze column: the mean of the two eyes' (%s and %s), or where one is lost the other "
+                    "eye's, moved by half their median difference", path.name, "/".join(eyes[0]), "/".join(eyes[1]))
+    else:
+        x, y = _column(rows, path, xcol), _column(rows, path, ycol)
     if units not in ("px", "deg"):
         raise RecordingError(f"gaze units {units!r} are not px or deg")
     if units == "px" and screen is None:
@@ -470,6 +480,32 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
             raise RecordingError(f"two references are named {coder!r}", "give each coder's table its own name")
         labels[coder] = coded
     return GazeRecording(t, x, y, rate, screen, labels, path.stem, classes)
+
+
+#: Left and right eyes' gaze columns of a binocular table (x names, then y names), when it has no
+#: one gaze column: the eyes' mean is read.
+_EYE_PAIRS = ((("left_x", "right_x"), ("left_y", "right_y")), (("lx", "rx"), ("ly", "ry")),
+              (("left_gaze_x", "right_gaze_x"), ("left_gaze_y", "right_gaze_y")),
+              (("x_left", "x_right"), ("y_left", "y_right")))
+
+
+def _binocular_columns(lower: dict[str, str]) -> tuple[tuple[str, str], tuple[str, str]] | None:
+    """The eyes' x and y column names of a table with no one gaze column (``lower``: names by their
+    lower case), or None."""
+    if any(n in lower for n in _X_NAMES) and any(n in lower for n in _Y_NAMES):
+        return None
+    for xs, ys in _EYE_PAIRS:
+        if all(n in lower for n in (*xs, *ys)):
+            return (lower[xs[0]], lower[xs[1]]), (lower[ys[0]], lower[ys[1]])
+    return None
+
+
+def _mean_of_eyes(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The two eyes' mean; where one is lost, the other moved by half the eyes' median difference
+    (so the gaze does not jump by the eyes' vergence when one drops out); NaN where both are."""
+    both = np.isfinite(left) & np.isfinite(right)
+    half = 0.5 * float(np.median(left[both] - right[both])) if both.any() else 0.0
+    return np.where(both, 0.5 * (left + right), np.where(np.isfinite(left), left - half, right + half))
 
 
 def _check_pixels(x: np.ndarray, y: np.ndarray, screen: Screen, name: str) -> None:
