@@ -96,7 +96,7 @@ def encode(
     from ..core.recording import open_recording
     from ..spatial_audio.arrays import load_array
     from ..spatial_audio.encode import encode_recording
-    from ..spatial_audio.pipeline import parse_channels
+    from ..spatial_audio.pipeline import check_channels, parse_channels
 
     _check_audio_output(output, overwrite)
     geom = load_array(array)
@@ -107,9 +107,8 @@ def encode(
         info = rec.info(stream)
         if len(info.shape) != 1 or not info.rate:
             fail(f"{path.name} holds a {info.kind!r} stream of shape {info.shape}; encoding needs audio channels")
-        if picked is not None and max(picked) >= info.shape[0]:
-            fail(f"microphone channel {max(picked)} given, but {path.name} has {info.shape[0]} channels "
-                 f"(0-{info.shape[0] - 1}); fix: check --mics")
+        if picked is not None:
+            check_channels(picked, info.shape[0], path.name)
         geom.check_stream(info.shape[0] if picked is None else len(picked), f"{path.name}")
         whole = rec.read(stream)
     if picked is not None:

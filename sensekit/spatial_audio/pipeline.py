@@ -23,7 +23,7 @@ from ..errors import ParameterError, StreamFormatError
 from .doa import ESTIMATORS
 
 __all__ = ["LocalisePipeline", "RenderPipeline", "STFT_WINDOWS", "LocaliseSummary", "parse_az_range", "AZ_RANGES",
-           "parse_channels"]
+           "parse_channels", "check_channels"]
 
 #: The longest localisation window or interval (s): a day; more is a typo, not a recording.
 MAX_WINDOW_S = 86400.0
@@ -86,6 +86,14 @@ def parse_channels(text: str | None) -> tuple[int, ...] | None:
         raise ParameterError(f"microphone channels {text!r} are not two or more different 0-based channel numbers",
                              "e.g. --mics 1-4 or --mics 0,1,2,3,4,5")
     return tuple(out)
+
+
+def check_channels(mics: tuple[int, ...], n_channels: int, where: str) -> None:
+    """Refuse microphone channels (:func:`parse_channels`) that ``where``, of ``n_channels``
+    channels, does not have."""
+    if max(mics) >= n_channels:
+        raise StreamFormatError(f"microphone channel {max(mics)} given, but {where} has {n_channels} channels "
+                                f"(0-{n_channels - 1})", "check --mics")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,9 +201,7 @@ class LocalisePipeline:
                                     ">= 2 regular audio channels")
         stages = []
         if self.mics is not None:
-            if max(self.mics) >= info.shape[0]:
-                raise StreamFormatError(f"microphone channel {max(self.mics)} given, but stream {info.name!r} has "
-                                        f"{info.shape[0]} channels (0-{info.shape[0] - 1})", "check --mics")
+            check_channels(self.mics, info.shape[0], f"stream {info.name!r}")
             stages.append(SelectChannels(list(self.mics)))
         stages.append(SignalCheck(full_scale=full_scale(info), label="microphone"))
         if self.array is not None:

@@ -36,7 +36,7 @@ def calibrate_array_cmd(
     from ...core.recording import open_recording
     from ...spatial_audio.arrays import array_from_meta, load_array
     from ...spatial_audio.calibrate import calibrate_array, exponential_sweep, measure_responses
-    from ...spatial_audio.pipeline import parse_channels
+    from ...spatial_audio.pipeline import check_channels, parse_channels
     from ...spatial_audio.renderer import refuse_not_audio
 
     check_output(output, overwrite)
@@ -67,9 +67,7 @@ def calibrate_array_cmd(
         if data.ndim != 2 or data.shape[1] < 2:
             fail(f"{path}: array calibration needs a multichannel recording, got shape {data.shape}")
         if picked is not None:
-            if max(picked) >= data.shape[1]:
-                fail(f"microphone channel {max(picked)} given, but {path} has {data.shape[1]} channels "
-                     f"(0-{data.shape[1] - 1}); fix: check --mics")
+            check_channels(picked, data.shape[1], str(path))
             data = data[:, list(picked)]
             info = info.replace(shape=(len(picked),), channels=tuple(info.channels[i] for i in picked)
                                 if info.channels else ())
