@@ -450,17 +450,20 @@ def test_an_xdf_stream_that_states_no_rate_but_comes_steadily_is_regular(tmp_pat
     LabRecorder's file then held an 'irregular' EMG stream, and calibrating from it was refused
     ('rate expected > 0 Hz ... give the stream a nominal rate', which a user cannot). Samples within
     two periods of one fitted clock, with no gap, are read as regular at that clock's rate (said);
-    a stream of events, whose stamps keep no clock, stays irregular."""
+    a stream whose stamps keep no clock stays irregular, and so does a kind that is no sampled
+    signal (a camera's landmarks keep their own times)."""
     rng = np.random.default_rng(0)
     n = 2000
     packets = 100.0 + np.repeat(np.arange(n // 2) * 0.010, 2) + rng.uniform(0, 0.002, n // 2).repeat(2)  # 2 a packet
     x = rng.normal(size=(n, 4)).astype(np.float32)
     events = np.sort(100.0 + rng.uniform(0, 10, 200))
+    frames = 100.0 + np.arange(300) / 30.0  # a camera's landmarks, steady, keep their own times
     write_xdf(tmp_path / "band.xdf", [dict(name="Band", type="EMG", rate=0, data=x, times=packets),
-                                      dict(name="Events", type="doa", rate=0, data=x[:200], times=events)])
+                                      dict(name="Events", type="gaze", rate=0, data=x[:200], times=events),
+                                      dict(name="Hands", type="landmarks", rate=0, data=x[:300], times=frames)])
     with caplog.at_level("WARNING", logger="sensekit"), open_recording(tmp_path / "band.xdf") as r:
-        band, other = r.info("Band"), r.info("Events")
-        assert band.rate == 200.0 and other.rate == 0
+        band, other, hands = r.info("Band"), r.info("Events"), r.info("Hands")
+        assert band.rate == 200.0 and other.rate == 0 and hands.rate == 0
         np.testing.assert_array_equal(r.read("Band").data, x)
     assert "'Band' states no sampling rate, but its 2000 samples come steadily at 200 Hz" in caplog.text
 

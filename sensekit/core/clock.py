@@ -17,7 +17,12 @@ import numpy as np
 
 from .info import nominal_rate
 
-__all__ = ["ClockMap", "steady_clock"]
+__all__ = ["ClockMap", "steady_clock", "STEADY_KINDS"]
+
+#: Kinds of sampled signal that, stated irregular (an LSL outlet of nominal rate 0), are read as
+#: regular when their stamps keep one clock (:func:`steady_clock`); a camera's landmarks and event
+#: streams keep their own times.
+STEADY_KINDS = ("emg", "eeg", "exg", "gaze", "audio")
 
 
 class ClockMap:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DeviceError, RecordingError
-from ..clock import ClockMap, steady_clock
+from ..clock import STEADY_KINDS, ClockMap, steady_clock
 from ..info import StreamInfo, rate_from_times
 from .base import Recording, Segment
 
@@ -133,12 +133,12 @@ class XDFRecording(Recording):
             times = np.asarray(s["time_stamps"], dtype=np.float64)
             rate = _stamped_rate(f"{self.path.name}: stream {name!r}", float(_first(info.get("nominal_srate"), 0.0)),
                                  times)
-            if not rate and (steady := steady_clock(times)) is not None:
+            kind = str(_first(info.get("type"), "signal")).lower() or "signal"
+            if not rate and kind in STEADY_KINDS and (steady := steady_clock(times)) is not None:
                 rate, times = steady
                 log.warning("%s: stream %r states no sampling rate, but its %d samples come steadily at %g Hz (each "
                             "stamp but a few within 2 periods of one clock): read as a regular %g Hz stream", self.path.name,
                             name, len(times), rate, rate)
-            kind = str(_first(info.get("type"), "signal")).lower() or "signal"
             self.streams[name] = StreamInfo(
                 name=name, kind=kind, rate=rate, shape=(n_ch,), channels=_channel_labels(s, n_ch),
                 dtype=data.dtype.name, unit=_channel_unit(s), meta={"source_id": str(_first(info.get("source_id"), ""))},

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ...errors import DeviceError, DeviceLostError, SourceStringError
-from ..clock import ClockMap, steady_clock
+from ..clock import STEADY_KINDS, ClockMap, steady_clock
 from ..frame import Frame
 from ..info import StreamInfo
 from ..sinks.lsl import import_pylsl
@@ -19,9 +19,6 @@ log = logging.getLogger("sensekit")
 __all__ = ["LSLSource", "list_lsl_streams"]
 
 _PROPS = ("name", "type", "source_id", "hostname")
-#: Kinds of sampled signal whose outlet, stating no rate, is probed for a steady one (a camera's
-#: landmarks and an event stream keep their own times).
-PROBED_KINDS = ("emg", "eeg", "exg", "gaze", "audio")
 _DTYPES = {1: "float32", 2: "float64", 4: "int32", 5: "int16", 6: "int8", 7: "int64"}
 
 
@@ -93,7 +90,7 @@ class LSLSource(Source):
         self.clock_map = ClockMap()
         self._next_correction = 0.0
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
-        if self.info.rate == 0 and self.info.kind in PROBED_KINDS:
+        if self.info.rate == 0 and self.info.kind in STEADY_KINDS:
             self._probe_rate()
 
     def _probe_rate(self, probe_s: float = 2.0) -> None:
