@@ -150,7 +150,7 @@ class CSVRecording(OneStreamRecording):
             else:
                 rate = _dejittered_rate(self.path, self._times)
             if time_unit not in TIME_UNITS:
-                _check_time_unit(self.path, header[tcol], med)
+                _check_time_unit(self.path, header[tcol], 1.0 / rate if rate else med)
         self._t0 = float(self._times[0]) if len(self._times) else 0.0
         name = self.path.stem
         self.streams = {
