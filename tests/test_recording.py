@@ -389,6 +389,7 @@ def test_csv_timestamps_rounded_to_the_microsecond_keep_a_2048_hz_rate(tmp_path)
 
 @pytest.mark.parametrize("name, text", [
     ("semicolons.csv", "Time (s);EMG 1 (mV);EMG 2 (mV)\n{rows}"),  # a spreadsheet of a decimal-comma locale
+    ("delsys.csv", "X[s],EMG 1,X[s],EMG 2\n{rows_delsys}"),  # Delsys' export: each sensor's own time axis
     ("tabs.tsv", "Timestamp [ms]\tch1\tch2\n{rows_ms}"),
     ("export.txt", "time_s\tch1\tch2\n{rows}"),
 ])
@@ -402,10 +403,11 @@ def test_tables_with_tabs_semicolons_and_units_in_brackets(tmp_path, name, text)
     sep = ";" if name.endswith(".csv") else "\t"
     rows = "".join(f"{k / 500:.6f}{sep}{a:.17g}{sep}{b:.17g}\n" for k, (a, b) in enumerate(x))
     rows_ms = "".join(f"{2 * k}{sep}{a:.17g}{sep}{b:.17g}\n" for k, (a, b) in enumerate(x))
+    rows_delsys = "".join(f"{k / 500:.6f},{a:.17g},{k / 500:.6f},{b:.17g}\n" for k, (a, b) in enumerate(x))
     p = tmp_path / name
-    p.write_text(text.format(rows=rows, rows_ms=rows_ms))
+    p.write_text(text.format(rows=rows, rows_ms=rows_ms, rows_delsys=rows_delsys))
     with open_recording(p) as r:
-        assert r.info().rate == 500.0 and r.info().channels[1] in ("EMG 2 (mV)", "ch2")
+        assert r.info().rate == 500.0 and r.info().channels[1] in ("EMG 2 (mV)", "ch2", "EMG 2")
         np.testing.assert_array_equal(r.read().data, x)
     p.write_text("time;ch1\n0,000;1,5\n0,002;1,6\n")
     with pytest.raises(RecordingError, match="decimal commas: export with decimal points"):

@@ -21,7 +21,7 @@ __all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS", "TIME_UNITS", "time_
 #: Column names recognised as the time column, case-insensitive: seconds, unless the name ends
 #: in a unit of :data:`TIME_UNITS` (``time_ms``, ``timestamp_us``).
 TIME_COLUMNS = ("time", "timestamp", "t", "time_s", "timestamp_s", "lsl_timestamp", "time_ms", "timestamp_ms",
-                "time_us", "timestamp_us", "time_ns", "timestamp_ns")
+                "time_us", "timestamp_us", "time_ns", "timestamp_ns", "x_s")  # (x_s: Delsys' "X[s]")
 #: Column names (case-insensitive) read as per-sample labels, not as a channel: their texts are the
 #: recording's :meth:`~CSVRecording.markers` (a gesture or class held at each sample); where a table
 #: has several, the first of this list is the class held (Ninapro's refined ``restimulus`` before
@@ -132,7 +132,10 @@ class CSVRecording(OneStreamRecording):
             log.warning("CSV file %s holds no samples (a header only)", str(self.path))
         time_unit = lower[tcol].rpartition("_")[2]
         self._times = table[:, numeric.index(tcol)] * TIME_UNITS.get(time_unit, 1.0)
-        cols = [i for i in numeric if i != tcol]
+        cols = [i for i in numeric if lower[i] != lower[tcol]]  # (a sensor's own copy of the time column too)
+        if len(cols) < len(numeric) - 1:
+            log.info("CSV file %s: %d more time column(s) %r left out", self.path.name, len(numeric) - 1 - len(cols),
+                     header[tcol])
         self._data = np.ascontiguousarray(table[:, [numeric.index(i) for i in cols]])
         _warn_odd_columns(self.path, [header[i] for i in cols], self._data)
         self._markers = {header[i]: (self._times, self._label_texts(i, len(table))) for i in lcols}
