@@ -697,3 +697,60 @@ def test_an_annotated_edf_and_a_tab_separated_table_calibrate_as_marked_sessions
     assert len(edf_trials) == len(tsv_trials) == 9
     for a, b in zip(edf_trials.trials, tsv_trials.trials, strict=True):
         assert a.label == b.label and abs(len(a.data) - len(b.data)) <= 1
+
+
+def test_a_brainflow_file_of_the_openbci_gui_calibrates_and_scores(tmp_path, caplog):
+    """The OpenBCI GUI records a BrainFlow file beside its own text file (BrainFlow-RAW_*.csv: every
+    row of the board as BrainFlow returns it, tab-separated, no header). It was 'no time column':
+    it is read by the board's layout (a Cyton's 24 rows; WiFi's 1000 Hz told from the stamps), the
+    markers as codes, and calibrates and scores as the GUI's text file does; a file of no board's
+    width is one line."""
+    from sensekit.core.recording import open_recording
+    from sensekit.core.recording.brainflowfile import BOARD_LAYOUTS
+    from sensekit.emg.synth import EMGSimulator
+
+    brainflow = pytest.importorskip("brainflow")  # the layouts are BrainFlow's own board descriptions
+    from brainflow.board_shim import BoardIds, BoardShim
+
+    for board in (BoardIds.CYTON_BOARD, BoardIds.CYTON_DAISY_BOARD, BoardIds.GANGLION_BOARD,
+                  BoardIds.CYTON_WIFI_BOARD, BoardIds.GANGLION_WIFI_BOARD):
+        d = BoardShim.get_board_descr(board.value)
+        layout = BOARD_LAYOUTS[d["num_rows"]]
+        assert layout["exg"] == tuple(d["eeg_channels"]) and layout["stamp"] == d["timestamp_channel"]
+        assert layout["marker"] == d["marker_channel"] and d["sampling_rate"] in layout["boards"].values()
+    assert brainflow  # (used)
+    sim = EMGSimulator(8, 3, rate=250.0, seed=3)
+
+    def record(path, start_seed, rate=250.0):
+        rows, k = [], 0
+        for r in range(3):
+            for c in range(3):
+                x = sim.trial(c, 2.0, seed=start_seed + 10 * c + r)
+                block = np.zeros((len(x), 24))
+                block[:, 0] = (np.arange(k, k + len(x))) % 256
+                block[:, 1:9] = x
+                block[:, 22] = 1.7e9 + (k + np.arange(len(x)) // 6 * 6) / rate  # stamped per packet of 6
+                block[0, 23] = c + 1  # the GUI's marker at each hold's start
+                rows.append(block)
+                k += len(x)
+        np.savetxt(path, np.concatenate(rows), delimiter="\t", fmt="%.6f")
+        return path
+
+    day1 = record(tmp_path / "BrainFlow-RAW_day1_0.csv", 0)
+    with open_recording(day1) as rec:
+        info = rec.info()
+        assert (info.rate, info.shape, info.meta["board"], info.unit) == (250.0, (8,), "Cyton", "uV")
+        assert rec.markers()["Marker Channel"][1] == ("1", "2", "3") * 3
+    wifi = record(tmp_path / "BrainFlow-RAW_wifi_0.csv", 0, rate=1000.0)
+    with open_recording(wifi) as rec:
+        assert rec.info().rate == 1000.0 and rec.info().meta["board"] == "CytonWifi"
+    cal = tmp_path / "band.json"
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(day1), "--classes", "rest=1,fist=2,open=3", "-o", str(cal)])
+    assert r.exit_code == 0 and float(r.stdout.split("accuracy: ")[1].split("%")[0]) > 90, r.output
+    day2 = record(tmp_path / "BrainFlow-RAW_day2_0.csv", 500)
+    r = runner.invoke(app, ["emg", "score", str(cal), str(day2), "--markers", "rest=1,fist=2,open=3", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["accuracy"] > 0.9, r.output
+    odd = tmp_path / "BrainFlow-RAW_odd.csv"
+    np.savetxt(odd, np.zeros((10, 7)), delimiter="\t")
+    r = runner.invoke(app, ["info", str(odd)])
+    assert r.exit_code == 2 and "7 columns, which no OpenBCI board's BrainFlow file has" in r.stderr, r.output

@@ -56,8 +56,8 @@ def rate_from_times(times: np.ndarray) -> float:
     its regular steps (within half and one and a half times the median step), so gaps are left
     out and timestamps rounded to a clock coarser than the samples are read right; where fewer
     than three quarters of the steps are regular (samples that come unevenly: two eye cameras'
-    gaze interleaved), the mean of the steps up to three times their upper quartile. 0 where no
-    step advances.
+    gaze interleaved; packets of samples stamped alike on arrival), the mean of the steps up to
+    three times the upper quartile of those that advance. 0 where no step advances.
 
     The median step alone is one of the rounded values: a 300 Hz tracker stamped in whole
     milliseconds steps 3, 3 and 4 ms (median 3 ms: "333 Hz"), a 2048 Hz amplifier stamped to
@@ -68,17 +68,20 @@ def rate_from_times(times: np.ndarray) -> float:
     (300.0, 2048.0)
     >>> [rate_from_times(np.sort(np.r_[np.arange(400), np.arange(400) + k / 5]) * 0.005) for k in (0.2, 0.4, 1)]
     [400.0, 400.0, 400.0]
+    >>> rate_from_times(np.arange(6000) // 6 * 6 / 250)  # packets of 6 samples stamped alike at 250 Hz
+    250.0
     """
     t = np.asarray(times, dtype=np.float64)
     steps = np.diff(t)
     steps = steps[np.isfinite(steps) & (steps >= 0)]
     if not (steps > 0).any():
         return 0.0
-    median = float(np.median(steps[steps > 0]))
+    advancing = steps[steps > 0]
+    median = float(np.median(advancing))
     regular = (steps >= 0.5 * median) & (steps <= 1.5 * median)
-    dense = steps <= 3.0 * float(np.percentile(steps, 75))  # (longer steps are gaps)
-    step = steps[regular].mean() if regular.sum() >= 0.75 * dense.sum() else steps[dense].mean()
-    return nominal_rate(1.0 / float(step))
+    dense = steps <= 3.0 * float(np.percentile(advancing, 75))  # (longer steps are gaps; packets' 0 steps count)
+    step = float(steps[regular].mean() if regular.sum() >= 0.75 * dense.sum() else steps[dense].mean())
+    return nominal_rate(1.0 / step) if step > 0 else 0.0
 
 
 def same_rate(a: float, b: float) -> bool:

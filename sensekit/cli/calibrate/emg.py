@@ -196,13 +196,14 @@ def _fit_emg(pipe, trials, output: Path, device: str, plot: Path | None) -> None
 
 def _marked(path: Path) -> bool:
     """A session whose labels are markers: an XDF file (LabRecorder's marker streams), an OpenBCI
-    GUI recording (its marker channel), a table with a label column (comma, tab or semicolon
-    separated) or an EDF+/BDF+ file with annotations."""
+    GUI recording or BrainFlow file (its marker channel), a table with a label column (comma, tab
+    or semicolon separated) or an EDF+/BDF+ file with annotations."""
+    from ...core.recording.brainflowfile import is_brainflow_file
     from ...core.recording.openbci import is_openbci
 
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt") and path.is_file():
-        if is_openbci(path):
+        if is_openbci(path) or is_brainflow_file(path):
             return True
         from ...core.recording.csvfile import has_label_column
 

@@ -1,5 +1,5 @@
-"""Recordings: sensekit HDF5 (read and write), XDF, WAV/FLAC, CSV, EDF/BDF and OpenBCI GUI text files
-(read)."""
+"""Recordings: sensekit HDF5 (read and write), XDF, WAV/FLAC, CSV, EDF/BDF, OpenBCI GUI text files and
+BrainFlow files (read)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ...errors import ParameterError, RecordingError
 from ..checks import live_source_fix
 from .audio import AUDIO_SUFFIXES, AudioRecording
 from .base import DEFAULT_BLOCK_S, Recording, Segment
+from .brainflowfile import BrainFlowFileRecording, is_brainflow_file
 from .csvfile import CSVRecording
 from .edf import EDFRecording
 from .hdf5 import HDF5Recording, RecordingWriter, StreamWriter
@@ -28,15 +29,19 @@ __all__ = [
     "XDFRecording",
     "EDFRecording",
     "OpenBCIRecording",
+    "BrainFlowFileRecording",
     "RECORDING_SUFFIXES",
     "DEFAULT_BLOCK_S",
 ]
 
 def _text_recording(path: Path, **kwargs) -> Recording:
-    """A text table: an OpenBCI GUI recording (its first line says so), else a CSV table (commas,
-    tabs or semicolons, :class:`CSVRecording`)."""
+    """A text table: an OpenBCI GUI recording (its first line says so), a BrainFlow file (named
+    ``BrainFlow-RAW*``, as the GUI names it), else a CSV table (commas, tabs or semicolons,
+    :class:`CSVRecording`)."""
     if is_openbci(path):
         return OpenBCIRecording(path, **{k: v for k, v in kwargs.items() if k in ("kind", "unit")})
+    if is_brainflow_file(path):
+        return BrainFlowFileRecording(path, **{k: v for k, v in kwargs.items() if k in ("kind", "unit")})
     return CSVRecording(path, **kwargs)
 
 
