@@ -116,18 +116,22 @@ class ClockMap:
         return t + self.offset_s + self.drift * (t - self._t_ref)
 
 
-def steady_clock(times: np.ndarray) -> tuple[float, np.ndarray] | None:
-    """For a stream that states no rate (an LSL outlet of nominal rate 0, as some armband apps
-    publish, stamping packets of samples on arrival): its rate (:func:`~sensekit.core.info.nominal_rate`)
-    and dejittered stamps where of at least 100 samples 99 % lie within 2 sample periods of one
-    fitted clock and none beyond 20 (a host's hiccup delays a few packets; else None: a stream of
-    events, or one with a dropout, stays irregular).
+def steady_clock(times: np.ndarray, *, within: float = 2.0, at_most: float = 20.0,
+                 min_samples: int = 100) -> tuple[float, np.ndarray] | None:
+    """The rate (:func:`~sensekit.core.info.nominal_rate`) and dejittered stamps of timestamps that
+    keep one clock: of at least ``min_samples`` samples, 99 % lie within ``within`` sample periods
+    of the least-squares line through them and none beyond ``at_most``; else None.
+
+    The defaults are for a stream that states no rate (an LSL outlet of nominal rate 0, as some
+    armband apps publish, stamping packets of samples on arrival; a host's hiccup delays a few
+    packets): a stream of events, or one with a dropout, stays irregular. A table's stamps take
+    a quarter of a period for both bounds, so that one missing sample keeps it irregular.
 
     >>> rate, fitted = steady_clock(np.repeat(np.arange(100) * 0.01, 2))  # packets of 2 at 200 Hz
     >>> rate, bool(np.all(np.diff(fitted) > 0))
     (200.0, True)
     """
-    if len(times) < 100 or not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
+    if len(times) < min_samples or not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
         return None
     k = np.arange(len(times), dtype=np.float64)
     slope, intercept = np.polyfit(k, times, 1)
@@ -135,7 +139,6 @@ def steady_clock(times: np.ndarray) -> tuple[float, np.ndarray] | None:
         return None
     fitted = intercept + slope * k
     off = np.abs(times - fitted)
-    if np.percentile(off, 99) > 2.0 * slope or off.max() > 20.0 * slope:
+    if np.percentile(off, 99) > within * slope or off.max() > at_most * slope:
         return None
-    rate = nominal_rate(1.0 / slope)
-    return rate, fitted
+    return nominal_rate(1.0 / slope), fitted

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import RecordingError
-from ..info import UNKNOWN_KIND, StreamInfo, nominal_rate, rate_from_times
+from ..clock import steady_clock
+from ..info import UNKNOWN_KIND, StreamInfo, rate_from_times
 from .base import OneStreamRecording
 
 __all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS", "TIME_UNITS", "time_column_name", "has_label_column"]
@@ -84,7 +85,7 @@ class CSVRecording(OneStreamRecording):
     Notes
     -----
     The stream is regular when the time steps agree within 1 % of their median (rate: the
-    nominal rate of 1 / median step, see :func:`~sensekit.core.info.nominal_rate`), or when
+    nominal rate of their mean, see :func:`~sensekit.core.info.rate_from_times`), or when
     every timestamp lies within a quarter of a period of one fitted clock (stamped by a host on
     arrival, as Bluetooth bands' exports are: rate, the nominal rate of that clock; said in the
     log); otherwise irregular with per-sample times.
@@ -182,14 +183,15 @@ def _warn_odd_columns(path: Path, names: list[str], data: np.ndarray) -> None:
     do (a label column of another name: decoded as a signal, it would have leaked the answer)."""
     if len(data) < 10:
         return
-    rising = np.all(np.diff(data, axis=0) > 0, axis=0)
+    steps = np.diff(data, axis=0)
+    rising = np.all(steps > 0, axis=0)
     if rising.any():
         shown = [names[i] for i in np.flatnonzero(rising)[:4]]
         log.warning("CSV file %s: column(s) %s rise at every row, as a clock or a counter does: they are read as "
                     "channels; leave them out of the table", path.name, ", ".join(repr(n) for n in shown))
     finite = np.isfinite(data).all(axis=0)
     whole = finite & np.all(data == np.round(data), axis=0)
-    changes = np.count_nonzero(np.diff(data, axis=0), axis=0)
+    changes = np.count_nonzero(steps, axis=0)
     labels = [i for i in np.flatnonzero(whole & (changes > 0) & (changes * 100 < len(data)))
               if 2 <= len(np.unique(data[:, i])) <= 50]
     if labels:
@@ -215,19 +217,15 @@ def _check_time_unit(path: Path, column: str, step: float) -> None:
 
 def _dejittered_rate(path: Path, times: np.ndarray) -> float:
     """The nominal rate of timestamps that jitter around one clock (each within a quarter of a
-    period of the least-squares line through them), else 0 (irregular). A band's samples stamped
-    by the host on arrival jitter so; read as irregular, its calibration was refused for
-    "rate: expected 1000.0, got 0.0". A missing sample moves the later stamps a whole period
-    off the earlier ones' clock (half a period off the line at both ends), so a file with a gap
-    stays irregular."""
-    k = np.arange(len(times), dtype=np.float64)
-    slope, intercept = np.polyfit(k, times, 1)
-    if not slope > 0:
+    period of the least-squares line through them: :func:`~sensekit.core.clock.steady_clock`),
+    else 0 (irregular). A band's samples stamped by the host on arrival jitter so; read as
+    irregular, its calibration was refused for "rate: expected 1000.0, got 0.0". A missing sample
+    moves the later stamps a whole period off the earlier ones' clock (half a period off the line
+    at both ends), so a file with a gap stays irregular."""
+    steady = steady_clock(times, within=0.25, at_most=0.25, min_samples=3)
+    if steady is None:
         return 0.0
-    worst = float(np.max(np.abs(times - (intercept + slope * k))))
-    if worst > 0.25 * slope:  # (a missing sample leaves stamps half a period off the line at both ends)
-        return 0.0
-    rate = nominal_rate(1.0 / slope)
+    rate, fitted = steady
     log.info("CSV file %s: timestamps jitter by up to %.3g ms around one %g Hz clock; read as regular",
-             path.name, worst * 1e3, rate)
+             path.name, float(np.max(np.abs(times - fitted))) * 1e3, rate)
     return rate
