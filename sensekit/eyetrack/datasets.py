@@ -164,17 +164,17 @@ class GazeRecording:
         return Frame(self.stream_info(), np.stack([self.x, self.y], axis=1), t0=t0)
 
 
-def _nominal_rate(t: np.ndarray, name: str = "gaze") -> float:
-    """Sampling rate (Hz) of timestamps ``t`` (s): :func:`~sensekit.core.info.rate_from_times`,
-    which reads timestamps rounded to whole milliseconds right (a 300 Hz tracker's had read as
-    333 Hz, and every tenth sample as lost)."""
+def _nominal_rate(t: np.ndarray, name: str = "gaze", floor: float = 1.0) -> float:
+    """Sampling rate (Hz) of timestamps ``t`` (s), at least ``floor``:
+    :func:`~sensekit.core.info.rate_from_times`, which reads timestamps rounded to whole
+    milliseconds right (a 300 Hz tracker's had read as 333 Hz, and every tenth sample as lost)."""
     if len(t) < 2:
         raise RecordingError(f"{name}: {len(t)} gaze sample(s); at least 2 are needed")
     step = float(np.median(np.diff(t)))
     if not np.isfinite(step) or step <= 0:
         raise RecordingError(f"{name}: the timestamps do not advance (median step {step:g} s)",
                              "check the file's time column")
-    return max(rate_from_times(t), 1.0)
+    return max(rate_from_times(t), floor)
 
 
 def _need(path: Path) -> Path:
@@ -443,8 +443,8 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
     if not np.isfinite(raw).all():
         raise RecordingError(f"{path.name}: the time column {tcol!r} has empty or non-numeric cells")
     t = (raw - raw[0]) * TIME_UNITS[unit]
-    rate = _nominal_rate(t, path.name)
-    measured = rate_from_times(t)  # (not floored at 1 Hz: the unit check below needs it)
+    measured = _nominal_rate(t, path.name, floor=0.0)  # (not floored at 1 Hz: the unit check below needs it)
+    rate = max(measured, 1.0)
     if not 10 <= measured <= 5000:
         better = [u for u in TIME_UNITS if 10 <= measured * TIME_UNITS[unit] / TIME_UNITS[u] <= 5000]
         if better and time_unit is None and named is None:  # (no unit given anywhere: read in the one that fits)
