@@ -209,10 +209,9 @@ def _marked(path: Path) -> bool:
 
         return has_label_column(path)
     if suffix in (".edf", ".bdf") and path.is_file():
-        from ...core.recording import open_recording
+        from ...core.recording.edf import has_annotations
 
-        with open_recording(path) as rec:
-            return bool(rec.markers())
+        return has_annotations(path)
     return suffix in (".xdf", ".xdfz")
 
 

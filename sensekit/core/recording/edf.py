@@ -13,7 +13,7 @@ from ...errors import DeviceError, RecordingError
 from ..info import StreamInfo
 from .base import Recording
 
-__all__ = ["EDFRecording"]
+__all__ = ["EDFRecording", "has_annotations"]
 
 log = logging.getLogger("sensekit")
 
@@ -75,6 +75,20 @@ class EDFRecording(Recording):
 
     def _read_data(self, name: str, start: int, stop: int) -> np.ndarray:
         return self._data[name][start:stop]
+
+
+def has_annotations(path: str | os.PathLike) -> bool:
+    """Whether an EDF+/BDF+ file holds annotations, read without its signals (edfio loads them
+    lazily); False for a file edfio cannot read (the recording's reader says why)."""
+    try:
+        import edfio
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            edf = edfio.read_bdf(path) if Path(path).suffix.lower() == ".bdf" else edfio.read_edf(path)
+        return bool(_annotation_markers(edf))
+    except Exception:  # noqa: BLE001 - any damage: not a marked session; opening it names the problem
+        return False
 
 
 def _annotation_markers(edf) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
