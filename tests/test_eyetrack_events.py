@@ -89,11 +89,52 @@ def test_a_noisy_trackers_still_eye_is_not_pursuit():
         shares.append(np.mean(adaptive(x, y, 300.0) == PURSUIT))
         x, y, truth = gaze_signal(duration_s=60.0, rate=300.0, rng=seed, pursuit=True, noise_deg=0.4)
         found.append(agreement(truth, adaptive(x, y, 300.0), 300.0)["pursuit"]["f1_overlap"])
-    assert np.mean(shares) < 0.1 and np.mean(found) > 0.7  # (before: 0.197, and pursuit F1 0.40)
+    assert np.mean(shares) < 0.02 and np.mean(found) > 0.9  # (before: 0.197, and pursuit F1 0.40)
     quiet_x, quiet_y, _ = gaze_signal(duration_s=20.0, rate=500.0, rng=1, noise_deg=0.03)
     quiet = adaptive(quiet_x, quiet_y, 500.0)
     np.testing.assert_array_equal(quiet, adaptive(quiet_x, quiet_y, 500.0, pursuit_noise_sd=0))  # (the rule off)
     assert (quiet == PURSUIT).any()
+
+
+def test_a_saccade_the_velocity_missed_is_not_a_pursuit():
+    """A noisy tracker misses small saccades (its saccade threshold is high), and a missed step
+    averaged over the pursuit window moves as fast as a slow pursuit: such runs are explained by
+    the model of the gaze position that fits best (still, line, turning line or step; BIC). A
+    step in noise becomes a saccade between two fixations; a pursuit, straight or turning, stays
+    pursuit; a still run is a fixation."""
+    from sensekit.eyetrack.detectors import missed_saccades
+
+    rate, rng = 300.0, np.random.default_rng(3)
+    n = 90
+    noise = rng.normal(0, 0.3, (4, n, 2))
+    t = np.arange(n) / rate
+    step = np.where(np.arange(n) < 40, 0.0, 1.0)[:, None] * [0.8, 0.6] + noise[0]  # 1 deg, at sample 40
+    ramp = np.column_stack([8.0 * t, 3.0 * t]) + noise[1]  # 8.5 deg/s
+    turn = np.column_stack([8.0 * np.minimum(t, 0.15), 8.0 * np.maximum(t - 0.15, 0)]) + noise[2]
+    still = noise[3]
+    everything = np.ones(n, bool)
+    left, found = missed_saccades(everything, step[:, 0], step[:, 1], rate, 4.0, 18)
+    assert not left.any() and 36 <= np.flatnonzero(found).mean() <= 44 and found.sum() == 7  # (23 ms of 1 deg)
+    for pursuit in (ramp, turn):
+        left, found = missed_saccades(everything, pursuit[:, 0], pursuit[:, 1], rate, 4.0, 18)
+        assert left.all() and not found.any()
+    left, found = missed_saccades(everything, still[:, 0], still[:, 1], rate, 4.0, 18)
+    assert not left.any() and not found.any()
+
+
+def test_a_noisy_trackers_missed_saccades_are_found_again(shared_data):
+    """IRF lookAtPoint as a 300 Hz remote tracker with 0.3 deg of noise (the bench's noisy-tracker
+    protocol, one subject): its small saccades are missed by the velocity and had made 16 % of a
+    fixation task's samples pursuit; found again, the fixation F1 rises above nh2010's."""
+    from sensekit.eyetrack.bench import _noisy_tracker_scores
+
+    rec = load_irf(shared_data / "irf-lookatpoint" / "lookAtPoint_EL_S1.npy")
+    scores = _noisy_tracker_scores(rec.x, rec.y, rec.labels["RZ"], rec.rate, 0.3, seed=1)
+    assert scores["tracker300_noise0.3_adaptive_pursuit_fraction"] < 0.06  # (0.16 without the step test)
+    assert scores["tracker300_noise0.3_adaptive_f1_overlap_fixation"] > scores[
+        "tracker300_noise0.3_nh2010_f1_overlap_fixation"] + 0.03
+    assert scores["tracker300_noise0.3_static_f1_overlap_saccade"] > scores[
+        "tracker300_noise0.3_nh2010_f1_overlap_saccade"] + 0.03
 
 
 def test_classic_detectors_find_saccades(sim):

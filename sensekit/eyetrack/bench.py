@@ -337,7 +337,44 @@ def _irf_run(key: dict, quick: bool) -> dict:
         metrics.update({f"remodnav_{k}": v for k, v in peers["remodnav"].items()})
     except PeerUnavailable as e:
         peers["remodnav"] = {"skipped": str(e)}
+    for noise in NOISY_TRACKER_DEG:
+        metrics.update(_noisy_tracker_scores(x, y, truth, rec.rate, noise, seed=int(key["subject"][1:])))
     return {"metrics": metrics, "peers": peers}
+
+
+#: White position noise (deg) of the noisy-tracker protocol: a remote tracker's adult and infant
+#: precision, about.
+NOISY_TRACKER_DEG = (0.1, 0.3)
+#: The noisy-tracker protocol's rate: a remote tracker's (Tobii TX300).
+NOISY_TRACKER_HZ = 300.0
+
+
+def _noisy_tracker_scores(x: np.ndarray, y: np.ndarray, truth: np.ndarray, rate: float, noise: float, *,
+                          seed: int) -> dict[str, float]:
+    """A remote tracker made from a recording: sampled at :data:`NOISY_TRACKER_HZ` (the
+    nearest sample of each instant, as a tracker samples the eye) with ``noise`` deg of white
+    noise added, labelled by adaptive (unknown and static stimulus), nh2010 and REMoDNaV and
+    scored against the reference at those samples: overlap F1 of fixations and saccades, the
+    share of samples called pursuit (``tracker300_noise0.3_static_f1_overlap_fixation``...)."""
+    pick = np.round(np.arange(int(len(x) * NOISY_TRACKER_HZ / rate)) * rate / NOISY_TRACKER_HZ).astype(int)
+    pick = pick[pick < len(x)]
+    rng = np.random.default_rng(seed)
+    nx, ny = x[pick] + rng.normal(0.0, noise, pick.size), y[pick] + rng.normal(0.0, noise, pick.size)
+    ref, frame = truth[pick], _gaze_frame(nx, ny, NOISY_TRACKER_HZ)
+    labels = {"adaptive": EyePipeline().label(frame), "static": EyePipeline(stimulus="static").label(frame),
+              "nh2010": EyePipeline("nh2010").label(frame)}
+    try:
+        labels["remodnav"] = np.asarray(_remodnav_labels([(nx, ny)], 1.0, NOISY_TRACKER_HZ, repeat=1,
+                                                         min_total_s=0.0)["labels"])
+    except PeerUnavailable:
+        pass
+    out = {}
+    for name, pred in labels.items():
+        tag = f"tracker300_noise{noise:g}_{name}"
+        out[f"{tag}_f1_overlap_fixation"] = overlap_f1(ref, pred, FIXATION)["f1"]
+        out[f"{tag}_f1_overlap_saccade"] = overlap_f1(ref, pred, SACCADE)["f1"]
+        out[f"{tag}_pursuit_fraction"] = float(np.mean(pred == PURSUIT))
+    return out
 
 
 register(Task(
@@ -362,11 +399,15 @@ register(Task(
     name="eyetrack.irf", chain="eyetrack", dataset="irf-lookatpoint", version="3",
     description="IRF lookAtPoint (EyeLink 1000 Hz; S3 left out): event F1 (onset/offset within 20 ms), "
                 "sample kappa on fixation/saccade/PSO samples and the fraction called pursuit (none is); adaptive, "
-                "adaptive-hr (the preset for such trackers) and nh2010, adaptive with --stimulus static, beside REMoDNaV",
+                "adaptive-hr (the preset for such trackers) and nh2010, adaptive with --stimulus static, beside "
+                "REMoDNaV; and as a noisy remote tracker (sampled at 300 Hz, 0.1 and 0.3 deg of white noise added): "
+                "overlap F1 of fixations and saccades and the share called pursuit",
     units=lambda quick: [{"subject": s} for s in (("S1",) if quick else ("S1", "S2", "S4", "S5", "S6"))],
     run_unit=_irf_run,
     unit_metrics=tuple(f"{d}{m}_{e}" for m in ("f1", "f1_overlap") for e in ("fixation", "saccade")
-                       for d in ("", "static_", "nh2010_", "remodnav_")),
+                       for d in ("", "static_", "nh2010_", "remodnav_")) + tuple(
+        f"tracker300_noise{n:g}_{d}_f1_overlap_{e}" for n in NOISY_TRACKER_DEG for e in ("fixation", "saccade")
+        for d in ("adaptive", "static", "nh2010", "remodnav")),
 ))
 
 
