@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -235,7 +236,8 @@ def test_an_emg_band_confirms(tmp_path):
         return [(x["t"], x["data"]) for x in map(json.loads, out.splitlines()[1:])]
 
     assert selections(timed.stdout) == selections(r.stdout) and timed.stdout.splitlines()[0] == r.stdout.splitlines()[0]
-    assert "latency over 2 outputs" in timed.stderr  # the band's front end stage by stage, then the fusion
+    # the published blocks that carried the two selections: two, or one where both came in one block
+    assert re.search(r"latency over [12] outputs", timed.stderr), timed.stderr
     assert all(f"  {part}: p50" in timed.stderr for part in ("EMGDecoder", "SelectPipeline", "publishing"))
     emg = open_source(band)
     chain = EMGPipeline.load(cal, stream=emg.info).chain(emg.info)

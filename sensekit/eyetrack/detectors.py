@@ -679,10 +679,10 @@ def missed_saccades(pursuit: np.ndarray, x: np.ndarray, y: np.ndarray, rate: flo
     pursuit = pursuit.copy()
     saccades = np.zeros_like(pursuit)
     threshold = np.broadcast_to(np.asarray(threshold, dtype=np.float64), pursuit.shape)
+    lost = np.concatenate([[0], np.cumsum(~(np.isfinite(x) & np.isfinite(y)))])
     todo = _runs(pursuit)
     while todo[0].size:
         starts, stops = todo
-        lost = np.concatenate([[0], np.cumsum(~(np.isfinite(x) & np.isfinite(y)))])
         keep = (stops - starts >= 8) & (lost[stops] == lost[starts])
         starts, stops = starts[keep], stops[keep]
         sides = []
