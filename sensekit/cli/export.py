@@ -301,7 +301,8 @@ def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str) ->
     stage = OnlineSaccades(**pipe.params)
     stage.open(info)
     report = export_saccades_c(stage, output, name=name)
-    budget = {"speed_span_samples": report["lag"], "confirming_samples": report["confirm"],
+    budget = {"speed_span_samples": report["lag"], "speed_span_samples_at_most": report["max_lag"],
+              "confirming_samples": report["confirm"],
               "latency_s": report["latency_s"]}
     out.print(f"C library: {', '.join(report['files'])}", highlight=False)
     if golden:

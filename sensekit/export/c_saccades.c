@@ -14,7 +14,8 @@ static double pymin(double a, double b) { return b < a ? b : a; }
 void sk_saccades_reset(sk_saccades_state *s) {
     int i;
     memset(s, 0, sizeof(*s));
-    for (i = 0; i < SK_LAG; ++i) s->hist_x[i] = s->hist_y[i] = NAN;
+    for (i = 0; i < SK_MAX_LAG; ++i) s->hist_x[i] = s->hist_y[i] = NAN;
+    s->lag = SK_LAG0;
     s->noise = s->burst = NAN;
     s->t_offset = -INFINITY;
 }
@@ -53,6 +54,17 @@ static void learn(sk_saccades_state *s, double amplitude) {
     s->log_scale += weight * (ratio - s->log_scale);
 }
 
+static void widen(sk_saccades_state *s) { /* a noisy tracker: average the speed over more samples */
+    double level = SK_BETA != 0.0 ? pymax(s->noise, s->burst) : s->noise;
+    int lag = s->lag;
+    while (lag < SK_MAX_LAG && SK_K * level * s->lag / lag > SK_TARGET) lag += 1;
+    if (lag != s->lag) {
+        s->noise *= (double)s->lag / lag;
+        s->burst *= (double)s->lag / lag;
+        s->lag = lag;
+    }
+}
+
 static void emit(sk_saccade_event *e, int code, double t, double delay, double x, double y, double lx, double ly) {
     e->code = code; e->t = t; e->delay = delay; e->x = x; e->y = y; e->landing_x = lx; e->landing_y = ly;
 }
@@ -73,16 +85,17 @@ int sk_saccades_process_block(sk_saccades_state *s, const double *gaze, int n, d
                 s->blink = 1; s->in_saccade = 0; s->run = 0;
                 emit(&out[k++], 3, t, 0.0, x, y, NAN, NAN);
             }
-            for (j = 0; j < SK_LAG; ++j) s->hist_x[j] = s->hist_y[j] = NAN;
+            for (j = 0; j < SK_MAX_LAG; ++j) s->hist_x[j] = s->hist_y[j] = NAN;
             continue;
         }
         if (s->blink) { s->blink = 0; emit(&out[k++], 4, t, 0.0, x, y, NAN, NAN); }
-        px = s->hist_x[s->hist_pos]; py = s->hist_y[s->hist_pos];
-        qx = s->hist_x[(s->hist_pos + SK_LAG - 1) % SK_LAG]; qy = s->hist_y[(s->hist_pos + SK_LAG - 1) % SK_LAG];
+        px = s->hist_x[(s->hist_pos + SK_MAX_LAG - s->lag) % SK_MAX_LAG];
+        py = s->hist_y[(s->hist_pos + SK_MAX_LAG - s->lag) % SK_MAX_LAG];
+        qx = s->hist_x[(s->hist_pos + SK_MAX_LAG - 1) % SK_MAX_LAG]; qy = s->hist_y[(s->hist_pos + SK_MAX_LAG - 1) % SK_MAX_LAG];
         s->hist_x[s->hist_pos] = x; s->hist_y[s->hist_pos] = y;
-        s->hist_pos = (s->hist_pos + 1) % SK_LAG;
+        s->hist_pos = (s->hist_pos + 1) % SK_MAX_LAG;
         if (px != px) continue;
-        speed = hypot(x - px, y - py) * SK_RATE_HZ / SK_LAG;
+        speed = hypot(x - px, y - py) * SK_RATE_HZ / s->lag;
         step_size = hypot(x - qx, y - qy);
         last = s->last_step; s->last_step = step_size;
         noise = s->noise;
@@ -94,11 +107,12 @@ int sk_saccades_process_block(sk_saccades_state *s, const double *gaze, int n, d
             if (s->noise_n < SK_NOISE_N_MAX) s->noise_n += 1;
             s->noise = noise + pymax(SK_ALPHA, 1.0 / (double)s->noise_n) * (pymin(speed, 2 * noise) - noise);
             if (SK_BETA != 0.0) s->burst = burst + SK_BETA * (pymin(speed, 2 * burst) - burst);
+            if (s->noise_n == SK_SPAN && SK_MAX_LAG > s->lag) widen(s);
             if (speed > threshold && s->run && SK_COHERENT && sx * s->step_x + sy * s->step_y <= 0) s->run = 0;
             if (speed > threshold && t - s->t_offset < SK_REFRACTORY) s->run = 0;
             else if (speed > threshold) {
                 int slowing;
-                if (s->run == 0) { s->run_t = t - (double)SK_LAG / SK_RATE_HZ; s->run_x = px; s->run_y = py; }
+                if (s->run == 0) { s->run_t = t - (double)s->lag / SK_RATE_HZ; s->run_x = px; s->run_y = py; }
                 s->step_x = sx; s->step_y = sy;
                 s->run += 1;
                 slowing = SK_RISING && s->run == SK_CONFIRM && SK_CONFIRM == 2 && step_size < last;

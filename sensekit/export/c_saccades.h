@@ -24,13 +24,15 @@
 #include <stdint.h>
 
 #define SK_RATE_HZ @RATE@
-#define SK_LAG @LAG@             /* samples the speed spans */
+#define SK_LAG0 @LAG0@            /* samples the speed spans at first */
+#define SK_MAX_LAG @MAX_LAG@         /* the most it may span: widened once for a noisy tracker */
+#define SK_SPAN @SPAN@            /* samples of the noise level's start-up, after which the span is chosen */
 #define SK_CONFIRM @CONFIRM@         /* samples over (under) the threshold that make an onset (offset) */
 #define SK_MAX_EVENTS(n) (2 * (n))
 
 typedef struct {
-    double hist_x[SK_LAG], hist_y[SK_LAG]; /* the last SK_LAG samples, oldest at hist_pos */
-    int hist_pos;
+    double hist_x[SK_MAX_LAG], hist_y[SK_MAX_LAG]; /* the last SK_MAX_LAG samples, oldest at hist_pos */
+    int hist_pos, lag;            /* lag: the samples the speed spans now */
     double noise, burst;          /* the noise levels (deg/s) */
     uint64_t noise_n;             /* samples the noise level has averaged (saturates) */
     int in_saccade, blink, run;

@@ -29,8 +29,9 @@ def export_saccades_c(stage: OnlineSaccades, folder: str | Path, *, name: str = 
     Returns
     -------
     dict
-        ``files``, ``lag`` (samples), ``confirm`` (samples) and ``latency_s`` (the declared
-        detection latency).
+        ``files``, ``lag`` (samples the speed spans at first), ``max_lag`` (the most it may span,
+        on a noisy tracker), ``confirm`` (samples) and ``latency_s`` (the declared detection
+        latency, with the longest span).
     """
     if stage.input_info is None:
         raise ParameterError("open the saccade detector on a gaze stream first (its rate fixes the C constants)")
@@ -41,13 +42,15 @@ def export_saccades_c(stage: OnlineSaccades, folder: str | Path, *, name: str = 
                "SK_RISING": str(int(stage.rising)),
                "SK_LEARN": _real(stage.learn_saccades) if stage.learn_saccades is not None else "(0.0)",
                "SK_MAX_LOG_SCALE": _real(_MAX_LOG_SCALE), "SK_DECELERATION_HOLD": _real(DECELERATION_HOLD),
-               "SK_PI": _real(math.pi)}
+               "SK_PI": _real(math.pi), "SK_TARGET": _real(stage._target)}
     name = c_identifier(name)
     params = comment_text(", ".join(f"{k} {getattr(stage, k)}" for k in (
-        "k", "floor", "noise_tau_s", "speed_window_s", "vmax", "c", "coherent", "confirm", "refractory_s", "rising",
+        "k", "floor", "noise_tau_s", "speed_window_s", "max_speed_window_s", "vmax", "c", "coherent", "confirm",
+        "refractory_s", "rising",
         "burst_tau_s", "learn_saccades")), 400)
     subs = {"@HEADER@": f"{name}.h", "@GUARD@": name.upper() + "_H", "@RATE@": _real(rate),
-            "@LAG@": str(stage._lag), "@CONFIRM@": str(stage._confirm), "@PARAMS@": params,
+            "@LAG0@": str(stage._lag0), "@MAX_LAG@": str(stage._max_lag), "@SPAN@": f"{stage._span}ULL",
+            "@CONFIRM@": str(stage._confirm), "@PARAMS@": params,
             "@TABLES@": "\n".join(f"#define {k} {v}" for k, v in defines.items())}
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,4 +61,5 @@ def export_saccades_c(stage: OnlineSaccades, folder: str | Path, *, name: str = 
         for k, v in subs.items():
             text = text.replace(k, v)
         (folder / dst).write_text(text)
-    return {"files": files, "lag": stage._lag, "confirm": stage._confirm, "latency_s": stage.latency_s}
+    return {"files": files, "lag": stage._lag0, "max_lag": stage._max_lag, "confirm": stage._confirm,
+            "latency_s": stage.latency_s}

@@ -349,6 +349,17 @@ NOISY_TRACKER_DEG = (0.1, 0.3)
 NOISY_TRACKER_HZ = 300.0
 
 
+def noisy_tracker(x: np.ndarray, y: np.ndarray, labels: np.ndarray, rate: float, noise: float, *,
+                  seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A recording as a noisy remote tracker gives it: ``(x, y, labels)`` at :data:`NOISY_TRACKER_HZ`
+    (the nearest sample of each instant, as a tracker samples the eye) with ``noise`` deg of
+    white noise added to the gaze."""
+    pick = np.round(np.arange(int(len(x) * NOISY_TRACKER_HZ / rate)) * rate / NOISY_TRACKER_HZ).astype(int)
+    pick = pick[pick < len(x)]
+    rng = np.random.default_rng(seed)
+    return x[pick] + rng.normal(0.0, noise, pick.size), y[pick] + rng.normal(0.0, noise, pick.size), labels[pick]
+
+
 def _noisy_tracker_scores(x: np.ndarray, y: np.ndarray, truth: np.ndarray, rate: float, noise: float, *,
                           seed: int) -> dict[str, float]:
     """A remote tracker made from a recording: sampled at :data:`NOISY_TRACKER_HZ` (the
@@ -356,11 +367,8 @@ def _noisy_tracker_scores(x: np.ndarray, y: np.ndarray, truth: np.ndarray, rate:
     noise added, labelled by adaptive (unknown and static stimulus), nh2010 and REMoDNaV and
     scored against the reference at those samples: overlap F1 of fixations and saccades, the
     share of samples called pursuit (``tracker300_noise0.3_static_f1_overlap_fixation``...)."""
-    pick = np.round(np.arange(int(len(x) * NOISY_TRACKER_HZ / rate)) * rate / NOISY_TRACKER_HZ).astype(int)
-    pick = pick[pick < len(x)]
-    rng = np.random.default_rng(seed)
-    nx, ny = x[pick] + rng.normal(0.0, noise, pick.size), y[pick] + rng.normal(0.0, noise, pick.size)
-    ref, frame = truth[pick], _gaze_frame(nx, ny, NOISY_TRACKER_HZ)
+    nx, ny, ref = noisy_tracker(x, y, truth, rate, noise, seed=seed)
+    frame = _gaze_frame(nx, ny, NOISY_TRACKER_HZ)
     labels = {"adaptive": EyePipeline().label(frame), "static": EyePipeline(stimulus="static").label(frame),
               "nh2010": EyePipeline("nh2010").label(frame)}
     try:
@@ -663,6 +671,12 @@ def _online_run(key: dict, quick: bool) -> dict:
     if key.get("decimate"):  # a slower tracker: every k-th sample (and label) of the real recording
         k = int(key["decimate"])
         runs = [(x[::k], y[::k], rate / k, ref[::k]) for x, y, rate, ref in runs]
+    if key.get("tracker300"):  # a noisy remote tracker made from the recordings (as eyetrack.irf's tracker300_*)
+        noisy = []
+        for i, (x, y, rate, ref) in enumerate(runs):
+            nx, ny, nref = noisy_tracker(x, y, ref, rate, float(key["tracker300"]), seed=i + 1)
+            noisy.append((nx, ny, NOISY_TRACKER_HZ, nref))
+        runs = noisy
     if key.get("loss"):  # samples lost in 20-150 ms bursts, which the reference then calls lost (blink)
         rng = np.random.default_rng(0)
         lossy = []
@@ -679,7 +693,7 @@ def _online_run(key: dict, quick: bool) -> dict:
     if coder and not settings:  # this data's own main sequence, with the detector's speed (the default is Lund's;
         # rows that change only the detector's settings would fit the same saccades again)
         merged["main_sequence_vmax"], merged["main_sequence_c"], _ = _fitted_main_sequence(runs)
-    plain = coder and not settings and not key.get("decimate") and not key.get("loss")  # (the data as it is)
+    plain = coder and not settings and not any(key.get(k) for k in ("decimate", "loss", "tracker300"))  # (the data as it is)
     if plain and source == "lund2013":
         merged.update(_second_coder_scores(quick))  # what two experts reach on the same data
     speed = {"us_per_sample": merged.pop("us_per_sample")}
@@ -708,7 +722,7 @@ def _online_run(key: dict, quick: bool) -> dict:
 #: Confirming samples swept for the delay / false-onset trade-off curve of ``eyetrack.online``.
 ONLINE_CONFIRM_SWEEP = (1, 2, 3, 4)
 #: The online detector's settings that a unit of ``eyetrack.online`` may set (rows beside the defaults).
-ONLINE_SETTINGS = ("confirm", "rising", "burst_tau_s", "learn_saccades")
+ONLINE_SETTINGS = ("confirm", "rising", "burst_tau_s", "learn_saccades", "max_speed_window_s")
 
 
 def _online_merged(runs: list, settings: dict) -> dict:
@@ -736,7 +750,8 @@ register(Task(
                 "(600 deg/s, 14 deg), and without learning the session's speed scale; Lund and IRF "
                 "decimated to 250 and 333 Hz (every 2nd, 4th, 3rd sample: a slower tracker), also with 1 confirming "
                 "sample (the default below 200 Hz), and to 125 Hz (a headset's rate; every 4th, 8th), also with 2; "
-                "Lund and IRF with 20 % of the samples lost in 20-150 ms bursts; "
+                "Lund and IRF with 20 % of the samples lost in 20-150 ms bursts; IRF as a noisy remote tracker "
+                "(300 Hz, 0.1 and 0.3 deg of white noise), with and without the speed window's widening; "
                 "Lund's second coder (MN) scored against RA as a detector with no delay",
     units=lambda quick: [{"data": d} for d in ("lund2013", "irf", "sim300", "sim250") if _available(d)]
     + [{"data": d, **s} for d in ("lund2013", "irf") if _available(d)
@@ -751,6 +766,8 @@ register(Task(
     + [{"data": d, "decimate": k, **c} for d, k in (("lund2013", 4), ("irf", 8)) if _available(d)  # 125 Hz: a headset's
        for c in ({}, {"confirm": 2})]  # rate (one confirming sample by default below 200 Hz)
     + [{"data": d, "loss": 0.2} for d in ("lund2013", "irf") if _available(d)]
+    + [{"data": "irf", "tracker300": n, **w} for n in NOISY_TRACKER_DEG if _available("irf")
+       for w in ({}, {"max_speed_window_s": 0.002})]
     + [{"data": d, "reference": "adaptive", **c} for d in ("lund2013", "irf") if _available(d)
        for c in ({}, {"confirm": 3})],
     run_unit=_online_run,
