@@ -349,6 +349,25 @@ def test_eyelink_asc_pupil_labs_and_tobii_loaders(tmp_path):
     r = runner.invoke(app, ["eyetrack", "events", str(newer), "--screen", "531x299mm@1920x1080", "--distance", "650"],
                       terminal_width=200)
     assert r.exit_code == 0 and "│ Tobii I-VT │ saccade" in r.stdout, r.output
+    # a project's export: several recordings one after the other, each on its own clock (the clock going
+    # back had dropped all but the first with a warning): one is chosen by name, or the file is refused
+    project = tmp_path / "project.tsv"
+    head = "Recording timestamp [μs]\tRecording name\tGaze point X [DACS px]\tGaze point Y [DACS px]\n"
+    project.write_text(head + "".join(f"{i * 8333}\t{name}\t{x}\t540\n" for name, x in (("Rec A", 900), ("Rec B", 1100))
+                                      for i in range(30)), encoding="utf-8")
+    with pytest.raises(RecordingError, match=r"holds 2 recordings \('Rec A', 'Rec B'\).*--recording"):
+        load_gaze(project, screen=screen)
+    rec = load_gaze(project, screen=screen, recording="Rec B")
+    assert len(rec) == 30 and rec.x[0] > 0
+    with pytest.raises(RecordingError, match="no recording 'Rec C'"):
+        load_gaze(project, screen=screen, recording="Rec C")
+    base = ["eyetrack", "events", "--screen", "531x299mm@1920x1080", "--distance", "650"]
+    r = runner.invoke(app, [*base, str(project), "--recording", "Rec A"])
+    assert r.exit_code == 0 and "project: 30 samples" in r.output, r.output
+    r = runner.invoke(app, [*base, str(tb), "--recording", "Rec A"])  # (an older export: one recording)
+    assert r.exit_code == 2 and "no 'Recording name' column" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, [*base, str(tmp_path / "gaze_positions.csv"), "--recording", "Rec A"])
+    assert r.exit_code == 2 and "--recording does not apply" in r.output, r.output
     bad = tmp_path / "other.csv"
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(RecordingError, match="not a Pupil Labs, Tobii or time,x,y gaze table"):

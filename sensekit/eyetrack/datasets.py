@@ -608,20 +608,28 @@ def _pro_lab_column(rows, path: Path, name: str) -> str:
     raise RecordingError(f"{path.name} has no column {name!r}", f"export it with the column {name!r}")
 
 
-def load_tobii_csv(path, *, screen: Screen | None = None) -> GazeRecording:
+def load_tobii_csv(path, *, screen: Screen | None = None, recording: str | None = None) -> GazeRecording:
     """Tobii Pro Lab export (``Recording timestamp`` in µs or ms, ``Gaze point X/Y`` in
     px, with or without the unit newer exports append; only the ``Eye Tracker`` rows where a
     ``Sensor`` column says which; its ``Eye movement type``, Tobii's own I-VT classification,
     kept as the labels ``Tobii I-VT``) or Tobii Pro SDK CSV (``device_time_stamp`` µs,
-    ``left_gaze_point_on_display_area`` normalised)."""
+    ``left_gaze_point_on_display_area`` normalised).
+
+    A Pro Lab export of a project holds every recording it was given, one after the other, each
+    with its own clock: ``recording`` (its ``Recording name``) picks one, and a file of several
+    is refused without it (their clocks going back had dropped all but the first)."""
     path = _need(path)
     rows = _read_table(path)
     labels = {}
+    if recording is not None and not any((h or "").startswith("Gaze point X") for h in rows[0]):
+        raise RecordingError(f"--recording does not apply: {path.name} is a Tobii Pro SDK file, one recording",
+                             "leave it out")
     if any((h or "").startswith("Gaze point X") for h in rows[0]):
         if "Sensor" in rows[0]:  # mouse, keyboard and other sensors' rows hold no gaze
             rows = [r for r in rows if (r.get("Sensor") or "").strip() in ("Eye Tracker", "")] or rows[:0]
             if not rows:
                 raise RecordingError(f"{path.name} has no 'Eye Tracker' rows", "export the eye tracker's data")
+        rows = _one_recording(rows, path, recording)
         stamp = _pro_lab_column(rows, path, "Recording timestamp")
         t = _column(rows, path, stamp)
         unit = stamp.rpartition("[")[2].rstrip("]").strip()
@@ -643,6 +651,27 @@ def load_tobii_csv(path, *, screen: Screen | None = None) -> GazeRecording:
     x, y = _to_deg(x, y, screen, "px")
     rate = _nominal_rate(t)
     return GazeRecording(t, x, y, rate, screen, labels, path.stem)
+
+
+def _one_recording(rows: list[dict], path: Path, recording: str | None) -> list[dict]:
+    """The rows of one recording of a Tobii Pro Lab export (its ``Recording name`` column)."""
+    if "Recording name" not in rows[0]:
+        if recording is not None:
+            raise RecordingError(f"--recording {recording!r}: {path.name} has no 'Recording name' column",
+                                 "leave --recording out (the file is one recording)")
+        return rows
+    names = list(dict.fromkeys((r.get("Recording name") or "").strip() for r in rows))
+    if recording is None:
+        if len(names) > 1:
+            shown = ", ".join(repr(n) for n in names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            raise RecordingError(f"{path.name} holds {len(names)} recordings ({shown})",
+                                 "choose one with --recording NAME")
+        return rows
+    mine = [r for r in rows if (r.get("Recording name") or "").strip() == recording.strip()]
+    if not mine:
+        raise RecordingError(f"{path.name} has no recording {recording!r} (it has "
+                             f"{', '.join(repr(n) for n in names[:6])})", "give one of those names")
+    return mine
 
 
 #: Recordings whose gaze stream :func:`load_gaze` reads (sensekit HDF5, XDF).
@@ -697,9 +726,10 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
 
 def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, str] | None = None,
               time_unit: str | None = None, units: str = "px", references: tuple[str, ...] | None = None,
-              reference_events: tuple[str | Path, ...] | None = None) -> GazeRecording:
+              reference_events: tuple[str | Path, ...] | None = None, recording: str | None = None) -> GazeRecording:
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``,
-    Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv``, a plain CSV/TSV table of
+    Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv`` (``recording``: one recording of
+    a Pro Lab export of several), a plain CSV/TSV table of
     time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units``, ``references`` and
     ``reference_events`` are its), or
     the gaze stream of a sensekit HDF5 or XDF recording (``FILE#STREAM`` names one;
@@ -709,6 +739,14 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
     table_options = [flag for flag, given in (("--columns", columns is not None), ("--time-unit", time_unit is not None),
                                               ("--units", units != "px"), ("--reference", bool(references)),
                                               ("--reference-events", bool(reference_events))) if given]
+    if recording is not None:
+        head = ""
+        if Path(path).suffix.lower() in (".csv", ".tsv", ".txt") and Path(path).is_file():
+            with open(path, errors="replace") as fh:
+                head = fh.readline()
+        if "Gaze point X" not in head or columns is not None:
+            raise RecordingError(f"--recording does not apply: {Path(path).name} is not a Tobii Pro Lab export",
+                                 "leave it out")
 
     def not_a_table(name: str, kind: str, own_screen: bool = False) -> None:  # (settings are never silently ignored)
         extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else [])
@@ -746,7 +784,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
             return load_pupil_cloud_csv(path)
         if "Gaze point X" in head or "gaze_point_on_display_area" in head:
             not_a_table(path.name, "a Tobii export")
-            return load_tobii_csv(path, screen=screen)
+            return load_tobii_csv(path, screen=screen, recording=recording)
         return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
                                references=references, reference_events=reference_events)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
