@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ParameterError
-from ..eyetrack.online import _MAX_LOG_SCALE, DECELERATION_HOLD, OnlineSaccades
+from ..eyetrack.online import _MAX_LOG_SCALE, DECELERATION_HOLD, WIDEN_UNTIL_SPEED, OnlineSaccades
 from .c_text import c_identifier, comment_text
 
 __all__ = ["export_saccades_c"]
@@ -42,7 +42,7 @@ def export_saccades_c(stage: OnlineSaccades, folder: str | Path, *, name: str = 
                "SK_RISING": str(int(stage.rising)),
                "SK_LEARN": _real(stage.learn_saccades) if stage.learn_saccades is not None else "(0.0)",
                "SK_MAX_LOG_SCALE": _real(_MAX_LOG_SCALE), "SK_DECELERATION_HOLD": _real(DECELERATION_HOLD),
-               "SK_PI": _real(math.pi), "SK_TARGET": _real(stage._target)}
+               "SK_PI": _real(math.pi), "SK_TARGET": _real(WIDEN_UNTIL_SPEED)}
     name = c_identifier(name)
     params = comment_text(", ".join(f"{k} {getattr(stage, k)}" for k in (
         "k", "floor", "noise_tau_s", "speed_window_s", "max_speed_window_s", "vmax", "c", "coherent", "confirm",

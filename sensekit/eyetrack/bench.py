@@ -362,11 +362,10 @@ def noisy_tracker(x: np.ndarray, y: np.ndarray, labels: np.ndarray, rate: float,
 
 def _noisy_tracker_scores(x: np.ndarray, y: np.ndarray, truth: np.ndarray, rate: float, noise: float, *,
                           seed: int) -> dict[str, float]:
-    """A remote tracker made from a recording: sampled at :data:`NOISY_TRACKER_HZ` (the
-    nearest sample of each instant, as a tracker samples the eye) with ``noise`` deg of white
-    noise added, labelled by adaptive (unknown and static stimulus), nh2010 and REMoDNaV and
-    scored against the reference at those samples: overlap F1 of fixations and saccades, the
-    share of samples called pursuit (``tracker300_noise0.3_static_f1_overlap_fixation``...)."""
+    """A recording as a noisy remote tracker gives it (:func:`noisy_tracker`), labelled by adaptive
+    (unknown and static stimulus), nh2010 and REMoDNaV and scored against the reference at those
+    samples: overlap F1 of fixations and saccades, the share of samples called pursuit
+    (``tracker300_noise0.3_static_f1_overlap_fixation``...)."""
     nx, ny, ref = noisy_tracker(x, y, truth, rate, noise, seed=seed)
     frame = _gaze_frame(nx, ny, NOISY_TRACKER_HZ)
     labels = {"adaptive": EyePipeline().label(frame), "static": EyePipeline(stimulus="static").label(frame),

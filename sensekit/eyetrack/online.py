@@ -332,7 +332,6 @@ class OnlineSaccades(Stage):
         self._max_lag = max(int(round(self.max_speed_window_s * self._rate)), self._lag0)
         # the span of the noise level's start-up, after which the speed window is chosen (samples)
         self._span = max(int(math.ceil(1.0 / self._alpha)), 1)
-        self._target = WIDEN_UNTIL_SPEED
         # the short-term noise level's update rate (0: not followed)
         self._beta = 0.0 if self.burst_tau_s is None else 1.0 - math.exp(-1.0 / (self.burst_tau_s * self._rate))
         return StreamInfo(info.name, "gaze_events", 0.0, (len(ONLINE_CHANNELS),), channels=ONLINE_CHANNELS,
@@ -461,11 +460,11 @@ class OnlineSaccades(Stage):
     def _widen(self) -> None:
         """At the end of the noise level's start-up: a noisy tracker's speed is averaged over more
         samples, the fewest (up to ``max_speed_window_s``) that bring the onset threshold under
-        the main-sequence peak speed of a 1 deg saccade, taking white noise's speed, which falls
-        as the window grows (the levels are scaled so, then followed at the new window)."""
+        :data:`WIDEN_UNTIL_SPEED`, taking white noise's speed, which falls as the window grows
+        (the levels are scaled so, then followed at the new window)."""
         level = max(self._noise, self._burst) if self._beta else self._noise
         lag = self._lag
-        while lag < self._max_lag and self.k * level * self._lag / lag > self._target:
+        while lag < self._max_lag and self.k * level * self._lag / lag > WIDEN_UNTIL_SPEED:
             lag += 1
         if lag != self._lag:
             self._noise *= self._lag / lag
