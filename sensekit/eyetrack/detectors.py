@@ -618,6 +618,11 @@ def _explain_runs(x: np.ndarray, y: np.ndarray, starts: np.ndarray, stops: np.nd
     lowest = np.minimum.reduceat(step, offsets)
     first = np.flatnonzero(step == lowest[run])
     best = first[np.concatenate([[True], run[first][1:] != run[first][:-1]])]  # (each run's first lowest)
+    m = 2.0 * n  # (observations: both axes)
+    scores = np.stack([_bic(still, m, 2), _bic(line, m, 4), _bic(lowest, m, 5), np.full(n.size, np.inf)])
+    amplitude = weight[best] * np.hypot(*before[:, best])
+    if (np.argmin(scores, axis=0) == _RUN_MODELS.index("line")).all():  # (a kink only turns a step or a still
+        return np.argmin(scores, axis=0), k[best].astype(np.int64), amplitude  # run into a pursuit)
     # a continuous two-piece line (one kink for both axes, after sample j) adds a hinge max(t - t_j, 0) to the
     # line; what the hinge, less its own line, explains of the line's residuals r follows from sums over the
     # samples after j (a run's total less the running sum up to j), for every j of every run at once
@@ -635,10 +640,8 @@ def _explain_runs(x: np.ndarray, y: np.ndarray, starts: np.ndarray, stops: np.nd
     hinge_r = after(t * r) - t * after(r)
     kinks = (local >= 2) & (local <= nr - 5)
     gain = np.where(kinks, (hinge_r * hinge_r).sum(axis=0) / np.maximum(hh, 1e-300), -np.inf)
-    kinked = line - np.maximum(np.maximum.reduceat(gain, offsets), 0.0)
-    m = 2.0 * n  # (observations: both axes)
-    scores = np.stack([_bic(still, m, 2), _bic(line, m, 4), _bic(lowest, m, 5), _bic(kinked, m, 7)])
-    return np.argmin(scores, axis=0), k[best].astype(np.int64), weight[best] * np.hypot(*before[:, best])
+    scores[3] = _bic(line - np.maximum(np.maximum.reduceat(gain, offsets), 0.0), m, 7)
+    return np.argmin(scores, axis=0), k[best].astype(np.int64), amplitude
 
 
 def _slope_speed(x: np.ndarray, y: np.ndarray, rate: float) -> float:
