@@ -82,7 +82,9 @@ def test_csv_roundtrip_regular_and_irregular(tmp_path):
 def test_csv_time_in_milliseconds_is_read_or_warned_about(tmp_path, caplog):
     """A band's export stamped in milliseconds was read as seconds, silently: a 200 Hz band
     became 0.2 Hz over 10,000 s. A column named time_ms (_us, _ns) is read in its unit; a
-    'timestamp' whose rate only makes sense in another unit is warned about, naming the fix."""
+    'timestamp' of no unit whose rate in seconds is no sensor's (under 1 Hz) is read in the unit
+    that gives one, with a warning naming what was done and how to keep seconds (a Myo export in
+    microseconds then calibrates; read in seconds, it ended in "less than one sample at 0.0002 Hz")."""
     x = np.random.default_rng(0).integers(-128, 127, (400, 2))
     ms = 1.7e12 + np.arange(400) * 5.0
     for name, scale in (("time_ms", 1.0), ("Timestamp_US", 1e3)):
@@ -92,13 +94,21 @@ def test_csv_time_in_milliseconds_is_read_or_warned_about(tmp_path, caplog):
             f = r.read()
             assert r.info().rate == 200.0 and f.t0 == pytest.approx(1.7e9) and r.duration_s() == pytest.approx(2.0)
             np.testing.assert_array_equal(f.data, x)
-    p = tmp_path / "band.csv"
-    p.write_text("timestamp,a,b\n" + "".join(f"{t:.0f},{u},{v}\n" for t, (u, v) in zip(ms, x, strict=True)))
-    with caplog.at_level("WARNING", logger="sensekit"), open_recording(p) as r:
-        assert r.info().rate == 0.2  # read as stated, not guessed
-    assert "column 'timestamp' read as seconds gives 0.2 Hz; in ms it would give 200 Hz: if it is, name the " \
-           "column time_ms" in caplog.text
-    caplog.clear()
+    for name, scale, unit in (("timestamp", 1.0, "ms"), ("t", 1e3, "us")):
+        p = tmp_path / "band.csv"
+        p.write_text(f"{name},a,b,label\n" + "".join(f"{t * scale:.0f},{u},{v},{'fist' if k >= 200 else 'rest'}\n"
+                                                    for k, (t, (u, v)) in enumerate(zip(ms, x, strict=True))))
+        with caplog.at_level("WARNING", logger="sensekit"), open_recording(p) as r:
+            f = r.read()
+            assert r.info().rate == 200.0 and r.duration_s() == pytest.approx(2.0) and f.t0 == pytest.approx(1.7e9)
+            times, texts = r.markers()["label"]
+            assert times[200] - times[0] == pytest.approx(1.0) and texts[200] == "fist"  # (the labels' times too)
+        assert (f"column {name!r} read as seconds gives {0.2 / scale:.3g} Hz, no sensor's rate: read in {unit}; "
+                "name the column time_s to keep seconds") in caplog.text
+        caplog.clear()
+    p.write_text("time_s,a\n" + "".join(f"{k * 5.0},{k % 3}\n" for k in range(10)))  # seconds, said: kept
+    with open_recording(p) as r:
+        assert r.info().rate == 0.2
     p.write_text("time,a\n" + "".join(f"{k * 0.5},{k % 3}\n" for k in range(10)))  # 2 Hz in seconds: no warning
     with caplog.at_level("WARNING", logger="sensekit"), open_recording(p) as r:
         assert r.info().rate == 2.0
@@ -411,6 +421,37 @@ def test_tables_with_tabs_semicolons_and_units_in_brackets(tmp_path, name, text)
         np.testing.assert_array_equal(r.read().data, x)
     p.write_text("time;ch1\n0,000;1,5\n0,002;1,6\n")
     with pytest.raises(RecordingError, match="decimal commas: export with decimal points"):
+        open_recording(p)
+
+
+@pytest.mark.parametrize("acc_first", [False, True])
+def test_a_delsys_export_with_an_imu_keeps_the_emg(tmp_path, caplog, acc_first):
+    """A Delsys Trigno export holds each sensor's EMG and its accelerometer, each with its own time
+    column; the accelerometer's 148 Hz column ends early, leaving empty cells, and the file was
+    refused whole ("non-numeric or ragged row"). The sensors with the most samples (the EMG) are
+    read, the rest named in a warning, the label column kept row for row; a cell of text is still
+    one line."""
+    rng = np.random.default_rng(2)
+    emg, acc = rng.normal(size=(600, 2)), rng.normal(size=45)
+    head = ["X[s]", "Avanti 1: EMG 1 (mV)", "X[s]", "Avanti 1: ACC.X 1 (g)", "X[s]", "Avanti 2: EMG 2 (mV)", "label"]
+    rows = []
+    for k in range(600):
+        e1, a, e2 = [f"{k / 1925.926:.7f}", f"{emg[k, 0]:.17g}"], ([f"{k / 148.148:.7f}", f"{acc[k]:.17g}"]
+                                                                     if k < 45 else ["", ""]), [f"{k / 1925.926:.7f}",
+                                                                                               f"{emg[k, 1]:.17g}"]
+        rows.append(",".join((a + e1 if acc_first else e1 + a) + e2 + ["fist" if k >= 300 else "rest"]))
+    order = [2, 3, 0, 1, 4, 5, 6] if acc_first else list(range(7))
+    p = tmp_path / "trigno.csv"
+    p.write_text(",".join(head[i] for i in order) + "\n" + "\n".join(rows) + "\n")
+    with caplog.at_level("WARNING", logger="sensekit"), open_recording(p) as r:
+        assert r.info().rate == 1926.0 and r.info().channels == ("Avanti 1: EMG 1 (mV)", "Avanti 2: EMG 2 (mV)")
+        np.testing.assert_array_equal(r.read().data, emg)
+        times, texts = r.markers()["label"]
+        assert len(texts) == 600 and texts[300] == "fist"
+    assert "1 column(s) at another rate" in caplog.text and "'Avanti 1: ACC.X 1 (g)'" in caplog.text
+    p.write_text(",".join(head[i] for i in order) + "\n" + "\n".join(rows[:5] + [rows[5].replace(
+        f"{emg[5, 1]:.17g}", "n/a")] + rows[6:]) + "\n")
+    with pytest.raises(RecordingError, match="non-numeric or ragged row"):
         open_recording(p)
 
 

@@ -75,8 +75,10 @@ class CSVRecording(OneStreamRecording):
     time_column : str, optional
         Name of the time column; default: the first header named one of
         :data:`TIME_COLUMNS`. In seconds, unless its name ends in ``_ms``, ``_us`` or ``_ns``;
-        timestamps that give an implausible rate in seconds but a plausible one in another
-        unit (milliseconds read as seconds: 0.2 Hz) are warned about.
+        timestamps that give no sensor's rate in seconds (under 1 Hz) but one in another unit
+        (milliseconds read as seconds: 0.2 Hz) are read in it, with a warning. Where each
+        sensor has its own time column (a Delsys export), the columns of another rate than the
+        sensors with the most samples (their cells end early) are left out, with a warning.
     kind : str
         Stream kind to give the data (``"signal"`` by default, e.g. ``"emg"``).
     unit : str
@@ -116,14 +118,19 @@ class CSVRecording(OneStreamRecording):
             tcol = lower.index(time_column_name(time_column))
         lcols = [i for i, h in enumerate(lower) if h in LABEL_COLUMNS and i != tcol]  # (Ninapro has two)
         numeric = [i for i in range(len(header)) if i not in lcols]
+        copies = [i for i in numeric if lower[i] == lower[tcol]]  # (Delsys: a time column for each sensor)
+        rows_read = None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
                 table = np.loadtxt(self.path, delimiter=self._delimiter, skiprows=1, ndmin=2, dtype=np.float64,
                                    usecols=numeric if lcols else None, encoding="utf-8-sig")
         except (ValueError, UnicodeDecodeError) as e:
-            comma = " (decimal commas: export with decimal points)" if self._delimiter == ";" else ""
-            raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row{comma} ({e})") from None
+            table = self._sensors_at_one_rate(header, numeric, copies, tcol) if len(copies) > 1 else None
+            if table is None:
+                comma = " (decimal commas: export with decimal points)" if self._delimiter == ";" else ""
+                raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row{comma} ({e})") from None
+            table, numeric, rows_read, tcol = table
         if table.shape[0] and table.shape[1] != len(numeric):
             raise RecordingError(
                 f"CSV file {str(self.path)!r}: rows have {table.shape[1]} values, header names {len(header)}"
@@ -139,7 +146,8 @@ class CSVRecording(OneStreamRecording):
                      header[tcol])
         self._data = np.ascontiguousarray(table[:, [numeric.index(i) for i in cols]])
         _warn_odd_columns(self.path, [header[i] for i in cols], self._data)
-        self._markers = {header[i]: (self._times, self._label_texts(i, len(table))) for i in lcols}
+        self._markers = {header[i]: (self._times, self._label_texts(i, rows_read or len(table))[:len(table)])
+                         for i in lcols}
         if not np.all(np.isfinite(self._times)):
             raise RecordingError(f"CSV file {str(self.path)!r}: the time column holds empty or non-numeric values")
         if len(self._times) > 1 and np.any(np.diff(self._times) <= 0):
@@ -147,20 +155,53 @@ class CSVRecording(OneStreamRecording):
             raise RecordingError(f"CSV file {str(self.path)!r}: time does not increase at line {i + 3}")
         rate = 0.0
         if len(self._times) > 2:
+            step = float(np.median(np.diff(self._times)))
+            better = None if time_unit in TIME_UNITS else _plausible_unit(step)
+            if better is not None:  # (no unit named: read in the one that gives a sensor's rate)
+                log.warning("CSV file %s: column %r read as seconds gives %.3g Hz, no sensor's rate: read in %s; name "
+                            "the column time_s to keep seconds", self.path.name, header[tcol], 1.0 / step, better)
+                self._times *= TIME_UNITS[better]  # (in place: the markers' times are this array)
             d = np.diff(self._times)
             med = float(np.median(d))
             if np.all(np.abs(d - med) <= 0.01 * med):
                 rate = rate_from_times(self._times)
             else:
                 rate = _dejittered_rate(self.path, self._times)
-            if time_unit not in TIME_UNITS:
-                _check_time_unit(self.path, header[tcol], 1.0 / rate if rate else med)
         self._t0 = float(self._times[0]) if len(self._times) else 0.0
         name = self.path.stem
         self.streams = {
             name: StreamInfo(name=name, kind=kind, rate=rate, shape=(len(cols),),
                              channels=tuple(header[i] for i in cols), dtype="float64", unit=unit)
         }
+
+    def _sensors_at_one_rate(self, header: list[str], numeric: list[int], copies: list[int], tcol: int):
+        """A table whose sensors each have their own time column (a Delsys export), some at
+        another rate, whose columns end early (empty cells): ``(table, numeric columns kept, rows
+        in the file, the time column)`` with the columns of the time column with the most samples
+        (the fastest sensors: EMG rather than an IMU) and its rows, the others left out with a
+        warning; None where a cell is not a number or empty."""
+        with open(self.path, newline="", encoding="utf-8-sig") as fh:
+            rows = csv.reader(fh, delimiter=self._delimiter)
+            next(rows, None)
+            try:
+                cells = [[float(row[i]) if i < len(row) and row[i].strip() else np.nan for i in numeric]
+                         for row in rows if row]
+            except ValueError:
+                return None
+        table = np.array(cells, dtype=np.float64).reshape(len(cells), len(numeric))
+        tcol = max(copies, key=lambda t: (int(np.isfinite(table[:, numeric.index(t)]).sum()), -t))
+        main = table[:, numeric.index(tcol)]
+        n = int(np.flatnonzero(np.isfinite(main))[-1]) + 1 if np.isfinite(main).any() else 0
+        table = table[:n]
+        clock = [max((t for t in copies if t <= c), default=tcol) for c in numeric]  # (each column's time column)
+        same = {t: bool(np.array_equal(table[:, numeric.index(t)], table[:, numeric.index(tcol)])) for t in copies}
+        kept = [c for c, t in zip(numeric, clock, strict=True) if same[t]]
+        other = [header[c] for c, t in zip(numeric, clock, strict=True) if not same[t] and c not in copies]
+        if other:
+            log.warning("CSV file %s: %d column(s) at another rate than the sensors with the most samples left out "
+                        "(each sensor's own time column %r says which): %s", self.path.name, len(other), header[tcol],
+                        ", ".join(repr(h) for h in other[:6]) + (" ..." if len(other) > 6 else ""))
+        return table[:, [numeric.index(c) for c in kept]], kept, len(cells), tcol
 
     def _label_texts(self, column: int, n: int) -> tuple[str, ...]:
         """The label column's text of each row (stripped; a missing cell is empty)."""
@@ -201,18 +242,13 @@ def _warn_odd_columns(path: Path, names: list[str], data: np.ndarray) -> None:
                     ", ".join(repr(n) for n in shown))
 
 
-def _check_time_unit(path: Path, column: str, step: float) -> None:
-    """Warn when a time column of no stated unit gives a rate no sensor stream has in seconds
-    (under 1 Hz, over 10 MHz) and a plausible one (1 Hz to 100 kHz) in milli-, micro- or
-    nanoseconds: milliseconds read as seconds had made a 200 Hz band a silent 0.2 Hz."""
+def _plausible_unit(step: float) -> str | None:
+    """The unit (ms, us, ns) in which a time column of no stated unit and a median ``step`` gives a
+    sensor's rate (1 Hz to 100 kHz), where seconds give none (under 1 Hz, over 10 MHz); else None.
+    Milliseconds read as seconds had made a 200 Hz band a silent 0.2 Hz."""
     if not step > 0 or 1e-7 <= step <= 1.0:
-        return
-    for unit in ("ms", "us", "ns"):
-        rate = 1.0 / (step * TIME_UNITS[unit])
-        if 1.0 <= rate <= 1e5:
-            log.warning("CSV file %s: column %r read as seconds gives %.3g Hz; in %s it would give %.6g Hz: if it "
-                        "is, name the column time_%s", path.name, column, 1.0 / step, unit, rate, unit)
-            return
+        return None
+    return next((unit for unit in ("ms", "us", "ns") if 1.0 <= 1.0 / (step * TIME_UNITS[unit]) <= 1e5), None)
 
 
 def _dejittered_rate(path: Path, times: np.ndarray) -> float:
