@@ -368,6 +368,14 @@ def test_eyelink_asc_pupil_labs_and_tobii_loaders(tmp_path):
     assert r.exit_code == 2 and "no 'Recording name' column" in r.output and "Traceback" not in r.output
     r = runner.invoke(app, [*base, str(tmp_path / "gaze_positions.csv"), "--recording", "Rec A"])
     assert r.exit_code == 2 and "--recording does not apply" in r.output, r.output
+    # an app that stamps gaze with the wall clock: ISO 8601 date-times, read as seconds
+    dated = tmp_path / "app_gaze.csv"
+    dated.write_text("timestamp,x,y\n" + "".join(f"2024-05-01T12:00:{k * 0.004:06.3f}Z,{k % 7},0\n" for k in range(500)))
+    rec = load_gaze(dated, units="deg")
+    assert rec.rate == 250.0 and len(rec) == 500 and rec.x[3] == 3.0
+    dated.write_text(dated.read_text().replace("2024-05-01T12:00:01.000Z", "soon"))
+    with pytest.raises(RecordingError, match="row 252, column 'timestamp' holds 'soon', not a date-time"):
+        load_gaze(dated, units="deg")
     bad = tmp_path / "other.csv"
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(RecordingError, match="not a Pupil Labs, Tobii or time,x,y gaze table"):

@@ -424,6 +424,27 @@ def test_tables_with_tabs_semicolons_and_units_in_brackets(tmp_path, name, text)
         open_recording(p)
 
 
+@pytest.mark.parametrize("stamp", ["2024-05-01 12:00:{s:06.3f}", "2024-05-01T12:00:{s:06.3f}Z",
+                                   "2024-05-01T14:00:{s:06.3f}+02:00"])
+def test_a_time_column_of_date_times_is_read(tmp_path, stamp):
+    """Apps that stamp samples with the wall clock write ISO 8601 date-times; the file was refused as
+    "non-numeric or ragged". Read as seconds since 1970 (UTC where no zone is named), the label column
+    before the time column or after it; a later cell that is no date-time is still one line."""
+    x = np.random.default_rng(3).normal(size=(400, 2))
+    lines = ["label,time,a,b"] + [f"{'fist' if k >= 200 else 'rest'},{stamp.format(s=k * 0.005)},{a:.17g},{b:.17g}"
+                                   for k, (a, b) in enumerate(x)]
+    p = tmp_path / "app.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with open_recording(p) as r:
+        f = r.read()
+        assert r.info().rate == 200.0 and f.t0 == pytest.approx(1714564800.0) and r.duration_s() == pytest.approx(2.0)
+        np.testing.assert_array_equal(f.data, x)
+        assert r.markers()["label"][1][200] == "fist"
+    p.write_text("\n".join(lines[:50] + [lines[50].replace("2024-05-01", "yesterday")] + lines[51:]) + "\n")
+    with pytest.raises(RecordingError, match="non-numeric or ragged row"):
+        open_recording(p)
+
+
 @pytest.mark.parametrize("acc_first", [False, True])
 def test_a_delsys_export_with_an_imu_keeps_the_emg(tmp_path, caplog, acc_first):
     """A Delsys Trigno export holds each sensor's EMG and its accelerometer, each with its own time

@@ -30,7 +30,7 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import live_source_fix, not_a_file
 from ..core.info import nominal_rate, rate_from_times
-from ..core.recording.csvfile import TIME_UNITS, time_column_name
+from ..core.recording.csvfile import TIME_UNITS, iso_seconds, time_column_name
 from ..errors import DatasetError, RecordingError
 from .detectors import MAX_GAZE_DEG, MAX_GAZE_RATE_HZ, gaze_as_loss
 from .geometry import Screen
@@ -439,7 +439,14 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
     unit = time_unit or named or "s"
     if unit not in TIME_UNITS:
         raise RecordingError(f"time unit {unit!r} is not one of {', '.join(TIME_UNITS)}")
-    raw = _column(rows, path, tcol)
+    raw = _dated_column(rows, path, tcol)
+    if raw is not None:  # (wall-clock date-times: seconds since 1970)
+        if time_unit not in (None, "s"):
+            raise RecordingError(f"{path.name}: the time column {tcol!r} holds date-times, not a number of {time_unit}",
+                                 "leave --time-unit out")
+        named = unit = "s"
+    else:
+        raw = _column(rows, path, tcol)
     if not np.isfinite(raw).all():
         raise RecordingError(f"{path.name}: the time column {tcol!r} has empty or non-numeric cells")
     t = (raw - raw[0]) * TIME_UNITS[unit]
@@ -480,6 +487,29 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
             raise RecordingError(f"two references are named {coder!r}", "give each coder's table its own name")
         labels[coder] = coded
     return GazeRecording(t, x, y, rate, screen, labels, path.stem, classes)
+
+
+def _dated_column(rows: list[dict], path: Path, name: str) -> np.ndarray | None:
+    """The column ``name`` as seconds since 1970 where its first cell is an ISO 8601 date-time
+    (an app that stamps with the wall clock), else None; a later cell that is none is one line."""
+    first = (rows[0].get(name) or "").strip()
+    try:
+        float(first)
+        return None
+    except ValueError:
+        pass
+    try:
+        iso_seconds(first)
+    except ValueError:
+        return None
+    out = np.empty(len(rows))
+    for i, r in enumerate(rows):
+        try:
+            out[i] = iso_seconds(r.get(name) or "")
+        except ValueError:
+            raise RecordingError(f"{path.name}: row {i + 2}, column {name!r} holds {(r.get(name) or '')[:30]!r}, not a "
+                                 "date-time as the rows before", "fix or remove that row") from None
+    return out
 
 
 #: Left and right eyes' gaze columns of a binocular table (x names, then y names), when it has no

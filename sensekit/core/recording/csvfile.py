@@ -4,6 +4,7 @@ name ends in)."""
 from __future__ import annotations
 
 import csv
+import datetime
 import logging
 import os
 import re
@@ -17,7 +18,8 @@ from ..clock import steady_clock
 from ..info import UNKNOWN_KIND, StreamInfo, rate_from_times
 from .base import OneStreamRecording
 
-__all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS", "TIME_UNITS", "time_column_name", "has_label_column"]
+__all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS", "TIME_UNITS", "time_column_name", "has_label_column",
+           "iso_seconds"]
 
 #: Column names recognised as the time column, case-insensitive: seconds, unless the name ends
 #: in a unit of :data:`TIME_UNITS` (``time_ms``, ``timestamp_us``).
@@ -120,11 +122,13 @@ class CSVRecording(OneStreamRecording):
         numeric = [i for i in range(len(header)) if i not in lcols]
         copies = [i for i in numeric if lower[i] == lower[tcol]]  # (Delsys: a time column for each sensor)
         rows_read = None
+        dated = self._dated(tcol)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
                 table = np.loadtxt(self.path, delimiter=self._delimiter, skiprows=1, ndmin=2, dtype=np.float64,
-                                   usecols=numeric if lcols else None, encoding="utf-8-sig")
+                                   usecols=numeric if lcols else None, encoding="utf-8-sig",
+                                   converters={tcol: iso_seconds} if dated else None)
         except (ValueError, UnicodeDecodeError) as e:
             table = self._sensors_at_one_rate(header, numeric, copies, tcol) if len(copies) > 1 else None
             if table is None:
@@ -138,7 +142,7 @@ class CSVRecording(OneStreamRecording):
         if table.shape[0] == 0:
             table = np.empty((0, len(numeric)))
             log.warning("CSV file %s holds no samples (a header only)", str(self.path))
-        time_unit = lower[tcol].rpartition("_")[2]
+        time_unit = "s" if dated else lower[tcol].rpartition("_")[2]  # (date-times: seconds since 1970)
         self._times = table[:, numeric.index(tcol)] * TIME_UNITS.get(time_unit, 1.0)
         cols = [i for i in numeric if lower[i] != lower[tcol]]  # (a sensor's own copy of the time column too)
         if len(cols) < len(numeric) - 1:
@@ -173,6 +177,27 @@ class CSVRecording(OneStreamRecording):
             name: StreamInfo(name=name, kind=kind, rate=rate, shape=(len(cols),),
                              channels=tuple(header[i] for i in cols), dtype="float64", unit=unit)
         }
+
+    def _dated(self, tcol: int) -> bool:
+        """Whether the time column holds ISO 8601 date-times (``2024-05-01 12:00:00.005``), as
+        apps that stamp with the wall clock write them, rather than numbers."""
+        with open(self.path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+            rows = csv.reader(fh, delimiter=self._delimiter)
+            next(rows, None)
+            first = next((row for row in rows if row), None)
+        if first is None or tcol >= len(first):
+            return False
+        try:
+            float(first[tcol])
+            return False
+        except ValueError:
+            pass
+        try:
+            iso_seconds(first[tcol])
+        except ValueError:
+            return False
+        log.info("CSV file %s: the time column holds date-times, read as seconds", self.path.name)
+        return True
 
     def _sensors_at_one_rate(self, header: list[str], numeric: list[int], copies: list[int], tcol: int):
         """A table whose sensors each have their own time column (a Delsys export), some at
@@ -240,6 +265,12 @@ def _warn_odd_columns(path: Path, names: list[str], data: np.ndarray) -> None:
         log.warning("CSV file %s: column(s) %s hold a few whole numbers in long runs, as class labels do: they are "
                     "read as channels; if one is the class held, name it label", path.name,
                     ", ".join(repr(n) for n in shown))
+
+
+def iso_seconds(text: str) -> float:
+    """Seconds since 1970 of an ISO 8601 date-time (UTC where it names no zone)."""
+    stamp = datetime.datetime.fromisoformat(text.strip())
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=datetime.UTC)).timestamp()
 
 
 def _plausible_unit(step: float) -> str | None:
