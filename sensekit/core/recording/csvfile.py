@@ -130,11 +130,11 @@ class CSVRecording(OneStreamRecording):
                                    usecols=numeric if lcols else None, encoding="utf-8-sig",
                                    converters={tcol: iso_seconds} if dated else None)
         except (ValueError, UnicodeDecodeError) as e:
-            table = self._sensors_at_one_rate(header, numeric, copies, tcol) if len(copies) > 1 else None
-            if table is None:
+            sensors = self._sensors_at_one_rate(header, numeric, copies, tcol) if len(copies) > 1 else None
+            if sensors is None:
                 comma = " (decimal commas: export with decimal points)" if self._delimiter == ";" else ""
                 raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row{comma} ({e})") from None
-            table, numeric, rows_read, tcol = table
+            table, numeric, rows_read, tcol = sensors
         if table.shape[0] and table.shape[1] != len(numeric):
             raise RecordingError(
                 f"CSV file {str(self.path)!r}: rows have {table.shape[1]} values, header names {len(header)}"
