@@ -368,6 +368,16 @@ def test_eyelink_asc_pupil_labs_and_tobii_loaders(tmp_path):
     assert r.exit_code == 2 and "no 'Recording name' column" in r.output and "Traceback" not in r.output
     r = runner.invoke(app, [*base, str(tmp_path / "gaze_positions.csv"), "--recording", "Rec A"])
     assert r.exit_code == 2 and "--recording does not apply" in r.output, r.output
+    # an SMI BeGaze export: '##' metadata lines before the header, messages (MSG) among the samples (SMP)
+    smi = tmp_path / "smi_samples.txt"
+    lines = ["## [BeGaze]", "## Sample Rate: 250", "", "Time\tType\tTrial\tL POR X [px]\tL POR Y [px]"]
+    for k in range(400):
+        lines.append(f"{k * 4000}\tSMP\t1\t{960 + 100 * (k >= 200)}\t540")
+        if k % 100 == 0:
+            lines.append(f"{k * 4000 + 1}\tMSG\t1\t# Message: image{k}.jpg")
+    smi.write_text("\n".join(lines) + "\n")
+    rec = load_gaze(smi, screen=screen, columns=("Time", "L POR X [px]", "L POR Y [px]"), time_unit="us")
+    assert rec.rate == 250.0 and len(rec) == 400 and rec.x[250] > rec.x[150]
     # an app that stamps gaze with the wall clock: ISO 8601 date-times, read as seconds
     dated = tmp_path / "app_gaze.csv"
     dated.write_text("timestamp,x,y\n" + "".join(f"2024-05-01T12:00:{k * 0.004:06.3f}Z,{k % 7},0\n" for k in range(500)))

@@ -424,6 +424,26 @@ def test_tables_with_tabs_semicolons_and_units_in_brackets(tmp_path, name, text)
         open_recording(p)
 
 
+def test_a_vendor_preamble_before_the_header_is_skipped(tmp_path):
+    """Delsys EMGworks exports open with a preamble (the application, the date, the collection's
+    length, a blank line) before the header; the file was "no time column (header: ['Application:
+    EMGworks'])". The header is the first of the first lines to name a time column; line numbers in
+    errors count the preamble."""
+    x = np.random.default_rng(4).normal(size=(300, 2))
+    preamble = "Application: EMGworks Analysis\nDate/Time: 05/01/2024 12:00:00 PM\nCollection Length (seconds): 0.3\n\n"
+    p = tmp_path / "emgworks.csv"
+    rows = [f"{k / 1000:.4f},{a:.17g},{b:.17g},{'fist' if k >= 150 else 'rest'}" for k, (a, b) in enumerate(x)]
+    p.write_text(preamble + "X[s],EMG 1,EMG 2,label\n" + "\n".join(rows) + "\n")
+    with open_recording(p) as r:
+        assert r.info().rate == 1000.0 and r.info().channels == ("EMG 1", "EMG 2")
+        np.testing.assert_array_equal(r.read().data, x)
+        assert r.markers()["label"][1][150] == "fist"
+    rows[9] = rows[8]
+    p.write_text(preamble + "X[s],EMG 1,EMG 2,label\n" + "\n".join(rows) + "\n")
+    with pytest.raises(RecordingError, match="time does not increase at line 15"):  # (4 preamble lines, the header)
+        open_recording(p)
+
+
 @pytest.mark.parametrize("stamp", ["2024-05-01 12:00:{s:06.3f}", "2024-05-01T12:00:{s:06.3f}Z",
                                    "2024-05-01T14:00:{s:06.3f}+02:00"])
 def test_a_time_column_of_date_times_is_read(tmp_path, stamp):

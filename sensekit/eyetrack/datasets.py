@@ -350,13 +350,37 @@ def _parser_labels(stamps: np.ndarray, events: list[tuple[int, float, float, str
     return labels
 
 
+def _preamble(lines: list[str]) -> int:
+    """How many lines open a table before its header: blank lines, comments (``#``, ``%``: SMI
+    BeGaze's ``##`` lines) and ``Key: value`` lines with no separator in them, as exports write
+    their metadata."""
+    for i, line in enumerate(lines[:64]):
+        text = line.strip()
+        if text and not text.startswith(("#", "%")) and any(d in text for d in ("\t", ",", ";")):
+            return i
+    return 0
+
+
+def _table_head(path: Path) -> str:
+    """A table's header line, after its preamble (the file's first lines only: a long recording
+    is not read twice); empty where it cannot be read."""
+    try:
+        with open(path, errors="replace") as fh:
+            top = [line for _, line in zip(range(65), fh, strict=False)]
+    except OSError:
+        return ""
+    return top[_preamble(top)] if top else ""
+
+
 def _read_table(path: Path):
     text = path.read_text(encoding="utf-8-sig", errors="replace")
     if not text.strip():
         raise RecordingError(f"{path.name} is empty", "export gaze samples with a header row")
-    first = text.split("\n", 1)[0]
+    lines = text.splitlines()
+    lines = lines[_preamble(lines):]
+    first = lines[0] if lines else ""
     dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
-    rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
+    rows = list(csv.DictReader(lines, dialect=dialect))
     if not rows:
         raise RecordingError(f"{path.name} has a header but no data rows", "export gaze samples, not events")
     return rows
@@ -416,6 +440,9 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
     rows = _read_table(path)
     header = list(rows[0])
     lower = {time_column_name(h): h for h in header if h}  # ('Time (ms)' is time_ms)
+    if "type" in lower and any((r.get(lower["type"]) or "").strip() == "SMP" for r in rows[:1000]):
+        # SMI BeGaze: samples (SMP) and messages (MSG) interleaved; the messages hold no gaze
+        rows = [r for r in rows if (r.get(lower["type"]) or "").strip() == "SMP"]
 
     def pick(given: str | None, names: tuple[str, ...], what: str) -> str:
         if given is not None:
@@ -770,10 +797,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
                                               ("--units", units != "px"), ("--reference", bool(references)),
                                               ("--reference-events", bool(reference_events))) if given]
     if recording is not None:
-        head = ""
-        if Path(path).suffix.lower() in (".csv", ".tsv", ".txt") and Path(path).is_file():
-            with open(path, errors="replace") as fh:
-                head = fh.readline()
+        head = _table_head(Path(path)) if Path(path).suffix.lower() in (".csv", ".tsv", ".txt") else ""
         if "Gaze point X" not in head or columns is not None:
             raise RecordingError(f"--recording does not apply: {Path(path).name} is not a Tobii Pro Lab export",
                                  "leave it out")
@@ -801,8 +825,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
         not_a_table(path.name, "an EyeLink .asc file")
         return load_eyelink_asc(path, screen=screen)
     if suffix in (".csv", ".tsv", ".txt"):
-        with open(path, errors="replace") as fh:  # (the header only: a long recording is not read twice)
-            head = fh.readline()
+        head = _table_head(path)
         if columns is not None:
             return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
                                    references=references, reference_events=reference_events)

@@ -48,18 +48,35 @@ def time_column_name(header: str) -> str:
 log = logging.getLogger("sensekit")
 
 
-def _header(path: Path, errors: str = "strict") -> tuple[str, list[str]]:
-    """A table's separator (:data:`DELIMITERS`: the one its first line holds most of) and header cells."""
+#: Lines before a table's header that are searched for it: vendors' exports open with a
+#: preamble (Delsys EMGworks: the application, the date, the collection's length, a blank line).
+PREAMBLE_LINES = 64
+
+
+def _header(path: Path, errors: str = "strict", time_column: str | None = None) -> tuple[str, list[str], int]:
+    """A table's separator (:data:`DELIMITERS`: the one its header line holds most of), header
+    cells and the number of lines before the data. The header is the first line, or, where that
+    names no time column, the first of the next :data:`PREAMBLE_LINES` that does (``time_column``,
+    or one of :data:`TIME_COLUMNS`)."""
+    wanted = {time_column_name(time_column)} if time_column else set(TIME_COLUMNS)
     with open(path, newline="", encoding="utf-8-sig", errors=errors) as fh:
-        first = fh.readline()
-    delimiter = max(DELIMITERS, key=first.count)  # (a comma unless the header has more tabs or ';')
-    return delimiter, [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
+        lines = [line for _, line in zip(range(PREAMBLE_LINES + 1), fh, strict=False)]
+
+    def cells(line: str) -> tuple[str, list[str]]:
+        delimiter = max(DELIMITERS, key=line.count)  # (a comma unless the header has more tabs or ';')
+        return delimiter, [h.strip() for h in next(csv.reader([line], delimiter=delimiter), [])]
+
+    for i, line in enumerate(lines):
+        delimiter, header = cells(line)
+        if len(header) > 1 and any(time_column_name(h) in wanted for h in header):
+            return delimiter, header, i + 1
+    return (*cells(lines[0] if lines else ""), 1)
 
 
 def has_label_column(path: str | os.PathLike) -> bool:
     """Whether a table's header names a label column (:data:`LABEL_COLUMNS`)."""
     try:
-        _, header = _header(Path(path), errors="replace")
+        _, header, _ = _header(Path(path), errors="replace")
     except OSError:
         return False
     return any(h.lower() in LABEL_COLUMNS for h in header)
@@ -101,7 +118,7 @@ class CSVRecording(OneStreamRecording):
         if not self.path.exists():
             raise RecordingError(f"CSV file {str(self.path)!r} does not exist", "check the path")
         try:
-            self._delimiter, header = _header(self.path)
+            self._delimiter, header, self._skip = _header(self.path, time_column=time_column)
         except (OSError, UnicodeDecodeError) as e:
             raise RecordingError(f"cannot read {str(self.path)!r} as text CSV ({e})") from None
         if not header:
@@ -126,7 +143,7 @@ class CSVRecording(OneStreamRecording):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
-                table = np.loadtxt(self.path, delimiter=self._delimiter, skiprows=1, ndmin=2, dtype=np.float64,
+                table = np.loadtxt(self.path, delimiter=self._delimiter, skiprows=self._skip, ndmin=2, dtype=np.float64,
                                    usecols=numeric if lcols else None, encoding="utf-8-sig",
                                    converters={tcol: iso_seconds} if dated else None)
         except (ValueError, UnicodeDecodeError) as e:
@@ -156,7 +173,7 @@ class CSVRecording(OneStreamRecording):
             raise RecordingError(f"CSV file {str(self.path)!r}: the time column holds empty or non-numeric values")
         if len(self._times) > 1 and np.any(np.diff(self._times) <= 0):
             i = int(np.argmax(np.diff(self._times) <= 0))
-            raise RecordingError(f"CSV file {str(self.path)!r}: time does not increase at line {i + 3}")
+            raise RecordingError(f"CSV file {str(self.path)!r}: time does not increase at line {i + self._skip + 2}")
         rate = 0.0
         if len(self._times) > 2:
             step = float(np.median(np.diff(self._times)))
@@ -183,7 +200,8 @@ class CSVRecording(OneStreamRecording):
         apps that stamp with the wall clock write them, rather than numbers."""
         with open(self.path, newline="", encoding="utf-8-sig", errors="replace") as fh:
             rows = csv.reader(fh, delimiter=self._delimiter)
-            next(rows, None)
+            for _ in range(self._skip):
+                next(rows, None)
             first = next((row for row in rows if row), None)
         if first is None or tcol >= len(first):
             return False
@@ -207,7 +225,8 @@ class CSVRecording(OneStreamRecording):
         warning; None where a cell is not a number or empty."""
         with open(self.path, newline="", encoding="utf-8-sig") as fh:
             rows = csv.reader(fh, delimiter=self._delimiter)
-            next(rows, None)
+            for _ in range(self._skip):
+                next(rows, None)
             try:
                 cells = [[float(row[i]) if i < len(row) and row[i].strip() else np.nan for i in numeric]
                          for row in rows if row]
@@ -232,7 +251,8 @@ class CSVRecording(OneStreamRecording):
         """The label column's text of each row (stripped; a missing cell is empty)."""
         with open(self.path, newline="", encoding="utf-8-sig") as fh:
             rows = csv.reader(fh, delimiter=self._delimiter)
-            next(rows, None)
+            for _ in range(self._skip):
+                next(rows, None)
             texts = tuple((row[column].strip() if column < len(row) else "") for row in rows if row)
         if len(texts) != n:
             raise RecordingError(f"CSV file {str(self.path)!r}: {len(texts)} label cells for {n} rows")
