@@ -198,7 +198,7 @@ CSV_TEXTS = {
     "value inf": ("time,a\n0,1\n0.01,inf\n0.02,3\n0.03,4\n", "any"),
     "one row": ("time,a\n0,1\n", "any"),
     "semicolons": ("time;a\n0;1\n0.01;2\n", "any"),  # (a spreadsheet's separator: read)
-    "decimal commas": ("time;a\n0,00;1,5\n0,01;2,5\n", "refuse"),
+    "decimal commas": ("time;a\n0,00;1,5\n0,01;2,5\n", "warn"),  # (a German spreadsheet: read, said)
     "bom and crlf": ("\ufefftime,a\r\n0,1\r\n0.01,2\r\n0.02,3\r\n", "any"),
     "huge values": ("time,a\n0,1e308\n0.01,-1e308\n0.02,1e308\n", "any"),
     "binary junk": ("time,a\n\x00\x01\x02,\xff\n", "refuse"),

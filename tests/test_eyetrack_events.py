@@ -873,12 +873,27 @@ def test_a_table_stamped_in_whole_milliseconds_keeps_its_rate(tmp_path, caplog):
     assert named.rate == 300 and "eye tracker's rate" not in caplog.text
 
 
+def test_decimal_commas_of_a_tab_or_semicolon_table_are_read(tmp_path, caplog):
+    """A spreadsheet of a German or French locale writes decimal commas, separated by tabs or
+    semicolons (unambiguous there): read as decimal points, with a warning; with commas as the
+    separator too, a quoted "1,5" is still one line (above)."""
+    for sep in ("\t", ";"):
+        path = tmp_path / f"de{'.tsv' if sep == chr(9) else '.csv'}"
+        path.write_text(f"time{sep}x{sep}y\n" + "".join(f"{k * 0.004:.3f}{sep}{k % 5}.25{sep}-0.5\n".replace(".", ",")
+                                                       for k in range(300)))
+        with caplog.at_level("WARNING", logger="sensekit"):
+            rec = load_gaze(path, units="deg")
+        assert rec.rate == 250.0 and rec.x[3] == 3.25 and rec.y[0] == -0.5
+        assert "decimal commas read as decimal points" in caplog.text
+        caplog.clear()
+
+
 @pytest.mark.parametrize("text, message", [
     ("", "is empty"),
     ("time,x,y\n", "no data rows"),
     ("time,x,y\n0,1,1\n", "at least 2 are needed"),
     ("time,x,y\n0,1,1\n0.01,abc,1\n0.02,1,1\n", "row 3, column 'x' holds 'abc'"),
-    ("time\tx\ty\n0\t1,5\t1\n0,01\t1,5\t1\n", "not a number; fix: export with a decimal point, not a comma"),
+    ("time,x,y\n0,1,1\n0.01,\"1,5\",1\n", "not a number; fix: export with a decimal point, not a comma"),
     ("time,x,y\n5,1,1\n5,1,2\n5,2,2\n", "do not advance"),
     ("time,x,y\n0,1,1\n,1,1\n", "empty or non-numeric"),
 ])

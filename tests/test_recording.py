@@ -406,8 +406,8 @@ def test_csv_timestamps_rounded_to_the_microsecond_keep_a_2048_hz_rate(tmp_path)
 def test_tables_with_tabs_semicolons_and_units_in_brackets(tmp_path, name, text):
     """Tables as spreadsheets and vendors write them: tab- or semicolon-separated, a .tsv or .txt,
     the time column's unit in brackets ('Time (s)', 'Timestamp [ms]'): read as a comma CSV with a
-    time_s / time_ms column is (they were 'no time column' or 'unknown file type'); decimal commas are
-    one line that says so."""
+    time_s / time_ms column is (they were 'no time column' or 'unknown file type'); the decimal
+    commas of a semicolon- or tab-separated table are read (they had been refused)."""
     rng = np.random.default_rng(1)
     x = rng.normal(size=(500, 2))
     sep = ";" if name.endswith(".csv") else "\t"
@@ -419,8 +419,11 @@ def test_tables_with_tabs_semicolons_and_units_in_brackets(tmp_path, name, text)
     with open_recording(p) as r:
         assert r.info().rate == 500.0 and r.info().channels[1] in ("EMG 2 (mV)", "ch2", "EMG 2")
         np.testing.assert_array_equal(r.read().data, x)
-    p.write_text("time;ch1\n0,000;1,5\n0,002;1,6\n")
-    with pytest.raises(RecordingError, match="decimal commas: export with decimal points"):
+    p.write_text("time;ch1\n0,000;1,5\n0,002;1,6\n0,004;-1,7e-3\n")  # (a German spreadsheet: read, with a warning)
+    with open_recording(p) as r:
+        assert r.info().rate == 500.0 and r.read().data[:, 0].tolist() == [1.5, 1.6, -1.7e-3]
+    p.write_text("time,ch1\n0,1\n0.002,abc\n")
+    with pytest.raises(RecordingError, match="non-numeric or ragged row"):
         open_recording(p)
 
 

@@ -350,6 +350,10 @@ def _parser_labels(stamps: np.ndarray, events: list[tuple[int, float, float, str
     return labels
 
 
+#: A number written with a decimal comma.
+_DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
+
+
 def _preamble(lines: list[str]) -> int:
     """How many lines open a table before its header: blank lines, comments (``#``, ``%``: SMI
     BeGaze's ``##`` lines) and ``Key: value`` lines with no separator in them, as exports write
@@ -379,8 +383,13 @@ def _read_table(path: Path):
     lines = text.splitlines()
     lines = lines[_preamble(lines):]
     first = lines[0] if lines else ""
-    dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
-    rows = list(csv.DictReader(lines, dialect=dialect))
+    delimiter = max((",", "\t", ";"), key=first.count)
+    rows = list(csv.DictReader(lines, delimiter=delimiter))
+    if delimiter != "," and any(_DECIMAL_COMMA.fullmatch((v or "").strip()) for r in rows[:100] for v in r.values()
+                                if isinstance(v, str)):
+        log.warning("%s: decimal commas read as decimal points", path.name)  # (a German or French spreadsheet)
+        rows = [{k: (v.replace(",", ".") if isinstance(v, str) and _DECIMAL_COMMA.fullmatch(v.strip()) else v)
+                 for k, v in r.items()} for r in rows]
     if not rows:
         raise RecordingError(f"{path.name} has a header but no data rows", "export gaze samples, not events")
     return rows

@@ -147,11 +147,12 @@ class CSVRecording(OneStreamRecording):
                                    usecols=numeric if lcols else None, encoding="utf-8-sig",
                                    converters={tcol: iso_seconds} if dated else None)
         except (ValueError, UnicodeDecodeError) as e:
-            sensors = self._sensors_at_one_rate(header, numeric, copies, tcol) if len(copies) > 1 else None
-            if sensors is None:
-                comma = " (decimal commas: export with decimal points)" if self._delimiter == ";" else ""
-                raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row{comma} ({e})") from None
-            table, numeric, rows_read, tcol = sensors
+            table = self._decimal_commas(numeric, tcol, dated) if self._delimiter != "," else None
+            if table is None:
+                sensors = self._sensors_at_one_rate(header, numeric, copies, tcol) if len(copies) > 1 else None
+                if sensors is None:
+                    raise RecordingError(f"CSV file {str(self.path)!r} has a non-numeric or ragged row ({e})") from None
+                table, numeric, rows_read, tcol = sensors
         if table.shape[0] and table.shape[1] != len(numeric):
             raise RecordingError(
                 f"CSV file {str(self.path)!r}: rows have {table.shape[1]} values, header names {len(header)}"
@@ -194,6 +195,24 @@ class CSVRecording(OneStreamRecording):
             name: StreamInfo(name=name, kind=kind, rate=rate, shape=(len(cols),),
                              channels=tuple(header[i] for i in cols), dtype="float64", unit=unit)
         }
+
+    def _decimal_commas(self, numeric: list[int], tcol: int, dated: bool) -> np.ndarray | None:
+        """The table of a semicolon- or tab-separated file written with decimal commas (a
+        spreadsheet of a German or French locale), read with a warning; None where that is not
+        what failed."""
+        def number(text: str) -> float:
+            return float(text.replace(",", "."))
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                table = np.loadtxt(self.path, delimiter=self._delimiter, skiprows=self._skip, ndmin=2,
+                                   dtype=np.float64, usecols=numeric, encoding="utf-8-sig",
+                                   converters={i: iso_seconds if dated and i == tcol else number for i in numeric})
+        except (ValueError, UnicodeDecodeError):
+            return None
+        log.warning("CSV file %s: decimal commas read as decimal points", self.path.name)
+        return table
 
     def _dated(self, tcol: int) -> bool:
         """Whether the time column holds ISO 8601 date-times (``2024-05-01 12:00:00.005``), as
