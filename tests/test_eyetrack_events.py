@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from sensekit.cli import app
 from sensekit.core import Chain, Frame, StreamInfo
-from sensekit.errors import ParameterError, RecordingError, StreamFormatError
+from sensekit.errors import DatasetError, ParameterError, RecordingError, StreamFormatError
 from sensekit.eyetrack.datasets import (
     GazeRecording,
     load_eyelink_asc,
@@ -786,11 +786,17 @@ def test_gaze_in_degrees_read_as_pixels_is_said(tmp_path, caplog):
     px, py = screen.to_pixels(x[ok], y[ok])
     with caplog.at_level("WARNING", logger="sensekit"):
         load_gaze(_table(tmp_path / "deg.csv", t, x[ok], y[ok]), screen=screen)
-    assert "is it in degrees (--units deg) or normalised?" in caplog.text
+    assert "is it in degrees (--units deg) or fractions of the screen (--units norm)?" in caplog.text
     caplog.clear()
     with caplog.at_level("WARNING", logger="sensekit"):
         load_gaze(_table(tmp_path / "px.csv", t, px, py), screen=screen)
     assert "is it in degrees" not in caplog.text
+    # fractions of the screen from its top left (Gazepoint's POG, Tobii's display area): --units norm
+    norm = load_gaze(_table(tmp_path / "norm.csv", t, px / 1920, py / 1080), screen=screen, units="norm")
+    np.testing.assert_allclose(norm.x, x[ok], atol=2e-3)  # (the table keeps 6 decimals of a fraction)
+    np.testing.assert_allclose(norm.y, y[ok], atol=2e-3)
+    with pytest.raises(DatasetError, match="screen fractions needs the screen geometry"):
+        load_gaze(tmp_path / "norm.csv", units="norm")
 
 
 def test_coders_event_tables_score_as_their_per_sample_labels(tmp_path):

@@ -433,8 +433,10 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
         Default: seconds, or milliseconds for a column named ``*_ms``. Timestamps whose rate in
         that unit is implausible for an eye tracker (under 10 or over 5,000 Hz) while another
         unit gives a plausible one are read in the given unit with a warning naming the better one.
-    units : {"px", "deg"}
-        Gaze in screen pixels (needs ``screen``) or in degrees of visual angle.
+    units : {"px", "deg", "norm"}
+        Gaze in screen pixels (needs ``screen``), in degrees of visual angle, or in fractions of
+        the screen from its top left (0-1: Gazepoint's POG, Tobii's display area; needs
+        ``screen``).
     references : column names, optional
         Columns of per-sample hand labels (a coder's each), kept in :attr:`GazeRecording.labels`
         under the column's name: codes 0 undefined, 1 fixation, 2 saccade, 3 PSO, 4 pursuit,
@@ -507,12 +509,15 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
                     "eye's, moved by half their median difference", path.name, "/".join(eyes[0]), "/".join(eyes[1]))
     else:
         x, y = _column(rows, path, xcol), _column(rows, path, ycol)
-    if units not in ("px", "deg"):
-        raise RecordingError(f"gaze units {units!r} are not px or deg")
-    if units == "px" and screen is None:
-        raise DatasetError(f"{path.name}: gaze in pixels needs the screen geometry for degrees",
+    if units not in ("px", "deg", "norm"):
+        raise RecordingError(f"gaze units {units!r} are not px, deg or norm")
+    if units != "deg" and screen is None:
+        raise DatasetError(f"{path.name}: gaze in {'pixels' if units == 'px' else 'screen fractions'} needs the "
+                           "screen geometry for degrees",
                            "give --screen WxHmm@WxH and --distance MM (or --units deg for gaze in degrees)")
-    if units == "px":
+    if units == "norm":  # (fractions of the screen from its top left: Gazepoint's POG, Tobii's display area)
+        x, y, units = x * screen.width_px, y * screen.height_px, "px"
+    elif units == "px":
         _check_pixels(x, y, screen, path.name)
     x, y = _to_deg(x, y, screen, units)
     labels = {name: _label_column(rows, path, pick(name, (), "label")) for name in references or ()}
@@ -587,7 +592,8 @@ def _check_pixels(x: np.ndarray, y: np.ndarray, screen: Screen, name: str) -> No
     span_x, span_y = float(np.ptp(gx)), float(np.ptp(gy))
     if negative >= 0.25 or (span_x < 0.02 * screen.width_px and span_y < 0.02 * screen.height_px):
         log.warning("%s: read in pixels, the gaze spans %.3g x %.3g px of the %d x %d screen, %.0f %% of it at "
-                    "negative pixels: is it in degrees (--units deg) or normalised?", name, span_x, span_y,
+                    "negative pixels: is it in degrees (--units deg) or fractions of the screen (--units norm)?",
+                    name, span_x, span_y,
                     screen.width_px, screen.height_px, 100 * negative)
 
 
