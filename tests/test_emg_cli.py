@@ -543,6 +543,10 @@ def test_an_xdf_session_with_markers_calibrates_and_scores(tmp_path):
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["calibrate", "emg", "--from", str(session), "--classes", "x,y", "-o", str(tmp_path / "y.json")])
     assert r.exit_code == 2 and "--classes does not apply with --from a sensekit session" in r.stderr, r.output
+    mat = tmp_path / "S1_E1_A1.mat"  # (a file of another type says so first, not that --classes does not apply)
+    mat.write_bytes(b"MATLAB 5.0 MAT-file")
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(mat), "--classes", "x,y", "-o", str(tmp_path / "y.json")])
+    assert r.exit_code == 2 and "unknown file type '.mat'" in r.stderr and "load_ninapro" in r.stderr, r.output
 
 
 def test_a_csv_export_with_a_label_column_calibrates_and_scores(tmp_path):

@@ -91,6 +91,13 @@ def calibrate_emg(
     if from_session is not None:  # the recording's trials: no session to guide
         refuse_given(ctx, ("reps", "hold", "pause", "lead", "trim", "record", "redo", "kind"),
                      "with --from, which takes the recorded session's repetitions and trials")
+        from ...core.recording import RECORDING_SUFFIXES
+
+        if from_session.suffix.lower() not in RECORDING_SUFFIXES:  # (said before any option is refused for it)
+            fail(f"cannot read {from_session.name!r}: unknown file type {from_session.suffix!r}; fix: use one of "
+                 f"{', '.join(RECORDING_SUFFIXES)}" + ("; a Ninapro .mat file is read by sensekit.emg.datasets."
+                                                       "load_ninapro (Python)" if from_session.suffix.lower() == ".mat"
+                                                       else ""))
         if not marked:
             refuse_given(ctx, ("classes",), "with --from a sensekit session, which names its own classes (--classes "
                          "picks the classes among the markers of an XDF, OpenBCI, labelled CSV or annotated EDF+ file)")
