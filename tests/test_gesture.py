@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sensekit.core import Frame, StreamInfo
+from sensekit.errors import DatasetError
 from sensekit.gesture.datasets import load_keypoints, load_point_history, ordered_split, read_labels
 from sensekit.gesture.filters import OneEuroFilter
 from sensekit.gesture.normalize import N_HAND_FEATURES, hand_features, kazuhito_normalize, normalize_landmarks
@@ -120,6 +121,19 @@ def test_keypoint_tables_with_a_header_or_z_coordinates(shared_data, tmp_path):
         got, got_y, got_classes = load_keypoints(tmp_path / name)
         np.testing.assert_array_equal(got, pts)
         assert (got_y == y).all() and got_classes == classes
+    # a recorder of one's own writes the class's name, not its index: the names are the classes, in the
+    # order they first appear (it was 'not a numeric CSV table'); a name among indices is still one line
+    named = tmp_path / "named" / "rows.csv"
+    named.parent.mkdir()
+    order = list(dict.fromkeys(y.tolist()))
+    named.write_text("".join(f"{classes[k]}," + ",".join(f"{v:.17g}" for v in row) + "\n"
+                             for k, row in zip(y, pts.reshape(len(y), 42), strict=True)))
+    got, got_y, got_classes = load_keypoints(named)
+    np.testing.assert_array_equal(got, pts)
+    assert got_classes == [classes[k] for k in order] and [got_classes[k] for k in got_y] == [classes[k] for k in y]
+    named.write_text("0," + ",".join(["0.5"] * 42) + "\nOpen," + ",".join(["0.5"] * 42) + "\n")
+    with pytest.raises(DatasetError, match="not a numeric CSV table"):
+        load_keypoints(named)
 
 
 def test_landmarks_on_the_real_video(shared_data, hand_model):

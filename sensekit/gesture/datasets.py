@@ -32,29 +32,43 @@ def _has_header(path: Path) -> bool:
             cells = [c.strip() for c in fh.readline().split(",") if c.strip()]
     except OSError:
         return False
-
-    def number(cell: str) -> bool:
-        try:
-            float(cell)
-        except ValueError:
-            return False
-        return True
-
-    return bool(cells) and not any(number(c) for c in cells)
+    return bool(cells) and not any(_number(c) for c in cells)
 
 
-def _table(path: Path, columns: int | tuple[int, ...]) -> np.ndarray:
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _table(path: Path, columns: int | tuple[int, ...]) -> tuple[np.ndarray, list[str] | None]:
     """A numeric CSV of ``columns`` columns (label, then coordinates; one of several widths where
-    a tuple), with or without a header line: an empty file, a ragged or non-numeric row, NaN/inf
+    a tuple), with or without a header line, and the class names where its labels are names
+    (``Open,0.0,0.0,...``, as a recorder of one's own writes them: indices in the order the names
+    first appear) rather than indices (None): an empty file, a ragged or non-numeric row, NaN/inf
     values or labels that are not whole numbers are one-line errors."""
     import warnings
 
     widths = (columns,) if isinstance(columns, int) else tuple(columns)
+    skip = int(_has_header(path))
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            lines = [line for _, line in zip(range(skip + 1), fh, strict=False)]
+    except OSError:
+        lines = []
+    label = lines[skip].split(",", 1)[0].strip() if len(lines) > skip else ""
+    names: dict[str, int] | None = {} if label and not _number(label) else None  # (a name in the label column)
+
+    def index(text: str) -> float:
+        return float(names.setdefault(text.strip(), len(names)))
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
             t = np.loadtxt(path, delimiter=",", ndmin=2, encoding="utf-8-sig",  # (a BOM, as from Excel)
-                           skiprows=int(_has_header(path)))
+                           skiprows=skip, converters={0: index} if names is not None else None)
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise DatasetError(f"{path} is not a numeric CSV table ({str(e)[:120]})") from None
     if t.size == 0:
@@ -73,7 +87,7 @@ def _table(path: Path, columns: int | tuple[int, ...]) -> np.ndarray:
         raise DatasetError(f"{path}: row {int(np.argmax(far)) + 1} holds a coordinate of "
                            f"{np.abs(t[int(np.argmax(far)), 1:]).max():.3g}, not a landmark's",
                            f"coordinates are relative (about -1..1) or pixels (under {MAX_COORDINATE:g})")
-    return t
+    return t, (list(names) if names is not None else None)
 
 
 #: The most classes a keypoint table may index (a label of 1e11 would make 1e11 class names), and
@@ -89,12 +103,14 @@ def _labelled_table(path: str | os.PathLike, default_name: str, names_name: str,
     table = root / default_name if root.is_dir() else root
     if not table.is_file():
         raise DatasetError(f"{table} {not_a_file(table)}", f"give a {default_name} table or its folder")
-    t = _table(table, columns)
+    t, named = _table(table, columns)
     if t[:, 0].max() > MAX_CLASSES:
         raise DatasetError(f"{table}: a class index of {t[:, 0].max():.0f}; at most {MAX_CLASSES} classes")
     labels = t[:, 0].astype(int)
     names_file = table.parent / names_name
-    if names_file.exists():
+    if named is not None:  # (the rows name their classes)
+        names = named
+    elif names_file.exists():
         names = read_labels(names_file)
         if labels.max() >= len(names):
             raise DatasetError(f"{table}: class index {labels.max()} but {names_file.name} names {len(names)} classes",
@@ -131,7 +147,7 @@ def load_crossperson(path: str | os.PathLike, *, poses: bool = False):
     pts, labels, forks, names = [], [], [], []
     for folder in sorted(p for p in root.iterdir() if (p / "keypoint.csv").exists()):
         fork = folder.name.replace("__", "/", 1)
-        t = _table(folder / "keypoint.csv", 43)
+        t, _ = _table(folder / "keypoint.csv", 43)
         pts.append(t[:, 1:].reshape(-1, 21, 2))
         rows = [mapping.get((fork, int(i)), {}) for i in t[:, 0]]
         labels += [r.get("dev_label", "").strip() for r in rows]
