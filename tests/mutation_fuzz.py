@@ -150,6 +150,11 @@ def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
     edf = d / "base.edf"
     edfio.Edf([edfio.EdfSignal(np.sin(np.linspace(0, 20, 512)) * 100, sampling_frequency=256, label=f"EMG{i}",
                                physical_dimension="uV") for i in range(2)]).write(edf)
+    from scipy.io import savemat
+
+    mat = d / "S1_E1_A1.mat"  # (a Ninapro file: EMG and its stimulus codes)
+    savemat(mat, {"emg": rng.normal(size=(1200, 4)), "restimulus": np.repeat([0, 1, 0, 2, 0, 1, 0, 2], 150)[:, None],
+                  "frequency": np.array([[200]])})
     extra = {}
     sofa = Path(os.environ.get("SENSEKIT_DATA") or "/nonexistent") / "hrtf-mit-kemar" / "MIT_KEMAR_normal_pinna.sofa"
     if sofa.is_file():
@@ -160,7 +165,9 @@ def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
             "xdf": (xdf, [["info", "{p}"], ["replay", "{p}", "--to", "jsonl"],
                           ["calibrate", "emg", "--from", "{p}", "--classes", "rest,fist", "-o", "{o}.json"]]),
             "wav": (wav, [["info", "{p}"], ["spatial", "localise", "{p}", "--array", "respeaker4"]]),
-            "flac": (flac, [["info", "{p}"], ["convert", "{p}", "{o}.wav"]])}
+            "flac": (flac, [["info", "{p}"], ["convert", "{p}", "{o}.wav"]]),
+            "mat": (mat, [["info", "{p}"], ["calibrate", "emg", "--from", "{p}", "--classes", "rest=0,a=1,b=2", "-o",
+                          "{o}.json"]])}
 
 
 def _json_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:

@@ -543,10 +543,57 @@ def test_an_xdf_session_with_markers_calibrates_and_scores(tmp_path):
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["calibrate", "emg", "--from", str(session), "--classes", "x,y", "-o", str(tmp_path / "y.json")])
     assert r.exit_code == 2 and "--classes does not apply with --from a sensekit session" in r.stderr, r.output
-    mat = tmp_path / "S1_E1_A1.mat"  # (a file of another type says so first, not that --classes does not apply)
-    mat.write_bytes(b"MATLAB 5.0 MAT-file")
-    r = runner.invoke(app, ["calibrate", "emg", "--from", str(mat), "--classes", "x,y", "-o", str(tmp_path / "y.json")])
-    assert r.exit_code == 2 and "unknown file type '.mat'" in r.stderr and "load_ninapro" in r.stderr, r.output
+    other = tmp_path / "session.npz"  # (a file of another type says so first, not that --classes does not apply)
+    other.write_bytes(b"PK")
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(other), "--classes", "x,y", "-o", str(tmp_path / "y.json")])
+    assert r.exit_code == 2 and "unknown file type '.npz'" in r.stderr, r.output
+
+
+def test_a_ninapro_file_calibrates_and_scores(tmp_path, monkeypatch):
+    """A Ninapro .mat file (emg, restimulus, frequency) is a recording: its stimulus codes are markers,
+    named as classes with --classes rest=0,... (as an OpenBCI GUI's codes are); 'sensekit calibrate emg
+    --from S1_E1_A1.mat' had said "unknown file type". Damaged or other .mat files, and a movement held
+    once (no cross-validation), are one line."""
+    from scipy.io import savemat
+
+    from sensekit.core.recording import open_recording
+
+    rng = np.random.default_rng(0)
+    patterns = rng.uniform(0.2, 1.0, (4, 12))
+    emg, stimulus = [], []
+    for _ in range(3):
+        for movement in (1, 2, 3):
+            emg += [rng.normal(size=(2000, 12)) * 0.05, rng.normal(size=(2000, 12)) * patterns[movement]]
+            stimulus += [np.zeros(2000), np.full(2000, movement)]
+    mat = tmp_path / "S1_E1_A1.mat"
+    savemat(mat, {"emg": np.concatenate(emg), "restimulus": np.concatenate(stimulus)[:, None],
+                  "frequency": np.array([[2000]])})
+    with open_recording(mat) as rec:
+        assert rec.info().rate == 2000.0 and rec.info().kind == "emg" and rec.info().shape == (12,)
+        times, codes = rec.markers()["stimulus"]
+        assert codes[:4] == ("0", "1", "0", "2") and times[1] == 1.0
+    cal = tmp_path / "nin.json"
+    classes = "rest=0,m1=1,m2=2,m3=3"
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(mat), "--classes", classes, "-o", str(cal)])
+    assert r.exit_code == 0 and "4 classes" in r.stdout, r.output
+    r = runner.invoke(app, ["emg", "score", str(cal), str(mat), "--markers", classes, "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["accuracy"] > 0.95, r.output
+    savemat(mat, {"emg": np.concatenate(emg)[:8000], "restimulus": np.r_[np.zeros(2000), np.ones(2000),
+                                                                         np.zeros(2000), np.full(2000, 2)][:, None]})
+    cal = tmp_path / "again.json"
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(mat), "--classes", "rest=0,m1=1,m2=2", "-o", str(cal)])
+    assert r.exit_code == 2 and "2 or more repetitions of every class; m1, m2 have one" in r.stderr, r.output
+    savemat(mat, {"data": np.zeros((10, 2))})
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(mat), "--classes", classes, "-o", str(cal)])
+    assert r.exit_code == 2 and "is not a Ninapro file" in r.stderr, r.output
+    savemat(mat, {"emg": np.zeros((1000, 8)), "restimulus": np.zeros((1000, 1))}, do_compression=True)
+    import sensekit.core.recording.ninapro as ninapro  # (sizes are read before any data: a compressed variable may
+    monkeypatch.setattr(ninapro, "MAX_MAT_VALUES", 5000)  # declare far more than the file holds)
+    r = runner.invoke(app, ["info", str(mat)])
+    assert r.exit_code == 2 and "declares a variable of more than" in r.stderr, r.output
+    mat.write_bytes(b"MATLAB 5.0 MAT-file, damaged")
+    r = runner.invoke(app, ["info", str(mat)])
+    assert r.exit_code == 2 and "not a readable .mat file" in r.stderr and "Traceback" not in r.output, r.output
 
 
 def test_a_csv_export_with_a_label_column_calibrates_and_scores(tmp_path):

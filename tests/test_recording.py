@@ -183,7 +183,8 @@ def test_an_xdf_stream_that_dropped_out_has_a_gap_and_is_not_called_damaged(tmp_
     ("notime.csv", b"a,b\n1,2\n", "no time column"),
     ("ragged.csv", b"time,a\n0,1\n1\n", "non-numeric or ragged row"),
     ("back.csv", b"time,a\n0,1\n1,2\n0.5,3\n", "time does not increase at line 4"),
-    ("rec.mat", b"", "unknown file type '.mat'"),
+    ("rec.mat", b"", "not a readable .mat file"),  # (a Ninapro file's type: an empty one is damaged)
+    ("rec.npz", b"", "unknown file type '.npz'"),
     ("clip.MP4", b"", r"is a video: it is read as a source, video:.*fix: e.g. 'sensekit capture video:"),
     ("folder", "dir", "is a folder, not a recording; fix: name a file in it"),  # (was 'unknown file type (none)')
     ("folder.h5", "dir", "is a folder, not a recording"),

@@ -239,6 +239,11 @@ def cross_validate(pipe: EMGPipeline, trials: EMGTrials) -> tuple[dict, dict]:
     reps = sorted({t.rep for t in trials})
     if len(reps) < 2:
         raise ParameterError("cross-validation needs at least 2 repetitions")
+    held = {c: len({t.rep for t in trials if t.label == c}) for c in sorted({t.label for t in trials})}
+    once = [trials.classes[c] for c, n in held.items() if n < 2]
+    if once:  # (leaving its one repetition out would leave a fold without it, or with one class only)
+        raise ParameterError(f"cross-validation needs 2 or more repetitions of every class; {', '.join(once[:6])} "
+                             f"{'has' if len(once) == 1 else 'have'} one")
     ys, ps = [], []
     log = logging.getLogger("sensekit")
     level = log.level

@@ -95,9 +95,7 @@ def calibrate_emg(
 
         if from_session.suffix.lower() not in RECORDING_SUFFIXES:  # (said before any option is refused for it)
             fail(f"cannot read {from_session.name!r}: unknown file type {from_session.suffix!r}; fix: use one of "
-                 f"{', '.join(RECORDING_SUFFIXES)}" + ("; a Ninapro .mat file is read by sensekit.emg.datasets."
-                                                       "load_ninapro (Python)" if from_session.suffix.lower() == ".mat"
-                                                       else ""))
+                 f"{', '.join(RECORDING_SUFFIXES)}")
         if not marked:
             refuse_given(ctx, ("classes",), "with --from a sensekit session, which names its own classes (--classes "
                          "picks the classes among the markers of an XDF, OpenBCI, labelled CSV or annotated EDF+ file)")
@@ -204,11 +202,14 @@ def _fit_emg(pipe, trials, output: Path, device: str, plot: Path | None) -> None
 def _marked(path: Path) -> bool:
     """A session whose labels are markers: an XDF file (LabRecorder's marker streams), an OpenBCI
     GUI recording or BrainFlow file (its marker channel), a table with a label column (comma, tab
-    or semicolon separated) or an EDF+/BDF+ file with annotations."""
+    or semicolon separated), an EDF+/BDF+ file with annotations or a Ninapro .mat file (its
+    stimulus codes)."""
     from ...core.recording.brainflowfile import is_brainflow_file
     from ...core.recording.openbci import is_openbci
 
     suffix = path.suffix.lower()
+    if suffix == ".mat":  # (a Ninapro file: its stimulus codes)
+        return True
     if suffix in (".csv", ".tsv", ".txt") and path.is_file():
         if is_openbci(path) or is_brainflow_file(path):
             return True
