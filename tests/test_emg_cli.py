@@ -466,7 +466,7 @@ def test_emg_score_a_calibration_on_another_days_session(tmp_path):
     assert json.loads(r.stdout.splitlines()[0])["accuracy"] == pytest.approx(got["as is"]["accuracy"], abs=1e-12)
 
 
-def _xdf_session(path, sim, *, order, pause_s=0.5, start=1000.0):
+def _xdf_session(path, sim, *, order, pause_s=0.5, start=1000.0, extra=()):
     """An XDF file as LabRecorder writes one: the band's EMG stream and a marker stream naming
     each held class at its start, with "pause" between holds. ``order``: (class index, rep) per
     hold. Returns the file and the trials' data in order."""
@@ -493,8 +493,31 @@ def _xdf_session(path, sim, *, order, pause_s=0.5, start=1000.0):
     write_xdf(path, [{"name": "Band", "type": "EMG", "rate": rate, "data": data.astype(np.float32),
                       "times": start + np.arange(len(data)) / rate},
                      {"name": "Markers", "type": "Markers", "rate": 0, "data": np.array([[m] for _, m in markers]),
-                      "times": np.array([t for t, _ in markers])}])
+                      "times": np.array([t for t, _ in markers])},
+                     *({"name": name, "type": "EMG", "rate": rate, "data": np.zeros((len(data), 2), np.float32),
+                        "times": start + np.arange(len(data)) / rate} for name in extra)])
     return path, held
+
+
+def test_an_xdf_of_two_bands_names_the_band(tmp_path):
+    """A LabRecorder file of two bands recorded at once: '--from FILE' had taken the first EMG stream
+    without a word. It names them and asks for one; FILE#STREAM picks it for calibrate and score."""
+    from sensekit.emg.synth import EMGSimulator
+
+    sim = EMGSimulator(4, 3, rate=200.0, seed=3)
+    both, _ = _xdf_session(tmp_path / "both.xdf", sim, order=[(c, r) for r in range(3) for c in (1, 0, 2)],
+                           extra=("Spare",))
+    cal = tmp_path / "band.json"
+    r = runner.invoke(app, ["calibrate", "emg", "--from", str(both), "--classes", "rest,class1,class2", "-o", str(cal)])
+    assert r.exit_code == 2 and "both.xdf holds 2 EMG streams ('Band', 'Spare'); fix: name one: both.xdf#Band" in \
+        r.stderr, r.output
+    r = runner.invoke(app, ["calibrate", "emg", "--from", f"{both}#Band", "--classes", "rest,class1,class2", "-o",
+                            str(cal)])
+    assert r.exit_code == 0 and EMGPipeline.load(cal).classes_ == ("rest", "class1", "class2"), r.output
+    r = runner.invoke(app, ["emg", "score", str(cal), f"{both}#Band", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["accuracy"] > 0.9, r.output
+    r = runner.invoke(app, ["emg", "score", str(cal), f"{both}#Other"])
+    assert r.exit_code == 2 and "has no stream 'Other'" in r.stderr, r.output
 
 
 def test_an_xdf_session_with_markers_calibrates_and_scores(tmp_path):

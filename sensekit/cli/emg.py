@@ -34,7 +34,8 @@ def score(
     calibration: Path = typer.Argument(..., help="EMG calibration (JSON), from 'sensekit calibrate emg'."),
     session: Path = typer.Argument(..., help="A labelled session of the same classes ('calibrate emg --record S.h5' "
                                    "on another day, after re-donning the band, ...), or a marked one: a LabRecorder "
-                                   "XDF, an OpenBCI GUI recording, a CSV export with a label column."),
+                                   "XDF (FILE#STREAM: one band of several), an OpenBCI GUI recording, a CSV export "
+                                   "with a label column, a Ninapro .mat file."),
     adapt_on: str | None = typer.Option(None, "--adapt-on", help="Adapt to the session first on these repetitions "
                                         "(counted from 1, e.g. 1 or 1,2), then score the others: without their labels "
                                         "(re-standardised, class means self-trained: what a day's first minute gives), "

@@ -205,7 +205,13 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
     from ..core.recording import open_recording
 
     with open_recording(path) as rec:
-        name = stream or next((n for n, i in rec.streams.items() if i.kind in ("emg", "exg")), None)
+        if stream is not None and stream not in rec.streams:
+            raise DatasetError(f"{Path(path).name} has no stream {stream!r} (it has {', '.join(map(repr, rec.streams))})")
+        bands = [n for n, i in rec.streams.items() if i.kind in ("emg", "exg")]
+        if stream is None and len(bands) > 1:  # (two bands recorded at once: which one was never said)
+            raise DatasetError(f"{Path(path).name} holds {len(bands)} EMG streams ({', '.join(map(repr, bands))})",
+                               f"name one: {Path(path).name}#{bands[0]}", python_fix="stream=NAME")
+        name = stream or next(iter(bands), None)
         if name is None and len(rec.streams) == 1 and next(iter(rec.streams.values())).kind == UNKNOWN_KIND:
             name = next(iter(rec.streams))  # a file that says no kind (a CSV export): its one stream
         if name is None:

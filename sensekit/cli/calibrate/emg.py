@@ -72,13 +72,14 @@ def calibrate_emg(
                                              "recipe on the same trials, or --top-up from a recorded session. Or an "
                                              "XDF file (LabRecorder) of an EMG stream and a marker stream: a marker "
                                              "naming a class starts it, any other ends it; --classes names the classes "
-                                             "among them."),
+                                             "among them (FILE#STREAM: one band of several)."),
 ) -> None:
     """Guide the user through holding each class, fit the decoder, show its cross-validated
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
     existing calibration from a short session instead; with ``--from``, use a recorded session's
     trials instead of a live session."""
-    marked = from_session is not None and _marked(from_session)  # (its labels are markers: XDF, OpenBCI, CSV, EDF+)
+    marked = from_session is not None and _marked(session_file(from_session)[0])  # (its labels are markers: XDF,
+    # OpenBCI, CSV, EDF+, Ninapro)
     coded = marked and "=" in classes  # CLASS=MARKER names
     if top_up is not None:  # the existing calibration's classes and recipe are kept
         refuse_given(ctx, (() if coded else ("classes",)) + ("window_ms", "increment_ms", "features", "decoder",
@@ -93,8 +94,9 @@ def calibrate_emg(
                      "with --from, which takes the recorded session's repetitions and trials")
         from ...core.recording import RECORDING_SUFFIXES
 
-        if from_session.suffix.lower() not in RECORDING_SUFFIXES:  # (said before any option is refused for it)
-            fail(f"cannot read {from_session.name!r}: unknown file type {from_session.suffix!r}; fix: use one of "
+        suffix = session_file(from_session)[0].suffix
+        if suffix.lower() not in RECORDING_SUFFIXES:  # (said before any option is refused for it)
+            fail(f"cannot read {from_session.name!r}: unknown file type {suffix!r}; fix: use one of "
                  f"{', '.join(RECORDING_SUFFIXES)}")
         if not marked:
             refuse_given(ctx, ("classes",), "with --from a sensekit session, which names its own classes (--classes "
@@ -223,10 +225,20 @@ def _marked(path: Path) -> bool:
     return suffix in (".xdf", ".xdfz")
 
 
+def session_file(path: Path) -> tuple[Path, str | None]:
+    """The file and the stream of a session named ``FILE#STREAM`` (one band of a recording of
+    several), or the file and None."""
+    from ...core.sources.spec import recording_stream
+
+    one = recording_stream(str(path))
+    return (Path(one[0]), one[1]) if one else (path, None)
+
+
 def recorded_trials(path: Path, classes=None):
     """The trials of a session recorded by ``calibrate emg --record`` (or a file of an EMG stream
-    and markers naming the classes: ``classes`` picks those markers, default all; ``NAME=MARKER``
-    names a class whose marker is a code, as an OpenBCI GUI's 1-9), checked as a live session's
+    (``FILE#STREAM`` names one of several) and markers naming the classes: ``classes`` picks those
+    markers, default all; ``NAME=MARKER`` names a class whose marker is a code, as an OpenBCI
+    GUI's 1-9), checked as a live session's
     are (each channel problem named once, with the trials it is in); a recording with nothing to
     learn from is refused in one line."""
     import dataclasses
@@ -234,12 +246,13 @@ def recorded_trials(path: Path, classes=None):
     from ...emg.calibrate import dead_channels, trial_problems
     from ...emg.datasets import load_recording_trials
 
+    path, stream = session_file(path)
     if not path.exists():
         fail(f"recorded session {str(path)!r} does not exist; record one with 'sensekit calibrate emg ... --record S.h5'")
     marked = _marked(path)
     named = dict(c.split("=", 1) if "=" in c else (c, c) for c in classes or ())  # class name -> its marker
     markers = [m.strip() for m in named.values()]
-    trials = load_recording_trials(path, classes=markers or None if marked else None)
+    trials = load_recording_trials(path, stream=stream, classes=markers or None if marked else None)
     if named and marked:  # the classes by their names, not their markers
         by_marker = {m.strip(): n.strip() for n, m in named.items()}
         trials = dataclasses.replace(trials, classes=tuple(by_marker[m] for m in trials.classes))
