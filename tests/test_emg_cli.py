@@ -575,8 +575,9 @@ def test_an_xdf_session_with_markers_calibrates_and_scores(tmp_path):
 def test_a_ninapro_file_calibrates_and_scores(tmp_path, monkeypatch):
     """A Ninapro .mat file (emg, restimulus, frequency) is a recording: its stimulus codes are markers,
     named as classes with --classes rest=0,... (as an OpenBCI GUI's codes are); 'sensekit calibrate emg
-    --from S1_E1_A1.mat' had said "unknown file type". Damaged or other .mat files, and a movement held
-    once (no cross-validation), are one line."""
+    --from S1_E1_A1.mat' had said "unknown file type". Another lab's .mat of the usual names (data,
+    label, fs; channels x samples) too. Damaged files, files of other variables or no rate, and a
+    movement held once (no cross-validation), are one line."""
     from scipy.io import savemat
 
     from sensekit.core.recording import open_recording
@@ -593,7 +594,7 @@ def test_a_ninapro_file_calibrates_and_scores(tmp_path, monkeypatch):
                   "frequency": np.array([[2000]])})
     with open_recording(mat) as rec:
         assert rec.info().rate == 2000.0 and rec.info().kind == "emg" and rec.info().shape == (12,)
-        times, codes = rec.markers()["stimulus"]
+        times, codes = rec.markers()["restimulus"]
         assert codes[:4] == ("0", "1", "0", "2") and times[1] == 1.0
     cal = tmp_path / "nin.json"
     classes = "rest=0,m1=1,m2=2,m3=3"
@@ -606,12 +607,20 @@ def test_a_ninapro_file_calibrates_and_scores(tmp_path, monkeypatch):
     cal = tmp_path / "again.json"
     r = runner.invoke(app, ["calibrate", "emg", "--from", str(mat), "--classes", "rest=0,m1=1,m2=2", "-o", str(cal)])
     assert r.exit_code == 2 and "2 or more repetitions of every class; m1, m2 have one" in r.stderr, r.output
-    savemat(mat, {"data": np.zeros((10, 2))})
+    savemat(mat, {"values": np.zeros((10, 2))})
     r = runner.invoke(app, ["calibrate", "emg", "--from", str(mat), "--classes", classes, "-o", str(cal)])
-    assert r.exit_code == 2 and "is not a Ninapro file" in r.stderr, r.output
+    assert r.exit_code == 2 and "holds no EMG matrix and label vector (variables values" in r.stderr, r.output
+    # another lab's file: 'data' stored channels x samples, 'label', 'fs' (any other file must state its rate)
+    other = tmp_path / "user1_day2.mat"
+    savemat(other, {"data": np.concatenate(emg).T, "label": np.concatenate(stimulus), "fs": 2000.0})
+    r = runner.invoke(app, ["emg", "score", str(tmp_path / "nin.json"), str(other), "--markers", classes, "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["accuracy"] > 0.95, r.output
+    savemat(other, {"data": np.concatenate(emg), "label": np.concatenate(stimulus)})
+    r = runner.invoke(app, ["info", str(other)])
+    assert r.exit_code == 2 and "states no rate" in r.stderr, r.output
     savemat(mat, {"emg": np.zeros((1000, 8)), "restimulus": np.zeros((1000, 1))}, do_compression=True)
-    import sensekit.core.recording.ninapro as ninapro  # (sizes are read before any data: a compressed variable may
-    monkeypatch.setattr(ninapro, "MAX_MAT_VALUES", 5000)  # declare far more than the file holds)
+    import sensekit.core.recording.matfile as matfile  # (sizes are read before any data: a compressed variable may
+    monkeypatch.setattr(matfile, "MAX_MAT_VALUES", 5000)  # declare far more than the file holds)
     r = runner.invoke(app, ["info", str(mat)])
     assert r.exit_code == 2 and "declares a variable of more than" in r.stderr, r.output
     mat.write_bytes(b"MATLAB 5.0 MAT-file, damaged")

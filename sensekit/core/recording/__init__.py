@@ -1,5 +1,5 @@
 """Recordings: sensekit HDF5 (read and write), XDF, WAV/FLAC, CSV, EDF/BDF, OpenBCI GUI text files,
-BrainFlow files and Ninapro .mat files (read)."""
+BrainFlow files and .mat files of an EMG matrix and its labels, Ninapro's (read)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .brainflowfile import BrainFlowFileRecording, is_brainflow_file
 from .csvfile import CSVRecording
 from .edf import EDFRecording
 from .hdf5 import HDF5Recording, RecordingWriter, StreamWriter
-from .ninapro import NinaproRecording
+from .matfile import MatRecording
 from .openbci import OpenBCIRecording, is_openbci
 from .xdf import XDFRecording
 
@@ -31,7 +31,7 @@ __all__ = [
     "EDFRecording",
     "OpenBCIRecording",
     "BrainFlowFileRecording",
-    "NinaproRecording",
+    "MatRecording",
     "RECORDING_SUFFIXES",
     "DEFAULT_BLOCK_S",
 ]
@@ -57,7 +57,7 @@ _READERS = {
     ".txt": _text_recording,
     ".edf": EDFRecording,
     ".bdf": EDFRecording,
-    ".mat": lambda path, **kwargs: NinaproRecording(path, **{k: v for k, v in kwargs.items() if k in ("kind", "unit")}),
+    ".mat": lambda path, **kwargs: MatRecording(path, **{k: v for k, v in kwargs.items() if k in ("kind", "unit")}),
     **{s: AudioRecording for s in AUDIO_SUFFIXES},
 }
 
