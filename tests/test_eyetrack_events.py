@@ -797,6 +797,20 @@ def test_gaze_in_degrees_read_as_pixels_is_said(tmp_path, caplog):
     np.testing.assert_allclose(norm.y, y[ok], atol=2e-3)
     with pytest.raises(DatasetError, match="screen fractions needs the screen geometry"):
         load_gaze(tmp_path / "norm.csv", units="norm")
+    # a tracker's validity flag (Gazepoint's BPOGV): an invalid sample's 0, 0 is no gaze at the corner
+    flags = np.ones(len(t), int)
+    flags[100:110] = 0
+    gp = tmp_path / "gp3.csv"
+    gp.write_text("TIME,BPOGX,BPOGY,BPOGV\n" + "".join(
+        f"{a:.6f},{0 if v == 0 else b / 1920:.6f},{0 if v == 0 else c / 1080:.6f},{v}\n"
+        for a, b, c, v in zip(t, px, py, flags, strict=True)))
+    rec = load_gaze(gp, screen=screen, units="norm", columns=("TIME", "BPOGX", "BPOGY"), valid="BPOGV")
+    assert np.isnan(rec.x[100:110]).all() and np.isfinite(rec.x[:100]).all()
+    with pytest.raises(RecordingError, match="no column 'valid'"):
+        load_gaze(gp, screen=screen, units="norm", columns=("TIME", "BPOGX", "BPOGY"), valid="valid")
+    gp.write_text(gp.read_text().replace(",0\n", ",0.000\n").replace(",1\n", ",true\n"))  # (flags as text)
+    rec = load_gaze(gp, screen=screen, units="norm", columns=("TIME", "BPOGX", "BPOGY"), valid="BPOGV")
+    assert np.isnan(rec.x[100:110]).all() and np.isfinite(rec.x[:100]).all()
 
 
 def test_coders_event_tables_score_as_their_per_sample_labels(tmp_path):

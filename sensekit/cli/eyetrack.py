@@ -126,6 +126,8 @@ def events(
     reference_events: list[str] | None = typer.Option(None, "--reference-events", help="Coders' tables of events "
                                                       "(start, end; type, trial optional), FILE[,FILE...] or the "
                                                       "option again: per-sample labels of a plain table, a coder a file."),
+    valid: str | None = typer.Option(None, "--valid", help="A plain table's column of the tracker's validity flag "
+                                     "(Gazepoint's BPOGV): where it is 0 the gaze is lost."),
     recording: str | None = typer.Option(None, "--recording", help="One recording of a Tobii Pro Lab export that "
                                          "holds several (its 'Recording name')."),
     chunk: float | None = typer.Option(None, "--chunk", min=0.05, max=3600, help="Label chunk by chunk (s), as a live run does; "
@@ -158,7 +160,7 @@ def events(
     event_tables = tuple(f.strip() for given in reference_events or () for f in given.split(",") if f.strip()) or None
     rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file"),
                     columns=cols, time_unit=time_unit, units=units, references=refs,
-                    reference_events=event_tables, recording=recording).regular()
+                    reference_events=event_tables, recording=recording, valid=valid).regular()
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
     if scores is not None and not rec.labels:

@@ -421,7 +421,8 @@ _Y_NAMES = ("y", "gaze_y", "y_px", "y_deg", "gy", "por_y")
 def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_unit: str | None = None,
                     units: str = "px", screen: Screen | None = None,
                     references: tuple[str, ...] | None = None,
-                    reference_events: tuple[str | Path, ...] | None = None) -> GazeRecording:
+                    reference_events: tuple[str | Path, ...] | None = None,
+                    valid: str | None = None) -> GazeRecording:
     """A plain CSV/TSV gaze table with a header: a time column and the gaze x and y.
 
     Parameters
@@ -444,6 +445,10 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
     reference_events : paths, optional
         Coders' tables of event start and end times, in this table's time unit and clock
         (:mod:`sensekit.eyetrack.reference_events`), kept as labels under each table's name.
+    valid : str, optional
+        A column of the tracker's validity flag (Gazepoint's ``BPOGV``, a ``validity`` column):
+        where it is 0 (or ``false``, ``invalid``) the gaze is lost, whatever its coordinates say
+        (a tracker may write 0, 0 for a sample it did not see).
     """
     from .reference_events import reference_event_labels
 
@@ -509,6 +514,12 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
                     "eye's, moved by half their median difference", path.name, "/".join(eyes[0]), "/".join(eyes[1]))
     else:
         x, y = _column(rows, path, xcol), _column(rows, path, ycol)
+    if valid is not None:
+        flag = pick(valid, (), "validity")
+        seen = np.array([_valid_flag(r.get(flag)) for r in rows])
+        if not seen.all():
+            log.info("%s: %d sample(s) the tracker marks invalid (%s) read as lost", path.name, int((~seen).sum()), flag)
+        x, y = np.where(seen, x, np.nan), np.where(seen, y, np.nan)
     if units not in ("px", "deg", "norm"):
         raise RecordingError(f"gaze units {units!r} are not px, deg or norm")
     if units != "deg" and screen is None:
@@ -528,6 +539,18 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
             raise RecordingError(f"two references are named {coder!r}", "give each coder's table its own name")
         labels[coder] = coded
     return GazeRecording(t, x, y, rate, screen, labels, path.stem, classes)
+
+
+def _valid_flag(cell: str | None) -> bool:
+    """Whether a tracker's validity cell says the sample was seen: not 0, ``false``, ``invalid`` or
+    empty."""
+    text = (cell or "").strip().lower()
+    if text in ("", "false", "invalid"):
+        return False
+    try:
+        return float(text) != 0.0
+    except ValueError:
+        return True
 
 
 def _dated_column(rows: list[dict], path: Path, name: str) -> np.ndarray | None:
@@ -798,19 +821,21 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
 
 def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, str] | None = None,
               time_unit: str | None = None, units: str = "px", references: tuple[str, ...] | None = None,
-              reference_events: tuple[str | Path, ...] | None = None, recording: str | None = None) -> GazeRecording:
+              reference_events: tuple[str | Path, ...] | None = None, recording: str | None = None,
+              valid: str | None = None) -> GazeRecording:
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``,
     Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv`` (``recording``: one recording of
     a Pro Lab export of several), a plain CSV/TSV table of
-    time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units``, ``references`` and
-    ``reference_events`` are its), or
+    time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units``, ``references``,
+    ``reference_events`` and ``valid`` are its), or
     the gaze stream of a sensekit HDF5 or XDF recording (``FILE#STREAM`` names one;
     :func:`load_recorded_gaze`)."""
     from ..core.sources.spec import recording_stream
 
     table_options = [flag for flag, given in (("--columns", columns is not None), ("--time-unit", time_unit is not None),
                                               ("--units", units != "px"), ("--reference", bool(references)),
-                                              ("--reference-events", bool(reference_events))) if given]
+                                              ("--reference-events", bool(reference_events)),
+                                              ("--valid", valid is not None)) if given]
     if recording is not None:
         head = _table_head(Path(path)) if Path(path).suffix.lower() in (".csv", ".tsv", ".txt") else ""
         if "Gaze point X" not in head or columns is not None:
@@ -843,7 +868,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
         head = _table_head(path)
         if columns is not None:
             return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
-                                   references=references, reference_events=reference_events)
+                                   references=references, reference_events=reference_events, valid=valid)
         if "norm_pos_x" in head:
             not_a_table(path.name, "a Pupil Labs export")
             return load_pupil_labs_csv(path, screen=screen)
@@ -854,7 +879,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
             not_a_table(path.name, "a Tobii export")
             return load_tobii_csv(path, screen=screen, recording=recording)
         return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
-                               references=references, reference_events=reference_events)
+                               references=references, reference_events=reference_events, valid=valid)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
                          "use a Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs, Tobii or a plain time,x,y CSV/TSV file, "
                          "or a sensekit .h5 or .xdf recording")
