@@ -223,12 +223,13 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
             raise DatasetError(f"{Path(path).name}: its EMG stream {name!r} holds no samples",
                                "record the session again: nothing of the band reached the file")
         markers = rec.markers()
+        known = _known_labels(markers)
         if labels in rec.streams:
             lab = rec.read(labels)
             marked = None
-        elif labels in markers or (labels == "label" and (len(markers) == 1 or _known_labels(markers))):
+        elif labels in markers or (labels == "label" and (len(markers) == 1 or known)):
             # (several: the table's label column that LABEL_COLUMNS puts first, Ninapro's restimulus)
-            marked = markers.get(labels) or markers[(_known_labels(markers) or list(markers))[0]]
+            marked = markers.get(labels) or markers[(known or list(markers))[0]]
         elif Path(path).suffix.lower() == ".csv":
             raise DatasetError(f"{Path(path).name} has no label column (label, class, gesture or marker)",
                                "add the class held at each row as a column 'label'")

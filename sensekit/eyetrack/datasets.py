@@ -30,7 +30,7 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import live_source_fix, not_a_file
 from ..core.info import nominal_rate, rate_from_times
-from ..core.recording.csvfile import TIME_UNITS, iso_seconds, time_column_name
+from ..core.recording.csvfile import DELIMITERS, PREAMBLE_LINES, TIME_UNITS, is_date_time, iso_seconds, time_column_name
 from ..errors import DatasetError, RecordingError
 from .detectors import MAX_GAZE_DEG, MAX_GAZE_RATE_HZ, gaze_as_loss
 from .geometry import Screen
@@ -358,7 +358,7 @@ def _preamble(lines: list[str]) -> int:
     """How many lines open a table before its header: blank lines, comments (``#``, ``%``: SMI
     BeGaze's ``##`` lines) and ``Key: value`` lines with no separator in them, as exports write
     their metadata."""
-    for i, line in enumerate(lines[:64]):
+    for i, line in enumerate(lines[:PREAMBLE_LINES]):
         text = line.strip()
         if text and not text.startswith(("#", "%")) and any(d in text for d in ("\t", ",", ";")):
             return i
@@ -370,7 +370,7 @@ def _table_head(path: Path) -> str:
     is not read twice); empty where it cannot be read."""
     try:
         with open(path, errors="replace") as fh:
-            top = [line for _, line in zip(range(65), fh, strict=False)]
+            top = [line for _, line in zip(range(PREAMBLE_LINES + 1), fh, strict=False)]
     except OSError:
         return ""
     return top[_preamble(top)] if top else ""
@@ -383,7 +383,7 @@ def _read_table(path: Path):
     lines = text.splitlines()
     lines = lines[_preamble(lines):]
     first = lines[0] if lines else ""
-    delimiter = max((",", "\t", ";"), key=first.count)
+    delimiter = max(DELIMITERS, key=first.count)
     rows = list(csv.DictReader(lines, delimiter=delimiter))
     if delimiter != "," and any(_DECIMAL_COMMA.fullmatch((v or "").strip()) for r in rows[:100] for v in r.values()
                                 if isinstance(v, str)):
@@ -556,15 +556,7 @@ def _valid_flag(cell: str | None) -> bool:
 def _dated_column(rows: list[dict], path: Path, name: str) -> np.ndarray | None:
     """The column ``name`` as seconds since 1970 where its first cell is an ISO 8601 date-time
     (an app that stamps with the wall clock), else None; a later cell that is none is one line."""
-    first = (rows[0].get(name) or "").strip()
-    try:
-        float(first)
-        return None
-    except ValueError:
-        pass
-    try:
-        iso_seconds(first)
-    except ValueError:
+    if not is_date_time((rows[0].get(name) or "").strip()):
         return None
     out = np.empty(len(rows))
     for i, r in enumerate(rows):
@@ -716,10 +708,11 @@ def load_tobii_csv(path, *, screen: Screen | None = None, recording: str | None 
     path = _need(path)
     rows = _read_table(path)
     labels = {}
-    if recording is not None and not any((h or "").startswith("Gaze point X") for h in rows[0]):
+    pro_lab = any((h or "").startswith("Gaze point X") for h in rows[0])
+    if recording is not None and not pro_lab:
         raise RecordingError(f"--recording does not apply: {path.name} is a Tobii Pro SDK file, one recording",
                              "leave it out")
-    if any((h or "").startswith("Gaze point X") for h in rows[0]):
+    if pro_lab:
         if "Sensor" in rows[0]:  # mouse, keyboard and other sensors' rows hold no gaze
             rows = [r for r in rows if (r.get("Sensor") or "").strip() in ("Eye Tracker", "")] or rows[:0]
             if not rows:

@@ -78,8 +78,8 @@ def calibrate_emg(
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
     existing calibration from a short session instead; with ``--from``, use a recorded session's
     trials instead of a live session."""
-    marked = from_session is not None and _marked(session_file(from_session)[0])  # (its labels are markers: XDF,
-    # OpenBCI, CSV, EDF+, Ninapro)
+    from_file = session_file(from_session)[0] if from_session is not None else None  # (FILE of FILE#STREAM)
+    marked = from_file is not None and _marked(from_file)  # (its labels are markers: XDF, OpenBCI, CSV, EDF+, .mat)
     coded = marked and "=" in classes  # CLASS=MARKER names
     if top_up is not None:  # the existing calibration's classes and recipe are kept
         refuse_given(ctx, (() if coded else ("classes",)) + ("window_ms", "increment_ms", "features", "decoder",
@@ -94,9 +94,8 @@ def calibrate_emg(
                      "with --from, which takes the recorded session's repetitions and trials")
         from ...core.recording import RECORDING_SUFFIXES
 
-        suffix = session_file(from_session)[0].suffix
-        if suffix.lower() not in RECORDING_SUFFIXES:  # (said before any option is refused for it)
-            fail(f"cannot read {from_session.name!r}: unknown file type {suffix!r}; fix: use one of "
+        if from_file.suffix.lower() not in RECORDING_SUFFIXES:  # (said before any option is refused for it)
+            fail(f"cannot read {from_session.name!r}: unknown file type {from_file.suffix!r}; fix: use one of "
                  f"{', '.join(RECORDING_SUFFIXES)}")
         if not marked:
             refuse_given(ctx, ("classes",), "with --from a sensekit session, which names its own classes (--classes "
@@ -204,13 +203,13 @@ def _fit_emg(pipe, trials, output: Path, device: str, plot: Path | None) -> None
 def _marked(path: Path) -> bool:
     """A session whose labels are markers: an XDF file (LabRecorder's marker streams), an OpenBCI
     GUI recording or BrainFlow file (its marker channel), a table with a label column (comma, tab
-    or semicolon separated), an EDF+/BDF+ file with annotations or a Ninapro .mat file (its
-    stimulus codes)."""
+    or semicolon separated), an EDF+/BDF+ file with annotations or a .mat file (its label codes:
+    Ninapro's stimulus)."""
     from ...core.recording.brainflowfile import is_brainflow_file
     from ...core.recording.openbci import is_openbci
 
     suffix = path.suffix.lower()
-    if suffix == ".mat":  # (a Ninapro file: its stimulus codes)
+    if suffix == ".mat":  # (an EMG matrix and its label codes, as Ninapro's)
         return True
     if suffix in (".csv", ".tsv", ".txt") and path.is_file():
         if is_openbci(path) or is_brainflow_file(path):

@@ -36,14 +36,19 @@ __all__ = [
     "DEFAULT_BLOCK_S",
 ]
 
+def _kind_and_unit(kwargs: dict) -> dict:
+    """The options a reader of a file that names its own columns takes (not a CSV's ``time_column``)."""
+    return {k: v for k, v in kwargs.items() if k in ("kind", "unit")}
+
+
 def _text_recording(path: Path, **kwargs) -> Recording:
     """A text table: an OpenBCI GUI recording (its first line says so), a BrainFlow file (named
     ``BrainFlow-RAW*``, as the GUI names it), else a CSV table (commas, tabs or semicolons,
     :class:`CSVRecording`)."""
     if is_openbci(path):
-        return OpenBCIRecording(path, **{k: v for k, v in kwargs.items() if k in ("kind", "unit")})
+        return OpenBCIRecording(path, **_kind_and_unit(kwargs))
     if is_brainflow_file(path):
-        return BrainFlowFileRecording(path, **{k: v for k, v in kwargs.items() if k in ("kind", "unit")})
+        return BrainFlowFileRecording(path, **_kind_and_unit(kwargs))
     return CSVRecording(path, **kwargs)
 
 
@@ -57,7 +62,7 @@ _READERS = {
     ".txt": _text_recording,
     ".edf": EDFRecording,
     ".bdf": EDFRecording,
-    ".mat": lambda path, **kwargs: MatRecording(path, **{k: v for k, v in kwargs.items() if k in ("kind", "unit")}),
+    ".mat": lambda path, **kwargs: MatRecording(path, **_kind_and_unit(kwargs)),
     **{s: AudioRecording for s in AUDIO_SUFFIXES},
 }
 

@@ -18,8 +18,8 @@ from ..clock import steady_clock
 from ..info import UNKNOWN_KIND, StreamInfo, rate_from_times
 from .base import OneStreamRecording
 
-__all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS", "TIME_UNITS", "time_column_name", "has_label_column",
-           "iso_seconds"]
+__all__ = ["CSVRecording", "TIME_COLUMNS", "LABEL_COLUMNS", "TIME_UNITS", "DELIMITERS", "PREAMBLE_LINES",
+           "time_column_name", "has_label_column", "iso_seconds", "is_date_time"]
 
 #: Column names recognised as the time column, case-insensitive: seconds, unless the name ends
 #: in a unit of :data:`TIME_UNITS` (``time_ms``, ``timestamp_us``).
@@ -196,6 +196,13 @@ class CSVRecording(OneStreamRecording):
                              channels=tuple(header[i] for i in cols), dtype="float64", unit=unit)
         }
 
+    def _rows(self, fh):
+        """The rows of the open file ``fh`` after the header (and any preamble before it)."""
+        rows = csv.reader(fh, delimiter=self._delimiter)
+        for _ in range(self._skip):
+            next(rows, None)
+        return rows
+
     def _decimal_commas(self, numeric: list[int], tcol: int, dated: bool) -> np.ndarray | None:
         """The table of a semicolon- or tab-separated file written with decimal commas (a
         spreadsheet of a German or French locale), read with a warning; None where that is not
@@ -218,20 +225,8 @@ class CSVRecording(OneStreamRecording):
         """Whether the time column holds ISO 8601 date-times (``2024-05-01 12:00:00.005``), as
         apps that stamp with the wall clock write them, rather than numbers."""
         with open(self.path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            rows = csv.reader(fh, delimiter=self._delimiter)
-            for _ in range(self._skip):
-                next(rows, None)
-            first = next((row for row in rows if row), None)
-        if first is None or tcol >= len(first):
-            return False
-        try:
-            float(first[tcol])
-            return False
-        except ValueError:
-            pass
-        try:
-            iso_seconds(first[tcol])
-        except ValueError:
+            first = next((row for row in self._rows(fh) if row), None)
+        if first is None or tcol >= len(first) or not is_date_time(first[tcol]):
             return False
         log.info("CSV file %s: the time column holds date-times, read as seconds", self.path.name)
         return True
@@ -243,12 +238,9 @@ class CSVRecording(OneStreamRecording):
         (the fastest sensors: EMG rather than an IMU) and its rows, the others left out with a
         warning; None where a cell is not a number or empty."""
         with open(self.path, newline="", encoding="utf-8-sig") as fh:
-            rows = csv.reader(fh, delimiter=self._delimiter)
-            for _ in range(self._skip):
-                next(rows, None)
             try:
                 cells = [[float(row[i]) if i < len(row) and row[i].strip() else np.nan for i in numeric]
-                         for row in rows if row]
+                         for row in self._rows(fh) if row]
             except ValueError:
                 return None
         table = np.array(cells, dtype=np.float64).reshape(len(cells), len(numeric))
@@ -269,10 +261,7 @@ class CSVRecording(OneStreamRecording):
     def _label_texts(self, column: int, n: int) -> tuple[str, ...]:
         """The label column's text of each row (stripped; a missing cell is empty)."""
         with open(self.path, newline="", encoding="utf-8-sig") as fh:
-            rows = csv.reader(fh, delimiter=self._delimiter)
-            for _ in range(self._skip):
-                next(rows, None)
-            texts = tuple((row[column].strip() if column < len(row) else "") for row in rows if row)
+            texts = tuple((row[column].strip() if column < len(row) else "") for row in self._rows(fh) if row)
         if len(texts) != n:
             raise RecordingError(f"CSV file {str(self.path)!r}: {len(texts)} label cells for {n} rows")
         return texts
@@ -310,6 +299,21 @@ def iso_seconds(text: str) -> float:
     """Seconds since 1970 of an ISO 8601 date-time (UTC where it names no zone)."""
     stamp = datetime.datetime.fromisoformat(text.strip())
     return (stamp if stamp.tzinfo else stamp.replace(tzinfo=datetime.UTC)).timestamp()
+
+
+def is_date_time(text: str) -> bool:
+    """Whether a time cell is an ISO 8601 date-time (:func:`iso_seconds` reads it) rather than a
+    number, as apps that stamp samples with the wall clock write them."""
+    try:
+        float(text)
+        return False
+    except ValueError:
+        pass
+    try:
+        iso_seconds(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _plausible_unit(step: float) -> str | None:
