@@ -769,6 +769,10 @@ def test_a_binocular_table_reads_the_mean_of_the_eyes(tmp_path, caplog):
     assert "the mean of the two eyes'" in caplog.text
     np.testing.assert_allclose(rec.x, x, atol=2e-6)  # (the lost stretch too: no jump of 0.3 deg)
     np.testing.assert_allclose(rec.y, y, atol=2e-6)
+    i2mc = tmp_path / "i2mc.tsv"  # (I2MC's own columns)
+    i2mc.write_text((tmp_path / "both.csv").read_text().replace(",", "\t").replace(
+        "left_x\tleft_y\tright_x\tright_y", "L_X\tL_Y\tR_X\tR_Y"))
+    np.testing.assert_array_equal(load_gaze(i2mc, units="deg").x, rec.x)
 
 
 def test_gaze_in_degrees_read_as_pixels_is_said(tmp_path, caplog):
@@ -1503,3 +1507,107 @@ def test_an_eyelink_files_parser_events_are_labels_to_compare_with(tmp_path):
     r = runner.invoke(app, ["eyetrack", "events", str(path), "--screen", "531x299mm@1920x1080", "--distance", "650"],
                       terminal_width=200)
     assert r.exit_code == 0 and "│ EyeLink │ saccade" in r.stdout, r.output
+
+
+_TX300_HEADER = ("Time\tLEyePos3dx\tLEyePos3dy\tLEyePos3dz\tLEyePos3dRelx\tLEyePos3dRely\tLEyePos3dRelz\tLGazePos2dx\t"
+                 "LGazePos2dy\tLGazePos3dx\tLGazePos3dy\tLGazePos3dz\tLPupilDm\tLValidity\tREyePos3dx\tREyePos3dy\t"
+                 "REyePos3dz\tREyePos3dRelx\tREyePos3dRely\tREyePos3dRelz\tRGazePos2dx\tRGazePos2dy\tRGazePos3dx\t"
+                 "RGazePos3dy\tRGazePos3dz\tRPupilDm\tRValidity\tRelTimestamp")
+
+
+def _tx300_file(path, screen, seconds=8.0):
+    """A Tobii Analytics SDK sample file of a TX300 (the Hessels/Hooge lab's and I2MC's form): the
+    simulator's gaze in fractions of the display, both eyes 0.3 deg apart, bursts where neither eye
+    was found (-1, -1, code 4) and stretches where the right eye's code is 2 (a guess: its gaze is
+    elsewhere)."""
+    x, y, truth = gaze_signal(duration_s=seconds, rate=300.0, rng=3, pursuit=False, blinks=False)
+    px, py = screen.to_pixels(x, y)
+    shift = screen.to_pixels(np.array([0.15]), np.array([0.0]))[0][0] - screen.to_pixels(np.zeros(1), np.zeros(1))[0][0]
+    rng = np.random.default_rng(0)
+    codes = np.zeros((len(x), 2), int)
+    for a in rng.integers(0, len(x) - 30, 10):
+        codes[a:a + rng.integers(2, 25)] = 4
+    for a in rng.integers(0, len(x) - 5, 10):
+        codes[a:a + 3, 1] = np.maximum(codes[a:a + 3, 1], 2)
+    lines = [_TX300_HEADER]
+    for i in range(len(x)):
+        stamp = 2619771723 + int(round(i * 1e6 / 300 + rng.normal(0, 30)))
+        eyes = []
+        for e, d in ((0, -shift), (1, shift)):
+            c = codes[i, e]
+            gx, gy = ((px[i] + d) / screen.width_px, py[i] / screen.height_px) if c < 2 else (
+                (-1.0, -1.0) if c == 4 else (0.9, 0.1))
+            eyes += ["1.0", "2.0", "600.0", "0.5", "0.5", "0.5", f"{gx:.5f}", f"{gy:.5f}", "0", "0", "0", "4.1", str(c)]
+        lines.append("\t".join([str(stamp), *eyes, f"{(stamp - 2619771723) / 1e3:.4f}"]))
+    path.write_text("\n".join(lines) + "\n")
+    return x, y, truth, codes
+
+
+def test_a_tobii_analytics_sdk_file_reads_each_eyes_validity(tmp_path):
+    """A TX300's Analytics SDK sample file (each eye's gaze in fractions of the display, -1, -1 and
+    validity code 4 where it was not found; the form of I2MC's example data and of the infant and
+    adult recordings of the Hessels/Hooge lab) was 'no x column'; named by --columns, its -1, -1 had
+    been gaze a screen off the display (66 saccades of 22 deg in 20 s) and --valid LValidity had lost
+    every sample (Tobii's code 0 is the surest). It reads the eyes' mean, each eye lost where its
+    code is above 1, its clock in microseconds, and its events are the simulator's."""
+    from sensekit.eyetrack.datasets import GazeRecording, load_gaze
+    from sensekit.eyetrack.labels import overlap_f1
+    from sensekit.eyetrack.pipeline import EyePipeline
+
+    screen = Screen(531, 299, 1920, 1080, 650)
+    path = tmp_path / "1.txt"
+    x, y, truth, codes = _tx300_file(path, screen)
+    rec = load_gaze(path, screen=screen).regular()
+    assert rec.rate == 300 and len(rec) == len(x)
+    lost = (codes > 1).all(axis=1)
+    assert np.array_equal(np.isnan(rec.x), lost) and lost.any()
+    np.testing.assert_allclose(rec.x[~lost], x[~lost], atol=0.01)  # (the right eye's guesses left out)
+    np.testing.assert_allclose(rec.y[~lost], y[~lost], atol=0.01)
+    labels = EyePipeline().label(rec.to_frame())
+    same = EyePipeline().label(GazeRecording(rec.t, np.where(lost, np.nan, x), np.where(lost, np.nan, y), 300.0,
+                                             screen).to_frame())  # (the simulator's gaze with the same loss)
+    for code in (FIXATION, SACCADE):
+        assert overlap_f1(same, labels, code)["f1"] > 0.97
+        assert overlap_f1(truth, labels, code)["f1"] > 0.8
+    out = runner.invoke(app, ["eyetrack", "events", str(path), "--screen", "531x299mm@1920x1080", "--distance", "650"])
+    assert out.exit_code == 0, out.output
+    assert f"1: {len(x)} samples at 300 Hz" in out.output
+    out = runner.invoke(app, ["eyetrack", "events", str(path)])
+    assert out.exit_code != 0 and "Tobii Analytics SDK file: its gaze is in fractions of the display" in out.output
+    # the same columns named as a plain table: -1, -1 is no gaze, the codes are told from a flag
+    for extra in ([], ["--valid", "LValidity"], ["--valid", "LValidity<=1"]):
+        rec = load_gaze(path, screen=screen, columns=("Time", "LGazePos2dx", "LGazePos2dy"), units="norm",
+                        valid=extra[1] if extra else None)
+        assert np.array_equal(np.isnan(rec.x), codes[:, 0] == 4)
+    with pytest.raises(RecordingError, match="'one' is not a number"):
+        load_gaze(path, screen=screen, columns=("Time", "LGazePos2dx", "LGazePos2dy"), units="norm",
+                  valid="LValidity<=one")
+
+
+def test_a_tobii_studio_export_reads_its_samples_of_one_recording(tmp_path):
+    """A Tobii Studio export (RecordingTimestamp in ms, GazePointLeftX (ADCSpx)... in pixels,
+    ValidityLeft/Right codes, Studio's event rows between the samples, a recording per
+    RecordingName) reads the samples of one recording, its event rows left out; several are
+    refused without --recording."""
+    from sensekit.eyetrack.datasets import load_gaze
+
+    screen = Screen(531, 299, 1920, 1080, 650)
+    x, y, _ = gaze_signal(duration_s=3.0, rate=120.0, rng=4, blinks=False)
+    px, py = screen.to_pixels(x, y)
+    head = ("RecordingName\tRecordingTimestamp\tStudioEvent\tGazePointLeftX (ADCSpx)\tGazePointLeftY (ADCSpx)\t"
+            "GazePointRightX (ADCSpx)\tGazePointRightY (ADCSpx)\tValidityLeft\tValidityRight")
+    lines = [head]
+    for name in ("Rec 01", "Rec 02"):
+        lines.append(f"{name}\t0\tImageStart\t\t\t\t\t\t")
+        for i in range(len(x)):
+            right = (f"{px[i]:.0f}\t{py[i]:.0f}\t0") if i % 50 else "\t\t4"
+            lines.append(f"{name}\t{round(i * 1000 / 120)}\t\t{px[i]:.0f}\t{py[i]:.0f}\t"
+                         f"{right.rsplit(chr(9), 1)[0]}\t0\t{right.rsplit(chr(9), 1)[1]}")
+    path = tmp_path / "study.tsv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(RecordingError, match="holds 2 recordings"):
+        load_gaze(path, screen=screen)
+    rec = load_gaze(path, screen=screen, recording="Rec 02")
+    assert len(rec) == len(x) and rec.rate == 120
+    np.testing.assert_allclose(rec.x, x, atol=0.05)
+    np.testing.assert_allclose(rec.y, y, atol=0.05)

@@ -127,9 +127,11 @@ def events(
                                                       "(start, end; type, trial optional), FILE[,FILE...] or the "
                                                       "option again: per-sample labels of a plain table, a coder a file."),
     valid: str | None = typer.Option(None, "--valid", help="A plain table's column of the tracker's validity flag "
-                                     "(Gazepoint's BPOGV): where it is 0 the gaze is lost."),
-    recording: str | None = typer.Option(None, "--recording", help="One recording of a Tobii Pro Lab export that "
-                                         "holds several (its 'Recording name')."),
+                                     "(Gazepoint's BPOGV): where it is 0 the gaze is lost; Tobii's validity "
+                                     "codes (0 sure ... 4 not found) are told and read as seen where at most 1; "
+                                     "'COL<=N': seen where at most N."),
+    recording: str | None = typer.Option(None, "--recording", help="One recording of a Tobii Pro Lab or Studio "
+                                         "export that holds several (its 'Recording name', 'RecordingName')."),
     chunk: float | None = typer.Option(None, "--chunk", min=0.05, max=3600, help="Label chunk by chunk (s), as a live run does; "
                                        "default: the whole recording at once (what the bench scores)."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),

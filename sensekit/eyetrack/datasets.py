@@ -448,7 +448,9 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
     valid : str, optional
         A column of the tracker's validity flag (Gazepoint's ``BPOGV``, a ``validity`` column):
         where it is 0 (or ``false``, ``invalid``) the gaze is lost, whatever its coordinates say
-        (a tracker may write 0, 0 for a sample it did not see).
+        (a tracker may write 0, 0 for a sample it did not see). A column of Tobii's older validity
+        codes (0 sure ... 4 not found) is told by its codes and read as seen where at most 1;
+        ``"COL<=N"`` says so for any column (seen where at most N).
     """
     from .reference_events import reference_event_labels
 
@@ -515,8 +517,9 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
     else:
         x, y = _column(rows, path, xcol), _column(rows, path, ycol)
     if valid is not None:
-        flag = pick(valid, (), "validity")
-        seen = np.array([_valid_flag(r.get(flag)) for r in rows])
+        name, _, top = valid.partition("<=")
+        flag = pick(name.strip(), (), "validity")
+        seen = _validity(rows, flag, top.strip() or None, path.name)
         if not seen.all():
             log.info("%s: %d sample(s) the tracker marks invalid (%s) read as lost", path.name, int((~seen).sum()), flag)
         x, y = np.where(seen, x, np.nan), np.where(seen, y, np.nan)
@@ -527,6 +530,11 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
                            "screen geometry for degrees",
                            "give --screen WxHmm@WxH and --distance MM (or --units deg for gaze in degrees)")
     if units == "norm":  # (fractions of the screen from its top left: Gazepoint's POG, Tobii's display area)
+        off = (np.abs(x - 0.5) > OFF_DISPLAY) | (np.abs(y - 0.5) > OFF_DISPLAY)  # (Tobii's SDK: -1, -1 not found)
+        if off.any():
+            log.warning("%s: %d sample(s) more than half a screen off the display (Tobii's -1, -1: not found) read "
+                        "as lost", path.name, int(off.sum()))
+        x, y = np.where(off, np.nan, x), np.where(off, np.nan, y)
         x, y, units = x * screen.width_px, y * screen.height_px, "px"
     elif units == "px":
         _check_pixels(x, y, screen, path.name)
@@ -539,6 +547,46 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
             raise RecordingError(f"two references are named {coder!r}", "give each coder's table its own name")
         labels[coder] = coded
     return GazeRecording(t, x, y, rate, screen, labels, path.stem, classes)
+
+
+#: The highest of Tobii's older validity codes (0 sure ... 4 not found) whose eye counts as seen
+#: (Tobii's advice: 2 is a guess of which eye it is, 3 and 4 not found; I2MC reads them so too).
+TOBII_SEEN_CODE = 1
+#: Gaze in fractions of the display further than this from its centre (half a screen off it, in
+#: either axis) is no gaze on it: Tobii's SDK writes -1, -1 for an eye it did not find.
+OFF_DISPLAY = 1.0
+
+
+def _validity(rows: list[dict], flag: str, top: str | None, name: str) -> np.ndarray:
+    """Which samples a tracker's validity column says were seen. A flag (Gazepoint's ``BPOGV``,
+    Tobii Pro's ``validity``): not 0, ``false``, ``invalid`` or empty. Tobii's older validity codes
+    (Analytics SDK, Studio: 0 sure ... 4 not found), told by a code of 2 to 4 among whole numbers of
+    0 to 4: at most 1, as Tobii advises. ``top`` (``--valid "COL<=N"``): at most that number."""
+    if top is not None:
+        try:
+            bound = float(top)
+        except ValueError:
+            raise RecordingError(f"--valid {flag}<={top}: {top!r} is not a number", "e.g. --valid 'LValidity<=1'") from None
+        codes = np.array([_number_or_nan(r.get(flag)) for r in rows])
+        return codes <= bound
+    codes = np.array([_number_or_nan(r.get(flag)) for r in rows])
+    whole = codes[np.isfinite(codes)]
+    if whole.size and np.all((whole == np.round(whole)) & (whole >= 0) & (whole <= 4)) and np.any(whole >= 2):
+        log.warning("%s: %s holds Tobii's validity codes (0 sure ... 4 not found): a sample is seen where it is at "
+                    "most %d", name, flag, TOBII_SEEN_CODE)
+        return codes <= TOBII_SEEN_CODE
+    seen = np.array([_valid_flag(r.get(flag)) for r in rows])
+    if seen.size and seen.mean() < 0.5:
+        log.warning("%s: %s marks %.0f %% of the samples invalid: if its 0 means valid (Tobii's validity codes), give "
+                    "--valid '%s<=%d'", name, flag, 100 * (1 - seen.mean()), flag, TOBII_SEEN_CODE)
+    return seen
+
+
+def _number_or_nan(cell: str | None) -> float:
+    try:
+        return float((cell or "").strip())
+    except ValueError:
+        return float("nan")
 
 
 def _valid_flag(cell: str | None) -> bool:
@@ -572,7 +620,7 @@ def _dated_column(rows: list[dict], path: Path, name: str) -> np.ndarray | None:
 #: one gaze column: the eyes' mean is read.
 _EYE_PAIRS = ((("left_x", "right_x"), ("left_y", "right_y")), (("lx", "rx"), ("ly", "ry")),
               (("left_gaze_x", "right_gaze_x"), ("left_gaze_y", "right_gaze_y")),
-              (("x_left", "x_right"), ("y_left", "y_right")))
+              (("x_left", "x_right"), ("y_left", "y_right")), (("l_x", "r_x"), ("l_y", "r_y")))  # (I2MC's own)
 
 
 def _binocular_columns(lower: dict[str, str]) -> tuple[tuple[str, str], tuple[str, str]] | None:
@@ -741,21 +789,23 @@ def load_tobii_csv(path, *, screen: Screen | None = None, recording: str | None 
     return GazeRecording(t, x, y, rate, screen, labels, path.stem)
 
 
-def _one_recording(rows: list[dict], path: Path, recording: str | None) -> list[dict]:
-    """The rows of one recording of a Tobii Pro Lab export (its ``Recording name`` column)."""
-    if "Recording name" not in rows[0]:
+def _one_recording(rows: list[dict], path: Path, recording: str | None, *, column: str = "Recording name",
+                   ) -> list[dict]:
+    """The rows of one recording of a Tobii export of several (Pro Lab's ``Recording name`` column,
+    Studio's ``RecordingName``)."""
+    if not rows or column not in rows[0]:
         if recording is not None:
-            raise RecordingError(f"--recording {recording!r}: {path.name} has no 'Recording name' column",
+            raise RecordingError(f"--recording {recording!r}: {path.name} has no {column!r} column",
                                  "leave --recording out (the file is one recording)")
         return rows
-    names = list(dict.fromkeys((r.get("Recording name") or "").strip() for r in rows))
+    names = list(dict.fromkeys((r.get(column) or "").strip() for r in rows))
     if recording is None:
         if len(names) > 1:
             shown = ", ".join(repr(n) for n in names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
             raise RecordingError(f"{path.name} holds {len(names)} recordings ({shown})",
                                  "choose one with --recording NAME")
         return rows
-    mine = [r for r in rows if (r.get("Recording name") or "").strip() == recording.strip()]
+    mine = [r for r in rows if (r.get(column) or "").strip() == recording.strip()]
     if not mine:
         raise RecordingError(f"{path.name} has no recording {recording!r} (it has "
                              f"{', '.join(repr(n) for n in names[:6])})", "give one of those names")
@@ -831,9 +881,9 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
                                               ("--valid", valid is not None)) if given]
     if recording is not None:
         head = _table_head(Path(path)) if Path(path).suffix.lower() in (".csv", ".tsv", ".txt") else ""
-        if "Gaze point X" not in head or columns is not None:
-            raise RecordingError(f"--recording does not apply: {Path(path).name} is not a Tobii Pro Lab export",
-                                 "leave it out")
+        if not ("Gaze point X" in head or "RecordingName" in head) or columns is not None:
+            raise RecordingError(f"--recording does not apply: {Path(path).name} is not a Tobii Pro Lab or Studio "
+                                 "export", "leave it out")
 
     def not_a_table(name: str, kind: str, own_screen: bool = False) -> None:  # (settings are never silently ignored)
         extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else [])
@@ -868,6 +918,11 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
         if "timestamp [ns]" in head and "azimuth [deg]" in head:
             not_a_table(path.name, "a Pupil Cloud export (gaze in degrees)", own_screen=True)
             return load_pupil_cloud_csv(path)
+        from .tobii_legacy import is_tobii_legacy, load_tobii_legacy
+
+        if is_tobii_legacy(head):
+            not_a_table(path.name, "a Tobii Analytics SDK or Studio file")
+            return load_tobii_legacy(path, screen=screen, recording=recording)
         if "Gaze point X" in head or "gaze_point_on_display_area" in head:
             not_a_table(path.name, "a Tobii export")
             return load_tobii_csv(path, screen=screen, recording=recording)
