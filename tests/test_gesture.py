@@ -605,8 +605,8 @@ def test_gesture_score_prints_the_benchs_figures_for_another_persons_rows(shared
 
 
 def test_an_other_poses_class_is_decided_as_none(shared_data):
-    """Issue 18: poses recorded as "other" do nothing. Thumbs-up (which the open-set model takes
-    for a fist) of one person recorded as "other" reject another person's thumbs-up far more
+    """Issue 18: poses recorded as "other" do nothing. Thumbs-up (which the open-set model mostly
+    takes for a fist) of one person recorded as "other" reject another person's thumbs-up far more
     often than without the class, and the taught classes of other people keep their accuracy."""
     from sensekit.gesture.datasets import load_crossperson, load_keypoints
     from sensekit.gesture.static import NONE, StaticGestureClassifier
@@ -625,7 +625,7 @@ def test_an_other_poses_class_is_decided_as_none(shared_data):
         other_person = thumbs & (forks == other)
         with_class = np.mean(clf.predict(test[other_person])[0] == NONE)
         without = np.mean(plain.predict(test[other_person])[0] == NONE)
-        assert with_class > 0.3 and without < 0.15, (with_class, without)
+        assert with_class > 0.3 and with_class > without + 0.2, (with_class, without)
         assert np.mean(clf.predict(test[known])[0] == truth[known]) >= 0.99
 
 
@@ -932,3 +932,46 @@ def test_motions_follow_the_fingertip_only_in_their_pose():
     with pytest.raises(ParameterError, match="none of the static gestures"):
         HandGestures(StaticGestures(static), DynamicGestures(TrajectoryClassifier(pose="point").fit(traj, np.repeat(
             [0, 1], 10))))
+
+
+def test_a_calibration_of_the_shorter_signature_still_reads(tmp_path):
+    """The finger signature gained five thumb columns; a calibration saved before, whose nearest-pose
+    model holds the 18 columns of then, loads and measures its distances on those first columns (they
+    are the earlier signature unchanged), and the C export agrees with it; a model of another width
+    is refused by name."""
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.errors import CalibrationError
+    from sensekit.gesture.normalize import N_SIGNATURE, N_SIGNATURE_V1, finger_signature
+    from sensekit.gesture.static import StaticGestureClassifier
+    from sensekit.learn.openset import NearestOpenSet
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(3, 21, 2)) * 40
+    pts = np.concatenate([b + rng.normal(0, 6, (50, 21, 2)) for b in base]) + 300
+    path = StaticGestureClassifier().fit(pts, np.repeat([0, 1, 2], 50), ["a", "b", "c"]).save(tmp_path / "g.json")
+    doc = json.loads(path.read_text())
+    near = doc["params"]["learned"]["openset"]["nearest"]
+    assert len(near["mean"]) == N_SIGNATURE
+    for key in ("mean", "scale"):
+        near[key] = near[key][:N_SIGNATURE_V1]
+    near["rows"] = [r[:N_SIGNATURE_V1] for r in near["rows"]]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc))
+    clf = StaticGestureClassifier.load(old)
+    held = np.concatenate([b + rng.normal(0, 9, (20, 21, 2)) for b in base]) + 300
+    raw, _, _ = clf.predict_open(held, calibrated=False)
+    expected = NearestOpenSet(near, clf.openset_factor).distance(finger_signature(held)[:, :N_SIGNATURE_V1], raw)
+    np.testing.assert_allclose(clf._near.distance(finger_signature(held), raw), expected)
+    if shutil.which("cc") or shutil.which("gcc"):
+        r = CliRunner().invoke(app, ["export", "gesture", "-c", str(old), "-o", str(tmp_path / "c"), "--golden", "100"])
+        assert r.exit_code == 0 and "label mismatches 0" in r.stdout, r.output
+    near["mean"], near["scale"] = near["mean"][:12], near["scale"][:12]
+    near["rows"] = [r[:12] for r in near["rows"]]
+    old.write_text(json.dumps(doc))
+    with pytest.raises(CalibrationError, match="the signature has 23 columns"):
+        StaticGestureClassifier.load(old)

@@ -97,17 +97,26 @@ static double sk_mean_distance(const sk_real *f) {
 #if SK_NEAR
 /* relative distance of the hand's finger signature to the nearest calibration pose of class
  * `label` (infinite for a hand of zero size or a class without poses) */
+static double sk_cosine(const sk_real xy[42], int a, int b, int c, int d) { /* of the vectors a->b and c->d */
+    double ux = (double)xy[2 * b] - xy[2 * a], uy = (double)xy[2 * b + 1] - xy[2 * a + 1];
+    double vx = (double)xy[2 * d] - xy[2 * c], vy = (double)xy[2 * d + 1] - xy[2 * c + 1];
+    return (ux * vx + uy * vy) / sqrt((ux * ux + uy * uy) * (vx * vx + vy * vy));
+}
+
 static double sk_pose_distance(const sk_real xy[42], int label) {
-    double n[23], z[SK_N_SIGNATURE], zz = 0, best = INFINITY;
+    double n[SK_N_SIG_PAIRS], z[SK_N_SIGNATURE_FULL], zz = 0, best = INFINITY;
     int i, j, found = 0;
-    for (i = 0; i < 23; ++i) {
+    for (i = 0; i < SK_N_SIG_PAIRS; ++i) {
         double dx = (double)xy[2 * SK_SIG_PAIRS[i][0]] - xy[2 * SK_SIG_PAIRS[i][1]];
         double dy = (double)xy[2 * SK_SIG_PAIRS[i][0] + 1] - xy[2 * SK_SIG_PAIRS[i][1] + 1];
         n[i] = sqrt(dx * dx + dy * dy);
     }
     for (i = 0; i < 5; ++i) z[i] = n[i] / n[5 + i];
-    for (i = 10; i < 23; ++i) z[i - 5] = n[i] / n[7];
-    for (i = 0; i < SK_N_SIGNATURE; ++i) {
+    for (i = 10; i < SK_N_SIG_PAIRS; ++i) z[i - 5] = n[i] / n[7];
+    z[SK_N_SIG_PAIRS - 5] = sk_cosine(xy, 2, 4, 0, 9);  /* where the thumb points: along the palm, */
+    z[SK_N_SIG_PAIRS - 4] = fabs(sk_cosine(xy, 2, 4, 17, 5));  /* across it, */
+    z[SK_N_SIG_PAIRS - 3] = sk_cosine(xy, 2, 3, 3, 4);  /* and its last joint's bend */
+    for (i = 0; i < SK_N_SIGNATURE; ++i) {  /* (a calibration of an earlier release: its first columns) */
         z[i] = (z[i] - SK_NEAR_MEAN[i]) * (1.0 / SK_NEAR_SCALE[i]);
         if (!isfinite(z[i])) return INFINITY;
         zz += z[i] * z[i];

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError
-from ..gesture.normalize import _SIG_PAIRS
+from ..gesture.normalize import _SIG_PAIRS, N_SIGNATURE
 from ..gesture.static import OTHER_CLASSES, StaticGestureClassifier
 from .c_emg import _arr, _decode_lines, _nested
 from .c_text import c_identifier, comment_list
@@ -84,7 +84,9 @@ def _openset_tables(clf: StaticGestureClassifier) -> list[str]:
         rows = np.asarray(near["rows"], dtype=np.float64)
         out += [f"#define SK_N_SIGNATURE {rows.shape[1]}", f"#define SK_N_NEAR {len(rows)}",
                 f"#define SK_NEAR_UNIT {float(near['median']) * clf.openset_factor!r}",
-                "static const int SK_SIG_PAIRS[23][2] = {" + ", ".join(f"{{{a}, {b}}}" for a, b in _SIG_PAIRS) + "};",
+                f"#define SK_N_SIG_PAIRS {len(_SIG_PAIRS)}", f"#define SK_N_SIGNATURE_FULL {N_SIGNATURE}",
+                f"static const int SK_SIG_PAIRS[{len(_SIG_PAIRS)}][2] = {{"
+                + ", ".join(f"{{{a}, {b}}}" for a, b in _SIG_PAIRS) + "};",
                 _arr("SK_NEAR_MEAN", near["mean"]),
                 _arr("SK_NEAR_SCALE", near["scale"]), _nested("SK_NEAR_ROWS", rows),
                 _arr("SK_NEAR_SQ", (rows * rows).sum(1)), _arr("SK_NEAR_LABELS", np.asarray(near["labels"]), "int")]

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from ..core.info import StreamInfo
 from ..core.schema import MAX_VALUES, Matrix, Positive, Probability, Strict, Text, Vector, shape_of
 from ..learn.schema import Decoder, DecoderOptions, check_width
-from .normalize import N_HAND_FEATURES, N_SIGNATURE
+from .normalize import N_HAND_FEATURES, N_SIGNATURE, N_SIGNATURE_V1
 
 __all__ = ["GestureParams", "LandmarkConvention", "DynamicParams"]
 
@@ -152,11 +152,12 @@ class GestureParams(Strict):
                                  f"of {width} features do not fit")
             near = lp.openset.nearest
             if near is not None:
-                rows = shape_of(near.rows, "learned.openset.nearest.rows") if near.rows else (0, N_SIGNATURE)
-                if (rows[1], len(near.mean), len(near.scale)) != (N_SIGNATURE,) * 3 or len(near.labels) != rows[0]:
+                rows = shape_of(near.rows, "learned.openset.nearest.rows") if near.rows else (0, len(near.mean))
+                if (rows[1], len(near.scale)) != (len(near.mean),) * 2 or len(near.mean) not in (
+                        N_SIGNATURE, N_SIGNATURE_V1) or len(near.labels) != rows[0]:
                     raise ValueError(f"learned.openset.nearest: {rows[0]} x {rows[1]} rows, {len(near.labels)} labels, "
                                      f"{len(near.mean)}/{len(near.scale)} mean/scale; the signature has "
-                                     f"{N_SIGNATURE} columns")
+                                     f"{N_SIGNATURE} columns ({N_SIGNATURE_V1} in a calibration of an earlier release)")
                 if set(near.labels) != set(lp.decoder.classes):
                     raise ValueError("learned.openset.nearest.labels must name exactly the decoder's classes")
         pose = self.dynamic.config.pose if self.dynamic is not None else None
