@@ -78,6 +78,16 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
     core.write_text("gaze_timestamp,world_index,confidence,norm_pos_x,norm_pos_y\n" + "".join(
         f"{1000 + a:.5f},{i // 4},{0.95 if i % 50 else 0.3},{0.5 + b / 60:.5f},{0.5 + c / 40:.5f}\n"
         for i, (a, b, c, _) in enumerate(gaze)))
+    sdk = d / "tx300.txt"  # (a Tobii Analytics SDK sample file: each eye's gaze in fractions, validity codes)
+    sdk.write_text("Time\tLGazePos2dx\tLGazePos2dy\tLValidity\tRGazePos2dx\tRGazePos2dy\tRValidity\n" + "".join(
+        f"{2619771723 + round(a * 1e6)}\t{0.5 + b / 40:.4f}\t{0.5 + c / 40:.4f}\t{4 * (i % 97 == 0)}\t"
+        f"{0.51 + b / 40:.4f}\t{0.5 + c / 40:.4f}\t{2 * (i % 89 == 0)}\n" for i, (a, b, c, _) in enumerate(gaze)))
+    studio = d / "studio.tsv"  # (a Tobii Studio export: pixels, codes, an event row, two recordings)
+    studio.write_text("RecordingName\tRecordingTimestamp\tStudioEvent\tGazePointLeftX (ADCSpx)\tGazePointLeftY (ADCSpx)\t"
+                      "GazePointRightX (ADCSpx)\tGazePointRightY (ADCSpx)\tValidityLeft\tValidityRight\n" + "".join(
+                          f"R{1 + (i >= len(gaze) // 2)}\t{a * 1000:.0f}\t{'ImageStart' if i % 300 == 0 else ''}\t"
+                          f"{960 + b * 40:.0f}\t{540 + c * 40:.0f}\t{965 + b * 40:.0f}\t{540 + c * 40:.0f}\t0\t"
+                          f"{4 * (i % 53 == 0)}\n" for i, (a, b, c, _) in enumerate(gaze)))
     asc = d / "base.asc"
     lines = ["** CONVERTED FROM x.edf", "MSG\t1000 !MODE RECORD CR 500 2 1 L",
              "SAMPLES\tGAZE\tLEFT\tRATE\t500.00\tTRACKING\tCR\tFILTER\t2", "START\t1000 \tLEFT\tSAMPLES\tEVENTS",
@@ -99,7 +109,10 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
            "tobii": (tobii, [["eyetrack", "events", "{p}", *SCREEN]]),
            "pupil cloud": (cloud, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "pupil core": (core, [["eyetrack", "events", "{p}", *SCREEN]]),
-           "eyelink": (asc, [["eyetrack", "events", "{p}", *SCREEN]])}
+           "eyelink": (asc, [["eyetrack", "events", "{p}", *SCREEN]]),
+           "tobii sdk": (sdk, [["eyetrack", "events", "{p}", *SCREEN], ["eyetrack", "events", "{p}", *SCREEN,
+                                                                       "--online"]]),
+           "tobii studio": (studio, [["eyetrack", "events", "{p}", *SCREEN, "--recording", "R2"]])}
     if shared.is_dir():  # keypoint rows and trajectories (the public format), and a calibration of them
         rows_dir, ph_dir = d / "rows", d / "ph"
         for folder, name in ((rows_dir, "keypoint"), (ph_dir, "point_history")):
