@@ -617,7 +617,13 @@ def test_a_ninapro_file_calibrates_and_scores(tmp_path, monkeypatch):
     assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["accuracy"] > 0.95, r.output
     savemat(other, {"data": np.concatenate(emg), "label": np.concatenate(stimulus)})
     r = runner.invoke(app, ["info", str(other)])
-    assert r.exit_code == 2 and "states no rate" in r.stderr, r.output
+    assert r.exit_code == 2 and "states no rate" in r.stderr and "--rate HZ" in r.stderr, r.output
+    r = runner.invoke(app, ["emg", "score", str(tmp_path / "nin.json"), str(other), "--markers", classes, "--json",
+                            "--rate", "2000"])  # (the rate its documentation gives)
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["accuracy"] > 0.95, r.output
+    savemat(other, {"data": np.concatenate(emg), "label": np.concatenate(stimulus), "fs": 2000.0})
+    r = runner.invoke(app, ["info", str(other), "--rate", "1000"])
+    assert r.exit_code == 2 and "--rate does not apply" in r.stderr, r.output  # (it states its rate)
     savemat(mat, {"emg": np.zeros((1000, 8)), "restimulus": np.zeros((1000, 1))}, do_compression=True)
     import sensekit.core.recording.matfile as matfile  # (sizes are read before any data: a compressed variable may
     monkeypatch.setattr(matfile, "MAX_MAT_VALUES", 5000)  # declare far more than the file holds)
@@ -837,3 +843,46 @@ def test_a_brainflow_file_of_the_openbci_gui_calibrates_and_scores(tmp_path, cap
     np.savetxt(odd, np.zeros((10, 7)), delimiter="\t")
     r = runner.invoke(app, ["info", str(odd)])
     assert r.exit_code == 2 and "7 columns, which no OpenBCI board's BrainFlow file has" in r.stderr, r.output
+
+
+def test_a_table_with_no_time_column_reads_at_a_given_rate(tmp_path):
+    """A dataset's table of channels and a label, no time column, its rate in its documentation
+    (as many research sets ship them) was refused with 'no time column' and nothing to do but edit the
+    file: --rate HZ reads its rows that far apart in 'info', 'calibrate emg --from' and 'emg score',
+    the same as the table with a time column; a table with a clock, a file that states its rate and a
+    live source refuse --rate by name."""
+    from sensekit.emg.synth import EMGSimulator
+
+    sim = EMGSimulator(4, 3, rate=500.0, seed=5)
+    rows, timed, t = ["ch1,ch2,ch3,ch4,label"], ["time,ch1,ch2,ch3,ch4,label"], 0.0
+    for rep in range(3):
+        for c, name in enumerate(("rest", "fist", "open")):
+            for x in sim.trial(c, 2.0, seed=10 * c + rep):
+                cells = ",".join(f"{v:.5f}" for v in x) + f",{name}"
+                rows.append(cells)
+                timed.append(f"{t:.4f},{cells}")
+                t += 1 / 500
+    bare, clocked = tmp_path / "user1_day1.csv", tmp_path / "timed.csv"
+    bare.write_text("\n".join(rows) + "\n")
+    clocked.write_text("\n".join(timed) + "\n")
+    r = runner.invoke(app, ["info", str(bare)])
+    assert r.exit_code == 2 and "no time column" in r.stderr and "--rate HZ" in r.stderr, r.output
+    r = runner.invoke(app, ["info", str(bare), "--rate", "500", "--json"])
+    assert r.exit_code == 0, r.output
+    stream = json.loads(r.stdout)["streams"][0]
+    assert stream["rate_hz"] == 500 and stream["samples"] == len(rows) - 1 and stream["duration_s"] == 18.0
+    cals = {}
+    for name, path, extra in (("bare", bare, ["--rate", "500"]), ("timed", clocked, [])):
+        cals[name] = tmp_path / f"{name}.json"
+        r = runner.invoke(app, ["calibrate", "emg", "--from", str(path), "--classes", "rest,fist,open", "-o",
+                                str(cals[name]), *extra])
+        assert r.exit_code == 0, r.output
+    assert json.loads(cals["bare"].read_text())["params"] == json.loads(cals["timed"].read_text())["params"]
+    r = runner.invoke(app, ["emg", "score", str(cals["bare"]), str(bare), "--rate", "500", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["accuracy"] > 0.9, r.output
+    for args, message in ((["info", str(clocked), "--rate", "500"], "has a time column ('time')"),
+                          (["info", str(bare), "--rate", "0"], "greater than or equal to 1"),
+                          (["calibrate", "emg", "synth:emg", "--rate", "500", "-o", str(tmp_path / "x.json")],
+                           "--rate")):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output, (args, r.output)

@@ -47,6 +47,8 @@ def score(
     plot: Path | None = typer.Option(None, "--plot", help="PNG of the decisions: held class against decided class, "
                                      "'no motion' included."),
     as_json: bool = JSON_FIGURES_OPTION,
+    rate: float | None = typer.Option(None, "--rate", min=1, max=100000, help="The rate (Hz) of a session table with "
+                                      "no time column (its rows evenly spaced) or a .mat file that states none."),
 ) -> None:
     """Decide every window of a labelled session with a calibration, each trial from rest as 'run emg'
     decides (majority vote included), and print its accuracy, balanced accuracy and each class's
@@ -64,7 +66,7 @@ def score(
     named = [m.strip() for m in markers.split(",") if m.strip()] if markers else list(pipe.classes_)
     if markers and not all("=" in m for m in named):
         fail(f"--markers takes CLASS=MARKER pairs, e.g. --markers rest=1,fist=2; got {markers!r}")
-    trials = recorded_trials(session, named or None)  # (a marked session's markers name the calibration's classes)
+    trials = recorded_trials(session, named or None, rate=rate)  # (a marked session's markers name the classes)
     pipe = EMGPipeline.load(calibration, stream=trials.info)
     if pipe.classes_ and tuple(pipe.classes_) != trials.classes:
         trials = _as_calibration_classes(trials, pipe.classes_, session, calibration)

@@ -12,19 +12,20 @@ from rich.text import Text
 from ._app import out
 
 
-def describe(path: Path) -> list[dict]:
-    """One dict per stream: format, samples, duration, gaps, dropped blocks, span and clock."""
-    return _describe(path)[0]
+def describe(path: Path, rate: float | None = None) -> list[dict]:
+    """One dict per stream: format, samples, duration, gaps, dropped blocks, span and clock
+    (``rate``: of a table with no time column)."""
+    return _describe(path, rate)[0]
 
 
-def _describe(path: Path) -> tuple[list[dict], dict[str, dict[str, int]]]:
+def _describe(path: Path, rate: float | None = None) -> tuple[list[dict], dict[str, dict[str, int]]]:
     """:func:`describe`'s rows, and the marker streams (an XDF's text events): name -> each
     text's count, in the order the texts first appear (the file read once)."""
     from collections import Counter
 
     from ..core.recording import HDF5Recording, open_recording
     rows = []
-    with open_recording(path) as rec:
+    with open_recording(path, rate=rate) as rec:
         markers = {name: dict(Counter(texts)) for name, (_, texts) in rec.markers().items()}
         for name, info in rec.streams.items():
             n = rec.n_samples(name)
@@ -68,9 +69,11 @@ def _span(rec, name: str, info, segs, n: int) -> dict:
 def info(
     path: Path = typer.Argument(..., help="Recording: .h5, .xdf, .wav/.flac, .csv, .edf/.bdf, OpenBCI GUI .txt."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    rate: float | None = typer.Option(None, "--rate", min=1, max=100000, help="The rate (Hz) of a table with no time "
+                                      "column (its rows evenly spaced) or a .mat file that states none."),
 ) -> None:
     """Show a recording's streams, formats, durations, gaps and dropped blocks."""
-    rows, events = _describe(path)
+    rows, events = _describe(path, rate)
     if as_json:
         out.print_json(json.dumps({"file": str(path), "streams": rows, **({"markers": events} if events else {})}))
         return

@@ -189,7 +189,8 @@ def _known_labels(markers) -> list[str]:
 
 
 def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None, labels: str = "label",
-                          classes: Iterable[str] | None = None, subject: str = "S0", session: int = 1) -> EMGTrials:
+                          classes: Iterable[str] | None = None, subject: str = "S0", session: int = 1,
+                          rate: float | None = None) -> EMGTrials:
     """Trials from a recording with an EMG stream and its labels: a sensekit HDF5 session, an XDF
     file with a marker stream (LabRecorder), or a CSV export with a label column.
 
@@ -199,12 +200,13 @@ def load_recording_trials(path: str | os.PathLike, *, stream: str | None = None,
     the same with text (a CSV's label column: a text per row): a marker naming a class starts
     it, any other (``"pause"``, ``"end"``, an empty cell) ends the trial; ``classes`` names the
     classes (default: every marker text, in the order it first appears), of which those that no
-    marker names are left out.
+    marker names are left out. ``rate``: the rate (Hz) of a table with no time column or a .mat
+    file that states none (:func:`~sensekit.core.recording.open_recording`).
     """
     from ..core.info import UNKNOWN_KIND
     from ..core.recording import open_recording
 
-    with open_recording(path) as rec:
+    with open_recording(path, rate=rate) as rec:
         if stream is not None and stream not in rec.streams:
             raise DatasetError(f"{Path(path).name} has no stream {stream!r} (it has {', '.join(map(repr, rec.streams))})")
         bands = [n for n, i in rec.streams.items() if i.kind in ("emg", "exg")]

@@ -73,6 +73,9 @@ def calibrate_emg(
                                              "XDF file (LabRecorder) of an EMG stream and a marker stream: a marker "
                                              "naming a class starts it, any other ends it; --classes names the classes "
                                              "among them (FILE#STREAM: one band of several)."),
+    rate: float | None = typer.Option(None, "--rate", min=1, max=100000, help="With --from: the rate (Hz) of a table "
+                                      "with no time column (its rows evenly spaced) or a .mat file that states none, "
+                                      "as its dataset's documentation gives it."),
 ) -> None:
     """Guide the user through holding each class, fit the decoder, show its cross-validated
     accuracy, and write the calibration file (JSON, numbers only). With ``--top-up``, update an
@@ -89,6 +92,8 @@ def calibrate_emg(
     if (source is None) == (from_session is None):
         fail("give an EMG source (lsl:type=EMG, brainflow:..., synth:emg, a recording) or --from a session "
              "recorded with --record, one of the two")
+    if from_session is None:
+        refuse_given(ctx, ("rate",), "without --from (a live source has its own rate)")
     if from_session is not None:  # the recording's trials: no session to guide
         refuse_given(ctx, ("reps", "hold", "pause", "lead", "trim", "record", "redo", "kind"),
                      "with --from, which takes the recorded session's repetitions and trials")
@@ -116,7 +121,7 @@ def calibrate_emg(
         marker_classes = names  # (an XDF's markers: which of them are classes)
         if top_up is not None and marked and not coded:
             marker_classes = EMGPipeline.load(top_up).classes_ or None
-        trials = recorded_trials(from_session, marker_classes)
+        trials = recorded_trials(from_session, marker_classes, rate=rate)
         if top_up is not None:
             pipe = EMGPipeline.load(top_up, stream=trials.info)
             if pipe.classes_ and tuple(pipe.classes_) != trials.classes:
@@ -233,13 +238,14 @@ def session_file(path: Path) -> tuple[Path, str | None]:
     return (Path(one[0]), one[1]) if one else (path, None)
 
 
-def recorded_trials(path: Path, classes=None):
+def recorded_trials(path: Path, classes=None, *, rate: float | None = None):
     """The trials of a session recorded by ``calibrate emg --record`` (or a file of an EMG stream
     (``FILE#STREAM`` names one of several) and markers naming the classes: ``classes`` picks those
     markers, default all; ``NAME=MARKER`` names a class whose marker is a code, as an OpenBCI
     GUI's 1-9), checked as a live session's
     are (each channel problem named once, with the trials it is in); a recording with nothing to
-    learn from is refused in one line."""
+    learn from is refused in one line. ``rate``: of a table with no time column (or a .mat file
+    that states none)."""
     import dataclasses
 
     from ...emg.calibrate import dead_channels, trial_problems
@@ -251,14 +257,14 @@ def recorded_trials(path: Path, classes=None):
     marked = _marked(path)
     named = dict(c.split("=", 1) if "=" in c else (c, c) for c in classes or ())  # class name -> its marker
     markers = [m.strip() for m in named.values()]
-    trials = load_recording_trials(path, stream=stream, classes=markers or None if marked else None)
+    trials = load_recording_trials(path, stream=stream, classes=markers or None if marked else None, rate=rate)
     if named and marked:  # the classes by their names, not their markers
         by_marker = {m.strip(): n.strip() for n, m in named.items()}
         trials = dataclasses.replace(trials, classes=tuple(by_marker[m] for m in trials.classes))
     if marked and len({t.label for t in trials}) < 2:
         from ...core.recording import open_recording
 
-        with open_recording(path) as rec:
+        with open_recording(path, rate=rate) as rec:
             texts = sorted({v for _, values in rec.markers().values() for v in values if v})
         fail(f"{path.name}: its markers start trials of {len({t.label for t in trials})} of the classes "
              f"({', '.join(classes or ())}) within its EMG; a decoder needs two or more. Its markers: "

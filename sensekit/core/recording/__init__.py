@@ -62,7 +62,7 @@ _READERS = {
     ".txt": _text_recording,
     ".edf": EDFRecording,
     ".bdf": EDFRecording,
-    ".mat": lambda path, **kwargs: MatRecording(path, **_kind_and_unit(kwargs)),
+    ".mat": lambda path, **kwargs: MatRecording(path, **_kind_and_unit(kwargs), rate=kwargs.get("rate")),
     **{s: AudioRecording for s in AUDIO_SUFFIXES},
 }
 
@@ -83,7 +83,9 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
         ``.h5``/``.hdf5`` (sensekit), ``.xdf``, ``.wav``/``.flac``/``.ogg``/``.aiff``,
         ``.csv``/``.tsv``/``.txt`` tables, ``.edf``/``.bdf``, OpenBCI GUI ``.txt`` (or ``.csv``) files.
     **kwargs
-        Passed to the format's reader (e.g. ``time_column`` and ``kind`` for CSV).
+        Passed to the format's reader (e.g. ``time_column`` and ``kind`` for CSV); ``rate`` (Hz)
+        for a table with no time column or a ``.mat`` file that states no rate, refused for a
+        file that states its own.
 
     Raises
     ------
@@ -106,6 +108,10 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
             f"cannot read {str(path)!r}: unknown file type {path.suffix or '(none)'!r}",
             f"use one of {', '.join(RECORDING_SUFFIXES)}",
         )
+    if kwargs.get("rate") is None:
+        kwargs.pop("rate", None)
+    elif reader not in (_text_recording, _READERS[".mat"]) or is_openbci(path) or is_brainflow_file(path):
+        raise RecordingError(f"--rate does not apply: {path.name} states its own rate", "leave --rate out")
     try:
         return reader(path, **kwargs)
     except ParameterError as e:  # a stream description the file states (its rate, shape): name the file

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import RecordingError
+from ..checks import check_scalar
 from ..clock import steady_clock
 from ..info import UNKNOWN_KIND, StreamInfo, rate_from_times
 from .base import OneStreamRecording
@@ -102,6 +103,9 @@ class CSVRecording(OneStreamRecording):
         Stream kind to give the data (``"signal"`` by default, e.g. ``"emg"``).
     unit : str
         Unit of the channel values.
+    rate : float, optional
+        The rate (Hz) of a table with no time column, whose rows are evenly spaced (a dataset
+        that states its rate in its documentation); refused where the table has a time column.
 
     Notes
     -----
@@ -113,7 +117,7 @@ class CSVRecording(OneStreamRecording):
     """
 
     def __init__(self, path: str | os.PathLike, *, time_column: str | None = None, kind: str = UNKNOWN_KIND,
-                 unit: str = "") -> None:
+                 unit: str = "", rate: float | None = None) -> None:
         self.path = Path(path)
         if not self.path.exists():
             raise RecordingError(f"CSV file {str(self.path)!r} does not exist", "check the path")
@@ -124,22 +128,28 @@ class CSVRecording(OneStreamRecording):
         if not header:
             raise RecordingError(f"CSV file {str(self.path)!r} is empty", "a header row naming the columns is needed")
         lower = [time_column_name(h) for h in header]
+        if rate is not None:
+            check_scalar(rate, "rate", min_value=0.01, max_value=1e6)
         if time_column is None:
             tcol = next((i for i, h in enumerate(lower) if h in TIME_COLUMNS), None)
-            if tcol is None:
+            if tcol is None and rate is None:
                 raise RecordingError(
                     f"CSV file {str(self.path)!r} has no time column (header: {header[:8]})",
-                    f"name one column {', '.join(TIME_COLUMNS[:3])} (seconds) or time_ms, time_us",
-                    python_fix="time_column=NAME")
+                    f"name one column {', '.join(TIME_COLUMNS[:3])} (seconds) or time_ms, time_us, or give its "
+                    "rate (--rate HZ) if its rows are evenly spaced", python_fix="time_column=NAME or rate=HZ")
+            if tcol is not None and rate is not None:
+                raise RecordingError(f"--rate does not apply: CSV file {self.path.name!r} has a time column "
+                                     f"({header[tcol]!r}), whose timestamps give its rate", "leave --rate out")
         else:
             if time_column_name(time_column) not in lower:
                 raise RecordingError(f"CSV file {str(self.path)!r} has no column {time_column!r} (header: {header[:8]})")
             tcol = lower.index(time_column_name(time_column))
         lcols = [i for i, h in enumerate(lower) if h in LABEL_COLUMNS and i != tcol]  # (Ninapro has two)
         numeric = [i for i in range(len(header)) if i not in lcols]
-        copies = [i for i in numeric if lower[i] == lower[tcol]]  # (Delsys: a time column for each sensor)
+        clockless = tcol is None  # (rows evenly spaced at the given rate)
+        copies = [] if clockless else [i for i in numeric if lower[i] == lower[tcol]]  # (Delsys: one for each sensor)
         rows_read = None
-        dated = self._dated(tcol)
+        dated = not clockless and self._dated(tcol)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "input contained no data": said below
@@ -160,10 +170,14 @@ class CSVRecording(OneStreamRecording):
         if table.shape[0] == 0:
             table = np.empty((0, len(numeric)))
             log.warning("CSV file %s holds no samples (a header only)", str(self.path))
-        time_unit = "s" if dated else lower[tcol].rpartition("_")[2]  # (date-times: seconds since 1970)
-        self._times = table[:, numeric.index(tcol)] * TIME_UNITS.get(time_unit, 1.0)
-        cols = [i for i in numeric if lower[i] != lower[tcol]]  # (a sensor's own copy of the time column too)
-        if len(cols) < len(numeric) - 1:
+        if clockless:
+            log.info("CSV file %s has no time column: its rows are read %g Hz apart", self.path.name, rate)
+            time_unit, self._times, cols = "s", np.arange(len(table)) / rate, list(numeric)
+        else:
+            time_unit = "s" if dated else lower[tcol].rpartition("_")[2]  # (date-times: seconds since 1970)
+            self._times = table[:, numeric.index(tcol)] * TIME_UNITS.get(time_unit, 1.0)
+            cols = [i for i in numeric if lower[i] != lower[tcol]]  # (a sensor's own copy of the time column too)
+        if not clockless and len(cols) < len(numeric) - 1:
             log.info("CSV file %s: %d more time column(s) %r left out", self.path.name, len(numeric) - 1 - len(cols),
                      header[tcol])
         self._data = np.ascontiguousarray(table[:, [numeric.index(i) for i in cols]])
@@ -175,8 +189,11 @@ class CSVRecording(OneStreamRecording):
         if len(self._times) > 1 and np.any(np.diff(self._times) <= 0):
             i = int(np.argmax(np.diff(self._times) <= 0))
             raise RecordingError(f"CSV file {str(self.path)!r}: time does not increase at line {i + self._skip + 2}")
-        rate = 0.0
-        if len(self._times) > 2:
+        if clockless:
+            rate = float(rate)
+        elif len(self._times) <= 2:
+            rate = 0.0
+        else:
             step = float(np.median(np.diff(self._times)))
             better = None if time_unit in TIME_UNITS else _plausible_unit(step)
             if better is not None:  # (no unit named: read in the one that gives a sensor's rate)

@@ -35,10 +35,10 @@ class MatRecording(OneStreamRecording):
     The variables are the first of :data:`SIGNAL_NAMES`, :data:`LABEL_NAMES` and
     :data:`RATE_NAMES` the file has; a matrix stored channels x samples is turned. A Ninapro file
     without its ``frequency`` is read at 2 kHz for 12 channels (DB2's Delsys) and 200 Hz otherwise
-    (DB5's Myo bands); any other file must state its rate.
+    (DB5's Myo bands); any other file must state its rate, or be given it (``rate``, ``--rate``).
     """
 
-    def __init__(self, path: str | os.PathLike, *, kind: str = "emg", unit: str = "") -> None:
+    def __init__(self, path: str | os.PathLike, *, kind: str = "emg", unit: str = "", rate: float | None = None) -> None:
         from scipy.io import loadmat, whosmat
 
         self.path = Path(path)
@@ -74,13 +74,18 @@ class MatRecording(OneStreamRecording):
         if not np.issubdtype(codes.dtype, np.number) or not np.isfinite(codes.astype(np.float64)).all():
             raise RecordingError(f"{self.path.name}: {labels!r} holds values that are not numbers")
         if rate_name is not None:
+            if rate is not None:
+                raise RecordingError(f"--rate does not apply: {self.path.name} states its rate ({rate_name!r})",
+                                     "leave --rate out")
             stated = np.ravel(mat[rate_name])
             self.rate = float(stated[0]) if stated.size and np.issubdtype(stated.dtype, np.number) else 0.0
+        elif rate is not None:  # (the rate its dataset's documentation gives)
+            self.rate = float(rate)
         elif signal == "emg" and labels in ("restimulus", "stimulus"):  # (a Ninapro file without its frequency)
             self.rate = 2000.0 if emg.shape[1] == 12 else 200.0
         else:
             raise RecordingError(f"{self.path.name} states no rate (a variable {', '.join(RATE_NAMES[:3])}...)",
-                                 "save the rate with the data, e.g. fs = 1000")
+                                 "give it (--rate HZ), or save it with the data, e.g. fs = 1000")
         if not 1.0 <= self.rate <= 100_000.0:
             raise RecordingError(f"{self.path.name} states a rate of {self.rate:g} Hz")
         self._data = np.ascontiguousarray(emg, dtype=np.float64)
