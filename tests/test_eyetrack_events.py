@@ -1582,6 +1582,16 @@ def test_a_tobii_analytics_sdk_file_reads_each_eyes_validity(tmp_path):
     with pytest.raises(RecordingError, match="'one' is not a number"):
         load_gaze(path, screen=screen, columns=("Time", "LGazePos2dx", "LGazePos2dy"), units="norm",
                   valid="LValidity<=one")
+    # a table in pixels whose loss is written as minus the screen's size (I2MC's importers): lost, not a
+    # gaze 50 deg left of the screen's centre (two saccades of 50 deg each time)
+    px, py = screen.to_pixels(x, y)
+    gone = codes[:, 0] == 4
+    px, py = np.where(gone, -1920.0, px), np.where(gone, -1080.0, py)
+    i2mc = tmp_path / "i2mc.tsv"
+    i2mc.write_text("time\tx\ty\n" + "".join(f"{k * 1000 / 300:.3f}\t{a:.2f}\t{b:.2f}\n" for k, (a, b)
+                                               in enumerate(zip(px, py, strict=True))))
+    rec = load_gaze(i2mc, screen=screen, time_unit="ms")
+    assert np.array_equal(np.isnan(rec.x), gone)
 
 
 def test_a_tobii_studio_export_reads_its_samples_of_one_recording(tmp_path):

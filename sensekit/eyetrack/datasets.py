@@ -530,13 +530,15 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
                            "screen geometry for degrees",
                            "give --screen WxHmm@WxH and --distance MM (or --units deg for gaze in degrees)")
     if units == "norm":  # (fractions of the screen from its top left: Gazepoint's POG, Tobii's display area)
-        off = (np.abs(x - 0.5) > OFF_DISPLAY) | (np.abs(y - 0.5) > OFF_DISPLAY)  # (Tobii's SDK: -1, -1 not found)
-        if off.any():
-            log.warning("%s: %d sample(s) more than half a screen off the display (Tobii's -1, -1: not found) read "
-                        "as lost", path.name, int(off.sum()))
-        x, y = np.where(off, np.nan, x), np.where(off, np.nan, y)
         x, y, units = x * screen.width_px, y * screen.height_px, "px"
-    elif units == "px":
+    if units == "px":
+        fx, fy = x / screen.width_px, y / screen.height_px
+        off = (np.abs(fx - 0.5) > OFF_DISPLAY) | (np.abs(fy - 0.5) > OFF_DISPLAY)
+        if off.any():  # (no tracker sees a gaze so far off; trackers and tools write their loss so)
+            log.warning("%s: %d sample(s) more than half a screen off the display (a loss written as a position: "
+                        "Tobii's SDK -1, -1, I2MC's -%d, -%d) read as lost", path.name, int(off.sum()),
+                        screen.width_px, screen.height_px)
+        x, y = np.where(off, np.nan, x), np.where(off, np.nan, y)
         _check_pixels(x, y, screen, path.name)
     x, y = _to_deg(x, y, screen, units)
     labels = {name: _label_column(rows, path, pick(name, (), "label")) for name in references or ()}
@@ -552,8 +554,10 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
 #: The highest of Tobii's older validity codes (0 sure ... 4 not found) whose eye counts as seen
 #: (Tobii's advice: 2 is a guess of which eye it is, 3 and 4 not found; I2MC reads them so too).
 TOBII_SEEN_CODE = 1
-#: Gaze in fractions of the display further than this from its centre (half a screen off it, in
-#: either axis) is no gaze on it: Tobii's SDK writes -1, -1 for an eye it did not find.
+#: Gaze (in fractions of the display's size) further than this from its centre, half a screen off
+#: it in either axis, is no gaze on it but a loss written as a position: Tobii's SDK writes -1, -1
+#: (fractions) for an eye it did not find, I2MC's importers minus the screen's width and height
+#: (pixels).
 OFF_DISPLAY = 1.0
 
 

@@ -11,7 +11,8 @@ Two formats, both tab-separated, both with each eye's gaze and validity and no o
   out, and an export of several recordings (``RecordingName``) is refused without ``--recording``.
 
 An eye's sample is lost where its code is above
-:data:`~sensekit.eyetrack.datasets.TOBII_SEEN_CODE` (1) or its gaze is more than a screen off the display;
+:data:`~sensekit.eyetrack.datasets.TOBII_SEEN_CODE` (1) or its gaze is more than half a screen off the display
+(:data:`~sensekit.eyetrack.datasets.OFF_DISPLAY`);
 the gaze is the eyes' mean (where one is lost, the other moved by half their usual difference).
 """
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from ..errors import DatasetError, RecordingError
 from .datasets import (
+    OFF_DISPLAY,
     TOBII_SEEN_CODE,
     GazeRecording,
     _column,
@@ -99,7 +101,7 @@ def load_tobii_legacy(path, *, screen: Screen | None = None, recording: str | No
         x, y, code = _column(rows, path, cx), _column(rows, path, cy), _column(rows, path, cv)
         if fractions:
             x, y = x * size[0], y * size[1]
-        off = (x < -size[0]) | (x > 2 * size[0]) | (y < -size[1]) | (y > 2 * size[1])  # (I2MC's rule)
+        off = (np.abs(x / size[0] - 0.5) > OFF_DISPLAY) | (np.abs(y / size[1] - 0.5) > OFF_DISPLAY)
         gone = ~(code <= TOBII_SEEN_CODE) | off | ~np.isfinite(x) | ~np.isfinite(y)
         gaze.append((np.where(gone, np.nan, x), np.where(gone, np.nan, y)))
         lost.append(gone)
