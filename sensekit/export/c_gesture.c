@@ -95,14 +95,14 @@ static double sk_mean_distance(const sk_real *f) {
 #endif
 
 #if SK_NEAR
-/* relative distance of the hand's finger signature to the nearest calibration pose of class
- * `label` (infinite for a hand of zero size or a class without poses) */
 static double sk_cosine(const sk_real xy[42], int a, int b, int c, int d) { /* of the vectors a->b and c->d */
     double ux = (double)xy[2 * b] - xy[2 * a], uy = (double)xy[2 * b + 1] - xy[2 * a + 1];
     double vx = (double)xy[2 * d] - xy[2 * c], vy = (double)xy[2 * d + 1] - xy[2 * c + 1];
     return (ux * vx + uy * vy) / sqrt((ux * ux + uy * uy) * (vx * vx + vy * vy));
 }
 
+/* relative distance of the hand's finger signature to the nearest calibration pose of class
+ * `label` (infinite for a hand of zero size or a class without poses) */
 static double sk_pose_distance(const sk_real xy[42], int label) {
     double n[SK_N_SIG_PAIRS], z[SK_N_SIGNATURE_FULL], zz = 0, best = INFINITY;
     int i, j, found = 0;

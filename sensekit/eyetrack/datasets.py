@@ -566,14 +566,12 @@ def _validity(rows: list[dict], flag: str, top: str | None, name: str) -> np.nda
     Tobii Pro's ``validity``): not 0, ``false``, ``invalid`` or empty. Tobii's older validity codes
     (Analytics SDK, Studio: 0 sure ... 4 not found), told by a code of 2 to 4 among whole numbers of
     0 to 4: at most 1, as Tobii advises. ``top`` (``--valid "COL<=N"``): at most that number."""
+    codes = np.array([_number_or_nan(r.get(flag)) for r in rows])
     if top is not None:
         try:
-            bound = float(top)
+            return codes <= float(top)
         except ValueError:
             raise RecordingError(f"--valid {flag}<={top}: {top!r} is not a number", "e.g. --valid 'LValidity<=1'") from None
-        codes = np.array([_number_or_nan(r.get(flag)) for r in rows])
-        return codes <= bound
-    codes = np.array([_number_or_nan(r.get(flag)) for r in rows])
     whole = codes[np.isfinite(codes)]
     if whole.size and np.all((whole == np.round(whole)) & (whole >= 0) & (whole <= 4)) and np.any(whole >= 2):
         log.warning("%s: %s holds Tobii's validity codes (0 sure ... 4 not found): a sample is seen where it is at "

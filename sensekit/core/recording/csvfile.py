@@ -220,7 +220,7 @@ class CSVRecording(OneStreamRecording):
             next(rows, None)
         return rows
 
-    def _decimal_commas(self, numeric: list[int], tcol: int, dated: bool) -> np.ndarray | None:
+    def _decimal_commas(self, numeric: list[int], tcol: int | None, dated: bool) -> np.ndarray | None:
         """The table of a semicolon- or tab-separated file written with decimal commas (a
         spreadsheet of a German or French locale), read with a warning; None where that is not
         what failed."""
