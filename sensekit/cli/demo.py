@@ -38,4 +38,4 @@ def demo(
         with open_recording(processed) as r:
             info = r.info()
             out.print(f"3. output stream {info.name!r}: {info.rate:g} windows/s of shape {info.shape}")
-        info_command(processed, as_json=False)
+        info_command(processed, as_json=False, rate=None)

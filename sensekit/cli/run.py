@@ -112,6 +112,9 @@ def run_emg(
     save_adapted: Path | None = typer.Option(None, "--save-adapted", help="With --adapt: when the run ends, write "
                                              "the calibration with the adaptation's shift taken off, so the next "
                                              "session starts adapted."),
+    rate: float | None = typer.Option(None, "--rate", min=1, max=100000, help="The rate (Hz) of a recording that "
+                                      "states none (a table with no time column, a .mat file without it), or of a "
+                                      "simulator."),
 ) -> None:
     """Decode EMG live: labels ("no motion" = -1), confidence and velocity per increment."""
     from ..core.sources import open_source
@@ -123,7 +126,7 @@ def run_emg(
     if save_adapted is not None and not adapt:
         fail("--save-adapted saves what --adapt learned: give both")
     with stop_on_signals() as stop:
-        src = open_source(source, realtime=realtime, kind=kind)
+        src = open_source(source, realtime=realtime, kind=kind, rate=rate)
         pipe = EMGPipeline.load(calibration, stream=src.info)
         if adapt:
             pipe.adapt_rate = ADAPT_RATE

@@ -36,8 +36,8 @@ class ReplaySource(Source):
     """
 
     def __init__(self, path: str | os.PathLike, *, stream: str | None = None, block_size: int | None = None,
-                 realtime: bool = False, time_offset_s: float = 0.0) -> None:
-        self.recording = open_recording(path)
+                 realtime: bool = False, time_offset_s: float = 0.0, rate: float | None = None) -> None:
+        self.recording = open_recording(path, rate=rate)  # (rate: of a table with no time column)
         self.stream = self.recording.stream_name(stream)
         if stream is None and len(self.recording.streams) > 1:  # the first was taken without a word
             name = os.path.basename(path)

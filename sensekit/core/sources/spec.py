@@ -147,14 +147,16 @@ def _open(text: str, *, channels, rate, block_size, realtime, stream, timeout_s)
     opts = dict(spec.options)
     s = spec.scheme
     given = {"channels": channels, "rate": rate, "block_size": block_size}
-    ignored = [name for name, value in given.items() if value is not None and name not in SETTABLE.get(s, ())]
+    ignored = [name for name, value in given.items() if value is not None and name not in SETTABLE.get(s, ())
+               and not (s == "file" and name == "rate")]  # (a recording that states no rate: a table with no clock)
     if ignored:  # (never silently ignored: a camera, a video, an LSL stream or a board has its own)
         raise ParameterError(f"the {', '.join(ignored)} of {text!r} cannot be set: a {s} source has its own",
                              "leave that option out")
     if s == "file":
         from .replay import ReplaySource
 
-        return ReplaySource(spec.target, stream=opts.get("stream", stream), block_size=block_size, realtime=realtime)
+        return ReplaySource(spec.target, stream=opts.get("stream", stream), block_size=block_size, realtime=realtime,
+                            rate=rate)
     if s == "mic":
         from .mic import MicSource
 
