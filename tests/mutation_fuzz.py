@@ -59,6 +59,8 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
             t += 1 / 250
     labelled = d / "labelled.csv"
     labelled.write_text("\n".join(rows) + "\n")
+    clockless = d / "clockless.csv"  # (a dataset's table of channels and a label, its rate in its documentation)
+    clockless.write_text("\n".join(["ch0,ch1,ch2,ch3,label"] + [r.split(",", 1)[1] for r in rows[1:]]) + "\n")
     x, y, truth = gaze_signal(duration_s=3.0, rate=300.0, rng=4)
     ok = np.isfinite(x)
     tt, x, y, truth = np.arange(len(x))[ok] / 300.0, x[ok], y[ok], truth[ok]
@@ -104,6 +106,9 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
            "labelled csv": (labelled, [["info", "{p}"], ["calibrate", "emg", "--from", "{p}", "--classes",
                                                          "rest,fist,open", "-o", "{o}.json"],
                                        ["emg", "score", str(band), "{p}", "--adapt-on", "1", "--labelled"]]),
+           "clockless csv": (clockless, [["info", "{p}", "--rate", "250"], [
+               "calibrate", "emg", "--from", "{p}", "--classes", "rest,fist,open", "--rate", "250", "-o", "{o}.json"],
+               ["emg", "score", str(band), "{p}", "--rate", "250"]]),
            "gaze table": (coded, [["eyetrack", "events", "{p}", "--units", "deg", "--reference", "coder"],
                                   ["eyetrack", "events", "{p}", "--units", "deg", "--reference", "coder", "--online"]]),
            "tobii": (tobii, [["eyetrack", "events", "{p}", *SCREEN]]),
