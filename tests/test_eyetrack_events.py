@@ -1516,7 +1516,7 @@ _TX300_HEADER = ("Time\tLEyePos3dx\tLEyePos3dy\tLEyePos3dz\tLEyePos3dRelx\tLEyeP
 
 
 def _tx300_file(path, screen, seconds=8.0):
-    """A Tobii Analytics SDK sample file of a TX300 (the Hessels/Hooge lab's and I2MC's form): the
+    """A Tobii Analytics SDK sample file of a TX300 (I2MC's example data's form): the
     simulator's gaze in fractions of the display, both eyes 0.3 deg apart, bursts where neither eye
     was found (-1, -1, code 4) and stretches where the right eye's code is 2 (a guess: its gaze is
     elsewhere)."""
@@ -1545,8 +1545,7 @@ def _tx300_file(path, screen, seconds=8.0):
 
 def test_a_tobii_analytics_sdk_file_reads_each_eyes_validity(tmp_path):
     """A TX300's Analytics SDK sample file (each eye's gaze in fractions of the display, -1, -1 and
-    validity code 4 where it was not found; the form of I2MC's example data and of the infant and
-    adult recordings of the Hessels/Hooge lab) was 'no x column'; named by --columns, its -1, -1 had
+    validity code 4 where it was not found; the form of I2MC's example data) was 'no x column'; named by --columns, its -1, -1 had
     been gaze a screen off the display (66 saccades of 22 deg in 20 s) and --valid LValidity had lost
     every sample (Tobii's code 0 is the surest). It reads the eyes' mean, each eye lost where its
     code is above 1, its clock in microseconds, and its events are the simulator's."""

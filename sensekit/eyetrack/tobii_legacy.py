@@ -2,8 +2,8 @@
 
 Two formats, both tab-separated, both with each eye's gaze and validity and no one gaze column:
 
-- **Tobii Analytics SDK sample files** (the TX300/T60 era; the form of the Hessels/Hooge lab's
-  infant and adult recordings and of I2MC's example data): ``Time`` (µs, the tracker's clock),
+- **Tobii Analytics SDK sample files** (the TX300/T60 era; the form of I2MC's example data, which
+  its TX300 importer reads): ``Time`` (µs, the tracker's clock),
   ``LGazePos2dx``/``LGazePos2dy`` and ``RGazePos2dx``/``RGazePos2dy`` in fractions of the display
   (-1 where the eye was not found), ``LValidity``/``RValidity``;
 - **Tobii Studio exports**: ``RecordingTimestamp`` (ms), ``GazePointLeftX (ADCSpx)``... in pixels of
