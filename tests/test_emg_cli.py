@@ -848,8 +848,8 @@ def test_a_brainflow_file_of_the_openbci_gui_calibrates_and_scores(tmp_path, cap
 def test_a_table_with_no_time_column_reads_at_a_given_rate(tmp_path):
     """A dataset's table of channels and a label, no time column, its rate in its documentation
     (as many research sets ship them) was refused with 'no time column' and nothing to do but edit the
-    file: --rate HZ reads its rows that far apart in 'info', 'calibrate emg --from', 'emg score' and
-    'run emg', the same as the table with a time column; a table with a clock, a file that states its rate and a
+    file: --rate HZ reads its rows that far apart in 'info', 'calibrate emg --from', 'emg score',
+    'run emg' and 'replay', the same as the table with a time column; a table with a clock, a file that states its rate and a
     live source refuse --rate by name."""
     from sensekit.emg.synth import EMGSimulator
 
@@ -886,6 +886,9 @@ def test_a_table_with_no_time_column_reads_at_a_given_rate(tmp_path):
         assert r.exit_code == 0, r.output
         decided[name] = [json.loads(line)["data"] for line in r.stdout.splitlines()[1:]]
     assert decided["bare"] == decided["timed"] and len(decided["bare"]) > 300
+    r = runner.invoke(app, ["replay", str(bare), "--to", "jsonl", "--rate", "500"])
+    samples = [json.loads(line) for line in r.stdout.splitlines()[1:]]  # (a line a sample)
+    assert r.exit_code == 0 and len(samples) == 9000 and samples[-1]["t"] == pytest.approx(8999 / 500)
     for args, message in ((["info", str(clocked), "--rate", "500"], "has a time column ('time')"),
                           (["info", str(bare), "--rate", "0"], "greater than or equal to 1"),
                           (["calibrate", "emg", "synth:emg", "--rate", "500", "-o", str(tmp_path / "x.json")],

@@ -30,6 +30,8 @@ def replay(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
     sync: Path | None = typer.Option(None, "--sync", help="A 'sensekit calibrate sync' file: the stream's measured "
                                      "latency is taken off its timestamps."),
+    rate: float | None = typer.Option(None, "--rate", min=1, max=100000, help="The rate (Hz) of a recording that "
+                                      "states none (a table with no time column, a .mat file without it)."),
 ) -> None:
     """Replay a recording to an LSL outlet, a WAV file or JSON lines on stdout."""
     from ..core.atomic import atomic_output
@@ -51,13 +53,13 @@ def replay(
         from ..core.recording import open_recording
 
         cal = load_calibration(sync, chain="sync")
-        with open_recording(path) as rec:  # (not 'name': that is the outlet's, which --sync must not replace)
+        with open_recording(path, rate=rate) as rec:  # (not 'name': the outlet's, which --sync must not replace)
             replayed = rec.stream_name(stream)
         offsets = cal.params["offsets_s"]
         offset = float(offsets.get(replayed, 0.0)) if replayed != cal.params["reference"] else 0.0
         if replayed not in offsets and replayed != cal.params["reference"]:
             fail(f"{str(sync)!r} holds no latency for stream {replayed!r} (it has {', '.join(offsets)})")
-    src = ReplaySource(path, stream=stream, block_size=block_size, realtime=realtime, time_offset_s=offset)
+    src = ReplaySource(path, stream=stream, block_size=block_size, realtime=realtime, time_offset_s=offset, rate=rate)
     if to is Target.wav:
         with stop_on_signals() as stop, atomic_output(output) as tmp:
             report = run(src, None, file_sink(tmp, overwrite=True), stop=stop)
