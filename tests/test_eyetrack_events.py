@@ -1620,3 +1620,38 @@ def test_a_tobii_studio_export_reads_its_samples_of_one_recording(tmp_path):
     assert len(rec) == len(x) and rec.rate == 120
     np.testing.assert_allclose(rec.x, x, atol=0.05)
     np.testing.assert_allclose(rec.y, y, atol=0.05)
+
+
+def test_an_eyelink_data_viewer_sample_report_reads(tmp_path):
+    """An EyeLink Data Viewer sample report (tab-separated: TIMESTAMP in ms on the tracker's clock,
+    LEFT_GAZE_X/Y and RIGHT_GAZE_X/Y in pixels, '.' where an eye was lost, trials one after the other
+    with a gap between them): the eyes' mean, the gap a loss, its events the simulator's; a
+    monocular report (one eye's columns only) reads that eye."""
+    from sensekit.eyetrack.datasets import load_gaze
+    from sensekit.eyetrack.labels import overlap_f1
+    from sensekit.eyetrack.pipeline import EyePipeline
+
+    screen = Screen(531, 299, 1920, 1080, 650)
+    x, y, truth = gaze_signal(duration_s=6.0, rate=1000.0, rng=5)
+    px, py = screen.to_pixels(x, y)
+    gap = np.arange(len(x)) >= 3000  # (the second trial starts 0.5 s after the first ends)
+    stamps = 1_234_567 + np.arange(len(x)) + 500 * gap
+
+    def cell(v):
+        return "." if not np.isfinite(v) else f"{v:.1f}"
+
+    both = tmp_path / "report.txt"
+    both.write_text("RECORDING_SESSION_LABEL\tTRIAL_INDEX\tTIMESTAMP\tLEFT_GAZE_X\tLEFT_GAZE_Y\tRIGHT_GAZE_X\t"
+                    "RIGHT_GAZE_Y\n" + "".join(f"s01\t{1 + g}\t{t}\t{cell(a - 8)}\t{cell(b)}\t{cell(a + 8)}\t{cell(b)}\n"
+                                               for t, g, a, b in zip(stamps, gap, px, py, strict=True)))
+    rec = load_gaze(both, screen=screen).regular()
+    assert rec.rate == 1000 and len(rec) == len(x) + 500
+    kept = np.r_[np.arange(3000), np.arange(3500, len(x) + 500)]
+    np.testing.assert_allclose(rec.x[kept], x, atol=0.01, equal_nan=True)
+    assert np.isnan(rec.x[3000:3500]).all()
+    labels = EyePipeline().label(rec.to_frame())[kept]
+    assert overlap_f1(truth, labels, SACCADE)["f1"] > 0.9
+    one = tmp_path / "right.txt"
+    one.write_text("TIMESTAMP\tRIGHT_GAZE_X\tRIGHT_GAZE_Y\n" + "".join(
+        f"{t}\t{cell(a)}\t{cell(b)}\n" for t, a, b in zip(stamps, px, py, strict=True)))
+    np.testing.assert_allclose(load_gaze(one, screen=screen).regular().x[kept], x, atol=0.01, equal_nan=True)

@@ -477,9 +477,11 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
     if eyes is not None:  # (left and right eyes' columns, no one gaze: their mean)
         tcol = pick(None, _TIME_NAMES, "time")
         xcol, ycol = eyes[0][0], eyes[1][0]
-    else:
+    else:  # (one gaze, or one eye's: a monocular recording's report names the eye)
+        one_x, one_y = (tuple(n for pair in _EYE_PAIRS for n in pair[axis]) for axis in (0, 1))
         tcol, xcol, ycol = (pick(c, names, what) for c, names, what in zip(
-            columns or (None, None, None), (_TIME_NAMES, _X_NAMES, _Y_NAMES), ("time", "x", "y"), strict=True))
+            columns or (None, None, None), (_TIME_NAMES, _X_NAMES + one_x, _Y_NAMES + one_y), ("time", "x", "y"),
+            strict=True))
     named = next((u for u in TIME_UNITS if time_column_name(tcol).endswith(f"_{u}")), None)  # (time_ms, 'Time [ms]')
     unit = time_unit or named or "s"
     if unit not in TIME_UNITS:
