@@ -287,7 +287,7 @@ def test_calibrate_gesture_from_a_video(shared_data, hand_model, tmp_path):
     assert not np.allclose(mirrored.predict_open(hands, mirrored=False)[2], seen_as_trained)
     r = CliRunner().invoke(app, ["calibrate", "gesture", f"video:{video}", "--gestures", "a,b", "--samples", "150",
                                  "--countdown", "0", "--model", str(hand_model), "--no-window", "-o", str(tmp_path / "x.json")])
-    assert r.exit_code == 2 and "the source ended during gesture 'b'" in r.stderr
+    assert r.exit_code == 2 and "the source ended during gesture 'b'" in r.stderr and "(--samples)" in r.stderr
     assert not (tmp_path / "x.json").exists()
 
 

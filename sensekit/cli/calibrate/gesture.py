@@ -316,7 +316,9 @@ def _capture_phase(frames, stage, name: str, count: int, countdown: float, hint:
         try:
             frame = next(frames)
         except StopIteration:
-            fail(f"the source ended during {'motion' if motion is not None else 'gesture'} {name!r} ({got}/{count} samples)")
+            what = "motion" if motion is not None else "gesture"
+            fail(f"the source ended during {what} {name!r} ({got}/{count} samples); fix: a longer recording, or "
+                 f"fewer samples a {what} (--{'motion-' if motion is not None else ''}samples)")
         t = float(frame.times[0])
         t_start = t if t_start is None else t_start
         lm = stage.process(frame).data[0, 0]
