@@ -21,7 +21,7 @@ def demo(
     from ..core.sinks import HDF5Sink
     from ..core.sources import SynthSource, open_source
     from ..core.stages import BandPass, Notch, Window
-    from .info import info as info_command
+    from .info import show as show_info
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.h5"
         processed = keep or Path(tmp) / "windows.h5"
@@ -38,4 +38,4 @@ def demo(
         with open_recording(processed) as r:
             info = r.info()
             out.print(f"3. output stream {info.name!r}: {info.rate:g} windows/s of shape {info.shape}")
-        info_command(processed, as_json=False, rate=None)
+        show_info(processed)

@@ -73,6 +73,12 @@ def info(
                                       "column (its rows evenly spaced) or a .mat file that states none."),
 ) -> None:
     """Show a recording's streams, formats, durations, gaps and dropped blocks."""
+    show(path, as_json=as_json, rate=rate)
+
+
+def show(path: Path, *, as_json: bool = False, rate: float | None = None) -> None:
+    """Print what :func:`info` prints (for other commands: a typer command's defaults are
+    typer objects, not values)."""
     rows, events = _describe(path, rate)
     if as_json:
         out.print_json(json.dumps({"file": str(path), "streams": rows, **({"markers": events} if events else {})}))

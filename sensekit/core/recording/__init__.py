@@ -41,15 +41,20 @@ def _kind_and_unit(kwargs: dict) -> dict:
     return {k: v for k, v in kwargs.items() if k in ("kind", "unit")}
 
 
+def _states_its_rate(path: Path) -> RecordingError:
+    return RecordingError(f"--rate does not apply: {path.name} states its own rate", "leave --rate out")
+
+
 def _text_recording(path: Path, **kwargs) -> Recording:
     """A text table: an OpenBCI GUI recording (its first line says so), a BrainFlow file (named
     ``BrainFlow-RAW*``, as the GUI names it), else a CSV table (commas, tabs or semicolons,
-    :class:`CSVRecording`)."""
-    if is_openbci(path):
-        return OpenBCIRecording(path, **_kind_and_unit(kwargs))
-    if is_brainflow_file(path):
-        return BrainFlowFileRecording(path, **_kind_and_unit(kwargs))
-    return CSVRecording(path, **kwargs)
+    :class:`CSVRecording`; the only one of them a ``rate`` may be given: where it has no clock)."""
+    reader = OpenBCIRecording if is_openbci(path) else BrainFlowFileRecording if is_brainflow_file(path) else None
+    if reader is None:
+        return CSVRecording(path, **kwargs)
+    if kwargs.get("rate") is not None:
+        raise _states_its_rate(path)
+    return reader(path, **_kind_and_unit(kwargs))
 
 
 _READERS = {
@@ -110,8 +115,8 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
         )
     if kwargs.get("rate") is None:
         kwargs.pop("rate", None)
-    elif reader not in (_text_recording, _READERS[".mat"]) or is_openbci(path) or is_brainflow_file(path):
-        raise RecordingError(f"--rate does not apply: {path.name} states its own rate", "leave --rate out")
+    elif reader not in (_text_recording, _READERS[".mat"]):
+        raise _states_its_rate(path)
     try:
         return reader(path, **kwargs)
     except ParameterError as e:  # a stream description the file states (its rate, shape): name the file

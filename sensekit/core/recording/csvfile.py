@@ -172,7 +172,7 @@ class CSVRecording(OneStreamRecording):
             log.warning("CSV file %s holds no samples (a header only)", str(self.path))
         if clockless:
             log.info("CSV file %s has no time column: its rows are read %g Hz apart", self.path.name, rate)
-            time_unit, self._times, cols = "s", np.arange(len(table)) / rate, list(numeric)
+            self._times, cols = np.arange(len(table)) / rate, list(numeric)
         else:
             time_unit = "s" if dated else lower[tcol].rpartition("_")[2]  # (date-times: seconds since 1970)
             self._times = table[:, numeric.index(tcol)] * TIME_UNITS.get(time_unit, 1.0)

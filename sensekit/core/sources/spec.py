@@ -29,12 +29,16 @@ from ...errors import ParameterError, SourceStringError
 from ..recording import RECORDING_SUFFIXES
 from .base import Source
 
-__all__ = ["SourceSpec", "parse_source", "open_source", "SCHEMES", "SETTABLE"]
+__all__ = ["SourceSpec", "parse_source", "open_source", "SCHEMES", "SETTABLE", "STATED"]
 
 #: The settings ``open_source`` may give each kind of source (the others have their own rate,
 #: channels and blocks, and refuse them).
 SETTABLE = {"mic": ("channels", "rate", "block_size"), "synth": ("channels", "rate", "block_size"),
             "file": ("block_size",)}
+#: What a user may state of a source that does not: the rate of a recording that states none (a
+#: table with no clock; the recording's reader refuses it where the file states its own). Not a
+#: setting: ``capture`` gives a shared ``--rate`` to the sources of :data:`SETTABLE` alone.
+STATED = {"file": ("rate",)}
 
 SCHEMES = ("mic", "camera", "video", "lsl", "brainflow", "synth", "file")
 
@@ -147,8 +151,8 @@ def _open(text: str, *, channels, rate, block_size, realtime, stream, timeout_s)
     opts = dict(spec.options)
     s = spec.scheme
     given = {"channels": channels, "rate": rate, "block_size": block_size}
-    ignored = [name for name, value in given.items() if value is not None and name not in SETTABLE.get(s, ())
-               and not (s == "file" and name == "rate")]  # (a recording that states no rate: a table with no clock)
+    ignored = [name for name, value in given.items()
+               if value is not None and name not in SETTABLE.get(s, ()) + STATED.get(s, ())]
     if ignored:  # (never silently ignored: a camera, a video, an LSL stream or a board has its own)
         raise ParameterError(f"the {', '.join(ignored)} of {text!r} cannot be set: a {s} source has its own",
                              "leave that option out")
