@@ -1618,6 +1618,11 @@ def test_a_tobii_studio_export_reads_its_samples_of_one_recording(tmp_path):
         load_gaze(path, screen=screen)
     rec = load_gaze(path, screen=screen, recording="Rec 02")
     assert len(rec) == len(x) and rec.rate == 120
+    plain = tmp_path / "plain.tsv"  # (a plain table with such a column: --recording had been silently ignored)
+    plain.write_text("RecordingName\ttime\tx\ty\n" + "".join(f"R1\t{i / 120:.4f}\t{a:.2f}\t{b:.2f}\n"
+                                                             for i, (a, b) in enumerate(zip(px, py, strict=True))))
+    with pytest.raises(RecordingError, match="--recording does not apply: plain.tsv"):
+        load_gaze(plain, screen=screen, recording="R1")
     np.testing.assert_allclose(rec.x, x, atol=0.05)
     np.testing.assert_allclose(rec.y, y, atol=0.05)
 

@@ -883,11 +883,13 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
                                               ("--units", units != "px"), ("--reference", bool(references)),
                                               ("--reference-events", bool(reference_events)),
                                               ("--valid", valid is not None)) if given]
-    if recording is not None:
-        head = _table_head(Path(path)) if Path(path).suffix.lower() in (".csv", ".tsv", ".txt") else ""
-        if not ("Gaze point X" in head or "RecordingName" in head) or columns is not None:
-            raise RecordingError(f"--recording does not apply: {Path(path).name} is not a Tobii Pro Lab or Studio "
-                                 "export", "leave it out")
+    from .tobii_legacy import is_tobii_legacy, load_tobii_legacy
+
+    table = Path(path).suffix.lower() in (".csv", ".tsv", ".txt")
+    head = _table_head(Path(path)) if table else ""  # (the header only: a long recording is not read twice)
+    if recording is not None and (not ("Gaze point X" in head or is_tobii_legacy(head)) or columns is not None):
+        raise RecordingError(f"--recording does not apply: {Path(path).name} is not a Tobii Pro Lab or Studio "
+                             "export", "leave it out")
 
     def not_a_table(name: str, kind: str, own_screen: bool = False) -> None:  # (settings are never silently ignored)
         extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else [])
@@ -911,8 +913,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
     if suffix == ".asc":
         not_a_table(path.name, "an EyeLink .asc file")
         return load_eyelink_asc(path, screen=screen)
-    if suffix in (".csv", ".tsv", ".txt"):
-        head = _table_head(path)
+    if table:
         if columns is not None:
             return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
                                    references=references, reference_events=reference_events, valid=valid)
@@ -922,8 +923,6 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
         if "timestamp [ns]" in head and "azimuth [deg]" in head:
             not_a_table(path.name, "a Pupil Cloud export (gaze in degrees)", own_screen=True)
             return load_pupil_cloud_csv(path)
-        from .tobii_legacy import is_tobii_legacy, load_tobii_legacy
-
         if is_tobii_legacy(head):
             not_a_table(path.name, "a Tobii Analytics SDK or Studio file")
             return load_tobii_legacy(path, screen=screen, recording=recording)

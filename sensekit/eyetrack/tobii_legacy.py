@@ -22,6 +22,7 @@ import logging
 
 import numpy as np
 
+from ..core.recording.csvfile import DELIMITERS
 from ..errors import DatasetError, RecordingError
 from .datasets import (
     OFF_DISPLAY,
@@ -61,8 +62,8 @@ def _format(header) -> str | None:
 
 
 def is_tobii_legacy(head: str) -> bool:
-    """Whether a table's header line is one of these formats'."""
-    return _format(h.strip() for h in head.replace(",", "\t").replace(";", "\t").split("\t")) is not None
+    """Whether a table's header line is one of these formats' (split as :func:`_read_table` splits it)."""
+    return _format(h.strip() for h in head.split(max(DELIMITERS, key=head.count))) is not None
 
 
 def load_tobii_legacy(path, *, screen: Screen | None = None, recording: str | None = None) -> GazeRecording:
