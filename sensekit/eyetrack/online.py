@@ -40,6 +40,7 @@ the block size, and the latency is declared (:attr:`latency_s`). :func:`sensekit
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -353,7 +354,7 @@ class OnlineSaccades(Stage):
     def _reset(self) -> None:
         # the last samples (x, y) for the backward difference, the noise level, the state machine
         self._lag = self._lag0
-        self._hist = [(math.nan, math.nan)] * self._max_lag
+        self._hist = deque([(math.nan, math.nan)] * self._max_lag, maxlen=self._max_lag)
         self._noise = math.nan
         self._in_saccade = False
         self._blink = False
@@ -387,14 +388,14 @@ class OnlineSaccades(Stage):
                 if not self._blink:
                     self._blink, self._in_saccade, self._run = True, False, 0
                     rows.append((BLINK_START, t, 0.0, x, y, math.nan, math.nan))
-                self._hist = [(math.nan, math.nan)] * self._max_lag
+                self._hist.extend([(math.nan, math.nan)] * self._max_lag)
                 continue
             if self._blink:
                 self._blink = False
                 rows.append((BLINK_END, t, 0.0, x, y, math.nan, math.nan))
             px, py = self._hist[-self._lag]
             qx, qy = self._hist[-1]  # the previous sample (the same as px, py at one sample of lag)
-            self._hist = self._hist[1:] + [(x, y)]
+            self._hist.append((x, y))  # (the oldest drops out)
             if px != px:
                 continue
             speed = math.hypot(x - px, y - py) * rate / self._lag
