@@ -90,6 +90,12 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                           f"R{1 + (i >= len(gaze) // 2)}\t{a * 1000:.0f}\t{'ImageStart' if i % 300 == 0 else ''}\t"
                           f"{960 + b * 40:.0f}\t{540 + c * 40:.0f}\t{965 + b * 40:.0f}\t{540 + c * 40:.0f}\t0\t"
                           f"{4 * (i % 53 == 0)}\n" for i, (a, b, c, _) in enumerate(gaze)))
+    varjo = d / "varjo.csv"  # (a headset's gaze log: directions, an ns clock, both eyes', a lost sample)
+    varjo.write_text("raw_timestamp,status,gaze_forward_x,gaze_forward_y,gaze_forward_z,left_forward_x,left_forward_y,"
+                     "left_forward_z,right_forward_x,right_forward_y,right_forward_z\n" + "".join(
+                         f"{1700000000000000000 + round(a * 1e9)},{0 if i % 71 == 0 else 2},"
+                         + ",".join([f"{np.sin(np.radians(b)):.6f},{np.sin(np.radians(c)):.6f},0.999"] * 3) + "\n"
+                         for i, (a, b, c, _) in enumerate(gaze)))
     asc = d / "base.asc"
     lines = ["** CONVERTED FROM x.edf", "MSG\t1000 !MODE RECORD CR 500 2 1 L",
              "SAMPLES\tGAZE\tLEFT\tRATE\t500.00\tTRACKING\tCR\tFILTER\t2", "START\t1000 \tLEFT\tSAMPLES\tEVENTS",
@@ -117,6 +123,7 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
            "eyelink": (asc, [["eyetrack", "events", "{p}", *SCREEN]]),
            "tobii sdk": (sdk, [["eyetrack", "events", "{p}", *SCREEN], ["eyetrack", "events", "{p}", *SCREEN,
                                                                        "--online"]]),
+           "headset": (varjo, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "tobii studio": (studio, [["eyetrack", "events", "{p}", *SCREEN, "--recording", "R2"]])}
     if shared.is_dir():  # keypoint rows and trajectories (the public format), and a calibration of them
         rows_dir, ph_dir = d / "rows", d / "ph"

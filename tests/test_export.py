@@ -319,6 +319,26 @@ def test_export_eyetrack_c_equals_the_online_detector(tmp_path, rate, settings):
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
+@pytest.mark.parametrize("given", ["direction", "eye-directions"])
+def test_export_eyetrack_c_takes_a_headsets_gaze_direction(tmp_path, given):
+    """A headset's firmware has the gaze as a direction (its frame: -z ahead in OpenXR's), or each
+    eye's: the exported C turns it into degrees (sk_direction_degrees) as
+    sensekit.eyetrack.directions does, and its events equal the Python chain's to 1e-9."""
+    out = tmp_path / "fw"
+    r = runner.invoke(app, ["export", "eyetrack", "--rate", "250", "-o", str(out), "--golden", "20",
+                            "--input", given])
+    assert r.exit_code == 0, r.output
+    assert "code mismatches 0" in r.stdout and int(r.stdout.split("events ")[1].split(",")[0]) > 200
+    from sensekit.export.golden import read_golden
+
+    channels, outputs, blocks = read_golden(out / "golden.bin")
+    assert (channels, outputs) == ({"direction": 3, "eye-directions": 6}[given], 7)
+    r = runner.invoke(app, ["export", "eyetrack", "--rate", "250", "-o", str(tmp_path / "no"), "--input", "vector"])
+    assert r.exit_code == 2 and "is not one of degrees, direction, eye-directions" in r.stderr
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_export_eyetrack_c_widens_the_speed_window_as_python_does(tmp_path):
     """On a noisy tracker (0.3 deg of white noise at 300 Hz) the detector averages its speed over
     more samples once its noise level has started up; the C does the same, to 1e-9, and the

@@ -1660,3 +1660,118 @@ def test_an_eyelink_data_viewer_sample_report_reads(tmp_path):
     one.write_text("TIMESTAMP\tRIGHT_GAZE_X\tRIGHT_GAZE_Y\n" + "".join(
         f"{t}\t{cell(a)}\t{cell(b)}\n" for t, a, b in zip(stamps, px, py, strict=True)))
     np.testing.assert_allclose(load_gaze(one, screen=screen).regular().x[kept], x, atol=0.01, equal_nan=True)
+
+
+def _directions(x, y, forward=1.0):
+    """Unit gaze directions (x right, y up, z ahead times ``forward``) of azimuth ``x`` and
+    elevation ``y`` (deg); (0, 0, 0) where the gaze is lost, as headsets write it."""
+    a, e = np.radians(x), np.radians(y)
+    v = np.column_stack([np.cos(e) * np.sin(a), np.sin(e), forward * np.cos(e) * np.cos(a)])
+    return np.where(np.isfinite(v), v, 0.0)
+
+
+def _varjo_table(path, x, y, rate, forward=1.0):
+    """A Varjo Base gaze log: ns clock, status, the combined gaze and each eye's direction."""
+    v = _directions(x, y, forward)
+    lost = ~np.isfinite(x)
+    header = ["raw_timestamp", "log_time", "focus_distance", "frame_number", "stability", "status", "gaze_forward_x",
+              "gaze_forward_y", "gaze_forward_z", "gaze_origin_x", "gaze_origin_y", "gaze_origin_z",
+              "left_forward_x", "left_forward_y", "left_forward_z", "left_status",
+              "right_forward_x", "right_forward_y", "right_forward_z", "right_status"]
+    rows = [",".join(header)]
+    for i in range(len(x)):
+        stamp = 1_700_000_000_000_000_000 + int(round(i * 1e9 / rate))
+        status = 0 if lost[i] else 2
+        g = ",".join(f"{c:.12f}" for c in v[i])
+        rows.append(f"{stamp},{i / rate:.4f},0.8,{i},0.9,{status},{g},0.0,0.0,0.0,{g},{status * 1.5:g},{g},"
+                    f"{status * 1.5:g}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_a_headsets_gaze_direction_table_is_read_in_degrees(tmp_path, caplog):
+    """A headset's gaze log gives directions, not screen points (Varjo's gaze_forward_x/y/z): read
+    as azimuth and elevation, the gaze is the simulated one to 1e-9 deg and its labels those of the
+    same gaze in memory; an OpenXR frame (-z ahead) reads the same; screen options are refused."""
+    from sensekit.eyetrack.datasets import GazeRecording, load_gaze
+    from sensekit.eyetrack.labels import LABEL_NAMES
+    from sensekit.eyetrack.pipeline import EyePipeline
+
+    x, y, truth = gaze_signal(duration_s=20.0, rate=200.0, rng=8)
+    _varjo_table(tmp_path / "varjo.csv", x, y, 200.0)
+    _varjo_table(tmp_path / "openxr.csv", x, y, 200.0, forward=-1.0)
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        rec = load_gaze(tmp_path / "varjo.csv").regular()
+    assert "read in ns" in caplog.text  # (Varjo's clock names no unit)
+    assert rec.rate == 200.0 and len(rec) == len(x)
+    np.testing.assert_allclose(rec.x, x, atol=1e-9)
+    np.testing.assert_allclose(rec.y, y, atol=1e-9)
+    again = load_gaze(tmp_path / "openxr.csv").regular()
+    np.testing.assert_allclose(again.x, x, atol=1e-9)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "varjo.csv"), "--labels", str(tmp_path / "l.csv")])
+    assert r.exit_code == 0, r.output
+    names = {v: k for k, v in LABEL_NAMES.items()}
+    cli = np.array([names[row.split(",")[-1]] for row in (tmp_path / "l.csv").read_text().split()[1:]])
+    memory = EyePipeline().label(GazeRecording(np.arange(len(x)) / 200.0, x, y, 200.0).regular().to_frame())
+    np.testing.assert_array_equal(cli, memory)
+    assert event_f1(truth, cli, SACCADE, 200.0)["f1"] > 0.8
+    # the columns named by hand, and what does not apply
+    cols = "raw_timestamp,gaze_forward_x,gaze_forward_y,gaze_forward_z"
+    named = load_gaze(tmp_path / "varjo.csv", columns=tuple(cols.split(","))).regular()
+    np.testing.assert_array_equal(named.x, rec.x)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "varjo.csv"), "--screen", "531x299mm@1920x1080",
+                            "--distance", "650"])
+    assert r.exit_code == 2 and "are a gaze direction, read in degrees" in r.stderr, r.output
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "varjo.csv"), "--columns", "raw_timestamp,a,b,c"])
+    assert r.exit_code == 2 and "has no column 'a'" in r.stderr, r.output
+
+
+def test_a_gaze_direction_turns_past_behind_continuously_in_any_blocks():
+    """A gaze in the world's frame that turns right round (a head turning) keeps a continuous
+    azimuth (no 360-degree jump for a detector to take as a saccade), the same in any blocks; the
+    two eyes' directions give their mean, one eye where the other is lost."""
+    from sensekit.eyetrack.directions import DirectionDegrees, direction_degrees
+
+    az = np.linspace(0.0, 400.0, 801)
+    v = _directions(az, np.full(az.shape, 10.0))
+    x, y = direction_degrees(v)
+    np.testing.assert_allclose(x, az, atol=1e-9)
+    np.testing.assert_allclose(y, 10.0, atol=1e-9)
+    info = StreamInfo("world gaze", "gaze", 100.0, (3,), channels=("dir_x", "dir_y", "dir_z"))
+    assert_block_invariant(DirectionDegrees, info, v)
+    eyes = np.column_stack([_directions(az - 1.0, np.zeros(az.shape)), _directions(az + 1.0, np.zeros(az.shape))])
+    eyes[100:120, 3:] = 0.0  # the right eye lost
+    x, y = direction_degrees(eyes)
+    np.testing.assert_allclose(x[:100], az[:100], atol=1e-9)
+    np.testing.assert_allclose(x[100:120], az[100:120] - 1.0, atol=1e-9)
+    eyes[200:210] = np.nan  # both lost
+    assert np.isnan(direction_degrees(eyes)[0][200:210]).all()
+
+
+def test_run_eyetrack_online_on_a_headsets_gaze_direction_stream(tmp_path):
+    """A Tobii XR stream (HTC Vive Pro Eye, Pico Neo Eye: Timestamp, ConvergenceDistance...,
+    GazeRayDirectionX/Y/Z) had its first two channels read as degrees; its gaze direction is
+    found by name and the online events are those of the same gaze in degrees."""
+    import json
+
+    from sensekit.core.recording import RecordingWriter
+    from sensekit.eyetrack.pipeline import EyePipeline
+    from sensekit.eyetrack.synth import GazeSource
+
+    src = GazeSource(duration_s=20, seed=5)
+    chain = EyePipeline(online=True).gaze_chain(src.info)
+    chain.open(src.info)
+    want = feed(chain, list(src)).data
+    channels = ("Timestamp", "ConvergenceDistance", "ConvergenceDistanceIsValid", "GazeRayOriginX", "GazeRayOriginY",
+                "GazeRayOriginZ", "GazeRayDirectionX", "GazeRayDirectionY", "GazeRayDirectionZ", "GazeRayIsValid",
+                "IsLeftEyeBlinking", "IsRightEyeBlinking")
+    info = StreamInfo("Unity.TobiiGaze", "gaze", src.rate, (12,), channels=channels)
+    n = len(src.x)
+    data = np.column_stack([np.arange(n) / src.rate, np.full(n, 0.8), np.ones(n), np.zeros((n, 3)),
+                            _directions(src.x, src.y), np.ones((n, 3))])
+    with RecordingWriter(tmp_path / "xr.h5") as w:
+        w.add_stream(info).append(Frame(info, data, t0=0.0))
+    r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "xr.h5"), "--online", "--jsonl"])
+    assert r.exit_code == 0, r.output
+    got = np.array([json.loads(line)["data"] for line in r.stdout.splitlines()[1:]], dtype=float)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-6)

@@ -267,3 +267,28 @@ def test_a_camera_confirms(shared_data, hand_model, tmp_path):
                             "--targets", str(layout_path), "--duration", "2"])
     assert r.exit_code == 0, r.output
     assert "selection(s)" in r.stdout and "Traceback" not in r.output
+
+
+def test_a_headsets_gaze_direction_selects_as_its_degrees_do():
+    """Look and pinch in a headset: its gaze stream is a direction (gaze_forward_x/y/z), read as
+    azimuth and elevation in degrees; the selections are those of the same gaze in degrees."""
+    layout = TargetLayout(targets=[{"name": "a", "x": -5, "y": 0, "radius": 1}, {"name": "b", "x": 5, "y": 2,
+                                                                                  "radius": 1}])
+    xy = np.zeros((300, 2))
+    xy[:150, 0], xy[150:, 0], xy[150:, 1] = -5, 5, 2
+    a, e = np.radians(xy[:, 0]), np.radians(xy[:, 1])
+    forward = np.column_stack([np.cos(e) * np.sin(a), np.sin(e), np.cos(e) * np.cos(a)])
+    labels = StreamInfo("band", "label", 20.0, (3,), channels=("label", "confidence", "velocity"),
+                        meta={"classes": ["rest", "pinch"]})
+    dec = np.zeros((60, 3))
+    dec[20:24, 0] = 1
+    dec[50:53, 0] = 1
+    degrees = StreamInfo("gaze", "gaze", 100.0, (2,), channels=("x", "y"))
+    want = SelectPipeline(layout).run(Frame(degrees, xy, t0=0.0), Frame(labels, dec, t0=0.0))
+    headset = StreamInfo("varjo", "gaze", 100.0, (4,), channels=("status", "gaze_forward_x", "gaze_forward_y",
+                                                                 "gaze_forward_z"))
+    got = SelectPipeline(layout).run(Frame(headset, np.column_stack([np.full(300, 2.0), forward]), t0=0.0),
+                                     Frame(labels, dec, t0=0.0))
+    assert want[0].tolist() == [1.0, 2.5] and want[1][:, 0].tolist() == [0, 1]
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1], atol=1e-9)

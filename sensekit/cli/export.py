@@ -274,10 +274,15 @@ def export_eyetrack(
     golden: int = typer.Option(0, "--golden", min=0, max=3600, help="Write golden vectors: this many seconds of "
                                "simulated gaze (saccades, pursuits, blinks) in random blocks, and check the C on them."),
     name: str = typer.Option("sensekit_saccades", "--name", help="Base name of the C files."),
+    gaze_input: str = typer.Option("degrees", "--input", help="What the tracker gives, for the golden vectors: "
+                                   "'degrees', a headset's gaze 'direction' (x, y, z), or 'eye-directions' (the two "
+                                   "eyes', 6 values); the C turns directions into degrees with "
+                                   "sk_direction_degrees."),
 ) -> None:
     """Export the online saccade detector ('run eyetrack --online') as C99 for a headset: onsets,
-    offsets, blinks and landing predictions from gaze (deg), sample by sample; prints a budget
-    (state bytes, time per sample of the compiled C, declared latency)."""
+    offsets, blinks and landing predictions from gaze (deg, or a headset's gaze direction turned
+    into degrees), sample by sample; prints a budget (state bytes, time per sample of the compiled
+    C, declared latency)."""
     from ..core.atomic import atomic_output
     from ..export.c_text import c_identifier
     from ..eyetrack.pipeline import EyePipeline
@@ -285,15 +290,40 @@ def export_eyetrack(
 
     pipe = EyePipeline(online=True, params=detector_params(settings))  # the parameters checked, as 'run' checks them
     c_identifier(name)
+    if gaze_input not in GAZE_INPUTS:
+        fail(f"--input {gaze_input!r} is not one of {', '.join(GAZE_INPUTS)}")
     with atomic_output(output, folder=True) as work:
-        _export_eyetrack(pipe, rate, work, golden, name)
+        _export_eyetrack(pipe, rate, work, golden, name, GAZE_INPUTS[gaze_input])
     out.print(f"written to {output}", highlight=False)
 
 
-def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str) -> None:
+#: ``export eyetrack --input``: the values a sample the tracker gives (gaze in degrees, a
+#: direction, the two eyes' directions).
+GAZE_INPUTS = {"degrees": 2, "direction": 3, "eye-directions": 6}
+
+
+def _golden_gaze(x: np.ndarray, y: np.ndarray, values: int) -> np.ndarray:
+    """Simulated gaze (deg) as the tracker gives it: degrees, or a headset's direction (the OpenXR
+    frame: -z ahead), or the two eyes' (1 deg of vergence, the right eye lost at times)."""
+    if values == 2:
+        return np.column_stack([x, y])
+
+    def direction(az, el):
+        a, e = np.radians(az), np.radians(el)
+        return np.nan_to_num(np.column_stack([np.cos(e) * np.sin(a), np.sin(e), -np.cos(e) * np.cos(a)]))
+
+    if values == 3:
+        return direction(x, y)
+    eyes = np.column_stack([direction(x + 0.5, y), direction(x - 0.5, y)])
+    eyes[np.arange(len(x)) % 97 < 5, 3:] = 0.0
+    return eyes
+
+
+def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str, values: int = 2) -> None:
     from ..core import Chain, StreamInfo
     from ..export import export_saccades_c, write_golden
     from ..export.golden import golden_blocks
+    from ..eyetrack.directions import DirectionDegrees
     from ..eyetrack.online import OnlineSaccades
     from ..eyetrack.synth import gaze_signal
 
@@ -307,12 +337,14 @@ def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str) ->
     out.print(f"C library: {', '.join(report['files'])}", highlight=False)
     if golden:
         x, y, _ = gaze_signal(duration_s=float(golden), rate=rate, rng=11)
-        blocks = golden_blocks(Chain(OnlineSaccades(**pipe.params)), info, np.column_stack([x, y]), seed=0)
+        given = info if values == 2 else StreamInfo("gaze", "gaze", rate, (values,), dtype="float64")
+        chain = Chain(*([] if values == 2 else [DirectionDegrees()]), OnlineSaccades(**pipe.params))
+        blocks = golden_blocks(chain, given, _golden_gaze(x, y, values), seed=0)
         blocks = [(b, rows.reshape(-1, 7)) for b, rows in blocks]
-        write_golden(output / "golden.bin", blocks, 2, 7)
+        write_golden(output / "golden.bin", blocks, values, 7)
         err.print(f"golden vectors: {len(blocks)} blocks of random size, {len(x)} samples, "
                   f"{sum(len(r) for _, r in blocks)} events")
-        python_us = _python_sample_time(pipe.params, info, blocks)
+        python_us = _python_sample_time(chain, given, blocks)
         _compile(output, [f"{name}.c", f"{name}_check.c"], "check", without="leave --golden out (it checks the C)")
         r = subprocess.run(["./check", "golden.bin", "1e-9", "20"], cwd=output, capture_output=True, text=True)
         out.print(r.stdout.strip(), highlight=False)
@@ -328,15 +360,13 @@ def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str) ->
         out.print(f"  {k}: {v}", highlight=False)
 
 
-def _python_sample_time(params: dict, info, blocks) -> float:
-    """Microseconds per sample of the Python detector on the golden blocks (one pass, as
-    :func:`_python_block_time` times the EMG chain)."""
+def _python_sample_time(chain, info, blocks) -> float:
+    """Microseconds per sample of the Python detector (``chain``) on the golden blocks (one pass,
+    as :func:`_python_block_time` times the EMG chain)."""
     from ..bench.speed import measure_blocks
     from ..core import Frame
-    from ..eyetrack.online import OnlineSaccades
 
-    stage = OnlineSaccades(**params)
-    stage.open(info)
+    chain.open(info)
     frames = [Frame(info, b, t0=0.0, seq=k) for k, (b, _) in enumerate(blocks)]
-    _, lat_ms = measure_blocks(stage.process, frames, 1.0, reset=stage.reset, memory=False)
+    _, lat_ms = measure_blocks(chain.process, frames, 1.0, reset=chain.reset, memory=False)
     return round(float(lat_ms.sum()) * 1e3 / max(sum(f.n for f in frames), 1), 4)

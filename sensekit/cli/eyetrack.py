@@ -115,7 +115,8 @@ def events(
     screen: str | None = typer.Option(None, "--screen", help=SCREEN_HELP),
     distance: float | None = typer.Option(None, "--distance", min=1, help="Eye-to-screen distance (mm)."),
     columns: str | None = typer.Option(None, "--columns", help="A plain CSV/TSV's time, x and y columns, e.g. "
-                                       "--columns timestamp,gx,gy (default: the usual names)."),
+                                       "--columns timestamp,gx,gy (default: the usual names); four names are a time "
+                                       "and a headset's gaze direction x, y, z (read in degrees)."),
     time_unit: str | None = typer.Option(None, "--time-unit", help="A plain table's time unit: s, ms, us or ns "
                                          "(default s; a column named *_ms or 'Time (ms)': ms)."),
     units: str = typer.Option("px", "--units", help="A plain table's gaze units: px (needs --screen/--distance), "
@@ -156,8 +157,8 @@ def events(
                      "with --online (its events are not per-sample labels; --set reaches its parameters)")
     check_plot(plot)
     cols = tuple(c.strip() for c in columns.split(",")) if columns else None
-    if cols is not None and len(cols) != 3:
-        fail(f"--columns takes three names TIME,X,Y, got {columns!r}")
+    if cols is not None and (len(cols) not in (3, 4) or not all(cols)):
+        fail(f"--columns takes three names TIME,X,Y (or four, TIME,X,Y,Z: a gaze direction), got {columns!r}")
     refs = tuple(c.strip() for c in reference.split(",") if c.strip()) if reference else None
     event_tables = tuple(f.strip() for given in reference_events or () for f in given.split(",") if f.strip()) or None
     rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file"),

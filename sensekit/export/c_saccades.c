@@ -143,3 +143,37 @@ int sk_saccades_process_block(sk_saccades_state *s, const double *gaze, int n, d
     }
     return k;
 }
+
+/* A headset's gaze direction -> azimuth and elevation (deg): sensekit.eyetrack.directions. */
+void sk_direction_reset(sk_direction_state *d) { d->forward = 0.0; d->last = NAN; d->turns = 0.0; }
+
+static int unit(const double *v, double *u) { /* 1 and v / |v|, or 0 where v is zero or not a number */
+    double norm = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    if (!(norm > 0.0) || norm == INFINITY) return 0;
+    u[0] = v[0] / norm; u[1] = v[1] / norm; u[2] = v[2] / norm;
+    return 1;
+}
+
+void sk_direction_degrees(sk_direction_state *d, const double *dirs, int n, int eyes, double *gaze) {
+    int i, k = eyes == 2 ? 6 : 3;
+    for (i = 0; i < n; ++i) {
+        const double *v = dirs + (long)k * i;
+        double u[3], w[3], x, y, z, az;
+        int seen = unit(v, u);
+        if (k == 6) { /* the eyes' mean direction, or the eye seen */
+            double sum[3] = {0.0, 0.0, 0.0};
+            int j;
+            if (seen) for (j = 0; j < 3; ++j) sum[j] += u[j];
+            if (unit(v + 3, w)) for (j = 0; j < 3; ++j) sum[j] += w[j];
+            seen = unit(sum, u);
+        }
+        if (!seen) { gaze[2 * i] = gaze[2 * i + 1] = NAN; continue; }
+        if (d->forward == 0.0) d->forward = u[2] < 0 ? -1.0 : 1.0;
+        x = u[0]; y = u[1]; z = u[2] * d->forward;
+        az = atan2(x, z) * (180.0 / SK_PI);
+        if (d->last == d->last) d->turns -= nearbyint((az - d->last) / 360.0); /* (half to even, as numpy) */
+        d->last = az;
+        gaze[2 * i] = az + 360.0 * d->turns;
+        gaze[2 * i + 1] = atan2(y, hypot(x, z)) * (180.0 / SK_PI);
+    }
+}

@@ -52,6 +52,18 @@ typedef struct {
     double t, delay, x, y, landing_x, landing_y;
 } sk_saccade_event;
 
+/* A headset's gaze as a direction (x, y, z in its frame: Varjo's gaze_forward, Tobii XR's GazeRay
+ * direction...) -> azimuth and elevation in degrees, what sk_saccades_process_block takes, as
+ * sensekit.eyetrack.directions does it: atan2(x, +-z) (z ahead, or -z: the first sample seen
+ * tells), atan2(y, hypot(x, z)), the azimuth kept continuous past straight behind, NaN for a zero
+ * or non-number vector. dirs: n x 3 (eyes 1) or n x 6 (eyes 2: left, right; their mean); gaze: n x 2. */
+typedef struct {
+    double forward, last, turns;
+} sk_direction_state;
+
+void sk_direction_reset(sk_direction_state *d);
+void sk_direction_degrees(sk_direction_state *d, const double *dirs, int n, int eyes, double *gaze);
+
 void sk_saccades_init(sk_saccades_state *s);
 void sk_saccades_reset(sk_saccades_state *s);
 int sk_saccades_process_block(sk_saccades_state *s, const double *gaze, int n, double t0, sk_saccade_event *out,

@@ -33,6 +33,7 @@ from ..core.info import nominal_rate, rate_from_times
 from ..core.recording.csvfile import DELIMITERS, PREAMBLE_LINES, TIME_UNITS, is_date_time, iso_seconds, time_column_name
 from ..errors import DatasetError, RecordingError
 from .detectors import MAX_GAZE_DEG, MAX_GAZE_RATE_HZ, gaze_as_loss
+from .directions import direction_columns, direction_degrees
 from .geometry import Screen
 from .labels import BLINK, FIXATION, LABEL_NAMES, SACCADE, UNDEFINED
 
@@ -413,12 +414,12 @@ def _column(rows, path: Path, *names: str) -> np.ndarray:
 
 
 _TIME_NAMES = ("t", "time", "timestamp", "time_s", "timestamp_s", "gaze_timestamp", "time_ms", "timestamp_ms",
-               "time_us", "timestamp_us", "time_ns", "timestamp_ns")
+               "time_us", "timestamp_us", "time_ns", "timestamp_ns", "raw_timestamp")  # (Varjo's: ns)
 _X_NAMES = ("x", "gaze_x", "x_px", "x_deg", "gx", "por_x")
 _Y_NAMES = ("y", "gaze_y", "y_px", "y_deg", "gy", "por_y")
 
 
-def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_unit: str | None = None,
+def load_gaze_table(path, *, columns: tuple[str, ...] | None = None, time_unit: str | None = None,
                     units: str = "px", screen: Screen | None = None,
                     references: tuple[str, ...] | None = None,
                     reference_events: tuple[str | Path, ...] | None = None,
@@ -427,9 +428,11 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
 
     Parameters
     ----------
-    columns : (time, x, y) column names, optional
+    columns : (time, x, y) or (time, x, y, z) column names, optional
         Default: the first of the usual names (``t``/``time``/``timestamp``..., ``x``/``gaze_x``...,
-        ``y``/``gaze_y``...).
+        ``y``/``gaze_y``...), else a headset's gaze direction (Varjo's ``gaze_forward_x/y/z``,
+        Tobii XR's ``GazeRayDirectionX/Y/Z``...: :mod:`sensekit.eyetrack.directions`), read as
+        azimuth and elevation in degrees. Four names are a time and a direction's x, y and z.
     time_unit : {"s", "ms", "us", "ns"}, optional
         Default: seconds, or milliseconds for a column named ``*_ms``. Timestamps whose rate in
         that unit is implausible for an eye tracker (under 10 or over 5,000 Hz) while another
@@ -473,12 +476,25 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
         raise RecordingError(f"{path.name} is not a Pupil Labs, Tobii or time,x,y gaze table (no {what} column among "
                              f"{header[:8]})", "name the columns with --columns TIME,X,Y")
 
+    one_x, one_y = (tuple(n for pair in _EYE_PAIRS for n in pair[axis]) for axis in (0, 1))
     eyes = None if columns is not None else _binocular_columns(lower)
-    if eyes is not None:  # (left and right eyes' columns, no one gaze: their mean)
+    direction = None  # (a headset's gaze direction: x, y, z columns, or the two eyes' six)
+    if columns is not None and len(columns) == 4:
+        direction = [pick(c, (), "direction") for c in columns[1:]]
+        columns = (columns[0], None, None)
+    elif columns is None and eyes is None and not any(n in lower for n in _X_NAMES + one_x):
+        found = direction_columns(header)
+        direction = None if found is None else [header[i] for i in found]
+    if direction is not None:
+        tcol = pick(columns[0] if columns else None, _TIME_NAMES, "time")
+        if units == "norm" or screen is not None:
+            raise RecordingError(f"{path.name}: {', '.join(direction)} are a gaze direction, read in degrees",
+                                 "leave --units and --screen/--distance out")
+        units = "deg"
+    elif eyes is not None:  # (left and right eyes' columns, no one gaze: their mean)
         tcol = pick(None, _TIME_NAMES, "time")
         xcol, ycol = eyes[0][0], eyes[1][0]
     else:  # (one gaze, or one eye's: a monocular recording's report names the eye)
-        one_x, one_y = (tuple(n for pair in _EYE_PAIRS for n in pair[axis]) for axis in (0, 1))
         tcol, xcol, ycol = (pick(c, names, what) for c, names, what in zip(
             columns or (None, None, None), (_TIME_NAMES, _X_NAMES + one_x, _Y_NAMES + one_y), ("time", "x", "y"),
             strict=True))
@@ -512,7 +528,10 @@ def load_gaze_table(path, *, columns: tuple[str, str, str] | None = None, time_u
             log.warning("%s: read in %s the timestamps give %g Hz, not an eye tracker's rate; in %s they would give "
                         "%g Hz (--time-unit %s)", path.name, unit, measured, better[0],
                         nominal_rate(measured * TIME_UNITS[unit] / TIME_UNITS[better[0]]), better[0])
-    if eyes is not None:
+    if direction is not None:
+        x, y = direction_degrees(np.stack([_column(rows, path, c) for c in direction], axis=1))
+        log.info("%s: gaze direction %s read as azimuth and elevation (deg)", path.name, "/".join(direction))
+    elif eyes is not None:
         x, y = (_mean_of_eyes(_column(rows, path, a), _column(rows, path, b)) for a, b in eyes)
         log.warning("%s: no one gaze column: the mean of the two eyes' (%s and %s), or where one is lost the other "
                     "eye's, moved by half their median difference", path.name, "/".join(eyes[0]), "/".join(eyes[1]))
@@ -855,6 +874,13 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
         raise RecordingError(f"{path.name}#{stream} is not a gaze stream of numbers per sample (shape "
                              f"{info.shape}, {info.dtype})", "name the stream of x, y gaze: FILE#STREAM")
     cols = gaze_columns(info)
+    if len(cols) > 2:  # (a headset's gaze direction)
+        x, y = direction_degrees(frame.data[:, cols])
+        if screen is not None:
+            raise RecordingError(f"--screen/--distance do not apply: {path.name}#{stream} is a gaze direction "
+                                 f"({', '.join(info.channels[c] for c in cols)}), read in degrees", "leave them out")
+        rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
+        return GazeRecording(t, x, y, rate, None, {}, stream)
     x, y = (frame.data[:, c].astype(np.float64) for c in cols)
     own = info.meta.get("screen")
     if own and screen is not None:

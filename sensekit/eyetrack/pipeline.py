@@ -110,11 +110,17 @@ class EyePipeline:
 
         The stream's x and y are its channels ``x``/``y`` (or ``gaze_x``/``gaze_y``,
         ``az``/``el``), else its first two; in degrees, or in pixels with the screen geometry in
-        its meta (as sensekit's gaze streams carry it)."""
+        its meta (as sensekit's gaze streams carry it). A headset's gaze direction (channels
+        ``gaze_forward_x/y/z``, ``GazeRayDirectionX/Y/Z``...) is turned into degrees
+        (:mod:`sensekit.eyetrack.directions`)."""
         from ..core.stages import SelectChannels, SetMeta
 
         cols = gaze_columns(gaze_info)
         pick = [] if gaze_info.shape == (2,) and cols == [0, 1] else [SelectChannels(cols)]
+        if len(cols) > 2:  # (a headset's gaze direction: to degrees)
+            from .directions import DirectionDegrees
+
+            return Chain(*pick, DirectionDegrees(), GazeDegrees(), *self.events_chain().stages)
         units = stream_gaze_units(gaze_info)  # (another program's stream: its channel unit says)
         if "gaze_units" not in gaze_info.meta and units == "px":
             pick.append(SetMeta(gaze_units="px"))  # (GazeDegrees then asks for the screen geometry)

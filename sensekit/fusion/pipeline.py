@@ -3,7 +3,8 @@
 
 Inputs, in any blocks and interleaving (see :class:`~sensekit.core.align.Align`):
 
-- gaze: a ``gaze`` stream in the layout's units (channels ``x``/``y``, else the first two);
+- gaze: a ``gaze`` stream in the layout's units (channels ``x``/``y``, else the first two), or
+  a headset's gaze direction (``gaze_forward_x/y/z``...: degrees, :mod:`sensekit.eyetrack.directions`);
 - pinch (look-and-pinch only): hand landmarks (pinch detected from the thumb and index tips),
   a ``pinch`` stream, or a ``label`` stream of decisions (the EMG chain's, or static gestures)
   whose class ``pinch_class`` means a pinch.
@@ -21,6 +22,7 @@ from ..core import Frame, StreamInfo
 from ..core.align import Align
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
+from ..eyetrack.directions import DirectionDegrees
 from ..eyetrack.stages import gaze_columns
 from ..gesture.pinch import PinchDetector
 from .select import DwellSelector, GazeFixationFilter, LookAndPinch
@@ -110,6 +112,10 @@ class SelectPipeline:
             raise ParameterError(f"{self.method} selection takes {self.inputs} stream(s), got {len(infos)}")
         gaze = infos[0]
         self._gaze_cols = gaze_columns(gaze)
+        self._direction = None  # (a headset's gaze direction: to degrees)
+        if len(self._gaze_cols) > 2:
+            self._direction = DirectionDegrees()
+            self._direction.open(gaze.replace(shape=(len(self._gaze_cols),)))
         if self.method == "dwell":
             self._align = None
             self._gaze_info = StreamInfo(gaze.name, "gaze", gaze.rate, (2,), channels=("x", "y"), dtype="float64")
@@ -150,11 +156,16 @@ class SelectPipeline:
             self._align.reset()
             if self._pinch is not None:
                 self._pinch.reset()
+        if self._direction is not None:
+            self._direction.reset()
 
     def push(self, i: int, frame: Frame) -> Frame | None:
         """A frame of input ``i`` (0 gaze, 1 pinch) → the selections it completes (or None)."""
         if i == 0:
             xy = np.asarray(frame.data, dtype=np.float64)[:, self._gaze_cols]
+            if self._direction is not None:
+                xy = self._direction.process(Frame._trusted(self._direction.input_info, xy, frame.t0, None,
+                                                            frame.seq)).data
             frame = Frame._trusted(self._gaze_info, xy, frame.t0, frame._times, frame.seq)
             if self._align is None:
                 return self.selector.process(frame)

@@ -1,0 +1,166 @@
+"""Gaze as 3-D direction vectors, as XR headsets report it, in degrees.
+
+A headset's eye tracker gives the gaze as a direction in the head's (or the world's) frame, not
+as a point on a screen: Varjo's ``gaze_forward_x/y/z``, Tobii XR's (HTC Vive Pro Eye, Pico Neo
+Eye) ``GazeRayDirectionX/Y/Z``, SRanipal's ``gaze_direction_normalized_x``, Pupil Core's
+``gaze_point_3d_x`` (mm in the scene camera's frame). The event detectors need angles:
+
+- azimuth ``atan2(x, s z)`` and elevation ``atan2(y, hypot(x, z))`` in degrees, ``z`` the
+  forward axis and ``s`` its sign, that of the first sample seen (+z looks ahead in Unity,
+  Varjo and OpenCV frames, -z in OpenXR's and OpenGL's); ``x`` and ``y`` keep the vector's own
+  directions (y up in Unity and Varjo, down in a camera's frame);
+- the azimuth is unwrapped (a gaze in the world's frame that turns past straight behind goes on
+  past 180 degrees instead of jumping by 360, which a detector would take for a saccade);
+- a vector of length 0 or with a non-number in it is data loss (trackers write (0, 0, 0) for an
+  eye they did not find).
+
+Vectors need not be unit vectors. Near the forward axis the two angles are the visual angle
+(the speed a detector sees is the eye's); 30 degrees up or down, horizontal speeds read
+``1 / cos(30°)``, 15 % fast.
+
+:class:`DirectionDegrees` does it on a stream, block by block with the same result as on the
+whole recording (:func:`direction_degrees`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..core import Frame, StreamInfo
+from ..core.checks import check_stream
+from ..core.stage import Stage
+from ..errors import StreamFormatError
+
+__all__ = ["DirectionDegrees", "direction_degrees", "direction_columns"]
+
+#: What a direction's columns are called, before their axis letter (separators and case dropped).
+DIRECTION_WORDS = ("direction", "forward", "normal", "gazepoint3d", "gazevector", "gazevec", "gazeray")
+#: Columns of 3-D positions that are no direction: an eye's centre, the ray's origin, the head's.
+NOT_DIRECTION_WORDS = ("origin", "position", "center", "centre", "hmd", "head")
+_AXIS = re.compile(r"^(.*?)[\s_.\-]*\(?([xyz])\)?$")
+_LEFT = re.compile(r"^(left|l(?=eye|gaze))|(left|0)$")
+_RIGHT = re.compile(r"^(right|r(?=eye|gaze))|(right|1)$")
+
+
+def _stem(name: str) -> tuple[str, str] | None:
+    """A column name's stem (lower case, no separators) and axis letter, or None."""
+    match = _AXIS.match(name.strip().lower())
+    if match is None:
+        return None
+    return re.sub(r"[\s_.\-\[\]()]", "", match.group(1)), match.group(2)
+
+
+def direction_columns(names: Sequence[str]) -> list[int] | None:
+    """The columns of the gaze direction among ``names``: ``[x, y, z]`` of the one gaze, or
+    ``[x, y, z, x, y, z]`` of the two eyes' where there is no one gaze (their mean is taken),
+    or ``None`` where no three columns name a direction.
+
+    Examples
+    --------
+    >>> direction_columns(["raw_timestamp", "status", "gaze_forward_x", "gaze_forward_y", "gaze_forward_z"])
+    [2, 3, 4]
+    >>> direction_columns(["Timestamp", "GazeRayOriginX", "GazeRayOriginY", "GazeRayOriginZ",
+    ...                    "GazeRayDirectionX", "GazeRayDirectionY", "GazeRayDirectionZ"])
+    [4, 5, 6]
+    >>> direction_columns(["t", "x", "y"]) is None
+    True
+    """
+    triples: dict[str, dict[str, int]] = {}
+    for i, name in enumerate(names):
+        parsed = _stem(str(name))
+        if parsed is None:
+            continue
+        stem, axis = parsed
+        if any(w in stem for w in DIRECTION_WORDS) and not any(w in stem for w in NOT_DIRECTION_WORDS):
+            triples.setdefault(stem, {}).setdefault(axis, i)
+    whole = {s: [a["x"], a["y"], a["z"]] for s, a in triples.items() if len(a) == 3}
+    one = [s for s in whole if not (_LEFT.search(s) or _RIGHT.search(s))]
+    if one:
+        return whole[one[0]]
+    left, right = ([s for s in whole if eye.search(s)] for eye in (_LEFT, _RIGHT))
+    if left and right:
+        return whole[left[0]] + whole[right[0]]
+    return whole[next(iter(whole))] if whole else None
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    """Rows of ``v`` (n, 3) as unit vectors; NaN where a row is zero or not finite."""
+    norm = np.linalg.norm(v, axis=1, keepdims=True)
+    ok = np.isfinite(norm) & (norm > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, v / np.where(ok, norm, 1.0), np.nan)
+
+
+def _one_gaze(v: np.ndarray) -> np.ndarray:
+    """(n, 3) directions from (n, 3) or the two eyes' (n, 6): their mean, or the eye seen."""
+    if v.shape[1] == 3:
+        return _unit(v)
+    eyes = np.stack([_unit(v[:, :3]), _unit(v[:, 3:])])
+    return _unit(np.where(np.isfinite(eyes), eyes, 0.0).sum(axis=0))  # (neither seen: 0, lost)
+
+
+class DirectionDegrees(Stage):
+    """Gaze direction vectors (channels x, y, z, or the two eyes' six) → azimuth and
+    elevation in degrees (channels ``x``, ``y``; :mod:`sensekit.eyetrack.directions`).
+
+    Examples
+    --------
+    >>> from sensekit.core import StreamInfo
+    >>> stage = DirectionDegrees()
+    >>> _ = stage.open(StreamInfo("hmd", "gaze", 120.0, (3,), channels=("dx", "dy", "dz")))
+    >>> frame = Frame(stage.input_info, np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 1.0]]), t0=0.0)
+    >>> stage.process(frame).data.round(6).tolist()
+    [[0.0, 0.0], [45.0, 0.0]]
+    """
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        check_stream(info, "DirectionDegrees", regular=True, dtype_kinds="fiu")
+        if info.shape not in ((3,), (6,)):
+            raise StreamFormatError(f"DirectionDegrees: a gaze direction is 3 channels (x, y, z) or the two eyes' 6, "
+                                    f"stream {info.name!r} has shape {info.shape}")
+        return info.replace(shape=(2,), channels=("x", "y"), dtype="float64", unit="deg",
+                            meta={**dict(info.meta), "gaze_units": "deg"})
+
+    def _reset(self) -> None:
+        self._forward = 0.0  # (the forward axis' sign: 0 until a sample is seen)
+        self._last = np.nan  # (the last azimuth seen, in (-180, 180])
+        self._turns = 0.0  # (whole turns added to it: a whole number, so any blocks give the same)
+
+    def _process(self, frame: Frame) -> Frame | None:
+        v = _one_gaze(np.asarray(frame.data, dtype=np.float64))
+        seen = np.isfinite(v[:, 0])
+        if self._forward == 0.0 and seen.any():
+            z = v[np.argmax(seen), 2]
+            self._forward = -1.0 if z < 0 else 1.0
+        x, y, z = v[:, 0], v[:, 1], v[:, 2] * (self._forward or 1.0)
+        az = np.degrees(np.arctan2(x, z))
+        el = np.degrees(np.arctan2(y, np.hypot(x, z)))
+        if seen.any():  # (unwrapped over the samples seen, from the last one of the previous block)
+            kept = az[seen]
+            previous = kept[0] if np.isnan(self._last) else self._last
+            turns = self._turns - np.cumsum(np.round(np.diff(np.concatenate([[previous], kept])) / 360.0))
+            self._last, self._turns = float(kept[-1]), float(turns[-1])
+            az[seen] = kept + 360.0 * turns
+        return Frame._trusted(self.output_info, np.stack([az, el], axis=1), frame.t0, None, frame.seq)
+
+
+def direction_degrees(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth and elevation (deg) of gaze directions ``v`` (n, 3), or the two eyes' (n, 6):
+    what :class:`DirectionDegrees` gives on a stream of them.
+
+    Examples
+    --------
+    >>> az, el = direction_degrees(np.array([[0.0, 0.0, -1.0], [0.0, 1.0, -1.0], [0.0, 0.0, 0.0]]))
+    >>> az.round(6).tolist(), el.round(6).tolist()
+    ([0.0, 0.0, nan], [0.0, 45.0, nan])
+    """
+    v = np.array(v, dtype=np.float64)  # (a copy: a frame's data is read-only, the caller's array stays theirs)
+    if v.ndim != 2 or v.shape[1] not in (3, 6):
+        raise StreamFormatError(f"gaze directions are rows of 3 (x, y, z) or 6 numbers, got shape {v.shape}")
+    stage = DirectionDegrees()
+    stage.open(StreamInfo("gaze", "gaze", 1.0, (v.shape[1],), dtype="float64"))
+    out = stage.process(Frame(stage.input_info, v, t0=0.0)).data
+    return out[:, 0], out[:, 1]
