@@ -1671,9 +1671,12 @@ def _directions(x, y, forward=1.0):
 
 
 def _varjo_table(path, x, y, rate, forward=1.0):
-    """A Varjo Base gaze log: ns clock, status, the combined gaze and each eye's direction."""
+    """A Varjo Base gaze log: ns clock, status, the combined gaze and each eye's direction; where
+    the gaze is lost, status 0 and the last direction seen (only the status says it)."""
     v = _directions(x, y, forward)
     lost = ~np.isfinite(x)
+    for i in np.flatnonzero(lost):
+        v[i] = v[i - 1] if i else (0.0, 0.0, 1.0)
     header = ["raw_timestamp", "log_time", "focus_distance", "frame_number", "stability", "status", "gaze_forward_x",
               "gaze_forward_y", "gaze_forward_z", "gaze_origin_x", "gaze_origin_y", "gaze_origin_z",
               "left_forward_x", "left_forward_y", "left_forward_z", "left_status",
@@ -1691,7 +1694,8 @@ def _varjo_table(path, x, y, rate, forward=1.0):
 def test_a_headsets_gaze_direction_table_is_read_in_degrees(tmp_path, caplog):
     """A headset's gaze log gives directions, not screen points (Varjo's gaze_forward_x/y/z): read
     as azimuth and elevation, the gaze is the simulated one to 1e-9 deg and its labels those of the
-    same gaze in memory; an OpenXR frame (-z ahead) reads the same; screen options are refused."""
+    same gaze in memory, lost where its status says so; an OpenXR frame (-z ahead) reads the
+    same; screen options are refused."""
     from sensekit.eyetrack.datasets import GazeRecording, load_gaze
     from sensekit.eyetrack.labels import LABEL_NAMES
     from sensekit.eyetrack.pipeline import EyePipeline
@@ -1703,6 +1707,7 @@ def test_a_headsets_gaze_direction_table_is_read_in_degrees(tmp_path, caplog):
         rec = load_gaze(tmp_path / "varjo.csv").regular()
     assert "read in ns" in caplog.text  # (Varjo's clock names no unit)
     assert rec.rate == 200.0 and len(rec) == len(x)
+    assert (~np.isfinite(x)).sum() > 20  # (blinks)
     np.testing.assert_allclose(rec.x, x, atol=1e-9)
     np.testing.assert_allclose(rec.y, y, atol=1e-9)
     again = load_gaze(tmp_path / "openxr.csv").regular()
@@ -1716,7 +1721,7 @@ def test_a_headsets_gaze_direction_table_is_read_in_degrees(tmp_path, caplog):
     assert event_f1(truth, cli, SACCADE, 200.0)["f1"] > 0.8
     # the columns named by hand, and what does not apply
     cols = "raw_timestamp,gaze_forward_x,gaze_forward_y,gaze_forward_z"
-    named = load_gaze(tmp_path / "varjo.csv", columns=tuple(cols.split(","))).regular()
+    named = load_gaze(tmp_path / "varjo.csv", columns=tuple(cols.split(",")), valid="status").regular()
     np.testing.assert_array_equal(named.x, rec.x)
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "varjo.csv"), "--screen", "531x299mm@1920x1080",
                             "--distance", "650"])
@@ -1750,7 +1755,8 @@ def test_a_gaze_direction_turns_past_behind_continuously_in_any_blocks():
 def test_run_eyetrack_online_on_a_headsets_gaze_direction_stream(tmp_path):
     """A Tobii XR stream (HTC Vive Pro Eye, Pico Neo Eye: Timestamp, ConvergenceDistance...,
     GazeRayDirectionX/Y/Z) had its first two channels read as degrees; its gaze direction is
-    found by name and the online events are those of the same gaze in degrees."""
+    found by name, its GazeRayIsValid flag marks the samples lost (their direction is stale), and
+    the online events are those of the same gaze in degrees."""
     import json
 
     from sensekit.core.recording import RecordingWriter
@@ -1766,8 +1772,11 @@ def test_run_eyetrack_online_on_a_headsets_gaze_direction_stream(tmp_path):
                 "IsLeftEyeBlinking", "IsRightEyeBlinking")
     info = StreamInfo("Unity.TobiiGaze", "gaze", src.rate, (12,), channels=channels)
     n = len(src.x)
+    flag = np.isfinite(src.x).astype(float)
+    assert flag.sum() < n  # (blinks)
+    stale = _directions(np.where(flag > 0, src.x, 3.0), np.where(flag > 0, src.y, -2.0))
     data = np.column_stack([np.arange(n) / src.rate, np.full(n, 0.8), np.ones(n), np.zeros((n, 3)),
-                            _directions(src.x, src.y), np.ones((n, 3))])
+                            stale, flag, np.zeros((n, 2))])
     with RecordingWriter(tmp_path / "xr.h5") as w:
         w.add_stream(info).append(Frame(info, data, t0=0.0))
     r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "xr.h5"), "--online", "--jsonl"])

@@ -33,7 +33,7 @@ from ..core.info import nominal_rate, rate_from_times
 from ..core.recording.csvfile import DELIMITERS, PREAMBLE_LINES, TIME_UNITS, is_date_time, iso_seconds, time_column_name
 from ..errors import DatasetError, RecordingError
 from .detectors import MAX_GAZE_DEG, MAX_GAZE_RATE_HZ, gaze_as_loss
-from .directions import direction_columns, direction_degrees
+from .directions import direction_degrees, direction_reader
 from .geometry import Screen
 from .labels import BLINK, FIXATION, LABEL_NAMES, SACCADE, UNDEFINED
 
@@ -478,13 +478,14 @@ def load_gaze_table(path, *, columns: tuple[str, ...] | None = None, time_unit: 
 
     one_x, one_y = (tuple(n for pair in _EYE_PAIRS for n in pair[axis]) for axis in (0, 1))
     eyes = None if columns is not None else _binocular_columns(lower)
-    direction = None  # (a headset's gaze direction: x, y, z columns, or the two eyes' six)
+    direction, direction_valid = None, None  # (a headset's gaze direction: x, y, z columns, or the two eyes' six)
     if columns is not None and len(columns) == 4:
         direction = [pick(c, (), "direction") for c in columns[1:]]
         columns = (columns[0], None, None)
     elif columns is None and eyes is None and not any(n in lower for n in _X_NAMES + one_x):
-        found = direction_columns(header)
-        direction = None if found is None else [header[i] for i in found]
+        found = direction_reader(header)  # (with the tracker's own validity column, last, where it has one)
+        if found is not None:
+            direction, direction_valid = [header[i] for i in found[0]], found[1].valid
     if direction is not None:
         tcol = pick(columns[0] if columns else None, _TIME_NAMES, "time")
         if units == "norm" or screen is not None:
@@ -529,7 +530,7 @@ def load_gaze_table(path, *, columns: tuple[str, ...] | None = None, time_unit: 
                         "%g Hz (--time-unit %s)", path.name, unit, measured, better[0],
                         nominal_rate(measured * TIME_UNITS[unit] / TIME_UNITS[better[0]]), better[0])
     if direction is not None:
-        x, y = direction_degrees(np.stack([_column(rows, path, c) for c in direction], axis=1))
+        x, y = direction_degrees(np.stack([_column(rows, path, c) for c in direction], axis=1), direction_valid)
         log.info("%s: gaze direction %s read as azimuth and elevation (deg)", path.name, "/".join(direction))
     elif eyes is not None:
         x, y = (_mean_of_eyes(_column(rows, path, a), _column(rows, path, b)) for a, b in eyes)
@@ -584,9 +585,11 @@ OFF_DISPLAY = 1.0
 
 def _validity(rows: list[dict], flag: str, top: str | None, name: str) -> np.ndarray:
     """Which samples a tracker's validity column says were seen. A flag (Gazepoint's ``BPOGV``,
-    Tobii Pro's ``validity``): not 0, ``false``, ``invalid`` or empty. Tobii's older validity codes
-    (Analytics SDK, Studio: 0 sure ... 4 not found), told by a code of 2 to 4 among whole numbers of
-    0 to 4: at most 1, as Tobii advises. ``top`` (``--valid "COL<=N"``): at most that number."""
+    Tobii Pro's ``validity``, Varjo's ``status``: 0 invalid, 2 valid): not 0, ``false``,
+    ``invalid`` or empty. Tobii's older validity codes (Analytics SDK, Studio: 0 sure ... 4 not
+    found), told by a code of 2 to 4 among whole numbers of 0 to 4 of which most are 0 or 1 (a
+    tracker sees most samples): at most 1, as Tobii advises. ``top`` (``--valid "COL<=N"``): at
+    most that number."""
     codes = np.array([_number_or_nan(r.get(flag)) for r in rows])
     if top is not None:
         try:
@@ -594,7 +597,8 @@ def _validity(rows: list[dict], flag: str, top: str | None, name: str) -> np.nda
         except ValueError:
             raise RecordingError(f"--valid {flag}<={top}: {top!r} is not a number", "e.g. --valid 'LValidity<=1'") from None
     whole = codes[np.isfinite(codes)]
-    if whole.size and np.all((whole == np.round(whole)) & (whole >= 0) & (whole <= 4)) and np.any(whole >= 2):
+    if (whole.size and np.all((whole == np.round(whole)) & (whole >= 0) & (whole <= 4)) and np.any(whole >= 2)
+            and np.median(whole) <= TOBII_SEEN_CODE):  # (Varjo's status: 2 valid, mostly)
         log.warning("%s: %s holds Tobii's validity codes (0 sure ... 4 not found): a sample is seen where it is at "
                     "most %d", name, flag, TOBII_SEEN_CODE)
         return codes <= TOBII_SEEN_CODE
@@ -875,7 +879,7 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
                              f"{info.shape}, {info.dtype})", "name the stream of x, y gaze: FILE#STREAM")
     cols = gaze_columns(info)
     if len(cols) > 2:  # (a headset's gaze direction)
-        x, y = direction_degrees(frame.data[:, cols])
+        x, y = direction_degrees(frame.data[:, cols], direction_reader(info.channels)[1].valid)
         if screen is not None:
             raise RecordingError(f"--screen/--distance do not apply: {path.name}#{stream} is a gaze direction "
                                  f"({', '.join(info.channels[c] for c in cols)}), read in degrees", "leave them out")

@@ -12,7 +12,9 @@ Eye) ``GazeRayDirectionX/Y/Z``, SRanipal's ``gaze_direction_normalized_x``, Pupi
 - the azimuth is unwrapped (a gaze in the world's frame that turns past straight behind goes on
   past 180 degrees instead of jumping by 360, which a detector would take for a saccade);
 - a vector of length 0 or with a non-number in it is data loss (trackers write (0, 0, 0) for an
-  eye they did not find).
+  eye they did not find), and so is a sample that the stream's own validity channel marks
+  (:func:`direction_reader`: Tobii XR's ``GazeRayIsValid``, Varjo's ``status``, 0 where not
+  seen; Pupil Core's ``confidence``, under :data:`MIN_CONFIDENCE`).
 
 Vectors need not be unit vectors. Near the forward axis the two angles are the visual angle
 (the speed a detector sees is the eye's); 30 degrees up or down, horizontal speeds read
@@ -32,15 +34,20 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import check_stream
 from ..core.stage import Stage
-from ..errors import StreamFormatError
+from ..errors import ParameterError, StreamFormatError
 
-__all__ = ["DirectionDegrees", "direction_degrees", "direction_columns"]
+__all__ = ["DirectionDegrees", "direction_degrees", "direction_columns", "direction_reader", "MIN_CONFIDENCE"]
 
 #: What a direction's columns are called, before their axis letter (separators and case dropped).
 DIRECTION_WORDS = ("direction", "forward", "normal", "gazepoint3d", "gazevector", "gazevec", "gazeray")
 #: Columns of 3-D positions that are no direction: an eye's centre, the ray's origin, the head's.
 NOT_DIRECTION_WORDS = ("origin", "position", "center", "centre", "hmd", "head")
 _AXIS = re.compile(r"^(.*?)[\s_.\-]*\(?([xyz])\)?$")
+#: Pupil Labs' advice for its gaze's ``confidence``: samples under it are noise (the gaze
+#: export's loader keeps the same limit).
+MIN_CONFIDENCE = 0.6
+#: Names (case and separators dropped) of a whole gaze's validity flag: 0 where not seen.
+VALID_FLAGS = ("status", "valid", "validity", "isvalid", "gazevalid", "gazestatus")
 _LEFT = re.compile(r"^(left|l(?=eye|gaze))|(left|0)$")
 _RIGHT = re.compile(r"^(right|r(?=eye|gaze))|(right|1)$")
 
@@ -86,6 +93,35 @@ def direction_columns(names: Sequence[str]) -> list[int] | None:
     return whole[next(iter(whole))] if whole else None
 
 
+def direction_reader(names: Sequence[str]) -> tuple[list[int], DirectionDegrees] | None:
+    """The columns to read of a table or stream whose ``names`` give a gaze direction, and the
+    stage that turns them into degrees: the direction's (:func:`direction_columns`) and,
+    where there is one, the whole gaze's validity (its ``IsValid`` flag beside the direction
+    (Tobii XR's ``GazeRayIsValid``), a ``status`` or ``valid`` flag (Varjo's), or Pupil Core's
+    ``confidence``), last. ``None`` where no columns name a direction.
+
+    Examples
+    --------
+    >>> cols, stage = direction_reader(["Timestamp", "GazeRayDirectionX", "GazeRayDirectionY",
+    ...                                 "GazeRayDirectionZ", "GazeRayIsValid"])
+    >>> cols, stage.valid
+    ([1, 2, 3, 4], 'flag')
+    """
+    cols = direction_columns(names)
+    if cols is None:
+        return None
+    keys = [re.sub(r"[\s_.\-\[\]()]", "", str(n).strip().lower()) for n in names]
+    stem = _stem(str(names[cols[0]]))[0]
+    prefix = re.sub(r"(direction|forward|normal|normalized|vector|vec)+$", "", stem)  # ('gazeray', 'gaze')
+    flags = [prefix + end for end in ("isvalid", "valid", "validity")] if prefix else []
+    for wanted in (*flags, *VALID_FLAGS):
+        if wanted in keys:
+            return [*cols, keys.index(wanted)], DirectionDegrees(valid="flag")
+    if "confidence" in keys:
+        return [*cols, keys.index("confidence")], DirectionDegrees(valid="confidence")
+    return cols, DirectionDegrees()
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     """Rows of ``v`` (n, 3) as unit vectors; NaN where a row is zero or not finite."""
     norm = np.linalg.norm(v, axis=1, keepdims=True)
@@ -106,6 +142,12 @@ class DirectionDegrees(Stage):
     """Gaze direction vectors (channels x, y, z, or the two eyes' six) → azimuth and
     elevation in degrees (channels ``x``, ``y``; :mod:`sensekit.eyetrack.directions`).
 
+    Parameters
+    ----------
+    valid : {None, "flag", "confidence"}
+        A last channel says which samples were seen: a flag (0 or not a number: lost), or a
+        confidence (under :data:`MIN_CONFIDENCE`: lost).
+
     Examples
     --------
     >>> from sensekit.core import StreamInfo
@@ -116,11 +158,19 @@ class DirectionDegrees(Stage):
     [[0.0, 0.0], [45.0, 0.0]]
     """
 
+    def __init__(self, valid: str | None = None) -> None:
+        if valid not in (None, "flag", "confidence"):
+            raise ParameterError(f"DirectionDegrees(valid={valid!r}): a validity channel is a 'flag' or a "
+                                 "'confidence'")
+        self.valid = valid
+
     def _open(self, info: StreamInfo) -> StreamInfo:
         check_stream(info, "DirectionDegrees", regular=True, dtype_kinds="fiu")
-        if info.shape not in ((3,), (6,)):
-            raise StreamFormatError(f"DirectionDegrees: a gaze direction is 3 channels (x, y, z) or the two eyes' 6, "
-                                    f"stream {info.name!r} has shape {info.shape}")
+        extra = self.valid is not None
+        if info.shape not in ((3 + extra,), (6 + extra,)):
+            raise StreamFormatError(f"DirectionDegrees: a gaze direction is 3 channels (x, y, z) or the two eyes' 6"
+                                    f"{', and its validity' if extra else ''}, stream {info.name!r} has shape "
+                                    f"{info.shape}")
         return info.replace(shape=(2,), channels=("x", "y"), dtype="float64", unit="deg",
                             meta={**dict(info.meta), "gaze_units": "deg"})
 
@@ -130,7 +180,13 @@ class DirectionDegrees(Stage):
         self._turns = 0.0  # (whole turns added to it: a whole number, so any blocks give the same)
 
     def _process(self, frame: Frame) -> Frame | None:
-        v = _one_gaze(np.asarray(frame.data, dtype=np.float64))
+        data = np.asarray(frame.data, dtype=np.float64)
+        if self.valid is None:
+            v = _one_gaze(data)
+        else:  # (the last channel says which samples the tracker saw)
+            mark = data[:, -1]
+            seen = mark >= MIN_CONFIDENCE if self.valid == "confidence" else np.isfinite(mark) & (mark != 0)
+            v = np.where(seen[:, None], _one_gaze(data[:, :-1]), np.nan)
         seen = np.isfinite(v[:, 0])
         if self._forward == 0.0 and seen.any():
             z = v[np.argmax(seen), 2]
@@ -147,9 +203,10 @@ class DirectionDegrees(Stage):
         return Frame._trusted(self.output_info, np.stack([az, el], axis=1), frame.t0, None, frame.seq)
 
 
-def direction_degrees(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Azimuth and elevation (deg) of gaze directions ``v`` (n, 3), or the two eyes' (n, 6):
-    what :class:`DirectionDegrees` gives on a stream of them.
+def direction_degrees(v: np.ndarray, valid: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth and elevation (deg) of gaze directions ``v`` (n, 3), or the two eyes' (n, 6),
+    with a last column of validity where ``valid`` says what it is: what
+    :class:`DirectionDegrees` gives on a stream of them.
 
     Examples
     --------
@@ -158,9 +215,11 @@ def direction_degrees(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ([0.0, 0.0, nan], [0.0, 45.0, nan])
     """
     v = np.array(v, dtype=np.float64)  # (a copy: a frame's data is read-only, the caller's array stays theirs)
-    if v.ndim != 2 or v.shape[1] not in (3, 6):
-        raise StreamFormatError(f"gaze directions are rows of 3 (x, y, z) or 6 numbers, got shape {v.shape}")
-    stage = DirectionDegrees()
+    extra = valid is not None
+    if v.ndim != 2 or v.shape[1] not in (3 + extra, 6 + extra):
+        raise StreamFormatError(f"gaze directions are rows of 3 (x, y, z) or 6 numbers{' and a validity' * extra}, "
+                                f"got shape {v.shape}")
+    stage = DirectionDegrees(valid)
     stage.open(StreamInfo("gaze", "gaze", 1.0, (v.shape[1],), dtype="float64"))
     out = stage.process(Frame(stage.input_info, v, t0=0.0)).data
     return out[:, 0], out[:, 1]

@@ -118,9 +118,9 @@ class EyePipeline:
         cols = gaze_columns(gaze_info)
         pick = [] if gaze_info.shape == (2,) and cols == [0, 1] else [SelectChannels(cols)]
         if len(cols) > 2:  # (a headset's gaze direction: to degrees)
-            from .directions import DirectionDegrees
+            from .directions import direction_reader
 
-            return Chain(*pick, DirectionDegrees(), GazeDegrees(), *self.events_chain().stages)
+            return Chain(*pick, direction_reader(gaze_info.channels)[1], GazeDegrees(), *self.events_chain().stages)
         units = stream_gaze_units(gaze_info)  # (another program's stream: its channel unit says)
         if "gaze_units" not in gaze_info.meta and units == "px":
             pick.append(SetMeta(gaze_units="px"))  # (GazeDegrees then asks for the screen geometry)

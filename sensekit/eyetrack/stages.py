@@ -39,7 +39,7 @@ from .detectors import (
     savgol_kernel,
     speed_of,
 )
-from .directions import direction_columns
+from .directions import direction_reader
 from .geometry import screen_from_meta
 from .labels import EVENT_FIELDS, FIXATION, events_table, label_runs
 
@@ -55,15 +55,15 @@ LABEL_CHANNELS = ("x", "y", "speed", "label")
 def gaze_columns(info: StreamInfo) -> list[int]:
     """The x and y columns of a gaze stream: channels ``x``/``y``, ``gaze_x``/``gaze_y`` or
     ``az``/``el`` (any case); else the three (or the two eyes' six) of a headset's gaze
-    direction (:func:`~sensekit.eyetrack.directions.direction_columns`: ``gaze_forward_x``...,
-    read by :class:`~sensekit.eyetrack.directions.DirectionDegrees`); else the first two."""
+    direction and its validity's (:func:`~sensekit.eyetrack.directions.direction_reader`:
+    ``gaze_forward_x``..., read by the stage it gives); else the first two."""
     chans = [c.lower() for c in info.channels]
     for x, y in (("x", "y"), ("gaze_x", "gaze_y"), ("az", "el")):
         if x in chans and y in chans:
             return [chans.index(x), chans.index(y)]
-    direction = direction_columns(info.channels) if len(info.shape) == 1 else None
+    direction = direction_reader(info.channels) if len(info.shape) == 1 else None
     if direction is not None:
-        return direction
+        return direction[0]
     if len(info.shape) != 1 or info.shape[0] < 2:
         raise StreamFormatError(f"a gaze stream needs x and y per sample, {info.name!r} has shape {info.shape}")
     return [0, 1]

@@ -22,7 +22,7 @@ from ..core import Frame, StreamInfo
 from ..core.align import Align
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
-from ..eyetrack.directions import DirectionDegrees
+from ..eyetrack.directions import direction_reader
 from ..eyetrack.stages import gaze_columns
 from ..gesture.pinch import PinchDetector
 from .select import DwellSelector, GazeFixationFilter, LookAndPinch
@@ -114,7 +114,7 @@ class SelectPipeline:
         self._gaze_cols = gaze_columns(gaze)
         self._direction = None  # (a headset's gaze direction: to degrees)
         if len(self._gaze_cols) > 2:
-            self._direction = DirectionDegrees()
+            self._direction = direction_reader(gaze.channels)[1]
             self._direction.open(gaze.replace(shape=(len(self._gaze_cols),)))
         if self.method == "dwell":
             self._align = None
