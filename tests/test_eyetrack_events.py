@@ -1730,11 +1730,14 @@ def test_a_headsets_gaze_direction_table_is_read_in_degrees(tmp_path, caplog):
     assert r.exit_code == 2 and "has no column 'a'" in r.stderr, r.output
 
 
-def test_a_gaze_direction_turns_past_behind_continuously_in_any_blocks():
+def test_a_gaze_direction_turns_past_behind_continuously_in_any_blocks(tmp_path):
     """A gaze in the world's frame that turns right round (a head turning) keeps a continuous
-    azimuth (no 360-degree jump for a detector to take as a saccade), the same in any blocks; the
-    two eyes' directions give their mean, one eye where the other is lost."""
+    azimuth (no 360-degree jump for a detector to take as a saccade, and no loss past 90
+    degrees), the same in any blocks; the two eyes' directions give their mean, one eye where the
+    other is lost."""
+    from sensekit.eyetrack.datasets import GazeRecording, load_gaze
     from sensekit.eyetrack.directions import DirectionDegrees, direction_degrees
+    from sensekit.eyetrack.pipeline import EyePipeline
 
     az = np.linspace(0.0, 400.0, 801)
     v = _directions(az, np.full(az.shape, 10.0))
@@ -1750,6 +1753,16 @@ def test_a_gaze_direction_turns_past_behind_continuously_in_any_blocks():
     np.testing.assert_allclose(x[100:120], az[100:120] - 1.0, atol=1e-9)
     eyes[200:210] = np.nan  # both lost
     assert np.isnan(direction_degrees(eyes)[0][200:210]).all()
+    # a world-frame log of a user turning round (the head at 40 deg/s): every sample kept, the events
+    # those of the same gaze in memory
+    x, y, _ = gaze_signal(duration_s=12.0, rate=200.0, rng=2, blinks=False)
+    world = x + 40.0 * np.arange(len(x)) / 200.0
+    _varjo_table(tmp_path / "world.csv", world, y, 200.0)
+    rec = load_gaze(tmp_path / "world.csv").regular()
+    assert np.isfinite(rec.x).all() and rec.x.max() > 400
+    np.testing.assert_allclose(rec.x, world, atol=1e-9)
+    memory = GazeRecording(np.arange(len(x)) / 200.0, world, y, 200.0, unwrapped=True)
+    np.testing.assert_array_equal(EyePipeline().label(rec.to_frame()), EyePipeline().label(memory.to_frame()))
 
 
 def test_run_eyetrack_online_on_a_headsets_gaze_direction_stream(tmp_path):

@@ -67,6 +67,10 @@ class GazeRecording:
     label_classes : dict of str to tuple of int
         The classes a coder's labels code, where not all (a list of fixations says nothing of
         saccades): only these are scored against them.
+    unwrapped : bool
+        x is an azimuth kept continuous past straight behind (a headset's gaze direction,
+        :mod:`sensekit.eyetrack.directions`): not bounded by
+        :data:`~sensekit.eyetrack.detectors.MAX_GAZE_DEG`.
     """
 
     t: np.ndarray
@@ -77,13 +81,14 @@ class GazeRecording:
     labels: dict = dataclasses.field(default_factory=dict)
     name: str = "gaze"
     label_classes: dict = dataclasses.field(default_factory=dict)
+    unwrapped: bool = False
 
     def __post_init__(self) -> None:
         if not 0 < self.rate <= MAX_GAZE_RATE_HZ:
             raise RecordingError(f"{self.name}: {self.rate:g} Hz is no eye tracker's rate (at most {MAX_GAZE_RATE_HZ:g} Hz)",
                                  "check the file's sampling rate or time column (a plain table's unit: "
                                  "--time-unit s|ms|us)")
-        x, y, beyond, largest = gaze_as_loss(self.x, self.y)  # (a sample NaN in one coordinate is lost in both)
+        x, y, beyond, largest = gaze_as_loss(self.x, self.y, unwrapped=self.unwrapped)  # (NaN in one: lost in both)
         if beyond:
             log.warning("%s: %d gaze sample(s) lie beyond %g deg from the centre (largest %.3g): not a gaze, treated "
                         "as data loss; check the units (--units) and the screen geometry", self.name, beyond,
@@ -133,7 +138,7 @@ class GazeRecording:
             full[k[keep]] = lab[keep]
             labels[name] = full
         return GazeRecording(self.t[0] + np.arange(n) / self.rate, x, y, self.rate, self.screen, labels, self.name,
-                             dict(self.label_classes))
+                             dict(self.label_classes), self.unwrapped)
 
     def _interpolated(self, n: int) -> GazeRecording:
         """The gaze linearly interpolated at the ``n`` grid points, NaN where the step around a grid
@@ -150,11 +155,11 @@ class GazeRecording:
                     self.name, np.percentile(steps, 5), np.percentile(steps, 95), np.median(steps), self.rate,
                     f"; {int(np.sum(np.diff(np.r_[False, gap]) == 1))} gaps filled as data loss" if gap.any() else "")
         return GazeRecording(grid, x, y, self.rate, self.screen, {name: lab[nearest] for name, lab in self.labels.items()},
-                             self.name, dict(self.label_classes))
+                             self.name, dict(self.label_classes), self.unwrapped)
 
     def stream_info(self) -> StreamInfo:
         """A regular ``gaze`` stream (channels x, y in degrees)."""
-        meta = {"gaze_units": "deg"}
+        meta = {"gaze_units": "deg", **({"gaze_azimuth": "unwrapped"} if self.unwrapped else {})}
         if self.screen is not None:
             meta["screen"] = self.screen.to_dict()
         return StreamInfo(self.name, "gaze", self.rate, (2,), channels=("x", "y"), dtype="float64", meta=meta)
@@ -570,7 +575,7 @@ def load_gaze_table(path, *, columns: tuple[str, ...] | None = None, time_unit: 
         if coder in labels:
             raise RecordingError(f"two references are named {coder!r}", "give each coder's table its own name")
         labels[coder] = coded
-    return GazeRecording(t, x, y, rate, screen, labels, path.stem, classes)
+    return GazeRecording(t, x, y, rate, screen, labels, path.stem, classes, unwrapped=direction is not None)
 
 
 #: The highest of Tobii's older validity codes (0 sure ... 4 not found) whose eye counts as seen
@@ -884,7 +889,7 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
             raise RecordingError(f"--screen/--distance do not apply: {path.name}#{stream} is a gaze direction "
                                  f"({', '.join(info.channels[c] for c in cols)}), read in degrees", "leave them out")
         rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
-        return GazeRecording(t, x, y, rate, None, {}, stream)
+        return GazeRecording(t, x, y, rate, None, {}, stream, unwrapped=True)
     x, y = (frame.data[:, c].astype(np.float64) for c in cols)
     own = info.meta.get("screen")
     if own and screen is not None:

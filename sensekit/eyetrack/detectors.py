@@ -43,14 +43,17 @@ MAX_GAZE_RATE_HZ = 10_000.0
 MAX_GAZE_DEG = 90.0
 
 
-def gaze_as_loss(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, float]:
+def gaze_as_loss(x: np.ndarray, y: np.ndarray, *, unwrapped: bool = False) -> tuple[np.ndarray, np.ndarray, int, float]:
     """Gaze (deg) with every sample that is no gaze made data loss (NaN in both coordinates):
     NaN in either coordinate, an infinity, or beyond :data:`MAX_GAZE_DEG`. Returns x, y (copies
     where changed), the number of samples that were beyond (not already NaN) and the largest of
-    them (for a warning)."""
+    them (for a warning). ``unwrapped``: x is an azimuth kept continuous past straight behind (a
+    headset's gaze direction in the world's frame, :mod:`sensekit.eyetrack.directions`), which
+    any finite value may be."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        lost = ~(np.abs(x) <= MAX_GAZE_DEG) | ~(np.abs(y) <= MAX_GAZE_DEG)  # (NaN included)
+        x_bound = np.inf if unwrapped else MAX_GAZE_DEG
+        lost = ~(np.abs(x) <= x_bound) | ~(np.abs(y) <= MAX_GAZE_DEG)  # (NaN included)
     if not lost.any():
         return x, y, 0, 0.0
     beyond = lost & ~(np.isnan(x) | np.isnan(y))

@@ -10,7 +10,9 @@ Eye) ``GazeRayDirectionX/Y/Z``, SRanipal's ``gaze_direction_normalized_x``, Pupi
   Varjo and OpenCV frames, -z in OpenXR's and OpenGL's); ``x`` and ``y`` keep the vector's own
   directions (y up in Unity and Varjo, down in a camera's frame);
 - the azimuth is unwrapped (a gaze in the world's frame that turns past straight behind goes on
-  past 180 degrees instead of jumping by 360, which a detector would take for a saccade);
+  past 180 degrees instead of jumping by 360, which a detector would take for a saccade), and
+  not bounded as a gaze on a screen is (the stream's ``meta["gaze_azimuth"]`` is
+  ``"unwrapped"``: a user who turns round keeps their gaze);
 - a vector of length 0 or with a non-number in it is data loss (trackers write (0, 0, 0) for an
   eye they did not find), and so is a sample that the stream's own validity channel marks
   (:func:`direction_reader`: Tobii XR's ``GazeRayIsValid``, Varjo's ``status``, 0 where not
@@ -172,7 +174,7 @@ class DirectionDegrees(Stage):
                                     f"{', and its validity' if extra else ''}, stream {info.name!r} has shape "
                                     f"{info.shape}")
         return info.replace(shape=(2,), channels=("x", "y"), dtype="float64", unit="deg",
-                            meta={**dict(info.meta), "gaze_units": "deg"})
+                            meta={**dict(info.meta), "gaze_units": "deg", "gaze_azimuth": "unwrapped"})
 
     def _reset(self) -> None:
         self._forward = 0.0  # (the forward axis' sign: 0 until a sample is seen)

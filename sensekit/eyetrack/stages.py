@@ -108,6 +108,7 @@ class GazeDegrees(Stage):
         check_gaze_stream(info, "GazeDegrees", units=None)
         deg = info.meta.get("gaze_units", "deg") == "deg"
         self._screen = None if deg else screen_from_meta(info.meta, "GazeDegrees")
+        self._unwrapped = info.meta.get("gaze_azimuth") == "unwrapped"  # (a headset's gaze direction)
         return info.replace(dtype="float64", meta={**dict(info.meta), "gaze_units": "deg"})
 
     def _reset(self) -> None:
@@ -117,7 +118,7 @@ class GazeDegrees(Stage):
         x, y = frame.data[:, 0], frame.data[:, 1]
         if self._screen is not None:
             x, y = self._screen.to_degrees(x, y)
-        x, y, beyond, largest = gaze_as_loss(x, y)
+        x, y, beyond, largest = gaze_as_loss(x, y, unwrapped=self._unwrapped)
         if beyond and not self._warned:
             self._warned = True
             log.warning("gaze stream %r: samples beyond %g deg from the centre (up to %.3g in the block at t = %.3f s): not a "
