@@ -200,6 +200,52 @@ def test_run_eyetrack_online_on_an_eye_trackers_lsl_stream():
     np.testing.assert_allclose(got[:, 1] - got[0, 1], want[:, 1] - want[0, 1], atol=1e-9)  # one time shift
 
 
+def _unity_gaze_outlet(name: str, stated: float):
+    """A Unity app's gaze outlet: 3 channels (Tobii XR's direction), a nominal rate of ``stated``
+    (the physics step it passed by mistake), samples pushed at 90 Hz with their own stamps."""
+    import pylsl
+
+    info = pylsl.StreamInfo(name, "Gaze", 3, stated, "float32", name)
+    chans = info.desc().append_child("channels")
+    for label in ("GazeRayDirectionX", "GazeRayDirectionY", "GazeRayDirectionZ"):
+        chans.append_child("channel").append_child_value("label", label)
+    return pylsl.StreamOutlet(info)
+
+
+@pytest.mark.parametrize("stated, option", [(20.0, ""), (20.0, "?rate=90")])
+def test_an_lsl_outlet_that_states_the_wrong_rate_is_refused_or_told(stated, option):
+    """A Unity outlet of gaze that states 20 Hz (its physics step) for 90 samples a second had every
+    duration and speed read 4.5 times too slow, silently: it is refused in one line naming the
+    fix, and with that fix (lsl:...?rate=90) the gaze is read at 90 Hz."""
+    pylsl = pytest.importorskip("pylsl")
+    name = f"sensekit-unity-{uuid.uuid4().hex[:8]}"
+    outlet = _unity_gaze_outlet(name, stated)
+    proc = subprocess.Popen([*CLI, "run", "eyetrack", f"lsl:name={name}{option}", "--online", "--jsonl", "-d", "4"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert outlet.wait_for_consumers(60), "the command never connected"
+        a = np.radians(np.where(np.arange(900) % 90 < 45, -5.0, 5.0))  # a saccade of 10 deg every half second
+        rows = np.column_stack([np.sin(a), np.zeros(900), np.cos(a)]).astype(np.float32)
+        start = pylsl.local_clock()
+        for i in range(0, 900, 9):  # 0.1 s of gaze every 0.1 s, each sample stamped at 90 Hz
+            outlet.push_chunk(rows[i:i + 9].tolist(), (start + np.arange(i, i + 9) / 90.0).tolist())
+            time.sleep(0.1)
+            if proc.poll() is not None:
+                break
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    if option:
+        assert proc.returncode == 0, err
+        lines = [json.loads(line) for line in out.splitlines()]
+        onsets = np.array([row["data"][1] for row in lines[1:] if row["data"][0] == 1])  # (their times)
+        assert len(onsets) >= 5 and np.median(np.diff(onsets)) == pytest.approx(0.5, abs=0.03)  # (two a second)
+    else:
+        assert proc.returncode == 2, (out, err)
+        assert "states 20 Hz, but its samples come at 90 Hz" in err and f"lsl:name={name}?rate=90" in err, err
+        assert "Traceback" not in err
+
+
 def test_brainflow_synthetic_board_capture(tmp_path):
     pytest.importorskip("brainflow")
     r = sensekit("capture", "brainflow:synthetic", "-o", str(tmp_path / "bf.h5"), "-d", "1.5", "--quiet")

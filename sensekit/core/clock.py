@@ -15,9 +15,13 @@ from collections import deque
 
 import numpy as np
 
-from .info import nominal_rate
+from .info import nominal_rate, rate_from_times
 
-__all__ = ["ClockMap", "steady_clock", "STEADY_KINDS"]
+__all__ = ["ClockMap", "steady_clock", "stamped_rate_differs", "STEADY_KINDS", "STATED_RATE_TOLERANCE"]
+
+#: How far (a fraction) a stream's time stamps may step from the rate it states before the
+#: stamps are believed (pyxdf's own bound): an outlet that states the wrong rate.
+STATED_RATE_TOLERANCE = 0.1
 
 #: Kinds of sampled signal that, stated irregular (an LSL outlet of nominal rate 0), are read as
 #: regular when their stamps keep one clock (:func:`steady_clock`); a camera's landmarks and event
@@ -114,6 +118,23 @@ class ClockMap:
         """Local times of remote timestamps (array or scalar)."""
         t = np.asarray(remote_t, dtype=np.float64)
         return t + self.offset_s + self.drift * (t - self._t_ref)
+
+
+def stamped_rate_differs(nominal: float, times: np.ndarray) -> float | None:
+    """The rate that a regular stream's time stamps ``times`` step at
+    (:func:`~sensekit.core.info.rate_from_times`) where it is more than
+    :data:`STATED_RATE_TOLERANCE` off the ``nominal`` rate it states, else None (so too for fewer
+    than 10 stamps or no rate stated).
+
+    >>> stamped_rate_differs(20.0, np.arange(200) / 90.0), stamped_rate_differs(500.0, np.arange(200) / 498.0)
+    (90.0, None)
+    """
+    if not (np.isfinite(nominal) and nominal > 0) or len(times) < 10:
+        return None
+    stamped = rate_from_times(np.asarray(times, dtype=np.float64))
+    if not stamped > 0 or abs(stamped - nominal) <= STATED_RATE_TOLERANCE * nominal:
+        return None
+    return stamped
 
 
 def steady_clock(times: np.ndarray, *, within: float = 2.0, at_most: float = 20.0,

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DeviceError, RecordingError
-from ..clock import STEADY_KINDS, ClockMap, steady_clock
-from ..info import StreamInfo, rate_from_times
+from ..clock import STEADY_KINDS, ClockMap, stamped_rate_differs, steady_clock
+from ..info import StreamInfo
 from .base import Recording, Segment
 
 __all__ = ["XDFRecording"]
@@ -66,12 +66,8 @@ def _stamped_rate(where: str, nominal: float, times: np.ndarray) -> float:
     """A regular stream's rate: the nominal one, unless its (dejittered) time stamps step at a rate
     more than 10 % off it (pyxdf's own bound; an outlet that states the wrong rate: its samples came
     at the stamps' rate), which is then used, with a warning."""
-    if not (np.isfinite(nominal) and nominal > 0) or len(times) < 10:
-        return nominal
-    stamped = rate_from_times(times)
-    if not stamped > 0:
-        return nominal
-    if abs(stamped - nominal) <= 0.1 * nominal:
+    stamped = stamped_rate_differs(nominal, times)
+    if stamped is None:
         return nominal
     log.warning("%s states %g Hz, but its %d time stamps step at %g Hz: read at %g Hz", where, nominal, len(times),
                 stamped, stamped)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ...errors import DeviceError, DeviceLostError, SourceStringError
-from ..clock import STEADY_KINDS, ClockMap, steady_clock
+from ..clock import STEADY_KINDS, ClockMap, stamped_rate_differs, steady_clock
 from ..frame import Frame
 from ..info import StreamInfo
 from ..sinks.lsl import import_pylsl
@@ -20,6 +20,10 @@ __all__ = ["LSLSource", "list_lsl_streams"]
 
 _PROPS = ("name", "type", "source_id", "hostname")
 _DTYPES = {1: "float32", 2: "float64", 4: "int32", 5: "int16", 6: "int8", 7: "int64"}
+#: Seconds of a stream that states its rate after which its stamps' rate is checked against it.
+RATE_CHECK_S = 0.5
+#: The highest rate ``lsl:...?rate=`` takes (a microphone's 192 kHz, with room).
+MAX_STATED_RATE_HZ = 1e6
 
 
 def list_lsl_streams(wait_s: float = 1.0) -> list[dict]:
@@ -45,6 +49,10 @@ class LSLSource(Source):
         Largest number of samples pulled per frame.
     stall_timeout_s : float
         A stream that delivers nothing for this long is reported as lost.
+    rate : float, optional
+        The stream's sampling rate, where its outlet states none or a wrong one (``lsl:...?rate=``).
+        A stream of sampled signal (EMG, gaze, audio...) that states a rate more than 10 % off
+        its stamps' in its first :data:`RATE_CHECK_S` seconds is refused, naming this fix.
 
     Notes
     -----
@@ -55,7 +63,7 @@ class LSLSource(Source):
     """
 
     def __init__(self, prop: str = "type", value: str = "EMG", *, timeout_s: float = 5.0, kind: str | None = None,
-                 max_block: int = 1024, stall_timeout_s: float = 5.0) -> None:
+                 max_block: int = 1024, stall_timeout_s: float = 5.0, rate: float | None = None) -> None:
         if prop not in _PROPS:
             raise SourceStringError(f"cannot resolve LSL streams by {prop!r}", f"use one of {', '.join(_PROPS)}")
         pylsl = self._pylsl = import_pylsl()
@@ -90,8 +98,16 @@ class LSLSource(Source):
         self.clock_map = ClockMap()
         self._next_correction = 0.0
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
-        if self.info.rate == 0 and self.info.kind in STEADY_KINDS:
+        self._stamps: list[np.ndarray] | None = None  # (the first seconds' stamps, to check the stated rate)
+        if rate is not None:  # (the user states it: the outlet states none, or a wrong one)
+            if not (np.isfinite(rate) and 0 < rate <= MAX_STATED_RATE_HZ):
+                raise SourceStringError(f"lsl:...?rate={rate!r}: a sampling rate is a number of Hz above 0",
+                                        "e.g. lsl:type=Gaze?rate=90")
+            self.info = self.info.replace(rate=float(rate))
+        elif self.info.rate == 0 and self.info.kind in STEADY_KINDS:
             self._probe_rate()
+        elif self.info.rate > 0 and self.info.kind in STEADY_KINDS:
+            self._stamps = []
 
     def _probe_rate(self, probe_s: float = 2.0) -> None:
         """An outlet that states no rate (some armband apps publish EMG so, stamping packets on
@@ -144,12 +160,30 @@ class LSLSource(Source):
                 self.clock_map.add(float(remote[-1]), float(self._inlet.time_correction()))
                 self._next_correction = last + 2.0
             times = self.clock_map(remote)
+            if self._stamps is not None:
+                self._check_stated_rate(remote)
             data = self._buf[:n].copy() if data is None else data
             if info.rate > 0:
                 yield Frame(info, data, t0=float(times[0]), seq=seq)
             else:
                 yield Frame(info, data, times=times, seq=seq)
             seq += 1
+
+    def _check_stated_rate(self, remote: np.ndarray) -> None:
+        """Once the stream's first :data:`RATE_CHECK_S` seconds are in, its stamps' rate against
+        the one it states: a regular stream is read at the stated rate, so an app that states
+        the wrong one (a Unity outlet of gaze stating its physics step, 20 or 50, for 90 samples a
+        second) would have every duration and speed read wrong; it is refused in one line."""
+        self._stamps.append(remote)
+        stamps = np.concatenate(self._stamps)
+        if stamps[-1] - stamps[0] < RATE_CHECK_S:
+            return
+        self._stamps = None
+        stamped = stamped_rate_differs(self.info.rate, stamps)
+        if stamped is not None:
+            raise DeviceError(f"LSL stream {self.info.name!r} states {self.info.rate:g} Hz, but its samples come at "
+                              f"{stamped:g} Hz: its durations and speeds would be read wrong",
+                              f"state the rate: {self.description}?rate={stamped:g} (or fix the outlet's nominal rate)")
 
     def close(self) -> None:
         if getattr(self, "_inlet", None) is not None:

@@ -6,7 +6,8 @@ string                                       source
 ``mic``, ``mic:2``, ``mic:"ReSpeaker"``       microphone by default/index/name
 ``camera:0``                                 camera by index
 ``video:clip.mp4``                           video file
-``lsl:type=EMG``, ``lsl:name=MyoEMG``        LSL stream by property
+``lsl:type=EMG``, ``lsl:name=MyoEMG``        LSL stream by property (``?rate=90``: its
+                                             rate, where its outlet states a wrong one)
 ``brainflow:synthetic``                      BrainFlow board by name
 ``brainflow:cyton?serial_port=/dev/ttyUSB0`` ... with BrainFlow parameters
 ``synth:sine``, ``synth:noise?channels=8``   simulators
@@ -36,9 +37,10 @@ __all__ = ["SourceSpec", "parse_source", "open_source", "SCHEMES", "SETTABLE", "
 SETTABLE = {"mic": ("channels", "rate", "block_size"), "synth": ("channels", "rate", "block_size"),
             "file": ("block_size",)}
 #: What a user may state of a source that does not: the rate of a recording that states none (a
-#: table with no clock; the recording's reader refuses it where the file states its own). Not a
-#: setting: ``capture`` gives a shared ``--rate`` to the sources of :data:`SETTABLE` alone.
-STATED = {"file": ("rate",)}
+#: table with no clock; the recording's reader refuses it where the file states its own), or of
+#: an LSL stream whose outlet states none or a wrong one. Not a setting: ``capture`` gives a
+#: shared ``--rate`` to the sources of :data:`SETTABLE` alone.
+STATED = {"file": ("rate",), "lsl": ("rate",)}
 
 SCHEMES = ("mic", "camera", "video", "lsl", "brainflow", "synth", "file")
 
@@ -196,8 +198,9 @@ def _open(text: str, *, channels, rate, block_size, realtime, stream, timeout_s)
             raise SourceStringError(f"{text!r}: an LSL source names a property, e.g. lsl:type=EMG or lsl:name=MyStream")
         timeout = _number("timeout", opts.pop("timeout")) if "timeout" in opts else timeout_s
         kind = opts.pop("kind", None)
+        stated = rate or (_number("rate", opts.pop("rate")) if "rate" in opts else None)
         _no_more(opts, text)
-        return LSLSource(prop.strip(), value.strip(), timeout_s=timeout, kind=kind)
+        return LSLSource(prop.strip(), value.strip(), timeout_s=timeout, kind=kind, rate=stated)
     if s == "brainflow":
         from .brainflow import BrainFlowSource
 
