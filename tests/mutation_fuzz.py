@@ -96,6 +96,13 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                          f"{1700000000000000000 + round(a * 1e9)},{0 if i % 71 == 0 else 2},"
                          + ",".join([f"{np.sin(np.radians(b)):.6f},{np.sin(np.radians(c)):.6f},0.999"] * 3) + "\n"
                          for i, (a, b, c, _) in enumerate(gaze)))
+    gazecom = d / "gazecom.arff"  # (GazeCom's hand labels: screen metadata, us clock, codes, a lost sample)
+    gazecom.write_text("%@METADATA width_px 1280\n%@METADATA height_px 720\n%@METADATA width_mm 400\n"
+                       "%@METADATA height_mm 225\n%@METADATA distance_mm 450\n@RELATION gaze_labels\n"
+                       "@ATTRIBUTE time INTEGER\n@ATTRIBUTE x NUMERIC\n@ATTRIBUTE y NUMERIC\n@ATTRIBUTE confidence NUMERIC\n"
+                       "@ATTRIBUTE handlabeller_final INTEGER\n@DATA\n" + "".join(
+                           f"{round(a * 1e6)},{640 + b * 30:.2f},{360 + c * 30:.2f},{0 if i % 61 == 0 else 1},"
+                           f"{min(int(k), 2)}\n" for i, (a, b, c, k) in enumerate(gaze)))
     asc = d / "base.asc"
     lines = ["** CONVERTED FROM x.edf", "MSG\t1000 !MODE RECORD CR 500 2 1 L",
              "SAMPLES\tGAZE\tLEFT\tRATE\t500.00\tTRACKING\tCR\tFILTER\t2", "START\t1000 \tLEFT\tSAMPLES\tEVENTS",
@@ -123,6 +130,7 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
            "eyelink": (asc, [["eyetrack", "events", "{p}", *SCREEN]]),
            "tobii sdk": (sdk, [["eyetrack", "events", "{p}", *SCREEN], ["eyetrack", "events", "{p}", *SCREEN,
                                                                        "--online"]]),
+           "gazecom": (gazecom, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "headset": (varjo, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "tobii studio": (studio, [["eyetrack", "events", "{p}", *SCREEN, "--recording", "R2"]])}
     if shared.is_dir():  # keypoint rows and trajectories (the public format), and a calibration of them

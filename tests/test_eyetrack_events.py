@@ -4,6 +4,7 @@ streaming stages (block invariance, flush), loaders and the events CLI."""
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pytest
@@ -1797,3 +1798,69 @@ def test_run_eyetrack_online_on_a_headsets_gaze_direction_stream(tmp_path):
     got = np.array([json.loads(line)["data"] for line in r.stdout.splitlines()[1:]], dtype=float)
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def _gazecom_arff(path, x, y, truth, screen, *, nominal=False, metadata=True):
+    """A GazeCom ground-truth ARFF file: its screen in %@METADATA lines, time in us, gaze in px,
+    confidence 0 (and 0, 0) where lost, two coders and the final labels (codes, or names)."""
+    px, py = screen.to_pixels(x, y)
+    gazecom = {FIXATION: 1, SACCADE: 2, PSO: 1, PURSUIT: 3, BLINK: 4}  # (no PSO class: part of the fixation)
+    names = {1: "FIX", 2: "SACCADE", 3: "SP", 4: "NOISE"}
+    head = ([f"%@METADATA width_px {screen.width_px}", f"%@METADATA height_px {screen.height_px}",
+             f"%@METADATA width_mm {screen.width_mm}", f"%@METADATA height_mm {screen.height_mm}",
+             f"%@METADATA distance_mm {screen.distance_mm}"] if metadata else [])
+    kind = "{FIX,SACCADE,SP,NOISE}" if nominal else "INTEGER"
+    head += ["@RELATION gaze_labels", "", "@ATTRIBUTE time INTEGER", "@ATTRIBUTE x NUMERIC", "@ATTRIBUTE y NUMERIC",
+             "@ATTRIBUTE confidence NUMERIC", f"@ATTRIBUTE handlabeller1 {kind}", f"@ATTRIBUTE handlabeller2 {kind}",
+             f"@ATTRIBUTE handlabeller_final {kind}", "", "@DATA"]
+    rows = []
+    for i in range(len(x)):
+        code = gazecom[int(truth[i])]
+        label = names[code] if nominal else str(code)
+        lost = not np.isfinite(px[i])
+        rows.append(f"{i * 4000},{0.0 if lost else px[i]:.2f},{0.0 if lost else py[i]:.2f},{0.0 if lost else 1.0},"
+                    f"{label},{label},{label}")
+    path.write_text("\n".join(head + rows) + "\n")
+
+
+def test_a_gazecom_arff_file_is_read_with_its_screen_and_coders(tmp_path):
+    """GazeCom's hand-labelled ARFF files (the field's data set with smooth pursuit; Hollywood2EM's
+    name their labels): the screen from their %@METADATA lines, time in us, lost samples by their
+    confidence, each coder's labels as sensekit's classes; 'eyetrack events' scores against them."""
+    from sensekit.eyetrack.datasets import load_gaze
+
+    x, y, truth = gaze_signal(duration_s=20.0, rate=250.0, rng=6)
+    screen = Screen(400.0, 225.0, 1280, 720, 450.0)
+    _gazecom_arff(tmp_path / "beach.arff", x, y, truth, screen)
+    _gazecom_arff(tmp_path / "clip.arff", x, y, truth, screen, nominal=True)
+    want = np.select([truth == PSO], [FIXATION], truth)
+    for name in ("beach.arff", "clip.arff"):
+        rec = load_gaze(tmp_path / name)
+        assert rec.rate == 250.0 and rec.screen == screen and sorted(rec.labels) == [
+            "handlabeller1", "handlabeller2", "handlabeller_final"]
+        np.testing.assert_allclose(rec.x, x, atol=1e-3)  # (pixels written to 0.01)
+        np.testing.assert_array_equal(rec.labels["handlabeller_final"], want)
+        assert rec.label_classes["handlabeller1"] == (FIXATION, SACCADE, PURSUIT)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "beach.arff")], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    scored = r.stdout.split("Against the file's labels")[1]
+    assert re.search(r"handlabeller1\s+│ pursuit", scored) and "pso" not in scored.lower()  # (no coder marks PSO)
+    # what does not apply, and files that are not GazeCom's
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "beach.arff"), "--screen", "531x299mm@1920x1080",
+                            "--distance", "650"])
+    assert r.exit_code == 2 and "states its screen" in r.stderr, r.output
+    _gazecom_arff(tmp_path / "bare.arff", x[:100], y[:100], truth[:100], screen, metadata=False)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "bare.arff")])
+    assert r.exit_code == 2 and "no %@METADATA lines give its screen" in r.stderr, r.output
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "bare.arff"), "--screen", "400x225mm@1280x720",
+                            "--distance", "450"])
+    assert r.exit_code == 0, r.output
+    for text, message in (("not arff at all\n1,2,3\n", "is not an ARFF table sensekit reads"),
+                          ("@RELATION r\n@ATTRIBUTE time INTEGER\n@ATTRIBUTE x_head NUMERIC\n@ATTRIBUTE y_head NUMERIC\n"
+                           "@DATA\n0,1,2\n4000,1,2\n", "360-degree video"),
+                          ("@RELATION r\n@ATTRIBUTE time INTEGER\n@ATTRIBUTE x NUMERIC\n@ATTRIBUTE y NUMERIC\n"
+                           "@ATTRIBUTE handlabeller1 INTEGER\n@DATA\n0,1,2,7\n4000,1,2,1\n", "codes [7]")):
+        (tmp_path / "bad.arff").write_text(text)
+        r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "bad.arff"), "--screen", "400x225mm@1280x720",
+                                "--distance", "450"])
+        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (text, r.output)

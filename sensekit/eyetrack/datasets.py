@@ -905,7 +905,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
               time_unit: str | None = None, units: str = "px", references: tuple[str, ...] | None = None,
               reference_events: tuple[str | Path, ...] | None = None, recording: str | None = None,
               valid: str | None = None) -> GazeRecording:
-    """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``,
+    """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``, GazeCom
+    ``.arff`` (:func:`~sensekit.eyetrack.arff.load_arff_gaze`),
     Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv`` (``recording``: one recording of
     a Pro Lab export of several), a plain CSV/TSV table of
     time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units``, ``references``,
@@ -948,6 +949,11 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
     if suffix == ".asc":
         not_a_table(path.name, "an EyeLink .asc file")
         return load_eyelink_asc(path, screen=screen)
+    if suffix == ".arff":
+        from .arff import load_arff_gaze
+
+        not_a_table(path.name, "a GazeCom ARFF file")
+        return load_arff_gaze(path, screen=screen)
     if table:
         if columns is not None:
             return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
@@ -967,8 +973,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, st
         return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
                                references=references, reference_events=reference_events, valid=valid)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
-                         "use a Lund .mat, IRF .npy, EyeLink .asc, Pupil Labs, Tobii or a plain time,x,y CSV/TSV file, "
-                         "or a sensekit .h5 or .xdf recording")
+                         "use a Lund .mat, IRF .npy, EyeLink .asc, GazeCom .arff, Pupil Labs, Tobii or a plain "
+                         "time,x,y CSV/TSV file, or a sensekit .h5 or .xdf recording")
 
 
 # -- eye images with pupil ground truth (read from the user's copy) ----------------------
