@@ -901,7 +901,7 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     return GazeRecording(t, x, y, rate, screen, {}, stream)
 
 
-def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, str, str] | None = None,
+def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | None = None,
               time_unit: str | None = None, units: str = "px", references: tuple[str, ...] | None = None,
               reference_events: tuple[str | Path, ...] | None = None, recording: str | None = None,
               valid: str | None = None) -> GazeRecording:
