@@ -1,6 +1,7 @@
 """The EMG chain from the command line: guided calibration on a simulated band, live decoding."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -632,6 +633,31 @@ def test_a_ninapro_file_calibrates_and_scores(tmp_path, monkeypatch):
     mat.write_bytes(b"MATLAB 5.0 MAT-file, damaged")
     r = runner.invoke(app, ["info", str(mat)])
     assert r.exit_code == 2 and "not a readable .mat file" in r.stderr and "Traceback" not in r.output, r.output
+
+
+def test_a_ninapro_file_without_its_frequency_is_read_at_its_databases_rate(tmp_path, caplog):
+    """Ninapro files that state no frequency had been read at 2 kHz for 12 channels and 200 Hz for
+    any other count: DB1's 10 Otto Bock channels (100 Hz) ran at twice their rate, every window
+    half as long as asked, silently. Each database is told by its channels; DB1 is said to be an
+    RMS envelope; an unknown count asks for --rate."""
+    from scipy.io import savemat
+
+    from sensekit.core.recording import open_recording
+
+    codes = np.repeat([0, 1, 0, 2] * 3, 100)[:, None]
+    for channels, rate in ((10, 100.0), (12, 2000.0), (16, 200.0), (8, 200.0)):
+        mat = tmp_path / f"S1_A1_E1_{channels}.mat"
+        savemat(mat, {"emg": np.abs(np.random.default_rng(0).normal(size=(len(codes), channels))), "stimulus": codes,
+                      "restimulus": codes})
+        with caplog.at_level("WARNING", logger="sensekit"), open_recording(mat) as rec:
+            assert rec.info().rate == rate, channels
+        assert ("RMS envelope at 100 Hz" in caplog.text) == (channels == 10)
+        caplog.clear()
+    savemat(mat, {"emg": np.zeros((len(codes), 14)), "restimulus": codes})
+    r = runner.invoke(app, ["info", str(mat)])
+    assert r.exit_code == 2 and "of 14 channels that states no frequency" in r.stderr and "--rate HZ" in r.stderr
+    r = runner.invoke(app, ["info", str(mat), "--rate", "2000"])
+    assert r.exit_code == 0 and re.search(r"2,?000 Hz", r.stdout), r.output
 
 
 def test_a_csv_export_with_a_label_column_calibrates_and_scores(tmp_path):

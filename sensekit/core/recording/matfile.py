@@ -5,6 +5,7 @@ others of the usual variable names. Each change of the labels is a marker holdin
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import numpy as np
 from ...errors import RecordingError
 from ..info import StreamInfo
 from .base import OneStreamRecording
+
+log = logging.getLogger("sensekit")
 
 __all__ = ["MatRecording", "MAX_MAT_BYTES", "MAX_MAT_VALUES", "SIGNAL_NAMES", "LABEL_NAMES", "RATE_NAMES"]
 
@@ -25,6 +28,11 @@ MAX_MAT_BYTES, MAX_MAT_VALUES = 2 * 1024**3, 5e8
 SIGNAL_NAMES = ("emg", "EMG", "data", "signal", "signals", "X")
 LABEL_NAMES = ("restimulus", "stimulus", "label", "labels", "class", "gesture", "y", "Y")
 RATE_NAMES = ("frequency", "fs", "Fs", "FS", "rate", "srate", "sampling_rate", "sample_rate")
+#: The rate of a Ninapro file that does not state its ``frequency``, by its number of channels:
+#: DB1's 10 Otto Bock electrodes (their RMS envelope at 100 Hz), the 12 of DB2/DB3/DB7's Delsys
+#: Trigno and DB4's Cometa (2 kHz), DB5's two Myo bands (16) or one of them (8) at 200 Hz. Any
+#: other count must be given its rate.
+NINAPRO_RATES = {10: 100.0, 12: 2000.0, 16: 200.0, 8: 200.0}
 
 
 class MatRecording(OneStreamRecording):
@@ -34,8 +42,9 @@ class MatRecording(OneStreamRecording):
 
     The variables are the first of :data:`SIGNAL_NAMES`, :data:`LABEL_NAMES` and
     :data:`RATE_NAMES` the file has; a matrix stored channels x samples is turned. A Ninapro file
-    without its ``frequency`` is read at 2 kHz for 12 channels (DB2's Delsys) and 200 Hz otherwise
-    (DB5's Myo bands); any other file must state its rate, or be given it (``rate``, ``--rate``).
+    without its ``frequency`` is read at its database's rate, told by its channels
+    (:data:`NINAPRO_RATES`); any other file must state its rate, or be given it (``rate``,
+    ``--rate``).
     """
 
     def __init__(self, path: str | os.PathLike, *, kind: str = "emg", unit: str = "", rate: float | None = None) -> None:
@@ -81,8 +90,17 @@ class MatRecording(OneStreamRecording):
             self.rate = float(stated[0]) if stated.size and np.issubdtype(stated.dtype, np.number) else 0.0
         elif rate is not None:  # (the rate its dataset's documentation gives)
             self.rate = float(rate)
-        elif signal == "emg" and labels in ("restimulus", "stimulus"):  # (a Ninapro file without its frequency)
-            self.rate = 2000.0 if emg.shape[1] == 12 else 200.0
+        elif signal == "emg" and labels in ("restimulus", "stimulus") and emg.shape[1] in NINAPRO_RATES:
+            self.rate = NINAPRO_RATES[emg.shape[1]]  # (a Ninapro file without its frequency)
+            if emg.shape[1] == 10:
+                log.warning("%s: read as Ninapro DB1 (10 channels, no frequency): the Otto Bock electrodes' RMS "
+                            "envelope at 100 Hz, not raw EMG; the features of its amplitude (MAV, RMS, WL, LOGVAR) "
+                            "suit it, those of a raw signal's zero crossings (ZC, SSC) do not: --features "
+                            "MAV+WL+LOGVAR", self.path.name)
+        elif signal == "emg" and labels in ("restimulus", "stimulus"):
+            raise RecordingError(f"{self.path.name}: a Ninapro file of {emg.shape[1]} channels that states no "
+                                 "frequency, of no database whose rate is known by its channels",
+                                 "give the rate its database documents (--rate HZ)")
         else:
             raise RecordingError(f"{self.path.name} states no rate (a variable {', '.join(RATE_NAMES[:3])}...)",
                                  "give it (--rate HZ), or save it with the data, e.g. fs = 1000")
