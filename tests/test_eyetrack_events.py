@@ -1864,3 +1864,28 @@ def test_a_gazecom_arff_file_is_read_with_its_screen_and_coders(tmp_path):
         r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "bad.arff"), "--screen", "400x225mm@1280x720",
                                 "--distance", "450"])
         assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (text, r.output)
+
+
+@pytest.mark.parametrize("channels, want, valid", [
+    (["confidence", "norm_pos_x", "norm_pos_y", "gaze_point_3d_x", "gaze_point_3d_y", "gaze_point_3d_z",
+      "eye_center0_3d_x", "eye_center0_3d_y", "eye_center0_3d_z", "gaze_normal0_x", "gaze_normal0_y",
+      "gaze_normal0_z", "gaze_normal1_x", "gaze_normal1_y", "gaze_normal1_z"],
+     ["gaze_point_3d_x", "gaze_point_3d_y", "gaze_point_3d_z", "confidence"], "confidence"),  # Pupil Core's relay
+    (["gaze_normal0_x", "gaze_normal0_y", "gaze_normal0_z", "gaze_normal1_x", "gaze_normal1_y", "gaze_normal1_z"],
+     ["gaze_normal0_x", "gaze_normal0_y", "gaze_normal0_z", "gaze_normal1_x", "gaze_normal1_y", "gaze_normal1_z"],
+     None),  # each eye's: their mean
+    (["Timestamp", "left_gaze_direction_normalized_x", "left_gaze_direction_normalized_y",
+      "left_gaze_direction_normalized_z", "combined_gaze_direction_normalized_x", "combined_gaze_direction_normalized_y",
+      "combined_gaze_direction_normalized_z"],
+     ["combined_gaze_direction_normalized_x", "combined_gaze_direction_normalized_y",
+      "combined_gaze_direction_normalized_z"], None),  # SRanipal: the combined gaze before an eye's
+    (["raw_timestamp", "status", "gaze_forward_x", "gaze_forward_y", "gaze_forward_z", "gaze_origin_x", "gaze_origin_y",
+      "gaze_origin_z", "HMD_rotation_x", "HMD_rotation_y", "HMD_rotation_z"],
+     ["gaze_forward_x", "gaze_forward_y", "gaze_forward_z", "status"], "flag"),  # Varjo: origins and the head left out
+])
+def test_the_gaze_direction_of_each_headsets_naming_is_found(channels, want, valid):
+    from sensekit.eyetrack.directions import direction_reader
+
+    cols, stage = direction_reader(channels)
+    assert [channels[i] for i in cols] == want and stage.valid == valid
+    assert direction_reader(["t", "x", "y", "pupil"]) is None
