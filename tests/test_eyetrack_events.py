@@ -1889,3 +1889,12 @@ def test_the_gaze_direction_of_each_headsets_naming_is_found(channels, want, val
     cols, stage = direction_reader(channels)
     assert [channels[i] for i in cols] == want and stage.valid == valid
     assert direction_reader(["t", "x", "y", "pupil"]) is None
+
+
+def test_info_on_a_gaze_file_names_the_command_that_reads_it(tmp_path):
+    """'sensekit info rec.asc' (or a GazeCom .arff) had said "unknown file type": it names the
+    command that reads gaze files."""
+    for name in ("rec.asc", "clip.arff"):
+        (tmp_path / name).write_text("x\n")
+        r = runner.invoke(app, ["info", str(tmp_path / name)])
+        assert r.exit_code == 2 and f"sensekit eyetrack events {tmp_path / name}" in r.stderr, r.output

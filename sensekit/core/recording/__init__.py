@@ -77,6 +77,9 @@ RECORDING_SUFFIXES = tuple(_READERS)
 
 #: Video files: sources (``video:FILE``), not recordings.
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
+#: Gaze files that are no recording of streams ('sensekit eyetrack events' reads them): EyeLink's
+#: ASC, GazeCom's ARFF.
+GAZE_FILE_SUFFIXES = (".asc", ".arff")
 
 
 def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
@@ -106,6 +109,10 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
     if reader is None and path.suffix.lower() in VIDEO_SUFFIXES:
         raise RecordingError(f"{str(path)!r} is a video: it is read as a source, video:{path}",
                              f"e.g. 'sensekit capture video:{path} -o clip.h5', or 'sensekit run gesture video:{path}'")
+    if reader is None and path.suffix.lower() in GAZE_FILE_SUFFIXES:
+        raise RecordingError(f"cannot read {str(path)!r} as a recording of streams: sensekit reads "
+                             f"{path.suffix.lower()} files as gaze (EyeLink's ASC, GazeCom's ARFF)",
+                             f"sensekit eyetrack events {path}")
     if path.is_dir():  # (checked before the ending: a folder had been 'unknown file type (none)')
         raise RecordingError(f"{str(path)!r} is a folder, not a recording", "name a file in it")
     if reader is None:
