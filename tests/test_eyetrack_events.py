@@ -1898,3 +1898,32 @@ def test_info_on_a_gaze_file_names_the_command_that_reads_it(tmp_path):
         (tmp_path / name).write_text("x\n")
         r = runner.invoke(app, ["info", str(tmp_path / name)])
         assert r.exit_code == 2 and f"sensekit eyetrack events {tmp_path / name}" in r.stderr, r.output
+
+
+def test_the_gazecom_bench_task_runs_on_a_users_copy(tmp_path, monkeypatch):
+    """'sensekit bench run eyetrack.gazecom' on the user's copy of GazeCom's annotations
+    (SENSEKIT_GAZECOM: ground_truth/<clip>/<viewer>_<clip>.arff): per clip, the detectors and the
+    first coder against the final labels; without the copy the task is skipped, saying how to get
+    it."""
+    import json
+
+    screen = Screen(400.0, 225.0, 1280, 720, 450.0)
+    for c, clip in enumerate(("beach", "street")):
+        for v, viewer in enumerate(("AAF", "BBG")):
+            x, y, truth = gaze_signal(duration_s=12.0, rate=250.0, rng=10 * c + v)
+            folder = tmp_path / "gazecom" / "ground_truth" / clip
+            folder.mkdir(parents=True, exist_ok=True)
+            _gazecom_arff(folder / f"{viewer}_{clip}.arff", x, y, truth, screen)
+    monkeypatch.delenv("SENSEKIT_DATA", raising=False)
+    monkeypatch.setenv("SENSEKIT_GAZECOM", str(tmp_path / "nowhere"))
+    r = runner.invoke(app, ["bench", "run", "eyetrack.gazecom", "-j", "1", "--no-cache", "--json", str(tmp_path / "s.json")])
+    assert "SENSEKIT_GAZECOM" in r.output, r.output  # (skipped, saying how)
+    monkeypatch.setenv("SENSEKIT_GAZECOM", str(tmp_path / "gazecom"))
+    r = runner.invoke(app, ["bench", "run", "eyetrack.gazecom", "-j", "1", "--no-cache", "--json", str(tmp_path / "r.json")])
+    assert r.exit_code == 0, r.output
+    (result,) = json.loads((tmp_path / "r.json").read_text())["results"]
+    m = result["metrics"]  # (the mean over the two clips)
+    assert result["task"] == "eyetrack.gazecom" and result["units"] == 2
+    assert m["viewers"] == 2 and m["rate_hz"] == 250.0
+    assert m["coder1_kappa_pursuit"] == 1.0  # (the simulated coders agree)
+    assert m["kappa_saccade"] > 0.8 and m["f1_overlap_pursuit"] > 0.5 and "nh2010_kappa_fixation" in m

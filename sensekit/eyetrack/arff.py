@@ -28,7 +28,8 @@ from ..errors import DatasetError, ParameterError, RecordingError
 from .geometry import Screen
 from .labels import BLINK, FIXATION, PSO, PURSUIT, SACCADE, UNDEFINED
 
-__all__ = ["load_arff_gaze", "GAZECOM_CODES", "GAZECOM_NAMES", "ARFF_MIN_CONFIDENCE"]
+__all__ = ["load_arff_gaze", "load_gazecom", "gazecom_clips", "GAZECOM_CODES", "GAZECOM_NAMES",
+           "ARFF_MIN_CONFIDENCE"]
 
 #: GazeCom's label codes -> sensekit's (:mod:`sensekit.eyetrack.labels`).
 GAZECOM_CODES = {0: UNDEFINED, 1: FIXATION, 2: SACCADE, 3: PURSUIT, 4: BLINK}
@@ -146,3 +147,26 @@ def load_arff_gaze(path, *, screen: Screen | None = None):
             coded = (FIXATION, SACCADE, PURSUIT) + ((PSO,) if (labels[orig] == PSO).any() else ())
             classes[orig] = coded
     return GazeRecording(t, x, y, _nominal_rate(t, path.name), screen, labels, path.stem, classes)
+
+
+def gazecom_clips(root) -> dict[str, list[Path]]:
+    """GazeCom's hand-labelled files by clip: ``ground_truth/<clip>/*.arff`` under ``root`` (the
+    annotations repository), in name order."""
+    root = Path(root)
+    folder = root / "ground_truth" if (root / "ground_truth").is_dir() else root
+    clips = {d.name: sorted(d.glob("*.arff")) for d in sorted(folder.iterdir()) if d.is_dir()} if folder.is_dir() \
+        else {}
+    clips = {c: files for c, files in clips.items() if files}
+    if not clips:
+        raise DatasetError(f"{root} holds no GazeCom clips (ground_truth/<clip>/<viewer>_<clip>.arff)",
+                           "set SENSEKIT_GAZECOM to the annotations repository's folder")
+    return clips
+
+
+def load_gazecom(root, clip: str | None = None) -> list:
+    """Every labelled recording of GazeCom under ``root`` (or of one ``clip``), as
+    :class:`~sensekit.eyetrack.datasets.GazeRecording` objects."""
+    clips = gazecom_clips(root)
+    if clip is not None and clip not in clips:
+        raise DatasetError(f"GazeCom has no clip {clip!r}; its clips: {', '.join(clips)}")
+    return [load_arff_gaze(f) for c, files in clips.items() if clip in (None, c) for f in files]

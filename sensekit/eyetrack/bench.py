@@ -8,6 +8,9 @@
 - ``eyetrack.irf`` — event-level F1 (onset and offset within 20 ms), sample kappa and the
   fraction of samples called pursuit (the task has none) on IRF lookAtPoint (S3 left out:
   only roughly coded), beside REMoDNaV (optional peer).
+- ``eyetrack.gazecom`` — GazeCom's hand labels (your copy: SENSEKIT_GAZECOM), per clip: kappa
+  and overlap F1 of fixations, saccades and smooth pursuit against ``handlabeller_final``,
+  beside nh2010, REMoDNaV and the first coder; no default was chosen on it.
 - ``eyetrack.pupil`` — simulated eye images: centre error (median, 95th percentile),
   detection rate, false detections in blinks, ms per image, beside Pupil Labs'
   ``pupil-detectors`` 2D detector (optional peer).
@@ -340,6 +343,67 @@ def _irf_run(key: dict, quick: bool) -> dict:
     for noise in NOISY_TRACKER_DEG:
         metrics.update(_noisy_tracker_scores(x, y, truth, rec.rate, noise, seed=int(key["subject"][1:])))
     return {"metrics": metrics, "peers": peers}
+
+
+#: The classes GazeCom's coders label (no PSO).
+GAZECOM_CLASSES = {"fixation": FIXATION, "saccade": SACCADE, "pursuit": PURSUIT}
+
+
+def _gazecom_units(quick: bool) -> list[dict]:
+    from ..datasets import dataset_dir
+    from .arff import gazecom_clips
+
+    clips = list(gazecom_clips(dataset_dir("gazecom")))
+    return [{"clip": c} for c in (clips[:1] if quick else clips)]
+
+
+def _gazecom_run(key: dict, quick: bool) -> dict:
+    """One clip's viewers, labelled by the default chain and nh2010 (and REMoDNaV) and scored
+    against their final hand labels, the viewers one after the other with an undefined sample
+    between them; the first coder against the final labels is the human row."""
+    from ..datasets import dataset_dir
+    from .arff import load_gazecom
+
+    recs = load_gazecom(dataset_dir("gazecom"), key["clip"])[: 3 if quick else None]
+    recs = [r.regular() for r in recs]
+    rate = recs[0].rate
+    gap = np.zeros(1, dtype=np.int8)
+
+    def joined(arrays) -> np.ndarray:
+        return np.concatenate([a for arr in arrays for a in (np.asarray(arr), gap)])
+
+    truth = joined(r.labels["handlabeller_final"] for r in recs)
+
+    def scores(pred: np.ndarray) -> dict[str, float]:
+        return {**_kappas(truth, pred, GAZECOM_CLASSES), **_overlap_f1s(truth, pred, rate, GAZECOM_CLASSES)}
+
+    metrics = {"viewers": float(len(recs)), "rate_hz": rate}
+    for name in ("adaptive", "nh2010"):
+        prefix = "" if name == "adaptive" else f"{name}_"
+        pred = joined(EyePipeline(name).label(r.to_frame()) for r in recs)
+        metrics.update({prefix + k: v for k, v in scores(pred).items()})
+    if all("handlabeller1" in r.labels for r in recs):
+        metrics.update({f"coder1_{k}": v for k, v in scores(joined(r.labels["handlabeller1"] for r in recs)).items()})
+    peers = {}
+    try:  # (degrees: one "pixel" per degree)
+        out = _remodnav_labels([(r.x, r.y) for r in recs], 1.0, rate, repeat=1, min_total_s=0.0)
+        lengths = np.cumsum([len(r) for r in recs])[:-1]
+        peers["remodnav"] = scores(joined(np.split(np.asarray(out["labels"]), lengths)))
+        metrics.update({f"remodnav_{k}": v for k, v in peers["remodnav"].items()})
+    except PeerUnavailable as e:
+        peers["remodnav"] = {"skipped": str(e)}
+    return {"metrics": metrics, "peers": peers}
+
+
+register(Task(
+    name="eyetrack.gazecom", chain="eyetrack", dataset="gazecom",
+    description="GazeCom (EyeLink II 250 Hz, natural videos; your copy: SENSEKIT_GAZECOM), per clip: sample kappa "
+                "and overlap F1 of fixations, saccades and smooth pursuit against the final hand labels; adaptive and "
+                "nh2010 beside REMoDNaV and the first coder; no default was chosen on it",
+    units=_gazecom_units, run_unit=_gazecom_run,
+    unit_metrics=tuple(f"{d}{m}_{c}" for d in ("", "nh2010_", "remodnav_", "coder1_") for m in ("kappa", "f1_overlap")
+                       for c in GAZECOM_CLASSES),
+))
 
 
 #: White position noise (deg) of the noisy-tracker protocol: a remote tracker's adult and infant
