@@ -139,6 +139,23 @@ def test_peer_in_its_own_venv_runs_as_a_subprocess(tmp_path, monkeypatch):
     assert out["sum"] == 10.0 and out["pid"] != os.getpid()
 
 
+@pytest.mark.parametrize("where", ["venv", "here"])
+def test_a_peer_that_fails_on_its_inputs_is_reported_not_a_traceback(tmp_path, monkeypatch, where):
+    """REMoDNaV refuses 250 Hz gaze with its default filter length: its error had ended the whole
+    bench run in a traceback (RuntimeError). A peer's failure is PeerFailed, a PeerUnavailable,
+    which every task reports beside its figures."""
+    import sys
+    from pathlib import Path
+
+    adapter = tmp_path / "adapter.py"
+    adapter.write_text("def run(inputs):\n    raise ValueError('Inappropriate window size for Savitzgy-Golay filter')\n")
+    monkeypatch.setattr(P, "peer_status", lambda name: where)
+    monkeypatch.setattr(P, "peer_python", lambda name: Path(sys.executable))
+    with pytest.raises(P.PeerFailed, match="failed: .*Inappropriate window size") as e:
+        P.run_peer("remodnav", adapter, {"x": np.arange(3.0)})
+    assert isinstance(e.value, P.PeerUnavailable)
+
+
 def test_missing_peer_is_reported_as_skipped(monkeypatch):
     monkeypatch.setenv("SENSEKIT_PEERS", "/nonexistent")
     assert P.peer_status("remodnav") in ("missing", "here")

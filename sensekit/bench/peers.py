@@ -26,11 +26,16 @@ import numpy as np
 from ..errors import DeviceError, ParameterError
 
 __all__ = ["peer_version", "peer_versions", "PeerSpec", "PEERS", "peer_python", "peer_status", "install_peer", "run_peer",
-           "PeerUnavailable"]
+           "PeerUnavailable", "PeerFailed"]
 
 
 class PeerUnavailable(Exception):
     """The peer is neither importable here nor installed in its own venv."""
+
+
+class PeerFailed(PeerUnavailable):
+    """The peer ran and failed on these inputs (its own error, or it ran past its time): a task
+    reports it beside its figures, as it reports a peer that is not installed, and goes on."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,23 +164,30 @@ def run_peer(name: str, adapter: str | Path, inputs: dict[str, np.ndarray], *, t
     Raises
     ------
     PeerUnavailable
-        The peer is not installed anywhere (tasks report it as skipped).
+        The peer is not installed anywhere (tasks report it as skipped), or, as
+        :class:`PeerFailed`, it failed on these inputs (a bench run had ended in its traceback).
     """
     status = peer_status(name)
     if status == "missing":
         raise PeerUnavailable(f"not installed: sensekit bench peers install {name}")
     if status == "here":
         module = _load_adapter(Path(adapter))
-        return module.run(dict(inputs))
+        try:
+            return module.run(dict(inputs))
+        except Exception as e:  # (the peer's own error, whatever its kind)
+            raise PeerFailed(f"failed: {type(e).__name__}: {str(e)[:300]}") from None
     with tempfile.TemporaryDirectory() as tmp:
         inp, outp = Path(tmp) / "in.npz", Path(tmp) / "out.json"
         np.savez(inp, **inputs)
         runner = Path(__file__).with_name("peer_runner.py")
-        r = subprocess.run([str(peer_python(name)), str(runner), str(adapter), str(inp), str(outp)],
-                           capture_output=True, text=True, timeout=timeout_s)
+        try:
+            r = subprocess.run([str(peer_python(name)), str(runner), str(adapter), str(inp), str(outp)],
+                               capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            raise PeerFailed(f"failed: still running after {timeout_s:g} s") from None
         if r.returncode != 0:
             last = (r.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise RuntimeError(f"peer {name!r} failed: {last}")
+            raise PeerFailed(f"failed: {last[:300]}")
         return json.loads(outp.read_text())
 
 

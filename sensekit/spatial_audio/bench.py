@@ -474,7 +474,7 @@ def _encode_run(key: dict, quick: bool) -> dict:
             peers["spaudiopy"] = {**{f"dir_error_deg@{(lo * hi) ** 0.5:.0f}Hz": float(v) for (lo, hi), v in
                                      zip(ENCODE_BANDS, np.median(errs, axis=0), strict=True)},
                                   "x_realtime": len(recordings) * len(signal) / rate / out["seconds"]}
-        except (PeerUnavailable, RuntimeError) as e:  # not installed, or its venv is broken
+        except PeerUnavailable as e:  # not installed, or failed (its venv broken: PeerFailed)
             peers["spaudiopy"] = {"skipped": str(e)[:200]}
     return {"metrics": metrics, "speed": {"x_realtime": len(recordings) * len(signal) / rate / wall},
             "peers": peers}
