@@ -420,6 +420,8 @@ def _column(rows, path: Path, *names: str) -> np.ndarray:
 
 _TIME_NAMES = ("t", "time", "timestamp", "time_s", "timestamp_s", "gaze_timestamp", "time_ms", "timestamp_ms",
                "time_us", "timestamp_us", "time_ns", "timestamp_ns", "raw_timestamp")  # (Varjo's: ns)
+#: Time columns whose unit their vendor documents, not their name: Varjo's gaze log.
+VENDOR_TIME_UNITS = {"raw_timestamp": "ns"}
 _X_NAMES = ("x", "gaze_x", "x_px", "x_deg", "gx", "por_x")
 _Y_NAMES = ("y", "gaze_y", "y_px", "y_deg", "gy", "por_y")
 
@@ -504,7 +506,8 @@ def load_gaze_table(path, *, columns: tuple[str, ...] | None = None, time_unit: 
         tcol, xcol, ycol = (pick(c, names, what) for c, names, what in zip(
             columns or (None, None, None), (_TIME_NAMES, _X_NAMES + one_x, _Y_NAMES + one_y), ("time", "x", "y"),
             strict=True))
-    named = next((u for u in TIME_UNITS if time_column_name(tcol).endswith(f"_{u}")), None)  # (time_ms, 'Time [ms]')
+    named = VENDOR_TIME_UNITS.get(time_column_name(tcol)) or next(  # (time_ms, 'Time [ms]')
+        (u for u in TIME_UNITS if time_column_name(tcol).endswith(f"_{u}")), None)
     unit = time_unit or named or "s"
     if unit not in TIME_UNITS:
         raise RecordingError(f"time unit {unit!r} is not one of {', '.join(TIME_UNITS)}")
