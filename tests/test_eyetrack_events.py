@@ -1823,7 +1823,7 @@ def _gazecom_arff(path, x, y, truth, screen, *, nominal=False, metadata=True):
     path.write_text("\n".join(head + rows) + "\n")
 
 
-def test_a_gazecom_arff_file_is_read_with_its_screen_and_coders(tmp_path):
+def test_a_gazecom_arff_file_is_read_with_its_screen_and_coders(tmp_path, monkeypatch):
     """GazeCom's hand-labelled ARFF files (the field's data set with smooth pursuit; Hollywood2EM's
     name their labels): the screen from their %@METADATA lines, time in us, lost samples by their
     confidence, each coder's labels as sensekit's classes; 'eyetrack events' scores against them."""
@@ -1855,6 +1855,12 @@ def test_a_gazecom_arff_file_is_read_with_its_screen_and_coders(tmp_path):
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "bare.arff"), "--screen", "400x225mm@1280x720",
                             "--distance", "450"])
     assert r.exit_code == 0, r.output
+    import sensekit.eyetrack.arff as arff
+
+    monkeypatch.setattr(arff, "MAX_ARFF_BYTES", 1000)  # (a file larger than it is refused before it is read)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "beach.arff")])
+    assert r.exit_code == 2 and "an ARFF gaze file is read whole to" in r.stderr, r.output
+    monkeypatch.undo()
     for text, message in (("not arff at all\n1,2,3\n", "is not an ARFF table sensekit reads"),
                           ("@RELATION r\n@ATTRIBUTE time INTEGER\n@ATTRIBUTE x_head NUMERIC\n@ATTRIBUTE y_head NUMERIC\n"
                            "@DATA\n0,1,2\n4000,1,2\n", "360-degree video"),

@@ -36,6 +36,8 @@ GAZECOM_CODES = {0: UNDEFINED, 1: FIXATION, 2: SACCADE, 3: PURSUIT, 4: BLINK}
 #: The label names of ARFF files' nominal attributes (sp_tool's set) -> sensekit's codes.
 GAZECOM_NAMES = {"UNKNOWN": UNDEFINED, "FIX": FIXATION, "SACCADE": SACCADE, "SP": PURSUIT, "NOISE": BLINK,
                  "BLINK": BLINK, "NOISE_CLUSTER": BLINK, "PSO": PSO}
+#: The largest ARFF file read (it is parsed whole): hours of gaze at 1 kHz; GazeCom's are about 1 MB.
+MAX_ARFF_BYTES = 512 * 1024**2
 #: Between GazeCom's confidence values, 0 (tracking lost) and 1: a sample under it is lost.
 ARFF_MIN_CONFIDENCE = 0.5
 _LABEL_ATTRIBUTE = re.compile(r"^(handlabeller.*|eye_movement_type)$", re.IGNORECASE)
@@ -100,6 +102,10 @@ def load_arff_gaze(path, *, screen: Screen | None = None):
 
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_ARFF_BYTES:
+            raise RecordingError(f"{path.name} is {path.stat().st_size / 1e6:.0f} MB, over the "
+                                 f"{MAX_ARFF_BYTES / 1e6:.0f} MB an ARFF gaze file is read whole to",
+                                 "split the recording")
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as e:
         raise RecordingError(f"cannot read {path.name}: {e.strerror or e}") from None
