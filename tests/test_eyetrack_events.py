@@ -1692,7 +1692,7 @@ def _varjo_table(path, x, y, rate, forward=1.0):
     path.write_text("\n".join(rows) + "\n")
 
 
-def test_a_headsets_gaze_direction_table_is_read_in_degrees(tmp_path, caplog):
+def test_a_headsets_gaze_direction_table_is_read_in_degrees(tmp_path, caplog, monkeypatch):
     """A headset's gaze log gives directions, not screen points (Varjo's gaze_forward_x/y/z): read
     as azimuth and elevation, the gaze is the simulated one to 1e-9 deg and its labels those of the
     same gaze in memory, lost where its status says so; an OpenXR frame (-z ahead) reads the
@@ -1729,6 +1729,11 @@ def test_a_headsets_gaze_direction_table_is_read_in_degrees(tmp_path, caplog):
     assert r.exit_code == 2 and "are a gaze direction, read in degrees" in r.stderr, r.output
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "varjo.csv"), "--columns", "raw_timestamp,a,b,c"])
     assert r.exit_code == 2 and "has no column 'a'" in r.stderr, r.output
+    import sensekit.eyetrack.datasets as gaze_datasets  # (a long export of every column: one line, not memory spent)
+
+    monkeypatch.setattr(gaze_datasets, "MAX_GAZE_TABLE_BYTES", 10_000)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "varjo.csv")])
+    assert r.exit_code == 2 and "a gaze table is read whole to" in r.stderr, r.output
 
 
 def test_a_gaze_direction_turns_past_behind_continuously_in_any_blocks(tmp_path):

@@ -382,7 +382,18 @@ def _table_head(path: Path) -> str:
     return top[_preamble(top)] if top else ""
 
 
+#: The largest gaze table read: it is read whole, its rows taking twelve times its size in
+#: memory; 512 MB is hours of a few columns at 1 kHz, and a long export of every column (Tobii Pro
+#: Lab's: about 90) is better exported with the gaze columns alone.
+MAX_GAZE_TABLE_BYTES = 512 * 1024**2
+
+
 def _read_table(path: Path):
+    size = path.stat().st_size
+    if size > MAX_GAZE_TABLE_BYTES:
+        raise RecordingError(f"{path.name} is {size / 1e6:.0f} MB, over the {MAX_GAZE_TABLE_BYTES / 1e6:.0f} MB a gaze "
+                             "table is read whole to", "export its time, gaze and validity columns alone, or a "
+                             "shorter stretch")
     text = path.read_text(encoding="utf-8-sig", errors="replace")
     if not text.strip():
         raise RecordingError(f"{path.name} is empty", "export gaze samples with a header row")
