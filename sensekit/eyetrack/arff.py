@@ -160,8 +160,9 @@ def gazecom_clips(root) -> dict[str, list[Path]]:
     annotations repository), in name order."""
     root = Path(root)
     folder = root / "ground_truth" if (root / "ground_truth").is_dir() else root
-    clips = {d.name: sorted(d.glob("*.arff")) for d in sorted(folder.iterdir()) if d.is_dir()} if folder.is_dir() \
-        else {}
+    clips = {}
+    if folder.is_dir():
+        clips = {d.name: sorted(d.glob("*.arff")) for d in sorted(folder.iterdir()) if d.is_dir()}
     clips = {c: files for c, files in clips.items() if files}
     if not clips:
         raise DatasetError(f"{root} holds no GazeCom clips (ground_truth/<clip>/<viewer>_<clip>.arff)",
