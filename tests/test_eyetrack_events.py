@@ -1938,3 +1938,40 @@ def test_the_gazecom_bench_task_runs_on_a_users_copy(tmp_path, monkeypatch):
     assert m["viewers"] == 2 and m["rate_hz"] == 250.0
     assert m["coder1_kappa_pursuit"] == 1.0  # (the simulated coders agree)
     assert m["kappa_saccade"] > 0.8 and m["f1_overlap_pursuit"] > 0.5 and "nh2010_kappa_fixation" in m
+
+
+def test_a_tobii_glasses_export_is_read_as_its_gaze_direction(tmp_path):
+    """A Tobii Pro Lab export of glasses (or VR) gaze: its 'Gaze point X' is in the scene camera's
+    pixels, not on a screen, and it had asked for --screen. Without a screen its gaze direction
+    (Gaze point 3D, in the head unit's frame) is read in degrees; the gyroscope's rows are left
+    out and the export's own I-VT labels kept."""
+    from sensekit.eyetrack.datasets import load_gaze
+
+    x, y, truth = gaze_signal(duration_s=10.0, rate=50.0, rng=4, pursuit=False)
+    v = _directions(x, y)
+    lost = ~np.isfinite(x)
+    header = ["Recording timestamp [μs]", "Sensor", "Gaze point X [MCS px]", "Gaze point Y [MCS px]",
+              "Gaze point 3D X [HUCS mm]", "Gaze point 3D Y [HUCS mm]", "Gaze point 3D Z [HUCS mm]",
+              "Gaze direction left X [HUCS norm]", "Gaze direction left Y [HUCS norm]",
+              "Gaze direction left Z [HUCS norm]", "Pupil position left X [HUCS mm]", "Validity left",
+              "Eye movement type"]
+    rows = ["\t".join(header)]
+    for i in range(len(x)):
+        t = 1_000_000 + i * 20_000
+        if lost[i]:
+            cells = [""] * 8 + ["Invalid", "EyesNotFound"]
+        else:
+            g = [f"{c * 800:.4f}" for c in v[i]]
+            d = [f"{c:.6f}" for c in v[i]]
+            cells = [f"{960 + 20 * x[i]:.1f}", f"{540 - 20 * y[i]:.1f}", *g, *d, "31.5", "Valid",
+                     "Fixation" if truth[i] == FIXATION else "Saccade"]
+        rows.append("\t".join([str(t), "Eye Tracker", *cells]))
+        rows.append("\t".join([str(t + 5000), "Gyroscope"] + [""] * (len(header) - 2)))
+    (tmp_path / "glasses.tsv").write_text("\n".join(rows) + "\n")
+    rec = load_gaze(tmp_path / "glasses.tsv").regular()
+    assert rec.rate == 50.0 and rec.screen is None and len(rec) == len(x)
+    np.testing.assert_allclose(rec.x, x, atol=1e-4)
+    np.testing.assert_allclose(rec.y, y, atol=1e-4)
+    assert "Tobii I-VT" in rec.labels
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "glasses.tsv")])
+    assert r.exit_code == 0 and "Tobii I-VT" in r.stdout, r.output

@@ -549,8 +549,7 @@ def load_gaze_table(path, *, columns: tuple[str, ...] | None = None, time_unit: 
                         "%g Hz (--time-unit %s)", path.name, unit, measured, better[0],
                         nominal_rate(measured * TIME_UNITS[unit] / TIME_UNITS[better[0]]), better[0])
     if direction is not None:
-        x, y = direction_degrees(np.stack([_column(rows, path, c) for c in direction], axis=1), direction_valid)
-        log.info("%s: gaze direction %s read as azimuth and elevation (deg)", path.name, "/".join(direction))
+        x, y = _direction_columns(rows, path, direction, direction_valid)
     elif eyes is not None:
         x, y = (_mean_of_eyes(_column(rows, path, a), _column(rows, path, b)) for a, b in eyes)
         log.warning("%s: no one gaze column: the mean of the two eyes' (%s and %s), or where one is lost the other "
@@ -600,6 +599,19 @@ TOBII_SEEN_CODE = 1
 #: (fractions) for an eye it did not find, I2MC's importers minus the screen's width and height
 #: (pixels).
 OFF_DISPLAY = 1.0
+
+
+def _direction_columns(rows: list[dict], path: Path, names: list[str], valid: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth and elevation (deg) of a table's gaze direction columns ``names`` (x, y, z, or the
+    two eyes' six, then the validity column where ``valid`` says what it is: a flag, read as
+    :func:`_valid_flag` reads one, or a confidence)."""
+    cells = [_column(rows, path, c) for c in (names[:-1] if valid else names)]
+    if valid == "flag":
+        cells.append(np.array([1.0 if _valid_flag(r.get(names[-1])) else 0.0 for r in rows]))
+    elif valid == "confidence":
+        cells.append(_column(rows, path, names[-1]))
+    log.info("%s: gaze direction %s read as azimuth and elevation (deg)", path.name, "/".join(names))
+    return direction_degrees(np.stack(cells, axis=1), valid)
 
 
 def _validity(rows: list[dict], flag: str, top: str | None, name: str) -> np.ndarray:
@@ -817,11 +829,16 @@ def load_tobii_csv(path, *, screen: Screen | None = None, recording: str | None 
         unit = stamp.rpartition("[")[2].rstrip("]").strip()
         scale = {"ms": 1e-3, "μs": 1e-6, "µs": 1e-6, "us": 1e-6}.get(unit) or (
             1e-6 if np.nanmedian(np.diff(t)) > 100 else 1e-3)
-        x, y = (_column(rows, path, _pro_lab_column(rows, path, f"Gaze point {a}")) for a in "XY")
         t = (t - t[0]) * scale
         if "Eye movement type" in rows[0]:
             kinds = [(r.get("Eye movement type") or "").strip().lower().replace(" ", "") for r in rows]
             labels["Tobii I-VT"] = np.array([TOBII_MOVEMENT_TYPES.get(k, UNDEFINED) for k in kinds], dtype=np.int8)
+        header = list(rows[0])
+        found = direction_reader(header) if screen is None else None
+        if found is not None:  # (Pro Lab's glasses and VR exports: the gaze point is the scene camera's)
+            x, y = _direction_columns(rows, path, [header[i] for i in found[0]], found[1].valid)
+            return GazeRecording(t, x, y, _nominal_rate(t), None, labels, path.stem, unwrapped=True)
+        x, y = (_column(rows, path, _pro_lab_column(rows, path, f"Gaze point {a}")) for a in "XY")
     else:
         t = _column(rows, path, "device_time_stamp", "system_time_stamp")
         t = (t - t[0]) * 1e-6

@@ -55,8 +55,10 @@ _RIGHT = re.compile(r"^(right|r(?=eye|gaze))|(right|1)$")
 
 
 def _stem(name: str) -> tuple[str, str] | None:
-    """A column name's stem (lower case, no separators) and axis letter, or None."""
-    match = _AXIS.match(name.strip().lower())
+    """A column name's stem (lower case, no separators) and axis letter, or None; a unit in
+    square brackets after the axis (Tobii Pro Lab's ``Gaze direction left X [HUCS norm]``) is
+    left out."""
+    match = _AXIS.match(re.sub(r"\s*\[[^\]]*\]\s*$", "", name.strip().lower()))
     if match is None:
         return None
     return re.sub(r"[\s_.\-\[\]()]", "", match.group(1)), match.group(2)
