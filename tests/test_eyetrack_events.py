@@ -329,6 +329,14 @@ def test_eyelink_asc_pupil_labs_and_tobii_loaders(tmp_path):
         f"{10 + i / 200:.4f},{i},{0.9 if i != 3 else 0.1},0.5,0.5\n" for i in range(20)))
     rec = load_pupil_labs_csv(pl, screen=screen)
     assert rec.rate == 200.0 and np.isnan(rec.x[3]) and rec.x[0] == pytest.approx(0.0)
+    with pytest.raises(DatasetError, match="no 3D gaze"):  # (2D mapping: the scene camera is no screen)
+        load_pupil_labs_csv(pl)
+    # 3D gaze mapping: gaze_point_3d (mm, the scene camera's frame) read in degrees with no screen
+    pl.write_text("gaze_timestamp,world_index,confidence,norm_pos_x,norm_pos_y,gaze_point_3d_x,gaze_point_3d_y,"
+                  "gaze_point_3d_z\n" + "".join(f"{10 + i / 200:.4f},{i},{0.9 if i != 3 else 0.1},0.5,0.5,"
+                                                  f"{500 * np.tan(np.radians(i)):.6f},0,500\n" for i in range(20)))
+    rec = load_pupil_labs_csv(pl)
+    assert rec.screen is None and np.isnan(rec.x[3]) and rec.x[10] == pytest.approx(10.0, abs=1e-4)
     tb = tmp_path / "tobii.tsv"
     tb.write_text("Recording timestamp\tGaze point X\tGaze point Y\n" + "".join(
         f"{i * 8333}\t{960 if i != 2 else ''}\t540\n" for i in range(30)))

@@ -747,19 +747,28 @@ def _whole_number(text: str) -> int | None:
 def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: float = 0.6) -> GazeRecording:
     """Pupil Player ``gaze_positions.csv``: ``gaze_timestamp``, ``norm_pos_x/y`` (0..1,
     origin bottom left), ``confidence`` (samples below ``min_confidence`` become NaN).
-    Normalised positions become pixels of ``screen`` (y flipped), then degrees."""
+    Normalised positions become pixels of ``screen`` (y flipped), then degrees. Without a
+    screen, the 3D gaze mapping's ``gaze_point_3d_x/y/z`` (mm in the scene camera's frame) is
+    read as a direction (:mod:`sensekit.eyetrack.directions`): the scene camera is no screen."""
     path = _need(path)
     rows = _read_table(path)
     t = _column(rows, path, "gaze_timestamp")
     nx, ny = _column(rows, path, "norm_pos_x"), _column(rows, path, "norm_pos_y")
     conf = _column(rows, path, "confidence")
-    if screen is None:
-        raise DatasetError("Pupil Labs gaze is normalised to the scene image; a screen geometry is needed for degrees",
-                           "give --screen WxHmm@WxH and --distance MM", python_fix="screen=Screen(...)")
     bad = conf < min_confidence
+    order = np.argsort(t, kind="stable")
+    if screen is None:
+        point = ("gaze_point_3d_x", "gaze_point_3d_y", "gaze_point_3d_z")
+        v = np.stack([_column(rows, path, c) for c in point], axis=1) if all(c in rows[0] for c in point) else None
+        if v is None or not np.isfinite(v).all(axis=1).any():
+            raise DatasetError("Pupil Labs gaze is normalised to the scene image, and this export has no 3D gaze "
+                               "(gaze_point_3d_x/y/z) to read in degrees",
+                               "give --screen WxHmm@WxH and --distance MM", python_fix="screen=Screen(...)")
+        x, y = direction_degrees(np.where(bad[:, None], np.nan, v)[order])
+        t = t[order] - t[order][0]
+        return GazeRecording(t, x, y, _nominal_rate(t, path.name), None, {}, path.stem, unwrapped=True)
     x = np.where(bad, np.nan, nx * screen.width_px)
     y = np.where(bad, np.nan, (1.0 - ny) * screen.height_px)
-    order = np.argsort(t, kind="stable")
     t = t[order] - t[order][0]
     x, y = _to_deg(x[order], y[order], screen, "px")
     rate = _nominal_rate(t, path.name)
