@@ -892,11 +892,11 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     """The gaze stream of a recording: a sensekit HDF5 file (``sensekit capture lsl:type=Gaze``,
     ``synth:selection``) or an XDF file (LabRecorder). ``stream`` names it; by default the
     recording's only stream of kind ``gaze``. Its x and y are the channels of
-    :func:`~sensekit.eyetrack.stages.gaze_columns`, in degrees or in pixels with the screen
+    :func:`~sensekit.eyetrack.stages.gaze_input`, in degrees or in pixels with the screen
     geometry of the stream's meta or ``screen``; gaps in a regular stream are data loss."""
     from ..core.recording import open_recording
     from .geometry import screen_from_meta
-    from .stages import gaze_columns, stream_gaze_units
+    from .stages import gaze_input, stream_gaze_units
 
     path = _need(path)
     with open_recording(path) as rec:
@@ -922,9 +922,9 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     if frame.data.ndim != 2 or frame.data.dtype.kind not in "fiu":
         raise RecordingError(f"{path.name}#{stream} is not a gaze stream of numbers per sample (shape "
                              f"{info.shape}, {info.dtype})", "name the stream of x, y gaze: FILE#STREAM")
-    cols = gaze_columns(info)
-    if len(cols) > 2:  # (a headset's gaze direction)
-        x, y = direction_degrees(frame.data[:, cols], direction_reader(info.channels)[1].valid)
+    cols, to_degrees = gaze_input(info)
+    if to_degrees is not None:  # (a headset's gaze direction)
+        x, y = direction_degrees(frame.data[:, cols], to_degrees.valid)
         if screen is not None:
             raise RecordingError(f"--screen/--distance do not apply: {path.name}#{stream} is a gaze direction "
                                  f"({', '.join(info.channels[c] for c in cols)}), read in degrees", "leave them out")

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core import Chain, Frame, StreamInfo, feed
 from ..errors import ParameterError
-from .stages import EventDetector, GazeDegrees, GazeEvents, check_detector_params, gaze_columns, stream_gaze_units
+from .stages import EventDetector, GazeDegrees, GazeEvents, check_detector_params, gaze_input, stream_gaze_units
 
 __all__ = ["EyePipeline", "OFFLINE_BLOCK_S", "STIMULI"]
 
@@ -115,12 +115,10 @@ class EyePipeline:
         (:mod:`sensekit.eyetrack.directions`)."""
         from ..core.stages import SelectChannels, SetMeta
 
-        cols = gaze_columns(gaze_info)
+        cols, to_degrees = gaze_input(gaze_info)
         pick = [] if gaze_info.shape == (2,) and cols == [0, 1] else [SelectChannels(cols)]
-        if len(cols) > 2:  # (a headset's gaze direction: to degrees)
-            from .directions import direction_reader
-
-            return Chain(*pick, direction_reader(gaze_info.channels)[1], GazeDegrees(), *self.events_chain().stages)
+        if to_degrees is not None:  # (a headset's gaze direction)
+            return Chain(*pick, to_degrees, GazeDegrees(), *self.events_chain().stages)
         units = stream_gaze_units(gaze_info)  # (another program's stream: its channel unit says)
         if "gaze_units" not in gaze_info.meta and units == "px":
             pick.append(SetMeta(gaze_units="px"))  # (GazeDegrees then asks for the screen geometry)

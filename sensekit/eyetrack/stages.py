@@ -44,7 +44,7 @@ from .geometry import screen_from_meta
 from .labels import EVENT_FIELDS, FIXATION, events_table, label_runs
 
 __all__ = ["GazeDegrees", "GazeVelocity", "EventDetector", "GazeEvents", "LABEL_CHANNELS", "check_gaze_stream",
-           "gaze_columns"]
+           "gaze_input"]
 
 log = logging.getLogger("sensekit")
 
@@ -52,21 +52,23 @@ log = logging.getLogger("sensekit")
 LABEL_CHANNELS = ("x", "y", "speed", "label")
 
 
-def gaze_columns(info: StreamInfo) -> list[int]:
-    """The x and y columns of a gaze stream: channels ``x``/``y``, ``gaze_x``/``gaze_y`` or
-    ``az``/``el`` (any case); else the three (or the two eyes' six) of a headset's gaze
-    direction and its validity's (:func:`~sensekit.eyetrack.directions.direction_reader`:
-    ``gaze_forward_x``..., read by the stage it gives); else the first two."""
+def gaze_input(info: StreamInfo) -> tuple[list[int], Stage | None]:
+    """The columns of a gaze stream to read, and the stage that turns them into degrees where
+    they are a headset's gaze direction (else None): channels ``x``/``y``, ``gaze_x``/``gaze_y``
+    or ``az``/``el`` (any case); else the three (or the two eyes' six) of a direction and its
+    validity's (:func:`~sensekit.eyetrack.directions.direction_reader`: ``gaze_forward_x``...);
+    else the first two."""
     chans = [c.lower() for c in info.channels]
     for x, y in (("x", "y"), ("gaze_x", "gaze_y"), ("az", "el")):
         if x in chans and y in chans:
-            return [chans.index(x), chans.index(y)]
+            return [chans.index(x), chans.index(y)], None
     direction = direction_reader(info.channels) if len(info.shape) == 1 else None
     if direction is not None:
-        return direction[0]
+        return direction
     if len(info.shape) != 1 or info.shape[0] < 2:
         raise StreamFormatError(f"a gaze stream needs x and y per sample, {info.name!r} has shape {info.shape}")
-    return [0, 1]
+    return [0, 1], None
+
 
 
 def stream_gaze_units(info: StreamInfo) -> str:

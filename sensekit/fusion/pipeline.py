@@ -22,8 +22,7 @@ from ..core import Frame, StreamInfo
 from ..core.align import Align
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
-from ..eyetrack.directions import direction_reader
-from ..eyetrack.stages import gaze_columns
+from ..eyetrack.stages import gaze_input
 from ..gesture.pinch import PinchDetector
 from .select import DwellSelector, GazeFixationFilter, LookAndPinch
 from .targets import TargetLayout
@@ -111,10 +110,8 @@ class SelectPipeline:
         if len(infos) != self.inputs:
             raise ParameterError(f"{self.method} selection takes {self.inputs} stream(s), got {len(infos)}")
         gaze = infos[0]
-        self._gaze_cols = gaze_columns(gaze)
-        self._direction = None  # (a headset's gaze direction: to degrees)
-        if len(self._gaze_cols) > 2:
-            self._direction = direction_reader(gaze.channels)[1]
+        self._gaze_cols, self._direction = gaze_input(gaze)  # (a headset's gaze direction: to degrees)
+        if self._direction is not None:
             self._direction.open(gaze.replace(shape=(len(self._gaze_cols),)))
         if self.method == "dwell":
             self._align = None
