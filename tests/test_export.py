@@ -125,6 +125,7 @@ def test_exported_gesture_classifier_equals_python(tmp_path, decoder, fmt):
     assert said in (tmp_path / "sensekit_gesture.h").read_text()
     rows = pts[1::2].reshape(-1, 42)
     rows[::7, 8:12] = np.nan  # frames with missing landmarks: none, confidence 0
+    rows[3::7, 32:34] = rows[3::7, 30:32]  # a bone of no length: its angle 0 in C as in Python
     labels, conf, distance = clf.predict_open(rows)
     assert 0.05 < np.mean(labels == -1) < 0.5  # accepted poses and rejected ones
     blocks = [(rows[s], np.column_stack([labels[s], conf[s], distance[s]]))

@@ -388,16 +388,23 @@ def test_nan_hands_are_none_with_zero_confidence():
 
 def test_hand_features_of_a_live_frame_equal_the_batch_path():
     """Issue 18: one or two hands (a live frame) take a plain-Python path; it equals the array
-    path to 1e-12, and a hand with NaN or of zero size goes the array path."""
+    path to 1e-12, and a hand with NaN or of zero size goes the array path. A bone of no length
+    (two landmarks at the same pixel, as the public recorder's whole pixels often have them) bends
+    by 0 on both paths: its angle had been that of rounding errors, any angle (a fork's row had
+    cosines of -1 on one path and 1 on the other)."""
     from sensekit.gesture.normalize import SMALL_BATCH, hand_features
 
     rng = np.random.default_rng(8)
     pts = rng.normal(size=(40, 21, 3)) * 50 + 200
+    pts[::3, 16] = pts[::3, 15]  # the ring finger's last bone of no length
+    pts[1::3, 6] = pts[1::3, 5]  # the index finger's first bone
     left = rng.random(40) < 0.5
     batch = hand_features(pts, left=left)
     for k in range(0, 40, SMALL_BATCH):
         small = hand_features(pts[k:k + SMALL_BATCH], left=left[k:k + SMALL_BATCH])
         np.testing.assert_allclose(small, batch[k:k + SMALL_BATCH], rtol=0, atol=1e-12)
+    joint = 42 + 11  # the sine of the ring finger's last joint, then its cosine 19 columns on
+    assert (batch[::3, joint] == 0).all() and (batch[::3, joint + 19] == 1).all()
     odd = pts[:2].copy()
     odd[0, 3, 1] = np.nan
     assert np.isnan(hand_features(odd)[0]).any() and np.isfinite(hand_features(odd)[1]).all()
@@ -512,7 +519,9 @@ def test_trajectory_classifier_refuses_rows_of_the_wrong_width():
 
 def test_untaught_poses_of_other_people_are_rejected(shared_data):
     """Issue 18: trained on kinivi only, other people's V-signs, horns and shakas (no development
-    set has them) are "none", and their Open/Close/Pointer rows all keep their class."""
+    set has them) are "none", and their Open/Close/Pointer rows all keep their class; each class's
+    own spread of the finger signature turns away more of the other poses than one spread for all
+    classes does."""
     from sensekit.gesture.datasets import load_crossperson, load_keypoints
     from sensekit.gesture.static import NONE, StaticGestureClassifier
 
@@ -521,7 +530,8 @@ def test_untaught_poses_of_other_people_are_rejected(shared_data):
     pred, _ = StaticGestureClassifier(input_format="kazuhito").fit(points, labels, classes).predict(test)
     for pose in ("peace", "stop", "shaka"):
         assert np.mean(pred[poses == pose] == NONE) > 0.95, pose
-    assert np.mean(pred[names == ""] == NONE) > 0.6  # every untaught pose (48 % with class means alone)
+    # every untaught pose: 78.8 % (73.0 % with one spread for all classes, 48 % with class means alone)
+    assert np.mean(pred[names == ""] == NONE) > 0.76
     known = names != ""
     truth = np.array([classes.index(n) if n in classes else -2 for n in names])
     assert np.mean(pred[known] == truth[known]) >= 0.99
@@ -625,7 +635,7 @@ def test_an_other_poses_class_is_decided_as_none(shared_data):
         other_person = thumbs & (forks == other)
         with_class = np.mean(clf.predict(test[other_person])[0] == NONE)
         without = np.mean(plain.predict(test[other_person])[0] == NONE)
-        assert with_class > 0.3 and with_class > without + 0.2, (with_class, without)
+        assert with_class > 0.45 and with_class > without + 0.15, (with_class, without)
         assert np.mean(clf.predict(test[known])[0] == truth[known]) >= 0.99
 
 
@@ -669,6 +679,26 @@ def test_a_short_calibration_does_not_reject_its_users_next_poses(shared_data):
         raw, _, _ = clf.predict_open(nxt, calibrated=False)
         kept.append(np.mean(clf.predict(nxt)[0][raw == ny] != NONE))
     assert np.mean(kept) > 0.75 and min(kept) > 0.65, kept  # without the floor: 0.78 and 0.56
+
+
+def test_a_calibration_that_repeats_its_rows_still_accepts_its_poses(shared_data):
+    """kinivi and kazuhito00 hold the same rows of three classes: trained on both, most of a class's
+    rows have an exact copy in another fold, the median out-of-fold distance is 0, and the unit of
+    the nearest-pose distance had been 0 too (every frame "none"). The floor converts to the
+    classes' own spreads as the distances between classes do: other people's taught poses keep
+    their class and their other poses are turned away as with one set."""
+    from sensekit.gesture.datasets import load_crossperson, load_keypoints
+    from sensekit.gesture.static import NONE, StaticGestureClassifier
+
+    a, ya, classes = load_keypoints(shared_data / "kinivi-hand-keypoints")
+    b, yb, _ = load_keypoints(shared_data / "kazuhito00-hand-keypoints")
+    clf = StaticGestureClassifier(input_format="kazuhito").fit(np.concatenate([a, b]), np.concatenate([ya, yb]), classes)
+    test, names, _ = load_crossperson(shared_data / "gesture-forks-crossperson")
+    pred, _ = clf.predict(test)
+    known = names != ""
+    truth = np.array([classes.index(n) if n in classes else -2 for n in names])
+    assert np.mean(pred[known] == truth[known]) >= 0.99
+    assert 0.7 < np.mean(pred[~known] == NONE) < 0.9  # 78.4 % (79.9 % trained on kazuhito00 alone)
 
 
 def test_run_gesture_keeps_mediapipe_logs_off_the_terminal(shared_data, hand_model, tmp_path):
@@ -957,6 +987,7 @@ def test_a_calibration_of_the_shorter_signature_still_reads(tmp_path):
     doc = json.loads(path.read_text())
     near = doc["params"]["learned"]["openset"]["nearest"]
     assert len(near["mean"]) == N_SIGNATURE
+    del near["class_scale"]  # (added after the thumb's columns: one spread for all classes)
     for key in ("mean", "scale"):
         near[key] = near[key][:N_SIGNATURE_V1]
     near["rows"] = [r[:N_SIGNATURE_V1] for r in near["rows"]]

@@ -15,7 +15,8 @@ static const int SK_FINGERS[5][5] = {{0, 1, 2, 3, 4}, {0, 5, 6, 7, 8}, {0, 9, 10
 static const int SK_TIPS[5] = {4, 8, 12, 16, 20};
 
 static double sk_angle(double ux, double uy, double wx, double wy) {
-    return atan2(ux * wy - uy * wx, ux * wx + uy * wy);
+    double cross = ux * wy - uy * wx, dot = ux * wx + uy * wy;
+    return hypot(cross, dot) > SK_ZERO_BONES ? atan2(cross, dot) : 0.0; /* a bone of no length: 0 */
 }
 
 void sk_gesture_features(const sk_real in[42], int is_left, sk_real f[SK_N_COLUMNS]) {
@@ -105,7 +106,7 @@ static double sk_cosine(const sk_real xy[42], int a, int b, int c, int d) { /* o
  * `label` (infinite for a hand of zero size or a class without poses) */
 static double sk_pose_distance(const sk_real xy[42], int label) {
     double n[SK_N_SIG_PAIRS], z[SK_N_SIGNATURE_FULL], zz = 0, best = INFINITY;
-    int i, j, found = 0;
+    int i, j, k, found = 0;
     for (i = 0; i < SK_N_SIG_PAIRS; ++i) {
         double dx = (double)xy[2 * SK_SIG_PAIRS[i][0]] - xy[2 * SK_SIG_PAIRS[i][1]];
         double dy = (double)xy[2 * SK_SIG_PAIRS[i][0] + 1] - xy[2 * SK_SIG_PAIRS[i][1] + 1];
@@ -116,8 +117,10 @@ static double sk_pose_distance(const sk_real xy[42], int label) {
     z[SK_N_SIG_PAIRS - 5] = sk_cosine(xy, 2, 4, 0, 9);  /* where the thumb points: along the palm, */
     z[SK_N_SIG_PAIRS - 4] = fabs(sk_cosine(xy, 2, 4, 17, 5));  /* across it, */
     z[SK_N_SIG_PAIRS - 3] = sk_cosine(xy, 2, 3, 3, 4);  /* and its last joint's bend */
+    for (k = 0; k < SK_N_NEAR_CLASSES && SK_NEAR_CLASSES[k] != label; ++k) {}
+    if (k == SK_N_NEAR_CLASSES) return INFINITY;
     for (i = 0; i < SK_N_SIGNATURE; ++i) {  /* (a calibration of an earlier release: its first columns) */
-        z[i] = (z[i] - SK_NEAR_MEAN[i]) * (1.0 / SK_NEAR_SCALE[i]);
+        z[i] = (z[i] - SK_NEAR_MEAN[i]) * (1.0 / SK_NEAR_SCALE[i]) * SK_NEAR_INV[k][i];  /* in the class's spread */
         if (!isfinite(z[i])) return INFINITY;
         zz += z[i] * z[i];
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError
-from ..gesture.normalize import _SIG_PAIRS, N_SIGNATURE
+from ..gesture.normalize import _SIG_PAIRS, N_SIGNATURE, ZERO_BONES
 from ..gesture.static import OTHER_CLASSES, StaticGestureClassifier
 from .c_emg import _arr, _decode_lines, _nested
 from .c_text import c_identifier, comment_list
@@ -28,6 +28,7 @@ def export_gesture_c(clf: StaticGestureClassifier, folder: str | Path, *, name: 
         raise ParameterError(f"gesture features {clf.feature_set!r} cannot be exported to C",
                              "calibrate with --features hand")
     tables = ["#define SK_INPUT_RAW 1  /* the keypoint normalisation is idempotent: raw or keypoint rows */",
+              f"#define SK_ZERO_BONES {ZERO_BONES!r}  /* two bones' lengths' product at most this: angle 0 */",
               f"#define SK_REJECT_BELOW {float(clf.reject_below or 0.0)!r}",
               _arr("SK_MEAN", lp["mean"]), _arr("SK_SCALE", lp["scale"]),
               _arr("SK_CLASSES", np.asarray(dec["classes"], dtype=int), "int")]
@@ -82,14 +83,20 @@ def _openset_tables(clf: StaticGestureClassifier) -> list[str]:
                 _nested("SK_OPEN_WHITEN", whiten), _nested("SK_OPEN_WM", wm), _arr("SK_OPEN_WM_SQ", (wm * wm).sum(1))]
     if near is not None:
         rows = np.asarray(near["rows"], dtype=np.float64)
+        labels = np.asarray(near["labels"])
+        classes = np.unique(labels)
+        inv = 1.0 / np.asarray(near.get("class_scale") or np.ones((len(classes), rows.shape[1])), dtype=np.float64)
+        rows = rows * inv[np.searchsorted(classes, labels)]  # each pose in its class's own spread
         out += [f"#define SK_N_SIGNATURE {rows.shape[1]}", f"#define SK_N_NEAR {len(rows)}",
+                f"#define SK_N_NEAR_CLASSES {len(classes)}",
                 f"#define SK_NEAR_UNIT {float(near['median']) * clf.openset_factor!r}",
                 f"#define SK_N_SIG_PAIRS {len(_SIG_PAIRS)}", f"#define SK_N_SIGNATURE_FULL {N_SIGNATURE}",
                 f"static const int SK_SIG_PAIRS[{len(_SIG_PAIRS)}][2] = {{"
                 + ", ".join(f"{{{a}, {b}}}" for a, b in _SIG_PAIRS) + "};",
                 _arr("SK_NEAR_MEAN", near["mean"]),
-                _arr("SK_NEAR_SCALE", near["scale"]), _nested("SK_NEAR_ROWS", rows),
-                _arr("SK_NEAR_SQ", (rows * rows).sum(1)), _arr("SK_NEAR_LABELS", np.asarray(near["labels"]), "int")]
+                _arr("SK_NEAR_SCALE", near["scale"]), _arr("SK_NEAR_CLASSES", classes, "int"),
+                _nested("SK_NEAR_INV", inv), _nested("SK_NEAR_ROWS", rows),
+                _arr("SK_NEAR_SQ", (rows * rows).sum(1)), _arr("SK_NEAR_LABELS", labels, "int")]
     return out
 
 
@@ -101,5 +108,6 @@ def _openset_constants(clf: StaticGestureClassifier) -> int:
         n += np.asarray(params["whiten"]).size + np.asarray(params["means"]).size + len(params["means"]) + 2
     if near is not None:
         rows = np.asarray(near["rows"])
-        n += rows.size + 2 * len(rows) + 2 * rows.shape[1] + 1
+        n_classes = len(set(near["labels"]))
+        n += rows.size + 2 * len(rows) + (2 + n_classes) * rows.shape[1] + n_classes + 1
     return int(n)

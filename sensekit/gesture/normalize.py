@@ -55,14 +55,15 @@ def normalize_landmarks(points: np.ndarray, *, left: np.ndarray | None = None, r
     return p
 
 
-def _angle(u: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return np.arctan2(u[..., 0] * w[..., 1] - u[..., 1] * w[..., 0], (u * w).sum(-1))
-
-
 _F = np.array(FINGERS)
 _BONE_HEAD, _BONE_TAIL = _F[:, 1:], _F[:, :-1]  # (5, 4): the four bones of each finger
 _TIPS = np.array(TIPS)
 
+
+#: Where the product of two bones' lengths (in palm lengths) is at most this, their angle is 0: one
+#: of them has no length (two landmarks at the same point, as recorders that keep whole pixels
+#: write them), and the angle of rounding errors would be any angle, another in C than in Python.
+ZERO_BONES = 1e-12
 
 #: Up to this many hands, features are computed in plain Python (no numpy call overhead: a
 #: live frame's one or two hands cost about 18 us instead of about 45 us); they equal the
@@ -103,7 +104,7 @@ def _features_one(flat: list[float], left: bool) -> list[float] | None:
         ux, uy, wx, wy = vx[i], vy[i], vx[j], vy[j]
         cross, dot = ux * wy - uy * wx, ux * wx + uy * wy
         h = hypot(cross, dot)
-        if h > 0:
+        if h > ZERO_BONES:
             sines.append(cross / h)
             cosines.append(dot / h)
         else:
@@ -143,7 +144,8 @@ def _hand_features_array(pts: np.ndarray, left: np.ndarray | None) -> np.ndarray
     dirs = p[:, _F[:, -1]] - p[:, _F[:, 1]]  # (n, 5, 2): knuckle -> tip of each finger
     u = np.concatenate([bones[:, :, :-1].reshape(n, 15, 2), dirs[:, :-1]], axis=1)
     w = np.concatenate([bones[:, :, 1:].reshape(n, 15, 2), dirs[:, 1:]], axis=1)
-    a = np.arctan2(u[..., 0] * w[..., 1] - u[..., 1] * w[..., 0], (u * w).sum(-1))
+    cross, dot = u[..., 0] * w[..., 1] - u[..., 1] * w[..., 0], (u * w).sum(-1)
+    a = np.where(np.hypot(cross, dot) > ZERO_BONES, np.arctan2(cross, dot), 0.0)
     tips = p[:, _TIPS]
     dist = np.concatenate([np.sqrt((tips * tips).sum(-1)), np.sqrt(((p[:, 4:5] - tips[:, 1:]) ** 2).sum(-1))], axis=1)
     return np.concatenate([p.reshape(n, -1), np.sin(a), np.cos(a), dist], axis=1)

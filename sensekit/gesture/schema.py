@@ -51,6 +51,7 @@ class NearestParams(Strict):
     rows: Matrix
     labels: Annotated[list[Annotated[int, Field(ge=0)]], Field(max_length=MAX_VALUES)]
     median: Positive
+    class_scale: Annotated[list[Annotated[list[Positive], Field(max_length=1000)]], Field(max_length=1000)] | None = None
 
 
 class OpenSetParams(Strict):
@@ -160,6 +161,10 @@ class GestureParams(Strict):
                                      f"{N_SIGNATURE} columns ({N_SIGNATURE_V1} in a calibration of an earlier release)")
                 if set(near.labels) != set(lp.decoder.classes):
                     raise ValueError("learned.openset.nearest.labels must name exactly the decoder's classes")
+                if near.class_scale is not None and shape_of(near.class_scale, "learned.openset.nearest.class_scale") != (
+                        len(set(near.labels)), len(near.mean)):
+                    raise ValueError(f"learned.openset.nearest.class_scale must hold a row of {len(near.mean)} spreads "
+                                     f"for each of the {len(set(near.labels))} classes")
         pose = self.dynamic.config.pose if self.dynamic is not None else None
         if pose is not None and pose not in lp.classes:
             raise ValueError(f"dynamic.config.pose {pose!r} is none of the static gestures {lp.classes[:10]}")

@@ -51,8 +51,9 @@ class StaticGestureClassifier:
         Fit the open-set model: a calibrated confidence, the Mahalanobis distance to the nearest
         class mean (its ``openset_quantile`` of out-of-fold distances is the limit), and the
         distance to the nearest calibration pose of the chosen class in the space of
-        :func:`~sensekit.gesture.normalize.finger_signature`, relative to ``openset_factor``
-        times its median out of fold. A frame over either limit is :data:`NONE`.
+        :func:`~sensekit.gesture.normalize.finger_signature` (each column in that class's own
+        spread, :data:`~sensekit.learn.openset.CLASS_SCALE_FLOOR`), relative to
+        ``openset_factor`` times its median out of fold. A frame over either limit is :data:`NONE`.
     openset_factor : float
         Smaller rejects more poses, taught ones too. The default 3 was chosen on the ordered
         splits of the kazuhito00 and kinivi sets (the smallest factor of the sweep keeping >= 97.5 %
