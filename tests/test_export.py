@@ -105,6 +105,41 @@ def test_export_cli_writes_c_golden_budget_and_json(tmp_path, sim):
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_export_emg_checks_the_c_on_a_recording_of_the_band(tmp_path, shared_data):
+    """A firmware engineer checks the C on their own band's samples: --golden-from takes the golden
+    input from a recording (here a Myo's int8 counts of the next session, whose many equal
+    neighbouring samples take the slope-sign and zero-crossing comparisons to their edge), its first
+    --golden seconds exactly; a recording too short, of another band, or without --golden is one
+    line."""
+    from sensekit.emg.datasets import load_myo_readings_wrist8
+
+    trials = load_myo_readings_wrist8(shared_data / "myo_readings_wrist8", subjects=["12345"])
+    cal = EMGPipeline().fit(trials.select(session=1)).save(tmp_path / "band.json")
+    x = np.concatenate([t.data for t in trials.select(session=2).trials])[:200 * 12]
+    header = "time," + ",".join(f"ch{i}" for i in range(8))
+    np.savetxt(tmp_path / "day2.csv", np.column_stack([np.arange(len(x)) / 200.0, x]), delimiter=",", header=header,
+               comments="", fmt="%.9g")
+    r = runner.invoke(app, ["export", "emg", "-c", str(cal), "-o", str(tmp_path / "c"), "--golden", "10",
+                            "--golden-from", str(tmp_path / "day2.csv")])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.count("label mismatches 0") == 2  # float32 and float64
+    channels, _, blocks = read_golden(tmp_path / "c" / "golden.bin")
+    assert channels == 8
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in blocks]), x[:2000])
+    np.savetxt(tmp_path / "four.csv", np.column_stack([np.arange(len(x)) / 200.0, x[:, :4]]), delimiter=",",
+               header=header.rsplit(",", 4)[0], comments="", fmt="%.9g")
+    for args, message in ((["--golden", "20", "--golden-from", str(tmp_path / "day2.csv")],
+                           "holds 12.0 s of samples, fewer than the 20 s of --golden; fix: --golden 12"),
+                          (["--golden-from", str(tmp_path / "day2.csv")], "say how many seconds of it with --golden N"),
+                          (["--golden", "5", "--golden-from", str(tmp_path / "four.csv")],
+                           "is no recording of the calibrated band"),
+                          (["-f", "json", "--golden-from", str(tmp_path / "day2.csv")], "--golden-from does not apply")):
+        r = runner.invoke(app, ["export", "emg", "-c", str(cal), "-o", str(tmp_path / "n"), *args])
+        assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (args, r.output)
+        assert not (tmp_path / "n").exists()
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
 @pytest.mark.parametrize("decoder, fmt", [("lda", "landmarks"), ("mlp", "kazuhito")])
 def test_exported_gesture_classifier_equals_python(tmp_path, decoder, fmt):
     from sensekit.export import export_gesture_c

@@ -69,6 +69,9 @@ def export_emg(
     output: Path = _OUTPUT,
     golden: int = typer.Option(0, "--golden", min=0, max=3600,
                                help="Write golden vectors: this many seconds of input in random blocks."),
+    golden_from: str | None = typer.Option(None, "--golden-from", help="Take the golden input from this recording "
+                                           "of the band (what 'run emg' reads: a session .h5, an XDF, a CSV...; its "
+                                           "first --golden seconds) instead of the simulated band."),
     name: str = typer.Option("sensekit_emg", "--name", help="Base name of the C files."),
     check: bool = typer.Option(True, "--check/--no-check", help="Compile the C with cc and run it on the golden vectors."),
 ) -> None:
@@ -79,18 +82,59 @@ def export_emg(
     from ..export.c_text import c_identifier
 
     if fmt is not Format.c:
-        refuse_given(ctx, ("golden", "name", "check"), f"to --format {fmt.value}, which writes no C")
+        refuse_given(ctx, ("golden", "golden_from", "name", "check"), f"to --format {fmt.value}, which writes no C")
     elif not golden:
         refuse_given(ctx, ("check",), "without --golden (it runs the C on the golden vectors)")
+        if golden_from is not None:
+            fail("--golden-from gives the golden input: say how many seconds of it with --golden N")
     pipe = EMGPipeline.load(calibration)
     c_identifier(name)
+    x = _golden_emg(pipe, calibration, golden, golden_from) if golden and fmt is Format.c else None
     with atomic_output(output, folder=True) as work:
-        _export_emg(pipe, calibration, fmt, work, golden, name, check)
+        _export_emg(pipe, calibration, fmt, work, x, name, check)
     out.print(f"written to {output}", highlight=False)
 
 
-def _export_emg(pipe, calibration: Path, fmt: Format, output: Path, golden: int, name: str, check: bool) -> None:
-    from ..emg.synth import EMGSimulator
+def _golden_emg(pipe, calibration: Path, seconds: int, recording: str | None) -> np.ndarray:
+    """The golden input: ``seconds`` of the simulated band in the calibration's range, or the
+    first ``seconds`` of a recording of the band (checked against the calibration's stream)."""
+    info = pipe.info_
+    if recording is None:
+        from ..emg.synth import EMGSimulator
+
+        sim = EMGSimulator(info.shape[0], max(2, len(pipe.classes_)), rate=info.rate, seed=11)
+        n = int(seconds * info.rate)
+        reps = max(1, int(np.ceil(n / info.rate / (2.0 * sim.n_classes))))
+        x = np.concatenate([t.data for t in sim.trials(reps=reps, duration_s=2.0).trials])[:n]
+        scale = float(np.mean(np.abs(pipe.learned_.get("class_levels", [1.0])))) or 1.0
+        return x * scale  # in the calibration's range
+    from ..core.sources.spec import open_source
+    from ..emg.pipeline import EMGPipeline
+    from ..errors import CalibrationError
+
+    with open_source(recording) as src:
+        try:
+            EMGPipeline.load(calibration, stream=src.info)  # the calibration's band: channels and rate
+        except CalibrationError as e:
+            fail(f"{recording} is no recording of the calibrated band: {e.problem}; fix: take the golden input "
+                 "from a recording of the band the calibration was made on")
+        n, parts = int(round(seconds * info.rate)), []
+        for frame in src:
+            parts.append(np.asarray(frame.data, dtype=np.float64).reshape(len(frame.data), -1))
+            if sum(len(p) for p in parts) >= n:
+                break
+    x = np.concatenate(parts)[:n] if parts else np.zeros((0, info.shape[0]))
+    if len(x) < n:
+        fail(f"{recording} holds {len(x) / info.rate:.1f} s of samples, fewer than the {seconds} s of --golden; "
+             + (f"fix: --golden {int(len(x) / info.rate)}" if len(x) >= info.rate else "fix: record a longer stretch"))
+    if not np.isfinite(x).all():
+        fail(f"{recording}: its first {seconds} s hold non-numbers (NaN); fix: take a recording without them (the "
+             "golden vectors check the arithmetic, not the signal check)")
+    return x
+
+
+def _export_emg(pipe, calibration: Path, fmt: Format, output: Path, x: np.ndarray | None, name: str,
+                check: bool) -> None:
     from ..export import export_emg_c, write_golden
     from ..export.golden import golden_blocks
 
@@ -98,14 +142,7 @@ def _export_emg(pipe, calibration: Path, fmt: Format, output: Path, golden: int,
         _copy_calibration(calibration, output)
         return
     info = pipe.info_
-    x = None
-    if golden:
-        sim = EMGSimulator(info.shape[0], max(2, len(pipe.classes_)), rate=info.rate, seed=11)
-        n = int(golden * info.rate)
-        reps = max(1, int(np.ceil(n / info.rate / (2.0 * sim.n_classes))))
-        x = np.concatenate([t.data for t in sim.trials(reps=reps, duration_s=2.0).trials])[:n]
-        scale = float(np.mean(np.abs(pipe.learned_.get("class_levels", [1.0])))) or 1.0
-        x = x * scale  # in the calibration's range
+    golden = x is not None
     if fmt is Format.onnx:
         from ..emg.features import compute_features
         from ..export.onnx_decoder import export_decoder_onnx, run_onnx
