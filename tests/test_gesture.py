@@ -640,8 +640,9 @@ def test_an_other_poses_class_is_decided_as_none(shared_data):
 
 
 def test_trajectory_openset_rejects_scribbles_it_was_not_taught():
-    """Issue 18: open-set rejection for dynamic gestures (opt-in): random scribbles, unlike every
-    taught trajectory, are 'none'; without it every one gets a class."""
+    """Issue 18: open-set rejection for dynamic gestures (on by default): random scribbles, unlike
+    every taught trajectory, are 'none'; without it every one gets a class. A calibration of an
+    earlier release (no trajectory-signature model) rejects them by the class-mean distance."""
     from sensekit.gesture.dynamic import NONE, TrajectoryClassifier
 
     rng = np.random.default_rng(0)
@@ -651,8 +652,33 @@ def test_trajectory_openset_rejects_scribbles_it_was_not_taught():
     train = np.concatenate([np.stack([c + rng.normal(0, 3, c.shape) for _ in range(60)]) for c in (*circles, swipe)])
     y = np.repeat([0, 1, 2], 60)
     scribbles = 300 + np.cumsum(rng.normal(0, 40, (100, 16, 2)), axis=1)
-    assert np.mean(TrajectoryClassifier(openset=True).fit(train, y).predict(scribbles) == NONE) > 0.9
-    assert not (TrajectoryClassifier().fit(train, y).predict(scribbles) == NONE).any()
+    fitted = TrajectoryClassifier().fit(train, y)
+    assert np.mean(fitted.predict(scribbles) == NONE) > 0.9
+    assert not (TrajectoryClassifier(openset=False).fit(train, y).predict(scribbles) == NONE).any()
+    earlier = TrajectoryClassifier.from_params({"config": {**fitted.to_params()["config"]},
+                                                "learned": {**fitted.learned_, "nearest": None}})
+    assert np.mean(earlier.predict(scribbles) == NONE) > 0.9
+
+
+def test_motions_never_taught_are_turned_away_and_another_persons_are_not(shared_data):
+    """Issue 18: dynamic gestures reject by the distance to the nearest calibration trajectory of
+    the chosen class in the space of trajectory_signature. Trained without Move, 78 % of the held-out
+    Move trajectories are "none" (30 % with the class-mean distance of before); another person's
+    Move trajectories keep their class as often as without rejection (0.93; 0.77 before)."""
+    from sensekit.gesture.bench import _crossperson_move_rows
+    from sensekit.gesture.datasets import load_point_history, ordered_split
+    from sensekit.gesture.dynamic import NONE, TrajectoryClassifier
+
+    traj, labels, classes = load_point_history(shared_data / "kazuhito00-hand-keypoints")
+    tr, te = ordered_split(labels)
+    move = classes.index("Move")
+    keep = tr[labels[tr] != move]
+    left_out = TrajectoryClassifier().fit(traj[keep], labels[keep]).predict(traj[te][labels[te] == move])
+    assert np.mean(left_out == NONE) > 0.7
+    clf = TrajectoryClassifier().fit(traj[tr], labels[tr])
+    other, _ = _crossperson_move_rows()
+    raw, _, _ = clf.predict_open(other, calibrated=False)
+    assert np.mean(clf.predict(other) == move) >= np.mean(raw == move) - 0.01 and np.mean(raw == move) > 0.9
 
 
 def test_a_short_calibration_does_not_reject_its_users_next_poses(shared_data):
@@ -941,7 +967,9 @@ def test_motions_follow_the_fingertip_only_in_their_pose():
     pts = np.array([_hand(rng, 1.0) for _ in range(40)] + [_hand(rng, 0.1) for _ in range(40)]) * 40 + 300
     static = StaticGestureClassifier().fit(pts, np.repeat([0, 1], 40), ["open", "closed"])
     t = np.linspace(0, 1, 16)[None, :, None]
-    traj = np.concatenate([t * [0.2, 0.0], t * [0.0, 0.2]])[np.repeat([0, 1], 10)] + rng.normal(0, 0.01, (20, 16, 2))
+    speed = np.random.default_rng(3).uniform(0.05, 0.3, (20, 1, 1))  # image widths in 16 frames (below: 0.1)
+    traj = np.concatenate([t * [1.0, 0.0], t * [0.0, 1.0]])[np.repeat([0, 1], 10)] * speed + rng.normal(0, 0.01,
+                                                                                                         (20, 16, 2))
     dynamic = TrajectoryClassifier(pose="open").fit(traj, np.repeat([0, 1], 10), ["right", "down"])
     n = 80  # a hand moving right: open, closed for frames 40-59, open again
     shapes = [_hand(rng, 0.1 if 40 <= i < 60 else 1.0) * 40 + 300 + [i * 4.0, 0.0] for i in range(n)]

@@ -82,6 +82,10 @@ for _name, _ds in (("kazuhito00", "kazuhito00-hand-keypoints"), ("kinivi", "kini
     ))
 
 
+#: Open-set factors of trajectories swept to choose the default (the static classifier's rule).
+DYNAMIC_FACTOR_SWEEP = (2.0, 3.0, 4.0, 5.0, 6.0)
+
+
 def _dynamic_run(key: dict, quick: bool) -> dict:
     from sklearn.neural_network import MLPClassifier
     from sklearn.svm import SVC
@@ -93,7 +97,8 @@ def _dynamic_run(key: dict, quick: bool) -> dict:
     tr, te = ordered_split(labels)
     lab = list(range(len(classes)))
     clf = TrajectoryClassifier().fit(traj[tr], labels[tr])
-    metrics, confusion = classification_metrics(labels[te], clf.predict(traj[te]), labels=lab)
+    raw, _, _ = clf.predict_open(traj[te], calibrated=False)  # the decoder alone
+    metrics, confusion = classification_metrics(labels[te], raw, labels=lab)
     sub = te[:: (10 if quick else 2)]
     dtw = DTWTemplates(per_class=10 if quick else 30).fit(traj[tr], labels[tr])
     metrics["accuracy_dtw_templates"] = classification_metrics(labels[sub], dtw.predict(traj[sub])[0], labels=lab)[0][
@@ -103,19 +108,28 @@ def _dynamic_run(key: dict, quick: bool) -> dict:
     for i in range(n):
         clf.predict(traj[te[i : i + 1]])
     speed = {"inference_us_per_frame": (time.perf_counter() - t) / n * 1e6}
-    opened = TrajectoryClassifier(openset=True).fit(traj[tr], labels[tr])
-    pred = opened.predict(traj[te])
+    pred = clf.predict(traj[te])  # with the open-set model (the default)
     metrics["openset_accuracy"] = float(np.mean(pred == labels[te]))
     metrics["openset_rejected"] = float(np.mean(pred == -1))
+    correct = raw == labels[te]
+    for factor in DYNAMIC_FACTOR_SWEEP:  # how the default factor was chosen
+        swept = TrajectoryClassifier(openset_factor=factor)._load(clf.learned_)
+        metrics[f"correct_kept_at_factor_{factor:g}"] = float(np.mean(swept.predict(traj[te])[correct] != -1))
+    old = TrajectoryClassifier()._load({**clf.learned_, "nearest": None})  # the class-mean distance of before
+    metrics["openset_accuracy_class_mean"] = float(np.mean(old.predict(traj[te]) == labels[te]))
     for out, name in enumerate(classes):  # leave one class out: how much of it is rejected
         keep = tr[labels[tr] != out]
-        p = TrajectoryClassifier(openset=True).fit(traj[keep], labels[keep]).predict(traj[te])
-        metrics[f"openset_left_out_rejected_{name}"] = float(np.mean(p[labels[te] == out] == -1))
+        fitted = TrajectoryClassifier().fit(traj[keep], labels[keep])
+        metrics[f"openset_left_out_rejected_{name}"] = float(np.mean(fitted.predict(traj[te])[labels[te] == out] == -1))
+        before = TrajectoryClassifier()._load({**fitted.learned_, "nearest": None})
+        metrics[f"openset_left_out_rejected_{name}_class_mean"] = float(
+            np.mean(before.predict(traj[te])[labels[te] == out] == -1))
     other, other_labels = _crossperson_move_rows()
     if other is not None:
         move = classes.index("Move")
-        metrics["crossperson_move_accuracy"] = float(np.mean(clf.predict(other) == move))
-        metrics["crossperson_move_accuracy_openset"] = float(np.mean(opened.predict(other) == move))
+        metrics["crossperson_move_accuracy"] = float(np.mean(clf.predict_open(other, calibrated=False)[0] == move))
+        metrics["crossperson_move_accuracy_openset"] = float(np.mean(clf.predict(other) == move))
+        metrics["crossperson_move_accuracy_openset_class_mean"] = float(np.mean(old.predict(other) == move))
     x = traj.reshape(len(traj), -1)
     peers = {}
     for name, model in (("scikit-learn SVC(rbf)", SVC()),

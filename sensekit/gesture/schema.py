@@ -11,6 +11,9 @@ from ..core.schema import MAX_VALUES, Matrix, Positive, Probability, Strict, Tex
 from ..learn.schema import Decoder, DecoderOptions, check_width
 from .normalize import N_HAND_FEATURES, N_SIGNATURE, N_SIGNATURE_V1
 
+#: Columns of :func:`sensekit.gesture.dynamic.trajectory_signature`.
+TRAJECTORY_SIGNATURE = 7
+
 __all__ = ["GestureParams", "LandmarkConvention", "DynamicParams"]
 
 
@@ -41,6 +44,22 @@ class GestureConfig(Strict):
     openset: bool = True
     openset_quantile: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.99
     openset_factor: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] = 3.0
+
+
+def _check_nearest(near: NearestParams, where: str, widths: tuple[int, ...], width_note: str,
+                   classes: list[int]) -> None:
+    """A nearest-calibration-row model fits its space (one of ``widths`` columns) and the decoder's
+    classes; else a ValueError naming ``where``."""
+    rows = shape_of(near.rows, f"{where}.rows") if near.rows else (0, len(near.mean))
+    if (rows[1], len(near.scale)) != (len(near.mean),) * 2 or len(near.mean) not in widths or len(near.labels) != rows[0]:
+        raise ValueError(f"{where}: {rows[0]} x {rows[1]} rows, {len(near.labels)} labels, "
+                         f"{len(near.mean)}/{len(near.scale)} mean/scale; {width_note}")
+    if set(near.labels) != set(classes):
+        raise ValueError(f"{where}.labels must name exactly the decoder's classes")
+    if near.class_scale is not None and shape_of(near.class_scale, f"{where}.class_scale") != (
+            len(set(near.labels)), len(near.mean)):
+        raise ValueError(f"{where}.class_scale must hold a row of {len(near.mean)} spreads for each of the "
+                         f"{len(set(near.labels))} classes")
 
 
 class NearestParams(Strict):
@@ -83,8 +102,9 @@ def trajectory_width(features: str, points: int) -> int:
 class DynamicConfig(Strict):
     decoder: Literal["lda", "svm", "mlp", "rf"] = "svm"
     features: Literal["positions", "full"] = "positions"
-    openset: bool = False
+    openset: bool = True
     openset_quantile: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.99
+    openset_factor: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] = 5.0
     reject_below: Probability | None = None
     mirrored_images: bool = False
     pose: Text | None = None
@@ -98,6 +118,7 @@ class DynamicLearned(Strict):
     decoder: Decoder
     classes: Annotated[list[Text], Field(min_length=2, max_length=1000)]
     openset: OpenSetParams | None = None
+    nearest: NearestParams | None = None
 
 
 class DynamicParams(Strict):
@@ -125,6 +146,9 @@ class DynamicParams(Strict):
         elif self.config.openset or self.config.reject_below is not None:
             raise ValueError("dynamic.config asks for open-set rejection or a confidence threshold, but "
                              "dynamic.learned.openset is missing")
+        if lp.nearest is not None:
+            _check_nearest(lp.nearest, "dynamic.learned.nearest", (TRAJECTORY_SIGNATURE,),
+                           f"the trajectory signature has {TRAJECTORY_SIGNATURE} columns", lp.decoder.classes)
         return self
 
 
@@ -151,20 +175,10 @@ class GestureParams(Strict):
                     width, width):
                 raise ValueError(f"learned.openset: means {k} x {f} and whitening for {len(lp.decoder.classes)} classes "
                                  f"of {width} features do not fit")
-            near = lp.openset.nearest
-            if near is not None:
-                rows = shape_of(near.rows, "learned.openset.nearest.rows") if near.rows else (0, len(near.mean))
-                if (rows[1], len(near.scale)) != (len(near.mean),) * 2 or len(near.mean) not in (
-                        N_SIGNATURE, N_SIGNATURE_V1) or len(near.labels) != rows[0]:
-                    raise ValueError(f"learned.openset.nearest: {rows[0]} x {rows[1]} rows, {len(near.labels)} labels, "
-                                     f"{len(near.mean)}/{len(near.scale)} mean/scale; the signature has "
-                                     f"{N_SIGNATURE} columns ({N_SIGNATURE_V1} in a calibration of an earlier release)")
-                if set(near.labels) != set(lp.decoder.classes):
-                    raise ValueError("learned.openset.nearest.labels must name exactly the decoder's classes")
-                if near.class_scale is not None and shape_of(near.class_scale, "learned.openset.nearest.class_scale") != (
-                        len(set(near.labels)), len(near.mean)):
-                    raise ValueError(f"learned.openset.nearest.class_scale must hold a row of {len(near.mean)} spreads "
-                                     f"for each of the {len(set(near.labels))} classes")
+            if lp.openset.nearest is not None:
+                _check_nearest(lp.openset.nearest, "learned.openset.nearest", (N_SIGNATURE, N_SIGNATURE_V1),
+                               f"the signature has {N_SIGNATURE} columns ({N_SIGNATURE_V1} in a calibration of an "
+                               "earlier release)", lp.decoder.classes)
         pose = self.dynamic.config.pose if self.dynamic is not None else None
         if pose is not None and pose not in lp.classes:
             raise ValueError(f"dynamic.config.pose {pose!r} is none of the static gestures {lp.classes[:10]}")

@@ -260,7 +260,7 @@ def _dynamic_from_table(table, reject: float | None, pose: str | None):
 def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *, mirrored_images: bool, what: str,
                  pose: str | None = None, frame_rate: float | None = None):
     """A trajectory classifier for dynamic gestures; print its cross-validated accuracy (ordered
-    folds) and how many held-out trajectories ``--reject`` turned to none."""
+    folds) and how many held-out trajectories the open-set model and ``--reject`` turned to none."""
     from ...gesture.dynamic import TrajectoryClassifier
     from ...learn.openset import ordered_folds
 
@@ -269,8 +269,7 @@ def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *
                         labels, ordered_folds(labels, 5))
     out.print(f"dynamic gestures: 5-fold (ordered) cross-validated accuracy {np.mean(decided == labels):.1%} on "
               f"{len(labels)} {what} of {_with_rows(labels, names)}; {np.mean(decided == -1):.1%} of "
-              "held-out known trajectories rejected" + ("" if reject is not None else " (no --reject)"),
-              highlight=False)
+              "held-out known trajectories rejected as unknown", highlight=False)
     return TrajectoryClassifier(**recipe).fit(trajectories, labels, names)
 
 def _check_motion_pose(pose: str | None, names, dynamic: bool) -> None:
