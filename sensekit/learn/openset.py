@@ -193,6 +193,20 @@ def _class_scales(Z: np.ndarray, y: np.ndarray, classes: np.ndarray) -> np.ndarr
     return np.stack([np.sqrt(Z[y == c].std(axis=0) ** 2 + CLASS_SCALE_FLOOR ** 2) for c in classes])
 
 
+def _between(rows: np.ndarray, labels: np.ndarray, classes: np.ndarray, spread: np.ndarray | None = None
+             ) -> float | None:
+    """The median distance from a row to the nearest row of another class (in each row's class's
+    own ``spread``, where given); None for one class."""
+    found = []
+    for i, c in enumerate(classes):
+        other, own = rows[labels != c], rows[labels == c]
+        if len(other):
+            if spread is not None:
+                other, own = other / spread[i], own / spread[i]
+            found.append(np.sqrt(_nearest_sq(other.T, (other * other).sum(1), own)))
+    return float(np.median(np.concatenate(found))) if found else None
+
+
 def fit_nearest(X: np.ndarray, y: np.ndarray, *, folds: int = 5, max_rows: int = 1000) -> dict:
     """The nearest-neighbour open-set model of rows ``X`` (any small descriptive space) and
     labels ``y``: the standardisation, each class's own spread of each column (distances to a
@@ -217,31 +231,25 @@ def fit_nearest(X: np.ndarray, y: np.ndarray, *, folds: int = 5, max_rows: int =
     fold = ordered_folds(y, folds)
     oof, oof_plain = [], []
     for i, c in enumerate(classes):
-        for k in range(folds):
-            tr, te = (y == c) & (fold != k), (y == c) & (fold == k)
-            for space, out in ((Z, oof_plain), (Z / spread[i], oof)):
-                rows = space[tr]
-                out.append(np.sqrt(_nearest_sq(rows.T, (rows * rows).sum(1), space[te])))
+        own, own_fold = Z[y == c], fold[y == c]
+        for space, out in ((own, oof_plain), (own / spread[i], oof)):
+            for k in range(folds):
+                rows = space[own_fold != k]
+                out.append(np.sqrt(_nearest_sq(rows.T, (rows * rows).sum(1), space[own_fold == k])))
     keep = []
     for c in classes:
         idx = np.flatnonzero(y == c)
         keep.append(idx[np.unique(np.linspace(0, len(idx) - 1, min(max_rows, len(idx))).round().astype(int))])
     keep = np.concatenate(keep)
     rows, labels = Z[keep], y[keep]
-    between, between_own = [], []
-    for i, c in enumerate(classes):
-        other = rows[labels != c]
-        if len(other):
-            between.append(np.sqrt(_nearest_sq(other.T, (other * other).sum(1), rows[labels == c])))
-            other = other / spread[i]
-            between_own.append(np.sqrt(_nearest_sq(other.T, (other * other).sum(1), rows[labels == c] / spread[i])))
     unit = float(np.median(np.concatenate(oof)))
-    if between:  # the floor is a share of the plain distances, in the classes' own spreads
-        within, apart = float(np.median(np.concatenate(oof_plain))), float(np.median(np.concatenate(between)))
-        # plain to own spreads: as the within-class distances convert (the between-class ones
-        # where the calibration repeats its rows, and the within-class distances are 0)
-        own = unit / within if within > 0 else float(np.median(np.concatenate(between_own))) / max(apart, 1e-12)
-        unit = max(unit, BETWEEN_FLOOR * apart * own)
+    between = _between(rows, labels, classes)
+    if between is not None:  # the floor is a share of the plain distances, in the classes' own spreads
+        within = float(np.median(np.concatenate(oof_plain)))
+        # plain to own spreads as the within-class distances convert; where the calibration repeats
+        # its rows (they are 0), as the between-class ones do
+        own = unit / within if within > 0 else _between(rows, labels, classes, spread) / max(between, 1e-12)
+        unit = max(unit, BETWEEN_FLOOR * between * own)
     return {"mean": mean.tolist(), "scale": scale.tolist(), "rows": np.round(rows, 5).tolist(),  # 1e-5 sd: ample
             "labels": labels.astype(int).tolist(), "median": max(unit, 1e-9),
             "class_scale": np.round(spread, 6).tolist()}
