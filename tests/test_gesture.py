@@ -857,7 +857,12 @@ def test_calibrate_gesture_with_point_history_and_run_it(shared_data, tmp_path):
     same = TrajectoryClassifier(mirrored_images=True).fit(traj, labels, names)
     np.testing.assert_array_equal(dynamic.decide(traj[::7])[1], same.decide(traj[::7])[1])
     assert dynamic.mirrored_images and static.learned_["classes"] == ["Open", "Close", "Pointer", "OK"]
-    assert dynamic.pose == "Pointer"
+    assert dynamic.pose == "Pointer" and dynamic.openset and dynamic.openset_factor == 5.0
+    r = runner.invoke(app, ["calibrate", "gesture", "--from", str(ph / "keypoint.csv"), "--point-history",
+                            str(ph / "my trajectories.csv"), "-o", str(tmp_path / "loose.json"),
+                            "--motion-unknown-factor", "50"])  # motions' open-set strictness, as --unknown-factor
+    assert r.exit_code == 0 and "0.0% of held-out known trajectories rejected" in r.stdout.replace("\n", " ")
+    assert load_gestures(tmp_path / "loose.json")[1].openset_factor == 50.0
     r = runner.invoke(app, ["calibrate", "gesture", "--from", str(ph / "keypoint.csv"), "--point-history",
                             str(ph / "my trajectories.csv"), "-o", str(tmp_path / "y.json"), "--motion-pose", "Wave"])
     assert r.exit_code == 2 and "'Wave' is none of the static gestures (Open, Close, Pointer, OK)" in r.stderr

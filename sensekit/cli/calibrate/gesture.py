@@ -43,6 +43,9 @@ def calibrate_gesture(
     unknown_factor: float = typer.Option(3.0, "--unknown-factor", min=0.1, max=100.0, help="Open-set strictness: a "
                                          "pose farther than this many typical distances from every calibration pose "
                                          "of its class is 'none' (smaller rejects more, taught poses too)."),
+    motion_unknown_factor: float = typer.Option(5.0, "--motion-unknown-factor", min=0.1, max=100.0, help="The same "
+                                                "for motions: a trajectory farther than this many typical distances "
+                                                "from every calibration trajectory of its motion is 'none'."),
     window: bool = typer.Option(True, "--window/--no-window", help="Show the camera, landmarks and countdown."),
     overwrite: bool = OVERWRITE_OPTION,
     from_csv: Path | None = typer.Option(None, "--from", help="Train from keypoint rows (keypoint.csv, or its folder "
@@ -86,7 +89,8 @@ def calibrate_gesture(
         refuse_given(ctx, ("gestures", "samples", "countdown", "model", "mirrored", "window", "motions",
                            "motion_samples", "record"),
                      "with --from, which trains from keypoint rows without a camera (recorded motions: --point-history)")
-        _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot, motion_pose)
+        _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot, motion_pose,
+                          motion_unknown_factor)
         return
     names = [g.strip() for g in gestures.split(",") if g.strip()]
     if len(names) < 2:
@@ -98,7 +102,7 @@ def calibrate_gesture(
         fail(f"dynamic gestures need at least 2 motions, got {motion_names}")
     _check_motion_pose(motion_pose, names, bool(motion_names) or point_history is not None)
     # (the trajectories are read and fitted before the camera session: a bad table fails at once)
-    dynamic = _dynamic_from_table(_read_point_history(point_history), reject, motion_pose)
+    dynamic = _dynamic_from_table(_read_point_history(point_history), reject, motion_pose, motion_unknown_factor)
     if record is not None:  # (checked before the session too)
         taken = [p for p in (record / "keypoint.csv", record / "point_history.csv") if p.exists()]
         if taken and not overwrite:
@@ -153,7 +157,7 @@ def calibrate_gesture(
         rates = [p[3].frame_rate for p in phases if p[3] is not None and p[3].frame_rate]
         dynamic = _fit_dynamic(np.asarray(trajectories), np.asarray(motion_labels), motion_names, reject,
                                mirrored_images=mirrored, what="trajectories", pose=motion_pose,
-                               frame_rate=float(np.median(rates)) if rates else None)
+                               frame_rate=float(np.median(rates)) if rates else None, factor=motion_unknown_factor)
     clf.fit(pts, y, names).save(output, device=source, dynamic=dynamic)
     if record is not None:
         _record_public_csvs(record, pts, y, names, np.asarray(trajectories), np.asarray(motion_labels), motion_names,
@@ -165,7 +169,7 @@ def calibrate_gesture(
 
 def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, reject: float | None,
                       unknown_factor: float, point_history: Path | None, plot: Path | None = None,
-                      motion_pose: str | None = None) -> None:
+                      motion_pose: str | None = None, motion_unknown_factor: float = 5.0) -> None:
     """Fit a static-gesture calibration from keypoint rows (and dynamic gestures from a
     point-history table); print the cross-validated accuracy (ordered folds) and how many
     held-out frames the open-set model rejected."""
@@ -183,7 +187,7 @@ def _gesture_from_csv(path: Path, output: Path, decoder: str, features: str, rej
     acc, rej = float(np.mean(decided == labels)), float(np.mean(decided == -1))
     out.print(f"5-fold (ordered) cross-validated accuracy: {acc:.1%} on {len(labels)} rows of {_with_rows(labels, names)}"
               f"; {rej:.1%} of held-out known frames rejected as unknown", highlight=False)
-    dynamic = _dynamic_from_table(table, reject, motion_pose)
+    dynamic = _dynamic_from_table(table, reject, motion_pose, motion_unknown_factor)
     StaticGestureClassifier(reject_below=reject, **recipe).fit(points, labels, names).save(output, device=str(path),
                                                                                           dynamic=dynamic)
     out.print(f"calibration written to {output} ({features} features, {decoder}"
@@ -250,21 +254,22 @@ def _read_point_history(path: Path | None):
     _enough_rows(path, labels, names)
     return trajectories, labels, names
 
-def _dynamic_from_table(table, reject: float | None, pose: str | None):
+def _dynamic_from_table(table, reject: float | None, pose: str | None, factor: float):
     """The dynamic gestures of a point-history table (:func:`_read_point_history`), or None."""
     if table is None:
         return None
     # the point-history recorder flips its images
-    return _fit_dynamic(*table, reject, mirrored_images=True, what="trajectories", pose=pose)
+    return _fit_dynamic(*table, reject, mirrored_images=True, what="trajectories", pose=pose, factor=factor)
 
 def _fit_dynamic(trajectories, labels, names: list[str], reject: float | None, *, mirrored_images: bool, what: str,
-                 pose: str | None = None, frame_rate: float | None = None):
+                 pose: str | None = None, frame_rate: float | None = None, factor: float = 5.0):
     """A trajectory classifier for dynamic gestures; print its cross-validated accuracy (ordered
     folds) and how many held-out trajectories the open-set model and ``--reject`` turned to none."""
     from ...gesture.dynamic import TrajectoryClassifier
     from ...learn.openset import ordered_folds
 
-    recipe = {"reject_below": reject, "mirrored_images": mirrored_images, "pose": pose, "frame_rate": frame_rate}
+    recipe = {"reject_below": reject, "mirrored_images": mirrored_images, "pose": pose, "frame_rate": frame_rate,
+              "openset_factor": factor}
     decided = _held_out(lambda a, b, c: TrajectoryClassifier(**recipe).fit(a, b, names).predict(c), trajectories,
                         labels, ordered_folds(labels, 5))
     out.print(f"dynamic gestures: 5-fold (ordered) cross-validated accuracy {np.mean(decided == labels):.1%} on "
