@@ -414,3 +414,34 @@ def test_export_eyetrack_refuses_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)  # no compiler: say how to export without one
     r = runner.invoke(app, ["export", "eyetrack", "--rate", "500", "--golden", "1", "-o", str(tmp_path / "fw")])
     assert r.exit_code == 2 and "leave --golden out" in r.stderr and not (tmp_path / "fw").exists(), r.output
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_export_eyetrack_checks_the_c_on_a_gaze_recording(tmp_path, shared_data):
+    """A headset engineer checks the C on their own tracker's gaze: --golden-from reads a gaze file
+    as 'eyetrack events' does (here IRF's EyeLink recording, blinks and losses included), its first
+    --golden seconds exactly, as degrees or turned into the directions --input says; another rate,
+    too short a file, or no --golden is one line."""
+    from sensekit.eyetrack.datasets import load_gaze
+
+    irf = shared_data / "irf-lookatpoint" / "lookAtPoint_EL_S1.npy"
+    rec = load_gaze(irf).regular()
+    for given, width in (("degrees", 2), ("direction", 3)):
+        out = tmp_path / given
+        r = runner.invoke(app, ["export", "eyetrack", "--rate", "1000", "-o", str(out), "--golden", "5",
+                                "--golden-from", str(irf), "--input", given])
+        assert r.exit_code == 0 and "code mismatches 0" in r.stdout, r.output
+        channels, _, blocks = read_golden(out / "golden.bin")
+        inputs = np.concatenate([b[0] for b in blocks])
+        assert channels == width and len(inputs) == 5000
+        if given == "degrees":
+            np.testing.assert_array_equal(inputs, np.column_stack([rec.x[:5000], rec.y[:5000]]))
+            assert np.isnan(inputs).any()  # the recording's losses reach the C as they are
+    for args, message in ((["--rate", "500", "--golden", "5"], "sampled at 1000 Hz, not the --rate 500"),
+                          (["--rate", "1000", "--golden", "3600"], "fewer than the 3600 s of --golden"),
+                          (["--rate", "1000"], "say how many seconds of it with --golden N")):
+        r = runner.invoke(app, ["export", "eyetrack", "-o", str(tmp_path / "n"), "--golden-from", str(irf), *args])
+        assert r.exit_code == 2 and message in r.stderr and not (tmp_path / "n").exists(), (args, r.output)
+    r = runner.invoke(app, ["export", "eyetrack", "--rate", "1000", "-o", str(tmp_path / "n"), "--screen",
+                            "531x299mm@1920x1080"])
+    assert r.exit_code == 2 and "go with --golden-from" in r.stderr

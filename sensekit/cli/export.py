@@ -315,6 +315,13 @@ def export_eyetrack(
                                    "'degrees', a headset's gaze 'direction' (x, y, z), or 'eye-directions' (the two "
                                    "eyes', 6 values); the C turns directions into degrees with "
                                    "sk_direction_degrees."),
+    golden_from: Path | None = typer.Option(None, "--golden-from", help="Take the golden gaze from this gaze file "
+                                            "(what 'eyetrack events' reads, at --rate; its first --golden seconds) "
+                                            "instead of simulated gaze."),
+    screen: str | None = typer.Option(None, "--screen", help="With --golden-from, a pixel gaze file's screen "
+                                      "(as 'eyetrack events' takes it)."),
+    distance: float | None = typer.Option(None, "--distance", min=1, help="With --golden-from, the eye-to-screen "
+                                          "distance (mm)."),
 ) -> None:
     """Export the online saccade detector ('run eyetrack --online') as C99 for a headset: onsets,
     offsets, blinks and landing predictions from gaze (deg, or a headset's gaze direction turned
@@ -329,8 +336,13 @@ def export_eyetrack(
     c_identifier(name)
     if gaze_input not in GAZE_INPUTS:
         fail(f"--input {gaze_input!r} is not one of {', '.join(GAZE_INPUTS)}")
+    if golden_from is None and (screen is not None or distance is not None):
+        fail("--screen and --distance go with --golden-from (a pixel gaze file's screen)")
+    if golden_from is not None and not golden:
+        fail("--golden-from gives the golden gaze: say how many seconds of it with --golden N")
+    gaze = _golden_gaze_file(golden_from, rate, golden, screen, distance) if golden_from is not None else None
     with atomic_output(output, folder=True) as work:
-        _export_eyetrack(pipe, rate, work, golden, name, GAZE_INPUTS[gaze_input])
+        _export_eyetrack(pipe, rate, work, golden, name, GAZE_INPUTS[gaze_input], gaze)
     out.print(f"written to {output}", highlight=False)
 
 
@@ -340,8 +352,9 @@ GAZE_INPUTS = {"degrees": 2, "direction": 3, "eye-directions": 6}
 
 
 def _golden_gaze(x: np.ndarray, y: np.ndarray, values: int) -> np.ndarray:
-    """Simulated gaze (deg) as the tracker gives it: degrees, or a headset's direction (the OpenXR
-    frame: -z ahead), or the two eyes' (1 deg of vergence, the right eye lost at times)."""
+    """Gaze (deg; NaN where lost) as the tracker gives it: degrees, or a headset's direction (the
+    OpenXR frame: -z ahead; a lost sample a zero vector), or the two eyes' (1 deg of vergence, the
+    right eye lost at times)."""
     if values == 2:
         return np.column_stack([x, y])
 
@@ -356,7 +369,26 @@ def _golden_gaze(x: np.ndarray, y: np.ndarray, values: int) -> np.ndarray:
     return eyes
 
 
-def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str, values: int = 2) -> None:
+def _golden_gaze_file(path: Path, rate: float, seconds: int, screen: str | None, distance: float | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``seconds`` of a gaze file's gaze (deg; NaN where lost), read as 'eyetrack
+    events' reads it; one line for another rate or too short a file."""
+    from ..eyetrack.datasets import load_gaze
+    from .eyetrack import screen_option
+
+    rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file")).regular()
+    if abs(rec.rate - rate) > 0.002 * rate:
+        fail(f"{path.name} is sampled at {rec.rate:g} Hz, not the --rate {rate:g} the C is exported for; fix: "
+             f"--rate {rec.rate:g}")
+    n = int(round(seconds * rate))
+    if len(rec) < n:
+        fail(f"{path.name} holds {len(rec) / rate:.1f} s of gaze, fewer than the {seconds} s of --golden; fix: "
+             + (f"--golden {int(len(rec) / rate)}" if len(rec) >= rate else "a longer recording"))
+    return rec.x[:n], rec.y[:n]
+
+
+def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str, values: int = 2,
+                     gaze: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     from ..core import Chain, StreamInfo
     from ..export import export_saccades_c, write_golden
     from ..export.golden import golden_blocks
@@ -373,7 +405,7 @@ def _export_eyetrack(pipe, rate: float, output: Path, golden: int, name: str, va
               "latency_s": report["latency_s"]}
     out.print(f"C library: {', '.join(report['files'])}", highlight=False)
     if golden:
-        x, y, _ = gaze_signal(duration_s=float(golden), rate=rate, rng=11)
+        x, y = gaze if gaze is not None else gaze_signal(duration_s=float(golden), rate=rate, rng=11)[:2]
         given = info if values == 2 else StreamInfo("gaze", "gaze", rate, (values,), dtype="float64")
         chain = Chain(*([] if values == 2 else [DirectionDegrees()]), OnlineSaccades(**pipe.params))
         blocks = golden_blocks(chain, given, _golden_gaze(x, y, values), seed=0)
