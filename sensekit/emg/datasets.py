@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import StreamInfo
-from ..errors import DatasetError
+from ..errors import DatasetError, RecordingError
 
 __all__ = ["Trial", "EMGTrials", "load_myo_readings_wrist8", "load_libemg_myo_test", "load_recording_trials",
            "load_ninapro", "load_emg_epn612", "load_putemg", "MYO_WRIST8_CLASSES", "EPN612_CLASSES",
@@ -293,7 +293,7 @@ def load_ninapro(path: str | os.PathLike, *, subject: str | None = None, exercis
     rate is 2 kHz for DB2 (Delsys) and 200 Hz for DB5 (Myo), read from ``frequency`` when
     present. Rest (class 0) runs are numbered as repetitions in order.
     """
-    from scipy.io import loadmat
+    from ..core.matlab import read_mat
 
     root = Path(path)
     files = sorted(root.glob("S*_E*_A1.mat"))
@@ -306,9 +306,9 @@ def load_ninapro(path: str | os.PathLike, *, subject: str | None = None, exercis
     trials, rate, n_ch = [], None, None
     for f in files:
         try:
-            mat = loadmat(f)
-        except Exception as e:
-            raise DatasetError(f"{f} is not a readable .mat file ({e})") from None
+            _, mat = read_mat(f, ["emg", "restimulus", "stimulus", "frequency"])
+        except RecordingError as e:
+            raise DatasetError(str(e)) from None
         emg = np.asarray(mat["emg"], dtype=np.float64)
         stim = np.asarray(mat.get("restimulus", mat.get("stimulus"))).ravel().astype(int)
         rate = float(np.ravel(mat.get("frequency", [2000.0 if emg.shape[1] == 12 else 200.0]))[0])

@@ -191,10 +191,10 @@ def _need(path: Path) -> Path:
 
 
 def _lund_one(path: Path):
-    from scipy.io import loadmat
+    from ..core.matlab import read_mat
 
+    _, m = read_mat(path, ["ETdata"])
     try:
-        m = loadmat(str(path))
         e = m["ETdata"]
         pos = np.asarray(e["pos"][0, 0], dtype=np.float64)
         fs = float(e["sampFreq"][0, 0][0, 0])

@@ -48,7 +48,7 @@ class MatRecording(OneStreamRecording):
     """
 
     def __init__(self, path: str | os.PathLike, *, kind: str = "emg", unit: str = "", rate: float | None = None) -> None:
-        from scipy.io import loadmat, whosmat
+        from ..matlab import read_mat
 
         self.path = Path(path)
         if not self.path.exists():
@@ -56,10 +56,8 @@ class MatRecording(OneStreamRecording):
         if self.path.stat().st_size > MAX_MAT_BYTES:
             raise RecordingError(f"{self.path.name} is {self.path.stat().st_size / 1e9:.1f} GB, over the "
                                  f"{MAX_MAT_BYTES / 1e9:.1f} GB a .mat file is read whole to")
-        try:
-            shapes = {name: shape for name, shape, _ in whosmat(self.path)}  # (the sizes, before any data is read)
-        except Exception as e:  # (scipy raises several kinds on a damaged file)
-            raise RecordingError(f"{self.path.name} is not a readable .mat file ({str(e)[:100]})") from None
+        # (the sizes come first: a variable over MAX_MAT_VALUES is refused before any data is read)
+        shapes, mat = read_mat(self.path, [*SIGNAL_NAMES, *LABEL_NAMES, *RATE_NAMES], max_values=MAX_MAT_VALUES)
         signal, labels, rate_name = (next((n for n in names if n in shapes), None)
                                      for names in (SIGNAL_NAMES, LABEL_NAMES, RATE_NAMES))
         if signal is None or labels is None:
@@ -67,13 +65,6 @@ class MatRecording(OneStreamRecording):
                                  f"{', '.join(list(shapes)[:8]) or 'none'}; read: {SIGNAL_NAMES[0]} or "
                                  f"{SIGNAL_NAMES[2]}, and {LABEL_NAMES[0]} or {LABEL_NAMES[2]})",
                                  "name them so, or read the file in Python (scipy.io.loadmat)")
-        wanted = [n for n in (signal, labels, rate_name) if n is not None]
-        if any(float(np.prod(shapes[n], dtype=np.float64)) > MAX_MAT_VALUES for n in wanted):
-            raise RecordingError(f"{self.path.name} declares a variable of more than {MAX_MAT_VALUES:.0e} values")
-        try:
-            mat = loadmat(self.path, variable_names=wanted)
-        except Exception as e:
-            raise RecordingError(f"{self.path.name} is not a readable .mat file ({str(e)[:100]})") from None
         emg, codes = np.asarray(mat[signal]), np.asarray(mat[labels]).ravel()
         if emg.ndim == 2 and emg.shape[0] != len(codes) and emg.shape[1] == len(codes):
             emg = emg.T  # (stored channels x samples)

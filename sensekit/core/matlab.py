@@ -1,0 +1,85 @@
+"""MATLAB ``.mat`` files read by scipy in a child process.
+
+scipy's reader is compiled code, and a damaged file can crash it, not raise: in scipy 1.17 a
+data element whose declared size runs past the file stops the process with a bus error (found
+by the mutation fuzzer on a Ninapro file with one byte changed). A file from a user is untrusted,
+so it is read in a forked child: a crash there is one error line here, never the end of
+sensekit. Forking costs milliseconds (scipy is already imported); the arrays come back pickled
+through a private temporary file that the child wrote from scipy's own arrays.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RecordingError
+
+__all__ = ["read_mat"]
+
+#: Seconds a .mat file may take to read before it is given up.
+READ_TIMEOUT_S = 300.0
+
+
+def _child(path: str, names: list[str] | None, max_values: float | None, out: str) -> None:
+    import faulthandler
+
+    from scipy.io import loadmat, whosmat
+
+    faulthandler.disable()  # (a crash here is reported by the parent in one line, without a stack dump)
+
+    try:
+        shapes = {name: tuple(int(v) for v in shape) for name, shape, _ in whosmat(path)}
+        wanted = [n for n in shapes if names is None or n in names]
+        big = [n for n in wanted if max_values is not None and float(np.prod(shapes[n], dtype=np.float64)) > max_values]
+        result: dict = {"shapes": shapes, "big": big}
+        if not big and wanted:
+            result["arrays"] = loadmat(path, variable_names=wanted)
+        else:
+            result["arrays"] = {}
+    except Exception as e:  # (scipy raises several kinds on a damaged file)
+        result = {"error": str(e)[:200] or type(e).__name__}
+    with open(out, "wb") as fh:
+        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_mat(path: str | os.PathLike, names: list[str] | None = None, *, max_values: float | None = None
+             ) -> tuple[dict[str, tuple[int, ...]], dict[str, np.ndarray]]:
+    """The variables of a ``.mat`` file: every variable's shape, and the arrays of ``names``
+    (all where None; names the file lacks are left out), as :func:`scipy.io.loadmat` gives them.
+
+    Raises
+    ------
+    RecordingError
+        A damaged file (one line, whether scipy raised or crashed), or, with ``max_values``, a
+        wanted variable that declares more values than that (nothing of it is read).
+    """
+    path = Path(path)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with tempfile.TemporaryDirectory(prefix="sensekit-mat-") as tmp:
+        out = os.path.join(tmp, "variables.pickle")
+        child = multiprocessing.get_context(method).Process(target=_child, args=(str(path), names, max_values, out),
+                                                            daemon=True)
+        child.start()
+        child.join(READ_TIMEOUT_S)
+        if child.is_alive():
+            child.kill()
+            child.join()
+            raise RecordingError(f"{path.name}: reading it took over {READ_TIMEOUT_S:g} s", "check the file")
+        if child.exitcode != 0 or not os.path.exists(out):
+            how = f"signal {-child.exitcode}" if child.exitcode and child.exitcode < 0 else f"exit {child.exitcode}"
+            raise RecordingError(f"{path.name} is not a readable .mat file (scipy's reader crashed on it: {how})",
+                                 "check the file; a copy saved again by MATLAB or scipy reads")
+        with open(out, "rb") as fh:
+            result = pickle.load(fh)  # (written by the child above from scipy's arrays: not the user's bytes)
+    if "error" in result:
+        raise RecordingError(f"{path.name} is not a readable .mat file ({result['error'][:100]})")
+    if result["big"]:
+        raise RecordingError(f"{path.name} declares a variable of more than {max_values:.0e} values "
+                             f"({result['big'][0]!r}, {result['shapes'][result['big'][0]]})")
+    return result["shapes"], {k: v for k, v in result["arrays"].items() if not k.startswith("__")}
