@@ -59,6 +59,8 @@ def read_mat(path: str | os.PathLike, names: list[str] | None = None, *, max_val
         A damaged file (one line, whether scipy raised or crashed), or, with ``max_values``, a
         wanted variable that declares more values than that (nothing of it is read).
     """
+    import scipy.io  # noqa: F401 - imported here, once: a forked child inherits it (else ~80 ms a file)
+
     path = Path(path)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with tempfile.TemporaryDirectory(prefix="sensekit-mat-") as tmp:
