@@ -599,3 +599,33 @@ def test_csv_timestamps_stamped_on_arrival_are_read_on_their_clock(tmp_path, cap
     band = Calibration("emg", StreamInfo("band", "emg", 1000.0, (1,)), {})
     with pytest.raises(CalibrationError, match=r"rate: expected 1000\.0, got an irregular stream"):
         band.check_stream(info, fields=("rate",))
+
+
+def _mat_variables(path):
+    from sensekit.core.matlab import read_mat
+
+    shapes, arrays = read_mat(path, ["emg"])
+    return shapes, arrays["emg"]
+
+
+def test_a_mat_file_is_read_in_a_child_process_and_in_a_daemonic_worker(tmp_path):
+    """read_mat reads in a forked child (a crash of scipy's reader is one line: test_emg_cli); in a
+    daemonic worker, which may have no children (multiprocessing.Pool's), it reads in place."""
+    import multiprocessing
+
+    from scipy.io import savemat
+
+    from sensekit.core.matlab import read_mat
+
+    path = tmp_path / "a.mat"
+    emg = np.arange(12.0).reshape(6, 2)
+    savemat(path, {"emg": emg, "restimulus": np.zeros((6, 1)), "other": np.ones(3)})
+    shapes, arrays = read_mat(path, ["emg", "absent"])
+    assert shapes == {"emg": (6, 2), "restimulus": (6, 1), "other": (1, 3)} and list(arrays) == ["emg"]
+    np.testing.assert_array_equal(arrays["emg"], emg)
+    if "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            shapes, got = pool.apply(_mat_variables, (path,))
+        np.testing.assert_array_equal(got, emg)
+    with pytest.raises(RecordingError, match="declares a variable of more than 1e\\+01 values"):
+        read_mat(path, ["emg"], max_values=10)

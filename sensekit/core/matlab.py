@@ -26,12 +26,17 @@ __all__ = ["read_mat"]
 READ_TIMEOUT_S = 300.0
 
 
-def _child(path: str, names: list[str] | None, max_values: float | None, out: str) -> None:
+def _isolated(path: str, names: list[str] | None, max_values: float | None, out: str) -> None:
+    """:func:`_child` as the child process runs it."""
     import faulthandler
 
-    from scipy.io import loadmat, whosmat
-
     faulthandler.disable()  # (a crash here is reported by the parent in one line, without a stack dump)
+    _child(path, names, max_values, out)
+
+
+def _child(path: str, names: list[str] | None, max_values: float | None, out: str) -> None:
+    """Read the file's variable shapes and ``names``' arrays into the pickle ``out`` (or an error)."""
+    from scipy.io import loadmat, whosmat
 
     try:
         shapes = {name: tuple(int(v) for v in shape) for name, shape, _ in whosmat(path)}
@@ -65,7 +70,10 @@ def read_mat(path: str | os.PathLike, names: list[str] | None = None, *, max_val
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with tempfile.TemporaryDirectory(prefix="sensekit-mat-") as tmp:
         out = os.path.join(tmp, "variables.pickle")
-        child = multiprocessing.get_context(method).Process(target=_child, args=(str(path), names, max_values, out),
+        if multiprocessing.current_process().daemon:  # (a daemonic worker, e.g. multiprocessing.Pool's, may
+            _child(str(path), names, max_values, out)  # have no children: read here, unprotected)
+            return _result(path, out, max_values)
+        child = multiprocessing.get_context(method).Process(target=_isolated, args=(str(path), names, max_values, out),
                                                             daemon=True)
         child.start()
         child.join(READ_TIMEOUT_S)
@@ -77,8 +85,12 @@ def read_mat(path: str | os.PathLike, names: list[str] | None = None, *, max_val
             how = f"signal {-child.exitcode}" if child.exitcode and child.exitcode < 0 else f"exit {child.exitcode}"
             raise RecordingError(f"{path.name} is not a readable .mat file (scipy's reader crashed on it: {how})",
                                  "check the file; a copy saved again by MATLAB or scipy reads")
-        with open(out, "rb") as fh:
-            result = pickle.load(fh)  # (written by the child above from scipy's arrays: not the user's bytes)
+        return _result(path, out, max_values)
+
+
+def _result(path: Path, out: str, max_values: float | None) -> tuple[dict, dict]:
+    with open(out, "rb") as fh:
+        result = pickle.load(fh)  # (written by _child from scipy's arrays: not the user's bytes)
     if "error" in result:
         raise RecordingError(f"{path.name} is not a readable .mat file ({result['error'][:100]})")
     if result["big"]:
