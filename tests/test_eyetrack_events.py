@@ -1983,3 +1983,35 @@ def test_a_tobii_glasses_export_is_read_as_its_gaze_direction(tmp_path):
     assert "Tobii I-VT" in rec.labels
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "glasses.tsv")])
     assert r.exit_code == 0 and "Tobii I-VT" in r.stdout, r.output
+
+
+def test_a_wide_gaze_export_is_held_in_about_six_times_its_size(tmp_path):
+    """A Tobii Pro Lab export of every column (about 90: a study's names, empty event columns,
+    numbers) had taken twelve times its size as a dict per row; each row is now a tuple of its cells
+    under one shared header index, the words repeated down a column kept once; the gaze read is
+    the same as from the gaze columns alone."""
+    import tracemalloc
+
+    from sensekit.eyetrack.datasets import _read_table, load_gaze
+    from sensekit.eyetrack.geometry import Screen
+
+    rng = np.random.default_rng(0)
+    head = ["Recording timestamp [ms]", "Sensor", "Gaze point X [DACS px]", "Gaze point Y [DACS px]"]
+    wide = head + [f"Project {i}" for i in range(20)] + [f"Event {i}" for i in range(30)] + [f"Pupil {i}" for i in range(35)]
+    gaze = [(f"{k * 8.333:.1f}", "Eye Tracker", f"{960 + rng.normal() * 40:.1f}", f"{540 + rng.normal() * 40:.1f}")
+            for k in range(4000)]
+    big, narrow = tmp_path / "all.tsv", tmp_path / "gaze.tsv"
+    big.write_text("\t".join(wide) + "\n" + "".join("\t".join([*g, *["Study A"] * 20, *[""] * 30, *(
+        f"{v:.4f}" for v in rng.normal(3, 0.1, 35))]) + "\n" for g in gaze))
+    narrow.write_text("\t".join(head) + "\n" + "".join("\t".join(g) + "\n" for g in gaze))
+    tracemalloc.start()
+    rows = _read_table(big)
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert held < 8 * big.stat().st_size, held / big.stat().st_size  # (14x as dicts)
+    assert rows[0]["Project 3"] is rows[-1]["Project 3"] and rows[5].get("Event 2") == ""
+    assert rows[0].get("no such column") is None and "Sensor" in rows[0] and list(rows[0])[:4] == head
+    screen = Screen(531, 299, 1920, 1080, 650)
+    a, b = load_gaze(big, screen=screen), load_gaze(narrow, screen=screen)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.t, b.t)

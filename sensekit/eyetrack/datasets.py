@@ -19,10 +19,8 @@ Wild, Tonsen et al. 2016).
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import logging
-import re
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +28,12 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import live_source_fix, not_a_file
 from ..core.info import nominal_rate, rate_from_times
-from ..core.recording.csvfile import DELIMITERS, PREAMBLE_LINES, TIME_UNITS, is_date_time, iso_seconds, time_column_name
+from ..core.recording.csvfile import PREAMBLE_LINES, TIME_UNITS, is_date_time, iso_seconds, time_column_name
 from ..errors import DatasetError, RecordingError
 from .detectors import MAX_GAZE_DEG, MAX_GAZE_RATE_HZ, gaze_as_loss
 from .directions import direction_degrees, direction_reader
+from .gaze_table import DECIMAL_COMMA, TableRow, read_table
+from .gaze_table import preamble as _preamble
 from .geometry import Screen
 from .labels import BLINK, FIXATION, LABEL_NAMES, SACCADE, UNDEFINED
 
@@ -356,21 +356,6 @@ def _parser_labels(stamps: np.ndarray, events: list[tuple[int, float, float, str
     return labels
 
 
-#: A number written with a decimal comma.
-_DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
-
-
-def _preamble(lines: list[str]) -> int:
-    """How many lines open a table before its header: blank lines, comments (``#``, ``%``: SMI
-    BeGaze's ``##`` lines) and ``Key: value`` lines with no separator in them, as exports write
-    their metadata."""
-    for i, line in enumerate(lines[:PREAMBLE_LINES]):
-        text = line.strip()
-        if text and not text.startswith(("#", "%")) and any(d in text for d in ("\t", ",", ";")):
-            return i
-    return 0
-
-
 def _table_head(path: Path) -> str:
     """A table's header line, after its preamble (the file's first lines only: a long recording
     is not read twice); empty where it cannot be read."""
@@ -382,31 +367,22 @@ def _table_head(path: Path) -> str:
     return top[_preamble(top)] if top else ""
 
 
-#: The largest gaze table read: it is read whole, its rows taking twelve times its size in
-#: memory; 512 MB is hours of a few columns at 1 kHz, and a long export of every column (Tobii Pro
-#: Lab's: about 90) is better exported with the gaze columns alone.
+#: The largest gaze table read: it is read whole, its rows taking about six times its size in
+#: memory (:mod:`.gaze_table`; twelve with a dict per row); 512 MB is hours of a few columns at
+#: 1 kHz, and a long export of every column (Tobii Pro Lab's: about 90) is better exported with the
+#: gaze columns alone.
 MAX_GAZE_TABLE_BYTES = 512 * 1024**2
 
 
-def _read_table(path: Path):
+def _read_table(path: Path) -> list[TableRow]:
     size = path.stat().st_size
     if size > MAX_GAZE_TABLE_BYTES:
         raise RecordingError(f"{path.name} is {size / 1e6:.0f} MB, over the {MAX_GAZE_TABLE_BYTES / 1e6:.0f} MB a gaze "
                              "table is read whole to", "export its time, gaze and validity columns alone, or a "
                              "shorter stretch")
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
-    if not text.strip():
-        raise RecordingError(f"{path.name} is empty", "export gaze samples with a header row")
-    lines = text.splitlines()
-    lines = lines[_preamble(lines):]
-    first = lines[0] if lines else ""
-    delimiter = max(DELIMITERS, key=first.count)
-    rows = list(csv.DictReader(lines, delimiter=delimiter))
-    if delimiter != "," and any(_DECIMAL_COMMA.fullmatch((v or "").strip()) for r in rows[:100] for v in r.values()
-                                if isinstance(v, str)):
-        log.warning("%s: decimal commas read as decimal points", path.name)  # (a German or French spreadsheet)
-        rows = [{k: (v.replace(",", ".") if isinstance(v, str) and _DECIMAL_COMMA.fullmatch(v.strip()) else v)
-                 for k, v in r.items()} for r in rows]
+    rows, commas = read_table(path)
+    if commas:
+        log.warning("%s: decimal commas read as decimal points", path.name)
     if not rows:
         raise RecordingError(f"{path.name} has a header but no data rows", "export gaze samples, not events")
     return rows
@@ -421,7 +397,7 @@ def _column(rows, path: Path, *names: str) -> np.ndarray:
                 try:
                     out[i] = float(cell) if cell not in ("", ".", "NaN", "nan") else np.nan
                 except ValueError:
-                    comma = re.fullmatch(r"[-+]?\d*,\d+", cell) is not None  # (a locale's decimal comma)
+                    comma = DECIMAL_COMMA.fullmatch(cell) is not None  # (a locale's decimal comma)
                     raise RecordingError(f"{path.name}: row {i + 2}, column {name!r} holds {cell[:30]!r}, not a number",
                                          "export with a decimal point, not a comma" if comma
                                          else "fix or remove that row") from None
