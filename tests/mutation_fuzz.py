@@ -18,6 +18,7 @@ labelled CSV with a header only, an HDF5 extent of 1e11 samples, ...).
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import os
 import random
@@ -103,6 +104,12 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                        "@ATTRIBUTE handlabeller_final INTEGER\n@DATA\n" + "".join(
                            f"{round(a * 1e6)},{640 + b * 30:.2f},{360 + c * 30:.2f},{0 if i % 61 == 0 else 1},"
                            f"{min(int(k), 2)}\n" for i, (a, b, c, k) in enumerate(gaze)))
+    glasses = d / "gazedata"  # (Tobii Pro Glasses 3's gaze, decompressed: JSON lines, one eye lost, no eye found)
+    glasses.write_text("".join(json.dumps({"type": "gaze", "timestamp": 2.5 + a, "data": {} if i % 67 == 0 else {
+        "gaze2d": [0.5, 0.5], "gaze3d": [-600 * np.tan(np.radians(b)), 600 * np.tan(np.radians(c)), 600.0],
+        **({} if i % 23 == 0 else {"eyeleft": {"gazeorigin": [31.0, -12.0, -24.0], "pupildiameter": 3.0}}),
+        "eyeright": {"gazeorigin": [-31.0, -12.0, -24.0], "pupildiameter": 3.1}}}) + "\n"
+        for i, (a, b, c, _) in enumerate(gaze)))
     asc = d / "base.asc"
     lines = ["** CONVERTED FROM x.edf", "MSG\t1000 !MODE RECORD CR 500 2 1 L",
              "SAMPLES\tGAZE\tLEFT\tRATE\t500.00\tTRACKING\tCR\tFILTER\t2", "START\t1000 \tLEFT\tSAMPLES\tEVENTS",
@@ -138,6 +145,7 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
            "headset": (varjo, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"],
                                ["export", "eyetrack", "--rate", "300", "-o", "{o}", "--golden", "1", "--golden-from",
                                 "{p}", "--input", "direction"]]),
+           "glasses 3": (glasses, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "tobii studio": (studio, [["eyetrack", "events", "{p}", *SCREEN, "--recording", "R2"]])}
     if shared.is_dir():  # keypoint rows and trajectories (the public format), and a calibration of them
         rows_dir, ph_dir = d / "rows", d / "ph"
@@ -194,6 +202,11 @@ def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
     mat = d / "S1_E1_A1.mat"  # (a Ninapro file: EMG and its stimulus codes)
     savemat(mat, {"emg": rng.normal(size=(1200, 4)), "restimulus": np.repeat([0, 1, 0, 2, 0, 1, 0, 2], 150)[:, None],
                   "frequency": np.array([[200]])})
+    glasses = d / "gazedata.gz"  # (Tobii Pro Glasses 3's gaze as the glasses store it)
+    glasses.write_bytes(gzip.compress("".join(json.dumps(
+        {"type": "gaze", "timestamp": i / 100, "data": {"gaze3d": [float(v), 5.0, 700.0], "eyeleft": {
+            "gazeorigin": [31.0, -12.0, -24.0]}, "eyeright": {"gazeorigin": [-31.0, -12.0, -24.0]}}}) + "\n"
+        for i, v in enumerate(np.repeat(rng.normal(0, 60, 8), 60))).encode()))
     extra = {}
     sofa = Path(os.environ.get("SENSEKIT_DATA") or "/nonexistent") / "hrtf-mit-kemar" / "MIT_KEMAR_normal_pinna.sofa"
     if sofa.is_file():
@@ -205,6 +218,7 @@ def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                           ["calibrate", "emg", "--from", "{p}", "--classes", "rest,fist", "-o", "{o}.json"]]),
             "wav": (wav, [["info", "{p}"], ["spatial", "localise", "{p}", "--array", "respeaker4"]]),
             "flac": (flac, [["info", "{p}"], ["convert", "{p}", "{o}.wav"]]),
+            "glasses 3": (glasses, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
             "mat": (mat, [["info", "{p}"], ["calibrate", "emg", "--from", "{p}", "--classes", "rest=0,a=1,b=2", "-o",
                           "{o}.json"]])}
 

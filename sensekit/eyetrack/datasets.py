@@ -922,7 +922,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
               reference_events: tuple[str | Path, ...] | None = None, recording: str | None = None,
               valid: str | None = None) -> GazeRecording:
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``, GazeCom
-    ``.arff`` (:func:`~sensekit.eyetrack.arff.load_arff_gaze`),
+    ``.arff`` (:func:`~sensekit.eyetrack.arff.load_arff_gaze`), a Tobii Pro Glasses 3
+    ``gazedata.gz`` or its recording folder (:func:`~sensekit.eyetrack.glasses3.load_glasses3`),
     Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv`` (``recording``: one recording of
     a Pro Lab export of several), a plain CSV/TSV table of
     time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units``, ``references``,
@@ -935,6 +936,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                                               ("--units", units != "px"), ("--reference", bool(references)),
                                               ("--reference-events", bool(reference_events)),
                                               ("--valid", valid is not None)) if given]
+    from .glasses3 import is_glasses3, load_glasses3
     from .tobii_legacy import is_tobii_legacy, load_tobii_legacy
 
     table = Path(path).suffix.lower() in (".csv", ".tsv", ".txt")
@@ -950,6 +952,9 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                                  f"{kind}, which says its own columns, time unit and gaze units"
                                  f"{' and screen' * own_screen}", "leave them out")
 
+    if is_glasses3(Path(path)):
+        not_a_table(Path(path).name, "a Tobii Pro Glasses 3 recording (gaze directions)", own_screen=True)
+        return load_glasses3(path)
     one = recording_stream(str(path))
     if one is not None or Path(path).suffix.lower() in GAZE_RECORDING_SUFFIXES:
         not_a_table(Path(one[0] if one else path).name, "a recording")
@@ -989,8 +994,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
         return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
                                references=references, reference_events=reference_events, valid=valid)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
-                         "use a Lund .mat, IRF .npy, EyeLink .asc, GazeCom .arff, Pupil Labs, Tobii or a plain "
-                         "time,x,y CSV/TSV file, or a sensekit .h5 or .xdf recording")
+                         "use a Lund .mat, IRF .npy, EyeLink .asc, GazeCom .arff, Pupil Labs, Tobii (Pro Lab, Glasses "
+                         "3 gazedata.gz) or a plain time,x,y CSV/TSV file, or a sensekit .h5 or .xdf recording")
 
 
 # -- eye images with pupil ground truth (read from the user's copy) ----------------------

@@ -79,7 +79,8 @@ RECORDING_SUFFIXES = tuple(_READERS)
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
 #: Gaze files that are no recording of streams ('sensekit eyetrack events' reads them): EyeLink's
 #: ASC, GazeCom's ARFF.
-GAZE_FILE_SUFFIXES = (".asc", ".arff")
+#: Gaze files that are read as gaze, not as a recording of streams, and what each is.
+GAZE_FILE_SUFFIXES = {".asc": "EyeLink's ASC", ".arff": "GazeCom's ARFF", ".gz": "Tobii Pro Glasses 3's gazedata.gz"}
 
 
 def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
@@ -111,7 +112,7 @@ def open_recording(path: str | os.PathLike, **kwargs) -> Recording:
                              f"e.g. 'sensekit capture video:{path} -o clip.h5', or 'sensekit run gesture video:{path}'")
     if reader is None and path.suffix.lower() in GAZE_FILE_SUFFIXES:
         raise RecordingError(f"cannot read {str(path)!r} as a recording of streams: sensekit reads "
-                             f"{path.suffix.lower()} files as gaze (EyeLink's ASC, GazeCom's ARFF)",
+                             f"{path.suffix.lower()} files as gaze ({GAZE_FILE_SUFFIXES[path.suffix.lower()]})",
                              f"sensekit eyetrack events {path}")
     if path.is_dir():  # (checked before the ending: a folder had been 'unknown file type (none)')
         raise RecordingError(f"{str(path)!r} is a folder, not a recording", "name a file in it")

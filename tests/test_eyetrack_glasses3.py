@@ -1,0 +1,140 @@
+"""Tobii Pro Glasses 3 recordings (``gazedata.gz``): read as the gaze direction, damage named."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sensekit.cli import app
+from sensekit.errors import RecordingError
+from sensekit.eyetrack.datasets import GazeRecording, load_gaze
+from sensekit.eyetrack.glasses3 import MAX_LINE_BYTES
+from sensekit.eyetrack.pipeline import EyePipeline
+from sensekit.eyetrack.synth import gaze_signal
+
+runner = CliRunner()
+LEFT, RIGHT = np.array([32.0, -12.0, -24.0]), np.array([-31.0, -11.0, -22.0])  # the eyes (mm, glasses' frame)
+
+
+def _samples(x, y, *, one_eye=slice(0, 0), start=3.25, rate=100.0, seed=0):
+    """Glasses 3 gaze lines of gaze ``x``, ``y`` (deg, x right, y up; NaN: no eye found), the
+    gaze point at a noisy depth; the left eye missing in ``one_eye``."""
+    az, el = np.radians(x), np.radians(y)
+    ahead = np.stack([-np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)], axis=1)  # (x to the left)
+    depth = 600.0 + 100.0 * np.random.default_rng(seed).standard_normal(len(x))
+    lost_eye = np.zeros(len(x), dtype=bool)
+    lost_eye[one_eye] = True
+    out = []
+    for i in range(len(x)):
+        data = {}
+        if np.isfinite(x[i]):
+            point = (LEFT + RIGHT) / 2 + depth[i] * ahead[i]
+            data = {"gaze2d": [0.5, 0.5], "gaze3d": point.tolist()}
+            for name, origin in (("eyeleft", LEFT), ("eyeright", RIGHT)):
+                if not (name == "eyeleft" and lost_eye[i]):
+                    v = point - origin
+                    data[name] = {"gazeorigin": origin.tolist(), "gazedirection": (v / np.linalg.norm(v)).tolist(),
+                                  "pupildiameter": 3.1}
+        out.append(json.dumps({"type": "gaze", "timestamp": start + i / rate, "data": data}))
+    return out
+
+
+def _write(path, lines, *, compress=True, end="\n"):
+    text = ("\n".join(lines) + end).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(text) if compress else text)
+    return path
+
+
+def test_a_glasses3_recording_is_read_as_the_binocular_gaze_direction(tmp_path):
+    """The gaze point seen from the middle of the eyes: the simulated gaze back to 1e-9 deg, also
+    where one eye is lost (its own direction would differ by the vergence), losses where no eye
+    was found; the labels equal those of the same gaze in memory, through the folder, the file,
+    the file decompressed and the command line."""
+    x, y, _ = gaze_signal(20.0, 100.0, rng=1)
+    assert np.isnan(x).any()
+    folder = tmp_path / "20261202T101500Z"
+    _write(folder / "gazedata.gz", _samples(x, y, one_eye=slice(500, 700)))
+    rec = load_gaze(folder)
+    assert rec.rate == 100.0 and rec.name == "20261202T101500Z" and rec.t[0] == 0.0 and rec.unwrapped
+    np.testing.assert_array_equal(np.isnan(rec.x), np.isnan(x))
+    np.testing.assert_allclose(rec.x, x, atol=1e-9)
+    np.testing.assert_allclose(rec.y, y, atol=1e-9)  # (y up, as every gaze direction is read)
+    same = EyePipeline().labelled(GazeRecording(rec.t, x, y, 100.0, unwrapped=True).to_frame()).data[:, 3]
+    np.testing.assert_array_equal(EyePipeline().labelled(rec.to_frame()).data[:, 3], same)
+    plain = _write(tmp_path / "gazedata", _samples(x, y, one_eye=slice(500, 700)), compress=False)
+    np.testing.assert_array_equal(load_gaze(plain).x, rec.x)
+    r = runner.invoke(app, ["eyetrack", "events", str(folder / "gazedata.gz"), "-o", str(tmp_path / "ev.csv")])
+    assert r.exit_code == 0, r.output
+    assert "2000 samples at 100 Hz" in r.output
+    events = EyePipeline().events(EyePipeline().labelled(rec.to_frame()))
+    assert sum(1 for _ in open(tmp_path / "ev.csv")) == len(events) + 1
+
+
+def test_the_eyes_own_directions_would_have_jumped(tmp_path):
+    """Why the gaze point is read, not the eyes' directions: at 60 cm the left eye alone looks
+    about 3 degrees off the eyes' mean (the vergence), a jump when the other eye is lost."""
+    lines = [json.loads(line) for line in _samples(np.zeros(3), np.zeros(3))]
+    left = np.array(lines[0]["data"]["eyeleft"]["gazedirection"])
+    right = np.array(lines[0]["data"]["eyeright"]["gazedirection"])
+    mean = (left + right) / 2
+    assert np.degrees(np.arccos(left @ mean / np.linalg.norm(mean))) > 1.5
+
+
+def test_a_recording_cut_off_mid_write_keeps_its_samples(tmp_path, caplog):
+    """The battery ran out: a gzip stream that ends early and a last line cut in two give the
+    samples before the cut, with a warning each."""
+    x, y, _ = gaze_signal(5.0, 100.0, rng=2, blinks=False)
+    lines = _samples(x, y)
+    whole = gzip.compress(("\n".join(lines) + "\n").encode())
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "gazedata.gz").write_bytes(whole[: len(whole) * 2 // 3])
+    with caplog.at_level(logging.WARNING):
+        cut = load_gaze(tmp_path / "a")
+    assert "cut off" in caplog.text
+    assert 100 < len(cut.t) < len(lines)
+    np.testing.assert_allclose(cut.x, x[: len(cut.t)], atol=1e-9)
+    caplog.clear()
+    _write(tmp_path / "b" / "gazedata.gz", [*lines[:-1], lines[-1][:25]], end="")
+    with caplog.at_level(logging.WARNING):
+        assert len(load_gaze(tmp_path / "b").t) == len(lines) - 1
+    assert "last line is cut off" in caplog.text
+
+
+@pytest.mark.parametrize(("damage", "said"), [
+    (lambda lines: [*lines[:5], "{not json", *lines[5:]], "line 6 is not JSON"),
+    (lambda lines: [*lines[:5], '{"type": "gaze", "timestamp": "soon", "data": {}}', *lines[5:]],
+     "line 6 has no timestamp"),
+    (lambda lines: [*lines[:2], '{"type": "gaze", "timestamp": 1.0, "data": {"gaze3d": [1, "a", 2]}}'],
+     "line 3, gaze3d"),
+    (lambda lines: [*lines[:2], '{"type": "gaze", "timestamp": 1.0, "data": {"eyeleft": [1]}}'], "'eyeleft'"),
+    (lambda lines: ["[1, 2]", *lines], "line 1 is no JSON object"),
+    (lambda lines: ['{"type": "gaze", "timestamp": 1e400, "data": {}}', *lines], "line 1 has no timestamp"),
+    (lambda lines: ['{"a": ' * 100000 + "1" + "}" * 100000, *lines], f"over {MAX_LINE_BYTES // 1024} KB"),
+    (lambda lines: ['{"type": "imu", "timestamp": 0.5}'], "holds no gaze samples"),
+])
+def test_a_damaged_glasses3_file_is_named_in_one_line(tmp_path, damage, said):
+    x, y, _ = gaze_signal(1.0, 100.0, rng=3, blinks=False)
+    _write(tmp_path / "r" / "gazedata.gz", damage(_samples(x, y)))
+    with pytest.raises(RecordingError, match=said):
+        load_gaze(tmp_path / "r")
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "r")])
+    assert r.exit_code == 2 and "Traceback" not in r.output and said.split(",")[0] in " ".join(r.output.split())
+
+
+def test_glasses3_files_refuse_what_does_not_apply_and_what_is_not_gzip(tmp_path):
+    x, y, _ = gaze_signal(1.0, 100.0, rng=3, blinks=False)
+    path = _write(tmp_path / "r" / "gazedata.gz", _samples(x, y))
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--screen", "531x299mm@1920x1080", "--distance", "600"])
+    assert r.exit_code == 2 and "not apply" in r.output
+    r = runner.invoke(app, ["info", str(path)])
+    assert r.exit_code == 2 and "sensekit eyetrack events" in r.output
+    bad = tmp_path / "bad.gz"
+    bad.write_bytes(b"\x1f\x8b" + bytes(range(200)))
+    r = runner.invoke(app, ["eyetrack", "events", str(bad)])
+    assert r.exit_code == 2 and "not a readable gzip file" in r.output and "Traceback" not in r.output
