@@ -110,6 +110,10 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
         **({} if i % 23 == 0 else {"eyeleft": {"gazeorigin": [31.0, -12.0, -24.0], "pupildiameter": 3.0}}),
         "eyeright": {"gazeorigin": [-31.0, -12.0, -24.0], "pupildiameter": 3.1}}}) + "\n"
         for i, (a, b, c, _) in enumerate(gaze)))
+    aria = d / "general_eye_gaze.csv"  # (Project Aria's eye gaze: us clock, radians in CPF, each eye's yaw)
+    aria.write_text("tracking_timestamp_us,left_yaw_rads_cpf,right_yaw_rads_cpf,pitch_rads_cpf,depth_m,session_uid\n"
+                    + "".join(f"{round(a * 1e6)},{np.radians(-b) + 0.02:.6f},{np.radians(-b) - 0.02:.6f},"
+                              f"{'' if i % 59 == 0 else f'{np.radians(c):.6f}'},1.1,u\n" for i, (a, b, c, _) in enumerate(gaze)))
     asc = d / "base.asc"
     lines = ["** CONVERTED FROM x.edf", "MSG\t1000 !MODE RECORD CR 500 2 1 L",
              "SAMPLES\tGAZE\tLEFT\tRATE\t500.00\tTRACKING\tCR\tFILTER\t2", "START\t1000 \tLEFT\tSAMPLES\tEVENTS",
@@ -146,6 +150,7 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                                ["export", "eyetrack", "--rate", "300", "-o", "{o}", "--golden", "1", "--golden-from",
                                 "{p}", "--input", "direction"]]),
            "glasses 3": (glasses, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
+           "aria": (aria, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "tobii studio": (studio, [["eyetrack", "events", "{p}", *SCREEN, "--recording", "R2"]])}
     if shared.is_dir():  # keypoint rows and trajectories (the public format), and a calibration of them
         rows_dir, ph_dir = d / "rows", d / "ph"

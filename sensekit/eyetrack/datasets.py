@@ -924,6 +924,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``, GazeCom
     ``.arff`` (:func:`~sensekit.eyetrack.arff.load_arff_gaze`), a Tobii Pro Glasses 3
     ``gazedata.gz`` or its recording folder (:func:`~sensekit.eyetrack.glasses3.load_glasses3`),
+    a Project Aria eye gaze CSV (:func:`~sensekit.eyetrack.aria.load_aria_gaze`),
     Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv`` (``recording``: one recording of
     a Pro Lab export of several), a plain CSV/TSV table of
     time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units``, ``references``,
@@ -936,6 +937,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                                               ("--units", units != "px"), ("--reference", bool(references)),
                                               ("--reference-events", bool(reference_events)),
                                               ("--valid", valid is not None)) if given]
+    from .aria import is_aria_gaze, load_aria_gaze
     from .glasses3 import is_glasses3, load_glasses3
     from .tobii_legacy import is_tobii_legacy, load_tobii_legacy
 
@@ -982,6 +984,9 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
         if "norm_pos_x" in head:
             not_a_table(path.name, "a Pupil Labs export")
             return load_pupil_labs_csv(path, screen=screen)
+        if is_aria_gaze(head):
+            not_a_table(path.name, "a Project Aria eye gaze file (gaze directions)", own_screen=True)
+            return load_aria_gaze(path)
         if "timestamp [ns]" in head and "azimuth [deg]" in head:
             not_a_table(path.name, "a Pupil Cloud export (gaze in degrees)", own_screen=True)
             return load_pupil_cloud_csv(path)
@@ -995,7 +1000,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                                references=references, reference_events=reference_events, valid=valid)
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
                          "use a Lund .mat, IRF .npy, EyeLink .asc, GazeCom .arff, Pupil Labs, Tobii (Pro Lab, Glasses "
-                         "3 gazedata.gz) or a plain time,x,y CSV/TSV file, or a sensekit .h5 or .xdf recording")
+                         "3 gazedata.gz), Project Aria eye gaze or a plain time,x,y CSV/TSV file, or a sensekit .h5 "
+                         "or .xdf recording")
 
 
 # -- eye images with pupil ground truth (read from the user's copy) ----------------------

@@ -1,4 +1,5 @@
-"""Tobii Pro Glasses 3 recordings (``gazedata.gz``): read as the gaze direction, damage named."""
+"""Wearable eye trackers' own files, read as the gaze direction, damage named: Tobii Pro Glasses 3
+recordings (``gazedata.gz``), Project Aria eye gaze (MPS CSV)."""
 
 from __future__ import annotations
 
@@ -138,3 +139,43 @@ def test_glasses3_files_refuse_what_does_not_apply_and_what_is_not_gzip(tmp_path
     bad.write_bytes(b"\x1f\x8b" + bytes(range(200)))
     r = runner.invoke(app, ["eyetrack", "events", str(bad)])
     assert r.exit_code == 2 and "not a readable gzip file" in r.output and "Traceback" not in r.output
+
+
+def _aria_csv(path, x, y, *, per_eye=True):
+    """An Aria MPS eye gaze CSV of gaze ``x``, ``y`` (deg, x right, y up; NaN: an empty row's
+    angles): CPF angles (x to the left), each eye's yaw (+-1.5 deg of vergence) or the combined."""
+    az, el = np.radians(x), np.radians(y)
+    cpf = np.stack([-np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)], axis=1)
+    yaw, pitch = np.arctan(cpf[:, 0] / cpf[:, 2]), np.arctan(cpf[:, 1] / cpf[:, 2])
+    t = 123456789 + np.round(np.arange(len(x)) * 1e6 / 90.0).astype(np.int64)  # (90 Hz, whole us)
+    cell = lambda v: "" if not np.isfinite(v) else repr(float(v))  # noqa: E731
+    if per_eye:
+        head = ("tracking_timestamp_us,left_yaw_rads_cpf,right_yaw_rads_cpf,pitch_rads_cpf,depth_m,"
+                "tx_left_eye_cpf,ty_left_eye_cpf,tz_left_eye_cpf,session_uid")
+        rows = [f"{t[i]},{cell(yaw[i] + 0.026)},{cell(yaw[i] - 0.026)},{cell(pitch[i])},1.2,0.0315,0,0,abc-1"
+                for i in range(len(x))]
+    else:
+        head = "tracking_timestamp_us,yaw_rads_cpf,pitch_rads_cpf,depth_m"
+        rows = [f"{t[i]},{cell(yaw[i])},{cell(pitch[i])},0.8" for i in range(len(x))]
+    path.write_text(head + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("per_eye", [True, False])
+def test_aria_eye_gaze_is_read_as_its_direction(tmp_path, per_eye):
+    """An Aria MPS eye gaze file (each eye's yaw, or the combined gaze's) gives the gaze back to
+    1e-9 deg in degrees, not radians (as a plain table with --units deg it would be 57 times too
+    small), rows without angles as losses; the command line labels it as the API does."""
+    x, y, _ = gaze_signal(10.0, 90.0, rng=4)
+    path = _aria_csv(tmp_path / "general_eye_gaze.csv", x, y, per_eye=per_eye)
+    rec = load_gaze(path).regular()
+    assert rec.rate == pytest.approx(90.0, rel=1e-3) and rec.unwrapped
+    np.testing.assert_array_equal(np.isnan(rec.x), np.isnan(x))
+    np.testing.assert_allclose(rec.x, x, atol=1e-9)
+    np.testing.assert_allclose(rec.y, y, atol=1e-9)
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "-o", str(tmp_path / "ev.csv")])
+    assert r.exit_code == 0, r.output
+    events = EyePipeline().events(EyePipeline().labelled(rec.to_frame()))
+    assert sum(1 for _ in open(tmp_path / "ev.csv")) == len(events) + 1
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--units", "deg"])
+    assert r.exit_code == 2 and "not apply" in r.output

@@ -1,0 +1,65 @@
+"""Project Aria glasses' eye gaze, as Meta's Machine Perception Services (MPS) write it.
+
+``general_eye_gaze.csv`` and ``personalized_eye_gaze.csv`` (the ``eye_gaze`` folder of an MPS
+output, and of the Aria open datasets: Aria Everyday Activities, Nymeria, EgoLife...) hold one
+row per eye-tracking camera frame:
+
+- ``tracking_timestamp_us``: the frame's time, µs in the device's clock;
+- the gaze as angles in radians in the Central Pupil Frame (CPF: x to the wearer's left, y up, z
+  forward), the direction ``(tan yaw, tan pitch, 1)`` (``projectaria_tools``'
+  ``get_eyegaze_point_at_depth``): ``yaw_rads_cpf`` (the combined gaze: Gen 2 and Gen 1's first
+  format) or ``left_yaw_rads_cpf`` and ``right_yaw_rads_cpf`` (each eye's; their mean is the
+  combined gaze's), and ``pitch_rads_cpf``;
+- the gaze depth, uncertainty bounds and the eyes' positions, which event detection does not need.
+
+:func:`load_aria_gaze` reads the direction as azimuth and elevation in degrees (x to the right,
+y up, as :mod:`.directions`); a row whose angles are empty or not finite is a loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["load_aria_gaze", "is_aria_gaze"]
+
+#: CPF has x to the wearer's left: flipped into :mod:`.directions`' x right.
+_TO_RIGHT = np.array([-1.0, 1.0, 1.0])
+
+
+def is_aria_gaze(header: str) -> bool:
+    """Whether a table's header line is that of an Aria MPS eye gaze file."""
+    return "tracking_timestamp_us" in header and "pitch_rads_cpf" in header
+
+
+def load_aria_gaze(path):
+    """An Aria MPS ``general_eye_gaze.csv`` / ``personalized_eye_gaze.csv`` as a
+    :class:`~sensekit.eyetrack.datasets.GazeRecording` in degrees (module docstring).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "general_eye_gaze.csv"
+    >>> rows = [f"{1000 + 1000 * i},{-0.1 * (i > 4)},{-0.1 * (i > 4)},0.0,1.0" for i in range(10)]
+    >>> _ = path.write_text("tracking_timestamp_us,left_yaw_rads_cpf,right_yaw_rads_cpf,pitch_rads_cpf,depth_m\\n"
+    ...                     + "\\n".join(rows))
+    >>> rec = load_aria_gaze(path)
+    >>> rec.rate, rec.x.round(3).tolist()[3:6]
+    (1000.0, [0.0, 0.0, 5.73])
+    """
+    from .datasets import GazeRecording, _column, _need, _nominal_rate, _read_table
+    from .directions import direction_degrees
+
+    path = _need(path)
+    rows = _read_table(path)
+    t = _column(rows, path, "tracking_timestamp_us") * 1e-6
+    if "left_yaw_rads_cpf" in rows[0] and "right_yaw_rads_cpf" in rows[0]:
+        yaw = (_column(rows, path, "left_yaw_rads_cpf") + _column(rows, path, "right_yaw_rads_cpf")) / 2
+    else:
+        yaw = _column(rows, path, "yaw_rads_cpf")
+    pitch = _column(rows, path, "pitch_rads_cpf")
+    with np.errstate(invalid="ignore", over="ignore"):
+        v = np.stack([np.tan(yaw), np.tan(pitch), np.ones_like(yaw)], axis=1) * _TO_RIGHT
+    v[~np.isfinite(v).all(axis=1)] = np.nan  # (an empty cell, or an angle of +-90 deg: no direction)
+    x, y = direction_degrees(v)
+    t = t - t[0]
+    return GazeRecording(t, x, y, _nominal_rate(t, path.name), None, {}, path.stem, unwrapped=True)
