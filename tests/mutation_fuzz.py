@@ -114,6 +114,14 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
     aria.write_text("tracking_timestamp_us,left_yaw_rads_cpf,right_yaw_rads_cpf,pitch_rads_cpf,depth_m,session_uid\n"
                     + "".join(f"{round(a * 1e6)},{np.radians(-b) + 0.02:.6f},{np.radians(-b) - 0.02:.6f},"
                               f"{'' if i % 59 == 0 else f'{np.radians(c):.6f}'},1.1,u\n" for i, (a, b, c, _) in enumerate(gaze)))
+    neon = d / "neon" / "gaze.csv"  # (Neon Player: scene-camera pixels, with the camera's intrinsics beside them)
+    neon.parent.mkdir()
+    neon.write_text("timestamp [ns],gaze x [px],gaze y [px]\n" + "".join(
+        f"{1700000000000000000 + round(a * 1e9)},{800 + 890 * np.tan(np.radians(b)):.3f},"
+        f"{600 + 890 * np.tan(np.radians(c)):.3f}\n" for a, b, c, _ in gaze))
+    (neon.parent / "scene_camera.json").write_text(json.dumps({
+        "camera_matrix": [[891.0, 0.0, 812.0], [0.0, 890.0, 604.0], [0.0, 0.0, 1.0]],
+        "dist_coefs": [[-0.13, 0.11, 0.0002, -0.0003, 0.002, 0.17, 0.05, 0.02]]}))
     asc = d / "base.asc"
     lines = ["** CONVERTED FROM x.edf", "MSG\t1000 !MODE RECORD CR 500 2 1 L",
              "SAMPLES\tGAZE\tLEFT\tRATE\t500.00\tTRACKING\tCR\tFILTER\t2", "START\t1000 \tLEFT\tSAMPLES\tEVENTS",
@@ -151,6 +159,7 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                                 "{p}", "--input", "direction"]]),
            "glasses 3": (glasses, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "aria": (aria, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
+           "neon player": (neon, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "tobii studio": (studio, [["eyetrack", "events", "{p}", *SCREEN, "--recording", "R2"]])}
     if shared.is_dir():  # keypoint rows and trajectories (the public format), and a calibration of them
         rows_dir, ph_dir = d / "rows", d / "ph"
@@ -669,7 +678,7 @@ def _calibration_finding(path: Path) -> str | None:
 
 def _file_maker(family: str, folder: Path):
     """Mutants of the ``text``, ``bytes`` or ``json`` family: a valid file of one format, changed
-    (with the label files beside it that keypoint rows need)."""
+    (with the files beside it that it needs: keypoint rows' labels, a scene camera's intrinsics)."""
     bases = {"text": _text_bases, "bytes": _byte_bases, "json": _json_bases}[family](folder)
 
     def make(seed: int, d: Path) -> tuple[str, Path, list[list[str]]]:
@@ -677,7 +686,7 @@ def _file_maker(family: str, folder: Path):
         name = rnd.choice(sorted(bases))
         base, commands = bases[name]
         mutant = d / base.name
-        for label in base.parent.glob("*_label.csv"):
+        for label in [*base.parent.glob("*_label.csv"), *base.parent.glob("scene_camera.json")]:
             shutil.copy(label, d)
         if family == "text":
             mutant.write_bytes(mutate_text(base.read_text(), rnd).encode("utf-8", "surrogateescape"))

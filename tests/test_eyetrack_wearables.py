@@ -1,5 +1,5 @@
 """Wearable eye trackers' own files, read as the gaze direction, damage named: Tobii Pro Glasses 3
-recordings (``gazedata.gz``), Project Aria eye gaze (MPS CSV)."""
+recordings (``gazedata.gz``), Project Aria eye gaze (MPS CSV), Neon Player's scene-camera pixels."""
 
 from __future__ import annotations
 
@@ -179,3 +179,59 @@ def test_aria_eye_gaze_is_read_as_its_direction(tmp_path, per_eye):
     assert sum(1 for _ in open(tmp_path / "ev.csv")) == len(events) + 1
     r = runner.invoke(app, ["eyetrack", "events", str(path), "--units", "deg"])
     assert r.exit_code == 2 and "not apply" in r.output
+
+
+NEON_CAMERA = {"camera_matrix": [[892.17, 0.0, 829.75], [0.0, 891.44, 606.96], [0.0, 0.0, 1.0]],
+               "dist_coefs": [[-0.1314, 0.1083, 0.0002, -0.0003, 0.0023, 0.1712, 0.0508, 0.0196]],
+               "serial_number": "123456", "version": 1}
+
+
+def _neon_player_export(folder, x, y, camera=NEON_CAMERA):
+    """A Neon Player gaze.csv (ns clock, scene-camera pixels alone) of gaze ``x``, ``y`` (deg, x
+    right, y down), the pixels projected through a wide-angle camera's distortion, with its
+    scene_camera.json beside it (``camera`` None: none)."""
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    xn = np.tan(np.radians(x))
+    ray = np.column_stack([xn, np.tan(np.radians(y)) * np.hypot(xn, 1.0), np.ones(len(x))])
+    seen = np.isfinite(ray).all(axis=1)
+    px = np.full((len(x), 2), np.nan)
+    k, d = np.array(camera["camera_matrix"]), np.array(camera["dist_coefs"]).ravel()
+    px[seen] = cv2.projectPoints(ray[seen], np.zeros(3), np.zeros(3), k, d)[0].reshape(-1, 2)
+    t = 1700000000000000000 + np.arange(len(x)) * 5_000_000  # (200 Hz)
+    rows = [f"{t[i]},{'' if not seen[i] else repr(float(px[i, 0]))},{'' if not seen[i] else repr(float(px[i, 1]))}"
+            for i in range(len(x))]
+    (folder / "gaze.csv").write_text("timestamp [ns],gaze x [px],gaze y [px]\n" + "\n".join(rows) + "\n")
+    if camera is not None:
+        (folder / "scene_camera.json").write_text(json.dumps(camera))
+    return folder / "gaze.csv"
+
+
+def test_neon_player_pixels_are_read_in_degrees_with_the_scene_camera(tmp_path):
+    """Scene-camera pixels through a wide-angle lens are no screen: with the recording's
+    scene_camera.json they are undistorted back to the gaze to 1e-9 deg (30 deg off centre too,
+    where OpenCV's default 5 steps leave tenths of a degree); without it, one line says what to
+    do; a damaged one is named."""
+    x, y, _ = gaze_signal(10.0, 200.0, rng=5)
+    x, y = x * 3, y * 3  # (out to the wide lens' edges)
+    assert np.nanmax(np.abs(x)) > 30
+    path = _neon_player_export(tmp_path / "export", x, y)
+    rec = load_gaze(path)
+    assert rec.rate == 200.0 and not rec.labels  # (no Pupil detector's events in this export to compare with)
+    np.testing.assert_array_equal(np.isnan(rec.x), np.isnan(x))
+    np.testing.assert_allclose(rec.x, x, atol=1e-9)
+    np.testing.assert_allclose(rec.y, y, atol=1e-9)
+    r = runner.invoke(app, ["eyetrack", "events", str(path)])
+    assert r.exit_code == 0 and "2000 samples at 200 Hz" in r.output, r.output
+    (tmp_path / "export" / "scene_camera.json").unlink()
+    r = runner.invoke(app, ["eyetrack", "events", str(path)])
+    assert r.exit_code == 2 and "scene_camera.json" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--screen", "531x299mm@1920x1080", "--distance", "600"])
+    assert r.exit_code == 2 and "not apply" in r.output  # (the scene camera is no screen)
+    for damaged in ("{", '{"camera_matrix": [[1, 0], [0, 1]], "dist_coefs": [0, 0, 0, 0]}',
+                    '{"camera_matrix": [[0, 0, 0], [0, 0, 0], [0, 0, 1]], "dist_coefs": [0, 0, 0, 0]}',
+                    '{"camera_matrix": [[800, 0, 800], [0, 800, 600], [0, 0, 1]], "dist_coefs": "x"}'):
+        (tmp_path / "export" / "scene_camera.json").write_text(damaged)
+        r = runner.invoke(app, ["eyetrack", "events", str(path)])
+        assert r.exit_code == 2 and "no camera_matrix" in r.output and "Traceback" not in r.output, damaged

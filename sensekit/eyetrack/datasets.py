@@ -756,21 +756,35 @@ def load_pupil_cloud_csv(path) -> GazeRecording:
     degrees (``azimuth [deg]``, ``elevation [deg]``; elevation up, so y is its negative here), no
     gaze where the glasses were not ``worn`` or during a blink (``blink id``); Pupil's own
     fixation detector (``fixation id``) and blinks are kept as the labels ``Pupil Cloud``
-    (fixation, blink, else undefined: the file marks no saccades) to compare with."""
+    (fixation, blink, else undefined: the file marks no saccades) to compare with. A
+    ``gaze.csv`` of scene-camera pixels alone (Neon Player's export) is read in degrees with the
+    ``scene_camera.json`` beside it (:mod:`.scene_camera`)."""
+    from .scene_camera import SCENE_CAMERA_FILE, pixels_to_degrees, read_scene_camera
+
     path = _need(path)
     rows = _read_table(path)
     t = _column(rows, path, "timestamp [ns]") * 1e-9
-    x, up = _column(rows, path, "azimuth [deg]"), _column(rows, path, "elevation [deg]")
+    if "azimuth [deg]" in rows[0]:
+        x, y = _column(rows, path, "azimuth [deg]"), -_column(rows, path, "elevation [deg]")
+    else:
+        camera = read_scene_camera(path.parent)
+        if camera is None:
+            raise RecordingError(f"{path.name}'s gaze is in the scene camera's pixels (gaze x [px]), and there is no "
+                                 f"{SCENE_CAMERA_FILE} beside it to read them in degrees",
+                                 f"put the recording's {SCENE_CAMERA_FILE} beside it, or download the recording from "
+                                 "Pupil Cloud (its gaze.csv has azimuth [deg] and elevation [deg])")
+        x, y = pixels_to_degrees(_column(rows, path, "gaze x [px]"), _column(rows, path, "gaze y [px]"), *camera)
     worn = _column(rows, path, "worn") if "worn" in rows[0] else np.ones(len(rows))
     blink = np.array([bool((r.get("blink id") or "").strip()) for r in rows])
     fixation = np.array([bool((r.get("fixation id") or "").strip()) for r in rows])
     lost = (worn == 0) | blink
-    x, y = np.where(lost, np.nan, x), np.where(lost, np.nan, -up)
-    labels = np.where(blink, BLINK, np.where(fixation, FIXATION, UNDEFINED)).astype(np.int8)
+    x, y = np.where(lost, np.nan, x), np.where(lost, np.nan, y)
     order = np.argsort(t, kind="stable")
     t = t[order] - t[order][0]
-    rate = _nominal_rate(t, path.name)
-    return GazeRecording(t, x[order], y[order], rate, None, {"Pupil Cloud": labels[order]}, path.stem)
+    labels = {}
+    if "fixation id" in rows[0] or "blink id" in rows[0]:  # (Pupil's own detectors' events, to compare with)
+        labels["Pupil Cloud"] = np.where(blink, BLINK, np.where(fixation, FIXATION, UNDEFINED)).astype(np.int8)[order]
+    return GazeRecording(t, x[order], y[order], _nominal_rate(t, path.name), None, labels, path.stem)
 
 
 #: Tobii Pro Lab's ``Eye movement type`` (its I-VT filter's classification) as label codes.
@@ -987,8 +1001,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
         if is_aria_gaze(head):
             not_a_table(path.name, "a Project Aria eye gaze file (gaze directions)", own_screen=True)
             return load_aria_gaze(path)
-        if "timestamp [ns]" in head and "azimuth [deg]" in head:
-            not_a_table(path.name, "a Pupil Cloud export (gaze in degrees)", own_screen=True)
+        if "timestamp [ns]" in head and ("azimuth [deg]" in head or "gaze x [px]" in head):
+            not_a_table(path.name, "a Pupil Cloud or Neon Player export (gaze read in degrees)", own_screen=True)
             return load_pupil_cloud_csv(path)
         if is_tobii_legacy(head):
             not_a_table(path.name, "a Tobii Analytics SDK or Studio file")
