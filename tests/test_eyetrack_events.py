@@ -2015,3 +2015,14 @@ def test_a_wide_gaze_export_is_held_in_about_six_times_its_size(tmp_path):
     a, b = load_gaze(big, screen=screen), load_gaze(narrow, screen=screen)
     np.testing.assert_array_equal(a.x, b.x)
     np.testing.assert_array_equal(a.t, b.t)
+
+
+def test_an_eyelink_edf_says_to_convert_it(tmp_path):
+    """An EyeLink .edf (SR Research's binary format, not a European Data Format recording) had
+    been 'unknown gaze file type' and, to info, an unreadable EDF: both say to convert it with
+    edf2asc now; a European Data Format recording given as gaze says it holds none."""
+    eyelink = tmp_path / "sub01.edf"
+    eyelink.write_bytes(b"SR_RESEARCH_COMPRESSED" + bytes(200))
+    for args in (["eyetrack", "events", str(eyelink)], ["info", str(eyelink)]):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 2 and "edf2asc" in r.output and "sub01.asc" in " ".join(r.output.split()), r.output

@@ -1012,6 +1012,11 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
             return load_tobii_csv(path, screen=screen, recording=recording)
         return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
                                references=references, reference_events=reference_events, valid=valid)
+    if suffix == ".edf":
+        from ..core.recording.edf import EYELINK_EDF_FIX
+
+        raise RecordingError(f"{path.name}: an EyeLink .edf is SR Research's binary format (and a European Data "
+                             "Format recording holds no gaze)", EYELINK_EDF_FIX.format(path=path.with_suffix(".asc")))
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
                          "use a Lund .mat, IRF .npy, EyeLink .asc, GazeCom .arff, Pupil Labs, Tobii (Pro Lab, Glasses "
                          "3 gazedata.gz), Project Aria eye gaze or a plain time,x,y CSV/TSV file, or a sensekit .h5 "

@@ -18,6 +18,22 @@ __all__ = ["EDFRecording", "has_annotations"]
 log = logging.getLogger("sensekit")
 
 
+
+#: What to do with an EyeLink .edf: SR Research's binary format, which edf2asc (their EyeLink
+#: Developers Kit, or the EDF Converter) turns into the ASC text sensekit reads.
+EYELINK_EDF_FIX = "convert it with SR Research's edf2asc and give the .asc: sensekit eyetrack events {path}"
+
+
+def is_eyelink_edf(path: Path) -> bool:
+    """Whether ``path`` starts as an EyeLink data file does (``SR_RESEARCH``), not as a European
+    Data Format recording (``0`` and spaces)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(11) == b"SR_RESEARCH"
+    except OSError:
+        return False
+
+
 class EDFRecording(Recording):
     """An EDF/EDF+/BDF file: its signals grouped into one stream per sampling rate.
 
@@ -36,6 +52,9 @@ class EDFRecording(Recording):
         self.path = Path(path)
         if not self.path.exists():
             raise RecordingError(f"EDF/BDF file {str(self.path)!r} does not exist", "check the path")
+        if is_eyelink_edf(self.path):
+            raise RecordingError(f"{self.path.name} is an EyeLink data file (SR Research's .edf), not a European "
+                                 "Data Format recording", EYELINK_EDF_FIX.format(path=self.path.with_suffix(".asc")))
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
