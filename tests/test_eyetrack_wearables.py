@@ -235,3 +235,84 @@ def test_neon_player_pixels_are_read_in_degrees_with_the_scene_camera(tmp_path):
         (tmp_path / "export" / "scene_camera.json").write_text(damaged)
         r = runner.invoke(app, ["eyetrack", "events", str(path)])
         assert r.exit_code == 2 and "no camera_matrix" in r.output and "Traceback" not in r.output, damaged
+
+
+def _scene_pixels(x, y, camera=NEON_CAMERA):
+    """Scene-camera pixels of gaze ``x``, ``y`` (deg, x right, y down) through ``camera``'s lens."""
+    import cv2
+
+    xn = np.tan(np.radians(x))
+    ray = np.column_stack([xn, np.tan(np.radians(y)) * np.hypot(xn, 1.0), np.ones(len(x))])
+    seen = np.isfinite(ray).all(axis=1)
+    px = np.full((len(x), 2), np.nan)
+    k, d = np.array(camera["camera_matrix"]), np.array(camera["dist_coefs"]).ravel()
+    px[seen] = cv2.projectPoints(ray[seen], np.zeros(3), np.zeros(3), k, d)[0].reshape(-1, 2)
+    return px
+
+
+def test_a_neon_gaze_stream_is_read_through_its_scene_camera(tmp_path):
+    """A Neon's LSL outlet (``[Device]_Neon Gaze``: scene-camera pixels), recorded: without the
+    camera's intrinsics, or given a screen, one line names --scene-camera; with them, 'eyetrack
+    events' reads the gaze back to 1e-9 deg and 'run eyetrack' publishes the labels of the same
+    gaze in degrees."""
+    import json as json_
+
+    from sensekit.core import Frame, StreamInfo
+    from sensekit.core.recording import RecordingWriter
+
+    x, y, _ = gaze_signal(6.0, 200.0, rng=6)
+    info = StreamInfo("Lab_Neon Gaze", "gaze", 200.0, (2,), channels=("x", "y"), unit="pixels")
+    with RecordingWriter(tmp_path / "neon.h5") as w:
+        w.add_stream(info).append(Frame(info, _scene_pixels(x, y), t0=0.0))
+    (tmp_path / "scene_camera.json").write_text(json_.dumps(NEON_CAMERA))
+    camera = ["--scene-camera", str(tmp_path / "scene_camera.json")]
+    for extra, said in (([], "is a Neon's gaze in its scene camera's pixels"),
+                        (["--screen", "531x299mm@1920x1080", "--distance", "600"], "not a screen's")):
+        for command in (["eyetrack", "events"], ["run", "eyetrack"]):
+            r = runner.invoke(app, [*command, str(tmp_path / "neon.h5"), *extra])
+            assert r.exit_code == 2 and said in r.output and "--scene-camera" in r.output, (command, r.output)
+    rec = load_gaze(tmp_path / "neon.h5", scene_camera=(np.array(NEON_CAMERA["camera_matrix"]),
+                                                       np.array(NEON_CAMERA["dist_coefs"]).ravel()))
+    np.testing.assert_allclose(rec.x, x, atol=1e-9)
+    np.testing.assert_allclose(rec.y, y, atol=1e-9)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "neon.h5"), *camera, "--labels",
+                            str(tmp_path / "l.csv")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "neon.h5"), *camera, "--jsonl"])
+    assert r.exit_code == 0, r.output
+    live = np.array([json_.loads(line)["data"] for line in r.stdout.splitlines()[1:]], dtype=float)
+    same = EyePipeline(chunk_s=0.5).labelled(GazeRecording(rec.t, x, y, 200.0).to_frame()).data
+    np.testing.assert_allclose(live[:, :2], same[:, :2], atol=1e-9)
+    np.testing.assert_array_equal(live[:, 3], same[:, 3])
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "neon.h5#Lab_Neon Gaze"), *camera, "--columns", "t,x,y"])
+    assert r.exit_code == 2 and "not apply" in r.output
+
+
+def test_run_eyetrack_reads_a_screen_trackers_pixels_with_screen(tmp_path):
+    """A screen tracker's gaze stream in pixels that does not carry its screen (another program's
+    outlet): 'run eyetrack' said to give --screen, which it did not have; now it does, and its
+    labels are those of the gaze in degrees. Eye images refuse it."""
+    import json as json_
+
+    from sensekit.core import Frame, StreamInfo
+    from sensekit.core.recording import RecordingWriter
+    from sensekit.eyetrack.geometry import Screen
+
+    screen = Screen.parse("531x299mm@1920x1080", 600.0)
+    gx, gy, _ = gaze_signal(6.0, 300.0, rng=7)
+    px, py = screen.to_pixels(gx, gy)
+    info = StreamInfo("Tracker", "gaze", 300.0, (2,), channels=("x", "y"), unit="pixels")
+    with RecordingWriter(tmp_path / "px.h5") as w:
+        w.add_stream(info).append(Frame(info, np.column_stack([px, py]), t0=0.0))
+    r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "px.h5"), "--online", "--jsonl"])
+    assert r.exit_code == 2 and "--screen" in r.output
+    r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "px.h5"), "--jsonl", "--screen", "531x299mm@1920x1080",
+                            "--distance", "600"])
+    assert r.exit_code == 0, r.output
+    live = np.array([json_.loads(line)["data"] for line in r.stdout.splitlines()[1:]], dtype=float)
+    same = EyePipeline(chunk_s=0.5).labelled(GazeRecording(np.arange(len(gx)) / 300.0, gx, gy, 300.0).to_frame()).data
+    np.testing.assert_allclose(live[:, :2], same[:, :2], atol=1e-9)
+    np.testing.assert_array_equal(live[:, 3], same[:, 3])
+    r = runner.invoke(app, ["run", "eyetrack", "synth:eye", "--duration", "0.2", "--screen", "531x299mm@1920x1080",
+                            "--distance", "600"])
+    assert r.exit_code == 2 and "not apply" in r.output

@@ -17,6 +17,8 @@ np = lazy("numpy")
 app = new_app("Eye tracking: detect pupils in eye images, detect fixations/saccades/PSOs/pursuits in gaze files.")
 
 SCREEN_HELP = "Screen WIDTHxHEIGHTmm@WIDTHxHEIGHT (px), e.g. 531x299mm@1920x1080."
+SCENE_CAMERA_HELP = ("A glasses' gaze stream in its scene camera's pixels (a Neon's LSL outlet): the camera's "
+                     "intrinsics, scene_camera.json (a recording's, as Pupil Cloud downloads it).")
 
 
 def screen_option(screen: str | None, distance: float | None, *, required: bool, what: str):
@@ -116,6 +118,10 @@ def events(
     plot: Path | None = typer.Option(None, "--plot", help="PNG of the gaze trace coloured by event."),
     screen: str | None = typer.Option(None, "--screen", help=SCREEN_HELP),
     distance: float | None = typer.Option(None, "--distance", min=1, help="Eye-to-screen distance (mm)."),
+    scene_camera: Path | None = typer.Option(None, "--scene-camera", help="A glasses' gaze in its scene camera's pixels "
+                                             "(a recorded Neon LSL stream, a Neon Player gaze.csv): the camera's "
+                                             "intrinsics, scene_camera.json (a recording's, as Pupil Cloud "
+                                             "downloads it)."),
     columns: str | None = typer.Option(None, "--columns", help="A plain CSV/TSV's time, x and y columns, e.g. "
                                        "--columns timestamp,gx,gy (default: the usual names); four names are a time "
                                        "and a headset's gaze direction x, y, z (read in degrees)."),
@@ -153,6 +159,7 @@ def events(
     from ..eyetrack.datasets import load_gaze
     from ..eyetrack.labels import LABEL_NAMES
     from ..eyetrack.pipeline import EyePipeline
+    from ..eyetrack.scene_camera import read_scene_camera_file
 
     if online:
         refuse_given(ctx, ("detector", "chunk", "stimulus", "labels_out"),
@@ -165,7 +172,8 @@ def events(
     event_tables = tuple(f.strip() for given in reference_events or () for f in given.split(",") if f.strip()) or None
     rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file"),
                     columns=cols, time_unit=time_unit, units=units, references=refs,
-                    reference_events=event_tables, recording=recording, valid=valid).regular()
+                    reference_events=event_tables, recording=recording, valid=valid,
+                    scene_camera=None if scene_camera is None else read_scene_camera_file(scene_camera)).regular()
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
     if scores is not None and not rec.labels:

@@ -22,7 +22,7 @@ from ._app import (
     stop_on_signals,
 )
 from ._lazy import lazy
-from .eyetrack import SET_HELP, STIMULUS_OPTION, detector_params
+from .eyetrack import SCENE_CAMERA_HELP, SCREEN_HELP, SET_HELP, STIMULUS_OPTION, detector_params, screen_option
 from .spatial import (
     ARRAY_OPTION,
     AZ_RANGE_OPTION,
@@ -189,6 +189,9 @@ def run_eyetrack(
                                 "(a few ms behind, with each event's time and detection delay) instead of labels."),
     settings: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     stimulus: str = STIMULUS_OPTION,
+    screen: str | None = typer.Option(None, "--screen", help="A gaze stream in a screen's pixels: " + SCREEN_HELP),
+    distance: float | None = typer.Option(None, "--distance", min=1, help="Eye-to-screen distance (mm)."),
+    scene_camera: Path | None = typer.Option(None, "--scene-camera", help=SCENE_CAMERA_HELP),
     lsl: str | None = LSL_OPTION,
     jsonl: bool = JSONL_OPTION,
     duration: float | None = DURATION_OPTION,
@@ -200,22 +203,27 @@ def run_eyetrack(
     everything so far published (the detector's last chunk included)."""
     from ..core.sources import open_source
     from ..eyetrack.pipeline import LIVE_CHUNK_S, EyePipeline
+    from ..eyetrack.scene_camera import read_scene_camera_file
 
     if chunk is None and not online:
         chunk = LIVE_CHUNK_S
     pipe = EyePipeline(detector, chunk_s=chunk, params=detector_params(settings), online=online, stimulus=stimulus)
+    geometry = screen_option(screen, distance, required=False, what="a gaze stream in a screen's pixels")
+    camera = None if scene_camera is None else read_scene_camera_file(scene_camera)
     with stop_on_signals() as stop:
         src = open_source(source)
         if src.info.kind == "gaze":  # an eye tracker's gaze: events straight away
             if calibration is not None:
                 fail(f"source {source!r} gives gaze already; -c maps an eye camera's pupils to gaze: leave it out")
-            chain = pipe.gaze_chain(src.info)
+            chain = pipe.gaze_chain(src.info, screen=geometry, scene_camera=camera)
         elif src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; eye tracking needs "
                  "eye-camera images (camera:N, video:FILE, synth:eye) or an eye tracker's gaze (lsl:type=Gaze); a gaze "
                  "file (a table, an EyeLink or Tobii export) goes to 'sensekit eyetrack events FILE' (--online for "
                  "this command's online detector)")
         else:
+            refuse_given(ctx, ("screen", "distance", "scene_camera"), f"to source {source!r}, eye images (they "
+                         "apply to an eye tracker's gaze stream in pixels)")
             if calibration is None:  # the pupils are published: the event detector's options would be ignored
                 refuse_given(ctx, ("detector", "chunk", "online", "settings", "stimulus"),
                              "without -c, which publishes the pupils (events need gaze: give the calibration)")

@@ -751,14 +751,15 @@ def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: f
     return GazeRecording(t, x, y, rate, screen, {}, path.stem)
 
 
-def load_pupil_cloud_csv(path) -> GazeRecording:
+def load_pupil_cloud_csv(path, *, scene_camera: tuple[np.ndarray, np.ndarray] | None = None) -> GazeRecording:
     """Pupil Cloud's ``gaze.csv`` (Neon, Invisible): ``timestamp [ns]``, the gaze direction in
     degrees (``azimuth [deg]``, ``elevation [deg]``; elevation up, so y is its negative here), no
     gaze where the glasses were not ``worn`` or during a blink (``blink id``); Pupil's own
     fixation detector (``fixation id``) and blinks are kept as the labels ``Pupil Cloud``
     (fixation, blink, else undefined: the file marks no saccades) to compare with. A
-    ``gaze.csv`` of scene-camera pixels alone (Neon Player's export) is read in degrees with the
-    ``scene_camera.json`` beside it (:mod:`.scene_camera`)."""
+    ``gaze.csv`` of scene-camera pixels alone (Neon Player's export) is read in degrees with
+    ``scene_camera`` (camera matrix, distortion coefficients), else the ``scene_camera.json``
+    beside it (:mod:`.scene_camera`)."""
     from .scene_camera import SCENE_CAMERA_FILE, pixels_to_degrees, read_scene_camera
 
     path = _need(path)
@@ -767,11 +768,12 @@ def load_pupil_cloud_csv(path) -> GazeRecording:
     if "azimuth [deg]" in rows[0]:
         x, y = _column(rows, path, "azimuth [deg]"), -_column(rows, path, "elevation [deg]")
     else:
-        camera = read_scene_camera(path.parent)
+        camera = scene_camera if scene_camera is not None else read_scene_camera(path.parent)
         if camera is None:
             raise RecordingError(f"{path.name}'s gaze is in the scene camera's pixels (gaze x [px]), and there is no "
                                  f"{SCENE_CAMERA_FILE} beside it to read them in degrees",
-                                 f"put the recording's {SCENE_CAMERA_FILE} beside it, or download the recording from "
+                                 f"put the recording's {SCENE_CAMERA_FILE} beside it (or give it with --scene-camera), "
+                                 "or download the recording from "
                                  "Pupil Cloud (its gaze.csv has azimuth [deg] and elevation [deg])")
         x, y = pixels_to_degrees(_column(rows, path, "gaze x [px]"), _column(rows, path, "gaze y [px]"), *camera)
     worn = _column(rows, path, "worn") if "worn" in rows[0] else np.ones(len(rows))
@@ -878,15 +880,19 @@ def _one_recording(rows: list[dict], path: Path, recording: str | None, *, colum
 GAZE_RECORDING_SUFFIXES = (".h5", ".hdf5", ".xdf", ".xdfz")
 
 
-def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None = None) -> GazeRecording:
+def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None = None,
+                       scene_camera: tuple[np.ndarray, np.ndarray] | None = None) -> GazeRecording:
     """The gaze stream of a recording: a sensekit HDF5 file (``sensekit capture lsl:type=Gaze``,
     ``synth:selection``) or an XDF file (LabRecorder). ``stream`` names it; by default the
     recording's only stream of kind ``gaze``. Its x and y are the channels of
     :func:`~sensekit.eyetrack.stages.gaze_input`, in degrees or in pixels with the screen
-    geometry of the stream's meta or ``screen``; gaps in a regular stream are data loss."""
+    geometry of the stream's meta or ``screen``, or, a glasses' scene-camera pixels (a Neon's LSL
+    outlet), with ``scene_camera`` (:mod:`.scene_camera`); gaps in a regular stream are data
+    loss."""
     from ..core.recording import open_recording
     from .geometry import screen_from_meta
-    from .stages import gaze_input, stream_gaze_units
+    from .scene_camera import pixels_to_degrees, scene_camera_from_meta
+    from .stages import gaze_input, pixel_gaze_meta, stream_gaze_units
 
     path = _need(path)
     with open_recording(path) as rec:
@@ -915,17 +921,21 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     cols, to_degrees = gaze_input(info)
     if to_degrees is not None:  # (a headset's gaze direction)
         x, y = direction_degrees(frame.data[:, cols], to_degrees.valid)
-        if screen is not None:
-            raise RecordingError(f"--screen/--distance do not apply: {path.name}#{stream} is a gaze direction "
-                                 f"({', '.join(info.channels[c] for c in cols)}), read in degrees", "leave them out")
+        if screen is not None or scene_camera is not None:
+            raise RecordingError(f"{'--screen/--distance' if screen is not None else '--scene-camera'} do not apply: "
+                                 f"{path.name}#{stream} is a gaze direction ({', '.join(info.channels[c] for c in cols)}), "
+                                 "read in degrees", "leave them out")
         rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
         return GazeRecording(t, x, y, rate, None, {}, stream, unwrapped=True)
     x, y = (frame.data[:, c].astype(np.float64) for c in cols)
-    own = info.meta.get("screen")
-    if own and screen is not None:
-        raise RecordingError(f"--screen/--distance do not apply: {path.name}#{stream} carries its own screen "
-                             "geometry", "leave them out")
-    screen = screen_from_meta(info.meta, f"{path.name}#{stream}") if own else screen
+    meta = pixel_gaze_meta(info, screen=screen, scene_camera=scene_camera)  # (what applies, and what a Neon needs)
+    camera = meta.get("scene_camera", info.meta.get("scene_camera"))
+    if camera is not None:  # (a glasses' scene-camera pixels: a Neon's LSL outlet, recorded)
+        x, y = pixels_to_degrees(x, y, *scene_camera_from_meta(camera, f"{path.name}#{stream}"))
+        rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
+        return GazeRecording(t, x, y, rate, None, {}, stream)
+    if info.meta.get("screen"):  # (its own: pixel_gaze_meta refused another)
+        screen = screen_from_meta(info.meta, f"{path.name}#{stream}")
     x, y = _to_deg(x, y, screen, stream_gaze_units(info))
     rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
     return GazeRecording(t, x, y, rate, screen, {}, stream)
@@ -934,7 +944,7 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
 def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | None = None,
               time_unit: str | None = None, units: str = "px", references: tuple[str, ...] | None = None,
               reference_events: tuple[str | Path, ...] | None = None, recording: str | None = None,
-              valid: str | None = None) -> GazeRecording:
+              valid: str | None = None, scene_camera: tuple[np.ndarray, np.ndarray] | None = None) -> GazeRecording:
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``, GazeCom
     ``.arff`` (:func:`~sensekit.eyetrack.arff.load_arff_gaze`), a Tobii Pro Glasses 3
     ``gazedata.gz`` or its recording folder (:func:`~sensekit.eyetrack.glasses3.load_glasses3`),
@@ -944,7 +954,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
     time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units``, ``references``,
     ``reference_events`` and ``valid`` are its), or
     the gaze stream of a sensekit HDF5 or XDF recording (``FILE#STREAM`` names one;
-    :func:`load_recorded_gaze`)."""
+    :func:`load_recorded_gaze`). ``scene_camera`` (camera matrix, distortion coefficients) reads
+    a glasses' scene-camera pixels, of a recorded stream or a Neon Player ``gaze.csv``, in degrees."""
     from ..core.sources.spec import recording_stream
 
     table_options = [flag for flag, given in (("--columns", columns is not None), ("--time-unit", time_unit is not None),
@@ -961,20 +972,28 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
         raise RecordingError(f"--recording does not apply: {Path(path).name} is not a Tobii Pro Lab or Studio "
                              "export", "leave it out")
 
-    def not_a_table(name: str, kind: str, own_screen: bool = False) -> None:  # (settings are never silently ignored)
-        extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else [])
+    def not_a_table(name: str, kind: str, own_screen: bool = False, camera: bool = False) -> None:
+        """Settings are never silently ignored: those that do not apply to the file are refused."""
+        extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else []) + (
+            ["--scene-camera"] if scene_camera is not None and not camera else [])
         if extra:
             raise RecordingError(f"{', '.join(extra)} {'does' if len(extra) == 1 else 'do'} not apply: {name} is "
                                  f"{kind}, which says its own columns, time unit and gaze units"
                                  f"{' and screen' * own_screen}", "leave them out")
+
+    def plain_table(name: str) -> None:
+        if scene_camera is not None:
+            raise RecordingError(f"--scene-camera does not apply: {name} is a plain table of gaze (a glasses' "
+                                 "scene-camera pixels come from a Neon Player export or a recorded stream)",
+                                 "leave it out")
 
     if is_glasses3(Path(path)):
         not_a_table(Path(path).name, "a Tobii Pro Glasses 3 recording (gaze directions)", own_screen=True)
         return load_glasses3(path)
     one = recording_stream(str(path))
     if one is not None or Path(path).suffix.lower() in GAZE_RECORDING_SUFFIXES:
-        not_a_table(Path(one[0] if one else path).name, "a recording")
-        return load_recorded_gaze(*(one if one else (path,)), screen=screen)
+        not_a_table(Path(one[0] if one else path).name, "a recording", camera=True)
+        return load_recorded_gaze(*(one if one else (path,)), screen=screen, scene_camera=scene_camera)
     path = _need(path)
     suffix = path.suffix.lower()
     if suffix == ".mat":
@@ -993,6 +1012,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
         return load_arff_gaze(path, screen=screen)
     if table:
         if columns is not None:
+            plain_table(path.name)
             return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
                                    references=references, reference_events=reference_events, valid=valid)
         if "norm_pos_x" in head:
@@ -1002,14 +1022,16 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
             not_a_table(path.name, "a Project Aria eye gaze file (gaze directions)", own_screen=True)
             return load_aria_gaze(path)
         if "timestamp [ns]" in head and ("azimuth [deg]" in head or "gaze x [px]" in head):
-            not_a_table(path.name, "a Pupil Cloud or Neon Player export (gaze read in degrees)", own_screen=True)
-            return load_pupil_cloud_csv(path)
+            not_a_table(path.name, "a Pupil Cloud or Neon Player export (gaze read in degrees)", own_screen=True,
+                        camera="azimuth [deg]" not in head)
+            return load_pupil_cloud_csv(path, scene_camera=scene_camera)
         if is_tobii_legacy(head):
             not_a_table(path.name, "a Tobii Analytics SDK or Studio file")
             return load_tobii_legacy(path, screen=screen, recording=recording)
         if "Gaze point X" in head or "gaze_point_on_display_area" in head:
             not_a_table(path.name, "a Tobii export")
             return load_tobii_csv(path, screen=screen, recording=recording)
+        plain_table(path.name)
         return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
                                references=references, reference_events=reference_events, valid=valid)
     if suffix == ".edf":

@@ -91,7 +91,8 @@ def screen_from_meta(meta: Mapping, what: str) -> Screen:
     s = meta.get("screen")
     if not s:
         raise StreamFormatError(f"{what}: the gaze stream is in pixels but its meta has no 'screen' geometry",
-                                "give --screen WxHmm@WxH and --distance MM (or give gaze in degrees)")
+                                "give --screen WxHmm@WxH and --distance MM (a screen's pixels), --scene-camera "
+                                "scene_camera.json (glasses' scene-camera pixels), or gaze in degrees")
     try:
         return Screen(**{k: s[k] for k in ("width_mm", "height_mm", "width_px", "height_px", "distance_mm")})
     except KeyError as e:

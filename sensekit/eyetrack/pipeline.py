@@ -19,7 +19,8 @@ import numpy as np
 
 from ..core import Chain, Frame, StreamInfo, feed
 from ..errors import ParameterError
-from .stages import EventDetector, GazeDegrees, GazeEvents, check_detector_params, gaze_input, stream_gaze_units
+from .geometry import Screen
+from .stages import EventDetector, GazeDegrees, GazeEvents, check_detector_params, gaze_input, pixel_gaze_meta
 
 __all__ = ["EyePipeline", "OFFLINE_BLOCK_S", "STIMULI"]
 
@@ -105,23 +106,27 @@ class EyePipeline:
             return Chain(OnlineSaccades(**self.params))
         return Chain(EventDetector(self.detector, chunk_s=self.chunk_s, context_s=self.context_s, **self.params))
 
-    def gaze_chain(self, gaze_info: StreamInfo) -> Chain:
+    def gaze_chain(self, gaze_info: StreamInfo, *, screen: Screen | None = None,
+                   scene_camera: tuple[np.ndarray, np.ndarray] | None = None) -> Chain:
         """A live gaze stream (an eye tracker's, over LSL or recorded) -> labels or online events.
 
         The stream's x and y are its channels ``x``/``y`` (or ``gaze_x``/``gaze_y``,
-        ``az``/``el``), else its first two; in degrees, or in pixels with the screen geometry in
-        its meta (as sensekit's gaze streams carry it). A headset's gaze direction (channels
+        ``az``/``el``), else its first two; in degrees, or in pixels: a screen's, with the screen
+        geometry in its meta (as sensekit's gaze streams carry it) or ``screen``, or a glasses'
+        scene camera's, with the camera's intrinsics ``scene_camera`` (camera matrix, distortion
+        coefficients: :mod:`sensekit.eyetrack.scene_camera`; a Neon's LSL outlet,
+        ``[Device]_Neon Gaze``, is such a stream). A headset's gaze direction (channels
         ``gaze_forward_x/y/z``, ``GazeRayDirectionX/Y/Z``...) is turned into degrees
         (:mod:`sensekit.eyetrack.directions`)."""
         from ..core.stages import SelectChannels, SetMeta
 
         cols, to_degrees = gaze_input(gaze_info)
         pick = [] if gaze_info.shape == (2,) and cols == [0, 1] else [SelectChannels(cols)]
+        meta = pixel_gaze_meta(gaze_info, screen=screen, scene_camera=scene_camera, direction=to_degrees is not None)
         if to_degrees is not None:  # (a headset's gaze direction)
             return Chain(*pick, to_degrees, GazeDegrees(), *self.events_chain().stages)
-        units = stream_gaze_units(gaze_info)  # (another program's stream: its channel unit says)
-        if "gaze_units" not in gaze_info.meta and units == "px":
-            pick.append(SetMeta(gaze_units="px"))  # (GazeDegrees then asks for the screen geometry)
+        if meta:
+            pick.append(SetMeta(**meta))  # (GazeDegrees then reads the pixels with them, or asks for them)
         return Chain(*pick, GazeDegrees(), *self.events_chain().stages)
 
     def camera_chain(self, image_info: StreamInfo, calibration: str | os.PathLike | None = None) -> Chain:

@@ -8,7 +8,9 @@ become degrees only through the camera's intrinsics, which both write beside ``g
 ``k1, k2, p1, p2, k3, k4, k5, k6``). :func:`pixels_to_degrees` undistorts the pixels with OpenCV
 (iterated to 1e-15, not its default 5 steps, which leave tenths of a degree at the image's
 edge) and reads the ray ``(x, y, 1)`` (x right, y down, z ahead) as azimuth and elevation, as
-:mod:`.directions` does.
+:mod:`.directions` does. A live stream of such pixels (a Neon's LSL outlet, ``[Device]_Neon
+Gaze``) carries the intrinsics in ``meta["scene_camera"]`` (``run eyetrack --scene-camera``), and
+:class:`~sensekit.eyetrack.stages.GazeDegrees` reads it so.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import numpy as np
 
 from ..errors import RecordingError
 
-__all__ = ["read_scene_camera", "pixels_to_degrees", "SCENE_CAMERA_FILE"]
+__all__ = ["read_scene_camera", "read_scene_camera_file", "scene_camera_from_meta", "scene_camera_meta",
+           "pixels_to_degrees", "SCENE_CAMERA_FILE"]
 
 #: The intrinsics file Pupil Cloud and Neon Player write beside ``gaze.csv``.
 SCENE_CAMERA_FILE = "scene_camera.json"
@@ -30,12 +33,30 @@ _DISTORTION_COUNTS = (4, 5, 8, 12, 14)
 
 def read_scene_camera(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
     """The camera matrix and distortion coefficients of ``folder/scene_camera.json`` (None where
-    there is no such file); a file that holds no such numbers is refused in one line."""
+    there is no such file; :func:`read_scene_camera_file`)."""
     path = Path(folder) / SCENE_CAMERA_FILE
-    if not path.is_file():
-        return None
+    return read_scene_camera_file(path) if path.is_file() else None
+
+
+def read_scene_camera_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The camera matrix and distortion coefficients of a ``scene_camera.json``; a file that
+    cannot be read or holds no such numbers is refused in one line."""
+    path = Path(path)
     try:
-        meta = json.loads(path.read_text(errors="replace")[:1_000_000])
+        text = path.read_text(errors="replace")[:1_000_000]
+    except OSError as e:
+        raise RecordingError(f"cannot read the scene camera's intrinsics {str(path)!r} ({e.strerror or e})",
+                             "give the recording's scene_camera.json") from None
+    try:
+        return scene_camera_from_meta(json.loads(text), str(path))
+    except (ValueError, RecursionError):
+        return scene_camera_from_meta(None, str(path))
+
+
+def scene_camera_from_meta(meta, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """``camera_matrix`` and ``dist_coefs`` (or ``distortion_coefficients``) of a mapping, as a
+    ``scene_camera.json`` or a gaze stream's ``meta["scene_camera"]`` holds them."""
+    try:
         matrix = np.array(meta["camera_matrix"], dtype=np.float64)
         dist = np.array(meta.get("dist_coefs", meta.get("distortion_coefficients")), dtype=np.float64).reshape(-1)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
@@ -43,10 +64,15 @@ def read_scene_camera(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
     if (matrix is None or matrix.shape != (3, 3) or dist.size not in _DISTORTION_COUNTS
             or not (np.isfinite(matrix).all() and np.isfinite(dist).all())
             or not (matrix[0, 0] > 0 and matrix[1, 1] > 0)):
-        raise RecordingError(f"{path}: no camera_matrix (3 x 3, focal lengths > 0) and dist_coefs ("
+        raise RecordingError(f"{what}: no camera_matrix (3 x 3, focal lengths > 0) and dist_coefs ("
                              f"{', '.join(map(str, _DISTORTION_COUNTS))} numbers) in it",
                              "download the recording's scene_camera.json again")
     return matrix, dist
+
+
+def scene_camera_meta(matrix: np.ndarray, dist: np.ndarray) -> dict:
+    """The intrinsics as a gaze stream carries them in ``meta["scene_camera"]`` (JSON numbers)."""
+    return {"camera_matrix": np.asarray(matrix).tolist(), "dist_coefs": np.asarray(dist).ravel().tolist()}
 
 
 def pixels_to_degrees(px: np.ndarray, py: np.ndarray, matrix: np.ndarray, dist: np.ndarray

@@ -88,6 +88,50 @@ def stream_gaze_units(info: StreamInfo) -> str:
     return "deg"
 
 
+def pixel_gaze_meta(info: StreamInfo, *, screen=None, scene_camera=None, direction: bool = False) -> dict:
+    """The meta a gaze stream needs added before :class:`GazeDegrees` reads it: where it is in
+    pixels, ``gaze_units`` and the ``screen`` geometry (a :class:`~.geometry.Screen`) or the
+    glasses' ``scene_camera`` intrinsics (camera matrix, distortion coefficients:
+    :mod:`.scene_camera`) that the user gave; nothing where the stream says all (empty). A
+    Neon's LSL outlet (``[Device]_Neon Gaze``) is in its scene camera's pixels. Settings that do
+    not apply (to a stream in degrees, a gaze ``direction``, a stream with its own screen, a
+    Neon given a screen) are one-line errors."""
+    from .scene_camera import scene_camera_meta
+
+    given = [flag for flag, value in (("--screen/--distance", screen), ("--scene-camera", scene_camera))
+             if value is not None]
+    if direction:
+        if given:
+            raise ParameterError(f"{' and '.join(given)} do not apply: gaze stream {info.name!r} is a gaze direction, "
+                                 "read in degrees", "leave them out")
+        return {}
+    neon = info.name.strip().lower().endswith("_neon gaze")  # (Neon's outlet: scene-camera pixels)
+    units = "px" if neon and not info.unit.strip() and "gaze_units" not in info.meta else stream_gaze_units(info)
+    if units != "px":
+        if given:
+            raise ParameterError(f"{' and '.join(given)} do not apply: gaze stream {info.name!r} is in degrees",
+                                 "leave them out")
+        return {}
+    if len(given) > 1:
+        raise ParameterError("--screen/--distance and --scene-camera: a gaze is in one of them, a screen's pixels or "
+                             "a scene camera's", "give one")
+    if screen is not None and (neon or info.meta.get("screen")):
+        raise ParameterError(f"--screen/--distance do not apply: gaze stream {info.name!r} " + (
+            "is a Neon's gaze in its scene camera's pixels, not a screen's" if neon
+            else "carries its own screen geometry"),
+            "give --scene-camera scene_camera.json (the recording's, from Pupil Cloud)" if neon else "leave them out")
+    if neon and scene_camera is None and "scene_camera" not in info.meta:
+        raise ParameterError(f"gaze stream {info.name!r} is a Neon's gaze in its scene camera's pixels, which its "
+                             "lens maps to degrees", "give --scene-camera scene_camera.json (a recording's of this "
+                             "Neon module, as Pupil Cloud downloads it)")
+    meta = {} if info.meta.get("gaze_units") == "px" else {"gaze_units": "px"}
+    if screen is not None:
+        meta["screen"] = screen.to_dict()
+    if scene_camera is not None:
+        meta["scene_camera"] = scene_camera_meta(*scene_camera)
+    return meta
+
+
 def check_gaze_stream(info: StreamInfo, what: str, *, units: str | None = "deg") -> None:
     """A regular 2-channel gaze stream (in ``units`` when given), or a one-line error."""
     check_stream(info, what, regular=True, shape=(2,), dtype_kinds="fiu")
@@ -101,15 +145,20 @@ def check_gaze_stream(info: StreamInfo, what: str, *, units: str | None = "deg")
 
 
 class GazeDegrees(Stage):
-    """Gaze in screen pixels → visual angle (deg) with the stream's screen geometry; a sample
+    """Gaze in screen pixels → visual angle (deg) with the stream's screen geometry (or, in a
+    glasses' scene-camera pixels, with the camera's intrinsics: :mod:`.scene_camera`); a sample
     that is no gaze (NaN in one coordinate, infinite, or beyond
     :data:`~sensekit.eyetrack.detectors.MAX_GAZE_DEG`) becomes data loss in both, with one
     warning a run (an infinity in a live stream had reached the detectors)."""
 
     def _open(self, info: StreamInfo) -> StreamInfo:
+        from .scene_camera import scene_camera_from_meta
+
         check_gaze_stream(info, "GazeDegrees", units=None)
         deg = info.meta.get("gaze_units", "deg") == "deg"
-        self._screen = None if deg else screen_from_meta(info.meta, "GazeDegrees")
+        camera = None if deg else info.meta.get("scene_camera")  # (glasses' scene-camera pixels)
+        self._camera = None if camera is None else scene_camera_from_meta(camera, "GazeDegrees")
+        self._screen = None if deg or camera is not None else screen_from_meta(info.meta, "GazeDegrees")
         self._unwrapped = info.meta.get("gaze_azimuth") == "unwrapped"  # (a headset's gaze direction)
         return info.replace(dtype="float64", meta={**dict(info.meta), "gaze_units": "deg"})
 
@@ -120,6 +169,10 @@ class GazeDegrees(Stage):
         x, y = frame.data[:, 0], frame.data[:, 1]
         if self._screen is not None:
             x, y = self._screen.to_degrees(x, y)
+        elif self._camera is not None:
+            from .scene_camera import pixels_to_degrees
+
+            x, y = pixels_to_degrees(x, y, *self._camera)
         x, y, beyond, largest = gaze_as_loss(x, y, unwrapped=self._unwrapped)
         if beyond and not self._warned:
             self._warned = True
