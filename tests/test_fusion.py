@@ -292,3 +292,22 @@ def test_a_headsets_gaze_direction_selects_as_its_degrees_do():
     assert want[0].tolist() == [1.0, 2.5] and want[1][:, 0].tolist() == [0, 1]
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_allclose(got[1], want[1], atol=1e-9)
+
+
+def test_a_layout_and_a_gaze_stream_in_other_units_are_refused():
+    """Targets in degrees and gaze in a screen's or a scene camera's pixels never meet: said in
+    one line instead of never selecting; pixels meet a layout in pixels (a Neon's scene camera),
+    and a stream that says no unit is trusted."""
+    deg = TargetLayout(targets=[{"name": "a", "x": -5, "y": 0, "radius": 1}, {"name": "b", "x": 5, "y": 0, "radius": 1}])
+    px = TargetLayout(units="px", targets=[{"name": "a", "x": 700, "y": 600, "radius": 40},
+                                           {"name": "b", "x": 900, "y": 600, "radius": 40}])
+    pinch = StreamInfo("hand", "pinch", 0.0, (2,), channels=("pinched", "aperture"))
+    screen = StreamInfo("Tracker", "gaze", 300.0, (2,), channels=("x", "y"), unit="pixels")
+    neon = StreamInfo("Lab_Neon Gaze", "gaze", 200.0, (2,), channels=("x", "y"))
+    for gaze in (screen, neon):
+        with pytest.raises(ParameterError, match="the target layout is in deg, gaze stream .* in px"):
+            SelectPipeline(deg).open([gaze, pinch])
+        assert SelectPipeline(px).open([gaze, pinch]).name == "selection"
+    with pytest.raises(ParameterError, match="in px, gaze stream 'g' in deg"):
+        SelectPipeline(px, method="dwell").open([StreamInfo("g", "gaze", 100.0, (2,), channels=("x", "y"), unit="deg")])
+    assert SelectPipeline(deg).open([StreamInfo("g", "gaze", 100.0, (2,), channels=("x", "y")), pinch])

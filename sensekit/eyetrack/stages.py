@@ -88,6 +88,19 @@ def stream_gaze_units(info: StreamInfo) -> str:
     return "deg"
 
 
+def known_gaze_units(info: StreamInfo, *, direction: bool = False) -> str | None:
+    """``"deg"`` or ``"px"`` where a gaze stream says its units (its meta, its channel unit, a
+    gaze ``direction``, read in degrees, or a Neon's outlet: scene-camera pixels), else None."""
+    if direction:
+        return "deg"
+    if "gaze_units" in info.meta:
+        return str(info.meta["gaze_units"])
+    unit = info.unit.strip().lower()
+    if unit in ("px", "pixel", "pixels") or (not unit and info.name.strip().lower().endswith("_neon gaze")):
+        return "px"
+    return "deg" if unit in ("deg", "degree", "degrees") else None
+
+
 def pixel_gaze_meta(info: StreamInfo, *, screen=None, scene_camera=None, direction: bool = False) -> dict:
     """The meta a gaze stream needs added before :class:`GazeDegrees` reads it: where it is in
     pixels, ``gaze_units`` and the ``screen`` geometry (a :class:`~.geometry.Screen`) or the

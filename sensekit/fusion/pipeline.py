@@ -22,7 +22,7 @@ from ..core import Frame, StreamInfo
 from ..core.align import Align
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
-from ..eyetrack.stages import gaze_input
+from ..eyetrack.stages import gaze_input, known_gaze_units
 from ..gesture.pinch import PinchDetector
 from .select import DwellSelector, GazeFixationFilter, LookAndPinch
 from .targets import TargetLayout
@@ -111,6 +111,10 @@ class SelectPipeline:
             raise ParameterError(f"{self.method} selection takes {self.inputs} stream(s), got {len(infos)}")
         gaze = infos[0]
         self._gaze_cols, self._direction = gaze_input(gaze)  # (a headset's gaze direction: to degrees)
+        units = known_gaze_units(gaze, direction=self._direction is not None)
+        if units is not None and units != self.layout.units:  # (targets at +-10 deg and gaze at 960 px never meet)
+            raise ParameterError(f"the target layout is in {self.layout.units}, gaze stream {gaze.name!r} in {units}",
+                                 f"give a layout in {units} (its 'units'), or the gaze in {self.layout.units}")
         if self._direction is not None:
             self._direction.open(gaze.replace(shape=(len(self._gaze_cols),)))
         if self.method == "dwell":
