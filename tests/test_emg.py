@@ -433,3 +433,50 @@ def test_the_adaptation_state_carries_to_the_next_session(shared_data):
         y, before = pipe.stream(last)
         _, after = pipe.shifted(shift).stream(last)
         assert np.mean(after[:, 0] == y) > np.mean(before[:, 0] == y) + 0.02, subject
+
+
+def test_a_stream_in_another_voltage_unit_is_read_in_the_calibrations(tmp_path):
+    """A band calibrated in microvolts and run on a stream in volts (another program's outlet, a
+    file of another format): the learned levels are in microvolts, so the stream is read in them
+    (ToUnit) and every decision equals that on the microvolts; read as it came, the features
+    were 1e6 times off and the decisions another class's. 'run emg' on a recording in volts
+    publishes the same decisions as on one in microvolts."""
+    import dataclasses
+
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.core import feed
+    from sensekit.core.recording import RecordingWriter
+
+    sim = EMGSimulator(4, 3, rate=500.0, seed=8)
+    trials = sim.trials(reps=3, duration_s=2.0)
+    trials = dataclasses.replace(trials, info=trials.info.replace(unit="uV"))
+    pipe = EMGPipeline(window_ms=200, increment_ms=50).fit(trials)
+    cal = pipe.save(tmp_path / "band.json")
+    test = np.concatenate([t.data for t in sim.trials(reps=1, duration_s=2.0, session=2).trials])
+    micro = trials.info.replace(name="band")
+    volts = micro.replace(unit="V")
+    loaded = EMGPipeline.load(cal, stream=volts)
+
+    def decide(info, x):
+        chain = loaded.chain(info)
+        chain.open(info)
+        return feed(chain, [Frame(info, x, t0=0.0)]).data
+
+    want, got = decide(micro, test), decide(volts, test * 1e-6)
+    np.testing.assert_array_equal(got[:, 0], want[:, 0])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+    unconverted = decide(volts.replace(unit=""), test * 1e-6)
+    assert np.mean(unconverted[:, 0] == want[:, 0]) < 0.6  # (what it had been)
+    runner = CliRunner()
+    outs = []
+    for unit, scale in (("uV", 1.0), ("V", 1e-6)):
+        info = micro.replace(unit=unit)
+        with RecordingWriter(tmp_path / f"{unit}.h5") as w:
+            w.add_stream(info).append(Frame(info, test * scale, t0=0.0))
+        r = runner.invoke(app, ["run", "emg", str(tmp_path / f"{unit}.h5"), "-c", str(cal), "--jsonl"])
+        assert r.exit_code == 0, r.output
+        outs.append([json.loads(line)["data"] for line in r.stdout.splitlines()[1:]])
+    assert len(outs[0]) > 20
+    np.testing.assert_allclose(np.array(outs[1], dtype=float), np.array(outs[0], dtype=float), rtol=1e-6, atol=1e-9)

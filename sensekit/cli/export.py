@@ -109,6 +109,7 @@ def _golden_emg(pipe, calibration: Path, seconds: int, recording: str | None) ->
         scale = float(np.mean(np.abs(pipe.learned_.get("class_levels", [1.0])))) or 1.0
         return x * scale  # in the calibration's range
     from ..core.sources.spec import open_source
+    from ..core.units import voltage_factor
     from ..emg.pipeline import EMGPipeline
     from ..errors import CalibrationError
 
@@ -118,12 +119,17 @@ def _golden_emg(pipe, calibration: Path, seconds: int, recording: str | None) ->
         except CalibrationError as e:
             fail(f"{recording} is no recording of the calibrated band: {e.problem}; fix: take the golden input "
                  "from a recording of the band the calibration was made on")
+        factor = voltage_factor(src.info.unit, info.unit)  # (the firmware's input: the calibration's unit)
         n, parts = int(round(seconds * info.rate)), []
         for frame in src:
             parts.append(np.asarray(frame.data, dtype=np.float64).reshape(len(frame.data), -1))
             if sum(len(p) for p in parts) >= n:
                 break
     x = np.concatenate(parts)[:n] if parts else np.zeros((0, info.shape[0]))
+    if factor not in (None, 1.0):
+        out.print(f"{recording} is in {src.info.unit}, the calibration's band in {info.unit}: the golden input is "
+                  f"written in {info.unit}", highlight=False)
+        x = x * factor
     if len(x) < n:
         fail(f"{recording} holds {len(x) / info.rate:.1f} s of samples, fewer than the {seconds} s of --golden; "
              + (f"fix: --golden {int(len(x) / info.rate)}" if len(x) >= info.rate else "fix: record a longer stretch"))

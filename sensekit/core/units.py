@@ -1,4 +1,4 @@
-"""Unit conversions used across sensekit: samples and seconds, decibels, angles.
+"""Unit conversions used across sensekit: samples and seconds, decibels, angles, voltages.
 
 Every conversion lives here so that no module multiplies by 1000 or 20 inline.
 """
@@ -17,7 +17,29 @@ __all__ = [
     "deg_to_rad",
     "rad_to_deg",
     "full_scale",
+    "voltage_factor",
 ]
+
+#: Voltage units as streams and files spell them (lower case), and their size in volts as a
+#: power of ten (so that factors are exact: 1e-3 / 1e-6 is not 1000 in floating point).
+VOLT_EXPONENTS = {"v": 0, "volt": 0, "volts": 0, "mv": -3, "millivolt": -3, "millivolts": -3, "uv": -6,
+                  "\u00b5v": -6, "\u03bcv": -6, "microvolt": -6, "microvolts": -6, "nv": -9, "nanovolt": -9,
+                  "nanovolts": -9}
+
+
+def voltage_factor(from_unit: str, to_unit: str) -> float | None:
+    """The factor that turns values in voltage unit ``from_unit`` into ``to_unit`` (1 where they
+    are the same); None where either is no voltage (counts, an empty unit: nothing to convert).
+
+    Examples
+    --------
+    >>> voltage_factor("V", "uV"), voltage_factor("\u00b5V", "uV"), voltage_factor("counts", "uV")
+    (1000000.0, 1.0, None)
+    """
+    a, b = VOLT_EXPONENTS.get(from_unit.strip().lower()), VOLT_EXPONENTS.get(to_unit.strip().lower())
+    if a is None or b is None:
+        return None
+    return 10.0 ** (a - b)
 
 
 def full_scale(info) -> float:

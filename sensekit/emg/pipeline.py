@@ -17,7 +17,8 @@ import numpy as np
 
 from ..core import Chain, Frame, StreamInfo
 from ..core.calibration import load_calibration, save_calibration
-from ..core.stages import BandPass, HighPass, Notch, Window, lost_samples, standardisation
+from ..core.stages import BandPass, HighPass, Notch, ToUnit, Window, lost_samples, standardisation
+from ..core.units import voltage_factor
 from ..errors import CalibrationError, NotFittedError, ParameterError
 from ..learn.decoders import DECODERS, fit_decoder
 from .datasets import EMGTrials
@@ -88,8 +89,16 @@ class EMGPipeline:
 
     # -- the stages ----------------------------------------------------------------
     def front_end(self, info: StreamInfo) -> Chain:
-        """Filters and windowing for stream ``info`` (unfitted: nothing is learned here)."""
+        """Filters and windowing for stream ``info`` (unfitted: nothing is learned here). A
+        stream in another voltage unit than the calibration's band (volts where it was
+        microvolts) is read in the calibration's unit first (:class:`~sensekit.core.stages.ToUnit`):
+        the learned levels are in it."""
         stages = [SignalCheck(label="EMG channel")]
+        calibrated = self.info_.unit if self.info_ is not None else ""
+        if voltage_factor(info.unit, calibrated) not in (None, 1.0):
+            log.warning("EMG stream %r is in %s, the calibration's band in %s: read in %s", info.name, info.unit,
+                        calibrated, calibrated)
+            stages.insert(0, ToUnit(calibrated))
         if self.notch_hz:
             stages.append(Notch(self.notch_hz, harmonics=max(1, int(info.rate / 2 // self.notch_hz) - 1) or 1))
         if self.bandpass_hz is not None:

@@ -3,7 +3,7 @@
 from .filters import BandPass, HighPass, IIRFilter, LowPass, Notch, SOSFilter, butter_sos
 from .normalize import Standardise, standardisation
 from .resample import Resample
-from .select import ABSURD_SAMPLE, SelectChannels, SetMeta, SignalCheck, lost_samples
+from .select import ABSURD_SAMPLE, SelectChannels, SetMeta, SignalCheck, ToUnit, lost_samples
 from .window import Window
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "Window",
     "SelectChannels",
     "SetMeta",
+    "ToUnit",
     "SignalCheck",
     "ABSURD_SAMPLE",
     "lost_samples",

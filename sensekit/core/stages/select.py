@@ -1,4 +1,4 @@
-"""Channel selection."""
+"""Channel selection, stream meta and units, signal checks."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..frame import Frame
 from ..info import StreamInfo
 from ..stage import Stage
 
-__all__ = ["SelectChannels", "SetMeta", "SignalCheck", "ABSURD_SAMPLE", "lost_samples"]
+__all__ = ["SelectChannels", "SetMeta", "ToUnit", "SignalCheck", "ABSURD_SAMPLE", "lost_samples"]
 
 #: A sample beyond this magnitude is no measurement in any unit (a 32-bit converter's counts
 #: reach 2e9, microvolts of a saturated amplifier 1e7): it is treated as lost, like a NaN. A
@@ -96,6 +96,43 @@ class SetMeta(Stage):
         if frame.info.rate > 0:
             return Frame._trusted(self.output_info, frame.data, frame.t0, None, frame.seq)
         return Frame._trusted(self.output_info, frame.data, frame.t0, frame.times, frame.seq)
+
+
+class ToUnit(Stage):
+    """Samples in one voltage unit into another (``V``, ``mV``, ``uV``/``µV``, ``nV``): a band
+    calibrated in microvolts read from a stream in volts.
+
+    Parameters
+    ----------
+    unit : str
+        The unit to give; the stream's own must be a voltage too.
+
+    Examples
+    --------
+    >>> from sensekit.core import Frame, StreamInfo
+    >>> stage = ToUnit("uV")
+    >>> info = stage.open(StreamInfo("band", "emg", 1000.0, (1,), unit="mV"))
+    >>> info.unit, stage.process(Frame(stage.input_info, np.array([[0.5]]), t0=0.0)).data.tolist()
+    ('uV', [[500.0]])
+    """
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        from ..units import voltage_factor
+
+        check_stream(info, "ToUnit", dtype_kinds="fiu")
+        factor = voltage_factor(info.unit, self.unit)
+        if factor is None:
+            raise ParameterError(f"ToUnit: stream {info.name!r} in {info.unit!r} cannot be read in {self.unit!r}",
+                                 "both must be voltages (V, mV, uV, nV)")
+        self._factor = factor
+        return info.replace(unit=self.unit, dtype="float64")
+
+    def _process(self, frame: Frame) -> Frame | None:
+        data = np.asarray(frame.data, dtype=np.float64) * self._factor
+        return Frame._trusted(self.output_info, data, frame.t0, frame._times, frame.seq)
 
 
 class SignalCheck(Stage):
