@@ -31,11 +31,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 #: Values a mutated calibration field takes.
-JSON_VALUES = (None, True, False, 0, -1, 1, 2, 0.5, -1e300, 1e300, 10**12, "", "abc", "NaN", [], {}, [0], [[1.0]],
-               "x" * 1000, [1.0] * 5, {"a": 1})
+JSON_VALUES = (None, True, False, 0, -1, 1, 2, 0.5, -1e300, 1e300, 10**12, 10**400, "", "abc", "NaN", [], {}, [0],
+               [[1.0]], "x" * 1000, [1.0] * 5, {"a": 1})
 #: Cells a mutated text field takes.
 TEXT_TOKENS = ("", "nan", "inf", "-inf", "1e309", "abc", "-1", "0", "1e300", "1,2", " ", "\x00", "NaN", "-0", "9" * 40,
-               "1.5", "é")
+               "9" * 400, "1.5", "é")  # (400 digits: a whole number no float holds)
 
 
 def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:

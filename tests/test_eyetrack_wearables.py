@@ -116,6 +116,9 @@ def test_a_recording_cut_off_mid_write_keeps_its_samples(tmp_path, caplog):
     (lambda lines: [*lines[:2], '{"type": "gaze", "timestamp": 1.0, "data": {"eyeleft": [1]}}'], "'eyeleft'"),
     (lambda lines: ["[1, 2]", *lines], "line 1 is no JSON object"),
     (lambda lines: ['{"type": "gaze", "timestamp": 1e400, "data": {}}', *lines], "line 1 has no timestamp"),
+    (lambda lines: ['{"type": "gaze", "timestamp": 1' + "0" * 400 + ', "data": {}}', *lines], "line 1 has no timestamp"),
+    (lambda lines: [*lines[:2], '{"type": "gaze", "timestamp": 1.0, "data": {"gaze3d": [1, 1' + "0" * 400 + ', 2]}}'],
+     "line 3, gaze3d"),
     (lambda lines: ['{"a": ' * 100000 + "1" + "}" * 100000, *lines], f"over {MAX_LINE_BYTES // 1024} KB"),
     (lambda lines: ['{"type": "imu", "timestamp": 0.5}'], "holds no gaze samples"),
 ])
@@ -229,12 +232,16 @@ def test_neon_player_pixels_are_read_in_degrees_with_the_scene_camera(tmp_path):
     assert r.exit_code == 2 and "scene_camera.json" in r.output and "Traceback" not in r.output
     r = runner.invoke(app, ["eyetrack", "events", str(path), "--screen", "531x299mm@1920x1080", "--distance", "600"])
     assert r.exit_code == 2 and "not apply" in r.output  # (the scene camera is no screen)
-    for damaged in ("{", '{"camera_matrix": [[1, 0], [0, 1]], "dist_coefs": [0, 0, 0, 0]}',
-                    '{"camera_matrix": [[0, 0, 0], [0, 0, 0], [0, 0, 1]], "dist_coefs": [0, 0, 0, 0]}',
-                    '{"camera_matrix": [[800, 0, 800], [0, 800, 600], [0, 0, 1]], "dist_coefs": "x"}'):
+    for damaged, said in (
+            ("{", "not valid JSON"),
+            ('{"camera_matrix": [[1, 0], [0, 1]], "dist_coefs": [0, 0, 0, 0]}', "no camera_matrix"),
+            ('{"camera_matrix": [[0, 0, 0], [0, 0, 0], [0, 0, 1]], "dist_coefs": [0, 0, 0, 0]}', "no camera_matrix"),
+            ('{"camera_matrix": [[800, 0, 800], [0, 800, 600], [0, 0, 1]], "dist_coefs": "x"}', "no camera_matrix"),
+            ('{"camera_matrix": [[8' + "0" * 400 + ', 0, 800], [0, 800, 600], [0, 0, 1]], "dist_coefs": [0, 0, 0, 0]}',
+             "beyond any float")):
         (tmp_path / "export" / "scene_camera.json").write_text(damaged)
         r = runner.invoke(app, ["eyetrack", "events", str(path)])
-        assert r.exit_code == 2 and "no camera_matrix" in r.output and "Traceback" not in r.output, damaged
+        assert r.exit_code == 2 and said in r.output and "Traceback" not in r.output, damaged
 
 
 def _scene_pixels(x, y, camera=NEON_CAMERA):

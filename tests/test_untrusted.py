@@ -493,3 +493,21 @@ def test_an_output_that_is_a_folder_or_in_a_missing_folder(tmp_path):
     saved = tmp_path / "new" / "geometry.json"
     r = runner.invoke(app, ["spatial", "arrays", "--save", "respeaker4", "-o", str(saved)])
     assert r.exit_code == 0 and '"respeaker4"' in saved.read_text(), r.output
+
+
+@pytest.mark.parametrize("number", ["1" + "0" * 400, "-" + "9" * 309, "1e400", "-2E999"])
+def test_json_numbers_no_float_holds_are_one_line(tmp_path, number):
+    """A whole number of 400 digits in a scene file crashed the render with an OverflowError (its
+    conversion to floats); 1e400 read as infinity. Every untrusted JSON file goes through
+    read_json, which now refuses both by name: a scene, a target layout."""
+    sf.write(str(tmp_path / "m.wav"), np.random.default_rng(0).normal(0, 0.1, 8000), 16000)
+    (tmp_path / "scene.json").write_text('{"sources": [{"keyframes": [[0, ' + number + ', 0, 1]]}]}')
+    (tmp_path / "layout.json").write_text('{"units": "deg", "targets": [{"name": "a", "x": ' + number + ', "y": 0, '
+                                          '"radius": 1}, {"name": "b", "x": 5, "y": 0, "radius": 1}]}')
+    for args in (["spatial", "render", str(tmp_path / "m.wav"), "--scene", str(tmp_path / "scene.json"), "-o",
+                  str(tmp_path / "o.wav")],
+                 ["run", "select", "--gaze", "synth:selection?stream=gaze", "--dwell", "0.5", "--targets",
+                  str(tmp_path / "layout.json"), "--duration", "1"]):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 2 and "beyond any float" in r.output and "Traceback" not in r.output, (args, r.output)
+    assert not (tmp_path / "o.wav").exists()

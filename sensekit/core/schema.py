@@ -92,7 +92,8 @@ def read_json(path, *, what: str = "file", error: type[Exception] = ValueError, 
             data = f.read(max_bytes + 1)
         if len(data) > max_bytes:
             raise error(f"{what} {where!r} holds more than {max_bytes:,} bytes")
-        return json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_int=_float_sized_int,
+                          parse_float=_finite_float)
     except FileNotFoundError:
         raise error(f"{what} {where!r} does not exist", "check the path") from None
     except IsADirectoryError:
@@ -107,3 +108,19 @@ def read_json(path, *, what: str = "file", error: type[Exception] = ValueError, 
 
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _float_sized_int(text: str) -> int:
+    """A JSON whole number that a float can hold (one of 400 digits had crashed the scene
+    reader's conversion to floats with an OverflowError)."""
+    if len(text.lstrip("-")) > 308:
+        raise ValueError(f"a whole number of {len(text.lstrip('-'))} digits is beyond any float")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number with a fraction or exponent, finite (1e400 is read as infinity otherwise)."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text[:30]} is beyond any float")
+    return value

@@ -109,12 +109,21 @@ def _lines(path: Path):
         raise RecordingError(f"{path.name} is not a readable gzip file ({e})", "copy the recording again") from None
 
 
+def _finite(value) -> bool:
+    """A JSON number that is a finite float (a whole number of 400 digits is none)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
 def _vector(value, path: Path, number: int, what: str) -> list[float] | None:
     """A 3-D vector of finite numbers, None where absent; anything else is damage."""
     if value is None:
         return None
-    if (isinstance(value, list) and len(value) == 3
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)):
+    if isinstance(value, list) and len(value) == 3 and all(_finite(v) for v in value):
         return [float(v) for v in value]
     raise RecordingError(f"{path.name}: line {number}, {what} is {json.dumps(value)[:40]}, not three numbers",
                          "fix or remove that line")
@@ -127,7 +136,7 @@ def _sample(record, path: Path, number: int):
     if record.get("type", "gaze") != "gaze":
         return None
     t, data = record.get("timestamp"), record.get("data", {})
-    if not isinstance(t, (int, float)) or isinstance(t, bool) or not math.isfinite(t):
+    if not _finite(t):
         raise RecordingError(f"{path.name}: line {number} has no timestamp in seconds (got "
                              f"{json.dumps(t)[:30]})", "fix or remove that line")
     if not isinstance(data, dict):

@@ -15,7 +15,6 @@ Gaze``) carries the intrinsics in ``meta["scene_camera"]`` (``run eyetrack --sce
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -41,16 +40,11 @@ def read_scene_camera(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
 def read_scene_camera_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """The camera matrix and distortion coefficients of a ``scene_camera.json``; a file that
     cannot be read or holds no such numbers is refused in one line."""
+    from ..core.schema import read_json
+
     path = Path(path)
-    try:
-        text = path.read_text(errors="replace")[:1_000_000]
-    except OSError as e:
-        raise RecordingError(f"cannot read the scene camera's intrinsics {str(path)!r} ({e.strerror or e})",
-                             "give the recording's scene_camera.json") from None
-    try:
-        return scene_camera_from_meta(json.loads(text), str(path))
-    except (ValueError, RecursionError):
-        return scene_camera_from_meta(None, str(path))
+    return scene_camera_from_meta(read_json(path, what="scene camera intrinsics", error=RecordingError,
+                                            max_bytes=1 << 20), str(path))
 
 
 def scene_camera_from_meta(meta, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -59,7 +53,7 @@ def scene_camera_from_meta(meta, what: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         matrix = np.array(meta["camera_matrix"], dtype=np.float64)
         dist = np.array(meta.get("dist_coefs", meta.get("distortion_coefficients")), dtype=np.float64).reshape(-1)
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
         matrix, dist = None, None
     if (matrix is None or matrix.shape != (3, 3) or dist.size not in _DISTORTION_COUNTS
             or not (np.isfinite(matrix).all() and np.isfinite(dist).all())
