@@ -323,3 +323,17 @@ def test_run_eyetrack_reads_a_screen_trackers_pixels_with_screen(tmp_path):
     r = runner.invoke(app, ["run", "eyetrack", "synth:eye", "--duration", "0.2", "--screen", "531x299mm@1920x1080",
                             "--distance", "600"])
     assert r.exit_code == 2 and "not apply" in r.output
+
+
+def test_info_on_a_gaze_export_names_eyetrack_events(tmp_path):
+    """`info` reads tables as recordings of streams: on a gaze export it had said "no time column
+    ... give its rate" (an Aria file, a Varjo log) or "a non-numeric row" (a Pupil Cloud file);
+    it now names the export and the command that reads it."""
+    x, y, _ = gaze_signal(1.0, 90.0, rng=8)
+    aria = _aria_csv(tmp_path / "general_eye_gaze.csv", x, y)
+    (tmp_path / "gaze.csv").write_text("section id,recording id,timestamp [ns],gaze x [px],gaze y [px],worn,"
+                                       "fixation id,blink id,azimuth [deg],elevation [deg]\n"
+                                       "s,r,1700000000000000000,800,600,1,1,,0.5,0.2\n")
+    for path, kind in ((aria, "a Project Aria eye gaze file"), (tmp_path / "gaze.csv", "a Pupil Cloud")):
+        r = runner.invoke(app, ["info", str(path)])
+        assert r.exit_code == 2 and kind in r.output and "sensekit eyetrack events" in r.output, r.output

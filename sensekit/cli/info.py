@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from ..errors import RecordingError
 from ._app import out
 
 
@@ -18,6 +19,15 @@ def describe(path: Path, rate: float | None = None) -> list[dict]:
     return _describe(path, rate)[0]
 
 
+def _gaze_export(path: Path) -> str | None:
+    """What gaze export a table is (None: another table, or no table)."""
+    if Path(path).suffix.lower() not in (".csv", ".tsv", ".txt") or not Path(path).is_file():
+        return None
+    from ..eyetrack.datasets import gaze_export_kind
+
+    return gaze_export_kind(path)
+
+
 def _describe(path: Path, rate: float | None = None) -> tuple[list[dict], dict[str, dict[str, int]]]:
     """:func:`describe`'s rows, and the marker streams (an XDF's text events): name -> each
     text's count, in the order the texts first appear (the file read once)."""
@@ -25,7 +35,15 @@ def _describe(path: Path, rate: float | None = None) -> tuple[list[dict], dict[s
 
     from ..core.recording import HDF5Recording, open_recording
     rows = []
-    with open_recording(path, rate=rate) as rec:
+    try:
+        rec = open_recording(path, rate=rate)
+    except RecordingError:
+        kind = _gaze_export(path)
+        if kind:  # (a gaze export is no recording of streams: its own reader knows its columns)
+            raise RecordingError(f"{path.name} is {kind}, which sensekit reads as gaze",
+                                 f"sensekit eyetrack events {path}") from None
+        raise
+    with rec:
         markers = {name: dict(Counter(texts)) for name, (_, texts) in rec.markers().items()}
         for name, info in rec.streams.items():
             n = rec.n_samples(name)

@@ -941,6 +941,27 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     return GazeRecording(t, x, y, rate, screen, {}, stream)
 
 
+def gaze_export_kind(path) -> str | None:
+    """What gaze export a table is, by its header line (a Pupil Labs, Pupil Cloud or Neon
+    Player, Project Aria, Tobii or headset export), or None: for commands that read tables as
+    recordings of streams (``sensekit info``) to point to ``eyetrack events``."""
+    from .aria import is_aria_gaze
+    from .directions import direction_columns
+    from .tobii_legacy import is_tobii_legacy
+
+    head = _table_head(Path(path))
+    if "norm_pos_x" in head:
+        return "a Pupil Labs gaze export"
+    if is_aria_gaze(head):
+        return "a Project Aria eye gaze file"
+    if "timestamp [ns]" in head and ("azimuth [deg]" in head or "gaze x [px]" in head):
+        return "a Pupil Cloud or Neon Player gaze export"
+    if is_tobii_legacy(head) or "Gaze point X" in head or "gaze_point_on_display_area" in head:
+        return "a Tobii gaze export"
+    cells = [c.strip() for c in head.replace("\t", ",").replace(";", ",").split(",")]
+    return "a headset's gaze log (gaze directions)" if direction_columns(cells) is not None else None
+
+
 def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | None = None,
               time_unit: str | None = None, units: str = "px", references: tuple[str, ...] | None = None,
               reference_events: tuple[str | Path, ...] | None = None, recording: str | None = None,
