@@ -337,3 +337,13 @@ def test_info_on_a_gaze_export_names_eyetrack_events(tmp_path):
     for path, kind in ((aria, "a Project Aria eye gaze file"), (tmp_path / "gaze.csv", "a Pupil Cloud")):
         r = runner.invoke(app, ["info", str(path)])
         assert r.exit_code == 2 and kind in r.output and "sensekit eyetrack events" in r.output, r.output
+
+
+def test_gaze_too_slow_for_saccades_says_what_its_labels_are(caplog):
+    """Aria glasses often track the eyes at 10 Hz: a saccade falls between two samples, and the
+    detector's labels are fixations and moves between them (a move over samples reads as
+    pursuit). It had said that saccade events "remain usable"; it now says what they are."""
+    x, y, _ = gaze_signal(30.0, 10.0, rng=9)
+    with caplog.at_level(logging.WARNING):
+        EyePipeline().labelled(GazeRecording(np.arange(len(x)) / 10.0, x, y, 10.0, unwrapped=True).to_frame())
+    assert "falls between samples" in caplog.text and "remain usable" not in caplog.text

@@ -88,6 +88,11 @@ def stream_gaze_units(info: StreamInfo) -> str:
     return "deg"
 
 
+#: Below this rate (Hz) a saccade, 20-80 ms, is not resolved at all: two samples are 67 ms apart
+#: at 30 Hz (:class:`EventDetector` says what its labels then are).
+UNRESOLVED_SACCADE_HZ = 30.0
+
+
 def known_gaze_units(info: StreamInfo, *, direction: bool = False) -> str | None:
     """``"deg"`` or ``"px"`` where a gaze stream says its units (its meta, its channel unit, a
     gaze ``direction``, read in degrees, or a Neon's outlet: scene-camera pixels), else None."""
@@ -364,7 +369,12 @@ class EventDetector(Stage):
             check_scalar(self.chunk_s, "chunk_s", min_value=1e-9, max_value=MAX_CHUNK_S)
         check_scalar(self.context_s, "context_s", min_value=0.0, max_value=MAX_CHUNK_S)
         self.params = check_detector_params(self.detector, self.params)
-        if info.rate < MIN_RATE_HZ[self.detector]:
+        if info.rate < UNRESOLVED_SACCADE_HZ:  # (Aria glasses' eye gaze: often 10 Hz)
+            log.warning("EventDetector: stream %r is %g Hz, a sample every %.0f ms: a saccade (20-80 ms) falls between "
+                        "samples, so the labels are fixations and the gaze's moves between them, and a move over "
+                        "several samples reads as pursuit; no saccade timing, amplitude or PSO can be had (bench "
+                        "eyetrack.rates reports 60 Hz and up)", info.name, info.rate, 1000.0 / info.rate)
+        elif info.rate < MIN_RATE_HZ[self.detector]:
             log.warning("EventDetector: %s needs >= %g Hz for reliable saccade timing and PSOs; stream %r is %g Hz: "
                         "fixation and saccade events remain usable, PSOs do not (bench eyetrack.rates)",
                         self.detector, MIN_RATE_HZ[self.detector], info.name, info.rate)
