@@ -189,25 +189,30 @@ NEON_CAMERA = {"camera_matrix": [[892.17, 0.0, 829.75], [0.0, 891.44, 606.96], [
                "serial_number": "123456", "version": 1}
 
 
-def _neon_player_export(folder, x, y, camera=NEON_CAMERA):
-    """A Neon Player gaze.csv (ns clock, scene-camera pixels alone) of gaze ``x``, ``y`` (deg, x
-    right, y down), the pixels projected through a wide-angle camera's distortion, with its
-    scene_camera.json beside it (``camera`` None: none)."""
+def _scene_pixels(x, y, camera=NEON_CAMERA):
+    """Scene-camera pixels of gaze ``x``, ``y`` (deg, x right, y down) through ``camera``'s lens."""
     import cv2
 
-    folder.mkdir(parents=True, exist_ok=True)
     xn = np.tan(np.radians(x))
     ray = np.column_stack([xn, np.tan(np.radians(y)) * np.hypot(xn, 1.0), np.ones(len(x))])
     seen = np.isfinite(ray).all(axis=1)
     px = np.full((len(x), 2), np.nan)
     k, d = np.array(camera["camera_matrix"]), np.array(camera["dist_coefs"]).ravel()
     px[seen] = cv2.projectPoints(ray[seen], np.zeros(3), np.zeros(3), k, d)[0].reshape(-1, 2)
+    return px
+
+
+def _neon_player_export(folder, x, y, camera=NEON_CAMERA):
+    """A Neon Player gaze.csv (ns clock, scene-camera pixels alone) of gaze ``x``, ``y`` (deg, x
+    right, y down), the pixels projected through a wide-angle camera's distortion, with its
+    scene_camera.json beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    px = _scene_pixels(x, y, camera)
     t = 1700000000000000000 + np.arange(len(x)) * 5_000_000  # (200 Hz)
-    rows = [f"{t[i]},{'' if not seen[i] else repr(float(px[i, 0]))},{'' if not seen[i] else repr(float(px[i, 1]))}"
-            for i in range(len(x))]
+    cells = [["" if not np.isfinite(v) else repr(float(v)) for v in row] for row in px]
+    rows = [f"{t[i]},{cells[i][0]},{cells[i][1]}" for i in range(len(x))]
     (folder / "gaze.csv").write_text("timestamp [ns],gaze x [px],gaze y [px]\n" + "\n".join(rows) + "\n")
-    if camera is not None:
-        (folder / "scene_camera.json").write_text(json.dumps(camera))
+    (folder / "scene_camera.json").write_text(json.dumps(camera))
     return folder / "gaze.csv"
 
 
@@ -242,19 +247,6 @@ def test_neon_player_pixels_are_read_in_degrees_with_the_scene_camera(tmp_path):
         (tmp_path / "export" / "scene_camera.json").write_text(damaged)
         r = runner.invoke(app, ["eyetrack", "events", str(path)])
         assert r.exit_code == 2 and said in r.output and "Traceback" not in r.output, damaged
-
-
-def _scene_pixels(x, y, camera=NEON_CAMERA):
-    """Scene-camera pixels of gaze ``x``, ``y`` (deg, x right, y down) through ``camera``'s lens."""
-    import cv2
-
-    xn = np.tan(np.radians(x))
-    ray = np.column_stack([xn, np.tan(np.radians(y)) * np.hypot(xn, 1.0), np.ones(len(x))])
-    seen = np.isfinite(ray).all(axis=1)
-    px = np.full((len(x), 2), np.nan)
-    k, d = np.array(camera["camera_matrix"]), np.array(camera["dist_coefs"]).ravel()
-    px[seen] = cv2.projectPoints(ray[seen], np.zeros(3), np.zeros(3), k, d)[0].reshape(-1, 2)
-    return px
 
 
 def test_a_neon_gaze_stream_is_read_through_its_scene_camera(tmp_path):
