@@ -339,3 +339,31 @@ def test_gaze_too_slow_for_saccades_says_what_its_labels_are(caplog):
     with caplog.at_level(logging.WARNING):
         EyePipeline().labelled(GazeRecording(np.arange(len(x)) / 10.0, x, y, 10.0, unwrapped=True).to_frame())
     assert "falls between samples" in caplog.text and "remain usable" not in caplog.text
+
+
+def test_what_a_pixel_gaze_stream_takes():
+    """One rule for a gaze stream in pixels: a screen or a scene camera, never both; neither to a
+    stream that carries its own screen, is in degrees or is a direction; a Neon's needs the scene
+    camera."""
+    from sensekit.core import StreamInfo
+    from sensekit.errors import ParameterError
+    from sensekit.eyetrack.geometry import Screen
+    from sensekit.eyetrack.stages import pixel_gaze_meta
+
+    screen = Screen.parse("531x299mm@1920x1080", 600.0)
+    camera = (np.array(NEON_CAMERA["camera_matrix"]), np.array(NEON_CAMERA["dist_coefs"]).ravel())
+    px = StreamInfo("Tracker", "gaze", 300.0, (2,), channels=("x", "y"), unit="pixels")
+    own = px.replace(meta={"gaze_units": "px", "screen": screen.to_dict()})
+    neon = StreamInfo("Lab_Neon Gaze", "gaze", 200.0, (2,), channels=("x", "y"))
+    deg = px.replace(unit="deg")
+    assert pixel_gaze_meta(px, screen=screen) == {"gaze_units": "px", "screen": screen.to_dict()}
+    assert pixel_gaze_meta(neon, scene_camera=camera)["scene_camera"]["dist_coefs"] == list(camera[1])
+    assert pixel_gaze_meta(own) == {} and pixel_gaze_meta(deg) == {}
+    for info, kwargs, said in ((px, {"screen": screen, "scene_camera": camera}, "give one"),
+                               (own, {"scene_camera": camera}, "carries its own screen"),
+                               (own, {"screen": screen}, "carries its own screen"),
+                               (deg, {"screen": screen}, "is in degrees"),
+                               (px, {"screen": screen, "direction": True}, "is a gaze direction"),
+                               (neon, {}, "a Neon's gaze"), (neon, {"screen": screen}, "not a screen's")):
+        with pytest.raises(ParameterError, match=said):
+            pixel_gaze_meta(info, **kwargs)

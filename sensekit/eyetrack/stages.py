@@ -133,11 +133,13 @@ def pixel_gaze_meta(info: StreamInfo, *, screen=None, scene_camera=None, directi
     if len(given) > 1:
         raise ParameterError("--screen/--distance and --scene-camera: a gaze is in one of them, a screen's pixels or "
                              "a scene camera's", "give one")
-    if screen is not None and (neon or info.meta.get("screen")):
-        raise ParameterError(f"--screen/--distance do not apply: gaze stream {info.name!r} " + (
-            "is a Neon's gaze in its scene camera's pixels, not a screen's" if neon
-            else "carries its own screen geometry"),
-            "give --scene-camera scene_camera.json (the recording's, from Pupil Cloud)" if neon else "leave them out")
+    if given and info.meta.get("screen"):
+        raise ParameterError(f"{given[0]} do not apply: gaze stream {info.name!r} carries its own screen geometry",
+                             "leave them out")
+    if screen is not None and neon:
+        raise ParameterError(f"--screen/--distance do not apply: gaze stream {info.name!r} is a Neon's gaze in its "
+                             "scene camera's pixels, not a screen's",
+                             "give --scene-camera scene_camera.json (the recording's, from Pupil Cloud)")
     if neon and scene_camera is None and "scene_camera" not in info.meta:
         raise ParameterError(f"gaze stream {info.name!r} is a Neon's gaze in its scene camera's pixels, which its "
                              "lens maps to degrees", "give --scene-camera scene_camera.json (a recording's of this "
