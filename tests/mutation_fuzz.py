@@ -110,6 +110,13 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
         **({} if i % 23 == 0 else {"eyeleft": {"gazeorigin": [31.0, -12.0, -24.0], "pupildiameter": 3.0}}),
         "eyeright": {"gazeorigin": [-31.0, -12.0, -24.0], "pupildiameter": 3.1}}}) + "\n"
         for i, (a, b, c, _) in enumerate(gaze)))
+    glasses2 = d / "livedata.json"  # (Tobii Pro Glasses 2, decompressed: a measurement a line, gathered by gidx)
+    glasses2.write_text("".join(json.dumps(line) + "\n" for i, (a, b, c, _) in enumerate(gaze) for line in (
+        {"ts": 3170660907 + round(a * 1e6), "s": 0, "gidx": i, "gp3": [-550 * np.tan(np.radians(b)),
+                                                                      550 * np.tan(np.radians(c)), 550.0]},
+        {"ts": 3170660907 + round(a * 1e6), "s": int(i % 41 == 0), "gidx": i, "pc": [31.0, -23.0, -28.0], "eye": "left"},
+        {"ts": 3170660907 + round(a * 1e6), "s": 0, "gidx": i, "pc": [-31.0, -23.0, -28.0], "eye": "right"},
+        {"ts": 3170660907 + round(a * 1e6) + 2, "s": 0, "ac": [0.1, -9.8, 0.2]})))
     aria = d / "general_eye_gaze.csv"  # (Project Aria's eye gaze: us clock, radians in CPF, each eye's yaw)
     aria.write_text("tracking_timestamp_us,left_yaw_rads_cpf,right_yaw_rads_cpf,pitch_rads_cpf,depth_m,session_uid\n"
                     + "".join(f"{round(a * 1e6)},{np.radians(-b) + 0.02:.6f},{np.radians(-b) - 0.02:.6f},"
@@ -158,6 +165,7 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                                ["export", "eyetrack", "--rate", "300", "-o", "{o}", "--golden", "1", "--golden-from",
                                 "{p}", "--input", "direction"]]),
            "glasses 3": (glasses, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
+           "glasses 2": (glasses2, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "aria": (aria, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "neon player": (neon, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "tobii studio": (studio, [["eyetrack", "events", "{p}", *SCREEN, "--recording", "R2"]])}

@@ -1,5 +1,5 @@
-"""Wearable eye trackers' own files, read as the gaze direction, damage named: Tobii Pro Glasses 3
-recordings (``gazedata.gz``), Project Aria eye gaze (MPS CSV), Neon Player's scene-camera pixels."""
+"""Wearable eye trackers' own files, read as the gaze direction, damage named: Tobii Pro Glasses 2
+and 3 recordings (``livedata.json.gz``, ``gazedata.gz``), Project Aria eye gaze (MPS CSV), Neon Player's scene-camera pixels."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from sensekit.cli import app
 from sensekit.errors import RecordingError
 from sensekit.eyetrack.datasets import GazeRecording, load_gaze
-from sensekit.eyetrack.glasses3 import MAX_LINE_BYTES
 from sensekit.eyetrack.pipeline import EyePipeline
 from sensekit.eyetrack.synth import gaze_signal
+from sensekit.eyetrack.tobii_glasses import MAX_LINE_BYTES
 
 runner = CliRunner()
 LEFT, RIGHT = np.array([32.0, -12.0, -24.0]), np.array([-31.0, -11.0, -22.0])  # the eyes (mm, glasses' frame)
@@ -105,6 +105,64 @@ def test_a_recording_cut_off_mid_write_keeps_its_samples(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         assert len(load_gaze(tmp_path / "b").t) == len(lines) - 1
     assert "last line is cut off" in caplog.text
+
+
+def _glasses2_lines(x, y, *, one_eye=slice(0, 0), rate=50.0):
+    """Glasses 2 livedata lines of gaze ``x``, ``y`` (deg, x right, y up; NaN: no eye found): per
+    sample its gp, gp3 and each eye's pc, pd and gd lines under one gidx, an eye's lines out of
+    order with the next sample's, invalid measurements (s 1) where the eye was lost, and the
+    accelerometer's and video's lines between them."""
+    az, el = np.radians(x), np.radians(y)
+    ahead = np.stack([-np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)], axis=1)
+    depth = 550.0 + 80.0 * np.random.default_rng(1).standard_normal(len(x))
+    lost_eye = np.zeros(len(x), dtype=bool)
+    lost_eye[one_eye] = True
+    lines, late = [], []
+    for i in range(len(x)):
+        ts, gidx, seen = 3170660907 + round(i * 1e6 / rate), 52598 + i, bool(np.isfinite(x[i]))
+        point = (LEFT + RIGHT) / 2 + depth[i] * ahead[i] if seen else np.zeros(3)
+        lines.append({"ts": ts, "s": 0 if seen else 1, "gidx": gidx, "l": 119702, "gp": [0.5, 0.5]})
+        lines += late  # (the eye's lines of the sample before, after this one's first line)
+        late = []
+        lines.append({"ts": ts, "s": 0 if seen else 1, "gidx": gidx, "gp3": point.round(9).tolist()})
+        for eye, origin in (("right", RIGHT), ("left", LEFT)):
+            ok = seen and not (eye == "left" and lost_eye[i])
+            for key, value in (("pc", origin.tolist()), ("pd", 3.9), ("gd", [0.0, 0.0, 1.0])):
+                (late if eye == "left" and i % 3 == 0 else lines).append(
+                    {"ts": ts, "s": 0 if ok else 1, "gidx": gidx, key: value, "eye": eye})
+        if i % 10 == 0:
+            lines.append({"ts": ts + 3, "s": 0, "ac": [0.1, -9.8, 0.2]})
+            lines.append({"ts": ts + 5, "s": 0, "vts": i * 20000})
+    return [json.dumps(line) for line in lines + late]
+
+
+def test_a_glasses2_recording_is_read_as_the_binocular_gaze_direction(tmp_path):
+    """A Glasses 2 recording folder (recording.json, segments/1/livedata.json.gz): the gaze back
+    to 1e-9 deg from its measurements gathered by gidx (out of order, invalid ones left out, one
+    eye lost for 2 s), losses where no eye was found; labels equal to the same gaze in memory; a
+    folder of two segments (two clocks) is refused, naming one to give; a damaged gidx named."""
+    x, y, _ = gaze_signal(20.0, 50.0, rng=10)
+    folder = tmp_path / "rec2"
+    (folder / "segments" / "1").mkdir(parents=True)
+    (folder / "recording.json").write_text('{"rec_info": {"Name": "r1"}}')
+    _write(folder / "segments" / "1" / "livedata.json.gz", _glasses2_lines(x, y, one_eye=slice(300, 400)))
+    rec = load_gaze(folder)
+    assert rec.rate == 50.0 and rec.name == "rec2" and rec.unwrapped
+    np.testing.assert_array_equal(np.isnan(rec.x), np.isnan(x))
+    np.testing.assert_allclose(rec.x, x, atol=1e-9)
+    np.testing.assert_allclose(rec.y, y, atol=1e-9)
+    same = EyePipeline().labelled(GazeRecording(rec.t, x, y, 50.0, unwrapped=True).to_frame()).data[:, 3]
+    np.testing.assert_array_equal(EyePipeline().labelled(rec.to_frame()).data[:, 3], same)
+    r = runner.invoke(app, ["eyetrack", "events", str(folder)])
+    assert r.exit_code == 0 and "1000 samples at 50 Hz" in r.output, r.output
+    _write(folder / "segments" / "2" / "livedata.json.gz", _glasses2_lines(x[:50], y[:50]))
+    r = runner.invoke(app, ["eyetrack", "events", str(folder)])
+    assert r.exit_code == 2 and "2 recording segments" in r.output and "segments/1/livedata.json.gz" in r.output
+    damaged = _glasses2_lines(x[:50], y[:50])
+    damaged[7] = '{"ts": 1, "s": 0, "gidx": "seven", "gp3": [0, 0, 1]}'
+    _write(tmp_path / "livedata.json.gz", damaged)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "livedata.json.gz")])
+    assert r.exit_code == 2 and "line 8 has no whole-number gidx" in r.output and "Traceback" not in r.output
 
 
 @pytest.mark.parametrize(("damage", "said"), [

@@ -968,7 +968,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
               valid: str | None = None, scene_camera: tuple[np.ndarray, np.ndarray] | None = None) -> GazeRecording:
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``, GazeCom
     ``.arff`` (:func:`~sensekit.eyetrack.arff.load_arff_gaze`), a Tobii Pro Glasses 3
-    ``gazedata.gz`` or its recording folder (:func:`~sensekit.eyetrack.glasses3.load_glasses3`),
+    ``gazedata.gz`` or Glasses 2 ``livedata.json.gz`` or their recording folder
+    (:func:`~sensekit.eyetrack.tobii_glasses.load_tobii_glasses`),
     a Project Aria eye gaze CSV (:func:`~sensekit.eyetrack.aria.load_aria_gaze`),
     Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv`` (``recording``: one recording of
     a Pro Lab export of several), a plain CSV/TSV table of
@@ -984,7 +985,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                                               ("--reference-events", bool(reference_events)),
                                               ("--valid", valid is not None)) if given]
     from .aria import is_aria_gaze, load_aria_gaze
-    from .glasses3 import is_glasses3, load_glasses3
+    from .tobii_glasses import is_tobii_glasses, load_tobii_glasses
     from .tobii_legacy import is_tobii_legacy, load_tobii_legacy
 
     table = Path(path).suffix.lower() in (".csv", ".tsv", ".txt")
@@ -1008,9 +1009,9 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                                  "scene-camera pixels come from a Neon Player export or a recorded stream)",
                                  "leave it out")
 
-    if is_glasses3(Path(path)):
-        not_a_table(Path(path).name, "a Tobii Pro Glasses 3 recording (gaze directions)", own_screen=True)
-        return load_glasses3(path)
+    if is_tobii_glasses(Path(path)):
+        not_a_table(Path(path).name, "a Tobii Pro Glasses recording (gaze directions)", own_screen=True)
+        return load_tobii_glasses(path)
     one = recording_stream(str(path))
     if one is not None or Path(path).suffix.lower() in GAZE_RECORDING_SUFFIXES:
         not_a_table(Path(one[0] if one else path).name, "a recording", camera=True)
@@ -1062,7 +1063,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                              "Format recording holds no gaze)", EYELINK_EDF_FIX.format(path=path.with_suffix(".asc")))
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
                          "use a Lund .mat, IRF .npy, EyeLink .asc, GazeCom .arff, Pupil Labs, Tobii (Pro Lab, Glasses "
-                         "3 gazedata.gz), Project Aria eye gaze or a plain time,x,y CSV/TSV file, or a sensekit .h5 "
+                         "2 and 3 recordings), Project Aria eye gaze or a plain time,x,y CSV/TSV file, or a sensekit .h5 "
                          "or .xdf recording")
 
 
