@@ -93,6 +93,11 @@ def stream_gaze_units(info: StreamInfo) -> str:
 UNRESOLVED_SACCADE_HZ = 30.0
 
 
+def is_neon_outlet(info: StreamInfo) -> bool:
+    """A Neon's LSL outlet (``[Device]_Neon Gaze``): its ``x``, ``y`` are its scene camera's pixels."""
+    return info.name.strip().lower().endswith("_neon gaze")
+
+
 def known_gaze_units(info: StreamInfo, *, direction: bool = False) -> str | None:
     """``"deg"`` or ``"px"`` where a gaze stream says its units (its meta, its channel unit, a
     gaze ``direction``, read in degrees, or a Neon's outlet: scene-camera pixels), else None."""
@@ -101,7 +106,7 @@ def known_gaze_units(info: StreamInfo, *, direction: bool = False) -> str | None
     if "gaze_units" in info.meta:
         return str(info.meta["gaze_units"])
     unit = info.unit.strip().lower()
-    if unit in ("px", "pixel", "pixels") or (not unit and info.name.strip().lower().endswith("_neon gaze")):
+    if unit in ("px", "pixel", "pixels") or (not unit and is_neon_outlet(info)):
         return "px"
     return "deg" if unit in ("deg", "degree", "degrees") else None
 
@@ -118,24 +123,23 @@ def pixel_gaze_meta(info: StreamInfo, *, screen=None, scene_camera=None, directi
 
     given = [flag for flag, value in (("--screen/--distance", screen), ("--scene-camera", scene_camera))
              if value is not None]
+    refused = f"{' and '.join(given)} {'does' if given == ['--scene-camera'] else 'do'} not apply"
     if direction:
         if given:
-            raise ParameterError(f"{' and '.join(given)} do not apply: gaze stream {info.name!r} is a gaze direction, "
-                                 "read in degrees", "leave them out")
+            raise ParameterError(f"{refused}: gaze stream {info.name!r} is a gaze direction, read in degrees",
+                                 "leave them out")
         return {}
-    neon = info.name.strip().lower().endswith("_neon gaze")  # (Neon's outlet: scene-camera pixels)
+    neon = is_neon_outlet(info)
     units = "px" if neon and not info.unit.strip() and "gaze_units" not in info.meta else stream_gaze_units(info)
     if units != "px":
         if given:
-            raise ParameterError(f"{' and '.join(given)} do not apply: gaze stream {info.name!r} is in degrees",
-                                 "leave them out")
+            raise ParameterError(f"{refused}: gaze stream {info.name!r} is in degrees", "leave them out")
         return {}
     if len(given) > 1:
         raise ParameterError("--screen/--distance and --scene-camera: a gaze is in one of them, a screen's pixels or "
                              "a scene camera's", "give one")
     if given and info.meta.get("screen"):
-        raise ParameterError(f"{given[0]} do not apply: gaze stream {info.name!r} carries its own screen geometry",
-                             "leave them out")
+        raise ParameterError(f"{refused}: gaze stream {info.name!r} carries its own screen geometry", "leave them out")
     if screen is not None and neon:
         raise ParameterError(f"--screen/--distance do not apply: gaze stream {info.name!r} is a Neon's gaze in its "
                              "scene camera's pixels, not a screen's",
