@@ -919,16 +919,13 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
         raise RecordingError(f"{path.name}#{stream} is not a gaze stream of numbers per sample (shape "
                              f"{info.shape}, {info.dtype})", "name the stream of x, y gaze: FILE#STREAM")
     cols, to_degrees = gaze_input(info)
+    meta = pixel_gaze_meta(info, screen=screen, scene_camera=scene_camera,  # (what applies, and what a Neon needs)
+                           direction=to_degrees is not None)
     if to_degrees is not None:  # (a headset's gaze direction)
         x, y = direction_degrees(frame.data[:, cols], to_degrees.valid)
-        if screen is not None or scene_camera is not None:
-            raise RecordingError(f"{'--screen/--distance' if screen is not None else '--scene-camera'} do not apply: "
-                                 f"{path.name}#{stream} is a gaze direction ({', '.join(info.channels[c] for c in cols)}), "
-                                 "read in degrees", "leave them out")
         rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
         return GazeRecording(t, x, y, rate, None, {}, stream, unwrapped=True)
     x, y = (frame.data[:, c].astype(np.float64) for c in cols)
-    meta = pixel_gaze_meta(info, screen=screen, scene_camera=scene_camera)  # (what applies, and what a Neon needs)
     camera = meta.get("scene_camera", info.meta.get("scene_camera"))
     if camera is not None:  # (a glasses' scene-camera pixels: a Neon's LSL outlet, recorded)
         x, y = pixels_to_degrees(x, y, *scene_camera_from_meta(camera, f"{path.name}#{stream}"))
