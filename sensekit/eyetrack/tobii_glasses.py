@@ -126,10 +126,10 @@ def _lines(path: Path):
                 read += len(line)
                 if read > MAX_GLASSES_BYTES:
                     raise RecordingError(f"{path.name} decompresses to over {MAX_GLASSES_BYTES / 1e6:.0f} MB",
-                                         "split the recording, or check that it is a Glasses 3 gazedata file")
+                                         "split the recording, or check that it is a Tobii Pro Glasses gaze file")
                 if len(line) > MAX_LINE_BYTES:
                     raise RecordingError(f"{path.name}: line {number} is over {MAX_LINE_BYTES // 1024} KB, not a "
-                                         "gaze sample", "check that it is a Glasses 3 gazedata file")
+                                         "gaze sample", "check that it is a Tobii Pro Glasses gaze file")
                 yield number, line
     except EOFError:
         log.warning("%s is cut off (its gzip stream ends early, as when a recording stops mid-write): the samples "
