@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from sensekit.cli import app
 from sensekit.errors import RecordingError
+from sensekit.export import read_golden
 from sensekit.eyetrack.datasets import GazeRecording, load_gaze
 from sensekit.eyetrack.pipeline import EyePipeline
 from sensekit.eyetrack.synth import gaze_signal
@@ -343,6 +344,11 @@ def test_a_neon_gaze_stream_is_read_through_its_scene_camera(tmp_path):
     np.testing.assert_array_equal(live[:, 3], same[:, 3])
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "neon.h5#Lab_Neon Gaze"), *camera, "--columns", "t,x,y"])
     assert r.exit_code == 2 and "not apply" in r.output
+    r = runner.invoke(app, ["export", "eyetrack", "--rate", "200", "-o", str(tmp_path / "fw"), "--golden", "2",
+                            "--golden-from", str(tmp_path / "neon.h5"), *camera])  # (the C checked against Python)
+    assert r.exit_code == 0, r.output
+    golden = np.concatenate([block for block, _ in read_golden(tmp_path / "fw" / "golden.bin")[2]])
+    np.testing.assert_allclose(golden, np.column_stack([x, y])[: len(golden)], atol=1e-9)
 
 
 def test_run_eyetrack_reads_a_screen_trackers_pixels_with_screen(tmp_path):

@@ -328,6 +328,9 @@ def export_eyetrack(
                                       "(as 'eyetrack events' takes it)."),
     distance: float | None = typer.Option(None, "--distance", min=1, help="With --golden-from, the eye-to-screen "
                                           "distance (mm)."),
+    scene_camera: Path | None = typer.Option(None, "--scene-camera", help="With --golden-from, a glasses' gaze in "
+                                             "its scene camera's pixels (a recorded Neon stream): the camera's "
+                                             "intrinsics, scene_camera.json."),
 ) -> None:
     """Export the online saccade detector ('run eyetrack --online') as C99 for a headset: onsets,
     offsets, blinks and landing predictions from gaze (deg, or a headset's gaze direction turned
@@ -342,11 +345,13 @@ def export_eyetrack(
     c_identifier(name)
     if gaze_input not in GAZE_INPUTS:
         fail(f"--input {gaze_input!r} is not one of {', '.join(GAZE_INPUTS)}")
-    if golden_from is None and (screen is not None or distance is not None):
-        fail("--screen and --distance go with --golden-from (a pixel gaze file's screen)")
+    if golden_from is None and (screen is not None or distance is not None or scene_camera is not None):
+        fail("--screen, --distance and --scene-camera go with --golden-from (a pixel gaze file's screen or scene "
+             "camera)")
     if golden_from is not None and not golden:
         fail("--golden-from gives the golden gaze: say how many seconds of it with --golden N")
-    gaze = _golden_gaze_file(golden_from, rate, golden, screen, distance) if golden_from is not None else None
+    gaze = (_golden_gaze_file(golden_from, rate, golden, screen, distance, scene_camera) if golden_from is not None
+            else None)
     with atomic_output(output, folder=True) as work:
         _export_eyetrack(pipe, rate, work, golden, name, GAZE_INPUTS[gaze_input], gaze)
     out.print(f"written to {output}", highlight=False)
@@ -375,14 +380,16 @@ def _golden_gaze(x: np.ndarray, y: np.ndarray, values: int) -> np.ndarray:
     return eyes
 
 
-def _golden_gaze_file(path: Path, rate: float, seconds: int, screen: str | None, distance: float | None
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def _golden_gaze_file(path: Path, rate: float, seconds: int, screen: str | None, distance: float | None,
+                      scene_camera: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The first ``seconds`` of a gaze file's gaze (deg; NaN where lost), read as 'eyetrack
     events' reads it; one line for another rate or too short a file."""
     from ..eyetrack.datasets import load_gaze
+    from ..eyetrack.scene_camera import read_scene_camera_file
     from .eyetrack import screen_option
 
-    rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file")).regular()
+    rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file"),
+                    scene_camera=None if scene_camera is None else read_scene_camera_file(scene_camera)).regular()
     if abs(rec.rate - rate) > 0.002 * rate:
         fail(f"{path.name} is sampled at {rec.rate:g} Hz, not the --rate {rate:g} the C is exported for; fix: "
              f"--rate {rec.rate:g}")
