@@ -760,7 +760,7 @@ def load_pupil_cloud_csv(path, *, scene_camera: tuple[np.ndarray, np.ndarray] | 
     ``gaze.csv`` of scene-camera pixels alone (Neon Player's export) is read in degrees with
     ``scene_camera`` (camera matrix, distortion coefficients), else the ``scene_camera.json``
     beside it (:mod:`.scene_camera`)."""
-    from .scene_camera import SCENE_CAMERA_FILE, pixels_to_degrees, read_scene_camera
+    from .scene_camera import SCENE_CAMERA_FILE, read_scene_camera, scene_pixels_to_degrees
 
     path = _need(path)
     rows = _read_table(path)
@@ -775,7 +775,7 @@ def load_pupil_cloud_csv(path, *, scene_camera: tuple[np.ndarray, np.ndarray] | 
                                  f"put the recording's {SCENE_CAMERA_FILE} beside it (or give it with --scene-camera), "
                                  "or download the recording from "
                                  "Pupil Cloud (its gaze.csv has azimuth [deg] and elevation [deg])")
-        x, y = pixels_to_degrees(_column(rows, path, "gaze x [px]"), _column(rows, path, "gaze y [px]"), *camera)
+        x, y = scene_pixels_to_degrees(_column(rows, path, "gaze x [px]"), _column(rows, path, "gaze y [px]"), *camera)
     worn = _column(rows, path, "worn") if "worn" in rows[0] else np.ones(len(rows))
     blink = np.array([bool((r.get("blink id") or "").strip()) for r in rows])
     fixation = np.array([bool((r.get("fixation id") or "").strip()) for r in rows])
@@ -891,7 +891,7 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     loss."""
     from ..core.recording import open_recording
     from .geometry import screen_from_meta
-    from .scene_camera import pixels_to_degrees, scene_camera_from_meta
+    from .scene_camera import scene_camera_from_meta, scene_pixels_to_degrees
     from .stages import gaze_input, pixel_gaze_meta, stream_gaze_units
 
     path = _need(path)
@@ -928,7 +928,7 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     x, y = (frame.data[:, c].astype(np.float64) for c in cols)
     camera = meta.get("scene_camera", info.meta.get("scene_camera"))
     if camera is not None:  # (a glasses' scene-camera pixels: a Neon's LSL outlet, recorded)
-        x, y = pixels_to_degrees(x, y, *scene_camera_from_meta(camera, f"{path.name}#{stream}"))
+        x, y = scene_pixels_to_degrees(x, y, *scene_camera_from_meta(camera, f"{path.name}#{stream}"))
         rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
         return GazeRecording(t, x, y, rate, None, {}, stream)
     if info.meta.get("screen"):  # (its own: pixel_gaze_meta refused another)

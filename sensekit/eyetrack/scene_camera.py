@@ -5,7 +5,7 @@ exports only that (``gaze x [px]``, ``gaze y [px]``); Pupil Cloud's exports add 
 in degrees. A wide-angle scene camera (Neon's: 103 x 77 degrees) is far from a pinhole, so pixels
 become degrees only through the camera's intrinsics, which both write beside ``gaze.csv`` as
 ``scene_camera.json``: ``camera_matrix`` (3 x 3) and ``dist_coefs`` (OpenCV's distortion model,
-``k1, k2, p1, p2, k3, k4, k5, k6``). :func:`pixels_to_degrees` undistorts the pixels with OpenCV
+``k1, k2, p1, p2, k3, k4, k5, k6``). :func:`scene_pixels_to_degrees` undistorts the pixels with OpenCV
 (iterated to 1e-15, not its default 5 steps, which leave tenths of a degree at the image's
 edge) and reads the ray ``(x, y, 1)`` (x right, y down, z ahead) as azimuth and elevation, as
 :mod:`.directions` does. A live stream of such pixels (a Neon's LSL outlet, ``[Device]_Neon
@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import RecordingError
 
 __all__ = ["read_scene_camera", "read_scene_camera_file", "scene_camera_from_meta", "scene_camera_meta",
-           "pixels_to_degrees", "SCENE_CAMERA_FILE"]
+           "scene_pixels_to_degrees", "SCENE_CAMERA_FILE"]
 
 #: The intrinsics file Pupil Cloud and Neon Player write beside ``gaze.csv``.
 SCENE_CAMERA_FILE = "scene_camera.json"
@@ -69,7 +69,7 @@ def scene_camera_meta(matrix: np.ndarray, dist: np.ndarray) -> dict:
     return {"camera_matrix": np.asarray(matrix).tolist(), "dist_coefs": np.asarray(dist).ravel().tolist()}
 
 
-def pixels_to_degrees(px: np.ndarray, py: np.ndarray, matrix: np.ndarray, dist: np.ndarray
+def scene_pixels_to_degrees(px: np.ndarray, py: np.ndarray, matrix: np.ndarray, dist: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Azimuth and elevation (deg; x right, y down) of scene-camera pixels ``px``, ``py``; NaN
     stays NaN.
@@ -77,7 +77,7 @@ def pixels_to_degrees(px: np.ndarray, py: np.ndarray, matrix: np.ndarray, dist: 
     Examples
     --------
     >>> k = np.array([[800.0, 0.0, 800.0], [0.0, 800.0, 600.0], [0.0, 0.0, 1.0]])
-    >>> x, y = pixels_to_degrees(np.array([800.0, 1600.0]), np.array([600.0, 600.0]), k, np.zeros(8))
+    >>> x, y = scene_pixels_to_degrees(np.array([800.0, 1600.0]), np.array([600.0, 600.0]), k, np.zeros(8))
     >>> x.round(6).tolist(), y.round(6).tolist()
     ([0.0, 45.0], [0.0, 0.0])
     """

@@ -194,9 +194,9 @@ class GazeDegrees(Stage):
         if self._screen is not None:
             x, y = self._screen.to_degrees(x, y)
         elif self._camera is not None:
-            from .scene_camera import pixels_to_degrees
+            from .scene_camera import scene_pixels_to_degrees
 
-            x, y = pixels_to_degrees(x, y, *self._camera)
+            x, y = scene_pixels_to_degrees(x, y, *self._camera)
         x, y, beyond, largest = gaze_as_loss(x, y, unwrapped=self._unwrapped)
         if beyond and not self._warned:
             self._warned = True
