@@ -70,7 +70,7 @@ def scene_camera_meta(matrix: np.ndarray, dist: np.ndarray) -> dict:
 
 
 def scene_pixels_to_degrees(px: np.ndarray, py: np.ndarray, matrix: np.ndarray, dist: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+                            ) -> tuple[np.ndarray, np.ndarray]:
     """Azimuth and elevation (deg; x right, y down) of scene-camera pixels ``px``, ``py``; NaN
     stays NaN.
 
