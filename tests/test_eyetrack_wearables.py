@@ -137,11 +137,12 @@ def _glasses2_lines(x, y, *, one_eye=slice(0, 0), rate=50.0):
     return [json.dumps(line) for line in lines + late]
 
 
-def test_a_glasses2_recording_is_read_as_the_binocular_gaze_direction(tmp_path):
+def test_a_glasses2_recording_is_read_as_the_binocular_gaze_direction(tmp_path, caplog):
     """A Glasses 2 recording folder (recording.json, segments/1/livedata.json.gz): the gaze back
     to 1e-9 deg from its measurements gathered by gidx (out of order, invalid ones left out, one
     eye lost for 2 s), losses where no eye was found; labels equal to the same gaze in memory; a
-    folder of two segments (two clocks) is refused, naming one to give; a damaged gidx named."""
+    folder of two segments (two clocks) is refused, naming one to give; a damaged gidx named; a
+    measurement far later than its sample's is left out and counted (memory stays bounded)."""
     x, y, _ = gaze_signal(20.0, 50.0, rng=10)
     folder = tmp_path / "rec2"
     (folder / "segments" / "1").mkdir(parents=True)
@@ -152,6 +153,13 @@ def test_a_glasses2_recording_is_read_as_the_binocular_gaze_direction(tmp_path):
     np.testing.assert_array_equal(np.isnan(rec.x), np.isnan(x))
     np.testing.assert_allclose(rec.x, x, atol=1e-9)
     np.testing.assert_allclose(rec.y, y, atol=1e-9)
+    lines = _glasses2_lines(x, y, one_eye=slice(300, 400))  # a measurement 900 samples late: left out, counted
+    lines.append(json.dumps({"ts": 3170660907, "s": 0, "gidx": 52600, "gp3": [500.0, 0.0, 100.0]}))
+    _write(tmp_path / "late" / "livedata.json.gz", lines)
+    with caplog.at_level(logging.WARNING):
+        late = load_gaze(tmp_path / "late" / "livedata.json.gz")
+    assert "1 measurements came more than 200 samples after" in caplog.text
+    np.testing.assert_array_equal(late.x, rec.x)
     same = EyePipeline().labelled(GazeRecording(rec.t, x, y, 50.0, unwrapped=True).to_frame()).data[:, 3]
     np.testing.assert_array_equal(EyePipeline().labelled(rec.to_frame()).data[:, 3], same)
     r = runner.invoke(app, ["eyetrack", "events", str(folder)])

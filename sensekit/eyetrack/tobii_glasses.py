@@ -38,6 +38,7 @@ samples before the cut, with a warning.
 from __future__ import annotations
 
 import gzip
+import heapq
 import json
 import logging
 import math
@@ -51,7 +52,7 @@ from ..errors import RecordingError
 
 __all__ = ["load_tobii_glasses", "is_tobii_glasses", "tobii_glasses_file", "MAX_GLASSES_BYTES", "MAX_LINE_BYTES"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("sensekit")
 
 #: The most decompressed text read: a Glasses 3 sample is about 400 bytes (a Glasses 2 one about
 #: 800, in several lines), so this is hours at 100 Hz; a gzip stream that inflates past it is
@@ -213,10 +214,19 @@ def _glasses3_samples(path: Path):
             yield sample
 
 
+#: A Glasses 2 sample's measurements come within this many samples of each other (out of order
+#: by one or two): the samples further back than it are complete, and memory stays bounded by it.
+GIDX_WINDOW = 200
+
+
 def _glasses2_samples(path: Path):
-    """(time, gaze point, left pupil centre, right pupil centre) of each Glasses 2 sample: its
-    measurements gathered by ``gidx`` (they come out of order), in the order of ``gidx``."""
+    """(time, gaze point, left pupil centre, right pupil centre) of each Glasses 2 sample, in the
+    order of ``gidx``: its measurements gathered by ``gidx`` (they come out of order, by a
+    sample or two; a sample is passed on once the file is :data:`GIDX_WINDOW` samples further,
+    and a measurement later than that is left out, with a warning that counts them)."""
     rows: dict[int, list] = {}
+    pending: list[int] = []  # (a heap of the rows' gidx)
+    done, late = None, 0  # (the last gidx passed on)
     for number, record in _records(path):
         index = record.get("gidx")
         if index is None:  # (the accelerometer, gyroscope, video and sync lines)
@@ -224,11 +234,16 @@ def _glasses2_samples(path: Path):
         if not isinstance(index, int) or isinstance(index, bool) or not _finite(record.get("ts")):
             raise RecordingError(f"{path.name}: line {number} has no whole-number gidx and time in us (ts)",
                                  "fix or remove that line")
+        if done is not None and index <= done:
+            late += 1
+            continue
         row = rows.get(index)
         if row is None:
-            if len(rows) >= MAX_GLASSES_BYTES // 200:  # (a sample takes several lines of 80 bytes or more)
-                raise RecordingError(f"{path.name} holds over {len(rows):,} samples", "split the recording")
             row = rows[index] = [float(record["ts"]) * 1e-6, None, None, None]
+            heapq.heappush(pending, index)
+            if len(rows) > GIDX_WINDOW:  # (the sample furthest back is complete)
+                done = heapq.heappop(pending)
+                yield tuple(rows.pop(done))
         if record.get("s", 0) != 0:  # (an invalid measurement)
             continue
         if "gp3" in record:
@@ -239,8 +254,11 @@ def _glasses2_samples(path: Path):
                 raise RecordingError(f"{path.name}: line {number}, a pupil centre of no eye ({str(eye)[:20]!r})",
                                      "fix or remove that line")
             row[2 if eye == "left" else 3] = _vector(record["pc"], path, number, "pc")
-    for index in sorted(rows):
-        yield tuple(rows[index])
+    while pending:
+        yield tuple(rows.pop(heapq.heappop(pending)))
+    if late:
+        log.warning("%s: %d measurements came more than %d samples after their sample's and are left out",
+                    path.name, late, GIDX_WINDOW)
 
 
 def load_tobii_glasses(path):
