@@ -181,7 +181,8 @@ def test_a_glasses2_recording_is_read_as_the_binocular_gaze_direction(tmp_path, 
     (lambda lines: [*lines[:2], '{"type": "gaze", "timestamp": 1.0, "data": {"gaze3d": [1, "a", 2]}}'],
      "line 3, gaze3d"),
     (lambda lines: [*lines[:2], '{"type": "gaze", "timestamp": 1.0, "data": {"eyeleft": [1]}}'], "'eyeleft'"),
-    (lambda lines: ["[1, 2]", *lines], "line 1 is no JSON object"),
+    (lambda lines: ["[1, 2]", *lines], "holds no Tobii Pro Glasses gaze"),
+    (lambda lines: [*lines[:3], "[1, 2]", *lines[3:]], "line 4 is no JSON object"),
     (lambda lines: ['{"type": "gaze", "timestamp": 1e400, "data": {}}', *lines], "line 1 has no timestamp"),
     (lambda lines: ['{"type": "gaze", "timestamp": 1' + "0" * 400 + ', "data": {}}', *lines], "line 1 has no timestamp"),
     (lambda lines: [*lines[:2], '{"type": "gaze", "timestamp": 1.0, "data": {"gaze3d": [1, 1' + "0" * 400 + ', 2]}}'],
@@ -209,6 +210,10 @@ def test_glasses3_files_refuse_what_does_not_apply_and_what_is_not_gzip(tmp_path
     bad.write_bytes(b"\x1f\x8b" + bytes(range(200)))
     r = runner.invoke(app, ["eyetrack", "events", str(bad)])
     assert r.exit_code == 2 and "not a readable gzip file" in r.output and "Traceback" not in r.output
+    table = tmp_path / "table.csv.gz"  # (a gzipped table is no glasses' file: said so, with the fix)
+    table.write_bytes(gzip.compress(b"time,x,y\n0,1,2\n0.01,1,2\n"))
+    r = runner.invoke(app, ["eyetrack", "events", str(table)])
+    assert r.exit_code == 2 and "gunzip table.csv.gz" in r.output
 
 
 def _aria_csv(path, x, y, *, per_eye=True):

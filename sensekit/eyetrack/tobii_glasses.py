@@ -94,15 +94,20 @@ def is_tobii_glasses(path: Path) -> bool:
     return _generation(path) is not None
 
 
+def _head(path: Path) -> bytes | None:
+    """The file's first 4 KB, decompressed (None where it cannot be read)."""
+    try:
+        with _open(path) as f:
+            return f.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return None
+
+
 def _generation(path: Path) -> int | None:
     """2 or 3 by the first lines' keys (Glasses 2's ``gidx``/``ts``, Glasses 3's ``type``/
     ``timestamp``), None when neither."""
-    try:
-        with _open(path) as f:
-            head = f.read(4096)
-    except (OSError, EOFError, zlib.error):
-        return None
-    if not head.lstrip().startswith(b"{"):
+    head = _head(path)
+    if head is None or not head.lstrip().startswith(b"{"):
         return None
     if b'"gidx"' in head or b'"ts"' in head:
         return 2
@@ -283,8 +288,13 @@ def load_tobii_glasses(path):
     from .directions import direction_degrees
 
     path = _need(tobii_glasses_file(path))
-    samples = _glasses2_samples(path) if _generation(path) == 2 else _glasses3_samples(path)  # (else 3: its
-    # reader says what is wrong with a file that is neither)
+    generation, head = _generation(path), _head(path)
+    if head and not head.lstrip().startswith(b"{"):  # (readable, but no JSON objects: a gzipped table)
+        raise RecordingError(f"{path.name} holds no Tobii Pro Glasses gaze (JSON lines); the compressed gaze files "
+                             "sensekit reads are the glasses' own", "decompress a compressed table first "
+                             f"(gunzip {path.name}) and give the table")
+    samples = _glasses2_samples(path) if generation == 2 else _glasses3_samples(path)  # (else 3: its reader says
+    # what is wrong with a file it cannot read)
     t, point, middles = array("d"), array("d"), array("d")  # (8 bytes a number: hours of samples fit)
     for time, gaze, left, right in samples:
         t.append(time)
