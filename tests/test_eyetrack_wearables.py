@@ -210,10 +210,10 @@ def test_glasses3_files_refuse_what_does_not_apply_and_what_is_not_gzip(tmp_path
     bad.write_bytes(b"\x1f\x8b" + bytes(range(200)))
     r = runner.invoke(app, ["eyetrack", "events", str(bad)])
     assert r.exit_code == 2 and "not a readable gzip file" in r.output and "Traceback" not in r.output
-    table = tmp_path / "table.csv.gz"  # (a gzipped table is no glasses' file: said so, with the fix)
+    table = tmp_path / "gaze.gz"  # (a gzipped table not named as one is no glasses' file: said so, with the fix)
     table.write_bytes(gzip.compress(b"time,x,y\n0,1,2\n0.01,1,2\n"))
     r = runner.invoke(app, ["eyetrack", "events", str(table)])
-    assert r.exit_code == 2 and "gunzip table.csv.gz" in r.output
+    assert r.exit_code == 2 and "gunzip gaze.gz" in r.output
 
 
 def _aria_csv(path, x, y, *, per_eye=True):
@@ -444,3 +444,26 @@ def test_what_a_pixel_gaze_stream_takes():
                                (neon, {}, "a Neon's gaze"), (neon, {"screen": screen}, "not a screen's")):
         with pytest.raises(ParameterError, match=said):
             pixel_gaze_meta(info, **kwargs)
+
+
+def test_a_compressed_table_is_read_as_the_table(tmp_path, monkeypatch):
+    """Large exports are kept compressed (export.tsv.gz): read as the table they hold, with every
+    table option, and labelled as the table is; a stream that inflates past the table limit is
+    refused, and a gzipped table is no glasses' file."""
+    import sensekit.eyetrack.datasets as datasets
+
+    x, y, _ = gaze_signal(5.0, 250.0, rng=11)
+    rows = ["stamp\tgx\tgy"] + [f"{i * 4}\t{a:.6f}\t{b:.6f}" for i, (a, b) in enumerate(zip(x, y, strict=True))]
+    (tmp_path / "export.tsv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "export.tsv.gz").write_bytes(gzip.compress((tmp_path / "export.tsv").read_bytes()))
+    options = {"columns": ("stamp", "gx", "gy"), "time_unit": "ms", "units": "deg"}
+    plain, packed = load_gaze(tmp_path / "export.tsv", **options), load_gaze(tmp_path / "export.tsv.gz", **options)
+    assert packed.name == "export" and packed.rate == 250.0
+    np.testing.assert_array_equal(packed.x, plain.x)
+    np.testing.assert_array_equal(packed.t, plain.t)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "export.tsv.gz"), "--columns", "stamp,gx,gy",
+                            "--time-unit", "ms", "--units", "deg"])
+    assert r.exit_code == 0 and "1250 samples at 250 Hz" in r.output, r.output
+    monkeypatch.setattr(datasets, "MAX_GAZE_TABLE_BYTES", 10_000)
+    with pytest.raises(RecordingError, match="decompresses to over"):
+        load_gaze(tmp_path / "export.tsv.gz", **options)

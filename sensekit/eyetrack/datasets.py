@@ -32,7 +32,7 @@ from ..core.recording.csvfile import PREAMBLE_LINES, TIME_UNITS, is_date_time, i
 from ..errors import DatasetError, RecordingError
 from .detectors import MAX_GAZE_DEG, MAX_GAZE_RATE_HZ, gaze_as_loss
 from .directions import direction_degrees, direction_reader
-from .gaze_table import DECIMAL_COMMA, TableRow, read_table
+from .gaze_table import DECIMAL_COMMA, TableRow, gunzipped, is_gzipped_table, read_table
 from .gaze_table import preamble as _preamble
 from .geometry import Screen
 from .labels import BLINK, FIXATION, LABEL_NAMES, SACCADE, UNDEFINED
@@ -1006,6 +1006,12 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                                  "scene-camera pixels come from a Neon Player export or a recorded stream)",
                                  "leave it out")
 
+    if is_gzipped_table(Path(path)):  # (a large export kept compressed: read as the table it holds)
+        with gunzipped(Path(path), MAX_GAZE_TABLE_BYTES) as plain:
+            rec = load_gaze(plain, screen=screen, columns=columns, time_unit=time_unit, units=units,
+                            references=references, reference_events=reference_events, recording=recording,
+                            valid=valid, scene_camera=scene_camera)
+        return dataclasses.replace(rec, name=Path(Path(path).stem).stem) if rec.name == plain.stem else rec
     if is_tobii_glasses(Path(path)):
         not_a_table(Path(path).name, "a Tobii Pro Glasses recording (gaze directions)", own_screen=True)
         return load_tobii_glasses(path)

@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RecordingError
+from .gaze_table import is_gzipped_table
 
 __all__ = ["load_tobii_glasses", "is_tobii_glasses", "tobii_glasses_file", "MAX_GLASSES_BYTES", "MAX_LINE_BYTES"]
 
@@ -90,7 +91,7 @@ def is_tobii_glasses(path: Path) -> bool:
     if not path.is_file():
         return False
     if path.suffix.lower() == ".gz":
-        return True
+        return not is_gzipped_table(path)
     return _generation(path) is not None
 
 
@@ -290,9 +291,9 @@ def load_tobii_glasses(path):
     path = _need(tobii_glasses_file(path))
     generation, head = _generation(path), _head(path)
     if head and not head.lstrip().startswith(b"{"):  # (readable, but no JSON objects: a gzipped table)
-        raise RecordingError(f"{path.name} holds no Tobii Pro Glasses gaze (JSON lines); the compressed gaze files "
-                             "sensekit reads are the glasses' own", "decompress a compressed table first "
-                             f"(gunzip {path.name}) and give the table")
+        raise RecordingError(f"{path.name} holds no Tobii Pro Glasses gaze (JSON lines)", "a compressed table is "
+                             f"read as one when its name says so ({path.name.split('.')[0]}.tsv.gz, .csv.gz), or "
+                             f"gunzip {path.name} and give the table")
     samples = _glasses2_samples(path) if generation == 2 else _glasses3_samples(path)  # (else 3: its reader says
     # what is wrong with a file it cannot read)
     t, point, middles = array("d"), array("d"), array("d")  # (8 bytes a number: hours of samples fit)
