@@ -229,6 +229,9 @@ def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
         {"type": "gaze", "timestamp": i / 100, "data": {"gaze3d": [float(v), 5.0, 700.0], "eyeleft": {
             "gazeorigin": [31.0, -12.0, -24.0]}, "eyeright": {"gazeorigin": [-31.0, -12.0, -24.0]}}}) + "\n"
         for i, v in enumerate(np.repeat(rng.normal(0, 60, 8), 60))).encode()))
+    table = d / "export.tsv.gz"  # (a large export kept compressed)
+    table.write_bytes(gzip.compress(("stamp\tgx\tgy\n" + "".join(
+        f"{4 * i}\t{v:.4f}\t{0.5 * v:.4f}\n" for i, v in enumerate(np.repeat(rng.normal(0, 5, 10), 125)))).encode()))
     extra = {}
     sofa = Path(os.environ.get("SENSEKIT_DATA") or "/nonexistent") / "hrtf-mit-kemar" / "MIT_KEMAR_normal_pinna.sofa"
     if sofa.is_file():
@@ -241,6 +244,8 @@ def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
             "wav": (wav, [["info", "{p}"], ["spatial", "localise", "{p}", "--array", "respeaker4"]]),
             "flac": (flac, [["info", "{p}"], ["convert", "{p}", "{o}.wav"]]),
             "glasses 3": (glasses, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
+            "compressed table": (table, [["eyetrack", "events", "{p}", "--columns", "stamp,gx,gy", "--time-unit", "ms",
+                                          "--units", "deg"]]),
             "mat": (mat, [["info", "{p}"], ["calibrate", "emg", "--from", "{p}", "--classes", "rest=0,a=1,b=2", "-o",
                           "{o}.json"]])}
 
