@@ -254,6 +254,13 @@ def test_aria_eye_gaze_is_read_as_its_direction(tmp_path, per_eye):
     assert sum(1 for _ in open(tmp_path / "ev.csv")) == len(events) + 1
     r = runner.invoke(app, ["eyetrack", "events", str(path), "--units", "deg"])
     assert r.exit_code == 2 and "not apply" in r.output
+    (tmp_path / "mps" / "eye_gaze").mkdir(parents=True)  # an MPS output folder: its personalised gaze first
+    (tmp_path / "mps" / "eye_gaze" / "general_eye_gaze.csv").write_text(path.read_text())
+    assert load_gaze(tmp_path / "mps").name == "general_eye_gaze"
+    (tmp_path / "mps" / "eye_gaze" / "personalized_eye_gaze.csv").write_text(path.read_text())
+    for folder in (tmp_path / "mps", tmp_path / "mps" / "eye_gaze"):
+        np.testing.assert_array_equal(load_gaze(folder).x, rec.x)
+        assert load_gaze(folder).name == "personalized_eye_gaze"
 
 
 NEON_CAMERA = {"camera_matrix": [[892.17, 0.0, 829.75], [0.0, 891.44, 606.96], [0.0, 0.0, 1.0]],

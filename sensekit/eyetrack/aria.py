@@ -13,17 +13,37 @@ row per eye-tracking camera frame:
 - the gaze depth, uncertainty bounds and the eyes' positions, which event detection does not need.
 
 :func:`load_aria_gaze` reads the direction as azimuth and elevation in degrees (x to the right,
-y up, as :mod:`.directions`); a row whose angles are empty or not finite is a loss.
+y up, as :mod:`.directions`); a row whose angles are empty or not finite is a loss. An MPS
+output folder (or its ``eye_gaze`` folder) is read from its personalised gaze where there is one,
+else its general gaze (:func:`aria_gaze_file`).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-__all__ = ["load_aria_gaze", "is_aria_gaze"]
+__all__ = ["load_aria_gaze", "is_aria_gaze", "aria_gaze_file", "ARIA_GAZE_FILES"]
 
 #: CPF has x to the wearer's left: flipped into :mod:`.directions`' x right.
 _TO_RIGHT = np.array([-1.0, 1.0, 1.0])
+
+
+#: The eye gaze files of an MPS output's ``eye_gaze`` folder, the one read first first: the
+#: personalised gaze exists only where an eye gaze calibration was applied, and is the better.
+ARIA_GAZE_FILES = ("personalized_eye_gaze.csv", "general_eye_gaze.csv")
+
+
+def aria_gaze_file(folder) -> Path | None:
+    """The eye gaze file of an MPS output folder (its ``eye_gaze`` folder, or that folder itself):
+    the personalised gaze where there is one, else the general; None where there is neither."""
+    folder = Path(folder)
+    for where in (folder, folder / "eye_gaze"):
+        for name in ARIA_GAZE_FILES:
+            if (where / name).is_file():
+                return where / name
+    return None
 
 
 def is_aria_gaze(header: str) -> bool:
