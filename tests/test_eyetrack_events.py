@@ -1389,8 +1389,9 @@ def test_run_eyetrack_online_on_an_eye_trackers_gaze_stream(tmp_path):
     r = runner.invoke(app, ["run", "eyetrack", "synth:gaze?duration=1", "--online", "--chunk", "1"])
     assert r.exit_code == 2 and "leave --chunk out" in r.stderr  # an offline setting is never silently ignored
     # another program's stream says its unit (or not): normalised screen coordinates are not degrees
-    for unit, expect in (("normalized", "is in 'normalized'; the event detectors need degrees"),
-                         ("", "does not say its unit: read as degrees")):
+    for unit, expect in (("normalized", "is in fractions of the screen but its meta has no 'screen'"),
+                         ("furlongs", "is in 'furlongs'; the event detectors need degrees"),
+                         ("", "does not say its unit: read as degrees of visual angle (--units px or norm")):
         other = StreamInfo("tracker", "gaze", 500.0, (2,), channels=("x", "y"), unit=unit)
         with RecordingWriter(tmp_path / f"other{unit}.h5") as w:
             w.add_stream(other).append(Frame(other, wide[:, 1:3], t0=0.0))

@@ -374,7 +374,9 @@ def test_a_neon_gaze_stream_is_read_through_its_scene_camera(tmp_path):
 def test_run_eyetrack_reads_a_screen_trackers_pixels_with_screen(tmp_path):
     """A screen tracker's gaze stream in pixels that does not carry its screen (another program's
     outlet): 'run eyetrack' said to give --screen, which it did not have; now it does, and its
-    labels are those of the gaze in degrees. Eye images refuse it."""
+    labels are those of the gaze in degrees. Eye images refuse it. Fractions of the screen (a
+    stream's unit 'normalized', or --units norm for one that says none) read the same; --units
+    against the stream's own unit is refused."""
     import json as json_
 
     from sensekit.core import Frame, StreamInfo
@@ -399,6 +401,19 @@ def test_run_eyetrack_reads_a_screen_trackers_pixels_with_screen(tmp_path):
     r = runner.invoke(app, ["run", "eyetrack", "synth:eye", "--duration", "0.2", "--screen", "531x299mm@1920x1080",
                             "--distance", "600"])
     assert r.exit_code == 2 and "not apply" in r.output
+    for unit, given in (("normalized", []), ("", ["--units", "norm"])):  # fractions of the screen, said or stated
+        info = StreamInfo("Tracker", "gaze", 300.0, (2,), channels=("x", "y"), unit=unit)
+        with RecordingWriter(tmp_path / f"norm{unit}.h5") as w:
+            w.add_stream(info).append(Frame(info, np.column_stack([px / 1920, py / 1080]), t0=0.0))
+        r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / f"norm{unit}.h5"), "--jsonl", "--screen",
+                                "531x299mm@1920x1080", "--distance", "600", *given])
+        assert r.exit_code == 0, r.output
+        norm = np.array([json_.loads(line)["data"] for line in r.stdout.splitlines()[1:]], dtype=float)
+        np.testing.assert_allclose(norm[:, :2], same[:, :2], atol=1e-9)
+        np.testing.assert_array_equal(norm[:, 3], same[:, 3])
+    r = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "px.h5"), "--units", "norm", "--screen",
+                            "531x299mm@1920x1080", "--distance", "600"])
+    assert r.exit_code == 2 and "says it is in px" in r.output
 
 
 def test_info_on_a_gaze_export_names_eyetrack_events(tmp_path):
@@ -443,12 +458,15 @@ def test_what_a_pixel_gaze_stream_takes():
     assert pixel_gaze_meta(px, screen=screen) == {"gaze_units": "px", "screen": screen.to_dict()}
     assert pixel_gaze_meta(neon, scene_camera=camera)["scene_camera"]["dist_coefs"] == list(camera[1])
     assert pixel_gaze_meta(own) == {} and pixel_gaze_meta(deg) == {}
+    assert pixel_gaze_meta(px.replace(unit=""), units="norm", screen=screen)["gaze_units"] == "norm"
     for info, kwargs, said in ((px, {"screen": screen, "scene_camera": camera}, "give one"),
                                (own, {"scene_camera": camera}, "carries its own screen"),
                                (own, {"screen": screen}, "carries its own screen"),
                                (deg, {"screen": screen}, "is in degrees"),
                                (px, {"screen": screen, "direction": True}, "is a gaze direction"),
-                               (neon, {}, "a Neon's gaze"), (neon, {"screen": screen}, "not a screen's")):
+                               (neon, {}, "a Neon's gaze"), (neon, {"screen": screen}, "not a screen's"),
+                               (px, {"units": "deg"}, "says it is in px"), (px, {"units": "mm"}, "is not one of"),
+                               (px.replace(unit=""), {"units": "norm", "scene_camera": camera}, "fractions of a screen")):
         with pytest.raises(ParameterError, match=said):
             pixel_gaze_meta(info, **kwargs)
 

@@ -192,6 +192,9 @@ def run_eyetrack(
     screen: str | None = typer.Option(None, "--screen", help="A gaze stream in a screen's pixels: " + SCREEN_HELP),
     distance: float | None = typer.Option(None, "--distance", min=1, help="Eye-to-screen distance (mm)."),
     scene_camera: Path | None = typer.Option(None, "--scene-camera", help=SCENE_CAMERA_HELP),
+    units: str | None = typer.Option(None, "--units", help="The units of a gaze stream that does not say them: deg, "
+                                     "px (with --screen/--distance) or norm (fractions of the screen from its top "
+                                     "left, with --screen/--distance)."),
     lsl: str | None = LSL_OPTION,
     jsonl: bool = JSONL_OPTION,
     duration: float | None = DURATION_OPTION,
@@ -215,15 +218,15 @@ def run_eyetrack(
         if src.info.kind == "gaze":  # an eye tracker's gaze: events straight away
             if calibration is not None:
                 fail(f"source {source!r} gives gaze already; -c maps an eye camera's pupils to gaze: leave it out")
-            chain = pipe.gaze_chain(src.info, screen=geometry, scene_camera=camera)
+            chain = pipe.gaze_chain(src.info, screen=geometry, scene_camera=camera, units=units)
         elif src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; eye tracking needs "
                  "eye-camera images (camera:N, video:FILE, synth:eye) or an eye tracker's gaze (lsl:type=Gaze); a gaze "
                  "file (a table, an EyeLink or Tobii export) goes to 'sensekit eyetrack events FILE' (--online for "
                  "this command's online detector)")
         else:
-            refuse_given(ctx, ("screen", "distance", "scene_camera"), f"to source {source!r}, eye images (they "
-                         "apply to an eye tracker's gaze stream in pixels)")
+            refuse_given(ctx, ("screen", "distance", "scene_camera", "units"), f"to source {source!r}, eye images "
+                         "(they apply to an eye tracker's gaze stream)")
             if calibration is None:  # the pupils are published: the event detector's options would be ignored
                 refuse_given(ctx, ("detector", "chunk", "online", "settings", "stimulus"),
                              "without -c, which publishes the pupils (events need gaze: give the calibration)")

@@ -892,7 +892,7 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     from ..core.recording import open_recording
     from .geometry import screen_from_meta
     from .scene_camera import scene_camera_from_meta, scene_pixels_to_degrees
-    from .stages import gaze_input, pixel_gaze_meta, stream_gaze_units
+    from .stages import gaze_input, pixel_gaze_meta
 
     path = _need(path)
     with open_recording(path) as rec:
@@ -933,7 +933,13 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
         return GazeRecording(t, x, y, rate, None, {}, stream)
     if info.meta.get("screen"):  # (its own: pixel_gaze_meta refused another)
         screen = screen_from_meta(info.meta, f"{path.name}#{stream}")
-    x, y = _to_deg(x, y, screen, stream_gaze_units(info))
+    units = meta.get("gaze_units", info.meta.get("gaze_units", "deg"))
+    if units == "norm":  # (fractions of the screen from its top left)
+        if screen is None:
+            raise DatasetError(f"{path.name}#{stream}: gaze in fractions of the screen needs the screen geometry",
+                               "give --screen WxHmm@WxH and --distance MM")
+        x, y, units = x * screen.width_px, y * screen.height_px, "px"
+    x, y = _to_deg(x, y, screen, units)
     rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
     return GazeRecording(t, x, y, rate, screen, {}, stream)
 

@@ -90,7 +90,8 @@ def screen_from_meta(meta: Mapping, what: str) -> Screen:
     """The :class:`Screen` in a stream's meta, or a one-line error naming the field."""
     s = meta.get("screen")
     if not s:
-        raise StreamFormatError(f"{what}: the gaze stream is in pixels but its meta has no 'screen' geometry",
+        units = "fractions of the screen" if meta.get("gaze_units") == "norm" else "pixels"
+        raise StreamFormatError(f"{what}: the gaze stream is in {units} but its meta has no 'screen' geometry",
                                 "give --screen WxHmm@WxH and --distance MM (a screen's pixels), --scene-camera "
                                 "scene_camera.json (glasses' scene-camera pixels), or gaze in degrees")
     try:

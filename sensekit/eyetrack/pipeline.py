@@ -107,7 +107,7 @@ class EyePipeline:
         return Chain(EventDetector(self.detector, chunk_s=self.chunk_s, context_s=self.context_s, **self.params))
 
     def gaze_chain(self, gaze_info: StreamInfo, *, screen: Screen | None = None,
-                   scene_camera: tuple[np.ndarray, np.ndarray] | None = None) -> Chain:
+                   scene_camera: tuple[np.ndarray, np.ndarray] | None = None, units: str | None = None) -> Chain:
         """A live gaze stream (an eye tracker's, over LSL or recorded) -> labels or online events.
 
         The stream's x and y are its channels ``x``/``y`` (or ``gaze_x``/``gaze_y``,
@@ -115,14 +115,16 @@ class EyePipeline:
         geometry in its meta (as sensekit's gaze streams carry it) or ``screen``, or a glasses'
         scene camera's, with the camera's intrinsics ``scene_camera`` (camera matrix, distortion
         coefficients: :mod:`sensekit.eyetrack.scene_camera`; a Neon's LSL outlet,
-        ``[Device]_Neon Gaze``, is such a stream). A headset's gaze direction (channels
+        ``[Device]_Neon Gaze``, is such a stream); or in fractions of the screen. ``units``
+        states the units of a stream that says none. A headset's gaze direction (channels
         ``gaze_forward_x/y/z``, ``GazeRayDirectionX/Y/Z``...) is turned into degrees
         (:mod:`sensekit.eyetrack.directions`)."""
         from ..core.stages import SelectChannels, SetMeta
 
         cols, to_degrees = gaze_input(gaze_info)
         pick = [] if gaze_info.shape == (2,) and cols == [0, 1] else [SelectChannels(cols)]
-        meta = pixel_gaze_meta(gaze_info, screen=screen, scene_camera=scene_camera, direction=to_degrees is not None)
+        meta = pixel_gaze_meta(gaze_info, screen=screen, scene_camera=scene_camera, direction=to_degrees is not None,
+                               units=units)
         if to_degrees is not None:  # (a headset's gaze direction)
             return Chain(*pick, to_degrees, GazeDegrees(), *self.events_chain().stages)
         if meta:

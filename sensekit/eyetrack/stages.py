@@ -71,21 +71,29 @@ def gaze_input(info: StreamInfo) -> tuple[list[int], Stage | None]:
 
 
 
+#: Channel units as gaze streams spell them, and the units they mean: degrees of visual angle, a
+#: screen's (or scene camera's) pixels, fractions of the screen from its top left.
+GAZE_UNIT_NAMES = {"deg": "deg", "degree": "deg", "degrees": "deg", "px": "px", "pixel": "px", "pixels": "px",
+                   "norm": "norm", "normalized": "norm", "normalised": "norm", "fraction": "norm"}
+#: The gaze units a user can state for a stream that says none (``run eyetrack --units``).
+GAZE_UNITS = ("deg", "px", "norm")
+
+
 def stream_gaze_units(info: StreamInfo) -> str:
-    """``"deg"`` or ``"px"``: a gaze stream's units, from its meta (sensekit's streams) or its
-    channel unit (another program's: ``px``/``pixel(s)``, ``deg``/``degree(s)``; none said is
-    read as degrees, with a warning); any other unit is a one-line error."""
+    """``"deg"``, ``"px"`` or ``"norm"``: a gaze stream's units, from its meta (sensekit's
+    streams) or its channel unit (another program's, :data:`GAZE_UNIT_NAMES`; none said is read
+    as degrees, with a warning that names ``--units``); any other unit is a one-line error."""
     if "gaze_units" in info.meta:
         return str(info.meta["gaze_units"])
     unit = info.unit.strip().lower()
-    if unit in ("px", "pixel", "pixels"):
-        return "px"
     if unit == "":
-        log.warning("gaze stream %r does not say its unit: read as degrees of visual angle", info.name)
-    elif unit not in ("deg", "degree", "degrees"):
+        log.warning("gaze stream %r does not say its unit: read as degrees of visual angle (--units px or norm "
+                    "says otherwise)", info.name)
+        return "deg"
+    if unit not in GAZE_UNIT_NAMES:
         raise StreamFormatError(f"gaze stream {info.name!r} is in {info.unit!r}; the event detectors need degrees "
                                 "of visual angle", "publish gaze in degrees (or pixels with the screen geometry)")
-    return "deg"
+    return GAZE_UNIT_NAMES[unit]
 
 
 #: Below this rate (Hz) a saccade, 20-80 ms, is not resolved at all: two samples are 67 ms apart
@@ -99,42 +107,55 @@ def is_neon_outlet(info: StreamInfo) -> bool:
 
 
 def known_gaze_units(info: StreamInfo, *, direction: bool = False) -> str | None:
-    """``"deg"`` or ``"px"`` where a gaze stream says its units (its meta, its channel unit, a
-    gaze ``direction``, read in degrees, or a Neon's outlet: scene-camera pixels), else None."""
+    """``"deg"``, ``"px"`` or ``"norm"`` where a gaze stream says its units (its meta, its channel
+    unit, a gaze ``direction``, read in degrees, or a Neon's outlet: scene-camera pixels), else
+    None."""
     if direction:
         return "deg"
     if "gaze_units" in info.meta:
         return str(info.meta["gaze_units"])
     unit = info.unit.strip().lower()
-    if unit in ("px", "pixel", "pixels") or (not unit and is_neon_outlet(info)):
-        return "px"
-    return "deg" if unit in ("deg", "degree", "degrees") else None
+    return "px" if not unit and is_neon_outlet(info) else GAZE_UNIT_NAMES.get(unit)
 
 
-def pixel_gaze_meta(info: StreamInfo, *, screen=None, scene_camera=None, direction: bool = False) -> dict:
+def pixel_gaze_meta(info: StreamInfo, *, screen=None, scene_camera=None, direction: bool = False,
+                    units: str | None = None) -> dict:
     """The meta a gaze stream needs added before :class:`GazeDegrees` reads it: where it is in
     pixels, ``gaze_units`` and the ``screen`` geometry (a :class:`~.geometry.Screen`) or the
     glasses' ``scene_camera`` intrinsics (camera matrix, distortion coefficients:
     :mod:`.scene_camera`) that the user gave; nothing where the stream says all (empty). A
-    Neon's LSL outlet (``[Device]_Neon Gaze``) is in its scene camera's pixels. Settings that do
-    not apply (to a stream in degrees, a gaze ``direction``, a stream with its own screen, a
-    Neon given a screen) are one-line errors."""
+    Neon's LSL outlet (``[Device]_Neon Gaze``) is in its scene camera's pixels. ``units`` states
+    the units of a stream that says none (:data:`GAZE_UNITS`; ``norm``: fractions of the screen,
+    which need the screen too). Settings that do not apply (to a stream in degrees, a gaze
+    ``direction``, a stream with its own screen or units, a Neon given a screen, fractions given
+    a scene camera) are one-line errors."""
     from .scene_camera import scene_camera_meta
 
     given = [flag for flag, value in (("--screen/--distance", screen), ("--scene-camera", scene_camera))
              if value is not None]
     refused = f"{' and '.join(given)} {'does' if given == ['--scene-camera'] else 'do'} not apply"
+    stated = known_gaze_units(info, direction=direction)
+    if units is not None:
+        if units not in GAZE_UNITS:
+            raise ParameterError(f"--units {units!r} is not one of {', '.join(GAZE_UNITS)}")
+        if stated is not None and stated != units:
+            raise ParameterError(f"--units {units} does not apply: gaze stream {info.name!r} says it is in {stated}",
+                                 "leave it out")
     if direction:
         if given:
             raise ParameterError(f"{refused}: gaze stream {info.name!r} is a gaze direction, read in degrees",
                                  "leave them out")
         return {}
     neon = is_neon_outlet(info)
-    units = "px" if neon and not info.unit.strip() and "gaze_units" not in info.meta else stream_gaze_units(info)
-    if units != "px":
+    if units is None:
+        units = "px" if neon and not info.unit.strip() and "gaze_units" not in info.meta else stream_gaze_units(info)
+    if units == "deg":
         if given:
             raise ParameterError(f"{refused}: gaze stream {info.name!r} is in degrees", "leave them out")
         return {}
+    if units == "norm" and scene_camera is not None:
+        raise ParameterError(f"--scene-camera does not apply: gaze stream {info.name!r} is in fractions of a screen",
+                             "give --screen and --distance")
     if len(given) > 1:
         raise ParameterError("--screen/--distance and --scene-camera: a gaze is in one of them, a screen's pixels or "
                              "a scene camera's", "give one")
@@ -148,7 +169,7 @@ def pixel_gaze_meta(info: StreamInfo, *, screen=None, scene_camera=None, directi
         raise ParameterError(f"gaze stream {info.name!r} is a Neon's gaze in its scene camera's pixels, which its "
                              "lens maps to degrees", "give --scene-camera scene_camera.json (a recording's of this "
                              "Neon module, as Pupil Cloud downloads it)")
-    meta = {} if info.meta.get("gaze_units") == "px" else {"gaze_units": "px"}
+    meta = {} if info.meta.get("gaze_units") == units else {"gaze_units": units}
     if screen is not None:
         meta["screen"] = screen.to_dict()
     if scene_camera is not None:
@@ -169,8 +190,9 @@ def check_gaze_stream(info: StreamInfo, what: str, *, units: str | None = "deg")
 
 
 class GazeDegrees(Stage):
-    """Gaze in screen pixels → visual angle (deg) with the stream's screen geometry (or, in a
-    glasses' scene-camera pixels, with the camera's intrinsics: :mod:`.scene_camera`); a sample
+    """Gaze in screen pixels (or fractions of the screen) → visual angle (deg) with the stream's
+    screen geometry (or, in a glasses' scene-camera pixels, with the camera's intrinsics:
+    :mod:`.scene_camera`); a sample
     that is no gaze (NaN in one coordinate, infinite, or beyond
     :data:`~sensekit.eyetrack.detectors.MAX_GAZE_DEG`) becomes data loss in both, with one
     warning a run (an infinity in a live stream had reached the detectors)."""
@@ -179,10 +201,14 @@ class GazeDegrees(Stage):
         from .scene_camera import scene_camera_from_meta
 
         check_gaze_stream(info, "GazeDegrees", units=None)
-        deg = info.meta.get("gaze_units", "deg") == "deg"
-        camera = None if deg else info.meta.get("scene_camera")  # (glasses' scene-camera pixels)
+        units = info.meta.get("gaze_units", "deg")
+        if units not in GAZE_UNITS:
+            raise StreamFormatError(f"GazeDegrees: gaze stream {info.name!r} is in {units!r}, not one of "
+                                    f"{', '.join(GAZE_UNITS)}")
+        camera = info.meta.get("scene_camera") if units == "px" else None  # (glasses' scene-camera pixels)
         self._camera = None if camera is None else scene_camera_from_meta(camera, "GazeDegrees")
-        self._screen = None if deg or camera is not None else screen_from_meta(info.meta, "GazeDegrees")
+        self._screen = None if units == "deg" or camera is not None else screen_from_meta(info.meta, "GazeDegrees")
+        self._fractions = units == "norm"  # (of the screen, from its top left)
         self._unwrapped = info.meta.get("gaze_azimuth") == "unwrapped"  # (a headset's gaze direction)
         return info.replace(dtype="float64", meta={**dict(info.meta), "gaze_units": "deg"})
 
@@ -191,6 +217,8 @@ class GazeDegrees(Stage):
 
     def _process(self, frame: Frame) -> Frame | None:
         x, y = frame.data[:, 0], frame.data[:, 1]
+        if self._fractions:
+            x, y = x * self._screen.width_px, y * self._screen.height_px
         if self._screen is not None:
             x, y = self._screen.to_degrees(x, y)
         elif self._camera is not None:
