@@ -114,7 +114,8 @@ class SelectPipeline:
         units = known_gaze_units(gaze, direction=self._direction is not None)
         if units is not None and units != self.layout.units:  # (targets at +-10 deg and gaze at 960 px never meet)
             raise ParameterError(f"the target layout is in {self.layout.units}, gaze stream {gaze.name!r} in {units}",
-                                 f"give a layout in {units} (its 'units'), or the gaze in {self.layout.units}")
+                                 (f"give a layout in {units} (its 'units'), or " if units in ("deg", "px") else "give ")
+                                 + f"the gaze in {self.layout.units}")
         if self._direction is not None:
             self._direction.open(gaze.replace(shape=(len(self._gaze_cols),)))
         if self.method == "dwell":
