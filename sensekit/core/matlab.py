@@ -4,15 +4,16 @@ scipy's reader is compiled code, and a damaged file can crash it, not raise: in 
 data element whose declared size runs past the file stops the process with a bus error (found
 by the mutation fuzzer on a Ninapro file with one byte changed). A file from a user is untrusted,
 so it is read in a forked child: a crash there is one error line here, never the end of
-sensekit. Forking costs milliseconds (scipy is already imported); the arrays come back pickled
-through a private temporary file that the child wrote from scipy's own arrays.
+sensekit. Forking costs milliseconds (scipy is already imported); the arrays come back through a
+private temporary folder: a ``.mat`` file that the child wrote with scipy from scipy's own arrays
+(well formed, so reading it cannot crash) and a JSON file of the shapes. Nothing is unpickled.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
-import pickle
 import tempfile
 from pathlib import Path
 
@@ -35,22 +36,22 @@ def _isolated(path: str, names: list[str] | None, max_values: float | None, out:
 
 
 def _child(path: str, names: list[str] | None, max_values: float | None, out: str) -> None:
-    """Read the file's variable shapes and ``names``' arrays into the pickle ``out`` (or an error)."""
-    from scipy.io import loadmat, whosmat
+    """Read the file's variable shapes and ``names``' arrays into the folder ``out``: ``meta.json``
+    (shapes, the variables too big to read, or an error) and ``arrays.mat`` (written by scipy)."""
+    from scipy.io import loadmat, savemat, whosmat
 
     try:
         shapes = {name: tuple(int(v) for v in shape) for name, shape, _ in whosmat(path)}
         wanted = [n for n in shapes if names is None or n in names]
         big = [n for n in wanted if max_values is not None and float(np.prod(shapes[n], dtype=np.float64)) > max_values]
-        result: dict = {"shapes": shapes, "big": big}
+        meta: dict = {"shapes": shapes, "big": big}
         if not big and wanted:
-            result["arrays"] = loadmat(path, variable_names=wanted)
-        else:
-            result["arrays"] = {}
+            arrays = {k: v for k, v in loadmat(path, variable_names=wanted).items() if not k.startswith("__")}
+            savemat(os.path.join(out, "arrays.mat"), arrays)
     except Exception as e:  # (scipy raises several kinds on a damaged file)
-        result = {"error": str(e)[:200] or type(e).__name__}
-    with open(out, "wb") as fh:
-        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        meta = {"error": str(e)[:200] or type(e).__name__}
+    with open(os.path.join(out, "meta.json"), "w") as fh:
+        json.dump(meta, fh)
 
 
 def read_mat(path: str | os.PathLike, names: list[str] | None = None, *, max_values: float | None = None
@@ -69,7 +70,7 @@ def read_mat(path: str | os.PathLike, names: list[str] | None = None, *, max_val
     path = Path(path)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with tempfile.TemporaryDirectory(prefix="sensekit-mat-") as tmp:
-        out = os.path.join(tmp, "variables.pickle")
+        out = tmp
         if multiprocessing.current_process().daemon:  # (a daemonic worker, e.g. multiprocessing.Pool's, may
             _child(str(path), names, max_values, out)  # have no children: read here, unprotected)
             return _result(path, out, max_values)
@@ -81,7 +82,7 @@ def read_mat(path: str | os.PathLike, names: list[str] | None = None, *, max_val
             child.kill()
             child.join()
             raise RecordingError(f"{path.name}: reading it took over {READ_TIMEOUT_S:g} s", "check the file")
-        if child.exitcode != 0 or not os.path.exists(out):
+        if child.exitcode != 0 or not os.path.exists(os.path.join(out, "meta.json")):
             how = f"signal {-child.exitcode}" if child.exitcode and child.exitcode < 0 else f"exit {child.exitcode}"
             raise RecordingError(f"{path.name} is not a readable .mat file (scipy's reader crashed on it: {how})",
                                  "check the file; a copy saved again by MATLAB or scipy reads")
@@ -89,11 +90,16 @@ def read_mat(path: str | os.PathLike, names: list[str] | None = None, *, max_val
 
 
 def _result(path: Path, out: str, max_values: float | None) -> tuple[dict, dict]:
-    with open(out, "rb") as fh:
-        result = pickle.load(fh)  # (written by _child from scipy's arrays: not the user's bytes)
-    if "error" in result:
-        raise RecordingError(f"{path.name} is not a readable .mat file ({result['error'][:100]})")
-    if result["big"]:
+    from scipy.io import loadmat
+
+    with open(os.path.join(out, "meta.json")) as fh:
+        meta = json.load(fh)
+    if "error" in meta:
+        raise RecordingError(f"{path.name} is not a readable .mat file ({meta['error'][:100]})")
+    shapes = {name: tuple(shape) for name, shape in meta["shapes"].items()}
+    if meta["big"]:
         raise RecordingError(f"{path.name} declares a variable of more than {max_values:.0e} values "
-                             f"({result['big'][0]!r}, {result['shapes'][result['big'][0]]})")
-    return result["shapes"], {k: v for k, v in result["arrays"].items() if not k.startswith("__")}
+                             f"({meta['big'][0]!r}, {shapes[meta['big'][0]]})")
+    arrays = os.path.join(out, "arrays.mat")  # (the child's own file: well formed)
+    mat = loadmat(arrays) if os.path.exists(arrays) else {}
+    return shapes, {k: v for k, v in mat.items() if not k.startswith("__")}
