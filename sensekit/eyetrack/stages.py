@@ -148,7 +148,7 @@ def pixel_gaze_meta(info: StreamInfo, *, screen=None, scene_camera=None, directi
         return {}
     neon = is_neon_outlet(info)
     if units is None:
-        units = "px" if neon and not info.unit.strip() and "gaze_units" not in info.meta else stream_gaze_units(info)
+        units = stated or stream_gaze_units(info)  # (unstated: degrees, with a warning; an unknown unit: refused)
     if units == "deg":
         if given:
             raise ParameterError(f"{refused}: gaze stream {info.name!r} is in degrees", "leave them out")

@@ -77,9 +77,8 @@ RECORDING_SUFFIXES = tuple(_READERS)
 
 #: Video files: sources (``video:FILE``), not recordings.
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
-#: Gaze files that are no recording of streams ('sensekit eyetrack events' reads them): EyeLink's
-#: ASC, GazeCom's ARFF.
-#: Gaze files that are read as gaze, not as a recording of streams, and what each is.
+#: Gaze files that are no recording of streams ('sensekit eyetrack events' reads them), and what
+#: each is.
 GAZE_FILE_SUFFIXES = {".asc": "EyeLink's ASC", ".arff": "GazeCom's ARFF",
                       ".gz": "a Tobii Pro Glasses recording's gaze, or a compressed gaze table"}
 

@@ -18,7 +18,6 @@ __all__ = ["EDFRecording", "has_annotations"]
 log = logging.getLogger("sensekit")
 
 
-
 #: What to do with an EyeLink .edf: SR Research's binary format, which edf2asc (their EyeLink
 #: Developers Kit, or the EDF Converter) turns into the ASC text sensekit reads.
 EYELINK_EDF_FIX = "convert it with SR Research's edf2asc and give the .asc: sensekit eyetrack events {path}"
