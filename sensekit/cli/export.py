@@ -385,11 +385,10 @@ def _golden_gaze_file(path: Path, rate: float, seconds: int, screen: str | None,
     """The first ``seconds`` of a gaze file's gaze (deg; NaN where lost), read as 'eyetrack
     events' reads it; one line for another rate or too short a file."""
     from ..eyetrack.datasets import load_gaze
-    from ..eyetrack.scene_camera import read_scene_camera_file
-    from .eyetrack import screen_option
+    from .eyetrack import scene_camera_option, screen_option
 
     rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file"),
-                    scene_camera=None if scene_camera is None else read_scene_camera_file(scene_camera)).regular()
+                    scene_camera=scene_camera_option(scene_camera)).regular()
     if abs(rec.rate - rate) > 0.002 * rate:
         fail(f"{path.name} is sampled at {rec.rate:g} Hz, not the --rate {rate:g} the C is exported for; fix: "
              f"--rate {rec.rate:g}")

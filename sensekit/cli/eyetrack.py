@@ -32,6 +32,13 @@ def screen_option(screen: str | None, distance: float | None, *, required: bool,
     return Screen.parse(screen, distance)
 
 
+def scene_camera_option(path: Path | None):
+    """The --scene-camera file as (camera matrix, distortion coefficients), or None when absent."""
+    from ..eyetrack.scene_camera import read_scene_camera_file
+
+    return None if path is None else read_scene_camera_file(path)
+
+
 STIMULUS_OPTION = typer.Option("unknown", "--stimulus", help="What the eye looked at: static (images, text, targets: "
                                "no smooth pursuit is labelled), dynamic or unknown (pursuit allowed).")
 SET_HELP = ("A detector parameter, KEY=VALUE (repeatable; 'none' for None), e.g. --set spread_threshold=none "
@@ -160,7 +167,6 @@ def events(
     from ..eyetrack.datasets import load_gaze
     from ..eyetrack.labels import LABEL_NAMES
     from ..eyetrack.pipeline import EyePipeline
-    from ..eyetrack.scene_camera import read_scene_camera_file
 
     if online:
         refuse_given(ctx, ("detector", "chunk", "stimulus", "labels_out"),
@@ -174,7 +180,7 @@ def events(
     rec = load_gaze(path, screen=screen_option(screen, distance, required=False, what="a pixel gaze file"),
                     columns=cols, time_unit=time_unit, units=units, references=refs,
                     reference_events=event_tables, recording=recording, valid=valid,
-                    scene_camera=None if scene_camera is None else read_scene_camera_file(scene_camera)).regular()
+                    scene_camera=scene_camera_option(scene_camera)).regular()
     if len(rec) == 0 or not np.isfinite(rec.x).any():
         fail(f"{path.name} has no valid gaze samples")
     if scores is not None and not rec.labels:

@@ -22,7 +22,15 @@ from ._app import (
     stop_on_signals,
 )
 from ._lazy import lazy
-from .eyetrack import SCENE_CAMERA_HELP, SCREEN_HELP, SET_HELP, STIMULUS_OPTION, detector_params, screen_option
+from .eyetrack import (
+    SCENE_CAMERA_HELP,
+    SCREEN_HELP,
+    SET_HELP,
+    STIMULUS_OPTION,
+    detector_params,
+    scene_camera_option,
+    screen_option,
+)
 from .spatial import (
     ARRAY_OPTION,
     AZ_RANGE_OPTION,
@@ -206,13 +214,12 @@ def run_eyetrack(
     everything so far published (the detector's last chunk included)."""
     from ..core.sources import open_source
     from ..eyetrack.pipeline import LIVE_CHUNK_S, EyePipeline
-    from ..eyetrack.scene_camera import read_scene_camera_file
 
     if chunk is None and not online:
         chunk = LIVE_CHUNK_S
     pipe = EyePipeline(detector, chunk_s=chunk, params=detector_params(settings), online=online, stimulus=stimulus)
     geometry = screen_option(screen, distance, required=False, what="a gaze stream in a screen's pixels")
-    camera = None if scene_camera is None else read_scene_camera_file(scene_camera)
+    camera = scene_camera_option(scene_camera)
     with stop_on_signals() as stop:
         src = open_source(source)
         if src.info.kind == "gaze":  # an eye tracker's gaze: events straight away
