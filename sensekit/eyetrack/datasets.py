@@ -944,23 +944,40 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     return GazeRecording(t, x, y, rate, screen, {}, stream)
 
 
+#: The gaze exports a table's header line names (:func:`_export_of`), and what each is.
+GAZE_EXPORTS = {"pupil labs": "a Pupil Labs gaze export", "aria": "a Project Aria eye gaze file",
+                "pupil cloud": "a Pupil Cloud or Neon Player gaze export",
+                "tobii legacy": "a Tobii Analytics SDK or Studio gaze export", "tobii": "a Tobii gaze export"}
+
+
+def _export_of(head: str) -> str | None:
+    """Which export of :data:`GAZE_EXPORTS` a table's header line names (None: a plain table)."""
+    from .aria import is_aria_gaze
+    from .tobii_legacy import is_tobii_legacy
+
+    if "norm_pos_x" in head:
+        return "pupil labs"
+    if is_aria_gaze(head):
+        return "aria"
+    if "timestamp [ns]" in head and ("azimuth [deg]" in head or "gaze x [px]" in head):
+        return "pupil cloud"
+    if is_tobii_legacy(head):
+        return "tobii legacy"
+    if "Gaze point X" in head or "gaze_point_on_display_area" in head:
+        return "tobii"
+    return None
+
+
 def gaze_export_kind(path) -> str | None:
     """What gaze export a table is, by its header line (a Pupil Labs, Pupil Cloud or Neon
     Player, Project Aria, Tobii or headset export), or None: for commands that read tables as
     recordings of streams (``sensekit info``) to point to ``eyetrack events``."""
-    from .aria import is_aria_gaze
     from .directions import direction_columns
-    from .tobii_legacy import is_tobii_legacy
 
     head = _table_head(Path(path))
-    if "norm_pos_x" in head:
-        return "a Pupil Labs gaze export"
-    if is_aria_gaze(head):
-        return "a Project Aria eye gaze file"
-    if "timestamp [ns]" in head and ("azimuth [deg]" in head or "gaze x [px]" in head):
-        return "a Pupil Cloud or Neon Player gaze export"
-    if is_tobii_legacy(head) or "Gaze point X" in head or "gaze_point_on_display_area" in head:
-        return "a Tobii gaze export"
+    export = _export_of(head)
+    if export is not None:
+        return GAZE_EXPORTS[export]
     cells = [c.strip() for c in head.replace("\t", ",").replace(";", ",").split(",")]
     return "a headset's gaze log (gaze directions)" if direction_columns(cells) is not None else None
 
@@ -987,7 +1004,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                                               ("--units", units != "px"), ("--reference", bool(references)),
                                               ("--reference-events", bool(reference_events)),
                                               ("--valid", valid is not None)) if given]
-    from .aria import aria_gaze_file, is_aria_gaze, load_aria_gaze
+    from .aria import aria_gaze_file, load_aria_gaze
     from .tobii_glasses import is_tobii_glasses, load_tobii_glasses
     from .tobii_legacy import is_tobii_legacy, load_tobii_legacy
 
@@ -1048,20 +1065,21 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
             plain_table(path.name)
             return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
                                    references=references, reference_events=reference_events, valid=valid)
-        if "norm_pos_x" in head:
+        export = _export_of(head)
+        if export == "pupil labs":
             not_a_table(path.name, "a Pupil Labs export")
             return load_pupil_labs_csv(path, screen=screen)
-        if is_aria_gaze(head):
+        if export == "aria":
             not_a_table(path.name, "a Project Aria eye gaze file (gaze directions)", own_screen=True)
             return load_aria_gaze(path)
-        if "timestamp [ns]" in head and ("azimuth [deg]" in head or "gaze x [px]" in head):
+        if export == "pupil cloud":
             not_a_table(path.name, "a Pupil Cloud or Neon Player export (gaze read in degrees)", own_screen=True,
                         camera="azimuth [deg]" not in head)
             return load_pupil_cloud_csv(path, scene_camera=scene_camera)
-        if is_tobii_legacy(head):
+        if export == "tobii legacy":
             not_a_table(path.name, "a Tobii Analytics SDK or Studio file")
             return load_tobii_legacy(path, screen=screen, recording=recording)
-        if "Gaze point X" in head or "gaze_point_on_display_area" in head:
+        if export == "tobii":
             not_a_table(path.name, "a Tobii export")
             return load_tobii_csv(path, screen=screen, recording=recording)
         plain_table(path.name)
