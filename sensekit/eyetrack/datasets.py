@@ -1008,8 +1008,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
     from .tobii_glasses import is_tobii_glasses, load_tobii_glasses
     from .tobii_legacy import is_tobii_legacy, load_tobii_legacy
 
-    if Path(path).is_dir() and aria_gaze_file(path) is not None:  # (an Aria MPS output folder)
-        path = aria_gaze_file(path)
+    if Path(path).is_dir():  # (an Aria MPS output folder: its eye gaze file)
+        path = aria_gaze_file(path) or path
     table = Path(path).suffix.lower() in (".csv", ".tsv", ".txt")
     head = _table_head(Path(path)) if table else ""  # (the header only: a long recording is not read twice)
     if recording is not None and (not ("Gaze point X" in head or is_tobii_legacy(head)) or columns is not None):

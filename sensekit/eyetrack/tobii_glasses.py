@@ -92,7 +92,7 @@ def is_tobii_glasses(path: Path) -> bool:
         return False
     if path.suffix.lower() == ".gz":
         return not is_gzipped_table(path)
-    return _generation(path) is not None
+    return _generation(_head(path)) is not None
 
 
 def _head(path: Path) -> bytes | None:
@@ -104,10 +104,9 @@ def _head(path: Path) -> bytes | None:
         return None
 
 
-def _generation(path: Path) -> int | None:
-    """2 or 3 by the first lines' keys (Glasses 2's ``gidx``/``ts``, Glasses 3's ``type``/
-    ``timestamp``), None when neither."""
-    head = _head(path)
+def _generation(head: bytes | None) -> int | None:
+    """2 or 3 by the keys of a file's first lines (:func:`_head`: Glasses 2's ``gidx``/``ts``,
+    Glasses 3's ``type``/``timestamp``), None when neither."""
     if head is None or not head.lstrip().startswith(b"{"):
         return None
     if b'"gidx"' in head or b'"ts"' in head:
@@ -289,7 +288,8 @@ def load_tobii_glasses(path):
     from .directions import direction_degrees
 
     path = _need(tobii_glasses_file(path))
-    generation, head = _generation(path), _head(path)
+    head = _head(path)
+    generation = _generation(head)
     if head and not head.lstrip().startswith(b"{"):  # (readable, but no JSON objects: a gzipped table)
         raise RecordingError(f"{path.name} holds no Tobii Pro Glasses gaze (JSON lines)", "a compressed table is "
                              f"read as one when its name says so ({path.name.split('.')[0]}.tsv.gz, .csv.gz), or "
