@@ -26,11 +26,7 @@ import numpy as np
 
 __all__ = ["load_aria_gaze", "is_aria_gaze", "aria_gaze_file", "ARIA_GAZE_FILES"]
 
-#: CPF has x to the wearer's left: flipped into :mod:`.directions`' x right.
-_TO_RIGHT = np.array([-1.0, 1.0, 1.0])
-
-
-#: The eye gaze files of an MPS output's ``eye_gaze`` folder, the one read first first: the
+#: The eye gaze files of an MPS output's ``eye_gaze`` folder, the one read first listed first: the
 #: personalised gaze exists only where an eye gaze calibration was applied, and is the better.
 ARIA_GAZE_FILES = ("personalized_eye_gaze.csv", "general_eye_gaze.csv")
 
@@ -67,7 +63,7 @@ def load_aria_gaze(path):
     (1000.0, [0.0, 0.0, 5.73])
     """
     from .datasets import GazeRecording, _column, _need, _nominal_rate, _read_table
-    from .directions import direction_degrees
+    from .directions import X_LEFT_TO_RIGHT, direction_degrees
 
     path = _need(path)
     rows = _read_table(path)
@@ -78,7 +74,7 @@ def load_aria_gaze(path):
         yaw = _column(rows, path, "yaw_rads_cpf")
     pitch = _column(rows, path, "pitch_rads_cpf")
     with np.errstate(invalid="ignore", over="ignore"):
-        v = np.stack([np.tan(yaw), np.tan(pitch), np.ones_like(yaw)], axis=1) * _TO_RIGHT
+        v = np.stack([np.tan(yaw), np.tan(pitch), np.ones_like(yaw)], axis=1) * X_LEFT_TO_RIGHT
     v[~np.isfinite(v).all(axis=1)] = np.nan  # (an empty cell, or an angle of +-90 deg: no direction)
     x, y = direction_degrees(v)
     t = t - t[0]

@@ -38,7 +38,8 @@ from ..core.checks import check_stream
 from ..core.stage import Stage
 from ..errors import ParameterError, StreamFormatError
 
-__all__ = ["DirectionDegrees", "direction_degrees", "direction_columns", "direction_reader", "MIN_CONFIDENCE"]
+__all__ = ["DirectionDegrees", "direction_degrees", "direction_columns", "direction_reader", "MIN_CONFIDENCE",
+           "X_LEFT_TO_RIGHT"]
 
 #: What a direction's columns are called, before their axis letter (separators and case dropped).
 DIRECTION_WORDS = ("direction", "forward", "normal", "gazepoint3d", "gazevector", "gazevec", "gazeray")
@@ -48,6 +49,9 @@ _AXIS = re.compile(r"^(.*?)[\s_.\-]*\(?([xyz])\)?$")
 #: Pupil Labs' advice for its gaze's ``confidence``: samples under it are noise (the gaze
 #: export's loader keeps the same limit).
 MIN_CONFIDENCE = 0.6
+#: Multiplies a direction of a frame whose x points to the wearer's left (Tobii Pro Glasses',
+#: Project Aria's Central Pupil Frame) into this module's x to the right.
+X_LEFT_TO_RIGHT = np.array([-1.0, 1.0, 1.0])
 #: Names (case and separators dropped) of a whole gaze's validity flag: 0 where not seen.
 VALID_FLAGS = ("status", "valid", "validity", "isvalid", "gazevalid", "gazestatus")
 _LEFT = re.compile(r"^(left|l(?=eye|gaze))|(left|0)$")

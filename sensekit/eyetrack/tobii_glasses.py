@@ -61,8 +61,6 @@ log = logging.getLogger("sensekit")
 MAX_GLASSES_BYTES = 512 * 1024**2
 #: The longest line read: a sample is a few hundred bytes.
 MAX_LINE_BYTES = 64 * 1024
-#: Where the glasses' frame has x to the wearer's left: flipped into :mod:`.directions`' x right.
-_TO_RIGHT = np.array([-1.0, 1.0, 1.0])
 _LOST = (math.nan,) * 3
 
 
@@ -285,7 +283,7 @@ def load_tobii_glasses(path):
     (100.0, [0.0, 0.0, 5.57])
     """
     from .datasets import GazeRecording, _need, _nominal_rate
-    from .directions import direction_degrees
+    from .directions import X_LEFT_TO_RIGHT, direction_degrees
 
     path = _need(tobii_glasses_file(path))
     head = _head(path)
@@ -306,7 +304,7 @@ def load_tobii_glasses(path):
         raise RecordingError(f"{path.name} holds no gaze samples", "check that it is a Tobii Pro Glasses gaze file")
     t, point = np.frombuffer(t), np.frombuffer(point).reshape(-1, 3)
     middle = np.median(np.frombuffer(middles).reshape(-1, 3), axis=0) if middles else np.zeros(3)
-    x, y = direction_degrees((point - middle) * _TO_RIGHT)
+    x, y = direction_degrees((point - middle) * X_LEFT_TO_RIGHT)
     t = t - t[0]
     return GazeRecording(t, x, y, _nominal_rate(t, path.name), None, {}, _recording_name(path), unwrapped=True)
 
