@@ -645,7 +645,8 @@ def test_events_read_the_gaze_stream_of_a_recording(tmp_path):
     r = runner.invoke(app, ["eyetrack", "events", f"{tmp_path / 'lab.xdf'}#Tobii", "--screen", "531x299mm@1920x1080",
                             "--distance", "650", "--online"])
     assert r.exit_code == 0, r.output
-    for args, message in ((["--units", "deg"], "--units does not apply: session.h5 is a recording"),
+    for args, message in ((["--units", "px"], "--units px does not apply: gaze stream 'selection-gaze' says it is "
+                                              "in deg"),
                           (["--columns", "a,b,c"], "--columns does not apply"),
                           ([], "")):
         target = f"{session}#selection-hand" if not args else str(session)
@@ -679,6 +680,28 @@ def test_events_read_the_gaze_stream_of_a_recording(tmp_path):
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "px.h5"), "--screen", "531x299mm@1920x1080",
                             "--distance", "650"])
     assert r.exit_code == 2 and "carries its own screen geometry" in r.stderr
+    # a stream that does not say its units (another program's outlet, recorded): --units says them, as
+    # 'run eyetrack --units' does; fractions of the screen give the labels of the same gaze in degrees
+    fx, fy = (960 + 35 * gx) / 1920, (540 + 35 * gy) / 1080
+    write_xdf(tmp_path / "bare.xdf", [{"name": "gp", "type": "Gaze", "rate": 500.0, "data": np.column_stack([fx, fy]),
+                                       "times": np.arange(len(gx)) / 500.0, "labels": ["x", "y"]}])
+    args = ["eyetrack", "events", str(tmp_path / "bare.xdf"), "--labels"]
+    r = runner.invoke(app, [*args, str(tmp_path / "norm.csv"), "--units", "norm", "--screen", "531x299mm@1920x1080",
+                            "--distance", "650"])
+    assert r.exit_code == 0, r.output
+    dx, dy = screen.to_degrees(960 + 35 * gx, 540 + 35 * gy)
+    info = StreamInfo("gp", "gaze", 500.0, (2,), channels=("x", "y"), unit="deg", meta={"gaze_units": "deg"})
+    with RecordingWriter(tmp_path / "deg.h5") as w:
+        w.add_stream(info).append(Frame(info, np.column_stack([dx, dy]), t0=0.0))
+    r = runner.invoke(app, [*args, str(tmp_path / "unstated.csv")])
+    assert r.exit_code == 0, r.output  # (a stream that says nothing is read as degrees, with a warning)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "deg.h5"), "--labels", str(tmp_path / "deg.csv")])
+    assert r.exit_code == 0, r.output
+    labels = (tmp_path / "deg.csv").read_text().splitlines()
+    assert (tmp_path / "norm.csv").read_text().splitlines() == labels and any("saccade" in x for x in labels)
+    assert (tmp_path / "unstated.csv").read_text().splitlines() != labels  # (fractions read as degrees)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "bare.xdf"), "--units", "norm"])
+    assert r.exit_code == 2 and "--screen" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.output
 
 
 def test_cli_events_errors(tmp_path):

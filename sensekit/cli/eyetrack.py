@@ -135,8 +135,10 @@ def events(
                                        "and a headset's gaze direction x, y, z (read in degrees)."),
     time_unit: str | None = typer.Option(None, "--time-unit", help="A plain table's time unit: s, ms, us or ns "
                                          "(default s; a column named *_ms or 'Time (ms)': ms)."),
-    units: str = typer.Option("px", "--units", help="A plain table's gaze units: px (needs --screen/--distance), "
-                              "deg, or norm (fractions of the screen from its top left, 0-1; needs --screen/--distance)."),
+    units: str | None = typer.Option(None, "--units", help="A plain table's gaze units: px (the default; needs "
+                                     "--screen/--distance), deg, or norm (fractions of the screen from its top left, "
+                                     "0-1; needs --screen/--distance); or those of a recording's gaze stream that "
+                                     "does not say them."),
     reference: str | None = typer.Option(None, "--reference", help="A plain table's columns of per-sample hand labels, "
                                          "COL[,COL...] (a coder each): 0 undefined, 1 fixation, 2 saccade, 3 PSO, 4 "
                                          "pursuit, 5 blink, or those names; scored as a Lund or IRF file's labels are."),

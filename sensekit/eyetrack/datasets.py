@@ -881,14 +881,16 @@ GAZE_RECORDING_SUFFIXES = (".h5", ".hdf5", ".xdf", ".xdfz")
 
 
 def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None = None,
-                       scene_camera: tuple[np.ndarray, np.ndarray] | None = None) -> GazeRecording:
+                       scene_camera: tuple[np.ndarray, np.ndarray] | None = None,
+                       units: str | None = None) -> GazeRecording:
     """The gaze stream of a recording: a sensekit HDF5 file (``sensekit capture lsl:type=Gaze``,
     ``synth:selection``) or an XDF file (LabRecorder). ``stream`` names it; by default the
     recording's only stream of kind ``gaze``. Its x and y are the channels of
     :func:`~sensekit.eyetrack.stages.gaze_input`, in degrees or in pixels with the screen
     geometry of the stream's meta or ``screen``, or, a glasses' scene-camera pixels (a Neon's LSL
-    outlet), with ``scene_camera`` (:mod:`.scene_camera`); gaps in a regular stream are data
-    loss."""
+    outlet), with ``scene_camera`` (:mod:`.scene_camera`); ``units`` states the units of a stream
+    that says none (:data:`~sensekit.eyetrack.stages.GAZE_UNITS`, as ``run eyetrack --units``);
+    gaps in a regular stream are data loss."""
     from ..core.recording import open_recording
     from .geometry import screen_from_meta
     from .scene_camera import scene_camera_from_meta, scene_pixels_to_degrees
@@ -920,7 +922,7 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
                              f"{info.shape}, {info.dtype})", "name the stream of x, y gaze: FILE#STREAM")
     cols, to_degrees = gaze_input(info)
     meta = pixel_gaze_meta(info, screen=screen, scene_camera=scene_camera,  # (what applies, and what a Neon needs)
-                           direction=to_degrees is not None)
+                           direction=to_degrees is not None, units=units)
     if to_degrees is not None:  # (a headset's gaze direction)
         x, y = direction_degrees(frame.data[:, cols], to_degrees.valid)
         rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
@@ -983,7 +985,7 @@ def gaze_export_kind(path) -> str | None:
 
 
 def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | None = None,
-              time_unit: str | None = None, units: str = "px", references: tuple[str, ...] | None = None,
+              time_unit: str | None = None, units: str | None = None, references: tuple[str, ...] | None = None,
               reference_events: tuple[str | Path, ...] | None = None, recording: str | None = None,
               valid: str | None = None, scene_camera: tuple[np.ndarray, np.ndarray] | None = None) -> GazeRecording:
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``, GazeCom
@@ -1001,7 +1003,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
     from ..core.sources.spec import recording_stream
 
     table_options = [flag for flag, given in (("--columns", columns is not None), ("--time-unit", time_unit is not None),
-                                              ("--units", units != "px"), ("--reference", bool(references)),
+                                              ("--units", units is not None), ("--reference", bool(references)),
                                               ("--reference-events", bool(reference_events)),
                                               ("--valid", valid is not None)) if given]
     from .aria import aria_gaze_file, load_aria_gaze
@@ -1016,9 +1018,11 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
         raise RecordingError(f"--recording does not apply: {Path(path).name} is not a Tobii Pro Lab or Studio "
                              "export", "leave it out")
 
-    def not_a_table(name: str, kind: str, own_screen: bool = False, camera: bool = False) -> None:
-        """Settings are never silently ignored: those that do not apply to the file are refused."""
-        extra = table_options + (["--screen/--distance"] if own_screen and screen is not None else []) + (
+    def not_a_table(name: str, kind: str, own_screen: bool = False, camera: bool = False, units: bool = False) -> None:
+        """Settings are never silently ignored: those that do not apply to the file are refused (a
+        recording's stream that says no units takes ``--units``)."""
+        extra = [flag for flag in table_options if not (units and flag == "--units")] + (
+            ["--screen/--distance"] if own_screen and screen is not None else []) + (
             ["--scene-camera"] if scene_camera is not None and not camera else [])
         if extra:
             raise RecordingError(f"{', '.join(extra)} {'does' if len(extra) == 1 else 'do'} not apply: {name} is "
@@ -1042,8 +1046,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
         return load_tobii_glasses(path)
     one = recording_stream(str(path))
     if one is not None or Path(path).suffix.lower() in GAZE_RECORDING_SUFFIXES:
-        not_a_table(Path(one[0] if one else path).name, "a recording", camera=True)
-        return load_recorded_gaze(*(one if one else (path,)), screen=screen, scene_camera=scene_camera)
+        not_a_table(Path(one[0] if one else path).name, "a recording", camera=True, units=True)
+        return load_recorded_gaze(*(one if one else (path,)), screen=screen, scene_camera=scene_camera, units=units)
     path = _need(path)
     suffix = path.suffix.lower()
     if suffix == ".mat":
@@ -1063,8 +1067,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
     if table:
         if columns is not None:
             plain_table(path.name)
-            return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
-                                   references=references, reference_events=reference_events, valid=valid)
+            return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units or "px",
+                                   screen=screen, references=references, reference_events=reference_events, valid=valid)
         export = _export_of(head)
         if export == "pupil labs":
             not_a_table(path.name, "a Pupil Labs export")
@@ -1083,7 +1087,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
             not_a_table(path.name, "a Tobii export")
             return load_tobii_csv(path, screen=screen, recording=recording)
         plain_table(path.name)
-        return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units, screen=screen,
+        return load_gaze_table(path, columns=columns, time_unit=time_unit, units=units or "px", screen=screen,
                                references=references, reference_events=reference_events, valid=valid)
     if suffix == ".edf":
         from ..core.recording.edf import EYELINK_EDF_FIX
