@@ -637,7 +637,7 @@ def test_events_read_the_gaze_stream_of_a_recording(tmp_path):
                 "labels": ["m"]}]
     write_xdf(tmp_path / "lab.xdf", streams)
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "lab.xdf")])
-    assert r.exit_code == 2 and "pixels but no screen geometry" in r.stderr
+    assert r.exit_code == 2 and "lab.xdf#Tobii: the gaze stream is in pixels but its meta has no 'screen'" in r.stderr
     screen = Screen.parse("531x299mm@1920x1080", 650)
     rec = load_gaze(tmp_path / "lab.xdf", screen=screen).regular()
     assert len(rec) == n + 750 and np.isnan(rec.x[600:1350]).all() and np.isfinite(rec.x[1350:]).all()

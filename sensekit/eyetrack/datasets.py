@@ -893,8 +893,7 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     gaps in a regular stream are data loss."""
     from ..core.recording import open_recording
     from .geometry import screen_from_meta
-    from .scene_camera import scene_camera_from_meta, scene_pixels_to_degrees
-    from .stages import gaze_input, pixel_gaze_meta
+    from .stages import gaze_input, gaze_to_degrees, pixel_gaze_meta
 
     path = _need(path)
     with open_recording(path) as rec:
@@ -923,27 +922,15 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
     cols, to_degrees = gaze_input(info)
     meta = pixel_gaze_meta(info, screen=screen, scene_camera=scene_camera,  # (what applies, and what a Neon needs)
                            direction=to_degrees is not None, units=units)
+    rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
     if to_degrees is not None:  # (a headset's gaze direction)
         x, y = direction_degrees(frame.data[:, cols], to_degrees.valid)
-        rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
         return GazeRecording(t, x, y, rate, None, {}, stream, unwrapped=True)
     x, y = (frame.data[:, c].astype(np.float64) for c in cols)
-    camera = meta.get("scene_camera", info.meta.get("scene_camera"))
-    if camera is not None:  # (a glasses' scene-camera pixels: a Neon's LSL outlet, recorded)
-        x, y = scene_pixels_to_degrees(x, y, *scene_camera_from_meta(camera, f"{path.name}#{stream}"))
-        rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
-        return GazeRecording(t, x, y, rate, None, {}, stream)
-    if info.meta.get("screen"):  # (its own: pixel_gaze_meta refused another)
-        screen = screen_from_meta(info.meta, f"{path.name}#{stream}")
-    units = meta.get("gaze_units", info.meta.get("gaze_units", "deg"))
-    if units == "norm":  # (fractions of the screen from its top left)
-        if screen is None:
-            raise DatasetError(f"{path.name}#{stream}: gaze in fractions of the screen needs the screen geometry",
-                               "give --screen WxHmm@WxH and --distance MM")
-        x, y, units = x * screen.width_px, y * screen.height_px, "px"
-    x, y = _to_deg(x, y, screen, units)
-    rate = info.rate if info.rate > 0 else _nominal_rate(t, stream)
-    return GazeRecording(t, x, y, rate, screen, {}, stream)
+    meta = {**dict(info.meta), **meta}  # (its own, and what the user gave: pixel_gaze_meta refused a conflict)
+    x, y = gaze_to_degrees(meta, f"{path.name}#{stream}")(x, y)
+    on_screen = meta.get("gaze_units") in ("px", "norm") and meta.get("scene_camera") is None
+    return GazeRecording(t, x, y, rate, screen_from_meta(meta, stream) if on_screen else None, {}, stream)
 
 
 #: The gaze exports a table's header line names (:func:`_export_of`), and what each is.

@@ -43,7 +43,7 @@ from .directions import direction_reader
 from .geometry import screen_from_meta
 from .labels import EVENT_FIELDS, FIXATION, events_table, label_runs
 
-__all__ = ["GazeDegrees", "GazeVelocity", "EventDetector", "GazeEvents", "LABEL_CHANNELS", "check_gaze_stream",
+__all__ = ["GazeDegrees", "gaze_to_degrees", "GazeVelocity", "EventDetector", "GazeEvents", "LABEL_CHANNELS", "check_gaze_stream",
            "gaze_input"]
 
 log = logging.getLogger("sensekit")
@@ -189,6 +189,35 @@ def check_gaze_stream(info: StreamInfo, what: str, *, units: str | None = "deg")
                                 "put GazeDegrees first (it needs the screen geometry in the stream's meta)")
 
 
+def gaze_to_degrees(meta, what: str):
+    """How a gaze stream's x, y become degrees, by its meta: a function of the two arrays.
+
+    ``gaze_units`` (:data:`GAZE_UNITS`; degrees when absent) says what they are: degrees as they
+    are, a ``screen``'s pixels or fractions of it (from its top left) through its geometry, or
+    a glasses' scene-camera pixels (``gaze_units`` px with ``scene_camera`` intrinsics) through its
+    lens. What the units need and the meta lacks is a one-line error naming ``what``. The one
+    rule of :class:`GazeDegrees` (live) and :func:`~.datasets.load_recorded_gaze` (recorded).
+
+    >>> to_deg = gaze_to_degrees({"gaze_units": "deg"}, "a stream")
+    >>> to_deg(1.0, 2.0)
+    (1.0, 2.0)
+    """
+    from .scene_camera import scene_camera_from_meta, scene_pixels_to_degrees
+
+    units = meta.get("gaze_units", "deg")
+    if units not in GAZE_UNITS:
+        raise StreamFormatError(f"{what}: the gaze stream is in {units!r}, not one of {', '.join(GAZE_UNITS)}")
+    if units == "deg":
+        return lambda x, y: (x, y)
+    if units == "px" and meta.get("scene_camera") is not None:
+        camera = scene_camera_from_meta(meta["scene_camera"], what)
+        return lambda x, y: scene_pixels_to_degrees(x, y, *camera)
+    screen = screen_from_meta(meta, what)
+    if units == "norm":
+        return lambda x, y: screen.to_degrees(x * screen.width_px, y * screen.height_px)
+    return screen.to_degrees
+
+
 class GazeDegrees(Stage):
     """Gaze in screen pixels (or fractions of the screen) → visual angle (deg) with the stream's
     screen geometry (or, in a glasses' scene-camera pixels, with the camera's intrinsics:
@@ -198,17 +227,8 @@ class GazeDegrees(Stage):
     warning a run (an infinity in a live stream had reached the detectors)."""
 
     def _open(self, info: StreamInfo) -> StreamInfo:
-        from .scene_camera import scene_camera_from_meta
-
         check_gaze_stream(info, "GazeDegrees", units=None)
-        units = info.meta.get("gaze_units", "deg")
-        if units not in GAZE_UNITS:
-            raise StreamFormatError(f"GazeDegrees: gaze stream {info.name!r} is in {units!r}, not one of "
-                                    f"{', '.join(GAZE_UNITS)}")
-        camera = info.meta.get("scene_camera") if units == "px" else None  # (glasses' scene-camera pixels)
-        self._camera = None if camera is None else scene_camera_from_meta(camera, "GazeDegrees")
-        self._screen = None if units == "deg" or camera is not None else screen_from_meta(info.meta, "GazeDegrees")
-        self._fractions = units == "norm"  # (of the screen, from its top left)
+        self._to_degrees = gaze_to_degrees(info.meta, "GazeDegrees")
         self._unwrapped = info.meta.get("gaze_azimuth") == "unwrapped"  # (a headset's gaze direction)
         return info.replace(dtype="float64", meta={**dict(info.meta), "gaze_units": "deg"})
 
@@ -216,15 +236,7 @@ class GazeDegrees(Stage):
         self._warned = False
 
     def _process(self, frame: Frame) -> Frame | None:
-        x, y = frame.data[:, 0], frame.data[:, 1]
-        if self._fractions:
-            x, y = x * self._screen.width_px, y * self._screen.height_px
-        if self._screen is not None:
-            x, y = self._screen.to_degrees(x, y)
-        elif self._camera is not None:
-            from .scene_camera import scene_pixels_to_degrees
-
-            x, y = scene_pixels_to_degrees(x, y, *self._camera)
+        x, y = self._to_degrees(frame.data[:, 0], frame.data[:, 1])
         x, y, beyond, largest = gaze_as_loss(x, y, unwrapped=self._unwrapped)
         if beyond and not self._warned:
             self._warned = True
