@@ -229,6 +229,14 @@ def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
         {"type": "gaze", "timestamp": i / 100, "data": {"gaze3d": [float(v), 5.0, 700.0], "eyeleft": {
             "gazeorigin": [31.0, -12.0, -24.0]}, "eyeright": {"gazeorigin": [-31.0, -12.0, -24.0]}}}) + "\n"
         for i, v in enumerate(np.repeat(rng.normal(0, 60, 8), 60))).encode()))
+    import msgpack
+
+    packer = msgpack.Packer(use_bin_type=True)
+    pldata = d / "gaze.pldata"  # (a Pupil Core recording's gaze: msgpack records of (topic, msgpack payload))
+    data = [{"topic": "gaze.3d.01." if i % 9 else "gaze.3d.1.", "timestamp": 500 + i / 200, "norm_pos": [0.5, 0.5],
+             "confidence": 0.2 if i % 89 == 0 else 0.9, "gaze_point_3d": [float(v), 4.0, 500.0]}
+            for i, v in enumerate(np.repeat(rng.normal(0, 60, 8), 100))]
+    pldata.write_bytes(b"".join(packer.pack((datum["topic"], packer.pack(datum))) for datum in data))
     table = d / "export.tsv.gz"  # (a large export kept compressed)
     table.write_bytes(gzip.compress(("stamp\tgx\tgy\n" + "".join(
         f"{4 * i}\t{v:.4f}\t{0.5 * v:.4f}\n" for i, v in enumerate(np.repeat(rng.normal(0, 5, 10), 125)))).encode()))
@@ -244,6 +252,7 @@ def _byte_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
             "wav": (wav, [["info", "{p}"], ["spatial", "localise", "{p}", "--array", "respeaker4"]]),
             "flac": (flac, [["info", "{p}"], ["convert", "{p}", "{o}.wav"]]),
             "glasses 3": (glasses, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
+            "pupil core": (pldata, [["eyetrack", "events", "{p}"], ["info", "{p}"]]),
             "compressed table": (table, [["eyetrack", "events", "{p}", "--columns", "stamp,gx,gy", "--time-unit", "ms",
                                           "--units", "deg"]]),
             "mat": (mat, [["info", "{p}"], ["calibrate", "emg", "--from", "{p}", "--classes", "rest=0,a=1,b=2", "-o",

@@ -492,3 +492,118 @@ def test_a_compressed_table_is_read_as_the_table(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets, "MAX_GAZE_TABLE_BYTES", 10_000)
     with pytest.raises(RecordingError, match="decompresses to over"):
         load_gaze(tmp_path / "export.tsv.gz", **options)
+
+
+def _pupil_core(x, y, *, rate=200.0, start=8123.25, low=slice(0, 0)):
+    """Pupil Core gaze data of gaze ``x``, ``y`` (deg, x right, y down as in the scene camera's
+    frame; NaN: no pupil found, confidence 0), binocular and one-eye topics interleaved; the
+    confidence under Pupil's 0.6 in ``low``."""
+    az, el = np.radians(x), np.radians(y)
+    point = 500.0 * np.stack([np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)], axis=1)
+    conf = np.where(np.isnan(x), 0.0, 0.95)
+    conf[low] = 0.3
+    return [{"topic": ("gaze.3d.01.", "gaze.3d.0.", "gaze.3d.1.")[i % 7 // 5 * (1 + i % 2)],
+             "timestamp": start + i / rate, "confidence": float(conf[i]),
+             "norm_pos": [0.5 + float(np.nan_to_num(x[i])) / 90, 0.5 - float(np.nan_to_num(y[i])) / 70],
+             "gaze_point_3d": np.nan_to_num(point[i]).tolist(), "base_data": [{"id": 0, "diameter": 31.5}]}
+            for i in range(len(x))]
+
+
+def _pldata(path, data):
+    import msgpack
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    packer = msgpack.Packer(use_bin_type=True)
+    path.write_bytes(b"".join(packer.pack((d["topic"], packer.pack(d))) for d in data))
+    return path
+
+
+def _gaze_positions(path, data):
+    """Pupil Player's export of the same data (gaze_positions.csv)."""
+    lines = ["gaze_timestamp,world_index,confidence,norm_pos_x,norm_pos_y,base_data,gaze_point_3d_x,"
+             "gaze_point_3d_y,gaze_point_3d_z"]
+    lines += [f"{d['timestamp']!r},{i // 7},{d['confidence']!r},{d['norm_pos'][0]!r},{d['norm_pos'][1]!r},x,"
+              + ",".join(repr(v) for v in d["gaze_point_3d"]) for i, d in enumerate(data)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_pupil_core_recording_is_read_as_its_gaze_export_is(tmp_path):
+    """A Pupil Core recording folder (gaze.pldata, msgpack) without Pupil Player: the samples and
+    degrees of its gaze_positions.csv export, to the last bit, as a direction and on a screen;
+    the simulated gaze back to 1e-9 deg; data under Pupil's confidence lost; the command line's
+    labels those of the same gaze; `info` points to `eyetrack events`."""
+    x, y, _ = gaze_signal(10.0, 200.0, rng=4)
+    data = _pupil_core(x, y, low=slice(800, 850))
+    folder = tmp_path / "2026_12_02" / "000"
+    _pldata(folder / "gaze.pldata", data)
+    (folder / "info.player.json").write_text('{"recording_software_name": "Pupil Capture"}')
+    export = _gaze_positions(tmp_path / "gaze_positions.csv", data)
+    rec, csv = load_gaze(folder), load_gaze(export)
+    assert rec.name == "000" and rec.rate == 200.0 and rec.unwrapped and len(rec.t) == len(x)
+    for a, b in ((rec.t, csv.t), (rec.x, csv.x), (rec.y, csv.y)):
+        np.testing.assert_array_equal(a, b)
+    lost = np.isnan(x)
+    lost[800:850] = True
+    np.testing.assert_array_equal(np.isnan(rec.x), lost)
+    np.testing.assert_allclose(rec.x[~lost], x[~lost], atol=1e-9)
+    np.testing.assert_allclose(rec.y[~lost], y[~lost], atol=1e-9)
+    from sensekit.eyetrack.geometry import Screen
+
+    screen = Screen.parse("531x299mm@1920x1080", 650)
+    on_screen, csv_screen = load_gaze(folder / "gaze.pldata", screen=screen), load_gaze(export, screen=screen)
+    np.testing.assert_array_equal(on_screen.x, csv_screen.x)
+    np.testing.assert_array_equal(on_screen.y, csv_screen.y)
+    r = runner.invoke(app, ["eyetrack", "events", str(folder), "--labels", str(tmp_path / "labels.csv")])
+    assert r.exit_code == 0, r.output
+    assert "2000 samples at 200 Hz" in r.output
+    labels = [line.rsplit(",", 1)[1] for line in (tmp_path / "labels.csv").read_text().splitlines()[1:]]
+    same = EyePipeline().labelled(GazeRecording(rec.t, rec.x, rec.y, 200.0, unwrapped=True).to_frame()).data[:, 3]
+    from sensekit.eyetrack.labels import LABEL_NAMES
+
+    assert labels == [LABEL_NAMES[int(code)] for code in same] and "saccade" in labels
+    r = runner.invoke(app, ["info", str(folder)])
+    assert r.exit_code == 2 and f"is a Pupil Core recording, which sensekit reads as gaze; fix: sensekit eyetrack " \
+        f"events {folder}" in " ".join(r.stderr.split())
+
+
+def test_a_damaged_pupil_core_recording_is_named_in_one_line(tmp_path, caplog):
+    """Cut off mid-write: the data before the cut, with a warning. A damaged record, another
+    topic, a record no gaze datum is, a file of no msgpack, an empty recording (no calibration)
+    and options that do not apply: one line each, naming the record."""
+    import msgpack
+
+    from sensekit.eyetrack.pupil_core import MAX_RECORD_BYTES
+
+    x, y, _ = gaze_signal(2.0, 200.0, rng=5, blinks=False)
+    data = _pupil_core(x, y)
+    whole = _pldata(tmp_path / "whole" / "gaze.pldata", data).read_bytes()
+    (tmp_path / "cut").mkdir()
+    (tmp_path / "cut" / "gaze.pldata").write_bytes(whole[: len(whole) - 40])
+    with caplog.at_level(logging.WARNING):
+        cut = load_gaze(tmp_path / "cut")
+    assert "cut off mid-record after 399 gaze data" in caplog.text
+    np.testing.assert_array_equal(cut.x, load_gaze(tmp_path / "whole").x[:399])
+    packer = msgpack.Packer(use_bin_type=True)
+    bad_time = dict(data[5], timestamp=float("nan"))
+    cases = {"record 6 is not a Pupil gaze datum (no finite timestamp)": [*data[:5], bad_time, *data[6:]],
+             "record 3 is not a Pupil gaze datum (its topic is 'pupil.0.3d', not gaze)":
+                 [*data[:2], dict(data[2], topic="pupil.0.3d"), *data[3:]],
+             "record 2 is not a Pupil gaze datum (no confidence and norm_pos)":
+                 [data[0], {k: v for k, v in data[1].items() if k != "norm_pos"}, *data[2:]]}
+    for said, records in cases.items():
+        r = runner.invoke(app, ["eyetrack", "events", str(_pldata(tmp_path / "case" / "gaze.pldata", records))])
+        assert r.exit_code == 2 and said in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.output
+    path = tmp_path / "case" / "gaze.pldata"
+    first = len(packer.pack((data[0]["topic"], packer.pack(data[0]))))
+    for raw, said in ((whole[:first] + b"\xc1" + whole[first:], "record 2 is not a Pupil gaze datum (unreadable "
+                                                                  "msgpack"),
+                      (packer.pack(("gaze.3d.01.", "not bytes")) + whole, "record 1 is not a Pupil gaze datum (not a "
+                                                                          "(topic, payload) pair)"),
+                      (b"\xdb" + (MAX_RECORD_BYTES * 4).to_bytes(4, "big") + b"a" * 5000, "not a Pupil data file"),
+                      (b"", "holds 0 gaze data: Pupil Capture records gaze only once it is calibrated")):
+        path.write_bytes(raw)
+        r = runner.invoke(app, ["eyetrack", "events", str(path)])
+        assert r.exit_code == 2 and said in r.stderr and len(r.stderr.strip().splitlines()) == 1, (said, r.output)
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "whole"), "--units", "deg"])
+    assert r.exit_code == 2 and "--units does not apply: gaze.pldata is a Pupil Core recording's gaze" in r.stderr

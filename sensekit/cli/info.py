@@ -20,11 +20,14 @@ def describe(path: Path, rate: float | None = None) -> list[dict]:
 
 
 def _gaze_export(path: Path) -> str | None:
-    """What gaze export a table is (None: another table, or no table)."""
+    """What gaze export a table is, or gaze recording a folder (None: another table or folder,
+    or neither)."""
+    from ..eyetrack.datasets import gaze_export_kind, gaze_folder_kind
+
+    if Path(path).is_dir():
+        return gaze_folder_kind(path)
     if Path(path).suffix.lower() not in (".csv", ".tsv", ".txt") or not Path(path).is_file():
         return None
-    from ..eyetrack.datasets import gaze_export_kind
-
     return gaze_export_kind(path)
 
 

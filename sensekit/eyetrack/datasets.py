@@ -725,30 +725,38 @@ def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: f
     origin bottom left), ``confidence`` (samples below ``min_confidence`` become NaN).
     Normalised positions become pixels of ``screen`` (y flipped), then degrees. Without a
     screen, the 3D gaze mapping's ``gaze_point_3d_x/y/z`` (mm in the scene camera's frame) is
-    read as a direction (:mod:`sensekit.eyetrack.directions`): the scene camera is no screen."""
+    read as a direction (:mod:`sensekit.eyetrack.directions`): the scene camera is no screen.
+    (:func:`pupil_gaze`; a Pupil Core recording's own ``gaze.pldata`` is read alike:
+    :mod:`.pupil_core`.)"""
     path = _need(path)
     rows = _read_table(path)
-    t = _column(rows, path, "gaze_timestamp")
-    nx, ny = _column(rows, path, "norm_pos_x"), _column(rows, path, "norm_pos_y")
-    conf = _column(rows, path, "confidence")
-    bad = conf < min_confidence
+    point = ("gaze_point_3d_x", "gaze_point_3d_y", "gaze_point_3d_z")
+    v = np.stack([_column(rows, path, c) for c in point], axis=1) if all(c in rows[0] for c in point) else None
+    norm = np.stack([_column(rows, path, "norm_pos_x"), _column(rows, path, "norm_pos_y")], axis=1)
+    return pupil_gaze(_column(rows, path, "gaze_timestamp"), norm, _column(rows, path, "confidence"), v,
+                      screen=screen, name=path.stem, min_confidence=min_confidence)
+
+
+def pupil_gaze(t: np.ndarray, norm_pos: np.ndarray, confidence: np.ndarray, point_3d: np.ndarray | None, *,
+               screen: Screen | None, name: str, min_confidence: float) -> GazeRecording:
+    """Pupil Core's gaze data (Pupil Player's export or the recording's own ``gaze.pldata``) in
+    degrees, sorted by time: ``norm_pos`` (fractions of the scene image, origin bottom left) on
+    ``screen``, else ``point_3d`` (mm in the scene camera's frame; NaN rows where a datum has
+    none) as a direction; data under ``min_confidence`` are lost."""
+    bad = confidence < min_confidence
     order = np.argsort(t, kind="stable")
-    if screen is None:
-        point = ("gaze_point_3d_x", "gaze_point_3d_y", "gaze_point_3d_z")
-        v = np.stack([_column(rows, path, c) for c in point], axis=1) if all(c in rows[0] for c in point) else None
-        if v is None or not np.isfinite(v).all(axis=1).any():
-            raise DatasetError("Pupil Labs gaze is normalised to the scene image, and this export has no 3D gaze "
-                               "(gaze_point_3d_x/y/z) to read in degrees",
-                               "give --screen WxHmm@WxH and --distance MM", python_fix="screen=Screen(...)")
-        x, y = direction_degrees(np.where(bad[:, None], np.nan, v)[order])
-        t = t[order] - t[order][0]
-        return GazeRecording(t, x, y, _nominal_rate(t, path.name), None, {}, path.stem, unwrapped=True)
-    x = np.where(bad, np.nan, nx * screen.width_px)
-    y = np.where(bad, np.nan, (1.0 - ny) * screen.height_px)
     t = t[order] - t[order][0]
+    if screen is None:
+        if point_3d is None or not np.isfinite(point_3d).all(axis=1).any():
+            raise DatasetError("Pupil Labs gaze is normalised to the scene image, and this recording has no 3D gaze "
+                               "(gaze_point_3d) to read in degrees",
+                               "give --screen WxHmm@WxH and --distance MM", python_fix="screen=Screen(...)")
+        x, y = direction_degrees(np.where(bad[:, None], np.nan, point_3d)[order])
+        return GazeRecording(t, x, y, _nominal_rate(t, name), None, {}, name, unwrapped=True)
+    x = np.where(bad, np.nan, norm_pos[:, 0] * screen.width_px)
+    y = np.where(bad, np.nan, (1.0 - norm_pos[:, 1]) * screen.height_px)
     x, y = _to_deg(x[order], y[order], screen, "px")
-    rate = _nominal_rate(t, path.name)
-    return GazeRecording(t, x, y, rate, screen, {}, path.stem)
+    return GazeRecording(t, x, y, _nominal_rate(t, name), screen, {}, name)
 
 
 def load_pupil_cloud_csv(path, *, scene_camera: tuple[np.ndarray, np.ndarray] | None = None) -> GazeRecording:
@@ -971,6 +979,23 @@ def gaze_export_kind(path) -> str | None:
     return "a headset's gaze log (gaze directions)" if direction_columns(cells) is not None else None
 
 
+def gaze_folder_kind(folder) -> str | None:
+    """What gaze recording a folder is (Tobii Pro Glasses, Pupil Core, a Project Aria MPS
+    output), or None: for ``sensekit info`` to point to ``eyetrack events``."""
+    from .aria import aria_gaze_file
+    from .pupil_core import pupil_core_gaze_file
+    from .tobii_glasses import is_tobii_glasses
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    if pupil_core_gaze_file(folder):
+        return "a Pupil Core recording"
+    if aria_gaze_file(folder):
+        return "a Project Aria MPS output"
+    return "a Tobii Pro Glasses recording" if is_tobii_glasses(folder) else None
+
+
 def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | None = None,
               time_unit: str | None = None, units: str | None = None, references: tuple[str, ...] | None = None,
               reference_events: tuple[str | Path, ...] | None = None, recording: str | None = None,
@@ -978,7 +1003,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
     """Any supported gaze file, by its name: Lund ``.mat``, IRF ``.npy``, EyeLink ``.asc``, GazeCom
     ``.arff`` (:func:`~sensekit.eyetrack.arff.load_arff_gaze`), a Tobii Pro Glasses 3
     ``gazedata.gz`` or Glasses 2 ``livedata.json.gz`` or their recording folder
-    (:func:`~sensekit.eyetrack.tobii_glasses.load_tobii_glasses`),
+    (:func:`~sensekit.eyetrack.tobii_glasses.load_tobii_glasses`), a Pupil Core recording folder or
+    its ``gaze.pldata`` (:func:`~sensekit.eyetrack.pupil_core.load_pupil_core`),
     a Project Aria eye gaze CSV (:func:`~sensekit.eyetrack.aria.load_aria_gaze`),
     Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv`` (``recording``: one recording of
     a Pro Lab export of several), a plain CSV/TSV table of
@@ -994,11 +1020,12 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                                               ("--reference-events", bool(reference_events)),
                                               ("--valid", valid is not None)) if given]
     from .aria import aria_gaze_file, load_aria_gaze
+    from .pupil_core import load_pupil_core, pupil_core_gaze_file
     from .tobii_glasses import is_tobii_glasses, load_tobii_glasses
     from .tobii_legacy import is_tobii_legacy, load_tobii_legacy
 
-    if Path(path).is_dir():  # (an Aria MPS output folder: its eye gaze file)
-        path = aria_gaze_file(path) or path
+    if Path(path).is_dir():  # (an Aria MPS output folder, a Pupil Core recording: its gaze file)
+        path = aria_gaze_file(path) or pupil_core_gaze_file(path) or path
     table = Path(path).suffix.lower() in (".csv", ".tsv", ".txt")
     head = _table_head(Path(path)) if table else ""  # (the header only: a long recording is not read twice)
     if recording is not None and (not ("Gaze point X" in head or is_tobii_legacy(head)) or columns is not None):
@@ -1031,6 +1058,9 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
     if is_tobii_glasses(Path(path)):
         not_a_table(Path(path).name, "a Tobii Pro Glasses recording (gaze directions)", own_screen=True)
         return load_tobii_glasses(path)
+    if Path(path).suffix.lower() == ".pldata":
+        not_a_table(Path(path).name, "a Pupil Core recording's gaze")
+        return load_pupil_core(_need(path), screen=screen)
     one = recording_stream(str(path))
     if one is not None or Path(path).suffix.lower() in GAZE_RECORDING_SUFFIXES:
         not_a_table(Path(one[0] if one else path).name, "a recording", camera=True, units=True)
@@ -1082,9 +1112,9 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
         raise RecordingError(f"{path.name}: an EyeLink .edf is SR Research's binary format (and a European Data "
                              "Format recording holds no gaze)", EYELINK_EDF_FIX.format(path=path.with_suffix(".asc")))
     raise RecordingError(f"{path.name}: unknown gaze file type {suffix!r}",
-                         "use a Lund .mat, IRF .npy, EyeLink .asc, GazeCom .arff, Pupil Labs, Tobii (Pro Lab, Glasses "
-                         "2 and 3 recordings), Project Aria eye gaze or a plain time,x,y CSV/TSV file, or a sensekit .h5 "
-                         "or .xdf recording")
+                         "use a Lund .mat, IRF .npy, EyeLink .asc, GazeCom .arff, Pupil Labs (an export or a Pupil "
+                         "Core recording), Tobii (Pro Lab, Glasses 2 and 3 recordings), Project Aria eye gaze or a "
+                         "plain time,x,y CSV/TSV file, or a sensekit .h5 or .xdf recording")
 
 
 # -- eye images with pupil ground truth (read from the user's copy) ----------------------

@@ -80,7 +80,8 @@ VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpe
 #: Gaze files that are no recording of streams ('sensekit eyetrack events' reads them), and what
 #: each is.
 GAZE_FILE_SUFFIXES = {".asc": "EyeLink's ASC", ".arff": "GazeCom's ARFF",
-                      ".gz": "a Tobii Pro Glasses recording's gaze, or a compressed gaze table"}
+                      ".gz": "a Tobii Pro Glasses recording's gaze, or a compressed gaze table",
+                      ".pldata": "a Pupil Core recording's data"}
 
 
 def open_recording(path: str | os.PathLike, **kwargs) -> Recording:

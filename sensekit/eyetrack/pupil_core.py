@@ -1,0 +1,136 @@
+"""Pupil Core recordings as Pupil Capture writes them: the gaze, without Pupil Player's export.
+
+A recording folder (``recordings/2026_12_02/000/``: ``info.player.json``, ``gaze.pldata``,
+``gaze_timestamps.npy``, the world and eye videos) keeps the gaze as a sequence of msgpack
+records, each a pair (topic, payload) whose payload is a msgpack map, one gaze datum::
+
+    ("gaze.3d.01.", {"topic": "gaze.3d.01.", "timestamp": 8123.512, "confidence": 0.97,
+                     "norm_pos": [0.512, 0.488], "gaze_point_3d": [-12.1, 8.4, 498.0], ...})
+
+``timestamp`` is in seconds of Pupil time, ``norm_pos`` in fractions of the scene image (origin
+at its bottom left), ``gaze_point_3d`` in mm in the scene camera's frame (the 3-D gaze mapper's;
+the 2-D mapper's ``gaze.2d.*`` data have none). Topics ``gaze.3d.01.`` (both eyes) and
+``gaze.3d.0.`` / ``gaze.3d.1.`` (one eye) interleave, as in Pupil Player's ``gaze_positions.csv``,
+and the file is read as that export is (:func:`~.datasets.load_pupil_labs_csv`): the same
+samples, the same degrees.
+
+Untrusted files: msgpack holds data only (nothing in it runs), a file over
+:data:`MAX_PLDATA_BYTES` or a record over :data:`MAX_RECORD_BYTES` is refused, a damaged record
+is named by its number, and a recording cut off mid-write (Pupil Capture closed by a crash or a
+full disk) keeps the records before the cut, with a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from array import array
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RecordingError
+
+__all__ = ["load_pupil_core", "pupil_core_gaze_file", "read_pldata_gaze", "MAX_PLDATA_BYTES", "MAX_RECORD_BYTES"]
+
+log = logging.getLogger("sensekit")
+
+#: The largest ``gaze.pldata`` read: a datum with its two eyes' pupil data is 2-4 kB, so this is
+#: hours at 200 Hz.
+MAX_PLDATA_BYTES = 4 << 30
+#: The largest record (one gaze datum with the pupil data it was mapped from).
+MAX_RECORD_BYTES = 1 << 20
+#: The file a Pupil Core recording folder keeps its gaze in.
+GAZE_FILE = "gaze.pldata"
+
+
+def pupil_core_gaze_file(folder) -> Path | None:
+    """``gaze.pldata`` of a Pupil Core recording folder, or None where ``folder`` is none."""
+    path = Path(folder) / GAZE_FILE
+    return path if Path(folder).is_dir() and path.is_file() else None
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numbers(value, n: int) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) == n and all(_number(v) for v in value)
+
+
+def read_pldata_gaze(path) -> dict[str, np.ndarray]:
+    """The gaze data of a ``gaze.pldata`` file, in file order: ``t`` (s), ``confidence``,
+    ``norm_pos`` (n, 2) and ``gaze_point_3d`` (n, 3; NaN where a datum has none).
+
+    One line (:class:`~sensekit.errors.RecordingError`) for a file that is too large, not
+    msgpack, or a record that is no gaze datum (named by its number, from 1); a file cut off
+    mid-record keeps the records before the cut, with a warning."""
+    import msgpack
+
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_PLDATA_BYTES:
+        raise RecordingError(f"{path.name} is {size / 2**30:.1f} GiB, more than the {MAX_PLDATA_BYTES >> 30} GiB "
+                             "of gaze read", "export the part you need with Pupil Player (gaze_positions.csv)")
+    columns = {name: array("d") for name in ("t", "confidence", "nx", "ny", "px", "py", "pz")}
+    nan3 = (math.nan, math.nan, math.nan)
+
+    def damaged(number: int, why: str) -> RecordingError:
+        return RecordingError(f"{path.name}: record {number} is not a Pupil gaze datum ({why})",
+                              "re-export the recording's gaze with Pupil Player (gaze_positions.csv), or give "
+                              "another recording")
+
+    with open(path, "rb") as fh:
+        unpacker = msgpack.Unpacker(fh, raw=False, use_list=False, strict_map_key=False,
+                                    max_buffer_size=MAX_RECORD_BYTES)
+        number = 0
+        try:
+            for number, record in enumerate(unpacker, start=1):
+                if not (isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], str)
+                        and isinstance(record[1], bytes)):
+                    raise damaged(number, "not a (topic, payload) pair")
+                if not record[0].startswith("gaze"):
+                    raise damaged(number, f"its topic is {record[0][:40]!r}, not gaze")
+                datum = msgpack.unpackb(record[1], raw=False, use_list=False, strict_map_key=False)
+                if not isinstance(datum, dict):
+                    raise damaged(number, "its payload is not a map")
+                t, conf, norm = datum.get("timestamp"), datum.get("confidence"), datum.get("norm_pos")
+                if not (_number(t) and math.isfinite(t)):
+                    raise damaged(number, "no finite timestamp")
+                if not (_number(conf) and _numbers(norm, 2)):
+                    raise damaged(number, "no confidence and norm_pos")
+                point = datum.get("gaze_point_3d")
+                point = point if _numbers(point, 3) else nan3
+                for name, value in zip(columns, (t, conf, *norm, *point), strict=True):
+                    columns[name].append(float(value))
+        except (ValueError, msgpack.UnpackException) as e:  # (a damaged byte: msgpack's own errors)
+            raise damaged(number + 1, f"unreadable msgpack: {str(e)[:80] or type(e).__name__}") from None
+        kept = unpacker.tell()
+    if kept < size:
+        if number == 0:
+            raise RecordingError(f"{path.name} is not a Pupil data file (no whole msgpack record in its first "
+                                 f"{min(size, MAX_RECORD_BYTES)} bytes)", "give a Pupil Core recording's gaze.pldata")
+        log.warning("%s is cut off mid-record after %d gaze data (%d of its %d bytes): the recording was not "
+                    "closed; the data before the cut are kept", path.name, number, kept, size)
+    v = {name: np.array(values, dtype=np.float64) for name, values in columns.items()}
+    return {"t": v["t"], "confidence": v["confidence"], "norm_pos": np.stack([v["nx"], v["ny"]], axis=1),
+            "gaze_point_3d": np.stack([v["px"], v["py"], v["pz"]], axis=1)}
+
+
+def load_pupil_core(path, *, screen=None, min_confidence: float | None = None):
+    """The gaze of a Pupil Core recording folder or its ``gaze.pldata``, read as Pupil Player's
+    ``gaze_positions.csv`` export of it is (:func:`~.datasets.load_pupil_labs_csv`): with
+    ``screen``, ``norm_pos`` on it; else the 3-D gaze point as a direction. ``min_confidence``:
+    that loader's (:data:`~.directions.MIN_CONFIDENCE`)."""
+    from .datasets import pupil_gaze
+    from .directions import MIN_CONFIDENCE
+
+    path = Path(path)
+    file = pupil_core_gaze_file(path) or path
+    name = path.name if file is not path else (path.parent.name if path.name == GAZE_FILE else path.stem)
+    data = read_pldata_gaze(file)
+    if len(data["t"]) < 2:
+        raise RecordingError(f"{file} holds {len(data['t'])} gaze data: Pupil Capture records gaze only once it is "
+                             "calibrated", "calibrate post hoc in Pupil Player and export gaze_positions.csv")
+    return pupil_gaze(data["t"], data["norm_pos"], data["confidence"], data["gaze_point_3d"], screen=screen,
+                      name=name, min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence)
