@@ -294,6 +294,30 @@ def test_screen_geometry_round_trip_and_parse_errors():
         Screen(531, 299, 1920, 1080, 0)
 
 
+def test_a_screen_no_display_has_is_refused_and_odd_pixels_are_said(tmp_path, caplog):
+    """Numbers past any display's (a distance of 1e308 mm had read every gaze as 0 deg: one
+    fixation; a resolution of 1e11 px) are one line; pixels far from square (a resolution's
+    digit dropped) are a warning."""
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        Screen.parse("531x299mm@1920x108", 650)
+    assert "has pixels 10.0 times as tall as they are wide" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="sensekit"):
+        Screen.parse("531x299mm@1920x1080", 650)
+        assert not caplog.text
+        Screen.parse("531x299mm@1920x1080", 65)
+    assert "a 531 mm wide screen seen from 65 mm spans 152 degrees: is the distance in mm (65 cm is 650 mm)?" in caplog.text
+    t = np.arange(500) / 250
+    _table(tmp_path / "g.csv", t, 960 + 300 * np.sin(t * 5), 540 + 0 * t)
+    for screen, distance, said in (("531x299mm@1920x1080", "1e308", "screen distance_mm 1e+308 is not a viewing "
+                                                                    "distance in mm (10 to 100000)"),
+                                   ("531x299mm@99999999999x1080", "650", "screen width_px 1e+11 is not a display's "
+                                                                         "width in pixels")):
+        r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "g.csv"), "--screen", screen, "--distance",
+                                distance])
+        assert r.exit_code == 2 and said in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.output
+
+
 def test_event_f1_counts_matching_onsets_and_offsets():
     truth = np.array([1] * 50 + [2] * 20 + [1] * 50 + [2] * 20 + [1] * 10)
     pred = truth.copy()

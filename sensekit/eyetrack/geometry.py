@@ -8,6 +8,7 @@ every chain stage downstream can report in degrees of visual angle.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from collections.abc import Mapping
 
@@ -15,7 +16,24 @@ import numpy as np
 
 from ..errors import ParameterError, StreamFormatError
 
-__all__ = ["Screen", "screen_from_meta", "pixels_to_degrees", "angular_distance_deg"]
+__all__ = ["Screen", "SCREEN_LIMITS", "screen_from_meta", "pixels_to_degrees", "angular_distance_deg"]
+
+
+log = logging.getLogger("sensekit")
+
+#: What a :class:`Screen`'s numbers may be: a display from a phone's to a cinema's, 16K and
+#: beyond, an eye from a headset's lens to across a hall (a number past these is a mistake,
+#: which would read every gaze as a few hundredths of a degree, or a whole screen as one point).
+SCREEN_LIMITS = {"width_mm": (1.0, 100_000.0, "a display's width in mm"),
+                 "height_mm": (1.0, 100_000.0, "a display's height in mm"),
+                 "width_px": (1, 100_000, "a display's width in pixels"),
+                 "height_px": (1, 100_000, "a display's height in pixels"),
+                 "distance_mm": (10.0, 100_000.0, "a viewing distance in mm")}
+
+#: A flat screen that spans more than this (deg, horizontally) is said to be odd: a desk's
+#: spans 30-60, a headset's virtual screen about 100; 531 mm at 65 mm (the distance given in cm)
+#: would span 152.
+WIDEST_SCREEN_DEG = 120.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +62,19 @@ class Screen:
             if not np.isfinite(v) or v <= 0:
                 raise ParameterError(f"screen {field.name} must be a positive number, got {v!r}",
                                      "give the display size in mm, its resolution in px and the viewing distance in mm")
+            low, high, what = SCREEN_LIMITS[field.name]
+            if not low <= v <= high:
+                raise ParameterError(f"screen {field.name} {v:g} is not {what} ({low:g} to {high:g})",
+                                     "give the display size in mm, its resolution in px and the viewing distance in mm")
+        span = 2 * np.degrees(np.arctan2(self.width_mm / 2, self.distance_mm))
+        if span > WIDEST_SCREEN_DEG:
+            log.warning("a %g mm wide screen seen from %g mm spans %.0f degrees: is the distance in mm (%g cm is %g mm)?",
+                        self.width_mm, self.distance_mm, span, self.distance_mm, self.distance_mm * 10)
+        sx, sy = self.mm_per_px
+        if max(sx, sy) > 1.5 * min(sx, sy):
+            log.warning("screen %gx%gmm@%dx%d has pixels %.1f times as %s as they are %s: displays' pixels are square; "
+                        "check its size and resolution", self.width_mm, self.height_mm, self.width_px, self.height_px,
+                        max(sx, sy) / min(sx, sy), *(("wide", "tall") if sx > sy else ("tall", "wide")))
 
     @classmethod
     def parse(cls, size: str, distance_mm: float) -> Screen:
