@@ -275,6 +275,29 @@ def test_bad_calibration_data_is_named():
         EMGPipeline().fit(broken)
     with pytest.raises(ParameterError, match="unknown decoder 'knn'"):
         EMGPipeline(decoder="knn")
+    # an increment past the holds (one window a class: the decoder had raised scikit-learn's own error)
+    with pytest.raises(ParameterError, match="give 1 window of 200 ms every 10000 ms; a decoder needs 2 or more"):
+        EMGPipeline(increment_ms=10_000).fit(sim.trials(reps=1, duration_s=2.0))
+
+
+def test_a_notch_that_is_no_mains_frequency_is_refused(tmp_path):
+    """A notch at 0.001 Hz had asked for a notch at each of its 99,999 harmonics below a 200 Hz
+    band's Nyquist frequency (a hang, from the command line or a tampered calibration file);
+    a mains frequency's harmonics are bounded too."""
+    from sensekit.emg.pipeline import MAX_NOTCH_HARMONICS
+
+    for bad in (0.001, 1000.0, float("nan")):
+        with pytest.raises(ParameterError, match="is not a mains frequency"):
+            EMGPipeline(notch_hz=bad)
+    trials = EMGSimulator(4, 3, rate=200.0, seed=6).trials(reps=2, duration_s=2.0)
+    pipe = EMGPipeline(notch_hz=50.0).fit(trials)
+    assert pipe.front_end(trials.info.replace(rate=200_000.0)).stages[1].harmonics == MAX_NOTCH_HARMONICS
+    pipe.save(tmp_path / "cal.json")
+    doc = json.loads((tmp_path / "cal.json").read_text())
+    doc["params"]["config"]["notch_hz"] = 0.001
+    (tmp_path / "cal.json").write_text(json.dumps(doc))
+    with pytest.raises(CalibrationError, match="notch_hz"):
+        EMGPipeline.load(tmp_path / "cal.json")
 
 
 def test_synth_emg_source_labels(caplog):

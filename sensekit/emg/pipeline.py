@@ -32,6 +32,12 @@ log = logging.getLogger("sensekit")
 #: Default online adaptation rate (per decision: about 5 s at a 50 ms increment), chosen
 #: on myo_readings_wrist8 (session 1 -> sessions 2 and 3).
 ADAPT_RATE = 0.01
+#: What a notch may be (Hz): the mains of railways (16.7) to aircraft (400). A notch far below
+#: them had asked for a notch at every one of its harmonics (0.001 Hz on a 1 kHz band: 500,000
+#: filters, a hang).
+MAINS_HZ = (16.0, 400.0)
+#: The most of a mains frequency's harmonics notched (50 Hz up to 5 kHz: a 10 kHz band's).
+MAX_NOTCH_HARMONICS = 100
 
 
 @dataclasses.dataclass
@@ -82,6 +88,11 @@ class EMGPipeline:
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:
             raise ParameterError(f"unknown decoder {self.decoder!r}", f"use one of {', '.join(DECODERS)}")
+        low, high = MAINS_HZ
+        if self.notch_hz is not None and not (isinstance(self.notch_hz, (int, float))
+                                              and low <= self.notch_hz <= high):
+            raise ParameterError(f"notch {self.notch_hz!r} Hz is not a mains frequency ({low:g} to {high:g} Hz)",
+                                 "give 50 or 60 (Hz), or no notch")
         resolve_features(self.features)
         self.learned_: dict[str, Any] | None = None
         self.info_: StreamInfo | None = None
@@ -100,7 +111,8 @@ class EMGPipeline:
                         calibrated, calibrated)
             stages.insert(0, ToUnit(calibrated))
         if self.notch_hz:
-            stages.append(Notch(self.notch_hz, harmonics=max(1, int(info.rate / 2 // self.notch_hz) - 1) or 1))
+            harmonics = min(max(1, int(info.rate / 2 // self.notch_hz) - 1), MAX_NOTCH_HARMONICS)
+            stages.append(Notch(self.notch_hz, harmonics=harmonics))
         if self.bandpass_hz is not None:
             low, high = self.bandpass_hz
             if info.rate < 250:
@@ -142,6 +154,13 @@ class EMGPipeline:
                                      f"samples on channel {ch!r}", "check that electrode and record the calibration "
                                      "again")
         w, y, _ = self.windows(trials)
+        few = [(c, int((y == c).sum())) for c in sorted(set(y.tolist())) if (y == c).sum() < 2]
+        if few:  # (a decoder's classes need two windows each: an increment past a hold leaves one)
+            c, n = few[0]
+            name = trials.classes[c] if 0 <= c < len(trials.classes) else c
+            raise ParameterError(f"the calibration trials of {name!r} give {n} window of {self.window_ms:g} ms every "
+                                 f"{self.increment_ms:g} ms; a decoder needs 2 or more of each class",
+                                 "use a shorter increment (--increment-ms) or longer holds")
         names = resolve_features(self.features)
         x = compute_features(w, names, rate=trials.info.rate, **self.feature_params)
         bad = ~np.isfinite(x).all(axis=0)

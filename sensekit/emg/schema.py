@@ -34,7 +34,7 @@ class EMGConfig(Strict):
     decoder: Literal["lda", "svm", "mlp", "rf"] = "lda"
     decoder_options: DecoderOptions = DecoderOptions()
     bandpass_hz: Annotated[list[Hertz], Field(min_length=2, max_length=2)] | None = None
-    notch_hz: Hertz | None = None
+    notch_hz: Annotated[float, Field(ge=16, le=400, allow_inf_nan=False)] | None = None  # (emg.pipeline.MAINS_HZ)
     reject_below: Probability | None = None
     vote: Annotated[int, Field(ge=1, le=1000)] = 1
     adapt_rate: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
