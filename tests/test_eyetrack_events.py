@@ -531,7 +531,9 @@ def test_cli_events_on_a_lund_file_with_kappas(shared_data, tmp_path):
                          ("window_s=-1", "window_s must be > 0"), ("window_s=0", "window_s must be > 0"),
                          ("peak_sd=abc", "peak_sd must be a number"), ("peak_sd=nan", "finite"),
                          ("peak_sd=inf", "finite"), ("min_saccade_s=none", "cannot be none"),
-                         ("robust=maybe", "is a switch"), ("threshold_floor=high", "or 'auto'")):
+                         ("robust=maybe", "is a switch"), ("threshold_floor=high", "or 'auto'"),
+                         ("window_s=1e6", "window_s is a time in seconds, at most 60"),  # (it had crashed the process)
+                         ("max_gap_s=61", "at most 60")):
         r = runner.invoke(app, ["eyetrack", "events", str(path), "--set", bad])
         assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, (bad, r.output)
         assert len(r.stderr.strip().splitlines()) == 1

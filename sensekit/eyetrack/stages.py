@@ -323,6 +323,12 @@ class GazeVelocity(Stage):
         return self._emit(joined, self._t_next, self._seq + 1)
 
 
+#: The longest time a detector parameter (``*_s``: a filter window, a minimum duration, a gap)
+#: may be: eye movements last milliseconds to seconds (a window of 1e6 s had crashed the
+#: process sizing its filter).
+MAX_PARAM_S = 60.0
+
+
 @functools.cache
 def _signature(detector: str):
     return inspect.signature(DETECTORS[detector]).parameters
@@ -366,6 +372,9 @@ def check_detector_params(detector: str, params: dict, *, fn=None) -> dict:
         elif value < 0 or (value == 0 and "window" in key):
             raise ParameterError(f"{detector} parameter {key} must be {'> 0' if 'window' in key else '>= 0'}, "
                                  f"got {value:g}")
+        elif key.endswith("_s") and value > MAX_PARAM_S:
+            raise ParameterError(f"{detector} parameter {key} is a time in seconds, at most {MAX_PARAM_S:g}, got "
+                                 f"{value:g}", f"give seconds (default {default})")
         out[key] = value
     return out
 
