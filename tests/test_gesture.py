@@ -601,6 +601,7 @@ def test_gesture_score_prints_the_benchs_figures_for_another_persons_rows(shared
     for args, message in ((["--map", "Sideways=Open"], "the rows have no class 'Sideways'"),
                           (["--map", "Back=Fist"], "the calibration has no class 'Fist'"),
                           (["--map", "Back"], "--map takes ROWS_CLASS=CALIBRATION_CLASS"),
+                          (["--map", "Back=Close,Back=Open"], "--map Back is given twice, as Close and as Open"),
                           (["--plot", "d.jpg"], "--plot writes a PNG")):
         r = runner.invoke(app, ["gesture", "score", str(cal), str(forks / fork), *args])
         assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output

@@ -28,6 +28,9 @@ def _mapping(items: list[str] | None) -> dict[str, str]:
             name, eq, target = pair.partition("=")
             if not eq or not name.strip() or not target.strip():
                 fail(f"--map takes ROWS_CLASS=CALIBRATION_CLASS, got {pair!r}; e.g. --map Back=Close")
+            if mapping.get(name.strip(), target.strip()) != target.strip():
+                fail(f"--map {name.strip()} is given twice, as {mapping[name.strip()]} and as {target.strip()}: a class "
+                     "of the rows is one class of the calibration")
             mapping[name.strip()] = target.strip()
     return mapping
 
