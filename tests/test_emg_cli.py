@@ -124,6 +124,14 @@ def test_run_refuses_a_calibration_for_another_band(tmp_path):
     assert "no capture latency" in timed.stderr
     r = runner.invoke(app, ["calibrate", "emg", SRC, "--classes", "rest", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "at least 2 classes" in r.stderr
+    # a class named twice had been two classes of one name, prompted twice, told apart by nothing
+    r = runner.invoke(app, ["calibrate", "emg", SRC, "--classes", "rest,fist,Fist", "-o", str(tmp_path / "x.json")])
+    assert r.exit_code == 2 and "--classes names 'fist' and 'Fist'" in r.stderr and not (tmp_path / "x.json").exists()
+    from sensekit.emg.calibrate import Protocol
+    from sensekit.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="name one class twice"):
+        Protocol(classes=("rest", "fist", "fist"))
 
 
 def _csv_of(path, x, rate, t0=0.0, jitter=0.0, seed=0):

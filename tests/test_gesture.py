@@ -252,6 +252,21 @@ def test_dtw_and_trajectory_classifiers_on_synthetic_swipes_and_circles():
     assert np.mean(clf.predict(X[1::2]) == y[1::2]) == 1.0
 
 
+def test_gestures_and_motions_are_named_once(tmp_path):
+    """A gesture or motion named twice (case aside) is one line before any camera opens: it had
+    been two classes of one name, prompted twice, told apart by nothing."""
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+
+    for args, said in ((["--gestures", "open,fist,open"], "--gestures names 'open' twice"),
+                       (["--gestures", "open"], "--gestures needs at least 2 gestures"),
+                       (["--gestures", "open,fist", "--motions", "circle,Circle"], "--motions names 'circle' and "
+                                                                                   "'Circle'")):
+        r = CliRunner().invoke(app, ["calibrate", "gesture", "camera:99", *args, "-o", str(tmp_path / "g.json")])
+        assert r.exit_code == 2 and said in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.output
+
+
 def test_calibrate_gesture_from_a_video(shared_data, hand_model, tmp_path):
     import json
 

@@ -160,6 +160,22 @@ def checked_numbers(option: str, values, *, low: float | None = None, high: floa
     return values
 
 
+def name_list(option: str, text: str | None, *, at_least: int = 2, what: str = "classes") -> tuple[str, ...]:
+    """A comma-separated option of names (classes, gestures, motions), blanks dropped; fewer than
+    ``at_least`` or a name given twice (ignoring case: two classes a decision could not tell
+    apart) ends the command."""
+    names = tuple(n.strip() for n in (text or "").split(",") if n.strip())
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.lower() in seen:
+            twice = f"{name!r} twice" if seen[name.lower()] == name else f"{seen[name.lower()]!r} and {name!r}"
+            fail(f"{option} names {twice}: each of the {what} needs a name of its own (case aside)")
+        seen[name.lower()] = name
+    if len(names) < at_least:
+        fail(f"{option} needs at least {at_least} {what}, got {list(names)}")
+    return names
+
+
 def refuse_given(ctx: typer.Context, names: tuple[str, ...], why: str) -> None:
     """One error line naming the options of ``names`` (parameter names) that were given on the
     command line, where ``why`` says they do not apply: a setting is never silently ignored."""

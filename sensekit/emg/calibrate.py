@@ -122,6 +122,9 @@ class Protocol:
     def __post_init__(self) -> None:
         if len(self.classes) < 2:
             raise ParameterError(f"calibration needs at least 2 classes, got {list(self.classes)}")
+        if len({c.lower() for c in self.classes}) < len(self.classes):
+            raise ParameterError(f"calibration classes {list(self.classes)} name one class twice",
+                                 "give each class one name")
         if self.reps < 1 or self.hold_s <= self.trim_s:
             raise ParameterError(f"need reps >= 1 and hold_s > trim_s, got reps={self.reps}, hold_s={self.hold_s}, "
                                  f"trim_s={self.trim_s}")

@@ -12,7 +12,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .._app import KIND_OPTION, check_output, check_plot, err, fail, live_display, out, refuse_given, stop_on_signals
+from .._app import KIND_OPTION, check_output, check_plot, err, fail, live_display, name_list, out, refuse_given, stop_on_signals
 from .._lazy import lazy
 from ._common import OVERWRITE_OPTION, app
 
@@ -114,7 +114,7 @@ def calibrate_emg(
     if top_up is not None and not top_up.exists():
         fail(f"calibration file {str(top_up)!r} does not exist; make one with 'sensekit calibrate emg'")
     check_plot(plot)
-    names = tuple(c.strip() for c in classes.split(",") if c.strip())
+    names = name_list("--classes", classes, at_least=0)  # (how many: the protocol's or the recording's rule)
     pipe = EMGPipeline(window_ms=window_ms, increment_ms=increment_ms, features=features, decoder=decoder,
                        bandpass_hz=_floats(bandpass, "--bandpass", 2), notch_hz=notch, reject_below=reject, vote=vote)
     if from_session is not None:

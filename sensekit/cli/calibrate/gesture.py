@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .._app import check_output, check_plot, err, fail, out, refuse_given, stop_on_signals
+from .._app import check_output, check_plot, err, fail, name_list, out, refuse_given, stop_on_signals
 from .._lazy import lazy
 from ._common import OVERWRITE_OPTION, app
 
@@ -92,10 +92,8 @@ def calibrate_gesture(
         _gesture_from_csv(from_csv, output, decoder, features, reject, unknown_factor, point_history, plot, motion_pose,
                           motion_unknown_factor)
         return
-    names = [g.strip() for g in gestures.split(",") if g.strip()]
-    if len(names) < 2:
-        fail(f"calibration needs at least 2 gestures, got {names}")
-    motion_names = [m.strip() for m in (motions or "").split(",") if m.strip()]
+    names = list(name_list("--gestures", gestures, what="gestures"))
+    motion_names = list(name_list("--motions", motions, at_least=0, what="motions"))
     if motion_names and point_history is not None:
         fail("give --motions (recorded now) or --point-history (recorded before), one of the two")
     if len(motion_names) == 1:
