@@ -605,5 +605,9 @@ def test_a_damaged_pupil_core_recording_is_named_in_one_line(tmp_path, caplog):
         path.write_bytes(raw)
         r = runner.invoke(app, ["eyetrack", "events", str(path)])
         assert r.exit_code == 2 and said in r.stderr and len(r.stderr.strip().splitlines()) == 1, (said, r.output)
+    mapped = _pldata(tmp_path / "case" / "offline_data" / "gaze-mappings" / "Default_Gaze_Mapper-0a1b.pldata", data)
+    r = runner.invoke(app, ["eyetrack", "events", str(path)])  # (no gaze recorded: a post-hoc mapping, named)
+    assert r.exit_code == 2 and f"fix: give Pupil Player's post-hoc gaze mapping, {mapped}" in r.stderr, r.output
+    np.testing.assert_array_equal(load_gaze(mapped).x, load_gaze(tmp_path / "whole").x)
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "whole"), "--units", "deg"])
     assert r.exit_code == 2 and "--units does not apply: gaze.pldata is a Pupil Core recording's gaze" in r.stderr

@@ -9,7 +9,8 @@ records, each a pair (topic, payload) whose payload is a msgpack map, one gaze d
 
 ``timestamp`` is in seconds of Pupil time, ``norm_pos`` in fractions of the scene image (origin
 at its bottom left), ``gaze_point_3d`` in mm in the scene camera's frame (the 3-D gaze mapper's;
-the 2-D mapper's ``gaze.2d.*`` data have none). Topics ``gaze.3d.01.`` (both eyes) and
+the 2-D mapper's ``gaze.2d.*`` data have none). Pupil Player's post-hoc gaze mapping
+is kept alike, in ``offline_data/gaze-mappings/NAME-ID.pldata``. Topics ``gaze.3d.01.`` (both eyes) and
 ``gaze.3d.0.`` / ``gaze.3d.1.`` (one eye) interleave, as in Pupil Player's ``gaze_positions.csv``,
 and the file is read as that export is (:func:`~.datasets.load_pupil_labs_csv`): the same
 samples, the same degrees.
@@ -130,7 +131,10 @@ def load_pupil_core(path, *, screen=None, min_confidence: float | None = None):
     name = path.name if file is not path else (path.parent.name if path.name == GAZE_FILE else path.stem)
     data = read_pldata_gaze(file)
     if len(data["t"]) < 2:
+        mapped = sorted((file.parent / "offline_data" / "gaze-mappings").glob("*.pldata"))
         raise RecordingError(f"{file} holds {len(data['t'])} gaze data: Pupil Capture records gaze only once it is "
-                             "calibrated", "calibrate post hoc in Pupil Player and export gaze_positions.csv")
+                             "calibrated", f"give Pupil Player's post-hoc gaze mapping, {mapped[0]}" if mapped else
+                             "calibrate post hoc in Pupil Player (its gaze mapping is kept in offline_data/gaze-mappings/) "
+                             "or export gaze_positions.csv")
     return pupil_gaze(data["t"], data["norm_pos"], data["confidence"], data["gaze_point_3d"], screen=screen,
                       name=name, min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence)
