@@ -148,6 +148,11 @@ def test_decisions_of_a_pinch_class_confirm():
     assert times.tolist() == [1.0, 2.5] and events[:, 0].tolist() == [0, 1]
     with pytest.raises(StreamFormatError, match="no class 'grab'"):
         SelectPipeline(layout, pinch_class="grab").open([gaze_info, labels])
+    # a pinch class for hand landmarks (pinched by the fingertips' distance) had been ignored silently
+    hand = StreamInfo("hand", "landmarks", 0.0, (21, 2))
+    with pytest.raises(ParameterError, match="the pinch class 'grab' .--pinch-class. does not apply"):
+        SelectPipeline(layout, pinch_class="grab").open([gaze_info, hand])
+    SelectPipeline(layout).open([gaze_info, hand])
 
 
 @pytest.mark.parametrize("content, match", [

@@ -299,7 +299,8 @@ def run_select(
                                      "landmarks, pinch or decisions stream, or an EMG source with -c. Not with --dwell."),
     calibration: Path | None = typer.Option(None, "--calibration", "-c", help="EMG calibration when --pinch is an "
                                             "EMG source; its class --pinch-class means a pinch."),
-    pinch_class: str = typer.Option("pinch", "--pinch-class", help="The decisions' class that means a pinch."),
+    pinch_class: str | None = typer.Option(None, "--pinch-class", help="The decisions' class that means a pinch "
+                                           "(an EMG band's or gesture calibration's; default: pinch)."),
     dwell: float | None = typer.Option(None, "--dwell", min=0.05, max=10, help="Select by looking this long (s) "
                                        "instead of pinching (the hands-free baseline)."),
     margin: float = typer.Option(1.0, "--margin", min=0, max=20, help="Widen targets by this much (tracker "

@@ -69,8 +69,10 @@ class SelectPipeline:
         See :class:`~sensekit.fusion.select.LookAndPinch`.
     dwell_s : float
         Dwell time of the ``dwell`` method.
-    pinch_class : str
-        The decisions' class that means a pinch (label streams).
+    pinch_class : str or None
+        The decisions' class that means a pinch (label streams; None: ``"pinch"``). Given for a
+        pinch stream of another kind (hand landmarks, a pinch state), which has no classes, it is
+        refused at :meth:`open`, not ignored.
     max_wait_s : float
         Longest a gaze sample waits for the pinch stream (the declared latency; ``inf`` offline).
 
@@ -87,7 +89,7 @@ class SelectPipeline:
     """
 
     def __init__(self, layout: TargetLayout, *, method: Literal["pinch", "dwell"] = "pinch", margin: float = 1.0,
-                 look_back_s: float = 0.4, dwell_s: float = 0.5, pinch_class: str = "pinch",
+                 look_back_s: float = 0.4, dwell_s: float = 0.5, pinch_class: str | None = None,
                  max_wait_s: float = 0.1, fixation: GazeFixationFilter | None = None) -> None:
         if method not in ("pinch", "dwell"):
             raise ParameterError(f"selection method {method!r} is unknown; use pinch or dwell")
@@ -123,10 +125,15 @@ class SelectPipeline:
             self._gaze_info = StreamInfo(gaze.name, "gaze", gaze.rate, (2,), channels=("x", "y"), dtype="float64")
             return self.selector.open(self._gaze_info)
         pinch = infos[1]
+        if self.pinch_class is not None and pinch.kind in ("landmarks", "pinch"):
+            what = "hand landmarks, pinched when the thumb and index tips meet" if pinch.kind == "landmarks" else \
+                "a pinch state"
+            raise ParameterError(f"the pinch class {self.pinch_class!r} (--pinch-class) does not apply: the pinch stream "
+                                 f"{pinch.name!r} is {what}, not decisions of classes", "leave it out")
         if pinch.kind == "landmarks":
             self._pinch: Stage | None = PinchDetector()
         elif pinch.kind == "label":
-            self._pinch = LabelPinch(self.pinch_class)
+            self._pinch = LabelPinch(self.pinch_class or "pinch")
         elif pinch.kind == "pinch":
             self._pinch = None
         else:
