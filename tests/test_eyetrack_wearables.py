@@ -562,6 +562,22 @@ def test_a_pupil_core_recording_is_read_as_its_gaze_export_is(tmp_path):
     from sensekit.eyetrack.labels import LABEL_NAMES
 
     assert labels == [LABEL_NAMES[int(code)] for code in same] and "saccade" in labels
+    # --save-gaze: the gaze as read, a stream the live chain replays with the same online events
+    r = runner.invoke(app, ["eyetrack", "events", str(folder), "--online", "-o", str(tmp_path / "online.csv"),
+                            "--save-gaze", str(tmp_path / "gaze.h5")])
+    assert r.exit_code == 0 and "2,000 samples at 200 Hz, degrees) written to" in r.stdout, r.output
+    live = runner.invoke(app, ["run", "eyetrack", str(tmp_path / "gaze.h5"), "--online", "--jsonl"])
+    assert live.exit_code == 0, live.output
+    from sensekit.eyetrack.online import ONLINE_EVENT_NAMES
+
+    codes = {name: code for code, name in ONLINE_EVENT_NAMES.items()}
+    written = np.array([[codes[row.split(",")[0]], *map(float, row.split(",")[1:])]
+                        for row in (tmp_path / "online.csv").read_text().splitlines()[1:]])
+    published = np.array([json.loads(line)["data"] for line in live.stdout.splitlines()[1:]], dtype=float)
+    assert len(written) > 20 and written.shape == published.shape
+    np.testing.assert_allclose(written, published, rtol=1e-9, atol=1e-9)
+    r = runner.invoke(app, ["eyetrack", "events", str(folder), "--save-gaze", str(tmp_path / "gaze.csv")])
+    assert r.exit_code == 2 and "--save-gaze writes a sensekit recording (.h5)" in r.stderr
     r = runner.invoke(app, ["info", str(folder)])
     assert r.exit_code == 2 and f"is a Pupil Core recording, which sensekit reads as gaze; fix: sensekit eyetrack " \
         f"events {folder}" in " ".join(r.stderr.split())

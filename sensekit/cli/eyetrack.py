@@ -160,6 +160,10 @@ def events(
                                 "delay, hits and false onsets against them (what the bench scores)."),
     scores: Path | None = typer.Option(None, "--scores", help="Write the scores against the file's hand labels "
                                        "(every figure the bench computes, per coder) to this JSON file, for scripts."),
+    save_gaze: Path | None = typer.Option(None, "--save-gaze", help="Also write the gaze as read (degrees, on a "
+                                          "regular grid, losses as NaN) to a sensekit recording (.h5): replay it to "
+                                          "LSL ('sensekit replay'), or run the live chains on it ('run eyetrack', "
+                                          "'run select')."),
 ) -> None:
     """Label every sample (fixation, saccade, PSO, pursuit, blink) and list the events;
     with hand labels in the file (Lund, IRF, a table's --reference columns), print the bench's
@@ -174,6 +178,11 @@ def events(
         refuse_given(ctx, ("detector", "chunk", "stimulus", "labels_out"),
                      "with --online (its events are not per-sample labels; --set reaches its parameters)")
     check_plot(plot)
+    if save_gaze is not None and save_gaze.suffix.lower() not in (".h5", ".hdf5"):
+        fail(f"--save-gaze writes a sensekit recording (.h5), not {save_gaze.suffix or 'a file of no ending'}; e.g. "
+             f"--save-gaze {save_gaze.with_suffix('.h5').name}")
+    if save_gaze is not None and save_gaze.resolve() == path.resolve():
+        fail("--save-gaze names the input file; choose another name")
     cols = tuple(c.strip() for c in columns.split(",")) if columns else None
     if cols is not None and (len(cols) not in (3, 4) or not all(cols)):
         fail(f"--columns takes three names TIME,X,Y (or four, TIME,X,Y,Z: a gaze direction), got {columns!r}")
@@ -188,6 +197,8 @@ def events(
     if scores is not None and not rec.labels:
         fail(f"--scores: {path.name} has no hand labels to score against (a Lund or IRF file, or a plain table's "
              "--reference columns)")
+    if save_gaze is not None:
+        _save_gaze(rec, save_gaze)
     if online:
         _online_events(rec, EyePipeline(online=True, params=detector_params(settings)), output, plot, scores)
         return
@@ -222,6 +233,19 @@ def events(
     if plot is not None:
         _plot_events(rec, lab, plot)
         out.print(f"plot written to {plot}", highlight=False)
+
+
+def _save_gaze(rec, dest: Path) -> None:
+    """``--save-gaze``: the gaze as read, one regular stream of a sensekit recording (written
+    whole or not at all)."""
+    from ..core.atomic import atomic_output
+    from ..core.recording import RecordingWriter
+
+    frame = rec.to_frame()
+    with atomic_output(dest) as tmp, RecordingWriter(tmp, overwrite=True) as writer:
+        writer.add_stream(frame.info).append(frame)
+    out.print(f"gaze stream {frame.info.name!r} ({len(rec):,} samples at {rec.rate:g} Hz, degrees) written to {dest}",
+              highlight=False)
 
 
 def _online_events(rec, pipe, output: Path | None, plot: Path | None, scores: Path | None = None) -> None:

@@ -162,7 +162,8 @@ class GazeRecording:
         meta = {"gaze_units": "deg", **({"gaze_azimuth": "unwrapped"} if self.unwrapped else {})}
         if self.screen is not None:
             meta["screen"] = self.screen.to_dict()
-        return StreamInfo(self.name, "gaze", self.rate, (2,), channels=("x", "y"), dtype="float64", meta=meta)
+        return StreamInfo(self.name, "gaze", self.rate, (2,), channels=("x", "y"), dtype="float64", unit="deg",
+                          meta=meta)
 
     def to_frame(self) -> Frame:
         """The whole recording as one frame of :meth:`stream_info`."""
