@@ -520,10 +520,12 @@ def _pldata(path, data):
 
 def _gaze_positions(path, data):
     """Pupil Player's export of the same data (gaze_positions.csv)."""
-    lines = ["gaze_timestamp,world_index,confidence,norm_pos_x,norm_pos_y,base_data,gaze_point_3d_x,"
-             "gaze_point_3d_y,gaze_point_3d_z"]
-    lines += [f"{d['timestamp']!r},{i // 7},{d['confidence']!r},{d['norm_pos'][0]!r},{d['norm_pos'][1]!r},x,"
-              + ",".join(repr(v) for v in d["gaze_point_3d"]) for i, d in enumerate(data)]
+    three = "gaze_point_3d" in data[0]
+    lines = ["gaze_timestamp,world_index,confidence,norm_pos_x,norm_pos_y,base_data"
+             + ",gaze_point_3d_x,gaze_point_3d_y,gaze_point_3d_z" * three]
+    lines += [f"{d['timestamp']!r},{i // 7},{d['confidence']!r},{d['norm_pos'][0]!r},{d['norm_pos'][1]!r},x"
+              + "".join(f",{v!r}" for v in d.get("gaze_point_3d", ())) for i, d in enumerate(data)]
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -627,3 +629,54 @@ def test_a_damaged_pupil_core_recording_is_named_in_one_line(tmp_path, caplog):
     np.testing.assert_array_equal(load_gaze(mapped).x, load_gaze(tmp_path / "whole").x)
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "whole"), "--units", "deg"])
     assert r.exit_code == 2 and "--units does not apply: gaze.pldata is a Pupil Core recording's gaze" in r.stderr
+
+
+#: Pupil Core's own default intrinsics of its scene camera (Pupil Cam1 ID2): 720p pinhole model,
+#: 1080p fisheye (Pupil's camera_models.py).
+PUPIL_CAM = {"radial": ([[829.3510515270362, 0.0, 659.9293047259697], [0.0, 799.5709408845464, 373.0776462356668],
+                         [0.0, 0.0, 1.0]], [[-0.43738542863224966, 0.190570781428104, -0.00125233833830639,
+                                             0.0018723428760170056, -0.039219091259637684]], [1280, 720]),
+             "fisheye": ([[843.364676204713, 0.0, 983.8920955744197], [0.0, 819.1042187528645, 537.1633514857654],
+                          [0.0, 0.0, 1.0]], [[-0.1804359422372346], [0.042312699050507684], [-0.048304496525298606],
+                                             [0.022210236517363622]], [1920, 1080])}
+
+
+@pytest.mark.parametrize("cam_type", ["radial", "fisheye"])
+def test_pupil_core_2d_gaze_is_read_through_the_scene_cameras_lens(tmp_path, cam_type):
+    """The 2-D gaze mapper's data have no 3-D point, only norm_pos in the scene image: read in
+    degrees through the recording's world.intrinsics (Pupil's 720p pinhole and 1080p fisheye
+    lenses), the simulated gaze back to 1e-9 deg, from the recording and from its export in
+    exports/000/; without the intrinsics, one line says what to give."""
+    import cv2
+    import msgpack
+
+    x, y, _ = gaze_signal(5.0, 200.0, rng=6, blinks=False)
+    matrix, dist, (width, height) = (np.array(PUPIL_CAM[cam_type][0]), np.array(PUPIL_CAM[cam_type][1]),
+                                     PUPIL_CAM[cam_type][2])
+    az, el = np.radians(x), np.radians(y)
+    ray = np.stack([np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)], axis=1)
+    if cam_type == "fisheye":
+        px = cv2.fisheye.projectPoints(ray.reshape(-1, 1, 3), np.zeros(3), np.zeros(3), matrix, dist.ravel())[0]
+    else:
+        px = cv2.projectPoints(ray.reshape(-1, 1, 3), np.zeros(3), np.zeros(3), matrix, dist.ravel())[0]
+    px = px.reshape(-1, 2)
+    data = _pupil_core(x, y)
+    for d, (u, v) in zip(data, px, strict=True):
+        d.update(topic="gaze.2d.01.", norm_pos=[float(u / width), float(1 - v / height)])
+        del d["gaze_point_3d"]
+    folder = tmp_path / "000"
+    _pldata(folder / "gaze.pldata", data)
+    r = runner.invoke(app, ["eyetrack", "events", str(folder)])
+    assert r.exit_code == 2 and "nor its scene camera's intrinsics (world.intrinsics)" in r.stderr, r.output
+    intrinsics = {"camera_matrix": matrix.tolist(), "dist_coefs": dist.tolist(), "resolution": [width, height],
+                  "cam_type": cam_type}
+    (folder / "world.intrinsics").write_bytes(msgpack.packb({"version": 1, f"({width}, {height})": intrinsics}))
+    rec = load_gaze(folder)
+    np.testing.assert_allclose(rec.x, x, atol=1e-9)
+    np.testing.assert_allclose(rec.y, y, atol=1e-9)
+    export = _gaze_positions(folder / "exports" / "000" / "gaze_positions.csv", data)
+    np.testing.assert_array_equal(load_gaze(export).x, rec.x)
+    (folder / "world.intrinsics").write_bytes(msgpack.packb({"version": 1, "(1, 2)": dict(intrinsics,
+                                                                                        cam_type="spherical")}))
+    r = runner.invoke(app, ["eyetrack", "events", str(folder)])
+    assert r.exit_code == 2 and "world.intrinsics: no cam_type" in r.stderr and len(r.stderr.splitlines()) == 1

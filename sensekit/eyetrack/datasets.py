@@ -734,25 +734,43 @@ def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: f
     point = ("gaze_point_3d_x", "gaze_point_3d_y", "gaze_point_3d_z")
     v = np.stack([_column(rows, path, c) for c in point], axis=1) if all(c in rows[0] for c in point) else None
     norm = np.stack([_column(rows, path, "norm_pos_x"), _column(rows, path, "norm_pos_y")], axis=1)
+    camera = None
+    if screen is None and v is None:  # (2-D mapped: the recording's lens, the export in its exports/NNN/ folder)
+        from .pupil_core import read_world_intrinsics
+
+        camera = read_world_intrinsics(path.parent.parent.parent)
     return pupil_gaze(_column(rows, path, "gaze_timestamp"), norm, _column(rows, path, "confidence"), v,
-                      screen=screen, name=path.stem, min_confidence=min_confidence)
+                      screen=screen, name=path.stem, min_confidence=min_confidence, camera=camera)
 
 
 def pupil_gaze(t: np.ndarray, norm_pos: np.ndarray, confidence: np.ndarray, point_3d: np.ndarray | None, *,
-               screen: Screen | None, name: str, min_confidence: float) -> GazeRecording:
+               screen: Screen | None, name: str, min_confidence: float, camera=None) -> GazeRecording:
     """Pupil Core's gaze data (Pupil Player's export or the recording's own ``gaze.pldata``) in
     degrees, sorted by time: ``norm_pos`` (fractions of the scene image, origin bottom left) on
     ``screen``, else ``point_3d`` (mm in the scene camera's frame; NaN rows where a datum has
-    none) as a direction; data under ``min_confidence`` are lost."""
+    none) as a direction, else (the 2-D gaze mapper's data have no 3-D point) ``norm_pos``
+    through the scene camera's lens, ``camera`` (:func:`~.pupil_core.read_world_intrinsics`:
+    camera matrix, distortion coefficients, fisheye or not, resolution); data under
+    ``min_confidence`` are lost."""
     bad = confidence < min_confidence
     order = np.argsort(t, kind="stable")
     t = t[order] - t[order][0]
     if screen is None:
-        if point_3d is None or not np.isfinite(point_3d).all(axis=1).any():
+        if point_3d is not None and np.isfinite(point_3d).all(axis=1).any():
+            x, y = direction_degrees(np.where(bad[:, None], np.nan, point_3d)[order])
+        elif camera is not None:
+            from .scene_camera import scene_pixels_to_degrees
+
+            matrix, dist, fisheye, (width, height) = camera
+            px = np.where(bad, np.nan, norm_pos[:, 0] * width)[order]
+            py = np.where(bad, np.nan, (1.0 - norm_pos[:, 1]) * height)[order]
+            x, y = scene_pixels_to_degrees(px, py, matrix, dist, fisheye=fisheye)
+        else:
             raise DatasetError("Pupil Labs gaze is normalised to the scene image, and this recording has no 3D gaze "
-                               "(gaze_point_3d) to read in degrees",
-                               "give --screen WxHmm@WxH and --distance MM", python_fix="screen=Screen(...)")
-        x, y = direction_degrees(np.where(bad[:, None], np.nan, point_3d)[order])
+                               "(gaze_point_3d) to read in degrees, nor its scene camera's intrinsics "
+                               "(world.intrinsics)", "give the recording folder (it holds world.intrinsics), or "
+                               "--screen WxHmm@WxH and --distance MM for gaze mapped onto a screen",
+                               python_fix="screen=Screen(...)")
         return GazeRecording(t, x, y, _nominal_rate(t, name), None, {}, name, unwrapped=True)
     x = np.where(bad, np.nan, norm_pos[:, 0] * screen.width_px)
     y = np.where(bad, np.nan, (1.0 - norm_pos[:, 1]) * screen.height_px)

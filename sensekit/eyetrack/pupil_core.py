@@ -32,7 +32,8 @@ import numpy as np
 
 from ..errors import RecordingError
 
-__all__ = ["load_pupil_core", "pupil_core_gaze_file", "read_pldata_gaze", "MAX_PLDATA_BYTES", "MAX_RECORD_BYTES"]
+__all__ = ["load_pupil_core", "pupil_core_gaze_file", "read_pldata_gaze", "read_world_intrinsics", "MAX_PLDATA_BYTES",
+           "MAX_RECORD_BYTES"]
 
 log = logging.getLogger("sensekit")
 
@@ -118,6 +119,46 @@ def read_pldata_gaze(path) -> dict[str, np.ndarray]:
             "gaze_point_3d": np.stack([v["px"], v["py"], v["pz"]], axis=1)}
 
 
+#: The scene camera's intrinsics in a Pupil Core recording folder (msgpack).
+INTRINSICS_FILE = "world.intrinsics"
+
+
+def read_world_intrinsics(folder) -> tuple[np.ndarray, np.ndarray, bool, tuple[int, int]] | None:
+    """The scene camera's intrinsics of a Pupil Core recording folder (``world.intrinsics``, as
+    Pupil Capture writes it: msgpack, ``{"version": 1, "(1280, 720)": {"camera_matrix": ...,
+    "dist_coefs": ..., "resolution": [1280, 720], "cam_type": "radial"}}``): camera matrix,
+    distortion coefficients, whether OpenCV's fisheye model (``cam_type`` fisheye, the 1080p
+    wide-angle lens) and the resolution; None where the folder has no such file. One line for a
+    file that holds anything else, or several resolutions."""
+    import msgpack
+
+    from .scene_camera import scene_camera_from_meta
+
+    path = Path(folder) / INTRINSICS_FILE
+    if not path.is_file():
+        return None
+    fix = "give the recording's world.intrinsics as Pupil Capture wrote it, or export gaze_positions.csv"
+    if path.stat().st_size > MAX_RECORD_BYTES:
+        raise RecordingError(f"{path}: {path.stat().st_size} bytes, not camera intrinsics", fix)
+    try:
+        doc = msgpack.unpackb(path.read_bytes(), raw=False, strict_map_key=False)
+    except (ValueError, msgpack.UnpackException) as e:
+        raise RecordingError(f"{path}: not readable msgpack ({str(e)[:80] or type(e).__name__})", fix) from None
+    entries = [v for k, v in doc.items() if k != "version"] if isinstance(doc, dict) else []
+    if len(entries) != 1 or not isinstance(entries[0], dict):
+        raise RecordingError(f"{path}: {len(entries)} sets of intrinsics (one resolution's expected)", fix)
+    entry = entries[0]
+    matrix, dist = scene_camera_from_meta(entry, str(path))
+    fisheye = entry.get("cam_type") == "fisheye"
+    resolution = entry.get("resolution")
+    if entry.get("cam_type") not in ("radial", "fisheye") or (fisheye and dist.size != 4) or not (
+            isinstance(resolution, (list, tuple)) and len(resolution) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 100_000 for v in resolution)):
+        raise RecordingError(f"{path}: no cam_type (radial, or fisheye with 4 coefficients) and resolution (two "
+                             "whole numbers of pixels)", fix)
+    return matrix, dist, fisheye, (int(resolution[0]), int(resolution[1]))
+
+
 def load_pupil_core(path, *, screen=None, min_confidence: float | None = None):
     """The gaze of a Pupil Core recording folder or its ``gaze.pldata``, read as Pupil Player's
     ``gaze_positions.csv`` export of it is (:func:`~.datasets.load_pupil_labs_csv`): with
@@ -136,5 +177,9 @@ def load_pupil_core(path, *, screen=None, min_confidence: float | None = None):
                              "calibrated", f"give Pupil Player's post-hoc gaze mapping, {mapped[0]}" if mapped else
                              "calibrate post hoc in Pupil Player (its gaze mapping is kept in offline_data/gaze-mappings/) "
                              "or export gaze_positions.csv")
+    camera = None
+    if screen is None and not np.isfinite(data["gaze_point_3d"]).all(axis=1).any():  # (2-D mapped)
+        camera = read_world_intrinsics(file.parent if file.parent.name != "gaze-mappings" else file.parents[2])
     return pupil_gaze(data["t"], data["norm_pos"], data["confidence"], data["gaze_point_3d"], screen=screen,
-                      name=name, min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence)
+                      name=name, min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence,
+                      camera=camera)

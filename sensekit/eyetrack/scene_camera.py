@@ -69,10 +69,11 @@ def scene_camera_meta(matrix: np.ndarray, dist: np.ndarray) -> dict:
     return {"camera_matrix": np.asarray(matrix).tolist(), "dist_coefs": np.asarray(dist).ravel().tolist()}
 
 
-def scene_pixels_to_degrees(px: np.ndarray, py: np.ndarray, matrix: np.ndarray, dist: np.ndarray
-                            ) -> tuple[np.ndarray, np.ndarray]:
+def scene_pixels_to_degrees(px: np.ndarray, py: np.ndarray, matrix: np.ndarray, dist: np.ndarray, *,
+                            fisheye: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Azimuth and elevation (deg; x right, y down) of scene-camera pixels ``px``, ``py``; NaN
-    stays NaN.
+    stays NaN. ``fisheye``: ``dist`` is OpenCV's fisheye model's four coefficients (Pupil Core's
+    1080p wide-angle lens), not the pinhole model's.
 
     Examples
     --------
@@ -90,7 +91,8 @@ def scene_pixels_to_degrees(px: np.ndarray, py: np.ndarray, matrix: np.ndarray, 
     ray = np.full((px.size, 3), np.nan)
     if seen.any():
         points = np.stack([px[seen], py[seen]], axis=1).reshape(-1, 1, 2)
-        flat = cv2.undistortPoints(points, matrix, dist, R=np.eye(3), P=np.eye(3), criteria=(
-            cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-15)).reshape(-1, 2)
+        criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-15)
+        undistort = cv2.fisheye.undistortPoints if fisheye else cv2.undistortPoints
+        flat = undistort(points, matrix, dist, R=np.eye(3), P=np.eye(3), criteria=criteria).reshape(-1, 2)
         ray[seen] = np.column_stack([flat, np.ones(len(flat))])
     return direction_degrees(ray)
