@@ -105,6 +105,9 @@ def read_pldata_gaze(path) -> dict[str, np.ndarray]:
                 point = point if _numbers(point, 3) else nan3
                 for name, value in zip(columns, (t, conf, *norm, *point), strict=True):
                     columns[name].append(float(value))
+        except msgpack.BufferFull:
+            raise damaged(number + 1, f"it says it is longer than the {MAX_RECORD_BYTES >> 20} MB a record may "
+                                      "be") from None
         except (ValueError, msgpack.UnpackException) as e:  # (a damaged byte: msgpack's own errors)
             raise damaged(number + 1, f"unreadable msgpack: {str(e)[:80] or type(e).__name__}") from None
         kept = unpacker.tell()
