@@ -682,3 +682,70 @@ def test_pupil_core_2d_gaze_is_read_through_the_scene_cameras_lens(tmp_path, cam
                                                                                         cam_type="spherical")}))
     r = runner.invoke(app, ["eyetrack", "events", str(folder)])
     assert r.exit_code == 2 and "world.intrinsics: no cam_type" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def _neon_native(folder, x, y, *, parts=1, full_rate=False, camera=NEON_CAMERA):
+    """A Neon native recording folder of gaze ``x``, ``y`` (deg, x right, y down): float32
+    scene-camera pixels and uint64 ns stamps in ``gaze psN.raw/.time`` parts (or
+    ``gaze_200hz.raw/.time``), and the scene camera in calibration.bin."""
+    from sensekit.eyetrack.neon_native import NEON_CALIBRATION_DTYPE
+
+    folder.mkdir(parents=True, exist_ok=True)
+    px = _scene_pixels(x, y, camera).astype("<f4")
+    t = (1700000000000000000 + np.arange(len(x)) * 5_000_000).astype("<u8")
+    names = ["gaze_200hz"] if full_rate else [f"gaze ps{k + 1}" for k in range(parts)]
+    for name, rows in zip(names, np.array_split(np.arange(len(x)), len(names)), strict=True):
+        (folder / f"{name}.raw").write_bytes(px[rows].tobytes())
+        (folder / f"{name}.time").write_bytes(t[rows].tobytes())
+    record = np.zeros(1, dtype=NEON_CALIBRATION_DTYPE)
+    record["version"], record["serial"] = 1, b"123456"
+    record["scene_camera_matrix"] = camera["camera_matrix"]
+    record["scene_distortion_coefficients"] = np.ravel(camera["dist_coefs"])
+    (folder / "calibration.bin").write_bytes(record.tobytes())
+    (folder / "info.json").write_text('{"android_device_model": "moto g"}')
+    return folder
+
+
+def test_a_neon_native_recording_is_read_as_its_neon_player_export_is(tmp_path, caplog):
+    """The Companion app's own files (float32 scene pixels, ns stamps, calibration.bin), read in
+    degrees through the lens: the gaze of Neon Player's gaze.csv of the same pixels, to the last
+    bit; the simulated gaze back to 1e-4 deg (float32 pixels); parts in their order, the 200 Hz
+    gaze preferred; a part cut off keeps what both its files hold; damage is one line."""
+    x, y, _ = gaze_signal(6.0, 200.0, rng=8)
+    folder = _neon_native(tmp_path / "2026-12-02_10-15-00-abcd", x, y, parts=3)
+    rec = load_gaze(folder)
+    assert rec.rate == 200.0 and rec.name == "2026-12-02_10-15-00-abcd" and len(rec.t) == len(x)
+    np.testing.assert_array_equal(np.isnan(rec.x), np.isnan(x))
+    np.testing.assert_allclose(rec.x, x, atol=1e-4)
+    np.testing.assert_allclose(rec.y, y, atol=1e-4)
+    pixels = np.frombuffer(b"".join((folder / f"gaze ps{k}.raw").read_bytes() for k in (1, 2, 3)), "<f4")
+    xs, ys = pixels[0::2].astype(float).tolist(), pixels[1::2].astype(float).tolist()
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "gaze.csv").write_text("timestamp [ns],gaze x [px],gaze y [px]\n" + "".join(
+        f"{1700000000000000000 + 5_000_000 * i},{'' if np.isnan(a) else repr(a)},{'' if np.isnan(b) else repr(b)}\n"
+        for i, (a, b) in enumerate(zip(xs, ys, strict=True))))
+    (export / "scene_camera.json").write_text(json.dumps(NEON_CAMERA))
+    player = load_gaze(export / "gaze.csv")
+    np.testing.assert_array_equal(rec.x, player.x)
+    np.testing.assert_array_equal(rec.y, player.y)
+    full = _neon_native(tmp_path / "full", x[:400], y[:400], full_rate=True)
+    _neon_native(full, x, y, parts=2)  # (the real-time parts beside: the 200 Hz gaze is read)
+    assert len(load_gaze(full).t) == 400
+    cut = full / "gaze_200hz.time"
+    cut.write_bytes(cut.read_bytes()[:-12])  # (the phone stopped mid-write: one stamp and a half lost)
+    with caplog.at_level(logging.WARNING):
+        assert len(load_gaze(full).t) == 398
+    assert "the recording was cut off; the 398 samples both have are kept" in caplog.text
+    r = runner.invoke(app, ["info", str(folder)])
+    assert r.exit_code == 2 and "is a Neon recording, which sensekit reads as gaze" in " ".join(r.stderr.split())
+    r = runner.invoke(app, ["eyetrack", "events", str(folder), "--save-gaze", str(tmp_path / "neon.h5")])
+    assert r.exit_code == 0 and "1,200 samples at 200 Hz" in r.stdout, r.output
+    (folder / "calibration.bin").write_bytes(b"\0" * 100)
+    r = runner.invoke(app, ["eyetrack", "events", str(folder)])
+    assert r.exit_code == 2 and "100 bytes, not a Neon calibration" in r.stderr and len(r.stderr.splitlines()) == 1
+    _neon_native(folder, x, y, parts=3, camera=dict(NEON_CAMERA, camera_matrix=[[0, 0, 0], [0, 0, 0], [0, 0, 1]]))
+    r = runner.invoke(app, ["eyetrack", "events", str(folder)])
+    assert r.exit_code == 2 and "calibration.bin: no camera_matrix" in r.stderr
+    r = runner.invoke(app, ["eyetrack", "events", str(folder), "--screen", "531x299mm@1920x1080", "--distance", "650"])
+    assert r.exit_code == 2 and "--screen/--distance does not apply" in r.stderr

@@ -999,9 +999,10 @@ def gaze_export_kind(path) -> str | None:
 
 
 def gaze_folder_kind(folder) -> str | None:
-    """What gaze recording a folder is (Tobii Pro Glasses, Pupil Core, a Project Aria MPS
+    """What gaze recording a folder is (Tobii Pro Glasses, Pupil Core, Neon, a Project Aria MPS
     output), or None: for ``sensekit info`` to point to ``eyetrack events``."""
     from .aria import aria_gaze_file
+    from .neon_native import is_neon_recording
     from .pupil_core import pupil_core_gaze_file
     from .tobii_glasses import is_tobii_glasses
 
@@ -1010,6 +1011,8 @@ def gaze_folder_kind(folder) -> str | None:
         return None
     if pupil_core_gaze_file(folder):
         return "a Pupil Core recording"
+    if is_neon_recording(folder):
+        return "a Neon recording"
     if aria_gaze_file(folder):
         return "a Project Aria MPS output"
     return "a Tobii Pro Glasses recording" if is_tobii_glasses(folder) else None
@@ -1023,7 +1026,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
     ``.arff`` (:func:`~sensekit.eyetrack.arff.load_arff_gaze`), a Tobii Pro Glasses 3
     ``gazedata.gz`` or Glasses 2 ``livedata.json.gz`` or their recording folder
     (:func:`~sensekit.eyetrack.tobii_glasses.load_tobii_glasses`), a Pupil Core recording folder or
-    its ``gaze.pldata`` (:func:`~sensekit.eyetrack.pupil_core.load_pupil_core`),
+    its ``gaze.pldata`` (:func:`~sensekit.eyetrack.pupil_core.load_pupil_core`), a Neon native
+    recording folder (:func:`~sensekit.eyetrack.neon_native.load_neon_recording`),
     a Project Aria eye gaze CSV (:func:`~sensekit.eyetrack.aria.load_aria_gaze`),
     Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv`` (``recording``: one recording of
     a Pro Lab export of several), a plain CSV/TSV table of
@@ -1039,6 +1043,7 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
                                               ("--reference-events", bool(reference_events)),
                                               ("--valid", valid is not None)) if given]
     from .aria import aria_gaze_file, load_aria_gaze
+    from .neon_native import is_neon_recording, load_neon_recording
     from .pupil_core import load_pupil_core, pupil_core_gaze_file
     from .tobii_glasses import is_tobii_glasses, load_tobii_glasses
     from .tobii_legacy import is_tobii_legacy, load_tobii_legacy
@@ -1077,6 +1082,10 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
     if is_tobii_glasses(Path(path)):
         not_a_table(Path(path).name, "a Tobii Pro Glasses recording (gaze directions)", own_screen=True)
         return load_tobii_glasses(path)
+    if is_neon_recording(path):
+        not_a_table(Path(path).name, "a Neon recording (gaze in its scene camera's pixels, read through its lens)",
+                    own_screen=True)
+        return load_neon_recording(path)
     if Path(path).suffix.lower() == ".pldata":
         not_a_table(Path(path).name, "a Pupil Core recording's gaze")
         return load_pupil_core(_need(path), screen=screen)

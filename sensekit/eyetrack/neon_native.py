@@ -1,0 +1,117 @@
+"""Neon recordings as the Companion app writes them ("Native Recording Data"): the gaze, without
+Neon Player or Pupil Cloud.
+
+A recording folder, copied from the phone or downloaded from Pupil Cloud as native data, keeps
+the gaze in scene-camera pixels as raw binary files, each beside its timestamps:
+``gaze_200hz.raw`` / ``gaze_200hz.time`` (the full-rate gaze, where present) or the real-time
+gaze in parts, ``gaze ps1.raw`` / ``gaze ps1.time``, ``gaze ps2.raw``, ... . A ``.raw`` file is
+little-endian float32 pairs (x, y in pixels), a ``.time`` file little-endian uint64 nanoseconds,
+one a sample. The scene camera's intrinsics are in ``calibration.bin``: one record of a version
+byte, the module's serial (6 bytes), then float64 matrices (the scene camera's 3 x 3 matrix and
+8 distortion coefficients, OpenCV's model, first), as Pupil Labs' ``pl-neon-recording`` reads
+it. The gaze is read in degrees through that lens, as Neon Player's ``gaze.csv`` with its
+``scene_camera.json`` is (:mod:`.scene_camera`).
+
+Untrusted files: gaze over :data:`MAX_NEON_GAZE_BYTES`, a ``calibration.bin`` of another size
+or with no usable scene camera, non-finite or backward timestamps are one line; a part whose
+two files hold different numbers of samples (the phone stopped mid-write) keeps the samples
+both have, with a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RecordingError
+
+__all__ = ["is_neon_recording", "load_neon_recording", "read_neon_calibration", "neon_gaze_files",
+           "NEON_CALIBRATION_DTYPE", "MAX_NEON_GAZE_BYTES"]
+
+log = logging.getLogger("sensekit")
+
+#: ``calibration.bin``'s one record (pl-neon-recording's ``Calibration``).
+NEON_CALIBRATION_DTYPE = np.dtype([
+    ("version", "u1"), ("serial", "S6"),
+    ("scene_camera_matrix", "<f8", (3, 3)), ("scene_distortion_coefficients", "<f8", (8,)),
+    ("scene_extrinsics_affine_matrix", "<f8", (4, 4)),
+    ("right_camera_matrix", "<f8", (3, 3)), ("right_distortion_coefficients", "<f8", (8,)),
+    ("right_extrinsics_affine_matrix", "<f8", (4, 4)),
+    ("left_camera_matrix", "<f8", (3, 3)), ("left_distortion_coefficients", "<f8", (8,)),
+    ("left_extrinsics_affine_matrix", "<f8", (4, 4)),
+    ("crc", "<u4")])
+#: The most gaze read (8 bytes a sample): hours at 200 Hz.
+MAX_NEON_GAZE_BYTES = 512 << 20
+CALIBRATION_FILE = "calibration.bin"
+
+
+def neon_gaze_files(folder) -> list[tuple[Path, Path]]:
+    """The (``.raw``, ``.time``) pairs of a Neon recording folder's gaze, in order: the 200 Hz
+    gaze where there is one, else the real-time gaze's parts by their number; [] for none."""
+    folder = Path(folder)
+    full = (folder / "gaze_200hz.raw", folder / "gaze_200hz.time")
+    if all(p.is_file() for p in full):
+        return [full]
+    parts = []
+    for raw in folder.glob("gaze ps*.raw"):
+        number = raw.stem[len("gaze ps"):]
+        if number.isdigit() and raw.with_suffix(".time").is_file():
+            parts.append((int(number), raw, raw.with_suffix(".time")))
+    return [(raw, time) for _, raw, time in sorted(parts)]
+
+
+def is_neon_recording(folder) -> bool:
+    """Whether ``folder`` is a Neon native recording: gaze files beside a ``calibration.bin``."""
+    return Path(folder).is_dir() and (Path(folder) / CALIBRATION_FILE).is_file() and bool(neon_gaze_files(folder))
+
+
+def read_neon_calibration(path) -> tuple[np.ndarray, np.ndarray]:
+    """The scene camera's matrix and 8 distortion coefficients of a ``calibration.bin``; one line
+    for a file of another size or without a usable scene camera."""
+    from .scene_camera import scene_camera_from_meta
+
+    path = Path(path)
+    size = path.stat().st_size
+    if size != NEON_CALIBRATION_DTYPE.itemsize:
+        raise RecordingError(f"{path}: {size} bytes, not a Neon calibration ({NEON_CALIBRATION_DTYPE.itemsize})",
+                             "copy the recording folder from the phone again, or export it with Neon Player")
+    record = np.frombuffer(path.read_bytes(), dtype=NEON_CALIBRATION_DTYPE)[0]
+    return scene_camera_from_meta({"camera_matrix": record["scene_camera_matrix"].tolist(),
+                                   "dist_coefs": record["scene_distortion_coefficients"].tolist()}, str(path))
+
+
+def _read_part(raw: Path, time: Path) -> tuple[np.ndarray, np.ndarray]:
+    xy = np.frombuffer(raw.read_bytes()[: raw.stat().st_size // 8 * 8], dtype="<f4").reshape(-1, 2)
+    t = np.frombuffer(time.read_bytes()[: time.stat().st_size // 8 * 8], dtype="<u8")
+    if len(xy) != len(t) or raw.stat().st_size % 8 or time.stat().st_size % 8:
+        n = min(len(xy), len(t))
+        log.warning("%s and %s hold %d and %d samples: the recording was cut off; the %d samples both have are kept",
+                    raw.name, time.name, len(xy), len(t), n)
+        xy, t = xy[:n], t[:n]
+    return xy.astype(np.float64), t.astype(np.float64) * 1e-9
+
+
+def load_neon_recording(folder):
+    """The gaze of a Neon native recording folder in degrees (x right, y down), through its
+    scene camera's lens; a :class:`~.datasets.GazeRecording`."""
+    from .datasets import GazeRecording, _nominal_rate
+    from .scene_camera import scene_pixels_to_degrees
+
+    folder = Path(folder)
+    pairs = neon_gaze_files(folder)
+    total = sum(raw.stat().st_size for raw, _ in pairs)
+    if total > MAX_NEON_GAZE_BYTES:
+        raise RecordingError(f"{folder.name}: {total / 2**20:.0f} MB of gaze, more than the "
+                             f"{MAX_NEON_GAZE_BYTES >> 20} MB read", "export the part you need with Neon Player")
+    matrix, dist = read_neon_calibration(folder / CALIBRATION_FILE)
+    parts = [_read_part(raw, time) for raw, time in pairs]
+    xy = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, 2))
+    t = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+    if not np.isfinite(t).all() or (np.diff(t) < 0).any():
+        raise RecordingError(f"{folder.name}: its gaze timestamps are not in order",
+                             "copy the recording folder from the phone again")
+    t = t - t[0] if len(t) else t
+    x, y = scene_pixels_to_degrees(xy[:, 0], xy[:, 1], matrix, dist)
+    return GazeRecording(t, x, y, _nominal_rate(t, folder.name), None, {}, folder.name)
