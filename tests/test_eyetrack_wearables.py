@@ -729,9 +729,25 @@ def test_a_neon_native_recording_is_read_as_its_neon_player_export_is(tmp_path, 
     player = load_gaze(export / "gaze.csv")
     np.testing.assert_array_equal(rec.x, player.x)
     np.testing.assert_array_equal(rec.y, player.y)
+    # off the face (worn 0) and blinks: lost, as Pupil Cloud marks them; real-time worn has its own stamps
+    off = _neon_native(tmp_path / "off", x, y, parts=1)
+    t0 = 1700000000000000000
+    (off / "worn ps1.raw").write_bytes(np.array([1, 0, 1], "u1").tobytes())
+    (off / "worn ps1.time").write_bytes(np.array([t0, t0 + 1_000_000_000, t0 + 1_500_000_000], "<u8").tobytes())
+    (off / "blinks ps1.raw").write_bytes(np.array([t0 + 3_000_000_000, t0 + 3_200_000_000], "<i8").tobytes())
+    (off / "blinks ps1.time").write_bytes(np.array([t0 + 3_000_000_000], "<u8").tobytes())
+    lost = np.isnan(load_gaze(off).x)
+    expected = np.isnan(x)
+    expected[200:300] = True  # (1.0 to 1.5 s: not worn)
+    expected[600:641] = True  # (3.0 to 3.2 s: a blink)
+    np.testing.assert_array_equal(lost, expected)
     full = _neon_native(tmp_path / "full", x[:400], y[:400], full_rate=True)
     _neon_native(full, x, y, parts=2)  # (the real-time parts beside: the 200 Hz gaze is read)
     assert len(load_gaze(full).t) == 400
+    worn = np.ones(400, "u1")
+    worn[100:150] = 0  # (the 200 Hz worn file shares the 200 Hz gaze's stamps)
+    (full / "worn_200hz.raw").write_bytes(worn.tobytes())
+    np.testing.assert_array_equal(np.isnan(load_gaze(full).x), np.isnan(x[:400]) | (worn == 0))
     cut = full / "gaze_200hz.time"
     cut.write_bytes(cut.read_bytes()[:-12])  # (the phone stopped mid-write: one stamp and a half lost)
     with caplog.at_level(logging.WARNING):

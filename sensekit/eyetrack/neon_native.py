@@ -10,7 +10,9 @@ one a sample. The scene camera's intrinsics are in ``calibration.bin``: one reco
 byte, the module's serial (6 bytes), then float64 matrices (the scene camera's 3 x 3 matrix and
 8 distortion coefficients, OpenCV's model, first), as Pupil Labs' ``pl-neon-recording`` reads
 it. The gaze is read in degrees through that lens, as Neon Player's ``gaze.csv`` with its
-``scene_camera.json`` is (:mod:`.scene_camera`).
+``scene_camera.json`` is (:mod:`.scene_camera`). Where the glasses were not worn (``worn``: one
+byte a sample, 0 off the face) or the eyes blinked (``blinks``: int64 start and end in ns) the
+gaze is lost, as Pupil Cloud's ``gaze.csv`` marks it.
 
 Untrusted files: gaze over :data:`MAX_NEON_GAZE_BYTES`, a ``calibration.bin`` of another size
 or with no usable scene camera, non-finite or backward timestamps are one line; a part whose
@@ -52,14 +54,7 @@ def neon_gaze_files(folder) -> list[tuple[Path, Path]]:
     gaze where there is one, else the real-time gaze's parts by their number; [] for none."""
     folder = Path(folder)
     full = (folder / "gaze_200hz.raw", folder / "gaze_200hz.time")
-    if all(p.is_file() for p in full):
-        return [full]
-    parts = []
-    for raw in folder.glob("gaze ps*.raw"):
-        number = raw.stem[len("gaze ps"):]
-        if number.isdigit() and raw.with_suffix(".time").is_file():
-            parts.append((int(number), raw, raw.with_suffix(".time")))
-    return [(raw, time) for _, raw, time in sorted(parts)]
+    return [full] if all(p.is_file() for p in full) else _multipart(folder, "gaze")
 
 
 def is_neon_recording(folder) -> bool:
@@ -82,15 +77,60 @@ def read_neon_calibration(path) -> tuple[np.ndarray, np.ndarray]:
                                    "dist_coefs": record["scene_distortion_coefficients"].tolist()}, str(path))
 
 
-def _read_part(raw: Path, time: Path) -> tuple[np.ndarray, np.ndarray]:
-    xy = np.frombuffer(raw.read_bytes()[: raw.stat().st_size // 8 * 8], dtype="<f4").reshape(-1, 2)
-    t = np.frombuffer(time.read_bytes()[: time.stat().st_size // 8 * 8], dtype="<u8")
-    if len(xy) != len(t) or raw.stat().st_size % 8 or time.stat().st_size % 8:
-        n = min(len(xy), len(t))
+def _read_part(raw: Path, time: Path, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """A part's values (of ``dtype``, one a sample) and its stamps (int64 ns), cut to the samples
+    both files hold whole (with a warning where they differ: the phone stopped mid-write)."""
+    data = raw.read_bytes()
+    values = np.frombuffer(data[: len(data) // dtype.itemsize * dtype.itemsize], dtype=dtype)
+    stamps = time.read_bytes()
+    t = np.frombuffer(stamps[: len(stamps) // 8 * 8], dtype="<u8").astype(np.int64)
+    if len(values) != len(t) or len(data) % dtype.itemsize or len(stamps) % 8:
+        n = min(len(values), len(t))
         log.warning("%s and %s hold %d and %d samples: the recording was cut off; the %d samples both have are kept",
-                    raw.name, time.name, len(xy), len(t), n)
-        xy, t = xy[:n], t[:n]
-    return xy.astype(np.float64), t.astype(np.float64) * 1e-9
+                    raw.name, time.name, len(values), len(t), n)
+        values, t = values[:n], t[:n]
+    return values, t
+
+
+def _parts(pairs: list[tuple[Path, Path]], dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    read = [_read_part(raw, time, dtype) for raw, time in pairs]
+    if not read:
+        return np.zeros(0, dtype=dtype), np.zeros(0, dtype=np.int64)
+    return np.concatenate([r[0] for r in read]), np.concatenate([r[1] for r in read])
+
+
+def _multipart(folder: Path, name: str) -> list[tuple[Path, Path]]:
+    parts = []
+    for raw in folder.glob(f"{name} ps*.raw"):
+        number = raw.stem[len(name) + 3:]
+        if number.isdigit() and raw.with_suffix(".time").is_file():
+            parts.append((int(number), raw, raw.with_suffix(".time")))
+    return [(raw, time) for _, raw, time in sorted(parts)]
+
+
+def _not_seen(folder: Path, t: np.ndarray, full_rate: bool) -> np.ndarray:
+    """Where the gaze at stamps ``t`` (ns) is no gaze: the glasses not worn (``worn`` 0; the
+    200 Hz file shares the gaze's stamps, the real-time parts have their own: the latest at or
+    before each gaze sample counts) or the eyes in a blink (``blinks`` parts: int64 start and
+    end in ns)."""
+    lost = np.zeros(len(t), dtype=bool)
+    worn_200hz = folder / "worn_200hz.raw"
+    if full_rate and worn_200hz.is_file():
+        worn = np.frombuffer(worn_200hz.read_bytes(), dtype="u1")
+        if len(worn) == len(t):
+            lost |= worn == 0
+        else:
+            log.warning("%s holds %d samples, the gaze %d: not used", worn_200hz.name, len(worn), len(t))
+    else:
+        worn, stamps = _parts(_multipart(folder, "worn"), np.dtype("u1"))
+        if len(worn):
+            order = np.argsort(stamps, kind="stable")
+            at = np.searchsorted(stamps[order], t, side="right") - 1
+            lost |= (at >= 0) & (worn[order][np.clip(at, 0, None)] == 0)
+    blinks, _ = _parts(_multipart(folder, "blinks"), np.dtype([("start", "<i8"), ("end", "<i8")]))
+    for start, end in zip(blinks["start"], blinks["end"], strict=True):
+        lost[np.searchsorted(t, start, side="left"):np.searchsorted(t, end, side="right")] = True
+    return lost
 
 
 def load_neon_recording(folder):
@@ -106,12 +146,12 @@ def load_neon_recording(folder):
         raise RecordingError(f"{folder.name}: {total / 2**20:.0f} MB of gaze, more than the "
                              f"{MAX_NEON_GAZE_BYTES >> 20} MB read", "export the part you need with Neon Player")
     matrix, dist = read_neon_calibration(folder / CALIBRATION_FILE)
-    parts = [_read_part(raw, time) for raw, time in pairs]
-    xy = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, 2))
-    t = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
-    if not np.isfinite(t).all() or (np.diff(t) < 0).any():
+    xy, stamps = _parts(pairs, np.dtype([("x", "<f4"), ("y", "<f4")]))
+    if (np.diff(stamps) < 0).any():
         raise RecordingError(f"{folder.name}: its gaze timestamps are not in order",
                              "copy the recording folder from the phone again")
-    t = t - t[0] if len(t) else t
-    x, y = scene_pixels_to_degrees(xy[:, 0], xy[:, 1], matrix, dist)
+    lost = _not_seen(folder, stamps, pairs[:1] == [(folder / "gaze_200hz.raw", folder / "gaze_200hz.time")])
+    t = (stamps - stamps[0]) * 1e-9 if len(stamps) else np.zeros(0)
+    px, py = (np.where(lost, np.nan, xy[c].astype(np.float64)) for c in ("x", "y"))
+    x, y = scene_pixels_to_degrees(px, py, matrix, dist)
     return GazeRecording(t, x, y, _nominal_rate(t, folder.name), None, {}, folder.name)
