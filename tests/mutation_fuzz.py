@@ -104,6 +104,13 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                        "@ATTRIBUTE handlabeller_final INTEGER\n@DATA\n" + "".join(
                            f"{round(a * 1e6)},{640 + b * 30:.2f},{360 + c * 30:.2f},{0 if i % 61 == 0 else 1},"
                            f"{min(int(k), 2)}\n" for i, (a, b, c, k) in enumerate(gaze)))
+    smi = d / "s01 Samples.txt"  # (an SMI BeGaze export: ## preamble with the screen, us clock, messages, events)
+    smi.write_text("## [BeGaze]\n## Sample Rate:\t250\n## Calibration Area:\t1680\t1050\n"
+                   "## Stimulus Dimension [mm]:\t474\t297\n## Head Distance [mm]:\t700\n##\n"
+                   "Time\tType\tTrial\tL POR X [px]\tL POR Y [px]\tL Event Info\n" + "".join(
+                       (f"{round(a * 1e6) - 1}\tMSG\t1\t# Message: trial\n" if i % 97 == 0 else "")
+                       + f"{round(a * 1e6)}\tSMP\t1\t{840 + b * 30:.2f}\t{525 + c * 30:.2f}\t"
+                       f"{('Fixation', 'Saccade', 'Blink', '-')[min(int(k), 3)]}\n" for i, (a, b, c, k) in enumerate(gaze)))
     glasses = d / "gazedata"  # (Tobii Pro Glasses 3's gaze, decompressed: JSON lines, one eye lost, no eye found)
     glasses.write_text("".join(json.dumps({"type": "gaze", "timestamp": 2.5 + a, "data": {} if i % 67 == 0 else {
         "gaze2d": [0.5, 0.5], "gaze3d": [-600 * np.tan(np.radians(b)), 600 * np.tan(np.radians(c)), 600.0],
@@ -168,7 +175,8 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
            "glasses 2": (glasses2, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "aria": (aria, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "neon player": (neon, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
-           "tobii studio": (studio, [["eyetrack", "events", "{p}", *SCREEN, "--recording", "R2"]])}
+           "tobii studio": (studio, [["eyetrack", "events", "{p}", *SCREEN, "--recording", "R2"]]),
+           "smi": (smi, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]])}
     if shared.is_dir():  # keypoint rows and trajectories (the public format), and a calibration of them
         rows_dir, ph_dir = d / "rows", d / "ph"
         for folder, name in ((rows_dir, "keypoint"), (ph_dir, "point_history")):

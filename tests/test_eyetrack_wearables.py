@@ -765,3 +765,60 @@ def test_a_neon_native_recording_is_read_as_its_neon_player_export_is(tmp_path, 
     assert r.exit_code == 2 and "calibration.bin: no camera_matrix" in r.stderr
     r = runner.invoke(app, ["eyetrack", "events", str(folder), "--screen", "531x299mm@1920x1080", "--distance", "650"])
     assert r.exit_code == 2 and "--screen/--distance does not apply" in r.stderr
+
+
+def _smi_export(path, x, y, labels, screen, *, geometry=True, eye="L"):
+    """An SMI BeGaze sample export of gaze ``x``, ``y`` (deg) on ``screen``: µs clock, a message
+    row now and then, lost samples at (0, 0), BeGaze's events per sample."""
+    from sensekit.eyetrack.labels import LABEL_NAMES
+
+    px, py = screen.to_pixels(x, y)
+    lines = ["## [BeGaze]", "## Converted from:\tC:\\data\\s01.idf", "## Sample Rate:\t500"]
+    if geometry:
+        lines += [f"## Calibration Area:\t{screen.width_px}\t{screen.height_px}",
+                  f"## Stimulus Dimension [mm]:\t{screen.width_mm:g}\t{screen.height_mm:g}",
+                  f"## Head Distance [mm]:\t{screen.distance_mm:g}"]
+    lines += ["##", f"Time\tType\tTrial\t{eye} POR X [px]\t{eye} POR Y [px]\t{eye} Pupil Diameter [mm]\t"
+                    f"Pupil Confidence\t{eye} Event Info"]
+    names = {"fixation": "Fixation", "saccade": "Saccade", "blink": "Blink"}
+    for i in range(len(x)):
+        stamp = 123456789000 + 2000 * i
+        if i % 400 == 7:
+            lines.append(f"{stamp - 1}\tMSG\t1\t# Message: trial {i // 400}")
+        a, b = (0.0, 0.0) if np.isnan(px[i]) else (float(px[i]), float(py[i]))
+        lines.append(f"{stamp}\tSMP\t1\t{a!r}\t{b!r}\t3.1\t1\t{names.get(LABEL_NAMES[int(labels[i])], '-')}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_an_smi_export_is_read_on_its_own_screen_with_begazes_events(tmp_path):
+    """SMI iView X / BeGaze sample exports: the screen from the file's preamble (no --screen),
+    the gaze back to 1e-9 deg, messages skipped, (0, 0) and blinks lost, BeGaze's events kept as
+    labels and scored; without the preamble's geometry, --screen; a bad row named."""
+    from sensekit.eyetrack.geometry import Screen
+    from sensekit.eyetrack.labels import BLINK, FIXATION, SACCADE
+
+    x, y, truth = gaze_signal(8.0, 500.0, rng=9)
+    screen = Screen(474.0, 297.0, 1680, 1050, 700.0)
+    labels = np.where(np.isnan(x), BLINK, np.where(np.isin(truth, (SACCADE,)), SACCADE, FIXATION))
+    path = _smi_export(tmp_path / "s01 Samples.txt", x, y, labels, screen)
+    rec = load_gaze(path)
+    assert rec.rate == 500.0 and len(rec.t) == len(x) and rec.screen == screen
+    np.testing.assert_array_equal(np.isnan(rec.x), np.isnan(x))
+    np.testing.assert_allclose(rec.x, x, atol=1e-9)
+    np.testing.assert_allclose(rec.y, y, atol=1e-9)
+    np.testing.assert_array_equal(rec.labels["BeGaze"], labels)
+    r = runner.invoke(app, ["eyetrack", "events", str(path)])
+    assert r.exit_code == 0 and "BeGaze" in r.stdout and "4000 samples at 500 Hz" in r.stdout, r.output
+    r = runner.invoke(app, ["eyetrack", "events", str(path), "--screen", "531x299mm@1920x1080", "--distance", "650"])
+    assert r.exit_code == 2 and "which says its own columns, time unit and gaze units and screen" in r.stderr
+    bare = _smi_export(tmp_path / "right.txt", x, y, labels, screen, geometry=False, eye="R")
+    r = runner.invoke(app, ["eyetrack", "events", str(bare)])
+    assert r.exit_code == 2 and "states no screen geometry" in r.stderr and "--screen" in r.stderr
+    again = load_gaze(bare, screen=screen)
+    np.testing.assert_array_equal(again.x, rec.x)
+    text = path.read_text().splitlines()
+    text[20] = text[20].replace("\tSMP\t1\t", "\tSMP\t1\tabc", 1)  # (an x of 'abc850.7')
+    (tmp_path / "bad.txt").write_text("\n".join(text) + "\n")
+    r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "bad.txt")])
+    assert r.exit_code == 2 and "sample row" in r.stderr and "not three numbers" in r.stderr, r.output

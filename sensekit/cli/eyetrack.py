@@ -118,7 +118,7 @@ def events(
     path: Path = typer.Argument(..., help="Gaze file: Lund .mat, IRF .npy, EyeLink .asc, GazeCom .arff, Pupil Labs or "
                                 "Tobii CSV, a Tobii Pro Glasses 3 or 2 recording folder (or its gazedata.gz, "
                                 "livedata.json.gz), a Pupil Core recording folder (or its gaze.pldata), a Neon recording "
-                                "folder (native data), Project Aria "
+                                "folder (native data), an SMI iView X / BeGaze export, Project Aria "
                                 "eye gaze (general_eye_gaze.csv), a plain "
                                 "time,x,y table, or a recording's gaze stream (rec.h5, rec.xdf, rec.h5#STREAM)."),
     detector: str = typer.Option("adaptive", "--detector", help="adaptive, adaptive-hr (1000 Hz trackers), nh2010, ivt or idt."),

@@ -963,14 +963,18 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
 #: The gaze exports a table's header line names (:func:`_export_of`), and what each is.
 GAZE_EXPORTS = {"pupil labs": "a Pupil Labs gaze export", "aria": "a Project Aria eye gaze file",
                 "pupil cloud": "a Pupil Cloud or Neon Player gaze export",
-                "tobii legacy": "a Tobii Analytics SDK or Studio gaze export", "tobii": "a Tobii gaze export"}
+                "tobii legacy": "a Tobii Analytics SDK or Studio gaze export", "tobii": "a Tobii gaze export",
+                "smi": "an SMI iView X or BeGaze sample export"}
 
 
 def _export_of(head: str) -> str | None:
     """Which export of :data:`GAZE_EXPORTS` a table's header line names (None: a plain table)."""
     from .aria import is_aria_gaze
+    from .smi import is_smi_export
     from .tobii_legacy import is_tobii_legacy
 
+    if is_smi_export(head):
+        return "smi"
     if "norm_pos_x" in head:
         return "pupil labs"
     if is_aria_gaze(head):
@@ -1125,6 +1129,12 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
             not_a_table(path.name, "a Pupil Cloud or Neon Player export (gaze read in degrees)", own_screen=True,
                         camera="azimuth [deg]" not in head)
             return load_pupil_cloud_csv(path, scene_camera=scene_camera)
+        if export == "smi":
+            from .smi import load_smi, smi_screen
+
+            own = smi_screen(path)
+            not_a_table(path.name, "an SMI iView X or BeGaze export", own_screen=own is not None)
+            return load_smi(path, screen=own or screen)
         if export == "tobii legacy":
             not_a_table(path.name, "a Tobii Analytics SDK or Studio file")
             return load_tobii_legacy(path, screen=screen, recording=recording)
