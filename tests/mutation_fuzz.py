@@ -60,6 +60,11 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
             t += 1 / 250
     labelled = d / "labelled.csv"
     labelled.write_text("\n".join(rows) + "\n")
+    plux = d / "opensignals_0007804D2E76_2019-01-10_10-41-52.txt"  # (a BITalino's OpenSignals file: JSON header, counts)
+    plux.write_text("# OpenSignals Text File Format. Version 1\n# " + json.dumps({"00:07:80:4D:2E:76": {
+        "sensor": ["EMG", "EMG"], "column": ["nSeq", "I1", "I2", "O1", "O2", "A1", "A2"], "sampling rate": 1000,
+        "label": ["A1", "A2"], "resolution": [4, 1, 1, 1, 1, 10, 10], "device": "bitalino_rev"}}) + "\n# EndOfHeader\n"
+        + "".join(f"{i % 16}\t0\t0\t0\t0\t{512 + (i * 37) % 81 - 40}\t{512 + (i * 53) % 61 - 30}\n" for i in range(800)))
     clockless = d / "clockless.csv"  # (a dataset's table of channels and a label, its rate in its documentation)
     clockless.write_text("\n".join(["ch0,ch1,ch2,ch3,label"] + [r.split(",", 1)[1] for r in rows[1:]]) + "\n")
     x, y, truth = gaze_signal(duration_s=3.0, rate=300.0, rng=4)
@@ -146,7 +151,8 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
     lines.append("EFIX L 1000 1400 400 960 540 1000")
     asc.write_text("\n".join(lines) + "\n")
     shared = Path(os.environ.get("SENSEKIT_DATA") or "/nonexistent") / "kinivi-hand-keypoints"
-    out = {"openbci": (obci, [["info", "{p}"], ["calibrate", "emg", "--from", "{p}", "--classes",
+    out = {"opensignals": (plux, [["info", "{p}"], ["replay", "{p}", "--to", "jsonl"], ["convert", "{p}", "{o}.h5"]]),
+           "openbci": (obci, [["info", "{p}"], ["calibrate", "emg", "--from", "{p}", "--classes",
                                                 "rest=1,fist=2,open=3", "-o", "{o}.json"],
                               ["emg", "score", str(band), "{p}", "--markers", "rest=1,fist=2,open=3"]]),
            "labelled csv": (labelled, [["info", "{p}"], ["calibrate", "emg", "--from", "{p}", "--classes",

@@ -938,3 +938,56 @@ def test_a_table_with_no_time_column_reads_at_a_given_rate(tmp_path):
                            "--rate")):
         r = runner.invoke(app, args)
         assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output, (args, r.output)
+
+
+def _opensignals_file(path, counts, *, rate=1000, lost_at=None, devices=1, sensors=("EMG", "EMG")):
+    """A recording as OpenSignals (PLUX biosignalsplux, BITalino) writes one: the JSON header
+    line per device, nSeq (mod 16), digital I/O, the analog channels in ADC counts."""
+    n = counts.shape[1]
+    device = {"sensor": list(sensors), "device name": "00:07:80:4D:2E:76", "column": ["nSeq", "I1", "I2", "O1", "O2",
+              *[f"A{k + 1}" for k in range(n)]], "sync interval": 2, "time": "10:41:52.631", "comments": "",
+              "channels": list(range(1, n + 1)), "date": "2019-1-10", "mode": 0, "digital IO": [0, 0, 1, 1],
+              "firmware version": 1281, "device": "bitalino_rev", "position": 0, "sampling rate": rate,
+              "label": [f"A{k + 1}" for k in range(n)], "resolution": [4, 1, 1, 1, 1] + [10] * n}
+    header = {f"00:07:80:4D:2E:7{d}": device for d in range(devices)}
+    lines = ["# OpenSignals Text File Format. Version 1", "# " + json.dumps(header), "# EndOfHeader"]
+    seq = 0
+    for i, row in enumerate(counts):
+        lines.append("\t".join([str(seq % 16), "0", "0", "0", "0", *(f"{v:.0f}" for v in row)]))
+        seq += 4 if lost_at is not None and i == lost_at else 1
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_an_opensignals_file_is_read_as_its_bands_counts(tmp_path, caplog):
+    """A PLUX biosignalsplux / BITalino recording (OpenSignals' text file): its analog channels
+    in ADC counts at the header's rate, kind emg where its sensors are EMG, lost samples counted
+    from nSeq; a file of two devices, a damaged header and a header alone are one line each."""
+    from sensekit.core.recording import open_recording
+
+    rng = np.random.default_rng(2)
+    counts = np.round(512 + 40 * rng.standard_normal((3000, 2))).clip(0, 1023)
+    path = _opensignals_file(tmp_path / "opensignals_0007804D2E76_2019-01-10_10-41-52.txt", counts, lost_at=900)
+    with caplog.at_level("WARNING", logger="sensekit"), open_recording(path) as rec:
+        info = rec.info()
+        assert (info.kind, info.unit, info.rate, info.shape, info.channels) == ("emg", "counts", 1000.0, (2,),
+                                                                              ("A1", "A2"))
+        assert list(info.meta["sensors"]) == ["EMG", "EMG"] and info.meta["device"] == "bitalino_rev"
+        np.testing.assert_array_equal(rec.read().data, counts)
+    assert "jumps 1 times" in caplog.text
+    other = _opensignals_file(tmp_path / "acc.txt", counts, sensors=("EMG", "ACC"))
+    with open_recording(other) as rec:
+        assert rec.info().kind == "biosignal"
+    r = runner.invoke(app, ["convert", str(path), str(tmp_path / "band.h5")])
+    assert r.exit_code == 0, r.output
+    with open_recording(tmp_path / "band.h5") as rec:
+        np.testing.assert_array_equal(rec.read().data, counts)
+    for made, said in ((_opensignals_file(tmp_path / "two.txt", counts, devices=2), "holds 2 devices' header"),
+                       (tmp_path / "damaged.txt", "its header is not a JSON object"),
+                       (tmp_path / "empty.txt", "holds no samples")):
+        if made.name == "damaged.txt":
+            made.write_text(path.read_text().replace('"sampling rate": 1000', '"sampling rate": NaN'))
+        if made.name == "empty.txt":
+            made.write_text("\n".join(path.read_text().splitlines()[:3]) + "\n")
+        r = runner.invoke(app, ["info", str(made)])
+        assert r.exit_code == 2 and said in r.stderr and len(r.stderr.strip().splitlines()) == 1, (said, r.output)

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = ["Strict", "Finite", "Positive", "Name", "Text", "Vector", "Matrix", "Probability", "shape_of",
-           "validation_message", "MAX_VALUES"]
+           "validation_message", "read_json", "json_of", "MAX_VALUES"]
 
 #: The most numbers any one array of a calibration may hold (a 4 GB state from a tampered
 #: size field is refused before anything is allocated).
@@ -92,8 +92,7 @@ def read_json(path, *, what: str = "file", error: type[Exception] = ValueError, 
             data = f.read(max_bytes + 1)
         if len(data) > max_bytes:
             raise error(f"{what} {where!r} holds more than {max_bytes:,} bytes")
-        return json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_int=_float_sized_int,
-                          parse_float=_finite_float)
+        return json_of(data.decode("utf-8"))
     except FileNotFoundError:
         raise error(f"{what} {where!r} does not exist", "check the path") from None
     except IsADirectoryError:
@@ -104,6 +103,14 @@ def read_json(path, *, what: str = "file", error: type[Exception] = ValueError, 
         if isinstance(e, error):
             raise
         raise error(f"{what} {where!r} is not valid JSON ({str(e)[:120]})") from None
+
+
+def json_of(text: str) -> Any:
+    """Untrusted JSON text as :func:`read_json` reads a file's: strict JSON (no NaN or Infinity),
+    numbers a float holds; raises ``json.JSONDecodeError``, ``ValueError`` or ``RecursionError``."""
+    import json
+
+    return json.loads(text, parse_constant=_no_constant, parse_int=_float_sized_int, parse_float=_finite_float)
 
 
 def _no_constant(name: str) -> None:

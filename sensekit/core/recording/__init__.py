@@ -1,4 +1,4 @@
-"""Recordings: sensekit HDF5 (read and write), XDF, WAV/FLAC, CSV, EDF/BDF, OpenBCI GUI text files,
+"""Recordings: sensekit HDF5 (read and write), XDF, WAV/FLAC, CSV, EDF/BDF, OpenBCI GUI and OpenSignals text files,
 BrainFlow files and .mat files of an EMG matrix and its labels, Ninapro's (read)."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from .edf import EDFRecording
 from .hdf5 import HDF5Recording, RecordingWriter, StreamWriter
 from .matfile import MatRecording
 from .openbci import OpenBCIRecording, is_openbci
+from .opensignals import OpenSignalsRecording, is_opensignals
 from .xdf import XDFRecording
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "XDFRecording",
     "EDFRecording",
     "OpenBCIRecording",
+    "OpenSignalsRecording",
     "BrainFlowFileRecording",
     "MatRecording",
     "RECORDING_SUFFIXES",
@@ -49,7 +51,8 @@ def _text_recording(path: Path, **kwargs) -> Recording:
     """A text table: an OpenBCI GUI recording (its first line says so), a BrainFlow file (named
     ``BrainFlow-RAW*``, as the GUI names it), else a CSV table (commas, tabs or semicolons,
     :class:`CSVRecording`; the only one of them a ``rate`` may be given: where it has no clock)."""
-    reader = OpenBCIRecording if is_openbci(path) else BrainFlowFileRecording if is_brainflow_file(path) else None
+    reader = (OpenBCIRecording if is_openbci(path) else OpenSignalsRecording if is_opensignals(path)
+              else BrainFlowFileRecording if is_brainflow_file(path) else None)
     if reader is None:
         return CSVRecording(path, **kwargs)
     if kwargs.get("rate") is not None:
