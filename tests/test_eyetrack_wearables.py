@@ -822,3 +822,38 @@ def test_an_smi_export_is_read_on_its_own_screen_with_begazes_events(tmp_path):
     (tmp_path / "bad.txt").write_text("\n".join(text) + "\n")
     r = runner.invoke(app, ["eyetrack", "events", str(tmp_path / "bad.txt")])
     assert r.exit_code == 2 and "sample row" in r.stderr and "not three numbers" in r.stderr, r.output
+
+
+def test_a_gazepoint_export_is_read_by_its_header(tmp_path):
+    """A Gazepoint Analysis / Control export (TIME(date) in s, the best point of gaze BPOGX/Y in
+    fractions of the screen, BPOGV 0 where lost) is told by its header: read on --screen as the
+    same gaze in a plain table is, without --columns; without a screen, one line asks for it."""
+    from sensekit.eyetrack.geometry import Screen
+
+    x, y, _ = gaze_signal(6.0, 150.0, rng=10)
+    screen = Screen.parse("531x299mm@1920x1080", 650)
+    px, py = screen.to_pixels(x, y)
+    fx, fy = (px / 1920).tolist(), (py / 1080).tolist()
+    head = ("MEDIA_ID,MEDIA_NAME,CNT,TIME(2024/03/01 10:12:01.123),TIMETICK(f=10000000),FPOGX,FPOGY,FPOGS,FPOGD,"
+            "FPOGID,FPOGV,BPOGX,BPOGY,BPOGV,LPMM,LPMMV,AOI,")
+    rows = [f"0,NewMedia0,{i},{i / 150:.5f},{i * 66667},0.5,0.5,0,0,0,1,"
+            + ("0,0,0" if np.isnan(fx[i]) else f"{fx[i]!r},{fy[i]!r},1") + ",3.1,1,," for i in range(len(x))]
+    path = tmp_path / "User 0_all_gaze.csv"
+    path.write_text(head + "\n" + "\n".join(rows) + "\n")
+    args = ["--screen", "531x299mm@1920x1080", "--distance", "650"]
+    rec = load_gaze(path, screen=screen)
+    assert rec.rate == 150.0 and len(rec.t) == len(x)
+    np.testing.assert_array_equal(np.isnan(rec.x), np.isnan(x))
+    np.testing.assert_allclose(rec.x, x, atol=1e-9)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("t,gx,gy,ok\n" + "".join(f"{i / 150:.5f},{'0' if np.isnan(fx[i]) else repr(fx[i])},"
+                                              f"{'0' if np.isnan(fy[i]) else repr(fy[i])},{0 if np.isnan(fx[i]) else 1}\n"
+                                              for i in range(len(x))))
+    same = load_gaze(plain, screen=screen, columns=("t", "gx", "gy"), units="norm", valid="ok")
+    np.testing.assert_array_equal(rec.x, same.x)
+    r = runner.invoke(app, ["eyetrack", "events", str(path), *args])
+    assert r.exit_code == 0 and "900 samples at 150 Hz" in r.stdout, r.output
+    r = runner.invoke(app, ["eyetrack", "events", str(path)])
+    assert r.exit_code == 2 and "is a Gazepoint export" in r.stderr and "--units" not in r.stderr, r.output
+    r = runner.invoke(app, ["eyetrack", "events", str(path), *args, "--units", "norm"])
+    assert r.exit_code == 2 and "--units does not apply" in r.stderr

@@ -964,7 +964,7 @@ def load_recorded_gaze(path, stream: str | None = None, *, screen: Screen | None
 GAZE_EXPORTS = {"pupil labs": "a Pupil Labs gaze export", "aria": "a Project Aria eye gaze file",
                 "pupil cloud": "a Pupil Cloud or Neon Player gaze export",
                 "tobii legacy": "a Tobii Analytics SDK or Studio gaze export", "tobii": "a Tobii gaze export",
-                "smi": "an SMI iView X or BeGaze sample export"}
+                "smi": "an SMI iView X or BeGaze sample export", "gazepoint": "a Gazepoint gaze export"}
 
 
 def _export_of(head: str) -> str | None:
@@ -975,6 +975,8 @@ def _export_of(head: str) -> str | None:
 
     if is_smi_export(head):
         return "smi"
+    if _gazepoint_time(head) is not None:
+        return "gazepoint"
     if "norm_pos_x" in head:
         return "pupil labs"
     if is_aria_gaze(head):
@@ -986,6 +988,16 @@ def _export_of(head: str) -> str | None:
     if "Gaze point X" in head or "gaze_point_on_display_area" in head:
         return "tobii"
     return None
+
+
+def _gazepoint_time(head: str) -> str | None:
+    """The time column of a Gazepoint export's header (Gazepoint Analysis' and Control's
+    ``TIME(2024/03/01 10:12:01.123)`` or ``TIME``, in seconds, beside the best point of gaze
+    ``BPOGX``, ``BPOGY``, ``BPOGV``), or None where the header is none."""
+    cells = [c.strip() for c in head.rstrip("\r\n").split(",")]
+    if not {"BPOGX", "BPOGY", "BPOGV"} <= set(cells):
+        return None
+    return next((c for c in cells if c == "TIME" or c.startswith("TIME(")), None)
 
 
 def gaze_export_kind(path) -> str | None:
@@ -1129,6 +1141,14 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
             not_a_table(path.name, "a Pupil Cloud or Neon Player export (gaze read in degrees)", own_screen=True,
                         camera="azimuth [deg]" not in head)
             return load_pupil_cloud_csv(path, scene_camera=scene_camera)
+        if export == "gazepoint":  # (the best point of gaze, in fractions of the screen; BPOGV 0 where lost)
+            not_a_table(path.name, "a Gazepoint export (BPOGX, BPOGY in fractions of the screen)")
+            if screen is None:
+                raise DatasetError(f"{path.name} is a Gazepoint export, its gaze in fractions of the screen, which "
+                                   "need the screen geometry for degrees", "give --screen WxHmm@WxH and --distance MM",
+                                   python_fix="screen=Screen(...)")
+            return load_gaze_table(path, columns=(_gazepoint_time(head), "BPOGX", "BPOGY"), time_unit="s",
+                                   units="norm", screen=screen, valid="BPOGV")
         if export == "smi":
             from .smi import load_smi, smi_screen
 
