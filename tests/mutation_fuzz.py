@@ -116,6 +116,10 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                        (f"{round(a * 1e6) - 1}\tMSG\t1\t# Message: trial\n" if i % 97 == 0 else "")
                        + f"{round(a * 1e6)}\tSMP\t1\t{840 + b * 30:.2f}\t{525 + c * 30:.2f}\t"
                        f"{('Fixation', 'Saccade', 'Blink', '-')[min(int(k), 3)]}\n" for i, (a, b, c, k) in enumerate(gaze)))
+    gazepoint = d / "User 0_all_gaze.csv"  # (a Gazepoint export: fractions of the screen, BPOGV 0 where lost)
+    gazepoint.write_text("MEDIA_ID,CNT,TIME(2024/03/01 10:12:01.123),BPOGX,BPOGY,BPOGV,AOI,\n" + "".join(
+        f"0,{i},{a:.5f},{0.5 + b / 60:.5f},{0.5 + c / 60:.5f},{0 if i % 71 == 0 else 1},,\n"
+        for i, (a, b, c, _) in enumerate(gaze)))
     glasses = d / "gazedata"  # (Tobii Pro Glasses 3's gaze, decompressed: JSON lines, one eye lost, no eye found)
     glasses.write_text("".join(json.dumps({"type": "gaze", "timestamp": 2.5 + a, "data": {} if i % 67 == 0 else {
         "gaze2d": [0.5, 0.5], "gaze3d": [-600 * np.tan(np.radians(b)), 600 * np.tan(np.radians(c)), 600.0],
@@ -182,7 +186,8 @@ def _text_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
            "aria": (aria, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "neon player": (neon, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
            "tobii studio": (studio, [["eyetrack", "events", "{p}", *SCREEN, "--recording", "R2"]]),
-           "smi": (smi, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]])}
+           "smi": (smi, [["eyetrack", "events", "{p}"], ["eyetrack", "events", "{p}", "--online"]]),
+           "gazepoint": (gazepoint, [["eyetrack", "events", "{p}", *SCREEN], ["info", "{p}"]])}
     if shared.is_dir():  # keypoint rows and trajectories (the public format), and a calibration of them
         rows_dir, ph_dir = d / "rows", d / "ph"
         for folder, name in ((rows_dir, "keypoint"), (ph_dir, "point_history")):
