@@ -1045,7 +1045,8 @@ def load_gaze(path, *, screen: Screen | None = None, columns: tuple[str, ...] | 
     its ``gaze.pldata`` (:func:`~sensekit.eyetrack.pupil_core.load_pupil_core`), a Neon native
     recording folder (:func:`~sensekit.eyetrack.neon_native.load_neon_recording`),
     a Project Aria eye gaze CSV (:func:`~sensekit.eyetrack.aria.load_aria_gaze`),
-    Pupil Labs ``gaze_positions.csv``, Tobii ``.tsv``/``.csv`` (``recording``: one recording of
+    Pupil Labs ``gaze_positions.csv``, SMI BeGaze (:mod:`.smi`) and Gazepoint exports, Tobii
+    ``.tsv``/``.csv`` (``recording``: one recording of
     a Pro Lab export of several), a plain CSV/TSV table of
     time, x and y (:func:`load_gaze_table`; ``columns``, ``time_unit``, ``units``, ``references``,
     ``reference_events`` and ``valid`` are its), or
