@@ -618,6 +618,8 @@ def test_a_damaged_pupil_core_recording_is_named_in_one_line(tmp_path, caplog):
                                                                   "msgpack"),
                       (packer.pack(("gaze.3d.01.", "not bytes")) + whole, "record 1 is not a Pupil gaze datum (not a "
                                                                           "(topic, payload) pair)"),
+                      (whole[:first] + packer.pack(("gaze.3d.01.", b"\xc1")) + whole[first:],
+                       "record 2 is not a Pupil gaze datum (its payload is unreadable msgpack"),
                       (b"\xdb" + (MAX_RECORD_BYTES * 4).to_bytes(4, "big") + b"a" * 5000, "not a Pupil data file"),
                       (whole[:first] + b"\xdb" + (MAX_RECORD_BYTES * 4).to_bytes(4, "big") + b"a" * (2 * MAX_RECORD_BYTES),
                        "record 2 is not a Pupil gaze datum (it says it is longer than the 1 MB a record may be)"),

@@ -93,7 +93,11 @@ def read_pldata_gaze(path) -> dict[str, np.ndarray]:
                     raise damaged(number, "not a (topic, payload) pair")
                 if not record[0].startswith("gaze"):
                     raise damaged(number, f"its topic is {record[0][:40]!r}, not gaze")
-                datum = msgpack.unpackb(record[1], raw=False, use_list=False, strict_map_key=False)
+                try:
+                    datum = msgpack.unpackb(record[1], raw=False, use_list=False, strict_map_key=False)
+                except (ValueError, msgpack.UnpackException) as e:
+                    raise damaged(number, f"its payload is unreadable msgpack: {str(e)[:80] or type(e).__name__}"
+                                  ) from None
                 if not isinstance(datum, dict):
                     raise damaged(number, "its payload is not a map")
                 t, conf, norm = datum.get("timestamp"), datum.get("confidence"), datum.get("norm_pos")
