@@ -80,6 +80,11 @@ def read_neon_calibration(path) -> tuple[np.ndarray, np.ndarray]:
 def _read_part(raw: Path, time: Path, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
     """A part's values (of ``dtype``, one a sample) and its stamps (int64 ns), cut to the samples
     both files hold whole (with a warning where they differ: the phone stopped mid-write)."""
+    for file in (raw, time):
+        if file.stat().st_size > MAX_NEON_GAZE_BYTES:
+            raise RecordingError(f"{file.name}: {file.stat().st_size / 2**20:.0f} MB, more than the "
+                                 f"{MAX_NEON_GAZE_BYTES >> 20} MB a Neon file is read to",
+                                 "export the part you need with Neon Player")
     data = raw.read_bytes()
     values = np.frombuffer(data[: len(data) // dtype.itemsize * dtype.itemsize], dtype=dtype)
     stamps = time.read_bytes()
