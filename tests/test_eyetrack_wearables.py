@@ -859,3 +859,18 @@ def test_a_gazepoint_export_is_read_by_its_header(tmp_path):
     assert r.exit_code == 2 and "is a Gazepoint export" in r.stderr and "--units" not in r.stderr, r.output
     r = runner.invoke(app, ["eyetrack", "events", str(path), *args, "--units", "norm"])
     assert r.exit_code == 2 and "--units does not apply" in r.stderr
+
+
+def test_neon_files_past_the_size_read_are_refused(tmp_path, monkeypatch):
+    """A Neon file larger than the read cap (its gaze, or a worn file beside it) is one line,
+    before it is read."""
+    import sensekit.eyetrack.neon_native as neon_native
+
+    x, y, _ = gaze_signal(2.0, 200.0, rng=11)
+    folder = _neon_native(tmp_path / "rec", x, y)
+    monkeypatch.setattr(neon_native, "MAX_NEON_GAZE_BYTES", 4000)  # (the gaze: 3,200 bytes)
+    assert len(load_gaze(folder).t) == 400
+    (folder / "worn ps1.raw").write_bytes(b"\1" * 5000)
+    (folder / "worn ps1.time").write_bytes(b"\0" * 8)
+    with pytest.raises(RecordingError, match="worn ps1.raw: 0 MB, more than the 0 MB a Neon file is read to"):
+        load_gaze(folder)
