@@ -23,6 +23,7 @@ from ..errors import CalibrationError, NotFittedError, ParameterError
 from ..learn.decoders import DECODERS, fit_decoder
 from .datasets import EMGTrials
 from .features import compute_features, feature_names, resolve_features
+from .schema import NOTCH_RANGE_HZ
 from .stages import EMGDecoder, SignalCheck
 
 __all__ = ["EMGPipeline", "ADAPT_RATE"]
@@ -32,10 +33,6 @@ log = logging.getLogger("sensekit")
 #: Default online adaptation rate (per decision: about 5 s at a 50 ms increment), chosen
 #: on myo_readings_wrist8 (session 1 -> sessions 2 and 3).
 ADAPT_RATE = 0.01
-#: What a notch may be (Hz): the mains of railways (16.7) to aircraft (400). A notch far below
-#: them had asked for a notch at every one of its harmonics (0.001 Hz on a 1 kHz band: 500,000
-#: filters, a hang).
-MAINS_HZ = (16.0, 400.0)
 #: The most of a mains frequency's harmonics notched (50 Hz up to 5 kHz: a 10 kHz band's).
 MAX_NOTCH_HARMONICS = 100
 
@@ -88,7 +85,7 @@ class EMGPipeline:
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:
             raise ParameterError(f"unknown decoder {self.decoder!r}", f"use one of {', '.join(DECODERS)}")
-        low, high = MAINS_HZ
+        low, high = NOTCH_RANGE_HZ
         if self.notch_hz is not None and not (isinstance(self.notch_hz, (int, float))
                                               and low <= self.notch_hz <= high):
             raise ParameterError(f"notch {self.notch_hz!r} Hz is not a mains frequency ({low:g} to {high:g} Hz)",

@@ -14,6 +14,10 @@ __all__ = ["EMGParams"]
 
 Milliseconds = Annotated[float, Field(gt=0, le=60_000, allow_inf_nan=False)]
 Hertz = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
+#: What a notch may be (Hz): a mains frequency, from railways' (16.7) to aircraft's (400). A notch
+#: far below them had asked for a notch at every one of its harmonics (0.001 Hz on a 1 kHz band:
+#: 500,000 filters, a hang). :class:`~.pipeline.EMGPipeline` checks the same bounds.
+NOTCH_RANGE_HZ = (16.0, 400.0)
 
 
 class FeatureParams(Strict):
@@ -34,7 +38,7 @@ class EMGConfig(Strict):
     decoder: Literal["lda", "svm", "mlp", "rf"] = "lda"
     decoder_options: DecoderOptions = DecoderOptions()
     bandpass_hz: Annotated[list[Hertz], Field(min_length=2, max_length=2)] | None = None
-    notch_hz: Annotated[float, Field(ge=16, le=400, allow_inf_nan=False)] | None = None  # (emg.pipeline.MAINS_HZ)
+    notch_hz: Annotated[float, Field(ge=NOTCH_RANGE_HZ[0], le=NOTCH_RANGE_HZ[1], allow_inf_nan=False)] | None = None
     reject_below: Probability | None = None
     vote: Annotated[int, Field(ge=1, le=1000)] = 1
     adapt_rate: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
