@@ -151,9 +151,9 @@ class EMGPipeline:
                                      f"samples on channel {ch!r}", "check that electrode and record the calibration "
                                      "again")
         w, y, _ = self.windows(trials)
-        few = [(c, int((y == c).sum())) for c in sorted(set(y.tolist())) if (y == c).sum() < 2]
-        if few:  # (a decoder's classes need two windows each: an increment past a hold leaves one)
-            c, n = few[0]
+        labels, counts = np.unique(y, return_counts=True)
+        if (counts < 2).any():  # (a decoder's classes need two windows each: an increment past a hold leaves one)
+            c, n = int(labels[counts < 2][0]), int(counts[counts < 2][0])
             name = trials.classes[c] if 0 <= c < len(trials.classes) else c
             raise ParameterError(f"the calibration trials of {name!r} give {n} window of {self.window_ms:g} ms every "
                                  f"{self.increment_ms:g} ms; a decoder needs 2 or more of each class",
