@@ -77,17 +77,21 @@ def read_neon_calibration(path) -> tuple[np.ndarray, np.ndarray]:
                                    "dist_coefs": record["scene_distortion_coefficients"].tolist()}, str(path))
 
 
+def _capped_bytes(file: Path) -> bytes:
+    """A Neon file's bytes, refused in one line past :data:`MAX_NEON_GAZE_BYTES` before it is read."""
+    size = file.stat().st_size
+    if size > MAX_NEON_GAZE_BYTES:
+        raise RecordingError(f"{file.name}: {size / 2**20:.0f} MB, more than the {MAX_NEON_GAZE_BYTES >> 20} MB a "
+                             "Neon file is read to", "export the part you need with Neon Player")
+    return file.read_bytes()
+
+
 def _read_part(raw: Path, time: Path, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
     """A part's values (of ``dtype``, one a sample) and its stamps (int64 ns), cut to the samples
     both files hold whole (with a warning where they differ: the phone stopped mid-write)."""
-    for file in (raw, time):
-        if file.stat().st_size > MAX_NEON_GAZE_BYTES:
-            raise RecordingError(f"{file.name}: {file.stat().st_size / 2**20:.0f} MB, more than the "
-                                 f"{MAX_NEON_GAZE_BYTES >> 20} MB a Neon file is read to",
-                                 "export the part you need with Neon Player")
-    data = raw.read_bytes()
+    data = _capped_bytes(raw)
     values = np.frombuffer(data[: len(data) // dtype.itemsize * dtype.itemsize], dtype=dtype)
-    stamps = time.read_bytes()
+    stamps = _capped_bytes(time)
     t = np.frombuffer(stamps[: len(stamps) // 8 * 8], dtype="<u8").astype(np.int64)
     if len(values) != len(t) or len(data) % dtype.itemsize or len(stamps) % 8:
         n = min(len(values), len(t))
@@ -121,7 +125,7 @@ def _not_seen(folder: Path, t: np.ndarray, full_rate: bool) -> np.ndarray:
     lost = np.zeros(len(t), dtype=bool)
     worn_200hz = folder / "worn_200hz.raw"
     if full_rate and worn_200hz.is_file():
-        worn = np.frombuffer(worn_200hz.read_bytes(), dtype="u1")
+        worn = np.frombuffer(_capped_bytes(worn_200hz), dtype="u1")
         if len(worn) == len(t):
             lost |= worn == 0
         else:
