@@ -734,13 +734,11 @@ def load_pupil_labs_csv(path, *, screen: Screen | None = None, min_confidence: f
     point = ("gaze_point_3d_x", "gaze_point_3d_y", "gaze_point_3d_z")
     v = np.stack([_column(rows, path, c) for c in point], axis=1) if all(c in rows[0] for c in point) else None
     norm = np.stack([_column(rows, path, "norm_pos_x"), _column(rows, path, "norm_pos_y")], axis=1)
-    camera = None
-    if screen is None and v is None:  # (2-D mapped: the recording's lens, the export in its exports/NNN/ folder)
-        from .pupil_core import read_world_intrinsics
+    from .pupil_core import read_world_intrinsics
 
-        camera = read_world_intrinsics(path.parent.parent.parent)
     return pupil_gaze(_column(rows, path, "gaze_timestamp"), norm, _column(rows, path, "confidence"), v,
-                      screen=screen, name=path.stem, min_confidence=min_confidence, camera=camera)
+                      screen=screen, name=path.stem, min_confidence=min_confidence,
+                      camera=lambda: read_world_intrinsics(path.parent.parent.parent))  # (exports/NNN/ in its recording)
 
 
 def pupil_gaze(t: np.ndarray, norm_pos: np.ndarray, confidence: np.ndarray, point_3d: np.ndarray | None, *,
@@ -749,19 +747,19 @@ def pupil_gaze(t: np.ndarray, norm_pos: np.ndarray, confidence: np.ndarray, poin
     degrees, sorted by time: ``norm_pos`` (fractions of the scene image, origin bottom left) on
     ``screen``, else ``point_3d`` (mm in the scene camera's frame; NaN rows where a datum has
     none) as a direction, else (the 2-D gaze mapper's data have no 3-D point) ``norm_pos``
-    through the scene camera's lens, ``camera`` (:func:`~.pupil_core.read_world_intrinsics`:
-    camera matrix, distortion coefficients, fisheye or not, resolution); data under
-    ``min_confidence`` are lost."""
+    through the scene camera's lens: ``camera()``, called only then, gives it (or None:
+    :func:`~.pupil_core.read_world_intrinsics`: camera matrix, distortion coefficients, fisheye
+    or not, resolution); data under ``min_confidence`` are lost."""
     bad = confidence < min_confidence
     order = np.argsort(t, kind="stable")
     t = t[order] - t[order][0]
     if screen is None:
         if point_3d is not None and np.isfinite(point_3d).all(axis=1).any():
             x, y = direction_degrees(np.where(bad[:, None], np.nan, point_3d)[order])
-        elif camera is not None:
+        elif camera is not None and (lens := camera()) is not None:
             from .scene_camera import scene_pixels_to_degrees
 
-            matrix, dist, fisheye, (width, height) = camera
+            matrix, dist, fisheye, (width, height) = lens
             px = np.where(bad, np.nan, norm_pos[:, 0] * width)[order]
             py = np.where(bad, np.nan, (1.0 - norm_pos[:, 1]) * height)[order]
             x, y = scene_pixels_to_degrees(px, py, matrix, dist, fisheye=fisheye)

@@ -184,9 +184,7 @@ def load_pupil_core(path, *, screen=None, min_confidence: float | None = None):
                              "calibrated", f"give Pupil Player's post-hoc gaze mapping, {mapped[0]}" if mapped else
                              "calibrate post hoc in Pupil Player (its gaze mapping is kept in offline_data/gaze-mappings/) "
                              "or export gaze_positions.csv")
-    camera = None
-    if screen is None and not np.isfinite(data["gaze_point_3d"]).all(axis=1).any():  # (2-D mapped)
-        camera = read_world_intrinsics(file.parent if file.parent.name != "gaze-mappings" else file.parents[2])
+    recording = file.parent if file.parent.name != "gaze-mappings" else file.parents[2]
     return pupil_gaze(data["t"], data["norm_pos"], data["confidence"], data["gaze_point_3d"], screen=screen,
                       name=name, min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence,
-                      camera=camera)
+                      camera=lambda: read_world_intrinsics(recording))
