@@ -43,6 +43,16 @@ def test_calibrate_then_run(tmp_path):
     truth = (np.floor((t - 0.1) / 2.0).astype(int)) % 3  # the window centre's class
     settled = np.abs(((t - 0.1) % 2.0) - 1.0) < 0.8  # away from the class changes
     assert np.mean(labels[settled] == truth[settled]) > 0.9
+    # the recorded session (the band beside its label stream) replays through 'run emg' and
+    # 'export emg --golden-from' as its band's stream: the label stream, first by name, had been
+    # read and refused as 'made for another stream format ... calibrate again'
+    r = runner.invoke(app, ["run", "emg", str(session), "-c", str(cal), "--jsonl"])
+    named = runner.invoke(app, ["run", "emg", f"{session}#synth-emg", "-c", str(cal), "--jsonl"])
+    assert r.exit_code == 0 and named.exit_code == 0, r.output
+    assert r.stdout == named.stdout and len(r.stdout.splitlines()) > 100
+    r = runner.invoke(app, ["export", "emg", "-c", str(cal), "-o", str(tmp_path / "fw"), "--golden", "2",
+                            "--golden-from", str(session)])
+    assert r.exit_code == 0, r.output
 
 
 def test_calibrate_from_a_recorded_session(tmp_path):

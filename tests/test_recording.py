@@ -6,7 +6,7 @@ from sensekit.core import Frame, StreamInfo, run
 from sensekit.core.recording import RecordingWriter, open_recording
 from sensekit.core.sinks import AudioFileSink, CSVSink, HDF5Sink
 from sensekit.core.sources import ReplaySource, SynthSource
-from sensekit.errors import RecordingError, StreamFormatError
+from sensekit.errors import ParameterError, RecordingError, StreamFormatError
 
 
 def _frames(info, data, block, t0=0.0, skip=()):
@@ -386,6 +386,17 @@ def test_replaying_a_session_without_naming_a_stream_says_which_it_reads(tmp_pat
         named.close()
     assert named.info.name == "b-emg"
     assert caplog.text == ""
+    # a reader that says what it wants (run emg: its calibration's kind) gets the only such stream
+    with caplog.at_level("WARNING", logger="sensekit"):
+        wanted = ReplaySource(path, kinds=("image", "emg"))
+        wanted.close()
+    assert wanted.info.name == "b-emg" and caplog.text == ""
+    with RecordingWriter(tmp_path / "two.h5") as w:  # two of the kind wanted: named, never guessed
+        for name in ("left", "right"):
+            w.add_stream(b.replace(name=name)).append(Frame(b.replace(name=name), np.zeros((20, 4)), t0=0.0))
+    with pytest.raises(ParameterError, match=r"two.h5 holds 2 emg streams \(left, right\)") as e:
+        ReplaySource(tmp_path / "two.h5", kinds=("emg",))
+    assert e.value.fix == "name one as two.h5#STREAM"
 
 
 def test_csv_timestamps_rounded_to_the_microsecond_keep_a_2048_hz_rate(tmp_path):

@@ -113,7 +113,7 @@ def _golden_emg(pipe, calibration: Path, seconds: int, recording: str | None) ->
     from ..emg.pipeline import EMGPipeline
     from ..errors import CalibrationError
 
-    with open_source(recording) as src:
+    with open_source(recording, kinds=(info.kind,)) as src:
         try:
             EMGPipeline.load(calibration, stream=src.info)  # the calibration's band: channels and rate
         except CalibrationError as e:

@@ -133,8 +133,9 @@ def run_emg(
         fail(f"calibration file {str(calibration)!r} does not exist; make one with 'sensekit calibrate emg'")
     if save_adapted is not None and not adapt:
         fail("--save-adapted saves what --adapt learned: give both")
+    band = EMGPipeline.load(calibration).info_  # (a session recorded beside its labels: its band is read)
     with stop_on_signals() as stop:
-        src = open_source(source, realtime=realtime, kind=kind, rate=rate)
+        src = open_source(source, realtime=realtime, kind=kind, rate=rate, kinds=(band.kind,))
         pipe = EMGPipeline.load(calibration, stream=src.info)
         if adapt:
             pipe.adapt_rate = ADAPT_RATE
@@ -174,7 +175,7 @@ def run_gesture(
 
     pipe = GesturePipeline.load(calibration, model=model, max_hands=hands, mirrored=mirrored, smooth=smooth)
     with stop_on_signals() as stop:
-        src = open_source(source)
+        src = open_source(source, kinds=("image",))
         chain = pipe.chain(src.info)
         report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, latency=latency, view=GestureView(),
                           transient=True)
@@ -221,7 +222,7 @@ def run_eyetrack(
     geometry = screen_option(screen, distance, required=False, what="a gaze stream in a screen's pixels")
     camera = scene_camera_option(scene_camera)
     with stop_on_signals() as stop:
-        src = open_source(source)
+        src = open_source(source, kinds=("gaze", "image"))
         if src.info.kind == "gaze":  # an eye tracker's gaze: events straight away
             if calibration is not None:
                 fail(f"source {source!r} gives gaze already; -c maps an eye camera's pupils to gaze: leave it out")
@@ -280,7 +281,7 @@ def run_spatial_localise(
                             track=track, array=array, calibration=calibration, az_range=parse_az_range(az_range),
                             mics=parse_channels(mics))
     with stop_on_signals() as stop:
-        src = open_source(source)
+        src = open_source(source, kinds=("audio",))
         chain = pipe.chain(src.info)
         report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, latency=latency,
                           view=Compass(sources, track))
@@ -341,13 +342,16 @@ def run_select(
     pipe = SelectPipeline(layout, method="dwell" if dwell else "pinch", margin=margin, look_back_s=look_back,
                           dwell_s=dwell or 0.5, pinch_class=pinch_class, max_wait_s=max_wait)
     with stop_on_signals() as stop:
-        sources = [open_source(gaze, realtime=realtime)]
+        sources = [open_source(gaze, realtime=realtime, kinds=("gaze",))]
         front = None
         if pinch is not None:
-            sources.append(open_source(pinch, realtime=realtime))
+            from ..emg.pipeline import EMGPipeline
+
+            wanted = (EMGPipeline.load(calibration).info_.kind,) if calibration is not None else (
+                "pinch", "landmarks", "label", "image")
+            sources.append(open_source(pinch, realtime=realtime, kinds=wanted))
             info = sources[1].info
             if calibration is not None:
-                from ..emg.pipeline import EMGPipeline
                 front = EMGPipeline.load(calibration, stream=info).chain(info)
             elif info.kind == "image":
                 from ..gesture.pipeline import GesturePipeline

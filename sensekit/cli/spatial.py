@@ -25,14 +25,10 @@ def _audio_stream(rec, path: Path, stream: str | None) -> str:
     by name: the first stream of a session had been taken, a gaze stream read as two microphones.
     A stream with no samples is refused (an empty render had written a FLAC file that does not
     open)."""
-    if stream is not None or len(rec.streams) == 1:
-        name = rec.stream_name(stream)
-    else:
-        audio = [name for name, info in rec.streams.items() if info.kind == "audio"]
-        if len(audio) != 1:
-            fail(f"{path.name} holds {len(rec.streams)} streams ({', '.join(rec.streams)}) and {len(audio) or 'none'} "
-                 f"of them audio; name the microphones' stream: {path.name}#STREAM")
-        name = audio[0]
+    name = rec.choose_stream(stream, ("audio",))
+    if name is None:
+        fail(f"{path.name} holds {len(rec.streams)} streams ({', '.join(rec.streams)}) and none of them audio; "
+             f"name the microphones' stream: {path.name}#STREAM")
     if rec.n_samples(name) == 0:
         fail(f"{path} holds no samples (stream {name!r}); fix: record some data first")
     return name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +108,28 @@ class Recording:
                 "pick one with --stream NAME",
             )
         return name
+
+    def choose_stream(self, name: str | None, kinds: Sequence[str] = ()) -> str | None:
+        """The stream a command reads: ``name`` where given (checked), else the only stream, else
+        the only one of the first of ``kinds`` (in order of preference) that the recording holds
+        one of; ``None`` where that does not decide (several streams, none of ``kinds``).
+
+        Raises
+        ------
+        ParameterError
+            Several streams of the preferred kind, named: the user picks one as ``FILE#STREAM``.
+        """
+        if name is not None or len(self.streams) == 1:
+            return self.stream_name(name)
+        for kind in kinds:
+            found = [n for n, info in self.streams.items() if info.kind == kind]
+            if len(found) == 1:
+                return found[0]
+            if found:
+                label = Path(self.path).name
+                raise ParameterError(f"{label} holds {len(found)} {kind} streams ({', '.join(found)})",
+                                     f"name one as {label}#STREAM")
+        return None
 
     def duration_s(self, name: str | None = None) -> float:
         """Seconds from the first to one period past the last sample (regular) or

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ...errors import RecordingError
 from ..frame import Frame
@@ -24,7 +24,9 @@ class ReplaySource(Source):
     path : path-like
         The recording.
     stream : str, optional
-        Stream name; default the first.
+        Stream name; default the only stream, else the only one of the first of ``kinds`` the
+        recording holds one of (:meth:`~sensekit.core.recording.base.Recording.choose_stream`),
+        else the first, with a warning.
     block_size : int, optional
         Samples per frame (default: 8192 samples of a regular stream, 0.5 s when
         ``realtime``; 1 sample of an irregular stream).
@@ -33,13 +35,22 @@ class ReplaySource(Source):
     time_offset_s : float
         Subtracted from every timestamp: a latency measured by ``sensekit calibrate sync``
         puts this stream on its reference's clock.
+    kinds : sequence of str
+        The stream kinds the reader wants, in order of preference (a calibration's ``emg``): a
+        session recorded beside its labels or other devices is read without naming the stream.
     """
 
     def __init__(self, path: str | os.PathLike, *, stream: str | None = None, block_size: int | None = None,
-                 realtime: bool = False, time_offset_s: float = 0.0, rate: float | None = None) -> None:
+                 realtime: bool = False, time_offset_s: float = 0.0, rate: float | None = None,
+                 kinds: Sequence[str] = ()) -> None:
         self.recording = open_recording(path, rate=rate)  # (rate: of a table with no time column)
-        self.stream = self.recording.stream_name(stream)
-        if stream is None and len(self.recording.streams) > 1:  # the first was taken without a word
+        try:
+            chosen = self.recording.choose_stream(stream, kinds)
+        except Exception:
+            self.recording.close()
+            raise
+        self.stream = chosen if chosen is not None else self.recording.stream_name(None)
+        if chosen is None:  # the first, of several, none of the kinds wanted: said, not silently
             name = os.path.basename(path)
             log.warning("%s holds %d streams (%s): reading the first, %r; name one as %s#STREAM", name,
                         len(self.recording.streams), ", ".join(self.recording.streams), self.stream, name)

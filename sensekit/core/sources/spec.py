@@ -22,6 +22,7 @@ Options after ``?`` are ``key=value`` pairs joined by ``&``; the command line's
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -116,6 +117,7 @@ def open_source(
     stream: str | None = None,
     timeout_s: float = 5.0,
     kind: str | None = None,
+    kinds: Sequence[str] = (),
 ) -> Source:
     """Open the source a source string names.
 
@@ -133,6 +135,10 @@ def open_source(
         How long to look for an LSL stream.
     kind : str, optional
         The stream's kind, stated by the user (``emg`` for a CSV that does not say so).
+    kinds : sequence of str
+        The stream kinds the command reads, in order of preference: of a recording of several
+        streams, none named, the only one of such a kind is read (see
+        :class:`~sensekit.core.sources.replay.ReplaySource`).
 
     Raises
     ------
@@ -140,7 +146,7 @@ def open_source(
         With one line naming the problem and the fix.
     """
     source = _open(text, channels=channels, rate=rate, block_size=block_size, realtime=realtime, stream=stream,
-                   timeout_s=timeout_s)
+                   timeout_s=timeout_s, kinds=tuple(kinds))
     if kind and kind != source.info.kind:
         from .base import KindOverride
 
@@ -148,7 +154,7 @@ def open_source(
     return source
 
 
-def _open(text: str, *, channels, rate, block_size, realtime, stream, timeout_s) -> Source:
+def _open(text: str, *, channels, rate, block_size, realtime, stream, timeout_s, kinds) -> Source:
     spec = parse_source(text)
     opts = dict(spec.options)
     s = spec.scheme
@@ -162,7 +168,7 @@ def _open(text: str, *, channels, rate, block_size, realtime, stream, timeout_s)
         from .replay import ReplaySource
 
         return ReplaySource(spec.target, stream=opts.get("stream", stream), block_size=block_size, realtime=realtime,
-                            rate=rate)
+                            rate=rate, kinds=kinds)
     if s == "mic":
         from .mic import MicSource
 
