@@ -140,8 +140,10 @@ def test_an_lsl_outlet_stating_a_rate_beyond_any_sensor_is_one_line(tmp_path):
 
 
 def test_lsl_channels_of_a_hands_stream_say_what_they_hold():
-    """'run gesture --lsl': a Unity reader sees hand0_label, hand0_confidence, ... (was e0, e1, ...)."""
-    pytest.importorskip("pylsl")
+    """'run gesture --lsl': a Unity reader sees hand0_label, hand0_confidence, ... (was e0, e1, ...);
+    a sensekit reader gets the stream back as it was: its sample shape and meta (it had read 8
+    flat channels)."""
+    pylsl = pytest.importorskip("pylsl")
     from sensekit.core.sinks import LSLOutletSink
     from sensekit.core.sources.lsl import LSLSource
 
@@ -150,11 +152,46 @@ def test_lsl_channels_of_a_hands_stream_say_what_they_hold():
                       meta={"rows": "hand", "columns": ["label", "confidence", "motion", "motion_confidence"]})
     sink = LSLOutletSink(name)
     sink.open(info)
+    found = pylsl.resolve_byprop("name", name, timeout=10)
+    inlet = pylsl.StreamInlet(found[0])
+    ch, labels = inlet.info(timeout=10).desc().child("channels").child("channel"), []
+    while not ch.empty():
+        labels.append(ch.child_value("label"))
+        ch = ch.next_sibling()
+    assert labels[:5] == ["hand0_label", "hand0_confidence", "hand0_motion", "hand0_motion_confidence", "hand1_label"]
     src = LSLSource("name", name, timeout_s=10)
-    assert src.info.channels[:5] == ("hand0_label", "hand0_confidence", "hand0_motion", "hand0_motion_confidence",
-                                     "hand1_label")
+    assert src.info.shape == (2, 4) and src.info.meta["columns"] == info.meta["columns"]
+    x = np.arange(16, dtype=np.float64).reshape(2, 2, 4)
+    time.sleep(0.5)
+    sink.write(Frame(info, x, t0=10.0))
+    frame = next(iter(src))
     src.close()
     sink.close()
+    assert frame.data.shape[1:] == (2, 4)
+    np.testing.assert_array_equal(frame.data, x[:len(frame.data)])
+
+
+@pytest.mark.parametrize("stated, meta", [("2,22", None), ("x", None), ("0,8", None), ("1,1,1,1,1,8", None),
+                                          ("8", "[1, 2]"), ("8", '{"a": NaN}'), ("8", "{" * 5000)])
+def test_an_lsl_outlets_stated_shape_and_meta_are_untrusted(stated, meta, caplog):
+    """Another program's outlet may state anything in desc/sensekit: a shape that does not hold
+    its channels, or meta that is no JSON object, is said and left out; the stream reads flat."""
+    pylsl = pytest.importorskip("pylsl")
+    from sensekit.core.sources.lsl import LSLSource
+
+    name = f"sensekit-odd-{uuid.uuid4().hex[:8]}"
+    lsl_info = pylsl.StreamInfo(name, "Signal", 8, 10.0, "float32", name)
+    sk = lsl_info.desc().append_child("sensekit")
+    sk.append_child_value("shape", stated)
+    if meta is not None:
+        sk.append_child_value("meta", meta)
+    outlet = pylsl.StreamOutlet(lsl_info)
+    with caplog.at_level("WARNING", logger="sensekit"):
+        src = LSLSource("name", name, timeout_s=10)
+    src.close()
+    del outlet
+    assert src.info.shape == (8,) and "source_id" in src.info.meta and len(src.info.meta) == 2
+    assert ("does not hold its 8 channels" if meta is None else "no JSON object") in caplog.text
 
 
 def test_run_eyetrack_online_on_an_eye_trackers_lsl_stream():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sensekit.core import Frame, StreamInfo
-from sensekit.errors import DatasetError
+from sensekit.errors import DatasetError, StreamFormatError
 from sensekit.gesture.datasets import load_keypoints, load_point_history, ordered_split, read_labels
 from sensekit.gesture.filters import OneEuroFilter
 from sensekit.gesture.normalize import N_HAND_FEATURES, hand_features, kazuhito_normalize, normalize_landmarks
@@ -64,6 +64,21 @@ def test_static_classifier_separates_poses_and_rejects_unknown(tmp_path):
     stage.open(info)
     out = stage.process(Frame(info, frame, times=np.array([0.0, 0.03, 0.07]))).data
     assert out[:, 0, 0].tolist() == [0, 1, 0] and np.isnan(out[:, 1]).all()
+    # another tracker's one hand, 21 landmarks of (x, y) or (x, y, z): the classifier's own decisions
+    for width in (2, 3):
+        one = StreamInfo("tracker", "landmarks", 30.0, (21, width))
+        rows = np.concatenate([pts[:6], np.zeros((6, 21, width - 2))], axis=2)
+        rows[2] = np.nan  # no hand this frame
+        stage = StaticGestures(clf)
+        assert stage.open(one).shape == (1, 2)
+        out = stage.process(Frame(one, rows, t0=0.0)).data[:, 0]
+        want = np.column_stack(clf.predict(pts[:6]))
+        np.testing.assert_array_equal(np.delete(out, 2, axis=0), np.delete(want, 2, axis=0))
+        assert np.isnan(out[2]).all()
+    for bad in (StreamInfo("x", "landmarks", 30.0, (20, 2)), StreamInfo("x", "landmarks", 30.0, (2, 21, 2)),
+                StreamInfo("x", "landmarks", 30.0, (21, 2), meta={"mirrored": "no"})):
+        with pytest.raises(StreamFormatError):  # (a stream's meta comes from the network too: "no" is not False)
+            StaticGestures(clf).open(bad)
 
 
 def test_one_euro_smooths_jitter_and_follows_motion():
@@ -219,6 +234,19 @@ def test_run_gesture_on_the_video(shared_data, hand_model, tmp_path):
     want = feed(stage, [landmarks]).data[:, 0, 0]
     assert np.isfinite(want).sum() >= 10
     np.testing.assert_array_equal(motion, want)
+    # the same landmarks as another machine publishes or a recording keeps them ('run gesture'
+    # without -c): classified as they come, the same decisions as from the video
+    from sensekit.core.recording import RecordingWriter
+
+    with RecordingWriter(tmp_path / "hands.h5") as w:
+        w.add_stream(landmarks.info).append(landmarks)
+    r = CliRunner().invoke(app, ["run", "gesture", str(tmp_path / "hands.h5"), "-c", str(both), "--jsonl"])
+    assert r.exit_code == 0, r.output
+    again = [json.loads(line) for line in r.stdout.splitlines()]
+    assert again[0]["stream_info"]["meta"] == lines[0]["stream_info"]["meta"]
+    assert [row["data"] for row in again[1:]] == [row["data"] for row in lines[1:]]
+    r = CliRunner().invoke(app, ["run", "gesture", str(tmp_path / "hands.h5"), "-c", str(both), "--hands", "1"])
+    assert r.exit_code == 2 and "--hands does not apply" in r.stderr, r.output
     r = CliRunner().invoke(app, ["run", "gesture", "synth:sine", "--model", str(tmp_path / "none.task")])
     assert r.exit_code == 2 and "colour images" in r.stderr
 

@@ -157,7 +157,10 @@ def run_emg(
 
 @app.command("gesture")
 def run_gesture(
-    source: str = typer.Argument(..., help="Image source: camera:0, video:clip.mp4, or a recording with images."),
+    ctx: typer.Context,
+    source: str = typer.Argument(..., help="Image source: camera:0, video:clip.mp4, or a recording with images; or "
+                                 "hand landmarks (a 'run gesture --lsl' outlet of another machine, lsl:name=Hands; a "
+                                 "recording of them; another tracker's 21 per hand), classified as they come."),
     calibration: Path | None = typer.Option(None, "--calibration", "-c", help="Static-gesture calibration (JSON)."),
     model: Path | None = typer.Option(None, "--model", help="hand_landmarker.task (default: $SENSEKIT_MODELS)."),
     mirrored: bool = typer.Option(False, "--mirrored", help="The camera delivers mirrored (selfie) images."),
@@ -169,13 +172,17 @@ def run_gesture(
     latency: bool = LATENCY_OPTION,
 ) -> None:
     """Hand landmarks (and gestures, with --calibration) from a camera or video, to LSL and/or
-    JSON lines. A camera that stops ends the run with everything so far published."""
+    JSON lines; or gestures from a stream of hand landmarks. A camera that stops ends the run
+    with everything so far published."""
     from ..core.sources import open_source
     from ..gesture.pipeline import GesturePipeline
 
     pipe = GesturePipeline.load(calibration, model=model, max_hands=hands, mirrored=mirrored, smooth=smooth)
     with stop_on_signals() as stop:
-        src = open_source(source, kinds=("image",))
+        src = open_source(source, kinds=("image", "landmarks"))
+        if src.info.kind == "landmarks":  # (the landmarker's and its filter's options: never silently ignored)
+            refuse_given(ctx, ("model", "hands", "mirrored", "smooth"), f"to {source!r}, hand landmarks already "
+                         "(they set the camera's landmarker and its filter)")
         chain = pipe.chain(src.info)
         report = _publish(src, chain, lsl=lsl, jsonl=jsonl, duration=duration, stop=stop, latency=latency, view=GestureView(),
                           transient=True)

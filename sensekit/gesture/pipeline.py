@@ -3,10 +3,10 @@ the API.
 
 Colour images -> :class:`~sensekit.gesture.landmarks.HandLandmarks` -> (One-Euro filter) ->
 :class:`~sensekit.gesture.static.StaticGestures` with a calibrated classifier (and, where the
-calibration has them, :class:`~sensekit.gesture.dynamic.DynamicGestures` beside it). The classifier
-carries its landmark convention (keypoint normalisation, mirrored images, left-hand
-mirroring), so a model trained on keypoint CSV rows, on photos or on a camera answers the same
-on any landmark source.
+calibration has them, :class:`~sensekit.gesture.dynamic.DynamicGestures` beside it); a stream of
+hand landmarks goes straight to the classifiers. The classifier carries its landmark convention
+(keypoint normalisation, mirrored images, left-hand mirroring), so a model trained on keypoint
+CSV rows, on photos or on a camera answers the same on any landmark source.
 """
 
 from __future__ import annotations
@@ -97,16 +97,26 @@ class GesturePipeline:
         return cls(classifier=clf, dynamic=dynamic, **settings)
 
     def chain(self, info: StreamInfo) -> Chain:
-        """The stages for an image stream ``info``."""
+        """The stages for an image stream ``info``, or for a hand-landmarks stream (see
+        :class:`~sensekit.gesture.static.StaticGestures`: the landmarks a camera chain publishes,
+        from another machine or a recording, or another tracker's 21 per hand), which is
+        classified as it comes: the landmarker's settings and the filter are the image
+        chain's."""
         from .filters import OneEuroFilter
         from .landmarks import HandLandmarks
 
-        if info.kind != "image" or len(info.shape) != 3:
+        if info.kind == "landmarks":
+            if self.classifier is None:
+                raise ParameterError(f"stream {info.name!r} holds hand landmarks already; classifying them needs a "
+                                     "gesture calibration", "give -c CALIBRATION.json")
+            stages = []
+        elif info.kind != "image" or len(info.shape) != 3:
             raise StreamFormatError(f"stream {info.name!r} is a {info.kind!r} stream of shape {info.shape}; gestures "
-                                    "need colour images (camera:N or video:FILE)")
-        stages = [HandLandmarks(self.model, max_hands=self.max_hands, mirrored=self.mirrored)]
-        if self.smooth:
-            stages.append(OneEuroFilter(min_cutoff_hz=1.0, beta=0.05))
+                                    "need colour images (camera:N or video:FILE) or hand landmarks")
+        else:
+            stages = [HandLandmarks(self.model, max_hands=self.max_hands, mirrored=self.mirrored)]
+            if self.smooth:
+                stages.append(OneEuroFilter(min_cutoff_hz=1.0, beta=0.05))
         if self.classifier is not None and self.dynamic is not None:
             stages.append(HandGestures(StaticGestures(self.classifier), DynamicGestures(self.dynamic)))
         elif self.classifier is not None:

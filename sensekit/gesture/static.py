@@ -11,7 +11,7 @@ from ..core.calibration import load_calibration, save_calibration
 from ..core.checks import check_stream
 from ..core.stage import Stage
 from ..core.stages import standardisation
-from ..errors import CalibrationError, NotFittedError, ParameterError
+from ..errors import CalibrationError, NotFittedError, ParameterError, StreamFormatError
 from ..learn.decoders import CompiledDecoder, fit_decoder
 from ..learn.openset import NearestOpenSet, OpenSet, calibrated_choice, fit_nearest, fit_openset
 from .dynamic import NONE, TrajectoryClassifier
@@ -222,30 +222,44 @@ def load_gestures(path: str | os.PathLike) -> tuple[StaticGestureClassifier, Tra
 
 
 class StaticGestures(Stage):
-    """Landmarks stream (from :class:`~sensekit.gesture.landmarks.HandLandmarks`) -> one
-    gesture per hand and frame: a ``label`` stream of shape (max_hands, 2) holding
-    (label, confidence), label :data:`NONE` for an unknown pose and NaN for no hand."""
+    """Landmarks stream -> one gesture per hand and frame: a ``label`` stream of shape
+    (max_hands, 2) holding (label, confidence), label :data:`NONE` for an unknown pose and NaN for
+    no hand.
+
+    The landmarks are those of :class:`~sensekit.gesture.landmarks.HandLandmarks`, shape
+    (max_hands, 22, 6) (from a camera, or as another program or machine published or recorded
+    them), or one hand's 21 MediaPipe landmarks, shape (21, 2 or 3), as other hand trackers give
+    them (their handedness unknown: a left hand is not mirrored)."""
 
     def __init__(self, classifier: StaticGestureClassifier) -> None:
         self.classifier = classifier
 
     def _open(self, info: StreamInfo) -> StreamInfo:
-        check_stream(info, "StaticGestures", kinds=("landmarks",), ndim=3)
+        check_stream(info, "StaticGestures", kinds=("landmarks",))
+        if not (len(info.shape) == 3 and info.shape[1:] == (22, 6)) and not (
+                len(info.shape) == 2 and info.shape[0] == 21 and info.shape[1] in (2, 3)):
+            raise StreamFormatError(f"StaticGestures takes hand landmarks of shape (hands, 22, 6) or (21, 2|3), "
+                                    f"stream {info.name!r} has {info.shape}")
         self.classifier._dec()
         self._mirrored = info.meta.get("mirrored")
-        self._out = StreamInfo(info.name, "label", info.rate, (info.shape[0], 2), dtype="float64",
+        if self._mirrored is not None and not isinstance(self._mirrored, bool):
+            raise StreamFormatError(f"stream {info.name!r} says its images were mirrored with "
+                                    f"{self._mirrored!r}, not true or false")
+        hands = info.shape[0] if len(info.shape) == 3 else 1
+        self._out = StreamInfo(info.name, "label", info.rate, (hands, 2), dtype="float64",
                                meta={"classes": self.classifier.learned_["classes"], "none_label": NONE,
                                      "rows": "hand", "columns": ["label", "confidence"]})
         return self._out
 
     def _process(self, frame: Frame) -> Frame:
-        d = np.asarray(frame.data, dtype=np.float64)  # (n, hands, 22, 6)
-        n, hands = d.shape[:2]
+        d = np.asarray(frame.data, dtype=np.float64)  # (n, hands, 22, 6), or (n, 21, 2|3): one hand
+        whole = d.ndim == 4
+        n, hands = len(d), d.shape[1] if whole else 1
         out = np.full((n, hands, 2), np.nan)
-        pts = d[:, :, :21, :2].reshape(n * hands, 21, 2)
+        pts = (d[:, :, :21, :2] if whole else d[:, :, :2]).reshape(n * hands, 21, 2)
         present = np.isfinite(pts).all(axis=(1, 2))
         if present.any():
-            left = (d[:, :, 21, 0].reshape(-1) < 0)[present]
+            left = (d[:, :, 21, 0].reshape(-1) < 0)[present] if whole else None
             labels, conf = self.classifier.predict(pts[present], left=left, mirrored=self._mirrored)
             flat = out.reshape(n * hands, 2)
             flat[present, 0], flat[present, 1] = labels, conf

@@ -32,6 +32,24 @@ def _quiet_liblsl() -> None:
         pass
 
 
+#: The longest ``meta`` an outlet's description carries (JSON characters); a longer one is left out.
+MAX_META_CHARS = 16384
+
+
+def _meta_text(info: StreamInfo) -> str:
+    """The stream's ``meta`` as strict JSON for the outlet's description; empty where there is
+    none, where it holds what JSON cannot (NaN), or where it is longer than :data:`MAX_META_CHARS`."""
+    import json
+
+    if not info.meta:
+        return ""
+    try:
+        text = json.dumps(info.to_dict()["meta"], allow_nan=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return ""
+    return text if len(text) <= MAX_META_CHARS else ""
+
+
 def _grid_labels(info: StreamInfo) -> tuple[str, ...] | None:
     """Channel labels of a (rows, columns) stream whose meta names them (``rows``: what a row is,
     ``columns``: what each column holds), e.g. ``hand0_label``, ``hand0_confidence``, ...; else None."""
@@ -67,8 +85,11 @@ class LSLOutletSink:
     Notes
     -----
     Multi-dimensional samples are flattened to ``prod(shape)`` channels (C order);
-    the shape travels in the outlet's description (``desc/sensekit/shape``). Sample
-    timestamps are the frames' timestamps on the source clock.
+    the shape travels in the outlet's description (``desc/sensekit/shape``), and so does the
+    stream's ``meta`` as JSON (``desc/sensekit/meta``, up to :data:`MAX_META_CHARS`): a sensekit
+    reader of the outlet (:class:`~sensekit.core.sources.lsl.LSLSource`) gets the stream back as
+    it was, hand landmarks with their image size. Sample timestamps are the frames' timestamps on
+    the source clock.
     """
 
     def __init__(self, name: str | None = None, *, source_id: str | None = None, chunk_size: int = 0) -> None:
@@ -98,6 +119,9 @@ class LSLOutletSink:
         sk = desc.append_child("sensekit")
         sk.append_child_value("shape", ",".join(map(str, info.shape)))
         sk.append_child_value("kind", info.kind)
+        meta = _meta_text(info)
+        if meta:
+            sk.append_child_value("meta", meta)
         self.outlet = pylsl.StreamOutlet(lsl_info, chunk_size=self.chunk_size)
 
     def write(self, frame: Frame) -> None:

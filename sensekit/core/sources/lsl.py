@@ -33,6 +33,46 @@ def list_lsl_streams(wait_s: float = 1.0) -> list[dict]:
              "source_id": s.source_id(), "hostname": s.hostname()} for s in pylsl.resolve_streams(wait_time=wait_s)]
 
 
+#: The most dimensions a sample shape stated in an outlet's description may have.
+MAX_STATED_DIMS = 4
+
+
+def _sensekit_desc(full, n: int) -> tuple[tuple[int, ...], dict]:
+    """The sample shape and ``meta`` a sensekit outlet states in its description
+    (``desc/sensekit``: see :class:`~sensekit.core.sinks.lsl.LSLOutletSink`); ``((n,), {})`` for
+    any other outlet. The description is untrusted: a shape that does not hold ``n`` channels, or
+    meta that is not a JSON object of at most ``MAX_META_CHARS``, is said once and left out."""
+    from ..schema import json_of
+    from ..sinks.lsl import MAX_META_CHARS
+
+    sk = full.desc().child("sensekit")
+    if sk.empty():
+        return (n,), {}
+    shape, meta = (n,), {}
+    text = sk.child_value("shape")
+    try:
+        dims = tuple(int(v) for v in text.split(",")) if text else (n,)
+    except ValueError:
+        dims = ()
+    if 1 <= len(dims) <= MAX_STATED_DIMS and all(d >= 1 for d in dims) and int(np.prod(dims, dtype=np.int64)) == n:
+        shape = dims
+    else:
+        log.warning("LSL stream %r states a sample shape %r that does not hold its %d channels: read as %d channels",
+                    full.name(), text[:40], n, n)
+    text = sk.child_value("meta")
+    if text:
+        try:
+            value = json_of(text) if len(text) <= MAX_META_CHARS else None
+        except (ValueError, RecursionError):
+            value = None
+        if isinstance(value, dict):
+            meta = value
+        else:
+            log.warning("LSL stream %r states stream meta that is no JSON object of at most %d characters: left out",
+                        full.name(), MAX_META_CHARS)
+    return shape, meta
+
+
 class LSLSource(Source):
     """Pull a stream from an LSL inlet.
 
@@ -86,9 +126,11 @@ class LSLSource(Source):
         if len(labels) != n or len(set(labels)) != n:
             labels = [f"ch{i}" for i in range(n)]
         unit = full.desc().child("channels").child("channel").child_value("unit") or ""
+        shape, meta = _sensekit_desc(full, n)  # (a sensekit outlet's: the stream as it was)
         self.info = StreamInfo(name=full.name() or "lsl", kind=kind or (full.type().lower() or "signal"),
-                               rate=full.nominal_srate(), shape=(n,), channels=tuple(labels), dtype=_DTYPES[fmt],
-                               unit=unit, meta={"source_id": full.source_id(), "hostname": full.hostname()})
+                               rate=full.nominal_srate(), shape=shape, channels=tuple(labels) if len(shape) == 1 else (),
+                               dtype=_DTYPES[fmt], unit=unit,
+                               meta={**meta, "source_id": full.source_id(), "hostname": full.hostname()})
         self.max_block = max_block
         self.stall_timeout_s = stall_timeout_s
         self.description = f"lsl:{prop}={value}"
@@ -163,6 +205,8 @@ class LSLSource(Source):
             if self._stamps is not None:
                 self._check_stated_rate(remote)
             data = self._buf[:n].copy() if data is None else data
+            if len(info.shape) > 1:
+                data = data.reshape(n, *info.shape)
             if info.rate > 0:
                 yield Frame(info, data, t0=float(times[0]), seq=seq)
             else:
