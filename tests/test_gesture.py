@@ -493,6 +493,40 @@ def test_open_set_rejects_untaught_poses_and_confidence_is_calibrated(decoder):
     assert 0.0 <= conf.min() and conf.max() <= 1.0
 
 
+def test_calibrate_gesture_from_a_hand_trackers_landmarks(shared_data, tmp_path):
+    """A headset's or another machine's hand tracker gives landmarks, not images: the guided
+    calibration takes them as a camera's hands (one sample at a time, whatever its chunks), and
+    the calibration decides as the classifier fitted on the same samples. The camera's options
+    and motions from landmarks without an image size are one line."""
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
+    from sensekit.core.recording import RecordingWriter
+
+    points, labels, names = load_keypoints(shared_data / "kinivi-hand-keypoints")
+    held = np.concatenate([points[labels == c][::10][:90] for c in (0, 1)])  # 90 Open, then 90 Close, as prompted
+    info = StreamInfo("tracker", "landmarks", 30.0, (21, 2))
+    with RecordingWriter(tmp_path / "hands.h5") as w:
+        w.add_stream(info).append(Frame(info, held, t0=0.0))
+    out = tmp_path / "hands.json"
+    runner = CliRunner()
+    r = runner.invoke(app, ["calibrate", "gesture", str(tmp_path / "hands.h5"), "--gestures", "open,close",
+                            "--countdown", "0", "-o", str(out)])
+    assert r.exit_code == 0 and "cross-validated accuracy: 96.1% on 180 samples" in r.stdout, r.output
+    want = StaticGestureClassifier(mirrored_images=False).fit(held, np.repeat([0, 1], 90), ["open", "close"])
+    rest = np.concatenate([points[labels == c][5::10][:90] for c in (0, 1)])  # the frames between
+    got = StaticGestureClassifier.load(out)
+    np.testing.assert_array_equal(got.predict(rest)[0], want.predict(rest)[0])
+    decided, truth = got.predict(rest)[0], np.repeat([0, 1], 90)
+    assert np.mean(decided[decided != NONE] == truth[decided != NONE]) > 0.95
+    assert np.mean(got.predict_open(rest, calibrated=False)[0] == truth) > 0.9
+    for extra, message in ((["--mirrored"], "--mirrored does not apply"),
+                           (["--motions", "a,b"], "motions are recorded from a camera or from a landmarks stream")):
+        r = runner.invoke(app, ["calibrate", "gesture", str(tmp_path / "hands.h5"), "--samples", "40", "--countdown",
+                                "0", "-o", str(tmp_path / "x.json"), *extra])
+        assert r.exit_code == 2 and message in r.stderr, r.output
+
+
 def test_calibrate_gesture_from_keypoint_rows(shared_data, tmp_path):
     """Issue 18: 'calibrate gesture --from keypoint.csv' trains from the public CSV format and
     reports cross-validated accuracy and rejection; bad rows are one-line errors."""

@@ -25,9 +25,9 @@ from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar, check_stream
 from ..core.sources.base import quiet_stderr
 from ..core.stage import Stage
-from ..errors import DeviceError
+from ..errors import DeviceError, StreamFormatError
 
-__all__ = ["HandLandmarks", "find_model", "MODEL_NAME"]
+__all__ = ["HandLandmarks", "LandmarkSamples", "find_model", "hands_of", "stated_mirroring", "MODEL_NAME"]
 
 MODEL_NAME = "hand_landmarker.task"
 
@@ -175,3 +175,63 @@ class HandLandmarks(Stage):
         data = np.stack([self.detect(img, float(t)) for img, t in zip(frame.data, times, strict=True)]) if frame.n \
             else np.empty((0, self.max_hands, 22, 6))
         return Frame._trusted(self._out, data, frame.t0, frame._times, frame.seq)
+
+
+def hands_of(info: StreamInfo, what: str) -> int:
+    """The hands a landmarks stream holds a sample: ``hands`` of the (hands, 22, 6) stream
+    :class:`HandLandmarks` makes (a camera's here, or another machine's, or a recording of
+    them), 1 of one hand's 21 landmarks (21, 2 or 3) as other hand trackers give them; one
+    line for any other stream."""
+    check_stream(info, what, kinds=("landmarks",))
+    shape = info.shape
+    if len(shape) == 3 and shape[1:] == (22, 6):
+        return shape[0]
+    if len(shape) == 2 and shape[0] == 21 and shape[1] in (2, 3):
+        return 1
+    raise StreamFormatError(f"{what} takes hand landmarks of shape (hands, 22, 6) or (21, 2|3), stream {info.name!r} "
+                            f"has {shape}")
+
+
+def stated_mirroring(info: StreamInfo) -> bool | None:
+    """Whether a landmarks stream says its images were mirrored (``meta["mirrored"]``; None where
+    it does not say). The meta may come from the network: anything but true or false is one line."""
+    value = info.meta.get("mirrored")
+    if value is not None and not isinstance(value, bool):
+        raise StreamFormatError(f"stream {info.name!r} says its images were mirrored with {value!r}, not true or false")
+    return value
+
+
+class LandmarkSamples(Stage):
+    """A hand tracker's landmarks as :class:`HandLandmarks` with ``max_hands=1`` gives them, so
+    that what is done with a camera's hands (a calibration) is done with a tracker's: the first
+    hand of a (hands, 22, 6) stream, or one hand's 21 landmarks (21, 2 or 3), their handedness
+    unknown (0) and missing columns NaN. ``mirrored``, after :meth:`open`: what the stream says
+    of its images (False where it says nothing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sensekit.core import Frame, StreamInfo
+    >>> info = StreamInfo("tracker", "landmarks", 30.0, (21, 2))
+    >>> stage = LandmarkSamples(); stage.open(info).shape
+    (1, 22, 6)
+    >>> stage.process(Frame(info, np.ones((4, 21, 2)), t0=0.0)).data.shape
+    (4, 1, 22, 6)
+    """
+
+    def _open(self, info: StreamInfo) -> StreamInfo:
+        hands_of(info, "LandmarkSamples")
+        self.mirrored = bool(stated_mirroring(info))
+        self._out = StreamInfo(info.name, "landmarks", info.rate, (1, 22, 6), dtype="float64", unit=info.unit,
+                               meta=dict(info.meta))
+        return self._out
+
+    def _process(self, frame: Frame) -> Frame:
+        d = np.asarray(frame.data, dtype=np.float64)
+        if d.ndim == 4:
+            out = d[:, :1].copy()
+        else:
+            out = np.full((len(d), 1, 22, 6), np.nan)
+            out[:, 0, :21, :d.shape[2]] = d
+            out[:, 0, 21, 0] = 0.0  # (whose hand: unknown)
+        return Frame._trusted(self._out, out, frame.t0, frame._times, frame.seq)

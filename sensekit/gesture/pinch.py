@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Frame, StreamInfo
-from ..core.checks import check_scalar, check_stream
+from ..core.checks import check_scalar
 from ..core.stage import Stage
-from ..errors import StreamFormatError
+from .landmarks import hands_of
 
 __all__ = ["pinch_features", "is_pinch", "PinchDetector"]
 
@@ -84,13 +84,8 @@ class PinchDetector(Stage):
         self.hold_missing_s = check_scalar(hold_missing_s, "hold_missing_s", min_value=0.0, max_value=10.0)
 
     def _open(self, info: StreamInfo) -> StreamInfo:
-        check_stream(info, "PinchDetector", kinds=("landmarks",))
-        shape = info.shape
-        if not (len(shape) == 3 and shape[1:] == (22, 6)) and not (len(shape) == 2 and shape[0] == 21
-                                                                   and shape[1] in (2, 3)):
-            raise StreamFormatError(f"PinchDetector takes hand landmarks (hands, 22, 6) or (21, 2|3), got {shape}")
+        self._hands = hands_of(info, "PinchDetector")
         self.info_in = info
-        self._hands = shape[0] if len(shape) == 3 else 1
         self._out = StreamInfo(info.name, "pinch", info.rate, (2,), channels=("pinched", "aperture"),
                                dtype="float64", meta={"close_at": self.close_at, "open_at": self.open_at})
         self._reset()

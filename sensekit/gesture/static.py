@@ -8,13 +8,13 @@ import numpy as np
 
 from ..core import Frame, StreamInfo
 from ..core.calibration import load_calibration, save_calibration
-from ..core.checks import check_stream
 from ..core.stage import Stage
 from ..core.stages import standardisation
-from ..errors import CalibrationError, NotFittedError, ParameterError, StreamFormatError
+from ..errors import CalibrationError, NotFittedError, ParameterError
 from ..learn.decoders import CompiledDecoder, fit_decoder
 from ..learn.openset import NearestOpenSet, OpenSet, calibrated_choice, fit_nearest, fit_openset
 from .dynamic import NONE, TrajectoryClassifier
+from .landmarks import hands_of, stated_mirroring
 from .normalize import finger_signature, hand_features, kazuhito_normalize
 
 __all__ = ["StaticGestureClassifier", "StaticGestures", "load_gestures", "NONE", "OTHER_CLASSES"]
@@ -235,17 +235,9 @@ class StaticGestures(Stage):
         self.classifier = classifier
 
     def _open(self, info: StreamInfo) -> StreamInfo:
-        check_stream(info, "StaticGestures", kinds=("landmarks",))
-        if not (len(info.shape) == 3 and info.shape[1:] == (22, 6)) and not (
-                len(info.shape) == 2 and info.shape[0] == 21 and info.shape[1] in (2, 3)):
-            raise StreamFormatError(f"StaticGestures takes hand landmarks of shape (hands, 22, 6) or (21, 2|3), "
-                                    f"stream {info.name!r} has {info.shape}")
+        hands = hands_of(info, "StaticGestures")
+        self._mirrored = stated_mirroring(info)
         self.classifier._dec()
-        self._mirrored = info.meta.get("mirrored")
-        if self._mirrored is not None and not isinstance(self._mirrored, bool):
-            raise StreamFormatError(f"stream {info.name!r} says its images were mirrored with "
-                                    f"{self._mirrored!r}, not true or false")
-        hands = info.shape[0] if len(info.shape) == 3 else 1
         self._out = StreamInfo(info.name, "label", info.rate, (hands, 2), dtype="float64",
                                meta={"classes": self.classifier.learned_["classes"], "none_label": NONE,
                                      "rows": "hand", "columns": ["label", "confidence"]})

@@ -26,7 +26,8 @@ CAMERA_SAMPLES = 90
 @app.command("gesture")
 def calibrate_gesture(
     ctx: typer.Context,
-    source: str | None = typer.Argument(None, help="Image source: camera:0 or video:FILE (or --from a keypoint CSV)."),
+    source: str | None = typer.Argument(None, help="Image source: camera:0 or video:FILE (or --from a keypoint CSV); "
+                                        "or hand landmarks (a headset's or another machine's: lsl:name=Hands)."),
     output: Path = typer.Option(..., "-o", "--output", help="Calibration file to write (.json)."),
     gestures: str = typer.Option("open,fist,point", "--gestures", help="Gesture names, comma-separated; one named "
                                  "'other' records poses that must do nothing (decided as none)."),
@@ -73,7 +74,8 @@ def calibrate_gesture(
     --from, the same from recorded keypoint rows (the public keypoint CSV format); with
     --point-history or --motions, dynamic gestures from fingertip trajectories as well."""
     from ...core.sources import open_source
-    from ...gesture.landmarks import HandLandmarks
+    from ...errors import StreamFormatError
+    from ...gesture.landmarks import HandLandmarks, LandmarkSamples
     from ...gesture.static import StaticGestureClassifier
     from ...learn.decoders import DECODERS
 
@@ -109,17 +111,35 @@ def calibrate_gesture(
 
     from ...gesture.dynamic import TrajectoryRecorder
 
-    show = window and bool(os.environ.get("DISPLAY"))
-    src = open_source(source)
-    if src.info.kind != "image" or len(src.info.shape) != 3:
-        fail(f"source {source!r} gives a {src.info.kind!r} stream; gesture calibration needs colour images")
-    stage = HandLandmarks(model, max_hands=1, mirrored=mirrored)
-    stage.open(src.info)
+    src = open_source(source, kinds=("image", "landmarks"))
+    if src.info.kind == "landmarks":  # a hand tracker's own landmarks: no landmarker, no camera window
+        refuse_given(ctx, ("model", "mirrored", "window"), f"to {source!r}, hand landmarks already (they set the "
+                     "camera's landmarker and its window)")
+        try:
+            stage = LandmarkSamples()
+            stage.open(src.info)
+        except StreamFormatError as e:
+            src.close()
+            fail(str(e))
+        mirrored = stage.mirrored
+        frames = _one_sample_a_frame(src)  # (a tracker's chunks: one hand sample at a time, as a camera's)
+    elif src.info.kind != "image" or len(src.info.shape) != 3:
+        src.close()
+        fail(f"source {source!r} gives a {src.info.kind!r} stream; gesture calibration needs colour images or hand "
+             "landmarks")
+    else:
+        stage = HandLandmarks(model, max_hands=1, mirrored=mirrored)
+        stage.open(src.info)
+        frames = iter(src)
+    show = window and bool(os.environ.get("DISPLAY")) and src.info.kind == "image"
     points, labels, trajectories, motion_labels = [], [], [], []
     phases = [(name, samples, "turn and tilt the hand a little", None) for name in names]
-    phases += [(name, motion_samples, "repeat the motion", TrajectoryRecorder(stage.output_info))
-               for name in motion_names]
-    frames = iter(src)
+    try:
+        phases += [(name, motion_samples, "repeat the motion", TrajectoryRecorder(stage.output_info))
+                   for name in motion_names]
+    except StreamFormatError as e:  # (a tracker's 21 landmarks state no image size: no fingertip trajectories)
+        src.close()
+        fail(f"{e.problem}; motions are recorded from a camera or from a landmarks stream that states its image size")
     try:
         with stop_on_signals() as stop:
             for g, (name, count, hint, motion) in enumerate(phases):
@@ -346,6 +366,17 @@ def _capture_phase(frames, stage, name: str, count: int, countdown: float, hint:
             last_phase = ready
     if err.is_terminal and not show:
         err.print()
+
+def _one_sample_a_frame(frames):
+    """The samples of ``frames`` one a frame, as a camera gives its images."""
+    from ...core import Frame
+
+    for f in frames:
+        times = f.times
+        for i in range(f.n):
+            yield Frame._trusted(f.info, f.data[i:i + 1], float(times[i]), None if f._times is None else times[i:i + 1],
+                                 f.seq)
+
 
 def _show(image, lm, status: str) -> None:
     import cv2
