@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from xdf_writer import write_xdf
@@ -509,6 +511,39 @@ def test_a_delsys_export_with_an_imu_keeps_the_emg(tmp_path, caplog, acc_first):
         f"{emg[5, 1]:.17g}", "n/a")] + rows[6:]) + "\n")
     with pytest.raises(RecordingError, match="non-numeric or ragged row"):
         open_recording(p)
+
+
+def test_the_unit_a_delsys_preamble_states_is_the_streams(tmp_path):
+    """EMGworks states each channel's unit in its preamble ('Label: NAME Sampling frequency: ...
+    Unit: V Domain Unit: s', a spreadsheet's trailing commas after it or not); the stream's unit
+    was none, so a calibration made on a millivolt recording read volts 1000 times too small
+    without a word. The unit of the kept columns is the stream's where they agree, none where
+    they do not."""
+    from sensekit.core.units import voltage_factor
+
+    rng = np.random.default_rng(5)
+    emg, acc = rng.normal(size=(600, 2)) * 1e-4, rng.normal(size=45)
+
+    def write(units: tuple[str, str], trailing: str) -> Path:
+        names = ["Mini sensor 1: EMG 1", "Mini sensor 1: ACC.X 1", "Mini sensor 2: EMG 2"]
+        rates, points = [1259.259, 148.1481, 1259.259], [600, 45, 600]
+        pre = [f"Label: {n} Sampling frequency: {f:.6e} Number of points: {k} start: 0.000000e+000 Unit: {u} Domain "
+               f"Unit: s{trailing}" for n, f, k, u in zip(names, rates, points, (units[0], "g", units[1]), strict=True)]
+        pre += [f"Start Trigger Method: None{trailing}", f"Stop Trigger Method: None{trailing}", f" {trailing}"]
+        rows = [",".join([f"{k / 1259.259:.10g}", f"{emg[k, 0]:.17g}"] + ([f"{k / 148.1481:.10g}", f"{acc[k]:.17g}"]
+                                                                          if k < 45 else ["", ""])
+                         + [f"{k / 1259.259:.10g}", f"{emg[k, 1]:.17g}"]) for k in range(600)]
+        p = tmp_path / "trigno.csv"
+        p.write_text("\n".join(pre + [",".join(f'X[s],"{n}"' for n in names)] + rows) + "\n")
+        return p
+
+    for trailing in ("", ",,,,,"):
+        with open_recording(write(("V", "V"), trailing)) as r:
+            assert r.info().unit == "V" and r.info().channels == ("Mini sensor 1: EMG 1", "Mini sensor 2: EMG 2")
+            np.testing.assert_array_equal(r.read().data, emg)
+            assert voltage_factor(r.info().unit, "mV") == 1000.0
+    with open_recording(write(("V", "mV"), "")) as r:
+        assert r.info().unit == ""
 
 
 def test_a_counter_a_second_clock_or_labels_among_the_channels_are_said(tmp_path, caplog):

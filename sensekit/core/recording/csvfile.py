@@ -49,6 +49,9 @@ def time_column_name(header: str) -> str:
 log = logging.getLogger("sensekit")
 
 
+#: A channel's line in a Delsys export's preamble: its name and its unit.
+_DELSYS_LABEL = re.compile(r"Label:\s*(.+?)\s+Sampling frequency:.*?\sUnit:\s*(\S+)\s+Domain Unit:")
+
 #: Lines before a table's header that are searched for it: vendors' exports open with a
 #: preamble (Delsys EMGworks: the application, the date, the collection's length, a blank line).
 PREAMBLE_LINES = 64
@@ -208,6 +211,7 @@ class CSVRecording(OneStreamRecording):
                 rate = _dejittered_rate(self.path, self._times)
         self._t0 = float(self._times[0]) if len(self._times) else 0.0
         name = self.path.stem
+        unit = unit or self._stated_unit([header[i] for i in cols])
         self.streams = {
             name: StreamInfo(name=name, kind=kind, rate=rate, shape=(len(cols),),
                              channels=tuple(header[i] for i in cols), dtype="float64", unit=unit)
@@ -247,6 +251,22 @@ class CSVRecording(OneStreamRecording):
             return False
         log.info("CSV file %s: the time column holds date-times, read as seconds", self.path.name)
         return True
+
+    def _stated_unit(self, columns: list[str]) -> str:
+        """The unit a Delsys export's preamble states for every one of ``columns`` (a line
+        ``Label: NAME Sampling frequency: ... Unit: V Domain Unit: s`` for each), where they agree;
+        else none. EMGworks writes volts, other exports millivolts: the unit lets a calibration
+        made on one read the other (:func:`~sensekit.core.units.voltage_factor`)."""
+        if self._skip <= 1 or not columns:
+            return ""
+        stated = {}
+        with open(self.path, encoding="utf-8-sig", errors="replace") as fh:
+            for _, line in zip(range(self._skip - 1), fh, strict=False):
+                match = _DELSYS_LABEL.match(line.strip().rstrip(","))
+                if match:
+                    stated[match.group(1).strip()] = match.group(2)
+        units = {stated.get(c.strip().strip('"')) for c in columns}
+        return units.pop() if len(units) == 1 and None not in units else ""
 
     def _sensors_at_one_rate(self, header: list[str], numeric: list[int], copies: list[int], tcol: int):
         """A table whose sensors each have their own time column (a Delsys export), some at
