@@ -132,7 +132,7 @@ def calibrate_emg(
         _fit_emg(pipe, trials, output, device or str(from_session), plot)
         return
     with stop_on_signals() as stop:
-        src = open_source(source, kind=kind)
+        src = open_source(source, kind=kind, kinds=("emg", "exg"))
         if src.info.kind not in ("emg", "exg", UNKNOWN_KIND) or len(src.info.shape) != 1:
             fail(f"source {source!r} gives a {src.info.kind!r} stream of shape {src.info.shape}; EMG calibration "
                  "needs a 1-D emg/exg stream")
@@ -155,7 +155,7 @@ def calibrate_emg(
     if bad and _redo_wanted(redo, bad, names):
         again_protocol = protocol.again(bad)
         with stop_on_signals() as stop:
-            src2 = open_source(source, kind=kind)
+            src2 = open_source(source, kind=kind, kinds=("emg", "exg"))
             if (src2.info.shape, src2.info.rate) != (src.info.shape, src.info.rate):
                 fail(f"source {source!r} came back as {src2.info.shape} at {src2.info.rate:g} Hz, not as in the session")
             again = _guided_session(src2, again_protocol, problem, stop, interrupt_keeps=True)

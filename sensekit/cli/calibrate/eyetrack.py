@@ -65,7 +65,7 @@ def calibrate_eyetrack(
         eye = SimulatedEye(EyeModel(scr, EyeCamera()), display, rate=60.0, render=True)
         stream = eye.info
     else:
-        src = open_source(source)
+        src = open_source(source, kinds=("image",))
         if src.info.kind not in ("image", "video") or len(src.info.shape) not in (2, 3):
             fail(f"source {source!r} gives a {src.info.kind!r} stream; gaze calibration needs eye-camera images")
         eye = SourceEye(src)
