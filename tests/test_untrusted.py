@@ -511,3 +511,41 @@ def test_json_numbers_no_float_holds_are_one_line(tmp_path, number):
         r = runner.invoke(app, args)
         assert r.exit_code == 2 and "beyond any float" in r.output and "Traceback" not in r.output, (args, r.output)
     assert not (tmp_path / "o.wav").exists()
+
+
+@pytest.mark.parametrize("meta, command, message", [
+    ({"gaze_units": "px", "screen": "abc"}, ["eyetrack", "events"], "the stream's screen geometry is str 'abc'"),
+    ({"gaze_units": "px", "screen": [1, 2]}, ["run", "eyetrack", "--online"], "geometry is tuple"),
+    ({"gaze_units": "px", "screen": {"width_mm": "x", "height_mm": 300, "width_px": 1920, "height_px": 1080,
+                                     "distance_mm": 600}}, ["eyetrack", "events"], "width_mm must be a positive number"),
+    ({"gaze_units": "px", "screen": {"width_mm": [1], "height_mm": 300, "width_px": 1920, "height_px": 1080,
+                                     "distance_mm": 600}}, ["eyetrack", "events"], "width_mm must be a positive number"),
+    ({"classes": 5}, ["select"], "the decisions' class names are '5', not a list of names"),
+    ({"classes": None}, ["select"], "the decisions' class names are 'None'"),
+    ({"classes": "pinch"}, ["select"], "the decisions' class names are 'pinch'"),
+])
+def test_a_streams_meta_from_a_file_or_the_network_is_untrusted(tmp_path, meta, command, message):
+    """A stream's meta comes from a recording's JSON (and now also from another machine's LSL
+    outlet): a screen of the wrong type had crashed the gaze chain ('string indices must be
+    integers'), and class names that were a number had crashed 'run select' (a traceback); a
+    string of them had been read letter by letter."""
+    from sensekit.core.recording import RecordingWriter
+
+    rec = tmp_path / "s.h5"
+    if "classes" in meta:
+        info, data = StreamInfo("dec", "label", 20.0, (3,), meta=meta), np.zeros((100, 3))
+    else:
+        info, data = StreamInfo("g", "gaze", 100.0, (2,), meta=meta), np.random.default_rng(0).normal(size=(300, 2))
+    with RecordingWriter(rec) as w:
+        w.add_stream(info).append(Frame(info, data, t0=0.0))
+    if command == ["select"]:
+        gaze = StreamInfo("gaze", "gaze", 90.0, (2,), meta={"gaze_units": "deg"})
+        with RecordingWriter(tmp_path / "g.h5") as w:
+            w.add_stream(gaze).append(Frame(gaze, np.zeros((90, 2)), t0=0.0))
+        layout = tmp_path / "layout.json"
+        layout.write_text('{"units": "deg", "targets": [{"name": "a", "x": 0, "y": 0, "radius": 1}]}')
+        args = ["run", "select", "--gaze", str(tmp_path / "g.h5"), "--pinch", str(rec), "--targets", str(layout)]
+    else:
+        args = [*command[:2], str(rec), *command[2:]]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output

@@ -59,7 +59,8 @@ class Screen:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             v = getattr(self, field.name)
-            if not np.isfinite(v) or v <= 0:
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v) \
+                    or v <= 0:  # (a file's or a network stream's meta: "x", [1] or true are no size)
                 raise ParameterError(f"screen {field.name} must be a positive number, got {v!r}",
                                      "give the display size in mm, its resolution in px and the viewing distance in mm")
             low, high, what = SCREEN_LIMITS[field.name]
@@ -120,6 +121,10 @@ class Screen:
 def screen_from_meta(meta: Mapping, what: str) -> Screen:
     """The :class:`Screen` in a stream's meta, or a one-line error naming the field."""
     s = meta.get("screen")
+    if s and not isinstance(s, Mapping):
+        raise StreamFormatError(f"{what}: the stream's screen geometry is {type(s).__name__} {str(s)[:40]!r}, not "
+                                "width_mm, height_mm, width_px, height_px and distance_mm",
+                                "give --screen WxHmm@WxH and --distance MM")
     if not s:
         units = "fractions of the screen" if meta.get("gaze_units") == "norm" else "pixels"
         raise StreamFormatError(f"{what}: the gaze stream is in {units} but its meta has no 'screen' geometry",

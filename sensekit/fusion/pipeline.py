@@ -38,7 +38,12 @@ class LabelPinch(Stage):
         self.pinch_class = pinch_class
 
     def _open(self, info: StreamInfo) -> StreamInfo:
-        classes = [str(c) for c in info.meta.get("classes", [])]
+        classes = info.meta.get("classes", ())
+        if not isinstance(classes, (list, tuple)) or not all(isinstance(c, str) for c in classes):
+            # (a recording's or another machine's meta: 5 or "pinch" are no class names)
+            raise StreamFormatError(f"the decisions' class names are {str(classes)[:60]!r}, not a list of names",
+                                    "give the decisions of a sensekit chain (run emg, run gesture)")
+        classes = list(classes)
         if self.pinch_class not in classes:
             raise StreamFormatError(f"the decisions have no class {self.pinch_class!r} (classes: "
                                     f"{', '.join(classes) or 'none named'})", "name the pinch class with --pinch-class")
