@@ -549,3 +549,32 @@ def test_a_streams_meta_from_a_file_or_the_network_is_untrusted(tmp_path, meta, 
         args = [*command[:2], str(rec), *command[2:]]
     r = runner.invoke(app, args)
     assert r.exit_code == 2 and message in r.stderr and "Traceback" not in r.output, r.output
+
+
+@pytest.mark.parametrize("value", ["x", [1920], [0, 1080], [float("inf"), 1080], [True, 1080], 5])
+def test_a_stated_image_size_is_two_sizes_in_pixels(value):
+    """meta["image_size"] sets the unit of fingertip trajectories and the eye camera a gaze
+    calibration checks: 'x' had been a traceback in the calibration's check (int('x')), and an
+    infinite width had made every trajectory zero without a word."""
+    from sensekit.core.checks import stated_image_size
+    from sensekit.gesture.dynamic import fingertip_unit
+
+    info = StreamInfo("hands", "landmarks", 30.0, (1, 22, 6), meta={"image_size": value})
+    with pytest.raises(StreamFormatError, match="states an image size of"):
+        stated_image_size(info, "a reader")
+    with pytest.raises(StreamFormatError, match="states an image size of"):
+        fingertip_unit(info, "DynamicGestures")
+    assert stated_image_size(info.replace(meta={"image_size": [640, 480]}), "a reader") == (640.0, 480.0)
+
+
+@pytest.mark.parametrize("value", ["x", [1], 0, -1.0, float("nan"), True])
+def test_a_microphone_streams_stated_full_scale_is_a_positive_number(tmp_path, value):
+    """A recording's meta full_scale sets the microphones' clipping check: 'x' had been a
+    traceback (float('x')), 0 had been taken for none."""
+    from sensekit.core.recording import RecordingWriter
+
+    info = StreamInfo("mics", "audio", 16000.0, (4,), dtype="float32", meta={"full_scale": value})
+    with RecordingWriter(tmp_path / "m.h5") as w:
+        w.add_stream(info).append(Frame(info, np.zeros((1600, 4), "float32"), t0=0.0))
+    r = runner.invoke(app, ["run", "spatial-localise", str(tmp_path / "m.h5"), "--array", "respeaker4", "--jsonl"])
+    assert r.exit_code == 2 and "states a full scale of" in r.stderr and "Traceback" not in r.output, r.output

@@ -138,6 +138,25 @@ def check_stream(
         fail("dtype", f"one of kinds {dtype_kinds!r}", info.dtype)
 
 
+#: The largest image side (px) a stream's ``meta["image_size"]`` may state.
+MAX_IMAGE_SIDE = 100_000
+
+
+def stated_image_size(info: StreamInfo, what: str) -> tuple[float, float] | None:
+    """The (width, height) in pixels that a stream's ``meta["image_size"]`` states; None where it
+    states none. The meta comes from a file or another machine: anything but two numbers from 1
+    to :data:`MAX_IMAGE_SIDE` is one line naming ``what``."""
+    size = info.meta.get("image_size")
+    if size is None:
+        return None
+    if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 1 <= v <= MAX_IMAGE_SIDE
+            for v in size):
+        raise StreamFormatError(f"{what}: stream {info.name!r} states an image size of {str(size)[:40]}, not a width "
+                                f"and a height in pixels (1 to {MAX_IMAGE_SIDE})")
+    return float(size[0]), float(size[1])
+
+
 def check_finite(data: np.ndarray, what: str) -> None:
     """Raise :class:`ParameterError` if ``data`` holds NaN or infinity."""
     if data.dtype.kind in "fc" and not np.isfinite(data).all():

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from ..errors import StreamFormatError
+
 __all__ = [
     "seconds_to_samples",
     "samples_to_seconds",
@@ -46,7 +48,10 @@ def full_scale(info) -> float:
     """The sample value of a stream's full scale: its meta's ``full_scale``, else 1 for float
     samples and the type's largest value for integer ones."""
     given = info.meta.get("full_scale")
-    if given:
+    if given is not None:  # (a file's or another machine's meta: a number of the samples' own unit, > 0)
+        if isinstance(given, bool) or not isinstance(given, (int, float)) or not (math.isfinite(given) and given > 0):
+            raise StreamFormatError(f"stream {info.name!r} states a full scale of {str(given)[:40]}, not a positive "
+                                    "number")
         return float(given)
     dtype = np.dtype(info.dtype)
     return 1.0 if dtype.kind == "f" else float(np.iinfo(dtype).max)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..core import Frame, StreamInfo
-from ..core.checks import check_option, check_stream
+from ..core.checks import check_option, check_stream, stated_image_size
 from ..core.stage import LearningStage
 from ..errors import CalibrationError, DeviceError, ParameterError, StreamFormatError
 from .geometry import Screen, angular_distance_deg
@@ -193,7 +193,7 @@ class GazeMapper(LearningStage):
         if tuple(info.channels or ()) != PUPIL_CHANNELS:
             raise StreamFormatError(f"GazeMapper needs a pupil stream {PUPIL_CHANNELS}, got {info.channels}",
                                     "put PupilDetector before GazeMapper")
-        size = info.meta.get("image_size")
+        size = stated_image_size(info, "GazeMapper")
         if size is not None and hasattr(self, "image_size_") and [int(v) for v in size] != [int(v) for v in
                                                                                           self.image_size_]:
             raise CalibrationError(f"the gaze calibration was made for a {self.image_size_[0]:.0f}x"
@@ -515,7 +515,8 @@ def load_gaze_mapper(path, *, stream: StreamInfo | None = None, screen: Screen |
     if screen is not None:
         mapper.check_screen(screen)
     if stream is not None:
-        size = stream.meta.get("image_size") or ([stream.shape[1], stream.shape[0]] if len(stream.shape) >= 2 else None)
+        size = stated_image_size(stream, "the gaze calibration") or (
+            [stream.shape[1], stream.shape[0]] if len(stream.shape) >= 2 else None)
         if size is not None and hasattr(mapper, "image_size_") and [int(v) for v in size] != [
                 int(v) for v in mapper.image_size_]:
             raise CalibrationError(f"the gaze calibration was made for a {int(mapper.image_size_[0])}x"

@@ -13,12 +13,13 @@ from collections import deque
 import numpy as np
 
 from ..core import Frame, StreamInfo
-from ..core.checks import check_scalar, check_stream
+from ..core.checks import check_scalar, check_stream, stated_image_size
 from ..core.stage import Stage
 from ..core.stages import standardisation
 from ..errors import NotFittedError, ParameterError, StreamFormatError
 from ..learn.decoders import CompiledDecoder, fit_decoder
 from ..learn.openset import NearestOpenSet, OpenSet, calibrated_choice, fit_nearest, fit_openset
+from .landmarks import stated_mirroring
 
 __all__ = ["dtw_distances", "DTWTemplates", "TrajectoryClassifier", "DynamicGestures", "TrajectoryRecorder",
            "trajectory_features", "trajectory_signature", "fingertip_unit", "NONE"]
@@ -358,11 +359,10 @@ def fingertip_unit(info: StreamInfo, what: str, *, mirror: bool = False) -> np.n
     """The factors that take a landmarks stream's pixels to image widths and heights (x negated
     with ``mirror``); one line for a stream without its image size."""
     check_stream(info, what, kinds=("landmarks",), ndim=3)
-    size = info.meta.get("image_size")
-    if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in size):
+    size = stated_image_size(info, what)
+    if size is None:
         raise StreamFormatError(f"{what} needs the landmarks' image size (meta image_size), stream {info.name!r} "
-                                f"has {size!r}")
+                                "has None")
     return np.array([(-1.0 if mirror else 1.0) / size[0], 1.0 / size[1]])
 
 
@@ -414,7 +414,7 @@ class DynamicGestures(Stage):
         self.classifier = classifier
 
     def _open(self, info: StreamInfo) -> StreamInfo:
-        mirror = bool(info.meta.get("mirrored", False)) != self.classifier.mirrored_images
+        mirror = bool(stated_mirroring(info)) != self.classifier.mirrored_images
         self._unit = fingertip_unit(info, "DynamicGestures", mirror=mirror)
         recorded = self.classifier.frame_rate
         if recorded and info.rate > 0 and not 0.8 <= info.rate / recorded <= 1.25:
