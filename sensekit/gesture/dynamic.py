@@ -361,8 +361,8 @@ def fingertip_unit(info: StreamInfo, what: str, *, mirror: bool = False) -> np.n
     check_stream(info, what, kinds=("landmarks",), ndim=3)
     size = stated_image_size(info, what)
     if size is None:
-        raise StreamFormatError(f"{what} needs the landmarks' image size (meta image_size), stream {info.name!r} "
-                                "has None")
+        raise StreamFormatError(f"{what} needs the landmarks' image size (meta image_size), which stream "
+                                f"{info.name!r} does not state")
     return np.array([(-1.0 if mirror else 1.0) / size[0], 1.0 / size[1]])
 
 
