@@ -4,12 +4,13 @@
 valid file of one format (a sensekit recording, an XDF, a WAV, an EDF, a SOFA, an OpenBCI GUI
 file, a labelled CSV, a gaze export, keypoint rows, a calibration) changed at random, then run
 through the commands that read that format; ``ear`` mutants are renders (signals, options,
-scenes, SOFA contents), ``values`` mutants each chain's recordings with rewritten samples. A
+scenes, SOFA contents), ``values`` mutants each chain's recordings with rewritten samples, ``meta``
+mutants recordings with rewritten stream meta (as a file or another machine's LSL outlet states it). A
 correct answer is a clean result, a warning, or one error line with exit code 2; a traceback, a
 hang or another exit code is a finding, and so is audio written non-finite or at full scale.
 ``test_fuzz.py`` runs a few seeds of each family; a long run, for a developer::
 
-    python tests/mutation_fuzz.py text 0 3000     # families: text, json, bytes, ear, values; first seed; count
+    python tests/mutation_fuzz.py text 0 3000     # families: text, json, bytes, ear, values, meta; first seed; count
 
 Every finding so far became a corpus case (a gaze rate of 3 GHz that crashed OpenBLAS, a
 labelled CSV with a header only, an HDF5 extent of 1e11 samples, ...).
@@ -374,6 +375,62 @@ def _value_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, 
                      mono, StreamInfo("audio", "audio", 16000.0, (1,)))}
 
 
+#: Meta keys that chains read from a stream, added to a mutant's meta at random.
+META_KEYS = ("gaze_units", "screen", "scene_camera", "gaze_azimuth", "classes", "image_size", "mirrored",
+             "full_scale", "array", "rows", "columns")
+
+
+def _meta_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, object]]:
+    """The ``values`` family's sensekit recordings, and recordings whose stream meta the chains
+    read (a screen's pixels, a scene camera's, hand landmarks, decisions, microphones with their
+    geometry): the ``meta`` family rewrites the meta, as a file or another machine's LSL outlet
+    may state it."""
+    from sensekit.core import StreamInfo
+    from sensekit.core.recording import open_recording
+    from sensekit.spatial_audio.arrays import array_preset
+
+    bases = {name: base for name, base in _value_bases(d).items() if base[0].suffix == ".h5"}
+    gaze = bases["gaze"][2]
+    layout = d / "layout.json"
+    select = ["run", "select", "--gaze", f"{d / 's.h5'}#selection-gaze", "--targets", str(layout), "--jsonl"]
+    with open_recording(d / "s.h5") as rec:
+        hand = rec.read("selection-hand")
+    screen = {"width_mm": 531, "height_mm": 299, "width_px": 1920, "height_px": 1080, "distance_mm": 650}
+    camera = {"camera_matrix": [[890.0, 0, 800], [0, 890.0, 600], [0, 0, 1]], "dist_coefs": [0.0] * 8}
+    events = [["eyetrack", "events", "{p}"], ["run", "eyetrack", "{p}", "--online", "--jsonl"]]
+    mics = np.random.default_rng(2).normal(0, 0.05, (8000, 6))
+    bases.update({
+        "gaze px": (d / "gaze_px.h5", events, gaze * 30 + 900,
+                    StreamInfo("gaze", "gaze", 300.0, (2,), meta={"gaze_units": "px", "screen": screen})),
+        "scene px": (d / "scene_px.h5", events, gaze * 20 + 800,
+                     StreamInfo("gaze", "gaze", 300.0, (2,), meta={"gaze_units": "px", "scene_camera": camera})),
+        "hands": (d / "hands.h5", [[*select, "--pinch", "{p}"]], hand.data,
+                  hand.info.replace(rate=30.0, meta={**dict(hand.info.meta), "image_size": [640, 480], "mirrored": False})),
+        "decisions": (d / "decisions.h5", [[*select, "--pinch", "{p}"]], np.zeros((400, 3)),
+                      StreamInfo("band", "label", 20.0, (3,), meta={"classes": ["rest", "pinch"]})),
+        "mics h5": (d / "mics.h5", [["run", "spatial-localise", "{p}", "--jsonl"], ["spatial", "localise", "{p}"]],
+                    mics, StreamInfo("mics", "audio", 16000.0, (6,), meta={
+                        "full_scale": 1.0, "array": array_preset("respeaker6").to_dict()})),
+    })
+    return bases
+
+
+def meta_mutant(seed: int, bases: dict, d: Path) -> tuple[str, Path, list[list[str]]]:
+    """Mutant ``seed`` of the ``meta`` family, written into folder ``d``: a recording whose
+    stream meta has keys added, replaced, dropped, scaled or cut (:func:`mutate_json`)."""
+    rnd = random.Random(seed)
+    name = rnd.choice(sorted(bases))
+    base, commands, x, info = bases[name]
+    meta = json.loads(info.to_json())["meta"]
+    for _ in range(rnd.randint(0, 2)):
+        meta[rnd.choice(META_KEYS)] = rnd.choice(JSON_VALUES)
+    if meta:
+        meta = mutate_json(meta, rnd)
+    mutant = d / base.name
+    _write_values(mutant, np.array(x, dtype=np.float64), info.replace(meta=meta))
+    return name, mutant, commands
+
+
 def mutate_values(x: np.ndarray, rnd: random.Random) -> np.ndarray:
     """One to three edits of a recording's samples: a NaN burst, an infinity, a huge or denormal
     sample, a flat or dead channel, a DC offset, saturation, a cut to a few samples."""
@@ -542,7 +599,8 @@ def mutate_json(doc, rnd: random.Random):
         elif op == "drop":
             del parent[key]
         elif op == "scale" and number:
-            parent[key] = old * rnd.choice((0, 1e6, -1, 1e-9, 3))
+            factor = rnd.choice((0, 1e6, -1, 1e-9, 3))
+            parent[key] = old * factor if abs(old) < 1e300 else old * int(factor)  # (10**400 times a float overflows)
         elif op == "neg" and number:
             parent[key] = -old
         elif op == "shrink" and isinstance(old, list) and old:
@@ -758,12 +816,19 @@ def _values_maker(folder: Path):
     return lambda seed, d: values_mutant(seed, bases, d)
 
 
+def _meta_maker(folder: Path):
+    """Mutants of the ``meta`` family (:func:`meta_mutant`)."""
+    bases = _meta_bases(folder)
+    return lambda seed, d: meta_mutant(seed, bases, d)
+
+
 #: How each family makes mutant ``seed`` in a folder: ``(name, mutant's path, commands)``.
 MAKERS = {"text": lambda folder: _file_maker("text", folder), "bytes": lambda folder: _file_maker("bytes", folder),
-          "json": lambda folder: _file_maker("json", folder), "ear": _ear_maker, "values": _values_maker}
+          "json": lambda folder: _file_maker("json", folder), "ear": _ear_maker, "values": _values_maker,
+          "meta": _meta_maker}
 #: Families whose commands' outputs are checked too: JSON lines strict JSON, audio finite and under
 #: full scale (renders), a calibration that loads.
-OUTPUTS_CHECKED = ("ear", "values")
+OUTPUTS_CHECKED = ("ear", "values", "meta")
 
 
 def _output_finding(stdout: str, d: Path) -> str | None:
@@ -776,7 +841,7 @@ def _output_finding(stdout: str, d: Path) -> str | None:
 
 
 def run_mutants(family: str, seeds, folder: Path, *, limit_s: int = 60) -> tuple[int, list[str]]:
-    """Mutants ``seeds`` of ``family`` (text, bytes, json, ear, values) through their commands, in
+    """Mutants ``seeds`` of ``family`` (text, bytes, json, ear, values, meta) through their commands, in
     ``folder``: the number of command runs and the findings (a traceback, a hang, an exit code
     other than 0 and 2, an error that is not one line; for ``ear`` and ``values``, also JSON lines
     that are not strict JSON, audio written with a non-finite sample or one at or past full scale,

@@ -60,10 +60,11 @@ def test_random_mutants_of_every_format(tmp_path, capsys):
     the commands that read them: a clean result, a warning or one error line, never a traceback or
     a hang; random signals, options, scenes and HRTF contents through the commands that write
     audio (``ear``), whose output is never non-finite or at full scale; and each chain's recordings
-    with their samples rewritten (``values``) through the chain's commands, whose JSON lines stay
-    strict JSON. A few fixed seeds here; long runs by hand found the corpus's later cases."""
+    with their samples rewritten (``values``), or their stream meta (``meta``: a file's or another
+    machine's LSL outlet's), through the chain's commands, whose JSON lines stay strict JSON. A
+    few fixed seeds here; long runs by hand found the corpus's later cases."""
     report = []
-    for family, count in (("text", 30), ("bytes", 30), ("json", 15), ("ear", 20), ("values", 20)):
+    for family, count in (("text", 30), ("bytes", 30), ("json", 15), ("ear", 20), ("values", 20), ("meta", 20)):
         runs, findings = run_mutants(family, range(count), tmp_path / family, limit_s=20)
         assert not findings, "\n".join(findings)
         report.append(f"{family} {count} mutants / {runs} runs")

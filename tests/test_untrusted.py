@@ -520,6 +520,8 @@ def test_json_numbers_no_float_holds_are_one_line(tmp_path, number):
                                      "distance_mm": 600}}, ["eyetrack", "events"], "width_mm must be a positive number"),
     ({"gaze_units": "px", "screen": {"width_mm": [1], "height_mm": 300, "width_px": 1920, "height_px": 1080,
                                      "distance_mm": 600}}, ["eyetrack", "events"], "width_mm must be a positive number"),
+    ({"gaze_units": "px", "screen": {"width_mm": 10**400, "height_mm": 300, "width_px": 1920, "height_px": 1080,
+                                     "distance_mm": 600}}, ["eyetrack", "events"], "width_mm must be a positive number"),
     ({"classes": 5}, ["select"], "the decisions' class names are '5', not a list of names"),
     ({"classes": None}, ["select"], "the decisions' class names are 'None'"),
     ({"classes": "pinch"}, ["select"], "the decisions' class names are 'pinch'"),
@@ -567,7 +569,7 @@ def test_a_stated_image_size_is_two_sizes_in_pixels(value):
     assert stated_image_size(info.replace(meta={"image_size": [640, 480]}), "a reader") == (640.0, 480.0)
 
 
-@pytest.mark.parametrize("value", ["x", [1], 0, -1.0, float("nan"), True])
+@pytest.mark.parametrize("value", ["x", [1], 0, -1.0, float("nan"), True, 10**400])
 def test_a_microphone_streams_stated_full_scale_is_a_positive_number(tmp_path, value):
     """A recording's meta full_scale sets the microphones' clipping check: 'x' had been a
     traceback (float('x')), 0 had been taken for none."""

@@ -138,6 +138,17 @@ def check_stream(
         fail("dtype", f"one of kinds {dtype_kinds!r}", info.dtype)
 
 
+def positive_number(value: Any) -> bool:
+    """Whether ``value`` is a finite number above 0: not a bool, text or list, and not a whole
+    number no float holds (``10**400`` from a file's JSON). For values from files and streams."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return False
+    try:
+        return math.isfinite(float(value)) and value > 0
+    except OverflowError:
+        return False
+
+
 #: The largest image side (px) a stream's ``meta["image_size"]`` may state.
 MAX_IMAGE_SIDE = 100_000
 
@@ -150,8 +161,7 @@ def stated_image_size(info: StreamInfo, what: str) -> tuple[float, float] | None
     if size is None:
         return None
     if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 1 <= v <= MAX_IMAGE_SIDE
-            for v in size):
+            positive_number(v) and 1 <= v <= MAX_IMAGE_SIDE for v in size):
         raise StreamFormatError(f"{what}: stream {info.name!r} states an image size of {str(size)[:40]}, not a width "
                                 f"and a height in pixels (1 to {MAX_IMAGE_SIDE})")
     return float(size[0]), float(size[1])

@@ -19,6 +19,7 @@ __all__ = [
     "deg_to_rad",
     "rad_to_deg",
     "full_scale",
+    "stated_full_scale",
     "voltage_factor",
 ]
 
@@ -44,15 +45,26 @@ def voltage_factor(from_unit: str, to_unit: str) -> float | None:
     return 10.0 ** (a - b)
 
 
+def stated_full_scale(info) -> float | None:
+    """The full scale a stream's meta states (``full_scale``, in the samples' own unit); None where
+    it states none. The meta comes from a file or another machine: anything but a positive
+    number is one line."""
+    from .checks import positive_number
+
+    given = info.meta.get("full_scale")
+    if given is None:
+        return None
+    if not positive_number(given):
+        raise StreamFormatError(f"stream {info.name!r} states a full scale of {str(given)[:40]}, not a positive number")
+    return float(given)
+
+
 def full_scale(info) -> float:
     """The sample value of a stream's full scale: its meta's ``full_scale``, else 1 for float
     samples and the type's largest value for integer ones."""
-    given = info.meta.get("full_scale")
-    if given is not None:  # (a file's or another machine's meta: a number of the samples' own unit, > 0)
-        if isinstance(given, bool) or not isinstance(given, (int, float)) or not (math.isfinite(given) and given > 0):
-            raise StreamFormatError(f"stream {info.name!r} states a full scale of {str(given)[:40]}, not a positive "
-                                    "number")
-        return float(given)
+    given = stated_full_scale(info)
+    if given is not None:
+        return given
     dtype = np.dtype(info.dtype)
     return 1.0 if dtype.kind == "f" else float(np.iinfo(dtype).max)
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..core.checks import positive_number
 from ..errors import ParameterError, StreamFormatError
 
 __all__ = ["Screen", "SCREEN_LIMITS", "screen_from_meta", "pixels_to_degrees", "angular_distance_deg"]
@@ -59,9 +60,8 @@ class Screen:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             v = getattr(self, field.name)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v) \
-                    or v <= 0:  # (a file's or a network stream's meta: "x", [1] or true are no size)
-                raise ParameterError(f"screen {field.name} must be a positive number, got {v!r}",
+            if not positive_number(v):  # (a file's or a network stream's meta: "x", [1], true or 10**400 are no size)
+                raise ParameterError(f"screen {field.name} must be a positive number, got {repr(v)[:40]}",
                                      "give the display size in mm, its resolution in px and the viewing distance in mm")
             low, high, what = SCREEN_LIMITS[field.name]
             if not low <= v <= high:

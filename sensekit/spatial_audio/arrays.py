@@ -63,7 +63,7 @@ class ArrayGeometry:
     def __post_init__(self) -> None:
         try:
             p = np.asarray(self.positions, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # (OverflowError: 10**400 in a recording's meta)
             raise ParameterError(f"array {self.name!r}: positions must be numbers [[x, y, z], ...] in metres") from None
         if p.ndim != 2 or p.shape[1] != 3 or not 2 <= p.shape[0] <= MAX_MICS:
             raise ParameterError(f"array {self.name!r}: positions must be (M, 3) metres with 2 <= M <= {MAX_MICS}, got "

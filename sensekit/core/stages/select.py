@@ -12,6 +12,7 @@ from ..checks import check_stream
 from ..frame import Frame
 from ..info import StreamInfo
 from ..stage import Stage
+from ..units import stated_full_scale
 
 __all__ = ["SelectChannels", "SetMeta", "ToUnit", "SignalCheck", "ABSURD_SAMPLE", "lost_samples"]
 
@@ -162,7 +163,7 @@ class SignalCheck(Stage):
     def _open(self, info: StreamInfo) -> StreamInfo:
         check_stream(info, "SignalCheck", regular=True, ndim=1, dtype_kinds="fiu")
         self._flat_n = max(2, int(self.flat_s * info.rate))
-        self._fs = self.full_scale if self.full_scale is not None else info.meta.get("full_scale")
+        self._fs = self.full_scale if self.full_scale is not None else stated_full_scale(info)
         self._out = info.replace(dtype="float64", channels=info.channels)
         return self._out
 
