@@ -385,16 +385,25 @@ def _meta_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, o
     read (a screen's pixels, a scene camera's, hand landmarks, decisions, microphones with their
     geometry): the ``meta`` family rewrites the meta, as a file or another machine's LSL outlet
     may state it."""
+    import test_calibration_files as cal
+    from typer.testing import CliRunner
+
+    from sensekit.cli import app
     from sensekit.core import StreamInfo
     from sensekit.core.recording import open_recording
     from sensekit.spatial_audio.arrays import array_preset
 
     bases = {name: base for name, base in _value_bases(d).items() if base[0].suffix == ".h5"}
+    CliRunner().invoke(app, ["capture", "synth:eye?duration=0.5", "-o", str(d / "eye_base.h5"), "--quiet"])
+    with open_recording(d / "eye_base.h5") as rec:
+        eye = rec.read()
     gaze = bases["gaze"][2]
     layout = d / "layout.json"
     select = ["run", "select", "--gaze", f"{d / 's.h5'}#selection-gaze", "--targets", str(layout), "--jsonl"]
     with open_recording(d / "s.h5") as rec:
         hand = rec.read("selection-hand")
+    hands = np.full((len(hand.data), 1, 22, 6), np.nan)  # (as a camera chain's landmarks: one hand, right)
+    hands[:, 0, :21, :2], hands[:, 0, 21, :3] = hand.data, (1.0, 1.0, 1.0)
     screen = {"width_mm": 531, "height_mm": 299, "width_px": 1920, "height_px": 1080, "distance_mm": 650}
     camera = {"camera_matrix": [[890.0, 0, 800], [0, 890.0, 600], [0, 0, 1]], "dist_coefs": [0.0] * 8}
     events = [["eyetrack", "events", "{p}"], ["run", "eyetrack", "{p}", "--online", "--jsonl"]]
@@ -404,8 +413,12 @@ def _meta_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, o
                     StreamInfo("gaze", "gaze", 300.0, (2,), meta={"gaze_units": "px", "screen": screen})),
         "scene px": (d / "scene_px.h5", events, gaze * 20 + 800,
                      StreamInfo("gaze", "gaze", 300.0, (2,), meta={"gaze_units": "px", "scene_camera": camera})),
-        "hands": (d / "hands.h5", [[*select, "--pinch", "{p}"]], hand.data,
-                  hand.info.replace(rate=30.0, meta={**dict(hand.info.meta), "image_size": [640, 480], "mirrored": False})),
+        "hands": (d / "hands.h5", [[*select, "--pinch", "{p}"], ["run", "gesture", "{p}", "-c", str(cal._gesture(d)),
+                                                                 "--jsonl"]], hands,
+                  hand.info.replace(rate=30.0, shape=(1, 22, 6), meta={**dict(hand.info.meta), "image_size": [640, 480],
+                                                                       "mirrored": False})),
+        "eye images": (d / "eye.h5", [["run", "eyetrack", "{p}", "-c", str(cal._eyetrack(d)), "--jsonl"]], eye.data,
+                       eye.info.replace(meta={**dict(eye.info.meta), "image_size": [192, 192]})),
         "decisions": (d / "decisions.h5", [[*select, "--pinch", "{p}"]], np.zeros((400, 3)),
                       StreamInfo("band", "label", 20.0, (3,), meta={"classes": ["rest", "pinch"]})),
         "mics h5": (d / "mics.h5", [["run", "spatial-localise", "{p}", "--jsonl"], ["spatial", "localise", "{p}"]],
@@ -427,7 +440,7 @@ def meta_mutant(seed: int, bases: dict, d: Path) -> tuple[str, Path, list[list[s
     if meta:
         meta = mutate_json(meta, rnd)
     mutant = d / base.name
-    _write_values(mutant, np.array(x, dtype=np.float64), info.replace(meta=meta))
+    _write_values(mutant, np.asarray(x), info.replace(meta=meta))
     return name, mutant, commands
 
 
