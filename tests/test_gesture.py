@@ -75,7 +75,27 @@ def test_static_classifier_separates_poses_and_rejects_unknown(tmp_path):
         want = np.column_stack(clf.predict(pts[:6]))
         np.testing.assert_array_equal(np.delete(out, 2, axis=0), np.delete(want, 2, axis=0))
         assert np.isnan(out[2]).all()
+    # a headset's hand tracking: one hand's 26 OpenXR joints, the same decisions and pinches
+    from sensekit.gesture.landmarks import LandmarkSamples
+    from sensekit.gesture.pinch import PinchDetector
+
+    xr = StreamInfo("xr hands", "landmarks", 90.0, (26, 3))
+    joints = to_openxr(np.concatenate([pts[:6], np.ones((6, 21, 1))], axis=2))
+    stage = StaticGestures(clf)
+    stage.open(xr)
+    np.testing.assert_array_equal(stage.process(Frame(xr, joints, t0=0.0)).data[:, 0], np.column_stack(
+        clf.predict(pts[:6])))
+    flat = StreamInfo("mp hands", "landmarks", 90.0, (21, 3))
+    a, b = PinchDetector(), PinchDetector()
+    a.open(xr), b.open(flat)
+    np.testing.assert_array_equal(a.process(Frame(xr, joints, t0=0.0)).data,
+                                  b.process(Frame(flat, np.concatenate([pts[:6], np.ones((6, 21, 1))], axis=2),
+                                                  t0=0.0)).data)
+    samples = LandmarkSamples()
+    samples.open(xr)
+    np.testing.assert_array_equal(samples.process(Frame(xr, joints, t0=0.0)).data[:, 0, :21, :2], pts[:6])
     for bad in (StreamInfo("x", "landmarks", 30.0, (20, 2)), StreamInfo("x", "landmarks", 30.0, (2, 21, 2)),
+                StreamInfo("x", "landmarks", 30.0, (26, 2)),
                 StreamInfo("x", "landmarks", 30.0, (21, 2), meta={"mirrored": "no"})):
         with pytest.raises(StreamFormatError):  # (a stream's meta comes from the network too: "no" is not False)
             StaticGestures(clf).open(bad)

@@ -27,7 +27,7 @@ from ..core.sources.base import quiet_stderr
 from ..core.stage import Stage
 from ..errors import DeviceError, StreamFormatError
 
-__all__ = ["HandLandmarks", "LandmarkSamples", "find_model", "hands_of", "stated_mirroring", "MODEL_NAME"]
+__all__ = ["HandLandmarks", "LandmarkSamples", "find_model", "hand_points", "hands_of", "stated_mirroring", "MODEL_NAME"]
 
 MODEL_NAME = "hand_landmarker.task"
 
@@ -180,16 +180,32 @@ class HandLandmarks(Stage):
 def hands_of(info: StreamInfo, what: str) -> int:
     """The hands a landmarks stream holds a sample: ``hands`` of the (hands, 22, 6) stream
     :class:`HandLandmarks` makes (a camera's here, or another machine's, or a recording of
-    them), 1 of one hand's 21 landmarks (21, 2 or 3) as other hand trackers give them; one
-    line for any other stream."""
+    them), 1 of one hand's 21 MediaPipe landmarks (21, 2 or 3) as other hand trackers give
+    them, or of its 26 OpenXR joints (26, 3), a headset's hand tracking; one line for any other
+    stream."""
     check_stream(info, what, kinds=("landmarks",))
     shape = info.shape
     if len(shape) == 3 and shape[1:] == (22, 6):
         return shape[0]
-    if len(shape) == 2 and shape[0] == 21 and shape[1] in (2, 3):
+    if len(shape) == 2 and (shape[0] == 21 and shape[1] in (2, 3) or shape == (26, 3)):
         return 1
-    raise StreamFormatError(f"{what} takes hand landmarks of shape (hands, 22, 6) or (21, 2|3), stream {info.name!r} "
-                            f"has {shape}")
+    raise StreamFormatError(f"{what} takes hand landmarks of shape (hands, 22, 6), (21, 2|3) or OpenXR's (26, 3), "
+                            f"stream {info.name!r} has {shape}")
+
+
+def hand_points(data: np.ndarray) -> np.ndarray:
+    """The (x, y) of each hand's 21 MediaPipe landmarks, shape (n, hands, 21, 2), of a block of a
+    landmarks stream :func:`hands_of` takes (OpenXR joints through
+    :func:`~sensekit.gesture.openxr.from_openxr`; their x and y as sent: in a headset's view
+    space, the hand as a head-mounted camera sees it)."""
+    from .openxr import OPENXR_JOINTS, from_openxr
+
+    d = np.asarray(data, dtype=np.float64)
+    if d.ndim == 4:
+        return d[:, :, :21, :2]
+    if d.shape[1] == len(OPENXR_JOINTS):
+        d = from_openxr(d)
+    return d[:, None, :, :2]
 
 
 def stated_mirroring(info: StreamInfo) -> bool | None:
@@ -204,9 +220,10 @@ def stated_mirroring(info: StreamInfo) -> bool | None:
 class LandmarkSamples(Stage):
     """A hand tracker's landmarks as :class:`HandLandmarks` with ``max_hands=1`` gives them, so
     that what is done with a camera's hands (a calibration) is done with a tracker's: the first
-    hand of a (hands, 22, 6) stream, or one hand's 21 landmarks (21, 2 or 3), their handedness
-    unknown (0) and missing columns NaN. ``mirrored``, after :meth:`open`: what the stream says
-    of its images (False where it says nothing).
+    hand of a (hands, 22, 6) stream, or one hand's landmarks (:func:`hand_points`: 21 MediaPipe
+    landmarks or 26 OpenXR joints), their (x, y), handedness unknown (0), the other columns NaN.
+    ``mirrored``, after :meth:`open`: what the stream says of its images (False where it says
+    nothing).
 
     Examples
     --------
@@ -232,6 +249,6 @@ class LandmarkSamples(Stage):
             out = d[:, :1].copy()
         else:
             out = np.full((len(d), 1, 22, 6), np.nan)
-            out[:, 0, :21, :d.shape[2]] = d
+            out[:, 0, :21, :2] = hand_points(d)[:, 0]
             out[:, 0, 21, 0] = 0.0  # (whose hand: unknown)
         return Frame._trusted(self._out, out, frame.t0, frame._times, frame.seq)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["OPENXR_JOINTS", "to_openxr"]
+__all__ = ["OPENXR_JOINTS", "to_openxr", "from_openxr"]
 
 #: XrHandJointEXT order.
 OPENXR_JOINTS = (
@@ -38,3 +38,26 @@ def to_openxr(points: np.ndarray) -> np.ndarray:
         out.append(0.5 * (wrist + p[..., base, :]))
         out += [p[..., base + k, :] for k in range(4)]
     return np.stack(out, axis=-2)
+
+
+#: For each of MediaPipe's 21 landmarks, its OpenXR joint (the palm and the long fingers'
+#: metacarpals have none).
+_MEDIAPIPE_FROM_OPENXR = np.array([1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 14, 15, 17, 18, 19, 20, 22, 23, 24, 25])
+
+
+def from_openxr(joints: np.ndarray) -> np.ndarray:
+    """Convert (..., 26, d) OpenXR ``XR_EXT_hand_tracking`` joints to (..., 21, d) MediaPipe
+    landmarks: the inverse of :func:`to_openxr` (a headset's hand tracking read by the gesture
+    chain). Axes are kept as given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.random.default_rng(0).normal(size=(21, 3))
+    >>> bool(np.array_equal(from_openxr(to_openxr(p)), p))
+    True
+    """
+    j = np.asarray(joints, dtype=np.float64)
+    if j.shape[-2] != len(OPENXR_JOINTS):
+        raise ValueError(f"expected {len(OPENXR_JOINTS)} OpenXR joints on axis -2, got shape {j.shape}")
+    return j[..., _MEDIAPIPE_FROM_OPENXR, :]

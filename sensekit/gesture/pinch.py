@@ -20,7 +20,7 @@ import numpy as np
 from ..core import Frame, StreamInfo
 from ..core.checks import check_scalar
 from ..core.stage import Stage
-from .landmarks import hands_of
+from .landmarks import hand_points, hands_of
 
 __all__ = ["pinch_features", "is_pinch", "PinchDetector"]
 
@@ -50,8 +50,9 @@ def is_pinch(points: np.ndarray, close_at: float = 0.25, min_reach: float = 1.0,
 class PinchDetector(Stage):
     """Landmarks → ``pinch`` stream ``(pinched, aperture)`` per frame.
 
-    Takes the :class:`~sensekit.gesture.landmarks.HandLandmarks` stream ``(hands, 22, 6)`` or
-    bare landmark rows ``(21, 2|3)``. ``pinched`` is 1 while any hand pinches; ``aperture`` is
+    Takes the :class:`~sensekit.gesture.landmarks.HandLandmarks` stream ``(hands, 22, 6)``,
+    bare landmark rows ``(21, 2|3)`` or a headset's OpenXR joints ``(26, 3)``
+    (:func:`~sensekit.gesture.landmarks.hand_points`). ``pinched`` is 1 while any hand pinches; ``aperture`` is
     the smallest aperture among the hands (NaN: no hand).
 
     Parameters
@@ -98,7 +99,7 @@ class PinchDetector(Stage):
 
     def _process(self, frame: Frame) -> Frame:
         d = np.asarray(frame.data, dtype=np.float64)
-        pts = d[:, :, :21, :2] if d.ndim == 4 else d[:, None, :, :2]  # (n, hands, 21, 2)
+        pts = hand_points(d)  # (n, hands, 21, 2)
         a, r, e = pinch_features(pts)
         fist = ~((r > self.min_reach) & (e > self.min_extension))
         t = frame.times

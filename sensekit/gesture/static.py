@@ -14,7 +14,7 @@ from ..errors import CalibrationError, NotFittedError, ParameterError
 from ..learn.decoders import CompiledDecoder, fit_decoder
 from ..learn.openset import NearestOpenSet, OpenSet, calibrated_choice, fit_nearest, fit_openset
 from .dynamic import NONE, TrajectoryClassifier
-from .landmarks import hands_of, stated_mirroring
+from .landmarks import hand_points, hands_of, stated_mirroring
 from .normalize import finger_signature, hand_features, kazuhito_normalize
 
 __all__ = ["StaticGestureClassifier", "StaticGestures", "load_gestures", "NONE", "OTHER_CLASSES"]
@@ -229,7 +229,8 @@ class StaticGestures(Stage):
     The landmarks are those of :class:`~sensekit.gesture.landmarks.HandLandmarks`, shape
     (max_hands, 22, 6) (from a camera, or as another program or machine published or recorded
     them), or one hand's 21 MediaPipe landmarks, shape (21, 2 or 3), as other hand trackers give
-    them (their handedness unknown: a left hand is not mirrored)."""
+    them, or its 26 OpenXR joints (26, 3), a headset's hand tracking (their handedness unknown: a
+    left hand is not mirrored; see :func:`~sensekit.gesture.landmarks.hand_points`)."""
 
     def __init__(self, classifier: StaticGestureClassifier) -> None:
         self.classifier = classifier
@@ -244,11 +245,12 @@ class StaticGestures(Stage):
         return self._out
 
     def _process(self, frame: Frame) -> Frame:
-        d = np.asarray(frame.data, dtype=np.float64)  # (n, hands, 22, 6), or (n, 21, 2|3): one hand
+        d = np.asarray(frame.data, dtype=np.float64)  # (n, hands, 22, 6), or one hand (n, 21, 2|3) or (n, 26, 3)
         whole = d.ndim == 4
-        n, hands = len(d), d.shape[1] if whole else 1
+        pts = hand_points(d)
+        n, hands = pts.shape[:2]
         out = np.full((n, hands, 2), np.nan)
-        pts = (d[:, :, :21, :2] if whole else d[:, :, :2]).reshape(n * hands, 21, 2)
+        pts = pts.reshape(n * hands, 21, 2)
         present = np.isfinite(pts).all(axis=(1, 2))
         if present.any():
             left = (d[:, :, 21, 0].reshape(-1) < 0)[present] if whole else None
