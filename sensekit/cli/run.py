@@ -427,6 +427,7 @@ def run_select(
     if problems:
         fail("; ".join(problems) + f" (the {count} selections before it were published)")
     if not jsonl:
-        wait = (f"a gaze sample waits at most {pipe.latency_s * 1000:.0f} ms for the pinch stream"
+        wait = (f"by looking {dwell:g} s at a target (no pinch stream to wait for)" if dwell is not None else
+                f"a gaze sample waits at most {pipe.latency_s * 1000:.0f} ms for the pinch stream"
                 if np.isfinite(pipe.latency_s) else "recordings: every gaze sample waited for the pinch stream")
         out.print(f"{count} selection(s); {wait}", highlight=False)
