@@ -283,6 +283,8 @@ def _json_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
     import soundfile as sf
     import test_calibration_files as cal
 
+    from sensekit.spatial_audio.arrays import array_preset
+
     x = np.random.default_rng(3).normal(size=(1650, 4))
     names = ["rest"] * 400 + ["class1"] * 400 + ["class2"] * 400 + ["rest"] * 400 + [""] * 50
     session = d / "session.csv"
@@ -293,6 +295,13 @@ def _json_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
                             + "\n" for i in range(30)))
     wav = d / "mic.wav"
     sf.write(str(wav), np.random.default_rng(0).normal(0, 0.1, (16000, 4)), 16000)
+    geometry = d / "geometry" / "respeaker4.json"  # (a folder of its own: the calibration's file is array.json)
+    geometry.parent.mkdir()
+    array_preset("respeaker4").save(geometry)
+    layout = d / "targets" / "layout.json"
+    layout.parent.mkdir()
+    layout.write_text(json.dumps({"units": "deg", "targets": [{"name": n, "x": x, "y": y, "radius": 1.5} for n, x, y in
+                                                              (("a", -6, 3), ("b", 6, 3), ("c", 0, -3))]}))
     emg = [["calibrate", "check", "{p}"], ["emg", "score", "{p}", str(session), "--adapt-on", "1"],
            ["run", "emg", str(session), "-c", "{p}", "--jsonl"], ["export", "emg", "-c", "{p}", "-o", "{o}"],
            ["calibrate", "emg", "--top-up", "{p}", "--from", str(session), "-o", "{o}.json"]]
@@ -302,7 +311,11 @@ def _json_bases(d: Path) -> dict[str, tuple[Path, list[list[str]]]]:
             "eyetrack": (cal._eyetrack(d), [["calibrate", "check", "{p}"], ["run", "eyetrack", "synth:eye?rate=60",
                                                                              "-c", "{p}", "--duration", "1", "--jsonl"]]),
             "array": (cal._array(d), [["calibrate", "check", "{p}"], ["spatial", "localise", str(wav), "--array",
-                                                                       "respeaker4", "-c", "{p}"]])}
+                                                                       "respeaker4", "-c", "{p}"]]),
+            "array geometry": (geometry, [["spatial", "localise", str(wav), "--array", "{p}"],
+                                          ["run", "spatial-localise", str(wav), "--array", "{p}", "--jsonl"]]),
+            "target layout": (layout, [["run", "select", "--gaze", "synth:selection?stream=gaze&trials=3", "--dwell",
+                                        "0.5", "--targets", "{p}", "--jsonl"]])}
 
 
 def _value_bases(d: Path) -> dict[str, tuple[Path, list[list[str]], np.ndarray, object]]:
