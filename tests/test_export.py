@@ -175,6 +175,50 @@ def test_exported_gesture_classifier_equals_python(tmp_path, decoder, fmt):
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler")
+def test_exported_gesture_classifier_takes_a_headsets_openxr_joints(tmp_path):
+    """Firmware on a headset has OpenXR's 26 joints, not MediaPipe's 21 landmarks:
+    sk_gesture_from_openxr picks the 21 as sensekit.gesture.openxr.from_openxr does, and the
+    classifier then decides as Python does on the same joints."""
+    from sensekit.core import Frame, StreamInfo
+    from sensekit.export import export_gesture_c
+    from sensekit.gesture.openxr import to_openxr
+    from sensekit.gesture.static import StaticGestureClassifier, StaticGestures
+
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(3, 21, 2)) * 0.04  # (metres, as a headset gives them)
+    pts = np.concatenate([b + rng.normal(0, 0.006, (40, 21, 2)) for b in base])
+    clf = StaticGestureClassifier().fit(pts[::2], np.repeat([0, 1, 2], 40)[::2])
+    export_gesture_c(clf, tmp_path)
+    joints = to_openxr(np.concatenate([pts[1::2], rng.normal(0, 0.01, (60, 21, 1))], axis=2))
+    joints[:, 0] += 5.0  # (the palm, which MediaPipe has not, moved away: it must not count)
+    info = StreamInfo("xr", "landmarks", 90.0, (26, 3))
+    stage = StaticGestures(clf)
+    stage.open(info)
+    want = stage.process(Frame(info, joints, t0=0.0)).data[:, 0]
+    rows = ",\n".join("{" + ", ".join(repr(float(v)) for v in j.ravel()) + "}" for j in joints)
+    (tmp_path / "xr.c").write_text(f"""#include "sensekit_gesture.h"
+#include <stdio.h>
+static const sk_real J[{len(joints)}][78] = {{{rows}}};
+int main(void) {{
+    int i;
+    sk_real xy[42], conf;
+    for (i = 0; i < {len(joints)}; ++i) {{
+        sk_gesture_from_openxr(J[i], xy);
+        int label = sk_gesture_classify(xy, 0, &conf);
+        printf("%d %.12g\\n", label, (double)conf);
+    }}
+    return 0;
+}}
+""")
+    subprocess.run([CC, "-std=c99", "-Wall", "-Werror", "-O2", "-DSK_DOUBLE", "sensekit_gesture.c", "xr.c", "-lm", "-o",
+                    "xr"], cwd=tmp_path, check=True, capture_output=True)
+    got = np.loadtxt(subprocess.run(["./xr"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout.splitlines())
+    np.testing.assert_array_equal(got[:, 0], want[:, 0])
+    np.testing.assert_allclose(got[:, 1], want[:, 1], rtol=1e-9, atol=1e-12)
+    assert np.mean(got[:, 0] == np.repeat([0, 1, 2], 20)) > 0.9
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler")
 def test_export_gesture_cli(tmp_path):
     from sensekit.gesture.static import StaticGestureClassifier
 

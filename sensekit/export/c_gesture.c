@@ -184,3 +184,11 @@ int sk_gesture_process_block(const sk_real *xy, const int *is_left, int n, int *
                                              distance ? distance + i : NULL);
     return n;
 }
+
+void sk_gesture_from_openxr(const sk_real joints[78], sk_real xy[42]) {
+    int i;
+    for (i = 0; i < 21; ++i) {
+        xy[2 * i] = joints[3 * SK_MEDIAPIPE_FROM_OPENXR[i]];
+        xy[2 * i + 1] = joints[3 * SK_MEDIAPIPE_FROM_OPENXR[i] + 1];
+    }
+}

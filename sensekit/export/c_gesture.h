@@ -26,5 +26,9 @@ int sk_gesture_classify(const sk_real xy[42], int is_left, sk_real *confidence);
 int sk_gesture_classify_open(const sk_real xy[42], int is_left, sk_real *confidence, sk_real *distance);
 int sk_gesture_process_block(const sk_real *xy, const int *is_left, int n, int *labels, sk_real *confidence,
                              sk_real *distance);
+/* a headset's hand tracking: the 21 (x, y) landmarks of one hand's 26 OpenXR XR_EXT_hand_tracking
+ * joints (x, y, z each, XrHandJointEXT order; x and y in the head's view space), to classify as
+ * above, as sensekit.gesture.openxr.from_openxr takes them */
+void sk_gesture_from_openxr(const sk_real joints[78], sk_real xy[42]);
 
 #endif

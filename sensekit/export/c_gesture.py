@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..gesture.normalize import _SIG_PAIRS, N_SIGNATURE, ZERO_BONES
+from ..gesture.openxr import _MEDIAPIPE_FROM_OPENXR
 from ..gesture.static import OTHER_CLASSES, StaticGestureClassifier
 from .c_emg import _arr, _decode_lines, _nested
 from .c_text import c_identifier, comment_list
@@ -31,7 +32,8 @@ def export_gesture_c(clf: StaticGestureClassifier, folder: str | Path, *, name: 
               f"#define SK_ZERO_BONES {ZERO_BONES!r}  /* two bones' lengths' product at most this: angle 0 */",
               f"#define SK_REJECT_BELOW {float(clf.reject_below or 0.0)!r}",
               _arr("SK_MEAN", lp["mean"]), _arr("SK_SCALE", lp["scale"]),
-              _arr("SK_CLASSES", np.asarray(dec["classes"], dtype=int), "int")]
+              _arr("SK_CLASSES", np.asarray(dec["classes"], dtype=int), "int"),
+              _arr("SK_MEDIAPIPE_FROM_OPENXR", _MEDIAPIPE_FROM_OPENXR, "int")]
     decode_tables, decode = _decode_lines(dec, logits=True)
     tables += decode_tables + _openset_tables(clf)
     name = c_identifier(name)
