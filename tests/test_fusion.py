@@ -129,7 +129,7 @@ def test_cli_equals_the_pipeline_on_whole_recordings_and_finds_the_cued_targets(
     assert score_selections(truth, times, events)["accuracy"] >= 11 / 12
     r = runner.invoke(app, ["run", "select", "--gaze", f"{session}#selection-gaze", "--dwell", "0.5",
                             "--targets", str(layout_path)])
-    assert r.exit_code == 0 and "selection(s)" in r.stdout
+    assert r.exit_code == 0 and "selection(s); by looking 0.5 s at a target (no pinch stream" in r.stdout, r.output
 
 
 def test_decisions_of_a_pinch_class_confirm():
