@@ -172,6 +172,7 @@ def test_lsl_channels_of_a_hands_stream_say_what_they_hold():
 
 
 @pytest.mark.parametrize("stated, meta", [("2,22", None), ("x", None), ("0,8", None), ("1,1,1,1,1,8", None),
+                                          ("99999999999999999999,8", None), ("-1,-8", None),
                                           ("8", "[1, 2]"), ("8", '{"a": NaN}'), ("8", "{" * 5000)])
 def test_an_lsl_outlets_stated_shape_and_meta_are_untrusted(stated, meta, caplog):
     """Another program's outlet may state anything in desc/sensekit: a shape that does not hold

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -54,7 +55,7 @@ def _sensekit_desc(full, n: int) -> tuple[tuple[int, ...], dict]:
         dims = tuple(int(v) for v in text.split(",")) if text else (n,)
     except ValueError:
         dims = ()
-    if 1 <= len(dims) <= MAX_STATED_DIMS and all(d >= 1 for d in dims) and int(np.prod(dims, dtype=np.int64)) == n:
+    if 1 <= len(dims) <= MAX_STATED_DIMS and all(d >= 1 for d in dims) and math.prod(dims) == n:  # (no int64 overflow)
         shape = dims
     else:
         log.warning("LSL stream %r states a sample shape %r that does not hold its %d channels: read as %d channels",
