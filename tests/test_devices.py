@@ -238,6 +238,49 @@ def test_run_eyetrack_online_on_an_eye_trackers_lsl_stream():
     np.testing.assert_allclose(got[:, 1] - got[0, 1], want[:, 1] - want[0, 1], atol=1e-9)  # one time shift
 
 
+def test_run_gesture_on_another_machines_landmarks_over_lsl(tmp_path):
+    """The camera on one machine ('run gesture camera:0 --lsl Hands', landmarks only), the
+    gestures on another ('run gesture lsl:name=Hands -c hand.json'): the outlet states the
+    landmarks' shape and meta, the reader restores them, and the decisions are the classifier's
+    on the same hands."""
+    pytest.importorskip("pylsl")
+    from sensekit.core.sinks import LSLOutletSink
+    from sensekit.gesture.static import StaticGestureClassifier
+
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(2, 21, 2)) * 40
+    pts = np.concatenate([b + rng.normal(0, 4, (60, 21, 2)) for b in base]) + 300
+    clf = StaticGestureClassifier().fit(pts[::2], np.repeat([0, 1], 30))
+    cal = clf.save(tmp_path / "hand.json")
+    hands = np.full((60, 2, 22, 6), np.nan)  # two hand slots; the second empty, as a camera gives them
+    hands[:, 0, :21, :2], hands[:, 0, 21, :3] = pts[1::2], (1.0, 0.9, 1.0)
+    name = f"sensekit-hands-{uuid.uuid4().hex[:8]}"
+    info = StreamInfo("video", "landmarks", 30.0, (2, 22, 6), dtype="float64", unit="px",
+                      meta={"image_size": [640, 480], "mirrored": False})
+    sink = LSLOutletSink(name)
+    sink.open(info)
+    proc = subprocess.Popen([*CLI, "run", "gesture", f"lsl:name={name}", "-c", str(cal), "--jsonl", "-d", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert sink.outlet.wait_for_consumers(60), "the command never connected"
+        time.sleep(0.5)
+        for i in range(0, 60, 10):
+            sink.write(Frame(info, hands[i:i + 10], t0=50.0 + i / 30))
+            time.sleep(0.05)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        sink.close()
+    assert proc.returncode == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines[0]["stream_info"]["shape"] == [2, 2]
+    got = np.array([[np.nan if v is None else v for v in row["data"][0]] for row in lines[1:]])
+    want = np.column_stack(clf.predict(pts[1::2]))
+    assert len(got) == 60 and all(row["data"][1] == [None, None] for row in lines[1:])
+    np.testing.assert_array_equal(got[:, 0], want[:, 0])
+    np.testing.assert_allclose(got[:, 1], want[:, 1], rtol=1e-12)
+
+
 def _unity_gaze_outlet(name: str, stated: float):
     """A Unity app's gaze outlet: 3 channels (Tobii XR's direction), a nominal rate of ``stated``
     (the physics step it passed by mistake), samples pushed at 90 Hz with their own stamps."""
