@@ -281,6 +281,39 @@ def test_run_gesture_on_another_machines_landmarks_over_lsl(tmp_path):
     np.testing.assert_allclose(got[:, 1], want[:, 1], rtol=1e-12)
 
 
+def test_decisions_from_another_machine_keep_their_class_names_for_run_select():
+    """An EMG band decoded on one machine ('run emg ... --lsl Band'), the look-and-pinch on
+    another ('run select --pinch lsl:name=Band --pinch-class pinch'): the decisions' class
+    names travel in the outlet's meta. They were lost, and the fusion refused the stream: 'the
+    decisions have no class 'pinch' (classes: none named)', as it still does for an outlet
+    that names none."""
+    pylsl = pytest.importorskip("pylsl")
+    from sensekit.core.sinks import LSLOutletSink
+    from sensekit.core.sources.lsl import LSLSource
+    from sensekit.errors import StreamFormatError
+    from sensekit.fusion.pipeline import SelectPipeline
+    from sensekit.fusion.targets import TargetLayout
+
+    layout = TargetLayout(targets=[{"name": "a", "x": -5, "y": 0, "radius": 1.5}])
+    gaze = StreamInfo("gaze", "gaze", 100.0, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
+    name = f"sensekit-band-{uuid.uuid4().hex[:8]}"
+    sink = LSLOutletSink(name)
+    sink.open(StreamInfo("band", "label", 20.0, (3,), channels=("label", "confidence", "velocity"),
+                         meta={"classes": ["rest", "pinch"], "none_label": -1}))
+    src = LSLSource("name", name, timeout_s=10)
+    src.close()
+    sink.close()
+    assert src.info.meta["classes"] == ("rest", "pinch")
+    SelectPipeline(layout, pinch_class="pinch").open([gaze, src.info])  # (a pinch class it can find)
+    bare = f"other-band-{uuid.uuid4().hex[:8]}"  # another program's outlet of decisions: no names
+    outlet = pylsl.StreamOutlet(pylsl.StreamInfo(bare, "label", 3, 20.0, "float32", bare))
+    other = LSLSource("name", bare, timeout_s=10)
+    other.close()
+    del outlet
+    with pytest.raises(StreamFormatError, match="no class 'pinch' \\(classes: none named\\)"):
+        SelectPipeline(layout, pinch_class="pinch").open([gaze, other.info])
+
+
 def _unity_gaze_outlet(name: str, stated: float):
     """A Unity app's gaze outlet: 3 channels (Tobii XR's direction), a nominal rate of ``stated``
     (the physics step it passed by mistake), samples pushed at 90 Hz with their own stamps."""
