@@ -195,13 +195,34 @@ def test_an_lsl_outlets_stated_shape_and_meta_are_untrusted(stated, meta, caplog
     assert ("does not hold its 8 channels" if meta is None else "no JSON object") in caplog.text
 
 
+def _publish_to_a_command(name: str, info: StreamInfo, frames: list, args: list[str]) -> list[dict]:
+    """Start the command ``args`` (reading the LSL outlet ``name``), publish ``frames`` to it from
+    this process (a block every 0.05 s), and return its JSON lines."""
+    from sensekit.core.sinks import LSLOutletSink
+
+    sink = LSLOutletSink(name)
+    sink.open(info)
+    proc = subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert sink.outlet.wait_for_consumers(60), "the command never connected"
+        time.sleep(0.5)
+        for frame in frames:
+            sink.write(frame)
+            time.sleep(0.05)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        sink.close()
+    assert proc.returncode == 0, err
+    return [json.loads(line) for line in out.splitlines()]
+
+
 def test_run_eyetrack_online_on_an_eye_trackers_lsl_stream():
     """Issue 17's headset case end to end: a tracker publishes gaze (deg) over LSL, 'run eyetrack
     lsl:... --online' publishes saccade events from it; they are the pipeline's on the same
     samples (times shifted by the stream's start)."""
     pytest.importorskip("pylsl")
     from sensekit.core import feed
-    from sensekit.core.sinks import LSLOutletSink
     from sensekit.eyetrack.pipeline import EyePipeline
     from sensekit.eyetrack.synth import GazeSource
 
@@ -210,23 +231,10 @@ def test_run_eyetrack_online_on_an_eye_trackers_lsl_stream():
     xy = np.column_stack([src.x, src.y])
     info = StreamInfo("tracker", "gaze", 500.0, (3,), channels=("confidence", "gaze_x", "gaze_y"), dtype="float64",
                       unit="deg")
-    sink = LSLOutletSink(name)
-    sink.open(info)
-    proc = subprocess.Popen([*CLI, "run", "eyetrack", f"lsl:name={name}", "--online", "--jsonl", "-d", "4"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert sink.outlet.wait_for_consumers(60), "the command never connected"
-        time.sleep(0.5)
-        rows = np.column_stack([np.ones(len(xy)), xy])
-        for i in range(0, len(rows), 100):  # 0.2 s of gaze every 0.05 s
-            sink.write(Frame(info, rows[i : i + 100], t0=100.0 + i / 500))
-            time.sleep(0.05)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-        sink.close()
-    assert proc.returncode == 0, err
-    lines = [json.loads(line) for line in out.splitlines()]
+    rows = np.column_stack([np.ones(len(xy)), xy])
+    lines = _publish_to_a_command(name, info, [Frame(info, rows[i : i + 100], t0=100.0 + i / 500)  # 0.2 s a block
+                                               for i in range(0, len(rows), 100)],
+                                  ["run", "eyetrack", f"lsl:name={name}", "--online", "--jsonl", "-d", "4"])
     assert lines[0]["stream_info"]["kind"] == "gaze_events"
     got = np.array([row["data"] for row in lines[1:]], dtype=float)
     plain = StreamInfo("g", "gaze", 500.0, (2,), channels=("x", "y"), meta={"gaze_units": "deg"})
@@ -244,7 +252,6 @@ def test_run_gesture_on_another_machines_landmarks_over_lsl(tmp_path):
     landmarks' shape and meta, the reader restores them, and the decisions are the classifier's
     on the same hands."""
     pytest.importorskip("pylsl")
-    from sensekit.core.sinks import LSLOutletSink
     from sensekit.gesture.static import StaticGestureClassifier
 
     rng = np.random.default_rng(3)
@@ -257,22 +264,8 @@ def test_run_gesture_on_another_machines_landmarks_over_lsl(tmp_path):
     name = f"sensekit-hands-{uuid.uuid4().hex[:8]}"
     info = StreamInfo("video", "landmarks", 30.0, (2, 22, 6), dtype="float64", unit="px",
                       meta={"image_size": [640, 480], "mirrored": False})
-    sink = LSLOutletSink(name)
-    sink.open(info)
-    proc = subprocess.Popen([*CLI, "run", "gesture", f"lsl:name={name}", "-c", str(cal), "--jsonl", "-d", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert sink.outlet.wait_for_consumers(60), "the command never connected"
-        time.sleep(0.5)
-        for i in range(0, 60, 10):
-            sink.write(Frame(info, hands[i:i + 10], t0=50.0 + i / 30))
-            time.sleep(0.05)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-        sink.close()
-    assert proc.returncode == 0, err
-    lines = [json.loads(line) for line in out.splitlines()]
+    lines = _publish_to_a_command(name, info, [Frame(info, hands[i:i + 10], t0=50.0 + i / 30) for i in range(0, 60, 10)],
+                                  ["run", "gesture", f"lsl:name={name}", "-c", str(cal), "--jsonl", "-d", "2"])
     assert lines[0]["stream_info"]["shape"] == [2, 2]
     got = np.array([[np.nan if v is None else v for v in row["data"][0]] for row in lines[1:]])
     want = np.column_stack(clf.predict(pts[1::2]))
