@@ -57,11 +57,12 @@ _DELSYS_LABEL = re.compile(r"Label:\s*(.+?)\s+Sampling frequency:.*?\sUnit:\s*(\
 PREAMBLE_LINES = 64
 
 
-def _header(path: Path, errors: str = "strict", time_column: str | None = None) -> tuple[str, list[str], int]:
+def _header(path: Path, errors: str = "strict", time_column: str | None = None
+            ) -> tuple[str, list[str], int, list[str]]:
     """A table's separator (:data:`DELIMITERS`: the one its header line holds most of), header
-    cells and the number of lines before the data. The header is the first line, or, where that
-    names no time column, the first of the next :data:`PREAMBLE_LINES` that does (``time_column``,
-    or one of :data:`TIME_COLUMNS`)."""
+    cells, the number of lines before the data, and the lines before the header (a vendor's
+    preamble). The header is the first line, or, where that names no time column, the first of
+    the next :data:`PREAMBLE_LINES` that does (``time_column``, or one of :data:`TIME_COLUMNS`)."""
     wanted = {time_column_name(time_column)} if time_column else set(TIME_COLUMNS)
     with open(path, newline="", encoding="utf-8-sig", errors=errors) as fh:
         lines = [line for _, line in zip(range(PREAMBLE_LINES + 1), fh, strict=False)]
@@ -73,14 +74,28 @@ def _header(path: Path, errors: str = "strict", time_column: str | None = None) 
     for i, line in enumerate(lines):
         delimiter, header = cells(line)
         if len(header) > 1 and any(time_column_name(h) in wanted for h in header):
-            return delimiter, header, i + 1
-    return (*cells(lines[0] if lines else ""), 1)
+            return delimiter, header, i + 1, lines[:i]
+    return (*cells(lines[0] if lines else ""), 1, [])
+
+
+def _stated_unit(preamble: list[str], columns: list[str]) -> str:
+    """The unit a Delsys export's ``preamble`` states for every one of ``columns`` (a line
+    ``Label: NAME Sampling frequency: ... Unit: V Domain Unit: s`` for each), where they agree;
+    else none. EMGworks writes volts, other exports millivolts: the unit lets a calibration
+    made on one read the other (:func:`~sensekit.core.units.voltage_factor`)."""
+    stated = {}
+    for line in preamble:
+        match = _DELSYS_LABEL.match(line.strip().rstrip(","))
+        if match:
+            stated[match.group(1).strip()] = match.group(2)
+    units = {stated.get(c.strip().strip('"')) for c in columns}
+    return units.pop() if len(units) == 1 and None not in units else ""
 
 
 def has_label_column(path: str | os.PathLike) -> bool:
     """Whether a table's header names a label column (:data:`LABEL_COLUMNS`)."""
     try:
-        _, header, _ = _header(Path(path), errors="replace")
+        _, header, _, _ = _header(Path(path), errors="replace")
     except OSError:
         return False
     return any(h.lower() in LABEL_COLUMNS for h in header)
@@ -125,7 +140,7 @@ class CSVRecording(OneStreamRecording):
         if not self.path.exists():
             raise RecordingError(f"CSV file {str(self.path)!r} does not exist", "check the path")
         try:
-            self._delimiter, header, self._skip = _header(self.path, time_column=time_column)
+            self._delimiter, header, self._skip, preamble = _header(self.path, time_column=time_column)
         except (OSError, UnicodeDecodeError) as e:
             raise RecordingError(f"cannot read {str(self.path)!r} as text CSV ({e})") from None
         if not header:
@@ -211,7 +226,7 @@ class CSVRecording(OneStreamRecording):
                 rate = _dejittered_rate(self.path, self._times)
         self._t0 = float(self._times[0]) if len(self._times) else 0.0
         name = self.path.stem
-        unit = unit or self._stated_unit([header[i] for i in cols])
+        unit = unit or _stated_unit(preamble, [header[i] for i in cols])
         self.streams = {
             name: StreamInfo(name=name, kind=kind, rate=rate, shape=(len(cols),),
                              channels=tuple(header[i] for i in cols), dtype="float64", unit=unit)
@@ -251,22 +266,6 @@ class CSVRecording(OneStreamRecording):
             return False
         log.info("CSV file %s: the time column holds date-times, read as seconds", self.path.name)
         return True
-
-    def _stated_unit(self, columns: list[str]) -> str:
-        """The unit a Delsys export's preamble states for every one of ``columns`` (a line
-        ``Label: NAME Sampling frequency: ... Unit: V Domain Unit: s`` for each), where they agree;
-        else none. EMGworks writes volts, other exports millivolts: the unit lets a calibration
-        made on one read the other (:func:`~sensekit.core.units.voltage_factor`)."""
-        if self._skip <= 1 or not columns:
-            return ""
-        stated = {}
-        with open(self.path, encoding="utf-8-sig", errors="replace") as fh:
-            for _, line in zip(range(self._skip - 1), fh, strict=False):
-                match = _DELSYS_LABEL.match(line.strip().rstrip(","))
-                if match:
-                    stated[match.group(1).strip()] = match.group(2)
-        units = {stated.get(c.strip().strip('"')) for c in columns}
-        return units.pop() if len(units) == 1 and None not in units else ""
 
     def _sensors_at_one_rate(self, header: list[str], numeric: list[int], copies: list[int], tcol: int):
         """A table whose sensors each have their own time column (a Delsys export), some at
