@@ -26,6 +26,7 @@ from ..core.checks import check_scalar, check_stream
 from ..core.sources.base import quiet_stderr
 from ..core.stage import Stage
 from ..errors import DeviceError, StreamFormatError
+from .openxr import OPENXR_JOINTS, from_openxr
 
 __all__ = ["HandLandmarks", "LandmarkSamples", "find_model", "hand_points", "hands_of", "stated_mirroring", "MODEL_NAME"]
 
@@ -198,8 +199,6 @@ def hand_points(data: np.ndarray) -> np.ndarray:
     landmarks stream :func:`hands_of` takes (OpenXR joints through
     :func:`~sensekit.gesture.openxr.from_openxr`; their x and y as sent: in a headset's view
     space, the hand as a head-mounted camera sees it)."""
-    from .openxr import OPENXR_JOINTS, from_openxr
-
     d = np.asarray(data, dtype=np.float64)
     if d.ndim == 4:
         return d[:, :, :21, :2]
