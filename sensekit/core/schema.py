@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = ["Strict", "Finite", "Positive", "Name", "Text", "Vector", "Matrix", "Probability", "shape_of",
-           "validation_message", "read_json", "json_of", "MAX_VALUES"]
+           "validation_message", "read_json", "read_at_most", "json_of", "MAX_VALUES"]
 
 #: The most numbers any one array of a calibration may hold (a 4 GB state from a tampered
 #: size field is refused before anything is allocated).
@@ -88,9 +88,8 @@ def read_json(path, *, what: str = "file", error: type[Exception] = ValueError, 
         size = path.stat().st_size
         if size > max_bytes:
             raise error(f"{what} {where!r} is {size:,} bytes; at most {max_bytes:,}")
-        with open(path, "rb") as f:  # at most max_bytes + 1 read: a device or pipe (/dev/zero) has no size to check
-            data = f.read(max_bytes + 1)
-        if len(data) > max_bytes:
+        data = read_at_most(path, max_bytes)
+        if data is None:
             raise error(f"{what} {where!r} holds more than {max_bytes:,} bytes")
         return json_of(data.decode("utf-8"))
     except FileNotFoundError:
@@ -103,6 +102,15 @@ def read_json(path, *, what: str = "file", error: type[Exception] = ValueError, 
         if isinstance(e, error):
             raise
         raise error(f"{what} {where!r} is not valid JSON ({str(e)[:120]})") from None
+
+
+def read_at_most(path, max_bytes: int) -> bytes | None:
+    """A file's bytes, or None where it holds more than ``max_bytes``: at most ``max_bytes + 1``
+    are read, for a size check alone misses a device or pipe (``/dev/zero``, or a link to it,
+    states size 0 and never ends)."""
+    with open(path, "rb") as f:
+        data = f.read(max_bytes + 1)
+    return data if len(data) <= max_bytes else None
 
 
 def json_of(text: str) -> Any:

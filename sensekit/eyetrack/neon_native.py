@@ -79,11 +79,14 @@ def read_neon_calibration(path) -> tuple[np.ndarray, np.ndarray]:
 
 def _capped_bytes(file: Path) -> bytes:
     """A Neon file's bytes, refused in one line past :data:`MAX_NEON_GAZE_BYTES` before it is read."""
+    from ..core.schema import read_at_most
+
     size = file.stat().st_size
-    if size > MAX_NEON_GAZE_BYTES:
+    data = read_at_most(file, MAX_NEON_GAZE_BYTES) if size <= MAX_NEON_GAZE_BYTES else None
+    if data is None:  # (a size past the cap, or a device that states none: a link to /dev/zero had hung)
         raise RecordingError(f"{file.name}: {size / 2**20:.0f} MB, more than the {MAX_NEON_GAZE_BYTES >> 20} MB a "
                              "Neon file is read to", "export the part you need with Neon Player")
-    return file.read_bytes()
+    return data
 
 
 def _read_part(raw: Path, time: Path, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:

@@ -139,16 +139,18 @@ def read_world_intrinsics(folder) -> tuple[np.ndarray, np.ndarray, bool, tuple[i
     file that holds anything else, or several resolutions."""
     import msgpack
 
+    from ..core.schema import read_at_most
     from .scene_camera import scene_camera_from_meta
 
     path = Path(folder) / INTRINSICS_FILE
     if not path.is_file():
         return None
     fix = "give the recording's world.intrinsics as Pupil Capture wrote it, or export gaze_positions.csv"
-    if path.stat().st_size > MAX_RECORD_BYTES:
+    data = read_at_most(path, MAX_RECORD_BYTES) if path.stat().st_size <= MAX_RECORD_BYTES else None
+    if data is None:  # (past the cap, or a device that states no size)
         raise RecordingError(f"{path}: {path.stat().st_size} bytes, not camera intrinsics", fix)
     try:
-        doc = msgpack.unpackb(path.read_bytes(), raw=False, strict_map_key=False)
+        doc = msgpack.unpackb(data, raw=False, strict_map_key=False)
     except (ValueError, msgpack.UnpackException) as e:
         raise RecordingError(f"{path}: not readable msgpack ({str(e)[:80] or type(e).__name__})", fix) from None
     entries = [v for k, v in doc.items() if k != "version"] if isinstance(doc, dict) else []
